@@ -1,0 +1,29 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Container } from './container.ts';
+import { requestContext } from './http/context.ts';
+import { apiErrorHandler, notFound } from './http/errors.ts';
+import { healthRouter } from './http/health.ts';
+import { adminRouter } from './http/admin/router.ts';
+
+/** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
+export function createApp(container: Container): Express {
+  const { config } = container;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(healthRouter(container));
+  app.use(requestContext(container));
+  app.use(
+    express.json({
+      limit: config.bodyLimit,
+      type: ['application/json', 'application/scim+json', 'application/*+json'],
+    }),
+  );
+  app.use('/api/orgs/:org', adminRouter(container));
+  app.use(notFound);
+  app.use(apiErrorHandler(container.readiness));
+  return app;
+}

@@ -1,0 +1,172 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration is read once at start-up: config/default.json, then
+ * config/<NODE_ENV>.json, then environment variables. The result is validated
+ * and frozen; every problem is reported at once, each naming its source.
+ */
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const sizePattern = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
+
+const schema = z.object({
+  port: z.number().int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  migrateOnStart: z.boolean(),
+  logLevel: z.enum(logLevels),
+  bodyLimit: z.string().regex(sizePattern, 'must be a size such as 1mb or 512kb'),
+  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]),
+  smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  mailFrom: z.string().min(3),
+  sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  shutdownTimeoutMs: z.number().int().min(0),
+  database: z.object({
+    poolMax: z.number().int().min(1).max(200),
+    connectTimeoutMs: z.number().int().min(100),
+  }),
+  scim: z.object({
+    maxResults: z.number().int().min(1).max(100000),
+    rateLimit: z.object({
+      requestsPerSecond: z.number().positive(),
+      burst: z.number().int().min(1),
+    }),
+  }),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+export type Config = Readonly<Parsed & { publicUrl: string; environment: string }>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variable → config key, and how to read its text. */
+const envMap: Array<[string, string, (raw: string) => unknown]> = [
+  ['PORT', 'port', asInteger],
+  ['DATA_DIR', 'dataDir', String],
+  ['DATABASE_URL', 'databaseUrl', String],
+  ['PUBLIC_URL', 'publicUrl', (raw) => raw.replace(/\/+$/, '')],
+  ['MIGRATE_ON_START', 'migrateOnStart', asBoolean],
+  ['LOG_LEVEL', 'logLevel', String],
+  ['BODY_LIMIT', 'bodyLimit', String],
+  ['TRUST_PROXY', 'trustProxy', asTrustProxy],
+  ['SMTP_URL', 'smtpUrl', String],
+  ['MAIL_FROM', 'mailFrom', String],
+  ['SESSION_SECRET', 'sessionSecret', String],
+];
+
+export interface LoadOptions {
+  env?: Env;
+  configDir?: string;
+  /** Values that win over files and env: tests use this to pick ports and databases. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? path.resolve(import.meta.dirname, '..', 'config');
+  const environment = env.NODE_ENV?.trim() || 'development';
+  const problems: string[] = [];
+
+  let merged: Record<string, unknown> = readJson(path.join(configDir, 'default.json'), problems, true);
+  const envFile = path.join(configDir, `${environment}.json`);
+  if (existsSync(envFile)) merged = deepMerge(merged, readJson(envFile, problems, false));
+
+  for (const [name, key, read] of envMap) {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') continue;
+    const value = read(raw.trim());
+    if (value instanceof Error) problems.push(`${name}: ${value.message} (got "${raw}")`);
+    else merged[key] = value;
+  }
+  if (options.overrides) merged = deepMerge(merged, options.overrides);
+
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      const envName = envMap.find(([, k]) => k === key)?.[0];
+      problems.push(`${envName ? `${envName} (${key})` : key}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const value = parsed.data;
+  return deepFreeze({
+    ...value,
+    dataDir: path.resolve(value.dataDir),
+    publicUrl: value.publicUrl ?? `http://localhost:${value.port}`,
+    environment,
+  });
+}
+
+function readJson(file: string, problems: string[], required: boolean): Record<string, unknown> {
+  if (!existsSync(file)) {
+    if (required) problems.push(`${file}: file is missing`);
+    return {};
+  }
+  try {
+    const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (data && typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+    problems.push(`${file}: must hold a JSON object`);
+  } catch (error) {
+    problems.push(`${file}: ${(error as Error).message}`);
+  }
+  return {};
+}
+
+function asInteger(raw: string): number | Error {
+  return /^\d+$/.test(raw) ? Number(raw) : new Error('must be a whole number');
+}
+
+function asBoolean(raw: string): boolean | Error {
+  const text = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  return new Error('must be true or false');
+}
+
+/** Express's `trust proxy`: a boolean, a hop count, or a list of addresses/subnets. */
+function asTrustProxy(raw: string): boolean | number | string {
+  const bool = asBoolean(raw);
+  if (typeof bool === 'boolean') return bool;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] =
+      isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,37 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Organization } from './organization.ts';
+
+export const actorTypes = ['admin_token', 'scim_token', 'user', 'system', 'cli'] as const;
+export type ActorType = (typeof actorTypes)[number];
+
+/**
+ * One row per change, append-only. A bigint identity gives the change feed a
+ * strict order for the change feed and for cursor pagination.
+ */
+export const AuditEventSchema = defineEntity({
+  name: 'AuditEvent',
+  tableName: 'audit_events',
+  properties: {
+    id: p.bigint('string').primary().autoincrement(),
+    org: () => p.manyToOne(Organization).deleteRule('cascade'),
+    at: p.datetime().onCreate(() => new Date()),
+    actorType: p.enum(actorTypes),
+    actorId: p.string().length(100).nullable(),
+    actorLabel: p.string().length(320),
+    action: p.string().length(100),
+    targetType: p.string().length(50).nullable(),
+    targetId: p.string().length(100).nullable(),
+    targetLabel: p.string().length(320).nullable(),
+    details: p.json<Record<string, unknown>>().default('{}'),
+    requestId: p.string().length(100).nullable(),
+    ip: p.string().length(64).nullable(),
+    userAgent: p.string().length(500).nullable(),
+  },
+  indexes: [
+    { name: 'audit_events_org_id_index', properties: ['org', 'id'] },
+    { name: 'audit_events_org_target_index', properties: ['org', 'targetId'] },
+  ],
+});
+
+export class AuditEvent extends AuditEventSchema.class {}
+AuditEventSchema.setClass(AuditEvent);

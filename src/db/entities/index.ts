@@ -1,0 +1,37 @@
+import { BaseSchema } from './base.ts';
+import { OrganizationSchema } from './organization.ts';
+import { UserSchema } from './user.ts';
+import { CredentialSchema } from './credential.ts';
+import { GroupSchema } from './group.ts';
+import { MembershipSchema } from './membership.ts';
+import { InvitationSchema, InvitationMembershipSchema } from './invitation.ts';
+import { ApiTokenSchema } from './api-token.ts';
+import { SamlConnectionSchema } from './saml-connection.ts';
+import { SessionSchema } from './session.ts';
+import { AuditEventSchema } from './audit-event.ts';
+
+export const entities = [
+  BaseSchema,
+  OrganizationSchema,
+  UserSchema,
+  CredentialSchema,
+  GroupSchema,
+  MembershipSchema,
+  InvitationSchema,
+  InvitationMembershipSchema,
+  ApiTokenSchema,
+  SamlConnectionSchema,
+  SessionSchema,
+  AuditEventSchema,
+];
+
+export * from './organization.ts';
+export * from './user.ts';
+export * from './credential.ts';
+export * from './group.ts';
+export * from './membership.ts';
+export * from './invitation.ts';
+export * from './api-token.ts';
+export * from './saml-connection.ts';
+export * from './session.ts';
+export * from './audit-event.ts';

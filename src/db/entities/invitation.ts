@@ -1,0 +1,48 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { BaseSchema } from './base.ts';
+import { Organization } from './organization.ts';
+import { User } from './user.ts';
+import { Group } from './group.ts';
+import { uuidv7 } from '../../lib/ids.ts';
+
+export const InvitationSchema = defineEntity({
+  name: 'Invitation',
+  tableName: 'invitations',
+  extends: BaseSchema,
+  properties: {
+    org: () => p.manyToOne(Organization).deleteRule('cascade'),
+    /** The profile created (status pending) when the invitation was issued. */
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    email: p.string().length(320),
+    name: p.string().length(300).nullable(),
+    message: p.string().length(2000).nullable(),
+    invitedById: p.uuid().nullable(),
+    invitedByLabel: p.string().length(320),
+    tokenHash: p.string().length(64).unique('invitations_token_hash_unique'),
+    expiresAt: p.datetime(),
+    acceptedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    undeliverableAt: p.datetime().nullable(),
+    plannedMemberships: () => p.oneToMany(InvitationMembership).mappedBy('invitation'),
+  },
+  indexes: [{ name: 'invitations_org_email_index', properties: ['org', 'email'] }],
+});
+
+export class Invitation extends InvitationSchema.class {}
+InvitationSchema.setClass(Invitation);
+
+/** A membership the invitee gets when they accept. */
+export const InvitationMembershipSchema = defineEntity({
+  name: 'InvitationMembership',
+  tableName: 'invitation_memberships',
+  properties: {
+    id: p.uuid().primary().onCreate(() => uuidv7()),
+    invitation: () => p.manyToOne(Invitation).deleteRule('cascade'),
+    group: () => p.manyToOne(Group).deleteRule('cascade'),
+    role: p.string().length(100).default('viewer'),
+  },
+  uniques: [{ name: 'invitation_memberships_unique', properties: ['invitation', 'group'] }],
+});
+
+export class InvitationMembership extends InvitationMembershipSchema.class {}
+InvitationMembershipSchema.setClass(InvitationMembership);

@@ -1,0 +1,85 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { BaseSchema } from './base.ts';
+import { Organization } from './organization.ts';
+
+/** Stored lifecycle state; the public status (pending/expired/…) is derived from it, see directory/status.ts. */
+export const userStates = ['invited', 'active', 'disabled', 'deleted'] as const;
+export type UserState = (typeof userStates)[number];
+
+export const userSources = ['scim', 'saml-jit', 'invitation', 'csv', 'admin'] as const;
+export type UserSource = (typeof userSources)[number];
+
+export const orgRoles = ['org_admin', 'member'] as const;
+export type OrgRole = (typeof orgRoles)[number];
+
+export interface MultiValue {
+  value?: string;
+  type?: string;
+  primary?: boolean;
+  display?: string;
+  [key: string]: unknown;
+}
+
+export const UserSchema = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  extends: BaseSchema,
+  properties: {
+    org: () => p.manyToOne(Organization).deleteRule('cascade'),
+    userName: p.string().length(320),
+    externalId: p.string().length(320).nullable(),
+    givenName: p.string().length(200).nullable(),
+    familyName: p.string().length(200).nullable(),
+    middleName: p.string().length(200).nullable(),
+    honorificPrefix: p.string().length(50).nullable(),
+    honorificSuffix: p.string().length(50).nullable(),
+    displayName: p.string().length(300).nullable(),
+    nickName: p.string().length(200).nullable(),
+    title: p.string().length(200).nullable(),
+    userType: p.string().length(100).nullable(),
+    preferredLanguage: p.string().length(50).nullable(),
+    locale: p.string().length(50).nullable(),
+    timezone: p.string().length(100).nullable(),
+    /** Lower-cased primary address: the column sign-in, invitations and CSV look people up by. */
+    email: p.string().length(320).nullable(),
+    emails: p.json<MultiValue[]>().default('[]'),
+    phone: p.string().length(50).nullable(),
+    phoneNumbers: p.json<MultiValue[]>().default('[]'),
+    department: p.string().length(200).nullable(),
+    employeeNumber: p.string().length(100).nullable(),
+    costCenter: p.string().length(100).nullable(),
+    organization: p.string().length(200).nullable(),
+    division: p.string().length(200).nullable(),
+    managerId: p.string().length(320).nullable(),
+    managerDisplayName: p.string().length(300).nullable(),
+    officeLocation: p.string().length(200).nullable(),
+    state: p.enum(userStates).default('active'),
+    orgRole: p.enum(orgRoles).default('member'),
+    permissions: p.json<string[]>().default('[]'),
+    source: p.enum(userSources),
+    /** While `state` is `invited`: when the current invitation lapses (pending → expired). */
+    inviteExpiresAt: p.datetime().nullable(),
+    lastActiveAt: p.datetime().nullable(),
+    disabledAt: p.datetime().nullable(),
+    deletedAt: p.datetime().nullable(),
+    /** Every SCIM attribute as last received, so unknown attributes and extensions round-trip. */
+    scimAttributes: p.json<Record<string, unknown>>().default('{}'),
+    version: p.integer().version(),
+  },
+  uniques: [
+    {
+      name: 'users_org_user_name_unique',
+      expression: 'create unique index "users_org_user_name_unique" on "users" ("org_id", lower("user_name"))',
+    },
+  ],
+  indexes: [
+    // (org_id, id): every listing is "this org, in id order" — uuidv7 makes that creation order.
+    { name: 'users_org_id_index', properties: ['org', 'id'] },
+    { name: 'users_org_external_id_index', properties: ['org', 'externalId'] },
+    { name: 'users_org_email_index', properties: ['org', 'email'] },
+    { name: 'users_org_state_index', properties: ['org', 'state'] },
+  ],
+});
+
+export class User extends UserSchema.class {}
+UserSchema.setClass(User);

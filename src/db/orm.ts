@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { MikroORM, Options } from '@mikro-orm/core';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities/index.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
+export type Em = SqlEntityManager;
+
+export const migrationsPath = path.resolve(import.meta.dirname, '..', '..', 'migrations');
+
+export interface StoreOptions {
+  /** PostgreSQL URL; absent means embedded PGlite. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  poolMax?: number;
+  connectTimeoutMs?: number;
+  /** Who is opening an embedded store, for the lock message ("the server", "gatehouse migrate"). */
+  holder?: string;
+  /** PGlite only: keep the database in memory (tests). */
+  inMemory?: boolean;
+  logger?: Logger;
+}
+
+export interface Store {
+  orm: Orm;
+  kind: 'postgresql' | 'pglite';
+  close(): Promise<void>;
+}
+
+export class DatabaseUnreachableError extends Error {
+  constructor(target: string, cause: unknown) {
+    super(`Cannot reach the database at ${target}: ${describe(cause)}`);
+    this.name = 'DatabaseUnreachableError';
+    this.cause = cause;
+  }
+}
+
+function baseOptions(options: StoreOptions): Partial<Options> {
+  const logger = options.logger;
+  return {
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      path: migrationsPath,
+      pathTs: migrationsPath,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: true,
+      // The committed snapshot describes the committed migrations; running them must not rewrite it.
+      snapshotOnMigrate: false,
+      silent: true,
+    },
+    debug: false,
+    logger: logger ? (message: string) => logger.debug({ orm: message }) : () => undefined,
+    // Request handlers fork the EntityManager; a global-context use is a bug we want to hear about.
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+  };
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  return openPglite(options);
+}
+
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  const { MikroORM } = await import('@mikro-orm/postgresql');
+  const orm = (await MikroORM.init({
+    ...baseOptions(options),
+    clientUrl: url,
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    driverOptions: { connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 },
+    connect: false,
+  } as Options)) as unknown as Orm;
+  try {
+    await orm.connect();
+    const check = await orm.checkConnection();
+    if (!check.ok) throw check.error ?? new Error(check.reason);
+  } catch (error) {
+    await orm.close(true).catch(() => undefined);
+    throw new DatabaseUnreachableError(redactUrl(url), error);
+  }
+  return { orm, kind: 'postgresql', close: () => orm.close() };
+}
+
+async function openPglite(options: StoreOptions): Promise<Store> {
+  const { MikroORM } = await import('@mikro-orm/pglite');
+  let lock: DataDirLock | undefined;
+  let dbName = 'memory://';
+  if (!options.inMemory) {
+    lock = lockDataDir(options.dataDir, options.holder ?? 'another Gatehouse process');
+    dbName = path.join(options.dataDir, 'pglite');
+  }
+  try {
+    const orm = (await MikroORM.init({ ...baseOptions(options), dbName } as Options)) as unknown as Orm;
+    return {
+      orm,
+      kind: 'pglite',
+      async close() {
+        try {
+          await orm.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

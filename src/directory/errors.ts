@@ -1,0 +1,91 @@
+/**
+ * The one error hierarchy of the domain. Each surface (SCIM, admin API, pages)
+ * maps it once; nothing below the surfaces knows about HTTP.
+ */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly details: Record<string, unknown>;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** Input that breaks a rule; names each field and why. */
+export class ValidationError extends DomainError {
+  readonly code = 'invalid_input';
+  readonly problems: FieldProblem[];
+  constructor(problems: FieldProblem[], message?: string) {
+    super(message ?? problems.map((p) => `${p.field}: ${p.reason}`).join('; '), { problems });
+    this.problems = problems;
+  }
+  static field(field: string, reason: string): ValidationError {
+    return new ValidationError([{ field, reason }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(kind: string, id: string) {
+    super(`${kind} ${JSON.stringify(id)} not found`, { kind, id });
+  }
+}
+
+/** A unique rule (userName, group name, slug…) already holds for another record. */
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message, { field });
+    this.field = field;
+  }
+}
+
+/** The record changed since the caller read it (ETag / version mismatch). */
+export class StaleVersionError extends DomainError {
+  readonly code = 'precondition_failed';
+  constructor(kind: string, id: string) {
+    super(`${kind} ${id} was changed by someone else; read it again and retry`, { kind, id });
+  }
+}
+
+/** A move the lifecycle does not allow (e.g. reactivating a deleted user). */
+export class TransitionError extends DomainError {
+  readonly code = 'invalid_transition';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, details);
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  readonly code = 'unauthenticated';
+}
+
+export class PermissionError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+/** The org's seat licence or another quota is exhausted. */
+export class LimitError extends DomainError {
+  readonly code = 'limit_exceeded';
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super(`Too many requests; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The store cannot be reached; callers should retry later. */
+export class UnavailableError extends DomainError {
+  readonly code = 'unavailable';
+}

@@ -1,0 +1,25 @@
+import type { ActorType } from '../db/entities/index.ts';
+
+/** Who is acting: recorded on every audit event. */
+export interface Actor {
+  type: ActorType;
+  id?: string | undefined;
+  /** Human-readable: an email, a token name, "system", "cli:alice". */
+  label: string;
+}
+
+/** Where a request came from; copied onto audit events. */
+export interface RequestOrigin {
+  requestId?: string | undefined;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+/** CONVENTIONS 7: the tenant is an argument. Every domain call that touches org data takes one. */
+export interface Scope extends RequestOrigin {
+  orgId: string;
+  orgSlug: string;
+  actor: Actor;
+}
+
+export const systemActor: Actor = { type: 'system', label: 'system' };

@@ -1,0 +1,125 @@
+import type { Em } from '../db/orm.ts';
+import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
+import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens.ts';
+import type { Clock } from '../lib/clock.ts';
+import { recordAudit } from './audit.ts';
+import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
+import type { Scope } from './scope.ts';
+
+export interface TokenView {
+  id: string;
+  name: string;
+  scope: TokenScope;
+  hint: string;
+  createdAt: Date;
+  createdBy: string;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AuthenticatedToken {
+  tokenId: string;
+  tokenName: string;
+  scope: TokenScope;
+  orgId: string;
+  orgSlug: string;
+  permissions: string[];
+}
+
+/** Writing lastUsedAt on every request would turn each read into a write; once a minute is enough to audit use. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function toTokenView(token: ApiToken): TokenView {
+  return {
+    id: token.id,
+    name: token.name,
+    scope: token.scope,
+    hint: token.hint,
+    createdAt: token.createdAt,
+    createdBy: token.createdBy,
+    lastUsedAt: token.lastUsedAt ?? null,
+    revokedAt: token.revokedAt ?? null,
+  };
+}
+
+export async function createApiToken(
+  em: Em,
+  scope: Scope,
+  input: { scope: string; name?: string | undefined },
+): Promise<{ token: string; record: ApiToken }> {
+  if (!tokenScopes.includes(input.scope as TokenScope)) {
+    throw ValidationError.field('scope', `must be one of ${tokenScopes.join(', ')}`);
+  }
+  const tokenScope = input.scope as TokenScope;
+  const name = (input.name ?? '').trim() || `${tokenScope} token`;
+  if (name.length > 200) throw ValidationError.field('name', 'must be at most 200 characters');
+  const secret = generateToken(tokenScope);
+  const record = await em.transactional(async (tx) => {
+    const token = tx.create(ApiToken, {
+      org: tx.getReference(Organization, scope.orgId),
+      name,
+      scope: tokenScope,
+      tokenHash: sha256Hex(secret),
+      hint: tokenHint(secret),
+      permissions: [],
+      createdBy: scope.actor.label,
+    });
+    recordAudit(tx, scope, {
+      action: 'token.created',
+      target: { type: 'token', id: token.id, label: name },
+      details: { scope: tokenScope },
+    });
+    return token;
+  });
+  return { token: secret, record };
+}
+
+export async function listApiTokens(em: Em, scope: Pick<Scope, 'orgId'>): Promise<ApiToken[]> {
+  return em.find(ApiToken, { org: scope.orgId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+}
+
+export async function revokeApiToken(em: Em, scope: Scope, tokenId: string, now: Date): Promise<ApiToken> {
+  return em.transactional(async (tx) => {
+    // Scoped by org: a token id of another org is simply not found.
+    const token = await tx.findOne(ApiToken, { id: tokenId, org: scope.orgId });
+    if (!token) throw new NotFoundError('Token', tokenId);
+    if (token.revokedAt) return token;
+    token.revokedAt = now;
+    recordAudit(tx, scope, {
+      action: 'token.revoked',
+      target: { type: 'token', id: token.id, label: token.name },
+      details: { scope: token.scope },
+    });
+    return token;
+  });
+}
+
+/**
+ * Resolves a presented bearer secret. The lookup is by SHA-256 (an index hit
+ * reveals nothing about the secret); the stored digest is then compared in
+ * constant time. Every failure is the same AuthenticationError.
+ */
+export async function authenticateToken(
+  em: Em,
+  presented: string,
+  expected: TokenScope,
+  clock: Clock,
+): Promise<AuthenticatedToken> {
+  const invalid = new AuthenticationError('The bearer token is missing, invalid or revoked');
+  if (!presented || presented.length > 200) throw invalid;
+  const digest = sha256Hex(presented);
+  const token = await em.findOne(ApiToken, { tokenHash: digest }, { populate: ['org'] });
+  if (!token || !digestsEqual(token.tokenHash, digest) || token.revokedAt || token.scope !== expected) throw invalid;
+  const now = clock.now();
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  }
+  return {
+    tokenId: token.id,
+    tokenName: token.name,
+    scope: token.scope,
+    orgId: token.org.id,
+    orgSlug: token.org.slug,
+    permissions: token.permissions,
+  };
+}

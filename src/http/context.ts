@@ -1,0 +1,62 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Container } from '../container.ts';
+import type { Em } from '../db/orm.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Actor, RequestOrigin, Scope } from '../directory/scope.ts';
+import { uuidv7 } from '../lib/ids.ts';
+
+export interface RequestContext extends RequestOrigin {
+  requestId: string;
+  log: Logger;
+  em: Em;
+  /** Set by an authenticator: the org and who acts in it. */
+  scope?: Scope;
+  /** Set by the admin authenticator: what the caller may do. */
+  permissions?: ReadonlySet<string>;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express augments its Request through this namespace.
+  namespace Express {
+    interface Request {
+      ctx: RequestContext;
+    }
+  }
+}
+
+/** Incoming X-Request-Id is kept only if it looks like an id, so logs cannot be polluted. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export function requestContext(container: Container) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    const started = process.hrtime.bigint();
+    const log = container.logger.child({ requestId });
+    req.ctx = {
+      requestId,
+      log,
+      em: container.fork(),
+      ip: req.ip,
+      userAgent: req.get('user-agent'),
+    };
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+      if (res.statusCode >= 500) log.error(entry, 'request');
+      else log.info(entry, 'request');
+    });
+    next();
+  };
+}
+
+export function scopeFor(req: Request): Scope {
+  const scope = req.ctx.scope;
+  if (!scope) throw new Error('scopeFor() called on a route without an authenticator');
+  return scope;
+}
+
+export function withActor(scope: Scope, actor: Actor): Scope {
+  return { ...scope, actor };
+}

@@ -1,0 +1,145 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ConnectionException, DriverException } from '@mikro-orm/core';
+import {
+  AuthenticationError,
+  ConflictError,
+  DomainError,
+  LimitError,
+  NotFoundError,
+  PermissionError,
+  RateLimitedError,
+  StaleVersionError,
+  TransitionError,
+  UnavailableError,
+  ValidationError,
+} from '../directory/errors.ts';
+import type { Readiness } from './readiness.ts';
+
+/** An HTTP-level problem found before the domain is reached (bad JSON, unknown route…). */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export interface MappedError {
+  status: number;
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+  retryAfterSeconds?: number;
+}
+
+const DB_RETRY_AFTER_SECONDS = 5;
+
+/** CONVENTIONS 4: the single translation from any thrown value to a status and a stable code. */
+export function mapError(error: unknown): MappedError {
+  if (error instanceof HttpError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details };
+  }
+  const bodyParser = bodyParserError(error);
+  if (bodyParser) return bodyParser;
+  if (error instanceof DomainError) {
+    const status = domainStatus(error);
+    const mapped: MappedError = { status, code: error.code, message: error.message, details: error.details };
+    if (error instanceof RateLimitedError) mapped.retryAfterSeconds = error.retryAfterSeconds;
+    if (error instanceof UnavailableError) mapped.retryAfterSeconds = DB_RETRY_AFTER_SECONDS;
+    return mapped;
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: 'The database is unavailable; retry shortly',
+      details: {},
+      retryAfterSeconds: DB_RETRY_AFTER_SECONDS,
+    };
+  }
+  return { status: 500, code: 'internal_error', message: 'An unexpected error occurred', details: {} };
+}
+
+function domainStatus(error: DomainError): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof AuthenticationError) return 401;
+  if (error instanceof PermissionError || error instanceof LimitError) return 403;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError || error instanceof TransitionError) return 409;
+  if (error instanceof StaleVersionError) return 412;
+  if (error instanceof RateLimitedError) return 429;
+  if (error instanceof UnavailableError) return 503;
+  return 400;
+}
+
+/** express.json() errors carry a `type`; turn the common ones into clear 4xx answers. */
+function bodyParserError(error: unknown): MappedError | undefined {
+  const type = (error as { type?: unknown })?.type;
+  if (typeof type !== 'string') return undefined;
+  if (type === 'entity.parse.failed') {
+    return { status: 400, code: 'invalid_json', message: `The request body is not valid JSON: ${(error as Error).message}`, details: {} };
+  }
+  if (type === 'entity.too.large') {
+    const limit = (error as { limit?: number }).limit;
+    return { status: 413, code: 'payload_too_large', message: `The request body exceeds the limit of ${limit} bytes`, details: { limit } };
+  }
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return { status: 415, code: 'unsupported_encoding', message: (error as Error).message, details: {} };
+  }
+  if (type === 'request.aborted') {
+    return { status: 400, code: 'request_aborted', message: 'The request was aborted by the client', details: {} };
+  }
+  return undefined;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionException) return true;
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    const message = (current as Error).message ?? '';
+    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (current instanceof DriverException && (current as { previous?: unknown }).previous) {
+      current = (current as { previous?: unknown }).previous;
+    } else {
+      current = (current as { cause?: unknown }).cause;
+    }
+  }
+  return false;
+}
+
+/** The admin API's error body: `{error: {code, message, details}}`. */
+export function apiErrorHandler(readiness: Readiness) {
+  // Express recognises an error handler by its four parameters.
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const mapped = mapError(error);
+    logMapped(req, mapped, error);
+    if (mapped.code === 'database_unavailable') readiness.markUnreachable(error);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+    res.status(mapped.status).json({
+      error: { code: mapped.code, message: mapped.message, details: { ...mapped.details, requestId: req.ctx?.requestId } },
+    });
+  };
+}
+
+export function logMapped(req: Request, mapped: MappedError, error: unknown): void {
+  const log = req.ctx?.log;
+  if (!log) return;
+  if (mapped.status >= 500) log.error({ err: error, code: mapped.code }, 'request failed');
+  else log.debug({ code: mapped.code, reason: mapped.message }, 'request refused');
+}
+
+export function notFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new HttpError(404, 'route_not_found', `No route for ${req.method} ${req.path}`));
+}

@@ -1,0 +1,30 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** 32 random bytes = 256 bits, as DESIGN.md asks for every bearer secret. */
+const TOKEN_BYTES = 32;
+
+export type TokenKind = 'scim' | 'admin' | 'session' | 'invite' | 'reset';
+
+/**
+ * A new secret: `gh_<kind>_<base64url>`. The prefix lets secret scanners and
+ * humans recognise a Gatehouse token; it carries no authority by itself.
+ */
+export function generateToken(kind: TokenKind): string {
+  return `gh_${kind}_${randomBytes(TOKEN_BYTES).toString('base64url')}`;
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two hex digests of equal length. */
+export function digestsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/** What admins see in listings: enough to tell tokens apart, never enough to use one. */
+export function tokenHint(token: string): string {
+  return `${token.slice(0, 12)}…${token.slice(-4)}`;
+}

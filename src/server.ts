@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { openStore, type Store } from './db/orm.ts';
+import { migrate } from './db/migrate.ts';
+import { createContainer, type Container } from './container.ts';
+import { createApp } from './app.ts';
+import { countOrgs } from './directory/orgs.ts';
+
+export interface RunningServer {
+  server: Server;
+  container: Container;
+  url: string;
+  /** Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  store?: Store;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store =
+    options.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.database.poolMax,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      holder: 'the Gatehouse server',
+      logger,
+    }));
+  try {
+    if (config.migrateOnStart) {
+      const applied = await migrate(store.orm);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
+    const container = createContainer({ config, logger, store });
+    const app = createApp(container);
+    const server = await listen(app, config.port);
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://localhost:${port}`;
+    logger.info({ port, database: store.kind, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
+    await greetIfEmpty(container);
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        logger.info('shutting down: no new connections, finishing in-flight requests');
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => {
+          logger.warn('shutdown timeout reached: closing remaining connections');
+          server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        await done;
+        clearTimeout(timer);
+        await store.close();
+        logger.info('stopped');
+      })());
+    return { server, container, url, close };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function greetIfEmpty(container: Container): Promise<void> {
+  if ((await countOrgs(container.fork())) > 0) return;
+  const lines = [
+    'The store is empty. Create an organization and tokens with the CLI:',
+    '  npx gatehouse org create --slug acme --name "Acme Corp"',
+    '  npx gatehouse token create --org acme --scope admin --name "ops script"',
+    '  npx gatehouse token create --org acme --scope scim --name "Okta"',
+    `Then: curl -H "Authorization: Bearer <admin token>" ${container.config.publicUrl}/api/orgs/acme`,
+  ];
+  if (container.store.kind === 'pglite') {
+    lines.push('With the embedded database, stop the server (Ctrl-C) before running the CLI: PGlite allows one process.');
+  }
+  container.logger.info({ hint: lines }, lines[0]);
+  if (process.stdout.isTTY) process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
