@@ -1,0 +1,58 @@
+/**
+ * RFC 7643 §2 and §7: the characteristics of every SCIM attribute. One
+ * declaration per resource (CONVENTIONS 1) feeds validation, /Schemas,
+ * /ResourceTypes, filter translation, PATCH and attribute projection.
+ */
+export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+export type Returned = 'always' | 'never' | 'default' | 'request';
+export type Uniqueness = 'none' | 'server' | 'global';
+
+/**
+ * Where an attribute lives in the store, for filters and sorting:
+ * - column: a scalar column of the resource's table (e.g. users.user_name);
+ * - jsonArray: a jsonb column holding an array of complex values (users.emails);
+ * - jsonPath: a path inside the jsonb column that keeps raw SCIM attributes (scim_attributes);
+ * - members / groups: computed from the memberships table.
+ */
+export type Storage =
+  | { kind: 'column'; column: string }
+  | { kind: 'jsonArray'; column: string }
+  | { kind: 'jsonPath'; column: string; path: string[] }
+  | { kind: 'members' }
+  | { kind: 'groups' };
+
+export interface AttributeDef {
+  name: string;
+  type: AttributeType;
+  multiValued: boolean;
+  required: boolean;
+  caseExact: boolean;
+  mutability: Mutability;
+  returned: Returned;
+  uniqueness: Uniqueness;
+  description: string;
+  canonicalValues?: string[];
+  referenceTypes?: string[];
+  subAttributes?: AttributeDef[];
+  /** Absent: not filterable or sortable (filters on it answer 400 invalidFilter). */
+  storage?: Storage;
+}
+
+export interface SchemaDef {
+  id: string;
+  name: string;
+  description: string;
+  attributes: AttributeDef[];
+}
+
+export interface ResourceTypeDef {
+  id: string;
+  name: string;
+  endpoint: string;
+  description: string;
+  schema: SchemaDef;
+  extensions: Array<{ schema: SchemaDef; required: boolean }>;
+  /** The table whose rows are this resource, for filter SQL. */
+  table: string;
+}
