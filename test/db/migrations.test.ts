@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { migrate, migrationStatus } from '../../src/db/migrate.ts';
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  after(() => db.close());
+
+  it('apply to an empty database and leave no difference between entities and schema', async () => {
+    const applied = await migrate(db.store.orm);
+    assert.ok(applied.length >= 1);
+    const diff = await db.store.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    assert.equal(diff.trim(), '', `entities and migrations disagree:\n${diff}`);
+  });
+
+  it('report nothing pending afterwards and are a no-op when run again', async () => {
+    assert.deepEqual((await migrationStatus(db.store.orm)).pending, []);
+    assert.deepEqual(await migrate(db.store.orm), []);
+  });
+
+  it('enforce case-insensitive userName uniqueness per org in the database itself', async () => {
+    const conn = db.store.orm.em.getConnection();
+    await conn.execute(`insert into organizations (id, slug, name, settings, version, created_at, updated_at) values
+      ('00000000-0000-7000-8000-000000000001', 'a', 'A', '{}', 1, now(), now()),
+      ('00000000-0000-7000-8000-000000000002', 'b', 'B', '{}', 1, now(), now())`);
+    const insert = (id: string, org: string, userName: string) =>
+      conn.execute(
+        `insert into users (id, org_id, user_name, source, state, created_at, updated_at) values (?, ?, ?, 'scim', 'active', now(), now())`,
+        [id, org, userName],
+      );
+    await insert('00000000-0000-7000-8000-0000000000a1', '00000000-0000-7000-8000-000000000001', 'Alice@Example.com');
+    await assert.rejects(
+      insert('00000000-0000-7000-8000-0000000000a2', '00000000-0000-7000-8000-000000000001', 'alice@example.COM'),
+      /users_org_user_name_unique/,
+    );
+    // The same userName in another org is fine: uniqueness is per org.
+    await insert('00000000-0000-7000-8000-0000000000a3', '00000000-0000-7000-8000-000000000002', 'alice@example.com');
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import request from 'supertest';
+import { createTestApp, seedOrg, testConfig, type TestApp } from '../support/app.ts';
+import { usingPostgres } from '../support/db.ts';
+import { openStore } from '../../src/db/orm.ts';
+import { createContainer } from '../../src/container.ts';
+import { createApp } from '../../src/app.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+
+describe('health and readiness', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp();
+  });
+  after(() => t.close());
+
+  it('answers /healthz while the process is up', async () => {
+    const res = await request(t.app).get('/healthz').expect(200);
+    assert.equal(res.body.status, 'ok');
+  });
+
+  it('answers /readyz 200 when the database answers and migrations are applied', async () => {
+    const res = await request(t.app).get('/readyz').expect(200);
+    assert.equal(res.body.database, 'ok');
+    assert.equal(res.body.migrations, 'ok');
+  });
+
+  it('answers /readyz 503 naming the pending migrations on an unmigrated database', async () => {
+    const store = await openStore({ dataDir: '', inMemory: true, databaseUrl: undefined });
+    try {
+      const container = createContainer({ config: testConfig(), logger: createLogger('silent'), store });
+      const res = await request(createApp(container)).get('/readyz').expect(503);
+      assert.equal(res.body.migrations, 'pending');
+      assert.ok(res.body.pending.length >= 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A TCP relay to PostgreSQL that the test can cut and restore, to simulate an outage. */
+async function startRelay(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      open = true;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+if (usingPostgres) {
+  describe('database outage (PostgreSQL)', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp();
+    });
+    after(() => t.close());
+
+    it('turns /readyz red and answers 503 while the database is away, then recovers', async () => {
+      const url = new URL(t.db.url!);
+      const relay = await startRelay({ host: url.hostname, port: Number(url.port || 5432) });
+      url.host = `127.0.0.1:${relay.port}`;
+      const store = await openStore({ databaseUrl: url.toString(), dataDir: '', connectTimeoutMs: 1000 });
+      const container = createContainer({ config: testConfig(), logger: createLogger('silent'), store });
+      const app = createApp(container);
+      try {
+        const org = await seedOrg(container, 'outage');
+        await request(app).get('/readyz').expect(200);
+        await request(app).get('/api/orgs/outage').set('Authorization', `Bearer ${org.tokens.admin}`).expect(200);
+
+        relay.cut();
+        const down = await request(app).get('/api/orgs/outage').set('Authorization', `Bearer ${org.tokens.admin}`).expect(503);
+        assert.equal(down.body.error.code, 'database_unavailable');
+        assert.ok(down.headers['retry-after']);
+        await new Promise((r) => setTimeout(r, 1100));
+        const red = await request(app).get('/readyz').expect(503);
+        assert.equal(red.body.database, 'unreachable');
+
+        relay.restore();
+        await new Promise((r) => setTimeout(r, 1100));
+        await request(app).get('/readyz').expect(200);
+        await request(app).get('/api/orgs/outage').set('Authorization', `Bearer ${org.tokens.admin}`).expect(200);
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+    });
+  });
+}

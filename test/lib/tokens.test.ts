@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
+import { uuidv7, isUuid } from '../../src/lib/ids.ts';
+
+describe('tokens', () => {
+  it('generates prefixed tokens carrying 256 bits of randomness', () => {
+    const token = generateToken('scim');
+    assert.match(token, /^gh_scim_[A-Za-z0-9_-]{43}$/);
+    assert.equal(Buffer.from(token.slice('gh_scim_'.length), 'base64url').length, 32);
+  });
+
+  it('never generates the same token twice in 1,000 draws', () => {
+    const seen = new Set(Array.from({ length: 1000 }, () => generateToken('admin')));
+    assert.equal(seen.size, 1000);
+  });
+
+  it('hashes with SHA-256 to 64 hex characters', () => {
+    assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('compares digests in constant time and refuses different lengths or empty input', () => {
+    const a = sha256Hex('a');
+    assert.equal(digestsEqual(a, sha256Hex('a')), true);
+    assert.equal(digestsEqual(a, sha256Hex('b')), false);
+    assert.equal(digestsEqual(a, a.slice(0, 32)), false);
+    assert.equal(digestsEqual('', ''), false);
+  });
+
+  it('shows a hint that is not enough to use the token', () => {
+    const token = generateToken('admin');
+    const hint = tokenHint(token);
+    assert.ok(hint.startsWith('gh_admin_'));
+    assert.ok(hint.length < 20);
+  });
+});
+
+describe('ids', () => {
+  it('generates RFC 9562 version 7 uuids in time order', () => {
+    const first = uuidv7(1_700_000_000_000);
+    const second = uuidv7(1_700_000_000_001);
+    assert.ok(isUuid(first));
+    assert.equal(first[14], '7');
+    assert.ok(['8', '9', 'a', 'b'].includes(first[19]!));
+    assert.ok(first < second);
+  });
+});
