@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../support/cli.ts';
+import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
+import { lockDataDir } from '../../src/db/data-dir-lock.ts';
+
+/** The `gatehouse` command, spawned as a process, on PostgreSQL when DATABASE_URL is set, else on PGlite. */
+describe('gatehouse CLI', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let env: Record<string, string | undefined>;
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+    env = { DATA_DIR: dataDir, NODE_ENV: 'test' };
+    if (usingPostgres) {
+      const db = await createPostgresDatabase(process.env.DATABASE_URL!);
+      env.DATABASE_URL = db.url;
+      dropDatabase = db.drop;
+    }
+  });
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase?.();
+  });
+
+  const json = (stdout: string) => {
+    const lines = stdout.trim().split('\n');
+    assert.equal(lines.length, 1, `expected exactly one line of JSON, got:\n${stdout}`);
+    return JSON.parse(lines[0]!);
+  };
+
+  it('creates an org on a fresh store (migrating it) and prints one JSON object with --json', async () => {
+    const res = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme Corp', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const org = json(res.stdout);
+    assert.equal(org.slug, 'acme');
+    assert.equal(org.name, 'Acme Corp');
+  });
+
+  it('refuses a duplicate slug on stderr with a non-zero exit and nothing on stdout', async () => {
+    const res = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Again', '--json'], env);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, '');
+    assert.match(res.stderr, /slug "acme" already exists/);
+  });
+
+  it('names the bad field for an invalid slug', async () => {
+    const res = await runCli(['org', 'create', '--slug', 'Not Valid', '--name', 'X'], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /slug: must be 1-63 lower-case/);
+  });
+
+  it('creates a token, prints the secret once, lists it without the secret, and revokes it', async () => {
+    const created = await runCli(['token', 'create', '--org', 'acme', '--scope', 'scim', '--name', 'Okta', '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const { token, id } = json(created.stdout);
+    assert.match(token, /^gh_scim_/);
+
+    const listed = await runCli(['token', 'list', '--org', 'acme', '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(!listed.stdout.includes(token));
+    const { tokens } = json(listed.stdout);
+    assert.equal(tokens.length, 1);
+    assert.equal(tokens[0].name, 'Okta');
+    assert.equal(tokens[0].revokedAt, null);
+
+    const revoked = await runCli(['token', 'revoke', '--org', 'acme', '--id', id, '--json'], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.ok(json(revoked.stdout).revokedAt);
+  });
+
+  it('lists orgs', async () => {
+    const res = await runCli(['org', 'list', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(json(res.stdout).orgs.map((o: { slug: string }) => o.slug), ['acme']);
+  });
+
+  it('reports an unknown org and an unknown scope clearly', async () => {
+    const unknownOrg = await runCli(['token', 'create', '--org', 'nope', '--scope', 'admin'], env);
+    assert.equal(unknownOrg.code, 1);
+    assert.match(unknownOrg.stderr, /Organization "nope" not found/);
+    const badScope = await runCli(['token', 'create', '--org', 'acme', '--scope', 'root'], env);
+    assert.equal(badScope.code, 1);
+    assert.match(badScope.stderr, /scope: must be one of scim, admin/);
+  });
+
+  it('prints usage with exit code 2 for an unknown command or option', async () => {
+    const unknown = await runCli(['frobnicate'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"[\s\S]*Usage: gatehouse/);
+    const badOption = await runCli(['org', 'list', '--colour'], env);
+    assert.equal(badOption.code, 2);
+  });
+
+  it('reports migration status as JSON', async () => {
+    const res = await runCli(['migrate', '--status', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const status = json(res.stdout);
+    assert.deepEqual(status.pending, []);
+    assert.ok(status.executed.length >= 1);
+  });
+
+  if (!usingPostgres) {
+    it('refuses to open an embedded store that another process holds, saying what to do instead', async () => {
+      const lock = lockDataDir(dataDir, 'the Gatehouse server');
+      try {
+        const res = await runCli(['org', 'list'], env);
+        assert.equal(res.code, 1);
+        assert.match(res.stderr, /in use by the Gatehouse server \(pid \d+\)/);
+        assert.match(res.stderr, /stop that process first|DATABASE_URL/);
+        assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+      } finally {
+        lock.release();
+      }
+    });
+  }
+
+  it('fails with one clear line when DATABASE_URL is unreachable', async () => {
+    const res = await runCli(['org', 'list'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^gatehouse: Cannot reach the database at postgres:\/\/postgres@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+    assert.equal(res.stderr.trim().split('\n').length, 1);
+  });
+});

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { startServer } from '../src/server.ts';
+import { testConfig, seedOrg } from './support/app.ts';
+import { runNode } from './support/cli.ts';
+import { createLogger } from '../src/lib/logger.ts';
+
+function get(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('server process', function () {
+  this.timeout(120_000);
+
+  it('keeps the embedded PGlite store across a restart', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-restart-'));
+    try {
+      const config = testConfig({ dataDir, databaseUrl: undefined });
+      const first = await startServer(config, { logger: createLogger('silent') });
+      const org = await seedOrg(first.container, 'acme');
+      await first.close();
+
+      const second = await startServer(config, { logger: createLogger('silent') });
+      try {
+        const res = await get(`${second.url}/api/orgs/acme`, org.tokens.admin);
+        assert.equal(res.status, 200);
+        assert.equal(JSON.parse(res.body).slug, 'acme');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('finishes in-flight requests when shutting down, then refuses new connections', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-shutdown-'));
+    try {
+      const running = await startServer(testConfig({ dataDir }), { logger: createLogger('silent') });
+      const org = await seedOrg(running.container, 'acme');
+      // A POST whose body is still arriving when close() starts must complete normally.
+      const body = JSON.stringify({ scope: 'scim', name: 'late' });
+      const arrived = new Promise((resolve) => running.server.once('request', resolve));
+      const port = new URL(running.url).port;
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/orgs/acme/tokens', headers: {
+        Authorization: `Bearer ${org.tokens.admin}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
+      } });
+      const response = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+        req.on('error', reject);
+      });
+      req.write(body.slice(0, 5));
+      await arrived;
+      const closing = running.close();
+      await new Promise((r) => setTimeout(r, 50));
+      req.end(body.slice(5));
+      assert.equal(await response, 201);
+      await closing;
+      await assert.rejects(get(`${running.url}/healthz`), /ECONNREFUSED|ECONNRESET/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start fails with one clear line, not a stack, when DATABASE_URL is unreachable', async () => {
+    const res = await runNode('src/main.ts', [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', PORT: '0', LOG_LEVEL: 'silent' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr.trim(), /^gatehouse: Cannot reach the database at postgres:\/\/postgres@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+    assert.equal(res.stderr.trim().split('\n').length, 1);
+  });
+
+  it('npm start fails listing each configuration problem', async () => {
+    const res = await runNode('src/main.ts', [], { PORT: 'eighty', LOG_LEVEL: 'loud' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /PORT: must be a whole number/);
+    assert.match(res.stderr, /LOG_LEVEL \(logLevel\)/);
+    assert.doesNotMatch(res.stderr, /\n\s+at /);
+  });
+});
