@@ -30,3 +30,40 @@ export function recordAudit(em: Em, scope: Scope, entry: AuditEntry): AuditEvent
   em.persist(event);
   return event;
 }
+
+/**
+ * The same audit row as a SQL fragment, for write paths that run as one
+ * statement (a data-modifying CTE): `insert … select … from <source>` so the
+ * event is written only if the change itself returned a row.
+ * `target.id`/`target.label` may name columns of the source (`{ column: 'id' }`).
+ */
+export function auditInsertSql(
+  scope: Scope,
+  entry: Omit<AuditEntry, 'target'> & {
+    target: { type: string; idColumn: string; labelColumn: string };
+    detailsSql?: string;
+  },
+  source: string,
+): { sql: string; params: unknown[] } {
+  const details = entry.detailsSql ?? `?::jsonb`;
+  const sql = `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
+    select ?, now(), ?, ?, ?, ?, ?, ${source}.${entry.target.idColumn}::text, ${source}.${entry.target.labelColumn}, ${details}, ?, ?, ?
+    from ${source}`;
+  const params: unknown[] = [scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action, entry.target.type];
+  if (!entry.detailsSql) params.push(JSON.stringify(entry.details ?? {}));
+  params.push(scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null);
+  return { sql, params };
+}
+
+/** recordAudit for raw-SQL write paths inside a transaction (no unit of work to flush). */
+export async function recordAuditSql(em: Em, scope: Scope, entry: AuditEntry): Promise<void> {
+  await em.execute(
+    `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
+     values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+    [
+      scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action,
+      entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(entry.details ?? {}),
+      scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null,
+    ],
+  );
+}

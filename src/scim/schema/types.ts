@@ -10,15 +10,21 @@ export type Uniqueness = 'none' | 'server' | 'global';
 
 /**
  * Where an attribute lives in the store, for filters and sorting:
- * - column: a scalar column of the resource's table (e.g. users.user_name);
+ * - column: a scalar column of the resource's table (e.g. users.user_name); `uuid` columns
+ *   only compare with well-formed uuids (anything else matches nothing, never a SQL error);
+ * - state: users.active, derived from users.state (see schema/user.ts);
  * - jsonArray: a jsonb column holding an array of complex values (users.emails);
  * - jsonPath: a path inside the jsonb column that keeps raw SCIM attributes (scim_attributes);
- * - members / groups: computed from the memberships table.
+ * - element: a sub-attribute of a multi-valued complex attribute, the key `key` of each element;
+ * - members / groups: computed from the memberships table; their sub-attributes are `column`s
+ *   of a memberships row.
  */
 export type Storage =
-  | { kind: 'column'; column: string }
+  | { kind: 'column'; column: string; uuid?: boolean }
+  | { kind: 'state' }
   | { kind: 'jsonArray'; column: string }
   | { kind: 'jsonPath'; column: string; path: string[] }
+  | { kind: 'element'; key: string }
   | { kind: 'members' }
   | { kind: 'groups' };
 

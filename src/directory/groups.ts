@@ -1,0 +1,277 @@
+import type { Em } from '../db/orm.ts';
+import type { UserSource } from '../db/entities/index.ts';
+import { uniqueViolationField } from '../db/unique-violation.ts';
+import { uuidv7, isUuid } from '../lib/ids.ts';
+import { jsonEqual } from '../lib/equal.ts';
+import { recordAuditSql } from './audit.ts';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
+import type { Scope } from './scope.ts';
+import { toDate } from './user-record.ts';
+
+export interface GroupFields {
+  displayName: string;
+  externalId: string | null;
+  description: string | null;
+  scimAttributes: Record<string, unknown>;
+}
+
+export interface GroupMember {
+  id: string;
+  userName: string;
+  displayName: string | null;
+}
+
+export interface GroupRecord extends GroupFields {
+  id: string;
+  orgId: string;
+  source: UserSource;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Present when the read asked for members. */
+  members?: GroupMember[];
+}
+
+/** How a write changes membership: a full replacement (`set`), or additions and removals. */
+export interface MembersChange {
+  set?: string[];
+  add?: string[];
+  remove?: string[];
+}
+
+const groupColumnsSql = 'g.id, g.org_id, g.display_name, g.external_id, g.description, g.source, g.scim_attributes, g.version, g.created_at, g.updated_at';
+
+function rowToGroup(row: Record<string, unknown>): GroupRecord {
+  const attrs = row.scim_attributes;
+  return {
+    id: String(row.id),
+    orgId: String(row.org_id),
+    displayName: String(row.display_name),
+    externalId: (row.external_id as string | null) ?? null,
+    description: (row.description as string | null) ?? null,
+    source: row.source as UserSource,
+    scimAttributes: (typeof attrs === 'string' ? JSON.parse(attrs) : attrs ?? {}) as Record<string, unknown>,
+    version: Number(row.version),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export function validateGroupFields(fields: GroupFields): GroupFields {
+  const displayName = typeof fields.displayName === 'string' ? fields.displayName.trim() : '';
+  if (!displayName) throw ValidationError.field('displayName', 'is required');
+  if (displayName.length > 300) throw ValidationError.field('displayName', 'must be at most 300 characters');
+  if (fields.externalId !== null && (typeof fields.externalId !== 'string' || fields.externalId.length > 320)) {
+    throw ValidationError.field('externalId', 'must be a string of at most 320 characters');
+  }
+  return { ...fields, displayName };
+}
+
+async function loadMembers(em: Em, groupIds: string[]): Promise<Map<string, GroupMember[]>> {
+  const byGroup = new Map<string, GroupMember[]>(groupIds.map((id) => [id, []]));
+  if (!groupIds.length) return byGroup;
+  const rows = await em.execute(
+    `select m.group_id, u.id, u.user_name, u.display_name from memberships m join users u on u.id = m.user_id
+     where m.group_id in (${groupIds.map(() => '?').join(', ')}) and u.state <> 'deleted' order by m.added_at, u.id`,
+    groupIds,
+  );
+  for (const row of rows) {
+    byGroup.get(String(row.group_id))?.push({ id: String(row.id), userName: String(row.user_name), displayName: (row.display_name as string | null) ?? null });
+  }
+  return byGroup;
+}
+
+export async function findGroup(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: { withMembers?: boolean } = {}): Promise<GroupRecord | null> {
+  if (!isUuid(id)) return null;
+  const rows = await em.execute(`select ${groupColumnsSql} from groups g where g.org_id = ? and g.id = ?`, [scope.orgId, id]);
+  if (!rows[0]) return null;
+  const group = rowToGroup(rows[0]);
+  if (options.withMembers) group.members = (await loadMembers(em, [group.id])).get(group.id) ?? [];
+  return group;
+}
+
+export async function getGroup(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: { withMembers?: boolean } = {}): Promise<GroupRecord> {
+  const group = await findGroup(em, scope, id, options);
+  if (!group) throw new NotFoundError('Group', id);
+  return group;
+}
+
+export interface GroupQuery {
+  where?: { sql: string; params: unknown[] };
+  orderBy?: string;
+  limit: number;
+  offset?: number;
+  afterId?: string;
+  withMembers?: boolean;
+  count?: boolean;
+}
+
+export async function queryGroups(em: Em, scope: Pick<Scope, 'orgId'>, query: GroupQuery): Promise<{ groups: GroupRecord[]; total: number }> {
+  const where = ['g.org_id = ?'];
+  const params: unknown[] = [scope.orgId];
+  if (query.where) {
+    where.push(`(${query.where.sql})`);
+    params.push(...query.where.params);
+  }
+  const countSql = `select count(*)::int as n from groups g where ${where.join(' and ')}`;
+  const countParams = [...params];
+  if (query.afterId) {
+    where.push('g.id > ?');
+    params.push(query.afterId);
+  }
+  let groups: GroupRecord[] = [];
+  if (query.limit > 0) {
+    const rows = await em.execute(
+      `select ${groupColumnsSql} from groups g where ${where.join(' and ')} order by ${query.orderBy ? `${query.orderBy}, g.id` : 'g.id'} limit ? offset ?`,
+      [...params, query.limit, query.offset ?? 0],
+    );
+    groups = rows.map(rowToGroup);
+    if (query.withMembers) {
+      const members = await loadMembers(em, groups.map((g) => g.id));
+      for (const group of groups) group.members = members.get(group.id) ?? [];
+    }
+  }
+  const total = query.count ? Number((await em.execute(countSql, countParams))[0]?.n ?? 0) : groups.length;
+  return { groups, total };
+}
+
+/** Adds members that exist in the org; returns the ids that were not users of this org. */
+async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string[], source: UserSource): Promise<{ added: string[]; unknown: string[] }> {
+  const wanted = [...new Set(userIds)];
+  const valid = wanted.filter(isUuid);
+  const known = valid.length
+    ? (await em.execute(`select id from users where org_id = ? and state <> 'deleted' and id in (${valid.map(() => '?').join(', ')})`, [scope.orgId, ...valid])).map((r) => String(r.id))
+    : [];
+  const unknown = wanted.filter((id) => !known.includes(id));
+  if (!known.length) return { added: [], unknown };
+  // ON CONFLICT DO NOTHING: concurrent adds of the same member by two IdP requests both succeed, none is lost.
+  const rows = await em.execute(
+    `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
+     values ${known.map(() => `(?, ?, ?, ?, 'viewer', ?, now())`).join(', ')}
+     on conflict (group_id, user_id) do nothing returning user_id`,
+    known.flatMap((userId) => [uuidv7(), scope.orgId, groupId, userId, source]),
+  );
+  return { added: rows.map((r) => String(r.user_id)), unknown };
+}
+
+async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: string[]): Promise<string[]> {
+  const ids = [...new Set(userIds)].filter(isUuid);
+  if (!ids.length) return [];
+  const rows = await em.execute(
+    `delete from memberships where org_id = ? and group_id = ? and user_id in (${ids.map(() => '?').join(', ')}) returning user_id`,
+    [scope.orgId, groupId, ...ids],
+  );
+  return rows.map((r) => String(r.user_id));
+}
+
+async function applyMembers(em: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource) {
+  let added: string[] = [];
+  let removed: string[] = [];
+  let unknown: string[] = [];
+  if (change.set) {
+    const current = (await em.execute(`select user_id from memberships where group_id = ? and org_id = ?`, [groupId, scope.orgId])).map((r) => String(r.user_id));
+    const wanted = new Set(change.set);
+    removed = await removeMembers(em, scope, groupId, current.filter((id) => !wanted.has(id)));
+    ({ added, unknown } = await addMembers(em, scope, groupId, change.set.filter((id) => !current.includes(id)), source));
+  }
+  if (change.remove?.length) removed.push(...(await removeMembers(em, scope, groupId, change.remove)));
+  if (change.add?.length) {
+    const result = await addMembers(em, scope, groupId, change.add, source);
+    added.push(...result.added);
+    unknown.push(...result.unknown);
+  }
+  if (unknown.length) {
+    throw ValidationError.field('members', `no user with id ${unknown.map((id) => JSON.stringify(id)).join(', ')} in this organization`);
+  }
+  return { added, removed };
+}
+
+function conflictOnName(error: unknown, name: string): never {
+  if (uniqueViolationField(error) === 'displayName') {
+    throw new ConflictError('displayName', `A group named "${name}" already exists in this organization (names are compared case-insensitively)`);
+  }
+  throw error;
+}
+
+export async function createGroup(em: Em, scope: Scope, input: GroupFields, members: string[], source: UserSource): Promise<GroupRecord> {
+  const fields = validateGroupFields(input);
+  const id = uuidv7();
+  try {
+    await em.transactional(async (tx) => {
+      await tx.execute(
+        `insert into groups (id, org_id, display_name, external_id, description, source, scim_attributes, version, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?::jsonb, 1, now(), now())`,
+        [id, scope.orgId, fields.displayName, fields.externalId, fields.description, source, JSON.stringify(fields.scimAttributes)],
+      );
+      const { added } = await applyMembers(tx, scope, id, { add: members }, source);
+      await recordAuditSql(tx, scope, { action: 'group.created', target: { type: 'group', id, label: fields.displayName }, details: { source, membersAdded: added } });
+    });
+  } catch (error) {
+    conflictOnName(error, fields.displayName);
+  }
+  return getGroup(em, scope, id, { withMembers: true });
+}
+
+export interface SaveGroupOptions {
+  /** Given (If-Match): the write fails with StaleVersionError unless the group is still at this version. */
+  expectedVersion?: number;
+  source: UserSource;
+}
+
+/**
+ * Applies new attributes and a membership change in one transaction. Membership
+ * changes are row inserts/deletes, not a rewrite of a list, so concurrent
+ * member changes from two requests both land. No change → nothing written.
+ */
+export async function saveGroup(
+  em: Em,
+  scope: Scope,
+  current: GroupRecord,
+  input: GroupFields,
+  members: MembersChange,
+  options: SaveGroupOptions,
+): Promise<{ group: GroupRecord; changed: boolean }> {
+  const next = validateGroupFields(input);
+  const changes: Record<string, unknown> = {};
+  for (const key of ['displayName', 'externalId', 'description', 'scimAttributes'] as const) {
+    if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? 'changed' : { from: current[key], to: next[key] };
+  }
+  let membership = { added: [] as string[], removed: [] as string[] };
+  try {
+    await em.transactional(async (tx) => {
+      const versionCheck = options.expectedVersion === undefined ? '' : ' and version = ?';
+      const lock = await tx.execute(
+        `select version from groups where id = ? and org_id = ?${versionCheck} for update`,
+        [current.id, scope.orgId, ...(options.expectedVersion === undefined ? [] : [options.expectedVersion])],
+      );
+      if (!lock.length) throw new StaleVersionError('Group', current.id);
+      membership = await applyMembers(tx, scope, current.id, members, options.source);
+      if (!Object.keys(changes).length && !membership.added.length && !membership.removed.length) return;
+      await tx.execute(
+        `update groups set display_name = ?, external_id = ?, description = ?, scim_attributes = ?::jsonb, version = version + 1, updated_at = now() where id = ?`,
+        [next.displayName, next.externalId, next.description, JSON.stringify(next.scimAttributes), current.id],
+      );
+      await recordAuditSql(tx, scope, {
+        action: 'group.updated',
+        target: { type: 'group', id: current.id, label: next.displayName },
+        details: { changes, membersAdded: membership.added, membersRemoved: membership.removed },
+      });
+    });
+  } catch (error) {
+    conflictOnName(error, next.displayName);
+  }
+  const changed = Object.keys(changes).length > 0 || membership.added.length > 0 || membership.removed.length > 0;
+  return { group: await getGroup(em, scope, current.id, { withMembers: true }), changed };
+}
+
+export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVersion?: number): Promise<void> {
+  const group = await getGroup(em, scope, id);
+  await em.transactional(async (tx) => {
+    const rows = await tx.execute(
+      `delete from groups where id = ? and org_id = ?${expectedVersion === undefined ? '' : ' and version = ?'} returning id`,
+      [id, scope.orgId, ...(expectedVersion === undefined ? [] : [expectedVersion])],
+    );
+    if (!rows.length) throw new StaleVersionError('Group', id);
+    await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: {} });
+  });
+}

@@ -1,0 +1,277 @@
+import type { Em } from '../db/orm.ts';
+import type { UserSource } from '../db/entities/index.ts';
+import { uniqueViolationField } from '../db/unique-violation.ts';
+import { uuidv7, isUuid } from '../lib/ids.ts';
+import { jsonEqual } from '../lib/equal.ts';
+import { auditInsertSql } from './audit.ts';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
+import { auditAction, nextState, transitionForActive, type Transition } from './lifecycle.ts';
+import type { Scope } from './scope.ts';
+import {
+  primaryEmail,
+  primaryPhone,
+  rowToUser,
+  userColumnsSql,
+  userFieldColumns,
+  userGroupsSql,
+  type UserFields,
+  type UserRecord,
+} from './user-record.ts';
+
+/**
+ * Users: reads and writes as single SQL statements. Each write is one
+ * data-modifying CTE (change + session revocation + audit event), so it is
+ * atomic without a transaction round trip and the audit event exists exactly
+ * when the change does. The org is always part of the WHERE clause.
+ */
+
+const maxLength: Partial<Record<keyof UserFields, number>> = {
+  userName: 320, externalId: 320, givenName: 200, familyName: 200, middleName: 200, honorificPrefix: 50,
+  honorificSuffix: 50, displayName: 300, nickName: 200, title: 200, userType: 100, preferredLanguage: 50,
+  locale: 50, timezone: 100, department: 200, employeeNumber: 100, costCenter: 100, organization: 200,
+  division: 200, managerId: 320, managerDisplayName: 300, officeLocation: 200,
+};
+
+export function validateUserFields(fields: UserFields): UserFields {
+  const problems: FieldProblem[] = [];
+  const userName = typeof fields.userName === 'string' ? fields.userName.trim() : '';
+  if (!userName) problems.push({ field: 'userName', reason: 'is required' });
+  for (const [field, limit] of Object.entries(maxLength) as Array<[keyof UserFields, number]>) {
+    const value = fields[field];
+    if (value !== null && typeof value !== 'string') problems.push({ field, reason: 'must be a string' });
+    else if (typeof value === 'string' && value.length > limit) problems.push({ field, reason: `must be at most ${limit} characters` });
+  }
+  for (const field of ['emails', 'phoneNumbers'] as const) {
+    if (!Array.isArray(fields[field])) problems.push({ field, reason: 'must be a list' });
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return { ...fields, userName };
+}
+
+interface ReadOptions {
+  withGroups?: boolean;
+  includeDeleted?: boolean;
+}
+
+export async function findUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord | null> {
+  if (!isUuid(id)) return null;
+  const rows = await em.execute(
+    `select ${userColumnsSql}${options.withGroups ? `, ${userGroupsSql}` : ''}
+     from users u where u.org_id = ? and u.id = ?${options.includeDeleted ? '' : ` and u.state <> 'deleted'`}`,
+    [scope.orgId, id],
+  );
+  return rows[0] ? rowToUser(rows[0]) : null;
+}
+
+export async function getUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord> {
+  const user = await findUser(em, scope, id, options);
+  if (!user) throw new NotFoundError('User', id);
+  return user;
+}
+
+export interface UserQuery {
+  /** A boolean SQL expression over alias `u`, with `?` placeholders (from a filter translator). */
+  where?: { sql: string; params: unknown[] };
+  /** ORDER BY expression over alias `u`; `u.id` is always appended so order is total and stable. */
+  orderBy?: string;
+  limit: number;
+  offset?: number;
+  /** Keyset pagination: only ids after this one (ordered by id). */
+  afterId?: string;
+  withGroups?: boolean;
+  /** Also count all matches (SCIM totalResults). */
+  count?: boolean;
+}
+
+export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: UserQuery): Promise<{ users: UserRecord[]; total: number }> {
+  const where = [`u.org_id = ?`, `u.state <> 'deleted'`];
+  const params: unknown[] = [scope.orgId];
+  if (query.where) {
+    where.push(`(${query.where.sql})`);
+    params.push(...query.where.params);
+  }
+  const countParams = [...params];
+  const countSql = `select count(*)::int as n from users u where ${where.join(' and ')}`;
+  if (query.afterId) {
+    where.push('u.id > ?');
+    params.push(query.afterId);
+  }
+  const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
+  let users: UserRecord[] = [];
+  if (query.limit > 0) {
+    const rows = await em.execute(
+      `select ${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
+       from users u where ${where.join(' and ')} order by ${order} limit ? offset ?`,
+      [...params, query.limit, query.offset ?? 0],
+    );
+    users = rows.map(rowToUser);
+  }
+  let total = users.length;
+  if (query.count) total = Number((await em.execute(countSql, countParams))[0]?.n ?? 0);
+  return { users, total };
+}
+
+interface CteParts {
+  ctes: string[];
+  params: unknown[];
+}
+
+function selectWritten(withGroups: boolean): string {
+  return `select ${userColumnsSql}${withGroups ? `, ${userGroupsSql}` : ''} from u`;
+}
+
+async function runWrite(em: Em, parts: CteParts, withGroups: boolean): Promise<UserRecord | null> {
+  try {
+    const rows = await em.execute(`with ${parts.ctes.join(',\n')} ${selectWritten(withGroups)}`, parts.params);
+    return rows[0] ? rowToUser(rows[0]) : null;
+  } catch (error) {
+    if (uniqueViolationField(error) === 'userName') {
+      throw new ConflictError('userName', 'A user with this userName already exists in this organization (userName is compared case-insensitively)');
+    }
+    throw error;
+  }
+}
+
+function revokeSessionsCte(): string {
+  return `s as (update sessions set revoked_at = now(), updated_at = now() where user_id in (select id from u) and revoked_at is null)`;
+}
+
+export interface CreateUserOptions {
+  source: UserSource;
+  /** false creates the user disabled (SCIM `active: false`). */
+  active?: boolean;
+  withGroups?: boolean;
+}
+
+export async function createUser(em: Em, scope: Scope, input: UserFields, options: CreateUserOptions): Promise<UserRecord> {
+  const fields = validateUserFields(input);
+  const disabled = options.active === false;
+  const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'phone', 'state', 'source', 'disabled_at', 'version', 'created_at', 'updated_at'];
+  const values: unknown[] = [uuidv7(), scope.orgId];
+  const placeholders = ['?', '?'];
+  for (const [field, , kind] of userFieldColumns) {
+    values.push(kind === 'json' ? JSON.stringify(fields[field]) : fields[field]);
+    placeholders.push(kind === 'json' ? '?::jsonb' : '?');
+  }
+  values.push(primaryEmail(fields.emails), primaryPhone(fields.phoneNumbers), disabled ? 'disabled' : 'active', options.source);
+  placeholders.push('?', '?', '?', '?', disabled ? 'now()' : 'null', '1', 'now()', 'now()');
+  const audit = auditInsertSql(scope, {
+    action: 'user.created',
+    target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
+    details: { source: options.source, active: !disabled },
+  }, 'u');
+  const user = await runWrite(
+    em,
+    {
+      ctes: [
+        `u as (insert into users (${columns.join(', ')}) values (${placeholders.join(', ')}) returning *)`,
+        `a as (${audit.sql})`,
+      ],
+      params: [...values, ...audit.params],
+    },
+    options.withGroups ?? false,
+  );
+  return user!;
+}
+
+export interface SaveUserOptions {
+  /** SCIM `active` as given; undefined leaves the state alone (a PUT that omits it does not deactivate). */
+  active?: boolean | undefined;
+  withGroups?: boolean;
+}
+
+/** The fields that differ between the stored user and the wanted one. */
+export function changedFields(current: UserFields, next: UserFields): Array<keyof UserFields> {
+  return userFieldColumns.map(([field]) => field).filter((field) => !jsonEqual(current[field], next[field]));
+}
+
+/**
+ * Writes `next` over `current` (as read at `current.version`). Nothing changed →
+ * nothing written (no version bump, no audit event). A concurrent change since
+ * the read → StaleVersionError, so callers can re-read and retry, or answer 412.
+ */
+export async function saveUser(
+  em: Em,
+  scope: Scope,
+  current: UserRecord,
+  input: UserFields,
+  options: SaveUserOptions = {},
+): Promise<{ user: UserRecord; changed: boolean }> {
+  const next = validateUserFields(input);
+  const changed = changedFields(current, next);
+  const transition: Transition | undefined = options.active === undefined ? undefined : transitionForActive(current.state, options.active);
+  if (!changed.length && !transition) return { user: current, changed: false };
+
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  const columnOf = new Map(userFieldColumns.map(([f, c, k]) => [f, [c, k] as const]));
+  for (const field of changed) {
+    const [column, kind] = columnOf.get(field)!;
+    sets.push(kind === 'json' ? `${column} = ?::jsonb` : `${column} = ?`);
+    params.push(kind === 'json' ? JSON.stringify(next[field]) : next[field]);
+  }
+  if (changed.includes('emails')) {
+    sets.push('email = ?');
+    params.push(primaryEmail(next.emails));
+  }
+  if (changed.includes('phoneNumbers')) {
+    sets.push('phone = ?');
+    params.push(primaryPhone(next.phoneNumbers));
+  }
+  if (transition) {
+    sets.push('state = ?');
+    params.push(nextState(current.state, transition));
+    sets.push(transition === 'disable' ? 'disabled_at = now()' : 'disabled_at = null');
+  }
+  sets.push('version = version + 1', 'updated_at = now()');
+
+  const audit = auditInsertSql(scope, {
+    action: transition ? auditAction[transition] : 'user.updated',
+    target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
+    details: { changes: describeChanges(current, next, changed) },
+  }, 'u');
+  const ctes = [`u as (update users set ${sets.join(', ')} where id = ? and org_id = ? and version = ? and state <> 'deleted' returning *)`];
+  const all = [...params, current.id, scope.orgId, current.version];
+  if (transition === 'disable') ctes.push(revokeSessionsCte());
+  ctes.push(`a as (${audit.sql})`);
+  all.push(...audit.params);
+  const user = await runWrite(em, { ctes, params: all }, options.withGroups ?? false);
+  if (!user) throw new StaleVersionError('User', current.id);
+  return { user, changed: true };
+}
+
+/** Scalar fields with before/after; list and object fields by name only (they can be large). */
+function describeChanges(current: UserFields, next: UserFields, fields: Array<keyof UserFields>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const before = current[field];
+    const after = next[field];
+    out[field] = typeof before === 'object' && before !== null ? 'changed' : { from: before, to: after };
+  }
+  return out;
+}
+
+/** Soft delete (status `deleted`, restorable for 30 days): sessions end, the seat is freed, memberships are kept. */
+export async function deleteUser(em: Em, scope: Scope, id: string, expectedVersion?: number): Promise<void> {
+  const current = await getUser(em, scope, id);
+  nextState(current.state, 'delete');
+  const audit = auditInsertSql(scope, {
+    action: auditAction.delete,
+    target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
+    details: { previousState: current.state },
+  }, 'u');
+  const user = await runWrite(
+    em,
+    {
+      ctes: [
+        `u as (update users set state = 'deleted', deleted_at = now(), version = version + 1, updated_at = now()
+              where id = ? and org_id = ? and version = ? returning *)`,
+        revokeSessionsCte(),
+        `a as (${audit.sql})`,
+      ],
+      params: [id, scope.orgId, expectedVersion ?? current.version, ...audit.params],
+    },
+    false,
+  );
+  if (!user) throw new StaleVersionError('User', id);
+}

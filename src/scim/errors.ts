@@ -1,0 +1,91 @@
+import {
+  AuthenticationError,
+  ConflictError,
+  DomainError,
+  LimitError,
+  NotFoundError,
+  PermissionError,
+  RateLimitedError,
+  StaleVersionError,
+  TransitionError,
+  UnavailableError,
+  ValidationError,
+} from '../directory/errors.ts';
+
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** RFC 7644 §3.12 scimType values. */
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive'
+  /** draft-ietf-scim-cursor-pagination: a cursor this server did not issue. */
+  | 'invalidCursor';
+
+/** An error the SCIM surface raises itself (bad filter, bad PATCH, unsupported parameter). */
+export class ScimError extends Error {
+  readonly status: number;
+  readonly scimType: ScimType | undefined;
+  constructor(status: number, detail: string, scimType?: ScimType) {
+    super(detail);
+    this.status = status;
+    this.scimType = scimType;
+  }
+}
+
+export interface ScimErrorBody {
+  schemas: string[];
+  status: string;
+  scimType?: ScimType;
+  detail: string;
+}
+
+export interface MappedScimError {
+  status: number;
+  body: ScimErrorBody;
+  retryAfterSeconds?: number;
+}
+
+function body(status: number, detail: string, scimType?: ScimType): ScimErrorBody {
+  // RFC 7644 §3.12: status is a string; Okta's conformance tests assert it.
+  return { schemas: [ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail };
+}
+
+/**
+ * CONVENTIONS 4: the one mapping from domain and HTTP errors to RFC 7644 §3.12
+ * error responses. Anything unexpected is a 500 with a detail that leaks nothing.
+ */
+export function mapScimError(error: unknown): MappedScimError {
+  if (error instanceof ScimError) return { status: error.status, body: body(error.status, error.message, error.scimType) };
+  const parserType = (error as { type?: unknown })?.type;
+  if (parserType === 'entity.parse.failed') return { status: 400, body: body(400, `The request body is not valid JSON: ${(error as Error).message}`, 'invalidSyntax') };
+  if (parserType === 'entity.too.large') return { status: 413, body: body(413, 'The request body is larger than the server accepts') };
+  if (error instanceof DomainError) return mapDomain(error);
+  return { status: 500, body: body(500, 'An unexpected error occurred') };
+}
+
+function mapDomain(error: DomainError): MappedScimError {
+  if (error instanceof ValidationError) return { status: 400, body: body(400, error.message, 'invalidValue') };
+  if (error instanceof ConflictError) return { status: 409, body: body(409, error.message, 'uniqueness') };
+  if (error instanceof NotFoundError) return { status: 404, body: body(404, error.message) };
+  if (error instanceof StaleVersionError) return { status: 412, body: body(412, error.message) };
+  if (error instanceof AuthenticationError) return { status: 401, body: body(401, error.message) };
+  if (error instanceof PermissionError || error instanceof LimitError) return { status: 403, body: body(403, error.message) };
+  if (error instanceof TransitionError) return { status: 400, body: body(400, error.message, 'invalidValue') };
+  if (error instanceof RateLimitedError) {
+    return { status: 429, body: body(429, error.message), retryAfterSeconds: error.retryAfterSeconds };
+  }
+  if (error instanceof UnavailableError) return { status: 503, body: body(503, error.message), retryAfterSeconds: 5 };
+  return { status: 400, body: body(400, error.message) };
+}
+
+export function errorBody(status: number, detail: string, scimType?: ScimType): ScimErrorBody {
+  return body(status, detail, scimType);
+}

@@ -1,0 +1,51 @@
+import { parse, type Filter } from 'scim2-parse-filter';
+import { fail, ok, type Result } from '../../lib/result.ts';
+import { lex, normalizeFilter } from './vendor-quirks.ts';
+
+/** The AST of scim2-parse-filter: compare, pr, and/or, not and value paths `attr[filter]`. */
+export type FilterAst = Filter;
+
+/** RFC 7644 §3.4.2.2 puts no limit on length; we do, so a filter cannot cost unbounded work. */
+export const maxFilterLength = 4096;
+
+/**
+ * Parses a filter (RFC 7644 §3.4.2.2) after the vendor quirks are normalised. Never throws:
+ * every failure is `invalidFilter` (RFC 7644 §3.12) with a detail naming the problem.
+ */
+export function parseFilter(text: string): Result<FilterAst, 'invalidFilter'> {
+  if (text.trim() === '') return fail('invalidFilter', 'The filter is empty');
+  if (text.length > maxFilterLength) {
+    return fail('invalidFilter', `The filter is longer than ${maxFilterLength} characters`);
+  }
+  const unterminated = lex(text).find((t) => t.kind === 'unterminated');
+  if (unterminated) {
+    return fail('invalidFilter', `Unterminated string starting at position ${unterminated.at + 1}: ${unterminated.text}`);
+  }
+  const normalized = normalizeFilter(text);
+  try {
+    return ok(parse(normalized));
+  } catch (error) {
+    return fail('invalidFilter', `Invalid filter '${text}': ${describe(error)}`);
+  }
+}
+
+/** scim2-parse-filter's messages, made readable ("unexpected EOT a,[b]" names the stray token). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith('unexpected EOT')) {
+    const stray = message.split(',').find((t) => t.length > 2 && t.startsWith('[') && t.endsWith(']'));
+    return stray ? `unexpected '${stray.slice(1, -1)}' after a complete expression` : 'unexpected text after a complete expression';
+  }
+  const operator = /^Unexpected token (\S+) (\S+) as valFilter operator$/.exec(message);
+  if (operator) return `'${operator[2]}' after '${operator[1]}' is not an operator (eq ne co sw ew gt ge lt le pr)`;
+  const value = /^\[(.*)\((\w+)\)\] is not json$/.exec(message);
+  if (value) {
+    return value[1] === ''
+      ? 'a comparison operator needs a value'
+      : `'${value[1]}' is not a value (a quoted string, number, true, false or null)`;
+  }
+  if (message === 'Unexpected token  (EOT)') return 'the filter ends where an expression was expected';
+  const missing = /^Unexpected token \[?(.*?)(?:\((\w+)\)\])? expected '([)\]])'$/.exec(message);
+  if (missing) return missing[1] === '' ? `missing '${missing[3]}'` : `'${missing[1]}' where '${missing[3]}' was expected`;
+  return message;
+}

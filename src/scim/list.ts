@@ -1,0 +1,105 @@
+import { ScimError } from './errors.ts';
+import { parseFilter } from './filter/parse.ts';
+import { normalizeFilter } from './filter/vendor-quirks.ts';
+import { filterToSql, type SqlFragment } from './filter/sql.ts';
+import { sortToSql, type SortOrder } from './filter/sort.ts';
+import { splitAttributeList, type Projection } from './projection.ts';
+import type { ResourceTypeDef } from './schema/types.ts';
+import { isUuid } from '../lib/ids.ts';
+
+export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** A list request after validation: RFC 7644 §3.4.2 plus cursor pagination (IETF draft-ietf-scim-cursor-pagination). */
+export interface ListRequest {
+  where: SqlFragment | undefined;
+  orderBy: string | undefined;
+  startIndex: number;
+  count: number;
+  /** Cursor mode: the id after which the page starts ('' = first page). */
+  cursor: { after: string | undefined } | undefined;
+  projection: Projection;
+}
+
+function integer(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value));
+  if (!Number.isInteger(n)) throw new ScimError(400, `${name} must be an integer, got ${JSON.stringify(value)}`, 'invalidValue');
+  return n;
+}
+
+/** Cursors are opaque to clients: the last id of the previous page, base64url-encoded. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  if (cursor === '') return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  // The draft names the error for a cursor we did not issue: 400 invalidCursor.
+  if (!isUuid(id)) throw new ScimError(400, `The cursor "${cursor}" is not valid`, 'invalidCursor');
+  return id;
+}
+
+/**
+ * Query parameters (GET) or a SearchRequest body (POST /.search, RFC 7644 §3.4.3),
+ * validated: a bad filter is 400 invalidFilter with the parser's detail; `count`
+ * is clamped to [0, maxResults]; startIndex below 1 is read as 1 (§3.4.2.4).
+ */
+export function readListRequest(input: Record<string, unknown>, type: ResourceTypeDef, alias: string, maxResults: number): ListRequest {
+  let where: SqlFragment | undefined;
+  const filter = input.filter;
+  if (filter !== undefined && filter !== '') {
+    if (typeof filter !== 'string') throw new ScimError(400, 'filter must be a string', 'invalidFilter');
+    const parsed = parseFilter(normalizeFilter(filter));
+    if (!parsed.ok) throw new ScimError(400, parsed.detail, 'invalidFilter');
+    const sql = filterToSql(parsed.value, type, { alias });
+    if (!sql.ok) throw new ScimError(400, sql.detail, 'invalidFilter');
+    where = sql.value;
+  }
+  let orderBy: string | undefined;
+  if (typeof input.sortBy === 'string' && input.sortBy) {
+    const order = input.sortOrder === undefined ? undefined : String(input.sortOrder);
+    if (order !== undefined && order !== 'ascending' && order !== 'descending') {
+      throw new ScimError(400, `sortOrder must be "ascending" or "descending", got "${order}"`, 'invalidValue');
+    }
+    const sort = sortToSql(input.sortBy, order as SortOrder | undefined, type, { alias });
+    if (!sort.ok) throw new ScimError(400, sort.detail, 'invalidValue');
+    orderBy = sort.value;
+  }
+  const count = Math.min(Math.max(integer('count', input.count) ?? DEFAULT_PAGE_SIZE, 0), maxResults);
+  const startIndex = Math.max(integer('startIndex', input.startIndex) ?? 1, 1);
+  let cursor: ListRequest['cursor'];
+  if (input.cursor !== undefined) {
+    if (input.startIndex !== undefined) throw new ScimError(400, 'Use either cursor or startIndex, not both', 'invalidValue');
+    if (orderBy) throw new ScimError(400, 'Cursor pagination returns resources in id order; it cannot be combined with sortBy', 'invalidValue');
+    cursor = { after: decodeCursor(String(input.cursor)) };
+  }
+  return {
+    where,
+    orderBy,
+    startIndex,
+    count,
+    cursor,
+    projection: {
+      attributes: splitAttributeList(input.attributes),
+      excludedAttributes: splitAttributeList(input.excludedAttributes),
+    },
+  };
+}
+
+export function listResponse(resources: unknown[], total: number, request: ListRequest, nextCursor: string | undefined): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults: total,
+    itemsPerPage: resources.length,
+  };
+  if (request.cursor) {
+    if (nextCursor) body.nextCursor = nextCursor;
+  } else {
+    body.startIndex = request.startIndex;
+  }
+  body.Resources = resources;
+  return body;
+}

@@ -1,0 +1,138 @@
+import type { MultiValue } from '../../db/entities/index.ts';
+import { isEnabled } from '../../directory/lifecycle.ts';
+import type { UserFields, UserRecord } from '../../directory/user-record.ts';
+import { emptyUserFields } from '../../directory/user-record.ts';
+import { etagOf } from '../etag.ts';
+import { enterpriseUserSchemaId } from '../schema/enterprise-user.ts';
+import { userSchemaId } from '../schema/user.ts';
+
+type Json = Record<string, unknown>;
+
+export interface MapContext {
+  /** Absolute base of the SCIM surface, e.g. https://id.example.com/scim/v2 */
+  baseUrl: string;
+}
+
+/** name.* sub-attribute ↔ column-backed field. */
+const nameParts = [
+  ['givenName', 'givenName'],
+  ['familyName', 'familyName'],
+  ['middleName', 'middleName'],
+  ['honorificPrefix', 'honorificPrefix'],
+  ['honorificSuffix', 'honorificSuffix'],
+] as const;
+
+/** Core attributes held in columns; everything else in the body is kept raw in scimAttributes. */
+const scalarCore = ['externalId', 'displayName', 'nickName', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'] as const;
+const enterpriseScalars = ['employeeNumber', 'costCenter', 'organization', 'division', 'department'] as const;
+
+function compact(object: Json): Json {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** CONVENTIONS 6: the only place that knows both a stored user and its SCIM shape (RFC 7643 §4.1, §4.3). */
+export function toUserResource(user: UserRecord, ctx: MapContext): Json {
+  const raw = user.scimAttributes ?? {};
+  const rawName = (raw.name as Json | undefined) ?? {};
+  const name = compact({ ...rawName, ...Object.fromEntries(nameParts.map(([sub, field]) => [sub, user[field]])) });
+  const rawEnterprise = (raw[enterpriseUserSchemaId] as Json | undefined) ?? {};
+  const rawManager = (rawEnterprise.manager as Json | undefined) ?? {};
+  const manager = user.managerId
+    ? compact({ ...rawManager, value: user.managerId, $ref: `${ctx.baseUrl}/Users/${user.managerId}`, displayName: user.managerDisplayName })
+    : undefined;
+  const enterprise = compact({ ...rawEnterprise, ...Object.fromEntries(enterpriseScalars.map((k) => [k, user[k]])), manager });
+  const { name: _name, [enterpriseUserSchemaId]: _ent, ...rest } = raw;
+  const location = `${ctx.baseUrl}/Users/${user.id}`;
+  const resource: Json = {
+    schemas: Object.keys(enterprise).length ? [userSchemaId, enterpriseUserSchemaId] : [userSchemaId],
+    id: user.id,
+    ...compact(Object.fromEntries(scalarCore.map((k) => [k, user[k]]))),
+    userName: user.userName,
+    ...(Object.keys(name).length ? { name } : {}),
+    active: isEnabled(user.state),
+    ...(user.emails.length ? { emails: user.emails } : {}),
+    ...(user.phoneNumbers.length ? { phoneNumbers: user.phoneNumbers } : {}),
+    ...rest,
+  };
+  if (user.groups) {
+    resource.groups = user.groups.map((g) => ({ value: g.id, $ref: `${ctx.baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
+  }
+  if (Object.keys(enterprise).length) resource[enterpriseUserSchemaId] = enterprise;
+  resource.meta = {
+    resourceType: 'User',
+    created: user.createdAt.toISOString(),
+    lastModified: user.updatedAt.toISOString(),
+    location,
+    version: etagOf(user.version),
+  };
+  return resource;
+}
+
+export interface UserInput {
+  fields: UserFields;
+  /** undefined when the body did not say (a PUT without `active` must not deactivate). */
+  active: boolean | undefined;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * A canonical SCIM user (see resource-input.ts) → domain fields. Column-backed
+ * attributes go to columns; the rest (addresses, photos, roles, unknown
+ * attributes and extensions) is kept in scimAttributes. `password` is accepted
+ * and dropped: Okta sends it even with password sync off, and Gatehouse keeps
+ * one credential per person that an IdP must not overwrite.
+ */
+export function fromUserResource(resource: Json): UserInput {
+  const fields = emptyUserFields(text(resource.userName) ?? '');
+  const rest: Json = {};
+  for (const [key, value] of Object.entries(resource)) {
+    switch (key) {
+      case 'userName':
+      case 'active':
+      case 'password':
+      case 'id':
+      case 'meta':
+      case 'groups':
+        break;
+      case 'name': {
+        const name = { ...(value as Json) };
+        for (const [sub, field] of nameParts) {
+          fields[field] = text(name[sub]);
+          delete name[sub];
+        }
+        if (Object.keys(name).length) rest.name = name;
+        break;
+      }
+      case 'emails':
+        fields.emails = value as MultiValue[];
+        break;
+      case 'phoneNumbers':
+        fields.phoneNumbers = value as MultiValue[];
+        break;
+      case enterpriseUserSchemaId: {
+        const ext = { ...(value as Json) };
+        for (const k of enterpriseScalars) {
+          fields[k] = text(ext[k]);
+          delete ext[k];
+        }
+        const manager = ext.manager as Json | undefined;
+        delete ext.manager;
+        if (manager) {
+          fields.managerId = text(manager.value);
+          const { value: _v, displayName: _d, $ref: _r, ...more } = manager;
+          if (Object.keys(more).length) ext.manager = more;
+        }
+        if (Object.keys(ext).length) rest[enterpriseUserSchemaId] = ext;
+        break;
+      }
+      default:
+        if ((scalarCore as readonly string[]).includes(key)) (fields as unknown as Json)[key] = text(value);
+        else rest[key] = value;
+    }
+  }
+  fields.scimAttributes = rest;
+  return { fields, active: typeof resource.active === 'boolean' ? resource.active : undefined };
+}

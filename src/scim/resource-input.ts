@@ -1,0 +1,49 @@
+import { findAttribute } from './schema/registry.ts';
+import type { ResourceTypeDef } from './schema/types.ts';
+import { prepare } from './patch/values.ts';
+import { PatchFailure } from './patch/types.ts';
+import { ScimError } from './errors.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A POST or PUT body in canonical form (RFC 7644 §3.3, §3.5.1): attribute names
+ * in the schema's spelling (they are case-insensitive, RFC 7643 §2.1), values
+ * type-checked, readOnly attributes ignored, unknown attributes and unknown
+ * extension objects kept raw so they round-trip. `schemas` is not required:
+ * Okta and Entra always send it, other clients do not, and it adds nothing here.
+ */
+export function readResource(body: unknown, type: ResourceTypeDef): Json {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ScimError(400, 'The request body must be a JSON object', 'invalidSyntax');
+  }
+  const out: Json = {};
+  const extensions = new Map(type.extensions.map((e) => [e.schema.id.toLowerCase(), e.schema]));
+  try {
+    for (const [key, value] of Object.entries(body as Json)) {
+      if (key === 'schemas' || value === null || value === undefined) continue;
+      const extension = extensions.get(key.toLowerCase());
+      if (extension) {
+        if (!value || typeof value !== 'object' || Array.isArray(value)) {
+          throw new ScimError(400, `"${extension.id}" must be an object`, 'invalidValue');
+        }
+        const ext: Json = {};
+        for (const [subKey, subValue] of Object.entries(value as Json)) {
+          if (subValue === null || subValue === undefined) continue;
+          const attribute = findAttribute(extension.attributes, subKey);
+          if (!attribute) ext[subKey] = subValue;
+          else if (attribute.mutability !== 'readOnly') ext[attribute.name] = prepare(attribute, subValue, `${extension.id}:${attribute.name}`);
+        }
+        out[extension.id] = ext;
+        continue;
+      }
+      const attribute = findAttribute(type.schema.attributes, key);
+      if (!attribute) out[key] = value;
+      else if (attribute.mutability !== 'readOnly') out[attribute.name] = prepare(attribute, value);
+    }
+  } catch (error) {
+    if (error instanceof PatchFailure) throw new ScimError(400, error.message, error.code === 'invalidValue' ? 'invalidValue' : 'invalidSyntax');
+    throw error;
+  }
+  return out;
+}
