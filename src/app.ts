@@ -5,6 +5,7 @@ import { requestContext } from './http/context.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
 import { adminRouter } from './http/admin/router.ts';
+import { scimErrorHandler, scimRouter } from './scim/router.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -21,6 +22,16 @@ export function createApp(container: Container): Express {
       limit: config.bodyLimit,
       type: ['application/json', 'application/scim+json', 'application/*+json'],
     }),
+  );
+  app.use(
+    '/scim/v2',
+    scimRouter({
+      clock: container.clock,
+      baseUrl: `${config.publicUrl}/scim/v2`,
+      maxResults: config.scim.maxResults,
+      rateLimit: config.scim.rateLimit,
+    }),
+    scimErrorHandler,
   );
   app.use('/api/orgs/:org', adminRouter(container));
   app.use(notFound);

@@ -2,19 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Container } from '../container.ts';
 import type { TokenScope } from '../db/entities/index.ts';
 import { authenticateToken } from '../directory/tokens.ts';
+import { parseBearer } from '../lib/tokens.ts';
 import { findOrgBySlug } from '../directory/orgs.ts';
 import { AuthenticationError, NotFoundError, PermissionError } from '../directory/errors.ts';
 
-/** `Authorization: Bearer <token>` → the token text, or undefined. The scheme is case-insensitive (RFC 7235 §2.1). */
-export function bearerToken(req: Request): string | undefined {
-  const header = req.get('authorization');
-  if (!header) return undefined;
-  const match = /^bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
 export async function authenticateBearer(container: Container, req: Request, scope: TokenScope) {
-  const presented = bearerToken(req);
+  const presented = parseBearer(req.get('authorization'));
   if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
   return authenticateToken(req.ctx.em, presented, scope, container.clock);
 }

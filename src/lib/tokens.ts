@@ -28,3 +28,9 @@ export function digestsEqual(a: string, b: string): boolean {
 export function tokenHint(token: string): string {
   return `${token.slice(0, 12)}…${token.slice(-4)}`;
 }
+
+/** `Authorization: Bearer <token>` → the token, or undefined. The scheme is case-insensitive (RFC 7235 §2.1). */
+export function parseBearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+}

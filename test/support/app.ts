@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from './db.ts';
 export const testActor: Actor = { type: 'system', label: 'test' };
 
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return loadConfig({ env: { NODE_ENV: 'test' }, overrides: { port: 0, dataDir: '/nonexistent', ...overrides } });
+  return loadConfig({ env: { NODE_ENV: 'test' }, overrides: { port: 0, dataDir: '/nonexistent', publicUrl: 'https://gatehouse.test', ...overrides } });
 }
 
 export interface TestApp {

@@ -44,7 +44,7 @@ export function fromGroupResource(resource: Json): GroupInput {
   let members: string[] | undefined;
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'members') members = (value as Json[]).map((m) => String(m.value ?? ''));
-    else if (!['displayName', 'externalId', 'id', 'meta'].includes(key)) rest[key] = value;
+    else if (!['schemas', 'displayName', 'externalId', 'id', 'meta'].includes(key)) rest[key] = value;
   }
   return {
     fields: {

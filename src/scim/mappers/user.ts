@@ -90,6 +90,7 @@ export function fromUserResource(resource: Json): UserInput {
   const rest: Json = {};
   for (const [key, value] of Object.entries(resource)) {
     switch (key) {
+      case 'schemas':
       case 'userName':
       case 'active':
       case 'password':

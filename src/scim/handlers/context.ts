@@ -1,0 +1,53 @@
+import type { Request, Response } from 'express';
+import type { Clock } from '../../lib/clock.ts';
+import type { Scope } from '../../directory/scope.ts';
+import { etagOf, versionFromIfMatch } from '../etag.ts';
+import { ScimError } from '../errors.ts';
+import type { RateLimitSettings } from '../rate-limit.ts';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export interface ScimDeps {
+  clock: Clock;
+  /** Absolute base of the SCIM surface (PUBLIC_URL + /scim/v2), for meta.location and $ref. */
+  baseUrl: string;
+  maxResults: number;
+  rateLimit: RateLimitSettings;
+}
+
+export function scope(req: Request): Scope {
+  const s = req.ctx.scope;
+  if (!s) throw new ScimError(401, 'Authorization: Bearer <token> is required');
+  return s;
+}
+
+export function send(res: Response, status: number, body: unknown, version?: number): void {
+  if (version !== undefined) res.setHeader('ETag', etagOf(version));
+  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** If-Match → the expected version; a tag we never issued can only be stale (412). */
+export function expectedVersion(req: Request): number | undefined {
+  const version = versionFromIfMatch(req.get('if-match'));
+  if (version === null) throw new ScimError(412, 'If-Match does not name a version of this resource');
+  return version;
+}
+
+export function idParam(req: Request): string {
+  return String(req.params.id ?? '');
+}
+
+/**
+ * Read-modify-write with optimistic locking. Without If-Match the client did
+ * not ask for a version, so a concurrent change is re-read and the request
+ * re-applied (a few times); with If-Match, staleness is the client's answer (412).
+ */
+export async function retryStale<T>(ifMatch: number | undefined, run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (ifMatch !== undefined || attempt >= attempts || (error as Error)?.name !== 'StaleVersionError') throw error;
+    }
+  }
+}

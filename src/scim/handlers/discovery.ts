@@ -1,0 +1,73 @@
+import type { Request, Response } from 'express';
+import { NotFoundError } from '../../directory/errors.ts';
+import { LIST_RESPONSE_SCHEMA, DEFAULT_PAGE_SIZE } from '../list.ts';
+import { registry, resourceTypeJson, schemaJson } from '../schema/registry.ts';
+import { send, type ScimDeps } from './context.ts';
+
+const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+
+/** RFC 7643 §5, plus the cursor-pagination draft's `pagination` block. Generated, never hand-kept. */
+export function serviceProviderConfig(deps: ScimDeps): Record<string, unknown> {
+  return {
+    schemas: [SPC_SCHEMA],
+    documentationUri: 'https://github.com/gatehouse/gatehouse#scim-20',
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: deps.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: true },
+    etag: { supported: true },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: DEFAULT_PAGE_SIZE,
+      maxPageSize: deps.maxResults,
+    },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'Authentication with a bearer token created by `gatehouse token create --scope scim`',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${deps.baseUrl}/ServiceProviderConfig` },
+  };
+}
+
+function withLocation(json: Record<string, unknown>, location: string): Record<string, unknown> {
+  return { ...json, meta: { ...(json.meta as object), location } };
+}
+
+function list(resources: unknown[]): Record<string, unknown> {
+  return { schemas: [LIST_RESPONSE_SCHEMA], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources };
+}
+
+export function discoveryHandlers(deps: ScimDeps) {
+  const resourceTypes = registry.resourceTypes.map((r) => withLocation(resourceTypeJson(r), `${deps.baseUrl}/ResourceTypes/${r.id}`));
+  const schemas = registry.schemas.map((s) => withLocation(schemaJson(s), `${deps.baseUrl}/Schemas/${s.id}`));
+  return {
+    serviceProviderConfig(_req: Request, res: Response) {
+      send(res, 200, serviceProviderConfig(deps));
+    },
+    resourceTypes(_req: Request, res: Response) {
+      send(res, 200, list(resourceTypes));
+    },
+    resourceType(req: Request, res: Response) {
+      const id = String(req.params.id).toLowerCase();
+      const found = resourceTypes.find((r) => String(r.id).toLowerCase() === id);
+      if (!found) throw new NotFoundError('ResourceType', String(req.params.id));
+      send(res, 200, found);
+    },
+    schemas(_req: Request, res: Response) {
+      send(res, 200, list(schemas));
+    },
+    schema(req: Request, res: Response) {
+      const id = String(req.params.id).toLowerCase();
+      const found = schemas.find((s) => String(s.id).toLowerCase() === id);
+      if (!found) throw new NotFoundError('Schema', String(req.params.id));
+      send(res, 200, found);
+    },
+  };
+}

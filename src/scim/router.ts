@@ -1,0 +1,93 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { authenticateToken } from '../directory/tokens.ts';
+import { AuthenticationError, RateLimitedError } from '../directory/errors.ts';
+import { parseBearer } from '../lib/tokens.ts';
+import { errorBody, mapScimError } from './errors.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { SCIM_CONTENT_TYPE, type ScimDeps } from './handlers/context.ts';
+import { discoveryHandlers } from './handlers/discovery.ts';
+import { userHandlers } from './handlers/users.ts';
+import { groupHandlers } from './handlers/groups.ts';
+import { rootSearch } from './handlers/root-search.ts';
+
+export type { ScimDeps };
+
+/**
+ * /scim/v2 (RFC 7644). The bearer token picks the org; every handler works in
+ * that org only. Errors are RFC 7644 §3.12 JSON on every path, 401 included.
+ */
+export function scimRouter(deps: ScimDeps): Router {
+  const router = Router();
+  const limiter = new RateLimiter(deps.rateLimit);
+
+  router.use(async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const presented = parseBearer(req.get('authorization'));
+      if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
+      const token = await authenticateToken(req.ctx.em, presented, 'scim', deps.clock);
+      const wait = limiter.take(token.orgId);
+      if (wait > 0) throw new RateLimitedError(wait);
+      req.ctx.scope = {
+        orgId: token.orgId,
+        orgSlug: token.orgSlug,
+        actor: { type: 'scim_token', id: token.tokenId, label: token.tokenName },
+        requestId: req.ctx.requestId,
+        ip: req.ctx.ip,
+        userAgent: req.ctx.userAgent,
+      };
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const discovery = discoveryHandlers(deps);
+  router.get('/ServiceProviderConfig', discovery.serviceProviderConfig);
+  // Entra's older clients read this path.
+  router.get('/serviceConfiguration', discovery.serviceProviderConfig);
+  router.get('/ResourceTypes', discovery.resourceTypes);
+  router.get('/ResourceTypes/:id', discovery.resourceType);
+  router.get('/Schemas', discovery.schemas);
+  router.get('/Schemas/:id', discovery.schema);
+  router.post('/.search', rootSearch(deps));
+
+  const users = userHandlers(deps);
+  router.get('/Users', users.list);
+  router.post('/Users', users.create);
+  router.post('/Users/.search', users.search);
+  router.get('/Users/:id', users.get);
+  router.put('/Users/:id', users.replace);
+  router.patch('/Users/:id', users.patch);
+  router.delete('/Users/:id', users.remove);
+
+  const groups = groupHandlers(deps);
+  router.get('/Groups', groups.list);
+  router.post('/Groups', groups.create);
+  router.post('/Groups/.search', groups.search);
+  router.get('/Groups/:id', groups.get);
+  router.put('/Groups/:id', groups.replace);
+  router.patch('/Groups/:id', groups.patch);
+  router.delete('/Groups/:id', groups.remove);
+
+  router.use((req: Request, res: Response) => {
+    res.status(404).type(SCIM_CONTENT_TYPE).send(JSON.stringify(errorBody(404, `No SCIM endpoint ${req.method} ${req.path}`)));
+  });
+
+  router.use(scimErrorHandler);
+  return router;
+}
+
+/**
+ * Error handler for the SCIM surface. Also mounted by the app right after the
+ * router, so errors raised before it (malformed JSON, body too large) still get
+ * RFC 7644 §3.12 bodies on /scim/v2 paths.
+ */
+export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const mapped = mapScimError(error);
+  const log = req.ctx?.log;
+  if (mapped.status >= 500) log?.error({ err: error }, 'SCIM request failed');
+  else log?.debug({ status: mapped.status, detail: mapped.body.detail }, 'SCIM request refused');
+  if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse-scim"');
+  if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+  res.status(mapped.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(mapped.body));
+}
