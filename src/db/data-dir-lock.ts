@@ -11,8 +11,9 @@ export class DataDirLockedError extends Error {
   constructor(dataDir: string, holderPid: number, holder: string) {
     super(
       `The embedded database in ${dataDir} is in use by ${holder} (pid ${holderPid}). ` +
-        'PGlite allows one process at a time: stop that process first, use the admin API of the running server, ' +
-        'or set DATABASE_URL to a PostgreSQL server so several processes can share it.',
+        `PGlite allows one process at a time: stop that process first (Ctrl-C in its terminal, or kill ${holderPid}), ` +
+        'run this command again, then start the server with npm start. ' +
+        'To run the CLI next to a live server, set DATABASE_URL to a PostgreSQL server.',
     );
     this.name = 'DataDirLockedError';
     this.holderPid = holderPid;

@@ -108,18 +108,26 @@ export async function authenticateToken(
   const invalid = new AuthenticationError('The bearer token is missing, invalid or revoked');
   if (!presented || presented.length > 200) throw invalid;
   const digest = sha256Hex(presented);
-  const token = await em.findOne(ApiToken, { tokenHash: digest }, { populate: ['org'] });
-  if (!token || !digestsEqual(token.tokenHash, digest) || token.revokedAt || token.scope !== expected) throw invalid;
+  // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
+  const rows = await em.execute(
+    `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug
+     from api_tokens t join organizations o on o.id = t.org_id where t.token_hash = ?`,
+    [digest],
+  );
+  const row = rows[0];
+  if (!row || !digestsEqual(String(row.token_hash), digest) || row.revoked_at || row.scope !== expected) throw invalid;
   const now = clock.now();
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  const lastUsed = row.last_used_at ? new Date(row.last_used_at as string | Date).getTime() : 0;
+  if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
+    await em.execute('update api_tokens set last_used_at = ? where id = ?', [now, row.id]);
   }
+  const permissions = typeof row.permissions === 'string' ? (JSON.parse(row.permissions) as string[]) : ((row.permissions as string[]) ?? []);
   return {
-    tokenId: token.id,
-    tokenName: token.name,
-    scope: token.scope,
-    orgId: token.org.id,
-    orgSlug: token.org.slug,
-    permissions: token.permissions,
+    tokenId: String(row.id),
+    tokenName: String(row.name),
+    scope: row.scope as TokenScope,
+    orgId: String(row.org_id),
+    orgSlug: String(row.org_slug),
+    permissions,
   };
 }

@@ -97,17 +97,24 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     params.push(query.afterId);
   }
   const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
+  // A filtered query (the IdPs' "find this user") counts in the same statement with a
+  // window; an unfiltered listing counts separately, where an index-only scan is cheaper
+  // than a window over every row of the org.
+  const windowCount = Boolean(query.count && query.where && query.limit > 0 && !query.afterId);
   let users: UserRecord[] = [];
+  let total: number | undefined;
   if (query.limit > 0) {
     const rows = await em.execute(
-      `select ${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
+      `select ${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}${windowCount ? ', count(*) over () as total_count' : ''}
        from users u where ${where.join(' and ')} order by ${order} limit ? offset ?`,
       [...params, query.limit, query.offset ?? 0],
     );
     users = rows.map(rowToUser);
+    if (windowCount && rows.length) total = Number(rows[0]!.total_count);
   }
-  let total = users.length;
-  if (query.count) total = Number((await em.execute(countSql, countParams))[0]?.n ?? 0);
+  if (total === undefined) {
+    total = query.count ? Number((await em.execute(countSql, countParams))[0]?.n ?? 0) : users.length;
+  }
   return { users, total };
 }
 
