@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { etagOf, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
+import { RateLimiter } from '../../../src/scim/rate-limit.ts';
+import { project, wants } from '../../../src/scim/projection.ts';
+import { readListRequest, encodeCursor } from '../../../src/scim/list.ts';
+import { userResourceType, groupResourceType } from '../../../src/scim/schema/registry.ts';
+import { ScimError } from '../../../src/scim/errors.ts';
+
+const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const user = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENT],
+  id: 'u1',
+  userName: 'ada',
+  name: { givenName: 'Ada', familyName: 'Lovelace' },
+  emails: [{ value: 'ada@x', type: 'work', primary: true }],
+  active: true,
+  groups: [{ value: 'g1', display: 'Eng' }],
+  [ENT]: { department: 'R&D', employeeNumber: '7' },
+  meta: { resourceType: 'User' },
+};
+
+describe('SCIM helpers', () => {
+  describe('ETags', () => {
+    it('issues weak tags from the version', () => assert.equal(etagOf(3), 'W/"3"'));
+    it('reads If-Match in weak and strong form, and treats * or absence as no condition', () => {
+      assert.equal(versionFromIfMatch('W/"4"'), 4);
+      assert.equal(versionFromIfMatch('"5"'), 5);
+      assert.equal(versionFromIfMatch('*'), undefined);
+      assert.equal(versionFromIfMatch(undefined), undefined);
+    });
+    it('treats an If-Match tag it never issued as stale', () => assert.equal(versionFromIfMatch('"abc"'), null));
+    it('matches If-None-Match against the current version', () => {
+      assert.equal(matchesIfNoneMatch('W/"2"', 2), true);
+      assert.equal(matchesIfNoneMatch('W/"1", W/"2"', 2), true);
+      assert.equal(matchesIfNoneMatch('W/"1"', 2), false);
+    });
+  });
+
+  describe('rate limiter', () => {
+    it('allows a burst, then asks to wait, then refills with time', () => {
+      let now = 0;
+      const limiter = new RateLimiter({ requestsPerSecond: 2, burst: 3 }, () => now);
+      assert.deepEqual([limiter.take('a'), limiter.take('a'), limiter.take('a')], [0, 0, 0]);
+      assert.equal(limiter.take('a'), 1);
+      assert.equal(limiter.take('b'), 0, 'another org has its own bucket');
+      now += 500;
+      assert.equal(limiter.take('a'), 0);
+    });
+  });
+
+  describe('projection', () => {
+    it('returns everything by default', () => assert.deepEqual(project(user, userResourceType, {}), user));
+    it('keeps id (returned always) and only the named attributes', () => {
+      const out = project(user, userResourceType, { attributes: ['userName'] });
+      assert.deepEqual(Object.keys(out).sort(), ['id', 'schemas', 'userName']);
+    });
+    it('keeps only the named sub-attributes of a multi-valued attribute', () => {
+      const out = project(user, userResourceType, { attributes: ['emails.value'] });
+      assert.deepEqual(out.emails, [{ value: 'ada@x' }]);
+    });
+    it('drops excluded attributes and sub-attributes, including extension ones by URN', () => {
+      const out = project(user, userResourceType, { excludedAttributes: ['emails', 'name.givenName', `${ENT}:department`] });
+      assert.equal(out.emails, undefined);
+      assert.deepEqual(out.name, { familyName: 'Lovelace' });
+      assert.deepEqual(out[ENT], { employeeNumber: '7' });
+    });
+    it('never drops id even when excluded', () => {
+      assert.equal(project(user, userResourceType, { excludedAttributes: ['id'] }).id, 'u1');
+    });
+    it('refuses an unknown attribute with 400 invalidValue', () => {
+      assert.throws(() => project(user, userResourceType, { attributes: ['shoeSize'] }), (e: unknown) => e instanceof ScimError && e.status === 400);
+    });
+    it('tells whether members are wanted, so Entra\'s excludedAttributes=members skips loading them', () => {
+      assert.equal(wants(groupResourceType, { excludedAttributes: ['members'] }, 'members'), false);
+      assert.equal(wants(groupResourceType, { attributes: ['id'] }, 'members'), false);
+      assert.equal(wants(groupResourceType, {}, 'members'), true);
+    });
+  });
+
+  describe('list requests', () => {
+    const read = (q: Record<string, unknown>) => readListRequest(q, userResourceType, 'u', 1000);
+    it('defaults to startIndex 1 and count 100', () => {
+      const r = read({});
+      assert.equal(r.startIndex, 1);
+      assert.equal(r.count, 100);
+    });
+    it('clamps count to [0, max] and startIndex to ≥ 1 (RFC 7644 §3.4.2.4)', () => {
+      assert.equal(read({ count: '5000' }).count, 1000);
+      assert.equal(read({ count: '-3' }).count, 0);
+      assert.equal(read({ startIndex: '0' }).startIndex, 1);
+    });
+    it('refuses a non-integer count with invalidValue', () => {
+      assert.throws(() => read({ count: 'ten' }), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidValue');
+    });
+    it('refuses a bad filter with invalidFilter', () => {
+      assert.throws(() => read({ filter: 'userName eq' }), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidFilter');
+    });
+    it('reads the cursor it issued and refuses one it did not', () => {
+      const id = '01a20000-0000-7000-8000-000000000001';
+      assert.deepEqual(read({ cursor: encodeCursor(id) }).cursor, { after: id });
+      assert.deepEqual(read({ cursor: '' }).cursor, { after: undefined });
+      assert.throws(() => read({ cursor: 'garbage' }), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidCursor');
+    });
+    it('refuses cursor together with startIndex or sortBy', () => {
+      assert.throws(() => read({ cursor: '', startIndex: '2' }), ScimError);
+      assert.throws(() => read({ cursor: '', sortBy: 'userName' }), ScimError);
+    });
+  });
+});
