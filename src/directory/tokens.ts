@@ -4,7 +4,8 @@ import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens
 import type { Clock } from '../lib/clock.ts';
 import { recordAudit } from './audit.ts';
 import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
-import type { Scope } from './scope.ts';
+import type { RequestOrigin, Scope } from './scope.ts';
+import { parseBearer } from '../lib/tokens.ts';
 
 export interface TokenView {
   id: string;
@@ -129,5 +130,24 @@ export async function authenticateToken(
     orgId: String(row.org_id),
     orgSlug: String(row.org_slug),
     permissions,
+  };
+}
+
+/** `Authorization` header → the authenticated token of the expected scope, or AuthenticationError. */
+export async function authenticateBearer(em: Em, header: string | undefined, expected: TokenScope, clock: Clock): Promise<AuthenticatedToken> {
+  const presented = parseBearer(header);
+  if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
+  return authenticateToken(em, presented, expected, clock);
+}
+
+/** The scope a token acts in: its org, with the token (by name) as the actor. */
+export function scopeOfToken(token: AuthenticatedToken, origin: RequestOrigin): Scope {
+  return {
+    orgId: token.orgId,
+    orgSlug: token.orgSlug,
+    actor: { type: token.scope === 'scim' ? 'scim_token' : 'admin_token', id: token.tokenId, label: token.tokenName },
+    requestId: origin.requestId,
+    ip: origin.ip,
+    userAgent: origin.userAgent,
   };
 }

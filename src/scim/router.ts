@@ -1,7 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { authenticateToken } from '../directory/tokens.ts';
-import { AuthenticationError, RateLimitedError } from '../directory/errors.ts';
-import { parseBearer } from '../lib/tokens.ts';
+import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
+import { RateLimitedError } from '../directory/errors.ts';
 import { errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { SCIM_CONTENT_TYPE, type ScimDeps } from './handlers/context.ts';
@@ -22,19 +21,10 @@ export function scimRouter(deps: ScimDeps): Router {
 
   router.use(async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      const presented = parseBearer(req.get('authorization'));
-      if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
-      const token = await authenticateToken(req.ctx.em, presented, 'scim', deps.clock);
+      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'scim', deps.clock);
       const wait = limiter.take(token.orgId);
       if (wait > 0) throw new RateLimitedError(wait);
-      req.ctx.scope = {
-        orgId: token.orgId,
-        orgSlug: token.orgSlug,
-        actor: { type: 'scim_token', id: token.tokenId, label: token.tokenName },
-        requestId: req.ctx.requestId,
-        ip: req.ctx.ip,
-        userAgent: req.ctx.userAgent,
-      };
+      req.ctx.scope = scopeOfToken(token, req.ctx);
       next();
     } catch (error) {
       next(error);

@@ -3,7 +3,8 @@ import { createGroup, deleteGroup, findGroup, getGroup, queryGroups, saveGroup }
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
-import { encodeCursor, listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { fetchPage } from './page.ts';
 import { fromGroupResource, toGroupResource } from '../mappers/group.ts';
 import { applyPatch, parsePatchRequest } from '../patch/index.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
@@ -15,20 +16,16 @@ function projectionOf(req: Request): Projection {
   return { attributes: splitAttributeList(req.query.attributes), excludedAttributes: splitAttributeList(req.query.excludedAttributes) };
 }
 
-export async function searchGroups(deps: ScimDeps, req: Request, list: ListRequest) {
-  const cursorMode = Boolean(list.cursor);
-  const { groups, total } = await queryGroups(req.ctx.em, scope(req), {
-    where: list.where,
-    orderBy: list.orderBy,
-    limit: cursorMode ? list.count + 1 : list.count,
-    offset: cursorMode ? 0 : list.startIndex - 1,
-    afterId: list.cursor?.after,
-    withMembers: wants(type, list.projection, 'members'),
-    count: true,
-  });
-  const page = groups.slice(0, list.count);
-  const next = cursorMode && groups.length > list.count ? encodeCursor(page[page.length - 1]!.id) : undefined;
-  return { resources: page.map((g) => project(toGroupResource(g, deps), type, list.projection)), total, next };
+export function searchGroups(deps: ScimDeps, req: Request, list: ListRequest) {
+  const withMembers = wants(type, list.projection, 'members');
+  return fetchPage(
+    list,
+    async (query) => {
+      const { groups, total } = await queryGroups(req.ctx.em, scope(req), { ...query, withMembers });
+      return { items: groups, total };
+    },
+    (group) => project(toGroupResource(group, deps), type, list.projection),
+  );
 }
 
 export function groupHandlers(deps: ScimDeps) {

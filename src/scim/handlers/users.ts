@@ -3,7 +3,8 @@ import { createUser, deleteUser, findUser, getUser, queryUsers, saveUser } from 
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
-import { encodeCursor, listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { fetchPage } from './page.ts';
 import { fromUserResource, toUserResource } from '../mappers/user.ts';
 import { applyPatch, parsePatchRequest } from '../patch/index.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
@@ -15,22 +16,16 @@ function projectionOf(req: Request): Projection {
   return { attributes: splitAttributeList(req.query.attributes), excludedAttributes: splitAttributeList(req.query.excludedAttributes) };
 }
 
-export async function searchUsers(deps: ScimDeps, req: Request, list: ListRequest) {
-  const cursorMode = Boolean(list.cursor);
-  const { users, total } = await queryUsers(req.ctx.em, scope(req), {
-    where: list.where,
-    orderBy: list.orderBy,
-    // In cursor mode one extra row tells whether a next page exists.
-    limit: cursorMode ? list.count + 1 : list.count,
-    offset: cursorMode ? 0 : list.startIndex - 1,
-    afterId: list.cursor?.after,
-    withGroups: wants(type, list.projection, 'groups'),
-    count: true,
-  });
-  const page = users.slice(0, list.count);
-  const next = cursorMode && users.length > list.count ? encodeCursor(page[page.length - 1]!.id) : undefined;
-  const resources = page.map((u) => project(toUserResource(u, deps), type, list.projection));
-  return { resources, total, next };
+export function searchUsers(deps: ScimDeps, req: Request, list: ListRequest) {
+  const withGroups = wants(type, list.projection, 'groups');
+  return fetchPage(
+    list,
+    async (query) => {
+      const { users, total } = await queryUsers(req.ctx.em, scope(req), { ...query, withGroups });
+      return { items: users, total };
+    },
+    (user) => project(toUserResource(user, deps), type, list.projection),
+  );
 }
 
 export function userHandlers(deps: ScimDeps) {
