@@ -239,18 +239,23 @@ export async function saveGroup(
   let membership = { added: [] as string[], removed: [] as string[] };
   try {
     await em.transactional(async (tx) => {
-      const versionCheck = options.expectedVersion === undefined ? '' : ' and version = ?';
-      const lock = await tx.execute(
-        `select version from groups where id = ? and org_id = ?${versionCheck} for update`,
-        [current.id, scope.orgId, ...(options.expectedVersion === undefined ? [] : [options.expectedVersion])],
-      );
-      if (!lock.length) throw new StaleVersionError('Group', current.id);
+      const locked = await tx.execute(`select version from groups where id = ? and org_id = ? for update`, [current.id, scope.orgId]);
+      const version = locked[0] ? Number(locked[0].version) : undefined;
+      // Attribute changes were computed from `current`: writing them over a newer version would
+      // undo someone else's change, so they need the version read. Membership-only changes are
+      // row inserts/deletes and commute, so concurrent member adds never conflict.
+      const required = options.expectedVersion ?? (Object.keys(changes).length ? current.version : undefined);
+      if (version === undefined || (required !== undefined && version !== required)) throw new StaleVersionError('Group', current.id);
       membership = await applyMembers(tx, scope, current.id, members, options.source);
       if (!Object.keys(changes).length && !membership.added.length && !membership.removed.length) return;
-      await tx.execute(
-        `update groups set display_name = ?, external_id = ?, description = ?, scim_attributes = ?::jsonb, version = version + 1, updated_at = now() where id = ?`,
-        [next.displayName, next.externalId, next.description, JSON.stringify(next.scimAttributes), current.id],
-      );
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      const columns = { displayName: 'display_name', externalId: 'external_id', description: 'description', scimAttributes: 'scim_attributes' } as const;
+      for (const key of Object.keys(changes) as Array<keyof typeof columns>) {
+        sets.push(key === 'scimAttributes' ? `${columns[key]} = ?::jsonb` : `${columns[key]} = ?`);
+        params.push(key === 'scimAttributes' ? JSON.stringify(next[key]) : next[key]);
+      }
+      await tx.execute(`update groups set ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')} where id = ?`, [...params, current.id]);
       await recordAuditSql(tx, scope, {
         action: 'group.updated',
         target: { type: 'group', id: current.id, label: next.displayName },

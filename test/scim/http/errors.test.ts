@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { createApiToken, revokeApiToken } from '../../../src/directory/tokens.ts';
+import { USER_SCHEMA, assertScimError, createScimTestApp, scimRequest, sql, userBody } from '../../support/scim.ts';
+
+describe('SCIM errors', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  const userCount = async () => (await sql(t, 'select count(*)::int as n from users'))[0]!.n;
+
+  describe('authentication', () => {
+    it('answers 401 with an RFC 7644 error body and WWW-Authenticate when the token is missing', async () => {
+      const res = await scimRequest(t, undefined, 'get', '/Users');
+      assertScimError(res, 401);
+      assert.match(res.headers['www-authenticate'] ?? '', /^Bearer/);
+    });
+
+    it('answers 401 with an RFC 7644 error body for an unknown token', async () => {
+      assertScimError(await scimRequest(t, 'gh_scim_not-a-real-token', 'get', '/Users'), 401);
+    });
+
+    it('answers 401 for a non-Bearer Authorization header', async () => {
+      const res = await request(t.app).get('/scim/v2/Users').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`);
+      assertScimError(res, 401);
+    });
+
+    it('answers 401 for a token revoked through the admin API', async () => {
+      const created = await request(t.app)
+        .post('/api/orgs/acme/tokens')
+        .set('Authorization', `Bearer ${acme.tokens.admin}`)
+        .send({ scope: 'scim', name: 'Entra' })
+        .expect(201);
+      await scimRequest(t, created.body.token, 'get', '/Users').expect(200);
+      await request(t.app).delete(`/api/orgs/acme/tokens/${created.body.id}`).set('Authorization', `Bearer ${acme.tokens.admin}`).expect(200);
+      assertScimError(await scimRequest(t, created.body.token, 'get', '/Users'), 401);
+    });
+
+    it('answers 401 for a token revoked with revokeApiToken, and writes nothing', async () => {
+      const scope = { orgId: acme.id, orgSlug: acme.slug, actor: testActor };
+      const { token, record } = await createApiToken(t.container.fork(), scope, { scope: 'scim', name: 'Okta' });
+      await scimRequest(t, token, 'get', '/Users').expect(200);
+      await revokeApiToken(t.container.fork(), scope, record.id, new Date());
+      const before = await userCount();
+      assertScimError(await scimRequest(t, token, 'post', '/Users', userBody('revoked@acme.test')), 401);
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 401 when an admin-scope token is used on SCIM', async () => {
+      assertScimError(await scimRequest(t, acme.tokens.admin, 'get', '/Users'), 401);
+      assertScimError(await scimRequest(t, acme.tokens.admin, 'get', '/ServiceProviderConfig'), 401);
+    });
+
+    for (const [method, path] of [
+      ['get', '/Users'],
+      ['post', '/Users'],
+      ['get', '/Groups'],
+      ['post', '/.search'],
+      ['get', '/Schemas'],
+      ['delete', '/Users/00000000-0000-7000-8000-000000000000'],
+    ] as const) {
+      it(`requires a token on ${method.toUpperCase()} ${path}`, async () => {
+        assertScimError(await scimRequest(t, undefined, method, path, method === 'post' ? { schemas: [USER_SCHEMA] } : undefined), 401);
+      });
+    }
+  });
+
+  describe('routes and bodies', () => {
+    it('answers 404 with a SCIM error body for an unknown SCIM route', async () => {
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Widgets'), 404);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Bulk', { Operations: [] }), 404);
+    });
+
+    it('answers 404 with a SCIM error body for an unknown or malformed id', async () => {
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Users/00000000-0000-7000-8000-000000000000'), 404);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Users/not-a-uuid'), 404);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Groups/not-a-uuid'), 404);
+    });
+
+    it('answers 400 invalidSyntax with a SCIM body for malformed JSON, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', '{"userName": "broken@acme.test",');
+      assertScimError(res, 400, 'invalidSyntax');
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 400 invalidSyntax for a JSON body that is not an object', async () => {
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users', '["a"]'), 400, 'invalidSyntax');
+    });
+
+    it('answers 400 with a SCIM body for a PATCH without Operations', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('nops@acme.test')).expect(201);
+      const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] });
+      assertScimError(res, 400);
+    });
+  });
+
+  describe('rate limit', () => {
+    let limited: TestApp;
+    let a: SeededOrg;
+    let b: SeededOrg;
+
+    before(async () => {
+      limited = await createTestApp({ config: { scim: { maxResults: 100, rateLimit: { requestsPerSecond: 1, burst: 3 } } } });
+      a = await seedOrg(limited.container, 'acme');
+      b = await seedOrg(limited.container, 'globex');
+    });
+    after(() => limited.close());
+
+    it('answers the 4th quick request with 429, Retry-After and a SCIM error body, while another org is not affected', async () => {
+      for (let i = 0; i < 3; i++) await scimRequest(limited, a.tokens.scim, 'get', '/Users').expect(200);
+      const res = await scimRequest(limited, a.tokens.scim, 'get', '/Users');
+      assertScimError(res, 429);
+      const retryAfter = Number(res.headers['retry-after']);
+      assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After: ${res.headers['retry-after']}`);
+      // A refused write writes nothing.
+      const before = (await sql(limited, 'select count(*)::int as n from users'))[0]!.n;
+      assertScimError(await scimRequest(limited, a.tokens.scim, 'post', '/Users', userBody('limited@acme.test')), 429);
+      assert.equal((await sql(limited, 'select count(*)::int as n from users'))[0]!.n, before);
+      await scimRequest(limited, b.tokens.scim, 'get', '/Users').expect(200);
+    });
+  });
+});

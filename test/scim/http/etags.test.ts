@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { AuditEvent } from '../../../src/db/entities/index.ts';
+import {
+  GROUP_SCHEMA,
+  assertScimError,
+  createScimTestApp,
+  groupRow,
+  memberIds,
+  patchOps,
+  postGroup,
+  postUser,
+  scimRequest,
+  userBody,
+  userRow,
+} from '../../support/scim.ts';
+
+type Json = Record<string, unknown>;
+
+/** RFC 7644 §3.14: weak ETags from the row version; If-Match guards writes, If-None-Match saves reads. */
+describe('SCIM ETags', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  const call = (method: 'get' | 'put' | 'patch' | 'delete', path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    scimRequest(t, acme.tokens.scim, method, path, body, headers);
+  const eventsOf = (requestId: string) => t.container.fork().find(AuditEvent, { requestId });
+
+  /** A user at version 2, so W/"1" is a tag the server did issue but is now stale. */
+  async function userAtVersion2(name: string): Promise<Json> {
+    const user = await postUser(t, acme.tokens.scim, name);
+    await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'v2' })).expect(200);
+    return user;
+  }
+
+  describe('users', () => {
+    it('returns ETag W/"n" on GET, matching meta.version', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-get@acme.test');
+      const res = await call('get', `/Users/${user.id}`).expect(200);
+      assert.equal(res.headers.etag, 'W/"1"');
+      assert.equal(res.body.meta.version, 'W/"1"');
+    });
+
+    it('answers 304 with no body to If-None-Match naming the current ETag, and 200 after a change', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-304@acme.test');
+      const first = await call('get', `/Users/${user.id}`).expect(200);
+      const etag = String(first.headers.etag);
+      const cached = await call('get', `/Users/${user.id}`, undefined, { 'If-None-Match': etag }).expect(304);
+      assert.equal(cached.text ?? '', '');
+      assert.equal(cached.headers.etag, etag);
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'changed' })).expect(200);
+      const fresh = await call('get', `/Users/${user.id}`, undefined, { 'If-None-Match': etag }).expect(200);
+      assert.equal(fresh.headers.etag, 'W/"2"');
+      assert.equal(fresh.body.title, 'changed');
+    });
+
+    it('refuses a PUT with a stale If-Match with 412 and writes nothing', async () => {
+      const user = await userAtVersion2('etag-put@acme.test');
+      const before = await userRow(t, String(user.id));
+      const requestId = randomUUID();
+      const res = await call('put', `/Users/${user.id}`, userBody('etag-put@acme.test', { title: 'lost' }), { 'If-Match': 'W/"1"', 'X-Request-Id': requestId });
+      assertScimError(res, 412);
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+      assert.deepEqual(await eventsOf(requestId), []);
+    });
+
+    it('refuses a PATCH with a stale If-Match with 412 and writes nothing', async () => {
+      const user = await userAtVersion2('etag-patch@acme.test');
+      const before = await userRow(t, String(user.id));
+      const requestId = randomUUID();
+      const res = await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', value: { active: false } }), { 'If-Match': 'W/"1"', 'X-Request-Id': requestId });
+      assertScimError(res, 412);
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+      assert.deepEqual(await eventsOf(requestId), []);
+    });
+
+    it('refuses a DELETE with a stale If-Match with 412 and keeps the user', async () => {
+      const user = await userAtVersion2('etag-delete@acme.test');
+      const before = await userRow(t, String(user.id));
+      const requestId = randomUUID();
+      assertScimError(await call('delete', `/Users/${user.id}`, undefined, { 'If-Match': 'W/"1"', 'X-Request-Id': requestId }), 412);
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+      assert.deepEqual(await eventsOf(requestId), []);
+      await call('get', `/Users/${user.id}`).expect(200);
+    });
+
+    it('refuses an If-Match that names no version this server issues with 412', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-garbage@acme.test');
+      assertScimError(await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'x' }), { 'If-Match': '"not-a-version"' }), 412);
+      assert.equal((await userRow(t, String(user.id)))?.version, 1);
+    });
+
+    it('accepts PUT, PATCH and DELETE with the current If-Match, each answering the next ETag', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-ok@acme.test');
+      const put = await call('put', `/Users/${user.id}`, userBody('etag-ok@acme.test', { title: 'one' }), { 'If-Match': 'W/"1"' }).expect(200);
+      assert.equal(put.headers.etag, 'W/"2"');
+      assert.equal(put.body.title, 'one');
+      const patch = await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'two' }), { 'If-Match': String(put.headers.etag) }).expect(200);
+      assert.equal(patch.headers.etag, 'W/"3"');
+      assert.equal(patch.body.title, 'two');
+      await call('delete', `/Users/${user.id}`, undefined, { 'If-Match': String(patch.headers.etag) }).expect(204);
+      assert.equal((await userRow(t, String(user.id)))?.state, 'deleted');
+    });
+
+    it('accepts the strong form and * in If-Match', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-forms@acme.test');
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'a' }), { 'If-Match': '"1"' }).expect(200);
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'b' }), { 'If-Match': '*' }).expect(200);
+      assert.equal((await userRow(t, String(user.id)))?.version, 3);
+    });
+
+    it('works without If-Match (Okta and Entra never send it)', async () => {
+      const user = await userAtVersion2('etag-none@acme.test');
+      await call('put', `/Users/${user.id}`, userBody('etag-none@acme.test', { title: 'put' })).expect(200);
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'patched' })).expect(200);
+      assert.equal((await userRow(t, String(user.id)))?.version, 4);
+      await call('delete', `/Users/${user.id}`).expect(204);
+    });
+  });
+
+  describe('groups', () => {
+    it('returns ETag W/"n" on GET and 304 to If-None-Match naming it', async () => {
+      const group = await postGroup(t, acme.tokens.scim, 'ETag group');
+      const res = await call('get', `/Groups/${group.id}`).expect(200);
+      assert.equal(res.headers.etag, 'W/"1"');
+      assert.equal(res.body.meta.version, 'W/"1"');
+      await call('get', `/Groups/${group.id}`, undefined, { 'If-None-Match': 'W/"1"' }).expect(304);
+    });
+
+    it('refuses group PUT, PATCH and DELETE with a stale If-Match with 412 and writes nothing', async () => {
+      const u = await postUser(t, acme.tokens.scim, 'etag-member@acme.test');
+      const group = await postGroup(t, acme.tokens.scim, 'Stale group');
+      await call('patch', `/Groups/${group.id}`, patchOps({ op: 'replace', path: 'displayName', value: 'Stale group v2' })).expect(200);
+      const before = await groupRow(t, String(group.id));
+      const stale = { 'If-Match': 'W/"1"' };
+      assertScimError(await call('put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Lost', members: [{ value: u.id }] }, stale), 412);
+      assertScimError(await call('patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: u.id }] }), stale), 412);
+      assertScimError(await call('delete', `/Groups/${group.id}`, undefined, stale), 412);
+      assert.deepEqual(await groupRow(t, String(group.id)), before);
+      assert.deepEqual(await memberIds(t, String(group.id)), []);
+    });
+
+    it('accepts group PUT, PATCH and DELETE with the current If-Match', async () => {
+      const u = await postUser(t, acme.tokens.scim, 'etag-member2@acme.test');
+      const group = await postGroup(t, acme.tokens.scim, 'Fresh group');
+      const put = await call('put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Fresh group 2' }, { 'If-Match': 'W/"1"' }).expect(200);
+      assert.equal(put.headers.etag, 'W/"2"');
+      const patch = await call('patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: u.id }] }), { 'If-Match': 'W/"2"' }).expect(200);
+      assert.equal(patch.headers.etag, 'W/"3"');
+      await call('delete', `/Groups/${group.id}`, undefined, { 'If-Match': 'W/"3"' }).expect(204);
+      assert.equal(await groupRow(t, String(group.id)), undefined);
+    });
+  });
+});

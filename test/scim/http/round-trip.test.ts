@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { ENTERPRISE_SCHEMA, USER_SCHEMA, createScimTestApp, patchOps, postUser, scimRequest, userBody, userRow } from '../../support/scim.ts';
+
+const ACME_EXT = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+
+/** Attributes the schema does not know are kept as sent (resource-input.ts), so IdPs read back what they wrote. */
+describe('SCIM round-trip of unknown attributes and PUT semantics', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  const body = (userName: string) =>
+    userBody(userName, {
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA, ACME_EXT],
+      favouriteColour: 'teal',
+      [ACME_EXT]: { badge: '42' },
+      [ENTERPRISE_SCHEMA]: { department: 'R&D', costCenter: 'CC-7' },
+    });
+
+  it('returns an unknown top-level attribute and an unknown extension object unchanged on GET', async () => {
+    const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', body('ursula@acme.test')).expect(201);
+    assert.equal(created.body.favouriteColour, 'teal');
+    assert.deepEqual(created.body[ACME_EXT], { badge: '42' });
+    const got = await scimRequest(t, acme.tokens.scim, 'get', `/Users/${created.body.id}`).expect(200);
+    assert.equal(got.body.favouriteColour, 'teal');
+    assert.deepEqual(got.body[ACME_EXT], { badge: '42' });
+    assert.equal(got.body[ENTERPRISE_SCHEMA].department, 'R&D');
+    assert.equal(got.body[ENTERPRISE_SCHEMA].costCenter, 'CC-7');
+  });
+
+  it('returns the unknown attributes in list responses too', async () => {
+    await postUser(t, acme.tokens.scim, 'victor@acme.test', { favouriteColour: 'red', [ACME_EXT]: { badge: '7' } });
+    const res = await scimRequest(t, acme.tokens.scim, 'get', `/Users?filter=${encodeURIComponent('userName eq "victor@acme.test"')}`).expect(200);
+    assert.equal(res.body.Resources[0].favouriteColour, 'red');
+    assert.deepEqual(res.body.Resources[0][ACME_EXT], { badge: '7' });
+  });
+
+  it('keeps the unknown attributes through a PATCH of a known one', async () => {
+    const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', body('wanda@acme.test')).expect(201);
+    const patched = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, patchOps({ op: 'replace', path: 'title', value: 'CTO' })).expect(200);
+    assert.equal(patched.body.title, 'CTO');
+    assert.equal(patched.body.favouriteColour, 'teal');
+    assert.deepEqual(patched.body[ACME_EXT], { badge: '42' });
+  });
+
+  it('keeps the user active when a PUT omits active (Okta AIW apps)', async () => {
+    const created = await postUser(t, acme.tokens.scim, 'xena@acme.test');
+    const { active: _active, ...withoutActive } = userBody('xena@acme.test', { name: { givenName: 'Xena', familyName: 'Warrior' } });
+    const res = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, withoutActive).expect(200);
+    assert.equal(res.body.active, true);
+    assert.equal(res.body.name.givenName, 'Xena');
+    assert.equal((await userRow(t, String(created.id)))?.state, 'active');
+  });
+
+  it('keeps a disabled user disabled when a PUT omits active', async () => {
+    const created = await postUser(t, acme.tokens.scim, 'yuri@acme.test', { active: false });
+    const { active: _active, ...withoutActive } = userBody('yuri@acme.test', { title: 'Contractor' });
+    const res = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, withoutActive).expect(200);
+    assert.equal(res.body.active, false);
+    assert.equal((await userRow(t, String(created.id)))?.state, 'disabled');
+  });
+
+  it('deactivates on a PUT with active:false', async () => {
+    const created = await postUser(t, acme.tokens.scim, 'zoe@acme.test');
+    const res = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, userBody('zoe@acme.test', { active: false })).expect(200);
+    assert.equal(res.body.active, false);
+    assert.equal((await userRow(t, String(created.id)))?.state, 'disabled');
+  });
+
+  it('accepts and drops a password on create (Okta sends one even with password sync off)', async () => {
+    const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('pat@acme.test', { password: 'hunter2!' })).expect(201);
+    assert.equal(res.body.password, undefined);
+    const got = await scimRequest(t, acme.tokens.scim, 'get', `/Users/${res.body.id}`).expect(200);
+    assert.equal(got.body.password, undefined);
+    assert.doesNotMatch(JSON.stringify(await userRow(t, String(res.body.id))), /hunter2/);
+  });
+});
