@@ -6,6 +6,9 @@ import { apiErrorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
 import { adminRouter } from './http/admin/router.ts';
 import { scimErrorHandler, scimRouter } from './scim/router.ts';
+import { samlRouter } from './saml/router.ts';
+import { sessionRoutes } from './http/session.ts';
+import { sizeToBytes } from './lib/size.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -33,6 +36,19 @@ export function createApp(container: Container): Express {
     }),
     scimErrorHandler,
   );
+  app.use(
+    '/saml',
+    samlRouter({
+      publicUrl: config.publicUrl,
+      clock: container.clock,
+      clockSkewMs: config.saml.clockSkewMs,
+      requestTtlMs: config.saml.requestTtlMs,
+      acsBodyLimitBytes: sizeToBytes(config.saml.acsBodyLimit),
+      sessions: config.sessions,
+      fork: container.fork,
+    }),
+  );
+  app.use(sessionRoutes(container));
   app.use('/api/orgs/:org', adminRouter(container));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));

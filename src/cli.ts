@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { openStore, DatabaseUnreachableError, type Store } from './db/orm.ts';
@@ -7,6 +8,9 @@ import { migrate, migrationStatus } from './db/migrate.ts';
 import { createOrg, getOrgBySlug, listOrgs, toOrgView } from './directory/orgs.ts';
 import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from './directory/tokens.ts';
 import { DomainError } from './directory/errors.ts';
+import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, listSamlConnections, toConnectionView } from './directory/saml-connections.ts';
+import { toConnectionInput } from './saml/connection-input.ts';
+import type { JitPolicy } from './db/entities/index.ts';
 import type { Actor, Scope } from './directory/scope.ts';
 import { runServe } from './serve.ts';
 
@@ -21,13 +25,17 @@ Commands:
                                                 create a token; the secret is printed once
   token list --org <slug>                       list an organization's tokens (never the secrets)
   token revoke --org <slug> --id <token id>     revoke a token at once
+  saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)
+           [--connection <name>] [--allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
+                                                configure SAML single sign-on (replaces the connection's settings)
+  saml show --org <slug>                        the URLs to enter at the IdP, and each connection's certificates
 
 Every command accepts --json: one JSON object on stdout. Errors go to stderr, exit code non-zero.
 Configuration comes from config/ and the environment (DATABASE_URL, DATA_DIR, …), as for the server.`;
 
 class UsageError extends Error {}
 
-type Flags = Record<string, string | boolean | undefined>;
+type Flags = Record<string, string | boolean | string[] | undefined>;
 
 interface Io {
   out: (text: string) => void;
@@ -50,6 +58,14 @@ export async function main(argv: string[]): Promise<number> {
         org: { type: 'string' },
         scope: { type: 'string' },
         id: { type: 'string' },
+        connection: { type: 'string' },
+        'metadata-file': { type: 'string' },
+        'idp-entity-id': { type: 'string' },
+        'idp-sso-url': { type: 'string' },
+        'idp-cert-file': { type: 'string', multiple: true },
+        'allow-idp-initiated': { type: 'boolean', default: false },
+        jit: { type: 'string' },
+        'redirect-url': { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -107,6 +123,8 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     'token create': tokenCreate,
     'token list': tokenList,
     'token revoke': tokenRevoke,
+    'saml set': samlSet,
+    'saml show': samlShow,
   };
   const found = commands[key];
   if (!found) throw new UsageError(`unknown command "${key}"`);
@@ -209,6 +227,63 @@ const tokenRevoke: Command = async (ctx) => {
   const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), new Date());
   if (ctx.io.json) ctx.io.out(JSON.stringify(toTokenView(record)));
   else ctx.io.out(`Revoked token "${record.name}" (${record.id}).`);
+};
+
+function readFlagFile(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+const samlSet: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const { flags } = ctx;
+  const name = typeof flags.connection === 'string' ? flags.connection : DEFAULT_CONNECTION;
+  const certFiles = (flags['idp-cert-file'] as string[] | undefined) ?? [];
+  const metadataFile = typeof flags['metadata-file'] === 'string' ? flags['metadata-file'] : undefined;
+  const input = toConnectionInput({
+    idpMetadataXml: metadataFile ? readFlagFile('metadata-file', metadataFile) : undefined,
+    idpEntityId: typeof flags['idp-entity-id'] === 'string' ? flags['idp-entity-id'] : undefined,
+    idpSsoUrl: typeof flags['idp-sso-url'] === 'string' ? flags['idp-sso-url'] : undefined,
+    idpCertificates: certFiles.length ? certFiles.map((f) => readFlagFile('idp-cert-file', f)) : undefined,
+    allowIdpInitiated: Boolean(flags['allow-idp-initiated']),
+    jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : undefined,
+    allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? undefined,
+  });
+  const now = new Date();
+  const { connection, created } = await configureSamlConnection(ctx.store.orm.em.fork(), scope, name, input, now);
+  const view = toConnectionView(connection, scope.orgSlug, ctx.config.publicUrl, now);
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ created, ...view }));
+    return;
+  }
+  ctx.io.out(`${created ? 'Created' : 'Updated'} SAML connection "${view.name}" for ${scope.orgSlug}. Enter at the IdP:`);
+  printEndpoints(ctx.io, view);
+};
+
+function printEndpoints(io: Io, view: ReturnType<typeof toConnectionView>): void {
+  io.out(`  SP entity ID (Okta Audience URI / Entra Identifier): ${view.spEntityId}`);
+  io.out(`  ACS URL (Okta Single sign-on URL / Entra Reply URL): ${view.acsUrl}`);
+  io.out(`  Sign-on URL: ${view.loginUrl}`);
+  io.out(`  SP metadata: ${view.metadataUrl}`);
+  for (const cert of view.idp.certificates) io.out(`  IdP certificate ${cert.fingerprint256} expires ${cert.notAfter.toISOString()} (${cert.expiresInDays} days)`);
+}
+
+const samlShow: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const now = new Date();
+  const views = (await listSamlConnections(ctx.store.orm.em.fork(), scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, ctx.config.publicUrl, now));
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ connections: views, expiringCertificates: expiringCertificates(views) }));
+    return;
+  }
+  if (!views.length) ctx.io.out(`No SAML connection for ${scope.orgSlug}. Configure one: gatehouse saml set --org ${scope.orgSlug} --metadata-file idp.xml`);
+  for (const view of views) {
+    ctx.io.out(`Connection "${view.name}" (IdP ${view.idp.entityId}, JIT ${view.jit}, IdP-initiated ${view.allowIdpInitiated ? 'allowed' : 'refused'}):`);
+    printEndpoints(ctx.io, view);
+  }
 };
 
 function reportError(error: unknown): number {

@@ -32,6 +32,17 @@ const schema = z.object({
     poolMax: z.number().int().min(1).max(200),
     connectTimeoutMs: z.number().int().min(100),
   }),
+  saml: z.object({
+    /** Tolerated difference between the IdP's clock and ours for NotBefore / NotOnOrAfter. */
+    clockSkewMs: z.number().int().min(0).max(600_000),
+    /** How long an AuthnRequest may wait for its Response. */
+    requestTtlMs: z.number().int().min(10_000),
+    acsBodyLimit: z.string().regex(sizePattern, 'must be a size such as 256kb'),
+  }),
+  sessions: z.object({
+    maxPerUser: z.number().int().min(1).max(100),
+    ttlMs: z.number().int().min(60_000),
+  }),
   scim: z.object({
     maxResults: z.number().int().min(1).max(100000),
     rateLimit: z.object({

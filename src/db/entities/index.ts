@@ -8,6 +8,7 @@ import { InvitationSchema, InvitationMembershipSchema } from './invitation.ts';
 import { ApiTokenSchema } from './api-token.ts';
 import { SamlConnectionSchema } from './saml-connection.ts';
 import { SessionSchema } from './session.ts';
+import { SamlRequestSchema, SamlAssertionSchema, SsoLinkSchema } from './saml-message.ts';
 import { AuditEventSchema } from './audit-event.ts';
 
 export const entities = [
@@ -22,6 +23,9 @@ export const entities = [
   ApiTokenSchema,
   SamlConnectionSchema,
   SessionSchema,
+  SamlRequestSchema,
+  SamlAssertionSchema,
+  SsoLinkSchema,
   AuditEventSchema,
 ];
 
@@ -34,4 +38,5 @@ export * from './invitation.ts';
 export * from './api-token.ts';
 export * from './saml-connection.ts';
 export * from './session.ts';
+export * from './saml-message.ts';
 export * from './audit-event.ts';

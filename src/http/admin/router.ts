@@ -3,12 +3,16 @@ import type { Container } from '../../container.ts';
 import { requireAdminToken } from '../auth.ts';
 import { orgRoutes } from './org.ts';
 import { tokenRoutes } from './tokens.ts';
+import { samlAdminRoutes } from './saml.ts';
+import { sessionAdminRoutes } from './sessions.ts';
 
 /** Everything under /api/orgs/:org. Later issues mount their routes here. */
 export function adminRouter(container: Container): Router {
   const router = Router({ mergeParams: true });
   router.use(requireAdminToken(container));
   router.use('/tokens', tokenRoutes(container));
+  router.use('/saml', samlAdminRoutes(container));
+  router.use('/', sessionAdminRoutes(container));
   router.use('/', orgRoutes(container));
   return router;
 }

@@ -1,0 +1,53 @@
+import { Router, type Request } from 'express';
+import type { Container } from '../container.ts';
+import { AuthenticationError } from '../directory/errors.ts';
+import { authenticateSession, revokeSession, type SessionPrincipal } from '../directory/sessions.ts';
+import { clearSessionCookie, parseCookies, sessionCookie } from '../lib/cookies.ts';
+
+/** The signed-in person of a request (by session cookie), or null. */
+export async function sessionOf(container: Container, req: Request): Promise<SessionPrincipal | null> {
+  const cookie = sessionCookie(container.config.publicUrl);
+  const token = parseCookies(req.get('cookie')).get(cookie.name);
+  return authenticateSession(req.ctx.em, token, container.clock.now());
+}
+
+/** GET /api/session and POST /auth/logout: the browser's view of its own session. */
+export function sessionRoutes(container: Container): Router {
+  const router = Router();
+  const cookie = sessionCookie(container.config.publicUrl);
+
+  router.get('/api/session', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const principal = await sessionOf(container, req);
+    if (!principal) throw new AuthenticationError('Not signed in');
+    const { user, org, session } = principal;
+    res.json({
+      user: { id: user.id, email: user.email, displayName: user.displayName, orgSlug: org.slug, orgRole: user.orgRole },
+      session: { id: session.id, method: session.method, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt },
+    });
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    const principal = await sessionOf(container, req);
+    if (principal) {
+      await revokeSession(
+        req.ctx.em,
+        {
+          orgId: principal.org.id,
+          orgSlug: principal.org.slug,
+          actor: { type: 'user', id: principal.user.id, label: principal.user.email ?? principal.user.userName },
+          requestId: req.ctx.requestId,
+          ip: req.ctx.ip,
+          userAgent: req.ctx.userAgent,
+        },
+        principal.session.id,
+        container.clock.now(),
+        'session.ended',
+      );
+    }
+    res.setHeader('Set-Cookie', clearSessionCookie(cookie));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(204).end();
+  });
+  return router;
+}

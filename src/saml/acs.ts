@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import type { Em } from '../db/orm.ts';
+import type { Organization, SamlConnection } from '../db/entities/index.ts';
+import type { Clock } from '../lib/clock.ts';
+import { recordAuditSql } from '../directory/audit.ts';
+import { consumeAuthnRequest, rememberAssertionId, rememberAuthnRequest } from '../directory/saml-messages.ts';
+import { spEndpoints } from '../directory/saml-connections.ts';
+import { startSession, type SessionPolicy, type SessionView } from '../directory/sessions.ts';
+import { admitSsoUser, SsoRefusedError, type SsoRefusal } from '../directory/sso.ts';
+import type { RequestOrigin, Scope } from '../directory/scope.ts';
+import type { Reason } from './checks.ts';
+import { samlFor } from './options.ts';
+import { verifyResponse } from './response.ts';
+
+export interface SamlDeps {
+  publicUrl: string;
+  clock: Clock;
+  clockSkewMs: number;
+  requestTtlMs: number;
+  acsBodyLimitBytes: number;
+  sessions: SessionPolicy;
+  /** A fresh EntityManager: failures are audited outside the request's unit of work. */
+  fork(): Em;
+}
+
+export interface Tenant {
+  org: Organization;
+  connection: SamlConnection;
+}
+
+/** A sign-in that did not happen. `reason` is logged and audited; people only see `publicMessage`. */
+export class SsoFailure extends Error {
+  readonly reason: Reason | SsoRefusal | 'relay_state';
+  readonly status: number;
+  readonly publicMessage: string;
+  constructor(reason: SsoFailure['reason'], detail: string, status = 400, publicMessage = GENERIC) {
+    super(detail);
+    this.reason = reason;
+    this.status = status;
+    this.publicMessage = publicMessage;
+  }
+}
+
+const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
+
+/**
+ * RelayState → where to send the person after sign-in: only a URL on the
+ * connection's allow-list (exact, or a `…*` prefix on the same origin), else null.
+ * An open redirect here would turn the IdP's trust into a phishing link.
+ */
+export function allowedReturnUrl(relayState: string | null | undefined, allowList: string[]): string | null {
+  if (!relayState) return null;
+  let target: URL;
+  try {
+    target = new URL(relayState);
+  } catch {
+    return null;
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') return null;
+  if (target.username || target.password) return null;
+  const href = target.href;
+  for (const entry of allowList) {
+    if (!entry.endsWith('*')) {
+      if (entry === relayState || entry === href) return href;
+      continue;
+    }
+    const prefix = entry.slice(0, -1);
+    try {
+      if (new URL(prefix).origin === target.origin && href.startsWith(prefix)) return href;
+    } catch {
+      // An unusable entry allows nothing.
+    }
+  }
+  return null;
+}
+
+/** SP-initiated: an AuthnRequest (HTTP-Redirect) whose ID every instance can later check. */
+export async function startLogin(em: Em, deps: SamlDeps, tenant: Tenant, relayState: string | undefined): Promise<string> {
+  const { org, connection } = tenant;
+  if (relayState && !allowedReturnUrl(relayState, connection.allowedRedirectUrls)) {
+    throw new SsoFailure('relay_state', `RelayState ${relayState.slice(0, 200)} is not on the allow-list`, 400,
+      'The page you asked to return to is not on this organization\'s list of allowed return addresses.');
+  }
+  // xs:ID must not start with a digit.
+  const requestId = `_${randomBytes(20).toString('hex')}`;
+  const now = deps.clock.now();
+  await rememberAuthnRequest(em, org.id, connection.id, {
+    requestId,
+    relayState: relayState ?? null,
+    expiresAt: new Date(now.getTime() + deps.requestTtlMs),
+  });
+  const saml = samlFor(connection, spEndpoints(deps.publicUrl, org.slug, connection.name), requestId);
+  return saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {});
+}
+
+export interface SignedIn {
+  token: string;
+  session: SessionView;
+  redirectTo: string;
+  userId: string;
+}
+
+/**
+ * The ACS: verify the Response, consume the request it answers, refuse a
+ * replayed assertion, admit the person under the JIT policy and start their
+ * session. The two one-time checks commit on their own, before the sign-in
+ * transaction, so a later refusal does not make a message usable again.
+ */
+export async function completeLogin(
+  em: Em,
+  deps: SamlDeps,
+  tenant: Tenant,
+  body: { SAMLResponse?: unknown; RelayState?: unknown },
+  origin: RequestOrigin,
+): Promise<SignedIn> {
+  const { org, connection } = tenant;
+  const now = deps.clock.now();
+  const endpoints = spEndpoints(deps.publicUrl, org.slug, connection.name);
+  const verified = await verifyResponse(body.SAMLResponse, {
+    connection,
+    endpoints,
+    now,
+    clockSkewMs: deps.clockSkewMs,
+    maxBytes: deps.acsBodyLimitBytes,
+  });
+  if (!verified.ok) throw new SsoFailure(verified.code, verified.detail, verified.code === 'too_large' ? 413 : 400);
+  const response = verified.value;
+
+  let relayState = typeof body.RelayState === 'string' ? body.RelayState : null;
+  if (response.inResponseTo) {
+    const request = await consumeAuthnRequest(em, org.id, connection.id, response.inResponseTo, now);
+    if (!request) throw new SsoFailure('unknown_request', `InResponseTo ${response.inResponseTo.slice(0, 100)} was not issued by this connection, has expired or was already used`);
+    // The return address chosen when the request was made wins over one posted back.
+    relayState = request.relayState ?? relayState;
+  }
+  if (!(await rememberAssertionId(em, org.id, response.assertionId, response.validUntil, now))) {
+    throw new SsoFailure('replay', `assertion ${response.assertionId.slice(0, 100)} was already used`);
+  }
+
+  const system: Scope = { ...origin, orgId: org.id, orgSlug: org.slug, actor: { type: 'system', label: `saml:${connection.name}` } };
+  try {
+    return await em.transactional(async (tx) => {
+      const admitted = await admitSsoUser(tx, system, connection, response.identity, now);
+      const user = admitted.user;
+      const scope: Scope = { ...system, actor: { type: 'user', id: user.id, label: user.email ?? user.userName } };
+      const started = await startSession(tx, scope, { userId: user.id, method: 'saml', now, policy: deps.sessions });
+      await recordAuditSql(tx, scope, {
+        action: 'sso.login',
+        target: { type: 'user', id: user.id, label: user.userName },
+        details: {
+          connection: connection.name,
+          matchedBy: admitted.matchedBy,
+          activated: admitted.activated,
+          sessionId: started.session.id,
+          endedSessions: started.ended,
+          idpInitiated: !response.inResponseTo,
+        },
+      });
+      return {
+        token: started.token,
+        session: started.session,
+        userId: user.id,
+        redirectTo: allowedReturnUrl(relayState, connection.allowedRedirectUrls) ?? '/api/session',
+      };
+    });
+  } catch (error) {
+    if (error instanceof SsoRefusedError) throw new SsoFailure(error.reason, `user refused: ${error.reason}`, 403, error.message);
+    throw error;
+  }
+}
+
+/** `sso.failed`, with the precise reason, on its own connection so it survives any rollback. */
+export async function auditFailure(deps: SamlDeps, tenant: Tenant, failure: SsoFailure, origin: RequestOrigin): Promise<void> {
+  const scope: Scope = { ...origin, orgId: tenant.org.id, orgSlug: tenant.org.slug, actor: { type: 'system', label: `saml:${tenant.connection.name}` } };
+  await recordAuditSql(deps.fork(), scope, {
+    action: 'sso.failed',
+    target: { type: 'saml_connection', id: tenant.connection.id, label: tenant.connection.name },
+    details: { reason: failure.reason, detail: failure.message.slice(0, 500) },
+  });
+}

@@ -1,0 +1,94 @@
+import type { SamlConnection } from '../db/entities/index.ts';
+import type { SpEndpoints } from '../directory/saml-connections.ts';
+import type { SsoIdentity } from '../directory/sso.ts';
+import { fail, ok } from '../lib/result.ts';
+import {
+  checkAudience,
+  checkDestination,
+  checkIssuer,
+  checkRecipient,
+  checkSolicitation,
+  checkStatus,
+  checkTimeWindow,
+  decodeSamlResponse,
+  parseXml,
+  readResponse,
+  refuseDoctype,
+  refuseDuplicateIds,
+  requireSignature,
+  requireStrongAlgorithms,
+  type Check,
+} from './checks.ts';
+import { toIdentity } from './identity.ts';
+import { samlFor } from './options.ts';
+
+export interface VerifiedResponse {
+  assertionId: string;
+  /** When the assertion stops being valid (skew included): how long to remember its ID. */
+  validUntil: Date;
+  /** The AuthnRequest it answers, or null when IdP-initiated. */
+  inResponseTo: string | null;
+  identity: SsoIdentity;
+}
+
+export interface VerifyContext {
+  connection: SamlConnection;
+  endpoints: SpEndpoints;
+  now: Date;
+  clockSkewMs: number;
+  maxBytes: number;
+}
+
+/**
+ * Every stateless rule, in order, first failure wins. The database rules
+ * (InResponseTo issued and unused, assertion not replayed) come after, in acs.ts.
+ */
+export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext): Promise<Check<VerifiedResponse>> {
+  const { connection, endpoints } = ctx;
+  const xml = decodeSamlResponse(samlResponse, ctx.maxBytes);
+  if (!xml.ok) return xml;
+  const doctype = refuseDoctype(xml.value);
+  if (!doctype.ok) return doctype;
+  const doc = parseXml(xml.value);
+  if (!doc.ok) return doc;
+  const facts = readResponse(doc.value);
+  if (!facts.ok) return facts;
+  for (const check of [
+    refuseDuplicateIds(doc.value),
+    requireSignature(facts.value),
+    requireStrongAlgorithms(doc.value, connection.allowSha1),
+  ]) {
+    if (!check.ok) return check;
+  }
+
+  let profile;
+  try {
+    const result = await samlFor(connection, endpoints).validatePostResponseAsync({ SAMLResponse: String(samlResponse) });
+    profile = result.profile;
+  } catch (error) {
+    return fail('bad_signature', `signature verification failed: ${(error as Error).message}`);
+  }
+  if (!profile?.nameID) return fail('no_subject', 'the assertion has no NameID');
+
+  for (const check of [
+    checkStatus(facts.value),
+    checkIssuer(facts.value, connection.idpEntityId),
+    checkAudience(facts.value, endpoints.spEntityId),
+    checkDestination(facts.value, endpoints.acsUrl),
+    checkRecipient(facts.value, endpoints.acsUrl),
+  ]) {
+    if (!check.ok) return check;
+  }
+  const window = checkTimeWindow(facts.value, ctx.now, ctx.clockSkewMs);
+  if (!window.ok) return window;
+  const solicited = checkSolicitation(facts.value, connection.allowIdpInitiated);
+  if (!solicited.ok) return solicited;
+
+  const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
+  return ok({
+    assertionId: facts.value.assertionId,
+    validUntil: window.value,
+    inResponseTo: solicited.value,
+    identity: toIdentity(profile.nameID, profile.nameIDFormat ?? null, attributes, connection.attributeMapping),
+  });
+}

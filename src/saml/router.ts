@@ -1,0 +1,108 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { findOrgBySlug } from '../directory/orgs.ts';
+import { DEFAULT_CONNECTION, findSamlConnection, spEndpoints } from '../directory/saml-connections.ts';
+import { sessionCookie, serializeSessionCookie } from '../lib/cookies.ts';
+import { auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
+import { spMetadataXml } from './metadata.ts';
+import { errorPage } from './page.ts';
+
+export type { SamlDeps };
+
+/**
+ * /saml/:org/{metadata,login,acs} for the org's `default` connection and
+ * /saml/:org/:connection/{…} for the others. Browsers and IdPs call these, so
+ * errors are a readable page (JSON for `Accept: application/json`) carrying the
+ * request id, never a stack trace or the precise reason.
+ */
+export function samlRouter(deps: SamlDeps): Router {
+  const router = Router();
+  const cookie = sessionCookie(deps.publicUrl);
+  const form = express.urlencoded({ extended: false, limit: deps.acsBodyLimitBytes, parameterLimit: 10 });
+
+  const tenantOf = async (req: Request): Promise<Tenant | null> => {
+    const org = await findOrgBySlug(req.ctx.em, String(req.params.org));
+    if (!org) return null;
+    const connection = await findSamlConnection(req.ctx.em, org.id, String(req.params.connection ?? DEFAULT_CONNECTION));
+    return connection ? { org, connection } : null;
+  };
+
+  const fail = (req: Request, res: Response, status: number, code: string, title: string, message: string) => {
+    res.status(status).setHeader('Cache-Control', 'no-store');
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({ error: { code, message, details: { requestId: req.ctx.requestId } } });
+    } else {
+      res.type('html').send(errorPage({ title, message, requestId: req.ctx.requestId }));
+    }
+  };
+
+  const notConfigured = (req: Request, res: Response) =>
+    fail(req, res, 404, 'not_found', 'Single sign-on is not set up', 'This organization has no single sign-on connection at this address.');
+
+  const onFailure = async (req: Request, res: Response, tenant: Tenant, failure: SsoFailure) => {
+    req.ctx.log.warn({ reason: failure.reason, detail: failure.message, org: tenant.org.slug, connection: tenant.connection.name }, 'sso failed');
+    try {
+      await auditFailure(deps, tenant, failure, req.ctx);
+    } catch (error) {
+      req.ctx.log.error({ err: error }, 'could not record sso.failed');
+    }
+    const refused = failure.status === 403;
+    fail(req, res, failure.status, refused ? 'sso_refused' : 'sso_failed', refused ? 'You cannot sign in here' : 'Sign-in failed', failure.publicMessage);
+  };
+
+  const metadata = async (req: Request, res: Response) => {
+    const tenant = await tenantOf(req);
+    if (!tenant) return notConfigured(req, res);
+    const xml = spMetadataXml(spEndpoints(deps.publicUrl, tenant.org.slug, tenant.connection.name));
+    res.type('application/samlmetadata+xml').send(xml);
+  };
+
+  const login = async (req: Request, res: Response) => {
+    const tenant = await tenantOf(req);
+    if (!tenant) return notConfigured(req, res);
+    const relayState = typeof req.query.RelayState === 'string' ? req.query.RelayState : undefined;
+    try {
+      const url = await startLogin(req.ctx.em, deps, tenant, relayState);
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(302, url);
+    } catch (error) {
+      if (error instanceof SsoFailure) return onFailure(req, res, tenant, error);
+      throw error;
+    }
+  };
+
+  const acs = async (req: Request, res: Response) => {
+    const tenant = await tenantOf(req);
+    if (!tenant) return notConfigured(req, res);
+    const parsed = await new Promise<unknown>((resolve) => form(req, res, (err?: unknown) => resolve(err)));
+    if (parsed) {
+      const tooLarge = (parsed as { type?: string }).type === 'entity.too.large';
+      const failure = new SsoFailure(tooLarge ? 'too_large' : 'malformed', `request body: ${(parsed as Error).message}`, tooLarge ? 413 : 400);
+      return onFailure(req, res, tenant, failure);
+    }
+    try {
+      const signedIn = await completeLogin(req.ctx.em, deps, tenant, (req.body ?? {}) as Record<string, unknown>, req.ctx);
+      req.ctx.log.info({ org: tenant.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'sso login');
+      res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, deps.sessions.ttlMs / 1000));
+      res.setHeader('Cache-Control', 'no-store');
+      // 303: the browser follows with a GET, never re-posting the assertion.
+      res.redirect(303, signedIn.redirectTo);
+    } catch (error) {
+      if (error instanceof SsoFailure) return onFailure(req, res, tenant, error);
+      throw error;
+    }
+  };
+
+  router.get('/:org/metadata', metadata);
+  router.get('/:org/login', login);
+  router.post('/:org/acs', acs);
+  router.get('/:org/:connection/metadata', metadata);
+  router.get('/:org/:connection/login', login);
+  router.post('/:org/:connection/acs', acs);
+  // Express recognises an error handler by its four parameters.
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    req.ctx.log.error({ err: error }, 'saml request failed');
+    if (res.headersSent) return void res.destroy();
+    fail(req, res, 500, 'internal_error', 'Something went wrong', 'Sign-in could not be completed. Try again in a moment; if it keeps failing, give your administrator the reference below.');
+  });
+  return router;
+}

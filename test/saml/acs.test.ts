@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createApp } from '../../src/app.ts';
+import { createContainer } from '../../src/container.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { openStore, type Store } from '../../src/db/orm.ts';
+import { AuditEvent, Session, SsoLink, User } from '../../src/db/entities/index.ts';
+import { createTestApp, seedOrg, testConfig, type SeededOrg, type TestApp } from '../support/app.ts';
+import { attackerKey, ENTRA, newId, readAuthnRequest, IDP_SSO_URL } from './support/idp.ts';
+import { configureSaml, cookieOf, endpointsOf, postAcs, responseFor, seedUser } from './support/sp.ts';
+
+describe('SAML ACS', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let strict: SeededOrg;
+  let globex: SeededOrg;
+
+  before(async () => {
+    t = await createTestApp();
+    acme = await seedOrg(t.container, 'acme');
+    strict = await seedOrg(t.container, 'strict');
+    globex = await seedOrg(t.container, 'globex');
+    await configureSaml(t.app, acme, { allowIdpInitiated: true, jit: 'off', allowedRedirectUrls: ['https://app.acme.test/*'] });
+    await configureSaml(t.app, strict, { allowIdpInitiated: false, allowedRedirectUrls: ['https://app.strict.test/home'] });
+    await configureSaml(t.app, globex, { allowIdpInitiated: true });
+    await seedUser(t.container, acme, 'alice@acme.test', { externalId: 'okta-alice' });
+    await seedUser(t.container, strict, 'sam@strict.test');
+  });
+  after(() => t.close());
+
+  const failures = async (reason: string) =>
+    (await t.container.fork().find(AuditEvent, { action: 'sso.failed' })).filter((e) => e.details.reason === reason).length;
+
+  async function expectRefused(res: request.Response, reason: string, status = 400) {
+    assert.equal(res.status, status, res.text);
+    assert.equal(res.headers['set-cookie'], undefined);
+    assert.ok(await failures(reason), `expected an sso.failed audit event with reason ${reason}`);
+  }
+
+  describe('valid responses', () => {
+    it('signs in with an assertion-signed response and answers 303 to /api/session with a session cookie', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme')).expect(303);
+      assert.equal(res.headers.location, '/api/session');
+      const setCookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
+      assert.match(setCookie, /^__Host-gatehouse_session=gh_session_/);
+      assert.match(setCookie, /HttpOnly/);
+      assert.match(setCookie, /SameSite=Lax/);
+      assert.match(setCookie, /Secure/);
+      const session = await request(t.app).get('/api/session').set('Cookie', cookieOf(res)).expect(200);
+      assert.equal(session.body.user.email, 'alice@acme.test');
+      assert.equal(session.body.user.orgSlug, 'acme');
+      assert.equal(session.body.user.orgRole, 'member');
+      assert.equal(session.body.session.method, 'saml');
+    });
+
+    it('stores only the SHA-256 of the session token', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme')).expect(303);
+      const token = decodeURIComponent(cookieOf(res).split('=')[1]!);
+      const sessions = await t.container.fork().find(Session, {});
+      assert.ok(sessions.every((s) => s.tokenHash !== token && s.tokenHash.length === 64));
+    });
+
+    it('signs in with a response-signed response (assertion unsigned)', async () => {
+      await postAcs(t.app, 'acme', responseFor('acme', { signed: 'response' })).expect(303);
+    });
+
+    it('signs in when both response and assertion are signed', async () => {
+      await postAcs(t.app, 'acme', responseFor('acme', { signed: 'both' })).expect(303);
+    });
+
+    it('records sso.login, links the NameID and updates lastActiveAt', async () => {
+      await postAcs(t.app, 'acme', responseFor('acme', { nameId: 'alice@acme.test' })).expect(303);
+      const em = t.container.fork();
+      const alice = await em.findOneOrFail(User, { userName: 'alice@acme.test' });
+      assert.ok(alice.lastActiveAt);
+      assert.ok(await em.findOne(SsoLink, { user: alice.id, nameId: 'alice@acme.test' }));
+      const login = await em.find(AuditEvent, { action: 'sso.login', targetId: alice.id });
+      assert.ok(login.length >= 1);
+      assert.equal(login[0]!.actorType, 'user');
+    });
+
+    it('accepts a NotBefore slightly in the future, within the clock skew', async () => {
+      const now = new Date();
+      await postAcs(t.app, 'acme', responseFor('acme', { notBefore: new Date(now.getTime() + 60_000) })).expect(303);
+    });
+
+    it('redirects to an allowed RelayState and ignores one that is not on the allow-list', async () => {
+      const allowed = await postAcs(t.app, 'acme', responseFor('acme'), { relayState: 'https://app.acme.test/projects/1' }).expect(303);
+      assert.equal(allowed.headers.location, 'https://app.acme.test/projects/1');
+      const evil = await postAcs(t.app, 'acme', responseFor('acme'), { relayState: 'https://evil.test/phish' }).expect(303);
+      assert.equal(evil.headers.location, '/api/session');
+    });
+  });
+
+  describe('SP-initiated', () => {
+    it('completes a round trip: AuthnRequest by redirect, Response with InResponseTo, then the RelayState', async () => {
+      const login = await request(t.app).get('/saml/strict/login').query({ RelayState: 'https://app.strict.test/home' }).expect(302);
+      const authn = readAuthnRequest(login.headers.location!);
+      assert.equal(`${authn.url.origin}${authn.url.pathname}`, IDP_SSO_URL);
+      assert.match(authn.xml, /AssertionConsumerServiceURL="https:\/\/gatehouse\.test\/saml\/strict\/acs"/);
+      assert.equal(authn.relayState, 'https://app.strict.test/home');
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: authn.id })).expect(303);
+      assert.equal(res.headers.location, 'https://app.strict.test/home');
+    });
+
+    it('refuses a second response to the same AuthnRequest', async () => {
+      const login = await request(t.app).get('/saml/strict/login').expect(302);
+      const { id } = readAuthnRequest(login.headers.location!);
+      await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id })).expect(303);
+      const again = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+      await expectRefused(again, 'unknown_request');
+    });
+
+    it('refuses an unknown InResponseTo', async () => {
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: newId() }));
+      await expectRefused(res, 'unknown_request');
+    });
+
+    it('refuses an InResponseTo that another org issued', async () => {
+      const login = await request(t.app).get('/saml/globex/login').expect(302);
+      const { id } = readAuthnRequest(login.headers.location!);
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+      await expectRefused(res, 'unknown_request');
+    });
+
+    it('refuses to start a login whose RelayState is not on the allow-list', async () => {
+      await request(t.app).get('/saml/strict/login').query({ RelayState: 'https://evil.test/' }).expect(400);
+    });
+  });
+
+  describe('IdP-initiated', () => {
+    it('accepts an unsolicited response when the connection allows IdP-initiated sign-in', async () => {
+      await postAcs(t.app, 'acme', responseFor('acme', { inResponseTo: null })).expect(303);
+    });
+
+    it('refuses an unsolicited response when the connection does not allow it', async () => {
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test' }));
+      await expectRefused(res, 'unsolicited');
+    });
+  });
+
+  describe('forged and broken responses', () => {
+    it('refuses an unsigned response with a page carrying the request id and no reason', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { signed: false }));
+      await expectRefused(res, 'unsigned');
+      assert.match(res.headers['content-type'] ?? '', /text\/html/);
+      assert.ok(res.text.includes(res.headers['x-request-id'] as string));
+      assert.doesNotMatch(res.text, /unsigned|signature|Error:|at /i);
+    });
+
+    it('answers JSON with the request id when the client asks for JSON', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { signed: false }), { json: true }).expect(400);
+      assert.equal(res.body.error.code, 'sso_failed');
+      assert.equal(res.body.error.details.requestId, res.headers['x-request-id']);
+    });
+
+    it('refuses a response signed with a key the connection does not trust', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { signing: { keys: attackerKey } }));
+      await expectRefused(res, 'bad_signature');
+    });
+
+    it('refuses a response whose assertion was tampered with after signing', async () => {
+      const signed = responseFor('acme', { nameId: 'nobody@acme.test' });
+      const res = await postAcs(t.app, 'acme', signed.replace('nobody@acme.test', 'alice@acme.test'));
+      await expectRefused(res, 'bad_signature');
+    });
+
+    it('refuses signature wrapping: a forged assertion beside the signed one', async () => {
+      const signed = responseFor('acme', { nameId: 'nobody@acme.test' });
+      const original = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(signed)![0];
+      const forged = original.replace('nobody@acme.test', 'alice@acme.test').replace(/<Signature[\s\S]*<\/Signature>/, '');
+      const wrapped = signed.replace(original, forged + original);
+      await expectRefused(await postAcs(t.app, 'acme', wrapped), 'assertion_count');
+    });
+
+    it('refuses signature wrapping: the signed assertion hidden in Extensions, a forged one with its ID in its place', async () => {
+      const signed = responseFor('acme', { nameId: 'nobody@acme.test' });
+      const original = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(signed)![0];
+      const forged = original.replace('nobody@acme.test', 'alice@acme.test').replace(/<Signature[\s\S]*<\/Signature>/, '');
+      const wrapped = signed.replace(original, `<samlp:Extensions>${original}</samlp:Extensions>${forged}`);
+      await expectRefused(await postAcs(t.app, 'acme', wrapped), 'assertion_count');
+    });
+
+    it('refuses signature wrapping of a signed response inside a forged one', async () => {
+      const signed = responseFor('acme', { nameId: 'nobody@acme.test', signed: 'response' });
+      const forged = responseFor('acme', { nameId: 'alice@acme.test', signed: false });
+      const wrapped = forged.replace('<samlp:Status>', `<samlp:Extensions>${signed}</samlp:Extensions><samlp:Status>`);
+      await expectRefused(await postAcs(t.app, 'acme', wrapped), 'assertion_count');
+    });
+
+    it('refuses an expired assertion', async () => {
+      const past = new Date(Date.now() - 60 * 60_000);
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { now: past, notOnOrAfter: new Date(past.getTime() + 5 * 60_000) }));
+      await expectRefused(res, 'expired');
+    });
+
+    it('refuses an assertion that is not yet valid', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { notBefore: new Date(Date.now() + 10 * 60_000) }));
+      await expectRefused(res, 'not_yet_valid');
+    });
+
+    it('refuses a wrong audience', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { audience: endpointsOf('globex').spEntityId }));
+      await expectRefused(res, 'audience');
+    });
+
+    it('refuses a wrong Recipient', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { recipient: endpointsOf('globex').acsUrl }));
+      await expectRefused(res, 'recipient');
+    });
+
+    it('refuses a wrong Destination', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { destination: endpointsOf('globex').acsUrl }));
+      await expectRefused(res, 'destination');
+    });
+
+    it('refuses a wrong Issuer', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { issuer: 'https://evil-idp.test', responseIssuer: 'https://evil-idp.test' }));
+      await expectRefused(res, 'issuer');
+    });
+
+    it('refuses a response meant for another org (signed by the same IdP)', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('globex'));
+      assert.equal(res.status, 400);
+    });
+
+    it('refuses SHA-1 signatures unless the connection allows them', async () => {
+      const res = await postAcs(t.app, 'acme', responseFor('acme', { signing: { algorithm: 'sha1' } }));
+      await expectRefused(res, 'weak_algorithm');
+      await configureSaml(t.app, globex, { allowIdpInitiated: true, allowSha1: true, jit: 'create' });
+      await postAcs(t.app, 'globex', responseFor('globex', { nameId: 'legacy@globex.test', signing: { algorithm: 'sha1' } })).expect(303);
+    });
+
+    it('refuses a DOCTYPE (entity expansion, XXE)', async () => {
+      const signed = responseFor('acme');
+      const withDoctype = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "alice@acme.test">]>${signed}`;
+      await expectRefused(await postAcs(t.app, 'acme', withDoctype), 'doctype');
+    });
+
+    it('refuses a body over the ACS size limit with 413', async () => {
+      const res = await postAcs(t.app, 'acme', 'A'.repeat(400 * 1024), { raw: true });
+      await expectRefused(res, 'too_large', 413);
+    });
+
+    it('refuses a SAMLResponse that is not base64', async () => {
+      await expectRefused(await postAcs(t.app, 'acme', '<not base64>', { raw: true }), 'malformed');
+    });
+
+    it('answers 404 for an org without SAML', async () => {
+      await seedOrg(t.container, 'nosso');
+      await postAcs(t.app, 'nosso', responseFor('nosso')).expect(404);
+    });
+  });
+
+  describe('replay', () => {
+    it('refuses the same assertion twice on one instance', async () => {
+      const xml = responseFor('acme');
+      await postAcs(t.app, 'acme', xml).expect(303);
+      await expectRefused(await postAcs(t.app, 'acme', xml), 'replay');
+    });
+
+    it('refuses the same assertion on a second instance sharing the database', async () => {
+      let second: Store | undefined;
+      const store = t.db.url ? (second = await openStore({ databaseUrl: t.db.url, dataDir: '' })) : t.db.store;
+      try {
+        const other = createApp(createContainer({ config: testConfig(), logger: createLogger('silent'), store }));
+        const xml = responseFor('acme');
+        await postAcs(t.app, 'acme', xml).expect(303);
+        const res = await postAcs(other, 'acme', xml);
+        assert.equal(res.status, 400);
+        assert.ok(await failures('replay'));
+      } finally {
+        await second?.close();
+      }
+    });
+
+    it('answers an SP-initiated request on a second instance that the first one issued', async () => {
+      const other = createApp(createContainer({ config: testConfig(), logger: createLogger('silent'), store: t.db.store }));
+      const login = await request(t.app).get('/saml/strict/login').expect(302);
+      const { id } = readAuthnRequest(login.headers.location!);
+      await postAcs(other, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id })).expect(303);
+    });
+  });
+
+  describe('Entra claims', () => {
+    it('finds the user by the Entra email claim when the NameID is an opaque id', async () => {
+      const res = await postAcs(
+        t.app,
+        'acme',
+        responseFor('acme', {
+          nameId: 'f3c1e2b0-entra-object-id',
+          nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+          attributes: { [ENTRA.email]: 'ALICE@acme.test', [ENTRA.givenName]: 'Alice', [ENTRA.groups]: ['g1', 'g2'] },
+        }),
+      ).expect(303);
+      const session = await request(t.app).get('/api/session').set('Cookie', cookieOf(res)).expect(200);
+      assert.equal(session.body.user.email, 'alice@acme.test');
+    });
+  });
+
+  it('still serves SP metadata with the entity ID and a POST ACS', async () => {
+    const res = await request(t.app).get('/saml/acme/metadata').expect(200);
+    assert.match(res.headers['content-type'] ?? '', /samlmetadata\+xml/);
+    assert.match(res.text, /entityID="https:\/\/gatehouse\.test\/saml\/acme"/);
+    assert.match(res.text, /Binding="urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-POST" Location="https:\/\/gatehouse\.test\/saml\/acme\/acs"/);
+    assert.match(res.text, /NameIDFormat/);
+  });
+});

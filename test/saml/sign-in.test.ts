@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { AuditEvent, User } from '../../src/db/entities/index.ts';
+import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { shortLivedCert, idpKey, nextIdpKey, IDP_ENTITY_ID, IDP_SSO_URL } from './support/idp.ts';
+import { configureSaml, cookieOf, postAcs, responseFor, seedUser } from './support/sp.ts';
+import { X509Certificate } from 'node:crypto';
+import { fixedClock } from '../../src/lib/clock.ts';
+
+describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
+  let t: TestApp;
+  let off: SeededOrg;
+  let link: SeededOrg;
+  let create: SeededOrg;
+  const auth = (org: SeededOrg) => ({ Authorization: `Bearer ${org.tokens.admin}` });
+
+  before(async () => {
+    t = await createTestApp();
+    off = await seedOrg(t.container, 'off');
+    link = await seedOrg(t.container, 'link');
+    create = await seedOrg(t.container, 'create');
+    await configureSaml(t.app, off, { allowIdpInitiated: true, jit: 'off' });
+    await configureSaml(t.app, link, { allowIdpInitiated: true, jit: 'link' });
+    await configureSaml(t.app, create, { allowIdpInitiated: true, jit: 'create' });
+  });
+  after(() => t.close());
+
+  const invite = async (org: SeededOrg, userName: string, expiresInMs: number) => {
+    const user = await seedUser(t.container, org, userName, { source: 'admin' });
+    await t.container.fork().execute(`update users set state = 'invited', invite_expires_at = ? where id = ?`, [new Date(Date.now() + expiresInMs), user.id]);
+    return user;
+  };
+
+  describe('JIT off', () => {
+    it('refuses an unknown person with a clear page (403)', async () => {
+      const res = await postAcs(t.app, 'off', responseFor('off', { nameId: 'stranger@off.test' })).expect(403);
+      assert.match(res.text, /not set up in this organization/);
+      assert.equal(await t.container.fork().count(User, { userName: 'stranger@off.test' }), 0);
+    });
+
+    it('refuses a pending invitee', async () => {
+      await invite(off, 'pending@off.test', 86_400_000);
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'pending@off.test' })).expect(403);
+    });
+
+    it('finds a known user by externalId, case-insensitive userName and email', async () => {
+      await seedUser(t.container, off, 'Carol@Off.test', { externalId: 'okta-00carol' });
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'okta-00carol', nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified' })).expect(303);
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'CAROL@off.TEST' })).expect(303);
+      await seedUser(t.container, off, 'ivan', { email: 'Ivan.Petrov@off.test' });
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'opaque-1', attributes: { email: 'ivan.petrov@OFF.test' } })).expect(303);
+      const events = await t.container.fork().find(AuditEvent, { action: 'sso.login' });
+      const matched = events.map((e) => e.details.matchedBy);
+      assert.ok(matched.includes('externalId') && matched.includes('userName') && matched.includes('email'));
+    });
+
+    it('uses the stored NameID link first, even after the email changed at the IdP', async () => {
+      await seedUser(t.container, off, 'dave@off.test');
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'dave-stable-id', attributes: { email: 'dave@off.test' } })).expect(303);
+      const res = await postAcs(t.app, 'off', responseFor('off', { nameId: 'dave-stable-id', attributes: { email: 'david.new@off.test' } })).expect(303);
+      const me = await request(t.app).get('/api/session').set('Cookie', cookieOf(res)).expect(200);
+      assert.equal(me.body.user.email, 'dave@off.test');
+    });
+  });
+
+  describe('JIT link', () => {
+    it('activates a pending invitee through the lifecycle accept transition', async () => {
+      const user = await invite(link, 'erin@link.test', 86_400_000);
+      await postAcs(t.app, 'link', responseFor('link', { nameId: 'erin@link.test' })).expect(303);
+      const em = t.container.fork();
+      assert.equal((await em.findOneOrFail(User, { id: user.id })).state, 'active');
+      assert.equal(await em.count(AuditEvent, { action: 'user.activated', targetId: user.id }), 1);
+    });
+
+    it('refuses an invitee whose invitation expired', async () => {
+      await invite(link, 'late@link.test', -1000);
+      const res = await postAcs(t.app, 'link', responseFor('link', { nameId: 'late@link.test' })).expect(403);
+      assert.match(res.text, /invitation .* expired/);
+    });
+
+    it('does not create unknown people', async () => {
+      await postAcs(t.app, 'link', responseFor('link', { nameId: 'new@link.test' })).expect(403);
+    });
+  });
+
+  describe('JIT create', () => {
+    it('creates a missing user with source saml-jit and records user.created', async () => {
+      await postAcs(t.app, 'create', responseFor('create', { nameId: 'fresh@create.test', attributes: { firstName: 'Fresh', lastName: 'Person' } })).expect(303);
+      const em = t.container.fork();
+      const user = await em.findOneOrFail(User, { userName: 'fresh@create.test' });
+      assert.equal(user.source, 'saml-jit');
+      assert.equal(user.givenName, 'Fresh');
+      assert.equal(await em.count(AuditEvent, { action: 'user.created', targetId: user.id }), 1);
+    });
+
+    it('refuses a user SCIM disabled, and does not create a replacement', async () => {
+      await seedUser(t.container, create, 'gone@create.test', { active: false });
+      const res = await postAcs(t.app, 'create', responseFor('create', { nameId: 'gone@create.test' })).expect(403);
+      assert.match(res.text, /disabled/);
+      assert.equal(await t.container.fork().count(User, { userName: 'gone@create.test' }), 1);
+    });
+
+    it('refuses a user SCIM deleted, and does not create a replacement', async () => {
+      const user = await seedUser(t.container, create, 'deleted@create.test');
+      await t.container.fork().execute(`update users set state = 'deleted', deleted_at = now() where id = ?`, [user.id]);
+      await postAcs(t.app, 'create', responseFor('create', { nameId: 'deleted@create.test' })).expect(403);
+      assert.equal(await t.container.fork().count(User, { userName: 'deleted@create.test' }), 1);
+    });
+
+    it('leaves a SCIM-managed profile as SCIM wrote it', async () => {
+      const user = await seedUser(t.container, create, 'scimmed@create.test', { givenName: 'FromScim' });
+      await postAcs(t.app, 'create', responseFor('create', { nameId: 'scimmed@create.test', attributes: { firstName: 'FromSaml' } })).expect(303);
+      const after = await t.container.fork().findOneOrFail(User, { id: user.id });
+      assert.equal(after.givenName, 'FromScim');
+      assert.equal(after.version, user.version);
+    });
+  });
+
+  describe('sessions', () => {
+    it('keeps at most 3 sessions per user: the oldest ends first', async () => {
+      await seedUser(t.container, off, 'frank@off.test');
+      const cookies: string[] = [];
+      for (let i = 0; i < 4; i++) cookies.push(cookieOf(await postAcs(t.app, 'off', responseFor('off', { nameId: 'frank@off.test' })).expect(303)));
+      await request(t.app).get('/api/session').set('Cookie', cookies[0]!).expect(401);
+      for (const cookie of cookies.slice(1)) await request(t.app).get('/api/session').set('Cookie', cookie).expect(200);
+    });
+
+    it('answers 401 JSON without a session', async () => {
+      const res = await request(t.app).get('/api/session').expect(401);
+      assert.equal(res.body.error.code, 'unauthenticated');
+    });
+
+    it('ends the session on POST /auth/logout', async () => {
+      const cookie = cookieOf(await postAcs(t.app, 'off', responseFor('off', { nameId: 'frank@off.test' })).expect(303));
+      const res = await request(t.app).post('/auth/logout').set('Cookie', cookie).expect(204);
+      assert.match(String(res.headers['set-cookie']), /Max-Age=0/);
+      await request(t.app).get('/api/session').set('Cookie', cookie).expect(401);
+    });
+
+    it('lists a user\'s sessions and lets an admin revoke one, recording session.revoked', async () => {
+      const cookie = cookieOf(await postAcs(t.app, 'off', responseFor('off', { nameId: 'frank@off.test' })).expect(303));
+      const me = await request(t.app).get('/api/session').set('Cookie', cookie).expect(200);
+      const list = await request(t.app).get(`/api/orgs/off/users/${me.body.user.id}/sessions`).set(auth(off)).expect(200);
+      assert.ok(list.body.sessions.some((s: { id: string; active: boolean }) => s.id === me.body.session.id && s.active));
+      assert.equal(JSON.stringify(list.body).includes('token'), false);
+      await request(t.app).delete(`/api/orgs/link/sessions/${me.body.session.id}`).set(auth(link)).expect(404);
+      await request(t.app).delete(`/api/orgs/off/sessions/${me.body.session.id}`).set(auth(off)).expect(200);
+      await request(t.app).get('/api/session').set('Cookie', cookie).expect(401);
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'session.revoked', targetId: me.body.session.id }), 1);
+    });
+
+    it('ends sessions when SCIM disables the user', async () => {
+      const user = await seedUser(t.container, off, 'gina@off.test');
+      const cookie = cookieOf(await postAcs(t.app, 'off', responseFor('off', { nameId: 'gina@off.test' })).expect(303));
+      await t.container.fork().execute(`update users set state = 'disabled' where id = ?`, [user.id]);
+      await request(t.app).get('/api/session').set('Cookie', cookie).expect(401);
+    });
+  });
+
+  describe('admin configuration', () => {
+    it('answers what the IdP admin must enter before the IdP side is known', async () => {
+      const org = await seedOrg(t.container, 'fresh');
+      const res = await request(t.app).get('/api/orgs/fresh/saml').set(auth(org)).expect(200);
+      assert.equal(res.body.configured, false);
+      assert.equal(res.body.spEntityId, 'https://gatehouse.test/saml/fresh');
+      assert.equal(res.body.acsUrl, 'https://gatehouse.test/saml/fresh/acs');
+      assert.equal(res.body.loginUrl, 'https://gatehouse.test/saml/fresh/login');
+      assert.equal(res.body.metadataUrl, 'https://gatehouse.test/saml/fresh/metadata');
+    });
+
+    it('configures from IdP metadata XML and records saml.configured', async () => {
+      const org = await seedOrg(t.container, 'meta');
+      const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+      const metadata = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${IDP_ENTITY_ID}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(idpKey.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(nextIdpKey.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SSO_URL}"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
+      const res = await request(t.app).put('/api/orgs/meta/saml').set(auth(org)).send({ idpMetadataXml: metadata, allowIdpInitiated: true, jit: 'create' }).expect(201);
+      assert.equal(res.body.idp.entityId, IDP_ENTITY_ID);
+      assert.equal(res.body.idp.certificates.length, 2);
+      assert.ok(res.body.idp.certificates[0].notAfter);
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'saml.configured', org: org.id }), 1);
+      // Certificate rollover: a response signed with the next key is accepted too.
+      await postAcs(t.app, 'meta', responseFor('meta', { nameId: 'roll@meta.test', signing: { keys: nextIdpKey } })).expect(303);
+    });
+
+    it('refuses metadata and manual fields together, and names bad fields', async () => {
+      const res = await request(t.app).put('/api/orgs/off/saml').set(auth(off)).send({ idpMetadataXml: '<x/>', idpEntityId: 'x' }).expect(400);
+      assert.equal(res.body.error.code, 'invalid_input');
+      const bad = await request(t.app).put('/api/orgs/off/saml').set(auth(off)).send({ idpEntityId: 'x', idpSsoUrl: 'nope', idpCertificates: ['junk'], jit: 'maybe' }).expect(400);
+      const fields = bad.body.error.details.problems.map((p: { field: string }) => p.field).sort();
+      assert.deepEqual(fields, ['jit']);
+    });
+
+    it('serves a second connection of one org on its own entity ID and ACS', async () => {
+      await configureSaml(t.app, off, { allowIdpInitiated: true }, 'staging');
+      const view = await request(t.app).get('/api/orgs/off/saml/staging').set(auth(off)).expect(200);
+      assert.equal(view.body.spEntityId, 'https://gatehouse.test/saml/off/staging');
+      await seedUser(t.container, off, 'hank@off.test');
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'hank@off.test', connection: 'staging' }), { connection: 'staging' }).expect(303);
+      // The default connection's audience is not this one's.
+      await postAcs(t.app, 'off', responseFor('off', { nameId: 'hank@off.test' }), { connection: 'staging' }).expect(400);
+    });
+
+    it('lists certificates expiring within 60 days', async () => {
+      const notBefore = new Date(new X509Certificate(shortLivedCert).validFrom);
+      const clock = fixedClock(new Date(notBefore.getTime() + 86_400_000));
+      const other = await createTestApp({ clock });
+      try {
+        const org = await seedOrg(other.container, 'soon');
+        const res = await request(other.app).put('/api/orgs/soon/saml').set(auth(org))
+          .send({ idpEntityId: IDP_ENTITY_ID, idpSsoUrl: IDP_SSO_URL, idpCertificates: [idpKey.cert, shortLivedCert] }).expect(201);
+        assert.equal(res.body.expiringCertificates.length, 1);
+        assert.equal(res.body.expiringCertificates[0].subject, 'CN=gatehouse-test-short-lived');
+        assert.ok(res.body.expiringCertificates[0].expiresInDays < 60);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});
