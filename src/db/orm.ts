@@ -51,6 +51,8 @@ function baseOptions(options: StoreOptions): Partial<Options> {
       allOrNothing: true,
       emit: 'ts',
       snapshot: true,
+      // One name whatever the database is called (the migration tool runs on an in-memory PGlite).
+      snapshotName: '.snapshot-gatehouse',
       // The committed snapshot describes the committed migrations; running them must not rewrite it.
       snapshotOnMigrate: false,
       silent: true,
