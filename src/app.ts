@@ -8,6 +8,8 @@ import { adminRouter } from './http/admin/router.ts';
 import { scimErrorHandler, scimRouter } from './scim/router.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
+import { passwordRoutes } from './http/auth/password.ts';
+import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
@@ -49,6 +51,8 @@ export function createApp(container: Container): Express {
     }),
   );
   app.use(sessionRoutes(container));
+  app.use('/auth/password', passwordRoutes(container));
+  app.use('/invitations', invitationPages(container));
   app.use('/api/orgs/:org', adminRouter(container));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));

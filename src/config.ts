@@ -43,6 +43,53 @@ const schema = z.object({
     maxPerUser: z.number().int().min(1).max(100),
     ttlMs: z.number().int().min(60_000),
   }),
+  mail: z.object({
+    /** How often the outbox worker looks for due messages when nothing nudged it. */
+    pollIntervalMs: z.number().int().min(100),
+    /** A claimed message is invisible to other workers this long; a crashed worker's claim lapses. */
+    claimTimeoutMs: z.number().int().min(1000),
+    /** Messages one `deliverDue` pass sends at most. */
+    batchSize: z.number().int().min(1).max(1000),
+    retry: z.object({
+      maxAttempts: z.number().int().min(1).max(100),
+      baseDelayMs: z.number().int().min(0),
+      maxDelayMs: z.number().int().min(0),
+      /** Random extra delay, as a fraction of the delay, so failing messages do not retry in lockstep. */
+      jitter: z.number().min(0).max(1),
+    }),
+  }),
+  auth: z.object({
+    /** RFC 7914 scrypt cost. Changing it re-hashes each password at its next sign-in. */
+    scrypt: z.object({
+      N: z.number().int().min(2).refine((n) => (n & (n - 1)) === 0, 'must be a power of 2'),
+      r: z.number().int().min(1).max(64),
+      p: z.number().int().min(1).max(16),
+      keylen: z.number().int().min(16).max(128),
+    }),
+    lockout: z.object({
+      /** Every this many consecutive failures locks the account… */
+      maxFailures: z.number().int().min(1),
+      /** …for this long, doubling with each further lock, up to maxLockMs. */
+      lockMs: z.number().int().min(1000),
+      maxLockMs: z.number().int().min(1000),
+    }),
+    /** Per client IP, over password sign-in and reset requests. */
+    rateLimit: z.object({
+      requestsPerSecond: z.number().positive(),
+      burst: z.number().int().min(1),
+    }),
+    resetTtlMs: z.number().int().min(60_000),
+  }),
+  /** The licence terms people accept when they register from an invitation; the version is stored with the acceptance. */
+  eula: z.object({
+    version: z.string().min(1).max(50),
+    url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  }),
+  /** How often the daily job purges users deleted more than 30 days ago (each instance runs it; it is idempotent). */
+  purge: z.object({
+    intervalMs: z.number().int().min(60_000),
+    initialDelayMs: z.number().int().min(0),
+  }),
   scim: z.object({
     maxResults: z.number().int().min(1).max(100000),
     rateLimit: z.object({

@@ -3,6 +3,11 @@ import type { Logger } from './lib/logger.ts';
 import type { Store, Em } from './db/orm.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { Readiness } from './http/readiness.ts';
+import path from 'node:path';
+import { createMailer, type Mailer } from './lib/mailer.ts';
+import { deliverDue, OutboxWorker, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
+import { markInvitationUndeliverable } from './directory/invitations.ts';
+import { PurgeJob } from './directory/purge-job.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -14,6 +19,16 @@ export interface Container {
   store: Store;
   clock: Clock;
   readiness: Readiness;
+  mailer: Mailer;
+  outbox: {
+    deps: OutboxDeps;
+    /** Started by the server after listen, stopped on shutdown; never in tests. */
+    worker: OutboxWorker;
+    /** One pass over the messages due at `now` (tests call this with an injected time). */
+    deliverDue(now?: Date): Promise<DeliveryReport>;
+  };
+  /** The daily purge of deleted users: started by the server next to the outbox worker; tests call `runOnce(now)`. */
+  purge: PurgeJob;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
   fork(): Em;
 }
@@ -23,17 +38,49 @@ export interface ContainerParts {
   logger: Logger;
   store: Store;
   clock?: Clock;
+  mailer?: Mailer;
+  /** Called when a mail fails for good (refused address, retries exhausted); see directory/outbox.ts. */
+  onPermanentFailure?: PermanentFailureHook;
+  /** For the retry jitter; tests pin it. */
+  random?: () => number;
 }
 
 export function createContainer(parts: ContainerParts): Container {
   const { config, logger, store } = parts;
   const clock = parts.clock ?? systemClock;
+  const fork = () => store.orm.em.fork();
+  const mailer =
+    parts.mailer ??
+    createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: path.join(config.dataDir, 'outbox'), logger: logger.child({ component: 'mail' }) });
+  const onPermanentFailure: PermanentFailureHook =
+    parts.onPermanentFailure ??
+    (async (em, message, failure) => {
+      logger.warn({ outboxId: message.id, kind: message.kind, to: message.to, ...failure }, 'mail undeliverable');
+      if (message.kind === 'invitation') await markInvitationUndeliverable(em, message, failure, clock.now());
+    });
+  const deps: OutboxDeps = {
+    fork,
+    mailer,
+    logger: logger.child({ component: 'outbox' }),
+    retry: config.mail.retry,
+    claimTimeoutMs: config.mail.claimTimeoutMs,
+    batchSize: config.mail.batchSize,
+    onPermanentFailure,
+    ...(parts.random ? { random: parts.random } : {}),
+  };
   return {
     config,
     logger,
     store,
     clock,
     readiness: new Readiness(store, logger),
-    fork: () => store.orm.em.fork(),
+    mailer,
+    outbox: {
+      deps,
+      worker: new OutboxWorker(deps, clock, config.mail.pollIntervalMs),
+      deliverDue: (now = clock.now()) => deliverDue(deps, now),
+    },
+    purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
+    fork,
   };
 }

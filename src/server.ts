@@ -45,6 +45,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const url = `http://localhost:${port}`;
     logger.info({ port, database: store.kind, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
     await greetIfEmpty(container);
+    container.outbox.worker.start();
+    container.purge.start();
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -58,6 +60,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         }, config.shutdownTimeoutMs);
         await done;
         clearTimeout(timer);
+        await container.outbox.worker.stop();
+        await container.purge.stop();
+        container.mailer.close();
         await store.close();
         logger.info('stopped');
       })());

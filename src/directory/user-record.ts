@@ -49,7 +49,7 @@ export interface UserRecord extends UserFields {
   deletedAt: Date | null;
   inviteExpiresAt: Date | null;
   /** Present when the query asked for it: the groups the user belongs to. */
-  groups?: Array<{ id: string; displayName: string }>;
+  groups?: Array<{ id: string; displayName: string; role?: string }>;
 }
 
 type Kind = 'text' | 'json';

@@ -6,6 +6,8 @@ import { jsonEqual } from '../lib/equal.ts';
 import { auditInsertSql } from './audit.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
 import { auditAction, nextState, transitionForActive, type Transition } from './lifecycle.ts';
+import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
+import { transaction } from './transaction.ts';
 import type { Scope } from './scope.ts';
 import {
   primaryEmail,
@@ -167,18 +169,26 @@ export async function createUser(em: Em, scope: Scope, input: UserFields, option
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
     details: { source: options.source, active: !disabled },
   }, 'u');
-  const user = await runWrite(
-    em,
-    {
-      ctes: [
-        `u as (insert into users (${columns.join(', ')}) values (${placeholders.join(', ')}) returning *)`,
-        `a as (${audit.sql})`,
-      ],
-      params: [...values, ...audit.params],
-    },
-    options.withGroups ?? false,
-  );
-  return user!;
+  const parts = (guard: boolean): CteParts => ({
+    ctes: [
+      guard
+        ? `u as (insert into users (${columns.join(', ')}) select ${placeholders.join(', ')} where ${noSeatLimitSql()} returning *)`
+        : `u as (insert into users (${columns.join(', ')}) values (${placeholders.join(', ')}) returning *)`,
+      `a as (${audit.sql})`,
+    ],
+    params: [...values, ...(guard ? [scope.orgId] : []), ...audit.params],
+  });
+  const withGroups = options.withGroups ?? false;
+  if (disabled) return (await runWrite(em, parts(false), withGroups))!;
+  // Seat licence: with no seat limit (the common case) the guarded insert is the
+  // whole write, one statement. With a limit it inserts nothing, and the create
+  // runs again in a transaction that holds the org's seat lock.
+  const user = await runWrite(em, parts(true), withGroups);
+  if (user) return user;
+  return transaction(em, scope, async (tx) => {
+    await assertSeatAvailable(tx, scope, { via: 'create', label: fields.userName });
+    return (await runWrite(tx, parts(false), withGroups))!;
+  });
 }
 
 export interface SaveUserOptions {
@@ -237,12 +247,26 @@ export async function saveUser(
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
     details: { changes: describeChanges(current, next, changed) },
   }, 'u');
-  const ctes = [`u as (update users set ${sets.join(', ')} where id = ? and org_id = ? and version = ? and state <> 'deleted' returning *)`];
-  const all = [...params, current.id, scope.orgId, current.version];
-  if (transition === 'disable') ctes.push(revokeSessionsCte());
-  ctes.push(`a as (${audit.sql})`);
-  all.push(...audit.params);
-  const user = await runWrite(em, { ctes, params: all }, options.withGroups ?? false);
+  const parts = (guard: boolean): CteParts => {
+    const ctes = [
+      `u as (update users set ${sets.join(', ')} where id = ? and org_id = ? and version = ? and state <> 'deleted'${guard ? ` and ${noSeatLimitSql()}` : ''} returning *)`,
+    ];
+    const all = [...params, current.id, scope.orgId, current.version, ...(guard ? [scope.orgId] : [])];
+    if (transition === 'disable') ctes.push(revokeSessionsCte());
+    ctes.push(`a as (${audit.sql})`);
+    all.push(...audit.params);
+    return { ctes, params: all };
+  };
+  const withGroups = options.withGroups ?? false;
+  const activates = transition === 'reactivate';
+  let user = await runWrite(em, parts(activates), withGroups);
+  if (!user && activates) {
+    // No row: a stale version, or an org with a seat limit (see createUser).
+    user = await transaction(em, scope, async (tx) => {
+      await assertSeatAvailable(tx, scope, { via: 'reactivate', userId: current.id, label: current.userName });
+      return runWrite(tx, parts(false), withGroups);
+    });
+  }
   if (!user) throw new StaleVersionError('User', current.id);
   return { user, changed: true };
 }

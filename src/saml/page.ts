@@ -1,8 +1,6 @@
-/** The page a person sees when sign-in fails: what to do, and a reference for support. */
-function escapeHtml(value: string): string {
-  return value.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { escapeHtml } from '../lib/html.ts';
 
+/** The page a person sees when sign-in fails: what to do, and a reference for support. */
 export function errorPage(input: { title: string; message: string; requestId: string }): string {
   return `<!doctype html>
 <html lang="en">

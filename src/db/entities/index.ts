@@ -10,6 +10,8 @@ import { SamlConnectionSchema } from './saml-connection.ts';
 import { SessionSchema } from './session.ts';
 import { SamlRequestSchema, SamlAssertionSchema, SsoLinkSchema } from './saml-message.ts';
 import { AuditEventSchema } from './audit-event.ts';
+import { OutboxMessageSchema } from './outbox-message.ts';
+import { PasswordResetSchema } from './password-reset.ts';
 
 export const entities = [
   BaseSchema,
@@ -27,6 +29,8 @@ export const entities = [
   SamlAssertionSchema,
   SsoLinkSchema,
   AuditEventSchema,
+  OutboxMessageSchema,
+  PasswordResetSchema,
 ];
 
 export * from './organization.ts';
@@ -40,3 +44,5 @@ export * from './saml-connection.ts';
 export * from './session.ts';
 export * from './saml-message.ts';
 export * from './audit-event.ts';
+export * from './outbox-message.ts';
+export * from './password-reset.ts';

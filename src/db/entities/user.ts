@@ -62,6 +62,11 @@ export const UserSchema = defineEntity({
     lastActiveAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
     deletedAt: p.datetime().nullable(),
+    /** Set when a deleted user's personal data was purged (30 days after deletion); the row stays as a tombstone. */
+    purgedAt: p.datetime().nullable(),
+    /** The licence terms the person accepted when they registered from an invitation (config `eula.version`), and when. */
+    eulaVersion: p.string().length(50).nullable(),
+    eulaAcceptedAt: p.datetime().nullable(),
     /** Every SCIM attribute as last received, so unknown attributes and extensions round-trip. */
     scimAttributes: p.json<Record<string, unknown>>().default('{}'),
     version: p.integer().version(),
@@ -78,6 +83,8 @@ export const UserSchema = defineEntity({
     { name: 'users_org_external_id_index', properties: ['org', 'externalId'] },
     { name: 'users_org_email_index', properties: ['org', 'email'] },
     { name: 'users_org_state_index', properties: ['org', 'state'] },
+    // The purge job's scan: deleted users by deletion time, across orgs.
+    { name: 'users_deleted_at_index', properties: ['deletedAt'] },
   ],
 });
 

@@ -5,6 +5,9 @@ import { orgRoutes } from './org.ts';
 import { tokenRoutes } from './tokens.ts';
 import { samlAdminRoutes } from './saml.ts';
 import { sessionAdminRoutes } from './sessions.ts';
+import { passwordResetAdminRoutes } from './password-reset.ts';
+import { peopleRoutes } from './people.ts';
+import { invitationAdminRoutes } from './invitations.ts';
 
 /** Everything under /api/orgs/:org. Later issues mount their routes here. */
 export function adminRouter(container: Container): Router {
@@ -13,6 +16,9 @@ export function adminRouter(container: Container): Router {
   router.use('/tokens', tokenRoutes(container));
   router.use('/saml', samlAdminRoutes(container));
   router.use('/', sessionAdminRoutes(container));
+  router.use('/', passwordResetAdminRoutes(container));
+  router.use('/', peopleRoutes(container));
+  router.use('/', invitationAdminRoutes(container));
   router.use('/', orgRoutes(container));
   return router;
 }

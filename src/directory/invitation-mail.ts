@@ -1,0 +1,43 @@
+import { escapeHtml } from '../lib/html.ts';
+
+/** The invitation mail: plain text first (what every client shows), and a simple HTML twin. */
+export interface InvitationMailInput {
+  link: string;
+  orgName: string;
+  inviter: string;
+  name: string | null;
+  message: string | null;
+  expiresAt: Date;
+}
+
+function day(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function invitationMail(input: InvitationMailInput): { subject: string; text: string; html: string } {
+  const greeting = input.name ? `Hello ${input.name},` : 'Hello,';
+  const intro = `${input.inviter} invited you to join ${input.orgName}.`;
+  const action = `Create your account here (the link works once, until ${day(input.expiresAt)}):`;
+  const quoted = input.message ? `\nTheir message:\n\n${input.message.split('\n').map((l) => `> ${l}`).join('\n')}\n` : '';
+  const text = `${greeting}
+
+${intro}
+${quoted}
+${action}
+
+${input.link}
+
+If you did not expect this invitation, ignore this mail: nothing happens unless you open the link.
+`;
+  const messageHtml = input.message
+    ? `<p>Their message:</p>\n<blockquote>${escapeHtml(input.message).replace(/\n/g, '<br>')}</blockquote>\n`
+    : '';
+  const html = `<!doctype html><html lang="en"><body>
+<p>${escapeHtml(greeting)}</p>
+<p>${escapeHtml(intro)}</p>
+${messageHtml}<p>${escapeHtml(action)}</p>
+<p><a href="${escapeHtml(input.link)}">${escapeHtml(input.link)}</a></p>
+<p>If you did not expect this invitation, ignore this mail: nothing happens unless you open the link.</p>
+</body></html>`;
+  return { subject: `${input.inviter} invited you to ${input.orgName}`.slice(0, 200), text, html };
+}

@@ -1,0 +1,367 @@
+import type { Em } from '../db/orm.ts';
+import { uniqueViolationField } from '../db/unique-violation.ts';
+import { isUuid, uuidv7 } from '../lib/ids.ts';
+import { generateToken, sha256Hex } from '../lib/tokens.ts';
+import { recordAuditSql } from './audit.ts';
+import { NotFoundError, TransitionError, ValidationError, type FieldProblem } from './errors.ts';
+import { parseAddressList, splitName } from './invitation-addresses.ts';
+import { invitationMail } from './invitation-mail.ts';
+import { getLicense } from './license.ts';
+import { nextState } from './lifecycle.ts';
+import { getOrgSettings } from './org-settings.ts';
+import { enqueueMail, type OutboxMessageView, type PermanentFailure } from './outbox.ts';
+import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
+import { systemActor, type Scope } from './scope.ts';
+import { emptyUserFields, toDate, userFieldColumns } from './user-record.ts';
+
+/**
+ * Invitations (DESIGN "Invitation"): an admin invites addresses; each gets a
+ * profile at once (state `invited`, source `invitation`) so it can be found and
+ * grouped before the person registers, and a mail with a one-time link whose
+ * token is stored only as its SHA-256. Resend issues a new token and a new
+ * period (the old link stops working); revoke ends it now.
+ */
+
+export const MAX_ADDRESSES_PER_REQUEST = 500;
+const DAY_MS = 86_400_000;
+
+export interface InvitationDeps {
+  publicUrl: string;
+}
+
+export interface PlannedMembership {
+  groupId: string;
+  role: string;
+}
+
+export interface InviteInput {
+  emails: string | string[];
+  name?: string | undefined;
+  groups: PlannedMembership[];
+  message?: string | undefined;
+}
+
+export type NotSentReason = 'invalid_email' | 'duplicate_in_request' | 'already_member' | 'already_invited' | 'no_seats';
+
+export interface InviteResult {
+  /** Every address attempted in the input: sent + notSent. */
+  recognised: number;
+  sent: Array<{ email: string; invitationId: string; userId: string }>;
+  notSent: Array<{ email: string; reason: NotSentReason }>;
+}
+
+export const invitationStatuses = ['pending', 'expired', 'accepted', 'revoked', 'undeliverable'] as const;
+export type InvitationStatus = Exclude<(typeof invitationStatuses)[number], 'undeliverable'>;
+export type InvitationFilter = (typeof invitationStatuses)[number];
+
+export interface InvitationRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  email: string;
+  name: string | null;
+  message: string | null;
+  invitedBy: { id: string | null; label: string };
+  createdAt: Date;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  undeliverableAt: Date | null;
+  status: InvitationStatus;
+  memberships: Array<{ groupId: string; groupName: string; role: string }>;
+}
+
+type Row = Record<string, unknown>;
+const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : toDate(value));
+
+export function invitationStatus(i: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date }, now: Date): InvitationStatus {
+  if (i.acceptedAt) return 'accepted';
+  if (i.revokedAt) return 'revoked';
+  return i.expiresAt.getTime() > now.getTime() ? 'pending' : 'expired';
+}
+
+const membershipsSql = `(select coalesce(json_agg(json_build_object('groupId', g.id, 'groupName', g.display_name, 'role', im.role) order by g.display_name, g.id), '[]'::json)
+  from invitation_memberships im join groups g on g.id = im.group_id where im.invitation_id = i.id) as memberships_json`;
+const invitationColumns = `i.id, i.org_id, i.user_id, i.email, i.name, i.message, i.invited_by_id, i.invited_by_label, i.created_at, i.expires_at,
+  i.accepted_at, i.revoked_at, i.undeliverable_at, ${membershipsSql}`;
+
+function toRecord(row: Row, now: Date): InvitationRecord {
+  const raw = row.memberships_json;
+  const record = {
+    id: String(row.id),
+    orgId: String(row.org_id),
+    userId: String(row.user_id),
+    email: String(row.email),
+    name: (row.name as string | null) ?? null,
+    message: (row.message as string | null) ?? null,
+    invitedBy: { id: (row.invited_by_id as string | null) ?? null, label: String(row.invited_by_label) },
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    acceptedAt: dateOrNull(row.accepted_at),
+    revokedAt: dateOrNull(row.revoked_at),
+    undeliverableAt: dateOrNull(row.undeliverable_at),
+    memberships: (typeof raw === 'string' ? JSON.parse(raw) : raw ?? []) as InvitationRecord['memberships'],
+  };
+  return { ...record, status: invitationStatus(record, now) };
+}
+
+export async function getInvitation(em: Em, scope: Pick<Scope, 'orgId'>, id: string, now: Date, options: { lock?: boolean } = {}): Promise<InvitationRecord> {
+  if (isUuid(id)) {
+    if (options.lock) await em.execute('select id from invitations where org_id = ? and id = ? for update', [scope.orgId, id]);
+    const rows = await em.execute(`select ${invitationColumns} from invitations i where i.org_id = ? and i.id = ?`, [scope.orgId, id]);
+    if (rows[0]) return toRecord(rows[0], now);
+  }
+  throw new NotFoundError('Invitation', id);
+}
+
+export async function listInvitations(
+  em: Em,
+  scope: Pick<Scope, 'orgId'>,
+  query: { status?: InvitationFilter | undefined; beforeId?: string | undefined; limit: number },
+  now: Date,
+): Promise<{ invitations: InvitationRecord[]; nextCursor: string | null }> {
+  const where = ['i.org_id = ?'];
+  const params: unknown[] = [scope.orgId];
+  const open = 'i.accepted_at is null and i.revoked_at is null';
+  const byStatus: Record<InvitationFilter, string> = {
+    pending: `${open} and i.expires_at > ?`,
+    expired: `${open} and i.expires_at <= ?`,
+    accepted: 'i.accepted_at is not null',
+    revoked: 'i.accepted_at is null and i.revoked_at is not null',
+    undeliverable: 'i.undeliverable_at is not null',
+  };
+  if (query.status) {
+    where.push(byStatus[query.status]);
+    if (query.status === 'pending' || query.status === 'expired') params.push(now);
+  }
+  if (query.beforeId !== undefined) {
+    if (!isUuid(query.beforeId)) throw ValidationError.field('cursor', 'is not a cursor this API returned');
+    where.push('i.id < ?');
+    params.push(query.beforeId);
+  }
+  // Newest first; uuidv7 ids are creation order, so the id is the keyset.
+  const rows = await em.execute(`select ${invitationColumns} from invitations i where ${where.join(' and ')} order by i.id desc limit ?`, [...params, query.limit + 1]);
+  const invitations = rows.slice(0, query.limit).map((row) => toRecord(row, now));
+  return { invitations, nextCursor: rows.length > query.limit ? invitations[invitations.length - 1]!.id : null };
+}
+
+// ---------------------------------------------------------------- inviting
+
+interface Prepared {
+  orgName: string;
+  ttlMs: number;
+  noSeats: boolean;
+  groups: PlannedMembership[];
+}
+
+async function prepare(em: Em, scope: Scope, input: InviteInput): Promise<Prepared> {
+  const settings = await getOrgSettings(em, scope);
+  const problems: FieldProblem[] = [];
+  const seen = new Set<string>();
+  input.groups.forEach((g, i) => {
+    if (!isUuid(g.groupId)) problems.push({ field: `groups.${i}.id`, reason: 'must be a group id' });
+    else if (seen.has(g.groupId)) problems.push({ field: `groups.${i}.id`, reason: 'names a group already listed' });
+    seen.add(g.groupId);
+    if (!settings.roles.includes(g.role)) problems.push({ field: `groups.${i}.role`, reason: `must be one of the organization's roles: ${settings.roles.join(', ')}` });
+  });
+  const ids = input.groups.map((g) => g.groupId).filter(isUuid);
+  if (ids.length) {
+    const found = new Set((await em.execute(`select id from groups where org_id = ? and id in (${ids.map(() => '?').join(', ')})`, [scope.orgId, ...ids])).map((r) => String(r.id)));
+    input.groups.forEach((g, i) => {
+      if (isUuid(g.groupId) && !found.has(g.groupId)) problems.push({ field: `groups.${i}.id`, reason: 'is not a group of this organization' });
+    });
+  }
+  if (problems.length) throw new ValidationError(problems);
+  const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
+  const license = await getLicense(em, scope);
+  return { orgName: String(org[0]?.name ?? scope.orgSlug), ttlMs: settings.invitationTtlDays * DAY_MS, noSeats: license.remaining === 0, groups: input.groups };
+}
+
+async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: string | null, expiresAt: Date, now: Date): Promise<string> {
+  const fields = emptyUserFields(email);
+  Object.assign(fields, splitName(name), { displayName: name, emails: [{ value: email, type: 'work', primary: true }] });
+  const id = uuidv7(now.getTime());
+  const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'state', 'source', 'invite_expires_at', 'version', 'created_at', 'updated_at'];
+  const values: unknown[] = [id, scope.orgId, ...userFieldColumns.map(([f, , kind]) => (kind === 'json' ? JSON.stringify(fields[f]) : fields[f])), email, 'invited', 'invitation', expiresAt, 1, now, now];
+  const placeholders = ['?', '?', ...userFieldColumns.map(([, , kind]) => (kind === 'json' ? '?::jsonb' : '?')), '?', '?', '?', '?', '?', '?', '?'];
+  await tx.execute(`insert into users (${columns.join(', ')}) values (${placeholders.join(', ')})`, values);
+  return id;
+}
+
+/**
+ * A deleted profile with this address comes back as `invited` (status pending)
+ * through the lifecycle's restore move, with its profile and groups as they
+ * were — if it is still inside the restore window. Past it, its data is purged
+ * first (what the daily job would do anyway) and a fresh profile is made.
+ */
+async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, now: Date): Promise<string | null> {
+  const deletedAt = dateOrNull(row.deleted_at);
+  if (deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) {
+    await purgeDeletedUsers(tx, now, { orgId: scope.orgId });
+    return null;
+  }
+  const to = nextState('deleted', 'restore', 'invited');
+  const id = String(row.id);
+  await tx.execute(
+    `update users set state = ?, deleted_at = null, disabled_at = null, invite_expires_at = ?, last_active_at = null, version = version + 1, updated_at = ? where id = ? and org_id = ?`,
+    [to, expiresAt, now, id, scope.orgId],
+  );
+  await tx.execute('update invitations set revoked_at = ?, updated_at = ? where user_id = ? and accepted_at is null and revoked_at is null', [now, now, id]);
+  return id;
+}
+
+async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; expiresAt: Date }, now: Date): Promise<string> {
+  const token = generateToken('invite');
+  const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: scope.actor.label, name: p.name, message: p.message, expiresAt: p.expiresAt });
+  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', related: { invitationId: p.invitationId, userId: p.userId } }, now);
+  return sha256Hex(token);
+}
+
+async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
+  const { email } = input;
+  const existing = await tx.execute(
+    `select u.id, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
+     from users u where u.org_id = ? and (u.email = ? or lower(u.user_name) = ?) and u.purged_at is null order by (u.state = 'deleted'), u.id`,
+    [now, scope.orgId, email, email],
+  );
+  const live = existing.find((r) => r.state !== 'deleted');
+  if (live) return live.state === 'invited' && live.pending === true ? 'already_invited' : 'already_member';
+  if (prepared.noSeats) return 'no_seats';
+  const expiresAt = new Date(now.getTime() + prepared.ttlMs);
+  const deleted = existing[0];
+  const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
+  const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
+  const invitationId = uuidv7(now.getTime());
+  const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, expiresAt }, now);
+  await tx.execute(
+    `insert into invitations (id, created_at, updated_at, org_id, user_id, email, name, message, invited_by_id, invited_by_label, token_hash, expires_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [invitationId, now, now, scope.orgId, userId, email, input.name?.slice(0, 300) ?? null, input.message, scope.actor.id ?? null, scope.actor.label.slice(0, 320), tokenHash, expiresAt],
+  );
+  for (const group of prepared.groups) {
+    await tx.execute('insert into invitation_memberships (id, invitation_id, group_id, role) values (?, ?, ?, ?)', [uuidv7(now.getTime()), invitationId, group.groupId, group.role]);
+  }
+  // One event for the whole change (profile, invitation, planned groups, mail).
+  await recordAuditSql(tx, scope, {
+    action: 'invitation.created',
+    target: { type: 'user', id: userId, label: email },
+    details: { invitationId, source: 'invitation', restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
+  });
+  return { email, invitationId, userId };
+}
+
+/**
+ * Invites every valid address of the input, each in its own savepoint of the
+ * caller's transaction: one address refused (or failing on a unique rule)
+ * leaves the others invited. Seats: pending invitees hold none (DESIGN), but
+ * when the org's seat limit is already used up by active users, nobody new
+ * could accept, so the addresses are reported `no_seats` rather than invited
+ * into a dead end.
+ */
+export async function inviteMany(em: Em, deps: InvitationDeps, scope: Scope, input: InviteInput, now: Date): Promise<InviteResult> {
+  const parsed = parseAddressList(input.emails);
+  if (!parsed.length) throw ValidationError.field('emails', 'must contain at least one email address');
+  if (parsed.length > MAX_ADDRESSES_PER_REQUEST) throw ValidationError.field('emails', `must contain at most ${MAX_ADDRESSES_PER_REQUEST} addresses per request`);
+  const name = input.name?.trim() || null;
+  if (name && parsed.filter((p) => !p.problem).length > 1) throw ValidationError.field('name', 'can only be given when inviting one address (use `Name <address>` in the list)');
+  const prepared = await prepare(em, scope, input);
+  const result: InviteResult = { recognised: parsed.length, sent: [], notSent: [] };
+  for (const entry of parsed) {
+    if (entry.problem || !entry.email) {
+      result.notSent.push({ email: entry.email ?? entry.input, reason: entry.problem ?? 'invalid_email' });
+      continue;
+    }
+    const email = entry.email;
+    try {
+      const outcome = await em.transactional((tx) => inviteOne(tx, deps, scope, prepared, { email, name: name ?? entry.name, message: input.message?.trim() || null }, now));
+      if (typeof outcome === 'string') result.notSent.push({ email, reason: outcome });
+      else result.sent.push(outcome);
+    } catch (error) {
+      // Another profile's userName is this address (e.g. provisioned over SCIM with another email).
+      if (uniqueViolationField(error) === 'userName') result.notSent.push({ email, reason: 'already_member' });
+      else throw error;
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------- resend, revoke
+
+async function invitedUserState(em: Em, invitation: InvitationRecord): Promise<string> {
+  const rows = await em.execute('select state from users where id = ? and org_id = ?', [invitation.userId, invitation.orgId]);
+  return String(rows[0]?.state ?? 'deleted');
+}
+
+/** A new token and a new period; the old link stops working. Works for pending, expired, revoked and undeliverable ones. */
+export async function resendInvitation(em: Em, deps: InvitationDeps, scope: Scope, id: string, now: Date): Promise<InvitationRecord> {
+  const current = await getInvitation(em, scope, id, now, { lock: true });
+  if (current.acceptedAt) throw new TransitionError('This invitation was already accepted', { status: 'accepted' });
+  const state = await invitedUserState(em, current);
+  if (state !== 'invited') throw new TransitionError(`Cannot resend an invitation to a user who is ${state}`, { state });
+  const settings = await getOrgSettings(em, scope);
+  const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
+  const expiresAt = new Date(now.getTime() + settings.invitationTtlDays * DAY_MS);
+  const tokenHash = await issueToken(em, deps, scope, { invitationId: current.id, userId: current.userId, email: current.email, name: current.name, message: current.message, orgName: String(org[0]?.name ?? scope.orgSlug), expiresAt }, now);
+  await em.execute(
+    'update invitations set token_hash = ?, expires_at = ?, revoked_at = null, undeliverable_at = null, updated_at = ? where id = ? and org_id = ?',
+    [tokenHash, expiresAt, now, current.id, scope.orgId],
+  );
+  await em.execute('update users set invite_expires_at = ?, version = version + 1, updated_at = ? where id = ? and org_id = ?', [expiresAt, now, current.userId, scope.orgId]);
+  await recordAuditSql(em, scope, {
+    action: 'invitation.resent',
+    target: { type: 'user', id: current.userId, label: current.email },
+    details: { invitationId: current.id, expiresAt: expiresAt.toISOString(), previousStatus: current.status },
+  });
+  return getInvitation(em, scope, id, now);
+}
+
+/** Ends the invitation now: the link stops working and the person's status becomes `expired`. Revoking twice changes nothing. */
+export async function revokeInvitation(em: Em, scope: Scope, id: string, now: Date): Promise<InvitationRecord> {
+  const current = await getInvitation(em, scope, id, now, { lock: true });
+  if (current.acceptedAt) throw new TransitionError('This invitation was already accepted; disable the user instead', { status: 'accepted' });
+  if (current.revokedAt) return current;
+  await em.execute('update invitations set revoked_at = ?, updated_at = ? where id = ? and org_id = ?', [now, now, current.id, scope.orgId]);
+  await em.execute(
+    `update users set invite_expires_at = least(invite_expires_at, ?), version = version + 1, updated_at = ? where id = ? and org_id = ? and state = 'invited'`,
+    [now, now, current.userId, scope.orgId],
+  );
+  await recordAuditSql(em, scope, {
+    action: 'invitation.revoked',
+    target: { type: 'user', id: current.userId, label: current.email },
+    details: { invitationId: current.id, previousStatus: current.status },
+  });
+  return getInvitation(em, scope, id, now);
+}
+
+// ---------------------------------------------------------------- undeliverable
+
+/**
+ * The outbox's permanent-failure hook for `invitation` mail (runs in the
+ * transaction that marks the message failed): the invitation shows as
+ * undeliverable and the inviter finds an `invitation.undeliverable` event.
+ */
+export async function markInvitationUndeliverable(em: Em, message: OutboxMessageView, failure: PermanentFailure, now: Date): Promise<boolean> {
+  const invitationId = message.related.invitationId;
+  if (message.kind !== 'invitation' || !invitationId || !isUuid(invitationId)) return false;
+  const rows = await em.execute(
+    `update invitations i set undeliverable_at = ?, updated_at = ? from organizations o
+     where i.id = ? and o.id = i.org_id and i.accepted_at is null
+     returning i.id, i.org_id, o.slug, i.user_id, i.email, i.invited_by_id, i.invited_by_label`,
+    [now, now, invitationId],
+  );
+  const row = rows[0];
+  if (!row) return false;
+  const scope: Scope = { orgId: String(row.org_id), orgSlug: String(row.slug), actor: systemActor };
+  await recordAuditSql(em, scope, {
+    action: 'invitation.undeliverable',
+    target: { type: 'user', id: String(row.user_id), label: String(row.email) },
+    details: {
+      invitationId,
+      invitedBy: { id: row.invited_by_id ?? null, label: String(row.invited_by_label) },
+      reason: failure.reason,
+      responseCode: failure.responseCode ?? null,
+      error: failure.error.slice(0, 300),
+    },
+  });
+  return true;
+}

@@ -1,0 +1,208 @@
+import type { Em } from '../db/orm.ts';
+import { escapeHtml } from '../lib/html.ts';
+import { isUuid, uuidv7 } from '../lib/ids.ts';
+import { generateToken, sha256Hex } from '../lib/tokens.ts';
+import { recordAuditSql } from './audit.ts';
+import { hashPassword, normalizeEmail, storePasswordHash, type ScryptParams } from './credentials.ts';
+import { DomainError, NotFoundError, PermissionError, TransitionError, ValidationError } from './errors.ts';
+import { defaultOrgSettings, resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
+import { enqueueMail } from './outbox.ts';
+import { checkPassword, strictestPolicy } from './password-policy.ts';
+import type { RequestOrigin, Scope } from './scope.ts';
+
+/**
+ * Password reset by mailed link: a random one-time token (only its SHA-256 is
+ * stored) that expires after `ttlMs`. Issuing one makes earlier links stop
+ * working; using one sets the password, unlocks the account and ends the
+ * person's other sessions. Self-service requests never reveal whether the
+ * address is known: the caller answers 202 either way.
+ */
+
+export interface ResetDeps {
+  publicUrl: string;
+  ttlMs: number;
+  scrypt: ScryptParams;
+}
+
+/** The link is unknown, used, superseded or expired; the page offers a new one. */
+export class ResetLinkInvalidError extends DomainError {
+  readonly code = 'invalid_reset_link';
+  constructor() {
+    super('This password reset link has expired or was already used. Ask for a new one.');
+  }
+}
+
+/** One mail per address per minute at most: the form must not become a way to flood someone's inbox. */
+const MIN_INTERVAL_MS = 60_000;
+
+interface Profile {
+  userId: string;
+  userName: string;
+  state: string;
+  orgId: string;
+  orgSlug: string;
+  orgName: string;
+  ssoEnforced: boolean;
+  passwordPolicy: PasswordPolicy;
+}
+
+async function profilesOf(em: Em, email: string): Promise<Profile[]> {
+  const rows = await em.execute(
+    `select u.id, u.user_name, u.state, o.id as org_id, o.slug, o.name, o.settings from users u join organizations o on o.id = u.org_id
+     where u.email = ? and u.state <> 'deleted' order by o.slug limit 100`,
+    [email],
+  );
+  return rows.map((row) => {
+    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
+    return {
+      userId: String(row.id),
+      userName: String(row.user_name),
+      state: String(row.state),
+      orgId: String(row.org_id),
+      orgSlug: String(row.slug),
+      orgName: String(row.name),
+      ssoEnforced: settings.ssoEnforced,
+      passwordPolicy: settings.passwordPolicy,
+    };
+  });
+}
+
+/** Who may set a password: an active profile in an org that allows passwords. */
+const canUsePassword = (p: Profile) => p.state === 'active' && !p.ssoEnforced;
+
+function resetMail(link: string, email: string, ttlMs: number, sentBy: string | null): { subject: string; text: string; html: string } {
+  const minutes = Math.round(ttlMs / 60_000);
+  const validity = minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}` : `${minutes} minutes`;
+  const intro = sentBy
+    ? `${sentBy} sent you a link to set the password for ${email}.`
+    : `Someone (hopefully you) asked to reset the password for ${email}.`;
+  const text = `Hello,
+
+${intro}
+Choose a new password here (the link works once, for ${validity}):
+
+${link}
+
+If you did not expect this message, ignore it: your password stays as it is.
+`;
+  const html = `<!doctype html><html lang="en"><body>
+<p>Hello,</p>
+<p>${escapeHtml(intro)}<br>Choose a new password here (the link works once, for ${validity}):</p>
+<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>
+<p>If you did not expect this message, ignore it: your password stays as it is.</p>
+</body></html>`;
+  return { subject: sentBy ? 'Set your password' : 'Reset your password', text, html };
+}
+
+async function issue(tx: Em, deps: ResetDeps, email: string, requestedBy: string, sentBy: string | null, now: Date, orgId: string | null, userId: string | null): Promise<string> {
+  const token = generateToken('reset');
+  // Only the newest link works.
+  await tx.execute('update password_resets set expires_at = ?, updated_at = ? where email = ? and used_at is null and expires_at > ?', [now, now, email, now]);
+  const id = uuidv7(now.getTime());
+  await tx.execute(
+    `insert into password_resets (id, created_at, updated_at, email, token_hash, expires_at, used_at, requested_by) values (?, ?, ?, ?, ?, ?, null, ?)`,
+    [id, now, now, email, sha256Hex(token), new Date(now.getTime() + deps.ttlMs), requestedBy.slice(0, 320)],
+  );
+  const mail = resetMail(`${deps.publicUrl}/auth/password/reset/${token}`, email, deps.ttlMs, sentBy);
+  await enqueueMail(tx, { orgId, to: email, ...mail, kind: 'password_reset', related: { passwordResetId: id, ...(userId ? { userId } : {}) } }, now);
+  return id;
+}
+
+/**
+ * Self-service: queues a reset mail if the address belongs to someone who may
+ * use a password, at most once a minute. Returns whether a mail was queued —
+ * for logs and tests only, never for the response.
+ */
+export async function requestPasswordReset(em: Em, deps: ResetDeps, rawEmail: string, origin: RequestOrigin, now: Date): Promise<boolean> {
+  const email = normalizeEmail(rawEmail);
+  const eligible = (await profilesOf(em, email)).filter(canUsePassword);
+  if (!eligible.length) return false;
+  return em.transactional(async (tx) => {
+    // Serialise requests for one address so two at once cannot both pass the interval check.
+    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`password_reset:${email}`]);
+    const recent = await tx.execute('select 1 from password_resets where email = ? and created_at > ? limit 1', [email, new Date(now.getTime() - MIN_INTERVAL_MS)]);
+    if (recent.length) return false;
+    const id = await issue(tx, deps, email, 'self', null, now, eligible.length === 1 ? eligible[0]!.orgId : null, null);
+    for (const profile of eligible) {
+      const scope: Scope = { ...origin, orgId: profile.orgId, orgSlug: profile.orgSlug, actor: { type: 'user', id: profile.userId, label: email } };
+      await recordAuditSql(tx, scope, { action: 'auth.password_reset_requested', target: { type: 'user', id: profile.userId, label: profile.userName }, details: { resetId: id, by: 'self' } });
+    }
+    return true;
+  });
+}
+
+/** An admin sends a user of their org a link to set a password (POST /api/orgs/:org/users/:id/password-reset). */
+export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, userId: string, now: Date): Promise<void> {
+  if (!isUuid(userId)) throw new NotFoundError('User', userId);
+  await em.transactional(async (tx) => {
+    const rows = await tx.execute(`select u.id, u.user_name, u.state, u.email, o.name, o.settings from users u join organizations o on o.id = u.org_id where u.id = ? and u.org_id = ?`, [userId, scope.orgId]);
+    const row = rows[0];
+    if (!row || row.state === 'deleted') throw new NotFoundError('User', userId);
+    if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}`, { state: row.state });
+    if (!row.email) throw ValidationError.field('email', 'the user has no email address to send the link to');
+    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
+    if (settings.ssoEnforced) throw new PermissionError('This organization enforces single sign-on: its people do not use passwords', { reason: 'sso_enforced' });
+    const email = normalizeEmail(String(row.email));
+    const id = await issue(tx, deps, email, scope.actor.label, `An administrator of ${String(row.name)}`, now, scope.orgId, userId);
+    await recordAuditSql(tx, scope, { action: 'auth.password_reset_requested', target: { type: 'user', id: userId, label: String(row.user_name) }, details: { resetId: id, by: 'admin' } });
+  });
+}
+
+function policyOf(profiles: Profile[]): PasswordPolicy {
+  return strictestPolicy(profiles.filter((p) => !p.ssoEnforced).map((p) => p.passwordPolicy), defaultOrgSettings.passwordPolicy);
+}
+
+/** The rules a new password for this person must meet: the strictest of their password-using orgs. */
+export async function passwordPolicyFor(em: Em, email: string): Promise<PasswordPolicy> {
+  return policyOf(await profilesOf(em, normalizeEmail(email)));
+}
+
+/** The email a valid link is for (GET of the form), or null. */
+export async function findValidReset(em: Em, token: string, now: Date): Promise<{ email: string } | null> {
+  if (!token.startsWith('gh_reset_') || token.length > 200) return null;
+  const rows = await em.execute('select email from password_resets where token_hash = ? and used_at is null and expires_at > ?', [sha256Hex(token), now]);
+  return rows[0] ? { email: String(rows[0].email) } : null;
+}
+
+/**
+ * Uses a link: checks the new password against the strictest policy of the
+ * person's orgs, stores it, consumes the token (once: a conditional update) and
+ * ends every session of the person except `keepSessionId`.
+ */
+export async function completePasswordReset(
+  em: Em,
+  deps: ResetDeps,
+  input: { token: string; password: string; keepSessionId?: string | undefined },
+  origin: RequestOrigin,
+  now: Date,
+): Promise<{ email: string; endedSessions: number }> {
+  const found = await findValidReset(em, input.token, now);
+  if (!found) throw new ResetLinkInvalidError();
+  const profiles = await profilesOf(em, found.email);
+  const policy = policyOf(profiles);
+  const problems = checkPassword(input.password, policy, found.email);
+  if (problems.length) throw new ValidationError(problems);
+  const passwordHash = await hashPassword(input.password, deps.scrypt);
+  return em.transactional(async (tx) => {
+    const used = await tx.execute(
+      'update password_resets set used_at = ?, updated_at = ? where token_hash = ? and used_at is null and expires_at > ? returning id, email',
+      [now, now, sha256Hex(input.token), now],
+    );
+    if (!used[0]) throw new ResetLinkInvalidError();
+    await storePasswordHash(tx, found.email, passwordHash, now);
+    const ended = await tx.execute(
+      `update sessions set revoked_at = ?, updated_at = ? where revoked_at is null and expires_at > ? and id <> ?
+       and user_id in (select id from users where email = ?) returning id`,
+      [now, now, now, input.keepSessionId && isUuid(input.keepSessionId) ? input.keepSessionId : '00000000-0000-0000-0000-000000000000', found.email],
+    );
+    for (const profile of profiles) {
+      const scope: Scope = { ...origin, orgId: profile.orgId, orgSlug: profile.orgSlug, actor: { type: 'user', id: profile.userId, label: found.email } };
+      await recordAuditSql(tx, scope, {
+        action: 'auth.password_reset',
+        target: { type: 'user', id: profile.userId, label: profile.userName },
+        details: { resetId: String(used[0].id), endedSessions: ended.length },
+      });
+    }
+    return { email: found.email, endedSessions: ended.length };
+  });
+}

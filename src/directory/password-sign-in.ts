@@ -1,0 +1,172 @@
+import type { Em } from '../db/orm.ts';
+import type { UserState } from '../db/entities/index.ts';
+import { recordAuditSql } from './audit.ts';
+import {
+  burnVerify,
+  findCredential,
+  hashPassword,
+  normalizeEmail,
+  recordFailedAttempt,
+  recordSuccessfulAttempt,
+  verifyPassword,
+  type LockoutPolicy,
+  type ScryptParams,
+} from './credentials.ts';
+import { AuthenticationError, DomainError, PermissionError } from './errors.ts';
+import { resolveOrgSettings } from './org-settings.ts';
+import type { RequestOrigin, Scope } from './scope.ts';
+import { startSession, type SessionView } from './sessions.ts';
+
+/**
+ * Password sign-in. Unknown email, wrong password, locked account and a user
+ * who may not sign in all get one answer — same status, body and (because
+ * scrypt always runs) similar timing — so the form cannot tell anyone who has
+ * an account. Only after the password is proven does the person learn which
+ * orgs they may choose or that their org uses SSO.
+ */
+
+export const SIGN_IN_FAILED =
+  'The email or password is incorrect, or the account is locked for a while after too many attempts. Try again later, or reset your password.';
+
+export class SignInFailedError extends AuthenticationError {
+  constructor() {
+    super(SIGN_IN_FAILED);
+  }
+}
+
+/** The org signs in through its IdP only; `loginUrl` is where to go (relative to PUBLIC_URL). */
+export class SsoRequiredError extends PermissionError {
+  constructor(orgSlug: string) {
+    super(`This organization signs in with single sign-on. Continue at /saml/${orgSlug}/login`, { reason: 'sso_required', org: orgSlug, loginUrl: `/saml/${orgSlug}/login` });
+  }
+}
+
+/** The person belongs to several orgs: they must say which (400, after the password was verified). */
+export class OrgRequiredError extends DomainError {
+  readonly code = 'org_required';
+  constructor(orgs: string[]) {
+    super('Choose your organization', { orgs });
+  }
+}
+
+export interface PasswordSignInDeps {
+  scrypt: ScryptParams;
+  lockout: LockoutPolicy;
+  sessionTtlMs: number;
+}
+
+export interface PasswordSignIn {
+  token: string;
+  session: SessionView;
+  userId: string;
+  org: { id: string; slug: string };
+}
+
+interface Candidate {
+  userId: string;
+  userName: string;
+  state: UserState;
+  orgId: string;
+  orgSlug: string;
+  ssoEnforced: boolean;
+  sessionCap: number;
+}
+
+/** The person's profiles (not deleted) in every org, by the lower-cased users.email. */
+async function candidatesFor(em: Em, email: string): Promise<Candidate[]> {
+  const rows = await em.execute(
+    `select u.id, u.user_name, u.state, o.id as org_id, o.slug, o.settings
+     from users u join organizations o on o.id = u.org_id
+     where u.email = ? and u.state <> 'deleted' order by o.slug, u.id limit 100`,
+    [email],
+  );
+  return rows.map((row) => {
+    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
+    return {
+      userId: String(row.id),
+      userName: String(row.user_name),
+      state: row.state as UserState,
+      orgId: String(row.org_id),
+      orgSlug: String(row.slug),
+      ssoEnforced: settings.ssoEnforced,
+      sessionCap: settings.sessionCap,
+    };
+  });
+}
+
+function scopeOf(candidate: Candidate, origin: RequestOrigin, email: string): Scope {
+  return { ...origin, orgId: candidate.orgId, orgSlug: candidate.orgSlug, actor: { type: 'user', id: candidate.userId, label: email } };
+}
+
+/** `auth.login_failed` (and `auth.locked`) in each org where the email is a user: each admin sees attempts on their people. */
+async function auditFailure(em: Em, candidates: Candidate[], origin: RequestOrigin, email: string, reason: string, lockedUntil: Date | null): Promise<void> {
+  for (const candidate of candidates) {
+    const scope = scopeOf(candidate, origin, email);
+    const target = { type: 'user', id: candidate.userId, label: candidate.userName };
+    await recordAuditSql(em, scope, { action: 'auth.login_failed', target, details: { method: 'password', reason } });
+    if (lockedUntil) await recordAuditSql(em, scope, { action: 'auth.locked', target, details: { lockedUntil: lockedUntil.toISOString() } });
+  }
+}
+
+export async function signInWithPassword(
+  em: Em,
+  deps: PasswordSignInDeps,
+  input: { email: string; password: string; org?: string | undefined },
+  origin: RequestOrigin,
+  now: Date,
+): Promise<PasswordSignIn> {
+  const email = normalizeEmail(input.email);
+  if (input.org) {
+    // About the org, not the person: safe to say before the password is checked.
+    const rows = await em.execute('select settings from organizations where slug = ?', [input.org]);
+    const stored = rows[0]?.settings;
+    if (stored !== undefined && resolveOrgSettings(typeof stored === 'string' ? JSON.parse(stored) : (stored as Record<string, unknown>)).ssoEnforced) {
+      await burnVerify(input.password, deps.scrypt);
+      throw new SsoRequiredError(input.org);
+    }
+  }
+
+  const credential = await findCredential(em, email);
+  if (!credential) {
+    await burnVerify(input.password, deps.scrypt);
+    throw new SignInFailedError();
+  }
+  const verified = await verifyPassword(input.password, credential.passwordHash, deps.scrypt);
+  const candidates = await candidatesFor(em, email);
+  if (credential.lockedUntil && credential.lockedUntil > now) {
+    await auditFailure(em, candidates, origin, email, 'locked', null);
+    throw new SignInFailedError();
+  }
+  if (!verified.ok) {
+    const { lockedUntil } = await recordFailedAttempt(em, credential.id, deps.lockout, now);
+    await auditFailure(em, candidates, origin, email, 'wrong_password', lockedUntil);
+    throw new SignInFailedError();
+  }
+
+  const inOrg = input.org ? candidates.filter((c) => c.orgSlug === input.org) : candidates;
+  const active = inOrg.filter((c) => c.state === 'active');
+  if (!active.length) {
+    await auditFailure(em, inOrg, origin, email, 'not_active', null);
+    throw new SignInFailedError();
+  }
+  if (active.length > 1) throw new OrgRequiredError([...new Set(active.map((c) => c.orgSlug))]);
+  const chosen = active[0]!;
+  if (chosen.ssoEnforced) throw new SsoRequiredError(chosen.orgSlug);
+
+  const upgradedHash = verified.needsRehash ? await hashPassword(input.password, deps.scrypt) : undefined;
+  return em.transactional(async (tx) => {
+    // A wrong guess from elsewhere may have locked the account since we read it.
+    const current = await findCredential(tx, email, { lock: true });
+    if (!current || (current.lockedUntil && current.lockedUntil > now)) throw new SignInFailedError();
+    await recordSuccessfulAttempt(tx, current.id, now, current.passwordHash === credential.passwordHash ? upgradedHash : undefined);
+    const scope = scopeOf(chosen, origin, email);
+    const started = await startSession(tx, scope, { userId: chosen.userId, method: 'password', now, policy: { maxPerUser: chosen.sessionCap, ttlMs: deps.sessionTtlMs } });
+    await tx.execute('update users set last_active_at = ? where id = ? and org_id = ?', [now, chosen.userId, chosen.orgId]);
+    await recordAuditSql(tx, scope, {
+      action: 'auth.login',
+      target: { type: 'user', id: chosen.userId, label: chosen.userName },
+      details: { method: 'password', sessionId: started.session.id, endedSessions: started.ended, rehashed: Boolean(upgradedHash) },
+    });
+    return { token: started.token, session: started.session, userId: chosen.userId, org: { id: chosen.orgId, slug: chosen.orgSlug } };
+  });
+}

@@ -1,0 +1,341 @@
+import type { Em } from '../db/orm.ts';
+import { isUuid } from '../lib/ids.ts';
+import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
+import { SeatLimitError, assertSeatAvailable } from './license.ts';
+import { auditAction, nextState } from './lifecycle.ts';
+import type { Scope } from './scope.ts';
+import { statusCounts, statusFilterSql, statusSql, type StatusCounts, type StatusFilter } from './status.ts';
+import { transaction } from './transaction.ts';
+import { rowToUser, toDate, userColumnsSql, userFieldColumns, type UserFields, type UserRecord } from './user-record.ts';
+import { changedFields, deleteUser, saveUser } from './users.ts';
+
+/**
+ * People as org admins manage them (the admin API; CSV and invitations later):
+ * list with status counts, profile edits, disable/reactivate, delete/restore,
+ * and the purge of deleted users' personal data. Every move goes through the
+ * lifecycle table and the write paths of users.ts, so SCIM and admins share one
+ * set of rules and audit events.
+ */
+
+export const RESTORE_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
+const PURGED_LABEL = '[purged]';
+
+export interface PersonRecord extends UserRecord {
+  purgedAt: Date | null;
+  groups: Array<{ id: string; displayName: string; role: string }>;
+}
+
+const personGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name, g.id), '[]'::json)
+  from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id) as groups_json`;
+
+const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}`;
+
+function rowToPerson(row: Record<string, unknown>): PersonRecord {
+  const user = rowToUser(row) as PersonRecord;
+  user.purgedAt = row.purged_at ? toDate(row.purged_at) : null;
+  user.groups ??= [];
+  return user;
+}
+
+/** Deleted users too: admins see and restore them. */
+export async function findPerson(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<PersonRecord | null> {
+  if (!isUuid(id)) return null;
+  const rows = await em.execute(`select ${personColumnsSql} from users u where u.org_id = ? and u.id = ?`, [scope.orgId, id]);
+  return rows[0] ? rowToPerson(rows[0]) : null;
+}
+
+export async function getPerson(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<PersonRecord> {
+  const person = await findPerson(em, scope, id);
+  if (!person) throw new NotFoundError('User', id);
+  return person;
+}
+
+// ---------------------------------------------------------------- listing
+
+export interface PeopleQuery {
+  /** Default: every status but deleted. */
+  status?: StatusFilter | undefined;
+  /** Case-insensitive substring of userName, email, displayName or the name parts. */
+  q?: string | undefined;
+  groupId?: string | undefined;
+  /** Keyset cursor: only users with an id after this one. */
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export interface PeoplePage {
+  users: PersonRecord[];
+  /** Per status, honouring q and group but not the status filter (tab badges). */
+  counts: StatusCounts;
+  nextCursor: string | null;
+}
+
+/** `%` and `_` in the search are literal characters, not wildcards (escape character `!`). */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[!%_]/g, '!$&')}%`;
+}
+
+export async function listPeople(em: Em, scope: Pick<Scope, 'orgId'>, query: PeopleQuery, now: Date): Promise<PeoplePage> {
+  const where = ['u.org_id = ?'];
+  const params: unknown[] = [scope.orgId];
+  const q = query.q?.trim();
+  if (q) {
+    const searched = ['u.user_name', 'u.email', 'u.display_name', 'u.given_name', 'u.family_name', `concat_ws(' ', u.given_name, u.family_name)`];
+    where.push(`(${searched.map((c) => `${c} ilike ? escape '!'`).join(' or ')})`);
+    params.push(...searched.map(() => likePattern(q)));
+  }
+  if (query.groupId !== undefined) {
+    if (!isUuid(query.groupId)) throw ValidationError.field('group', 'must be a group id');
+    where.push('exists (select 1 from memberships m where m.user_id = u.id and m.group_id = ? and m.org_id = ?)');
+    params.push(query.groupId, scope.orgId);
+  }
+  const status = statusFilterSql(query.status, now);
+  const listWhere = [...where, status.sql];
+  const listParams = [...params, ...status.params];
+  if (query.afterId !== undefined) {
+    if (!isUuid(query.afterId)) throw ValidationError.field('cursor', 'is not a cursor this API returned');
+    listWhere.push('u.id > ?');
+    listParams.push(query.afterId);
+  }
+  const rows = await em.execute(
+    `select ${personColumnsSql} from users u where ${listWhere.join(' and ')} order by u.id limit ?`,
+    [...listParams, query.limit + 1],
+  );
+  const users = rows.slice(0, query.limit).map(rowToPerson);
+  const expr = statusSql(now);
+  const countRows = await em.execute(`select ${expr.sql} as status, count(*)::int as n from users u where ${where.join(' and ')} group by 1`, [...expr.params, ...params]);
+  return {
+    users,
+    counts: statusCounts(countRows.map((r) => [String(r.status), Number(r.n)] as const)),
+    nextCursor: rows.length > query.limit ? users[users.length - 1]!.id : null,
+  };
+}
+
+// ---------------------------------------------------------------- profile
+
+/** What an admin may edit on a profile; `phone` is the profile's number (phoneNumbers' mobile/primary). */
+export const profileFields = [
+  'givenName', 'familyName', 'middleName', 'displayName', 'nickName', 'title', 'department', 'division',
+  'organization', 'costCenter', 'employeeNumber', 'officeLocation', 'preferredLanguage', 'locale', 'timezone', 'phone',
+] as const;
+export type ProfileField = (typeof profileFields)[number];
+export type ProfileChange = Partial<Record<ProfileField, string | null>>;
+
+/**
+ * Owned by the IdP for users it provisions (source `scim`): every SCIM User
+ * attribute, which is every field above. An admin edit would be overwritten by
+ * the next push, so it is refused rather than silently lost.
+ */
+export const scimOwnedFields: ReadonlySet<ProfileField> = new Set(profileFields);
+
+function fieldsOf(user: UserRecord): UserFields {
+  const fields = {} as Record<string, unknown>;
+  for (const [field] of userFieldColumns) fields[field] = user[field];
+  return fields as unknown as UserFields;
+}
+
+function withPhone(phones: UserFields['phoneNumbers'], phone: string | null): UserFields['phoneNumbers'] {
+  const index = [phones.findIndex((p) => p.type === 'mobile' && p.value), phones.findIndex((p) => p.primary === true && p.value), phones.findIndex((p) => p.value)].find((i) => i >= 0);
+  if (phone === null) return index === undefined ? phones : phones.filter((_, i) => i !== index);
+  if (index === undefined) return [...phones, { value: phone, type: 'mobile', primary: true }];
+  return phones.map((p, i) => (i === index ? { ...p, value: phone } : p));
+}
+
+export async function updateProfile(em: Em, scope: Scope, id: string, change: ProfileChange): Promise<{ user: PersonRecord; changed: boolean }> {
+  const current = await getPerson(em, scope, id);
+  if (current.state === 'deleted') throw new TransitionError('A deleted user cannot be edited; restore them first', { state: current.state });
+  const next = fieldsOf(current);
+  const differing: ProfileField[] = [];
+  for (const [field, raw] of Object.entries(change) as Array<[ProfileField, string | null | undefined]>) {
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' && raw.trim() === '' ? null : typeof raw === 'string' ? raw.trim() : raw;
+    if (field === 'phone') {
+      if (value !== null && value.length > 50) throw ValidationError.field('phone', 'must be at most 50 characters');
+      if (value !== current.phone) differing.push(field);
+      next.phoneNumbers = value === current.phone ? next.phoneNumbers : withPhone(next.phoneNumbers, value);
+    } else {
+      if (value !== current[field]) differing.push(field);
+      next[field] = value;
+    }
+  }
+  if (current.source === 'scim') {
+    const owned = differing.filter((f) => scimOwnedFields.has(f));
+    if (owned.length) {
+      throw new PermissionError(`${owned.join(', ')} ${owned.length === 1 ? 'is' : 'are'} managed by your identity provider (this user is provisioned over SCIM); change ${owned.length === 1 ? 'it' : 'them'} there`, {
+        fields: owned,
+        source: current.source,
+      });
+    }
+  }
+  if (!changedFields(current, next).length) return { user: current, changed: false };
+  await saveUser(em, scope, current, next);
+  return { user: await getPerson(em, scope, id), changed: true };
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+/** Disable: no sign-in, sessions end at once (same statement), the seat is freed. */
+export async function disableUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
+  const current = await getPerson(em, scope, id);
+  nextState(current.state, 'disable');
+  await saveUser(em, scope, current, fieldsOf(current), { active: false });
+  return getPerson(em, scope, id);
+}
+
+/** Reactivate a disabled user; needs a free seat (saveUser takes the seat lock when the org has a limit). */
+export async function reactivateUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
+  const current = await getPerson(em, scope, id);
+  nextState(current.state, 'reactivate');
+  await saveUser(em, scope, current, fieldsOf(current), { active: true });
+  return getPerson(em, scope, id);
+}
+
+/** Soft delete after the admin typed the user's email (or userName when there is none) to confirm. */
+export async function deletePerson(em: Em, scope: Scope, id: string, confirmEmail: unknown): Promise<PersonRecord> {
+  const current = await getPerson(em, scope, id);
+  const expected = (current.email ?? current.userName).toLowerCase();
+  if (typeof confirmEmail !== 'string' || confirmEmail.trim().toLowerCase() !== expected) {
+    throw ValidationError.field('confirmEmail', `must be the user's email address${current.email ? '' : ' (this user has none: their userName)'}, to confirm the deletion`);
+  }
+  nextState(current.state, 'delete');
+  await deleteUser(em, scope, id, current.version);
+  return getPerson(em, scope, id);
+}
+
+/**
+ * The state a deleted user goes back to: disabled if they were (disabledAt is
+ * kept by delete and cleared by reactivation), invited if they had an
+ * invitation and never signed in, else active.
+ */
+export function stateBeforeDeletion(user: Pick<UserRecord, 'disabledAt' | 'inviteExpiresAt' | 'lastActiveAt'>): 'disabled' | 'invited' | 'active' {
+  if (user.disabledAt) return 'disabled';
+  if (user.inviteExpiresAt && !user.lastActiveAt) return 'invited';
+  return 'active';
+}
+
+/** Undo a delete within 30 days: state, profile, groups and data as they were. Restoring to active needs a seat. */
+export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): Promise<PersonRecord> {
+  return transaction(em, scope, async (tx) => {
+    const current = await getPerson(tx, scope, id);
+    const to = nextState(current.state, 'restore', stateBeforeDeletion(current));
+    if (current.purgedAt) {
+      throw new TransitionError('This user was deleted more than 30 days ago and their personal data has been purged; they cannot be restored', { purgedAt: current.purgedAt });
+    }
+    if (current.deletedAt && now.getTime() - current.deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) {
+      throw new TransitionError(
+        `This user was deleted on ${current.deletedAt.toISOString().slice(0, 10)}, more than ${RESTORE_WINDOW_DAYS} days ago; deleted users can only be restored within ${RESTORE_WINDOW_DAYS} days`,
+        { deletedAt: current.deletedAt, restoreWindowDays: RESTORE_WINDOW_DAYS },
+      );
+    }
+    if (to === 'active') await assertSeatAvailable(tx, scope, { via: 'restore', userId: id, label: current.userName });
+    const audit = auditInsertSql(scope, {
+      action: auditAction.restore,
+      target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
+      details: { restoredTo: to, deletedAt: current.deletedAt },
+    }, 'u');
+    const rows = await tx.execute(
+      `with u as (update users set state = ?, deleted_at = null, version = version + 1, updated_at = now()
+                  where id = ? and org_id = ? and version = ? and state = 'deleted' returning *),
+       a as (${audit.sql}) select id from u`,
+      [to, id, scope.orgId, current.version, ...audit.params],
+    );
+    if (!rows.length) throw new StaleVersionError('User', id);
+    return getPerson(tx, scope, id);
+  });
+}
+
+// ---------------------------------------------------------------- bulk
+
+export type BulkAction = 'disable' | 'reactivate';
+
+export interface BulkResult {
+  id: string;
+  done: boolean;
+  /** When not done: the error code (not_found, invalid_transition, limit_exceeded…) and why. */
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * Applies one action to many ids in the caller's transaction, each in a
+ * savepoint: one id's refusal (unknown, another org's, wrong state, no seat)
+ * is reported and leaves the others alone. Another org's id reads as unknown.
+ */
+export async function bulkLifecycle(em: Em, scope: Scope, action: BulkAction, ids: string[]): Promise<BulkResult[]> {
+  const run = action === 'disable' ? disableUser : reactivateUser;
+  const results: BulkResult[] = [];
+  for (const id of [...new Set(ids)]) {
+    try {
+      await em.transactional((tx) => run(tx, scope, id));
+      results.push({ id, done: true });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error instanceof SeatLimitError) await recordAuditSql(em, scope, error.refusal);
+      results.push({ id, done: false, reason: error.code, message: error.message });
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- purge
+
+/** Keys of audit details that describe what happened, never who: kept when a user is purged. */
+const neutralDetailKeys = ['source', 'active', 'previousState', 'restoredTo', 'via', 'seatLimit', 'method', 'deletedAt'];
+
+function redactedDetailsSql(): string {
+  return `coalesce((select jsonb_object_agg(e.key,
+      case when e.key = 'changes' and jsonb_typeof(e.value) = 'object'
+             then (select coalesce(jsonb_object_agg(c.key, '"redacted"'::jsonb), '{}'::jsonb) from jsonb_each(e.value) c)
+           when e.key in (${neutralDetailKeys.map((k) => `'${k}'`).join(', ')}) then e.value
+           else '"redacted"'::jsonb end)
+    from jsonb_each(details) e), '{}'::jsonb)`;
+}
+
+/**
+ * Purges users deleted more than 30 days before `now` (all orgs, or one): the
+ * row stays as a tombstone (id, org, state deleted, purged_at) with every
+ * personal field emptied; memberships and sessions are deleted; audit events
+ * about or by them keep their rows but lose the label and personal details.
+ * One `user.purged` event per user, by the system. Batched; safe to run
+ * concurrently (SKIP LOCKED). Exported for the daily job.
+ */
+export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: string; batchSize?: number } = {}): Promise<{ purged: number }> {
+  const batchSize = options.batchSize ?? 500;
+  const cutoff = new Date(now.getTime() - RESTORE_WINDOW_DAYS * DAY_MS);
+  const emptied = userFieldColumns
+    .filter(([field]) => field !== 'userName')
+    .map(([field, column, kind]) => `${column} = ${kind === 'json' ? (field === 'scimAttributes' ? `'{}'::jsonb` : `'[]'::jsonb`) : 'null'}`);
+  let purged = 0;
+  for (;;) {
+    const count = await em.transactional(async (tx) => {
+      const rows = await tx.execute(
+        `select id from users where state = 'deleted' and purged_at is null and deleted_at < ?${options.orgId ? ' and org_id = ?' : ''}
+         order by deleted_at limit ? for update skip locked`,
+        [cutoff, ...(options.orgId ? [options.orgId] : []), batchSize],
+      );
+      const ids = rows.map((r) => String(r.id));
+      if (!ids.length) return 0;
+      const list = ids.map(() => '?').join(', ');
+      await tx.execute(`delete from memberships where user_id in (${list})`, ids);
+      await tx.execute(`delete from sessions where user_id in (${list})`, ids);
+      await tx.execute(`update audit_events set target_label = '${PURGED_LABEL}', details = ${redactedDetailsSql()} where target_type = 'user' and target_id in (${list})`, ids);
+      await tx.execute(`update audit_events set actor_label = '${PURGED_LABEL}', details = ${redactedDetailsSql()} where actor_type = 'user' and actor_id in (${list})`, ids);
+      await tx.execute(
+        `update users set user_name = 'purged-' || id::text, ${emptied.join(', ')}, email = null, phone = null, purged_at = ?, version = version + 1, updated_at = now()
+         where id in (${list})`,
+        [now, ...ids],
+      );
+      await tx.execute(
+        `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
+         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, '${PURGED_LABEL}', jsonb_build_object('deletedAt', deleted_at), null, null, null
+         from users where id in (${list})`,
+        ids,
+      );
+      return ids.length;
+    });
+    purged += count;
+    if (count < batchSize) return { purged };
+  }
+}

@@ -1,0 +1,53 @@
+import type { PersonRecord } from '../../directory/people.ts';
+import { userStatus, type UserStatus } from '../../directory/status.ts';
+
+/** A user as the admin API shows it (CONVENTIONS 6: the one place that knows both shapes). */
+export interface PersonView {
+  id: string;
+  userName: string;
+  email: string | null;
+  displayName: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  status: UserStatus;
+  source: string;
+  orgRole: string;
+  department: string | null;
+  officeLocation: string | null;
+  title: string | null;
+  phone: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastActiveAt: string | null;
+  disabledAt: string | null;
+  deletedAt: string | null;
+  purgedAt: string | null;
+  groups: Array<{ id: string; displayName: string; role: string }>;
+}
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export function toPersonView(user: PersonRecord, now: Date): PersonView {
+  return {
+    id: user.id,
+    userName: user.userName,
+    email: user.email,
+    displayName: user.displayName,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    status: userStatus(user, now),
+    source: user.source,
+    orgRole: user.orgRole,
+    department: user.department,
+    officeLocation: user.officeLocation,
+    title: user.title,
+    phone: user.phone,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+    lastActiveAt: iso(user.lastActiveAt),
+    disabledAt: iso(user.disabledAt),
+    deletedAt: iso(user.deletedAt),
+    purgedAt: iso(user.purgedAt),
+    groups: user.groups.map((g) => ({ id: g.id, displayName: g.displayName, role: g.role })),
+  };
+}

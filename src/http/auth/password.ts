@@ -1,0 +1,181 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Container } from '../../container.ts';
+import { RateLimitedError, ValidationError } from '../../directory/errors.ts';
+import { OrgRequiredError, SignInFailedError, SsoRequiredError, signInWithPassword, SIGN_IN_FAILED } from '../../directory/password-sign-in.ts';
+import { completePasswordReset, findValidReset, passwordPolicyFor, requestPasswordReset, ResetLinkInvalidError, type ResetDeps } from '../../directory/password-resets.ts';
+import { MAX_PASSWORD_LENGTH } from '../../directory/password-policy.ts';
+import { RateLimiter } from '../../lib/rate-limit.ts';
+import { serializeSessionCookie, sessionCookie } from '../../lib/cookies.ts';
+import { sessionOf } from '../session.ts';
+import { parseInput } from '../validate.ts';
+import { messagePage } from '../pages/layout.ts';
+import { loginPage, resetPage, resetRequestPage } from '../pages/password.ts';
+
+/**
+ * Mounted at /auth/password: sign-in and reset, for browsers (HTML forms) and scripts
+ * (JSON). A form post gets a page back, JSON gets JSON; both are throttled per
+ * client IP, and form posts from another site are refused (login CSRF).
+ */
+
+const loginBody = z.object({
+  email: z.string().trim().min(1, 'is required').max(320),
+  password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
+  org: z.string().trim().max(63).optional().transform((v) => v || undefined),
+});
+
+const resetRequestBody = z.object({ email: z.string().trim().min(1, 'is required').max(320) });
+
+const resetBody = z.object({
+  password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
+  confirmPassword: z.string().max(MAX_PASSWORD_LENGTH * 4).optional(),
+});
+
+const ACCEPTED = 'If this address belongs to an account, a link to choose a new password is on its way. It works once, for a limited time.';
+
+function isForm(req: Request): boolean {
+  return Boolean(req.is('application/x-www-form-urlencoded'));
+}
+
+function html(res: Response, status: number, page: string): void {
+  res.status(status).type('html').send(page);
+}
+
+export function passwordRoutes(container: Container): Router {
+  const router = Router();
+  const { config, clock } = container;
+  const cookie = sessionCookie(config.publicUrl);
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const limiter = new RateLimiter(config.auth.rateLimit, () => clock.now().getTime());
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const signInDeps = { scrypt: config.auth.scrypt, lockout: config.auth.lockout, sessionTtlMs: config.sessions.ttlMs };
+  const resetDeps: ResetDeps = { publicUrl: config.publicUrl, ttlMs: config.auth.resetTtlMs, scrypt: config.auth.scrypt };
+
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  /**
+   * Browsers send Origin on POST; a cross-site form could otherwise sign a
+   * victim into the attacker's account. Scripts send none and pass.
+   */
+  const sameOriginAndThrottled = (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.get('origin');
+    const site = req.get('sec-fetch-site');
+    if ((origin && origin !== publicOrigin) || site === 'cross-site') {
+      res.status(403);
+      return isForm(req)
+        ? html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']))
+        : res.json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused' } });
+    }
+    const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      if (isForm(req)) return html(res, 429, messagePage('Too many attempts', [`Wait ${wait} seconds, then try again.`]));
+      return next(new RateLimitedError(wait));
+    }
+    next();
+  };
+
+  const problemsOf = (error: unknown): string[] | null =>
+    error instanceof ValidationError ? error.problems.map((p) => `${p.field === 'password' ? 'Password' : p.field}: ${p.reason}`) : null;
+
+  router.get('/login', (_req, res) => html(res, 200, loginPage()));
+
+  router.post('/login', form, sameOriginAndThrottled, async (req, res) => {
+    const asForm = isForm(req);
+    let input: z.infer<typeof loginBody>;
+    try {
+      input = parseInput(loginBody, req.body);
+    } catch (error) {
+      if (!asForm) throw error;
+      return html(res, 400, loginPage({ email: String(req.body?.email ?? ''), errors: problemsOf(error) ?? [] }));
+    }
+    try {
+      const signedIn = await signInWithPassword(req.ctx.em, signInDeps, input, req.ctx, clock.now());
+      req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'password login');
+      res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, config.sessions.ttlMs / 1000));
+      if (asForm) return res.redirect(303, '/api/session');
+      res.json({
+        user: { id: signedIn.userId, orgSlug: signedIn.org.slug },
+        session: { id: signedIn.session.id, method: signedIn.session.method, expiresAt: signedIn.session.expiresAt },
+      });
+    } catch (error) {
+      // One answer for every failed sign-in: no request id in the body, nothing that differs.
+      if (error instanceof SignInFailedError) {
+        if (asForm) return html(res, 401, loginPage({ email: input.email, ...(input.org ? { org: input.org } : {}), errors: [SIGN_IN_FAILED] }));
+        return res.status(401).json({ error: { code: 'unauthenticated', message: SIGN_IN_FAILED } });
+      }
+      if (asForm && error instanceof OrgRequiredError) {
+        return html(res, 400, loginPage({ email: input.email, orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
+      }
+      if (asForm && error instanceof SsoRequiredError) {
+        const href = String(error.details.loginUrl);
+        return html(res, 403, messagePage('Use single sign-on', ['Your organization signs in with its identity provider, not a Gatehouse password.'], { href, text: 'Continue with single sign-on' }));
+      }
+      throw error;
+    }
+  });
+
+  router.get('/reset', (_req, res) => html(res, 200, resetRequestPage()));
+
+  router.post('/reset-request', form, sameOriginAndThrottled, async (req, res) => {
+    const asForm = isForm(req);
+    let email: string;
+    try {
+      email = parseInput(resetRequestBody, req.body).email;
+    } catch (error) {
+      if (!asForm) throw error;
+      return html(res, 400, resetRequestPage({ errors: problemsOf(error) ?? [] }));
+    }
+    const queued = await requestPasswordReset(req.ctx.em, resetDeps, email, req.ctx, clock.now());
+    req.ctx.log.debug({ queued }, 'password reset requested');
+    if (queued) container.outbox.worker.nudge();
+    if (asForm) return html(res, 202, messagePage('Check your email', [ACCEPTED]));
+    res.status(202).json({ status: 'accepted', message: ACCEPTED });
+  });
+
+  const invalidLink = (req: Request, res: Response) => {
+    const message = new ResetLinkInvalidError().message;
+    if (req.method === 'GET' || isForm(req)) return html(res, 410, messagePage('Link expired', [message], { href: '/auth/password/reset', text: 'Ask for a new link' }));
+    res.status(410).json({ error: { code: 'invalid_reset_link', message } });
+  };
+
+  router.get('/reset/:token', async (req, res) => {
+    const token = String(req.params.token);
+    const found = await findValidReset(req.ctx.em, token, clock.now());
+    if (!found) return invalidLink(req, res);
+    const policy = await passwordPolicyFor(req.ctx.em, found.email);
+    html(res, 200, resetPage({ token, email: found.email, minLength: policy.minLength }));
+  });
+
+  router.post('/reset/:token', form, sameOriginAndThrottled, async (req, res) => {
+    const token = String(req.params.token);
+    const asForm = isForm(req);
+    const rerender = async (errors: string[]) => {
+      const found = await findValidReset(req.ctx.em, token, clock.now());
+      if (!found) return invalidLink(req, res);
+      const policy = await passwordPolicyFor(req.ctx.em, found.email);
+      html(res, 400, resetPage({ token, email: found.email, minLength: policy.minLength, errors }));
+    };
+    try {
+      const body = parseInput(resetBody.strip(), req.body);
+      if (body.confirmPassword !== undefined && body.confirmPassword !== body.password) {
+        throw ValidationError.field('confirmPassword', 'does not match the new password');
+      }
+      const current = await sessionOf(container, req);
+      const done = await completePasswordReset(req.ctx.em, resetDeps, { token, password: body.password, keepSessionId: current?.session.id }, req.ctx, clock.now());
+      req.ctx.log.info({ endedSessions: done.endedSessions }, 'password reset');
+      if (asForm) return html(res, 200, messagePage('Password changed', ['Your new password is set. Other devices were signed out.'], { href: '/auth/password/login', text: 'Sign in' }));
+      res.json({ status: 'password_changed', endedSessions: done.endedSessions });
+    } catch (error) {
+      if (error instanceof ResetLinkInvalidError) return invalidLink(req, res);
+      const problems = problemsOf(error);
+      if (asForm && problems) return rerender(problems);
+      throw error;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+import { errorBox, escapeHtml, layout } from './layout.ts';
+
+/**
+ * Sign-in and password-reset pages. Forms post to the same origin; the reset
+ * form's address carries the token that authorises it, so no cookie (and no
+ * CSRF token) is involved.
+ */
+
+export function loginPage(input: { email?: string; orgs?: string[]; org?: string; errors?: string[] } = {}): string {
+  const orgField = input.orgs?.length
+    ? `<label for="org">Organization</label>
+<select id="org" name="org" required>${input.orgs.map((slug) => `<option value="${escapeHtml(slug)}"${slug === input.org ? ' selected' : ''}>${escapeHtml(slug)}</option>`).join('')}</select>`
+    : input.org
+      ? `<input type="hidden" name="org" value="${escapeHtml(input.org)}">`
+      : '';
+  return layout({
+    title: 'Sign in',
+    body: `${errorBox(input.errors ?? [])}
+<form method="post" action="/auth/password/login">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${escapeHtml(input.email ?? '')}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+${orgField}
+<button type="submit">Sign in</button>
+</form>
+<p><a href="/auth/password/reset">Forgot your password?</a></p>`,
+  });
+}
+
+export function resetRequestPage(input: { email?: string; errors?: string[] } = {}): string {
+  return layout({
+    title: 'Reset your password',
+    body: `${errorBox(input.errors ?? [])}
+<p>Enter the email address you sign in with. If it belongs to an account, we will send a link to choose a new password.</p>
+<form method="post" action="/auth/password/reset-request">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(input.email ?? '')}">
+<button type="submit">Send the link</button>
+</form>`,
+  });
+}
+
+export function resetPage(input: { token: string; email: string; minLength: number; errors?: string[] }): string {
+  return layout({
+    title: 'Choose a new password',
+    body: `${errorBox(input.errors ?? [])}
+<form method="post" action="/auth/password/reset/${encodeURIComponent(input.token)}">
+<label for="username">Email</label>
+<input id="username" name="username" type="email" autocomplete="username" value="${escapeHtml(input.email)}" readonly>
+<label for="password">New password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${input.minLength}" aria-describedby="password-hint">
+<p id="password-hint" class="hint">At least ${input.minLength} characters. Avoid common passwords and your own name or address.</p>
+<label for="confirmPassword">New password again</label>
+<input id="confirmPassword" name="confirmPassword" type="password" autocomplete="new-password" required>
+<button type="submit">Set password</button>
+</form>`,
+  });
+}
