@@ -127,6 +127,8 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['SMTP_URL', 'smtpUrl', String],
   ['MAIL_FROM', 'mailFrom', String],
   ['SESSION_SECRET', 'sessionSecret', String],
+  ['SCIM_RATE_LIMIT_RPS', 'scim.rateLimit.requestsPerSecond', asNumber],
+  ['SCIM_RATE_LIMIT_BURST', 'scim.rateLimit.burst', asInteger],
 ];
 
 export interface LoadOptions {
@@ -151,7 +153,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (raw === undefined || raw.trim() === '') continue;
     const value = read(raw.trim());
     if (value instanceof Error) problems.push(`${name}: ${value.message} (got "${raw}")`);
-    else merged[key] = value;
+    else merged = deepMerge(merged, nested(key, value));
   }
   if (options.overrides) merged = deepMerge(merged, options.overrides);
 
@@ -187,6 +189,15 @@ function readJson(file: string, problems: string[], required: boolean): Record<s
     problems.push(`${file}: ${(error as Error).message}`);
   }
   return {};
+}
+
+/** 'a.b.c', v → {a: {b: {c: v}}} */
+function nested(key: string, value: unknown): Record<string, unknown> {
+  return key.split('.').reduceRight<Record<string, unknown>>((inner, part, i, parts) => (i === parts.length - 1 ? { [part]: value } : { [part]: inner }), {});
+}
+
+function asNumber(raw: string): number | Error {
+  return /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : new Error('must be a number');
 }
 
 function asInteger(raw: string): number | Error {

@@ -4,8 +4,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
 import { findCredential, hashPassword, normalizeEmail, recordFailedAttempt, recordSuccessfulAttempt, verifyPassword, type LockoutPolicy, type ScryptParams } from './credentials.ts';
 import { DomainError, ValidationError, type FieldProblem } from './errors.ts';
-import { assertSeatAvailable } from './license.ts';
-import { nextState } from './lifecycle.ts';
+import { activateInvitee } from './invitee-activation.ts';
 import { resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { SsoRequiredError } from './password-sign-in.ts';
@@ -176,8 +175,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
   return transaction(em, scope, async (tx) => {
     // Locks the invitation and the profile: a double submit or a concurrent revoke waits, then sees the outcome.
     const current = await openInvitation(tx, token, now, { lock: true });
-    const state = nextState('invited', 'accept');
-    await assertSeatAvailable(tx, scope, { via: 'invitation', userId: current.userId, label: current.email });
+    const activated = await activateInvitee(tx, scope, { id: current.userId, label: current.email }, now, 'invitation');
     if (passwordHash) {
       const created = await tx.execute(
         `insert into credentials (id, created_at, updated_at, email, password_hash, password_changed_at, failed_attempts, locked_until)
@@ -193,21 +191,13 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
     const familyName = form.familyName.trim();
     const phone = form.phone.trim() || null;
     await tx.execute(
-      `update users set state = ?, given_name = ?, family_name = ?, display_name = ?, phone = ?, phone_numbers = ?::jsonb,
-         invite_expires_at = null, last_active_at = ?, eula_version = ?, eula_accepted_at = ?, version = version + 1, updated_at = ?
-       where id = ? and org_id = ? and state = 'invited'`,
-      [state, givenName, familyName, `${givenName} ${familyName}`, phone, JSON.stringify(phone ? [{ value: phone, type: 'mobile', primary: true }] : []),
-        now, deps.eulaVersion, now, now, current.userId, current.orgId],
+      `update users set given_name = ?, family_name = ?, display_name = ?, phone = ?, phone_numbers = ?::jsonb,
+         eula_version = ?, eula_accepted_at = ?, updated_at = ?
+       where id = ? and org_id = ?`,
+      [givenName, familyName, `${givenName} ${familyName}`, phone, JSON.stringify(phone ? [{ value: phone, type: 'mobile', primary: true }] : []),
+        deps.eulaVersion, now, now, current.userId, current.orgId],
     );
-    const memberships = await tx.execute(
-      `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
-       select gen_random_uuid(), g.org_id, g.id, ?, im.role, 'invitation', ?
-       from invitation_memberships im join groups g on g.id = im.group_id and g.org_id = ?
-       where im.invitation_id = ?
-       on conflict (group_id, user_id) do nothing returning group_id, role`,
-      [current.userId, now, current.orgId, current.id],
-    );
-    await tx.execute('update invitations set accepted_at = ?, updated_at = ? where id = ?', [now, now, current.id]);
+    const memberships = activated.groups;
     const started = await startSession(tx, scope, { userId: current.userId, method: 'invitation', now, policy: { maxPerUser: current.sessionCap, ttlMs: deps.sessionTtlMs } });
     // One event for the change: activation, groups, EULA, credential and the first session.
     await recordAuditSql(tx, scope, {
@@ -215,7 +205,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
       target: { type: 'user', id: current.userId, label: current.email },
       details: {
         invitationId: current.id,
-        groups: memberships.map((m) => ({ id: String(m.group_id), role: String(m.role) })),
+        groups: memberships,
         eulaVersion: deps.eulaVersion,
         credential: passwordHash ? 'created' : 'existing',
         sessionId: started.session.id,

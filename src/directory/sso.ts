@@ -1,9 +1,10 @@
 import type { Em } from '../db/orm.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
 import { uuidv7 } from '../lib/ids.ts';
-import { auditInsertSql } from './audit.ts';
-import { PermissionError } from './errors.ts';
-import { auditAction, nextState } from './lifecycle.ts';
+import { recordAuditSql } from './audit.ts';
+import { LimitError, PermissionError } from './errors.ts';
+import { auditAction } from './lifecycle.ts';
+import { activateInvitee } from './invitee-activation.ts';
 import type { Scope } from './scope.ts';
 import { createUser, saveUser } from './users.ts';
 import { emptyUserFields, rowToUser, userColumnsSql, type UserRecord } from './user-record.ts';
@@ -31,7 +32,7 @@ export interface SsoIdentity {
 
 export type MatchedBy = 'link' | 'externalId' | 'userName' | 'email';
 
-export type SsoRefusal = 'unknown_user' | 'disabled' | 'deleted' | 'expired' | 'pending';
+export type SsoRefusal = 'unknown_user' | 'disabled' | 'deleted' | 'expired' | 'pending' | 'no_seat';
 
 const refusalMessages: Record<SsoRefusal, string> = {
   unknown_user: 'Your account is not set up in this organization yet. Ask your administrator for access.',
@@ -39,6 +40,7 @@ const refusalMessages: Record<SsoRefusal, string> = {
   deleted: 'Your account in this organization was removed. Ask your administrator if you think this is a mistake.',
   expired: 'Your invitation to this organization has expired. Ask your administrator for a new one.',
   pending: 'Your invitation to this organization has not been accepted yet. Use the link in your invitation email first.',
+  no_seat: 'Your organization has no free seat for you. Ask your administrator.',
 };
 
 /** A person the IdP vouched for whom the directory refuses; `reason` is safe to show them. */
@@ -117,23 +119,23 @@ export function decideSsoAccess(user: Pick<UserRecord, 'state' | 'inviteExpiresA
   }
 }
 
-/** invited → active through the lifecycle's `accept`, with its one audit event. */
-async function acceptInvitation(em: Em, scope: Scope, user: UserRecord): Promise<UserRecord> {
-  nextState(user.state, 'accept');
-  const audit = auditInsertSql(scope, {
+/** invited → active: the same acceptance as the registration form (seat, memberships, invitation), one audit event. */
+async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Date): Promise<UserRecord> {
+  if (user.state !== 'invited') throw new SsoRefusedError('pending');
+  let activated;
+  try {
+    activated = await activateInvitee(em, scope, { id: user.id, label: user.userName }, now, 'saml');
+  } catch (error) {
+    if (error instanceof LimitError) throw new SsoRefusedError('no_seat');
+    throw error;
+  }
+  await recordAuditSql(em, scope, {
     action: auditAction.accept,
-    target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
-    details: { via: 'saml' },
-  }, 'u');
-  const rows = await em.execute(
-    `with u as (update users set state = 'active', invite_expires_at = null, version = version + 1, updated_at = now()
-       where id = ? and org_id = ? and state = 'invited' returning *),
-     a as (${audit.sql})
-     select ${userColumnsSql} from u`,
-    [user.id, scope.orgId, ...audit.params],
-  );
-  if (!rows[0]) throw new SsoRefusedError('pending');
-  return rowToUser(rows[0]);
+    target: { type: 'user', id: user.id, label: user.userName },
+    details: { via: 'saml', invitationId: activated.invitationId, groups: activated.groups },
+  });
+  const rows = await em.execute(`select ${userColumnsSql} from users u where u.id = ? and u.org_id = ?`, [user.id, scope.orgId]);
+  return rowToUser(rows[0]!);
 }
 
 function jitFields(identity: SsoIdentity) {
@@ -191,7 +193,7 @@ export async function admitSsoUser(
       user = await createUser(em, scope, jitFields(identity), { source: 'saml-jit' });
       break;
     case 'activate':
-      user = await acceptInvitation(em, scope, found!.user);
+      user = await acceptInvitation(em, scope, found!.user, now);
       activated = true;
       break;
     case 'sign_in':

@@ -104,7 +104,7 @@ export const userColumnsSql = [
 
 /** A correlated sub-select giving the user's groups as JSON, for reads that return `groups`. */
 export const userGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name) order by g.display_name), '[]'::json)
-  from memberships m join groups g on g.id = m.group_id where m.user_id = u.id) as groups_json`;
+  from memberships m join groups g on g.id = m.group_id where m.org_id = u.org_id and m.user_id = u.id) as groups_json`;
 
 type Row = Record<string, unknown>;
 

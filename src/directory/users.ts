@@ -85,6 +85,12 @@ export interface UserQuery {
   count?: boolean;
 }
 
+/**
+ * One statement per page: `page` picks the ids (the OFFSET walks a narrow index,
+ * never whole rows), `total` counts the matches, and only the page's rows are
+ * read in full and get their groups. A page past the end still returns the total
+ * (one row of nulls from the left join).
+ */
 export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: UserQuery): Promise<{ users: UserRecord[]; total: number }> {
   const where = [`u.org_id = ?`, `u.state <> 'deleted'`];
   const params: unknown[] = [scope.orgId];
@@ -92,31 +98,28 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     where.push(`(${query.where.sql})`);
     params.push(...query.where.params);
   }
-  const countParams = [...params];
-  const countSql = `select count(*)::int as n from users u where ${where.join(' and ')}`;
+  const matchSql = where.join(' and ');
+  const matchParams = [...params];
   if (query.afterId) {
     where.push('u.id > ?');
     params.push(query.afterId);
   }
   const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
-  // A filtered query (the IdPs' "find this user") counts in the same statement with a
-  // window; an unfiltered listing counts separately, where an index-only scan is cheaper
-  // than a window over every row of the org.
-  const windowCount = Boolean(query.count && query.where && query.limit > 0 && !query.afterId);
-  let users: UserRecord[] = [];
-  let total: number | undefined;
-  if (query.limit > 0) {
-    const rows = await em.execute(
-      `select ${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}${windowCount ? ', count(*) over () as total_count' : ''}
-       from users u where ${where.join(' and ')} order by ${order} limit ? offset ?`,
-      [...params, query.limit, query.offset ?? 0],
-    );
-    users = rows.map(rowToUser);
-    if (windowCount && rows.length) total = Number(rows[0]!.total_count);
+  const ctes = [`page as (select u.id from users u where ${where.join(' and ')} order by ${order} limit ? offset ?)`];
+  const all: unknown[] = [...params, query.limit, query.offset ?? 0];
+  if (query.count) {
+    ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
+    all.push(...matchParams);
   }
-  if (total === undefined) {
-    total = query.count ? Number((await em.execute(countSql, countParams))[0]?.n ?? 0) : users.length;
-  }
+  const rows = await em.execute(
+    `with ${ctes.join(', ')}
+     select ${query.count ? 'total.n as total_count, ' : ''}${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
+     from ${query.count ? 'total left join (page join users u on u.id = page.id) on true' : 'page join users u on u.id = page.id'}
+     order by ${order}`,
+    all,
+  );
+  const users = rows.filter((row) => row.id !== null && row.id !== undefined).map(rowToUser);
+  const total = query.count ? Number(rows[0]?.total_count ?? 0) : users.length;
   return { users, total };
 }
 

@@ -103,7 +103,8 @@ export function invitationPages(container: Container): Router {
     } catch (error) {
       if (error instanceof InvitationGoneError) return gonePage(res, error);
       if (error instanceof SsoRequiredError) {
-        return ssoPage(res, 403, { orgName: String(error.details.org), orgSlug: String(error.details.org) });
+        const invitation = await openInvitation(req.ctx.em, token, clock.now()).catch(() => null);
+        return ssoPage(res, 403, invitation ?? { orgName: String(error.details.org), orgSlug: String(error.details.org) });
       }
       if (error instanceof SeatLimitError) {
         return html(res, 403, messagePage('No seat available', [

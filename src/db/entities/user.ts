@@ -78,8 +78,12 @@ export const UserSchema = defineEntity({
     },
   ],
   indexes: [
-    // (org_id, id): every listing is "this org, in id order" — uuidv7 makes that creation order.
-    { name: 'users_org_id_index', properties: ['org', 'id'] },
+    // (org_id, id) of live users: every listing is "this org's users, in id order" (uuidv7 makes
+    // that creation order); partial, so pages and counts are index-only scans.
+    {
+      name: 'users_org_live_id_index',
+      expression: `create index "users_org_live_id_index" on "users" ("org_id", "id") where "state" <> 'deleted'`,
+    },
     { name: 'users_org_external_id_index', properties: ['org', 'externalId'] },
     { name: 'users_org_email_index', properties: ['org', 'email'] },
     { name: 'users_org_state_index', properties: ['org', 'state'] },

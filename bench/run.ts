@@ -1,0 +1,21 @@
+import { runScim } from './scim.ts';
+
+/**
+ * `npm run bench [-- <suite>]`: every benchmark suite, or the one named.
+ * Exit code 1 when a suite misses a target or gives wrong answers; 2 on a bad argument.
+ */
+
+const suites: Record<string, () => Promise<boolean>> = { scim: runScim };
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !(name in suites));
+if (unknown.length) {
+  console.error(`bench: unknown suite ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+let ok = true;
+for (const name of wanted.length ? wanted : Object.keys(suites)) {
+  console.log(`bench: ${name}`);
+  ok = (await suites[name]!()) && ok;
+}
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,43 @@
+import type { Em } from '../db/orm.ts';
+import { TransitionError } from './errors.ts';
+import { assertSeatAvailable } from './license.ts';
+import { nextState } from './lifecycle.ts';
+import type { Scope } from './scope.ts';
+
+export interface ActivatedInvitee {
+  invitationId: string | null;
+  groups: Array<{ id: string; role: string }>;
+}
+
+/**
+ * What accepting an invitation means, whichever door the invitee comes through
+ * (the registration form, or SSO with JIT `link`): a seat, the lifecycle's
+ * `accept`, the planned memberships applied, the open invitation marked accepted.
+ * Runs inside the caller's transaction; the caller records the one audit event.
+ */
+export async function activateInvitee(tx: Em, scope: Scope, invitee: { id: string; label: string }, now: Date, via: string): Promise<ActivatedInvitee> {
+  await assertSeatAvailable(tx, scope, { via, userId: invitee.id, label: invitee.label });
+  const state = nextState('invited', 'accept');
+  const updated = await tx.execute(
+    `update users set state = ?, invite_expires_at = null, last_active_at = ?, version = version + 1, updated_at = ?
+     where id = ? and org_id = ? and state = 'invited' returning id`,
+    [state, now, now, invitee.id, scope.orgId],
+  );
+  if (!updated.length) throw new TransitionError('This invitation was already accepted, revoked or the profile changed', { userId: invitee.id });
+  const open = await tx.execute(
+    `select id from invitations where user_id = ? and org_id = ? and accepted_at is null and revoked_at is null order by created_at desc limit 1`,
+    [invitee.id, scope.orgId],
+  );
+  const invitationId = open[0] ? String(open[0].id) : null;
+  if (!invitationId) return { invitationId, groups: [] };
+  const memberships = await tx.execute(
+    `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
+     select gen_random_uuid(), g.org_id, g.id, ?, im.role, 'invitation', ?
+     from invitation_memberships im join groups g on g.id = im.group_id and g.org_id = ?
+     where im.invitation_id = ?
+     on conflict (group_id, user_id) do nothing returning group_id, role`,
+    [invitee.id, now, scope.orgId, invitationId],
+  );
+  await tx.execute('update invitations set accepted_at = ?, updated_at = ? where id = ?', [now, now, invitationId]);
+  return { invitationId, groups: memberships.map((m) => ({ id: String(m.group_id), role: String(m.role) })) };
+}

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { hashPassword, storePasswordHash } from '../../src/directory/credentials.ts';
+import { addGroup, addUser, api, auditActions, setSeatLimit, sql } from '../people/support.ts';
+import { seedOrg } from '../support/app.ts';
+import { sessionCookieOf, setOrgSettings } from '../auth/support/people.ts';
+import { createInvitationWorld, invite, inviteTokenFor, register, STRONG_PASSWORD, type InvitationWorld } from './support.ts';
+
+const DAY = 86_400_000;
+
+describe('invitations: registration from the link', () => {
+  const clock = fixedClock(new Date('2026-12-01T09:00:00Z'));
+  let w: InvitationWorld;
+
+  before(async () => {
+    w = await createInvitationWorld(clock);
+  });
+  after(() => w.close());
+
+  it('invite → register → signed in: the whole path over HTTP, with planned memberships applied', async () => {
+    const sales = await addGroup(w.t, w.acme, 'Sales', []);
+    const support = await addGroup(w.t, w.acme, 'Support', []);
+    const body = await invite(w, w.acme, { emails: 'ann@acme.test', groups: [{ id: sales, role: 'editor' }, { id: support, role: 'viewer' }] });
+    const token = inviteTokenFor(w.smtp, 'ann@acme.test');
+    const res = await register(w, token).expect(303);
+    assert.equal(res.headers.location, '/api/session');
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const me = await request(w.t.app).get('/api/session').set('Cookie', sessionCookieOf(res)).expect(200);
+    assert.equal(me.body.user.email, 'ann@acme.test');
+    assert.equal(me.body.user.orgSlug, 'acme');
+    assert.equal(me.body.session.method, 'invitation');
+
+    const userId = body.sent[0]!.userId;
+    const user = (await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body;
+    assert.equal(user.status, 'active');
+    assert.equal(user.givenName, 'Ann');
+    assert.equal(user.familyName, 'Lee');
+    assert.equal(user.phone, '+44 7700 900123');
+    assert.equal(user.lastActiveAt, clock.now().toISOString());
+    assert.deepEqual(user.groups.map((g: { id: string; role: string }) => [g.id, g.role]).sort(), [[sales, 'editor'], [support, 'viewer']].sort());
+    const row = (await sql(w.t, 'select eula_version, eula_accepted_at, invite_expires_at from users where id = ?', [userId]))[0]!;
+    assert.equal(row.eula_version, '2026-11');
+    assert.equal(new Date(String(row.eula_accepted_at)).getTime(), clock.now().getTime());
+    assert.equal(row.invite_expires_at, null);
+    const sources = await sql(w.t, 'select source from memberships where user_id = ?', [userId]);
+    assert.deepEqual(sources.map((s) => s.source), ['invitation', 'invitation']);
+    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'invitation.accepted']);
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${body.sent[0]!.invitationId}`).expect(200)).body.status, 'accepted');
+
+    // The link is spent; the password works for sign-in.
+    const used = await request(w.t.app).get(`/invitations/${token}`).expect(410);
+    assert.match(used.text, /already used/);
+    await request(w.t.app).post('/auth/password/login').send({ email: 'ann@acme.test', password: STRONG_PASSWORD }).expect(200);
+  });
+
+  it('refuses a weak password with a message next to the field and writes nothing', async () => {
+    const body = await invite(w, w.acme, { emails: 'weak@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'weak@acme.test');
+    const before = await sql(w.t, 'select (select count(*)::int from audit_events) as events, (select count(*)::int from credentials) as creds, (select count(*)::int from sessions) as sessions');
+    const res = await register(w, token, { password: 'password123', confirmPassword: 'password123', givenName: 'W<b>' }).expect(400);
+    assert.match(res.text, /<p id="password-error" class="error">[^<]*at least 12 characters/);
+    assert.match(res.text, /aria-describedby="password-hint password-error" aria-invalid="true"/);
+    assert.match(res.text, /too common/);
+    assert.match(res.text, /value="W&lt;b&gt;"/, 'the values come back, escaped');
+    assert.equal(res.headers['set-cookie'], undefined);
+    const after = await sql(w.t, 'select (select count(*)::int from audit_events) as events, (select count(*)::int from credentials) as creds, (select count(*)::int from sessions) as sessions');
+    assert.deepEqual(after, before);
+    assert.equal((await sql(w.t, 'select state from users where id = ?', [body.sent[0]!.userId]))[0]!.state, 'invited');
+  });
+
+  it('requires the EULA, both names and matching passwords, each with its own message', async () => {
+    await invite(w, w.acme, { emails: 'form@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'form@acme.test');
+    const res = await register(w, token, { eula: '', givenName: ' ', familyName: '', confirmPassword: 'Something-Else-99', phone: 'call me' }).expect(400);
+    for (const id of ['givenName', 'familyName', 'phone', 'confirmPassword', 'eula']) assert.match(res.text, new RegExp(`id="${id}-error"`), id);
+    assert.match(res.text, /<label for="eula"/);
+  });
+
+  it('asks for the existing password when the address already has one from another org, and never overwrites it', async () => {
+    const other = await seedOrg(w.t.container, 'otherco');
+    await addUser(w.t, other, { userName: 'multi@acme.test' });
+    await storePasswordHash(w.t.container.fork(), 'multi@acme.test', await hashPassword('Existing-Secret-77', w.t.container.config.auth.scrypt), clock.now());
+    const hashBefore = (await sql(w.t, `select password_hash from credentials where email = 'multi@acme.test'`))[0]!.password_hash;
+    await invite(w, w.acme, { emails: 'multi@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'multi@acme.test');
+    const page = await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    assert.match(page.text, /already has a Gatehouse password/);
+    assert.doesNotMatch(page.text, /confirmPassword/);
+    const wrong = await register(w, token, { password: STRONG_PASSWORD, confirmPassword: '' }).expect(400);
+    assert.match(wrong.text, /not the password you already use/);
+    await register(w, token, { password: 'Existing-Secret-77', confirmPassword: '' }).expect(303);
+    assert.equal((await sql(w.t, `select password_hash from credentials where email = 'multi@acme.test'`))[0]!.password_hash, hashBefore);
+  });
+
+  it('refuses acceptance when no seat is left, with a clear page and a license.seat_refused event', async () => {
+    const small = await seedOrg(w.t.container, 'seatco');
+    const body = await invite(w, small, { emails: 'seat@seatco.test' });
+    const token = inviteTokenFor(w.smtp, 'seat@seatco.test');
+    await addUser(w.t, small, { userName: 'first@seatco.test' });
+    await setSeatLimit(w.t, small, 1);
+    const res = await register(w, token).expect(403);
+    assert.match(res.text, /No seat available/);
+    assert.equal(res.headers['set-cookie'], undefined);
+    const userId = body.sent[0]!.userId;
+    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'license.seat_refused']);
+    assert.equal((await sql(w.t, 'select state from users where id = ?', [userId]))[0]!.state, 'invited');
+    assert.equal((await sql(w.t, `select count(*)::int as n from credentials where email = 'seat@seatco.test'`))[0]!.n, 0);
+    // A seat freed: the same link works.
+    await setSeatLimit(w.t, small, 2);
+    await register(w, token).expect(303);
+  });
+
+  it('shows a clear page for an expired, a revoked and an unknown link', async () => {
+    const body = await invite(w, w.acme, { emails: 'exp@acme.test, rev@acme.test' });
+    const expToken = inviteTokenFor(w.smtp, 'exp@acme.test');
+    const revToken = inviteTokenFor(w.smtp, 'rev@acme.test');
+    await api(w.t, w.acme).post(`/invitations/${body.sent[1]!.invitationId}/revoke`).expect(200);
+    await register(w, revToken).expect(410);
+    clock.advance(8 * DAY);
+    const expired = await register(w, expToken).expect(410);
+    assert.match(expired.text, /Ask your administrator to send you a new invitation/);
+    assert.match(expired.text, /<html lang="en">/);
+    await request(w.t.app).get('/invitations/gh_invite_nope').expect(404);
+    assert.equal((await sql(w.t, 'select state from users where id = ?', [body.sent[0]!.userId]))[0]!.state, 'invited');
+  });
+
+  it('points an SSO-enforced org\'s invitee to single sign-on instead of a password form', async () => {
+    const sso = await seedOrg(w.t.container, 'ssoco');
+    await invite(w, sso, { emails: 'sam@ssoco.test' });
+    await setOrgSettings(w.t.container, sso, { ssoEnforced: true });
+    const token = inviteTokenFor(w.smtp, 'sam@ssoco.test');
+    const page = await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    assert.match(page.text, /href="\/saml\/ssoco\/login"/);
+    assert.doesNotMatch(page.text, /type="password"/);
+    await register(w, token).expect(403);
+    assert.equal((await sql(w.t, `select count(*)::int as n from credentials where email = 'sam@ssoco.test'`))[0]!.n, 0);
+  });
+
+  it('refuses a registration form posted from another site', async () => {
+    await invite(w, w.acme, { emails: 'csrf@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'csrf@acme.test');
+    await register(w, token).set('Origin', 'https://evil.test').expect(403);
+  });
+});
