@@ -32,6 +32,7 @@ export function createApp(container: Container): Express {
     '/scim/v2',
     scimRouter({
       clock: container.clock,
+      tokenCache: container.tokenCache,
       baseUrl: `${config.publicUrl}/scim/v2`,
       maxResults: config.scim.maxResults,
       rateLimit: config.scim.rateLimit,

@@ -59,6 +59,8 @@ const schema = z.object({
     }),
   }),
   auth: z.object({
+    /** How long a valid bearer token is remembered; a revocation elsewhere takes effect within this. 0 = never cached. */
+    tokenCacheMs: z.number().int().min(0).max(60_000),
     /** RFC 7914 scrypt cost. Changing it re-hashes each password at its next sign-in. */
     scrypt: z.object({
       N: z.number().int().min(2).refine((n) => (n & (n - 1)) === 0, 'must be a power of 2'),

@@ -3,6 +3,7 @@ import type { Logger } from './lib/logger.ts';
 import type { Store, Em } from './db/orm.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { Readiness } from './http/readiness.ts';
+import { TokenCache } from './directory/tokens.ts';
 import path from 'node:path';
 import { createMailer, type Mailer } from './lib/mailer.ts';
 import { deliverDue, OutboxWorker, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
@@ -19,6 +20,8 @@ export interface Container {
   store: Store;
   clock: Clock;
   readiness: Readiness;
+  /** Recently authenticated bearer tokens (see directory/tokens.ts). */
+  tokenCache: TokenCache;
   mailer: Mailer;
   outbox: {
     deps: OutboxDeps;
@@ -74,6 +77,7 @@ export function createContainer(parts: ContainerParts): Container {
     store,
     clock,
     readiness: new Readiness(store, logger),
+    tokenCache: new TokenCache(config.auth.tokenCacheMs),
     mailer,
     outbox: {
       deps,

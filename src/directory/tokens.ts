@@ -105,10 +105,17 @@ export async function authenticateToken(
   presented: string,
   expected: TokenScope,
   clock: Clock,
+  cache?: TokenCache,
 ): Promise<AuthenticatedToken> {
-  const invalid = new AuthenticationError('The bearer token is missing, invalid or revoked');
-  if (!presented || presented.length > 200) throw invalid;
+  // A function, not a value: building an Error captures a stack, which the success path should not pay for.
+  const invalid = () => new AuthenticationError('The bearer token is missing, invalid or revoked');
+  if (!presented || presented.length > 200) throw invalid();
   const digest = sha256Hex(presented);
+  const cached = cache?.get(digest, clock.now());
+  if (cached) {
+    if (cached.scope !== expected) throw invalid();
+    return cached;
+  }
   // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
   const rows = await em.execute(
     `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug
@@ -116,14 +123,14 @@ export async function authenticateToken(
     [digest],
   );
   const row = rows[0];
-  if (!row || !digestsEqual(String(row.token_hash), digest) || row.revoked_at || row.scope !== expected) throw invalid;
+  if (!row || !digestsEqual(String(row.token_hash), digest) || row.revoked_at || row.scope !== expected) throw invalid();
   const now = clock.now();
   const lastUsed = row.last_used_at ? new Date(row.last_used_at as string | Date).getTime() : 0;
   if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
     await em.execute('update api_tokens set last_used_at = ? where id = ?', [now, row.id]);
   }
   const permissions = typeof row.permissions === 'string' ? (JSON.parse(row.permissions) as string[]) : ((row.permissions as string[]) ?? []);
-  return {
+  const token: AuthenticatedToken = {
     tokenId: String(row.id),
     tokenName: String(row.name),
     scope: row.scope as TokenScope,
@@ -131,13 +138,58 @@ export async function authenticateToken(
     orgSlug: String(row.org_slug),
     permissions,
   };
+  cache?.set(digest, token, now);
+  return token;
+}
+
+/**
+ * Valid tokens remembered for a few seconds, so a busy IdP's requests do not
+ * each pay a token lookup. Only successes are cached (a bad token always costs
+ * a query). A revocation through this process (admin API) drops the entry at
+ * once; other instances stop accepting the token within `ttlMs`.
+ */
+export class TokenCache {
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, { token: AuthenticatedToken; until: number }>();
+  readonly #maxEntries: number;
+
+  constructor(ttlMs: number, maxEntries = 10_000) {
+    this.#ttlMs = ttlMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  get(digest: string, now: Date): AuthenticatedToken | undefined {
+    const entry = this.#entries.get(digest);
+    if (!entry) return undefined;
+    if (entry.until <= now.getTime()) {
+      this.#entries.delete(digest);
+      return undefined;
+    }
+    return entry.token;
+  }
+
+  set(digest: string, token: AuthenticatedToken, now: Date): void {
+    if (this.#ttlMs <= 0) return;
+    if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+    this.#entries.set(digest, { token, until: now.getTime() + this.#ttlMs });
+  }
+
+  invalidate(tokenId: string): void {
+    for (const [digest, entry] of this.#entries) if (entry.token.tokenId === tokenId) this.#entries.delete(digest);
+  }
 }
 
 /** `Authorization` header → the authenticated token of the expected scope, or AuthenticationError. */
-export async function authenticateBearer(em: Em, header: string | undefined, expected: TokenScope, clock: Clock): Promise<AuthenticatedToken> {
+export async function authenticateBearer(
+  em: Em,
+  header: string | undefined,
+  expected: TokenScope,
+  clock: Clock,
+  cache?: TokenCache,
+): Promise<AuthenticatedToken> {
   const presented = parseBearer(header);
   if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
-  return authenticateToken(em, presented, expected, clock);
+  return authenticateToken(em, presented, expected, clock, cache);
 }
 
 /** The scope a token acts in: its org, with the token (by name) as the actor. */

@@ -145,7 +145,7 @@ async function runWrite(em: Em, parts: CteParts, withGroups: boolean): Promise<U
 }
 
 function revokeSessionsCte(): string {
-  return `s as (update sessions set revoked_at = now(), updated_at = now() where user_id in (select id from u) and revoked_at is null)`;
+  return `s as (update sessions set revoked_at = now(), updated_at = now() where org_id = (select org_id from u) and user_id in (select id from u) and revoked_at is null)`;
 }
 
 export interface CreateUserOptions {

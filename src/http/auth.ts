@@ -11,7 +11,7 @@ import { AuthenticationError, NotFoundError, PermissionError } from '../director
 export function requireAdminToken(container: Container) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'admin', container.clock);
+      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'admin', container.clock, container.tokenCache);
       const slug = String(req.params.org ?? '');
       if (slug !== token.orgSlug) {
         const exists = await findOrgBySlug(req.ctx.em, slug);

@@ -3,7 +3,7 @@ import type { Container } from '../container.ts';
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Actor, RequestOrigin, Scope } from '../directory/scope.ts';
-import { uuidv7 } from '../lib/ids.ts';
+import { randomUUID } from 'node:crypto';
 
 export interface RequestContext extends RequestOrigin {
   requestId: string;
@@ -30,7 +30,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export function requestContext(container: Container) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
     const log = container.logger.child({ requestId });
     req.ctx = {

@@ -21,7 +21,7 @@ export function scimRouter(deps: ScimDeps): Router {
 
   router.use(async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'scim', deps.clock);
+      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
       const wait = limiter.take(token.orgId);
       if (wait > 0) throw new RateLimitedError(wait);
       req.ctx.scope = scopeOfToken(token, req.ctx);

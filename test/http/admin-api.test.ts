@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { AuditEvent, ApiToken } from '../../src/db/entities/index.ts';
+import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../support/app.ts';
+import { AuditEvent, ApiToken, Organization } from '../../src/db/entities/index.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { revokeApiToken } from '../../src/directory/tokens.ts';
 
 describe('admin API core', () => {
   let t: TestApp;
@@ -165,5 +167,39 @@ describe('admin API core', () => {
       assert.equal(events[0]!.org.id, acme.id);
       assert.ok(events[0]!.ip);
     });
+  });
+});
+
+describe('bearer token cache', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  const clock = fixedClock(new Date('2026-11-23T12:00:00Z'));
+  before(async () => {
+    t = await createTestApp({ config: { auth: { tokenCacheMs: 5000 } }, clock });
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it('drops a token revoked through the admin API at once', async () => {
+    const created = await request(t.app).post('/api/orgs/acme/tokens').set(auth(acme.tokens.admin)).send({ scope: 'scim' }).expect(201);
+    await request(t.app).get('/scim/v2/Users').set(auth(created.body.token)).expect(200);
+    await request(t.app).delete(`/api/orgs/acme/tokens/${created.body.id}`).set(auth(acme.tokens.admin)).expect(200);
+    await request(t.app).get('/scim/v2/Users').set(auth(created.body.token)).expect(401);
+  });
+
+  it('stops accepting a token revoked elsewhere (another instance, the CLI) once the cache entry expires', async () => {
+    const created = await request(t.app).post('/api/orgs/acme/tokens').set(auth(acme.tokens.admin)).send({ scope: 'scim' }).expect(201);
+    await request(t.app).get('/scim/v2/Users').set(auth(created.body.token)).expect(200);
+    const org = await t.container.fork().findOneOrFail(Organization, { slug: 'acme' });
+    await revokeApiToken(t.container.fork(), { orgId: org.id, orgSlug: 'acme', actor: testActor }, created.body.id, clock.now());
+    await request(t.app).get('/scim/v2/Users').set(auth(created.body.token)).expect(200);
+    clock.advance(5001);
+    await request(t.app).get('/scim/v2/Users').set(auth(created.body.token)).expect(401);
+  });
+
+  it('never caches a token for the wrong scope', async () => {
+    await request(t.app).get('/scim/v2/Users').set(auth(acme.tokens.scim)).expect(200);
+    await request(t.app).get('/api/orgs/acme').set(auth(acme.tokens.scim)).expect(401);
   });
 });

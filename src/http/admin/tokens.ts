@@ -25,6 +25,7 @@ export function tokenRoutes(container: Container): Router {
   });
   router.delete('/:tokenId', async (req, res) => {
     const record = await revokeApiToken(req.ctx.em, scopeFor(req), String(req.params.tokenId), container.clock.now());
+    container.tokenCache.invalidate(record.id);
     res.json(toTokenView(record));
   });
   return router;

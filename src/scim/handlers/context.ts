@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
+import type { TokenCache } from '../../directory/tokens.ts';
 import type { Scope } from '../../directory/scope.ts';
 import { etagOf, versionFromIfMatch } from '../etag.ts';
 import { ScimError } from '../errors.ts';
@@ -9,6 +10,7 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 export interface ScimDeps {
   clock: Clock;
+  tokenCache?: TokenCache;
   /** Absolute base of the SCIM surface (PUBLIC_URL + /scim/v2), for meta.location and $ref. */
   baseUrl: string;
   maxResults: number;
