@@ -23,6 +23,8 @@ export interface OrgSettings {
   /** Live sessions per user; the oldest ends first. */
   sessionCap: number;
   ssoEnforced: boolean;
+  /** Password sign-in needs a second factor (TOTP, email or SMS code); SSO sign-ins are exempt (the IdP does MFA). */
+  requireTwoFactor: boolean;
   passwordPolicy: PasswordPolicy;
   roles: string[];
   allowedRedirectUrls: string[];
@@ -35,6 +37,7 @@ export const defaultOrgSettings: Readonly<OrgSettings> = Object.freeze({
   invitationTtlDays: 7,
   sessionCap: 3,
   ssoEnforced: false,
+  requireTwoFactor: false,
   passwordPolicy: Object.freeze({ minLength: 12, requireClasses: 3 }),
   roles: Object.freeze(['viewer', 'editor', 'admin']) as unknown as string[],
   allowedRedirectUrls: Object.freeze([]) as unknown as string[],
@@ -50,6 +53,10 @@ function integer(min: number, max: number): Check {
     }
   };
 }
+
+const boolean: Check = (value, field, problems) => {
+  if (typeof value !== 'boolean') problems.push({ field, reason: 'must be true or false' });
+};
 
 const ROLE = /^[a-z][a-z0-9_-]{0,49}$/;
 
@@ -71,9 +78,8 @@ const checks: { [K in keyof OrgSettings]: Check } = {
   },
   invitationTtlDays: integer(1, 90),
   sessionCap: integer(1, 100),
-  ssoEnforced: (value, field, problems) => {
-    if (typeof value !== 'boolean') problems.push({ field, reason: 'must be true or false' });
-  },
+  ssoEnforced: boolean,
+  requireTwoFactor: boolean,
   passwordPolicy: (value, field, problems) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       problems.push({ field, reason: 'must be an object with minLength and requireClasses' });

@@ -81,6 +81,20 @@ export async function enqueueMail(em: Em, mail: OutboxMail, now: Date): Promise<
   return id;
 }
 
+/**
+ * Keeps a message that was delivered by other means (an SMS the default sender
+ * only logged) as a row already sent, so workers never try to mail it.
+ */
+export async function recordDelivered(em: Em, mail: OutboxMail, now: Date): Promise<string> {
+  const id = uuidv7(now.getTime());
+  await em.execute(
+    `insert into outbox_messages (id, created_at, updated_at, org_id, "to", subject, text, html, kind, related, attempts, next_attempt_at, sent_at)
+     values (?, ?, ?, ?, ?, ?, ?, null, ?, ?::jsonb, 1, ?, ?)`,
+    [id, now, now, mail.orgId ?? null, mail.to.slice(0, 320), mail.subject.slice(0, 500), mail.text, mail.kind, JSON.stringify(mail.related ?? {}), now, now],
+  );
+  return id;
+}
+
 /** Delay before attempt `attempts + 1`: base · 2^(attempts−1), capped, plus up to `jitter` of it at random. */
 export function retryDelayMs(attempts: number, retry: RetryPolicy, random: () => number = Math.random): number {
   const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attempts - 1));

@@ -32,20 +32,28 @@ export function requestContext(container: Container) {
     const incoming = req.get('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const started = process.hrtime.bigint();
-    const log = container.logger.child({ requestId });
+    // The child logger and the forked EntityManager are made on first use: a health
+    // check or a request answered from caches should not pay for either.
+    let log: Logger | undefined;
+    let em: Em | undefined;
     req.ctx = {
       requestId,
-      log,
-      em: container.fork(),
+      get log() {
+        return (log ??= container.logger.child({ requestId }));
+      },
+      get em() {
+        return (em ??= container.fork());
+      },
       ip: req.ip,
       userAgent: req.get('user-agent'),
     };
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      if (!container.logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-      if (res.statusCode >= 500) log.error(entry, 'request');
-      else log.info(entry, 'request');
+      req.ctx.log[level](entry, 'request');
     });
     next();
   };

@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** 32 random bytes = 256 bits, as DESIGN.md asks for every bearer secret. */
 const TOKEN_BYTES = 32;
 
-export type TokenKind = 'scim' | 'admin' | 'session' | 'invite' | 'reset';
+export type TokenKind = 'scim' | 'admin' | 'session' | 'invite' | 'reset' | 'mfa';
 
 /**
  * A new secret: `gh_<kind>_<base64url>`. The prefix lets secret scanners and

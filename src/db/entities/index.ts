@@ -12,6 +12,7 @@ import { SamlRequestSchema, SamlAssertionSchema, SsoLinkSchema } from './saml-me
 import { AuditEventSchema } from './audit-event.ts';
 import { OutboxMessageSchema } from './outbox-message.ts';
 import { PasswordResetSchema } from './password-reset.ts';
+import { SecondFactorSchema, RecoveryCodeSchema, MfaChallengeSchema } from './second-factor.ts';
 
 export const entities = [
   BaseSchema,
@@ -31,6 +32,9 @@ export const entities = [
   AuditEventSchema,
   OutboxMessageSchema,
   PasswordResetSchema,
+  SecondFactorSchema,
+  RecoveryCodeSchema,
+  MfaChallengeSchema,
 ];
 
 export * from './organization.ts';
@@ -46,3 +50,4 @@ export * from './saml-message.ts';
 export * from './audit-event.ts';
 export * from './outbox-message.ts';
 export * from './password-reset.ts';
+export * from './second-factor.ts';
