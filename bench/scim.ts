@@ -39,9 +39,16 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The V8 flags `npm start` runs Gatehouse with (package.json is their one home), so the bench measures what operators run. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
 async function start(name: Server['name'], script: string, env: NodeJS.ProcessEnv, token: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = name === 'gatehouse' ? startFlags() : [];
+  const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
