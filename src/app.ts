@@ -9,6 +9,7 @@ import { scimErrorHandler, scimRouter } from './scim/router.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
 import { passwordRoutes } from './http/auth/password.ts';
+import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 
@@ -19,7 +20,15 @@ export function createApp(container: Container): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
-  app.use(helmet());
+  // On a plain-http PUBLIC_URL (local use) HSTS and upgrade-insecure-requests would make
+  // browsers rewrite the forms' posts to https, which nothing serves.
+  const https = config.publicUrl.startsWith('https:');
+  app.use(
+    helmet({
+      strictTransportSecurity: https,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+    }),
+  );
   app.use(healthRouter(container));
   app.use(requestContext(container));
   app.use(
@@ -53,6 +62,7 @@ export function createApp(container: Container): Express {
   );
   app.use(sessionRoutes(container));
   app.use('/auth/password', passwordRoutes(container));
+  app.use('/auth/mfa', mfaRoutes(container));
   app.use('/invitations', invitationPages(container));
   app.use('/api/orgs/:org', adminRouter(container));
   app.use(notFound);

@@ -10,9 +10,19 @@ import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from './di
 import { DomainError } from './directory/errors.ts';
 import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, listSamlConnections, toConnectionView } from './directory/saml-connections.ts';
 import { toConnectionInput } from './saml/connection-input.ts';
-import type { JitPolicy } from './db/entities/index.ts';
+import { importModes, type ImportMode, type JitPolicy } from './db/entities/index.ts';
+import { runImportCli } from './csv/import-cli.ts';
+import path from 'node:path';
 import type { Actor, Scope } from './directory/scope.ts';
 import { runServe } from './serve.ts';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import { statusFilters } from './directory/status.ts';
+import { invitationStatuses } from './directory/invitations.ts';
+import { recordExport } from './directory/export-queries.ts';
+import { exportNames, type ExportName } from './csv/columns.ts';
+import { exportChunks, writeChunks, type ExportRequest } from './csv/export.ts';
 
 const USAGE = `Usage: gatehouse <command> [options]
 
@@ -29,6 +39,13 @@ Commands:
            [--connection <name>] [--allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
                                                 configure SAML single sign-on (replaces the connection's settings)
   saml show --org <slug>                        the URLs to enter at the IdP, and each connection's certificates
+  import --org <slug> --mode upsert|disable|sync --file <file.csv> [--no-invite] [--create-groups] [--except-scim] [--commit] [--force]
+                                                preview a CSV import and print the counts; --commit applies it (progress on stderr)
+  export users|users-memberships|invitations|invitations-memberships|audit --org <slug> [--out <file>]
+         [--status <s>] [--q <text>] [--group <id>] [--ids <id,id…>]          (users, users-memberships)
+         [--status <s>]                                                     (invitations…)
+         [--actor <a>] [--target <t>] [--action <a|family.*>] [--since <iso>] [--until <iso>]  (audit)
+                                                stream a CSV export to stdout or a file
 
 Every command accepts --json: one JSON object on stdout. Errors go to stderr, exit code non-zero.
 Configuration comes from config/ and the environment (DATABASE_URL, DATA_DIR, …), as for the server.`;
@@ -44,6 +61,7 @@ interface Io {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
+  const exporting = argv.find((a) => !a.startsWith('-')) === 'export';
   try {
     parsed = parseArgs({
       args: argv,
@@ -52,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
-        status: { type: 'boolean', default: false },
+        // `export` takes --status <value>; elsewhere (migrate) it is a switch.
+        status: exporting ? { type: 'string' } : { type: 'boolean', default: false },
+        ...(exporting ? exportOptions : {}),
         slug: { type: 'string' },
         name: { type: 'string' },
         org: { type: 'string' },
@@ -66,6 +86,13 @@ export async function main(argv: string[]): Promise<number> {
         'allow-idp-initiated': { type: 'boolean', default: false },
         jit: { type: 'string' },
         'redirect-url': { type: 'string', multiple: true },
+        mode: { type: 'string' },
+        file: { type: 'string' },
+        'no-invite': { type: 'boolean', default: false },
+        'create-groups': { type: 'boolean', default: false },
+        'except-scim': { type: 'boolean', default: false },
+        commit: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -125,6 +152,8 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     'token revoke': tokenRevoke,
     'saml set': samlSet,
     'saml show': samlShow,
+    import: importCsv,
+    ...Object.fromEntries(exportNames.map((name) => [`export ${name}`, exportCommand(name)])),
   };
   const found = commands[key];
   if (!found) throw new UsageError(`unknown command "${key}"`);
@@ -284,6 +313,113 @@ const samlShow: Command = async (ctx) => {
     ctx.io.out(`Connection "${view.name}" (IdP ${view.idp.entityId}, JIT ${view.jit}, IdP-initiated ${view.allowIdpInitiated ? 'allowed' : 'refused'}):`);
     printEndpoints(ctx.io, view);
   }
+};
+
+const exportOptions = {
+  q: { type: 'string' },
+  group: { type: 'string' },
+  ids: { type: 'string' },
+  out: { type: 'string' },
+  actor: { type: 'string' },
+  target: { type: 'string' },
+  action: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const;
+
+function optionalFlag(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function instantFlag(flags: Flags, name: string): Date | undefined {
+  const value = optionalFlag(flags, name);
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date or date-time`);
+  return date;
+}
+
+function exportRequestFromFlags(name: ExportName, flags: Flags): ExportRequest {
+  const status = optionalFlag(flags, 'status');
+  const only = (allowed: readonly string[]) => {
+    if (status !== undefined && !allowed.includes(status)) throw new UsageError(`--status must be one of ${allowed.join(', ')}`);
+    return status as never;
+  };
+  switch (name) {
+    case 'users':
+    case 'users-memberships': {
+      const ids = optionalFlag(flags, 'ids')?.split(',').map((id) => id.trim()).filter(Boolean);
+      return { name, filters: { status: only(statusFilters), q: optionalFlag(flags, 'q'), groupId: optionalFlag(flags, 'group'), ids } };
+    }
+    case 'invitations':
+    case 'invitations-memberships':
+      return { name, filters: { status: only(invitationStatuses) } };
+    case 'audit':
+      return {
+        name,
+        filters: {
+          actor: optionalFlag(flags, 'actor'),
+          target: optionalFlag(flags, 'target'),
+          action: optionalFlag(flags, 'action'),
+          since: instantFlag(flags, 'since'),
+          until: instantFlag(flags, 'until'),
+        },
+      };
+  }
+}
+
+/**
+ * `gatehouse export <name>`: the same CSV as the admin API, streamed to stdout
+ * or to --out. A file is written as `<file>.partial` and renamed when complete,
+ * so a failed export never leaves a file that looks whole.
+ */
+function exportCommand(name: ExportName): Command {
+  return async (ctx) => {
+    const scope = await orgScope(ctx);
+    const request = exportRequestFromFlags(name, ctx.flags);
+    const em = ctx.store.orm.em.fork();
+    const now = new Date();
+    const chunks = exportChunks(em, scope, request, now);
+    await recordExport(em, scope, name, request.filters as Record<string, unknown>);
+    const out = optionalFlag(ctx.flags, 'out');
+    if (!out) {
+      await writeChunks(chunks, process.stdout);
+      return;
+    }
+    const partial = `${out}.partial`;
+    const file = createWriteStream(partial);
+    try {
+      await writeChunks(chunks, file);
+      file.end();
+      await finished(file);
+      await rename(partial, out);
+    } catch (error) {
+      file.destroy();
+      await rm(partial, { force: true });
+      throw error;
+    }
+    process.stderr.write(`Exported ${name}.csv for ${scope.orgSlug} to ${out}\n`);
+  };
+}
+
+const importCsv: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const mode = required(ctx.flags, 'mode');
+  if (!(importModes as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${importModes.join(', ')}`);
+  const file = required(ctx.flags, 'file');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`--file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const f = ctx.flags;
+  await runImportCli({
+    fork: () => ctx.store.orm.em.fork(), scope, deps: { publicUrl: ctx.config.publicUrl, now: () => new Date() }, bytes, fileName: path.basename(file),
+    mode: mode as ImportMode, noInvite: Boolean(f['no-invite']), createGroups: Boolean(f['create-groups']), exceptScim: Boolean(f['except-scim']),
+    commit: Boolean(f.commit), force: Boolean(f.force), json: ctx.io.json, out: ctx.io.out, err: (text) => process.stderr.write(text),
+  });
 };
 
 function reportError(error: unknown): number {

@@ -6,9 +6,10 @@ import { Readiness } from './http/readiness.ts';
 import { TokenCache } from './directory/tokens.ts';
 import path from 'node:path';
 import { createMailer, type Mailer } from './lib/mailer.ts';
-import { deliverDue, OutboxWorker, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
+import { deliverDue, OutboxWorker, recordDelivered, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
 import { markInvitationUndeliverable } from './directory/invitations.ts';
 import { PurgeJob } from './directory/purge-job.ts';
+import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -23,6 +24,8 @@ export interface Container {
   /** Recently authenticated bearer tokens (see directory/tokens.ts). */
   tokenCache: TokenCache;
   mailer: Mailer;
+  /** One-time sign-in codes by text message; by default logged and kept in the outbox as kind `sms`. */
+  sms: SmsSender<Em>;
   outbox: {
     deps: OutboxDeps;
     /** Started by the server after listen, stopped on shutdown; never in tests. */
@@ -42,6 +45,7 @@ export interface ContainerParts {
   store: Store;
   clock?: Clock;
   mailer?: Mailer;
+  sms?: SmsSender<Em>;
   /** Called when a mail fails for good (refused address, retries exhausted); see directory/outbox.ts. */
   onPermanentFailure?: PermanentFailureHook;
   /** For the retry jitter; tests pin it. */
@@ -71,11 +75,17 @@ export function createContainer(parts: ContainerParts): Container {
     onPermanentFailure,
     ...(parts.random ? { random: parts.random } : {}),
   };
+  const sms =
+    parts.sms ??
+    loggingSmsSender<Em>(logger.child({ component: 'sms' }), (em, message, now) =>
+      recordDelivered(em, { orgId: message.orgId, to: message.to, subject: 'SMS', text: message.text, kind: 'sms', related: message.related }, now).then(() => undefined),
+    );
   return {
     config,
     logger,
     store,
     clock,
+    sms,
     readiness: new Readiness(store, logger),
     tokenCache: new TokenCache(config.auth.tokenCacheMs),
     mailer,

@@ -7,6 +7,7 @@ import { DomainError, ValidationError, type FieldProblem } from './errors.ts';
 import { activateInvitee } from './invitee-activation.ts';
 import { resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
+import { createChallenge, type MfaPending } from './mfa-challenges.ts';
 import { SsoRequiredError } from './password-sign-in.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
 import { startSession, type SessionView } from './sessions.ts';
@@ -61,6 +62,7 @@ export interface OpenInvitation {
   phone: string | null;
   expiresAt: Date;
   ssoEnforced: boolean;
+  requireTwoFactor: boolean;
   passwordPolicy: PasswordPolicy;
   sessionCap: number;
   /** The address already has a password (another org): registration asks for it. */
@@ -107,6 +109,7 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
     phone: (row.phone as string | null) ?? null,
     expiresAt: toDate(row.expires_at),
     ssoEnforced: settings.ssoEnforced,
+    requireTwoFactor: settings.requireTwoFactor,
     passwordPolicy: settings.passwordPolicy,
     sessionCap: settings.sessionCap,
     hasCredential: row.has_credential === true,
@@ -145,6 +148,7 @@ export interface Registered {
   session: SessionView;
   userId: string;
   org: { id: string; slug: string };
+  mfaRequired?: false;
 }
 
 /** Proves the existing password (counts failures and honours the lock, as sign-in does). */
@@ -163,7 +167,7 @@ async function proveExistingPassword(em: Em, deps: AcceptanceDeps, email: string
   return credential.id;
 }
 
-export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: string, form: RegistrationForm, origin: RequestOrigin, now: Date): Promise<Registered> {
+export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: string, form: RegistrationForm, origin: RequestOrigin, now: Date): Promise<Registered | MfaPending> {
   const invitation = await openInvitation(em, token, now);
   if (invitation.ssoEnforced) throw new SsoRequiredError(invitation.orgSlug);
   const problems = checkRegistration(form, invitation);
@@ -198,6 +202,16 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
         deps.eulaVersion, now, now, current.userId, current.orgId],
     );
     const memberships = activated.groups;
+    if (current.requireTwoFactor) {
+      // The org requires a second factor: registration ends in enrolment, and the session starts when it is done.
+      const pending = await createChallenge(tx, { email: current.email, orgId: current.orgId, orgSlug: current.orgSlug, userId: current.userId }, now);
+      await recordAuditSql(tx, scope, {
+        action: 'invitation.accepted',
+        target: { type: 'user', id: current.userId, label: current.email },
+        details: { invitationId: current.id, groups: memberships, eulaVersion: deps.eulaVersion, credential: passwordHash ? 'created' : 'existing', mfa: pending.purpose },
+      });
+      return pending;
+    }
     const started = await startSession(tx, scope, { userId: current.userId, method: 'invitation', now, policy: { maxPerUser: current.sessionCap, ttlMs: deps.sessionTtlMs } });
     // One event for the change: activation, groups, EULA, credential and the first session.
     await recordAuditSql(tx, scope, {

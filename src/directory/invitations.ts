@@ -114,14 +114,8 @@ export async function getInvitation(em: Em, scope: Pick<Scope, 'orgId'>, id: str
   throw new NotFoundError('Invitation', id);
 }
 
-export async function listInvitations(
-  em: Em,
-  scope: Pick<Scope, 'orgId'>,
-  query: { status?: InvitationFilter | undefined; beforeId?: string | undefined; limit: number },
-  now: Date,
-): Promise<{ invitations: InvitationRecord[]; nextCursor: string | null }> {
-  const where = ['i.org_id = ?'];
-  const params: unknown[] = [scope.orgId];
+/** A WHERE condition over invitations `i` for a status filter (the list and the CSV export). */
+export function invitationFilterSql(status: InvitationFilter, now: Date): { sql: string; params: unknown[] } {
   const open = 'i.accepted_at is null and i.revoked_at is null';
   const byStatus: Record<InvitationFilter, string> = {
     pending: `${open} and i.expires_at > ?`,
@@ -130,9 +124,21 @@ export async function listInvitations(
     revoked: 'i.accepted_at is null and i.revoked_at is not null',
     undeliverable: 'i.undeliverable_at is not null',
   };
+  return { sql: byStatus[status], params: status === 'pending' || status === 'expired' ? [now] : [] };
+}
+
+export async function listInvitations(
+  em: Em,
+  scope: Pick<Scope, 'orgId'>,
+  query: { status?: InvitationFilter | undefined; beforeId?: string | undefined; limit: number },
+  now: Date,
+): Promise<{ invitations: InvitationRecord[]; nextCursor: string | null }> {
+  const where = ['i.org_id = ?'];
+  const params: unknown[] = [scope.orgId];
   if (query.status) {
-    where.push(byStatus[query.status]);
-    if (query.status === 'pending' || query.status === 'expired') params.push(now);
+    const status = invitationFilterSql(query.status, now);
+    where.push(status.sql);
+    params.push(...status.params);
   }
   if (query.beforeId !== undefined) {
     if (!isUuid(query.beforeId)) throw ValidationError.field('cursor', 'is not a cursor this API returned');

@@ -15,6 +15,7 @@ import {
 import { AuthenticationError, DomainError, PermissionError } from './errors.ts';
 import { resolveOrgSettings } from './org-settings.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
+import { createChallenge, type MfaPending } from './mfa-challenges.ts';
 import { startSession, type SessionView } from './sessions.ts';
 
 /**
@@ -60,6 +61,7 @@ export interface PasswordSignIn {
   session: SessionView;
   userId: string;
   org: { id: string; slug: string };
+  mfaRequired?: false;
 }
 
 interface Candidate {
@@ -69,6 +71,7 @@ interface Candidate {
   orgId: string;
   orgSlug: string;
   ssoEnforced: boolean;
+  requireTwoFactor: boolean;
   sessionCap: number;
 }
 
@@ -89,6 +92,7 @@ async function candidatesFor(em: Em, email: string): Promise<Candidate[]> {
       orgId: String(row.org_id),
       orgSlug: String(row.slug),
       ssoEnforced: settings.ssoEnforced,
+      requireTwoFactor: settings.requireTwoFactor,
       sessionCap: settings.sessionCap,
     };
   });
@@ -114,7 +118,7 @@ export async function signInWithPassword(
   input: { email: string; password: string; org?: string | undefined },
   origin: RequestOrigin,
   now: Date,
-): Promise<PasswordSignIn> {
+): Promise<PasswordSignIn | MfaPending> {
   const email = normalizeEmail(input.email);
   if (input.org) {
     // About the org, not the person: safe to say before the password is checked.
@@ -159,6 +163,8 @@ export async function signInWithPassword(
     const current = await findCredential(tx, email, { lock: true });
     if (!current || (current.lockedUntil && current.lockedUntil > now)) throw new SignInFailedError();
     await recordSuccessfulAttempt(tx, current.id, now, current.passwordHash === credential.passwordHash ? upgradedHash : undefined);
+    // The org requires a second factor: a challenge instead of a session (see mfa-challenges.ts).
+    if (chosen.requireTwoFactor) return createChallenge(tx, { email, orgId: chosen.orgId, orgSlug: chosen.orgSlug, userId: chosen.userId }, now);
     const scope = scopeOf(chosen, origin, email);
     const started = await startSession(tx, scope, { userId: chosen.userId, method: 'password', now, policy: { maxPerUser: chosen.sessionCap, ttlMs: deps.sessionTtlMs } });
     await tx.execute('update users set last_active_at = ? where id = ? and org_id = ?', [now, chosen.userId, chosen.orgId]);

@@ -77,21 +77,44 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[!%_]/g, '!$&')}%`;
 }
 
-export async function listPeople(em: Em, scope: Pick<Scope, 'orgId'>, query: PeopleQuery, now: Date): Promise<PeoplePage> {
+/** The people filter (the list's "current view"), also used by the CSV export. */
+export interface PeopleFilter {
+  status?: StatusFilter | undefined;
+  q?: string | undefined;
+  groupId?: string | undefined;
+  /** Selected users; ids of other orgs or unknown ids simply match nothing. */
+  ids?: string[] | undefined;
+}
+
+/**
+ * WHERE conditions over users `u` for a filter: `base` (org, search, group,
+ * ids) and `status`, kept apart because the list's tab counts ignore status.
+ */
+export function peopleFilterSql(scope: Pick<Scope, 'orgId'>, filter: PeopleFilter, now: Date): { base: string[]; baseParams: unknown[]; status: { sql: string; params: unknown[] } } {
   const where = ['u.org_id = ?'];
   const params: unknown[] = [scope.orgId];
-  const q = query.q?.trim();
+  const q = filter.q?.trim();
   if (q) {
     const searched = ['u.user_name', 'u.email', 'u.display_name', 'u.given_name', 'u.family_name', `concat_ws(' ', u.given_name, u.family_name)`];
     where.push(`(${searched.map((c) => `${c} ilike ? escape '!'`).join(' or ')})`);
     params.push(...searched.map(() => likePattern(q)));
   }
-  if (query.groupId !== undefined) {
-    if (!isUuid(query.groupId)) throw ValidationError.field('group', 'must be a group id');
+  if (filter.groupId !== undefined) {
+    if (!isUuid(filter.groupId)) throw ValidationError.field('group', 'must be a group id');
     where.push('exists (select 1 from memberships m where m.user_id = u.id and m.group_id = ? and m.org_id = ?)');
-    params.push(query.groupId, scope.orgId);
+    params.push(filter.groupId, scope.orgId);
   }
-  const status = statusFilterSql(query.status, now);
+  if (filter.ids !== undefined) {
+    const bad = filter.ids.find((id) => !isUuid(id));
+    if (bad !== undefined) throw ValidationError.field('ids', `must be user ids; "${bad.slice(0, 100)}" is not one`);
+    where.push(filter.ids.length ? `u.id in (${filter.ids.map(() => '?').join(', ')})` : 'false');
+    params.push(...filter.ids);
+  }
+  return { base: where, baseParams: params, status: statusFilterSql(filter.status, now) };
+}
+
+export async function listPeople(em: Em, scope: Pick<Scope, 'orgId'>, query: PeopleQuery, now: Date): Promise<PeoplePage> {
+  const { base: where, baseParams: params, status } = peopleFilterSql(scope, query, now);
   const listWhere = [...where, status.sql];
   const listParams = [...params, ...status.params];
   if (query.afterId !== undefined) {

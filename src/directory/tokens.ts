@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { executeBound } from '../db/bound-query.ts';
 import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
 import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -117,7 +118,8 @@ export async function authenticateToken(
     return cached;
   }
   // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
-  const rows = await em.execute(
+  const rows = await executeBound(
+    em,
     `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug
      from api_tokens t join organizations o on o.id = t.org_id where t.token_hash = ?`,
     [digest],

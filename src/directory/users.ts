@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { executeBound } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
@@ -57,7 +58,8 @@ interface ReadOptions {
 
 export async function findUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord | null> {
   if (!isUuid(id)) return null;
-  const rows = await em.execute(
+  const rows = await executeBound(
+    em,
     `select ${userColumnsSql}${options.withGroups ? `, ${userGroupsSql}` : ''}
      from users u where u.org_id = ? and u.id = ?${options.includeDeleted ? '' : ` and u.state <> 'deleted'`}`,
     [scope.orgId, id],
@@ -111,7 +113,8 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
     all.push(...matchParams);
   }
-  const rows = await em.execute(
+  const rows = await executeBound(
+    em,
     `with ${ctes.join(', ')}
      select ${query.count ? 'total.n as total_count, ' : ''}${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
      from ${query.count ? 'total left join (page join users u on u.id = page.id) on true' : 'page join users u on u.id = page.id'}

@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../container.ts';
 import { ValidationError } from '../directory/errors.ts';
@@ -9,6 +9,8 @@ import { RateLimiter } from '../lib/rate-limit.ts';
 import { serializeSessionCookie, sessionCookie } from '../lib/cookies.ts';
 import { messagePage } from './pages/layout.ts';
 import { registrationPage } from './pages/invitation.ts';
+import { mfaLocation } from './auth/mfa.ts';
+import { html, sameOriginAndThrottled } from './auth/guard.ts';
 
 /**
  * /invitations/:token — the page an invitation mail links to (GET) and its
@@ -24,9 +26,6 @@ const formBody = z.object({
   eula: z.string().max(20).optional(),
 });
 
-function html(res: Response, status: number, page: string): void {
-  res.status(status).type('html').send(page);
-}
 
 function gonePage(res: Response, error: InvitationGoneError): void {
   if (error.reason === 'accepted') {
@@ -63,19 +62,8 @@ export function invitationPages(container: Container): Router {
     next();
   });
 
-  /** A cross-site form could otherwise sign a victim into an account the attacker was invited to. */
-  const sameOriginAndThrottled = (req: Request, res: Response, next: NextFunction) => {
-    const origin = req.get('origin');
-    if ((origin && origin !== publicOrigin) || req.get('sec-fetch-site') === 'cross-site') {
-      return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
-    }
-    const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      return html(res, 429, messagePage('Too many attempts', [`Wait ${wait} seconds, then try again.`]));
-    }
-    next();
-  };
+  // A cross-site form could otherwise sign a victim into an account the attacker was invited to.
+  const guarded = sameOriginAndThrottled(publicOrigin, limiter);
 
   router.get('/:token', async (req, res) => {
     const token = String(req.params.token);
@@ -89,7 +77,7 @@ export function invitationPages(container: Container): Router {
     }
   });
 
-  router.post('/:token', form, sameOriginAndThrottled, async (req, res) => {
+  router.post('/:token', form, guarded, async (req, res) => {
     const token = String(req.params.token);
     const body = formBody.safeParse(req.body ?? {});
     const raw = body.success ? body.data : formBody.parse({});
@@ -97,6 +85,10 @@ export function invitationPages(container: Container): Router {
     const values = { givenName: raw.givenName, familyName: raw.familyName, phone: raw.phone, eulaAccepted: input.eulaAccepted };
     try {
       const registered = await acceptInvitation(req.ctx.em, deps, token, input, req.ctx, clock.now());
+      if (registered.mfaRequired) {
+        req.ctx.log.info({ org: registered.org.slug, userId: registered.userId }, 'invitation accepted, second factor required');
+        return res.redirect(303, mfaLocation(registered));
+      }
       req.ctx.log.info({ org: registered.org.slug, userId: registered.userId, sessionId: registered.session.id }, 'invitation accepted');
       res.setHeader('Set-Cookie', serializeSessionCookie(cookie, registered.token, config.sessions.ttlMs / 1000));
       res.redirect(303, '/api/session');

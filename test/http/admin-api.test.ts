@@ -99,6 +99,8 @@ describe('admin API core', () => {
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.ok(res.headers['content-security-policy']);
     assert.equal(res.headers['x-powered-by'], undefined);
+    assert.match(res.headers['strict-transport-security'] ?? '', /max-age=/, 'HSTS on an https PUBLIC_URL');
+    assert.match(res.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
   });
 
   describe('tokens', () => {
@@ -167,6 +169,19 @@ describe('admin API core', () => {
       assert.equal(events[0]!.org.id, acme.id);
       assert.ok(events[0]!.ip);
     });
+  });
+});
+
+describe('security headers on a plain-http PUBLIC_URL', () => {
+  it('sends neither HSTS nor upgrade-insecure-requests, so local forms keep working', async () => {
+    const t = await createTestApp({ config: { publicUrl: 'http://localhost:3000' } });
+    try {
+      const res = await request(t.app).get('/healthz').expect(200);
+      assert.equal(res.headers['strict-transport-security'], undefined);
+      assert.doesNotMatch(res.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { AuditEventSchema } from './audit-event.ts';
 import { OutboxMessageSchema } from './outbox-message.ts';
 import { PasswordResetSchema } from './password-reset.ts';
 import { SecondFactorSchema, RecoveryCodeSchema, MfaChallengeSchema } from './second-factor.ts';
+import { CsvImportSchema, CsvImportRowSchema } from './import.ts';
 
 export const entities = [
   BaseSchema,
@@ -35,6 +36,8 @@ export const entities = [
   SecondFactorSchema,
   RecoveryCodeSchema,
   MfaChallengeSchema,
+  CsvImportSchema,
+  CsvImportRowSchema,
 ];
 
 export * from './organization.ts';
@@ -51,3 +54,4 @@ export * from './audit-event.ts';
 export * from './outbox-message.ts';
 export * from './password-reset.ts';
 export * from './second-factor.ts';
+export * from './import.ts';

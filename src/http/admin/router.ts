@@ -8,6 +8,9 @@ import { sessionAdminRoutes } from './sessions.ts';
 import { passwordResetAdminRoutes } from './password-reset.ts';
 import { peopleRoutes } from './people.ts';
 import { invitationAdminRoutes } from './invitations.ts';
+import { importRoutes } from './imports.ts';
+import { exportRoutes } from './exports.ts';
+import { mfaAdminRoutes } from './mfa.ts';
 
 /** Everything under /api/orgs/:org. Later issues mount their routes here. */
 export function adminRouter(container: Container): Router {
@@ -19,6 +22,9 @@ export function adminRouter(container: Container): Router {
   router.use('/', passwordResetAdminRoutes(container));
   router.use('/', peopleRoutes(container));
   router.use('/', invitationAdminRoutes(container));
+  router.use('/', importRoutes(container));
+  router.use('/', exportRoutes(container));
+  router.use('/', mfaAdminRoutes(container));
   router.use('/', orgRoutes(container));
   return router;
 }

@@ -1,7 +1,8 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { html, isForm, sameOriginAndThrottled } from './guard.ts';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
-import { RateLimitedError, ValidationError } from '../../directory/errors.ts';
+import { ValidationError } from '../../directory/errors.ts';
 import { OrgRequiredError, SignInFailedError, SsoRequiredError, signInWithPassword, SIGN_IN_FAILED } from '../../directory/password-sign-in.ts';
 import { completePasswordReset, findValidReset, passwordPolicyFor, requestPasswordReset, ResetLinkInvalidError, type ResetDeps } from '../../directory/password-resets.ts';
 import { MAX_PASSWORD_LENGTH } from '../../directory/password-policy.ts';
@@ -10,6 +11,7 @@ import { serializeSessionCookie, sessionCookie } from '../../lib/cookies.ts';
 import { sessionOf } from '../session.ts';
 import { parseInput } from '../validate.ts';
 import { messagePage } from '../pages/layout.ts';
+import { mfaLocation, mfaPendingJson } from './mfa.ts';
 import { loginPage, resetPage, resetRequestPage } from '../pages/password.ts';
 
 /**
@@ -33,14 +35,6 @@ const resetBody = z.object({
 
 const ACCEPTED = 'If this address belongs to an account, a link to choose a new password is on its way. It works once, for a limited time.';
 
-function isForm(req: Request): boolean {
-  return Boolean(req.is('application/x-www-form-urlencoded'));
-}
-
-function html(res: Response, status: number, page: string): void {
-  res.status(status).type('html').send(page);
-}
-
 export function passwordRoutes(container: Container): Router {
   const router = Router();
   const { config, clock } = container;
@@ -56,34 +50,14 @@ export function passwordRoutes(container: Container): Router {
     next();
   });
 
-  /**
-   * Browsers send Origin on POST; a cross-site form could otherwise sign a
-   * victim into the attacker's account. Scripts send none and pass.
-   */
-  const sameOriginAndThrottled = (req: Request, res: Response, next: NextFunction) => {
-    const origin = req.get('origin');
-    const site = req.get('sec-fetch-site');
-    if ((origin && origin !== publicOrigin) || site === 'cross-site') {
-      res.status(403);
-      return isForm(req)
-        ? html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']))
-        : res.json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused' } });
-    }
-    const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      if (isForm(req)) return html(res, 429, messagePage('Too many attempts', [`Wait ${wait} seconds, then try again.`]));
-      return next(new RateLimitedError(wait));
-    }
-    next();
-  };
+  const guarded = sameOriginAndThrottled(publicOrigin, limiter);
 
   const problemsOf = (error: unknown): string[] | null =>
     error instanceof ValidationError ? error.problems.map((p) => `${p.field === 'password' ? 'Password' : p.field}: ${p.reason}`) : null;
 
   router.get('/login', (_req, res) => html(res, 200, loginPage()));
 
-  router.post('/login', form, sameOriginAndThrottled, async (req, res) => {
+  router.post('/login', form, guarded, async (req, res) => {
     const asForm = isForm(req);
     let input: z.infer<typeof loginBody>;
     try {
@@ -94,6 +68,10 @@ export function passwordRoutes(container: Container): Router {
     }
     try {
       const signedIn = await signInWithPassword(req.ctx.em, signInDeps, input, req.ctx, clock.now());
+      if (signedIn.mfaRequired) {
+        req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, purpose: signedIn.purpose }, 'password proven, second factor required');
+        return asForm ? res.redirect(303, mfaLocation(signedIn)) : res.json(mfaPendingJson(signedIn));
+      }
       req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'password login');
       res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, config.sessions.ttlMs / 1000));
       if (asForm) return res.redirect(303, '/api/session');
@@ -120,7 +98,7 @@ export function passwordRoutes(container: Container): Router {
 
   router.get('/reset', (_req, res) => html(res, 200, resetRequestPage()));
 
-  router.post('/reset-request', form, sameOriginAndThrottled, async (req, res) => {
+  router.post('/reset-request', form, guarded, async (req, res) => {
     const asForm = isForm(req);
     let email: string;
     try {
@@ -150,7 +128,7 @@ export function passwordRoutes(container: Container): Router {
     html(res, 200, resetPage({ token, email: found.email, minLength: policy.minLength }));
   });
 
-  router.post('/reset/:token', form, sameOriginAndThrottled, async (req, res) => {
+  router.post('/reset/:token', form, guarded, async (req, res) => {
     const token = String(req.params.token);
     const asForm = isForm(req);
     const rerender = async (errors: string[]) => {

@@ -1,0 +1,65 @@
+import type { Em } from '../db/orm.ts';
+import type { ImportMode } from '../db/entities/index.ts';
+import { commitImport, type CommitDeps } from '../directory/import-commit.ts';
+import { previewImport, type ImportSummary } from '../directory/imports.ts';
+import type { Scope } from '../directory/scope.ts';
+import { parseImportFile } from './import-parse.ts';
+
+/**
+ * `gatehouse import`: preview a file, print the counts, and with `commit`
+ * apply it in batches with a progress bar on stderr. The CLI and the admin
+ * API share the parse → preview → commit path.
+ */
+export interface ImportCliInput {
+  fork: () => Em;
+  scope: Scope;
+  deps: CommitDeps;
+  bytes: Uint8Array;
+  fileName: string;
+  mode: ImportMode;
+  noInvite: boolean;
+  createGroups: boolean;
+  exceptScim: boolean;
+  commit: boolean;
+  force: boolean;
+  json: boolean;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export function progressBar(processed: number, total: number, width = 30): string {
+  const share = total ? Math.min(1, processed / total) : 1;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${processed}/${total} (${Math.round(share * 100)}%)`;
+}
+
+function describe(summary: ImportSummary): string {
+  const c = summary.counts;
+  const lines = [
+    `Import ${summary.id} (${summary.mode}, ${summary.encoding}, delimiter "${summary.delimiter}"): ${c.create ?? 0} to create, ${c.update ?? 0} to update, ${c.unchanged ?? 0} unchanged, ${c.disable ?? 0} to disable, ${c.skip ?? 0} skipped (${c.errors ?? 0} with errors)`,
+  ];
+  if (summary.encoding === 'windows-1252') lines.push('Note: the file is not UTF-8; it was read as Windows-1252.');
+  const unknown = (summary.columns.unknown as string[] | undefined) ?? [];
+  if (unknown.length) lines.push(`Ignored columns: ${unknown.join(', ')}`);
+  if (summary.massDisable.needsForce) {
+    lines.push(`Would disable ${summary.massDisable.disable} of ${summary.massDisable.enabled} enabled users, more than ${summary.massDisable.threshold * 100}%: add --force to commit.`);
+  }
+  return lines.join('\n');
+}
+
+export async function runImportCli(input: ImportCliInput): Promise<ImportSummary> {
+  const file = parseImportFile(input.bytes, { fileName: input.fileName });
+  const preview = await previewImport(input.fork(), input.scope, file, { mode: input.mode, noInvite: input.noInvite, createGroups: input.createGroups, exceptScim: input.exceptScim });
+  if (!input.commit) {
+    input.out(input.json ? JSON.stringify(preview) : `${describe(preview)}\nPreview only: run again with --commit to apply, or commit import ${preview.id} through the admin API.`);
+    return preview;
+  }
+  if (!input.json) input.out(describe(preview));
+  const done = await commitImport(input.fork, input.scope, input.deps, preview.id, { rows: 'all', force: input.force }, {
+    onProgress: (s) => input.err(`\r${progressBar(s.progress.processed, s.progress.total)}`),
+  });
+  input.err('\n');
+  const p = done.progress;
+  input.out(input.json ? JSON.stringify(done) : `Committed: ${p.applied} applied, ${p.failed} failed of ${p.total}.`);
+  return done;
+}

@@ -1,0 +1,111 @@
+import { parse } from 'csv-parse/sync';
+import { ValidationError } from '../directory/errors.ts';
+import type { ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
+import { decodeCsv, sniffDelimiter } from './decode.ts';
+import { mapHeaders } from './import-columns.ts';
+
+/**
+ * An uploaded file → typed rows for the domain's preview. Broken files are
+ * refused as a whole only when they cannot be read at all (an unclosed quote,
+ * a cell over the size limit, no header); a row with the wrong number of
+ * fields or a bad value is reported on that row and the others go on.
+ */
+
+/** A single cell (in fact: record) larger than this is refused: a 10 MB cell is never a name. */
+export const DEFAULT_MAX_RECORD_CHARS = 64 * 1024;
+
+export interface ParseOptions {
+  fileName?: string | null;
+  maxRecordChars?: number;
+}
+
+const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 'userId', 'department', 'officeLocation', 'title', 'phone', 'employeeNumber', 'role'] as const;
+
+const statusWords: Record<string, 'active' | 'disabled' | null> = {
+  active: 'active', enabled: 'active', true: 'active', yes: 'active',
+  disabled: 'disabled', inactive: 'disabled', false: 'disabled', no: 'disabled', suspended: 'disabled',
+  // Statuses of the users.csv export an import cannot set: left as they are.
+  pending: null, expired: null, invited: null,
+};
+
+/** `Sales; Support:editor | Ops` → names with optional roles. */
+export function parseGroups(cell: string): Array<{ name: string; role: string | null }> {
+  return cell.split(/[;|]/).map((part) => part.trim()).filter(Boolean).map((part) => {
+    const colon = part.lastIndexOf(':');
+    if (colon <= 0) return { name: part, role: null };
+    return { name: part.slice(0, colon).trim(), role: part.slice(colon + 1).trim().toLowerCase() || null };
+  });
+}
+
+export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): ImportFile {
+  const { text, encoding } = decodeCsv(bytes);
+  const delimiter = sniffDelimiter(text);
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      max_record_size: options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS,
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'CSV_MAX_RECORD_SIZE') {
+      throw ValidationError.field('file', `has a row larger than ${options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS} characters (field_too_large): ${(error as Error).message}`);
+    }
+    throw ValidationError.field('file', `is not a readable CSV file (${code ?? 'parse_error'}): ${(error as Error).message}`);
+  }
+  const header = records.shift();
+  if (!header) throw ValidationError.field('file', 'is empty: the first line must name the columns');
+  const headers = header.record.map((h) => h.trim());
+  const map = mapHeaders(headers);
+  const headerOf: Partial<Record<ImportField, string>> = {};
+  for (const [field, index] of Object.entries(map.fields)) headerOf[field as ImportField] = headers[index]!;
+
+  // csv-parse's `info.lines` is the line a record ends on, and it counts a CRLF inside quotes
+  // as two lines (for the rest of the file too): both are undone here, giving the first line.
+  let inflation = 0;
+  const rows: ImportRowInput[] = records.map(({ record, info }) => {
+    const count = (re: RegExp) => record.reduce((n, cell) => n + (cell.match(re)?.length ?? 0), 0);
+    inflation += count(/\r\n/g);
+    const line = info.lines - inflation - count(/\r\n|\r|\n/g);
+    const problems: RowProblem[] = [];
+    const extra = record.slice(headers.length).some((cell) => cell.trim() !== '');
+    if (record.length < headers.length || extra) {
+      problems.push({ column: null, reason: 'wrong_field_count', message: `${record.length} fields, the header has ${headers.length}` });
+    }
+    const values: ImportValues = {};
+    const cell = (field: ImportField): string | undefined => {
+      const index = map.fields[field];
+      const value = index === undefined ? undefined : record[index]?.trim();
+      return value ? value : undefined;
+    };
+    for (const field of textFields) {
+      const value = cell(field);
+      if (value === undefined) continue;
+      if (field === 'fullName') values.displayName = value;
+      else if (field === 'email') values.email = value.toLowerCase();
+      else if (field === 'role') values.role = value.toLowerCase();
+      else values[field] = value;
+    }
+    const status = cell('status');
+    if (status !== undefined) {
+      const word = status.toLowerCase();
+      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled' });
+      else if (statusWords[word]) values.status = statusWords[word];
+    }
+    const groups = cell('groups');
+    if (groups !== undefined) values.groups = parseGroups(groups);
+    return { line, values, problems };
+  });
+  return {
+    fileName: options.fileName ?? null,
+    encoding,
+    delimiter,
+    headers: headerOf,
+    columns: { readOnly: map.readOnly, unknown: map.unknown, duplicates: map.duplicates },
+    rows,
+  };
+}

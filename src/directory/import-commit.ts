@@ -1,0 +1,255 @@
+import type { Em } from '../db/orm.ts';
+import type { ImportAction } from '../db/entities/index.ts';
+import { recordAuditSql } from './audit.ts';
+import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
+import { createGroup } from './groups.ts';
+import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
+import { addMemberships, createUsersBulk, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
+import { inviteMany, type InvitationDeps } from './invitations.ts';
+import { splitName } from './invitation-addresses.ts';
+import { SeatLimitError } from './license.ts';
+import { getOrgSettings } from './org-settings.ts';
+import { disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
+import type { Scope } from './scope.ts';
+import { emptyUserFields } from './user-record.ts';
+import { createUser } from './users.ts';
+
+/**
+ * Committing an import: the selected preview rows, in batches, each batch one
+ * transaction that applies its rows AND marks them (`outcome`), so after a
+ * crash exactly the committed batches read as applied and a second commit
+ * call resumes with the rest. A committed import is refused: never applied twice.
+ */
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+/** A sync/disable over the org's massDisableThreshold, committed without `force` (409, details.reason). */
+export class MassDisableError extends TransitionError {
+  constructor(message: string) {
+    super(message, { reason: 'mass_disable_threshold', needsForce: true });
+  }
+}
+
+export interface CommitRequest {
+  rows: 'all' | number[];
+  force?: boolean | undefined;
+}
+
+export interface CommitHooks {
+  batchSize?: number;
+  onProgress?: (summary: ImportSummary) => void;
+  /** Tests: called after batch n (1-based) committed; throwing simulates a crash between batches. */
+  afterBatch?: (n: number) => void | Promise<void>;
+}
+
+export interface CommitDeps extends InvitationDeps {
+  now: () => Date;
+}
+
+interface StoredRow {
+  rowNumber: number;
+  action: ImportAction;
+  userId: string | null;
+  label: string | null;
+  data: { email?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[] };
+}
+
+/** Selects the rows and moves the import to `committing` (or finds it there: resume). */
+async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): Promise<void> {
+  await em.transactional(async (tx) => {
+    const rows = await tx.execute('select status, needs_force from csv_imports where org_id = ? and id = ? for update', [scope.orgId, id]);
+    const row = rows[0];
+    if (!row) return;
+    if (row.status === 'committed') throw new TransitionError('This import was already committed; it is never applied twice. Upload the file again for a new preview', { status: 'committed' });
+    if (row.status === 'committing') return; // resume the stored selection
+    if (row.needs_force && !request.force) {
+      throw new MassDisableError('This import would disable more than the organization\'s mass-disable threshold of its enabled users; review the preview and commit with force');
+    }
+    const params: unknown[] = [id];
+    let where = '';
+    if (request.rows !== 'all') {
+      const wanted = [...new Set(request.rows)];
+      if (!wanted.length) throw ValidationError.field('rows', 'must name at least one row, or be "all"');
+      const known = new Set((await tx.execute(`select row_number from csv_import_rows where import_id = ? and row_number = any(?::int[])`, [id, `{${wanted.join(',')}}`])).map((r) => Number(r.row_number)));
+      const missing = wanted.filter((n) => !known.has(n));
+      if (missing.length) throw ValidationError.field('rows', `no row ${missing.slice(0, 10).join(', ')} in this import`);
+      where = ' and row_number = any(?::int[])';
+      params.push(`{${wanted.join(',')}}`);
+    }
+    const selected = await tx.execute(
+      `update csv_import_rows set selected = true where import_id = ? and action in ('create', 'update', 'disable') and jsonb_array_length(errors) = 0${where} returning row_number`,
+      params,
+    );
+    await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, version = version + 1, updated_at = now() where id = ?`, [
+      request.rows === 'all' ? null : JSON.stringify(request.rows), selected.length, id,
+    ]);
+  });
+}
+
+/** Commits (or resumes) an import. Returns the final summary. */
+export async function commitImport(fork: () => Em, scope: Scope, deps: CommitDeps, id: string, request: CommitRequest, hooks: CommitHooks = {}): Promise<ImportSummary> {
+  await getImport(fork(), scope, id);
+  await begin(fork(), scope, id, request);
+  const batchSize = hooks.batchSize ?? DEFAULT_BATCH_SIZE;
+  const summary = await getImport(fork(), scope, id);
+  const groupIds = new Map<string, string>();
+  // Keyset over row_number: each batch starts after the last, never rescanning applied rows.
+  let after = 0;
+  for (let batch = 1; ; batch++) {
+    const em = fork();
+    const done = await em.transactional(async (tx) => {
+      // The lock serialises concurrent commit calls: a row is applied by exactly one of them.
+      const lock = await tx.execute('select status, mode, options from csv_imports where id = ? and org_id = ? for update', [id, scope.orgId]);
+      if (lock[0]?.status !== 'committing') return true;
+      const options = (typeof lock[0].options === 'string' ? JSON.parse(lock[0].options) : lock[0].options) as { noInvite?: boolean; createGroups?: boolean };
+      const raw = await tx.execute(
+        `select row_number, action, user_id, label, data from csv_import_rows where import_id = ? and row_number > ? and selected and outcome is null order by row_number limit ?`,
+        [id, after, batchSize],
+      );
+      if (!raw.length) return true;
+      const rows: StoredRow[] = raw.map((r) => ({
+        rowNumber: Number(r.row_number), action: r.action as ImportAction, userId: (r.user_id as string | null) ?? null, label: (r.label as string | null) ?? null,
+        data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as StoredRow['data'],
+      }));
+      after = rows[rows.length - 1]!.rowNumber;
+      const outcomes = await applyBatch(tx, scope, deps, rows, Boolean(options.noInvite), groupIds);
+      await recordOutcomes(tx, id, outcomes);
+      return false;
+    });
+    if (done) break;
+    hooks.onProgress?.(await getImport(fork(), scope, id));
+    await hooks.afterBatch?.(batch);
+  }
+  await fork().transactional(async (tx) => {
+    const rows = await tx.execute(`update csv_imports set status = 'committed', committed_at = now(), version = version + 1, updated_at = now() where id = ? and org_id = ? and status = 'committing' returning progress, total, processed, mode, file_name`, [id, scope.orgId]);
+    if (!rows[0]) return;
+    await recordAuditSql(tx, scope, {
+      action: 'import.committed',
+      target: { type: 'import', id, label: (rows[0].file_name as string | null) ?? summary.mode },
+      details: { mode: rows[0].mode, total: Number(rows[0].total), processed: Number(rows[0].processed), progress: rows[0].progress },
+    });
+  });
+  return getImport(fork(), scope, id);
+}
+
+interface Outcome {
+  rowNumber: number;
+  action: ImportAction;
+  ok: boolean;
+  error?: RowProblem;
+  userId?: string;
+}
+
+async function recordOutcomes(tx: Em, id: string, outcomes: Outcome[]): Promise<void> {
+  const ok = outcomes.filter((o) => o.ok);
+  const failed = outcomes.filter((o) => !o.ok);
+  if (ok.length) {
+    await tx.execute(
+      `update csv_import_rows r set outcome = 'applied', user_id = coalesce(v.user_id::uuid, r.user_id) from (select unnest(?::int[]) as n, unnest(?::text[]) as user_id) v where r.import_id = ? and r.row_number = v.n`,
+      [`{${ok.map((o) => o.rowNumber).join(',')}}`, `{${ok.map((o) => o.userId ?? 'NULL').join(',')}}`, id],
+    );
+  }
+  for (const f of failed) {
+    await tx.execute(`update csv_import_rows set outcome = 'failed', errors = errors || ?::jsonb where import_id = ? and row_number = ?`, [JSON.stringify([f.error]), id, f.rowNumber]);
+  }
+  const counts: Record<string, number> = { applied: ok.length, failed: failed.length };
+  for (const o of ok) counts[o.action] = (counts[o.action] ?? 0) + 1;
+  const sets = Object.entries(counts).map(([k]) => `'${k}', coalesce((progress ->> '${k}')::int, 0) + ?`);
+  await tx.execute(`update csv_imports set processed = processed + ?, progress = progress || jsonb_build_object(${sets.join(', ')}), updated_at = now() where id = ?`, [
+    outcomes.length, ...Object.values(counts), id,
+  ]);
+}
+
+async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: Map<string, string>): Promise<MembershipWanted[]> {
+  const out: MembershipWanted[] = [];
+  for (const g of groups) {
+    const key = g.name.toLowerCase();
+    let groupId = g.groupId ?? cache.get(key);
+    if (!groupId) {
+      const found = await tx.execute('select id from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
+      groupId = found[0] ? String(found[0].id) : (await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv')).id;
+      cache.set(key, groupId);
+    }
+    out.push({ groupId, role: g.role });
+  }
+  return out;
+}
+
+function newUserFields(email: string, profile: Partial<Record<ImportProfileField, string>>) {
+  const fields = emptyUserFields(email);
+  const named: { givenName?: string | null; familyName?: string | null } = profile.givenName !== undefined || profile.familyName !== undefined ? {} : splitName(profile.displayName ?? null);
+  Object.assign(fields, named, {
+    givenName: profile.givenName ?? named.givenName ?? null,
+    familyName: profile.familyName ?? named.familyName ?? null,
+    displayName: profile.displayName ?? null,
+    title: profile.title ?? null,
+    department: profile.department ?? null,
+    officeLocation: profile.officeLocation ?? null,
+    employeeNumber: profile.employeeNumber ?? null,
+    emails: [{ value: email, type: 'work', primary: true }],
+    phoneNumbers: profile.phone ? [{ value: profile.phone, type: 'mobile', primary: true }] : [],
+  });
+  return fields;
+}
+
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], noInvite: boolean, groupIds: Map<string, string>): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const settings = await getOrgSettings(tx, scope);
+  // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
+  const bulk = noInvite && settings.seatLimit === null ? rows.filter((r) => r.action === 'create') : [];
+  if (bulk.length) {
+    const users: BulkNewUser[] = [];
+    for (const r of bulk) {
+      users.push({ key: r.rowNumber, fields: newUserFields(r.data.email!, r.data.profile ?? {}), active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
+    }
+    const result = await createUsersBulk(tx, scope, users, 'csv');
+    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId });
+    for (const rowNumber of result.conflicts) outcomes.push({ rowNumber, action: 'create', ok: false, error: { column: null, reason: 'conflict', message: 'a user with this userName already exists' } });
+  }
+  const inBulk = new Set(bulk.map((r) => r.rowNumber));
+  for (const row of rows) {
+    if (inBulk.has(row.rowNumber)) continue;
+    try {
+      const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, groupIds));
+      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error instanceof SeatLimitError) await recordAuditSql(tx, scope, error.refusal);
+      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message } });
+    }
+  }
+  return outcomes;
+}
+
+/** One row through the domain functions the admin API uses; runs in a savepoint. */
+async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: Map<string, string>): Promise<string> {
+  const { profile = {}, status = null, groups = [] } = row.data;
+  if (row.action === 'disable') {
+    await disableUser(tx, scope, row.userId!);
+    return row.userId!;
+  }
+  const wanted = await resolveGroups(tx, scope, groups, groupIds);
+  let userId = row.userId;
+  if (row.action === 'create') {
+    const email = row.data.email!;
+    if (noInvite) {
+      userId = (await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' })).id;
+    } else {
+      const result = await inviteMany(tx, deps, scope, { emails: [email], name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
+      const sent = result.sent[0];
+      if (!sent) throw new ConflictError('email', `not invited: ${result.notSent[0]?.reason ?? 'refused'}`);
+      userId = sent.userId;
+      const change: ProfileChange = { ...profile };
+      if (Object.keys(change).length) await updateProfile(tx, scope, userId, change);
+      if (status === 'disabled') await disableUser(tx, scope, userId);
+      return userId;
+    }
+  } else {
+    await updateProfile(tx, scope, userId!, profile);
+    const person = await getPerson(tx, scope, userId!);
+    if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId!);
+    if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId!);
+  }
+  await addMemberships(tx, scope, wanted.map((g) => ({ ...g, userId: userId! })), 'csv');
+  return userId!;
+}

@@ -1,0 +1,390 @@
+import type { Em } from '../db/orm.ts';
+import { executeBound } from '../db/bound-query.ts';
+import type { ImportAction, ImportMode, ImportStatus, UserSource, UserState } from '../db/entities/index.ts';
+import { isUuid, uuidv7 } from '../lib/ids.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { isEmailAddress } from './invitation-addresses.ts';
+import { getLicense } from './license.ts';
+import { isEnabled } from './lifecycle.ts';
+import { getOrgSettings } from './org-settings.ts';
+import type { Scope } from './scope.ts';
+import { toDate } from './user-record.ts';
+
+/**
+ * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
+ * a preview stored with the import (per row: action, field changes, errors
+ * naming the column). Nothing but the preview is written here; the commit
+ * (import-commit.ts) applies selected rows through the same domain functions
+ * as the admin API and SCIM.
+ */
+
+export type ImportField =
+  | 'fullName' | 'givenName' | 'familyName' | 'email' | 'userName' | 'userId' | 'groups' | 'department'
+  | 'officeLocation' | 'title' | 'phone' | 'employeeNumber' | 'role' | 'status';
+
+/** Profile fields an import writes (the admin API's profile fields; email and userName are identity, only matched). */
+export const importProfileFields = ['givenName', 'familyName', 'displayName', 'title', 'department', 'officeLocation', 'phone', 'employeeNumber'] as const;
+export type ImportProfileField = (typeof importProfileFields)[number];
+
+export interface ImportValues extends Partial<Record<ImportProfileField, string>> {
+  email?: string;
+  userName?: string;
+  userId?: string;
+  role?: string;
+  status?: 'active' | 'disabled';
+  groups?: Array<{ name: string; role: string | null }>;
+}
+
+export interface RowProblem {
+  /** The file's header the problem is about; null for the row as a whole. */
+  column: string | null;
+  reason: string;
+  message?: string;
+}
+
+export interface ImportRowInput {
+  line: number;
+  values: ImportValues;
+  problems: RowProblem[];
+}
+
+export interface ImportFile {
+  fileName: string | null;
+  encoding: string;
+  delimiter: string;
+  /** Field → the header naming it in this file, for messages. */
+  headers: Partial<Record<ImportField, string>>;
+  columns: { readOnly: string[]; unknown: string[]; duplicates: string[] };
+  rows: ImportRowInput[];
+}
+
+export interface ImportOptions {
+  mode: ImportMode;
+  noInvite?: boolean;
+  createGroups?: boolean;
+  exceptScim?: boolean;
+}
+
+export interface PlannedGroup {
+  groupId: string | null;
+  name: string;
+  role: string;
+}
+
+export interface ImportSummary {
+  id: string;
+  mode: ImportMode;
+  status: ImportStatus;
+  fileName: string | null;
+  encoding: string;
+  delimiter: string;
+  options: Omit<ImportOptions, 'mode'>;
+  columns: Record<string, unknown>;
+  counts: Record<string, number>;
+  massDisable: { disable: number; enabled: number; threshold: number; needsForce: boolean };
+  progress: { processed: number; total: number; applied: number; failed: number } & Record<string, number>;
+  createdAt: Date;
+  committedAt: Date | null;
+}
+
+export interface PreviewRow {
+  rowNumber: number;
+  line: number | null;
+  action: ImportAction;
+  userId: string | null;
+  label: string | null;
+  changes: Record<string, unknown>;
+  errors: RowProblem[];
+  outcome: string | null;
+}
+
+/** Sync disables only people the org manages itself; SCIM and SAML-JIT users belong to the IdP. */
+export const syncManagedSources: readonly UserSource[] = ['csv', 'invitation', 'admin'];
+
+interface Existing {
+  id: string;
+  userName: string;
+  email: string | null;
+  state: UserState;
+  source: UserSource;
+  profile: Record<ImportProfileField, string | null>;
+}
+
+interface Planned {
+  line: number | null;
+  action: ImportAction;
+  userId: string | null;
+  label: string | null;
+  data: Record<string, unknown>;
+  changes: Record<string, unknown>;
+  errors: RowProblem[];
+}
+
+const profileColumns: Record<ImportProfileField, string> = {
+  givenName: 'given_name', familyName: 'family_name', displayName: 'display_name', title: 'title',
+  department: 'department', officeLocation: 'office_location', phone: 'phone', employeeNumber: 'employee_number',
+};
+
+async function loadDirectory(em: Em, orgId: string) {
+  const users = await em.execute(
+    `select id, user_name, email, state, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
+    [orgId],
+  );
+  const byId = new Map<string, Existing>();
+  const byEmail = new Map<string, Existing>();
+  const byUserName = new Map<string, Existing>();
+  for (const row of users) {
+    const profile = {} as Record<ImportProfileField, string | null>;
+    for (const [field, column] of Object.entries(profileColumns)) profile[field as ImportProfileField] = (row[column] as string | null) ?? null;
+    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, source: row.source as UserSource, profile };
+    byId.set(user.id, user);
+    // A live profile wins over a deleted one with the same address.
+    const live = (other: Existing | undefined) => !other || other.state === 'deleted';
+    if (user.email && live(byEmail.get(user.email))) byEmail.set(user.email, user);
+    if (live(byUserName.get(user.userName.toLowerCase()))) byUserName.set(user.userName.toLowerCase(), user);
+  }
+  const groups = new Map<string, string>();
+  for (const row of await em.execute('select id, display_name from groups where org_id = ?', [orgId])) groups.set(String(row.display_name).toLowerCase(), String(row.id));
+  const memberships = new Set<string>();
+  for (const row of await em.execute('select user_id, group_id from memberships where org_id = ?', [orgId])) memberships.add(`${row.user_id}:${row.group_id}`);
+  return { byId, byEmail, byUserName, groups, memberships };
+}
+
+type Directory = Awaited<ReturnType<typeof loadDirectory>>;
+
+function match(dir: Directory, values: ImportValues): Existing | undefined {
+  if (values.userId && isUuid(values.userId)) {
+    const byId = dir.byId.get(values.userId.toLowerCase());
+    if (byId) return byId;
+  }
+  if (values.email) {
+    const byEmail = dir.byEmail.get(values.email.toLowerCase()) ?? dir.byUserName.get(values.email.toLowerCase());
+    if (byEmail) return byEmail;
+  }
+  return values.userName ? dir.byUserName.get(values.userName.toLowerCase()) : undefined;
+}
+
+/** Builds and stores the preview. Writes only the import and its rows. */
+export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions): Promise<ImportSummary> {
+  const settings = await getOrgSettings(em, scope);
+  const license = await getLicense(em, scope);
+  const dir = await loadDirectory(em, scope.orgId);
+  const col = (field: ImportField, fallback: string) => file.headers[field] ?? fallback;
+  const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
+  let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
+  const seen = new Set<string>();
+  const matched = new Set<string>();
+  const planned: Planned[] = [];
+
+  if (options.mode !== 'disable' && file.headers.email === undefined && file.headers.userId === undefined && file.headers.userName === undefined) {
+    throw ValidationError.field('file', 'has no Email column (or User Name / User ID): rows cannot be matched to people');
+  }
+  if (options.mode === 'disable' && file.headers.email === undefined && file.headers.userId === undefined && file.headers.userName === undefined) {
+    throw ValidationError.field('file', 'has no Email, User Name or User ID column: nobody can be matched');
+  }
+
+  for (const row of file.rows) {
+    const v = row.values;
+    const errors: RowProblem[] = [...row.problems];
+    const label = v.email ?? v.userName ?? v.userId ?? null;
+    const plan: Planned = { line: row.line, action: 'skip', userId: null, label, data: {}, changes: {}, errors };
+    planned.push(plan);
+    if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email' });
+    const user = match(dir, v);
+    if (user) {
+      plan.userId = user.id;
+      plan.label = user.email ?? user.userName;
+      matched.add(user.id);
+    }
+    const key = user?.id ?? v.email?.toLowerCase() ?? v.userName?.toLowerCase();
+    if (key !== undefined) {
+      if (seen.has(key)) errors.push({ column: col('email', 'Email'), reason: 'duplicate_in_file', message: 'this person is already on an earlier row' });
+      seen.add(key);
+    }
+    if (errors.length) continue;
+
+    if (options.mode === 'disable') {
+      if (!user || user.state === 'deleted') errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found' });
+      else if (user.source === 'scim' && options.exceptScim) errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
+      else if (!isEnabled(user.state)) plan.action = 'unchanged';
+      else {
+        plan.action = 'disable';
+        plan.changes = { status: { from: user.state, to: 'disabled' } };
+      }
+      continue;
+    }
+
+    // upsert / sync
+    const groups: PlannedGroup[] = [];
+    for (const g of v.groups ?? []) {
+      const role = g.role ?? v.role ?? defaultRole;
+      if (!settings.roles.includes(role)) {
+        errors.push({ column: col(g.role ? 'groups' : 'role', 'Groups'), reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${settings.roles.join(', ')}` });
+        continue;
+      }
+      const groupId = dir.groups.get(g.name.toLowerCase()) ?? null;
+      if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
+      groups.push({ groupId, name: g.name, role });
+    }
+    if (errors.length) continue;
+    const profile: Partial<Record<ImportProfileField, string>> = {};
+    for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
+
+    if (!user) {
+      if (!v.email) {
+        errors.push({ column: col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' });
+        continue;
+      }
+      const active = v.status !== 'disabled';
+      // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
+      const needsSeat = options.noInvite ? active : true;
+      if (needsSeat && seatsLeft <= 0) {
+        errors.push({ column: null, reason: 'no_seats', message: `the licence allows ${license.seatLimit} active users` });
+        continue;
+      }
+      if (options.noInvite && active) seatsLeft--;
+      plan.action = 'create';
+      plan.label = v.email.toLowerCase();
+      plan.data = { email: v.email.toLowerCase(), profile, status: v.status ?? null, groups };
+      plan.changes = { ...Object.fromEntries(Object.entries(profile).map(([k, to]) => [k, { from: null, to }])), ...(groups.length ? { groups: { add: groups.map((g) => g.name) } } : {}) };
+      const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
+      if (toCreate.length) plan.changes.createGroups = toCreate;
+      continue;
+    }
+    if (user.state === 'deleted') {
+      errors.push({ column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' });
+      continue;
+    }
+    const changes: Record<string, unknown> = {};
+    for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
+      if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };
+    }
+    if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.state, to: 'disabled' };
+    if (v.status === 'active' && user.state === 'disabled') {
+      if (seatsLeft <= 0) {
+        errors.push({ column: col('status', 'Status'), reason: 'no_seats', message: `the licence allows ${license.seatLimit} active users` });
+        continue;
+      }
+      seatsLeft--;
+      changes.status = { from: 'disabled', to: 'active' };
+    }
+    if (user.source === 'scim' && Object.keys(changes).length) {
+      errors.push({ column: null, reason: 'scim_managed', message: `${Object.keys(changes).join(', ')} ${Object.keys(changes).length === 1 ? 'is' : 'are'} managed by the identity provider (SCIM)` });
+      continue;
+    }
+    const added = groups.filter((g) => !g.groupId || !dir.memberships.has(`${user.id}:${g.groupId}`));
+    if (added.length) changes.groups = { add: added.map((g) => g.name) };
+    plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
+    plan.data = { profile, status: v.status ?? null, groups: added };
+    plan.changes = changes;
+  }
+
+  if (options.mode === 'sync') {
+    for (const user of dir.byId.values()) {
+      if (matched.has(user.id) || !isEnabled(user.state) || !syncManagedSources.includes(user.source)) continue;
+      planned.push({ line: null, action: 'disable', userId: user.id, label: user.email ?? user.userName, data: {}, changes: { status: { from: user.state, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
+    }
+  }
+
+  const counts: Record<string, number> = { create: 0, update: 0, unchanged: 0, disable: 0, skip: 0, errors: 0 };
+  for (const p of planned) {
+    counts[p.action]!++;
+    if (p.errors.length) counts.errors!++;
+  }
+  let enabled = 0;
+  for (const user of dir.byId.values()) if (isEnabled(user.state)) enabled++;
+  const disable = counts.disable!;
+  const needsForce = disable > 0 && disable > settings.massDisableThreshold * enabled;
+
+  const id = uuidv7();
+  const stored = { noInvite: Boolean(options.noInvite), createGroups: Boolean(options.createGroups), exceptScim: Boolean(options.exceptScim) };
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `insert into csv_imports (id, created_at, updated_at, org_id, mode, status, file_name, encoding, delimiter, options, columns, counts, disable_count, enabled_count, needs_force, total, processed, progress, created_by_label, version)
+       values (?, now(), now(), ?, ?, 'previewed', ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, 0, 0, '{}'::jsonb, ?, 1)`,
+      [id, scope.orgId, options.mode, file.fileName?.slice(0, 300) ?? null, file.encoding, file.delimiter, JSON.stringify(stored),
+        JSON.stringify({ recognised: file.headers, ...file.columns }), JSON.stringify(counts), disable, enabled, needsForce, scope.actor.label.slice(0, 320)],
+    );
+    await insertRows(tx, id, planned);
+  });
+  return getImport(em, scope, id);
+}
+
+const ROWS_PER_INSERT = 5000;
+
+/** A 100,000-row preview is twenty statements, each with its rows as ONE JSON parameter (jsonb_to_recordset). */
+async function insertRows(tx: Em, importId: string, rows: Planned[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
+      n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
+    }));
+    await executeBound(
+      tx,
+      `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, selected)
+       select ?, n, line, action, user_id, label, data, changes, errors, false
+       from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb)`,
+      [importId, JSON.stringify(chunk)],
+    );
+  }
+}
+
+type Row = Record<string, unknown>;
+const json = <T>(value: unknown, fallback: T): T => (value === null || value === undefined ? fallback : ((typeof value === 'string' ? JSON.parse(value) : value) as T));
+
+export function rowToSummary(row: Row): ImportSummary {
+  const progress = json<Record<string, number>>(row.progress, {});
+  return {
+    id: String(row.id),
+    mode: row.mode as ImportMode,
+    status: row.status as ImportStatus,
+    fileName: (row.file_name as string | null) ?? null,
+    encoding: String(row.encoding),
+    delimiter: String(row.delimiter),
+    options: json(row.options, {}),
+    columns: json(row.columns, {}),
+    counts: json(row.counts, {}),
+    massDisable: { disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: Number(row.threshold ?? 0.2), needsForce: Boolean(row.needs_force) },
+    progress: { applied: 0, failed: 0, ...progress, processed: Number(row.processed), total: Number(row.total) },
+    createdAt: toDate(row.created_at),
+    committedAt: row.committed_at ? toDate(row.committed_at) : null,
+  };
+}
+
+export async function getImport(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<ImportSummary> {
+  if (isUuid(id)) {
+    const rows = await em.execute('select * from csv_imports where org_id = ? and id = ?', [scope.orgId, id]);
+    if (rows[0]) {
+      const settings = await getOrgSettings(em, scope);
+      return rowToSummary({ ...rows[0], threshold: settings.massDisableThreshold });
+    }
+  }
+  throw new NotFoundError('Import', id);
+}
+
+export async function listImportRows(
+  em: Em,
+  scope: Pick<Scope, 'orgId'>,
+  id: string,
+  query: { action?: ImportAction | undefined; errorsOnly?: boolean | undefined; afterRow?: number | undefined; limit: number },
+): Promise<{ rows: PreviewRow[]; nextCursor: number | null }> {
+  await getImport(em, scope, id);
+  const where = ['import_id = ?', 'row_number > ?'];
+  const params: unknown[] = [id, query.afterRow ?? 0];
+  if (query.action) {
+    where.push('action = ?');
+    params.push(query.action);
+  }
+  if (query.errorsOnly) where.push(`jsonb_array_length(errors) > 0`);
+  const rows = await em.execute(`select * from csv_import_rows where ${where.join(' and ')} order by row_number limit ?`, [...params, query.limit + 1]);
+  const page = rows.slice(0, query.limit).map((r): PreviewRow => ({
+    rowNumber: Number(r.row_number),
+    line: r.line === null || r.line === undefined ? null : Number(r.line),
+    action: r.action as ImportAction,
+    userId: (r.user_id as string | null) ?? null,
+    label: (r.label as string | null) ?? null,
+    changes: json(r.changes, {}),
+    errors: json(r.errors, []),
+    outcome: (r.outcome as string | null) ?? null,
+  }));
+  return { rows: page, nextCursor: rows.length > query.limit ? page[page.length - 1]!.rowNumber : null };
+}

@@ -1,0 +1,191 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Container } from '../../container.ts';
+import { RateLimitedError, ValidationError } from '../../directory/errors.ts';
+import {
+  confirmEnrolment,
+  describeChallenge,
+  MfaChallengeInvalidError,
+  sendChallengeCode,
+  startEnrolment,
+  verifyChallenge,
+  WrongCodeError,
+  type MfaDeps,
+  type MfaPending,
+  type MfaSignedIn,
+} from '../../directory/mfa-challenges.ts';
+import { serializeSessionCookie, sessionCookie } from '../../lib/cookies.ts';
+import { RateLimiter } from '../../lib/rate-limit.ts';
+import { messagePage } from '../pages/layout.ts';
+import { enrollChoicePage, enrollConfirmPage, recoveryCodesPage, verifyPage } from '../pages/mfa.ts';
+import { parseInput } from '../validate.ts';
+import { html, isForm, sameOriginAndThrottled } from './guard.ts';
+
+/**
+ * Mounted at /auth/mfa: the second step of a password sign-in in an org that
+ * requires it. Forms get pages, JSON gets JSON; throttled per client IP like
+ * password sign-in, and each challenge ends after five wrong codes.
+ */
+
+const challenge = z.string().trim().min(1, 'is required').max(200);
+const codeBody = z.object({ challenge, code: z.string().trim().min(1, 'is required').max(40) });
+const sendBody = z.object({ challenge, method: z.enum(['email', 'sms']) });
+const enrollBody = z.object({ challenge, method: z.enum(['totp', 'email', 'sms']), phone: z.string().max(40).optional() });
+
+/** Where a browser goes once a password is proven and a second factor is needed. */
+export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'>): string {
+  return `/auth/mfa${pending.purpose === 'enroll' ? '/enroll' : ''}?challenge=${encodeURIComponent(pending.challenge)}`;
+}
+
+/** The JSON answer to a proven password when a second factor is needed. */
+export function mfaPendingJson(pending: MfaPending) {
+  return { mfaRequired: true, challenge: pending.challenge, purpose: pending.purpose, methods: pending.methods, expiresAt: pending.expiresAt };
+}
+
+export function mfaRoutes(container: Container): Router {
+  const router = Router();
+  const { config, clock } = container;
+  const cookie = sessionCookie(config.publicUrl);
+  const limiter = new RateLimiter(config.auth.rateLimit, () => clock.now().getTime());
+  const guard = sameOriginAndThrottled(new URL(config.publicUrl).origin, limiter);
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const deps: MfaDeps = { sessionTtlMs: config.sessions.ttlMs, sms: container.sms };
+
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const ended = (req: Request, res: Response) => {
+    const message = new MfaChallengeInvalidError().message;
+    if (req.method === 'GET' || isForm(req)) return html(res, 401, messagePage('Sign in again', [message], { href: '/auth/password/login', text: 'Sign in' }));
+    res.status(401).json({ error: { code: 'mfa_challenge_invalid', message } });
+  };
+
+  const signedIn = (req: Request, res: Response, done: MfaSignedIn) => {
+    req.ctx.log.info({ org: done.org.slug, userId: done.userId, sessionId: done.session.id }, 'two-factor sign-in');
+    res.setHeader('Set-Cookie', serializeSessionCookie(cookie, done.token, config.sessions.ttlMs / 1000));
+    if (isForm(req)) {
+      if (done.recoveryCodes) return html(res, 200, recoveryCodesPage({ codes: done.recoveryCodes }));
+      return res.redirect(303, '/api/session');
+    }
+    res.json({
+      user: { id: done.userId, orgSlug: done.org.slug },
+      session: { id: done.session.id, method: done.session.method, expiresAt: done.session.expiresAt },
+      ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}),
+    });
+  };
+
+  /** A refusal the page can show next to the form; anything else goes to the error handler. */
+  const messageOf = (error: unknown): string | null => {
+    if (error instanceof ValidationError) return error.problems.map((p) => p.reason).join(' ');
+    if (error instanceof WrongCodeError || error instanceof RateLimitedError) return error.message;
+    return null;
+  };
+
+  router.get('/', async (req, res) => {
+    const token = String(req.query.challenge ?? '');
+    try {
+      const found = await describeChallenge(req.ctx.em, token, clock.now());
+      if (found.purpose === 'enroll') return res.redirect(303, mfaLocation({ challenge: token, purpose: 'enroll' }));
+      html(res, 200, verifyPage({ challenge: token, methods: found.methods }));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      throw error;
+    }
+  });
+
+  router.post('/verify', form, guard, async (req, res) => {
+    const token = String(req.body?.challenge ?? '');
+    try {
+      const body = parseInput(codeBody, req.body);
+      signedIn(req, res, await verifyChallenge(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      const message = messageOf(error);
+      if (isForm(req) && message) {
+        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
+        if (!found) return ended(req, res);
+        return html(res, error instanceof RateLimitedError ? 429 : 400, verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
+      }
+      throw error;
+    }
+  });
+
+  router.post('/send', form, guard, async (req, res) => {
+    const token = String(req.body?.challenge ?? '');
+    try {
+      const body = parseInput(sendBody, req.body);
+      await sendChallengeCode(req.ctx.em, deps, body.challenge, body.method, clock.now());
+      container.outbox.worker.nudge();
+      if (!isForm(req)) return res.status(202).json({ status: 'sent', method: body.method });
+      const found = await describeChallenge(req.ctx.em, token, clock.now());
+      const sentTo = body.method === 'email' ? found.email : 'your mobile number';
+      if (found.purpose === 'enroll') return html(res, 202, enrollConfirmPage({ challenge: token, method: body.method, sentTo }));
+      html(res, 202, verifyPage({ challenge: token, methods: found.methods, sentTo }));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      const message = messageOf(error);
+      if (isForm(req) && message) {
+        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
+        if (!found) return ended(req, res);
+        const status = error instanceof RateLimitedError ? 429 : 400;
+        if (found.purpose === 'enroll') return html(res, status, enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'email', sentTo: found.email, errors: [message] }));
+        return html(res, status, verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
+      }
+      throw error;
+    }
+  });
+
+  router.get('/enroll', async (req, res) => {
+    const token = String(req.query.challenge ?? '');
+    try {
+      const found = await describeChallenge(req.ctx.em, token, clock.now());
+      if (found.purpose !== 'enroll') return res.redirect(303, mfaLocation({ challenge: token, purpose: 'verify' }));
+      html(res, 200, enrollChoicePage({ challenge: token, email: found.email }));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      throw error;
+    }
+  });
+
+  router.post('/enroll', form, guard, async (req, res) => {
+    const token = String(req.body?.challenge ?? '');
+    try {
+      const body = parseInput(enrollBody, req.body);
+      const started = await startEnrolment(req.ctx.em, deps, body.challenge, { method: body.method, phone: body.phone }, clock.now());
+      if (started.sentTo) container.outbox.worker.nudge();
+      if (!isForm(req)) return res.json(started);
+      html(res, 200, enrollConfirmPage({ challenge: token, ...started }));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      const message = messageOf(error);
+      if (isForm(req) && message) {
+        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
+        if (!found) return ended(req, res);
+        return html(res, 400, enrollChoicePage({ challenge: token, email: found.email, errors: [message] }));
+      }
+      throw error;
+    }
+  });
+
+  router.post('/enroll/confirm', form, guard, async (req, res) => {
+    const token = String(req.body?.challenge ?? '');
+    try {
+      const body = parseInput(codeBody, req.body);
+      signedIn(req, res, await confirmEnrolment(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
+    } catch (error) {
+      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+      const message = messageOf(error);
+      if (isForm(req) && message) {
+        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
+        if (!found) return ended(req, res);
+        // The key is not shown again: a person who lost it starts the set-up over.
+        return html(res, 400, enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'totp', sentTo: found.pendingKind === 'totp' ? undefined : found.email, errors: [message] }));
+      }
+      throw error;
+    }
+  });
+
+  return router;
+}

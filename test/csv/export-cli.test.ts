@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { runCli } from '../support/cli.ts';
+import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
+import { exportHeaders } from '../../src/csv/columns.ts';
+
+/** `gatehouse export`, spawned as a process, on PostgreSQL when DATABASE_URL is set, else on PGlite. */
+describe('gatehouse export (CLI)', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let env: Record<string, string | undefined>;
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-export-'));
+    env = { DATA_DIR: dataDir, NODE_ENV: 'test' };
+    if (usingPostgres) {
+      const db = await createPostgresDatabase(process.env.DATABASE_URL!);
+      env.DATABASE_URL = db.url;
+      dropDatabase = db.drop;
+    }
+    const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme Corp'], env);
+    assert.equal(org.code, 0, org.stderr);
+  });
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase?.();
+  });
+
+  it('prints users.csv to stdout with the BOM and the headers', async () => {
+    const res = await runCli(['export', 'users', '--org', 'acme'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.ok(res.stdout.startsWith('\uFEFF'), 'starts with the BOM');
+    assert.deepEqual(parse(res.stdout, { bom: true }), [[...exportHeaders.users]]);
+  });
+
+  it('writes the audit trail to --out, the earlier export and this one audited once each, with --status taking a value', async () => {
+    const out = path.join(dataDir, 'audit.csv');
+    const res = await runCli(['export', 'audit', '--org', 'acme', '--action', 'export.*', '--out', out], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(existsSync(`${out}.partial`), false);
+    const rows = parse(readFileSync(out), { bom: true }) as string[][];
+    assert.deepEqual(rows[0], [...exportHeaders.audit]);
+    assert.deepEqual(rows.slice(1).map((r) => [r[1], r[3], r[5]]), [
+      ['cli', 'export.downloaded', 'users'],
+      ['cli', 'export.downloaded', 'audit'],
+    ]);
+    const filtered = await runCli(['export', 'users', '--org', 'acme', '--status', 'disabled'], env);
+    assert.equal(filtered.code, 0, filtered.stderr);
+  });
+
+  it('refuses an unknown export or a bad status with usage on stderr and nothing on stdout', async () => {
+    const unknown = await runCli(['export', 'payroll', '--org', 'acme'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "export payroll"/);
+    const bad = await runCli(['export', 'users', '--org', 'acme', '--status', 'sleeping'], env);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /--status must be one of/);
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { parseImportFile, parseGroups } from '../../src/csv/import-parse.ts';
+import { decodeCsv, sniffDelimiter } from '../../src/csv/decode.ts';
+import { mapHeaders } from '../../src/csv/import-columns.ts';
+import { ValidationError } from '../../src/directory/errors.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe('CSV import: reading files', () => {
+  it('reads UTF-8 with and without BOM', () => {
+    assert.deepEqual(decodeCsv(bytes('\uFEFFa,b')), { text: 'a,b', encoding: 'utf-8-bom' });
+    assert.deepEqual(decodeCsv(bytes('José,b')), { text: 'José,b', encoding: 'utf-8' });
+  });
+
+  it('falls back to Windows-1252 for bytes that are not UTF-8, and reports it', () => {
+    const file = parseImportFile(Uint8Array.from([...bytes('Email,Name\r\nj@x.io,Jos'), 0xe9, 0x80, ...bytes('\r\n')]));
+    assert.equal(file.encoding, 'windows-1252');
+    assert.equal(file.rows[0]!.values.displayName, 'José€');
+  });
+
+  it('sniffs `;` or `,` from the header line, ignoring quoted delimiters', () => {
+    assert.equal(sniffDelimiter('Email;Name;Groups\n"a,b";c;d'), ';');
+    assert.equal(sniffDelimiter('"x;y;z",Email\n'), ',');
+    const file = parseImportFile(bytes('Email;Full Name;Groups\r\na@x.io;"Doe, Jane";"Sales|Ops:editor"\r\n'));
+    assert.equal(file.delimiter, ';');
+    assert.deepEqual(file.rows[0]!.values.groups, [{ name: 'Sales', role: null }, { name: 'Ops', role: 'editor' }]);
+  });
+
+  it('matches headers case- and space-insensitively, with aliases', () => {
+    const map = mapHeaders(['E-mail ', 'FULL NAME', 'first_name', 'Last Name', 'Office Location', 'Employee Number', 'Mobile', 'Title', 'Role', 'Status', 'Department', 'Groups', 'Date Created', 'Shoe Size']);
+    assert.equal(map.fields.email, 0);
+    assert.equal(map.fields.fullName, 1);
+    assert.equal(map.fields.givenName, 2);
+    assert.equal(map.fields.familyName, 3);
+    assert.equal(map.fields.officeLocation, 4);
+    assert.equal(map.fields.employeeNumber, 5);
+    assert.equal(map.fields.phone, 6);
+    assert.deepEqual(map.readOnly, ['Date Created']);
+    assert.deepEqual(map.unknown, ['Shoe Size']);
+    assert.equal(mapHeaders(['Name']).fields.fullName, 0);
+  });
+
+  it('reads quoted fields with newlines, CRLF, blank rows and trailing empty lines, numbering rows by their first line', () => {
+    const file = parseImportFile(bytes('Email,Title\r\na@x.io,"two\r\nlines"\r\n\r\n,\r\nb@x.io,Boss\r\n\r\n\r\n'));
+    assert.equal(file.rows.length, 2);
+    assert.equal(file.rows[0]!.values.title, 'two\r\nlines');
+    assert.equal(file.rows[0]!.line, 2);
+    assert.equal(file.rows[1]!.line, 6);
+  });
+
+  it('reports a row with the wrong number of fields without failing the file', () => {
+    const file = parseImportFile(bytes('Email,Title\na@x.io\nb@x.io,Boss,extra\nc@x.io,Ok,\n'));
+    assert.deepEqual(file.rows.map((r) => r.problems.map((p) => p.reason)), [['wrong_field_count'], ['wrong_field_count'], []]);
+  });
+
+  it('rejects a 10 MB single cell cleanly', () => {
+    const huge = `Email,Title\na@x.io,${'x'.repeat(10 * 1024 * 1024)}\n`;
+    assert.throws(() => parseImportFile(bytes(huge)), (e: unknown) => e instanceof ValidationError && /field_too_large/.test(e.message));
+  });
+
+  it('rejects an unreadable file (unclosed quote) and an empty one', () => {
+    assert.throws(() => parseImportFile(bytes('Email,Title\na@x.io,"open\n')), ValidationError);
+    assert.throws(() => parseImportFile(bytes('')), /empty/);
+  });
+
+  it('parses groups separated by ; or | with optional roles', () => {
+    assert.deepEqual(parseGroups(' A ; B:Admin| C '), [{ name: 'A', role: null }, { name: 'B', role: 'admin' }, { name: 'C', role: null }]);
+  });
+
+  it('reports an unknown status word', () => {
+    const file = parseImportFile(bytes('Email,Status\na@x.io,maybe\nb@x.io,Disabled\nc@x.io,pending\n'));
+    assert.equal(file.rows[0]!.problems[0]!.reason, 'invalid_status');
+    assert.equal(file.rows[1]!.values.status, 'disabled');
+    assert.equal(file.rows[2]!.values.status, undefined);
+  });
+});

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { addGroup, addUser, api, auth, auditActions, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../people/support.ts';
+import { commit, csv, previewRows, upload } from './import-support.ts';
+import { commitImport } from '../../src/directory/import-commit.ts';
+import { exportHeaders } from '../../src/csv/columns.ts';
+import { executeBound } from '../../src/db/bound-query.ts';
+import { randomUUID } from 'node:crypto';
+
+const count = async (t: TestApp, text: string, params: unknown[] = []) => Number((await sql(t, text, params))[0]!.n);
+
+describe('CSV import', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let acme: SeededOrg;
+  let globex: SeededOrg;
+
+  before(async () => {
+    t = await createPeopleTestApp();
+    acme = await seedOrg(t.container, 'acme-imp');
+    globex = await seedOrg(t.container, 'globex-imp');
+  });
+  after(async () => t?.close());
+
+  describe('upsert', () => {
+    it('previews creates without writing anything, then invites new people on commit', async () => {
+      const usersBefore = await count(t, 'select count(*)::int as n from users where org_id = ?', [acme.id]);
+      const res = await upload(t, acme, csv('Email,Full Name,Department', 'new.one@example.com,New One,Sales')).expect(201);
+      assert.equal(res.body.status, 'previewed');
+      assert.equal(res.body.counts.create, 1);
+      const [row] = await previewRows(t, acme, res.body.id);
+      assert.equal(row!.action, 'create');
+      assert.equal(row!.line, 2);
+      assert.deepEqual(row!.changes.department, { from: null, to: 'Sales' });
+      assert.equal(await count(t, 'select count(*)::int as n from users where org_id = ?', [acme.id]), usersBefore);
+
+      const done = await commit(t, acme, res.body.id).expect(200);
+      assert.equal(done.body.status, 'committed');
+      assert.equal(done.body.progress.processed, 1);
+      const user = (await sql(t, `select id, state, source, department, display_name from users where org_id = ? and email = 'new.one@example.com'`, [acme.id]))[0]!;
+      assert.equal(user.state, 'invited');
+      assert.equal(user.source, 'invitation');
+      assert.equal(user.department, 'Sales');
+      assert.equal(await count(t, `select count(*)::int as n from outbox_messages where "to" = 'new.one@example.com'`), 1);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['invitation.created', 'user.updated']);
+      assert.equal(await count(t, `select count(*)::int as n from audit_events where action = 'import.committed' and target_id = ?`, [res.body.id]), 1);
+    });
+
+    it('creates without invitation (noInvite), with groups, Group:role and a Role default, creating unknown groups when asked', async () => {
+      await addGroup(t, acme, 'Engineering', []);
+      const file = csv('First Name,Last Name,Email,Groups,Role,Title,Mobile,Employee Number,Office Location', 'Ada,Lovelace,ada@example.com,Engineering; Research:admin,editor,CTO,+44 1,E-1,London');
+      const res = await upload(t, acme, file, { noInvite: 'true', createGroups: 'true' }).expect(201);
+      assert.deepEqual((await previewRows(t, acme, res.body.id))[0]!.changes.createGroups, ['Research']);
+      await commit(t, acme, res.body.id).expect(200);
+      const user = (await sql(t, `select * from users where org_id = ? and email = 'ada@example.com'`, [acme.id]))[0]!;
+      assert.equal(user.state, 'active');
+      assert.equal(user.source, 'csv');
+      assert.deepEqual([user.given_name, user.family_name, user.title, user.phone, user.employee_number, user.office_location], ['Ada', 'Lovelace', 'CTO', '+44 1', 'E-1', 'London']);
+      const groups = await sql(t, 'select g.display_name, m.role from memberships m join groups g on g.id = m.group_id where m.user_id = ? order by 1', [user.id]);
+      assert.deepEqual(groups.map((g) => [g.display_name, g.role]), [['Engineering', 'editor'], ['Research', 'admin']]);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created']);
+    });
+
+    it('updates changed fields and reports unchanged rows, accepting Name as Full Name', async () => {
+      const id = await addUser(t, acme, { userName: 'upd', email: 'upd@example.com' });
+      const res = await upload(t, acme, csv('EMAIL,name,department', 'UPD@example.com,Up Dated,Ops', 'ada@example.com,,')).expect(201);
+      const rows = await previewRows(t, acme, res.body.id);
+      assert.deepEqual(rows.map((r) => r.action), ['update', 'unchanged']);
+      assert.deepEqual(rows[0]!.changes.displayName, { from: null, to: 'Up Dated' });
+      await commit(t, acme, res.body.id).expect(200);
+      const user = (await sql(t, 'select display_name, department from users where id = ?', [id]))[0]!;
+      assert.deepEqual([user.display_name, user.department], ['Up Dated', 'Ops']);
+      assert.deepEqual(await auditActions(t, id), ['user.created', 'user.updated']);
+    });
+
+    it('reports each row error naming the column and the reason', async () => {
+      await addUser(t, acme, { userName: 'okta-user', email: 'okta@example.com', source: 'scim' });
+      const file = csv(
+        'Email,Title,Groups',
+        'not-an-email,x,',
+        'dup@example.com,x,',
+        'dup@example.com,y,',
+        'u@example.com,x,Nowhere',
+        ',x,',
+        'okta@example.com,Boss,',
+        'r@example.com,x,Engineering:overlord',
+        'w@example.com',
+      );
+      const res = await upload(t, acme, file).expect(201);
+      const rows = await previewRows(t, acme, res.body.id);
+      const errors = rows.map((r) => [r.action, r.errors.map((e: { column: string | null; reason: string }) => `${e.column}:${e.reason}`).join(' ')]);
+      assert.deepEqual(errors, [
+        ['skip', 'Email:invalid_email'],
+        ['create', ''],
+        ['skip', 'Email:duplicate_in_file'],
+        ['skip', 'Groups:unknown_group'],
+        ['skip', 'Email:missing_required'],
+        ['skip', 'null:scim_managed'],
+        ['skip', 'Groups:invalid_role'],
+        ['skip', 'null:wrong_field_count'],
+      ]);
+      assert.equal(res.body.counts.skip, 7);
+      assert.equal(res.body.counts.errors, 7);
+    });
+
+    it('reports no_seats when the licence has no seat left', async () => {
+      const org = await seedOrg(t.container, 'seats-imp');
+      await addUser(t, org, { userName: 'only' });
+      await setSeatLimit(t, org, 1);
+      const res = await upload(t, org, csv('Email', 'more@example.com'), { noInvite: 'true' }).expect(201);
+      assert.equal((await previewRows(t, org, res.body.id))[0]!.errors[0].reason, 'no_seats');
+    });
+
+    it('imports a users.csv export back as is: matched by User ID, read-only columns ignored, nothing changed', async () => {
+      const org = await seedOrg(t.container, 'roundtrip-imp');
+      const a = await addUser(t, org, { userName: 'rt-a', email: 'rt-a@example.com', givenName: 'Rita', familyName: 'Trip' });
+      await addUser(t, org, { userName: 'rt-b', email: 'rt-b@example.com', givenName: 'Bob', familyName: 'Back' });
+      const exported = await request(t.app).get(`/api/orgs/${org.slug}/exports/users.csv`).set(auth(org.tokens.admin));
+      const file = exported.status === 200
+        ? exported.text
+        : csv(exportHeaders.users.join(','), `rt-a,${a},rt-a@example.com,Rita,Trip,member,active,2026-01-01T00:00:00Z,,admin,,`);
+      const res = await upload(t, org, file).expect(201);
+      assert.deepEqual(res.body.columns.unknown, []);
+      assert.ok(res.body.columns.readOnly.includes('Date Created'));
+      assert.equal(res.body.counts.skip, 0, JSON.stringify(await previewRows(t, org, res.body.id)));
+      assert.equal(res.body.counts.create + res.body.counts.update, 0);
+      assert.ok(res.body.counts.unchanged >= 1);
+    });
+  });
+
+  describe('disable', () => {
+    it('disables people matched by email, userName or user id, keeping SCIM users with exceptScim', async () => {
+      const org = await seedOrg(t.container, 'disable-imp');
+      const ids = [];
+      for (let i = 0; i < 12; i++) ids.push(await addUser(t, org, { userName: `keep-${i}` }));
+      const byEmail = await addUser(t, org, { userName: 'leg-a', email: 'legacy.a@example.com' });
+      const byName = await addUser(t, org, { userName: 'leg-b' });
+      const byId = await addUser(t, org, { userName: 'leg-c' });
+      const scim = await addUser(t, org, { userName: 'leg-scim', source: 'scim' });
+      const file = csv('Email,User Name,User ID', 'Legacy.A@example.com,,', ',leg-b,', `,,${byId}`, ',leg-scim,', 'ghost@example.com,,');
+      const res = await upload(t, org, file, { mode: 'disable', exceptScim: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.action, r.errors[0]?.reason ?? null]), [['disable', null], ['disable', null], ['disable', null], ['skip', 'scim_managed'], ['skip', 'not_found']]);
+      assert.equal(res.body.massDisable.needsForce, false);
+      await commit(t, org, res.body.id).expect(200);
+      for (const id of [byEmail, byName, byId]) {
+        assert.equal((await sql(t, 'select state from users where id = ?', [id]))[0]!.state, 'disabled');
+        assert.deepEqual(await auditActions(t, id), ['user.created', 'user.disabled']);
+      }
+      assert.equal((await sql(t, 'select state from users where id = ?', [scim]))[0]!.state, 'active');
+      const list = await api(t, org).get('/users?status=disabled').expect(200);
+      assert.equal(list.body.users.length, 3);
+    });
+
+    it('stops at preview when more than the mass-disable threshold would be disabled, until forced', async () => {
+      const org = await seedOrg(t.container, 'guard-imp');
+      for (let i = 0; i < 4; i++) await addUser(t, org, { userName: `g-${i}` });
+      const res = await upload(t, org, csv('User Name', 'g-0', 'g-1'), { mode: 'disable' }).expect(201);
+      assert.deepEqual(res.body.massDisable, { disable: 2, enabled: 4, threshold: 0.2, needsForce: true });
+      const refused = await commit(t, org, res.body.id).expect(409);
+      assert.equal(refused.body.error.details.reason, 'mass_disable_threshold');
+      assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 0);
+      await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
+      assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 2);
+    });
+  });
+
+  describe('sync', () => {
+    it('upserts the file and disables only enabled csv/invitation/admin people missing from it', async () => {
+      const org = await seedOrg(t.container, 'sync-imp');
+      const stays = await addUser(t, org, { userName: 'stays', email: 'stays@example.com' });
+      const leaves = await addUser(t, org, { userName: 'leaves', source: 'csv' });
+      const invited = await addUser(t, org, { userName: 'invitee', source: 'invitation', state: 'invited', inviteExpiresAt: new Date(Date.now() + 86_400_000) });
+      const scim = await addUser(t, org, { userName: 'idp', source: 'scim' });
+      const jit = await addUser(t, org, { userName: 'jit', source: 'saml-jit' });
+      const already = await addUser(t, org, { userName: 'off', state: 'disabled' });
+      for (let i = 0; i < 10; i++) await addUser(t, org, { userName: `staff-${i}`, email: `staff-${i}@example.com` });
+      const lines = ['Email,Department', 'stays@example.com,Ops', 'brand.new@example.com,Ops', ...Array.from({ length: 10 }, (_, i) => `staff-${i}@example.com,`)];
+      const res = await upload(t, org, csv(...lines), { mode: 'sync', noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      const disabled = rows.filter((r) => r.action === 'disable');
+      assert.deepEqual(disabled.map((r) => r.userId).sort(), [leaves, invited].sort());
+      assert.ok(disabled.every((r) => r.line === null));
+      assert.equal(res.body.counts.create, 1);
+      assert.equal(res.body.counts.update, 1);
+      await commit(t, org, res.body.id).expect(200);
+      const states = Object.fromEntries((await sql(t, 'select id, state from users where org_id = ?', [org.id])).map((r) => [r.id, r.state]));
+      assert.equal(states[stays], 'active');
+      assert.equal(states[leaves], 'disabled');
+      assert.equal(states[invited], 'disabled');
+      assert.equal(states[scim], 'active');
+      assert.equal(states[jit], 'active');
+      assert.equal(states[already], 'disabled');
+      assert.deepEqual(await auditActions(t, already), ['user.created']);
+    });
+  });
+
+  describe('commit', () => {
+    it('commits only the selected rows', async () => {
+      const org = await seedOrg(t.container, 'select-imp');
+      const res = await upload(t, org, csv('Email', 'a@example.com', 'b@example.com', 'c@example.com'), { noInvite: 'true' }).expect(201);
+      const done = await commit(t, org, res.body.id, { rows: [1, 3] }).expect(200);
+      assert.equal(done.body.progress.total, 2);
+      const emails = (await sql(t, 'select email from users where org_id = ? order by email', [org.id])).map((r) => r.email);
+      assert.deepEqual(emails, ['a@example.com', 'c@example.com']);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => r.outcome), ['applied', null, 'applied']);
+      const unknownRow = await upload(t, org, csv('Email', 'd@example.com')).expect(201);
+      const bad = await commit(t, org, unknownRow.body.id, { rows: [7] }).expect(400);
+      assert.equal(bad.body.error.details.problems[0].field, 'rows');
+    });
+
+    it('writes bound bulk statements inside the batch transaction (they roll back with it)', async () => {
+      const org = await seedOrg(t.container, 'bound-imp');
+      await assert.rejects(
+        t.container.fork().transactional(async (tx) => {
+          await executeBound(tx, `insert into groups (id, org_id, display_name, source, scim_attributes, version, created_at, updated_at) values (?, ?, 'Ghost', 'csv', '{}', 1, now(), now())`, [randomUUID(), org.id]);
+          assert.equal(Number((await tx.execute('select count(*)::int as n from groups where org_id = ?', [org.id]))[0]!.n), 1);
+          throw new Error('rollback');
+        }),
+        /rollback/,
+      );
+      assert.equal(await count(t, 'select count(*)::int as n from groups where org_id = ?', [org.id]), 0);
+    });
+
+    it('never applies a committed import twice', async () => {
+      const org = await seedOrg(t.container, 'twice-imp');
+      const res = await upload(t, org, csv('Email', 'once@example.com'), { noInvite: 'true' }).expect(201);
+      await commit(t, org, res.body.id).expect(200);
+      const again = await commit(t, org, res.body.id).expect(409);
+      assert.match(again.body.error.message, /already committed/);
+      assert.equal(await count(t, 'select count(*)::int as n from users where org_id = ?', [org.id]), 1);
+    });
+
+    it('resumes a commit interrupted between batches with nothing lost or doubled', async () => {
+      const org = await seedOrg(t.container, 'crash-imp');
+      await addGroup(t, org, 'Crew', []);
+      const lines = ['Email,Groups', ...Array.from({ length: 25 }, (_, i) => `p${i}@example.com,Crew`)];
+      const res = await upload(t, org, csv(...lines), { noInvite: 'true' }).expect(201);
+      const scope = scopeOf(org);
+      const deps = { publicUrl: 'https://gatehouse.test', now: () => new Date() };
+      const fork = () => t.container.fork();
+      await assert.rejects(
+        commitImport(fork, scope, deps, res.body.id, { rows: 'all' }, { batchSize: 10, afterBatch: (n) => { if (n === 2) throw new Error('killed'); } }),
+        /killed/,
+      );
+      const mid = await request(t.app).get(`/api/orgs/${org.slug}/imports/${res.body.id}`).set(auth(org.tokens.admin)).expect(200);
+      assert.equal(mid.body.status, 'committing');
+      assert.equal(mid.body.progress.processed, 20);
+      assert.equal(mid.body.progress.total, 25);
+      assert.equal(await count(t, 'select count(*)::int as n from users where org_id = ?', [org.id]), 20);
+      const done = await commitImport(fork, scope, deps, res.body.id, { rows: 'all' }, { batchSize: 10 });
+      assert.equal(done.status, 'committed');
+      assert.equal(done.progress.processed, 25);
+      assert.equal(done.progress.applied, 25);
+      assert.equal(await count(t, 'select count(*)::int as n from users where org_id = ?', [org.id]), 25);
+      assert.equal(await count(t, 'select count(*)::int as n from memberships where org_id = ?', [org.id]), 25);
+      assert.equal(await count(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'user.created'`, [org.id]), 25);
+      assert.equal(await count(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'import.committed'`, [org.id]), 1);
+    });
+  });
+
+  describe('routes', () => {
+    it("keeps imports to their org: another org's import reads as not found", async () => {
+      const res = await upload(t, acme, csv('Email', 'iso@example.com')).expect(201);
+      const foreign = (path: string) => request(t.app).get(`/api/orgs/${globex.slug}${path}`).set(auth(globex.tokens.admin));
+      await foreign(`/imports/${res.body.id}`).expect(404);
+      await foreign(`/imports/${res.body.id}/rows`).expect(404);
+      await commit(t, globex, res.body.id).expect(404);
+      await request(t.app).get(`/api/orgs/${acme.slug}/imports/${res.body.id}`).set(auth(globex.tokens.admin)).expect(403);
+      await request(t.app).get(`/api/orgs/${acme.slug}/imports/${res.body.id}`).set(auth(acme.tokens.scim)).expect(401);
+    });
+
+    it('refuses a file without a matching column, a bad mode, a non-CSV body and a broken file with clear 4xx', async () => {
+      const noEmail = await upload(t, acme, csv('Title', 'x')).expect(400);
+      assert.equal(noEmail.body.error.details.problems[0].field, 'file');
+      await upload(t, acme, csv('Email', 'x@example.com'), { mode: 'merge' }).expect(400);
+      await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).send({ a: 1 }).expect(415);
+      const huge = await upload(t, acme, `Email,Title\r\na@example.com,${'x'.repeat(10 * 1024 * 1024)}\r\n`).expect(400);
+      assert.match(huge.body.error.message, /field_too_large/);
+    });
+  });
+});

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { base32Decode, totp } from '../../src/lib/totp.ts';
+import { seedPerson, sessionCookieOf, setOrgSettings } from '../auth/support/people.ts';
+import { api, sql } from '../people/support.ts';
+import { createInvitationWorld, invite, inviteTokenFor, register, STRONG_PASSWORD as PASSWORD, type InvitationWorld } from '../invitations/support.ts';
+
+const STEP = 30_000;
+
+describe('two-factor sign-in', () => {
+  const clock = fixedClock(new Date('2026-12-01T09:00:00Z'));
+  let w: InvitationWorld;
+  const app = () => w.t.app;
+  const login = (email: string) => request(app()).post('/auth/password/login').send({ email, password: PASSWORD });
+  const post = (path: string, body: Record<string, unknown>) => request(app()).post(`/auth/mfa${path}`).send(body);
+  const codeIn = (email: string) => {
+    const text = w.smtp.textsTo(email).at(-1) ?? '';
+    const match = /sign-in code is (\d{6})/.exec(text);
+    if (!match) throw new Error(`no code in:\n${text}`);
+    return match[1]!;
+  };
+  /** Signs in with the password, enrols TOTP and returns the key and recovery codes. */
+  const enrolTotp = async (email: string) => {
+    const pending = (await login(email).expect(200)).body;
+    assert.equal(pending.purpose, 'enroll');
+    const started = (await post('/enroll', { challenge: pending.challenge, method: 'totp' }).expect(200)).body;
+    const key = base32Decode(started.secret)!;
+    const done = await post('/enroll/confirm', { challenge: pending.challenge, code: totp(key, clock.now()) }).expect(200);
+    return { key, recoveryCodes: done.body.recoveryCodes as string[], res: done };
+  };
+
+  before(async () => {
+    w = await createInvitationWorld(clock);
+    await setOrgSettings(w.t.container, w.acme, { requireTwoFactor: true });
+  });
+  after(() => w.close());
+
+  it('signs in as before in an org without requireTwoFactor', async () => {
+    await seedPerson(w.t.container, w.globex, 'gil@globex.test', { password: PASSWORD });
+    const res = await login('gil@globex.test').expect(200);
+    assert.equal(res.body.mfaRequired, undefined);
+    sessionCookieOf(res);
+  });
+
+  it('enrols an authenticator at first sign-in, then verifies it at the next', async () => {
+    await seedPerson(w.t.container, w.acme, 'ann@acme.test', { password: PASSWORD });
+    const first = await login('ann@acme.test').expect(200);
+    assert.equal(first.headers['set-cookie'], undefined, 'no session before the second factor');
+    assert.equal(first.body.mfaRequired, true);
+    assert.match(first.body.challenge, /^gh_mfa_/);
+    const started = (await post('/enroll', { challenge: first.body.challenge, method: 'totp' }).expect(200)).body;
+    assert.equal(started.otpauthUri, `otpauth://totp/Gatehouse:ann%40acme.test?secret=${started.secret}&issuer=Gatehouse`);
+    const key = base32Decode(started.secret)!;
+    const done = await post('/enroll/confirm', { challenge: first.body.challenge, code: totp(key, clock.now()) }).expect(200);
+    assert.equal(done.body.recoveryCodes.length, 10);
+    const me = await request(app()).get('/api/session').set('Cookie', sessionCookieOf(done)).expect(200);
+    assert.equal(me.body.session.method, 'password');
+
+    clock.advance(STEP);
+    const next = (await login('ann@acme.test').expect(200)).body;
+    assert.equal(next.purpose, 'verify');
+    assert.deepEqual(next.methods, ['totp', 'recovery']);
+    const verified = await post('/verify', { challenge: next.challenge, code: totp(key, clock.now()) }).expect(200);
+    sessionCookieOf(verified);
+    const actions = (await sql(w.t, `select action from audit_events where target_label = 'ann@acme.test' and action like 'auth.mfa%' order by id`)).map((r) => r.action);
+    assert.deepEqual(actions, ['auth.mfa_enrolled', 'auth.mfa_verified']);
+  });
+
+  it('accepts a code one step away, refuses two steps away, and refuses a replayed step', async () => {
+    await seedPerson(w.t.container, w.acme, 'tim@acme.test', { password: PASSWORD });
+    const { key } = await enrolTotp('tim@acme.test');
+    clock.advance(5 * STEP);
+    let challenge = (await login('tim@acme.test').expect(200)).body.challenge;
+    await post('/verify', { challenge, code: totp(key, new Date(clock.now().getTime() - 2 * STEP)) }).expect(400);
+    await post('/verify', { challenge, code: totp(key, new Date(clock.now().getTime() + 2 * STEP)) }).expect(400);
+    const code = totp(key, new Date(clock.now().getTime() - STEP));
+    await post('/verify', { challenge, code }).expect(200);
+    challenge = (await login('tim@acme.test').expect(200)).body.challenge;
+    const replay = await post('/verify', { challenge, code }).expect(400);
+    assert.equal(replay.body.error.code, 'invalid_code');
+  });
+
+  it('lets a recovery code sign in once', async () => {
+    await seedPerson(w.t.container, w.acme, 'rae@acme.test', { password: PASSWORD });
+    const { recoveryCodes } = await enrolTotp('rae@acme.test');
+    const code = recoveryCodes[0]!;
+    await post('/verify', { challenge: (await login('rae@acme.test')).body.challenge, code: code.toUpperCase() }).expect(200);
+    await post('/verify', { challenge: (await login('rae@acme.test')).body.challenge, code }).expect(400);
+    const events = await sql(w.t, `select details from audit_events where action = 'auth.mfa_recovery_used' and target_label = 'rae@acme.test'`);
+    assert.equal((events[0]!.details as { recoveryCodesLeft: number }).recoveryCodesLeft, 9);
+  });
+
+  it('ends the challenge after 5 wrong codes: the person must sign in again', async () => {
+    await seedPerson(w.t.container, w.acme, 'wes@acme.test', { password: PASSWORD });
+    const { key } = await enrolTotp('wes@acme.test');
+    clock.advance(5 * STEP);
+    const challenge = (await login('wes@acme.test')).body.challenge;
+    for (let i = 0; i < 4; i++) await post('/verify', { challenge, code: '000000' }).expect(400);
+    const fifth = await post('/verify', { challenge, code: '000000' }).expect(401);
+    assert.equal(fifth.body.error.code, 'mfa_challenge_invalid');
+    await post('/verify', { challenge, code: totp(key, clock.now()) }).expect(401);
+    assert.equal((await sql(w.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_failed' and target_label = 'wes@acme.test'`))[0]!.n, 5);
+    await post('/verify', { challenge: (await login('wes@acme.test')).body.challenge, code: totp(key, clock.now()) }).expect(200);
+  });
+
+  it('enrols a code by email, delivered over SMTP, that works once; an expired code is refused', async () => {
+    await seedPerson(w.t.container, w.acme, 'eve@acme.test', { password: PASSWORD });
+    const challenge = (await login('eve@acme.test')).body.challenge;
+    await post('/enroll', { challenge, method: 'email' }).expect(200);
+    await w.t.container.outbox.deliverDue(clock.now());
+    const stale = codeIn('eve@acme.test');
+    clock.advance(10 * 60_000 + 1000);
+    await post('/enroll/confirm', { challenge, code: stale }).expect(400);
+    await post('/send', { challenge, method: 'email' }).expect(202);
+    await post('/send', { challenge, method: 'email' }).expect(429);
+    await w.t.container.outbox.deliverDue(clock.now());
+    const fresh = codeIn('eve@acme.test');
+    await post('/enroll/confirm', { challenge, code: fresh }).expect(200);
+
+    clock.advance(60_000);
+    const next = (await login('eve@acme.test')).body;
+    assert.deepEqual(next.methods, ['email', 'recovery']);
+    await post('/send', { challenge: next.challenge, method: 'email' }).expect(202);
+    await w.t.container.outbox.deliverDue(clock.now());
+    const code = codeIn('eve@acme.test');
+    await post('/verify', { challenge: next.challenge, code }).expect(200);
+    await post('/verify', { challenge: next.challenge, code }).expect(401);
+  });
+
+  it('sends an SMS code through the default sender (kept in the outbox as kind sms)', async () => {
+    await seedPerson(w.t.container, w.acme, 'sam@acme.test', { password: PASSWORD });
+    const challenge = (await login('sam@acme.test')).body.challenge;
+    const started = (await post('/enroll', { challenge, method: 'sms', phone: '+44 7700 900123' }).expect(200)).body;
+    assert.equal(started.sentTo, '+447700900123');
+    const row = (await sql(w.t, `select text, sent_at from outbox_messages where kind = 'sms' and "to" = '+447700900123'`))[0]!;
+    assert.ok(row.sent_at, 'never handed to the mailer');
+    const code = /code is (\d{6})/.exec(String(row.text))![1]!;
+    await post('/enroll/confirm', { challenge, code }).expect(200);
+  });
+
+  it('leads an invitee of a 2FA org from registration to enrolment', async () => {
+    await invite(w, w.acme, { emails: 'ivy@acme.test' });
+    const res = await register(w, inviteTokenFor(w.smtp, 'ivy@acme.test')).expect(303);
+    assert.match(res.headers.location!, /^\/auth\/mfa\/enroll\?challenge=gh_mfa_/);
+    assert.equal(res.headers['set-cookie'], undefined);
+    const page = await request(app()).get(res.headers.location!).expect(200);
+    assert.equal(page.headers['cache-control'], 'no-store');
+    assert.match(page.text, /<html lang="en">/);
+    assert.match(page.text, /<label for="method-totp"/);
+    const challenge = decodeURIComponent(res.headers.location!.split('challenge=')[1]!);
+    const form = await request(app()).post('/auth/mfa/enroll').type('form').send({ challenge, method: 'totp' }).expect(200);
+    assert.match(form.text, /otpauth:\/\/totp\/Gatehouse:ivy%40acme\.test\?secret=[A-Z2-7]+&amp;issuer=Gatehouse/);
+    const secret = /secret=([A-Z2-7]+)/.exec(form.text)![1]!;
+    const done = await request(app()).post('/auth/mfa/enroll/confirm').type('form').send({ challenge, code: totp(base32Decode(secret)!, clock.now()) }).expect(200);
+    assert.match(done.text, /Save your recovery codes/);
+    sessionCookieOf(done);
+  });
+
+  it('sends a form sign-in to the second-step page', async () => {
+    const res = await request(app()).post('/auth/password/login').type('form').send({ email: 'ann@acme.test', password: PASSWORD }).expect(303);
+    assert.match(res.headers.location!, /^\/auth\/mfa\?challenge=gh_mfa_/);
+    const page = await request(app()).get(res.headers.location!).expect(200);
+    assert.match(page.text, /<label for="code">Code<\/label>/);
+  });
+
+  it('lets an admin reset a person\'s factors, only for a user of their own org', async () => {
+    await seedPerson(w.t.container, w.acme, 'lou@acme.test', { password: PASSWORD });
+    await enrolTotp('lou@acme.test');
+    const userId = String((await sql(w.t, `select id from users where email = 'lou@acme.test'`))[0]!.id);
+    await api(w.t, w.globex).post(`/users/${userId}/mfa/reset`, {}).expect(404);
+    await api(w.t, w.acme).post(`/users/${userId}/mfa/reset`, {}).expect(204);
+    assert.equal((await sql(w.t, `select count(*)::int as n from second_factors where email = 'lou@acme.test'`))[0]!.n, 0);
+    assert.equal((await login('lou@acme.test').expect(200)).body.purpose, 'enroll');
+    assert.equal((await sql(w.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_reset' and target_id = ?`, [userId]))[0]!.n, 1);
+  });
+});
