@@ -1,0 +1,45 @@
+import os from 'node:os';
+import type { Config } from '../config.ts';
+import type { Store } from '../db/orm.ts';
+import { getOrgBySlug } from '../directory/orgs.ts';
+import type { Actor, Scope } from '../directory/scope.ts';
+
+/** What every `gatehouse` command gets: the open store, the config, the parsed flags and where to print. */
+export class UsageError extends Error {}
+
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+export interface Io {
+  out: (text: string) => void;
+  json: boolean;
+}
+
+export interface CommandContext {
+  store: Store;
+  config: Config;
+  flags: Flags;
+  io: Io;
+}
+
+export type Command = (ctx: CommandContext) => Promise<void>;
+
+export function required(flags: Flags, name: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export function cliActor(): Actor {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep "unknown".
+  }
+  return { type: 'cli', label: `cli:${user}` };
+}
+
+export async function orgScope(ctx: CommandContext): Promise<Scope> {
+  const org = await getOrgBySlug(ctx.store.orm.em.fork(), required(ctx.flags, 'org'));
+  return { orgId: org.id, orgSlug: org.slug, actor: cliActor() };
+}

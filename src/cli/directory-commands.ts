@@ -1,0 +1,70 @@
+import { migrate, migrationStatus } from '../db/migrate.ts';
+import { createOrg, listOrgs, toOrgView } from '../directory/orgs.ts';
+import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from '../directory/tokens.ts';
+import { cliActor, orgScope, required, type Command } from './context.ts';
+
+export const migrateCommand: Command = async ({ store, flags, io }) => {
+  if (flags.status) {
+    const status = await migrationStatus(store.orm);
+    if (io.json) io.out(JSON.stringify(status));
+    else io.out(`executed: ${status.executed.length}\npending: ${status.pending.length ? status.pending.join(', ') : 'none'}`);
+    return;
+  }
+  const applied = await migrate(store.orm);
+  if (io.json) io.out(JSON.stringify({ applied }));
+  else io.out(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
+};
+
+export const orgCreate: Command = async ({ store, flags, io }) => {
+  const org = await createOrg(store.orm.em.fork(), cliActor(), {
+    slug: required(flags, 'slug'),
+    name: required(flags, 'name'),
+  });
+  const view = toOrgView(org);
+  if (io.json) io.out(JSON.stringify(view));
+  else io.out(`Created organization ${view.slug} (${view.name}), id ${view.id}`);
+};
+
+export const orgList: Command = async ({ store, io }) => {
+  const orgs = (await listOrgs(store.orm.em.fork())).map(toOrgView);
+  if (io.json) io.out(JSON.stringify({ orgs }));
+  else if (!orgs.length) io.out('No organizations yet. Create one: gatehouse org create --slug acme --name "Acme Corp"');
+  else for (const org of orgs) io.out(`${org.slug}\t${org.name}\t${org.id}`);
+};
+
+export const tokenCreate: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const { token, record } = await createApiToken(ctx.store.orm.em.fork(), scope, {
+    scope: required(ctx.flags, 'scope'),
+    name: typeof ctx.flags.name === 'string' ? ctx.flags.name : undefined,
+  });
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ token, id: record.id, org: scope.orgSlug, scope: record.scope, name: record.name }));
+    return;
+  }
+  ctx.io.out(`Created ${record.scope} token "${record.name}" (id ${record.id}) for ${scope.orgSlug}.`);
+  ctx.io.out('Copy it now; it is not shown again:');
+  ctx.io.out(token);
+};
+
+export const tokenList: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const tokens = (await listApiTokens(ctx.store.orm.em.fork(), scope)).map(toTokenView);
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ tokens }));
+    return;
+  }
+  if (!tokens.length) ctx.io.out(`No tokens for ${scope.orgSlug}.`);
+  for (const t of tokens) {
+    const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active';
+    const used = t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used';
+    ctx.io.out(`${t.id}\t${t.scope}\t${t.name}\t${t.hint}\t${state}\t${used}`);
+  }
+};
+
+export const tokenRevoke: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), new Date());
+  if (ctx.io.json) ctx.io.out(JSON.stringify(toTokenView(record)));
+  else ctx.io.out(`Revoked token "${record.name}" (${record.id}).`);
+};
