@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { restoreNeutralised } from './export-cells.ts';
 import { ValidationError } from '../directory/errors.ts';
 import type { ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
 import { decodeCsv, sniffDelimiter } from './decode.ts';
@@ -79,7 +80,8 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
     const values: ImportValues = {};
     const cell = (field: ImportField): string | undefined => {
       const index = map.fields[field];
-      const value = index === undefined ? undefined : record[index]?.trim();
+      const raw = index === undefined ? undefined : record[index];
+      const value = raw === undefined ? undefined : restoreNeutralised(raw).trim();
       return value ? value : undefined;
     };
     for (const field of textFields) {

@@ -7,6 +7,12 @@ import { ValidationError } from '../../src/directory/errors.ts';
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('CSV import: reading files', () => {
+  it('reads a cell the export neutralised as its original text, so users.csv imports back unchanged', () => {
+    const file = parseImportFile(bytes("Email,Department\r\nann@x.com,'-Ops\r\nbob@x.com,'R&D\r\n"));
+    const departments = file.rows.map((r) => r.values.department);
+    assert.deepEqual(departments, ['-Ops', "'R&D"]);
+  });
+
   it('reads UTF-8 with and without BOM', () => {
     assert.deepEqual(decodeCsv(bytes('\uFEFFa,b')), { text: 'a,b', encoding: 'utf-8-bom' });
     assert.deepEqual(decodeCsv(bytes('José,b')), { text: 'José,b', encoding: 'utf-8' });
