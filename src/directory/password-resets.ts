@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { profilesByEmail } from './profiles.ts';
 import { escapeHtml } from '../lib/html.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { generateToken, sha256Hex } from '../lib/tokens.ts';
@@ -47,24 +48,7 @@ interface Profile {
 }
 
 async function profilesOf(em: Em, email: string): Promise<Profile[]> {
-  const rows = await em.execute(
-    `select u.id, u.user_name, u.state, o.id as org_id, o.slug, o.name, o.settings from users u join organizations o on o.id = u.org_id
-     where u.email = ? and u.state <> 'deleted' order by o.slug limit 100`,
-    [email],
-  );
-  return rows.map((row) => {
-    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
-    return {
-      userId: String(row.id),
-      userName: String(row.user_name),
-      state: String(row.state),
-      orgId: String(row.org_id),
-      orgSlug: String(row.slug),
-      orgName: String(row.name),
-      ssoEnforced: settings.ssoEnforced,
-      passwordPolicy: settings.passwordPolicy,
-    };
-  });
+  return (await profilesByEmail(em, email)).map(({ settings, ...p }) => ({ ...p, ssoEnforced: settings.ssoEnforced, passwordPolicy: settings.passwordPolicy }));
 }
 
 /** Who may set a password: an active profile in an org that allows passwords. */

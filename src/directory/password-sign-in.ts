@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { profilesByEmail } from './profiles.ts';
 import type { UserState } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
 import {
@@ -75,27 +76,13 @@ interface Candidate {
   sessionCap: number;
 }
 
-/** The person's profiles (not deleted) in every org, by the lower-cased users.email. */
 async function candidatesFor(em: Em, email: string): Promise<Candidate[]> {
-  const rows = await em.execute(
-    `select u.id, u.user_name, u.state, o.id as org_id, o.slug, o.settings
-     from users u join organizations o on o.id = u.org_id
-     where u.email = ? and u.state <> 'deleted' order by o.slug, u.id limit 100`,
-    [email],
-  );
-  return rows.map((row) => {
-    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
-    return {
-      userId: String(row.id),
-      userName: String(row.user_name),
-      state: row.state as UserState,
-      orgId: String(row.org_id),
-      orgSlug: String(row.slug),
-      ssoEnforced: settings.ssoEnforced,
-      requireTwoFactor: settings.requireTwoFactor,
-      sessionCap: settings.sessionCap,
-    };
-  });
+  return (await profilesByEmail(em, email)).map(({ settings, orgName: _orgName, ...p }) => ({
+    ...p,
+    ssoEnforced: settings.ssoEnforced,
+    requireTwoFactor: settings.requireTwoFactor,
+    sessionCap: settings.sessionCap,
+  }));
 }
 
 function scopeOf(candidate: Candidate, origin: RequestOrigin, email: string): Scope {
