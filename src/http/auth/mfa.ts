@@ -83,6 +83,22 @@ export function mfaRoutes(container: Container): Router {
     return null;
   };
 
+  type Found = Awaited<ReturnType<typeof describeChallenge>>;
+
+  /**
+   * Every step answers a refusal the same way: an ended challenge → "sign in
+   * again"; a wrong code or bad field on a form → the step's page again with the
+   * message; anything else → the error handler.
+   */
+  const refuse = async (req: Request, res: Response, token: string, error: unknown, page: (found: Found, message: string) => string) => {
+    if (error instanceof MfaChallengeInvalidError) return ended(req, res);
+    const message = messageOf(error);
+    if (!isForm(req) || !message) throw error;
+    const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
+    if (!found) return ended(req, res);
+    html(res, error instanceof RateLimitedError ? 429 : 400, page(found, message));
+  };
+
   router.get('/', async (req, res) => {
     const token = String(req.query.challenge ?? '');
     try {
@@ -101,14 +117,7 @@ export function mfaRoutes(container: Container): Router {
       const body = parseInput(codeBody, req.body);
       signedIn(req, res, await verifyChallenge(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
     } catch (error) {
-      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
-      const message = messageOf(error);
-      if (isForm(req) && message) {
-        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
-        if (!found) return ended(req, res);
-        return html(res, error instanceof RateLimitedError ? 429 : 400, verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
-      }
-      throw error;
+      await refuse(req, res, token, error, (found, message) => verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
     }
   });
 
@@ -124,16 +133,11 @@ export function mfaRoutes(container: Container): Router {
       if (found.purpose === 'enroll') return html(res, 202, enrollConfirmPage({ challenge: token, method: body.method, sentTo }));
       html(res, 202, verifyPage({ challenge: token, methods: found.methods, sentTo }));
     } catch (error) {
-      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
-      const message = messageOf(error);
-      if (isForm(req) && message) {
-        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
-        if (!found) return ended(req, res);
-        const status = error instanceof RateLimitedError ? 429 : 400;
-        if (found.purpose === 'enroll') return html(res, status, enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'email', sentTo: found.email, errors: [message] }));
-        return html(res, status, verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
-      }
-      throw error;
+      await refuse(req, res, token, error, (found, message) =>
+        found.purpose === 'enroll'
+          ? enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'email', sentTo: found.email, errors: [message] })
+          : verifyPage({ challenge: token, methods: found.methods, errors: [message] }),
+      );
     }
   });
 
@@ -158,14 +162,7 @@ export function mfaRoutes(container: Container): Router {
       if (!isForm(req)) return res.json(started);
       html(res, 200, enrollConfirmPage({ challenge: token, ...started }));
     } catch (error) {
-      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
-      const message = messageOf(error);
-      if (isForm(req) && message) {
-        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
-        if (!found) return ended(req, res);
-        return html(res, 400, enrollChoicePage({ challenge: token, email: found.email, errors: [message] }));
-      }
-      throw error;
+      await refuse(req, res, token, error, (found, message) => enrollChoicePage({ challenge: token, email: found.email, errors: [message] }));
     }
   });
 
@@ -175,15 +172,10 @@ export function mfaRoutes(container: Container): Router {
       const body = parseInput(codeBody, req.body);
       signedIn(req, res, await confirmEnrolment(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
     } catch (error) {
-      if (error instanceof MfaChallengeInvalidError) return ended(req, res);
-      const message = messageOf(error);
-      if (isForm(req) && message) {
-        const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
-        if (!found) return ended(req, res);
-        // The key is not shown again: a person who lost it starts the set-up over.
-        return html(res, 400, enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'totp', sentTo: found.pendingKind === 'totp' ? undefined : found.email, errors: [message] }));
-      }
-      throw error;
+      // The key is not shown again: a person who lost it starts the set-up over.
+      await refuse(req, res, token, error, (found, message) =>
+        enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'totp', sentTo: found.pendingKind === 'totp' ? undefined : found.email, errors: [message] }),
+      );
     }
   });
 
