@@ -41,23 +41,16 @@ export function scimRouter(deps: ScimDeps): Router {
   router.get('/Schemas/:id', discovery.schema);
   router.post('/.search', rootSearch(deps));
 
-  const users = userHandlers(deps);
-  router.get('/Users', users.list);
-  router.post('/Users', users.create);
-  router.post('/Users/.search', users.search);
-  router.get('/Users/:id', users.get);
-  router.put('/Users/:id', users.replace);
-  router.patch('/Users/:id', users.patch);
-  router.delete('/Users/:id', users.remove);
-
-  const groups = groupHandlers(deps);
-  router.get('/Groups', groups.list);
-  router.post('/Groups', groups.create);
-  router.post('/Groups/.search', groups.search);
-  router.get('/Groups/:id', groups.get);
-  router.put('/Groups/:id', groups.replace);
-  router.patch('/Groups/:id', groups.patch);
-  router.delete('/Groups/:id', groups.remove);
+  // The same routes for each resource type (RFC 7644 §3.2).
+  for (const [base, handlers] of [['/Users', userHandlers(deps)], ['/Groups', groupHandlers(deps)]] as const) {
+    router.get(base, handlers.list);
+    router.post(base, handlers.create);
+    router.post(`${base}/.search`, handlers.search);
+    router.get(`${base}/:id`, handlers.get);
+    router.put(`${base}/:id`, handlers.replace);
+    router.patch(`${base}/:id`, handlers.patch);
+    router.delete(`${base}/:id`, handlers.remove);
+  }
 
   router.use((req: Request, res: Response) => {
     res.status(404).type(SCIM_CONTENT_TYPE).send(JSON.stringify(errorBody(404, `No SCIM endpoint ${req.method} ${req.path}`)));
