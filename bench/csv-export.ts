@@ -1,6 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createOrg } from '../src/directory/orgs.ts';
 import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
 import { machine } from './report.ts';
+import { recreateDatabase, freePort } from './support.ts';
 
 /**
  * `npm run bench -- csv-export` (issue 6): users-memberships.csv for 1,000,000
@@ -29,16 +29,6 @@ const TARGET_RSS_MB = 100;
 const root = path.resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
 
-async function recreateDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** Migrations and the org through Gatehouse; the bulk rows by generate_series (seconds, not minutes). */
 async function seed(databaseUrl: string): Promise<{ orgId: string; seconds: number }> {
@@ -97,15 +87,6 @@ async function adminToken(databaseUrl: string): Promise<string> {
   return String(JSON.parse(stdout.trim()).token);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; lines: number; bytes: number; first: string; last: string }> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import pg from 'pg';
 import { seed, userName, USERS, GROUPS, GROUPS_PER_USER } from './seed.ts';
 import { makeTarget, runLoad, send, type Call, type Check, type Result, type Scenario, type Target } from './load.ts';
 import { textTable, writeDocs, type Row } from './report.ts';
+import { freePort } from './support.ts';
 
 /**
  * The SCIM suite of the issue's "Speed and memory" section: seed, start the bare baseline and
@@ -29,15 +29,6 @@ interface Server {
   tail: string[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 /** The V8 flags `npm start` runs Gatehouse with (package.json is their one home), so the bench measures what operators run. */
 function startFlags(): string[] {

@@ -5,6 +5,7 @@ import { createOrg } from '../src/directory/orgs.ts';
 import { createApiToken } from '../src/directory/tokens.ts';
 import { uuidv7 } from '../src/lib/ids.ts';
 import type { Actor } from '../src/directory/scope.ts';
+import { recreateDatabase } from './support.ts';
 
 /**
  * The benchmark's data set: a fresh `gatehouse_bench` database next to the one named by
@@ -40,17 +41,6 @@ export function benchDatabaseUrl(adminUrl: string, name = 'gatehouse_bench'): st
   return url.toString();
 }
 
-async function recreateDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    // WITH (FORCE) (PostgreSQL 13+) ends sessions a previous, interrupted run left open.
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-}
 
 async function createOrgAndToken(databaseUrl: string): Promise<{ orgId: string; token: string }> {
   const store = await openStore({ databaseUrl, dataDir: './data', poolMax: 2 });
