@@ -7,6 +7,7 @@ import { recordAudit } from './audit.ts';
 import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
 import { parseBearer } from '../lib/tokens.ts';
+import { permissions } from './permissions.ts';
 
 export interface TokenView {
   id: string;
@@ -63,7 +64,7 @@ export async function createApiToken(
       scope: tokenScope,
       tokenHash: sha256Hex(secret),
       hint: tokenHint(secret),
-      permissions: [],
+      permissions: tokenScope === 'admin' ? [...permissions] : [],
       createdBy: scope.actor.label,
     });
     recordAudit(tx, scope, {
@@ -131,14 +132,14 @@ export async function authenticateToken(
   if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
     await em.execute('update api_tokens set last_used_at = ? where id = ?', [now, row.id]);
   }
-  const permissions = typeof row.permissions === 'string' ? (JSON.parse(row.permissions) as string[]) : ((row.permissions as string[]) ?? []);
+  const held = typeof row.permissions === 'string' ? (JSON.parse(row.permissions) as string[]) : ((row.permissions as string[]) ?? []);
   const token: AuthenticatedToken = {
     tokenId: String(row.id),
     tokenName: String(row.name),
     scope: row.scope as TokenScope,
     orgId: String(row.org_id),
     orgSlug: String(row.org_slug),
-    permissions,
+    permissions: held,
   };
   cache?.set(digest, token, now);
   return token;

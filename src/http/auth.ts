@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Container } from '../container.ts';
 import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
+import { accessOf } from '../directory/permissions.ts';
 import { findOrgBySlug } from '../directory/orgs.ts';
 import { AuthenticationError, NotFoundError, PermissionError } from '../directory/errors.ts';
 
@@ -19,6 +20,7 @@ export function requireAdminToken(container: Container) {
         throw new PermissionError(`This token is not valid for organization "${slug}"`);
       }
       req.ctx.scope = scopeOfToken(token, req.ctx);
+      req.ctx.access = accessOf('token', token.permissions, false);
       next();
     } catch (error) {
       if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse"');

@@ -3,6 +3,7 @@ import type { Container } from '../container.ts';
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Actor, RequestOrigin, Scope } from '../directory/scope.ts';
+import type { Access } from '../directory/permissions.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface RequestContext extends RequestOrigin {
@@ -11,8 +12,8 @@ export interface RequestContext extends RequestOrigin {
   em: Em;
   /** Set by an authenticator: the org and who acts in it. */
   scope?: Scope;
-  /** Set by the admin authenticator: what the caller may do. */
-  permissions?: ReadonlySet<string>;
+  /** Set by the admin authenticator: who calls and what they may do. */
+  access?: Access;
 }
 
 declare global {

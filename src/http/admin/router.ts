@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Container } from '../../container.ts';
 import { requireAdminToken } from '../auth.ts';
-import { orgRoutes } from './org.ts';
 import { tokenRoutes } from './tokens.ts';
 import { samlAdminRoutes } from './saml.ts';
 import { sessionAdminRoutes } from './sessions.ts';
@@ -11,6 +10,8 @@ import { invitationAdminRoutes } from './invitations.ts';
 import { importRoutes } from './imports.ts';
 import { exportRoutes } from './exports.ts';
 import { mfaAdminRoutes } from './mfa.ts';
+import { mountRoutes } from './route.ts';
+import { adminApiRoutes } from './routes.ts';
 
 /** Everything under /api/orgs/:org. Later issues mount their routes here. */
 export function adminRouter(container: Container): Router {
@@ -25,6 +26,6 @@ export function adminRouter(container: Container): Router {
   router.use('/', importRoutes(container));
   router.use('/', exportRoutes(container));
   router.use('/', mfaAdminRoutes(container));
-  router.use('/', orgRoutes(container));
+  router.use('/', mountRoutes(container, adminApiRoutes));
   return router;
 }
