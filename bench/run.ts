@@ -1,13 +1,14 @@
 import { runScim } from './scim.ts';
 import { runCsvExport } from './csv-export.ts';
 import { runCsvImport } from './csv-import.ts';
+import { runWebhooks } from './webhooks.ts';
 
 /**
  * `npm run bench [-- <suite>]`: every benchmark suite, or the one named.
  * Exit code 1 when a suite misses a target or gives wrong answers; 2 on a bad argument.
  */
 
-const suites: Record<string, () => Promise<boolean>> = { scim: runScim, 'csv-export': runCsvExport, 'csv-import': runCsvImport };
+const suites: Record<string, () => Promise<boolean>> = { scim: runScim, 'csv-export': runCsvExport, 'csv-import': runCsvImport, webhooks: runWebhooks };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in suites));

@@ -23,3 +23,30 @@ export function freePort(): Promise<number> {
     probe.on('error', reject);
   });
 }
+
+/** One value of COPY's text format (PostgreSQL docs, COPY "Text Format"): `\N` for null, backslash escapes. */
+export function copyText(value: string | number | boolean | null): string {
+  if (value === null) return '\\N';
+  return String(value).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+/** pg's Query, answering the server's CopyInResponse with the data (what pg-copy-streams does, without the dependency). */
+class CopyFromStdin extends pg.Query {
+  readonly #data: string;
+  constructor(sql: string, data: string, callback: (error: Error | undefined) => void) {
+    super(sql, undefined, callback);
+    this.#data = data;
+  }
+  handleCopyInResponse(connection: { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
+    const bytes = Buffer.from(this.#data);
+    for (let at = 0; at < bytes.length; at += 1 << 20) connection.sendCopyFromChunk(bytes.subarray(at, at + (1 << 20)));
+    connection.endCopyFrom();
+  }
+}
+
+/** `COPY <table> (<columns>) FROM STDIN` of rows already in COPY text format (one line each, tab-separated). */
+export function copyFrom(client: pg.Client, table: string, columns: string[], lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    void client.query(new CopyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`, lines.length ? `${lines.join('\n')}\n` : '', (error) => (error ? reject(error) : resolve())));
+  });
+}

@@ -5,6 +5,7 @@ import { requestContext } from './http/context.ts';
 import { apiErrorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
 import { adminRouter } from './http/admin/router.ts';
+import { openApiHandler } from './http/openapi.ts';
 import { scimErrorHandler, scimRouter } from './scim/router.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
@@ -12,6 +13,7 @@ import { passwordRoutes } from './http/auth/password.ts';
 import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
+import { jsonDepthLimit } from './http/json-depth.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -37,6 +39,7 @@ export function createApp(container: Container): Express {
       type: ['application/json', 'application/scim+json', 'application/*+json'],
     }),
   );
+  app.use(jsonDepthLimit(config.bodyMaxDepth));
   app.use(
     '/scim/v2',
     scimRouter({
@@ -45,6 +48,7 @@ export function createApp(container: Container): Express {
       baseUrl: `${config.publicUrl}/scim/v2`,
       maxResults: config.scim.maxResults,
       rateLimit: config.scim.rateLimit,
+      limits: { maxPatchOperations: config.scim.maxPatchOperations, maxMembersPerRequest: config.scim.maxMembersPerRequest },
     }),
     scimErrorHandler,
   );
@@ -64,6 +68,7 @@ export function createApp(container: Container): Express {
   app.use('/auth/password', passwordRoutes(container));
   app.use('/auth/mfa', mfaRoutes(container));
   app.use('/invitations', invitationPages(container));
+  app.get('/api/openapi.json', openApiHandler(config.publicUrl));
   app.use('/api/orgs/:org', adminRouter(container));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));

@@ -7,7 +7,7 @@ import { DomainError } from './directory/errors.ts';
 import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
 import { UsageError, type Command, type Io } from './cli/context.ts';
-import { migrateCommand, orgCreate, orgList, tokenCreate, tokenList, tokenRevoke } from './cli/directory-commands.ts';
+import { migrateCommand, orgCreate, orgList, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
 import { samlSet, samlShow } from './cli/saml-commands.ts';
 import { exportCommand, exportOptions, importCsv } from './cli/csv-commands.ts';
 
@@ -22,6 +22,8 @@ Commands:
                                                 create a token; the secret is printed once
   token list --org <slug>                       list an organization's tokens (never the secrets)
   token revoke --org <slug> --id <token id>     revoke a token at once
+  user access --org <slug> --email <email> --role org_admin|member [--permissions <p,p…>]
+                                                set a person's org role and permissions (make the first org admin)
   saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)
            [--connection <name>] [--allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
                                                 configure SAML single sign-on (replaces the connection's settings)
@@ -56,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
         org: { type: 'string' },
         scope: { type: 'string' },
         id: { type: 'string' },
+        email: { type: 'string' },
+        role: { type: 'string' },
+        permissions: { type: 'string' },
         connection: { type: 'string' },
         'metadata-file': { type: 'string' },
         'idp-entity-id': { type: 'string' },
@@ -119,6 +124,7 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     'token create': tokenCreate,
     'token list': tokenList,
     'token revoke': tokenRevoke,
+    'user access': userAccess,
     'saml set': samlSet,
     'saml show': samlShow,
     import: importCsv,

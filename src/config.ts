@@ -23,6 +23,8 @@ const schema = z.object({
   migrateOnStart: z.boolean(),
   logLevel: z.enum(logLevels),
   bodyLimit: z.string().regex(sizePattern, 'must be a size such as 1mb or 512kb'),
+  /** JSON bodies nested deeper than this are refused with 400 (SCIM resources nest three levels). */
+  bodyMaxDepth: z.number().int().min(4).max(1000),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]),
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   mailFrom: z.string().min(3),
@@ -92,8 +94,46 @@ const schema = z.object({
     intervalMs: z.number().int().min(60_000),
     initialDelayMs: z.number().int().min(0),
   }),
+  /** CSV imports (issue 6): an upload over maxFileSize is refused with 413, a row over maxRowChars with 400. */
+  imports: z.object({
+    maxFileSize: z.string().regex(sizePattern, 'must be a size such as 50mb'),
+    maxRowChars: z.number().int().min(1024).max(10_000_000),
+  }),
+  /** The change feed (issue 8, directory/event-feed.ts). */
+  events: z.object({
+    /** Published events older than this are pruned (with their webhook deliveries). */
+    retentionDays: z.number().int().min(1).max(3650),
+    /** How often the publisher numbers newly committed events (the feed's and webhooks' latency floor). */
+    publishIntervalMs: z.number().int().min(10).max(60_000),
+    publishBatchSize: z.number().int().min(1).max(100_000),
+    /** How often invitations that passed their expiry are announced (invitation.expired). */
+    expiryIntervalMs: z.number().int().min(1000),
+    pruneIntervalMs: z.number().int().min(60_000),
+  }),
+  /** Webhook delivery (directory/webhook-deliveries.ts) and its SSRF rules (lib/outbound-url.ts). */
+  webhooks: z.object({
+    /** Allow http:// endpoints (development and tests); production endpoints must be https. */
+    allowHttp: z.boolean(),
+    /** Allow endpoints on private, loopback and link-local addresses (an operator's own network). */
+    allowPrivateNetworks: z.boolean(),
+    timeoutMs: z.number().int().min(100).max(120_000),
+    /** A delivery still failing this long after it was queued is dead-lettered. */
+    maxAgeMs: z.number().int().min(1000),
+    pollIntervalMs: z.number().int().min(10),
+    batchSize: z.number().int().min(1).max(1000),
+    claimTimeoutMs: z.number().int().min(1000),
+    retry: z.object({
+      baseDelayMs: z.number().int().min(0),
+      maxDelayMs: z.number().int().min(0),
+      jitter: z.number().min(0).max(1),
+    }),
+  }),
   scim: z.object({
     maxResults: z.number().int().min(1).max(100000),
+    /** PATCH requests with more Operations are refused with 413 (RFC 7644 §3.5.2 sets no limit). */
+    maxPatchOperations: z.number().int().min(1).max(100000),
+    /** Group members one POST, PUT or PATCH may name; more is refused with 413. */
+    maxMembersPerRequest: z.number().int().min(1).max(1000000),
     rateLimit: z.object({
       requestsPerSecond: z.number().positive(),
       burst: z.number().int().min(1),
@@ -125,12 +165,17 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['MIGRATE_ON_START', 'migrateOnStart', asBoolean],
   ['LOG_LEVEL', 'logLevel', String],
   ['BODY_LIMIT', 'bodyLimit', String],
+  ['BODY_MAX_DEPTH', 'bodyMaxDepth', asInteger],
   ['TRUST_PROXY', 'trustProxy', asTrustProxy],
   ['SMTP_URL', 'smtpUrl', String],
   ['MAIL_FROM', 'mailFrom', String],
   ['SESSION_SECRET', 'sessionSecret', String],
+  ['IMPORT_MAX_FILE_SIZE', 'imports.maxFileSize', String],
   ['SCIM_RATE_LIMIT_RPS', 'scim.rateLimit.requestsPerSecond', asNumber],
   ['SCIM_RATE_LIMIT_BURST', 'scim.rateLimit.burst', asInteger],
+  ['EVENTS_RETENTION_DAYS', 'events.retentionDays', asInteger],
+  ['WEBHOOKS_ALLOW_HTTP', 'webhooks.allowHttp', asBoolean],
+  ['WEBHOOKS_ALLOW_PRIVATE_NETWORKS', 'webhooks.allowPrivateNetworks', asBoolean],
 ];
 
 export interface LoadOptions {

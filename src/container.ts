@@ -10,6 +10,7 @@ import { deliverDue, OutboxWorker, recordDelivered, type DeliveryReport, type Ou
 import { markInvitationUndeliverable } from './directory/invitations.ts';
 import { PurgeJob } from './directory/purge-job.ts';
 import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
+import { createEventServices, type EventServices } from './event-services.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -35,6 +36,8 @@ export interface Container {
   };
   /** The daily purge of deleted users: started by the server next to the outbox worker; tests call `runOnce(now)`. */
   purge: PurgeJob;
+  /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
+  events: EventServices;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
   fork(): Em;
 }
@@ -95,6 +98,7 @@ export function createContainer(parts: ContainerParts): Container {
       deliverDue: (now = clock.now()) => deliverDue(deps, now),
     },
     purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
+    events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
     fork,
   };
 }

@@ -1,7 +1,9 @@
 import { migrate, migrationStatus } from '../db/migrate.ts';
 import { createOrg, listOrgs, toOrgView } from '../directory/orgs.ts';
 import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from '../directory/tokens.ts';
-import { cliActor, orgScope, required, type Command } from './context.ts';
+import { findUserIdByEmail, setUserAccess } from '../directory/org-admins.ts';
+import { orgRoles, type OrgRole } from '../db/entities/index.ts';
+import { UsageError, cliActor, orgScope, required, type Command } from './context.ts';
 
 export const migrateCommand: Command = async ({ store, flags, io }) => {
   if (flags.status) {
@@ -67,4 +69,26 @@ export const tokenRevoke: Command = async (ctx) => {
   const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), new Date());
   if (ctx.io.json) ctx.io.out(JSON.stringify(toTokenView(record)));
   else ctx.io.out(`Revoked token "${record.name}" (${record.id}).`);
+};
+
+/**
+ * `gatehouse user access`: sets a person's org role and permissions from the
+ * server's shell — how the first org admin of an org is made, before anyone
+ * can do it through the admin API.
+ */
+export const userAccess: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const email = required(ctx.flags, 'email');
+  const orgRole = required(ctx.flags, 'role');
+  if (!orgRoles.includes(orgRole as OrgRole)) throw new UsageError(`--role must be one of ${orgRoles.join(', ')}`);
+  const listed = typeof ctx.flags.permissions === 'string' ? ctx.flags.permissions.split(',').map((p) => p.trim()).filter(Boolean) : undefined;
+  const em = ctx.store.orm.em.fork();
+  const userId = await findUserIdByEmail(em, scope, email);
+  const { access, changed } = await setUserAccess(em, scope, userId, { orgRole: orgRole as OrgRole, permissions: listed });
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ org: scope.orgSlug, userId, email, ...access, changed }));
+    return;
+  }
+  const held = access.orgRole === 'org_admin' ? 'every permission' : access.permissions.length ? access.permissions.join(', ') : 'no permissions';
+  ctx.io.out(`${email} in ${scope.orgSlug} is now ${access.orgRole} (${held})${changed ? '' : ' — unchanged'}.`);
 };

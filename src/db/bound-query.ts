@@ -1,6 +1,8 @@
 import { CompiledQuery } from 'kysely';
 import type { Em } from './orm.ts';
 
+type Rows = Array<Record<string, unknown>>;
+
 /**
  * em.execute() inlines every parameter into the SQL text on the client
  * (platform.formatQuery): fine for small statements, but a bulk statement
@@ -9,15 +11,81 @@ import type { Em } from './orm.ts';
  * bound ($1, $2…), through the same connection and transaction as `em`.
  * `?` placeholders as in em.execute; the SQL must hold no other `?`.
  */
-export async function executeBound(em: Em, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+export async function executeBound(em: Em, sql: string, params: unknown[]): Promise<Rows> {
+  const text = numbered(sql, params.length);
+  const ctx = em.getTransactionContext() as { executeQuery?: unknown } | undefined;
+  const executor = (ctx ?? (em.getConnection() as unknown as { getClient(): unknown }).getClient()) as {
+    executeQuery(query: CompiledQuery): Promise<{ rows: Rows }>;
+  };
+  try {
+    return (await executor.executeQuery(CompiledQuery.raw(text, params))).rows;
+  } catch (error) {
+    throw converted(em, error);
+  }
+}
+
+/** The driver's error as em.execute() would throw it (UniqueConstraintViolationException…), so callers need not care which path ran. */
+function converted(em: Em, error: unknown): unknown {
+  return error instanceof Error && 'code' in error ? em.getDriver().convertException(error) : error;
+}
+
+function numbered(sql: string, count: number): string {
   let n = 0;
   const text = sql.replace(/\?/g, () => `$${++n}`);
-  if (n !== params.length) throw new Error(`executeBound: ${n} placeholders for ${params.length} parameters`);
-  const connection = em.getConnection();
-  const ctx = em.getTransactionContext() as { executeQuery?: unknown } | undefined;
-  const executor = (ctx ?? (connection as unknown as { getClient(): unknown }).getClient()) as {
-    executeQuery(query: CompiledQuery): Promise<{ rows: Array<Record<string, unknown>> }>;
-  };
-  const result = await executor.executeQuery(CompiledQuery.raw(text, params));
-  return result.rows;
+  if (n !== count) throw new Error(`executeBound: ${n} placeholders for ${count} parameters`);
+  return text;
+}
+
+/** The slice of pg's Pool the hot path uses (MikroORM's own pool, so its type parsers apply). */
+interface PgPool {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: Rows }>;
+  totalCount: number;
+}
+
+/** Per driver connection: its pg Pool, or null when the store is not PostgreSQL (PGlite). */
+const pools = new WeakMap<object, PgPool | null | Promise<PgPool | null>>();
+
+async function poolOf(connection: object): Promise<PgPool | null> {
+  const known = pools.get(connection);
+  if (known !== undefined) return known;
+  const pending = (connection as { getNativeClient?(): Promise<unknown> }).getNativeClient?.().then(
+    (client) => {
+      // pg's Pool: PGlite's native client has neither.
+      const pool = client && typeof (client as PgPool).query === 'function' && 'totalCount' in (client as object) ? (client as PgPool) : null;
+      pools.set(connection, pool);
+      return pool;
+    },
+    () => (pools.set(connection, null), null),
+  ) ?? Promise.resolve(null);
+  pools.set(connection, pending);
+  return pending;
+}
+
+/** Prepared statements by SQL text. Bounded: each is a statement every pooled connection keeps. */
+const prepared = new Map<string, { name: string; text: string }>();
+const MAX_PREPARED = 64;
+
+/**
+ * A hot read or single-statement write, outside any transaction: straight to
+ * the pg pool, with no ORM or query-builder layer in between. With `prepare`
+ * (statements whose text is one of a few fixed shapes, the parameters carry all
+ * that varies, and whose plan does not hinge on the parameter values: key
+ * lookups, single-row writes) it is a named prepared statement, so PostgreSQL
+ * parses and plans it once per connection instead of on every request.
+ * Inside a transaction, or on PGlite, it is executeBound.
+ */
+export async function executeHot(em: Em, sql: string, params: unknown[], options: { prepare: boolean }): Promise<Rows> {
+  if (em.getTransactionContext()) return executeBound(em, sql, params);
+  const pool = await poolOf(em.getConnection());
+  if (!pool) return executeBound(em, sql, params);
+  let statement = options.prepare ? prepared.get(sql) : undefined;
+  if (options.prepare && statement === undefined && prepared.size < MAX_PREPARED) {
+    statement = { name: `gatehouse_${prepared.size + 1}`, text: numbered(sql, params.length) };
+    prepared.set(sql, statement);
+  }
+  try {
+    return (await pool.query(statement ? { ...statement, values: params } : { text: numbered(sql, params.length), values: params })).rows;
+  } catch (error) {
+    throw converted(em, error);
+  }
 }

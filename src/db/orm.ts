@@ -62,6 +62,10 @@ function baseOptions(options: StoreOptions): Partial<Options> {
     // Request handlers fork the EntityManager; a global-context use is a bug we want to hear about.
     allowGlobalContext: false,
     forceUtcTimezone: true,
+    // Triggers and functions are hand-written in migrations (the audit → event
+    // trigger, the append-only guard); the entity diff must neither drop nor
+    // rewrite them.
+    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true },
   };
 }
 

@@ -11,6 +11,15 @@ export interface AuditEntry {
 /**
  * CONVENTIONS 9: every mutation records exactly one audit event, in the same
  * unit of work as the change, so one is never committed without the other.
+ *
+ * Issue 8: the product's events (the feed, webhooks) are derived from these
+ * rows by an AFTER INSERT trigger on audit_events
+ * (migrations/Migration20261130062000_event_triggers.ts), so every write path
+ * here — unit of work, CTE fragment, raw SQL — emits its events atomically
+ * without knowing about them. An action's name and details are therefore a
+ * contract with that trigger: `target` names the user/group, and
+ * `details.changes` ({field: {from, to}}), `membersAdded`/`membersRemoved`,
+ * `invitationId`, `sessionId`, `groupId` are read by it.
  */
 export function recordAudit(em: Em, scope: Scope, entry: AuditEntry): AuditEvent {
   const event = em.create(AuditEvent, {
@@ -60,10 +69,31 @@ export async function recordAuditSql(em: Em, scope: Scope, entry: AuditEntry): P
   await em.execute(
     `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
      values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
-    [
-      scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action,
-      entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(entry.details ?? {}),
-      scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null,
-    ],
+    auditParams(scope, entry),
   );
+}
+
+/** The bound values of one audit row, in the column order of the inserts above and below. */
+function auditParams(scope: Scope, entry: AuditEntry): unknown[] {
+  return [
+    scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action,
+    entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(entry.details ?? {}),
+    scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null,
+  ];
+}
+
+/**
+ * Many events of one request as few statements (a bulk membership change: one
+ * event per membership changed, so each person's history names it).
+ */
+export async function recordAuditsSql(em: Em, scope: Scope, entries: AuditEntry[]): Promise<void> {
+  const CHUNK = 500;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const chunk = entries.slice(i, i + CHUNK);
+    await em.execute(
+      `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
+       values ${chunk.map(() => '(?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((entry) => auditParams(scope, entry)),
+    );
+  }
 }

@@ -63,6 +63,27 @@ export class TransitionError extends DomainError {
   }
 }
 
+/**
+ * The change would leave an org that has org admins with none who is enabled:
+ * nobody could manage its people or grant access again (issue 7).
+ */
+export class LastOrgAdminError extends DomainError {
+  readonly code = 'last_org_admin';
+}
+
+/**
+ * The record belongs to the identity provider (a SCIM group, a membership SCIM
+ * made): changing it here would be undone by the next push, so it is refused.
+ */
+export class IdpManagedError extends DomainError {
+  readonly code = 'scim_managed';
+}
+
+/** A delete that would take dependent records with it (a group's members) without `force`. */
+export class NotEmptyError extends DomainError {
+  readonly code = 'group_not_empty';
+}
+
 export class AuthenticationError extends DomainError {
   readonly code = 'unauthenticated';
 }

@@ -1,7 +1,7 @@
 import type { OrgRole, UserSource } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
-import { ValidationError } from './errors.ts';
+import { auditFilterSql, type AuditFilter } from './audit-queries.ts';
 import { invitationFilterSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitations.ts';
 import { peopleFilterSql, type PeopleFilter } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -262,16 +262,8 @@ export function invitationMembershipExportBatches(
 
 // ---------------------------------------------------------------- audit
 
-export interface AuditExportFilter {
-  /** The actor's id or label (exact, label case-insensitive). */
-  actor?: string | undefined;
-  /** The target's id or label (exact, label case-insensitive). */
-  target?: string | undefined;
-  /** An action (`user.disabled`) or a family (`user.*`). */
-  action?: string | undefined;
-  since?: Date | undefined;
-  until?: Date | undefined;
-}
+/** The audit export filters as the admin API's audit list does (audit-queries.ts). */
+export type AuditExportFilter = AuditFilter;
 
 export interface AuditExportRow {
   id: string;
@@ -290,34 +282,7 @@ export interface AuditExportRow {
 
 /** The audit trail oldest first (the bigint id is commit order), `since` inclusive, `until` exclusive. */
 export function auditExportBatches(em: Em, scope: Pick<Scope, 'orgId'>, filter: AuditExportFilter, options: BatchOptions = {}): AsyncGenerator<AuditExportRow[]> {
-  const where = ['a.org_id = ?'];
-  const params: unknown[] = [scope.orgId];
-  if (filter.actor) {
-    where.push('(a.actor_id = ? or lower(a.actor_label) = lower(?))');
-    params.push(filter.actor, filter.actor);
-  }
-  if (filter.target) {
-    where.push('(a.target_id = ? or lower(a.target_label) = lower(?))');
-    params.push(filter.target, filter.target);
-  }
-  if (filter.action) {
-    if (filter.action.endsWith('.*')) {
-      where.push(`a.action like ? escape '!'`);
-      params.push(`${filter.action.slice(0, -1).replace(/[!%_]/g, '!$&')}%`);
-    } else {
-      where.push('a.action = ?');
-      params.push(filter.action);
-    }
-  }
-  if (filter.since) {
-    where.push('a.at >= ?');
-    params.push(filter.since);
-  }
-  if (filter.until) {
-    where.push('a.at < ?');
-    params.push(filter.until);
-  }
-  if (filter.since && filter.until && filter.since.getTime() > filter.until.getTime()) throw ValidationError.field('until', 'must not be before since');
+  const { where, params } = auditFilterSql(scope, filter);
   const read = (after: string | null, size: number): Promise<Row[]> =>
     em.execute(
       `select a.id, ${iso('a.at', 'at')}, a.actor_type, a.actor_id, a.actor_label, a.action, a.target_type, a.target_id, a.target_label, a.details, a.request_id, a.ip

@@ -4,6 +4,8 @@ import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { recordAuditSql } from './audit.ts';
+import { mappedMembersOf, syncMappedMemberships } from './mapped-memberships.ts';
+import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
@@ -204,6 +206,8 @@ export async function createGroup(em: Em, scope: Scope, input: GroupFields, memb
         [id, scope.orgId, fields.displayName, fields.externalId, fields.description, source, JSON.stringify(fields.scimAttributes)],
       );
       const { added } = await applyMembers(tx, scope, id, { add: members }, source);
+      // IdP group mappings: SCIM members of this group may get mapped memberships.
+      if (source === 'scim') await syncMappedMemberships(tx, scope, added);
       await recordAuditSql(tx, scope, { action: 'group.created', target: { type: 'group', id, label: fields.displayName }, details: { source, membersAdded: added } });
     });
   } catch (error) {
@@ -234,7 +238,7 @@ export async function saveGroup(
   const next = validateGroupFields(input);
   const changes: Record<string, unknown> = {};
   for (const key of ['displayName', 'externalId', 'description', 'scimAttributes'] as const) {
-    if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? 'changed' : { from: current[key], to: next[key] };
+    if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[key], to: next[key] };
   }
   let membership = { added: [] as string[], removed: [] as string[] };
   try {
@@ -261,6 +265,10 @@ export async function saveGroup(
         target: { type: 'group', id: current.id, label: next.displayName },
         details: { changes, membersAdded: membership.added, membersRemoved: membership.removed },
       });
+      if (options.source === 'scim') {
+        const renamed = 'displayName' in changes ? await mappedMembersOf(tx, scope, current.id) : [];
+        await syncMappedMemberships(tx, scope, [...renamed, ...membership.added, ...membership.removed]);
+      }
     });
   } catch (error) {
     conflictOnName(error, next.displayName);
@@ -272,11 +280,13 @@ export async function saveGroup(
 export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVersion?: number): Promise<void> {
   const group = await getGroup(em, scope, id);
   await em.transactional(async (tx) => {
+    const members = await mappedMembersOf(tx, scope, id);
     const rows = await tx.execute(
       `delete from groups where id = ? and org_id = ?${expectedVersion === undefined ? '' : ' and version = ?'} returning id`,
       [id, scope.orgId, ...(expectedVersion === undefined ? [] : [expectedVersion])],
     );
     if (!rows.length) throw new StaleVersionError('Group', id);
     await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: {} });
+    await syncMappedMemberships(tx, scope, members);
   });
 }

@@ -9,8 +9,8 @@ import { validateUserFields } from './users.ts';
 
 /**
  * Batched writes for imports: the same rows and audit events as createUser and
- * a group membership change, as a few multi-row statements per batch instead
- * of one round trip per user. Callers run them inside the batch's transaction.
+ * a group membership change, as one statement per batch instead of one round
+ * trip per user. Callers run them inside the batch's transaction.
  */
 
 export interface MembershipWanted {
@@ -56,6 +56,8 @@ export async function addMemberships(em: Em, scope: Scope, wanted: Array<Members
 export interface BulkNewUser {
   /** Caller's key, returned with the outcome (the import's row number). */
   key: number;
+  /** The new user's id (an import allocates it at preview, so a row's user is known before and after commit). */
+  id: string;
   fields: UserFields;
   active: boolean;
   groups: MembershipWanted[];
@@ -65,6 +67,16 @@ export interface BulkCreateResult {
   created: Map<number, string>;
   /** Keys whose userName already exists (the unique index refused them). */
   conflicts: number[];
+}
+
+/**
+ * A PostgreSQL array literal (`{"a","b",NULL}`) for one bound `?::type[]`
+ * parameter: every element quoted, `"` and `\` escaped (PostgreSQL docs,
+ * "Array Value Input"). Built here rather than left to the driver so that pg
+ * and PGlite receive the same text.
+ */
+export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
 }
 
 /** The columns a bulk create sets; the others keep their defaults (null, '{}', 'member'), as for a createUser with empty fields. */
@@ -78,55 +90,89 @@ const bulkFields: Record<string, keyof UserFields> = {
 };
 const setByBulk = new Set(Object.values(bulkFields));
 
+/** Users per statement: one batch of the import's default size is one statement. */
+const USERS_PER_STATEMENT = 5000;
+
 /**
- * createUser for many users of an org WITHOUT a seat limit (callers check):
- * per 1000 users ONE statement — the rows travel as one JSON parameter
- * (jsonb_to_recordset), the insert skips userNames already taken (ON
- * CONFLICT DO NOTHING: reported as conflicts) and a data-modifying CTE writes
- * each inserted user's `user.created` event (same details as createUser) —
- * then the memberships in one more.
+ * createUser + a membership change for many users of an org WITHOUT a seat
+ * limit (callers check), as ONE statement per 5,000 users. The rows travel as
+ * bound array parameters (unnest, no per-row SQL, no JSON to parse); the
+ * data-modifying CTE
+ * - inserts the users, skipping userNames already taken (ON CONFLICT DO
+ *   NOTHING: reported as conflicts),
+ * - writes each inserted user's `user.created` event (createUser's details),
+ * - adds the inserted users' memberships (existing ones left as they are),
+ * - bumps each group touched and writes its one `group.updated` event listing
+ *   the members added, as saveGroup does.
+ * Audit rows go through auditInsertSql, so whatever hangs off audit_events
+ * sees them as from any other write path.
  */
 export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[], source: UserSource): Promise<BulkCreateResult> {
   const result: BulkCreateResult = { created: new Map(), conflicts: [] };
-  const audit = auditInsertSql(scope, {
+  const userAudit = auditInsertSql(scope, {
     action: 'user.created',
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
     detailsSql: `jsonb_build_object('source', u.source, 'active', u.state = 'active')`,
   }, 'u');
+  const groupAudit = auditInsertSql(scope, {
+    action: 'group.updated',
+    target: { type: 'group', idColumn: 'id', labelColumn: 'display_name' },
+    detailsSql: `jsonb_build_object('changes', '{}'::jsonb, 'membersRemoved', '[]'::jsonb,
+      'membersAdded', (select jsonb_agg(m.user_id order by m.user_id) from m where m.group_id = g.id))`,
+  }, 'g');
   const names = bulkColumns.map(([c]) => c);
-  const memberships: Array<MembershipWanted & { userId: string }> = [];
-  for (let start = 0; start < users.length; start += 1000) {
-    const chunk = users.slice(start, start + 1000).map((u) => ({ ...u, fields: validateUserFields(u.fields), id: uuidv7() }));
-    const records = chunk.map((u) => {
+  for (let start = 0; start < users.length; start += USERS_PER_STATEMENT) {
+    const chunk = users.slice(start, start + USERS_PER_STATEMENT).map((u) => ({ ...u, fields: validateUserFields(u.fields) }));
+    const columns: Record<string, Array<string | null>> = Object.fromEntries(names.map((c) => [c, []]));
+    const ids: string[] = [];
+    const active: boolean[] = [];
+    const member = { id: [] as string[], user: [] as string[], group: [] as string[], role: [] as string[] };
+    for (const u of chunk) {
       for (const [field] of userFieldColumns) {
         const value = u.fields[field];
         const empty = value === null || (Array.isArray(value) && !value.length) || (field === 'scimAttributes' && !Object.keys(value as object).length);
         if (!setByBulk.has(field) && !empty) throw new Error(`createUsersBulk does not write ${field}`);
       }
-      const record: Record<string, unknown> = { id: u.id, active: u.active, email: primaryEmail(u.fields.emails), phone: primaryPhone(u.fields.phoneNumbers) };
-      for (const [column, field] of Object.entries(bulkFields)) record[column] = u.fields[field];
-      return record;
-    });
+      ids.push(u.id);
+      active.push(u.active);
+      columns.email!.push(primaryEmail(u.fields.emails));
+      columns.phone!.push(primaryPhone(u.fields.phoneNumbers));
+      for (const [column, field] of Object.entries(bulkFields)) {
+        const value = u.fields[field];
+        columns[column]!.push(Array.isArray(value) ? JSON.stringify(value) : (value as string | null));
+      }
+      for (const g of u.groups) {
+        member.id.push(uuidv7());
+        member.user.push(u.id);
+        member.group.push(g.groupId);
+        member.role.push(g.role);
+      }
+    }
     const rows = await executeBound(
       em,
-      `with src as (select * from jsonb_to_recordset(?::jsonb) as x(id uuid, active boolean, ${bulkColumns.map(([c, t]) => `${c} ${t}`).join(', ')})),
+      `with src as (select * from unnest(?::uuid[], ?::boolean[], ${bulkColumns.map(([, t]) => `?::${t}[]`).join(', ')}) as x(id, active, ${names.join(', ')})),
        u as (insert into users (id, org_id, ${names.join(', ')}, state, source, disabled_at, version, created_at, updated_at)
              select id, ?, ${names.join(', ')}, case when active then 'active' else 'disabled' end, ?, case when active then null else now() end, 1, now(), now() from src
              on conflict do nothing returning *),
-       a as (${audit.sql})
+       a as (${userAudit.sql}),
+       m as (insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
+             select y.id, ?, y.group_id, y.user_id, y.role, ?, now()
+             from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[]) as y(id, user_id, group_id, role) join u on u.id = y.user_id
+             on conflict (group_id, user_id) do nothing returning group_id, user_id),
+       g as (update groups set version = version + 1, updated_at = now() where org_id = ? and id in (select group_id from m) returning id, display_name),
+       ga as (${groupAudit.sql})
        select id from u`,
-      [JSON.stringify(records), scope.orgId, source, ...audit.params],
+      [
+        pgArray(ids), pgArray(active), ...names.map((c) => pgArray(columns[c]!)), scope.orgId, source, ...userAudit.params,
+        scope.orgId, source, pgArray(member.id), pgArray(member.user), pgArray(member.group), pgArray(member.role),
+        scope.orgId, ...groupAudit.params,
+      ],
     );
     const inserted = new Set(rows.map((r) => String(r.id)));
     for (const u of chunk) {
-      if (!inserted.has(u.id)) {
-        result.conflicts.push(u.key);
-        continue;
-      }
-      result.created.set(u.key, u.id);
-      for (const g of u.groups) memberships.push({ ...g, userId: u.id });
+      if (inserted.has(u.id)) result.created.set(u.key, u.id);
+      else result.conflicts.push(u.key);
     }
   }
-  await addMemberships(em, scope, memberships, source);
   return result;
 }

@@ -1,10 +1,11 @@
 import type { Em } from '../db/orm.ts';
+import { executeBound } from '../db/bound-query.ts';
 import type { ImportAction } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
 import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
-import { addMemberships, createUsersBulk, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
+import { addMemberships, createUsersBulk, pgArray, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
 import { splitName } from './invitation-addresses.ts';
 import { SeatLimitError } from './license.ts';
@@ -15,13 +16,19 @@ import { emptyUserFields } from './user-record.ts';
 import { createUser } from './users.ts';
 
 /**
- * Committing an import: the selected preview rows, in batches, each batch one
- * transaction that applies its rows AND marks them (`outcome`), so after a
- * crash exactly the committed batches read as applied and a second commit
- * call resumes with the rest. A committed import is refused: never applied twice.
+ * Committing an import: the selected preview rows, in batches, in row order,
+ * each batch one transaction that applies its rows AND moves the import's
+ * high-water mark (`applied_through`) past them, so after a crash exactly the
+ * committed batches read as applied and a second commit call resumes with the
+ * rest. Rows that failed, or went through the per-row path, also get an
+ * explicit `outcome`; the bulk path's rows need none (see import-rows.ts
+ * rowOutcomeSql). A committed import is refused: never applied twice.
  */
 
+/** Rows per batch on the per-row path (invitations, updates, disables, seat-limited orgs). */
 export const DEFAULT_BATCH_SIZE = 500;
+/** Rows per batch when the whole batch is new people written by createUsersBulk (measured: bench/csv-import.ts). */
+export const BULK_BATCH_SIZE = 5000;
 
 /** A sync/disable over the org's massDisableThreshold, committed without `force` (409, details.reason). */
 export class MassDisableError extends TransitionError {
@@ -51,8 +58,11 @@ interface StoredRow {
   action: ImportAction;
   userId: string | null;
   label: string | null;
-  data: { email?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[] };
+  data: { email?: string; newUserId?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[] };
 }
+
+/** Preview rows a commit applies: an action, and no problem found at preview (imports.ts reads outcomes with the same test). */
+const committable = `action in ('create', 'update', 'disable') and jsonb_array_length(errors) = 0`;
 
 /** Selects the rows and moves the import to `committing` (or finds it there: resume). */
 async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): Promise<void> {
@@ -76,12 +86,13 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
       where = ' and row_number = any(?::int[])';
       params.push(`{${wanted.join(',')}}`);
     }
-    const selected = await tx.execute(
-      `update csv_import_rows set selected = true where import_id = ? and action in ('create', 'update', 'disable') and jsonb_array_length(errors) = 0${where} returning row_number`,
-      params,
-    );
-    await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, version = version + 1, updated_at = now() where id = ?`, [
-      request.rows === 'all' ? null : JSON.stringify(request.rows), selected.length, id,
+    // `all` marks nothing: the rows a commit takes are then those the preview made actionable
+    // (committable below); only an explicit list is written to the rows.
+    const selected = where
+      ? (await tx.execute(`update csv_import_rows set selected = true where import_id = ? and ${committable}${where} returning row_number`, params)).length
+      : Number((await tx.execute(`select count(*)::int as n from csv_import_rows where import_id = ? and ${committable}`, params))[0]!.n);
+    await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, applied_through = 0, version = version + 1, updated_at = now() where id = ?`, [
+      request.rows === 'all' ? null : JSON.stringify(request.rows), selected, id,
     ]);
   });
 }
@@ -90,30 +101,33 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
 export async function commitImport(fork: () => Em, scope: Scope, deps: CommitDeps, id: string, request: CommitRequest, hooks: CommitHooks = {}): Promise<ImportSummary> {
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
-  const batchSize = hooks.batchSize ?? DEFAULT_BATCH_SIZE;
   const summary = await getImport(fork(), scope, id);
   const groupIds = new Map<string, string>();
-  // Keyset over row_number: each batch starts after the last, never rescanning applied rows.
-  let after = 0;
   for (let batch = 1; ; batch++) {
     const em = fork();
     const done = await em.transactional(async (tx) => {
-      // The lock serialises concurrent commit calls: a row is applied by exactly one of them.
-      const lock = await tx.execute('select status, mode, options from csv_imports where id = ? and org_id = ? for update', [id, scope.orgId]);
+      // The lock serialises concurrent commit calls: a row is applied by exactly one of them,
+      // and each batch starts after the last committed one (keyset on row_number).
+      const lock = await tx.execute('select status, options, applied_through, selection is not null as picked from csv_imports where id = ? and org_id = ? for update', [id, scope.orgId]);
       if (lock[0]?.status !== 'committing') return true;
       const options = (typeof lock[0].options === 'string' ? JSON.parse(lock[0].options) : lock[0].options) as { noInvite?: boolean; createGroups?: boolean };
+      const noInvite = Boolean(options.noInvite);
+      const settings = await getOrgSettings(tx, scope);
+      const bulk = noInvite && settings.seatLimit === null;
       const raw = await tx.execute(
-        `select row_number, action, user_id, label, data from csv_import_rows where import_id = ? and row_number > ? and selected and outcome is null order by row_number limit ?`,
-        [id, after, batchSize],
+        `select row_number, action, user_id, label, data from csv_import_rows
+         where import_id = ? and row_number > ? and outcome is null and ${committable}${lock[0].picked ? ' and selected' : ''} order by row_number limit ?`,
+        [id, Number(lock[0].applied_through), hooks.batchSize ?? (bulk ? BULK_BATCH_SIZE : DEFAULT_BATCH_SIZE)],
       );
       if (!raw.length) return true;
-      const rows: StoredRow[] = raw.map((r) => ({
+      let rows: StoredRow[] = raw.map((r) => ({
         rowNumber: Number(r.row_number), action: r.action as ImportAction, userId: (r.user_id as string | null) ?? null, label: (r.label as string | null) ?? null,
         data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as StoredRow['data'],
       }));
-      after = rows[rows.length - 1]!.rowNumber;
-      const outcomes = await applyBatch(tx, scope, deps, rows, Boolean(options.noInvite), groupIds);
-      await recordOutcomes(tx, id, outcomes);
+      // Rows the bulk path cannot take go one by one: such a batch keeps the per-row size.
+      if (!hooks.batchSize && rows.length > DEFAULT_BATCH_SIZE && rows.some((r) => r.action !== 'create' || !r.data.newUserId)) rows = rows.slice(0, DEFAULT_BATCH_SIZE);
+      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk }, groupIds);
+      await recordOutcomes(tx, id, rows[rows.length - 1]!.rowNumber, outcomes);
       return false;
     });
     if (done) break;
@@ -138,25 +152,39 @@ interface Outcome {
   ok: boolean;
   error?: RowProblem;
   userId?: string;
+  /** Applied by createUsersBulk: recorded by the high-water mark alone. */
+  bulk?: boolean;
 }
 
-async function recordOutcomes(tx: Em, id: string, outcomes: Outcome[]): Promise<void> {
-  const ok = outcomes.filter((o) => o.ok);
-  const failed = outcomes.filter((o) => !o.ok);
-  if (ok.length) {
-    await tx.execute(
-      `update csv_import_rows r set outcome = 'applied', user_id = coalesce(v.user_id::uuid, r.user_id) from (select unnest(?::int[]) as n, unnest(?::text[]) as user_id) v where r.import_id = ? and r.row_number = v.n`,
-      [`{${ok.map((o) => o.rowNumber).join(',')}}`, `{${ok.map((o) => o.userId ?? 'NULL').join(',')}}`, id],
+/**
+ * The batch's bookkeeping, in its transaction: the high-water mark and the
+ * progress counters (one update of the import), plus an explicit outcome for
+ * the rows the mark alone does not describe (failures, per-row applies).
+ */
+async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Outcome[]): Promise<void> {
+  const explicit = outcomes.filter((o) => !o.bulk);
+  if (explicit.length) {
+    await executeBound(
+      tx,
+      `update csv_import_rows r set outcome = v.outcome, user_id = coalesce(v.user_id, r.user_id), errors = case when v.error is null then r.errors else r.errors || jsonb_build_array(v.error) end
+       from unnest(?::int[], ?::text[], ?::uuid[], ?::jsonb[]) as v(n, outcome, user_id, error) where r.import_id = ? and r.row_number = v.n`,
+      [
+        pgArray(explicit.map((o) => o.rowNumber)), pgArray(explicit.map((o) => (o.ok ? 'applied' : 'failed'))),
+        pgArray(explicit.map((o) => (o.ok ? (o.userId ?? null) : null))), pgArray(explicit.map((o) => (o.error ? JSON.stringify(o.error) : null))), id,
+      ],
     );
   }
-  for (const f of failed) {
-    await tx.execute(`update csv_import_rows set outcome = 'failed', errors = errors || ?::jsonb where import_id = ? and row_number = ?`, [JSON.stringify([f.error]), id, f.rowNumber]);
+  const counts: Record<string, number> = { applied: 0, failed: 0 };
+  for (const o of outcomes) {
+    if (!o.ok) counts.failed!++;
+    else {
+      counts.applied!++;
+      counts[o.action] = (counts[o.action] ?? 0) + 1;
+    }
   }
-  const counts: Record<string, number> = { applied: ok.length, failed: failed.length };
-  for (const o of ok) counts[o.action] = (counts[o.action] ?? 0) + 1;
-  const sets = Object.entries(counts).map(([k]) => `'${k}', coalesce((progress ->> '${k}')::int, 0) + ?`);
-  await tx.execute(`update csv_imports set processed = processed + ?, progress = progress || jsonb_build_object(${sets.join(', ')}), updated_at = now() where id = ?`, [
-    outcomes.length, ...Object.values(counts), id,
+  const sets = Object.keys(counts).map((k) => `'${k}', coalesce((progress ->> '${k}')::int, 0) + ?`);
+  await tx.execute(`update csv_imports set processed = processed + ?, applied_through = ?, progress = progress || jsonb_build_object(${sets.join(', ')}), updated_at = now() where id = ?`, [
+    outcomes.length, lastRow, ...Object.values(counts), id,
   ]);
 }
 
@@ -192,18 +220,21 @@ function newUserFields(email: string, profile: Partial<Record<ImportProfileField
   return fields;
 }
 
-async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], noInvite: boolean, groupIds: Map<string, string>): Promise<Outcome[]> {
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: Map<string, string>): Promise<Outcome[]> {
+  const { noInvite } = mode;
   const outcomes: Outcome[] = [];
-  const settings = await getOrgSettings(tx, scope);
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
-  const bulk = noInvite && settings.seatLimit === null ? rows.filter((r) => r.action === 'create') : [];
+  const bulk = mode.bulk ? rows.filter((r) => r.action === 'create' && r.data.newUserId) : [];
   if (bulk.length) {
     const users: BulkNewUser[] = [];
     for (const r of bulk) {
-      users.push({ key: r.rowNumber, fields: newUserFields(r.data.email!, r.data.profile ?? {}), active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
+      users.push({
+        key: r.rowNumber, id: r.data.newUserId!, fields: newUserFields(r.data.email!, r.data.profile ?? {}), active: r.data.status !== 'disabled',
+        groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds),
+      });
     }
     const result = await createUsersBulk(tx, scope, users, 'csv');
-    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId });
+    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, bulk: true });
     for (const rowNumber of result.conflicts) outcomes.push({ rowNumber, action: 'create', ok: false, error: { column: null, reason: 'conflict', message: 'a user with this userName already exists' } });
   }
   const inBulk = new Set(bulk.map((r) => r.rowNumber));

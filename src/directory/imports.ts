@@ -1,5 +1,4 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound } from '../db/bound-query.ts';
 import type { ImportAction, ImportMode, ImportStatus, UserSource, UserState } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -7,6 +6,7 @@ import { isEmailAddress } from './invitation-addresses.ts';
 import { getLicense } from './license.ts';
 import { isEnabled } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
+import { createChanges, insertPreviewRows, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
 
@@ -110,7 +110,7 @@ interface Existing {
   profile: Record<ImportProfileField, string | null>;
 }
 
-interface Planned {
+export interface Planned {
   line: number | null;
   action: ImportAction;
   userId: string | null;
@@ -245,10 +245,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       if (options.noInvite && active) seatsLeft--;
       plan.action = 'create';
       plan.label = v.email.toLowerCase();
-      plan.data = { email: v.email.toLowerCase(), profile, status: v.status ?? null, groups };
-      plan.changes = { ...Object.fromEntries(Object.entries(profile).map(([k, to]) => [k, { from: null, to }])), ...(groups.length ? { groups: { add: groups.map((g) => g.name) } } : {}) };
-      const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
-      if (toCreate.length) plan.changes.createGroups = toCreate;
+      // The id is allocated now so the commit's bulk path writes the user without reading anything back;
+      // a create's changes are its data, derived when read (import-rows.ts createChanges), not stored twice.
+      plan.data = { email: v.email.toLowerCase(), newUserId: uuidv7(), profile, status: v.status ?? null, groups } satisfies CreateData;
       continue;
     }
     if (user.state === 'deleted') {
@@ -305,27 +304,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       [id, scope.orgId, options.mode, file.fileName?.slice(0, 300) ?? null, file.encoding, file.delimiter, JSON.stringify(stored),
         JSON.stringify({ recognised: file.headers, ...file.columns }), JSON.stringify(counts), disable, enabled, needsForce, scope.actor.label.slice(0, 320)],
     );
-    await insertRows(tx, id, planned);
+    await insertPreviewRows(tx, id, planned);
   });
   return getImport(em, scope, id);
-}
-
-const ROWS_PER_INSERT = 5000;
-
-/** A 100,000-row preview is twenty statements, each with its rows as ONE JSON parameter (jsonb_to_recordset). */
-async function insertRows(tx: Em, importId: string, rows: Planned[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
-      n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
-    }));
-    await executeBound(
-      tx,
-      `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, selected)
-       select ?, n, line, action, user_id, label, data, changes, errors, false
-       from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb)`,
-      [importId, JSON.stringify(chunk)],
-    );
-  }
 }
 
 type Row = Record<string, unknown>;
@@ -374,17 +355,22 @@ export async function listImportRows(
     where.push('action = ?');
     params.push(query.action);
   }
-  if (query.errorsOnly) where.push(`jsonb_array_length(errors) > 0`);
-  const rows = await em.execute(`select * from csv_import_rows where ${where.join(' and ')} order by row_number limit ?`, [...params, query.limit + 1]);
+  if (query.errorsOnly) where.push(`errors <> '[]'::jsonb`);
+  const rows = await em.execute(
+    `select r.*, ${rowOutcomeSql} as row_outcome, ${rowUserIdSql} as row_user_id
+     from csv_import_rows r join csv_imports i on i.id = r.import_id and i.org_id = ?
+     where ${where.map((w) => `r.${w}`).join(' and ')} order by r.row_number limit ?`,
+    [scope.orgId, ...params, query.limit + 1],
+  );
   const page = rows.slice(0, query.limit).map((r): PreviewRow => ({
     rowNumber: Number(r.row_number),
     line: r.line === null || r.line === undefined ? null : Number(r.line),
     action: r.action as ImportAction,
-    userId: (r.user_id as string | null) ?? null,
+    userId: (r.row_user_id as string | null) ?? null,
     label: (r.label as string | null) ?? null,
-    changes: json(r.changes, {}),
+    changes: r.action === 'create' ? createChanges(json(r.data, {})) : json(r.changes, {}),
     errors: json(r.errors, []),
-    outcome: (r.outcome as string | null) ?? null,
+    outcome: (r.row_outcome as string | null) ?? null,
   }));
   return { rows: page, nextCursor: rows.length > query.limit ? page[page.length - 1]!.rowNumber : null };
 }

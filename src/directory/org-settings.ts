@@ -1,6 +1,8 @@
 import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
-import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { zodProblems } from './input-problems.ts';
+import { orgSettingFields, orgSettingsPatch } from './org-settings-schema.ts';
 import type { Scope } from './scope.ts';
 import { jsonEqual } from '../lib/equal.ts';
 
@@ -8,7 +10,8 @@ import { jsonEqual } from '../lib/equal.ts';
  * Org settings: typed defaults over `organizations.settings` (jsonb), which
  * stores only what an admin changed. Reading is tolerant (a stored value that no
  * longer validates falls back to its default, so a rule tightened later cannot
- * break an org); writing is strict and names the field.
+ * break an org); writing is strict and names the field. The rules themselves
+ * are the zod schemas of org-settings-schema.ts.
  */
 export interface PasswordPolicy {
   minLength: number;
@@ -30,6 +33,13 @@ export interface OrgSettings {
   allowedRedirectUrls: string[];
   /** Share of enabled users a single bulk disable may touch before it needs confirming. */
   massDisableThreshold: number;
+  /** This org's SCIM token bucket; null = the server default (config scim.rateLimit). */
+  scimRateLimit: ScimRateLimit | null;
+}
+
+export interface ScimRateLimit {
+  requestsPerSecond: number;
+  burst: number;
 }
 
 export const defaultOrgSettings: Readonly<OrgSettings> = Object.freeze({
@@ -42,85 +52,10 @@ export const defaultOrgSettings: Readonly<OrgSettings> = Object.freeze({
   roles: Object.freeze(['viewer', 'editor', 'admin']) as unknown as string[],
   allowedRedirectUrls: Object.freeze([]) as unknown as string[],
   massDisableThreshold: 0.2,
+  scimRateLimit: null,
 });
 
-type Check = (value: unknown, field: string, problems: FieldProblem[]) => void;
-
-function integer(min: number, max: number): Check {
-  return (value, field, problems) => {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push({ field, reason: `must be a whole number from ${min} to ${max}` });
-    }
-  };
-}
-
-const boolean: Check = (value, field, problems) => {
-  if (typeof value !== 'boolean') problems.push({ field, reason: 'must be true or false' });
-};
-
-const ROLE = /^[a-z][a-z0-9_-]{0,49}$/;
-
-function isRedirectUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  // Plain http only for local development; anything else must be https.
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-  return (url.protocol === 'https:' || (url.protocol === 'http:' && local)) && !url.username && !url.password && !url.hash;
-}
-
-const checks: { [K in keyof OrgSettings]: Check } = {
-  seatLimit: (value, field, problems) => {
-    if (value !== null) integer(0, 10_000_000)(value, field, problems);
-  },
-  invitationTtlDays: integer(1, 90),
-  sessionCap: integer(1, 100),
-  ssoEnforced: boolean,
-  requireTwoFactor: boolean,
-  passwordPolicy: (value, field, problems) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.push({ field, reason: 'must be an object with minLength and requireClasses' });
-      return;
-    }
-    for (const key of Object.keys(value)) {
-      if (key !== 'minLength' && key !== 'requireClasses') problems.push({ field: `${field}.${key}`, reason: 'is not a recognised field' });
-    }
-    const policy = value as Record<string, unknown>;
-    if ('minLength' in policy) integer(8, 128)(policy.minLength, `${field}.minLength`, problems);
-    if ('requireClasses' in policy) integer(0, 4)(policy.requireClasses, `${field}.requireClasses`, problems);
-  },
-  roles: (value, field, problems) => {
-    if (!Array.isArray(value) || value.length === 0 || value.length > 50) {
-      problems.push({ field, reason: 'must be a list of 1 to 50 role names' });
-      return;
-    }
-    value.forEach((role, i) => {
-      if (typeof role !== 'string' || !ROLE.test(role)) problems.push({ field: `${field}.${i}`, reason: 'must be a lower-case name (letters, digits, _ or -, at most 50)' });
-    });
-    if (new Set(value).size !== value.length) problems.push({ field, reason: 'must not repeat a role' });
-  },
-  allowedRedirectUrls: (value, field, problems) => {
-    if (!Array.isArray(value) || value.length > 50) {
-      problems.push({ field, reason: 'must be a list of at most 50 URLs' });
-      return;
-    }
-    value.forEach((url, i) => {
-      if (typeof url !== 'string' || url.length > 2000 || !isRedirectUrl(url)) {
-        problems.push({ field: `${field}.${i}`, reason: 'must be an absolute https URL without credentials or fragment (http only for localhost)' });
-      }
-    });
-  },
-  massDisableThreshold: (value, field, problems) => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1) {
-      problems.push({ field, reason: 'must be a number greater than 0 and at most 1' });
-    }
-  },
-};
-
-const keys = Object.keys(checks) as Array<keyof OrgSettings>;
+const keys = Object.keys(orgSettingFields) as Array<keyof OrgSettings>;
 
 /** Stored overrides → the effective settings (defaults where absent or no longer valid). */
 export function resolveOrgSettings(stored: Record<string, unknown> | null | undefined): OrgSettings {
@@ -128,11 +63,23 @@ export function resolveOrgSettings(stored: Record<string, unknown> | null | unde
   for (const key of keys) {
     if (!stored || !(key in stored)) continue;
     const value = key === 'passwordPolicy' ? { ...defaultOrgSettings.passwordPolicy, ...(stored[key] as object) } : stored[key];
-    const problems: FieldProblem[] = [];
-    checks[key](value, key, problems);
-    if (!problems.length) (out as unknown as Record<string, unknown>)[key] = value;
+    if (orgSettingFields[key].safeParse(value).success) (out as unknown as Record<string, unknown>)[key] = value;
   }
   return out;
+}
+
+/** The stored `scimRateLimit` alone (a jsonb value, or its text), as resolveOrgSettings would resolve it. */
+export function resolveScimRateLimit(raw: unknown): ScimRateLimit | null {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  const parsed = orgSettingFields.scimRateLimit.safeParse(value ?? null);
+  return parsed.success ? parsed.data : null;
 }
 
 /**
@@ -141,20 +88,22 @@ export function resolveOrgSettings(stored: Record<string, unknown> | null | unde
  */
 export function validateSettingsChange(input: unknown, current: OrgSettings): Partial<OrgSettings> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw ValidationError.field('body', 'must be a JSON object of settings');
-  const problems: FieldProblem[] = [];
-  const change: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(input)) {
-    if (!(key in checks)) {
-      problems.push({ field: key, reason: 'is not a recognised setting' });
-      continue;
-    }
-    const before = problems.length;
-    checks[key as keyof OrgSettings](raw, key, problems);
-    if (problems.length !== before) continue;
-    change[key] = key === 'passwordPolicy' ? { ...current.passwordPolicy, ...(raw as object) } : raw;
-  }
-  if (problems.length) throw new ValidationError(problems);
+  const parsed = orgSettingsPatch.safeParse(input);
+  if (!parsed.success) throw new ValidationError(unique(zodProblems(parsed.error, 'body', 'is not a recognised setting')));
+  const change: Record<string, unknown> = { ...parsed.data };
+  if (parsed.data.passwordPolicy) change.passwordPolicy = { ...current.passwordPolicy, ...parsed.data.passwordPolicy };
   return change as Partial<OrgSettings>;
+}
+
+/** One problem per field and reason (a value can fail several checks with the same reason). */
+function unique(problems: FieldProblem[]): FieldProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.field}\n${p.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 async function readStored(em: Em, orgId: string, lock: boolean): Promise<Record<string, unknown>> {
@@ -183,10 +132,37 @@ export async function updateOrgSettings(em: Em, scope: Scope, input: unknown): P
     }
     const changed = Object.keys(changes) as Array<keyof OrgSettings>;
     if (!changed.length) return { settings: current, changed };
+    if (changes.roles) await assertRolesUnused(tx, scope, current.roles.filter((role) => !(change.roles ?? []).includes(role)));
     const next = { ...stored };
     for (const key of changed) next[key] = changes[key]!.to;
     await tx.execute(`update organizations set settings = ?::jsonb, version = version + 1, updated_at = now() where id = ?`, [JSON.stringify(next), scope.orgId]);
     await recordAuditSql(tx, scope, { action: 'org.settings_updated', target: { type: 'org', id: scope.orgId, label: scope.orgSlug }, details: { changes } });
     return { settings: resolveOrgSettings(next), changed };
   });
+}
+
+/** Issue 7: a role that memberships (or pending invitations' planned memberships) hold cannot be removed. */
+export class RoleInUseError extends ConflictError {
+  constructor(inUse: Array<{ role: string; memberships: number; invitations: number }>) {
+    const list = inUse.map((u) => `"${u.role}" (${u.memberships} membership${u.memberships === 1 ? '' : 's'}${u.invitations ? `, ${u.invitations} pending invitation${u.invitations === 1 ? '' : 's'}` : ''})`);
+    super('roles', `roles: cannot remove ${list.join(', ')}: the role is in use; move those memberships to another role first`);
+    Object.assign(this.details, { roles: inUse });
+  }
+}
+
+async function assertRolesUnused(tx: Em, scope: Pick<Scope, 'orgId'>, removed: string[]): Promise<void> {
+  if (!removed.length) return;
+  const list = removed.map(() => '?').join(', ');
+  const rows = await tx.execute(
+    `select r.role,
+       (select count(*)::int from memberships m where m.org_id = ? and m.role = r.role) as memberships,
+       (select count(*)::int from invitation_memberships im join invitations i on i.id = im.invitation_id
+          where i.org_id = ? and im.role = r.role and i.accepted_at is null and i.revoked_at is null) as invitations
+     from (select unnest(array[${list}]::text[]) as role) r`,
+    [scope.orgId, scope.orgId, ...removed],
+  );
+  const inUse = rows
+    .map((r) => ({ role: String(r.role), memberships: Number(r.memberships), invitations: Number(r.invitations) }))
+    .filter((u) => u.memberships > 0 || u.invitations > 0);
+  if (inUse.length) throw new RoleInUseError(inUse);
 }

@@ -1,6 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
 import { auditAction, nextState } from './lifecycle.ts';
@@ -20,7 +21,6 @@ import { changedFields, deleteUser, saveUser } from './users.ts';
 
 export const RESTORE_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
-const PURGED_LABEL = '[purged]';
 
 export interface PersonRecord extends UserRecord {
   purgedAt: Date | null;
@@ -304,23 +304,27 @@ export async function bulkLifecycle(em: Em, scope: Scope, action: BulkAction, id
 
 // ---------------------------------------------------------------- purge
 
-/** Keys of audit details that describe what happened, never who: kept when a user is purged. */
-const neutralDetailKeys = ['source', 'active', 'previousState', 'restoredTo', 'via', 'seatLimit', 'method', 'deletedAt'];
+/** What identifies a person in audit details: their names, addresses and numbers as stored before the purge. */
+const personalColumnsSql = `user_name, external_id, given_name, family_name, middle_name, display_name, nick_name, email, phone, employee_number, emails, phone_numbers`;
 
-function redactedDetailsSql(): string {
-  return `coalesce((select jsonb_object_agg(e.key,
-      case when e.key = 'changes' and jsonb_typeof(e.value) = 'object'
-             then (select coalesce(jsonb_object_agg(c.key, '"redacted"'::jsonb), '{}'::jsonb) from jsonb_each(e.value) c)
-           when e.key in (${neutralDetailKeys.map((k) => `'${k}'`).join(', ')}) then e.value
-           else '"redacted"'::jsonb end)
-    from jsonb_each(details) e), '{}'::jsonb)`;
+function personalValues(row: Record<string, unknown>): string[] {
+  const values: string[] = [];
+  for (const [key, value] of Object.entries(row)) {
+    if (key === 'emails' || key === 'phone_numbers') {
+      const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+      if (Array.isArray(list)) for (const item of list) if (item && typeof (item as { value?: unknown }).value === 'string') values.push((item as { value: string }).value);
+    } else if (typeof value === 'string' && key !== 'id' && key !== 'org_id') {
+      values.push(value);
+    }
+  }
+  return values;
 }
 
 /**
  * Purges users deleted more than 30 days before `now` (all orgs, or one): the
  * row stays as a tombstone (id, org, state deleted, purged_at) with every
  * personal field emptied; memberships and sessions are deleted; audit events
- * about or by them keep their rows but lose the label and personal details.
+ * about or by them keep their rows, anonymised (audit-anonymise.ts).
  * One `user.purged` event per user, by the system. Batched; safe to run
  * concurrently (SKIP LOCKED). Exported for the daily job.
  */
@@ -334,7 +338,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
   for (;;) {
     const count = await em.transactional(async (tx) => {
       const rows = await tx.execute(
-        `select id from users where state = 'deleted' and purged_at is null and deleted_at < ?${options.orgId ? ' and org_id = ?' : ''}
+        `select id, org_id, ${personalColumnsSql} from users where state = 'deleted' and purged_at is null and deleted_at < ?${options.orgId ? ' and org_id = ?' : ''}
          order by deleted_at limit ? for update skip locked`,
         [cutoff, ...(options.orgId ? [options.orgId] : []), batchSize],
       );
@@ -343,8 +347,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
       const list = ids.map(() => '?').join(', ');
       await tx.execute(`delete from memberships where user_id in (${list})`, ids);
       await tx.execute(`delete from sessions where user_id in (${list})`, ids);
-      await tx.execute(`update audit_events set target_label = '${PURGED_LABEL}', details = ${redactedDetailsSql()} where target_type = 'user' and target_id in (${list})`, ids);
-      await tx.execute(`update audit_events set actor_label = '${PURGED_LABEL}', details = ${redactedDetailsSql()} where actor_type = 'user' and actor_id in (${list})`, ids);
+      await anonymiseAuditEvents(tx, rows.map((r) => ({ orgId: String(r.org_id), userId: String(r.id), personalValues: personalValues(r) })));
       await tx.execute(
         `update users set user_name = 'purged-' || id::text, ${emptied.join(', ')}, email = null, phone = null, purged_at = ?, version = version + 1, updated_at = now()
          where id in (${list})`,
@@ -352,7 +355,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
       );
       await tx.execute(
         `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, '${PURGED_LABEL}', jsonb_build_object('deletedAt', deleted_at), null, null, null
+         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, 'purged user ' || id::text, jsonb_build_object('deletedAt', deleted_at), null, null, null
          from users where id in (${list})`,
         ids,
       );

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Em } from '../db/orm.ts';
 import { Organization, SamlConnection, jitPolicies, type JitPolicy } from '../db/entities/index.ts';
+import { jsonEqual } from '../lib/equal.ts';
 import { recordAudit } from './audit.ts';
 import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import type { Scope } from './scope.ts';
@@ -202,8 +203,17 @@ export async function configureSamlConnection(
       attributeMapping: valid.attributeMapping ?? {},
       allowedRedirectUrls: valid.allowedRedirectUrls ?? [],
     };
-    if (connection) tx.assign(connection, values);
-    else connection = tx.create(SamlConnection, { org: tx.getReference(Organization, scope.orgId), name, ...values });
+    // A reconfiguration records each changed option before and after (certificates by fingerprint).
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (connection) {
+      const comparable = (key: keyof typeof values, value: unknown) =>
+        key === 'idpCertificates' ? (value as string[]).map((pem) => certificateInfo(pem, now).fingerprint256) : (value ?? null);
+      for (const key of Object.keys(values) as Array<keyof typeof values>) {
+        const [from, to] = [comparable(key, connection[key]), comparable(key, values[key])];
+        if (!jsonEqual(from, to)) changes[key] = { from, to };
+      }
+      tx.assign(connection, values);
+    } else connection = tx.create(SamlConnection, { org: tx.getReference(Organization, scope.orgId), name, ...values });
     await tx.flush();
     recordAudit(tx, scope, {
       action: 'saml.configured',
@@ -215,6 +225,7 @@ export async function configureSamlConnection(
         allowIdpInitiated: values.allowIdpInitiated,
         allowSha1: values.allowSha1,
         jit: values.jit,
+        ...(created ? {} : { changes }),
       },
     });
     return { connection, created };

@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { jsonStringList } from '../db/json-list.ts';
 import type { OrgRole } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { digestsEqual, generateToken, sha256Hex } from '../lib/tokens.ts';
@@ -88,7 +89,8 @@ export async function startSession(
 
 export interface SessionPrincipal {
   session: SessionView;
-  user: { id: string; email: string | null; displayName: string | null; userName: string; orgRole: OrgRole };
+  /** `permissions`: the grants an org admin gave (the admin API reads them on every request, so a change applies at once). */
+  user: { id: string; email: string | null; displayName: string | null; userName: string; orgRole: OrgRole; permissions: string[] };
   org: { id: string; slug: string };
 }
 
@@ -97,7 +99,7 @@ export async function authenticateSession(em: Em, token: string | undefined, now
   if (!token || token.length > 200 || !token.startsWith('gh_session_')) return null;
   const digest = sha256Hex(token);
   const rows = await em.execute(
-    `select ${sessionColumns}, s.token_hash, u.email, u.display_name, u.user_name, u.org_role, o.id as org_id, o.slug as org_slug
+    `select ${sessionColumns}, s.token_hash, u.email, u.display_name, u.user_name, u.org_role, u.permissions, o.id as org_id, o.slug as org_slug
      from sessions s join users u on u.id = s.user_id join organizations o on o.id = s.org_id
      where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? and u.state = 'active'`,
     [digest, now],
@@ -117,6 +119,7 @@ export async function authenticateSession(em: Em, token: string | undefined, now
       displayName: (row.display_name as string | null) ?? null,
       userName: String(row.user_name),
       orgRole: row.org_role as OrgRole,
+      permissions: jsonStringList(row.permissions),
     },
     org: { id: String(row.org_id), slug: String(row.org_slug) },
   };

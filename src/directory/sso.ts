@@ -5,6 +5,7 @@ import { recordAuditSql } from './audit.ts';
 import { LimitError, PermissionError } from './errors.ts';
 import { auditAction } from './lifecycle.ts';
 import { activateInvitee } from './invitee-activation.ts';
+import { applyGroupClaims } from './mapped-memberships.ts';
 import type { Scope } from './scope.ts';
 import { createUser, saveUser } from './users.ts';
 import { emptyUserFields, rowToUser, userColumnsSql, type UserRecord } from './user-record.ts';
@@ -208,6 +209,8 @@ export async function admitSsoUser(
       [uuidv7(), scope.orgId, connection.id, user.id, identity.nameId, identity.nameIdFormat, now],
     );
   }
+  // IdP group mappings: the assertion's group claims give mapped memberships (source saml-jit).
+  await applyGroupClaims(em, scope, user.id, identity.groups);
   await em.execute('update users set last_active_at = ? where id = ? and org_id = ?', [now, user.id, scope.orgId]);
   return { user: { ...user, lastActiveAt: now }, matchedBy: found?.matchedBy ?? 'created', activated };
 }

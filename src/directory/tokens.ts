@@ -7,7 +7,8 @@ import { recordAudit } from './audit.ts';
 import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
 import { parseBearer } from '../lib/tokens.ts';
-import { permissions } from './permissions.ts';
+import { isPermission, permissions, type Permission } from './permissions.ts';
+import { resolveScimRateLimit, type ScimRateLimit } from './org-settings.ts';
 
 export interface TokenView {
   id: string;
@@ -18,6 +19,8 @@ export interface TokenView {
   createdBy: string;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** What an admin token may do (empty for SCIM tokens, which only reach /scim/v2). */
+  permissions: Permission[];
 }
 
 export interface AuthenticatedToken {
@@ -27,6 +30,8 @@ export interface AuthenticatedToken {
   orgId: string;
   orgSlug: string;
   permissions: string[];
+  /** The org's SCIM rate limit setting (null = server default), read with the token so throttling costs no query. */
+  scimRateLimit: ScimRateLimit | null;
 }
 
 /** Writing lastUsedAt on every request would turn each read into a write; once a minute is enough to audit use. */
@@ -42,13 +47,26 @@ export function toTokenView(token: ApiToken): TokenView {
     createdBy: token.createdBy,
     lastUsedAt: token.lastUsedAt ?? null,
     revokedAt: token.revokedAt ?? null,
+    permissions: permissions.filter((p) => token.permissions.includes(p)),
   };
+}
+
+/** An admin token holds every permission unless narrowed; a SCIM token holds none (it never reaches the admin API). */
+function tokenPermissions(scope: TokenScope, wanted: readonly string[] | undefined): Permission[] {
+  if (scope === 'scim') {
+    if (wanted?.length) throw ValidationError.field('permissions', 'only admin tokens hold permissions');
+    return [];
+  }
+  if (wanted === undefined) return [...permissions];
+  const unknown = wanted.find((p) => !isPermission(p));
+  if (unknown !== undefined) throw ValidationError.field('permissions', `"${unknown.slice(0, 100)}" is not a permission (known: ${permissions.join(', ')})`);
+  return permissions.filter((p) => wanted.includes(p));
 }
 
 export async function createApiToken(
   em: Em,
   scope: Scope,
-  input: { scope: string; name?: string | undefined },
+  input: { scope: string; name?: string | undefined; permissions?: readonly string[] | undefined },
 ): Promise<{ token: string; record: ApiToken }> {
   if (!tokenScopes.includes(input.scope as TokenScope)) {
     throw ValidationError.field('scope', `must be one of ${tokenScopes.join(', ')}`);
@@ -56,6 +74,7 @@ export async function createApiToken(
   const tokenScope = input.scope as TokenScope;
   const name = (input.name ?? '').trim() || `${tokenScope} token`;
   if (name.length > 200) throw ValidationError.field('name', 'must be at most 200 characters');
+  const held = tokenPermissions(tokenScope, input.permissions);
   const secret = generateToken(tokenScope);
   const record = await em.transactional(async (tx) => {
     const token = tx.create(ApiToken, {
@@ -64,13 +83,13 @@ export async function createApiToken(
       scope: tokenScope,
       tokenHash: sha256Hex(secret),
       hint: tokenHint(secret),
-      permissions: tokenScope === 'admin' ? [...permissions] : [],
+      permissions: held,
       createdBy: scope.actor.label,
     });
     recordAudit(tx, scope, {
       action: 'token.created',
       target: { type: 'token', id: token.id, label: name },
-      details: { scope: tokenScope },
+      details: { scope: tokenScope, ...(tokenScope === 'admin' ? { permissions: held } : {}) },
     });
     return token;
   });
@@ -121,7 +140,8 @@ export async function authenticateToken(
   // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
   const rows = await executeBound(
     em,
-    `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug
+    `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug,
+       o.settings -> 'scimRateLimit' as scim_rate_limit
      from api_tokens t join organizations o on o.id = t.org_id where t.token_hash = ?`,
     [digest],
   );
@@ -140,6 +160,7 @@ export async function authenticateToken(
     orgId: String(row.org_id),
     orgSlug: String(row.org_slug),
     permissions: held,
+    scimRateLimit: resolveScimRateLimit(row.scim_rate_limit),
   };
   cache?.set(digest, token, now);
   return token;

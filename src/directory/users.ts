@@ -1,13 +1,15 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound } from '../db/bound-query.ts';
+import { executeBound, executeHot } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { auditInsertSql } from './audit.ts';
+import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
 import { auditAction, nextState, transitionForActive, type Transition } from './lifecycle.ts';
 import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
+import { assertNotLastOrgAdmin, losesOrgAdmin } from './org-admins.ts';
 import { transaction } from './transaction.ts';
 import type { Scope } from './scope.ts';
 import {
@@ -58,11 +60,28 @@ interface ReadOptions {
 
 export async function findUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord | null> {
   if (!isUuid(id)) return null;
-  const rows = await executeBound(
+  const rows = await executeHot(
     em,
     `select ${userColumnsSql}${options.withGroups ? `, ${userGroupsSql}` : ''}
      from users u where u.org_id = ? and u.id = ?${options.includeDeleted ? '' : ` and u.state <> 'deleted'`}`,
     [scope.orgId, id],
+    { prepare: true },
+  );
+  return rows[0] ? rowToUser(rows[0]) : null;
+}
+
+/**
+ * The user with this userName (compared case-insensitively, as the unique index
+ * does), or null: what an IdP asks before every create (`userName eq "…"`).
+ * One key lookup, where the general list query would also count the matches.
+ */
+export async function findUserByUserName(em: Em, scope: Pick<Scope, 'orgId'>, userName: string, options: Pick<ReadOptions, 'withGroups'> = {}): Promise<UserRecord | null> {
+  const rows = await executeHot(
+    em,
+    `select ${userColumnsSql}${options.withGroups ? `, ${userGroupsSql}` : ''}
+     from users u where u.org_id = ? and lower(u.user_name) = lower(?) and u.state <> 'deleted'`,
+    [scope.orgId, userName],
+    { prepare: true },
   );
   return rows[0] ? rowToUser(rows[0]) : null;
 }
@@ -135,9 +154,9 @@ function selectWritten(withGroups: boolean): string {
   return `select ${userColumnsSql}${withGroups ? `, ${userGroupsSql}` : ''} from u`;
 }
 
-async function runWrite(em: Em, parts: CteParts, withGroups: boolean): Promise<UserRecord | null> {
+async function runWrite(em: Em, parts: CteParts, withGroups: boolean, prepare = false): Promise<UserRecord | null> {
   try {
-    const rows = await em.execute(`with ${parts.ctes.join(',\n')} ${selectWritten(withGroups)}`, parts.params);
+    const rows = await executeHot(em, `with ${parts.ctes.join(',\n')} ${selectWritten(withGroups)}`, parts.params, { prepare });
     return rows[0] ? rowToUser(rows[0]) : null;
   } catch (error) {
     if (uniqueViolationField(error) === 'userName') {
@@ -147,7 +166,7 @@ async function runWrite(em: Em, parts: CteParts, withGroups: boolean): Promise<U
   }
 }
 
-function revokeSessionsCte(): string {
+export function revokeSessionsCte(): string {
   return `s as (update sessions set revoked_at = now(), updated_at = now() where org_id = (select org_id from u) and user_id in (select id from u) and revoked_at is null)`;
 }
 
@@ -185,11 +204,11 @@ export async function createUser(em: Em, scope: Scope, input: UserFields, option
     params: [...values, ...(guard ? [scope.orgId] : []), ...audit.params],
   });
   const withGroups = options.withGroups ?? false;
-  if (disabled) return (await runWrite(em, parts(false), withGroups))!;
+  if (disabled) return (await runWrite(em, parts(false), withGroups, true))!;
   // Seat licence: with no seat limit (the common case) the guarded insert is the
   // whole write, one statement. With a limit it inserts nothing, and the create
   // runs again in a transaction that holds the org's seat lock.
-  const user = await runWrite(em, parts(true), withGroups);
+  const user = await runWrite(em, parts(true), withGroups, true);
   if (user) return user;
   return transaction(em, scope, async (tx) => {
     await assertSeatAvailable(tx, scope, { via: 'create', label: fields.userName });
@@ -265,7 +284,14 @@ export async function saveUser(
   };
   const withGroups = options.withGroups ?? false;
   const activates = transition === 'reactivate';
-  let user = await runWrite(em, parts(activates), withGroups);
+  // Disabling an org admin takes the org lock first: the last one must stay (issue 7).
+  let user =
+    transition === 'disable' && losesOrgAdmin(current)
+      ? await transaction(em, scope, async (tx) => {
+          await assertNotLastOrgAdmin(tx, scope, current.id, 'disable');
+          return runWrite(tx, parts(false), withGroups);
+        })
+      : await runWrite(em, parts(activates), withGroups);
   if (!user && activates) {
     // No row: a stale version, or an org with a seat limit (see createUser).
     user = await transaction(em, scope, async (tx) => {
@@ -277,13 +303,14 @@ export async function saveUser(
   return { user, changed: true };
 }
 
-/** Scalar fields with before/after; list and object fields by name only (they can be large). */
+/**
+ * Each changed field before and after (the audit trail's "what changed").
+ * The raw SCIM attributes can be large: only their changed top-level keys.
+ */
 function describeChanges(current: UserFields, next: UserFields, fields: Array<keyof UserFields>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
-    const before = current[field];
-    const after = next[field];
-    out[field] = typeof before === 'object' && before !== null ? 'changed' : { from: before, to: after };
+    out[field] = field === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[field], to: next[field] };
   }
   return out;
 }
@@ -297,8 +324,8 @@ export async function deleteUser(em: Em, scope: Scope, id: string, expectedVersi
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
     details: { previousState: current.state },
   }, 'u');
-  const user = await runWrite(
-    em,
+  const write = (tx: Em) => runWrite(
+    tx,
     {
       ctes: [
         `u as (update users set state = 'deleted', deleted_at = now(), version = version + 1, updated_at = now()
@@ -310,5 +337,11 @@ export async function deleteUser(em: Em, scope: Scope, id: string, expectedVersi
     },
     false,
   );
+  const user = losesOrgAdmin(current)
+    ? await transaction(em, scope, async (tx) => {
+        await assertNotLastOrgAdmin(tx, scope, id, 'delete');
+        return write(tx);
+      })
+    : await write(em);
   if (!user) throw new StaleVersionError('User', id);
 }

@@ -53,11 +53,22 @@ export function requestContext(container: Container) {
       const level = res.statusCode >= 500 ? 'error' : 'info';
       if (!container.logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+      const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status: res.statusCode, ms: Math.round(ms * 10) / 10 };
       req.ctx.log[level](entry, 'request');
     });
     next();
   };
+}
+
+/**
+ * The request path as logged: invitation and reset links carry their secret in the path, and
+ * so does anything shaped like one of our tokens (`gh_<kind>_…`, lib/tokens.ts); logs are read
+ * by more people than the mailbox, so those segments become `:token`.
+ */
+export function loggablePath(path: string): string {
+  return path
+    .replace(/^(\/invitations\/|\/auth\/password\/reset\/)[^/]+/i, '$1:token')
+    .replace(/\/gh_[^/]*/g, '/:token');
 }
 
 export function scopeFor(req: Request): Scope {

@@ -4,7 +4,10 @@ import {
   AuthenticationError,
   ConflictError,
   DomainError,
+  IdpManagedError,
+  LastOrgAdminError,
   LimitError,
+  NotEmptyError,
   NotFoundError,
   PermissionError,
   RateLimitedError,
@@ -69,7 +72,8 @@ function domainStatus(error: DomainError): number {
   if (error instanceof AuthenticationError) return 401;
   if (error instanceof PermissionError || error instanceof LimitError) return 403;
   if (error instanceof NotFoundError) return 404;
-  if (error instanceof ConflictError || error instanceof TransitionError) return 409;
+  if (error instanceof ConflictError || error instanceof TransitionError || error instanceof LastOrgAdminError) return 409;
+  if (error instanceof IdpManagedError || error instanceof NotEmptyError) return 409;
   if (error instanceof StaleVersionError) return 412;
   if (error instanceof RateLimitedError) return 429;
   if (error instanceof UnavailableError) return 503;

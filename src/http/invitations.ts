@@ -17,7 +17,7 @@ import { html, sameOriginAndThrottled } from './auth/guard.ts';
  * form (POST, form-urlencoded). Pages only, never JSON; nothing is cached.
  */
 
-const formBody = z.object({
+export const formBody = z.object({
   givenName: z.string().max(1000).default(''),
   familyName: z.string().max(1000).default(''),
   phone: z.string().max(1000).default(''),

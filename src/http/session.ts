@@ -3,12 +3,18 @@ import type { Container } from '../container.ts';
 import { AuthenticationError } from '../directory/errors.ts';
 import { authenticateSession, revokeSession, type SessionPrincipal } from '../directory/sessions.ts';
 import { clearSessionCookie, parseCookies, sessionCookie } from '../lib/cookies.ts';
+import { csrfTokenFor } from '../lib/csrf.ts';
+import { accessOf } from '../directory/permissions.ts';
+
+/** The session cookie's value as the request sent it, if any. */
+export function sessionTokenOf(container: Container, req: Request): string | undefined {
+  const cookie = sessionCookie(container.config.publicUrl);
+  return parseCookies(req.get('cookie')).get(cookie.name);
+}
 
 /** The signed-in person of a request (by session cookie), or null. */
 export async function sessionOf(container: Container, req: Request): Promise<SessionPrincipal | null> {
-  const cookie = sessionCookie(container.config.publicUrl);
-  const token = parseCookies(req.get('cookie')).get(cookie.name);
-  return authenticateSession(req.ctx.em, token, container.clock.now());
+  return authenticateSession(req.ctx.em, sessionTokenOf(container, req), container.clock.now());
 }
 
 /** GET /api/session and POST /auth/logout: the browser's view of its own session. */
@@ -21,9 +27,12 @@ export function sessionRoutes(container: Container): Router {
     const principal = await sessionOf(container, req);
     if (!principal) throw new AuthenticationError('Not signed in');
     const { user, org, session } = principal;
+    const access = accessOf('session', user.permissions, user.orgRole === 'org_admin');
     res.json({
-      user: { id: user.id, email: user.email, displayName: user.displayName, orgSlug: org.slug, orgRole: user.orgRole },
+      user: { id: user.id, email: user.email, displayName: user.displayName, orgSlug: org.slug, orgRole: user.orgRole, permissions: [...access.permissions] },
       session: { id: session.id, method: session.method, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt },
+      // Sent back as X-CSRF-Token on the admin API's state-changing calls made with this cookie.
+      csrfToken: csrfTokenFor(sessionTokenOf(container, req)!),
     });
   });
 

@@ -9,7 +9,17 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'gatehouse' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
+        // A safety net: no code logs these on purpose (test/http/secrets-in-logs.test.ts proves the flows).
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          '*.headers.authorization',
+          '*.headers.cookie',
+          '*.token',
+          '*.password',
+          '*.confirmPassword',
+          '*.SAMLResponse',
+        ],
         censor: '[redacted]',
       },
     },

@@ -89,8 +89,9 @@ function fileMailer(options: MailerOptions): Mailer {
       await mkdir(options.outboxDir, { recursive: true });
       const file = path.join(options.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`);
       await writeFile(file, info.message as Buffer);
-      // No mail server: the log is how a developer finds the link.
-      options.logger.info({ to: message.to, subject: message.subject, file, text: message.text }, `mail written to ${file}`);
+      // No mail server: the log says which file holds the mail. Not its text: invitation and
+      // reset links are secrets, and logs travel further than DATA_DIR (issue 9).
+      options.logger.info({ to: message.to, subject: message.subject, file }, `mail written to ${file}`);
       return { messageId: String(info.messageId) };
     },
     close: () => transport.close(),

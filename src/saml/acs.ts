@@ -134,7 +134,8 @@ export async function completeLogin(
     relayState = request.relayState ?? relayState;
   }
   if (!(await rememberAssertionId(em, org.id, response.assertionId, response.validUntil, now))) {
-    throw new SsoFailure('replay', `assertion ${response.assertionId.slice(0, 100)} was already used`);
+    // Not the assertion's ID: the detail is logged, and assertions stay out of logs (issue 9).
+    throw new SsoFailure('replay', `an assertion valid until ${response.validUntil.toISOString()} was already used`);
   }
 
   const system: Scope = { ...origin, orgId: org.id, orgSlug: org.slug, actor: { type: 'system', label: `saml:${connection.name}` } };

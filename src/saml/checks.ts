@@ -13,6 +13,7 @@ export type Reason =
   | 'too_large'
   | 'malformed'
   | 'doctype'
+  | 'xml_limits'
   | 'not_a_response'
   | 'assertion_count'
   | 'encrypted_assertion'
@@ -83,6 +84,49 @@ export function decodeSamlResponse(field: unknown, maxBytes: number): Check<stri
 /** No DTDs at all: entity expansion (billion laughs) and external entities (XXE) start there. */
 export function refuseDoctype(xml: string): Check {
   if (/<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(xml)) return fail('doctype', 'the document contains a DOCTYPE or entity declaration');
+  return ok(null);
+}
+
+/** A SAML Response nests about ten elements deep and no element has more than ten attributes. */
+export const XML_LIMITS = { maxDepth: 32, maxAttributes: 64 } as const;
+
+/**
+ * Element depth and attributes per element, counted by one scan before any parser runs:
+ * xmldom, xml-crypto and xpath each walk the tree, and a 20,000-level nest (140 kB, under the
+ * body limit) cost them seconds of CPU per request. Found by test/fuzz/saml-acs.test.ts.
+ */
+export function refuseXmlBeyondLimits(xml: string, limits: { maxDepth: number; maxAttributes: number } = XML_LIMITS): Check {
+  let depth = 0;
+  for (let i = xml.indexOf('<'); i !== -1; ) {
+    const skipTo = xml.startsWith('<!--', i) ? xml.indexOf('-->', i) : xml.startsWith('<![CDATA[', i) ? xml.indexOf(']]>', i) : undefined;
+    if (skipTo !== undefined) {
+      if (skipTo < 0) break;
+      i = xml.indexOf('<', skipTo);
+      continue;
+    }
+    // The tag's end is the first '>' outside a quoted attribute value.
+    let quote = '';
+    let attributes = 0;
+    let end = i + 1;
+    for (; end < xml.length; end++) {
+      const c = xml[end];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '=') attributes++;
+      else if (c === '>') break;
+    }
+    if (end >= xml.length) break;
+    if (attributes > limits.maxAttributes) return fail('xml_limits', `an element has more than ${limits.maxAttributes} attributes`);
+    const kind = xml[i + 1];
+    if (kind === '/') depth--;
+    else if (kind !== '?' && kind !== '!') {
+      // An empty element (`<a/>`) is one level deeper too, but closes itself.
+      if (depth + 1 > limits.maxDepth) return fail('xml_limits', `elements nest deeper than ${limits.maxDepth} levels`);
+      if (xml[end - 1] !== '/') depth++;
+    }
+    i = xml.indexOf('<', end);
+  }
   return ok(null);
 }
 

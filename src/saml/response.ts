@@ -15,6 +15,7 @@ import {
   readResponse,
   refuseDoctype,
   refuseDuplicateIds,
+  refuseXmlBeyondLimits,
   requireSignature,
   requireStrongAlgorithms,
   type Check,
@@ -49,6 +50,8 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
   if (!xml.ok) return xml;
   const doctype = refuseDoctype(xml.value);
   if (!doctype.ok) return doctype;
+  const shape = refuseXmlBeyondLimits(xml.value);
+  if (!shape.ok) return shape;
   const doc = parseXml(xml.value);
   if (!doc.ok) return doc;
   const facts = readResponse(doc.value);

@@ -2,6 +2,7 @@ import {
   AuthenticationError,
   ConflictError,
   DomainError,
+  LastOrgAdminError,
   LimitError,
   NotFoundError,
   PermissionError,
@@ -75,6 +76,8 @@ function mapDomain(error: DomainError): MappedScimError {
   if (error instanceof ValidationError) return { status: 400, body: body(400, error.message, 'invalidValue') };
   if (error instanceof ConflictError) return { status: 409, body: body(409, error.message, 'uniqueness') };
   if (error instanceof NotFoundError) return { status: 404, body: body(404, error.message) };
+  // RFC 7644 §3.12: 409 is the conflict status; no scimType fits (it is not a uniqueness clash).
+  if (error instanceof LastOrgAdminError) return { status: 409, body: body(409, error.message) };
   if (error instanceof StaleVersionError) return { status: 412, body: body(412, error.message) };
   if (error instanceof AuthenticationError) return { status: 401, body: body(401, error.message) };
   if (error instanceof PermissionError || error instanceof LimitError) return { status: 403, body: body(403, error.message) };

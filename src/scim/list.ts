@@ -1,5 +1,5 @@
 import { ScimError } from './errors.ts';
-import { parseFilter } from './filter/parse.ts';
+import { parseFilter, type FilterAst } from './filter/parse.ts';
 import { normalizeFilter } from './filter/vendor-quirks.ts';
 import { filterToSql, type SqlFragment } from './filter/sql.ts';
 import { sortToSql, type SortOrder } from './filter/sort.ts';
@@ -10,9 +10,12 @@ import { isUuid } from '../lib/ids.ts';
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 export const DEFAULT_PAGE_SIZE = 100;
+const MAX_START_INDEX = 2 ** 31 - 1;
 
 /** A list request after validation: RFC 7644 §3.4.2 plus cursor pagination (IETF draft-ietf-scim-cursor-pagination). */
 export interface ListRequest {
+  /** The parsed filter, for handlers that answer some shapes by a key lookup. */
+  filter: FilterAst | undefined;
   where: SqlFragment | undefined;
   orderBy: string | undefined;
   startIndex: number;
@@ -49,12 +52,14 @@ function decodeCursor(cursor: string): string | undefined {
  */
 export function readListRequest(input: Record<string, unknown>, type: ResourceTypeDef, alias: string, maxResults: number): ListRequest {
   let where: SqlFragment | undefined;
+  let ast: FilterAst | undefined;
   const filter = input.filter;
   if (filter !== undefined && filter !== '') {
     if (typeof filter !== 'string') throw new ScimError(400, 'filter must be a string', 'invalidFilter');
     const parsed = parseFilter(normalizeFilter(filter));
     if (!parsed.ok) throw new ScimError(400, parsed.detail, 'invalidFilter');
-    const sql = filterToSql(parsed.value, type, { alias });
+    ast = parsed.value;
+    const sql = filterToSql(ast, type, { alias });
     if (!sql.ok) throw new ScimError(400, sql.detail, 'invalidFilter');
     where = sql.value;
   }
@@ -69,7 +74,9 @@ export function readListRequest(input: Record<string, unknown>, type: ResourceTy
     orderBy = sort.value;
   }
   const count = Math.min(Math.max(integer('count', input.count) ?? DEFAULT_PAGE_SIZE, 0), maxResults);
-  const startIndex = Math.max(integer('startIndex', input.startIndex) ?? 1, 1);
+  // Past the last row any startIndex gives an empty page; capping it keeps OFFSET inside
+  // PostgreSQL's bigint (startIndex=1e20 was a 500, found by test/http/limits.test.ts).
+  const startIndex = Math.min(Math.max(integer('startIndex', input.startIndex) ?? 1, 1), MAX_START_INDEX);
   let cursor: ListRequest['cursor'];
   if (input.cursor !== undefined) {
     if (input.startIndex !== undefined) throw new ScimError(400, 'Use either cursor or startIndex, not both', 'invalidValue');
@@ -77,6 +84,7 @@ export function readListRequest(input: Record<string, unknown>, type: ResourceTy
     cursor = { after: decodeCursor(String(input.cursor)) };
   }
   return {
+    filter: ast,
     where,
     orderBy,
     startIndex,

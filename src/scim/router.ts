@@ -8,6 +8,7 @@ import { discoveryHandlers } from './handlers/discovery.ts';
 import { userHandlers } from './handlers/users.ts';
 import { groupHandlers } from './handlers/groups.ts';
 import { rootSearch } from './handlers/root-search.ts';
+import { checkRequestLimits } from './request-limits.ts';
 
 export type { ScimDeps };
 
@@ -22,13 +23,19 @@ export function scimRouter(deps: ScimDeps): Router {
   router.use(async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
-      const wait = limiter.take(token.orgId);
+      // The org's own limit when an admin set one (read with the token), else the server's.
+      const wait = limiter.take(token.orgId, token.scimRateLimit ?? undefined);
       if (wait > 0) throw new RateLimitedError(wait);
       req.ctx.scope = scopeOfToken(token, req.ctx);
       next();
     } catch (error) {
       next(error);
     }
+  });
+
+  // Size limits (PATCH operations, group members) before any handler reads the body.
+  router.use((req: Request, _res: Response, next: NextFunction) => {
+    next(checkRequestLimits(req.method, req.path.split('/')[1] ?? '', req.body, deps.limits));
   });
 
   const discovery = discoveryHandlers(deps);

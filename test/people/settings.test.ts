@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { defaultOrgSettings, resolveOrgSettings } from '../../src/directory/org-settings.ts';
-import { api, createPeopleTestApp, sql } from './support.ts';
+import { addGroup, addUser, api, auth, createPeopleTestApp, sql } from './support.ts';
 
 describe('org settings', () => {
   let t: TestApp;
@@ -25,6 +26,7 @@ describe('org settings', () => {
       roles: ['viewer', 'editor', 'admin'],
       allowedRedirectUrls: [],
       massDisableThreshold: 0.2,
+      scimRateLimit: null,
     });
   });
 
@@ -61,6 +63,11 @@ describe('org settings', () => {
     [{ massDisableThreshold: 0 }, 'massDisableThreshold'],
     [{ massDisableThreshold: 1.5 }, 'massDisableThreshold'],
     [{ colour: 'red' }, 'colour'],
+    [{ scimRateLimit: 100 }, 'scimRateLimit'],
+    [{ scimRateLimit: { requestsPerSecond: 0, burst: 10 } }, 'scimRateLimit.requestsPerSecond'],
+    [{ scimRateLimit: { requestsPerSecond: 5, burst: 0.5 } }, 'scimRateLimit.burst'],
+    [{ scimRateLimit: { requestsPerSecond: 5 } }, 'scimRateLimit.burst'],
+    [{ scimRateLimit: { requestsPerSecond: 5, burst: 10, window: 1 } }, 'scimRateLimit.window'],
   ];
   for (const [body, field] of bad) {
     it(`refuses ${JSON.stringify(body)} naming ${field}, changing nothing`, async () => {
@@ -70,6 +77,61 @@ describe('org settings', () => {
       assert.deepEqual((await sql(t, 'select settings, version from organizations where id = ?', [acme.id]))[0], before);
     });
   }
+
+  it('gives every problem its own field and a reason, once', async () => {
+    const res = await api(t, acme).patch('/settings', { seatLimit: 2.5, roles: ['ok', 'Not OK'], colour: 'red' }).expect(400);
+    assert.deepEqual(res.body.error.details.problems, [
+      { field: 'seatLimit', reason: 'must be a whole number from 0 to 10000000' },
+      { field: 'roles.1', reason: 'must be a lower-case name (letters, digits, _ or -, at most 50)' },
+      { field: 'colour', reason: 'is not a recognised setting' },
+    ]);
+  });
+
+  it('sets and clears a SCIM rate limit of the org, audited before and after', async () => {
+    const res = await api(t, acme).patch('/settings', { scimRateLimit: { requestsPerSecond: 2.5, burst: 20 } }).expect(200);
+    assert.deepEqual(res.body.scimRateLimit, { requestsPerSecond: 2.5, burst: 20 });
+    await api(t, acme).patch('/settings', { scimRateLimit: null }).expect(200);
+    assert.equal((await api(t, acme).get('/settings')).body.scimRateLimit, null);
+    const events = await sql(t, `select details from audit_events where org_id = ? and action = 'org.settings_updated' and details->'changes'->'scimRateLimit' is not null order by id`, [acme.id]);
+    assert.deepEqual(events.map((e) => (e.details as { changes: Record<string, unknown> }).changes.scimRateLimit), [
+      { from: null, to: { requestsPerSecond: 2.5, burst: 20 } },
+      { from: { requestsPerSecond: 2.5, burst: 20 }, to: null },
+    ]);
+  });
+
+  it("throttles the org's SCIM clients at its own rate limit, other orgs at the server's", async () => {
+    const slow = await seedOrg(t.container, 'slow');
+    const other = await seedOrg(t.container, 'other');
+    await api(t, slow).patch('/settings', { scimRateLimit: { requestsPerSecond: 0.01, burst: 2 } }).expect(200);
+    const scim = (org: SeededOrg) => request(t.app).get('/scim/v2/Users').set(auth(org.tokens.scim));
+    await scim(slow).expect(200);
+    await scim(slow).expect(200);
+    const refused = await scim(slow).expect(429);
+    assert.ok(Number(refused.headers['retry-after']) >= 1);
+    for (let i = 0; i < 4; i++) await scim(other).expect(200);
+    await api(t, slow).patch('/settings', { scimRateLimit: null }).expect(200);
+    await scim(slow).expect(200);
+  });
+
+  describe('roles', () => {
+    it('adds a role and removes one nobody holds', async () => {
+      await api(t, acme).patch('/settings', { roles: ['viewer', 'editor', 'admin', 'auditor'] }).expect(200);
+      const res = await api(t, acme).patch('/settings', { roles: ['viewer', 'editor', 'admin'] }).expect(200);
+      assert.deepEqual(res.body.roles, ['viewer', 'editor', 'admin']);
+    });
+
+    it('refuses to remove a role memberships hold, naming roles, the role and how many use it', async () => {
+      const userId = await addUser(t, acme, { userName: 'role-holder' });
+      await addGroup(t, acme, 'Ward 7', [userId], 'editor');
+      const before = (await sql(t, 'select settings, version from organizations where id = ?', [acme.id]))[0];
+      const res = await api(t, acme).patch('/settings', { roles: ['viewer', 'admin'] }).expect(409);
+      assert.equal(res.body.error.code, 'conflict');
+      assert.equal(res.body.error.details.field, 'roles');
+      assert.deepEqual(res.body.error.details.roles, [{ role: 'editor', memberships: 1, invitations: 0 }]);
+      assert.match(res.body.error.message, /roles: cannot remove "editor" \(1 membership\)/);
+      assert.deepEqual((await sql(t, 'select settings, version from organizations where id = ?', [acme.id]))[0], before);
+    });
+  });
 
   it('falls back to the default for a stored value that no longer validates', () => {
     const settings = resolveOrgSettings({ sessionCap: 0, invitationTtlDays: 14, passwordPolicy: { minLength: 20 } });

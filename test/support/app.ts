@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { createLogger } from '../../src/lib/logger.ts';
+import { createLogger, type Logger } from '../../src/lib/logger.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { createApp } from '../../src/app.ts';
 import { createOrg } from '../../src/directory/orgs.ts';
@@ -24,12 +24,12 @@ export interface TestApp {
 }
 
 /** A migrated fresh database, a container and the Express app over it. */
-export async function createTestApp(options: { config?: Record<string, unknown>; clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(options: { config?: Record<string, unknown>; clock?: Clock; logger?: Logger } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = testConfig(options.config);
   const container = createContainer({
     config,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     store: db.store,
     ...(options.clock ? { clock: options.clock } : {}),
   });

@@ -27,9 +27,27 @@ export const AuditEventSchema = defineEntity({
     ip: p.string().length(64).nullable(),
     userAgent: p.string().length(500).nullable(),
   },
+  // The audit queries (directory/audit-queries.ts) read newest first by id
+  // within one org; each filter has an index that ends in id, so a page is one
+  // index range read backwards.
   indexes: [
     { name: 'audit_events_org_id_index', properties: ['org', 'id'] },
-    { name: 'audit_events_org_target_index', properties: ['org', 'targetId'] },
+    { name: 'audit_events_org_target_id_index', properties: ['org', 'targetId', 'id'] },
+    { name: 'audit_events_org_actor_id_index', properties: ['org', 'actorId', 'id'] },
+    {
+      name: 'audit_events_org_actor_label_index',
+      expression: 'create index "audit_events_org_actor_label_index" on "audit_events" ("org_id", lower("actor_label"), "id")',
+    },
+    {
+      name: 'audit_events_org_target_label_index',
+      expression: 'create index "audit_events_org_target_label_index" on "audit_events" ("org_id", lower("target_label"), "id")',
+    },
+    {
+      // varchar_pattern_ops: serves both `action = ?` and the prefix `action like 'user.%'` in any collation.
+      name: 'audit_events_org_action_index',
+      expression: 'create index "audit_events_org_action_index" on "audit_events" ("org_id", "action" varchar_pattern_ops, "id")',
+    },
+    { name: 'audit_events_org_at_index', properties: ['org', 'at'] },
   ],
 });
 

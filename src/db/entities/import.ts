@@ -41,6 +41,13 @@ export const CsvImportSchema = defineEntity({
     selection: p.json<number[]>().nullable(),
     total: p.integer().default(0),
     processed: p.integer().default(0),
+    /**
+     * Commit high-water mark: every selected row numbered up to here was in a
+     * committed batch. A row there without an explicit `outcome` was applied by
+     * the bulk path, so a batch marks its rows with this one update instead of
+     * rewriting each (wide) preview row.
+     */
+    appliedThrough: p.integer().default(0),
     progress: p.json<Record<string, number>>().default('{}'),
     createdByLabel: p.string().length(320),
     committedAt: p.datetime().nullable(),

@@ -14,6 +14,10 @@ import { OutboxMessageSchema } from './outbox-message.ts';
 import { PasswordResetSchema } from './password-reset.ts';
 import { SecondFactorSchema, RecoveryCodeSchema, MfaChallengeSchema } from './second-factor.ts';
 import { CsvImportSchema, CsvImportRowSchema } from './import.ts';
+import { EventSchema } from './event.ts';
+import { WebhookSchema, WebhookDeliverySchema } from './webhook.ts';
+import { GroupMappingSchema } from './group-mapping.ts';
+import { GroupClaimSchema } from './group-claim.ts';
 
 export const entities = [
   BaseSchema,
@@ -38,6 +42,11 @@ export const entities = [
   MfaChallengeSchema,
   CsvImportSchema,
   CsvImportRowSchema,
+  GroupMappingSchema,
+  GroupClaimSchema,
+  EventSchema,
+  WebhookSchema,
+  WebhookDeliverySchema,
 ];
 
 export * from './organization.ts';
@@ -55,3 +64,7 @@ export * from './outbox-message.ts';
 export * from './password-reset.ts';
 export * from './second-factor.ts';
 export * from './import.ts';
+export * from './event.ts';
+export * from './webhook.ts';
+export * from './group-mapping.ts';
+export * from './group-claim.ts';

@@ -23,6 +23,8 @@ export const InvitationSchema = defineEntity({
     acceptedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
     undeliverableAt: p.datetime().nullable(),
+    /** The `expiresAt` the expiry job last announced (invitation.expired); a resend moves expiresAt, so it announces again. */
+    expiryAnnouncedFor: p.datetime().nullable(),
     plannedMemberships: () => p.oneToMany(InvitationMembership).mappedBy('invitation'),
   },
   indexes: [{ name: 'invitations_org_email_index', properties: ['org', 'email'] }],

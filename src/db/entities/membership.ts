@@ -15,9 +15,15 @@ export const MembershipSchema = defineEntity({
     role: p.string().length(100).default('viewer'),
     source: p.enum(userSources),
     addedAt: p.datetime().onCreate(() => new Date()),
+    /** Made by an IdP group mapping (directory/group-mappings.ts): the mapping adds, changes and removes it. */
+    viaMapping: p.boolean().default(false),
   },
   uniques: [{ name: 'memberships_group_user_unique', properties: ['group', 'user'] }],
-  indexes: [{ name: 'memberships_org_user_index', properties: ['org', 'user'] }],
+  indexes: [
+    { name: 'memberships_org_user_index', properties: ['org', 'user'] },
+    // A group's members page by page, oldest first (admin API GET /groups/:id/members).
+    { name: 'memberships_group_added_index', properties: ['group', 'addedAt', 'id'] },
+  ],
 });
 
 export class Membership extends MembershipSchema.class {}

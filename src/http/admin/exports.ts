@@ -1,14 +1,12 @@
-import { Router } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { scopeFor } from '../context.ts';
-import { parseInput } from '../validate.ts';
-import { NotFoundError } from '../../directory/errors.ts';
 import { statusFilters } from '../../directory/status.ts';
 import { invitationStatuses } from '../../directory/invitations.ts';
 import { recordExport } from '../../directory/export-queries.ts';
-import { isExportName, exportNames, type ExportName } from '../../csv/columns.ts';
 import { exportChunks, exportFileName, writeChunks, type ExportRequest } from '../../csv/export.ts';
+import { apiRoute, type ApiRoute } from './route.ts';
 
 const MAX_IDS = 1000;
 
@@ -38,22 +36,6 @@ const auditQuery = z.strictObject({
   until: instant.optional(),
 });
 
-/** Query string → typed export request (CONVENTIONS 5); shared by nothing else, the CLI has its own flags. */
-function exportRequest(name: ExportName, query: unknown): ExportRequest {
-  switch (name) {
-    case 'users':
-    case 'users-memberships': {
-      const q = parseInput(peopleQuery, query, 'query');
-      return { name, filters: { status: q.status, q: q.q, groupId: q.group, ids: q.ids } };
-    }
-    case 'invitations':
-    case 'invitations-memberships':
-      return { name, filters: parseInput(invitationQuery, query, 'query') };
-    case 'audit':
-      return { name, filters: parseInput(auditQuery, query, 'query') };
-  }
-}
-
 /**
  * GET /api/orgs/:org/exports/<name>.csv: the export streamed as it is read.
  * Validation and the audit event come first, so a refusal is a normal JSON
@@ -61,29 +43,65 @@ function exportRequest(name: ExportName, query: unknown): ExportRequest {
  * so the socket is destroyed (the client sees an incomplete transfer, never a
  * file that looks whole).
  */
-export function exportRoutes(container: Container): Router {
-  const router = Router({ mergeParams: true });
-
-  router.get('/exports/:file', async (req, res) => {
-    const file = String(req.params.file ?? '');
-    const name = file.endsWith('.csv') ? file.slice(0, -'.csv'.length) : '';
-    if (!isExportName(name)) throw new NotFoundError('Export', `${file} (known: ${exportNames.map((n) => `${n}.csv`).join(', ')})`);
-    const request = exportRequest(name, req.query);
-    const scope = scopeFor(req);
-    const now = container.clock.now();
-    const chunks = exportChunks(req.ctx.em, scope, request, now);
-    await recordExport(req.ctx.em, scope, name, request.filters as Record<string, unknown>);
-    res.status(200);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(scope.orgSlug, name, now)}"`);
-    res.setHeader('Cache-Control', 'no-store');
-    try {
-      if (await writeChunks(chunks, res)) res.end();
-    } catch (error) {
-      req.ctx.log.error({ err: error, export: name }, 'export failed after the response started');
-      res.destroy(error as Error);
-    }
-  });
-
-  return router;
+async function sendExport(container: Container, req: Request, res: Response, request: ExportRequest): Promise<void> {
+  const scope = scopeFor(req);
+  const now = container.clock.now();
+  const chunks = exportChunks(req.ctx.em, scope, request, now);
+  await recordExport(req.ctx.em, scope, request.name, request.filters as Record<string, unknown>);
+  res.status(200);
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(scope.orgSlug, request.name, now)}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  try {
+    if (await writeChunks(chunks, res)) res.end();
+  } catch (error) {
+    req.ctx.log.error({ err: error, export: request.name }, 'export failed after the response started');
+    res.destroy(error as Error);
+  }
 }
+
+const csv = (description: string) => ({ 200: { description, contentType: 'text/csv' } });
+
+/** One route per export: each has its own filters and (audit) its own permission. */
+export const exportApiRoutes: ApiRoute[] = [
+  ...(['users', 'users-memberships'] as const).map((name) =>
+    apiRoute(
+      {
+        method: 'get',
+        path: `/exports/${name}.csv`,
+        tag: 'Exports',
+        summary: name === 'users' ? 'People as CSV (the list’s current view)' : 'One row per person and group membership, as CSV',
+        permission: 'users.export',
+        query: peopleQuery,
+        responses: csv('The CSV file, streamed'),
+      },
+      async ({ container, req, res, query }) => sendExport(container, req, res, { name, filters: { status: query.status, q: query.q, groupId: query.group, ids: query.ids } }),
+    ),
+  ),
+  ...(['invitations', 'invitations-memberships'] as const).map((name) =>
+    apiRoute(
+      {
+        method: 'get',
+        path: `/exports/${name}.csv`,
+        tag: 'Exports',
+        summary: name === 'invitations' ? 'Invitations as CSV' : 'One row per invitation and planned membership, as CSV',
+        permission: 'users.export',
+        query: invitationQuery,
+        responses: csv('The CSV file, streamed'),
+      },
+      async ({ container, req, res, query }) => sendExport(container, req, res, { name, filters: query }),
+    ),
+  ),
+  apiRoute(
+    {
+      method: 'get',
+      path: '/exports/audit.csv',
+      tag: 'Exports',
+      summary: 'The audit trail as CSV',
+      permission: 'audit.read',
+      query: auditQuery,
+      responses: csv('The CSV file, streamed'),
+    },
+    async ({ container, req, res, query }) => sendExport(container, req, res, { name: 'audit', filters: query }),
+  ),
+];

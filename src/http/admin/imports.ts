@@ -1,16 +1,14 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
-import type { Container } from '../../container.ts';
 import { importActions, importModes } from '../../db/entities/index.ts';
 import { commitImport } from '../../directory/import-commit.ts';
 import { getImport, listImportRows, previewImport } from '../../directory/imports.ts';
 import { parseImportFile } from '../../csv/import-parse.ts';
 import { scopeFor } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { parseInput } from '../validate.ts';
-
-/** Default upload limit (issue 6); the route factory takes another. */
-export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
+import { importNeeds } from '../../directory/import-needs.ts';
+import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
+import { sizeToBytes } from '../../lib/size.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -51,44 +49,76 @@ async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const idParams = z.strictObject({ id: z.string().max(100) });
+const summary = { description: 'The import: mode, status, options, columns, counts per action, massDisable, progress' };
+
 /**
  * /api/orgs/:org/imports: upload (a `text/csv` body; multipart is not
  * accepted, see docs/csv-import.md) → stored preview; rows of the preview;
  * commit of all or selected rows; progress.
  */
-export function importRoutes(container: Container, options: { maxBytes?: number } = {}): Router {
-  const router = Router({ mergeParams: true });
-  const maxBytes = options.maxBytes ?? DEFAULT_IMPORT_MAX_BYTES;
-  const id = (req: Request) => String(req.params.id ?? '');
-
-  router.post('/imports', async (req, res) => {
-    const query = parseInput(uploadQuery, req.query, 'query');
-    const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!csvTypes.includes(type)) {
-      throw new HttpError(415, 'unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv (multipart uploads are not accepted)');
-    }
-    const bytes = await readBody(req, maxBytes);
-    const file = parseImportFile(bytes, { fileName: query.fileName ?? null });
-    const summary = await previewImport(container.fork(), scopeFor(req), file, {
-      mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
-    });
-    res.status(201).json(summary);
-  });
-
-  router.get('/imports/:id', async (req, res) => {
-    res.json(await getImport(container.fork(), scopeFor(req), id(req)));
-  });
-
-  router.get('/imports/:id/rows', async (req, res) => {
-    const query = parseInput(rowsQuery, req.query, 'query');
-    res.json(await listImportRows(container.fork(), scopeFor(req), id(req), { action: query.action, errorsOnly: query.errors, afterRow: query.cursor, limit: query.limit }));
-  });
-
-  router.post('/imports/:id/commit', async (req, res) => {
-    const body = parseInput(commitBody, req.body);
-    const deps = { publicUrl: container.config.publicUrl, now: () => container.clock.now() };
-    res.json(await commitImport(() => container.fork(), scopeFor(req), deps, id(req), { rows: body.rows, force: body.force }));
-  });
-
-  return router;
-}
+export const importApiRoutes: ApiRoute[] = [
+  apiRoute(
+    {
+      method: 'post',
+      path: '/imports',
+      tag: 'Imports',
+      summary: 'Upload a CSV file and get its preview (nothing is applied yet)',
+      permission: 'users.edit',
+      query: uploadQuery,
+      rawBody: 'text/csv',
+      responses: { 201: summary },
+    },
+    async ({ container, req, res, query }) => {
+      const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!csvTypes.includes(type)) {
+        throw new HttpError(415, 'unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv (multipart uploads are not accepted)');
+      }
+      const { maxFileSize, maxRowChars } = container.config.imports;
+      const bytes = await readBody(req, sizeToBytes(maxFileSize));
+      const file = parseImportFile(bytes, { fileName: query.fileName ?? null, maxRecordChars: maxRowChars });
+      const preview = await previewImport(container.fork(), scopeFor(req), file, {
+        mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
+      });
+      res.status(201).json(preview);
+    },
+  ),
+  apiRoute(
+    { method: 'get', path: '/imports/:id', tag: 'Imports', summary: 'An import’s preview counts and commit progress', permission: 'users.edit', params: idParams, responses: { 200: summary } },
+    async ({ container, req, res, params }) => void res.json(await getImport(container.fork(), scopeFor(req), params.id)),
+  ),
+  apiRoute(
+    {
+      method: 'get',
+      path: '/imports/:id/rows',
+      tag: 'Imports',
+      summary: 'The preview’s rows: planned action, changes, problems, outcome',
+      permission: 'users.edit',
+      params: idParams,
+      query: rowsQuery,
+      responses: { 200: { description: '{rows, nextCursor}' } },
+    },
+    async ({ container, req, res, params, query }) => {
+      res.json(await listImportRows(container.fork(), scopeFor(req), params.id, { action: query.action, errorsOnly: query.errors, afterRow: query.cursor, limit: query.limit }));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post',
+      path: '/imports/:id/commit',
+      tag: 'Imports',
+      summary: 'Apply all or some rows of the preview (resumes an interrupted commit)',
+      description: 'Also needs users.disable when the import disables people (disable and sync modes, or a Status column), users.invite when it invites new people, groups.manage with createGroups.',
+      permission: 'users.edit',
+      params: idParams,
+      body: commitBody,
+      responses: { 200: summary },
+    },
+    async ({ container, req, res, params, body }) => {
+      const scope = scopeFor(req);
+      for (const permission of await importNeeds(container.fork(), scope, params.id)) requirePermission(req, permission);
+      const deps = { publicUrl: container.config.publicUrl, now: () => container.clock.now() };
+      res.json(await commitImport(() => container.fork(), scope, deps, params.id, { rows: body.rows, force: body.force }));
+    },
+  ),
+];

@@ -1,8 +1,5 @@
-import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Container } from '../../container.ts';
 import { scopeFor } from '../context.ts';
-import { parseInput } from '../validate.ts';
 import {
   invitationStatuses,
   inviteMany,
@@ -13,6 +10,7 @@ import {
   type InvitationRecord,
 } from '../../directory/invitations.ts';
 import { inTransaction } from './in-transaction.ts';
+import { apiRoute, type ApiRoute } from './route.ts';
 
 const inviteBody = z.strictObject({
   emails: z.union([z.string().max(100_000, 'is too long'), z.array(z.string().max(1000, 'is too long')).max(500, 'must list at most 500 addresses')], {
@@ -52,43 +50,77 @@ export function toInvitationView(invitation: InvitationRecord) {
   };
 }
 
-/** /api/orgs/:org/invitations: invite (one or a pasted list), list, read, resend, revoke. One transaction per request. */
-export function invitationAdminRoutes(container: Container): Router {
-  const router = Router({ mergeParams: true });
-  const deps = { publicUrl: container.config.publicUrl };
-  const now = () => container.clock.now();
-  const id = (params: Record<string, unknown>) => String(params.id ?? '');
+const idParams = z.strictObject({ id: z.string().max(100) });
+const invitation = { description: 'The invitation (id, userId, email, name, status, dates, memberships)' };
 
-  router.post('/invitations', async (req, res) => {
-    const body = parseInput(inviteBody, req.body);
-    const input = { emails: body.emails, name: body.name, message: body.message, groups: body.groups.map((g) => ({ groupId: g.id, role: g.role })) };
-    const result = await inTransaction(req, (tx) => inviteMany(tx, deps, scopeFor(req), input, now()));
-    if (result.sent.length) container.outbox.worker.nudge();
-    res.status(result.sent.length ? 201 : 200).json(result);
-  });
-
-  router.get('/invitations', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
-    const page = await inTransaction(req, (tx) => listInvitations(tx, scopeFor(req), { status: query.status, beforeId: query.cursor, limit: query.limit }, now()));
-    res.json({ invitations: page.invitations.map(toInvitationView), nextCursor: page.nextCursor });
-  });
-
-  router.get('/invitations/:id', async (req, res) => {
-    const invitation = await inTransaction(req, (tx) => getInvitation(tx, scopeFor(req), id(req.params), now()));
-    res.json(toInvitationView(invitation));
-  });
-
-  router.post('/invitations/:id/resend', async (req, res) => {
-    const invitation = await inTransaction(req, (tx) => resendInvitation(tx, deps, scopeFor(req), id(req.params), now()));
-    container.outbox.worker.nudge();
-    res.json(toInvitationView(invitation));
-  });
-
-  const revoke = async (req: Request, res: Response) => {
-    const invitation = await inTransaction(req, (tx) => revokeInvitation(tx, scopeFor(req), id(req.params), now()));
-    res.json(toInvitationView(invitation));
-  };
-  router.post('/invitations/:id/revoke', revoke);
-  router.delete('/invitations/:id', revoke);
-  return router;
+function revokeRoute(method: 'post' | 'delete', path: string): ApiRoute {
+  return apiRoute(
+    { method, path, tag: 'Invitations', summary: 'Revoke an invitation: its link stops working', permission: 'users.invite', params: idParams, responses: { 200: invitation } },
+    async ({ container, req, res, params }) => {
+      const revoked = await inTransaction(req, (tx) => revokeInvitation(tx, scopeFor(req), params.id, container.clock.now()));
+      res.json(toInvitationView(revoked));
+    },
+  );
 }
+
+/** /api/orgs/:org/invitations: invite (one or a pasted list), list, read, resend, revoke. One transaction per request. */
+export const invitationApiRoutes: ApiRoute[] = [
+  apiRoute(
+    {
+      method: 'post',
+      path: '/invitations',
+      tag: 'Invitations',
+      summary: 'Invite one person or a pasted list of addresses',
+      permission: 'users.invite',
+      body: inviteBody,
+      responses: { 201: { description: '{sent, notSent}: at least one sent' }, 200: { description: '{sent: [], notSent}: nobody was invited' } },
+    },
+    async ({ container, req, res, body }) => {
+      const input = { emails: body.emails, name: body.name, message: body.message, groups: body.groups.map((g) => ({ groupId: g.id, role: g.role })) };
+      const deps = { publicUrl: container.config.publicUrl };
+      const result = await inTransaction(req, (tx) => inviteMany(tx, deps, scopeFor(req), input, container.clock.now()));
+      if (result.sent.length) container.outbox.worker.nudge();
+      res.status(result.sent.length ? 201 : 200).json(result);
+    },
+  ),
+  apiRoute(
+    {
+      method: 'get',
+      path: '/invitations',
+      tag: 'Invitations',
+      summary: 'List invitations, newest first',
+      permission: null,
+      query: listQuery,
+      responses: { 200: { description: '{invitations, nextCursor}' } },
+    },
+    async ({ container, req, res, query }) => {
+      const page = await inTransaction(req, (tx) => listInvitations(tx, scopeFor(req), { status: query.status, beforeId: query.cursor, limit: query.limit }, container.clock.now()));
+      res.json({ invitations: page.invitations.map(toInvitationView), nextCursor: page.nextCursor });
+    },
+  ),
+  apiRoute(
+    { method: 'get', path: '/invitations/:id', tag: 'Invitations', summary: 'One invitation', permission: null, params: idParams, responses: { 200: invitation } },
+    async ({ container, req, res, params }) => {
+      res.json(toInvitationView(await inTransaction(req, (tx) => getInvitation(tx, scopeFor(req), params.id, container.clock.now()))));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post',
+      path: '/invitations/:id/resend',
+      tag: 'Invitations',
+      summary: 'Send a new link valid for a new period; the old link stops working',
+      permission: 'users.invite',
+      params: idParams,
+      responses: { 200: invitation },
+    },
+    async ({ container, req, res, params }) => {
+      const deps = { publicUrl: container.config.publicUrl };
+      const resent = await inTransaction(req, (tx) => resendInvitation(tx, deps, scopeFor(req), params.id, container.clock.now()));
+      container.outbox.worker.nudge();
+      res.json(toInvitationView(resent));
+    },
+  ),
+  revokeRoute('post', '/invitations/:id/revoke'),
+  revokeRoute('delete', '/invitations/:id'),
+];

@@ -1,9 +1,7 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import type { Container } from '../../container.ts';
 import { scopeFor } from '../context.ts';
-import { parseInput } from '../validate.ts';
 import { statusFilters } from '../../directory/status.ts';
+import type { Requirement } from '../../directory/permissions.ts';
 import {
   bulkLifecycle,
   deletePerson,
@@ -15,10 +13,13 @@ import {
   restoreUser,
   updateProfile,
   type BulkAction,
+  type PersonRecord,
 } from '../../directory/people.ts';
+import type { Em } from '../../db/orm.ts';
+import type { Scope } from '../../directory/scope.ts';
 import { inTransaction } from './in-transaction.ts';
 import { toPersonView } from './person-view.ts';
-import { settingsRoutes } from './settings.ts';
+import { apiRoute, type ApiRoute } from './route.ts';
 
 const listQuery = z.strictObject({
   status: z.enum(statusFilters, { error: `must be one of ${statusFilters.join(', ')}` }).optional(),
@@ -39,67 +40,115 @@ const bulkBody = z.strictObject({
   ids: z.array(z.string().max(100), { error: 'must be a list of user ids' }).min(1, 'must name at least one user').max(1000, 'must name at most 1000 users'),
 });
 
-const deleteBody = z.object({ confirmEmail: z.unknown().optional() });
+const deleteBody = z.object({
+  confirmEmail: z.unknown().optional().describe('The user’s email (or userName when they have none), typed to confirm'),
+});
+
+const idParams = z.strictObject({ id: z.string().max(100) });
+
+const person = { description: 'The user (id, userName, email, names, status, source, orgRole, dates, groups)' };
+
+const bulkPermission: Record<BulkAction, Requirement> = { disable: 'users.disable', reactivate: 'users.disable' };
+
+type Move = (tx: Em, scope: Scope, id: string, at: Date) => Promise<PersonRecord>;
+const moves: Record<'disable' | 'reactivate' | 'restore', Move> = {
+  disable: (tx, scope, id) => disableUser(tx, scope, id),
+  reactivate: (tx, scope, id) => reactivateUser(tx, scope, id),
+  restore: restoreUser,
+};
+
+/** One lifecycle move on one user: disable, reactivate, restore. */
+function lifecycleRoute(action: keyof typeof moves, summary: string, permission: Requirement): ApiRoute {
+  return apiRoute(
+    { method: 'post', path: `/users/:id/${action}`, tag: 'People', summary, permission, params: idParams, responses: { 200: person } },
+    async ({ container, req, res, params }) => {
+      const at = container.clock.now();
+      const user = await inTransaction(req, (tx) => moves[action](tx, scopeFor(req), params.id, at));
+      res.json(toPersonView(user, at));
+    },
+  );
+}
 
 /**
- * People under /api/orgs/:org: /users (list, read, edit, disable, reactivate,
- * delete, restore, bulk) plus /settings and /license. One transaction per request.
+ * People under /api/orgs/:org/users: list, read, edit, disable, reactivate,
+ * delete, restore, bulk. One transaction per request.
  */
-export function peopleRoutes(container: Container): Router {
-  const router = Router({ mergeParams: true });
-  const now = () => container.clock.now();
-  const id = (params: Record<string, unknown>) => String(params.id ?? '');
-
-  router.get('/users', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
-    const at = now();
-    const page = await inTransaction(req, (tx) =>
-      listPeople(tx, scopeFor(req), { status: query.status, q: query.q, groupId: query.group, afterId: query.cursor, limit: query.limit }, at),
-    );
-    res.json({ users: page.users.map((u) => toPersonView(u, at)), counts: page.counts, nextCursor: page.nextCursor });
-  });
-
-  for (const action of ['disable', 'reactivate'] as const satisfies readonly BulkAction[]) {
-    router.post(`/users/${action}`, async (req, res) => {
-      const body = parseInput(bulkBody, req.body);
-      const results = await inTransaction(req, (tx) => bulkLifecycle(tx, scopeFor(req), action, body.ids));
-      res.json({ results, done: results.filter((r) => r.done).length, failed: results.filter((r) => !r.done).length });
-    });
-  }
-
-  router.get('/users/:id', async (req, res) => {
-    const user = await inTransaction(req, (tx) => getPerson(tx, scopeFor(req), id(req.params)));
-    res.json(toPersonView(user, now()));
-  });
-
-  router.patch('/users/:id', async (req, res) => {
-    const body = parseInput(profileBody, req.body);
-    const { user } = await inTransaction(req, (tx) => updateProfile(tx, scopeFor(req), id(req.params), body));
-    res.json(toPersonView(user, now()));
-  });
-
-  router.post('/users/:id/disable', async (req, res) => {
-    const user = await inTransaction(req, (tx) => disableUser(tx, scopeFor(req), id(req.params)));
-    res.json(toPersonView(user, now()));
-  });
-
-  router.post('/users/:id/reactivate', async (req, res) => {
-    const user = await inTransaction(req, (tx) => reactivateUser(tx, scopeFor(req), id(req.params)));
-    res.json(toPersonView(user, now()));
-  });
-
-  router.delete('/users/:id', async (req, res) => {
-    const body = parseInput(deleteBody, req.body);
-    const user = await inTransaction(req, (tx) => deletePerson(tx, scopeFor(req), id(req.params), body.confirmEmail));
-    res.json(toPersonView(user, now()));
-  });
-
-  router.post('/users/:id/restore', async (req, res) => {
-    const at = now();
-    const user = await inTransaction(req, (tx) => restoreUser(tx, scopeFor(req), id(req.params), at));
-    res.json(toPersonView(user, at));
-  });
-
-  router.use('/', settingsRoutes(container));
-  return router;
-}
+export const peopleApiRoutes: ApiRoute[] = [
+  apiRoute(
+    {
+      method: 'get',
+      path: '/users',
+      tag: 'People',
+      summary: 'List people, filtered by status, search text or group, with counts per status',
+      permission: null,
+      query: listQuery,
+      responses: { 200: { description: '{users, counts (per status, ignoring the status filter), nextCursor}' } },
+    },
+    async ({ container, req, res, query }) => {
+      const at = container.clock.now();
+      const page = await inTransaction(req, (tx) =>
+        listPeople(tx, scopeFor(req), { status: query.status, q: query.q, groupId: query.group, afterId: query.cursor, limit: query.limit }, at),
+      );
+      res.json({ users: page.users.map((u) => toPersonView(u, at)), counts: page.counts, nextCursor: page.nextCursor });
+    },
+  ),
+  ...(['disable', 'reactivate'] as const satisfies readonly BulkAction[]).map((action) =>
+    apiRoute(
+      {
+        method: 'post',
+        path: `/users/${action}`,
+        tag: 'People',
+        summary: `${action === 'disable' ? 'Disable' : 'Reactivate'} many users; each id succeeds or fails on its own`,
+        permission: bulkPermission[action],
+        body: bulkBody,
+        responses: { 200: { description: '{results: [{id, done, reason?, message?}], done, failed}' } },
+      },
+      async ({ req, res, body }) => {
+        const results = await inTransaction(req, (tx) => bulkLifecycle(tx, scopeFor(req), action, body.ids));
+        res.json({ results, done: results.filter((r) => r.done).length, failed: results.filter((r) => !r.done).length });
+      },
+    ),
+  ),
+  apiRoute(
+    { method: 'get', path: '/users/:id', tag: 'People', summary: 'One user (deleted ones too)', permission: null, params: idParams, responses: { 200: person } },
+    async ({ container, req, res, params }) => {
+      const user = await inTransaction(req, (tx) => getPerson(tx, scopeFor(req), params.id));
+      res.json(toPersonView(user, container.clock.now()));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'patch',
+      path: '/users/:id',
+      tag: 'People',
+      summary: 'Edit profile fields (null or "" clears one); refused for fields the IdP owns',
+      permission: 'users.edit',
+      params: idParams,
+      body: profileBody,
+      responses: { 200: person },
+    },
+    async ({ container, req, res, params, body }) => {
+      const { user } = await inTransaction(req, (tx) => updateProfile(tx, scopeFor(req), params.id, body));
+      res.json(toPersonView(user, container.clock.now()));
+    },
+  ),
+  lifecycleRoute('disable', 'Disable a user: no sign-in, sessions end, the seat is freed', 'users.disable'),
+  lifecycleRoute('reactivate', 'Reactivate a disabled user (needs a free seat)', 'users.disable'),
+  apiRoute(
+    {
+      method: 'delete',
+      path: '/users/:id',
+      tag: 'People',
+      summary: 'Delete a user (restorable for 30 days); the body confirms with their email',
+      permission: 'users.delete',
+      params: idParams,
+      body: deleteBody,
+      responses: { 200: person },
+    },
+    async ({ container, req, res, params, body }) => {
+      const user = await inTransaction(req, (tx) => deletePerson(tx, scopeFor(req), params.id, body.confirmEmail));
+      res.json(toPersonView(user, container.clock.now()));
+    },
+  ),
+  lifecycleRoute('restore', 'Restore a deleted user within 30 days', 'users.delete'),
+];

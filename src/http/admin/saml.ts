@@ -1,8 +1,7 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { scopeFor } from '../context.ts';
-import { parseInput } from '../validate.ts';
 import { jitPolicies } from '../../db/entities/index.ts';
 import {
   DEFAULT_CONNECTION,
@@ -15,6 +14,7 @@ import {
 } from '../../directory/saml-connections.ts';
 import { identityFields } from '../../saml/identity.ts';
 import { toConnectionInput } from '../../saml/connection-input.ts';
+import { apiRoute, type ApiRoute } from './route.ts';
 
 const settingsBody = z.strictObject({
   idpMetadataXml: z.string().min(1).max(1_000_000).optional(),
@@ -29,38 +29,67 @@ const settingsBody = z.strictObject({
   allowedRedirectUrls: z.array(z.string().min(1).max(2000)).max(50).optional(),
 });
 
-/**
- * /api/orgs/:org/saml (the `default` connection) and /api/orgs/:org/saml/:name.
- * GET answers what the IdP admin must enter, even before the IdP side is known
- * (Entra wants the Identifier and Reply URL before it gives out metadata).
- */
-export function samlAdminRoutes(container: Container): Router {
-  const router = Router({ mergeParams: true });
+const nameParams = z.strictObject({ name: z.string().max(100) });
+
+/** What GET answers, even before the IdP side is known (Entra wants the Identifier and Reply URL before it gives out metadata). */
+async function read(container: Container, req: Request, name: string) {
+  const scope = scopeFor(req);
   const { publicUrl } = container.config;
-  const nameOf = (req: Request) => validateConnectionName(String(req.params.name ?? DEFAULT_CONNECTION));
-
-  const read = async (req: Request) => {
-    const scope = scopeFor(req);
-    const name = nameOf(req);
-    const now = container.clock.now();
-    const all = (await listSamlConnections(req.ctx.em, scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, publicUrl, now));
-    const current = all.find((c) => c.name === name);
-    const base = current ? { configured: true, ...current } : { configured: false, name, ...spEndpoints(publicUrl, scope.orgSlug, name), idp: null };
-    return { ...base, expiringCertificates: expiringCertificates(all), connections: all.map((c) => c.name) };
-  };
-
-  const write = async (req: Request, res: Response) => {
-    const scope = scopeFor(req);
-    const name = nameOf(req);
-    const input = toConnectionInput(parseInput(settingsBody, req.body) as Parameters<typeof toConnectionInput>[0]);
-    const { created } = await configureSamlConnection(req.ctx.em, scope, name, input, container.clock.now());
-    res.status(created ? 201 : 200).json(await read(req));
-  };
-
-  router.get('/', async (req, res) => void res.json(await read(req)));
-  router.put('/', write);
-  // An unknown name still answers with its SP side, so the IdP app can be created first.
-  router.get('/:name', async (req, res) => void res.json(await read(req)));
-  router.put('/:name', write);
-  return router;
+  const now = container.clock.now();
+  const all = (await listSamlConnections(req.ctx.em, scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, publicUrl, now));
+  const current = all.find((c) => c.name === name);
+  const base = current ? { configured: true, ...current } : { configured: false, name, ...spEndpoints(publicUrl, scope.orgSlug, name), idp: null };
+  return { ...base, expiringCertificates: expiringCertificates(all), connections: all.map((c) => c.name) };
 }
+
+const readResponse = { 200: { description: 'configured, the SP URLs to enter at the IdP, the IdP side when set, expiringCertificates, connections' } };
+const writeResponses = { 200: { description: 'The connection, updated' }, 201: { description: 'The connection, created' } };
+
+/**
+ * /saml (the `default` connection) and /saml/:name. An unknown name still
+ * answers with its SP side, so the IdP app can be created first.
+ */
+export const samlApiRoutes: ApiRoute[] = [
+  apiRoute(
+    { method: 'get', path: '/saml', tag: 'SAML', summary: 'The default SAML connection', permission: 'settings.manage', responses: readResponse },
+    async ({ container, req, res }) => void res.json(await read(container, req, DEFAULT_CONNECTION)),
+  ),
+  apiRoute(
+    {
+      method: 'put',
+      path: '/saml',
+      tag: 'SAML',
+      summary: 'Configure the default SAML connection (IdP metadata, or entity ID, SSO URL and certificates)',
+      permission: 'settings.manage',
+      body: settingsBody,
+      responses: writeResponses,
+    },
+    async ({ container, req, res, body }) => {
+      const input = toConnectionInput(body as Parameters<typeof toConnectionInput>[0]);
+      const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), DEFAULT_CONNECTION, input, container.clock.now());
+      res.status(created ? 201 : 200).json(await read(container, req, DEFAULT_CONNECTION));
+    },
+  ),
+  apiRoute(
+    { method: 'get', path: '/saml/:name', tag: 'SAML', summary: 'A named SAML connection', permission: 'settings.manage', params: nameParams, responses: readResponse },
+    async ({ container, req, res, params }) => void res.json(await read(container, req, validateConnectionName(params.name))),
+  ),
+  apiRoute(
+    {
+      method: 'put',
+      path: '/saml/:name',
+      tag: 'SAML',
+      summary: 'Configure a named SAML connection',
+      permission: 'settings.manage',
+      params: nameParams,
+      body: settingsBody,
+      responses: writeResponses,
+    },
+    async ({ container, req, res, params, body }) => {
+      const name = validateConnectionName(params.name);
+      const input = toConnectionInput(body as Parameters<typeof toConnectionInput>[0]);
+      const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now());
+      res.status(created ? 201 : 200).json(await read(container, req, name));
+    },
+  ),
+];

@@ -20,7 +20,7 @@ export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimite
     const origin = req.get('origin');
     if ((origin && origin !== publicOrigin) || req.get('sec-fetch-site') === 'cross-site') {
       if (isForm(req)) return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
-      return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused' } });
+      return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: {} } });
     }
     const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
     if (wait > 0) {

@@ -27,10 +27,10 @@ import { html, isForm, sameOriginAndThrottled } from './guard.ts';
  * password sign-in, and each challenge ends after five wrong codes.
  */
 
-const challenge = z.string().trim().min(1, 'is required').max(200);
-const codeBody = z.object({ challenge, code: z.string().trim().min(1, 'is required').max(40) });
-const sendBody = z.object({ challenge, method: z.enum(['email', 'sms']) });
-const enrollBody = z.object({ challenge, method: z.enum(['totp', 'email', 'sms']), phone: z.string().max(40).optional() });
+export const challenge = z.string().trim().min(1, 'is required').max(200);
+export const codeBody = z.object({ challenge, code: z.string().trim().min(1, 'is required').max(40) });
+export const sendBody = z.object({ challenge, method: z.enum(['email', 'sms']) });
+export const enrollBody = z.object({ challenge, method: z.enum(['totp', 'email', 'sms']), phone: z.string().max(40).optional() });
 
 /** Where a browser goes once a password is proven and a second factor is needed. */
 export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'>): string {
@@ -59,7 +59,7 @@ export function mfaRoutes(container: Container): Router {
   const ended = (req: Request, res: Response) => {
     const message = new MfaChallengeInvalidError().message;
     if (req.method === 'GET' || isForm(req)) return html(res, 401, messagePage('Sign in again', [message], { href: '/auth/password/login', text: 'Sign in' }));
-    res.status(401).json({ error: { code: 'mfa_challenge_invalid', message } });
+    res.status(401).json({ error: { code: 'mfa_challenge_invalid', message, details: {} } });
   };
 
   const signedIn = (req: Request, res: Response, done: MfaSignedIn) => {

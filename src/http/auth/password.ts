@@ -20,15 +20,15 @@ import { loginPage, resetPage, resetRequestPage } from '../pages/password.ts';
  * client IP, and form posts from another site are refused (login CSRF).
  */
 
-const loginBody = z.object({
+export const loginBody = z.object({
   email: z.string().trim().min(1, 'is required').max(320),
   password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
   org: z.string().trim().max(63).optional().transform((v) => v || undefined),
 });
 
-const resetRequestBody = z.object({ email: z.string().trim().min(1, 'is required').max(320) });
+export const resetRequestBody = z.object({ email: z.string().trim().min(1, 'is required').max(320) });
 
-const resetBody = z.object({
+export const resetBody = z.object({
   password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
   confirmPassword: z.string().max(MAX_PASSWORD_LENGTH * 4).optional(),
 });
@@ -83,7 +83,7 @@ export function passwordRoutes(container: Container): Router {
       // One answer for every failed sign-in: no request id in the body, nothing that differs.
       if (error instanceof SignInFailedError) {
         if (asForm) return html(res, 401, loginPage({ email: input.email, ...(input.org ? { org: input.org } : {}), errors: [SIGN_IN_FAILED] }));
-        return res.status(401).json({ error: { code: 'unauthenticated', message: SIGN_IN_FAILED } });
+        return res.status(401).json({ error: { code: 'unauthenticated', message: SIGN_IN_FAILED, details: {} } });
       }
       if (asForm && error instanceof OrgRequiredError) {
         return html(res, 400, loginPage({ email: input.email, orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
@@ -117,7 +117,7 @@ export function passwordRoutes(container: Container): Router {
   const invalidLink = (req: Request, res: Response) => {
     const message = new ResetLinkInvalidError().message;
     if (req.method === 'GET' || isForm(req)) return html(res, 410, messagePage('Link expired', [message], { href: '/auth/password/reset', text: 'Ask for a new link' }));
-    res.status(410).json({ error: { code: 'invalid_reset_link', message } });
+    res.status(410).json({ error: { code: 'invalid_reset_link', message, details: {} } });
   };
 
   router.get('/reset/:token', async (req, res) => {

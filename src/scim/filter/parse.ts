@@ -9,23 +9,59 @@ export type FilterAst = Filter;
 export const maxFilterLength = 4096;
 
 /**
+ * Each and/or/not/[...] level becomes one level of nested SQL; PostgreSQL's parser recurses
+ * on it (max_stack_depth), and no IdP nests beyond three or four. Flat chains (`a and b and c`)
+ * are one level, so this bounds nesting, not the number of terms.
+ */
+export const maxFilterDepth = 16;
+
+/**
  * Parses a filter (RFC 7644 §3.4.2.2) after the vendor quirks are normalised. Never throws:
  * every failure is `invalidFilter` (RFC 7644 §3.12) with a detail naming the problem.
  */
 export function parseFilter(text: string): Result<FilterAst, 'invalidFilter'> {
   if (text.trim() === '') return fail('invalidFilter', 'The filter is empty');
   if (text.length > maxFilterLength) {
-    return fail('invalidFilter', `The filter is longer than ${maxFilterLength} characters`);
+    return fail('invalidFilter', `The filter is longer than ${maxFilterLength} characters (maxFilterLength)`);
   }
   const unterminated = lex(text).find((t) => t.kind === 'unterminated');
   if (unterminated) {
     return fail('invalidFilter', `Unterminated string starting at position ${unterminated.at + 1}: ${unterminated.text}`);
   }
-  const normalized = normalizeFilter(text);
+  const normalized = spellBackslashes(normalizeFilter(text));
+  let ast: FilterAst;
   try {
-    return ok(parse(normalized));
+    ast = parse(normalized);
   } catch (error) {
     return fail('invalidFilter', `Invalid filter '${text}': ${describe(error)}`);
+  }
+  if (depthOf(ast) > maxFilterDepth) {
+    return fail('invalidFilter', `The filter nests and/or/not/[...] deeper than ${maxFilterDepth} levels (maxFilterDepth)`);
+  }
+  return ok(ast);
+}
+
+/**
+ * scim2-parse-filter 0.2.10 takes the `\"` that ends `"a\\"` for an escaped quote (it does not
+ * count the backslashes before it), so a value ending in a backslash would be refused. `\u005c`
+ * is the same JSON string (RFC 8259 §7) without that ambiguity. Found by test/fuzz/filter.test.ts.
+ */
+function spellBackslashes(text: string): string {
+  return lex(text).map((t) => (t.kind === 'string' ? t.text.replaceAll('\\\\', '\\u005c') : t.text)).join('');
+}
+
+/** Nesting of logical and value-path nodes; a comparison is depth 0. */
+function depthOf(node: FilterAst): number {
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      return 1 + Math.max(...node.filters.map(depthOf));
+    case 'not':
+      return 1 + depthOf(node.filter);
+    case '[]':
+      return 1 + depthOf(node.valFilter);
+    default:
+      return 0;
   }
 }
 

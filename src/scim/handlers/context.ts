@@ -5,6 +5,7 @@ import type { Scope } from '../../directory/scope.ts';
 import { etagOf, versionFromIfMatch } from '../etag.ts';
 import { ScimError } from '../errors.ts';
 import type { RateLimitSettings } from '../rate-limit.ts';
+import type { RequestLimits } from '../request-limits.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -15,6 +16,7 @@ export interface ScimDeps {
   baseUrl: string;
   maxResults: number;
   rateLimit: RateLimitSettings;
+  limits: RequestLimits;
 }
 
 export function scope(req: Request): Scope {

@@ -1,14 +1,17 @@
 import type { Request, Response } from 'express';
-import { createUser, deleteUser, findUser, getUser, queryUsers, saveUser } from '../../directory/users.ts';
+import { createUser, deleteUser, findUser, findUserByUserName, getUser, queryUsers, saveUser } from '../../directory/users.ts';
 import { NotFoundError } from '../../directory/errors.ts';
+import { setUserActive } from '../../directory/user-activation.ts';
+import { jsonEqual } from '../../lib/equal.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
 import { listResponse, readListRequest, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromUserResource, toUserResource } from '../mappers/user.ts';
-import { applyPatch, parsePatchRequest } from '../patch/index.ts';
+import { applyPatch, parsePatchRequest, type PatchOp } from '../patch/index.ts';
+import { userSchemaId } from '../schema/user.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
-import { userResourceType as type } from '../schema/registry.ts';
+import { resolvePath, userResourceType as type } from '../schema/registry.ts';
 import { readResource } from '../resource-input.ts';
 import { expectedVersion, idParam, retryStale, scope, send, type ScimDeps } from './context.ts';
 
@@ -16,8 +19,45 @@ function projectionOf(req: Request): Projection {
   return { attributes: splitAttributeList(req.query.attributes), excludedAttributes: splitAttributeList(req.query.excludedAttributes) };
 }
 
-export function searchUsers(deps: ScimDeps, req: Request, list: ListRequest) {
+/**
+ * `userName eq "…"` (Okta and Entra ask it before every create): userName is
+ * unique per org, so one key lookup answers it, with totalResults 0 or 1.
+ * Cursor and sorted requests take the general path.
+ */
+function userNameAsked(list: ListRequest): string | undefined {
+  const f = list.filter;
+  if (!f || f.op !== 'eq' || typeof f.compValue !== 'string' || list.cursor || list.orderBy) return undefined;
+  const resolved = resolvePath(type, f.attrPath);
+  return resolved && !resolved.parent && resolved.schema.id === type.schema.id && resolved.attribute.name === 'userName' ? f.compValue : undefined;
+}
+
+/**
+ * The `active` value when the operations set `active` and nothing else (in any
+ * of the IdPs' spellings: path or path-less, "Replace", "False"). The engine
+ * is pure, so it decides: run on a bare resource, active or not, it must give
+ * that resource with only `active` set, the same either way.
+ */
+function activeOnly(ops: PatchOp[]): boolean | undefined {
+  if (ops.some((op) => op.op === 'remove')) return undefined;
+  let result: boolean | undefined;
+  for (const start of [true, false]) {
+    const patched = applyPatch({ schemas: [userSchemaId], active: start }, ops, type);
+    if (!patched.ok) return undefined;
+    const { active, ...rest } = patched.value.resource;
+    if (typeof active !== 'boolean' || (result !== undefined && active !== result) || !jsonEqual(rest, { schemas: [userSchemaId] })) return undefined;
+    result = active;
+  }
+  return result;
+}
+
+export async function searchUsers(deps: ScimDeps, req: Request, list: ListRequest): Promise<{ resources: Array<Record<string, unknown>>; total: number; next: string | undefined }> {
   const withGroups = wants(type, list.projection, 'groups');
+  const userName = userNameAsked(list);
+  if (userName !== undefined) {
+    const user = await findUserByUserName(req.ctx.em, scope(req), userName, { withGroups });
+    const onPage = user && list.startIndex === 1 && list.count > 0;
+    return { resources: onPage ? [project(toUserResource(user, deps), type, list.projection)] : [], total: user ? 1 : 0, next: undefined };
+  }
   return fetchPage(
     list,
     async (query) => {
@@ -77,6 +117,13 @@ export function userHandlers(deps: ScimDeps) {
       const ifMatch = expectedVersion(req);
       const ops = parsePatchRequest(req.body);
       if (!ops.ok) throw new ScimError(400, ops.detail, ops.code);
+      const active = activeOnly(ops.value);
+      const switched = active === undefined ? undefined : await setUserActive(req.ctx.em, scope(req), idParam(req), active, ifMatch);
+      if (switched === null) throw new NotFoundError('User', idParam(req));
+      if (switched) {
+        send(res, 200, project(toUserResource(switched, deps), type, projectionOf(req)), switched.version);
+        return;
+      }
       const user = await retryStale(ifMatch, async () => {
         const current = await getUser(req.ctx.em, scope(req), idParam(req), { withGroups: true });
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');

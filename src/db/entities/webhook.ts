@@ -1,0 +1,78 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { BaseSchema } from './base.ts';
+import { Organization } from './organization.ts';
+import { Event } from './event.ts';
+
+/**
+ * A product endpoint that receives the org's events. The secret is kept as
+ * given (an HMAC key must be usable, so it cannot be hashed like a token); it
+ * is shown once, at creation, and never returned by reads.
+ */
+export const WebhookSchema = defineEntity({
+  name: 'Webhook',
+  tableName: 'webhooks',
+  extends: BaseSchema,
+  properties: {
+    org: () => p.manyToOne(Organization).deleteRule('cascade'),
+    url: p.string().length(2000),
+    description: p.string().length(500).nullable(),
+    secret: p.string().length(200),
+    /** Event types to deliver; empty = every type. */
+    eventTypes: p.json<string[]>().default('[]'),
+    enabled: p.boolean().default(true),
+    version: p.integer().version(),
+  },
+  indexes: [{ name: 'webhooks_org_index', properties: ['org'] }],
+});
+
+export class Webhook extends WebhookSchema.class {}
+WebhookSchema.setClass(Webhook);
+
+export const deliveryStatuses = ['pending', 'delivered', 'dead'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+export interface DeliveryAttempt {
+  at: string;
+  status: number | null;
+  error: string | null;
+  body: string | null;
+  ms: number;
+}
+
+/**
+ * One event to one endpoint: the queue row the delivery workers claim with
+ * `for update skip locked`. Created when the event is published (or by a
+ * replay/retry), so a delivery exists exactly when its event is in the feed.
+ */
+export const WebhookDeliverySchema = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_deliveries',
+  extends: BaseSchema,
+  properties: {
+    org: () => p.manyToOne(Organization).deleteRule('cascade'),
+    webhook: () => p.manyToOne(Webhook).deleteRule('cascade'),
+    event: () => p.manyToOne(Event).deleteRule('cascade'),
+    status: p.enum(deliveryStatuses).default('pending'),
+    /** `publish`, `replay` or `retry`: why this row exists. */
+    reason: p.string().length(20).default('publish'),
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime(),
+    deliveredAt: p.datetime().nullable(),
+    deadAt: p.datetime().nullable(),
+    lastStatus: p.integer().nullable(),
+    lastError: p.string().length(1000).nullable(),
+    /** Every attempt: time, HTTP status, error, the first bytes of the answer, duration. */
+    log: p.json<DeliveryAttempt[]>().default('[]'),
+  },
+  indexes: [
+    { name: 'webhook_deliveries_webhook_index', properties: ['webhook', 'createdAt'] },
+    { name: 'webhook_deliveries_event_index', properties: ['event'] },
+    {
+      name: 'webhook_deliveries_due_index',
+      expression: `create index "webhook_deliveries_due_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'`,
+    },
+  ],
+});
+
+export class WebhookDelivery extends WebhookDeliverySchema.class {}
+WebhookDeliverySchema.setClass(WebhookDelivery);

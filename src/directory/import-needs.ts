@@ -1,0 +1,27 @@
+import type { Em } from '../db/orm.ts';
+import { getImport } from './imports.ts';
+import type { Permission } from './permissions.ts';
+import type { Scope } from './scope.ts';
+
+/**
+ * The permissions committing a previewed import exercises beyond `users.edit`
+ * (issue 7): an import must not be a way around a grant. A `disable` or `sync`
+ * import, or an upsert whose Status column switches someone off, disables
+ * people (`users.disable`); new rows without --no-invite send invitations
+ * (`users.invite`); `createGroups` may create groups (`groups.manage`). Read
+ * from the stored preview.
+ */
+export async function importNeeds(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<Permission[]> {
+  const summary = await getImport(em, scope, id);
+  const rows = await em.execute(
+    `select
+       exists (select 1 from csv_import_rows where import_id = ? and (action = 'disable' or changes -> 'status' ->> 'to' = 'disabled')) as disables,
+       exists (select 1 from csv_import_rows where import_id = ? and action = 'create') as creates`,
+    [summary.id, summary.id],
+  );
+  const needs: Permission[] = [];
+  if (summary.mode === 'disable' || summary.mode === 'sync' || rows[0]?.disables === true) needs.push('users.disable');
+  if (!summary.options.noInvite && rows[0]?.creates === true) needs.push('users.invite');
+  if (summary.options.createGroups) needs.push('groups.manage');
+  return needs;
+}

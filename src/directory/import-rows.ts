@@ -1,0 +1,61 @@
+import type { Em } from '../db/orm.ts';
+import { executeBound } from '../db/bound-query.ts';
+import type { ImportProfileField, Planned, PlannedGroup } from './imports.ts';
+
+/**
+ * How preview rows are stored and read back (issue 6: a 100,000-row preview
+ * in ≤ 5 s, a commit that marks its batches without rewriting rows).
+ */
+
+/** A `create` row's data: the new person's values, and the id allocated at preview for the commit's bulk path. */
+export interface CreateData {
+  email: string;
+  newUserId: string;
+  profile: Partial<Record<ImportProfileField, string>>;
+  status: 'active' | 'disabled' | null;
+  groups: PlannedGroup[];
+}
+
+/**
+ * A create row's field-level changes: every value it sets (from nothing), the
+ * groups it joins and those the commit will create. A pure function of the
+ * row's data, so stored once (data) and derived when read.
+ */
+export function createChanges(data: Partial<CreateData>): Record<string, unknown> {
+  const groups = data.groups ?? [];
+  const changes: Record<string, unknown> = Object.fromEntries(Object.entries(data.profile ?? {}).map(([k, to]) => [k, { from: null, to }]));
+  if (groups.length) changes.groups = { add: groups.map((g) => g.name) };
+  const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
+  if (toCreate.length) changes.createGroups = toCreate;
+  return changes;
+}
+
+const ROWS_PER_INSERT = 5000;
+
+/** A 100,000-row preview is twenty statements, each with its rows as ONE bound JSON parameter (jsonb_to_recordset). */
+export async function insertPreviewRows(tx: Em, importId: string, rows: Planned[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
+      n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
+    }));
+    await executeBound(
+      tx,
+      `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, selected)
+       select ?, n, line, action, user_id, label, data, changes, errors, false
+       from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb)`,
+      [importId, JSON.stringify(chunk)],
+    );
+  }
+}
+
+/**
+ * A preview row's outcome (`r`: the row, `i`: its import): the explicit one
+ * the commit wrote (a failure, a per-row apply), else `applied` for a row the
+ * commit selected that lies at or below the import's high-water mark — a
+ * batch applies and passes all of its rows in one transaction (import-commit.ts).
+ */
+export const rowOutcomeSql = `coalesce(r.outcome, case when r.row_number <= i.applied_through
+  and r.action in ('create', 'update', 'disable') and jsonb_array_length(r.errors) = 0 and (i.selection is null or r.selected) then 'applied' end)`;
+
+/** The row's user: the one matched at preview or written by a per-row apply, else the id allocated for a new person once applied. */
+export const rowUserIdSql = `coalesce(r.user_id, case when r.action = 'create' and ${rowOutcomeSql} = 'applied' then (r.data ->> 'newUserId')::uuid end)`;

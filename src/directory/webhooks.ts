@@ -1,0 +1,147 @@
+import type { Em } from '../db/orm.ts';
+import { uuidv7, isUuid } from '../lib/ids.ts';
+import { checkOutboundUrl, OutboundUrlError, type OutboundPolicy } from '../lib/outbound-url.ts';
+import { newWebhookSecret } from '../lib/webhook-http.ts';
+import { recordAuditSql } from './audit.ts';
+import { NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
+import type { Scope } from './scope.ts';
+
+/**
+ * Webhook endpoints of an org (issue 8): a URL, a secret, an event-type filter
+ * and an on/off switch. Every change is audited (`webhook.*`, no product
+ * event). The URL is checked against the SSRF rules when saved; the delivery
+ * worker checks it again at every connection (lib/outbound-url.ts).
+ */
+
+/** Every event type the feed emits (the audit → event trigger, migrations/…_event_triggers.ts). */
+export const eventTypes = [
+  'user.created', 'user.updated', 'user.disabled', 'user.reactivated', 'user.deleted', 'user.restored', 'user.purged',
+  'invitation.sent', 'invitation.accepted', 'invitation.expired', 'invitation.revoked',
+  'group.created', 'group.updated', 'group.deleted',
+  'membership.added', 'membership.removed', 'membership.role_changed',
+  'session.started', 'sso.failed', 'license.exhausted',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface WebhookInput {
+  url?: string | undefined;
+  description?: string | null | undefined;
+  eventTypes?: string[] | undefined;
+  enabled?: boolean | undefined;
+  /** Given: used as the secret; absent on create: one is generated. */
+  secret?: string | undefined;
+}
+
+type Row = Record<string, unknown>;
+const columns = 'id, url, description, event_types, enabled, created_at, updated_at, version';
+
+function toRecord(row: Row): WebhookRecord {
+  const types = typeof row.event_types === 'string' ? JSON.parse(row.event_types) : row.event_types;
+  return {
+    id: String(row.id),
+    url: String(row.url),
+    description: (row.description as string | null) ?? null,
+    eventTypes: (types ?? []) as string[],
+    enabled: Boolean(row.enabled),
+    createdAt: new Date(row.created_at as string),
+    updatedAt: new Date(row.updated_at as string),
+    version: Number(row.version),
+  };
+}
+
+async function checkedUrl(url: string, policy: OutboundPolicy): Promise<string> {
+  try {
+    return (await checkOutboundUrl(url, policy)).toString();
+  } catch (error) {
+    if (error instanceof OutboundUrlError) throw ValidationError.field('url', error.message);
+    throw error;
+  }
+}
+
+function checkTypes(types: string[]): string[] {
+  const unknown = types.filter((t) => !(eventTypes as readonly string[]).includes(t));
+  if (unknown.length) throw ValidationError.field('eventTypes', `unknown event type ${unknown.map((t) => JSON.stringify(t)).join(', ')}; known: ${eventTypes.join(', ')}`);
+  return [...new Set(types)];
+}
+
+export async function listWebhooks(em: Em, scope: Pick<Scope, 'orgId'>): Promise<WebhookRecord[]> {
+  const rows = await em.execute(`select ${columns} from webhooks where org_id = ? order by created_at, id`, [scope.orgId]);
+  return rows.map(toRecord);
+}
+
+export async function getWebhook(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<WebhookRecord> {
+  const rows = isUuid(id) ? await em.execute(`select ${columns} from webhooks where org_id = ? and id = ?`, [scope.orgId, id]) : [];
+  if (!rows[0]) throw new NotFoundError('Webhook', id);
+  return toRecord(rows[0]);
+}
+
+/** Creates an endpoint; the secret is returned here and never again. */
+export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & { url: string }, policy: OutboundPolicy): Promise<{ webhook: WebhookRecord; secret: string }> {
+  const url = await checkedUrl(input.url, policy);
+  const types = checkTypes(input.eventTypes ?? []);
+  const secret = input.secret ?? newWebhookSecret();
+  const id = uuidv7();
+  const webhook = await em.transactional(async (tx) => {
+    const rows = await tx.execute(
+      `insert into webhooks (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version)
+       values (?, now(), now(), ?, ?, ?, ?, ?::jsonb, ?, 1) returning ${columns}`,
+      [id, scope.orgId, url, input.description ?? null, secret, JSON.stringify(types), input.enabled ?? true],
+    );
+    await recordAuditSql(tx, scope, {
+      action: 'webhook.created',
+      target: { type: 'webhook', id, label: url },
+      details: { url, eventTypes: types, enabled: input.enabled ?? true, secret: input.secret ? 'provided' : 'generated' },
+    });
+    return toRecord(rows[0]!);
+  });
+  return { webhook, secret };
+}
+
+/** Changes what was given; a new `secret` rotates it at once. Nothing changed → nothing written. */
+export async function updateWebhook(em: Em, scope: Scope, id: string, input: WebhookInput, policy: OutboundPolicy): Promise<WebhookRecord> {
+  const current = await getWebhook(em, scope, id);
+  const next = {
+    url: input.url === undefined ? current.url : await checkedUrl(input.url, policy),
+    description: input.description === undefined ? current.description : input.description,
+    eventTypes: input.eventTypes === undefined ? current.eventTypes : checkTypes(input.eventTypes),
+    enabled: input.enabled ?? current.enabled,
+  };
+  const changes: Record<string, unknown> = {};
+  for (const key of ['url', 'description', 'enabled'] as const) {
+    if (next[key] !== current[key]) changes[key] = { from: current[key], to: next[key] };
+  }
+  if (JSON.stringify(next.eventTypes) !== JSON.stringify(current.eventTypes)) changes.eventTypes = { from: current.eventTypes, to: next.eventTypes };
+  if (input.secret !== undefined) changes.secret = 'rotated';
+  if (!Object.keys(changes).length) return current;
+  return em.transactional(async (tx) => {
+    const rows = await tx.execute(
+      `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now()
+       where id = ? and org_id = ? and version = ? returning ${columns}`,
+      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, id, scope.orgId, current.version],
+    );
+    if (!rows[0]) throw new StaleVersionError('Webhook', id);
+    await recordAuditSql(tx, scope, { action: 'webhook.updated', target: { type: 'webhook', id, label: next.url }, details: { changes } });
+    return toRecord(rows[0]);
+  });
+}
+
+/** Removes the endpoint and its delivery history (cascade). */
+export async function deleteWebhook(em: Em, scope: Scope, id: string): Promise<void> {
+  const current = await getWebhook(em, scope, id);
+  await em.transactional(async (tx) => {
+    const rows = await tx.execute('delete from webhooks where id = ? and org_id = ? returning id', [id, scope.orgId]);
+    if (!rows[0]) throw new NotFoundError('Webhook', id);
+    await recordAuditSql(tx, scope, { action: 'webhook.deleted', target: { type: 'webhook', id, label: current.url }, details: { url: current.url } });
+  });
+}

@@ -1,0 +1,117 @@
+import type { Config } from './config.ts';
+import type { Em } from './db/orm.ts';
+import type { Clock } from './lib/clock.ts';
+import type { Logger } from './lib/logger.ts';
+import { PeriodicJob } from './directory/periodic-job.ts';
+import { publishEvents, pruneEvents, type PublishResult } from './directory/event-feed.ts';
+import { announceExpiredInvitations } from './directory/invitation-expiry.ts';
+import { deliverDueWebhooks, type DeliveryDeps, type DeliveryPassReport } from './directory/webhook-deliveries.ts';
+import { createWebhookAgents } from './lib/webhook-http.ts';
+
+/**
+ * The background side of issue 8, built by the container and started by the
+ * server after listen (never in request handling, never in tests unless they
+ * ask): the publisher that numbers committed events and queues their webhook
+ * deliveries, the delivery worker, the invitation-expiry job and the
+ * retention prune. Each pass function is also exposed for tests with an
+ * injected time.
+ */
+export interface EventServices {
+  /** One publisher pass (tests: call after a change to make its events visible in the feed). */
+  publish(now?: Date): Promise<PublishResult>;
+  /** Publish until nothing is left (tests and the CLI). */
+  publishAll(now?: Date): Promise<number>;
+  deliverDue(now?: Date): Promise<DeliveryPassReport>;
+  announceExpired(now?: Date): Promise<{ expired: number; locked: boolean }>;
+  prune(now?: Date): Promise<{ pruned: number }>;
+  delivery: DeliveryDeps;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createEventServices(parts: { config: Config; logger: Logger; fork: () => Em; clock: Clock; random?: () => number }): EventServices {
+  const { config, fork, clock } = parts;
+  const logger = parts.logger.child({ component: 'events' });
+  const delivery: DeliveryDeps = {
+    fork,
+    logger: parts.logger.child({ component: 'webhooks' }),
+    policy: { allowHttp: config.webhooks.allowHttp, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    timeoutMs: config.webhooks.timeoutMs,
+    retry: config.webhooks.retry,
+    maxAgeMs: config.webhooks.maxAgeMs,
+    claimTimeoutMs: config.webhooks.claimTimeoutMs,
+    batchSize: config.webhooks.batchSize,
+    agents: createWebhookAgents(),
+    ...(parts.random ? { random: parts.random } : {}),
+  };
+  const publish = (now = clock.now()) => publishEvents(fork(), now, config.events.publishBatchSize);
+  const deliverDue = (now = clock.now()) => deliverDueWebhooks(delivery, now);
+  const announceExpired = (now = clock.now()) => announceExpiredInvitations(fork(), now);
+  const prune = (now = clock.now()) => pruneEvents(fork(), now, config.events.retentionDays);
+
+  const deliveryJob = new PeriodicJob({
+    name: 'webhook delivery',
+    intervalMs: config.webhooks.pollIntervalMs,
+    logger,
+    pass: async () => {
+      const report = await deliverDue();
+      return report.delivered + report.retried + report.dead >= config.webhooks.batchSize;
+    },
+  });
+  const jobs = [
+    new PeriodicJob({
+      name: 'event publisher',
+      intervalMs: config.events.publishIntervalMs,
+      logger,
+      pass: async () => {
+        const result = await publish();
+        // Deliveries were just queued: send them now rather than at the next poll.
+        if (result.deliveries > 0) deliveryJob.nudge();
+        return result.published >= config.events.publishBatchSize;
+      },
+    }),
+    deliveryJob,
+    new PeriodicJob({
+      name: 'invitation expiry',
+      intervalMs: config.events.expiryIntervalMs,
+      logger,
+      pass: async () => {
+        const result = await announceExpired();
+        if (result.expired) logger.info(result, 'expired invitations announced');
+        return false;
+      },
+    }),
+    new PeriodicJob({
+      name: 'event retention',
+      intervalMs: config.events.pruneIntervalMs,
+      initialDelayMs: 60_000,
+      logger,
+      pass: async () => {
+        const result = await prune();
+        if (result.pruned) logger.info(result, 'old events pruned');
+        return false;
+      },
+    }),
+  ];
+  return {
+    publish,
+    async publishAll(now = clock.now()) {
+      let total = 0;
+      for (;;) {
+        const { published } = await publish(now);
+        if (published <= 0) return total;
+        total += published;
+      }
+    },
+    deliverDue,
+    announceExpired,
+    prune,
+    delivery,
+    start: () => jobs.forEach((job) => job.start()),
+    stop: async () => {
+      await Promise.all(jobs.map((job) => job.stop()));
+      delivery.agents?.http.destroy();
+      delivery.agents?.https.destroy();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { scopeFor } from '../context.ts';
+import { createWebhook, deleteWebhook, eventTypes, getWebhook, listWebhooks, updateWebhook, type WebhookRecord } from '../../directory/webhooks.ts';
+import { listDeliveries, replayEvents, retryDelivery } from '../../directory/webhook-deliveries.ts';
+import { parseCursor } from '../../directory/event-feed.ts';
+import { deliveryStatuses } from '../../db/entities/index.ts';
+import type { Container } from '../../container.ts';
+import { apiRoute, type ApiRoute } from './route.ts';
+
+const url = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
+const types = z.array(z.enum(eventTypes, { error: `must be event types: ${eventTypes.join(', ')}` })).max(eventTypes.length * 2, 'is too long');
+const secret = z.string().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters');
+const description = z.string().trim().max(500, 'must be at most 500 characters').nullable();
+
+const createBody = z.strictObject({ url, eventTypes: types.optional(), enabled: z.boolean().optional(), secret: secret.optional(), description: description.optional() });
+const updateBody = z.strictObject({ url: url.optional(), eventTypes: types.optional(), enabled: z.boolean().optional(), secret: secret.optional(), description: description.optional() });
+const idParams = z.strictObject({ id: z.string().max(100) });
+const deliveryParams = z.strictObject({ id: z.string().max(100), deliveryId: z.string().max(100) });
+const deliveriesQuery = z.strictObject({
+  status: z.enum(deliveryStatuses, { error: `must be one of ${deliveryStatuses.join(', ')}` }).optional(),
+  before: z.string().max(100).optional().describe('The id of the last delivery of the previous page'),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+});
+const replayQuery = z.strictObject({
+  from: z.string().max(40).optional().describe('Replay events after this feed cursor (absent: every retained event)'),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(1000),
+});
+
+function view(webhook: WebhookRecord) {
+  return { ...webhook, createdAt: webhook.createdAt.toISOString(), updatedAt: webhook.updatedAt.toISOString() };
+}
+
+const policy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
+const shape = 'id, url, description, eventTypes (empty = all), enabled, createdAt, updatedAt, version';
+
+/** Webhook endpoints (issue 8): CRUD (audited), delivery log, manual retry and replay. */
+export const webhookApiRoutes: ApiRoute[] = [
+  apiRoute(
+    { method: 'get', path: '/webhooks', tag: 'Webhooks', summary: 'Webhook endpoints', permission: 'settings.manage', responses: { 200: { description: `{webhooks: [${shape}]}` } } },
+    async ({ req, res }) => {
+      res.json({ webhooks: (await listWebhooks(req.ctx.em, scopeFor(req))).map(view) });
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post', path: '/webhooks', tag: 'Webhooks', summary: 'Add an endpoint; the secret is shown once',
+      description: 'https only (http only where the operator allows it); hosts resolving to private, loopback or link-local addresses are refused unless the operator allows private networks.',
+      permission: 'settings.manage', body: createBody, responses: { 201: { description: `${shape}, secret` } },
+    },
+    async ({ container, req, res, body }) => {
+      const { webhook, secret: shown } = await createWebhook(req.ctx.em, scopeFor(req), body, policy(container));
+      res.status(201).json({ ...view(webhook), secret: shown });
+    },
+  ),
+  apiRoute(
+    { method: 'get', path: '/webhooks/:id', tag: 'Webhooks', summary: 'One endpoint', permission: 'settings.manage', params: idParams, responses: { 200: { description: shape } } },
+    async ({ req, res, params }) => {
+      res.json(view(await getWebhook(req.ctx.em, scopeFor(req), params.id)));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'patch', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Change an endpoint (url, filter, enabled, description; a new secret rotates it)',
+      permission: 'settings.manage', params: idParams, body: updateBody, responses: { 200: { description: shape } },
+    },
+    async ({ container, req, res, params, body }) => {
+      res.json(view(await updateWebhook(req.ctx.em, scopeFor(req), params.id, body, policy(container))));
+    },
+  ),
+  apiRoute(
+    { method: 'delete', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Remove an endpoint and its delivery log', permission: 'settings.manage', params: idParams, responses: { 204: { description: 'Removed' } } },
+    async ({ req, res, params }) => {
+      await deleteWebhook(req.ctx.em, scopeFor(req), params.id);
+      res.status(204).end();
+    },
+  ),
+  apiRoute(
+    {
+      method: 'get', path: '/webhooks/:id/deliveries', tag: 'Webhooks', summary: 'Deliveries, newest first, with every attempt (status, error, response snippet)',
+      permission: 'settings.manage', params: idParams, query: deliveriesQuery,
+      responses: { 200: { description: '{deliveries: [id, eventId, eventType, eventPosition, status, reason, attempts, nextAttemptAt, deliveredAt, deadAt, lastStatus, lastError, log]}' } },
+    },
+    async ({ req, res, params, query }) => {
+      res.json({ deliveries: await listDeliveries(req.ctx.em, scopeFor(req), params.id, query) });
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post', path: '/webhooks/:id/deliveries/:deliveryId/retry', tag: 'Webhooks', summary: 'Send a delivery again now (a new delivery of the same event)',
+      permission: 'settings.manage', params: deliveryParams, responses: { 202: { description: 'The new delivery' } },
+    },
+    async ({ container, req, res, params }) => {
+      res.status(202).json(await retryDelivery(req.ctx.em, scopeFor(req), params.id, params.deliveryId, container.clock.now()));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post', path: '/webhooks/:id/replay', tag: 'Webhooks', summary: 'Queue again every retained event after a feed cursor that passes the filter',
+      permission: 'settings.manage', params: idParams, query: replayQuery,
+      responses: { 202: { description: '{queued, lastPosition} (replay again from lastPosition when queued = limit)' } },
+    },
+    async ({ container, req, res, params, query }) => {
+      const from = parseCursor(query.from, 'from');
+      res.status(202).json(await replayEvents(req.ctx.em, scopeFor(req), params.id, from, query.limit, container.clock.now()));
+    },
+  ),
+];

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runNode } from '../support/cli.ts';
+import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
+
+/** `gatehouse user access`: how the first org admin of an org is made, from the server's shell. */
+describe('gatehouse user access (CLI)', function () {
+  this.timeout(900_000);
+  let dir: string;
+  let env: Record<string, string | undefined>;
+  let drop: (() => Promise<void>) | undefined;
+
+  // Generous: the first command migrates a fresh store, which is slow on a busy machine.
+  const runCli = (args: string[], env: Record<string, string | undefined>) => runNode('bin/gatehouse.js', args, env, 600_000);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-access-'));
+    env = { DATA_DIR: dir, NODE_ENV: 'test' };
+    if (usingPostgres) {
+      const db = await createPostgresDatabase(process.env.DATABASE_URL!);
+      env.DATABASE_URL = db.url;
+      drop = db.drop;
+    }
+    assert.equal((await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme'], env)).code, 0);
+    writeFileSync(path.join(dir, 'people.csv'), 'Email,Full Name\r\nada@acme.test,Ada A\r\nbob@acme.test,Bob B\r\n');
+    const imported = await runCli(['import', '--org', 'acme', '--mode', 'upsert', '--file', path.join(dir, 'people.csv'), '--no-invite', '--commit'], env);
+    assert.equal(imported.code, 0, imported.stderr);
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await drop?.();
+  });
+
+  const json = (stdout: string) => JSON.parse(stdout.trim());
+
+
+  it('makes a person org admin by email (any case) and prints one JSON object', async () => {
+    const res = await runCli(['user', 'access', '--org', 'acme', '--email', 'ADA@acme.test', '--role', 'org_admin', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const out = json(res.stdout);
+    assert.equal(out.orgRole, 'org_admin');
+    assert.equal(out.changed, true);
+    assert.match(out.userId, /^[0-9a-f-]{36}$/);
+  });
+
+  it('grants a member a list of permissions', async () => {
+    const res = await runCli(['user', 'access', '--org', 'acme', '--email', 'bob@acme.test', '--role', 'member', '--permissions', 'users.invite,audit.read', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(json(res.stdout).permissions, ['users.invite', 'audit.read']);
+  });
+
+  it('refuses to demote the last org admin, an unknown permission, role or person, with a non-zero exit', async () => {
+    const last = await runCli(['user', 'access', '--org', 'acme', '--email', 'ada@acme.test', '--role', 'member'], env);
+    assert.equal(last.code, 1);
+    assert.match(last.stderr, /last org admin/);
+    const perm = await runCli(['user', 'access', '--org', 'acme', '--email', 'bob@acme.test', '--role', 'member', '--permissions', 'users.fly'], env);
+    assert.equal(perm.code, 1);
+    assert.match(perm.stderr, /users\.fly/);
+    const role = await runCli(['user', 'access', '--org', 'acme', '--email', 'bob@acme.test', '--role', 'owner'], env);
+    assert.equal(role.code, 2);
+    assert.match(role.stderr, /--role must be one of org_admin, member/);
+    const nobody = await runCli(['user', 'access', '--org', 'acme', '--email', 'nobody@acme.test', '--role', 'member'], env);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /not found/);
+  });
+});

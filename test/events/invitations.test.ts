@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { fixedClock } from '../../src/lib/clock.ts';
+import { api } from '../people/support.ts';
+import { createInvitationWorld, invite, inviteTokenFor, register, type InvitationWorld } from '../invitations/support.ts';
+import type { SeededOrg } from '../support/app.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
+type Json = Record<string, any>;
+const DAY = 86_400_000;
+
+describe('events: invitations and sessions', () => {
+  const clock = fixedClock(new Date('2026-12-01T09:00:00Z'));
+  let w: InvitationWorld;
+
+  before(async () => {
+    w = await createInvitationWorld(clock);
+  });
+  after(() => w.close());
+
+  async function eventsAfter(org: SeededOrg, cursor: string): Promise<Json[]> {
+    await w.t.container.events.publishAll();
+    const res = await api(w.t, org).get(`/events?after=${cursor}&limit=1000`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.events;
+  }
+  const cursorOf = async (org: SeededOrg) => {
+    await w.t.container.events.publishAll();
+    return (await api(w.t, org).get('/events?limit=1000')).body.cursor as string;
+  };
+
+  it('emits invitation.sent with the invitation and the pending person, then invitation.revoked', async () => {
+    const start = await cursorOf(w.acme);
+    const sent = await invite(w, w.acme, { emails: 'ann@acme.test' });
+    const invitationId = sent.sent[0]!.invitationId;
+    assert.equal((await api(w.t, w.acme).post(`/invitations/${invitationId}/revoke`)).status, 200);
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['invitation.sent', 'invitation.revoked']);
+    assert.equal(events[0]!.resource.id, invitationId);
+    assert.equal(events[0]!.resource.email, 'ann@acme.test');
+    assert.equal(events[0]!.resource.user.status, 'pending');
+    assert.equal(events[0]!.source, 'admin');
+    assert.ok(events[1]!.resource.revokedAt);
+  });
+
+  it('emits invitation.accepted and session.started when the person registers', async () => {
+    await invite(w, w.acme, { emails: 'bea@acme.test' });
+    const start = await cursorOf(w.acme);
+    const res = await register(w, inviteTokenFor(w.smtp, 'bea@acme.test'));
+    assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['invitation.accepted', 'session.started']);
+    assert.equal(events[0]!.resource.user.status, 'active');
+    assert.equal(events[1]!.resource.method, 'invitation');
+    assert.equal(events[1]!.resource.user.email, 'bea@acme.test');
+  });
+
+  it('emits invitation.expired once when the invitation expires, from the job, and again after a resend expires', async () => {
+    const sent = await invite(w, w.globex, { emails: 'cy@globex.test' });
+    const invitationId = sent.sent[0]!.invitationId;
+    const start = await cursorOf(w.globex);
+    assert.equal((await w.t.container.events.announceExpired(new Date(clock.now().getTime() + 6 * DAY))).expired, 0, 'not yet');
+    const later = new Date(clock.now().getTime() + 7 * DAY + 1000);
+    const first = await w.t.container.events.announceExpired(later);
+    assert.ok(first.expired >= 1);
+    assert.equal((await w.t.container.events.announceExpired(later)).expired, 0, 'announced once');
+    let events = await eventsAfter(w.globex, start);
+    assert.deepEqual(events.map((e) => e.type), ['invitation.expired']);
+    assert.equal(events[0]!.resource.id, invitationId);
+    assert.equal(events[0]!.source, 'system');
+    assert.equal(events[0]!.actor.type, 'system');
+
+    clock.set(later);
+    assert.equal((await api(w.t, w.globex).post(`/invitations/${invitationId}/resend`)).status, 200);
+    const resent = await cursorOf(w.globex);
+    assert.equal((await w.t.container.events.announceExpired(new Date(later.getTime() + 8 * DAY))).expired, 1);
+    events = await eventsAfter(w.globex, resent);
+    assert.deepEqual(events.map((e) => e.type), ['invitation.expired']);
+  });
+
+  it('lets only one instance run the expiry job at a time (advisory lock)', async function () {
+    // PGlite has one connection: a second transaction cannot run beside the first.
+    if (!process.env.DATABASE_URL) this.skip();
+    await invite(w, w.acme, { emails: 'dee@acme.test' });
+    const when = new Date(clock.now().getTime() + 30 * DAY);
+    const results = await Promise.all([w.t.container.events.announceExpired(when), w.t.container.events.announceExpired(when)]);
+    const total = results.reduce((n, r) => n + r.expired, 0);
+    assert.ok(total >= 1);
+    const rows = await w.t.container.fork().execute(`select count(*)::int as n from audit_events where action = 'invitation.expired' and target_label = 'dee@acme.test'`);
+    assert.equal(rows[0]!.n, 1, 'announced exactly once');
+  });
+});

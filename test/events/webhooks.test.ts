@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { postUser, scimRequest, sql } from '../support/scim.ts';
+import { api } from '../people/support.ts';
+import { deliverDueWebhooks } from '../../src/directory/webhook-deliveries.ts';
+import { startReceiver, verifySignature, type Receiver } from './support.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
+type Json = Record<string, any>;
+
+const BASE_DELAY = 10_000;
+
+describe('events: webhooks', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let globex: SeededOrg;
+  let receiver: Receiver;
+
+  before(async () => {
+    t = await createTestApp({ config: { scim: { rateLimit: { requestsPerSecond: 100000, burst: 100000 } } } });
+    acme = await seedOrg(t.container, 'acme');
+    globex = await seedOrg(t.container, 'globex');
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+    await t.close();
+  });
+  beforeEach(async () => {
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+    // Each test starts with no endpoint and an empty queue.
+    for (const org of [acme, globex]) {
+      for (const hook of (await api(t, org).get('/webhooks')).body.webhooks as Json[]) await api(t, org).delete(`/webhooks/${hook.id}`);
+    }
+    await t.container.events.publishAll();
+  });
+
+  async function addHook(body: Json = {}, org = acme): Promise<Json> {
+    const res = await api(t, org).post('/webhooks', { url: receiver.url, ...body });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body;
+  }
+
+  async function deliveries(hookId: string): Promise<Json[]> {
+    const res = await api(t, acme).get(`/webhooks/${hookId}/deliveries`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.deliveries;
+  }
+
+  it('creates an endpoint, shows the generated secret once, and audits the change', async () => {
+    const hook = await addHook({ eventTypes: ['user.created'] });
+    assert.match(hook.secret, /^whsec_[A-Za-z0-9_-]{40,}$/);
+    const read = await api(t, acme).get(`/webhooks/${hook.id}`);
+    assert.equal(read.status, 200);
+    assert.equal(read.body.secret, undefined, 'the secret is never read back');
+    assert.deepEqual(read.body.eventTypes, ['user.created']);
+    const patched = await api(t, acme).patch(`/webhooks/${hook.id}`, { enabled: false });
+    assert.equal(patched.body.enabled, false);
+    const actions = (await sql(t, 'select action from audit_events where target_id = ? order by id', [hook.id])).map((r) => r.action);
+    assert.deepEqual(actions, ['webhook.created', 'webhook.updated']);
+  });
+
+  it('refuses an unknown event type naming eventTypes, and another org’s endpoint as not found', async () => {
+    const bad = await api(t, acme).post('/webhooks', { url: receiver.url, eventTypes: ['user.exploded'] });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.error), /eventTypes/);
+    const hook = await addHook();
+    assert.equal((await api(t, globex).get(`/webhooks/${hook.id}`)).status, 404);
+    assert.equal((await api(t, globex).get(`/webhooks/${hook.id}/deliveries`)).status, 404);
+    assert.equal((await api(t, globex).delete(`/webhooks/${hook.id}`)).status, 404);
+    assert.deepEqual((await api(t, globex).get('/webhooks')).body.webhooks, []);
+  });
+
+  it('delivers a SCIM change signed with the secret, with the event id for deduplication', async () => {
+    const hook = await addHook();
+    const user = await postUser(t, acme.tokens.scim, 'ann@acme.test');
+    await t.container.events.publishAll();
+    const report = await t.container.events.deliverDue();
+    assert.equal(report.delivered, 1);
+    const [request] = receiver.received;
+    assert.ok(request);
+    const body = JSON.parse(request.body);
+    assert.equal(body.type, 'user.created');
+    assert.equal(body.resource.id, user.id);
+    assert.equal(request.headers['x-gatehouse-event-id'], body.id);
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.ok(verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body), 'the README algorithm verifies it');
+    assert.ok(!verifySignature('whsec_wrong', String(request.headers['x-gatehouse-signature']), request.body));
+    assert.ok(!verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body.replace('ann', 'eve')));
+    const [delivery] = await deliveries(hook.id);
+    assert.equal(delivery!.status, 'delivered');
+    assert.equal(delivery!.log[0].status, 200);
+    assert.equal(delivery!.log[0].body, 'ok');
+    // The feed shows the same event: one shape for both channels.
+    const feed = await api(t, acme).get('/events?limit=1000');
+    assert.deepEqual(feed.body.events.find((e: Json) => e.id === body.id), body);
+  });
+
+  it('sends only the event types an endpoint asked for, and nothing to a disabled endpoint', async () => {
+    await addHook({ eventTypes: ['user.deleted'] });
+    await addHook({ enabled: false });
+    await postUser(t, acme.tokens.scim, 'bea@acme.test');
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    assert.equal(receiver.received.length, 0);
+  });
+
+  it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
+    const hook = await addHook();
+    receiver.respond = (n) => (n <= 2 ? 500 : 200);
+    await postUser(t, acme.tokens.scim, 'cal@acme.test');
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 1, dead: 0 });
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + BASE_DELAY - 1)), { delivered: 0, retried: 0, dead: 0 }, 'not due before the back-off');
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + BASE_DELAY)), { delivered: 0, retried: 1, dead: 0 });
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + 2 * BASE_DELAY)), { delivered: 0, retried: 0, dead: 0 }, 'the second delay doubles');
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + 3 * BASE_DELAY)), { delivered: 1, retried: 0, dead: 0 });
+    const [delivery] = await deliveries(hook.id);
+    assert.equal(delivery!.status, 'delivered');
+    assert.deepEqual(delivery!.log.map((a: Json) => a.status), [500, 500, 200]);
+    assert.equal(delivery!.log[0].body, 'failing with 500');
+    assert.equal(delivery!.log[0].error, 'HTTP 500');
+    // Every attempt of the same event carries the same event id.
+    assert.equal(new Set(receiver.received.map((r) => r.headers['x-gatehouse-event-id'])).size, 1);
+  });
+
+  it('dead-letters a delivery still failing 24 hours after it was queued, then a manual retry sends it', async () => {
+    const hook = await addHook();
+    receiver.respond = () => 503;
+    await postUser(t, acme.tokens.scim, 'dan@acme.test');
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    let now = start;
+    const gaps: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const report = await t.container.events.deliverDue(now);
+      if (report.dead) break;
+      const row = await sql(t, `select next_attempt_at from webhook_deliveries where webhook_id = ? and status = 'pending'`, [hook.id]);
+      const next = new Date(row[0]!.next_attempt_at as string);
+      gaps.push(next.getTime() - now.getTime());
+      now = next;
+    }
+    const [dead] = await deliveries(hook.id);
+    assert.equal(dead!.status, 'dead');
+    assert.ok(new Date(dead!.deadAt).getTime() - start.getTime() <= 24 * 3_600_000, 'dead within 24 hours');
+    assert.ok(new Date(dead!.deadAt).getTime() - start.getTime() > 20 * 3_600_000, 'retried for most of a day');
+    assert.ok(gaps[1]! > gaps[0]! && gaps[2]! > gaps[1]!, `delays grow: ${gaps.slice(0, 4).join(', ')}`);
+    assert.ok(gaps.every((g) => g <= 3_600_000 * 1.2), 'capped at the maximum delay plus jitter');
+
+    receiver.respond = () => 200;
+    const retried = await api(t, acme).post(`/webhooks/${hook.id}/deliveries/${dead!.id}/retry`);
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.equal(retried.body.status, 'pending');
+    assert.equal(retried.body.eventId, dead!.eventId);
+    await t.container.events.deliverDue(new Date(now.getTime() + 1));
+    const after = await deliveries(hook.id);
+    assert.deepEqual(after.map((d) => [d.reason, d.status]).sort(), [['publish', 'dead'], ['retry', 'delivered']]);
+  });
+
+  it('replays every event after a feed cursor, in order, with the original event ids', async () => {
+    const cursor = (await api(t, acme).get('/events?limit=1000')).body.cursor;
+    const made = [await postUser(t, acme.tokens.scim, 'e1@acme.test'), await postUser(t, acme.tokens.scim, 'e2@acme.test')];
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${made[0]!.id}`);
+    await t.container.events.publishAll();
+    const feed = (await api(t, acme).get(`/events?after=${cursor}`)).body.events as Json[];
+    assert.equal(feed.length, 3);
+    const hook = await addHook();
+    const replay = await api(t, acme).post(`/webhooks/${hook.id}/replay?from=${cursor}`);
+    assert.equal(replay.status, 202, JSON.stringify(replay.body));
+    assert.equal(replay.body.queued, 3);
+    assert.equal(replay.body.lastPosition, feed.at(-1)!.position);
+    await t.container.events.deliverDue();
+    const ids = receiver.received.map((r) => r.headers['x-gatehouse-event-id']).sort();
+    assert.deepEqual(ids, feed.map((e) => e.id).sort());
+    const bad = await api(t, acme).post(`/webhooks/${hook.id}/replay?from=yesterday`);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.error), /from/);
+  });
+
+  it('records a network failure (nothing listening) as an attempt with the error', async () => {
+    const closed = await startReceiver();
+    const url = closed.url;
+    await closed.close();
+    const hook = await addHook({ url });
+    await postUser(t, acme.tokens.scim, 'fay@acme.test');
+    await t.container.events.publishAll();
+    assert.equal((await t.container.events.deliverDue()).retried, 1);
+    const [delivery] = await deliveries(hook.id);
+    assert.equal(delivery!.log[0].status, null);
+    assert.match(delivery!.log[0].error, /ECONNREFUSED|connect/);
+  });
+
+  it('refuses at delivery time a host that now resolves to loopback (DNS rebinding), when private networks are not allowed', async () => {
+    const hook = await addHook({ url: receiver.url.replace('127.0.0.1', 'localhost') });
+    await postUser(t, acme.tokens.scim, 'gus@acme.test');
+    await t.container.events.publishAll();
+    const strict = { ...t.container.events.delivery, policy: { allowHttp: true, allowPrivateNetworks: false } };
+    const report = await deliverDueWebhooks(strict, new Date());
+    assert.equal(report.retried, 1);
+    assert.equal(receiver.received.length, 0);
+    const [delivery] = await deliveries(hook.id);
+    assert.match(delivery!.log[0].error, /private, loopback or link-local/);
+  });
+});
+
+describe('events: webhook SSRF rules', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  before(async () => {
+    t = await createTestApp({ config: { webhooks: { allowHttp: false, allowPrivateNetworks: false } } });
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  const refused = async (url: string, reason: RegExp) => {
+    const res = await api(t, acme).post('/webhooks', { url });
+    assert.equal(res.status, 400, `${url}: ${JSON.stringify(res.body)}`);
+    const details = JSON.stringify(res.body.error);
+    assert.match(details, /url/);
+    assert.match(details, reason);
+  };
+
+  it('refuses http when the operator does not allow it', () => refused('http://example.com/hook', /https/));
+  it('refuses 127.0.0.1', () => refused('https://127.0.0.1/hook', /private, loopback or link-local/));
+  it('refuses 10.x', () => refused('https://10.1.2.3/hook', /private, loopback or link-local/));
+  it('refuses 169.254.169.254 (cloud metadata)', () => refused('https://169.254.169.254/latest/meta-data', /private, loopback or link-local/));
+  it('refuses ::1', () => refused('https://[::1]/hook', /private, loopback or link-local/));
+  it('refuses an IPv4-mapped IPv6 loopback', () => refused('https://[::ffff:127.0.0.1]/hook', /private, loopback or link-local/));
+  it('refuses a hostname resolving to loopback (localhost)', () => refused('https://localhost/hook', /resolves to a private, loopback or link-local/));
+  it('refuses credentials in the URL', () => refused('https://user:pw@93.184.215.14/hook', /credentials/));
+  it('accepts an https URL on a public address', async () => {
+    const res = await api(t, acme).post('/webhooks', { url: 'https://93.184.215.14/hook' });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+  });
+});
