@@ -76,21 +76,12 @@ $$;`);
            else jsonb_build_object('after', res->c.key) end), '{}'::jsonb)
   from jsonb_each(changes) c
 $$;`);
-    this.addSql(`create or replace function "gatehouse_emit"(a audit_events, p_type text, p_subject_type text, p_subject_id text, p_resource jsonb, p_data jsonb) returns void language plpgsql as $$
-begin
+    // The audit row's fields come in one by one: passing the row itself would hand every event of a bulk
+    // change (a group.updated listing 5,000 new members) the whole details value to decompress again.
+    this.addSql(`create or replace function "gatehouse_emit"(p_org uuid, p_at timestamptz, p_actor jsonb, p_source text, p_audit bigint, p_request text, p_type text, p_subject_type text, p_subject_id text, p_resource jsonb, p_data jsonb) returns void language sql as $$
   insert into events (id, org_id, seq, position, type, occurred_at, published_at, actor, source, subject_type, subject_id, resource, data, audit_id, request_id)
-  values (gen_random_uuid(), a.org_id, nextval('events_seq'), null, p_type, a.at, null,
-    jsonb_build_object('type', a.actor_type, 'id', a.actor_id, 'label', a.actor_label),
-    -- Which door the change came through (issue 8: scim, saml, csv, admin, system).
-    case
-      when a.actor_type = 'scim_token' then 'scim'
-      when a.details->>'source' = 'csv' or a.actor_label like 'csv:%' then 'csv'
-      when a.action like 'sso.%' or a.actor_label like 'saml:%' or a.details->>'source' = 'saml-jit' or a.details->>'method' = 'saml' then 'saml'
-      when a.actor_type in ('admin_token', 'cli', 'user') then 'admin'
-      else 'system'
-    end,
-    p_subject_type, p_subject_id, p_resource, coalesce(p_data, '{}'::jsonb), a.id, a.request_id);
-end
+  values (gen_random_uuid(), p_org, nextval('events_seq'), null, p_type, p_at, null, p_actor, p_source,
+    p_subject_type, p_subject_id, p_resource, coalesce(p_data, '{}'::jsonb), p_audit, p_request)
 $$;`);
     this.addSql(`create or replace function "gatehouse_audit_to_events"() returns trigger language plpgsql as $$
 declare
@@ -99,6 +90,15 @@ declare
   member text;
   res jsonb;
   changes jsonb := case when jsonb_typeof(d->'changes') = 'object' then d->'changes' else '{}'::jsonb end;
+  v_actor jsonb := jsonb_build_object('type', new.actor_type, 'id', new.actor_id, 'label', new.actor_label);
+  -- Which door the change came through (issue 8: scim, saml, csv, admin, system).
+  v_source text := case
+      when new.actor_type = 'scim_token' then 'scim'
+      when d->>'source' = 'csv' or new.actor_label like 'csv:%' then 'csv'
+      when new.action like 'sso.%' or new.actor_label like 'saml:%' or d->>'source' = 'saml-jit' or d->>'method' = 'saml' then 'saml'
+      when new.actor_type in ('admin_token', 'cli', 'user') then 'admin'
+      else 'system'
+    end;
 begin
   case a.action
     when 'user.created', 'user.updated', 'user.disabled', 'user.reactivated', 'user.deleted', 'user.restored', 'user.purged', 'user.access_changed' then
@@ -112,53 +112,53 @@ begin
       res := coalesce(gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id));
       changes := gatehouse_changes(changes, res);
       -- An org role or permission change is, for the product, an update of the user.
-      perform gatehouse_emit(a, case when a.action = 'user.access_changed' then 'user.updated' else a.action end, 'user', a.target_id, res,
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, case when a.action = 'user.access_changed' then 'user.updated' else a.action end, 'user', a.target_id, res,
         (case when changes <> '{}'::jsonb then jsonb_build_object('changes', changes) else '{}'::jsonb end)
           || (d - 'changes' - 'source' - 'active'));
     when 'user.activated' then
       -- An invited person signing in over SAML (JIT) accepts the invitation.
-      perform gatehouse_emit(a, 'invitation.accepted', 'user', a.target_id, gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('via', 'saml'));
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'invitation.accepted', 'user', a.target_id, gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('via', 'saml'));
     when 'invitation.created', 'invitation.resent', 'invitation.accepted', 'invitation.revoked', 'invitation.expired' then
-      perform gatehouse_emit(a,
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id,
         case a.action when 'invitation.created' then 'invitation.sent' when 'invitation.resent' then 'invitation.sent' else a.action end,
         'user', a.target_id,
         coalesce(gatehouse_invitation_resource(a.org_id, d->>'invitationId'), jsonb_build_object('user', gatehouse_user_resource(a.org_id, a.target_id))),
         jsonb_build_object('resent', a.action = 'invitation.resent'));
       if a.action = 'invitation.accepted' and d->>'sessionId' is not null then
-        perform gatehouse_emit(a, 'session.started', 'user', a.target_id,
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'session.started', 'user', a.target_id,
           jsonb_build_object('id', d->>'sessionId', 'method', 'invitation', 'user', gatehouse_user_resource(a.org_id, a.target_id)), '{}'::jsonb);
       end if;
     when 'auth.login', 'sso.login', 'auth.mfa_verified', 'auth.mfa_recovery_used', 'auth.mfa_enrolled' then
       if d->>'sessionId' is not null then
-        perform gatehouse_emit(a, 'session.started', 'user', a.target_id,
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'session.started', 'user', a.target_id,
           jsonb_build_object('id', d->>'sessionId', 'method', case when a.action = 'sso.login' then 'saml' else coalesce(d->>'method', 'password') end,
             'user', gatehouse_user_resource(a.org_id, a.target_id)),
           jsonb_build_object('endedSessions', coalesce(d->'endedSessions', '[]'::jsonb)));
       end if;
     when 'sso.failed' then
-      perform gatehouse_emit(a, 'sso.failed', a.target_type, a.target_id,
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'sso.failed', a.target_type, a.target_id,
         jsonb_build_object('connection', jsonb_build_object('id', a.target_id, 'name', a.target_label), 'reason', d->>'reason', 'detail', d->>'detail'), '{}'::jsonb);
     when 'license.seat_refused' then
-      perform gatehouse_emit(a, 'license.exhausted', a.target_type, a.target_id,
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'license.exhausted', a.target_type, a.target_id,
         jsonb_build_object('seatLimit', d->'seatLimit', 'active', d->'active', 'via', d->>'via',
           'user', case when a.target_id is null then jsonb_build_object('userName', d->>'userName') else gatehouse_user_resource(a.org_id, a.target_id) end), '{}'::jsonb);
     when 'group.created', 'group.updated', 'group.deleted' then
       if a.action <> 'group.updated' or changes <> '{}'::jsonb then
         res := coalesce(gatehouse_group_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label));
-        perform gatehouse_emit(a, a.action, 'group', a.target_id, res,
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'group', a.target_id, res,
           case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
       end if;
       for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) loop
-        perform gatehouse_emit(a, 'membership.added', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.added', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
       end loop;
       for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
-        perform gatehouse_emit(a, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
       end loop;
     when 'membership.added', 'membership.removed', 'membership.role_changed' then
       -- One audit row per membership (directory/membership-changes.ts: target the user; details groupId,
       -- groupName, role, source, changes). membership.source_changed has no product meaning.
       res := gatehouse_membership_resource(a.org_id, d->>'groupId', d->>'groupName', a.target_id, d->>'role');
-      perform gatehouse_emit(a, a.action, 'membership', a.target_id, res,
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'membership', a.target_id, res,
         (d - 'groupId' - 'groupName' - 'changes' - 'role')
           || case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
     else
@@ -173,7 +173,7 @@ $$;`);
   override down(): void | Promise<void> {
     this.addSql(`drop trigger if exists "audit_events_to_events" on "audit_events";`);
     this.addSql(`drop function if exists "gatehouse_audit_to_events"();`);
-    this.addSql(`drop function if exists "gatehouse_emit"(audit_events, text, text, text, jsonb, jsonb);`);
+    this.addSql(`drop function if exists "gatehouse_emit"(uuid, timestamptz, jsonb, text, bigint, text, text, text, text, jsonb, jsonb);`);
     this.addSql(`drop function if exists "gatehouse_changes"(jsonb, jsonb);`);
     this.addSql(`drop function if exists "gatehouse_membership_resource"(uuid, text, text, text, text);`);
     this.addSql(`drop function if exists "gatehouse_invitation_resource"(uuid, text);`);
