@@ -41,32 +41,35 @@ $$;`);
     'disabledAt', gatehouse_iso(u.disabled_at), 'deletedAt', gatehouse_iso(u.deleted_at), 'purgedAt', gatehouse_iso(u.purged_at),
     'groups', coalesce((select jsonb_agg(jsonb_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name)
                         from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id), '[]'::jsonb))
-  from users u
-  where u.org_id = p_org and u.id = gatehouse_uuid(p_id)
+  -- By primary key first, then the org check: with the org in the same WHERE the planner may walk an
+  -- (org_id, …) index over every user of the org (it does whenever the statistics are those of a small
+  -- table: a fresh install, a first big CSV import), which made each event cost O(org size).
+  from (select * from users where id = gatehouse_uuid(p_id) offset 0) u
+  where u.org_id = p_org
 $$;`);
     this.addSql(`create or replace function "gatehouse_group_resource"(p_org uuid, p_id text) returns jsonb language sql stable as $$
   select jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id, 'description', g.description,
     'source', g.source, 'memberCount', (select count(*) from memberships m where m.group_id = g.id and m.org_id = g.org_id),
     'createdAt', gatehouse_iso(g.created_at), 'updatedAt', gatehouse_iso(g.updated_at))
-  from groups g
-  where g.org_id = p_org and g.id = gatehouse_uuid(p_id)
+  from (select * from groups where id = gatehouse_uuid(p_id) offset 0) g -- by key first, as in gatehouse_user_resource
+  where g.org_id = p_org
 $$;`);
     this.addSql(`create or replace function "gatehouse_invitation_resource"(p_org uuid, p_id text) returns jsonb language sql stable as $$
   select jsonb_build_object('id', i.id, 'email', i.email, 'name', i.name, 'invitedBy', i.invited_by_label,
     'createdAt', gatehouse_iso(i.created_at), 'expiresAt', gatehouse_iso(i.expires_at),
     'acceptedAt', gatehouse_iso(i.accepted_at), 'revokedAt', gatehouse_iso(i.revoked_at),
     'user', gatehouse_user_resource(p_org, i.user_id::text))
-  from invitations i
-  where i.org_id = p_org and i.id = gatehouse_uuid(p_id)
+  from (select * from invitations where id = gatehouse_uuid(p_id) offset 0) i -- by key first, as in gatehouse_user_resource
+  where i.org_id = p_org
 $$;`);
     this.addSql(`create or replace function "gatehouse_membership_resource"(p_org uuid, p_group text, p_group_label text, p_user text, p_role text) returns jsonb language sql stable as $$
   select jsonb_build_object(
     -- The group without memberCount: a bulk change of N members would count the group N times.
-    'group', coalesce((select jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id) from groups g
-                       where g.org_id = p_org and g.id = gatehouse_uuid(p_group)), jsonb_build_object('id', p_group, 'displayName', p_group_label)),
+    'group', coalesce((select jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id) from (select * from groups where id = gatehouse_uuid(p_group) offset 0) g
+                       where g.org_id = p_org), jsonb_build_object('id', p_group, 'displayName', p_group_label)),
     'user', coalesce(gatehouse_user_resource(p_org, p_user), jsonb_build_object('id', p_user)),
-    'role', coalesce(p_role, (select m.role from memberships m
-                              where m.org_id = p_org and m.group_id = gatehouse_uuid(p_group) and m.user_id = gatehouse_uuid(p_user))))
+    'role', coalesce(p_role, (select m.role from (select * from memberships where group_id = gatehouse_uuid(p_group) and user_id = gatehouse_uuid(p_user) offset 0) m
+                              where m.org_id = p_org)))
 $$;`);
     // changes: {field: {before, after}}. The audit keeps before/after ({from, to}) for scalar fields; for
     // list and object fields (emails, phone numbers) it only names the field, so "after" comes from the resource.
