@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { ValidationError } from './errors.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * The product's change feed (issue 8). Events are written unnumbered by the
@@ -78,8 +79,6 @@ export const eventColumns = `e.id, e.position::text as position, e.type, e.occur
 
 type Row = Record<string, unknown>;
 
-const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
-
 export function rowToFeedEvent(row: Row): FeedEvent {
   const occurred = row.occurred_at instanceof Date ? row.occurred_at : new Date(String(row.occurred_at));
   return {
@@ -88,10 +87,10 @@ export function rowToFeedEvent(row: Row): FeedEvent {
     type: String(row.type),
     occurredAt: occurred.toISOString(),
     org: { id: String(row.org_id), slug: String(row.org_slug) },
-    actor: json(row.actor) as FeedEvent['actor'],
+    actor: jsonbValue<FeedEvent['actor']>(row.actor, { type: 'system', id: null, label: 'system' }) /* the column is not null */,
     source: String(row.source),
-    resource: (json(row.resource) as Record<string, unknown> | null) ?? null,
-    data: (json(row.data) as Record<string, unknown>) ?? {},
+    resource: jsonbValue<Record<string, unknown> | null>(row.resource, null),
+    data: jsonbValue<Record<string, unknown>>(row.data, {}),
     requestId: (row.request_id as string | null) ?? null,
   };
 }

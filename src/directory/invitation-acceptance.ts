@@ -96,7 +96,7 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
   if (row.revoked_at) throw new InvitationGoneError('revoked');
   if (toDate(row.expires_at).getTime() <= now.getTime()) throw new InvitationGoneError('expired');
   if (row.state !== 'invited') throw new InvitationGoneError('unavailable');
-  const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
+  const settings = resolveOrgSettings(row.settings);
   return {
     id: String(row.id),
     orgId: String(row.org_id),

@@ -242,7 +242,7 @@ async function finish(tx: Em, deps: MfaDeps, c: Challenge, origin: RequestOrigin
   const rows = await tx.execute(`select u.state, o.settings from users u join organizations o on o.id = u.org_id where u.id = ? and u.org_id = ?`, [c.userId, c.orgId]);
   const row = rows[0];
   // Disabled (or the org switched to SSO) since the password was checked.
-  const settings = row ? resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>)) : null;
+  const settings = row ? resolveOrgSettings(row.settings) : null;
   if (!row || row.state !== 'active' || !settings || settings.ssoEnforced) throw new MfaChallengeInvalidError();
   await tx.execute('update mfa_challenges set completed_at = ?, code_hash = null, updated_at = ? where id = ?', [now, now, c.id]);
   const scope = scopeOf(c, origin);

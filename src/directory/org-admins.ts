@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { jsonStringList } from '../db/json-list.ts';
+import { jsonStringList } from '../db/jsonb.ts';
 import { orgRoles, type OrgRole, type UserState } from '../db/entities/index.ts';
 import { isUuid } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';

@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 import { recordAuditSql } from './audit.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
 import { zodProblems } from './input-problems.ts';
@@ -58,7 +59,9 @@ export const defaultOrgSettings: Readonly<OrgSettings> = Object.freeze({
 const keys = Object.keys(orgSettingFields) as Array<keyof OrgSettings>;
 
 /** Stored overrides → the effective settings (defaults where absent or no longer valid). */
-export function resolveOrgSettings(stored: Record<string, unknown> | null | undefined): OrgSettings {
+/** The effective settings from the stored column (raw jsonb value, object or text). */
+export function resolveOrgSettings(column: unknown): OrgSettings {
+  const stored = jsonbValue<Record<string, unknown> | null>(column, null);
   const out = structuredClone(defaultOrgSettings) as OrgSettings;
   for (const key of keys) {
     if (!stored || !(key in stored)) continue;

@@ -124,7 +124,7 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
     if (!row || row.state === 'deleted') throw new NotFoundError('User', userId);
     if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}`, { state: row.state });
     if (!row.email) throw ValidationError.field('email', 'the user has no email address to send the link to');
-    const settings = resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>));
+    const settings = resolveOrgSettings(row.settings);
     if (settings.ssoEnforced) throw new PermissionError('This organization enforces single sign-on: its people do not use passwords', { reason: 'sso_enforced' });
     const email = normalizeEmail(String(row.email));
     const id = await issue(tx, deps, email, scope.actor.label, `An administrator of ${String(row.name)}`, now, scope.orgId, userId);

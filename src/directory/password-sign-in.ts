@@ -111,7 +111,7 @@ export async function signInWithPassword(
     // About the org, not the person: safe to say before the password is checked.
     const rows = await em.execute('select settings from organizations where slug = ?', [input.org]);
     const stored = rows[0]?.settings;
-    if (stored !== undefined && resolveOrgSettings(typeof stored === 'string' ? JSON.parse(stored) : (stored as Record<string, unknown>)).ssoEnforced) {
+    if (stored !== undefined && resolveOrgSettings(stored).ssoEnforced) {
       await burnVerify(input.password, deps.scrypt);
       throw new SsoRequiredError(input.org);
     }

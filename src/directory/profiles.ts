@@ -31,6 +31,6 @@ export async function profilesByEmail(em: Em, email: string): Promise<PersonProf
     orgId: String(row.org_id),
     orgSlug: String(row.slug),
     orgName: String(row.name),
-    settings: resolveOrgSettings(typeof row.settings === 'string' ? JSON.parse(row.settings) : (row.settings as Record<string, unknown>)),
+    settings: resolveOrgSettings(row.settings),
   }));
 }

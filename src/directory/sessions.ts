@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { jsonStringList } from '../db/json-list.ts';
+import { jsonStringList } from '../db/jsonb.ts';
 import type { OrgRole } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { digestsEqual, generateToken, sha256Hex } from '../lib/tokens.ts';

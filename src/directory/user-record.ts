@@ -1,4 +1,5 @@
 import type { MultiValue, OrgRole, UserSource, UserState } from '../db/entities/index.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * A user as the domain hands it to adapters: plain data read straight from a
@@ -116,16 +117,12 @@ function toDateOrNull(value: unknown): Date | null {
   return value === null || value === undefined ? null : toDate(value);
 }
 
-function parseJson<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined) return fallback;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
 
 export function rowToUser(row: Row): UserRecord {
   const fields = {} as Record<string, unknown>;
   for (const [field, column, kind] of userFieldColumns) {
     const raw = row[column];
-    fields[field] = kind === 'json' ? parseJson(raw, field === 'scimAttributes' ? {} : []) : ((raw as string | null) ?? null);
+    fields[field] = kind === 'json' ? jsonbValue(raw, field === 'scimAttributes' ? {} : []) : ((raw as string | null) ?? null);
   }
   const record: UserRecord = {
     ...(fields as unknown as UserFields),
@@ -144,7 +141,7 @@ export function rowToUser(row: Row): UserRecord {
     deletedAt: toDateOrNull(row.deleted_at),
     inviteExpiresAt: toDateOrNull(row.invite_expires_at),
   };
-  if (row.groups_json !== undefined) record.groups = parseJson(row.groups_json, []);
+  if (row.groups_json !== undefined) record.groups = jsonbValue(row.groups_json, []);
   return record;
 }
 

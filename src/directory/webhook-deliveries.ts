@@ -10,6 +10,7 @@ import { eventColumns, rowToFeedEvent, type FeedEvent } from './event-feed.ts';
 import { retryDelayMs, type RetryPolicy } from './outbox.ts';
 import { getWebhook } from './webhooks.ts';
 import type { Scope } from './scope.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * The webhook delivery queue: one row per endpoint × event, created when the
@@ -186,14 +187,14 @@ export interface DeliveryView {
 const iso = (value: unknown): string | null => (value ? new Date(value as string).toISOString() : null);
 
 function toView(r: Record<string, unknown>): DeliveryView {
-  const log = typeof r.log === 'string' ? JSON.parse(r.log) : r.log;
+  const log = jsonbValue<DeliveryAttempt[]>(r.log, []);
   return {
     id: String(r.id), webhookId: String(r.webhook_id), eventId: String(r.event_id), eventType: String(r.type),
     eventPosition: r.position === null || r.position === undefined ? null : String(r.position),
     status: r.status as DeliveryStatus, reason: String(r.reason), attempts: Number(r.attempts), createdAt: iso(r.created_at)!,
     nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null, deliveredAt: iso(r.delivered_at), deadAt: iso(r.dead_at),
     lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status), lastError: (r.last_error as string | null) ?? null,
-    log: (log ?? []) as DeliveryAttempt[],
+    log,
   };
 }
 

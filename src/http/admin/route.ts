@@ -25,6 +25,11 @@ export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The domain validates the body itself with this same `body` schema (its own
+   * wording for refusals); the route documents it and hands the body on as sent.
+   */
+  bodyValidatedByDomain?: boolean;
   /** The request body's media type when it is not JSON (e.g. text/csv, read by the handler). */
   rawBody?: string;
   /** Success answers: status → description (and optionally the media type, JSON by default). */
@@ -76,7 +81,7 @@ export function mountRoutes(container: Container, routes: readonly ApiRoute[]): 
       const { org: _org, ...pathParams } = req.params as Record<string, string>;
       const params = spec.params ? parseInput(spec.params, pathParams, 'params') : undefined;
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : undefined;
-      const body = spec.body ? parseInput(spec.body, req.body, 'body') : undefined;
+      const body = spec.body && !spec.bodyValidatedByDomain ? parseInput(spec.body, req.body, 'body') : spec.body ? req.body : undefined;
       await route.handle({ container, req, res, params, query, body });
     });
   }
