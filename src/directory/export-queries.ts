@@ -7,6 +7,7 @@ import { peopleFilterSql, type PeopleFilter } from './people.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { toDate } from './user-record.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * The rows behind the CSV exports (issue 6), read org-scoped in keyset batches
@@ -299,7 +300,7 @@ export function auditExportBatches(em: Em, scope: Pick<Scope, 'orgId'>, filter: 
     targetType: str(r.target_type),
     targetId: str(r.target_id),
     targetLabel: str(r.target_label),
-    details: (typeof r.details === 'string' ? JSON.parse(r.details) : (r.details ?? {})) as Record<string, unknown>,
+    details: jsonbValue<Record<string, unknown>>(r.details, {}),
     requestId: str(r.request_id),
     ip: str(r.ip),
   }));

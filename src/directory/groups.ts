@@ -9,6 +9,7 @@ import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 export interface GroupFields {
   displayName: string;
@@ -52,7 +53,7 @@ function rowToGroup(row: Record<string, unknown>): GroupRecord {
     externalId: (row.external_id as string | null) ?? null,
     description: (row.description as string | null) ?? null,
     source: row.source as UserSource,
-    scimAttributes: (typeof attrs === 'string' ? JSON.parse(attrs) : attrs ?? {}) as Record<string, unknown>,
+    scimAttributes: jsonbValue<Record<string, unknown>>(attrs, {}),
     version: Number(row.version),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { MailDeliveryError, type Mailer } from '../lib/mailer.ts';
 import { uuidv7 } from '../lib/ids.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * The transactional outbox: code that decides to mail someone inserts a row in
@@ -109,7 +110,6 @@ interface Claimed extends OutboxMessageView {
 }
 
 function toClaimed(row: Row): Claimed {
-  const related = typeof row.related === 'string' ? JSON.parse(row.related) : row.related;
   return {
     id: String(row.id),
     orgId: (row.org_id as string | null) ?? null,
@@ -118,7 +118,7 @@ function toClaimed(row: Row): Claimed {
     text: String(row.text),
     html: (row.html as string | null) ?? null,
     kind: String(row.kind),
-    related: (related ?? {}) as Record<string, string>,
+    related: jsonbValue<Record<string, string>>(row.related, {}),
     attempts: Number(row.attempts),
   };
 }
