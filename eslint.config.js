@@ -41,6 +41,11 @@ export default tseslint.config(
   ...layer('csv', [...dirs('scim', 'saml', 'http'), '@node-saml/*', 'passport*'], 'adapters import neither each other nor http/'),
   ...layer('http', ['csv-*', '@node-saml/*', 'passport*'], 'http/ reaches CSV and SAML through their adapters', { express: true }),
   {
+    // The console's browser scripts: plain ES modules served as they are.
+    files: ['src/http/console/assets/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/cli.ts', 'scripts/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

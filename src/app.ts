@@ -14,6 +14,7 @@ import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
+import { consoleRouter } from './http/console/router.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -28,6 +29,10 @@ export function createApp(container: Container): Express {
   app.use(
     helmet({
       strictTransportSecurity: https,
+      // Not `no-referrer`: with it browsers send `Origin: null` on form posts, and the sign-in
+      // forms' login-CSRF check could not tell our own page from another site. Addresses that
+      // carry a token (invitations, resets) still never leave this origin.
+      referrerPolicy: { policy: 'same-origin' },
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
     }),
   );
@@ -70,6 +75,7 @@ export function createApp(container: Container): Express {
   app.use('/invitations', invitationPages(container));
   app.get('/api/openapi.json', openApiHandler(config.publicUrl));
   app.use('/api/orgs/:org', adminRouter(container));
+  app.use('/console', consoleRouter(container));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));
   return app;

@@ -91,7 +91,7 @@ export interface SessionPrincipal {
   session: SessionView;
   /** `permissions`: the grants an org admin gave (the admin API reads them on every request, so a change applies at once). */
   user: { id: string; email: string | null; displayName: string | null; userName: string; orgRole: OrgRole; permissions: string[] };
-  org: { id: string; slug: string };
+  org: { id: string; slug: string; name: string };
 }
 
 /** The signed-in person behind a cookie token, or null (unknown, revoked, expired, or no longer active). */
@@ -99,7 +99,7 @@ export async function authenticateSession(em: Em, token: string | undefined, now
   if (!token || token.length > 200 || !token.startsWith('gh_session_')) return null;
   const digest = sha256Hex(token);
   const rows = await em.execute(
-    `select ${sessionColumns}, s.token_hash, u.email, u.display_name, u.user_name, u.org_role, u.permissions, o.id as org_id, o.slug as org_slug
+    `select ${sessionColumns}, s.token_hash, u.email, u.display_name, u.user_name, u.org_role, u.permissions, o.id as org_id, o.slug as org_slug, o.name as org_name
      from sessions s join users u on u.id = s.user_id join organizations o on o.id = s.org_id
      where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? and u.state = 'active'`,
     [digest, now],
@@ -121,7 +121,7 @@ export async function authenticateSession(em: Em, token: string | undefined, now
       orgRole: row.org_role as OrgRole,
       permissions: jsonStringList(row.permissions),
     },
-    org: { id: String(row.org_id), slug: String(row.org_slug) },
+    org: { id: String(row.org_id), slug: String(row.org_slug), name: String(row.org_name) },
   };
 }
 

@@ -11,6 +11,7 @@ import { messagePage } from './pages/layout.ts';
 import { registrationPage } from './pages/invitation.ts';
 import { mfaLocation } from './auth/mfa.ts';
 import { html, sameOriginAndThrottled } from './auth/guard.ts';
+import { SIGNED_IN_LANDING } from '../lib/landing.ts';
 
 /**
  * /invitations/:token — the page an invitation mail links to (GET) and its
@@ -91,7 +92,7 @@ export function invitationPages(container: Container): Router {
       }
       req.ctx.log.info({ org: registered.org.slug, userId: registered.userId, sessionId: registered.session.id }, 'invitation accepted');
       res.setHeader('Set-Cookie', serializeSessionCookie(cookie, registered.token, config.sessions.ttlMs / 1000));
-      res.redirect(303, '/api/session');
+      res.redirect(303, SIGNED_IN_LANDING);
     } catch (error) {
       if (error instanceof InvitationGoneError) return gonePage(res, error);
       if (error instanceof SsoRequiredError) {

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Container } from '../container.ts';
 import { AuthenticationError } from '../directory/errors.ts';
 import { authenticateSession, revokeSession, type SessionPrincipal } from '../directory/sessions.ts';
@@ -17,10 +17,32 @@ export async function sessionOf(container: Container, req: Request): Promise<Ses
   return authenticateSession(req.ctx.em, sessionTokenOf(container, req), container.clock.now());
 }
 
+/** Revokes the request's session (audited as session.ended) and clears its cookie; the caller answers. */
+export async function endSession(container: Container, req: Request, res: Response): Promise<void> {
+  const principal = await sessionOf(container, req);
+  if (principal) {
+    await revokeSession(
+      req.ctx.em,
+      {
+        orgId: principal.org.id,
+        orgSlug: principal.org.slug,
+        actor: { type: 'user', id: principal.user.id, label: principal.user.email ?? principal.user.userName },
+        requestId: req.ctx.requestId,
+        ip: req.ctx.ip,
+        userAgent: req.ctx.userAgent,
+      },
+      principal.session.id,
+      container.clock.now(),
+      'session.ended',
+    );
+  }
+  res.setHeader('Set-Cookie', clearSessionCookie(sessionCookie(container.config.publicUrl)));
+  res.setHeader('Cache-Control', 'no-store');
+}
+
 /** GET /api/session and POST /auth/logout: the browser's view of its own session. */
 export function sessionRoutes(container: Container): Router {
   const router = Router();
-  const cookie = sessionCookie(container.config.publicUrl);
 
   router.get('/api/session', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -37,25 +59,7 @@ export function sessionRoutes(container: Container): Router {
   });
 
   router.post('/auth/logout', async (req, res) => {
-    const principal = await sessionOf(container, req);
-    if (principal) {
-      await revokeSession(
-        req.ctx.em,
-        {
-          orgId: principal.org.id,
-          orgSlug: principal.org.slug,
-          actor: { type: 'user', id: principal.user.id, label: principal.user.email ?? principal.user.userName },
-          requestId: req.ctx.requestId,
-          ip: req.ctx.ip,
-          userAgent: req.ctx.userAgent,
-        },
-        principal.session.id,
-        container.clock.now(),
-        'session.ended',
-      );
-    }
-    res.setHeader('Set-Cookie', clearSessionCookie(cookie));
-    res.setHeader('Cache-Control', 'no-store');
+    await endSession(container, req, res);
     res.status(204).end();
   });
   return router;

@@ -11,6 +11,7 @@ import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Reason } from './checks.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
+import { SIGNED_IN_LANDING } from '../lib/landing.ts';
 
 export interface SamlDeps {
   publicUrl: string;
@@ -161,7 +162,7 @@ export async function completeLogin(
         token: started.token,
         session: started.session,
         userId: user.id,
-        redirectTo: allowedReturnUrl(relayState, connection.allowedRedirectUrls) ?? '/api/session',
+        redirectTo: allowedReturnUrl(relayState, connection.allowedRedirectUrls) ?? SIGNED_IN_LANDING,
       };
     });
   } catch (error) {

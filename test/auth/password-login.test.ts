@@ -46,7 +46,7 @@ describe('password sign-in', () => {
 
   it('accepts an HTML form post and redirects with 303', async () => {
     const res = await request(t.app).post('/auth/password/login').type('form').send({ email: 'ann@acme.test', password: PASSWORD }).expect(303);
-    assert.equal(res.headers.location, '/api/session');
+    assert.equal(res.headers.location, '/console');
     sessionCookieOf(res);
   });
 
@@ -124,6 +124,17 @@ describe('password sign-in', () => {
   it('answers 400 naming the missing fields', async () => {
     const res = await login({ email: '' }).expect(400);
     assert.deepEqual(res.body.error.details.problems.map((p: { field: string }) => p.field).sort(), ['email', 'password']);
+  });
+
+  it('accepts the form from its own page when the browser sends Origin: null (Sec-Fetch-Site: same-origin)', async () => {
+    const res = await request(t.app).post('/auth/password/login').set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send({ email: 'ann@acme.test', password: PASSWORD });
+    assert.equal(res.status, 303);
+  });
+
+  it('refuses a form post that the browser marks as cross-site or same-site, whatever Origin says', async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      await request(t.app).post('/auth/password/login').set('Origin', 'null').set('Sec-Fetch-Site', site).type('form').send({ email: 'ann@acme.test', password: PASSWORD }).expect(403);
+    }
   });
 
   it('refuses a cross-site form post', async () => {

@@ -46,7 +46,7 @@ describe('security headers and session cookies', () => {
         assert.equal(res.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains', where);
         assert.equal(res.headers['x-content-type-options'], 'nosniff', where);
         assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', where);
-        assert.equal(res.headers['referrer-policy'], 'no-referrer', where);
+        assert.equal(res.headers['referrer-policy'], 'same-origin', where);
         assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', where);
         assert.match(res.headers['content-security-policy'] ?? '', /default-src 'self'/, where);
         assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'self'/, where);

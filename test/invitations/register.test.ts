@@ -24,7 +24,7 @@ describe('invitations: registration from the link', () => {
     const body = await invite(w, w.acme, { emails: 'ann@acme.test', groups: [{ id: sales, role: 'editor' }, { id: support, role: 'viewer' }] });
     const token = inviteTokenFor(w.smtp, 'ann@acme.test');
     const res = await register(w, token).expect(303);
-    assert.equal(res.headers.location, '/api/session');
+    assert.equal(res.headers.location, '/console');
     assert.equal(res.headers['cache-control'], 'no-store');
     const me = await request(w.t.app).get('/api/session').set('Cookie', sessionCookieOf(res)).expect(200);
     assert.equal(me.body.user.email, 'ann@acme.test');

@@ -40,7 +40,7 @@ describe('SAML ACS', () => {
   describe('valid responses', () => {
     it('signs in with an assertion-signed response and answers 303 to /api/session with a session cookie', async () => {
       const res = await postAcs(t.app, 'acme', responseFor('acme')).expect(303);
-      assert.equal(res.headers.location, '/api/session');
+      assert.equal(res.headers.location, '/console');
       const setCookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
       assert.match(setCookie, /^__Host-gatehouse_session=gh_session_/);
       assert.match(setCookie, /HttpOnly/);
@@ -88,7 +88,7 @@ describe('SAML ACS', () => {
       const allowed = await postAcs(t.app, 'acme', responseFor('acme'), { relayState: 'https://app.acme.test/projects/1' }).expect(303);
       assert.equal(allowed.headers.location, 'https://app.acme.test/projects/1');
       const evil = await postAcs(t.app, 'acme', responseFor('acme'), { relayState: 'https://evil.test/phish' }).expect(303);
-      assert.equal(evil.headers.location, '/api/session');
+      assert.equal(evil.headers.location, '/console');
     });
   });
 

@@ -12,13 +12,22 @@ export function html(res: Response, status: number, page: string): void {
 }
 
 /**
- * Refuses cross-site form posts (login CSRF: browsers send Origin on POST;
- * scripts send none and pass) and throttles per client IP.
+ * Whether a browser says this request came from another site. Sec-Fetch-Site,
+ * which pages cannot forge, decides when present (`Origin` may be `null` on a
+ * same-origin form post under a strict referrer policy); otherwise Origin does.
+ * Scripts send neither and pass.
  */
+export function fromAnotherSite(req: Request, publicOrigin: string): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = req.get('origin');
+  return Boolean(origin && origin !== publicOrigin);
+}
+
+/** Refuses cross-site form posts (login CSRF) and throttles per client IP. */
 export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimiter) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const origin = req.get('origin');
-    if ((origin && origin !== publicOrigin) || req.get('sec-fetch-site') === 'cross-site') {
+    if (fromAnotherSite(req, publicOrigin)) {
       if (isForm(req)) return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
       return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: {} } });
     }

@@ -16,6 +16,7 @@ import {
 } from '../../directory/mfa-challenges.ts';
 import { serializeSessionCookie, sessionCookie } from '../../lib/cookies.ts';
 import { RateLimiter } from '../../lib/rate-limit.ts';
+import { SIGNED_IN_LANDING } from '../../lib/landing.ts';
 import { messagePage } from '../pages/layout.ts';
 import { enrollChoicePage, enrollConfirmPage, recoveryCodesPage, verifyPage } from '../pages/mfa.ts';
 import { parseInput } from '../validate.ts';
@@ -67,7 +68,7 @@ export function mfaRoutes(container: Container): Router {
     res.setHeader('Set-Cookie', serializeSessionCookie(cookie, done.token, config.sessions.ttlMs / 1000));
     if (isForm(req)) {
       if (done.recoveryCodes) return html(res, 200, recoveryCodesPage({ codes: done.recoveryCodes }));
-      return res.redirect(303, '/api/session');
+      return res.redirect(303, SIGNED_IN_LANDING);
     }
     res.json({
       user: { id: done.userId, orgSlug: done.org.slug },

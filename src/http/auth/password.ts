@@ -13,6 +13,7 @@ import { parseInput } from '../validate.ts';
 import { messagePage } from '../pages/layout.ts';
 import { mfaLocation, mfaPendingJson } from './mfa.ts';
 import { loginPage, resetPage, resetRequestPage } from '../pages/password.ts';
+import { landingAfterSignIn } from '../../lib/landing.ts';
 
 /**
  * Mounted at /auth/password: sign-in and reset, for browsers (HTML forms) and scripts
@@ -24,6 +25,8 @@ export const loginBody = z.object({
   email: z.string().trim().min(1, 'is required').max(320),
   password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
   org: z.string().trim().max(63).optional().transform((v) => v || undefined),
+  /** Form posts only: the console page to return to (anything else lands on the console's start). */
+  next: z.string().max(2000).optional(),
 });
 
 export const resetRequestBody = z.object({ email: z.string().trim().min(1, 'is required').max(320) });
@@ -32,6 +35,9 @@ export const resetBody = z.object({
   password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
   confirmPassword: z.string().max(MAX_PASSWORD_LENGTH * 4).optional(),
 });
+
+/** The console address a sign-in form carries along (only ever a console path). */
+const nextOf = (value: unknown): string | undefined => (typeof value === 'string' && value ? landingAfterSignIn(value) : undefined);
 
 const ACCEPTED = 'If this address belongs to an account, a link to choose a new password is on its way. It works once, for a limited time.';
 
@@ -55,7 +61,7 @@ export function passwordRoutes(container: Container): Router {
   const problemsOf = (error: unknown): string[] | null =>
     error instanceof ValidationError ? error.problems.map((p) => `${p.field === 'password' ? 'Password' : p.field}: ${p.reason}`) : null;
 
-  router.get('/login', (_req, res) => html(res, 200, loginPage()));
+  router.get('/login', (req, res) => html(res, 200, loginPage({ next: nextOf(req.query.next), signedOut: req.query.signedOut === '1' })));
 
   router.post('/login', form, guarded, async (req, res) => {
     const asForm = isForm(req);
@@ -64,7 +70,7 @@ export function passwordRoutes(container: Container): Router {
       input = parseInput(loginBody, req.body);
     } catch (error) {
       if (!asForm) throw error;
-      return html(res, 400, loginPage({ email: String(req.body?.email ?? ''), errors: problemsOf(error) ?? [] }));
+      return html(res, 400, loginPage({ email: String(req.body?.email ?? ''), next: nextOf(req.body?.next), errors: problemsOf(error) ?? [] }));
     }
     try {
       const signedIn = await signInWithPassword(req.ctx.em, signInDeps, input, req.ctx, clock.now());
@@ -74,7 +80,7 @@ export function passwordRoutes(container: Container): Router {
       }
       req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'password login');
       res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, config.sessions.ttlMs / 1000));
-      if (asForm) return res.redirect(303, '/api/session');
+      if (asForm) return res.redirect(303, landingAfterSignIn(input.next));
       res.json({
         user: { id: signedIn.userId, orgSlug: signedIn.org.slug },
         session: { id: signedIn.session.id, method: signedIn.session.method, expiresAt: signedIn.session.expiresAt },
@@ -82,11 +88,11 @@ export function passwordRoutes(container: Container): Router {
     } catch (error) {
       // One answer for every failed sign-in: no request id in the body, nothing that differs.
       if (error instanceof SignInFailedError) {
-        if (asForm) return html(res, 401, loginPage({ email: input.email, ...(input.org ? { org: input.org } : {}), errors: [SIGN_IN_FAILED] }));
+        if (asForm) return html(res, 401, loginPage({ email: input.email, next: nextOf(input.next), ...(input.org ? { org: input.org } : {}), errors: [SIGN_IN_FAILED] }));
         return res.status(401).json({ error: { code: 'unauthenticated', message: SIGN_IN_FAILED, details: {} } });
       }
       if (asForm && error instanceof OrgRequiredError) {
-        return html(res, 400, loginPage({ email: input.email, orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
+        return html(res, 400, loginPage({ email: input.email, next: nextOf(input.next), orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
       }
       if (asForm && error instanceof SsoRequiredError) {
         const href = String(error.details.loginUrl);

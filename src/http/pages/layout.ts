@@ -1,8 +1,9 @@
 import { escapeHtml } from '../../lib/html.ts';
 
 /**
- * The shell of every server-rendered page: plain HTML that works without
- * JavaScript or CSS files, with `lang`, a viewport and a title per page.
+ * The shell of every server-rendered page outside the console (sign-in,
+ * invitations, second factor): plain HTML that works without JavaScript, styled
+ * by the console's stylesheet, with `lang`, a viewport and a title per page.
  * Every interpolated value goes through `escapeHtml` (or is built from it).
  */
 export { escapeHtml };
@@ -13,19 +14,14 @@ export function layout(input: { title: string; body: string }): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(input.title)} · Gatehouse</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
-label { display: block; margin-top: 1rem; font-weight: 600; }
-input, select { font: inherit; width: 100%; padding: .4rem; box-sizing: border-box; }
-button { font: inherit; margin-top: 1.25rem; padding: .5rem 1rem; }
-.error { color: #a00; border-left: 4px solid #a00; padding-left: .75rem; }
-.hint { color: #444; font-size: .95em; }
-</style>
+<link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/console/assets/console.css">
 </head>
-<body>
-<main>
+<body class="public">
+<main id="main">
+<p class="brand">Gatehouse</p>
 <h1>${escapeHtml(input.title)}</h1>
 ${input.body}
 </main>

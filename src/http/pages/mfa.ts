@@ -4,7 +4,7 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
 /**
  * The second step of sign-in: verify a factor, or enrol the first one. The
  * challenge token rides in a hidden field (and the page address); pages are
- * never cached and send no referrer (layout.ts), so it does not leak.
+ * never cached and send a referrer only to this origin (layout.ts), so it does not leak.
  */
 
 const hidden = (challenge: string) => `<input type="hidden" name="challenge" value="${escapeHtml(challenge)}">`;

@@ -6,7 +6,7 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
  * CSRF token) is involved.
  */
 
-export function loginPage(input: { email?: string; orgs?: string[]; org?: string; errors?: string[] } = {}): string {
+export function loginPage(input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; errors?: string[] } = {}): string {
   const orgField = input.orgs?.length
     ? `<label for="org">Organization</label>
 <select id="org" name="org" required>${input.orgs.map((slug) => `<option value="${escapeHtml(slug)}"${slug === input.org ? ' selected' : ''}>${escapeHtml(slug)}</option>`).join('')}</select>`
@@ -15,8 +15,9 @@ export function loginPage(input: { email?: string; orgs?: string[]; org?: string
       : '';
   return layout({
     title: 'Sign in',
-    body: `${errorBox(input.errors ?? [])}
+    body: `${input.signedOut ? '<p class="notice" role="status">You are signed out.</p>' : ''}${errorBox(input.errors ?? [])}
 <form method="post" action="/auth/password/login">
+${input.next ? `<input type="hidden" name="next" value="${escapeHtml(input.next)}">` : ''}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required value="${escapeHtml(input.email ?? '')}">
 <label for="password">Password</label>

@@ -1,0 +1,130 @@
+// <form data-api="METHOD /path"> sends its fields to the admin API as JSON.
+//   data-then="reload" | "redirect:/console/…{id}…" | "event"  what follows success
+//   data-confirm="question"       asks first (window.confirm)
+//   data-collect="key:name"       sends the values of the page's checked inputs named `name` as key: [...]
+//   data-omit-empty               leaves out empty text fields (create forms); else "" is sent (clears a field)
+//   data-success="message"        announced after success (before a reload it is kept in sessionStorage)
+// Field typing: data-type="bool" (checkbox → true/false), "int", "list" (lines or commas → array;
+// several checkboxes with one name → array of the checked values), "json". Dotted names nest: a.b.
+// "event": dispatches `api:done` on the form with the answer in event.detail, for page scripts.
+import { ApiFailure, announce, callApi } from './api.js';
+
+const FLASH = 'gatehouse.flash';
+
+function setPath(target, name, value) {
+  const keys = name.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = node[key] ??= {};
+  node[keys.at(-1)] = value;
+}
+
+function fieldValue(el) {
+  const type = el.dataset.type;
+  if (type === 'bool') return el.type === 'checkbox' ? el.checked : el.value === 'true';
+  if (type === 'int') return el.value === '' ? null : Number(el.value);
+  if (type === 'json') return el.value === '' ? null : JSON.parse(el.value);
+  if (type === 'list') {
+    if (el.tagName === 'SELECT') return [...el.selectedOptions].map((o) => o.value);
+    return el.value.split(/[\n,;]+/).map((v) => v.trim()).filter(Boolean);
+  }
+  return el.value;
+}
+
+export function formBody(form) {
+  const body = {};
+  const lists = new Map();
+  const [collectKey, collectName] = (form.dataset.collect ?? ':').split(':');
+  for (const el of form.elements) {
+    if (!el.name || el.disabled || el.type === 'submit' || el.type === 'button' || el.type === 'file' || el.name === collectName) continue;
+    if (el.type === 'checkbox' && el.dataset.type === 'list') {
+      if (!lists.has(el.name)) lists.set(el.name, []);
+      if (el.checked) lists.get(el.name).push(el.value);
+      continue;
+    }
+    if (el.type === 'radio' && !el.checked) continue;
+    if (el.type === 'checkbox' && el.dataset.type !== 'bool' && !el.checked) continue;
+    const value = fieldValue(el);
+    if ('omitEmpty' in form.dataset && (value === '' || value === null)) continue;
+    setPath(body, el.name, value);
+  }
+  for (const [name, values] of lists) setPath(body, name, values);
+  if (collectName) body[collectKey] = [...document.querySelectorAll(`input[name="${CSS.escape(collectName)}"]:checked`)].map((el) => el.value);
+  return body;
+}
+
+function showProblems(form, error) {
+  let box = form.querySelector('[data-form-error]');
+  if (!box) {
+    box = document.createElement('div');
+    box.className = 'alert';
+    box.setAttribute('role', 'alert');
+    box.dataset.formError = '';
+    form.prepend(box);
+  }
+  box.replaceChildren();
+  const lines = error.problems.length ? error.problems.map((p) => `${p.field}: ${p.reason}`) : [error.message];
+  const list = document.createElement('ul');
+  for (const line of lines) {
+    const item = document.createElement('li');
+    item.textContent = line;
+    list.append(item);
+  }
+  box.append(list);
+  for (const el of form.elements) el.removeAttribute?.('aria-invalid');
+  for (const problem of error.problems) {
+    const field = form.querySelector(`[name="${CSS.escape(String(problem.field).split('.')[0])}"]`);
+    field?.setAttribute('aria-invalid', 'true');
+  }
+  const first = form.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+  else {
+    box.setAttribute('tabindex', '-1');
+    box.focus();
+  }
+}
+
+function clearProblems(form) {
+  form.querySelector('[data-form-error]')?.remove();
+  for (const el of form.elements) el.removeAttribute?.('aria-invalid');
+}
+
+async function submit(form, event) {
+  event.preventDefault();
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+  const [method, path] = form.dataset.api.split(' ');
+  const buttons = [...form.querySelectorAll('button[type="submit"], button:not([type])')];
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    const hasFile = [...form.elements].some((el) => el.type === 'file' && el.files?.length);
+    const answer = await callApi(method, path, hasFile ? new FormData(form) : method === 'GET' ? undefined : formBody(form));
+    clearProblems(form);
+    const then = form.dataset.then ?? 'reload';
+    const message = form.dataset.success ?? 'Done.';
+    if (then === 'event') {
+      announce(message);
+      form.dispatchEvent(new CustomEvent('api:done', { detail: answer, bubbles: true }));
+    } else if (then.startsWith('redirect:')) {
+      sessionStorage.setItem(FLASH, message);
+      location.assign(then.slice('redirect:'.length).replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(answer?.[key] ?? '')));
+    } else {
+      sessionStorage.setItem(FLASH, message);
+      location.reload();
+    }
+  } catch (error) {
+    if (error instanceof ApiFailure) showProblems(form, error);
+    else showProblems(form, { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+export function wireApiForms(root) {
+  const flash = sessionStorage.getItem(FLASH);
+  if (flash) {
+    sessionStorage.removeItem(FLASH);
+    announce(flash);
+  }
+  for (const form of root.querySelectorAll('form[data-api]')) {
+    form.addEventListener('submit', (event) => submit(form, event));
+  }
+}

@@ -1,0 +1,45 @@
+// Calls to the admin API from a console page: same origin, the session cookie,
+// and the CSRF token the page carries in <meta name="csrf-token">.
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
+
+export const apiBase = () => meta('api-base');
+
+export class ApiFailure extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `The server answered ${status}`);
+    this.status = status;
+    this.code = body?.error?.code ?? 'error';
+    this.problems = body?.error?.details?.problems ?? [];
+  }
+}
+
+/** `method` and a path under the org's API base; a plain object body goes as JSON, FormData as multipart. */
+export async function callApi(method, path, body) {
+  const headers = { accept: 'application/json', 'x-csrf-token': meta('csrf-token') };
+  let payload;
+  if (body instanceof FormData || body instanceof Blob) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(apiBase() + path, { method, headers, body: payload, credentials: 'same-origin' });
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (res.status === 401) {
+    location.assign(`/console/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new ApiFailure(401, json);
+  }
+  if (!res.ok) throw new ApiFailure(res.status, json);
+  return json;
+}
+
+/** Announces a message in the page's live region (role=status). */
+export function announce(message) {
+  const region = document.querySelector('[data-status]');
+  if (region) region.textContent = message;
+}

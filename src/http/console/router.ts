@@ -1,0 +1,106 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import type { Container } from '../../container.ts';
+import { accessOf } from '../../directory/permissions.ts';
+import { csrfTokenFor } from '../../lib/csrf.ts';
+import { endSession, sessionOf, sessionTokenOf } from '../session.ts';
+import { ApiError, consoleApi } from './api-client.ts';
+import { canAny, consolePage } from './layout.ts';
+import { query, type ConsoleRoute } from './page.ts';
+import { consoleRoutes } from './pages/index.ts';
+import { errorPage } from './pages/error.ts';
+import { loginRoutes } from './pages/login.ts';
+import type { Viewer } from './viewer.ts';
+import { mapError, logMapped } from '../errors.ts';
+
+const ASSETS = join(import.meta.dirname, 'assets');
+
+/**
+ * A strict policy for every console page: scripts and styles from this origin
+ * only, nothing inline, no framing. The sign-in page may submit to the IdP,
+ * whose address is not known here (form-action covers redirects after a submit).
+ */
+function csp(formAction: boolean) {
+  return helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+      ...(formAction ? { formAction: ["'self'"] } : {}),
+    },
+  });
+}
+
+async function viewerOf(container: Container, req: Request): Promise<Viewer | null> {
+  const principal = await sessionOf(container, req);
+  if (!principal) return null;
+  const { user, org } = principal;
+  const access = accessOf('session', user.permissions, user.orgRole === 'org_admin');
+  return {
+    userId: user.id,
+    email: user.email,
+    displayName: user.displayName ?? user.email ?? user.userName,
+    orgSlug: org.slug,
+    orgName: org.name,
+    orgAdmin: access.orgAdmin,
+    permissions: access.permissions,
+    csrf: csrfTokenFor(sessionTokenOf(container, req)!),
+  };
+}
+
+function toLogin(req: Request, res: Response): void {
+  res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+function mount(router: Router, container: Container, route: ConsoleRoute): void {
+  router.get(route.path, async (req, res) => {
+    const viewer = await viewerOf(container, req);
+    if (!viewer) return toLogin(req, res);
+    const send = (status: number, title: string, body: Parameters<typeof consolePage>[0]['body']) =>
+      res.status(status).type('html').send(consolePage({ title, viewer, active: route.section, body, wide: route.wide ?? false }));
+    if (!canAny(viewer, route.requirement)) {
+      const needs = [route.requirement].flat().join(' or ');
+      return send(403, 'Not allowed', errorPage(403, `Your role does not include this page (it needs ${needs}). An org admin can grant it.`));
+    }
+    try {
+      const out = await route.render({ req, viewer, api: consoleApi(req, viewer.orgSlug), query: query(req), params: req.params as Record<string, string> });
+      send(200, out.title ?? route.title, out.body);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        if (error.status === 401) return toLogin(req, res);
+        req.ctx.log.debug({ status: error.status, code: error.code }, 'console page: admin API refused');
+        return send(error.status, error.status === 404 ? 'Not found' : 'Something is not right', errorPage(error.status, error.message));
+      }
+      const mapped = mapError(error);
+      logMapped(req, mapped, error);
+      send(mapped.status, 'Something went wrong', errorPage(mapped.status, mapped.status >= 500 ? 'The page could not be shown. Try again in a moment.' : mapped.message));
+    }
+  });
+}
+
+/** The admin console at /console: server-rendered pages over the admin API, enhanced by one script. */
+export function consoleRouter(container: Container): Router {
+  const router = Router();
+  router.use('/assets', express.static(ASSETS, { index: false, maxAge: '1h', fallthrough: false }));
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  router.use('/login', csp(false), loginRoutes(container));
+  router.use(csp(true));
+  router.post('/logout', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+    await endSession(container, req, res);
+    res.redirect(303, '/console/login?signedOut=1');
+  });
+  router.get('/', (_req, res) => res.redirect(303, '/console/users'));
+  for (const route of consoleRoutes) mount(router, container, route);
+  return router;
+}
