@@ -7,6 +7,7 @@ import { DomainError } from './directory/errors.ts';
 import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
 import { UsageError, type Command, type Io } from './cli/context.ts';
+import { userInvite } from './cli/user-invite.ts';
 import { migrateCommand, orgCreate, orgList, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
 import { samlSet, samlShow } from './cli/saml-commands.ts';
 import { exportCommand, exportOptions, importCsv } from './cli/csv-commands.ts';
@@ -24,6 +25,8 @@ Commands:
   token revoke --org <slug> --id <token id>     revoke a token at once
   user access --org <slug> --email <email> --role org_admin|member [--permissions <p,p…>]
                                                 set a person's org role and permissions (make the first org admin)
+  user invite --org <slug> --email <email> [--role org_admin|member] [--name <name>]
+                                                invite one person (the first admin of a new org: --role org_admin)
   saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)
            [--connection <name>] [--allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
                                                 configure SAML single sign-on (replaces the connection's settings)
@@ -125,6 +128,7 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     'token list': tokenList,
     'token revoke': tokenRevoke,
     'user access': userAccess,
+    'user invite': userInvite,
     'saml set': samlSet,
     'saml show': samlShow,
     import: importCsv,

@@ -65,4 +65,19 @@ describe('gatehouse user access (CLI)', function () {
     assert.equal(nobody.code, 1);
     assert.match(nobody.stderr, /not found/);
   });
+
+  it('invites the first admin of an org from the shell (user invite --role org_admin), and refuses to invite them twice', async () => {
+    const res = await runCli(['user', 'invite', '--org', 'acme', '--email', 'Cara@acme.test', '--role', 'org_admin', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const out = json(res.stdout);
+    assert.equal(out.email, 'cara@acme.test');
+    assert.equal(out.orgRole, 'org_admin');
+    assert.match(out.invitationId, /^[0-9a-f-]{36}$/);
+    const again = await runCli(['user', 'invite', '--org', 'acme', '--email', 'cara@acme.test'], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already invited/);
+    const bad = await runCli(['user', 'invite', '--org', 'acme', '--email', 'not-an-address'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /not an email address/);
+  });
 });
