@@ -21,6 +21,11 @@ export interface AuditEntry {
  * `details.changes` ({field: {from, to}}), `membersAdded`/`membersRemoved`,
  * `invitationId`, `sessionId`, `groupId` are read by it.
  */
+/** The row's details, with the scope's door (`source`) unless the entry names its own. */
+function detailsOf(scope: Scope, entry: Pick<AuditEntry, 'details'>): Record<string, unknown> {
+  return scope.source ? { source: scope.source, ...entry.details } : (entry.details ?? {});
+}
+
 export function recordAudit(em: Em, scope: Scope, entry: AuditEntry): AuditEvent {
   const event = em.create(AuditEvent, {
     org: em.getReference(Organization, scope.orgId),
@@ -31,7 +36,7 @@ export function recordAudit(em: Em, scope: Scope, entry: AuditEntry): AuditEvent
     targetType: entry.target?.type ?? null,
     targetId: entry.target?.id ?? null,
     targetLabel: entry.target?.label ?? null,
-    details: entry.details ?? {},
+    details: detailsOf(scope, entry),
     requestId: scope.requestId ?? null,
     ip: scope.ip ?? null,
     userAgent: scope.userAgent?.slice(0, 500) ?? null,
@@ -54,12 +59,14 @@ export function auditInsertSql(
   },
   source: string,
 ): { sql: string; params: unknown[] } {
-  const details = entry.detailsSql ?? `?::jsonb`;
+  // jsonb `||`: the right side wins, so details that name their own source keep it.
+  const stamp = scope.source === 'csv' ? `'{"source": "csv"}'::jsonb || ` : '';
+  const details = entry.detailsSql ? `(${stamp}(${entry.detailsSql}))` : `?::jsonb`;
   const sql = `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
     select ?, now(), ?, ?, ?, ?, ?, ${source}.${entry.target.idColumn}::text, ${source}.${entry.target.labelColumn}, ${details}, ?, ?, ?
     from ${source}`;
   const params: unknown[] = [scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action, entry.target.type];
-  if (!entry.detailsSql) params.push(JSON.stringify(entry.details ?? {}));
+  if (!entry.detailsSql) params.push(JSON.stringify(detailsOf(scope, entry)));
   params.push(scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null);
   return { sql, params };
 }
@@ -77,7 +84,7 @@ export async function recordAuditSql(em: Em, scope: Scope, entry: AuditEntry): P
 function auditParams(scope: Scope, entry: AuditEntry): unknown[] {
   return [
     scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action,
-    entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(entry.details ?? {}),
+    entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(detailsOf(scope, entry)),
     scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null,
   ];
 }

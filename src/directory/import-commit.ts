@@ -98,7 +98,9 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
 }
 
 /** Commits (or resumes) an import. Returns the final summary. */
-export async function commitImport(fork: () => Em, scope: Scope, deps: CommitDeps, id: string, request: CommitRequest, hooks: CommitHooks = {}): Promise<ImportSummary> {
+export async function commitImport(fork: () => Em, adminScope: Scope, deps: CommitDeps, id: string, request: CommitRequest, hooks: CommitHooks = {}): Promise<ImportSummary> {
+  // Every change of the commit is a `csv` one, made by the admin who committed it (issue 8's event source).
+  const scope: Scope = { ...adminScope, source: 'csv' };
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);

@@ -20,6 +20,13 @@ export interface Scope extends RequestOrigin {
   orgId: string;
   orgSlug: string;
   actor: Actor;
+  /**
+   * The door a change came through when the actor alone does not tell: a CSV
+   * import runs as the admin who committed it, yet its changes are `csv` ones.
+   * Stamped on each audit row as `details.source` (unless the row names its own),
+   * which the events trigger reads.
+   */
+  source?: 'csv' | undefined;
 }
 
 export const systemActor: Actor = { type: 'system', label: 'system' };

@@ -3,6 +3,7 @@ import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { createScimTestApp, patchOps, postGroup, postUser, scimRequest, sql, userBody } from '../support/scim.ts';
 import request from 'supertest';
 import { addGroup, addUser, api, auth } from '../people/support.ts';
+import { commit, csv, upload } from '../csv/import-support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
 type Json = Record<string, any>;
@@ -95,6 +96,21 @@ describe('events: the change feed', () => {
     assert.equal(events[0]!.resource.group.displayName, 'Support');
     assert.equal(events[1]!.resource.role, 'editor');
     assert.deepEqual(events[1]!.data.changes, { role: { before: 'viewer', after: 'editor' } });
+  });
+
+  it('gives every change a CSV import makes source csv, creations, updates and disables alike', async () => {
+    await addUser(t, acme, { userName: 'csv-upd@acme.test', email: 'csv-upd@acme.test' });
+    await addUser(t, acme, { userName: 'csv-off@acme.test', email: 'csv-off@acme.test' });
+    const start = (await feed(t, acme)).cursor;
+    const file = csv('Email,Full Name,Title,Status', 'csv-new@acme.test,New Person,,active', 'csv-upd@acme.test,Upd Person,Chief,active', 'csv-off@acme.test,Off Person,,disabled');
+    const preview = await upload(t, acme, file, { mode: 'upsert', noInvite: 'true' });
+    assert.equal(preview.status, 201, JSON.stringify(preview.body));
+    assert.equal((await commit(t, acme, preview.body.id)).status, 200);
+    const { events } = await feed(t, acme, start);
+    const userEvents = events.filter((e) => e.type.startsWith('user.'));
+    assert.deepEqual([...new Set(userEvents.map((e) => e.type))].sort(), ['user.created', 'user.disabled', 'user.updated']);
+    assert.deepEqual(userEvents.filter((e) => e.source !== 'csv').map((e) => `${e.type} ${e.source}`), []);
+    assert.ok(userEvents.every((e) => e.actor.type === 'admin_token'), 'the actor stays the admin who committed');
   });
 
   it('emits nothing for a failed transaction (a 409 duplicate userName)', async () => {
