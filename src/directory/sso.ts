@@ -28,7 +28,8 @@ export interface SsoIdentity {
   userName: string | null;
   /** An IdP object id claim (Entra objectidentifier), tried against externalId too. */
   externalId: string | null;
-  groups: string[];
+  /** null: the IdP said the list is too long to send (Entra group overage); the last known claims stay. */
+  groups: string[] | null;
 }
 
 export type MatchedBy = 'link' | 'externalId' | 'userName' | 'email';
@@ -210,7 +211,7 @@ export async function admitSsoUser(
     );
   }
   // IdP group mappings: the assertion's group claims give mapped memberships (source saml-jit).
-  await applyGroupClaims(em, scope, user.id, identity.groups);
+  if (identity.groups) await applyGroupClaims(em, scope, user.id, identity.groups);
   await em.execute('update users set last_active_at = ? where id = ? and org_id = ?', [now, user.id, scope.orgId]);
   return { user: { ...user, lastActiveAt: now }, matchedBy: found?.matchedBy ?? 'created', activated };
 }

@@ -52,8 +52,22 @@ export function toIdentity(nameId: string, nameIdFormat: string | null, attribut
     displayName: limit(one('displayName'), 300),
     userName: limit(one('userName'), 320),
     externalId: limit(one('externalId'), 320),
-    groups: pick(attributes, 'groups', mapping),
+    groups: groupsOf(attributes, mapping),
   };
+}
+
+/**
+ * Entra puts at most 150 groups in a SAML token; beyond that it leaves the
+ * groups claim out and sends `…/claims/groups.link` (IDP-NOTES §2, "group
+ * overage"). That is "too many to list", not "none": null, so the groups we
+ * knew are kept rather than every mapped membership being removed.
+ */
+export const ENTRA_GROUPS_OVERAGE = 'http://schemas.microsoft.com/claims/groups.link';
+
+function groupsOf(attributes: Attributes, mapping: Record<string, string>): string[] | null {
+  const groups = pick(attributes, 'groups', mapping);
+  if (!groups.length && values(attributes[ENTRA_GROUPS_OVERAGE]).length) return null;
+  return groups;
 }
 
 export function isIdentityField(name: string): name is IdentityField {

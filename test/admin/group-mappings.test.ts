@@ -174,6 +174,15 @@ describe('IdP group mappings', () => {
       assert.equal((await auditEvents(t, 'membership.removed', dora)).length, 1);
     });
 
+    it('keeps the memberships it knew when Entra signals group overage (groups.link instead of the groups claim)', async () => {
+      await signIn('otto@acme.test', ['Doctors']);
+      const otto = await userId('otto@acme.test');
+      const overage = { email: 'otto@acme.test', 'http://schemas.microsoft.com/claims/groups.link': 'https://graph.windows.net/tenant/users/otto/getMemberObjects' };
+      await postAcs(t.app, 'acme', responseFor('acme', { nameId: 'otto@acme.test', attributes: overage })).expect(303);
+      assert.deepEqual(await membershipsOf(t, otto), { 'Doctors ward': { role: 'admin', source: 'saml-jit', viaMapping: true } });
+      assert.equal((await auditEvents(t, 'membership.removed', otto)).length, 0);
+    });
+
     it('never lets a sign-in claim override a membership SCIM gives', async () => {
       await signIn('nina@acme.test', ['Night']);
       assert.deepEqual((await membershipsOf(t, nina))['Ward 5'], { role: 'viewer', source: 'scim', viaMapping: true });
