@@ -10,6 +10,7 @@ import { scimErrorHandler, scimRouter } from './scim/router.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
 import { passwordRoutes } from './http/auth/password.ts';
+import { ssoDiscoveryRoutes } from './http/auth/sso-discovery.ts';
 import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
@@ -71,6 +72,7 @@ export function createApp(container: Container): Express {
   );
   app.use(sessionRoutes(container));
   app.use('/auth/password', passwordRoutes(container));
+  app.use('/auth/sso', ssoDiscoveryRoutes());
   app.use('/auth/mfa', mfaRoutes(container));
   app.use('/invitations', invitationPages(container));
   app.get('/api/openapi.json', openApiHandler(config.publicUrl));

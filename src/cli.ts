@@ -8,7 +8,7 @@ import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
 import { UsageError, type Command, type Io } from './cli/context.ts';
 import { userInvite } from './cli/user-invite.ts';
-import { migrateCommand, orgCreate, orgList, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
+import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
 import { samlSet, samlShow } from './cli/saml-commands.ts';
 import { exportCommand, exportOptions, importCsv } from './cli/csv-commands.ts';
 
@@ -19,6 +19,8 @@ Commands:
   migrate [--status]                            apply pending database migrations, or list them
   org create --slug <slug> --name <name>        create an organization
   org list                                      list organizations
+  org sso-domains --org <slug> [--set <domain,domain…>]
+                                                show, or set (--set "" clears), the email domains "Sign in with SSO" sends to the org
   token create --org <slug> --scope scim|admin [--name <name>]
                                                 create a token; the secret is printed once
   token list --org <slug>                       list an organization's tokens (never the secrets)
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         scope: { type: 'string' },
         id: { type: 'string' },
         email: { type: 'string' },
+        set: { type: 'string' },
         role: { type: 'string' },
         permissions: { type: 'string' },
         connection: { type: 'string' },
@@ -124,6 +127,7 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     migrate: migrateCommand,
     'org create': orgCreate,
     'org list': orgList,
+    'org sso-domains': orgSsoDomains,
     'token create': tokenCreate,
     'token list': tokenList,
     'token revoke': tokenRevoke,

@@ -127,6 +127,10 @@ const schema = z.object({
       maxDelayMs: z.number().int().min(0),
       jitter: z.number().min(0).max(1),
     }),
+  }).refine((w) => w.claimTimeoutMs > w.timeoutMs, {
+    // A lease shorter than one delivery would let another instance send it again while it is still in flight.
+    path: ['claimTimeoutMs'],
+    message: 'must be longer than webhooks.timeoutMs',
   }),
   scim: z.object({
     maxResults: z.number().int().min(1).max(100000),
@@ -176,6 +180,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['EVENTS_RETENTION_DAYS', 'events.retentionDays', asInteger],
   ['WEBHOOKS_ALLOW_HTTP', 'webhooks.allowHttp', asBoolean],
   ['WEBHOOKS_ALLOW_PRIVATE_NETWORKS', 'webhooks.allowPrivateNetworks', asBoolean],
+  ['WEBHOOKS_CLAIM_TIMEOUT_MS', 'webhooks.claimTimeoutMs', asInteger],
 ];
 
 export interface LoadOptions {

@@ -54,6 +54,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       (closing ??= (async () => {
         logger.info('shutting down: no new connections, finishing in-flight requests');
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive clients would go on sending on their open connections until the timeout
+        // cut them mid-request: from now on each answer closes its connection.
+        server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
         server.closeIdleConnections();
         const timer = setTimeout(() => {
           logger.warn('shutdown timeout reached: closing remaining connections');

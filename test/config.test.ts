@@ -71,6 +71,11 @@ describe('config', () => {
     assert.match(problemsOf({ BODY_LIMIT: 'lots' })[0]!, /BODY_LIMIT .*size/);
   });
 
+  it('refuses a webhook claim lease no longer than one delivery may take', () => {
+    assert.deepEqual(problemsOf({ WEBHOOKS_CLAIM_TIMEOUT_MS: '5000' }), ['WEBHOOKS_CLAIM_TIMEOUT_MS (webhooks.claimTimeoutMs): must be longer than webhooks.timeoutMs']);
+    assert.equal(loadConfig({ env: { WEBHOOKS_CLAIM_TIMEOUT_MS: '15000' } }).webhooks.claimTimeoutMs, 15_000);
+  });
+
   it('reports a missing config directory', () => {
     assert.throws(() => loadConfig({ env: {}, configDir: '/nonexistent-config' }), /default\.json: file is missing/);
   });

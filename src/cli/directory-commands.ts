@@ -2,6 +2,7 @@ import { migrate, migrationStatus } from '../db/migrate.ts';
 import { createOrg, listOrgs, toOrgView } from '../directory/orgs.ts';
 import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from '../directory/tokens.ts';
 import { findUserIdByEmail, setUserAccess } from '../directory/org-admins.ts';
+import { getOrgSettings, updateOrgSettings } from '../directory/org-settings.ts';
 import { orgRoles, type OrgRole } from '../db/entities/index.ts';
 import { UsageError, cliActor, orgScope, required, type Command } from './context.ts';
 
@@ -69,6 +70,23 @@ export const tokenRevoke: Command = async (ctx) => {
   const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), new Date());
   if (ctx.io.json) ctx.io.out(JSON.stringify(toTokenView(record)));
   else ctx.io.out(`Revoked token "${record.name}" (${record.id}).`);
+};
+
+/**
+ * `gatehouse org sso-domains`: the email domains "Sign in with SSO" sends to
+ * this org's IdP. The operator's to set (after checking the org owns them):
+ * an org admin's claim on someone else's domain would phish its people.
+ */
+export const orgSsoDomains: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const em = ctx.store.orm.em.fork();
+  if (typeof ctx.flags.set === 'string') {
+    const ssoDomains = ctx.flags.set.split(',').map((d) => d.trim()).filter(Boolean);
+    await updateOrgSettings(em, scope, { ssoDomains }, { operator: true });
+  }
+  const { ssoDomains } = await getOrgSettings(em.fork(), scope);
+  if (ctx.io.json) ctx.io.out(JSON.stringify({ org: scope.orgSlug, ssoDomains }));
+  else ctx.io.out(ssoDomains.length ? `${scope.orgSlug}: ${ssoDomains.join(', ')}` : `${scope.orgSlug}: no SSO domains`);
 };
 
 /**

@@ -42,6 +42,11 @@ const urlsReason = 'must be a list of at most 50 URLs';
 const urlReason = 'must be an absolute https URL without credentials or fragment (http only for localhost)';
 const thresholdReason = 'must be a number greater than 0 and at most 1';
 const rpsReason = 'must be a number greater than 0 and at most 100000';
+const domainsReason = 'must be a list of at most 50 email domains';
+const domainReason = 'must be an email domain such as example.com (no @, no scheme)';
+
+/** A DNS name of at least two labels, lower case: what follows the @ of a work email. */
+const EMAIL_DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 
 /** Every setting's full value (what GET answers and what a stored value must satisfy). */
 export const orgSettingFields = {
@@ -61,6 +66,11 @@ export const orgSettingFields = {
     .array(z.string({ error: urlReason }).max(2000, urlReason).refine(isRedirectUrl, urlReason), { error: urlsReason })
     .max(50, urlsReason)
     .describe('RelayState URLs a SAML sign-in may return to'),
+  ssoDomains: z
+    .array(z.string({ error: domainReason }).trim().toLowerCase().regex(EMAIL_DOMAIN, domainReason), { error: domainsReason })
+    .max(50, domainsReason)
+    .refine((domains) => new Set(domains).size === domains.length, 'must not repeat a domain')
+    .describe('Email domains whose people “Sign in with SSO” (by work email) sends to this org’s SAML sign-in. Read-only here: the server operator sets them (gatehouse org sso-domains) once the org has shown it owns them; PATCH refuses the field'),
   massDisableThreshold: z
     .number({ error: thresholdReason })
     .gt(0, thresholdReason)

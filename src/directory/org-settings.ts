@@ -32,6 +32,8 @@ export interface OrgSettings {
   passwordPolicy: PasswordPolicy;
   roles: string[];
   allowedRedirectUrls: string[];
+  /** Email domains that "Sign in with SSO" resolves to this org (lower case, e.g. acme.com). */
+  ssoDomains: string[];
   /** Share of enabled users a single bulk disable may touch before it needs confirming. */
   massDisableThreshold: number;
   /** This org's SCIM token bucket; null = the server default (config scim.rateLimit). */
@@ -52,6 +54,7 @@ export const defaultOrgSettings: Readonly<OrgSettings> = Object.freeze({
   passwordPolicy: Object.freeze({ minLength: 12, requireClasses: 3 }),
   roles: Object.freeze(['viewer', 'editor', 'admin']) as unknown as string[],
   allowedRedirectUrls: Object.freeze([]) as unknown as string[],
+  ssoDomains: Object.freeze([]) as unknown as string[],
   massDisableThreshold: 0.2,
   scimRateLimit: null,
 });
@@ -121,10 +124,23 @@ export async function getOrgSettings(em: Em, scope: Pick<Scope, 'orgId'>, option
 }
 
 /**
+ * Settings only the server's operator changes (CLI), never an org admin:
+ * `ssoDomains` sends everyone who types an address at that domain to this org's
+ * IdP, so a claim must be checked out of band (the org owns the domain) first.
+ */
+export const operatorSettings = ['ssoDomains'] as const satisfies ReadonlyArray<keyof OrgSettings>;
+
+/**
  * Applies a validated change under a lock on the org row (two admins' changes
  * to different settings both land). No difference → nothing written, no event.
  */
-export async function updateOrgSettings(em: Em, scope: Scope, input: unknown): Promise<{ settings: OrgSettings; changed: Array<keyof OrgSettings> }> {
+export async function updateOrgSettings(em: Em, scope: Scope, input: unknown, options: { operator?: boolean } = {}): Promise<{ settings: OrgSettings; changed: Array<keyof OrgSettings> }> {
+  if (!options.operator && input && typeof input === 'object') {
+    const refused = operatorSettings.filter((key) => key in input);
+    if (refused.length) {
+      throw new ValidationError(refused.map((field) => ({ field, reason: 'is set by the server operator once the org has shown it owns the domains (gatehouse org sso-domains)' })));
+    }
+  }
   return em.transactional(async (tx) => {
     const stored = await readStored(tx, scope.orgId, true);
     const current = resolveOrgSettings(stored);
@@ -168,4 +184,20 @@ async function assertRolesUnused(tx: Em, scope: Pick<Scope, 'orgId'>, removed: s
     .map((r) => ({ role: String(r.role), memberships: Number(r.memberships), invitations: Number(r.invitations) }))
     .filter((u) => u.memberships > 0 || u.invitations > 0);
   if (inUse.length) throw new RoleInUseError(inUse);
+}
+
+/**
+ * "Sign in with SSO" by work email: the slugs of the orgs that list this
+ * domain in `ssoDomains` and have a default SAML connection (at most two: the
+ * caller only needs to know whether the answer is unique).
+ */
+export async function orgsClaimingSsoDomain(em: Em, domain: string): Promise<string[]> {
+  const rows = await em.execute(
+    `select o.slug from organizations o
+      where o.settings @> ?::jsonb
+        and exists (select 1 from saml_connections c where c.org_id = o.id and c.name = 'default')
+      order by o.slug limit 2`,
+    [JSON.stringify({ ssoDomains: [domain.toLowerCase()] })],
+  );
+  return rows.map((r) => String(r.slug));
 }

@@ -25,17 +25,25 @@ const DAY_MS = 86_400_000;
 export interface PersonRecord extends UserRecord {
   purgedAt: Date | null;
   groups: Array<{ id: string; displayName: string; role: string }>;
+  /** An invited person's latest unaccepted invitation: what "resend" and "revoke" act on. */
+  invitationId: string | null;
 }
 
 const personGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name, g.id), '[]'::json)
   from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id) as groups_json`;
 
-const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}`;
+// By (org_id, email) first, so the lookup uses invitations_org_email_index
+// (invitations have no index on user_id); invitees keep the invited address.
+const personInvitationSql = `case when u.state = 'invited' then (select i.id from invitations i
+  where i.org_id = u.org_id and i.email = u.email and i.user_id = u.id and i.accepted_at is null order by i.id desc limit 1) end as invitation_id`;
+
+const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}, ${personInvitationSql}`;
 
 function rowToPerson(row: Record<string, unknown>): PersonRecord {
   const user = rowToUser(row) as PersonRecord;
   user.purgedAt = row.purged_at ? toDate(row.purged_at) : null;
   user.groups ??= [];
+  user.invitationId = row.invitation_id ? String(row.invitation_id) : null;
   return user;
 }
 

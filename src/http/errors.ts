@@ -1,5 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ConnectionException, DriverException } from '@mikro-orm/core';
 import {
   AuthenticationError,
   ConflictError,
@@ -17,6 +16,7 @@ import {
   ValidationError,
 } from '../directory/errors.ts';
 import type { Readiness } from './readiness.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
 /** An HTTP-level problem found before the domain is reached (bad JSON, unknown route…). */
 export class HttpError extends Error {
@@ -98,25 +98,6 @@ function bodyParserError(error: unknown): MappedError | undefined {
     return { status: 400, code: 'request_aborted', message: 'The request was aborted by the client', details: {} };
   }
   return undefined;
-}
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof ConnectionException) return true;
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-    const message = (current as Error).message ?? '';
-    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
-    if (current instanceof DriverException && (current as { previous?: unknown }).previous) {
-      current = (current as { previous?: unknown }).previous;
-    } else {
-      current = (current as { cause?: unknown }).cause;
-    }
-  }
-  return false;
 }
 
 /** The admin API's error body: `{error: {code, message, details}}`. */

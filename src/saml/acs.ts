@@ -11,7 +11,7 @@ import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Reason } from './checks.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
-import { SIGNED_IN_LANDING } from '../lib/landing.ts';
+import { landingAfterSignIn, SIGNED_IN_LANDING } from '../lib/landing.ts';
 
 export interface SamlDeps {
   publicUrl: string;
@@ -45,12 +45,14 @@ export class SsoFailure extends Error {
 const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
 
 /**
- * RelayState → where to send the person after sign-in: only a URL on the
- * connection's allow-list (exact, or a `…*` prefix on the same origin), else null.
+ * RelayState → where to send the person after sign-in: a console path, or a
+ * URL on the connection's allow-list (exact, or a `…*` prefix on the same origin), else null.
  * An open redirect here would turn the IdP's trust into a phishing link.
  */
 export function allowedReturnUrl(relayState: string | null | undefined, allowList: string[]): string | null {
   if (!relayState) return null;
+  // A console path on this origin ("Sign in with SSO" carries `next`): the same rule as a password sign-in's next.
+  if (relayState.startsWith('/')) return landingAfterSignIn(relayState) === relayState ? relayState : null;
   let target: URL;
   try {
     target = new URL(relayState);

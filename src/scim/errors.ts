@@ -12,6 +12,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../directory/errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -69,6 +70,8 @@ export function mapScimError(error: unknown): MappedScimError {
   if (parserType === 'entity.parse.failed') return { status: 400, body: body(400, `The request body is not valid JSON: ${(error as Error).message}`, 'invalidSyntax') };
   if (parserType === 'entity.too.large') return { status: 413, body: body(413, 'The request body is larger than the server accepts') };
   if (error instanceof DomainError) return mapDomain(error);
+  // The database is away (restart, failover, network): a retryable 503 like the admin API's, not a 500.
+  if (isDatabaseUnavailable(error)) return { status: 503, body: body(503, 'The database is unavailable; retry shortly'), retryAfterSeconds: 5 };
   return { status: 500, body: body(500, 'An unexpected error occurred') };
 }
 

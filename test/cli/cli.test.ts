@@ -73,6 +73,19 @@ describe('gatehouse CLI', function () {
     assert.ok(json(revoked.stdout).revokedAt);
   });
 
+  it('sets, shows and clears the email domains of “Sign in with SSO” (the operator’s, not the org admin’s)', async () => {
+    const set = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', 'Acme.example, acme-corp.example', '--json'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(JSON.parse(set.stdout).ssoDomains, ['acme.example', 'acme-corp.example']);
+    const shown = await runCli(['org', 'sso-domains', '--org', 'acme'], env);
+    assert.equal(shown.stdout.trim(), 'acme: acme.example, acme-corp.example');
+    const bad = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', 'https://evil.example'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ssoDomains\.0/);
+    const cleared = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', '', '--json'], env);
+    assert.deepEqual(JSON.parse(cleared.stdout).ssoDomains, []);
+  });
+
   it('lists orgs', async () => {
     const res = await runCli(['org', 'list', '--json'], env);
     assert.equal(res.code, 0, res.stderr);

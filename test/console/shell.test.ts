@@ -91,13 +91,15 @@ describe('console shell in a real browser', function () {
     const problems = watchConsole(page);
     await page.goto(`${s.origin}/console/users?status=active&q=dana`);
     await checkPage(page, 'users');
+    const reloadedA = page.waitForEvent('load');
     await page.getByRole('button', { name: 'Disable dana@acme.test' }).click();
-    await page.waitForLoadState('load');
+    await reloadedA;
     await page.goto(`${s.origin}/console/users?status=disabled&q=dana`);
     const disabledTab = page.getByRole('link', { name: /^Disabled/ });
     assert.match((await disabledTab.textContent()) ?? '', /Disabled\s+1$/);
+    const reloadedB = page.waitForEvent('load');
     await page.getByRole('button', { name: 'Reactivate dana@acme.test' }).click();
-    await page.waitForLoadState('load');
+    await reloadedB;
     await page.goto(`${s.origin}/console/users?status=active&q=dana`);
     assert.equal(await page.locator('tbody tr').count(), 1);
     assert.equal(await page.getByRole('button', { name: 'Disable dana@acme.test' }).count(), 1);

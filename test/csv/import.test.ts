@@ -272,6 +272,37 @@ describe('CSV import', function () {
       await request(t.app).get(`/api/orgs/${acme.slug}/imports/${res.body.id}`).set(auth(acme.tokens.scim)).expect(401);
     });
 
+    it('lists the org’s imports newest first with a cursor, never another org’s', async () => {
+      const older = (await upload(t, acme, csv('Email', 'list-a@example.com'), { fileName: 'a.csv' }).expect(201)).body.id;
+      const newer = (await upload(t, acme, csv('Email', 'list-b@example.com'), { fileName: 'b.csv' }).expect(201)).body.id;
+      await upload(t, globex, csv('Email', 'list-g@example.com')).expect(201);
+      const first = await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=1`).set(auth(acme.tokens.admin)).expect(200);
+      assert.deepEqual(first.body.imports.map((i: { id: string }) => i.id), [newer]);
+      assert.equal(first.body.imports[0].fileName, 'b.csv');
+      const second = await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=1&cursor=${first.body.nextCursor}`).set(auth(acme.tokens.admin)).expect(200);
+      assert.deepEqual(second.body.imports.map((i: { id: string }) => i.id), [older]);
+      const all = await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=100`).set(auth(acme.tokens.admin)).expect(200);
+      assert.ok(all.body.imports.every((i: { id: string }) => i.id !== undefined));
+      const globexIds = (await request(t.app).get(`/api/orgs/${globex.slug}/imports`).set(auth(globex.tokens.admin)).expect(200)).body.imports.map((i: { id: string }) => i.id);
+      assert.ok(!globexIds.includes(newer) && !globexIds.includes(older));
+      await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=0`).set(auth(acme.tokens.admin)).expect(400);
+    });
+
+    it('downloads the report as CSV: each row’s line, person, action, outcome, changes and problems', async () => {
+      const file = csv('Email,Title', 'rep-ok@example.com,Nurse', 'not-an-email,Nurse');
+      const id = (await upload(t, acme, file, { fileName: 'ward.csv', noInvite: 'true' }).expect(201)).body.id;
+      await commit(t, acme, id).expect(200);
+      const res = await request(t.app).get(`/api/orgs/${acme.slug}/imports/${id}/report.csv`).set(auth(acme.tokens.admin)).expect(200);
+      assert.match(res.headers['content-type'] ?? '', /^text\/csv/);
+      assert.equal(res.headers['content-disposition'], 'attachment; filename="ward-report.csv"');
+      const lines = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+      assert.equal(lines[0], 'Line,Row,Person,Action,Outcome,Changes,Problems');
+      assert.equal(lines.length, 3);
+      assert.match(lines[1]!, /^2,1,rep-ok@example\.com,create,applied,title: Nurse,$/);
+      assert.match(lines[2]!, /^3,2,.*,skip,.*Email: invalid_email/);
+      await request(t.app).get(`/api/orgs/${globex.slug}/imports/${id}/report.csv`).set(auth(globex.tokens.admin)).expect(404);
+    });
+
     it('refuses a file without a matching column, a bad mode, a non-CSV body and a broken file with clear 4xx', async () => {
       const noEmail = await upload(t, acme, csv('Title', 'x')).expect(400);
       assert.equal(noEmail.body.error.details.problems[0].field, 'file');

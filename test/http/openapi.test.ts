@@ -25,7 +25,8 @@ type Operation = {
 };
 
 /** Routes outside the document's scope: SCIM and SAML follow their own standards; probes are for orchestrators. */
-const OUT_OF_SCOPE = [/^\/scim\/v2(\/|$)/, /^\/saml(\/|$)/, /^\/(healthz|readyz)$/];
+// The console is web pages, not an API: it is built on the routes this document describes.
+const OUT_OF_SCOPE = [/^\/scim\/v2(\/|$)/, /^\/saml(\/|$)/, /^\/console(\/|$)/, /^\/(healthz|readyz)$/];
 
 function operations(doc: OpenApiDocument): Array<{ method: string; path: string; op: Operation }> {
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op: op as Operation })));

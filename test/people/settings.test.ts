@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { defaultOrgSettings, resolveOrgSettings } from '../../src/directory/org-settings.ts';
-import { addGroup, addUser, api, auth, createPeopleTestApp, sql } from './support.ts';
+import { defaultOrgSettings, resolveOrgSettings, updateOrgSettings } from '../../src/directory/org-settings.ts';
+import type { ValidationError } from '../../src/directory/errors.ts';
+import { addGroup, addUser, api, auth, createPeopleTestApp, scopeOf, sql } from './support.ts';
 
 describe('org settings', () => {
   let t: TestApp;
@@ -25,6 +26,7 @@ describe('org settings', () => {
       passwordPolicy: { minLength: 12, requireClasses: 3 },
       roles: ['viewer', 'editor', 'admin'],
       allowedRedirectUrls: [],
+      ssoDomains: [],
       massDisableThreshold: 0.2,
       scimRateLimit: null,
     });
@@ -111,6 +113,35 @@ describe('org settings', () => {
     for (let i = 0; i < 4; i++) await scim(other).expect(200);
     await api(t, slow).patch('/settings', { scimRateLimit: null }).expect(200);
     await scim(slow).expect(200);
+  });
+
+  describe('ssoDomains (the operator’s)', () => {
+    const operator = (body: Record<string, unknown>) => updateOrgSettings(t.container.fork(), scopeOf(acme), body, { operator: true });
+
+    it('refuses ssoDomains from the admin API, naming the field and who sets it, and changes nothing', async () => {
+      const before = (await sql(t, 'select settings, version from organizations where id = ?', [acme.id]))[0];
+      const res = await api(t, acme).patch('/settings', { ssoDomains: ['bigcorp.test'], sessionCap: 4 }).expect(400);
+      assert.deepEqual(res.body.error.details.problems.map((p: { field: string }) => p.field), ['ssoDomains']);
+      assert.match(res.body.error.message, /server operator/);
+      assert.deepEqual((await sql(t, 'select settings, version from organizations where id = ?', [acme.id]))[0], before);
+    });
+
+    it('lets the operator set them, lower-cased, and refuses a URL, an @ or a repeat, naming the entry', async () => {
+      assert.deepEqual((await operator({ ssoDomains: ['Acme.test', 'acme-corp.test'] })).settings.ssoDomains, ['acme.test', 'acme-corp.test']);
+      const refused = async (ssoDomains: string[]) => {
+        try {
+          await operator({ ssoDomains });
+        } catch (error) {
+          return (error as ValidationError).problems.map((p) => p.field);
+        }
+        return [];
+      };
+      assert.deepEqual(await refused(['acme.test', 'https://acme.test']), ['ssoDomains.1']);
+      assert.deepEqual(await refused(['@acme.test']), ['ssoDomains.0']);
+      assert.deepEqual(await refused(['acme.test', 'acme.test']), ['ssoDomains']);
+      assert.deepEqual((await api(t, acme).get('/settings')).body.ssoDomains, ['acme.test', 'acme-corp.test']);
+      await operator({ ssoDomains: [] });
+    });
   });
 
   describe('roles', () => {

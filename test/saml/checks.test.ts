@@ -154,6 +154,9 @@ describe('RelayState allow-list', () => {
     ['https://user@app.acme.test/p/1', null],
     ['javascript:alert(1)', null],
     ['/relative', null],
+    ['/console/users?status=active', '/console/users?status=active'],
+    ['//evil.test/console', null],
+    ['/console\\evil.test', null],
     [null, null],
   ];
   for (const [input, expected] of cases) it(`${input} → ${expected}`, () => assert.equal(allowedReturnUrl(input, list), expected));

@@ -166,6 +166,20 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(res.body.acsUrl, 'https://gatehouse.test/saml/fresh/acs');
       assert.equal(res.body.loginUrl, 'https://gatehouse.test/saml/fresh/login');
       assert.equal(res.body.metadataUrl, 'https://gatehouse.test/saml/fresh/metadata');
+      assert.equal(res.body.scimBaseUrl, 'https://gatehouse.test/scim/v2');
+    });
+
+    it('changes only the options when a PUT gives no IdP side, keeping the stored entity ID, SSO URL and certificates', async () => {
+      const org = await seedOrg(t.container, 'options');
+      const none = await request(t.app).put('/api/orgs/options/saml').set(auth(org)).send({ jit: 'link' }).expect(400);
+      assert.deepEqual(none.body.error.details.problems.map((p: { field: string }) => p.field).sort(), ['idpCertificates', 'idpEntityId', 'idpSsoUrl']);
+      await configureSaml(t.app, org, { jit: 'off' });
+      const res = await request(t.app).put('/api/orgs/options/saml').set(auth(org)).send({ jit: 'link', allowIdpInitiated: true }).expect(200);
+      assert.equal(res.body.jit, 'link');
+      assert.equal(res.body.allowIdpInitiated, true);
+      assert.equal(res.body.idp.entityId, IDP_ENTITY_ID);
+      assert.equal(res.body.idp.ssoUrl, IDP_SSO_URL);
+      assert.equal(res.body.idp.certificates.length, 1);
     });
 
     it('configures from IdP metadata XML and records saml.configured', async () => {

@@ -9,6 +9,9 @@ import { HttpError } from '../errors.ts';
 import { importNeeds } from '../../directory/import-needs.ts';
 import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 import { sizeToBytes } from '../../lib/size.ts';
+import { listImports } from '../../directory/import-list.ts';
+import { importReportChunks } from '../../csv/import-report.ts';
+import { writeChunks } from '../../csv/export.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -50,6 +53,10 @@ async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
 }
 
 const idParams = z.strictObject({ id: z.string().max(100) });
+const listQuery = z.strictObject({
+  cursor: z.string().max(100).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
+});
 const summary = { description: 'The import: mode, status, options, columns, counts per action, massDisable, progress' };
 
 /**
@@ -81,6 +88,45 @@ export const importApiRoutes: ApiRoute[] = [
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
       });
       res.status(201).json(preview);
+    },
+  ),
+  apiRoute(
+    {
+      method: 'get',
+      path: '/imports',
+      tag: 'Imports',
+      summary: 'The org’s imports, newest first (cursor: the id of the last one shown)',
+      permission: 'users.edit',
+      query: listQuery,
+      responses: { 200: { description: '{imports: [import summary], nextCursor}' } },
+    },
+    async ({ container, req, res, query }) => void res.json(await listImports(container.fork(), scopeFor(req), { beforeId: query.cursor, limit: query.limit })),
+  ),
+  apiRoute(
+    {
+      method: 'get',
+      path: '/imports/:id/report.csv',
+      tag: 'Imports',
+      summary: 'The import’s report as CSV: per row its line, person, action, outcome, changes and problems',
+      permission: 'users.edit',
+      params: idParams,
+      responses: { 200: { description: 'The CSV file, streamed', contentType: 'text/csv' } },
+    },
+    async ({ container, req, res, params }) => {
+      const scope = scopeFor(req);
+      const summary = await getImport(container.fork(), scope, params.id);
+      const chunks = importReportChunks(container.fork(), scope, params.id);
+      const stem = (summary.fileName ?? 'import').replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'import';
+      res.status(200);
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${stem}-report.csv"`);
+      res.setHeader('Cache-Control', 'no-store');
+      try {
+        if (await writeChunks(chunks, res)) res.end();
+      } catch (error) {
+        req.ctx.log.error({ err: error, importId: params.id }, 'import report failed after the response started');
+        res.destroy(error as Error);
+      }
     },
   ),
   apiRoute(

@@ -46,7 +46,7 @@ const deleteBody = z.object({
 
 const idParams = z.strictObject({ id: z.string().max(100) });
 
-const person = { description: 'The user (id, userName, email, names, status, source, orgRole, dates, groups)' };
+const person = { description: 'The user (id, userName, email, names, status, source, orgRole, dates, groups, invitationId: the open invitation of a pending or expired user)' };
 
 const bulkPermission: Record<BulkAction, Requirement> = { disable: 'users.disable', reactivate: 'users.disable' };
 

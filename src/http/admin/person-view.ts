@@ -23,6 +23,8 @@ export interface PersonView {
   deletedAt: string | null;
   purgedAt: string | null;
   groups: Array<{ id: string; displayName: string; role: string }>;
+  /** For pending and expired people: the invitation to resend or revoke (POST /invitations/:id/…). */
+  invitationId: string | null;
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -49,5 +51,6 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     deletedAt: iso(user.deletedAt),
     purgedAt: iso(user.purgedAt),
     groups: user.groups.map((g) => ({ id: g.id, displayName: g.displayName, role: g.role })),
+    invitationId: user.invitationId,
   };
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_CONNECTION,
   configureSamlConnection,
   expiringCertificates,
+  findSamlConnection,
   listSamlConnections,
   spEndpoints,
   toConnectionView,
@@ -39,7 +40,30 @@ async function read(container: Container, req: Request, name: string) {
   const all = (await listSamlConnections(req.ctx.em, scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, publicUrl, now));
   const current = all.find((c) => c.name === name);
   const base = current ? { configured: true, ...current } : { configured: false, name, ...spEndpoints(publicUrl, scope.orgSlug, name), idp: null };
-  return { ...base, expiringCertificates: expiringCertificates(all), connections: all.map((c) => c.name) };
+  // The SCIM base URL goes into the same IdP app (Okta's "Provisioning", Entra's "Tenant URL"); app.ts mounts SCIM there.
+  return { ...base, scimBaseUrl: `${publicUrl}/scim/v2`, expiringCertificates: expiringCertificates(all), connections: all.map((c) => c.name) };
+}
+
+type SettingsBody = Parameters<typeof toConnectionInput>[0];
+
+/**
+ * A PUT that gives no IdP side (no metadata, entity ID, SSO URL or
+ * certificates) changes only the options of an existing connection: the
+ * stored IdP side is kept, so an admin can switch the JIT policy without
+ * pasting the certificates again. A new connection still needs its IdP side.
+ */
+async function withStoredIdp(req: Request, name: string, body: SettingsBody): Promise<SettingsBody> {
+  const given = body.idpMetadataXml !== undefined || body.idpEntityId !== undefined || body.idpSsoUrl !== undefined || body.idpCertificates !== undefined;
+  if (given) return body;
+  const stored = await findSamlConnection(req.ctx.em, scopeFor(req).orgId, name);
+  if (!stored) return body;
+  return {
+    ...body,
+    idpEntityId: stored.idpEntityId,
+    idpSsoUrl: stored.idpSsoUrl,
+    idpCertificates: stored.idpCertificates,
+    idpMetadataUrl: body.idpMetadataUrl ?? stored.idpMetadataUrl ?? undefined,
+  };
 }
 
 const readResponse = { 200: { description: 'configured, the SP URLs to enter at the IdP, the IdP side when set, expiringCertificates, connections' } };
@@ -65,7 +89,7 @@ export const samlApiRoutes: ApiRoute[] = [
       responses: writeResponses,
     },
     async ({ container, req, res, body }) => {
-      const input = toConnectionInput(body as Parameters<typeof toConnectionInput>[0]);
+      const input = toConnectionInput(await withStoredIdp(req, DEFAULT_CONNECTION, body as SettingsBody));
       const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), DEFAULT_CONNECTION, input, container.clock.now());
       res.status(created ? 201 : 200).json(await read(container, req, DEFAULT_CONNECTION));
     },
@@ -87,7 +111,7 @@ export const samlApiRoutes: ApiRoute[] = [
     },
     async ({ container, req, res, params, body }) => {
       const name = validateConnectionName(params.name);
-      const input = toConnectionInput(body as Parameters<typeof toConnectionInput>[0]);
+      const input = toConnectionInput(await withStoredIdp(req, name, body as SettingsBody));
       const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now());
       res.status(created ? 201 : 200).json(await read(container, req, name));
     },

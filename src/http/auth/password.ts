@@ -14,6 +14,7 @@ import { messagePage } from '../pages/layout.ts';
 import { mfaLocation, mfaPendingJson } from './mfa.ts';
 import { loginPage, resetPage, resetRequestPage } from '../pages/password.ts';
 import { landingAfterSignIn } from '../../lib/landing.ts';
+import { allowSsoRedirects } from './sso-discovery.ts';
 
 /**
  * Mounted at /auth/password: sign-in and reset, for browsers (HTML forms) and scripts
@@ -56,6 +57,8 @@ export function passwordRoutes(container: Container): Router {
     next();
   });
 
+  // The sign-in page's "Sign in with SSO" form ends at the IdP's origin.
+  router.use('/login', allowSsoRedirects);
   const guarded = sameOriginAndThrottled(publicOrigin, limiter);
 
   const problemsOf = (error: unknown): string[] | null =>

@@ -3,6 +3,7 @@ import type { Method, RouteSpec } from '../admin/route.ts';
 import { loginBody, resetBody, resetRequestBody } from './password.ts';
 import { challenge, codeBody, enrollBody, sendBody } from './mfa.ts';
 import { formBody as invitationForm } from '../invitations.ts';
+import { ssoDiscoveryQuery } from './sso-discovery.ts';
 
 /**
  * A route outside /api/orgs/:org, described for the OpenAPI document
@@ -24,11 +25,22 @@ export interface PublicRouteSpec extends Omit<RouteSpec<z.ZodType | undefined, z
 const JSON_OR_FORM = ['application/json', 'application/x-www-form-urlencoded'] as const;
 const html = (description: string) => ({ description, contentType: 'text/html' });
 const SIGNED_IN = 'JSON: signed in (`user`, `session`; the session cookie is set), or `{mfaRequired: true, challenge, purpose, methods, expiresAt}` when a second factor is needed';
-const FORM_REDIRECT = 'Form post: redirect to /api/session when signed in, or to the second-factor step';
+const FORM_REDIRECT = 'Form post: redirect to the admin console (or the `next` console page) when signed in, or to the second-factor step';
 /** What every throttled, same-origin-checked form step can answer with JSON (src/http/auth/guard.ts). */
 const GUARDED = [400, 403, 413, 429, 503] as const;
 
 export const authRouteSpecs: readonly PublicRouteSpec[] = [
+  {
+    method: 'get',
+    path: '/auth/sso',
+    tag: 'Single sign-on',
+    summary: '“Sign in with SSO”: from an organization ID or a work email to the org’s SAML sign-in',
+    description: 'A work email resolves through the email domains the server operator set for an org (`gatehouse org sso-domains`).',
+    auth: 'none',
+    query: ssoDiscoveryQuery,
+    responses: { 303: { description: 'To /saml/:org/login, with `next` as RelayState' }, 400: html('The sign-in page, asking for an organization or email'), 404: html('The sign-in page, saying no single sign-on was found') },
+    errors: [],
+  },
   {
     method: 'get',
     path: '/api/session',

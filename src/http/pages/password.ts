@@ -6,7 +6,9 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
  * CSRF token) is involved.
  */
 
-export function loginPage(input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; errors?: string[] } = {}): string {
+export function loginPage(
+  input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; errors?: string[]; sso?: { who: string; errors: string[] } } = {},
+): string {
   const orgField = input.orgs?.length
     ? `<label for="org">Organization</label>
 <select id="org" name="org" required>${input.orgs.map((slug) => `<option value="${escapeHtml(slug)}"${slug === input.org ? ' selected' : ''}>${escapeHtml(slug)}</option>`).join('')}</select>`
@@ -25,8 +27,24 @@ ${input.next ? `<input type="hidden" name="next" value="${escapeHtml(input.next)
 ${orgField}
 <button type="submit">Sign in</button>
 </form>
-<p><a href="/auth/password/reset">Forgot your password?</a></p>`,
+<p><a href="/auth/password/reset">Forgot your password?</a></p>
+${ssoForm(input.next, input.sso)}`,
   });
+}
+
+/** "Sign in with SSO": the org's ID or a work email; /auth/sso (auth/sso-discovery.ts) finds the org's SAML sign-in. */
+function ssoForm(next: string | undefined, sso: { who: string; errors: string[] } | undefined): string {
+  return `<section class="sso-sign-in" aria-labelledby="sso-heading">
+<h2 id="sso-heading">Sign in with SSO</h2>
+${errorBox(sso?.errors ?? [])}
+<form method="get" action="/auth/sso">
+${next ? `<input type="hidden" name="next" value="${escapeHtml(next)}">` : ''}
+<label for="sso-who">Organization ID or work e-mail</label>
+<input id="sso-who" name="who" type="text" required autocapitalize="none" spellcheck="false" aria-describedby="sso-who-hint" value="${escapeHtml(sso?.who ?? '')}">
+<p id="sso-who-hint" class="hint">For organizations that sign in through Okta, Entra or another identity provider.</p>
+<button type="submit">Continue with SSO</button>
+</form>
+</section>`;
 }
 
 export function resetRequestPage(input: { email?: string; errors?: string[] } = {}): string {

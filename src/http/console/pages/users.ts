@@ -1,14 +1,9 @@
-import { html, queryString, when, type Html } from '../html.ts';
+import { html, options, queryString, when, type Html } from '../html.ts';
 import { can, type Viewer } from '../viewer.ts';
 import type { ConsoleRoute } from '../page.ts';
+import { lifecycleActions, personName, type PersonSummary } from './person-actions.ts';
 
-interface Person {
-  id: string;
-  userName: string;
-  email: string | null;
-  displayName: string | null;
-  status: string;
-  source: string;
+interface Person extends PersonSummary {
   lastActiveAt: string | null;
   groups: Array<{ id: string; displayName: string; role: string }>;
 }
@@ -39,23 +34,12 @@ export function managedBadge(source: string): Html {
   return source === 'scim' ? html` <span class="badge badge-idp" title="Created and updated by your identity provider over SCIM">Managed by your identity provider</span>` : html``;
 }
 
-/** The actions a row offers for its status, each a form the console script sends to the admin API. */
+/** The actions a row offers for its status; deleting (typed confirmation) happens on the person page. */
 function rowActions(viewer: Viewer, person: Person): Html {
-  const name = person.displayName ?? person.email ?? person.userName;
-  const act = (permission: Parameters<typeof can>[1], api: string, label: string) =>
-    can(viewer, permission)
-      ? html`<form data-api="${api}" data-then="reload"><button type="submit" class="link" aria-label="${label} ${name}">${label}</button></form>`
-      : html``;
-  switch (person.status) {
-    case 'active':
-      return act('users.disable', `POST /users/${person.id}/disable`, 'Disable');
-    case 'disabled':
-      return act('users.disable', `POST /users/${person.id}/reactivate`, 'Reactivate');
-    case 'deleted':
-      return act('users.delete', `POST /users/${person.id}/restore`, 'Restore');
-    default:
-      return html`<a href="/console/users/${person.id}">Open</a>`;
-  }
+  const remove = can(viewer, 'users.delete') && person.status !== 'deleted'
+    ? html`<a href="/console/users/${person.id}#delete" aria-label="Delete ${personName(person)}…">Delete…</a>`
+    : '';
+  return html`${lifecycleActions(viewer, person)}${remove}`;
 }
 
 function table(viewer: Viewer, people: Person[]): Html {
@@ -87,13 +71,17 @@ export const usersRoute: ConsoleRoute = {
   async render({ viewer, api, query }) {
     const status = query.status ?? 'enabled';
     const filters = { status, q: query.q, group: query.group };
-    const page = await api.get<Page>('/users', { ...filters, cursor: query.cursor, limit: 50 });
+    const [page, groups] = await Promise.all([
+      api.get<Page>('/users', { ...filters, cursor: query.cursor, limit: 50 }),
+      api.maybe<{ groups: Array<{ id: string; displayName: string }> }>('/groups', { limit: 200 }),
+    ]);
     const tabLinks = tabs.map(
       (t) =>
         html`<li><a href="/console/users${queryString({ ...filters, status: t.status })}"${t.status === status ? html` aria-current="true"` : ''}>${t.label} <span class="count">${page.counts[t.status] ?? 0}</span></a></li>`,
     );
     const exportHref = `${api.base}/exports/users.csv${queryString(filters)}`;
-    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="reload">
+    // data-then="event": person-bulk.js reports how many were done and failed, then reloads.
+    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="event" data-bulk-report>
 ${can(viewer, 'users.disable') ? html`<button type="submit">Disable selected</button>` : ''}
 ${can(viewer, 'users.export') ? html`<a class="button" href="${exportHref}" data-export-selected="row" download>Export ${status === 'enabled' ? 'this view' : statusLabel[status]?.toLowerCase() ?? 'this view'}</a>` : ''}
 </form>`;
@@ -103,8 +91,10 @@ ${can(viewer, 'users.export') ? html`<a class="button" href="${exportHref}" data
       body: html`<nav aria-label="Status"><ul class="tabs">${tabLinks}</ul></nav>
 <form class="search" method="get" action="/console/users" role="search">
 <input type="hidden" name="status" value="${status}">
-<label for="q">Search by name or email</label>
-<input id="q" name="q" type="search" value="${query.q ?? ''}">
+<div class="field"><label for="q">Search by name or email</label>
+<input id="q" name="q" type="search" value="${query.q ?? ''}"></div>
+${groups?.groups.length ? html`<div class="field"><label for="group">Entry point</label>
+<select id="group" name="group"><option value="">All entry points</option>${options(groups.groups.map((g) => ({ value: g.id, label: g.displayName })), query.group)}</select></div>` : ''}
 <button type="submit">Search</button>
 </form>
 ${bulk}

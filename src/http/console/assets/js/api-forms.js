@@ -52,7 +52,7 @@ export function formBody(form) {
   return body;
 }
 
-function showProblems(form, error) {
+export function showProblems(form, error) {
   let box = form.querySelector('[data-form-error]');
   if (!box) {
     box = document.createElement('div');

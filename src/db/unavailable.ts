@@ -1,0 +1,26 @@
+import { ConnectionException, DriverException } from '@mikro-orm/core';
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+/**
+ * Whether a thrown value means the database cannot be reached (refused, reset,
+ * terminated, timed out connecting), as opposed to a query it refused. Every
+ * surface maps such errors to 503 + Retry-After (admin API, SCIM), so this
+ * lives below them.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionException) return true;
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    const message = (current as Error).message ?? '';
+    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (current instanceof DriverException && (current as { previous?: unknown }).previous) {
+      current = (current as { previous?: unknown }).previous;
+    } else {
+      current = (current as { cause?: unknown }).cause;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,20 @@
+import type { Em } from '../db/orm.ts';
+import { isUuid } from '../lib/ids.ts';
+import { getOrgSettings } from './org-settings.ts';
+import { rowToSummary, type ImportSummary } from './imports.ts';
+import type { Scope } from './scope.ts';
+
+/**
+ * An org's imports, newest first (ids are uuidv7: their order is their age),
+ * with a cursor: the id of the last one shown.
+ */
+export async function listImports(em: Em, scope: Pick<Scope, 'orgId'>, query: { beforeId?: string | undefined; limit: number }): Promise<{ imports: ImportSummary[]; nextCursor: string | null }> {
+  const before = query.beforeId && isUuid(query.beforeId) ? query.beforeId : null;
+  const rows = await em.execute(
+    `select * from csv_imports where org_id = ? ${before ? 'and id < ?' : ''} order by id desc limit ?`,
+    before ? [scope.orgId, before, query.limit + 1] : [scope.orgId, query.limit + 1],
+  );
+  const settings = await getOrgSettings(em, scope);
+  const imports = rows.slice(0, query.limit).map((r) => rowToSummary({ ...r, threshold: settings.massDisableThreshold }));
+  return { imports, nextCursor: rows.length > query.limit ? imports[imports.length - 1]!.id : null };
+}

@@ -1,0 +1,61 @@
+// Entry point members (/console/groups/:id):
+//   <form data-group-add="groupId">   email + role: finds the person by email (GET /users?q=), then
+//                                     POST /groups/:id/members {members: [{userId, role}]}
+//   <form data-group-role="groupId" data-user-id="…">  the same call with a new role changes an existing member's
+// Both reload the page after success; problems go to a role=alert box in the form.
+import { ApiFailure, callApi } from './api.js';
+import { showProblems } from './api-forms.js';
+
+const FLASH = 'gatehouse.flash';
+
+const failed = (form, error) =>
+  showProblems(form, error instanceof ApiFailure ? error : { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
+
+/** The person with exactly this email, among any status but deleted (a pending invitee can join an entry point too). */
+async function findByEmail(email) {
+  const wanted = email.trim().toLowerCase();
+  for (const status of ['enabled', 'disabled']) {
+    const page = await callApi('GET', `/users?status=${status}&limit=20&q=${encodeURIComponent(wanted)}`);
+    const found = page.users.find((u) => (u.email ?? '').toLowerCase() === wanted || u.userName.toLowerCase() === wanted);
+    if (found) return found;
+  }
+  return null;
+}
+
+async function send(form, event, members, success) {
+  event.preventDefault();
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const list = await members();
+    if (!list) return;
+    await callApi('POST', `/groups/${encodeURIComponent(form.dataset.groupAdd ?? form.dataset.groupRole)}/members`, { members: list });
+    sessionStorage.setItem(FLASH, success);
+    location.reload();
+  } catch (error) {
+    failed(form, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+export function wireGroupMembers(root) {
+  for (const form of root.querySelectorAll('form[data-group-add]')) {
+    form.addEventListener('submit', (event) => {
+      const email = form.elements.email.value;
+      const role = form.elements.role.value;
+      send(form, event, async () => {
+        const person = await findByEmail(email);
+        if (person) return [{ userId: person.id, role }];
+        showProblems(form, { problems: [{ field: 'email', reason: `nobody in this organization has the address ${email}: invite them first` }], message: '' });
+        return null;
+      }, `Added ${email}.`);
+    });
+  }
+  for (const form of root.querySelectorAll('form[data-group-role]')) {
+    form.addEventListener('submit', (event) => {
+      const role = form.elements.role.value;
+      send(form, event, async () => [{ userId: form.dataset.userId, role }], `Role changed to ${role}.`);
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { html, type Html } from '../html.ts';
+import type { Permission } from '../../../directory/permissions.ts';
+import { can, type Viewer } from '../viewer.ts';
+
+/** What a users row and a person page need to know to offer lifecycle actions. */
+export interface PersonSummary {
+  id: string;
+  userName: string;
+  email: string | null;
+  displayName: string | null;
+  status: string;
+  source: string;
+  invitationId: string | null;
+}
+
+export function personName(p: Pick<PersonSummary, 'displayName' | 'email' | 'userName'>): string {
+  return p.displayName ?? p.email ?? p.userName;
+}
+
+/** What the delete confirmation must be typed as (the API's rule: the email, else the userName). */
+export function confirmationText(p: Pick<PersonSummary, 'email' | 'userName'>): string {
+  return p.email ?? p.userName;
+}
+
+/**
+ * The lifecycle moves a person's status allows, each a one-button form sent to
+ * the admin API; only those the viewer holds the permission for. An invitation
+ * is revoked only while its link still works (an expired one is already dead;
+ * it can still be resent).
+ */
+export function lifecycleActions(viewer: Viewer, person: PersonSummary, options: { className?: string } = {}): Html[] {
+  const name = personName(person);
+  const cls = options.className ?? 'link';
+  const act = (permission: Permission, api: string, label: string, success: string) =>
+    can(viewer, permission)
+      ? html`<form data-api="${api}" data-then="reload" data-success="${success}"><button type="submit" class="${cls}" aria-label="${label} ${name}">${label}</button></form>`
+      : null;
+  const invitation = person.invitationId;
+  const actions: Array<Html | null> = [];
+  switch (person.status) {
+    case 'active':
+      actions.push(act('users.disable', `POST /users/${person.id}/disable`, 'Disable', `${name} is disabled.`));
+      break;
+    case 'disabled':
+      actions.push(act('users.disable', `POST /users/${person.id}/reactivate`, 'Reactivate', `${name} is active again.`));
+      break;
+    case 'deleted':
+      actions.push(act('users.delete', `POST /users/${person.id}/restore`, 'Restore', `${name} is restored.`));
+      break;
+    case 'pending':
+    case 'expired':
+      if (invitation) {
+        actions.push(act('users.invite', `POST /invitations/${invitation}/resend`, 'Resend invitation', `A new invitation was sent to ${name}.`));
+        if (person.status === 'pending') actions.push(act('users.invite', `POST /invitations/${invitation}/revoke`, 'Revoke invitation', `The invitation to ${name} is revoked.`));
+      }
+      break;
+  }
+  return actions.filter((a): a is Html => a !== null);
+}
+
+/**
+ * Delete behind a typed confirmation: the API refuses unless confirmEmail is
+ * the person's email (userName when they have none), so a slip cannot delete.
+ */
+export function deleteForm(viewer: Viewer, person: PersonSummary): Html {
+  if (!can(viewer, 'users.delete') || person.status === 'deleted') return html``;
+  const expected = confirmationText(person);
+  return html`<details class="danger-zone" id="delete">
+<summary>Delete ${personName(person)}…</summary>
+<form data-api="DELETE /users/${person.id}" data-then="reload" data-confirm-text="${expected}" data-success="${personName(person)} is deleted. You can restore them for 30 days.">
+<p class="hint" id="delete-hint">Deleting signs them out everywhere and frees their seat. It can be undone for 30 days; after that their personal data is purged.</p>
+<label for="confirm-email">Type ${expected} to confirm</label>
+<input id="confirm-email" name="confirmEmail" type="text" autocomplete="off" spellcheck="false" required aria-describedby="delete-hint" data-confirm-input data-hint="delete-hint">
+<button type="submit" class="danger" aria-label="Delete ${personName(person)}">Delete</button>
+</form>
+</details>`;
+}

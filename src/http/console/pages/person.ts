@@ -1,0 +1,109 @@
+import { html, when, type Html } from '../html.ts';
+import type { ConsoleRoute } from '../page.ts';
+import { can, type Viewer } from '../viewer.ts';
+import { deleteForm, lifecycleActions, personName, type PersonSummary } from './person-actions.ts';
+import { activitySection, devicesSection, membershipsSection, type Activity, type Membership, type Sessions } from './person-sections.ts';
+import { managedBadge, statusBadge } from './users.ts';
+
+interface PersonView extends PersonSummary {
+  givenName: string | null;
+  familyName: string | null;
+  title: string | null;
+  department: string | null;
+  officeLocation: string | null;
+  phone: string | null;
+  orgRole: string;
+  createdAt: string;
+  lastActiveAt: string | null;
+  disabledAt: string | null;
+  deletedAt: string | null;
+}
+
+/** The profile fields the person view carries, in the order a form shows them. */
+const profileFields = [
+  { name: 'givenName', label: 'First name', autocomplete: 'off' },
+  { name: 'familyName', label: 'Last name', autocomplete: 'off' },
+  { name: 'displayName', label: 'Display name', autocomplete: 'off' },
+  { name: 'title', label: 'Job title', autocomplete: 'off' },
+  { name: 'department', label: 'Department', autocomplete: 'off' },
+  { name: 'officeLocation', label: 'Office', autocomplete: 'off' },
+  { name: 'phone', label: 'Phone', autocomplete: 'off' },
+] as const;
+
+type ProfileField = (typeof profileFields)[number]['name'];
+
+function facts(person: PersonView): Html {
+  const row = (label: string, value: Html | string) => html`<dt>${label}</dt><dd>${value}</dd>`;
+  return html`<dl class="facts">
+${row('Email', person.email ?? '—')}
+${row('Username', person.userName)}
+${row('Status', html`${statusBadge(person.status)}${managedBadge(person.source)}`)}
+${row('Created by', sourceLabel[person.source] ?? person.source)}
+${row('Organization role', person.orgRole === 'org_admin' ? 'Org admin' : 'Member')}
+${row('Added', when(person.createdAt))}
+${row('Last active', when(person.lastActiveAt))}
+${person.disabledAt ? row('Disabled', when(person.disabledAt)) : ''}
+${person.deletedAt ? row('Deleted', when(person.deletedAt)) : ''}
+</dl>`;
+}
+
+const sourceLabel: Record<string, string> = {
+  scim: 'Your identity provider (SCIM)',
+  'saml-jit': 'First single sign-on (just in time)',
+  invitation: 'Invitation',
+  csv: 'CSV import',
+  admin: 'An administrator',
+};
+
+/**
+ * Editable by users.edit holders, except for people the IdP provisions: the
+ * API refuses their fields (updateProfile: scimOwnedFields), so they show as text.
+ */
+function profile(viewer: Viewer, person: PersonView): Html {
+  const value = (field: ProfileField) => person[field] ?? '';
+  const idpOwned = person.source === 'scim';
+  if (!can(viewer, 'users.edit') || idpOwned || person.status === 'deleted') {
+    const why = idpOwned
+      ? html`<p class="hint">These details come from your identity provider; change them there and they follow at its next update.</p>`
+      : person.status === 'deleted' && can(viewer, 'users.edit')
+        ? html`<p class="hint">Restore this person to edit their profile.</p>`
+        : '';
+    return html`${why}<dl class="facts">${profileFields.map((f) => html`<dt>${f.label}</dt><dd>${value(f.name) || '—'}</dd>`)}</dl>`;
+  }
+  return html`<form class="profile" data-api="PATCH /users/${person.id}" data-then="reload" data-success="Profile saved.">
+<div class="grid">${profileFields.map(
+    (f) => html`<div><label for="p-${f.name}">${f.label}</label><input id="p-${f.name}" name="${f.name}" type="${f.name === 'phone' ? 'tel' : 'text'}" value="${value(f.name)}" autocomplete="${f.autocomplete}" maxlength="1000"></div>`,
+  )}</div>
+<button type="submit">Save profile</button>
+</form>`;
+}
+
+export const personRoute: ConsoleRoute = {
+  path: '/users/:id',
+  title: 'Person',
+  section: '/console/users',
+  requirement: null,
+  async render({ viewer, api, params }) {
+    const id = encodeURIComponent(params.id ?? '');
+    const person = await api.get<PersonView>(`/users/${id}`);
+    const [memberships, groups, settings, sessions, activity] = await Promise.all([
+      api.get<{ memberships: Membership[] }>(`/users/${id}/memberships`),
+      can(viewer, 'groups.manage') ? api.maybe<{ groups: Array<{ id: string; displayName: string; readOnly: boolean }> }>('/groups', { limit: 200 }) : null,
+      api.get<{ roles: string[] }>('/settings'),
+      api.maybe<Sessions>(`/users/${id}/sessions`),
+      api.maybe<Activity>(`/users/${id}/activity`, { limit: 25 }),
+    ]);
+    const actions = lifecycleActions(viewer, person, { className: 'secondary' });
+    return {
+      title: personName(person),
+      body: html`<p><a href="/console/users">← All users</a></p>
+${facts(person)}
+${actions.length ? html`<div class="person-actions" role="group" aria-label="Actions">${actions}</div>` : ''}
+${deleteForm(viewer, person)}
+<section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
+${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
+${sessions ? devicesSection(person, sessions) : ''}
+${activity ? activitySection(person, activity) : ''}`,
+    };
+  },
+};

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
+import { addUser } from '../people/support.ts';
+
+/** Issue 10: Exports (the four people exports and audit.csv, filters applied) and the Audit page. */
+describe('console exports and audit in a real browser', function () {
+  this.timeout(180_000);
+  let s: ConsoleServer;
+  let browser: Browser;
+  let admin: SignedIn;
+  let groupId: string;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    s = await startConsoleServer();
+    browser = await launchBrowser();
+    admin = await signIn(s.t, s.acme, 'export-admin@acme.test', { orgRole: 'org_admin' });
+    const eve = await addUser(s.t, s.acme, { userName: 'eve@acme.test' });
+    await addUser(s.t, s.acme, { userName: 'evan@acme.test' });
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Exporters' });
+    groupId = created.body.id;
+    await asPerson(s.t, s.acme, admin)('post', `/groups/${groupId}/members`, { members: [{ userId: eve, role: 'editor' }] });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  /** Downloads what a link points at, as the browser would with the session cookie. */
+  async function download(page: Page, name: string | RegExp): Promise<{ disposition: string; lines: string[] }> {
+    const href = await page.getByRole('link', { name }).getAttribute('href');
+    assert.ok(href);
+    const res = await fetch(new URL(href, s.origin), { headers: { cookie: admin.cookie } });
+    assert.equal(res.status, 200, `${href} answered ${res.status}`);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
+    const text = (await res.text()).replace(/^\uFEFF/, '');
+    return { disposition: res.headers.get('content-disposition') ?? '', lines: text.split(/\r?\n/).filter(Boolean) };
+  }
+
+  it('downloads each people export with the filters chosen on the page', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/exports`);
+    await checkPage(page, 'exports');
+    await page.getByLabel('Status', { exact: true }).first().selectOption('active');
+    await page.getByLabel('Entry point').selectOption({ label: 'Exporters' });
+    await page.getByLabel('Name or email contains').fill('eve');
+    await page.getByRole('button', { name: 'Apply people filters' }).click();
+    await page.waitForURL(/status=active/);
+
+    const users = await download(page, 'Download users.csv');
+    assert.match(users.disposition, /^attachment; filename="acme-users-.*\.csv"$/);
+    assert.match(users.lines[0]!, /^User Name,User ID,User Email,/);
+    assert.equal(users.lines.length, 2, 'the header and eve alone: evan is in no entry point');
+    assert.match(users.lines[1]!, /eve@acme\.test/);
+
+    const memberships = await download(page, /users-memberships\.csv/);
+    assert.match(memberships.disposition, /users-memberships/);
+    assert.match(memberships.lines[0]!, /Entry Point Name/);
+    assert.match(memberships.lines[1]!, /eve@acme\.test.*Exporters.*editor/);
+
+    await page.getByLabel('Status', { exact: true }).nth(1).selectOption('pending');
+    await page.getByRole('button', { name: 'Apply invitation filter' }).click();
+    await page.waitForURL(/invitationStatus=pending/);
+    assert.match((await page.getByRole('link', { name: 'Download invitations.csv' }).getAttribute('href')) ?? '', /invitations\.csv\?status=pending$/);
+    const invitations = await download(page, 'Download invitations.csv');
+    assert.match(invitations.lines[0]!, /^Date Invited,Invited Name,Invited Email/);
+    const invitationMemberships = await download(page, /invitations-memberships\.csv/);
+    assert.match(invitationMemberships.lines[0]!, /Entry Point Role$/);
+    assert.match((await page.getByRole('link', { name: 'Download users.csv' }).getAttribute('href')) ?? '', /q=eve/, 'the people filters are kept');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('finds an earlier action in the audit trail, narrows it by action and exports that view', async () => {
+    await asPerson(s.t, s.acme, admin)('patch', `/groups/${groupId}`, { description: 'Files and reports' });
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/audit`);
+    const all = await page.locator('tbody tr').count();
+    const created = page.getByRole('row', { name: /group\.created/ });
+    assert.match((await created.textContent()) ?? '', /export-admin@acme\.test[\s\S]*group\.created[\s\S]*Exporters/);
+    await checkPage(page, 'audit');
+
+    await page.getByLabel('Action or prefix').fill('group.created');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=group\.created/);
+    const actions = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+    assert.deepEqual(actions, ['group.created']);
+    assert.ok(all > actions.length, `the filter narrows ${all} events`);
+
+    await page.getByLabel('Action or prefix').fill('group.');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=group\.(&|$)/);
+    const prefixed = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+    assert.ok(prefixed.length >= 2 && prefixed.every((a) => a.startsWith('group.')), prefixed.join());
+    assert.match((await page.getByRole('row', { name: /group\.updated/ }).textContent()) ?? '', /description: ∅ → Files and reports/);
+
+    await page.getByLabel('Action or prefix').fill('Group Created!');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/action=Group/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /action: must be an action/);
+
+    await page.goto(`${s.origin}/console/audit?action=group.created`);
+    await page.getByRole('link', { name: 'Export these events as CSV' }).click();
+    await page.waitForURL(/\/console\/exports\?action=group\.created/);
+    const audit = await download(page, 'Download audit.csv');
+    assert.match(audit.disposition, /acme-audit-/);
+    assert.match(audit.lines[0]!, /^Date,Actor Type,Actor,Action,/);
+    assert.equal(audit.lines.length, 2);
+    assert.match(audit.lines[1]!, /group\.created/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('refuses the exports and the audit to a member without grants, and shows no export controls', async () => {
+    const member = await signIn(s.t, s.acme, 'export-member@acme.test');
+    for (const path of ['/console/exports', '/console/audit']) {
+      const res = await fetch(`${s.origin}${path}`, { headers: { cookie: member.cookie } });
+      assert.equal(res.status, 403, path);
+    }
+    assert.equal((await asPerson(s.t, s.acme, member)('get', '/exports/users.csv')).status, 403);
+    const context = await contextWithCookie(browser, s.origin, member.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/users`);
+    assert.equal(await page.locator('a[href*="/exports/"]').count(), 0);
+    await context.close();
+  });
+});

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
+import { addUser } from '../people/support.ts';
+
+/** Issue 10: the Entry points pages — list, create, rename, members with roles, delete with force. */
+describe('console entry points in a real browser', function () {
+  this.timeout(180_000);
+  let s: ConsoleServer;
+  let browser: Browser;
+  let admin: SignedIn;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    s = await startConsoleServer();
+    browser = await launchBrowser();
+    admin = await signIn(s.t, s.acme, 'groups-admin@acme.test', { orgRole: 'org_admin' });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  async function adminPage(): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    return { page, problems: watchConsole(page), close: () => context.close() };
+  }
+
+  it('creates, renames, fills and deletes an entry point, asking before deleting its members', async () => {
+    const ginaId = await addUser(s.t, s.acme, { userName: 'gina@acme.test', displayName: 'Gina Lopez' });
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/groups`);
+    await checkPage(page, 'groups');
+    await page.getByLabel('Name', { exact: true }).fill('Field Sales');
+    await page.getByRole('button', { name: 'Create entry point' }).click();
+    await page.waitForURL(/\/console\/groups\/[0-9a-f-]{36}$/);
+    const groupId = page.url().split('/').pop()!;
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Field Sales');
+    assert.match((await page.getByRole('status').textContent()) ?? '', /created/);
+
+    await page.getByLabel('Name', { exact: true }).fill('Field Sales EMEA');
+    await page.getByRole('button', { name: 'Save name and description' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Field Sales EMEA' }).waitFor();
+
+    await page.getByLabel('Email address').fill('GINA@acme.test');
+    await page.getByLabel('Role', { exact: true }).selectOption('editor');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('link', { name: 'Gina Lopez' }).waitFor();
+    assert.equal(await page.getByLabel('Role of Gina Lopez', { exact: true }).inputValue(), 'editor');
+    await checkPage(page, 'group-detail');
+
+    await page.getByLabel('Role of Gina Lopez', { exact: true }).selectOption('admin');
+    await page.getByRole('button', { name: 'Change role of Gina Lopez' }).click();
+    await page.getByText('Role changed to admin.').waitFor();
+    const members = await asPerson(s.t, s.acme, admin)('get', `/groups/${groupId}/members`);
+    assert.deepEqual(members.body.members.map((m: { userId: string; role: string }) => [m.userId, m.role]), [[ginaId, 'admin']]);
+
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Delete Field Sales EMEA' }).click();
+    await page.waitForURL(/\/console\/groups$/);
+    assert.match(asked[0] ?? '', /remove its 1 member/);
+    assert.equal((await asPerson(s.t, s.acme, admin)('get', `/groups/${groupId}`)).status, 404);
+    assert.equal(await page.getByRole('link', { name: 'Field Sales EMEA' }).count(), 0);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('says so when the address to add belongs to nobody in the org', async () => {
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Night Shift' });
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/groups/${created.body.id}`);
+    await page.getByLabel('Email address').fill('stranger@elsewhere.test');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /nobody in this organization has the address stranger@elsewhere\.test/);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('lists entry points with member counts and finds them by name, also at phone width', async () => {
+    const one = await addUser(s.t, s.acme, { userName: 'hal@acme.test' });
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Warehouse North' });
+    await asPerson(s.t, s.acme, admin)('post', `/groups/${created.body.id}/members`, { members: [{ userId: one }] });
+    const context = await contextWithCookie(browser, s.origin, admin.cookie, { width: 375, height: 740 });
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/groups?q=warehouse`);
+    const row = page.getByRole('row', { name: /Warehouse North/ });
+    assert.match((await row.textContent()) ?? '', /Warehouse North[\s\S]*\b1\b/);
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    await checkPage(page, 'groups-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+    await context.close();
+  });
+
+  it('shows a member without groups.manage the entry points but no way to change them, and the API refuses', async () => {
+    const member = await signIn(s.t, s.acme, 'groups-member@acme.test');
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Read Only Crew' });
+    const context = await contextWithCookie(browser, s.origin, member.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/groups`);
+    assert.equal(await page.getByText('Create an entry point').count(), 0);
+    await page.goto(`${s.origin}/console/groups/${created.body.id}`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Read Only Crew');
+    assert.equal(await page.getByRole('button').filter({ hasNotText: 'Sign out' }).count(), 0);
+    await checkPage(page, 'group-detail-member');
+    assert.equal((await asPerson(s.t, s.acme, member)('delete', `/groups/${created.body.id}`)).status, 403);
+    await context.close();
+  });
+});

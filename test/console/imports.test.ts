@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
+import { addUser } from '../people/support.ts';
+
+/** Issue 10: Import CSV — upload, preview with counts and problems, select rows, commit with a live progress bar, report. */
+describe('console CSV import in a real browser', function () {
+  this.timeout(180_000);
+  let s: ConsoleServer;
+  let browser: Browser;
+  let admin: SignedIn;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    s = await startConsoleServer();
+    browser = await launchBrowser();
+    admin = await signIn(s.t, s.acme, 'import-admin@acme.test', { orgRole: 'org_admin' });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  const statusOf = async (email: string): Promise<string | null> => {
+    const res = await asPerson(s.t, s.acme, admin)('get', `/users?status=enabled&q=${encodeURIComponent(email)}`);
+    const found = (res.body.users as Array<{ email: string; status: string }>).find((u) => u.email === email);
+    return found?.status ?? null;
+  };
+
+  it('previews a file with counts and a named problem, then commits the selected rows with the progress bar reaching 100%', async () => {
+    // addUser gives everyone Given / Family: the same names in the file leave this person unchanged.
+    await addUser(s.t, s.acme, { userName: 'steady@acme.test' });
+    const csv = [
+      'Email,Given Name,Family Name',
+      'ann@acme.test,Ann,Archer',
+      'bob@acme.test,Bob,Baker',
+      'cy@acme.test,Cy,Cole',
+      'not-an-email,Bad,Row',
+      'steady@acme.test,Given,Family',
+    ].join('\r\n');
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/imports`);
+    await checkPage(page, 'imports');
+    await page.getByLabel('Add or update people').check();
+    await page.getByLabel('Add new people as active without sending invitations').check();
+    await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/console\/imports\/[0-9a-f-]{36}$/);
+    const importId = page.url().split('/').pop()!;
+
+    const count = async (action: string) => (await page.locator(`[data-count="${action}"]`).textContent())?.trim();
+    assert.deepEqual([await count('create'), await count('unchanged'), await count('skip'), await count('errors')], ['3', '1', '1', '1']);
+    const badRow = page.getByRole('row', { name: /not-an-email/ });
+    assert.match((await badRow.textContent()) ?? '', /Column “Email”: is not a valid email address/);
+    assert.match((await badRow.textContent()) ?? '', /\b5\b/, 'the file line number (header = line 1)');
+    await checkPage(page, 'import-preview');
+
+    await page.getByRole('checkbox', { name: /ann@acme\.test/ }).check();
+    await page.getByRole('checkbox', { name: /bob@acme\.test/ }).check();
+    await page.getByRole('button', { name: 'Commit selected rows' }).click();
+    const bar = page.locator('progress#import-progress-bar');
+    await page.waitForFunction(() => {
+      const el = document.querySelector<HTMLProgressElement>('progress#import-progress-bar');
+      return el !== null && el.max > 0 && el.value === el.max;
+    });
+    assert.equal(await bar.evaluate((el: HTMLProgressElement) => [el.value, el.max].join('/')), '2/2');
+    assert.match((await page.getByRole('status').textContent()) ?? '', /2 rows applied/);
+
+    await page.getByRole('link', { name: 'See the final report' }).click();
+    await page.getByRole('heading', { name: 'Final report' }).waitFor();
+    const report = async (key: string) => (await page.locator(`[data-report="${key}"]`).textContent())?.trim();
+    assert.deepEqual([await report('applied'), await report('create'), await report('failed')], ['2', '2', '0']);
+    assert.equal(await bar.evaluate((el: HTMLProgressElement) => el.value === el.max), true);
+    const download = page.getByRole('link', { name: /Download the report/ });
+    const href = await download.getAttribute('href');
+    assert.equal(href, `/api/orgs/acme/imports/${importId}/report.csv`);
+    const csvReport = await page.evaluate(async (url) => (await fetch(url!)).text(), href);
+    assert.match(csvReport, /^\uFEFF?Line,Row,Person,Action,Outcome,Changes,Problems\r\n/);
+    assert.match(csvReport, /ann@acme\.test,create,applied/);
+    await checkPage(page, 'import-report');
+    await page.goto(`${s.origin}/console/imports`);
+    assert.equal(await page.getByRole('link', { name: /people\.csv|Untitled file/ }).first().getAttribute('href'), `/console/imports/${importId}`);
+    await checkPage(page, 'imports-recent');
+
+    assert.equal(await statusOf('ann@acme.test'), 'active');
+    assert.equal(await statusOf('bob@acme.test'), 'active');
+    assert.equal(await statusOf('cy@acme.test'), null, 'an unselected row is not applied');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('names the problem when the file cannot be matched to people', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/imports`);
+    await page.getByLabel('CSV file').setInputFiles({ name: 'odd.csv', mimeType: 'text/csv', buffer: Buffer.from('Colour,Shape\nred,round\n') });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /no Email column/);
+    assert.match(page.url(), /\/console\/imports$/);
+    await context.close();
+  });
+
+  it('shows a member without users.edit no upload and answers 403 on the import pages', async () => {
+    const member = await signIn(s.t, s.acme, 'import-member@acme.test');
+    const res = await fetch(`${s.origin}/console/imports`, { headers: { cookie: member.cookie } });
+    assert.equal(res.status, 403);
+    assert.match(await res.text(), /users\.edit/);
+    const context = await contextWithCookie(browser, s.origin, member.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/groups`);
+    const sections = await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents();
+    assert.ok(!sections.includes('Import CSV') && !sections.includes('Exports') && !sections.includes('Audit'));
+    assert.equal(await page.locator('input[type="file"], form[data-api="POST /groups"]').count(), 0);
+    await page.goto(`${s.origin}/console/imports`);
+    await checkPage(page, 'imports-forbidden');
+    assert.equal(await page.locator('input[type="file"]').count(), 0);
+    await context.close();
+  });
+});

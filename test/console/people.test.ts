@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
+import { addGroup, addSession, addUser, sql } from '../people/support.ts';
+
+/** Issue 10: the Users table's row actions and the Person page, driven in a real browser. */
+describe('console people pages in a real browser', function () {
+  this.timeout(180_000);
+  let s: ConsoleServer;
+  let browser: Browser;
+  let admin: SignedIn;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    s = await startConsoleServer();
+    browser = await launchBrowser();
+    admin = await signIn(s.t, s.acme, 'people-admin@acme.test', { orgRole: 'org_admin' });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  async function open(who: SignedIn, path: string, viewport?: { width: number; height: number }): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+    const context = await contextWithCookie(browser, s.origin, who.cookie, viewport);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}${path}`);
+    return { page, problems, close: () => context.close() };
+  }
+
+  /** Clicks a control whose form reloads the page on success, and waits for the reloaded page. */
+  async function clickAndReload(page: Page, control: Locator): Promise<void> {
+    const loaded = page.waitForEvent('load');
+    await control.click();
+    await loaded;
+  }
+
+  const status = (page: Page) => page.locator('dl.facts dd .badge').first().textContent();
+
+  it('disables and reactivates a person from their page', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'dora@acme.test', displayName: 'Dora Diaz' });
+    const { page, problems, close } = await open(admin, `/console/users/${id}`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dora Diaz');
+    await checkPage(page, 'person');
+    await clickAndReload(page, page.getByRole('button', { name: 'Disable Dora Diaz' }));
+    assert.equal(await status(page), 'Disabled');
+    assert.match((await page.getByRole('status').first().textContent()) ?? '', /Dora Diaz is disabled/);
+    await clickAndReload(page, page.getByRole('button', { name: 'Reactivate Dora Diaz' }));
+    assert.equal(await status(page), 'Active');
+    assert.equal(await page.getByRole('button', { name: 'Disable Dora Diaz' }).count(), 1);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('deletes only when the email is typed, says why otherwise, and restores', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'eli@acme.test', displayName: 'Eli Ford' });
+    const { page, problems, close } = await open(admin, `/console/users?status=active&q=eli`);
+    await clickAndReload(page, page.getByRole('link', { name: 'Delete Eli Ford…' }));
+    assert.match(page.url(), new RegExp(`/console/users/${id}#delete$`));
+    await page.getByText('Delete Eli Ford…').click();
+    const confirm = page.getByLabel('Type eli@acme.test to confirm');
+    await confirm.fill('eli@acme');
+    await page.getByRole('button', { name: 'Delete Eli Ford' }).click();
+    const alert = page.locator('#delete [role="alert"]');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'That is not eli@acme.test. Type the address exactly as shown to confirm; nothing was deleted.');
+    assert.equal(await confirm.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-email');
+    // The page's check is a courtesy: the API refuses a wrong confirmation on its own.
+    const refused = await asPerson(s.t, s.acme, admin)('delete', `/users/${id}`, { confirmEmail: 'eli@acme' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.details.problems[0].field, 'confirmEmail');
+    assert.equal(String((await sql(s.t, 'select state from users where id = ?', [id]))[0]!.state), 'active');
+    await checkPage(page, 'person-delete-refused');
+    await confirm.fill('ELI@acme.test');
+    await clickAndReload(page, page.getByRole('button', { name: 'Delete Eli Ford' }));
+    assert.equal(await status(page), 'Deleted');
+    assert.equal(await page.getByLabel('Type eli@acme.test to confirm').count(), 0);
+    await clickAndReload(page, page.getByRole('button', { name: 'Restore Eli Ford' }));
+    assert.equal(await status(page), 'Active');
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('revokes and resends an invitation from the users table, with the row following its status', async () => {
+    const invited = await asPerson(s.t, s.acme, admin)('post', '/invitations', { emails: 'ivan@acme.test' });
+    assert.equal(invited.status, 201);
+    const { page, problems, close } = await open(admin, '/console/users?status=pending&q=ivan');
+    await checkPage(page, 'users-pending');
+    await clickAndReload(page, page.getByRole('button', { name: 'Revoke invitation ivan@acme.test' }));
+    assert.equal(await page.locator('tbody tr').count(), 0, 'no longer pending');
+    await page.goto(`${s.origin}/console/users?status=expired&q=ivan`);
+    assert.equal(await page.getByRole('button', { name: 'Revoke invitation ivan@acme.test' }).count(), 0, 'a dead link is not revoked again');
+    await clickAndReload(page, page.getByRole('button', { name: 'Resend invitation ivan@acme.test' }));
+    assert.match((await page.getByRole('status').first().textContent()) ?? '', /A new invitation was sent to ivan@acme.test/);
+    await page.goto(`${s.origin}/console/users?status=pending&q=ivan`);
+    assert.equal(await page.locator('tbody tr').count(), 1);
+    const mails = await sql(s.t, `select count(*)::int as n from outbox_messages where "to" = 'ivan@acme.test' and kind = 'invitation'`);
+    assert.equal(Number(mails[0]!.n), 2, 'the first mail and the resent one');
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('disables the selected rows and says how many were done', async () => {
+    await addUser(s.t, s.acme, { userName: 'bulk-1@acme.test', displayName: 'Bulk One' });
+    await addUser(s.t, s.acme, { userName: 'bulk-2@acme.test', displayName: 'Bulk Two' });
+    const { page, problems, close } = await open(admin, '/console/users?status=active&q=bulk-');
+    await page.getByLabel('Select all on this page').check();
+    await clickAndReload(page, page.getByRole('button', { name: 'Disable selected' }));
+    assert.equal(await page.getByRole('status').first().textContent(), 'Disabled 2 people.');
+    assert.equal(await page.locator('tbody tr').count(), 0);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('filters the users table by entry point', async () => {
+    const inId = await addUser(s.t, s.acme, { userName: 'kai@acme.test', displayName: 'Kai Lund' });
+    await addUser(s.t, s.acme, { userName: 'kim@acme.test', displayName: 'Kim Lund' });
+    await addGroup(s.t, s.acme, 'Pharmacy', [inId]);
+    const { page, close } = await open(admin, '/console/users?q=lund');
+    assert.equal(await page.locator('tbody tr').count(), 2);
+    await page.getByLabel('Entry point').selectOption({ label: 'Pharmacy' });
+    const loaded = page.waitForURL(/group=/);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await loaded;
+    assert.deepEqual(await page.locator('tbody tr th, tbody tr td:nth-child(2) a').allTextContents(), ['Kai Lund']);
+    await close();
+  });
+
+  it('edits the profile, the entry points with a role, and signs a device out', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'fay@acme.test', displayName: 'Fay Gold' });
+    const groupId = await addGroup(s.t, s.acme, 'Night Shift', []);
+    await addSession(s.t, s.acme, id);
+    const { page, problems, close } = await open(admin, `/console/users/${id}`);
+    await page.getByLabel('Job title').fill('Charge nurse');
+    await clickAndReload(page, page.getByRole('button', { name: 'Save profile' }));
+    assert.equal(await page.getByLabel('Job title').inputValue(), 'Charge nurse');
+    await page.getByLabel('Role in Night Shift').selectOption('editor');
+    assert.equal(await page.getByRole('checkbox', { name: 'Night Shift' }).isChecked(), true, 'choosing a role joins');
+    await clickAndReload(page, page.getByRole('button', { name: 'Save entry points' }));
+    const rows = await sql(s.t, 'select role from memberships where user_id = ? and group_id = ?', [id, groupId]);
+    assert.deepEqual(rows.map((r) => r.role), ['editor']);
+    assert.equal(await page.getByLabel('Role in Night Shift').inputValue(), 'editor');
+    await clickAndReload(page, page.getByRole('button', { name: 'Sign out device 1: Unknown device' }));
+    assert.match((await page.getByRole('region', { name: 'Devices' }).textContent()) ?? '', /not signed in anywhere/);
+    assert.ok(await page.getByRole('region', { name: 'Activity' }).getByText('user.updated').count());
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('shows an IdP-provisioned person’s profile as read-only with the managed badge', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'scim-sam@acme.test', displayName: 'Sam Idp', source: 'scim' });
+    const { page, close } = await open(admin, `/console/users/${id}`);
+    assert.equal(await page.getByText('Managed by your identity provider').count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Save profile' }).count(), 0);
+    assert.equal(await page.getByLabel('Job title').count(), 0);
+    assert.match((await page.getByRole('region', { name: 'Profile' }).textContent()) ?? '', /come from your identity provider/);
+    await close();
+  });
+
+  it('shows a member without permissions no actions, and the API refuses them with 403 anyway', async () => {
+    const member = await signIn(s.t, s.acme, 'plain-member@acme.test');
+    const id = await addUser(s.t, s.acme, { userName: 'gus@acme.test', displayName: 'Gus Hale' });
+    await addSession(s.t, s.acme, id);
+    const users = await open(member, '/console/users?status=active&q=gus');
+    assert.equal(await users.page.locator('tbody tr').count(), 1);
+    assert.equal(await users.page.locator('td.actions').getByRole('button').count(), 0);
+    assert.equal(await users.page.locator('td.actions').getByRole('link').count(), 0);
+    assert.equal(await users.page.getByRole('button', { name: 'Disable selected' }).count(), 0);
+    await checkPage(users.page, 'users-member');
+    await users.page.goto(`${s.origin}/console/users/${id}`);
+    assert.deepEqual(await users.page.locator('main form button').allTextContents(), []);
+    assert.equal(await users.page.getByRole('region', { name: 'Devices' }).count(), 0, 'sessions need users.edit');
+    assert.equal(await users.page.getByRole('region', { name: 'Activity' }).count(), 0, 'activity needs audit.read');
+    assert.equal(await users.page.getByRole('region', { name: 'Entry points' }).count(), 1, 'anyone may read memberships');
+    await checkPage(users.page, 'person-member');
+    await users.close();
+    const call = asPerson(s.t, s.acme, member);
+    assert.equal((await call('post', `/users/${id}/disable`)).status, 403);
+    assert.equal((await call('delete', `/users/${id}`, { confirmEmail: 'gus@acme.test' })).status, 403);
+    assert.equal((await call('patch', `/users/${id}`, { title: 'Boss' })).status, 403);
+    assert.equal(String((await sql(s.t, 'select state from users where id = ?', [id]))[0]!.state), 'active');
+  });
+
+  it('fits the person page on a phone-width screen', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'hana@acme.test', displayName: 'Hana Ito' });
+    await addGroup(s.t, s.acme, 'Day Shift', [id], 'admin');
+    const { page, close } = await open(admin, `/console/users/${id}`, { width: 375, height: 740 });
+    await checkPage(page, 'person-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+    await close();
+  });
+});

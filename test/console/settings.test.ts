@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { updateOrgSettings } from '../../src/directory/org-settings.ts';
+import { testActor } from '../support/app.ts';
+import type { Browser, Page } from 'playwright-core';
+import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { signIn } from '../admin/support.ts';
+
+/** Issue 10: the org's settings page — one form per group, each a PATCH /settings, problems named by field. */
+describe('console: settings', function () {
+  this.timeout(180_000);
+  let s: ConsoleServer;
+  let browser: Browser;
+  let admin: Awaited<ReturnType<typeof signIn>>;
+
+  before(async function () {
+    if (!browserAvailable()) return this.skip();
+    s = await startConsoleServer();
+    browser = await launchBrowser();
+    admin = await signIn(s.t, s.acme, 'settings-admin@acme.test', { orgRole: 'org_admin' });
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  const settings = async () => (await (await fetch(`${s.origin}/api/orgs/acme/settings`, { headers: { authorization: `Bearer ${s.acme.tokens.admin}` } })).json()) as Record<string, unknown>;
+
+  async function save(page: Page, button: string): Promise<number> {
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/orgs/acme/settings') && r.request().method() === 'PATCH');
+    await page.getByRole('button', { name: button }).click();
+    return (await answered).status();
+  }
+
+  it('shows every setting with its current value and the seats used', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/settings`);
+    await checkPage(page, 'settings');
+    assert.equal(await page.getByLabel('Invitation lifetime (days)').inputValue(), '7');
+    assert.equal(await page.getByLabel('Shortest password').inputValue(), '12');
+    assert.equal(await page.getByLabel(/session cap/).inputValue(), '3');
+    assert.equal(await page.getByLabel(/Single sign-on only/).isChecked(), false);
+    assert.equal(await page.getByLabel(/^Roles a member can have/).inputValue(), 'viewer\neditor\nadmin');
+    assert.match((await page.locator('.seats').textContent()) ?? '', /\d+ used, no limit/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('changes the invitation lifetime and seats, and keeps the other groups as they were', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    await page.getByLabel('Invitation lifetime (days)').fill('14');
+    await page.getByLabel('Seats bought').fill('25');
+    const reloaded = page.waitForEvent('load');
+    assert.equal(await save(page, 'Save invitations and seats'), 200);
+    await reloaded;
+    assert.equal(await page.getByLabel('Invitation lifetime (days)').inputValue(), '14');
+    assert.match((await page.locator('.seats').textContent()) ?? '', /\d+ used of 25/);
+    assert.equal(await page.getByRole('status').textContent(), 'Invitations and seats: saved.');
+    const stored = await settings();
+    assert.equal(stored.invitationTtlDays, 14);
+    assert.equal(stored.seatLimit, 25);
+    assert.equal(stored.sessionCap, 3);
+    await context.close();
+  });
+
+  it('names the field of a bad value in the form’s alert and changes nothing', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    await page.getByLabel('Invitation lifetime (days)').fill('365');
+    assert.equal(await save(page, 'Save invitations and seats'), 400);
+    const alert = page.locator('#invitations-form [role="alert"]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /invitationTtlDays: must be a whole number from 1 to 90/);
+    assert.equal(await page.getByLabel('Invitation lifetime (days)').getAttribute('aria-invalid'), 'true');
+    await checkPage(page, 'settings-error');
+    assert.equal((await settings()).invitationTtlDays, 14);
+    await context.close();
+  });
+
+  it('turns on SSO enforcement, and shows the operator-set email domains of “Sign in with SSO” read-only', async () => {
+    await updateOrgSettings(s.t.container.fork(), { orgId: s.acme.id, orgSlug: 'acme', actor: testActor }, { ssoDomains: ['acme.test', 'acme-corp.test'] }, { operator: true });
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    assert.match((await page.getByLabel('Email domains for “Sign in with SSO”').textContent()) ?? '', /acme\.test, acme-corp\.test/);
+    assert.equal(await page.locator('[name="ssoDomains"]').count(), 0, 'no field: an org admin cannot claim a domain');
+    await page.getByLabel(/Single sign-on only/).check();
+    const reloaded = page.waitForEvent('load');
+    assert.equal(await save(page, 'Save sign-in'), 200);
+    await reloaded;
+    const stored = await settings();
+    assert.equal(stored.ssoEnforced, true);
+    assert.deepEqual(stored.ssoDomains, ['acme.test', 'acme-corp.test']);
+    assert.equal(await page.getByLabel(/Single sign-on only/).isChecked(), true);
+    const claim = await fetch(`${s.origin}/api/orgs/acme/settings`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${s.acme.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ssoDomains: ['bigcorp.test'] }),
+    });
+    assert.equal(claim.status, 400);
+    assert.equal((await claim.json()).error.details.problems[0].field, 'ssoDomains');
+    await context.close();
+  });
+});
