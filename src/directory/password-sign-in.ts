@@ -43,6 +43,21 @@ export class SsoRequiredError extends PermissionError {
   }
 }
 
+/**
+ * The password is right but the person may not sign in: disabled or deleted
+ * by an admin, or invited and not yet registered in that org. Said only after
+ * the password was proven, so it tells nobody else whether an account exists.
+ */
+export class AccountNotActiveError extends PermissionError {
+  constructor(reason: 'account_disabled' | 'invitation_pending', orgs: string[]) {
+    const message =
+      reason === 'account_disabled'
+        ? 'Your account is disabled. Ask an administrator of your organization to reactivate it.'
+        : 'You have been invited but have not accepted yet: open the link in your invitation email, or ask your administrator to send a new one if it expired.';
+    super(message, { reason, orgs });
+  }
+}
+
 /** The person belongs to several orgs: they must say which (400, after the password was verified). */
 export class OrgRequiredError extends DomainError {
   readonly code = 'org_required';
@@ -138,7 +153,9 @@ export async function signInWithPassword(
   const active = inOrg.filter((c) => c.state === 'active');
   if (!active.length) {
     await auditFailure(em, inOrg, origin, email, 'not_active', null);
-    throw new SignInFailedError();
+    if (!inOrg.length) throw new SignInFailedError();
+    const invited = inOrg.some((c) => c.state === 'invited');
+    throw new AccountNotActiveError(invited ? 'invitation_pending' : 'account_disabled', [...new Set(inOrg.map((c) => c.orgSlug))]);
   }
   if (active.length > 1) throw new OrgRequiredError([...new Set(active.map((c) => c.orgSlug))]);
   const chosen = active[0]!;

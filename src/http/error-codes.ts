@@ -21,7 +21,7 @@ export const errorCodes = [
   { code: 'invitation_unavailable', status: 400, description: 'The invitation is unknown, expired, revoked or already used.' },
   { code: 'unauthenticated', status: 401, description: 'No valid admin token or session, or the email/password pair was refused.' },
   { code: 'mfa_challenge_invalid', status: 401, description: 'The second-factor step expired or ended after too many wrong codes: sign in again.' },
-  { code: 'forbidden', status: 403, description: 'The caller may not do this; `details.missingPermission` names the permission it lacks (or `details.reason`, e.g. `sso_required`).' },
+  { code: 'forbidden', status: 403, description: 'The caller may not do this; `details.missingPermission` names the permission it lacks (or `details.reason`: `sso_required`; at password sign-in, once the password is proven, `account_disabled` or `invitation_pending`).' },
   { code: 'limit_exceeded', status: 403, description: 'The seat licence or another quota is exhausted; `details` gives the limit and current use.' },
   { code: 'csrf_failed', status: 403, description: 'A change made with the session cookie lacks a valid `X-CSRF-Token` header (its value is `csrfToken` of `GET /api/session`).' },
   { code: 'cross_origin', status: 403, description: 'A form post from another site was refused (login CSRF).' },

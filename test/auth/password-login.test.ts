@@ -61,12 +61,23 @@ describe('password sign-in', () => {
     assert.ok((await t.container.fork().count(AuditEvent, { action: 'auth.login_failed', targetId: user.id })) >= 1);
   });
 
-  it('gives the same 401 to a disabled or invited user, even with the right password', async () => {
+  it('gives a disabled or invited person the same 401 as anyone with a wrong password', async () => {
     const reference = await login({ email: 'nobody@acme.test', password: PASSWORD }).expect(401);
     for (const email of ['dis@acme.test', 'inv@acme.test']) {
-      const res = await login({ email, password: PASSWORD }).expect(401);
+      const res = await login({ email, password: 'Not-The-Password-1' }).expect(401);
       assert.deepEqual(res.body, reference.body, email);
     }
+  });
+
+  it('tells a disabled or invited person why, once their password is proven, and starts no session', async () => {
+    const disabled = await login({ email: 'dis@acme.test', password: PASSWORD }).expect(403);
+    assert.equal(disabled.body.error.details.reason, 'account_disabled');
+    assert.match(disabled.body.error.message, /disabled.*administrator/);
+    assert.equal(disabled.headers['set-cookie'], undefined);
+    const invited = await login({ email: 'inv@acme.test', password: PASSWORD }).expect(403);
+    assert.equal(invited.body.error.details.reason, 'invitation_pending');
+    const page = await request(t.app).post('/auth/password/login').type('form').send({ email: 'dis@acme.test', password: PASSWORD }).expect(403);
+    assert.match(page.text, /Your account is disabled/);
   });
 
   it('refuses password sign-in in an SSO-enforced org and points to its SSO login', async () => {

@@ -46,6 +46,24 @@ describe('console shell in a real browser', function () {
     await context.close();
   });
 
+  it('tells a person whose session ended, and a disabled person with the right password, what happened', async () => {
+    const ended = await signIn(s.t, s.acme, 'ended@acme.test', { orgRole: 'org_admin' });
+    await s.t.container.fork().execute('update sessions set revoked_at = now() where user_id = ?', [ended.userId]);
+    const context = await contextWithCookie(browser, s.origin, ended.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/groups`);
+    assert.match(page.url(), /\/auth\/password\/login\?next=%2Fconsole%2Fgroups&expired=1$/);
+    assert.match((await page.getByRole('status').textContent()) ?? '', /Your session has ended/);
+    await seedPerson(s.t.container, s.acme, 'off@acme.test', { password: 'Blue-Harbor-Lamp-42', state: 'disabled' });
+    await page.getByLabel('Email').fill('off@acme.test');
+    await page.getByLabel('Password').fill('Blue-Harbor-Lamp-42');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /Your account is disabled/);
+    await checkPage(page, 'sign-in-disabled');
+    await context.close();
+  });
+
   it('serves console pages under a strict Content-Security-Policy without inline script or style', async () => {
     const admin = await signIn(s.t, s.acme, 'csp@acme.test', { orgRole: 'org_admin' });
     const res = await fetch(`${s.origin}/console/users`, { headers: { cookie: admin.cookie } });

@@ -3,7 +3,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { ValidationError } from '../../directory/errors.ts';
-import { OrgRequiredError, SignInFailedError, SsoRequiredError, signInWithPassword, SIGN_IN_FAILED } from '../../directory/password-sign-in.ts';
+import { AccountNotActiveError, OrgRequiredError, SignInFailedError, SsoRequiredError, signInWithPassword, SIGN_IN_FAILED } from '../../directory/password-sign-in.ts';
 import { completePasswordReset, findValidReset, passwordPolicyFor, requestPasswordReset, ResetLinkInvalidError, type ResetDeps } from '../../directory/password-resets.ts';
 import { MAX_PASSWORD_LENGTH } from '../../directory/password-policy.ts';
 import { RateLimiter } from '../../lib/rate-limit.ts';
@@ -64,7 +64,7 @@ export function passwordRoutes(container: Container): Router {
   const problemsOf = (error: unknown): string[] | null =>
     error instanceof ValidationError ? error.problems.map((p) => `${p.field === 'password' ? 'Password' : p.field}: ${p.reason}`) : null;
 
-  router.get('/login', (req, res) => html(res, 200, loginPage({ next: nextOf(req.query.next), signedOut: req.query.signedOut === '1' })));
+  router.get('/login', (req, res) => html(res, 200, loginPage({ next: nextOf(req.query.next), signedOut: req.query.signedOut === '1', expired: req.query.expired === '1' })));
 
   router.post('/login', form, guarded, async (req, res) => {
     const asForm = isForm(req);
@@ -96,6 +96,9 @@ export function passwordRoutes(container: Container): Router {
       }
       if (asForm && error instanceof OrgRequiredError) {
         return html(res, 400, loginPage({ email: input.email, next: nextOf(input.next), orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
+      }
+      if (asForm && error instanceof AccountNotActiveError) {
+        return html(res, 403, loginPage({ email: input.email, next: nextOf(input.next), errors: [error.message] }));
       }
       if (asForm && error instanceof SsoRequiredError) {
         const href = String(error.details.loginUrl);

@@ -56,14 +56,16 @@ async function viewerOf(container: Container, req: Request): Promise<Viewer | nu
   };
 }
 
-function toLogin(req: Request, res: Response): void {
-  res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}`);
+/** To sign-in and back; a cookie that no longer opens a session means it ended, and the page says so. */
+function toLogin(container: Container, req: Request, res: Response): void {
+  const ended = sessionTokenOf(container, req) ? '&expired=1' : '';
+  res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}${ended}`);
 }
 
 function mount(router: Router, container: Container, route: ConsoleRoute): void {
   router.get(route.path, async (req, res) => {
     const viewer = await viewerOf(container, req);
-    if (!viewer) return toLogin(req, res);
+    if (!viewer) return toLogin(container, req, res);
     const send = (status: number, title: string, body: Parameters<typeof consolePage>[0]['body']) =>
       res.status(status).type('html').send(consolePage({ title, viewer, active: route.section, body, wide: route.wide ?? false }));
     if (!canAny(viewer, route.requirement)) {
@@ -75,7 +77,7 @@ function mount(router: Router, container: Container, route: ConsoleRoute): void 
       send(200, out.title ?? route.title, out.body);
     } catch (error) {
       if (error instanceof ApiError) {
-        if (error.status === 401) return toLogin(req, res);
+        if (error.status === 401) return toLogin(container, req, res);
         req.ctx.log.debug({ status: error.status, code: error.code }, 'console page: admin API refused');
         return send(error.status, error.status === 404 ? 'Not found' : 'Something is not right', errorPage(error.status, error.message));
       }

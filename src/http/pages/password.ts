@@ -7,7 +7,7 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
  */
 
 export function loginPage(
-  input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; errors?: string[]; sso?: { who: string; errors: string[] } } = {},
+  input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; expired?: boolean; errors?: string[]; sso?: { who: string; errors: string[] } } = {},
 ): string {
   const orgField = input.orgs?.length
     ? `<label for="org">Organization</label>
@@ -17,7 +17,7 @@ export function loginPage(
       : '';
   return layout({
     title: 'Sign in',
-    body: `${input.signedOut ? '<p class="notice" role="status">You are signed out.</p>' : ''}${errorBox(input.errors ?? [])}
+    body: `${input.signedOut ? '<p class="notice" role="status">You are signed out.</p>' : ''}${input.expired ? '<p class="notice" role="status">Your session has ended: it expired, or you were signed out (on another device or by an administrator). Sign in again to continue.</p>' : ''}${errorBox(input.errors ?? [])}
 <form method="post" action="/auth/password/login">
 ${input.next ? `<input type="hidden" name="next" value="${escapeHtml(input.next)}">` : ''}
 <label for="email">Email</label>

@@ -13,7 +13,7 @@ export function loginRoutes(container: Container): Router {
   router.get('/', async (req, res) => {
     const next = landingAfterSignIn(req.query.next);
     if (await sessionOf(container, req)) return res.redirect(303, next);
-    res.redirect(303, `/auth/password/login${queryString({ next, signedOut: req.query.signedOut === '1' ? '1' : undefined })}`);
+    res.redirect(303, `/auth/password/login${queryString({ next, signedOut: req.query.signedOut === '1' ? '1' : undefined, expired: req.query.expired === '1' ? '1' : undefined })}`);
   });
   return router;
 }

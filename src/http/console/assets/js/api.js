@@ -31,7 +31,7 @@ export async function callApi(method, path, body) {
     json = null;
   }
   if (res.status === 401) {
-    location.assign(`/console/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    location.assign(`/console/login?next=${encodeURIComponent(location.pathname + location.search)}&expired=1`);
     throw new ApiFailure(401, json);
   }
   if (!res.ok) throw new ApiFailure(res.status, json);
