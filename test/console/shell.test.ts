@@ -64,6 +64,16 @@ describe('console shell in a real browser', function () {
     await context.close();
   });
 
+  it('serves its assets, and answers 404 (never 500 or a file outside) to unknown or traversing asset paths', async () => {
+    const asset = await fetch(`${s.origin}/console/assets/console.js`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    for (const path of ['/console/assets/nope.js', '/console/assets/%2e%2e/router.ts', '/console/assets/..%2f..%2fpage.ts', '/console/assets/']) {
+      const res = await fetch(`${s.origin}${path}`);
+      assert.equal(res.status, 404, path);
+    }
+  });
+
   it('serves console pages under a strict Content-Security-Policy without inline script or style', async () => {
     const admin = await signIn(s.t, s.acme, 'csp@acme.test', { orgRole: 'org_admin' });
     const res = await fetch(`${s.origin}/console/users`, { headers: { cookie: admin.cookie } });

@@ -50,6 +50,7 @@ describe('security headers and session cookies', () => {
         assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', where);
         assert.match(res.headers['content-security-policy'] ?? '', /default-src 'self'/, where);
         assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'self'/, where);
+        assert.match(res.headers['content-security-policy'] ?? '', /style-src 'self'(;|$)/, `${where}: styles from this origin only, none inline`);
         assert.match(res.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/, where);
         assert.equal(res.headers['x-powered-by'], undefined, where);
       }

@@ -91,7 +91,8 @@ function mount(router: Router, container: Container, route: ConsoleRoute): void 
 /** The admin console at /console: server-rendered pages over the admin API, enhanced by one script. */
 export function consoleRouter(container: Container): Router {
   const router = Router();
-  router.use('/assets', express.static(ASSETS, { index: false, maxAge: '1h', fallthrough: false }));
+  // fallthrough: an unknown or refused asset path falls to the app's 404, never a send() error (500).
+  router.use('/assets', express.static(ASSETS, { index: false, maxAge: '1h', redirect: false }));
   router.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Cache-Control', 'no-store');
     next();

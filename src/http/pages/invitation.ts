@@ -65,8 +65,8 @@ ${textField('givenName', 'First name', values.givenName ?? '', problems, ' autoc
 ${textField('familyName', 'Last name', values.familyName ?? '', problems, ' autocomplete="family-name" required maxlength="200"')}
 ${textField('phone', 'Mobile number (optional)', values.phone ?? '', problems, ' type="tel" autocomplete="tel" maxlength="30"')}
 ${passwordFields}
-<p><input id="eula" name="eula" type="checkbox" value="accepted" required${values.eulaAccepted ? ' checked' : ''} style="width:auto"${eula.attrs}>
-<label for="eula" style="display:inline">I accept the ${terms} (version ${escapeHtml(input.eula.version)})</label></p>${eula.html}
+<p><input id="eula" name="eula" type="checkbox" value="accepted" required${values.eulaAccepted ? ' checked' : ''}${eula.attrs}>
+<label for="eula" class="inline">I accept the ${terms} (version ${escapeHtml(input.eula.version)})</label></p>${eula.html}
 <button type="submit">Create account</button>
 </form>`,
   });

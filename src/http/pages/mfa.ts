@@ -48,9 +48,9 @@ export function enrollChoicePage(input: { challenge: string; email: string; erro
 ${hidden(input.challenge)}
 <fieldset>
 <legend>Method</legend>
-<p><input type="radio" id="method-totp" name="method" value="totp" checked style="width:auto"> <label for="method-totp" style="display:inline">Authenticator app (recommended)</label></p>
-<p><input type="radio" id="method-email" name="method" value="email" style="width:auto"> <label for="method-email" style="display:inline">A code by email</label></p>
-<p><input type="radio" id="method-sms" name="method" value="sms" style="width:auto"> <label for="method-sms" style="display:inline">A code by text message</label></p>
+<p><input type="radio" id="method-totp" name="method" value="totp" checked> <label for="method-totp" class="inline">Authenticator app (recommended)</label></p>
+<p><input type="radio" id="method-email" name="method" value="email"> <label for="method-email" class="inline">A code by email</label></p>
+<p><input type="radio" id="method-sms" name="method" value="sms"> <label for="method-sms" class="inline">A code by text message</label></p>
 </fieldset>
 <label for="phone">Mobile number (for text messages)</label>
 <input id="phone" name="phone" type="tel" autocomplete="tel" maxlength="30" aria-describedby="phone-hint">
