@@ -43,7 +43,7 @@ export function makeTarget(baseUrl: string, token: string, clients: number): Tar
   return { baseUrl, token, agent: new http.Agent({ keepAlive: true, maxSockets: clients }) };
 }
 
-export function send(target: Target, call: Call): Promise<{ status: number; body: unknown }> {
+export function send(target: Target, call: Call): Promise<{ status: number; body: unknown; headers: http.IncomingHttpHeaders }> {
   const url = new URL(call.path, target.baseUrl);
   const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
   const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${target.token}`, accept: 'application/scim+json' };
@@ -63,7 +63,7 @@ export function send(target: Target, call: Call): Promise<{ status: number; body
         } catch {
           // not JSON: the check sees the text
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
       });
       res.on('error', reject);
     });

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { openStore } from '../../src/db/orm.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createOrg } from '../../src/directory/orgs.ts';
+import { createApiToken } from '../../src/directory/tokens.ts';
+import { createUser } from '../../src/directory/users.ts';
+import { emptyUserFields } from '../../src/directory/user-record.ts';
+import { hashPassword, storePasswordHash } from '../../src/directory/credentials.ts';
+import type { Scope } from '../../src/directory/scope.ts';
+import { benchDatabaseUrl } from '../seed.ts';
+import { freePort, recreateDatabase } from '../support.ts';
+import { send, makeTarget } from '../load.ts';
+
+/**
+ * The soak's Gatehouse: a fresh database (PostgreSQL when DATABASE_URL is set, a database
+ * created for this run and dropped after it; else PGlite in a temporary DATA_DIR), one org
+ * with a SCIM and an admin token and a few people with passwords, then `node src/main.ts`
+ * as a child process with the flags `npm start` uses, on 127.0.0.1.
+ */
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+export const ORG = 'contoso';
+
+export interface Person {
+  email: string;
+  password: string;
+}
+
+export interface Prepared {
+  kind: 'postgresql' | 'pglite';
+  /** The environment the child runs with: database, data dir, config. */
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  scimToken: string;
+  adminToken: string;
+  people: Person[];
+  describe: string;
+  cleanup(): Promise<void>;
+}
+
+export async function prepare(peopleCount: number): Promise<Prepared> {
+  const adminUrl = process.env.DATABASE_URL;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-soak-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    SESSION_SECRET: randomBytes(24).toString('hex'),
+    // Sign-ins arrive "through a load balancer" from many addresses (X-Forwarded-For), so the
+    // per-IP sign-in throttle (auth.rateLimit) sees people, not the one loopback address.
+    TRUST_PROXY: 'loopback',
+  };
+  // The run proves the default SCIM throttle: an inherited override would hide it.
+  delete env.SCIM_RATE_LIMIT_RPS;
+  delete env.SCIM_RATE_LIMIT_BURST;
+  let databaseUrl: string | undefined;
+  let describe = 'PGlite (embedded, temporary DATA_DIR)';
+  if (adminUrl) {
+    const name = `gatehouse_soak_${process.pid}`;
+    await recreateDatabase(adminUrl, name);
+    databaseUrl = benchDatabaseUrl(adminUrl, name);
+    env.DATABASE_URL = databaseUrl;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    describe = `${(await db.query<{ v: string }>(`select split_part(version(), ' on ', 1) as v`)).rows[0]!.v} (database ${name}, dropped at the end)`;
+    await db.end();
+  } else {
+    delete env.DATABASE_URL;
+  }
+  const cleanup = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (adminUrl) {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        await admin.query(`drop database if exists "gatehouse_soak_${process.pid}" with (force)`);
+      } finally {
+        await admin.end();
+      }
+    }
+  };
+  try {
+    const config = loadConfig({ env });
+    const seeded = await seedOrg(databaseUrl, dataDir, config, peopleCount);
+    return { kind: adminUrl ? 'postgresql' : 'pglite', env, config, describe, cleanup, ...seeded };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** Through the domain, before the server starts (PGlite allows one process at a time). */
+async function seedOrg(databaseUrl: string | undefined, dataDir: string, config: Config, peopleCount: number) {
+  const store = await openStore({ databaseUrl, dataDir, poolMax: 2, holder: 'bench/soak' });
+  try {
+    await migrate(store.orm);
+    const actor = { type: 'cli' as const, label: 'bench soak' };
+    const org = await createOrg(store.orm.em.fork(), actor, { slug: ORG, name: 'Contoso' });
+    const scope: Scope = { orgId: org.id, orgSlug: org.slug, actor };
+    const scim = await createApiToken(store.orm.em.fork(), scope, { scope: 'scim', name: 'entra' });
+    const admin = await createApiToken(store.orm.em.fork(), scope, { scope: 'admin', name: 'soak exports' });
+    const people: Person[] = [];
+    for (let n = 1; n <= peopleCount; n++) {
+      const email = `person${String(n).padStart(2, '0')}@staff.contoso.example`;
+      const fields = emptyUserFields(email);
+      fields.emails = [{ value: email, type: 'work', primary: true }];
+      fields.givenName = 'Person';
+      fields.familyName = String(n);
+      await createUser(store.orm.em.fork(), scope, fields, { source: 'admin' });
+      const password = `Soak-${randomBytes(9).toString('base64url')}-${n}`;
+      await storePasswordHash(store.orm.em.fork(), email, await hashPassword(password, config.auth.scrypt), new Date());
+      people.push({ email, password });
+    }
+    return { scimToken: scim.token, adminToken: admin.token, people };
+  } finally {
+    await store.close();
+  }
+}
+
+export interface Server {
+  child: ChildProcess;
+  baseUrl: string;
+  tail: string[];
+  /** Log lines at level error or above (pino level ≥ 50). */
+  errorLines: string[];
+  stop(): Promise<number | null>;
+}
+
+/** The V8 flags of `npm start` (package.json is their one home), so the soak runs what operators run. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
+export async function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...startFlags(), 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const errorLines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+      tail.push(line);
+      if (/"level":\s*(5\d|60)\b/.test(line) && errorLines.length < 20) errorLines.push(line);
+    }
+    tail.splice(0, Math.max(0, tail.length - 30));
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+      // SIGTERM, then SIGKILL after 15 s: a server stuck on in-flight work must not outlive the run.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
+      child.kill('SIGTERM');
+    });
+  const probe = makeTarget(baseUrl, '', 1);
+  try {
+    for (let waited = 0; waited < 120_000; waited += 250) {
+      if (child.exitCode !== null) throw new Error(`Gatehouse exited (${child.exitCode}):\n${tail.join('\n')}`);
+      try {
+        if ((await send(probe, { method: 'GET', path: '/readyz' })).status === 200) return { child, baseUrl, tail, errorLines, stop };
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`Gatehouse did not answer /readyz within 120 s:\n${tail.join('\n')}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    probe.agent.destroy();
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux); peak is VmHWM. */
+export function memoryOf(pid: number | undefined): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
