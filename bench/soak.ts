@@ -98,6 +98,7 @@ export async function runSoak(): Promise<boolean> {
     log(`soak: initial cycle done in ${fmt(cycle.seconds)} s: ${cycle.memberships} memberships in ${cycle.patches} PATCHes; ` +
       `${cycle429} answers were 429, ${client.throttledSeconds} s waited on Retry-After in total across clients`);
 
+    if (await prepared.analyzeIfNoAutovacuum()) log('soak: autovacuum is off on this server: ran ANALYZE after the initial cycle, as autovacuum would have (else one-row lookups walk the whole org)');
     log(`soak: phase 2, mixed soak for ${o.durationMs / 60_000} min (RSS compared: median of ${o.warmupMs / 1000}–${o.warmupMs / 1000 + 10} s vs median of the last 10 s)`);
     const cycleFigures = recorder.figures();
     const soakRecorder = new Recorder();
