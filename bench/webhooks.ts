@@ -229,6 +229,18 @@ webhook received" (after the change committed) and the run at half the measured 
 the publisher (every 100 ms) and the delivery worker. The delivery worker runs in the server's own
 event loop, so on a CPU-bound machine its HTTP requests compete with SCIM requests for the same
 core; with idle cores (or the database as the bottleneck) they do not.
+
+Where the gap comes from (a CPU profile of the server during this benchmark, 2026-11-30,
+\`NODE_OPTIONS=--cpu-prof\`): with one SCIM write costing one SQL statement (the token is cached),
+28 % of the server's time is the \`writev\` that sends statements to PostgreSQL over loopback TCP
+(the kernel delivers them to the database inside that call) and 9 % the socket writes of HTTP
+answers. A webhook adds one HTTP request per event to a receiver on the same two cores, plus the
+queue's rows in PostgreSQL (queued, claimed and recorded in batches of up to 50). On a quiet
+machine, where the server process is the bottleneck (1,100–1,400 writes/s), that costs 14–20 % of
+write throughput (ratios 0.79–0.86 over six runs); on a busy one, where the database is
+(about 550 writes/s), 10.5 % (0.895). One event per request is the contract receivers expect;
+sending deliveries from a worker thread, or several events per request as an opt-in, are the
+next options.
 `);
   console.log(`webhooks: ${ratioOk && delayOk && complete ? 'all targets met' : 'targets NOT met'}; written to ${path.relative(process.cwd(), file)}`);
   return ratioOk && delayOk && complete;
