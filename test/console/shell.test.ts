@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import type { Browser } from 'playwright-core';
 import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/server.ts';
@@ -62,6 +63,22 @@ describe('console shell in a real browser', function () {
     assert.match((await page.getByRole('alert').textContent()) ?? '', /Your account is disabled/);
     await checkPage(page, 'sign-in-disabled');
     await context.close();
+  });
+
+  it('answers 404 to a page address whose id is not an id (a decoded .. would climb the admin API path)', async () => {
+    const admin = await signIn(s.t, s.acme, 'dots@acme.test', { orgRole: 'org_admin' });
+    // Sent as is (browsers and fetch would resolve a %2e%2e segment before sending; a script need not).
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(s.origin);
+        http.get({ hostname, port, path, headers: { cookie: admin.cookie } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).once('error', reject);
+      });
+    for (const path of ['/console/users/%2e%2e', '/console/groups/%2e%2e%2f%2e%2e', '/console/imports/a%20b']) {
+      assert.equal(await statusOf(path), 404, path);
+    }
   });
 
   it('serves its assets, and answers 404 (never 500 or a file outside) to unknown or traversing asset paths', async () => {

@@ -17,6 +17,12 @@ import { mapError, logMapped } from '../errors.ts';
 const ASSETS = join(import.meta.dirname, 'assets');
 
 /**
+ * What a console URL's :id may be (uuids, token ids, connection names). Pages put
+ * params into admin API paths, where a decoded `..` would be a dot segment.
+ */
+const PARAM = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
  * A strict policy for every console page: scripts and styles from this origin
  * only, nothing inline, no framing. The sign-in page may submit to the IdP,
  * whose address is not known here (form-action covers redirects after a submit).
@@ -68,6 +74,9 @@ function mount(router: Router, container: Container, route: ConsoleRoute): void 
     if (!viewer) return toLogin(container, req, res);
     const send = (status: number, title: string, body: Parameters<typeof consolePage>[0]['body']) =>
       res.status(status).type('html').send(consolePage({ title, viewer, active: route.section, body, wide: route.wide ?? false }));
+    if (!Object.values(req.params).every((value) => typeof value === 'string' && PARAM.test(value))) {
+      return send(404, 'Not found', errorPage(404, 'There is no such page.'));
+    }
     if (!canAny(viewer, route.requirement)) {
       const needs = [route.requirement].flat().join(' or ');
       return send(403, 'Not allowed', errorPage(403, `Your role does not include this page (it needs ${needs}). An org admin can grant it.`));
