@@ -9,7 +9,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createOrg } from '../src/directory/orgs.ts';
 import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
 import { machine } from './report.ts';
-import { recreateDatabase, freePort } from './support.ts';
+import { recreateDatabase, freePort, memoryOf } from './support.ts';
 
 /**
  * `npm run bench -- csv-export` (issue 6): users-memberships.csv for 1,000,000
@@ -137,12 +137,6 @@ async function startGatehouse(databaseUrl: string, flags: string[]): Promise<{ c
   throw new Error(`gatehouse did not answer /healthz within 60 s:\n${tail.join('\n')}`);
 }
 
-/** Peak and current resident memory of a process, MB, from /proc (Linux). */
-function memory(pid: number | undefined): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
 
 /** The same rows, columns and order as the export, written by PostgreSQL. */
 function copySql(orgId: string): string {
@@ -189,11 +183,11 @@ async function measure(databaseUrl: string, orgId: string, token: string, flags:
     let wrong = '';
     for (let i = 0; i < RUNS; i++) {
       copySeconds.push(await timeCopy(databaseUrl, orgId));
-      const before = memory(server.child.pid);
+      const before = memoryOf(server.child.pid)!;
       const began = performance.now();
       const res = await get(url, auth);
       const seconds = (performance.now() - began) / 1000;
-      const after = memory(server.child.pid);
+      const after = memoryOf(server.child.pid)!;
       if (res.status !== 200) wrong = `HTTP ${res.status}: ${res.first}`;
       else if (res.lines !== ROWS + 1) wrong = `${res.lines - 1} data rows, expected ${fmt(ROWS)}`;
       else if (!res.first.startsWith('\uFEFFUser Name,User ID')) wrong = `unexpected header: ${res.first.slice(0, 80)}`;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { seed, userName, USERS, GROUPS, GROUPS_PER_USER } from './seed.ts';
 import { makeTarget, runLoad, send, type Call, type Check, type Result, type Scenario, type Target } from './load.ts';
 import { textTable, writeDocs, type Row } from './report.ts';
-import { freePort } from './support.ts';
+import { freePort, memoryOf as memory } from './support.ts';
 
 /**
  * The SCIM suite of the issue's "Speed and memory" section: seed, start the bare baseline and
@@ -61,16 +61,6 @@ async function start(name: Server['name'], script: string, env: NodeJS.ProcessEn
   throw new Error(`${name} did not answer /healthz within 60 s:\n${tail.join('\n')}`);
 }
 
-/** Resident memory of a child, from /proc (Linux). */
-function memory(pid: number | undefined): { rss: number; peak: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
 
 type List = { totalResults?: unknown; Resources?: Array<{ id?: unknown; userName?: unknown }>; nextCursor?: unknown };
 

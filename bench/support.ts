@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
@@ -50,3 +51,15 @@ export function copyFrom(client: pg.Client, table: string, columns: string[], li
     void client.query(new CopyFromStdin(`copy ${table} (${columns.join(', ')}) from stdin`, lines.length ? `${lines.join('\n')}\n` : '', (error) => (error ? reject(error) : resolve())));
   });
 }
+
+/** Resident memory of a process in MiB, from /proc (Linux); peak is VmHWM. undefined once the process is gone. */
+export function memoryOf(pid: number | undefined): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+

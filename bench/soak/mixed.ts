@@ -3,7 +3,8 @@ import { sleep, type Answer, type PoliteClient } from './client.ts';
 import type { Directory } from './initial-cycle.ts';
 import type { Recorder } from './stats.ts';
 import { replaceBody, TITLES } from './entra.ts';
-import { memoryOf, ORG, type Person } from './setup.ts';
+import { ORG, type Person } from './setup.ts';
+import { memoryOf } from '../support.ts';
 
 /**
  * Phase 2, the mixed soak: `clients` SCIM clients sending what an IdP sends between cycles

@@ -186,16 +186,6 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
   }
 }
 
-/** Resident memory of a process in MiB, from /proc (Linux); peak is VmHWM. */
-export function memoryOf(pid: number | undefined): { rss: number; peak: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Production PostgreSQL runs autovacuum, which analyzes a table once a tenth
