@@ -32,10 +32,9 @@ export interface PersonRecord extends UserRecord {
 const personGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name, g.id), '[]'::json)
   from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id) as groups_json`;
 
-// By (org_id, email) first, so the lookup uses invitations_org_email_index
-// (invitations have no index on user_id); invitees keep the invited address.
+// On invitations_org_user_index: the person's own invitations, newest first.
 const personInvitationSql = `case when u.state = 'invited' then (select i.id from invitations i
-  where i.org_id = u.org_id and i.email = u.email and i.user_id = u.id and i.accepted_at is null order by i.id desc limit 1) end as invitation_id`;
+  where i.org_id = u.org_id and i.user_id = u.id and i.accepted_at is null order by i.id desc limit 1) end as invitation_id`;
 
 const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}, ${personInvitationSql}`;
 

@@ -27,7 +27,11 @@ export const InvitationSchema = defineEntity({
     expiryAnnouncedFor: p.datetime().nullable(),
     plannedMemberships: () => p.oneToMany(InvitationMembership).mappedBy('invitation'),
   },
-  indexes: [{ name: 'invitations_org_email_index', properties: ['org', 'email'] }],
+  indexes: [
+    { name: 'invitations_org_email_index', properties: ['org', 'email'] },
+    // A person's invitations (the person view's resend/revoke, cascades on delete), whatever their email became.
+    { name: 'invitations_org_user_index', properties: ['org', 'user'] },
+  ],
 });
 
 export class Invitation extends InvitationSchema.class {}
