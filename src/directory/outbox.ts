@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import { MailDeliveryError, type Mailer } from '../lib/mailer.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { jsonbValue } from '../db/jsonb.ts';
+import { PeriodicJob } from './periodic-job.ts';
 
 /**
  * The transactional outbox: code that decides to mail someone inserts a row in
@@ -194,64 +195,19 @@ export async function deliverDue(deps: OutboxDeps, now: Date): Promise<DeliveryR
 
 /**
  * Runs `deliverDue` every `pollIntervalMs`, and soon after `nudge()` (a request
- * that just committed a mail). One pass at a time per instance.
+ * that just committed a mail): a PeriodicJob whose pass is one delivery batch.
  */
-export class OutboxWorker {
-  readonly #deps: OutboxDeps;
-  readonly #clock: Clock;
-  readonly #pollIntervalMs: number;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #started = false;
-
+export class OutboxWorker extends PeriodicJob {
   constructor(deps: OutboxDeps, clock: Clock, pollIntervalMs: number) {
-    this.#deps = deps;
-    this.#clock = clock;
-    this.#pollIntervalMs = pollIntervalMs;
-  }
-
-  start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#schedule(0);
-  }
-
-  /** Deliver soon: a request just committed mail. A no-op unless started (tests drive `deliverDue`). */
-  nudge(): void {
-    if (!this.#started) return;
-    if (this.#running) this.#again = true;
-    else this.#schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.#started = false;
-    clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #schedule(ms: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), ms);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (!this.#started || this.#running) return;
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        try {
-          const report = await deliverDue(this.#deps, this.#clock.now());
-          // A full batch means more may be due right now.
-          if (report.sent + report.retried + report.failed >= this.#deps.batchSize) this.#again = true;
-        } catch (error) {
-          this.#deps.logger.error({ err: error }, 'outbox pass failed');
-        }
-      } while (this.#again && this.#started);
-    })().finally(() => {
-      this.#running = undefined;
-      if (this.#started) this.#schedule(this.#pollIntervalMs);
+    super({
+      name: 'outbox',
+      intervalMs: pollIntervalMs,
+      logger: deps.logger,
+      pass: async () => {
+        const report = await deliverDue(deps, clock.now());
+        // A full batch means more may be due right now.
+        return report.sent + report.retried + report.failed >= deps.batchSize;
+      },
     });
   }
 }
