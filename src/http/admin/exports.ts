@@ -5,7 +5,8 @@ import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
 import { invitationStatuses } from '../../directory/invitations.ts';
 import { recordExport } from '../../directory/export-queries.ts';
-import { exportChunks, exportFileName, writeChunks, type ExportRequest } from '../../csv/export.ts';
+import { exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';
+import { streamCsv } from './streamed-csv.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const MAX_IDS = 1000;
@@ -36,28 +37,13 @@ const auditQuery = z.strictObject({
   until: instant.optional(),
 });
 
-/**
- * GET /api/orgs/:org/exports/<name>.csv: the export streamed as it is read.
- * Validation and the audit event come first, so a refusal is a normal JSON
- * error; once the first byte is sent a failure can only cut the response short,
- * so the socket is destroyed (the client sees an incomplete transfer, never a
- * file that looks whole).
- */
+/** GET /api/orgs/:org/exports/<name>.csv: validation and the audit event first, then the file (streamed-csv.ts). */
 async function sendExport(container: Container, req: Request, res: Response, request: ExportRequest): Promise<void> {
   const scope = scopeFor(req);
   const now = container.clock.now();
   const chunks = exportChunks(req.ctx.em, scope, request, now);
   await recordExport(req.ctx.em, scope, request.name, request.filters as Record<string, unknown>);
-  res.status(200);
-  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-  res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(scope.orgSlug, request.name, now)}"`);
-  res.setHeader('Cache-Control', 'no-store');
-  try {
-    if (await writeChunks(chunks, res)) res.end();
-  } catch (error) {
-    req.ctx.log.error({ err: error, export: request.name }, 'export failed after the response started');
-    res.destroy(error as Error);
-  }
+  await streamCsv(req, res, exportFileName(scope.orgSlug, request.name, now), chunks, { export: request.name });
 }
 
 const csv = (description: string) => ({ 200: { description, contentType: 'text/csv' } });

@@ -11,7 +11,7 @@ import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 import { sizeToBytes } from '../../lib/size.ts';
 import { listImports } from '../../directory/import-list.ts';
 import { importReportChunks } from '../../csv/import-report.ts';
-import { writeChunks } from '../../csv/export.ts';
+import { streamCsv } from './streamed-csv.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -117,16 +117,7 @@ export const importApiRoutes: ApiRoute[] = [
       const summary = await getImport(container.fork(), scope, params.id);
       const chunks = importReportChunks(container.fork(), scope, params.id);
       const stem = (summary.fileName ?? 'import').replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'import';
-      res.status(200);
-      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', `attachment; filename="${stem}-report.csv"`);
-      res.setHeader('Cache-Control', 'no-store');
-      try {
-        if (await writeChunks(chunks, res)) res.end();
-      } catch (error) {
-        req.ctx.log.error({ err: error, importId: params.id }, 'import report failed after the response started');
-        res.destroy(error as Error);
-      }
+      await streamCsv(req, res, `${stem}-report.csv`, chunks, { importId: params.id });
     },
   ),
   apiRoute(
