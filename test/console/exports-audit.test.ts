@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
 import { addUser } from '../people/support.ts';
 
@@ -14,9 +15,7 @@ describe('console exports and audit in a real browser', function () {
   let groupId: string;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'export-admin@acme.test', { orgRole: 'org_admin' });
     const eve = await addUser(s.t, s.acme, { userName: 'eve@acme.test' });
     await addUser(s.t, s.acme, { userName: 'evan@acme.test' });
@@ -24,10 +23,7 @@ describe('console exports and audit in a real browser', function () {
     groupId = created.body.id;
     await asPerson(s.t, s.acme, admin)('post', `/groups/${groupId}/members`, { members: [{ userId: eve, role: 'editor' }] });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   /** Downloads what a link points at, as the browser would with the session cookie. */
   async function download(page: Page, name: string | RegExp): Promise<{ disposition: string; lines: string[] }> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import type { Browser } from 'playwright-core';
+import { checkPage, contextWithCookie, openPage } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
 import { addUser } from '../people/support.ts';
 
@@ -13,21 +14,12 @@ describe('console entry points in a real browser', function () {
   let admin: SignedIn;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'groups-admin@acme.test', { orgRole: 'org_admin' });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
-  async function adminPage(): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
-    const context = await contextWithCookie(browser, s.origin, admin.cookie);
-    const page = await context.newPage();
-    return { page, problems: watchConsole(page), close: () => context.close() };
-  }
+  const adminPage = () => openPage(browser, s.origin, admin.cookie);
 
   it('creates, renames, fills and deletes an entry point, asking before deleting its members', async () => {
     const ginaId = await addUser(s.t, s.acme, { userName: 'gina@acme.test', displayName: 'Gina Lopez' });

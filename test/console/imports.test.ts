@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
 import { addUser } from '../people/support.ts';
 
@@ -13,15 +14,10 @@ describe('console CSV import in a real browser', function () {
   let admin: SignedIn;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'import-admin@acme.test', { orgRole: 'org_admin' });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   const statusOf = async (email: string): Promise<string | null> => {
     const res = await asPerson(s.t, s.acme, admin)('get', `/users?status=enabled&q=${encodeURIComponent(email)}`);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { parseAddressList } from '../../src/directory/invitation-addresses.ts';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
 import { addGroup, sql } from '../people/support.ts';
 import { STRONG_PASSWORD } from '../invitations/support.ts';
@@ -57,15 +58,10 @@ describe('console invite page in a real browser', function () {
   let admin: SignedIn;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'invite-admin@acme.test', { orgRole: 'org_admin' });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   it('invites a pasted list with one invalid entry and one repeat, and the invitee registers and lands in the console', async () => {
     const groupId = await addGroup(s.t, s.acme, 'Ward 7', []);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, openPage } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
 import { addGroup, addSession, addUser, sql } from '../people/support.ts';
 
@@ -13,22 +14,15 @@ describe('console people pages in a real browser', function () {
   let admin: SignedIn;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'people-admin@acme.test', { orgRole: 'org_admin' });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   async function open(who: SignedIn, path: string, viewport?: { width: number; height: number }): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
-    const context = await contextWithCookie(browser, s.origin, who.cookie, viewport);
-    const page = await context.newPage();
-    const problems = watchConsole(page);
-    await page.goto(`${s.origin}${path}`);
-    return { page, problems, close: () => context.close() };
+    const opened = await openPage(browser, s.origin, who.cookie, viewport);
+    await opened.page.goto(`${s.origin}${path}`);
+    return opened;
   }
 
   /** Clicks a control whose form reloads the page on success, and waits for the reloaded page. */

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { updateOrgSettings } from '../../src/directory/org-settings.ts';
 import { testActor } from '../support/app.ts';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { signIn } from '../admin/support.ts';
 
 /** Issue 10: the org's settings page — one form per group, each a PATCH /settings, problems named by field. */
@@ -14,15 +15,10 @@ describe('console: settings', function () {
   let admin: Awaited<ReturnType<typeof signIn>>;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     admin = await signIn(s.t, s.acme, 'settings-admin@acme.test', { orgRole: 'org_admin' });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   const settings = async () => (await (await fetch(`${s.origin}/api/orgs/acme/settings`, { headers: { authorization: `Bearer ${s.acme.tokens.admin}` } })).json()) as Record<string, unknown>;
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Browser } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { signIn } from '../admin/support.ts';
 import { seedPerson } from '../auth/support/people.ts';
 import { setUserAccess } from '../../src/directory/org-admins.ts';
@@ -15,14 +16,9 @@ describe('console shell in a real browser', function () {
   let browser: Browser;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   it('sends someone who is not signed in to the sign-in page and back to where they were going', async () => {
     const user = await seedPerson(s.t.container, s.acme, 'olga@acme.test', { password: 'Blue-Harbor-Lamp-42' });

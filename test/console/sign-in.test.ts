@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { updateOrgSettings } from '../../src/directory/org-settings.ts';
 import type { Browser } from 'playwright-core';
-import { browserAvailable, checkPage, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, watchConsole } from './support/browser.ts';
+import { type ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { seedOrg, testActor, type SeededOrg } from '../support/app.ts';
 import { configureSaml } from '../saml/support/sp.ts';
 import { SSO_AMBIGUOUS, SSO_NOT_FOUND } from '../../src/http/auth/sso-discovery.ts';
@@ -24,9 +25,7 @@ describe('console sign-in: Sign in with SSO', function () {
     fetch(`${s.origin}/auth/sso?${new URLSearchParams({ who, ...(next ? { next } : {}) })}`, { redirect: 'manual' });
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     globex = await seedOrg(s.t.container, 'globex');
     initech = await seedOrg(s.t.container, 'initech');
     await configureSaml(s.app, s.acme);
@@ -36,10 +35,7 @@ describe('console sign-in: Sign in with SSO', function () {
     await patchSettings(globex, { ssoDomains: ['shared.test'] });
     await patchSettings(initech, { ssoDomains: ['initech.test'] });
   });
-  after(async () => {
-    await browser?.close();
-    await s?.close();
-  });
+  after(() => closeConsole(s, browser));
 
   it('sends an org ID to that org’s SAML sign-in, with the console page as RelayState', async () => {
     const res = await discover('Acme', '/console/users?status=active');

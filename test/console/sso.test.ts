@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { testActor } from '../support/app.ts';
 import { updateOrgSettings } from '../../src/directory/org-settings.ts';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, checkPage, contextWithCookie, launchBrowser, watchConsole } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/server.ts';
+import { checkPage, openPage, watchConsole } from './support/browser.ts';
+import type { ConsoleServer } from './support/server.ts';
+import { closeConsole, openConsole } from './support/suite.ts';
 import { startTestIdp, type TestIdp } from './support/test-idp.ts';
 import { signIn } from '../admin/support.ts';
 import { seedPerson } from '../auth/support/people.ts';
@@ -18,23 +19,16 @@ describe('console: single sign-on and provisioning', function () {
   let admin: Awaited<ReturnType<typeof signIn>>;
 
   before(async function () {
-    if (!browserAvailable()) return this.skip();
-    s = await startConsoleServer();
-    browser = await launchBrowser();
+    ({ s, browser } = await openConsole(this));
     idp = await startTestIdp({ entityId: `${s.origin}/saml/acme`, acsUrl: `${s.origin}/saml/acme/acs`, nameId: 'alice@acme.test' });
     admin = await signIn(s.t, s.acme, 'it-admin@acme.test', { orgRole: 'org_admin' });
   });
   after(async () => {
-    await browser?.close();
     await idp?.close();
-    await s?.close();
+    await closeConsole(s, browser);
   });
 
-  async function adminPage(viewport?: { width: number; height: number }): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
-    const context = await contextWithCookie(browser, s.origin, admin.cookie, viewport);
-    const page = await context.newPage();
-    return { page, problems: watchConsole(page), close: () => context.close() };
-  }
+  const adminPage = (viewport?: { width: number; height: number }) => openPage(browser, s.origin, admin.cookie, viewport);
 
   /** Submits a data-api form by its button and waits for the page the API's success reloads. */
   async function submitAndReload(page: Page, button: string, method: string): Promise<void> {

@@ -82,6 +82,13 @@ export async function contextWithCookie(browser: Browser, origin: string, cookie
   return context;
 }
 
+/** A page of its own context, signed in by this cookie, with its console errors collected; close() ends the context. */
+export async function openPage(browser: Browser, origin: string, cookie: string, viewport?: { width: number; height: number }): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+  const context = await contextWithCookie(browser, origin, cookie, viewport);
+  const page = await context.newPage();
+  return { page, problems: watchConsole(page), close: () => context.close() };
+}
+
 /** Collects page errors and CSP violations reported to the console, so a test can assert there were none. */
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
