@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '../../support/net.ts';
 import type { Express } from 'express';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { startSmtpCapture, type SmtpCapture } from '../../mail/support/smtp.ts';
@@ -17,14 +17,6 @@ export interface ConsoleServer {
   smtp: SmtpCapture;
   acme: SeededOrg;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 export async function startConsoleServer(options: { config?: Record<string, unknown>; clock?: Clock } = {}): Promise<ConsoleServer> {

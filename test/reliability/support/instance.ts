@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../support/cli.ts';
 import { waitUntil } from './http.ts';
+import { freePort } from '../../support/net.ts';
 
 /** The PUBLIC_URL every instance shares: what a load balancer in front of them would be. */
 export const PUBLIC_URL = 'https://gatehouse.test';
@@ -26,18 +26,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-/** A port nobody listens on right now (the OS picks it; the instance binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts `node src/main.ts` as a real child process, the way `npm start` runs
