@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { migrate } from '../src/db/migrate.ts';
 import { createOrg } from '../src/directory/orgs.ts';
 import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
 import { machine } from './report.ts';
-import { recreateDatabase, freePort, memoryOf } from './support.ts';
+import { recreateDatabase, memoryOf } from './support.ts';
+import { spawnServer } from './server.ts';
 
 /**
  * `npm run bench -- csv-export` (issue 6): users-memberships.csv for 1,000,000
@@ -110,31 +111,11 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 }
 
 async function startGatehouse(databaseUrl: string, flags: string[]): Promise<{ child: ChildProcess; base: string; tail: string[] }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...flags, 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, baseUrl, tail } = await spawnServer({
+    name: 'gatehouse', script: 'src/main.ts', flags,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
   });
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 20));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const base = `http://127.0.0.1:${port}`;
-  for (let waited = 0; waited < 60_000; waited += 200) {
-    if (child.exitCode !== null) throw new Error(`gatehouse exited (${child.exitCode}):\n${tail.join('\n')}`);
-    try {
-      if ((await get(`${base}/healthz`)).status === 200) return { child, base, tail };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`gatehouse did not answer /healthz within 60 s:\n${tail.join('\n')}`);
+  return { child, base: baseUrl, tail };
 }
 
 

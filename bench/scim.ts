@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,8 @@ import pg from 'pg';
 import { seed, userName, USERS, GROUPS, GROUPS_PER_USER } from './seed.ts';
 import { makeTarget, runLoad, send, type Call, type Check, type Result, type Scenario, type Target } from './load.ts';
 import { textTable, writeDocs, type Row } from './report.ts';
-import { freePort, memoryOf as memory } from './support.ts';
+import { memoryOf as memory } from './support.ts';
+import { spawnServer, startFlags } from './server.ts';
 
 /**
  * The SCIM suite of the issue's "Speed and memory" section: seed, start the bare baseline and
@@ -20,7 +20,6 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 6000);
 const PAGE = 100;
 const RSS_LIMIT_MIB = 200;
-const root = path.resolve(import.meta.dirname, '..');
 
 interface Server {
   name: 'baseline' | 'gatehouse';
@@ -30,35 +29,9 @@ interface Server {
 }
 
 
-/** The V8 flags `npm start` runs Gatehouse with (package.json is their one home), so the bench measures what operators run. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
-}
-
 async function start(name: Server['name'], script: string, env: NodeJS.ProcessEnv, token: string): Promise<Server> {
-  const port = await freePort();
-  const flags = name === 'gatehouse' ? startFlags() : [];
-  const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 20));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const target = makeTarget(`http://127.0.0.1:${port}`, token, CLIENTS);
-  for (let waited = 0; waited < 60_000; waited += 200) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${tail.join('\n')}`);
-    try {
-      if ((await send(target, { method: 'GET', path: '/healthz' })).status === 200) return { name, child, target, tail };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`${name} did not answer /healthz within 60 s:\n${tail.join('\n')}`);
+  const { child, baseUrl, tail } = await spawnServer({ name, script, flags: name === 'gatehouse' ? startFlags() : [], env });
+  return { name, child, target: makeTarget(baseUrl, token, CLIENTS), tail };
 }
 
 

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { createOrg } from '../src/directory/orgs.ts';
 import { createApiToken } from '../src/directory/tokens.ts';
 import { makeTarget, runLoad, send, type Scenario, type Target } from './load.ts';
 import { machine } from './report.ts';
-import { freePort, recreateDatabase } from './support.ts';
+import { recreateDatabase } from './support.ts';
+import { spawnServer, startFlags } from './server.ts';
 import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
 
 /**
@@ -60,29 +61,8 @@ function startReceiver(): Promise<{ url: string; arrivals: Arrival[]; close(): P
 }
 
 async function startGatehouse(env: NodeJS.ProcessEnv, token: string): Promise<{ child: ChildProcess; target: Target; tail: string[] }> {
-  const port = await freePort();
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const flags = pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
-  const child = spawn(process.execPath, [...flags, 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 20));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const target = makeTarget(`http://127.0.0.1:${port}`, token, CLIENTS * 4);
-  for (let waited = 0; waited < 60_000; waited += 200) {
-    if (child.exitCode !== null) throw new Error(`gatehouse exited (${child.exitCode}):\n${tail.join('\n')}`);
-    try {
-      if ((await send(target, { method: 'GET', path: '/healthz' })).status === 200) return { child, target, tail };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`gatehouse did not answer /healthz within 60 s:\n${tail.join('\n')}`);
+  const { child, baseUrl, tail } = await spawnServer({ name: 'gatehouse', script: 'src/main.ts', flags: startFlags(), env });
+  return { child, target: makeTarget(baseUrl, token, CLIENTS * 4), tail };
 }
 
 function userCall(name: string) {

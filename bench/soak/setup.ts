@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,8 +14,8 @@ import { emptyUserFields } from '../../src/directory/user-record.ts';
 import { hashPassword, storePasswordHash } from '../../src/directory/credentials.ts';
 import type { Scope } from '../../src/directory/scope.ts';
 import { benchDatabaseUrl } from '../seed.ts';
-import { freePort, recreateDatabase } from '../support.ts';
-import { send, makeTarget } from '../load.ts';
+import { recreateDatabase } from '../support.ts';
+import { spawnServer, startFlags } from '../server.ts';
 
 /**
  * The soak's Gatehouse: a fresh database (PostgreSQL when DATABASE_URL is set, a database
@@ -24,7 +24,6 @@ import { send, makeTarget } from '../load.ts';
  * as a child process with the flags `npm start` uses, on 127.0.0.1.
  */
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 export const ORG = 'contoso';
 
 export interface Person {
@@ -137,53 +136,15 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-/** The V8 flags of `npm start` (package.json is their one home), so the soak runs what operators run. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
-}
-
 export async function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...startFlags(), 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
   const errorLines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-      tail.push(line);
+  const spawned = await spawnServer({
+    name: 'Gatehouse', script: 'src/main.ts', flags: startFlags(), env, readyPath: '/readyz', timeoutMs: 120_000, tailLines: 30,
+    onLine: (line) => {
       if (/"level":\s*(5\d|60)\b/.test(line) && errorLines.length < 20) errorLines.push(line);
-    }
-    tail.splice(0, Math.max(0, tail.length - 30));
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const stop = () =>
-    new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-      // SIGTERM, then SIGKILL after 15 s: a server stuck on in-flight work must not outlive the run.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', (code) => (clearTimeout(timer), resolve(code)));
-      child.kill('SIGTERM');
-    });
-  const probe = makeTarget(baseUrl, '', 1);
-  try {
-    for (let waited = 0; waited < 120_000; waited += 250) {
-      if (child.exitCode !== null) throw new Error(`Gatehouse exited (${child.exitCode}):\n${tail.join('\n')}`);
-      try {
-        if ((await send(probe, { method: 'GET', path: '/readyz' })).status === 200) return { child, baseUrl, tail, errorLines, stop };
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`Gatehouse did not answer /readyz within 120 s:\n${tail.join('\n')}`);
-  } catch (error) {
-    await stop();
-    throw error;
-  } finally {
-    probe.agent.destroy();
-  }
+    },
+  });
+  return { ...spawned, errorLines };
 }
 
 
