@@ -1,4 +1,5 @@
-import { call, type Reply } from './http.ts';
+import assert from 'node:assert/strict';
+import { call, isScimError, type Reply } from './http.ts';
 
 export interface Outcome {
   /** When the request was sent, in ms since the load started. */
@@ -52,3 +53,20 @@ export function runLoad(base: string, workers: number, next: (n: number) => { me
     },
   };
 }
+
+/**
+ * The answers of SCIM writes made while the database went away and came back:
+ * only 201 and 503 — never a 500, a hang or a dropped connection — and every 503
+ * a SCIM error that says when to retry. Returns the 503s.
+ */
+export function assertOnlyCreatedOrUnavailable(outcomes: Outcome[]): Outcome[] {
+  const unexpected = outcomes.filter((o) => !o.reply || ![201, 503].includes(o.reply.status));
+  assert.deepEqual(unexpected.map((o) => o.error ?? `${o.reply!.status} ${o.reply!.text}`), [], 'only 201 and 503: never a 500, a hang or a dropped connection');
+  const unavailable = outcomes.filter((o) => o.reply!.status === 503);
+  for (const o of unavailable) {
+    assert.ok(isScimError(o.reply!, 503), o.reply!.text);
+    assert.ok(o.reply!.headers.get('retry-after'), 'a 503 says when to retry');
+  }
+  return unavailable;
+}
+
