@@ -18,7 +18,7 @@ export function canAny(viewer: Viewer, requirement: Requirement | Requirement[])
   return Array.isArray(requirement) ? requirement.some((r) => can(viewer, r)) : can(viewer, requirement);
 }
 
-function head(title: string, meta: Html = html``): Html {
+function head(title: string, meta: Html): Html {
   return html`<head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -62,22 +62,6 @@ ${head(input.title, meta)}
 ${input.body}
 </main>
 <noscript><p class="noscript">Reading works without JavaScript; changes need it switched on.</p></noscript>
-</body>
-</html>
-`;
-}
-
-/** A page for people who are not signed in (sign-in, SSO discovery): no navigation. */
-export function publicPage(input: { title: string; body: Html }): string {
-  return `<!doctype html>
-<html lang="en">
-${head(input.title)}
-<body class="public">
-<main id="main">
-<p class="brand">Gatehouse</p>
-<h1>${html`${input.title}`}</h1>
-${input.body}
-</main>
 </body>
 </html>
 `;
