@@ -88,9 +88,6 @@ export const orgSettingFields = {
     .describe('This org’s SCIM request budget (token bucket); null = the server default (SCIM_RATE_LIMIT_RPS/BURST)'),
 };
 
-/** GET /settings: every setting, defaults included. */
-export const orgSettingsSchema = z.strictObject(orgSettingFields);
-
 /**
  * PATCH /settings: any subset of the settings, unknown keys refused.
  * `passwordPolicy` may be given in part; the other part keeps its value.

@@ -3,7 +3,7 @@ import type { Em } from '../db/orm.ts';
 import { Organization, SamlConnection, jitPolicies, type JitPolicy } from '../db/entities/index.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { recordAudit } from './audit.ts';
-import { NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { ValidationError, type FieldProblem } from './errors.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -171,12 +171,6 @@ export async function findSamlConnection(em: Em, orgId: string, name: string): P
 
 export async function listSamlConnections(em: Em, orgId: string): Promise<SamlConnection[]> {
   return em.find(SamlConnection, { org: orgId }, { orderBy: { name: 'asc' } });
-}
-
-export async function getSamlConnection(em: Em, orgId: string, name: string): Promise<SamlConnection> {
-  const found = await findSamlConnection(em, orgId, name);
-  if (!found) throw new NotFoundError('SAML connection', name);
-  return found;
 }
 
 /** Creates or replaces a connection's configuration; one `saml.configured` audit event. */

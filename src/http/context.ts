@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Container } from '../container.ts';
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { Actor, RequestOrigin, Scope } from '../directory/scope.ts';
+import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Access } from '../directory/permissions.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -75,8 +75,4 @@ export function scopeFor(req: Request): Scope {
   const scope = req.ctx.scope;
   if (!scope) throw new Error('scopeFor() called on a route without an authenticator');
   return scope;
-}
-
-export function withActor(scope: Scope, actor: Actor): Scope {
-  return { ...scope, actor };
 }

@@ -69,7 +69,3 @@ function groupsOf(attributes: Attributes, mapping: Record<string, string>): stri
   if (!groups.length && values(attributes[ENTRA_GROUPS_OVERAGE]).length) return null;
   return groups;
 }
-
-export function isIdentityField(name: string): name is IdentityField {
-  return (identityFields as readonly string[]).includes(name);
-}

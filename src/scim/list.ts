@@ -8,7 +8,6 @@ import type { ResourceTypeDef } from './schema/types.ts';
 import { isUuid } from '../lib/ids.ts';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-export const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 export const DEFAULT_PAGE_SIZE = 100;
 const MAX_START_INDEX = 2 ** 31 - 1;
 
