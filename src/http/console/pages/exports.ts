@@ -2,16 +2,9 @@ import { html, options, queryString, type Html } from '../html.ts';
 import { can } from '../viewer.ts';
 import type { ConsoleRoute } from '../page.ts';
 import type { Group } from './groups.ts';
+import { statusTabs } from './users.ts';
 
-const userStatuses = [
-  { value: '', label: 'Any status' },
-  { value: 'enabled', label: 'Enabled' },
-  { value: 'active', label: 'Active' },
-  { value: 'pending', label: 'Pending' },
-  { value: 'expired', label: 'Expired' },
-  { value: 'disabled', label: 'Disabled' },
-  { value: 'deleted', label: 'Deleted' },
-];
+const userStatuses = [{ value: '', label: 'Any status' }, ...statusTabs.map((t) => ({ value: t.status, label: t.label }))];
 
 const invitationStatuses = [
   { value: '', label: 'Any status' },

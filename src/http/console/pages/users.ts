@@ -15,7 +15,7 @@ interface Page {
 }
 
 /** The status tabs, in the order admins read them; `enabled` = active + pending + expired. */
-const tabs = [
+export const statusTabs = [
   { status: 'enabled', label: 'Enabled' },
   { status: 'active', label: 'Active' },
   { status: 'pending', label: 'Pending' },
@@ -24,7 +24,7 @@ const tabs = [
   { status: 'deleted', label: 'Deleted' },
 ] as const;
 
-export const statusLabel: Record<string, string> = Object.fromEntries(tabs.map((t) => [t.status, t.label]));
+export const statusLabel: Record<string, string> = Object.fromEntries(statusTabs.map((t) => [t.status, t.label]));
 
 export function statusBadge(status: string): Html {
   return html`<span class="badge badge-${status}">${statusLabel[status] ?? status}</span>`;
@@ -75,7 +75,7 @@ export const usersRoute: ConsoleRoute = {
       api.get<Page>('/users', { ...filters, cursor: query.cursor, limit: 50 }),
       api.maybe<{ groups: Array<{ id: string; displayName: string }> }>('/groups', { limit: 200 }),
     ]);
-    const tabLinks = tabs.map(
+    const tabLinks = statusTabs.map(
       (t) =>
         html`<li><a href="/console/users${queryString({ ...filters, status: t.status })}"${t.status === status ? html` aria-current="true"` : ''}>${t.label} <span class="count">${page.counts[t.status] ?? 0}</span></a></li>`,
     );
