@@ -244,13 +244,20 @@ export async function saveGroup(
   let membership = { added: [] as string[], removed: [] as string[] };
   try {
     await em.transactional(async (tx) => {
-      const locked = await tx.execute(`select version from groups where id = ? and org_id = ? for update`, [current.id, scope.orgId]);
-      const version = locked[0] ? Number(locked[0].version) : undefined;
-      // Attribute changes were computed from `current`: writing them over a newer version would
-      // undo someone else's change, so they need the version read. Membership-only changes are
-      // row inserts/deletes and commute, so concurrent member adds never conflict.
-      const required = options.expectedVersion ?? (Object.keys(changes).length ? current.version : undefined);
-      if (version === undefined || (required !== undefined && version !== required)) throw new StaleVersionError('Group', current.id);
+      const locked = await tx.execute(
+        `select version, display_name, external_id, description, scim_attributes from groups where id = ? and org_id = ? for update`,
+        [current.id, scope.orgId],
+      );
+      const row = locked[0];
+      // With If-Match the client pinned a version: any change since is stale. Without it,
+      // attribute changes were computed from `current`, so they need its attributes to be the
+      // ones still stored (or they would undo someone else's change); member changes are row
+      // inserts/deletes and commute, so a concurrent member add never makes a rename stale.
+      const stale =
+        !row ||
+        (options.expectedVersion !== undefined && Number(row.version) !== options.expectedVersion) ||
+        (Object.keys(changes).length > 0 && !sameAttributes(current, row));
+      if (stale) throw new StaleVersionError('Group', current.id);
       membership = await applyMembers(tx, scope, current.id, members, options.source);
       if (!Object.keys(changes).length && !membership.added.length && !membership.removed.length) return;
       const sets: string[] = [];
@@ -276,6 +283,16 @@ export async function saveGroup(
   }
   const changed = Object.keys(changes).length > 0 || membership.added.length > 0 || membership.removed.length > 0;
   return { group: await getGroup(em, scope, current.id, { withMembers: true }), changed };
+}
+
+/** Whether the locked row still holds the attributes `read` was computed from. */
+function sameAttributes(read: GroupFields, row: Record<string, unknown>): boolean {
+  return (
+    read.displayName === row.display_name &&
+    read.externalId === (row.external_id ?? null) &&
+    read.description === (row.description ?? null) &&
+    jsonEqual(read.scimAttributes, row.scim_attributes ?? {})
+  );
 }
 
 export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVersion?: number): Promise<void> {
