@@ -83,6 +83,24 @@ describe('events: the change feed', () => {
     assert.equal(events[1]!.resource.role, 'viewer');
   });
 
+  it('writes group.updated with the rename before and after, then membership.added, for one PATCH doing both', async () => {
+    const fay = await postUser(t, acme.tokens.scim, 'fay@acme.test');
+    const group = await postGroup(t, acme.tokens.scim, 'Legal');
+    const start = (await feed(t, acme)).cursor;
+    const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps(
+      { op: 'replace', path: 'displayName', value: 'Legal & Compliance' },
+      { op: 'add', path: 'members', value: [{ value: fay.id }] },
+    ));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { events } = await feed(t, acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['group.updated', 'membership.added']);
+    assert.deepEqual(events[0]!.data.changes, { displayName: { before: 'Legal', after: 'Legal & Compliance' } });
+    assert.equal(events[0]!.resource.memberCount, 1);
+    assert.equal(events[0]!.source, 'scim');
+    assert.equal(events[1]!.resource.group.displayName, 'Legal & Compliance');
+    assert.equal(events[1]!.resource.user.userName, 'fay@acme.test');
+  });
+
   it('writes membership.added and membership.role_changed (before and after) for admin membership changes', async () => {
     const userId = await addUser(t, acme, { userName: 'eve@acme.test' });
     const groupId = await addGroup(t, acme, 'Support', []);
@@ -111,6 +129,32 @@ describe('events: the change feed', () => {
     assert.deepEqual([...new Set(userEvents.map((e) => e.type))].sort(), ['user.created', 'user.disabled', 'user.updated']);
     assert.deepEqual(userEvents.filter((e) => e.source !== 'csv').map((e) => `${e.type} ${e.source}`), []);
     assert.ok(userEvents.every((e) => e.actor.type === 'admin_token'), 'the actor stays the admin who committed');
+  });
+
+  it('gives a bulk CSV import one user.created per person, then one membership.added per membership, rendered as the single-change path renders them', async () => {
+    const crew = await addGroup(t, acme, 'Bulk crew', []);
+    const start = (await feed(t, acme)).cursor;
+    const rows = Array.from({ length: 5 }, (_, i) => `bulk${i}@acme.test,Bulk ${i},Ops,Bulk crew${i % 2 ? ':editor' : ''}`);
+    const preview = await upload(t, acme, csv('Email,Full Name,Department,Groups', ...rows), { mode: 'upsert', noInvite: 'true' });
+    assert.equal(preview.status, 201, JSON.stringify(preview.body));
+    assert.equal((await commit(t, acme, preview.body.id)).status, 200);
+    const { events } = await feed(t, acme, start);
+    assert.deepEqual(events.map((e) => e.type), [...Array(5).fill('user.created'), ...Array(5).fill('membership.added')]);
+    assert.ok(events.every((e) => e.source === 'csv' && e.actor.type === 'admin_token'));
+    // The bulk path renders with the functions every other event uses: the same resource, field for field.
+    const userName = (e: Json) => String(e.resource.userName ?? e.resource.user.userName);
+    for (const event of events) {
+      const id = event.type === 'user.created' ? event.resource.id : event.resource.user.id;
+      const [row] = await sql(t, `select gatehouse_user_resource(?, ?) as r`, [acme.id, id]);
+      assert.deepEqual(event.type === 'user.created' ? event.resource : event.resource.user, row!.r, userName(event));
+    }
+    assert.deepEqual(events[0]!.resource.groups, [{ id: crew, displayName: 'Bulk crew', role: 'viewer' }]);
+    assert.deepEqual(events[0]!.data, {});
+    const byName = (list: Json[][]) => [...list].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    assert.deepEqual(
+      byName(events.slice(5).map((e) => [userName(e), e.resource.user.id, e.resource.group, e.resource.role])),
+      byName(events.slice(0, 5).map((e) => [userName(e), e.resource.id, { id: crew, displayName: 'Bulk crew', externalId: null }, /bulk[13]@/.test(userName(e)) ? 'editor' : 'viewer'])),
+    );
   });
 
   it('emits nothing for a failed transaction (a 409 duplicate userName)', async () => {

@@ -26,7 +26,8 @@ describe('health and readiness', () => {
     assert.equal(res.body.migrations, 'ok');
   });
 
-  it('answers /readyz 503 naming the pending migrations on an unmigrated database', async () => {
+  it('answers /readyz 503 naming the pending migrations on an unmigrated database', async function () {
+    this.timeout(120_000); // a fresh in-memory PGlite: its start-up takes several seconds, far more on a busy machine
     const store = await openStore({ dataDir: '', inMemory: true, databaseUrl: undefined });
     try {
       const container = createContainer({ config: testConfig(), logger: createLogger('silent'), store });
