@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
-import { uuidv7, isUuid } from '../../src/lib/ids.ts';
 
 describe('tokens', () => {
   it('generates prefixed tokens carrying 256 bits of randomness', () => {
@@ -31,16 +30,5 @@ describe('tokens', () => {
     const hint = tokenHint(token);
     assert.ok(hint.startsWith('gh_admin_'));
     assert.ok(hint.length < 20);
-  });
-});
-
-describe('ids', () => {
-  it('generates RFC 9562 version 7 uuids in time order', () => {
-    const first = uuidv7(1_700_000_000_000);
-    const second = uuidv7(1_700_000_000_001);
-    assert.ok(isUuid(first));
-    assert.equal(first[14], '7');
-    assert.ok(['8', '9', 'a', 'b'].includes(first[19]!));
-    assert.ok(first < second);
   });
 });
