@@ -164,6 +164,23 @@ describe('two-factor sign-in', () => {
     assert.match(page.text, /<label for="code">Code<\/label>/);
   });
 
+  it('carries the console page asked for (`next`) through the second step, and only a console page', async () => {
+    await seedPerson(w.t.container, w.acme, 'nia@acme.test', { password: PASSWORD });
+    const { key } = await enrolTotp('nia@acme.test');
+    const wanted = '/console/users?status=pending';
+    for (const [asked, landing] of [[wanted, wanted], ['https://evil.example/console', '/console']] as const) {
+      clock.advance(STEP);
+      const res = await request(app()).post('/auth/password/login').type('form').send({ email: 'nia@acme.test', password: PASSWORD, next: asked }).expect(303);
+      const page = await request(app()).get(res.headers.location!).expect(200);
+      const challenge = decodeURIComponent(/challenge=([^&]+)/.exec(res.headers.location!)![1]!);
+      const carried = /name="next" value="([^"]*)"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&');
+      assert.equal(carried, landing, 'the verify form carries the landing page');
+      const done = await request(app()).post('/auth/mfa/verify').type('form').send({ challenge, code: totp(key, clock.now()), next: carried }).expect(303);
+      assert.equal(done.headers.location, landing);
+      sessionCookieOf(done);
+    }
+  });
+
   it('lets an admin reset a person\'s factors, only for a user of their own org', async () => {
     await seedPerson(w.t.container, w.acme, 'lou@acme.test', { password: PASSWORD });
     await enrolTotp('lou@acme.test');

@@ -16,7 +16,7 @@ import {
 } from '../../directory/mfa-challenges.ts';
 import { serializeSessionCookie, sessionCookie } from '../../lib/cookies.ts';
 import { RateLimiter } from '../../lib/rate-limit.ts';
-import { SIGNED_IN_LANDING } from '../../lib/landing.ts';
+import { landingAfterSignIn, SIGNED_IN_LANDING } from '../../lib/landing.ts';
 import { messagePage } from '../pages/layout.ts';
 import { enrollChoicePage, enrollConfirmPage, recoveryCodesPage, verifyPage } from '../pages/mfa.ts';
 import { parseInput } from '../validate.ts';
@@ -33,9 +33,20 @@ export const codeBody = z.object({ challenge, code: z.string().trim().min(1, 'is
 export const sendBody = z.object({ challenge, method: z.enum(['email', 'sms']) });
 export const enrollBody = z.object({ challenge, method: z.enum(['totp', 'email', 'sms']), phone: z.string().max(40).optional() });
 
-/** Where a browser goes once a password is proven and a second factor is needed. */
-export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'>): string {
-  return `/auth/mfa${pending.purpose === 'enroll' ? '/enroll' : ''}?challenge=${encodeURIComponent(pending.challenge)}`;
+/**
+ * Where a browser goes once a password is proven and a second factor is
+ * needed; `next` (the console page asked for, checked by landingAfterSignIn)
+ * rides along to the step's forms and is where the step lands.
+ */
+export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'>, next: string = SIGNED_IN_LANDING): string {
+  const landing = next === SIGNED_IN_LANDING ? '' : `&next=${encodeURIComponent(next)}`;
+  return `/auth/mfa${pending.purpose === 'enroll' ? '/enroll' : ''}?challenge=${encodeURIComponent(pending.challenge)}${landing}`;
+}
+
+/** The challenge and landing page a step's request carries (the address on GET, the form on POST). */
+function stepOf(req: Request): { challenge: string; next: string } {
+  const from = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | undefined;
+  return { challenge: String(from?.challenge ?? ''), next: landingAfterSignIn(from?.next) };
 }
 
 /** The JSON answer to a proven password when a second factor is needed. */
@@ -67,8 +78,9 @@ export function mfaRoutes(container: Container): Router {
     req.ctx.log.info({ org: done.org.slug, userId: done.userId, sessionId: done.session.id }, 'two-factor sign-in');
     res.setHeader('Set-Cookie', serializeSessionCookie(cookie, done.token, config.sessions.ttlMs / 1000));
     if (isForm(req)) {
-      if (done.recoveryCodes) return html(res, 200, recoveryCodesPage({ codes: done.recoveryCodes }));
-      return res.redirect(303, SIGNED_IN_LANDING);
+      const { next } = stepOf(req);
+      if (done.recoveryCodes) return html(res, 200, recoveryCodesPage({ codes: done.recoveryCodes, next }));
+      return res.redirect(303, next);
     }
     res.json({
       user: { id: done.userId, orgSlug: done.org.slug },
@@ -101,11 +113,11 @@ export function mfaRoutes(container: Container): Router {
   };
 
   router.get('/', async (req, res) => {
-    const token = String(req.query.challenge ?? '');
+    const step = stepOf(req);
     try {
-      const found = await describeChallenge(req.ctx.em, token, clock.now());
-      if (found.purpose === 'enroll') return res.redirect(303, mfaLocation({ challenge: token, purpose: 'enroll' }));
-      html(res, 200, verifyPage({ challenge: token, methods: found.methods }));
+      const found = await describeChallenge(req.ctx.em, step.challenge, clock.now());
+      if (found.purpose === 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'enroll' }, step.next));
+      html(res, 200, verifyPage({ ...step, methods: found.methods }));
     } catch (error) {
       if (error instanceof MfaChallengeInvalidError) return ended(req, res);
       throw error;
@@ -113,41 +125,41 @@ export function mfaRoutes(container: Container): Router {
   });
 
   router.post('/verify', form, guard, async (req, res) => {
-    const token = String(req.body?.challenge ?? '');
+    const step = stepOf(req);
     try {
       const body = parseInput(codeBody, req.body);
       signedIn(req, res, await verifyChallenge(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
     } catch (error) {
-      await refuse(req, res, token, error, (found, message) => verifyPage({ challenge: token, methods: found.methods, errors: [message] }));
+      await refuse(req, res, step.challenge, error, (found, message) => verifyPage({ ...step, methods: found.methods, errors: [message] }));
     }
   });
 
   router.post('/send', form, guard, async (req, res) => {
-    const token = String(req.body?.challenge ?? '');
+    const step = stepOf(req);
     try {
       const body = parseInput(sendBody, req.body);
       await sendChallengeCode(req.ctx.em, deps, body.challenge, body.method, clock.now());
       container.outbox.worker.nudge();
       if (!isForm(req)) return res.status(202).json({ status: 'sent', method: body.method });
-      const found = await describeChallenge(req.ctx.em, token, clock.now());
+      const found = await describeChallenge(req.ctx.em, step.challenge, clock.now());
       const sentTo = body.method === 'email' ? found.email : 'your mobile number';
-      if (found.purpose === 'enroll') return html(res, 202, enrollConfirmPage({ challenge: token, method: body.method, sentTo }));
-      html(res, 202, verifyPage({ challenge: token, methods: found.methods, sentTo }));
+      if (found.purpose === 'enroll') return html(res, 202, enrollConfirmPage({ ...step, method: body.method, sentTo }));
+      html(res, 202, verifyPage({ ...step, methods: found.methods, sentTo }));
     } catch (error) {
-      await refuse(req, res, token, error, (found, message) =>
+      await refuse(req, res, step.challenge, error, (found, message) =>
         found.purpose === 'enroll'
-          ? enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'email', sentTo: found.email, errors: [message] })
-          : verifyPage({ challenge: token, methods: found.methods, errors: [message] }),
+          ? enrollConfirmPage({ ...step, method: found.pendingKind ?? 'email', sentTo: found.email, errors: [message] })
+          : verifyPage({ ...step, methods: found.methods, errors: [message] }),
       );
     }
   });
 
   router.get('/enroll', async (req, res) => {
-    const token = String(req.query.challenge ?? '');
+    const step = stepOf(req);
     try {
-      const found = await describeChallenge(req.ctx.em, token, clock.now());
-      if (found.purpose !== 'enroll') return res.redirect(303, mfaLocation({ challenge: token, purpose: 'verify' }));
-      html(res, 200, enrollChoicePage({ challenge: token, email: found.email }));
+      const found = await describeChallenge(req.ctx.em, step.challenge, clock.now());
+      if (found.purpose !== 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'verify' }, step.next));
+      html(res, 200, enrollChoicePage({ ...step, email: found.email }));
     } catch (error) {
       if (error instanceof MfaChallengeInvalidError) return ended(req, res);
       throw error;
@@ -155,27 +167,27 @@ export function mfaRoutes(container: Container): Router {
   });
 
   router.post('/enroll', form, guard, async (req, res) => {
-    const token = String(req.body?.challenge ?? '');
+    const step = stepOf(req);
     try {
       const body = parseInput(enrollBody, req.body);
       const started = await startEnrolment(req.ctx.em, deps, body.challenge, { method: body.method, phone: body.phone }, clock.now());
       if (started.sentTo) container.outbox.worker.nudge();
       if (!isForm(req)) return res.json(started);
-      html(res, 200, enrollConfirmPage({ challenge: token, ...started }));
+      html(res, 200, enrollConfirmPage({ ...step, ...started }));
     } catch (error) {
-      await refuse(req, res, token, error, (found, message) => enrollChoicePage({ challenge: token, email: found.email, errors: [message] }));
+      await refuse(req, res, step.challenge, error, (found, message) => enrollChoicePage({ ...step, email: found.email, errors: [message] }));
     }
   });
 
   router.post('/enroll/confirm', form, guard, async (req, res) => {
-    const token = String(req.body?.challenge ?? '');
+    const step = stepOf(req);
     try {
       const body = parseInput(codeBody, req.body);
       signedIn(req, res, await confirmEnrolment(req.ctx.em, deps, body.challenge, body.code, req.ctx, clock.now()));
     } catch (error) {
       // The key is not shown again: a person who lost it starts the set-up over.
-      await refuse(req, res, token, error, (found, message) =>
-        enrollConfirmPage({ challenge: token, method: found.pendingKind ?? 'totp', sentTo: found.pendingKind === 'totp' ? undefined : found.email, errors: [message] }),
+      await refuse(req, res, step.challenge, error, (found, message) =>
+        enrollConfirmPage({ ...step, method: found.pendingKind ?? 'totp', sentTo: found.pendingKind === 'totp' ? undefined : found.email, errors: [message] }),
       );
     }
   });

@@ -7,11 +7,18 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
  * never cached and send a referrer only to this origin (layout.ts), so it does not leak.
  */
 
-const hidden = (challenge: string) => `<input type="hidden" name="challenge" value="${escapeHtml(challenge)}">`;
+/** What every form of the step sends back: the challenge, and the console page to land on once signed in. */
+interface Step {
+  challenge: string;
+  next: string;
+}
 
-function codeForm(action: string, challenge: string, label: string, hint: string): string {
+const hidden = (step: Step) =>
+  `<input type="hidden" name="challenge" value="${escapeHtml(step.challenge)}"><input type="hidden" name="next" value="${escapeHtml(step.next)}">`;
+
+function codeForm(action: string, step: Step, label: string, hint: string): string {
   return `<form method="post" action="${action}">
-${hidden(challenge)}
+${hidden(step)}
 <label for="code">${escapeHtml(label)}</label>
 <input id="code" name="code" autocomplete="one-time-code" inputmode="text" required maxlength="20" aria-describedby="code-hint">
 <p id="code-hint" class="hint">${escapeHtml(hint)}</p>
@@ -19,10 +26,10 @@ ${hidden(challenge)}
 </form>`;
 }
 
-export function verifyPage(input: { challenge: string; methods: VerifyMethod[]; sentTo?: string | undefined; errors?: string[] }): string {
+export function verifyPage(input: Step & { methods: VerifyMethod[]; sentTo?: string | undefined; errors?: string[] }): string {
   const send = (['email', 'sms'] as const)
     .filter((m) => input.methods.includes(m))
-    .map((m) => `<form method="post" action="/auth/mfa/send">${hidden(input.challenge)}<input type="hidden" name="method" value="${m}">
+    .map((m) => `<form method="post" action="/auth/mfa/send">${hidden(input)}<input type="hidden" name="method" value="${m}">
 <button type="submit">${m === 'email' ? 'Email me a code' : 'Text me a code'}</button></form>`)
     .join('\n');
   const hint = [
@@ -34,18 +41,18 @@ export function verifyPage(input: { challenge: string; methods: VerifyMethod[]; 
     title: 'Confirm it is you',
     body: `${errorBox(input.errors ?? [])}
 ${input.sentTo ? `<p role="status">We sent a code to ${escapeHtml(input.sentTo)}. It works once, for 10 minutes.</p>` : ''}
-${codeForm('/auth/mfa/verify', input.challenge, 'Code', `Enter ${hint}.`)}
+${codeForm('/auth/mfa/verify', input, 'Code', `Enter ${hint}.`)}
 ${send}`,
   });
 }
 
-export function enrollChoicePage(input: { challenge: string; email: string; errors?: string[] }): string {
+export function enrollChoicePage(input: Step & { email: string; errors?: string[] }): string {
   return layout({
     title: 'Set up two-step sign-in',
     body: `${errorBox(input.errors ?? [])}
 <p>Your organization asks for a second step when you sign in as ${escapeHtml(input.email)}. Choose how you will confirm it is you.</p>
 <form method="post" action="/auth/mfa/enroll">
-${hidden(input.challenge)}
+${hidden(input)}
 <fieldset>
 <legend>Method</legend>
 <p><input type="radio" id="method-totp" name="method" value="totp" checked> <label for="method-totp" class="inline">Authenticator app (recommended)</label></p>
@@ -60,26 +67,26 @@ ${hidden(input.challenge)}
   });
 }
 
-export function enrollConfirmPage(input: { challenge: string; method: string; secret?: string | undefined; otpauthUri?: string | undefined; sentTo?: string | undefined; errors?: string[] }): string {
+export function enrollConfirmPage(input: Step & { method: string; secret?: string | undefined; otpauthUri?: string | undefined; sentTo?: string | undefined; errors?: string[] }): string {
   const intro = input.secret
     ? `<p>Add Gatehouse to your authenticator app: open this link on the device, or enter the key by hand (time-based, 6 digits, 30 seconds).</p>
 <p><a href="${escapeHtml(input.otpauthUri ?? '')}">${escapeHtml(input.otpauthUri ?? '')}</a></p>
 <p>Key: <code>${escapeHtml(input.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>`
     : `<p role="status">We sent a code to ${escapeHtml(input.sentTo ?? '')}. It works once, for 10 minutes.</p>
-<form method="post" action="/auth/mfa/send">${hidden(input.challenge)}<input type="hidden" name="method" value="${escapeHtml(input.method)}"><button type="submit">Send a new code</button></form>`;
+<form method="post" action="/auth/mfa/send">${hidden(input)}<input type="hidden" name="method" value="${escapeHtml(input.method)}"><button type="submit">Send a new code</button></form>`;
   return layout({
     title: 'Confirm your second step',
     body: `${errorBox(input.errors ?? [])}
 ${intro}
-${codeForm('/auth/mfa/enroll/confirm', input.challenge, 'Code', input.secret ? 'The 6-digit code your app shows now.' : 'The 6-digit code we sent.')}`,
+${codeForm('/auth/mfa/enroll/confirm', input, 'Code', input.secret ? 'The 6-digit code your app shows now.' : 'The 6-digit code we sent.')}`,
   });
 }
 
-export function recoveryCodesPage(input: { codes: string[] }): string {
+export function recoveryCodesPage(input: { codes: string[]; next: string }): string {
   return layout({
     title: 'Save your recovery codes',
     body: `<p>Two-step sign-in is set up, and you are signed in. If you lose your device, each of these codes signs you in once. Keep them somewhere safe: they are not shown again.</p>
 <ul>${input.codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
-<p><a href="/api/session">Continue</a></p>`,
+<p><a href="${escapeHtml(input.next)}">Continue</a></p>`,
   });
 }
