@@ -32,20 +32,29 @@ export function createChanges(data: Partial<CreateData>): Record<string, unknown
 
 const ROWS_PER_INSERT = 5000;
 
-/** A 100,000-row preview is twenty statements, each with its rows as ONE bound JSON parameter (jsonb_to_recordset). */
+/**
+ * A 100,000-row preview is twenty statements, each with its rows as ONE bound
+ * JSON parameter (jsonb_to_recordset). The next chunk's JSON is built while
+ * PostgreSQL inserts the current one (one connection, one statement at a time:
+ * only the Node side overlaps).
+ */
 export async function insertPreviewRows(tx: Em, importId: string, rows: Planned[]): Promise<void> {
+  const chunkJson = (start: number) => JSON.stringify(rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
+    n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
+  })));
+  let pending: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
-      n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
-    }));
-    await executeBound(
+    const json = chunkJson(start);
+    await pending;
+    pending = executeBound(
       tx,
       `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, selected)
        select ?, n, line, action, user_id, label, data, changes, errors, false
        from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb)`,
-      [importId, JSON.stringify(chunk)],
+      [importId, json],
     );
   }
+  await pending;
 }
 
 /**
