@@ -52,6 +52,16 @@ export function copyFrom(client: pg.Client, table: string, columns: string[], li
   });
 }
 
+/** utime + stime of a process in ms, from /proc (Linux; clock ticks are 10 ms); 0 once the process is gone. */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of a process in MiB, from /proc (Linux); peak is VmHWM. undefined once the process is gone. */
 export function memoryOf(pid: number | undefined): { rss: number; peak: number } | undefined {
   try {

@@ -6,13 +6,13 @@ import { PeriodicJob } from './directory/periodic-job.ts';
 import { publishEvents, pruneEvents, type PublishResult } from './directory/event-feed.ts';
 import { announceExpiredInvitations } from './directory/invitation-expiry.ts';
 import { deliverDueWebhooks, type DeliveryDeps, type DeliveryPassReport } from './directory/webhook-deliveries.ts';
-import { createWebhookAgents } from './lib/webhook-http.ts';
+import { createWebhookConnections } from './lib/webhook-http.ts';
 
 /**
  * The background side of issue 8, built by the container and started by the
  * server after listen (never in request handling, never in tests unless they
- * ask): the publisher that numbers committed events and queues their webhook
- * deliveries, the delivery worker, the invitation-expiry job and the
+ * ask): the publisher that numbers committed events, the webhook delivery
+ * worker (which follows the feed), the invitation-expiry job and the
  * retention prune. Each pass function is also exposed for tests with an
  * injected time.
  */
@@ -41,7 +41,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     maxAgeMs: config.webhooks.maxAgeMs,
     claimTimeoutMs: config.webhooks.claimTimeoutMs,
     batchSize: config.webhooks.batchSize,
-    agents: createWebhookAgents(),
+    connections: createWebhookConnections(),
     ...(parts.random ? { random: parts.random } : {}),
   };
   const publish = (now = clock.now()) => publishEvents(fork(), now, config.events.publishBatchSize);
@@ -65,8 +65,8 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
       logger,
       pass: async () => {
         const result = await publish();
-        // Deliveries were just queued: send them now rather than at the next poll.
-        if (result.deliveries > 0) deliveryJob.nudge();
+        // An endpoint has new events: send them now rather than at the next poll.
+        if (result.endpoints > 0) deliveryJob.nudge();
         return result.published >= config.events.publishBatchSize;
       },
     }),
@@ -110,8 +110,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     start: () => jobs.forEach((job) => job.start()),
     stop: async () => {
       await Promise.all(jobs.map((job) => job.stop()));
-      delivery.agents?.http.destroy();
-      delivery.agents?.https.destroy();
+      await delivery.connections?.destroy();
     },
   };
 }

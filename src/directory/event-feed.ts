@@ -18,8 +18,9 @@ import { jsonbValue } from '../db/jsonb.ts';
  * then), so every committed position is below every position assigned later:
  * a consumer that stores the last position it read sees each event exactly
  * once and in publication (commit) order, whatever the instance that wrote it.
- * The same transaction queues the webhook deliveries of the numbered events,
- * so a delivery exists exactly when its event is in the feed.
+ * Webhooks follow the feed by position (directory/webhook-deliveries.ts), so
+ * publishing queues nothing for them: it only tells whether an enabled
+ * endpoint of a published event's org is waiting, to wake the delivery worker.
  */
 
 /** Arbitrary, fixed key of the publisher's advisory lock (pg_try_advisory_xact_lock). */
@@ -41,17 +42,18 @@ export interface FeedEvent {
 export interface PublishResult {
   /** Events numbered by this pass; -1 when another instance held the publisher lock. */
   published: number;
-  deliveries: number;
+  /** Enabled webhook endpoints of the orgs whose events were just published. */
+  endpoints: number;
 }
 
 /**
  * One publisher pass: numbers up to `batchSize` committed, unnumbered events
- * (oldest write first) and queues their webhook deliveries, in one transaction.
+ * (oldest write first), in one transaction.
  */
 export async function publishEvents(em: Em, now: Date, batchSize: number): Promise<PublishResult> {
   return em.transactional(async (tx) => {
     const lock = await tx.execute('select pg_try_advisory_xact_lock(?) as locked', [PUBLISHER_LOCK.toString()]);
-    if (!lock[0]?.locked) return { published: -1, deliveries: 0 };
+    if (!lock[0]?.locked) return { published: -1, endpoints: 0 };
     const rows = await tx.execute(
       `with next as (
          select e.id, (select coalesce(max(position), 0) from events) + row_number() over (order by e.seq) as pos
@@ -59,19 +61,13 @@ export async function publishEvents(em: Em, now: Date, batchSize: number): Promi
        ),
        numbered as (
          update events set position = next.pos, published_at = ? from next where events.id = next.id
-         returning events.id, events.org_id, events.type
-       ),
-       queued as (
-         insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at, log)
-         select gen_random_uuid(), ?, ?, n.org_id, w.id, n.id, 'pending', 'publish', 0, ?, '[]'::jsonb
-         from numbered n join webhooks w on w.org_id = n.org_id and w.enabled
-           and (jsonb_array_length(w.event_types) = 0 or w.event_types @> jsonb_build_array(n.type))
-         returning 1
+         returning events.org_id
        )
-       select (select count(*) from numbered)::int as published, (select count(*) from queued)::int as deliveries`,
-      [batchSize, now, now, now, now],
+       select (select count(*) from numbered)::int as published,
+         (select count(*) from webhooks w where w.enabled and w.org_id in (select org_id from numbered))::int as endpoints`,
+      [batchSize, now],
     );
-    return { published: Number(rows[0]?.published ?? 0), deliveries: Number(rows[0]?.deliveries ?? 0) };
+    return { published: Number(rows[0]?.published ?? 0), endpoints: Number(rows[0]?.endpoints ?? 0) };
   });
 }
 

@@ -11,7 +11,15 @@ import type { Scope } from './scope.ts';
  * and an on/off switch. Every change is audited (`webhook.*`, no product
  * event). The URL is checked against the SSRF rules when saved; the delivery
  * worker checks it again at every connection (lib/outbound-url.ts).
+ *
+ * An endpoint receives the events published while it is enabled: its feed
+ * cursor (directory/webhook-deliveries.ts) starts at the newest position when
+ * it is created, and jumps there again when it is re-enabled, so what happened
+ * while it was off is not sent (a replay sends it on request).
  */
+
+/** The newest feed position: where a new or re-enabled endpoint's cursor starts. */
+const NEWEST_POSITION = '(select coalesce(max(position), 0) from events)';
 
 /** Every event type the feed emits (the audit → event trigger, migrations/…_event_triggers.ts). */
 export const eventTypes = [
@@ -94,8 +102,8 @@ export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & 
   const id = uuidv7();
   const webhook = await em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `insert into webhooks (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version)
-       values (?, now(), now(), ?, ?, ?, ?, ?::jsonb, ?, 1) returning ${columns}`,
+      `insert into webhooks (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version, cursor_position)
+       values (?, now(), now(), ?, ?, ?, ?, ?::jsonb, ?, 1, ${NEWEST_POSITION}) returning ${columns}`,
       [id, scope.orgId, url, input.description ?? null, secret, JSON.stringify(types), input.enabled ?? true],
     );
     await recordAuditSql(tx, scope, {
@@ -126,9 +134,10 @@ export async function updateWebhook(em: Em, scope: Scope, id: string, input: Web
   if (!Object.keys(changes).length) return current;
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now()
+      `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now(),
+         cursor_position = case when ? then ${NEWEST_POSITION} else cursor_position end
        where id = ? and org_id = ? and version = ? returning ${columns}`,
-      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, id, scope.orgId, current.version],
+      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, next.enabled && !current.enabled, id, scope.orgId, current.version],
     );
     if (!rows[0]) throw new StaleVersionError('Webhook', id);
     await recordAuditSql(tx, scope, { action: 'webhook.updated', target: { type: 'webhook', id, label: next.url }, details: { changes } });

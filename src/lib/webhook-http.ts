@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { checkUrlShape, guardedLookup, type OutboundPolicy } from './outbound-url.ts';
+import { Agent } from 'undici';
 
 /**
  * Signing and sending one webhook request. The signature scheme (documented
@@ -25,24 +24,61 @@ export interface WebhookResponse {
   body: string;
 }
 
-export interface WebhookAgents {
-  http: http.Agent;
-  https: https.Agent;
+/**
+ * The delivery worker's keep-alive connections (undici, the HTTP client
+ * behind Node's fetch): most deliveries go to a few endpoints, and a new TCP +
+ * TLS handshake per event would cost more than the request. A new connection
+ * still goes through the guarded lookup, and requests under different SSRF
+ * policies never share one (one pool per policy).
+ */
+export class WebhookConnections {
+  readonly #agents = new Map<string, Agent>();
+
+  /** The pool for requests under this policy. */
+  agentFor(policy: OutboundPolicy): Agent {
+    const key = policy.allowPrivateNetworks ? 'private-allowed' : 'public-only';
+    let agent = this.#agents.get(key);
+    if (!agent) {
+      agent = connectionPool(policy, CONNECTIONS_PER_ENDPOINT);
+      this.#agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Closes every connection (shutdown). */
+  async destroy(): Promise<void> {
+    const agents = [...this.#agents.values()];
+    this.#agents.clear();
+    await Promise.all(agents.map((agent) => agent.destroy()));
+  }
 }
 
-/**
- * Keep-alive pools for the delivery worker: most deliveries go to a few
- * endpoints, and a new TCP + TLS handshake per event would cost more than the
- * request. A new connection still goes through the guarded lookup.
- */
-export function createWebhookAgents(maxSockets = 16): WebhookAgents {
-  return { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
+export function createWebhookConnections(): WebhookConnections {
+  return new WebhookConnections();
+}
+
+/** Connections per endpoint origin, so also the requests the worker keeps in flight per endpoint. */
+export const CONNECTIONS_PER_ENDPOINT = 16;
+
+/** An idle keep-alive connection is closed after this long (receivers often close theirs at 5 s). */
+const IDLE_MS = 4000;
+
+function connectionPool(policy: OutboundPolicy, connections: number, ca?: string): Agent {
+  return new Agent({
+    connections,
+    keepAliveTimeout: IDLE_MS,
+    keepAliveMaxTimeout: IDLE_MS,
+    connect: { lookup: guardedLookup(policy) as never, ...(ca ? { ca } : {}) },
+  });
 }
 
 export interface SendOptions extends OutboundPolicy {
   timeoutMs: number;
   maxResponseBytes?: number;
-  agents?: WebhookAgents;
+  /** The worker's pools; absent, the request gets a connection of its own, closed after it. */
+  connections?: WebhookConnections;
+  /** Trusted certificates instead of the system's (tests with a local https server); only without `connections`. */
+  ca?: string;
 }
 
 /**
@@ -50,47 +86,34 @@ export interface SendOptions extends OutboundPolicy {
  * rejects on a refused URL, a network error or the timeout (which covers the
  * whole exchange, so a slow endpoint cannot hold a worker).
  */
-export function postWebhook(rawUrl: string, body: string, headers: Record<string, string>, options: SendOptions): Promise<WebhookResponse> {
-  return new Promise((resolve, reject) => {
-    let url: URL;
-    try {
-      url = checkUrlShape(rawUrl, options);
-    } catch (error) {
-      reject(error as Error);
-      return;
-    }
-    const client = url.protocol === 'https:' ? https : http;
-    const limit = options.maxResponseBytes ?? 1024;
-    const request = client.request(
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Gatehouse-Webhooks/1', ...headers },
-        lookup: guardedLookup(options) as never,
-        agent: options.agents ? options.agents[url.protocol === 'https:' ? 'https' : 'http'] : false,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (size < limit) chunks.push(chunk.subarray(0, limit - size));
-          size += chunk.length;
-        });
-        response.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        response.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-      },
-    );
-    const timer = setTimeout(() => request.destroy(new Error(`timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
-    request.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
+export async function postWebhook(rawUrl: string, body: string, headers: Record<string, string>, options: SendOptions): Promise<WebhookResponse> {
+  const url = checkUrlShape(rawUrl, options);
+  const own = options.connections ? undefined : connectionPool(options, 1, options.ca);
+  const agent = options.connections?.agentFor(options) ?? own!;
+  const limit = options.maxResponseBytes ?? 1024;
+  try {
+    const response = await agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Gatehouse-Webhooks/1', ...headers },
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs),
     });
-    request.end(body);
-  });
+    // Only the first bytes are kept; the rest is read (and dropped) so the connection can be reused,
+    // within the same deadline.
+    const kept: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      if (size < limit) kept.push(chunk.subarray(0, limit - size));
+      size += chunk.length;
+    }
+    return { status: response.statusCode, body: Buffer.concat(kept).toString('utf8') };
+  } catch (error) {
+    // undici names a timeout "This operation was aborted": say what happened.
+    if ((error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError') throw new Error(`timed out after ${options.timeoutMs} ms`, { cause: error });
+    throw error;
+  } finally {
+    if (own) await own.destroy();
+  }
 }

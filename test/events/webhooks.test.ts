@@ -106,6 +106,35 @@ describe('events: webhooks', () => {
     assert.equal(receiver.received.length, 0);
   });
 
+  it('follows the feed past the events its filter skips, page by page, and skips what happened while it was disabled', async () => {
+    const batch = t.container.events.delivery.batchSize;
+    const hook = await addHook({ eventTypes: ['user.created'] });
+    const made = [];
+    for (let i = 0; i < batch + 3; i++) made.push(await postUser(t, acme.tokens.scim, `page${i}@acme.test`));
+    // user.deleted is filtered out: the cursor must still move past it.
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${made[0]!.id}`);
+    await t.container.events.publishAll();
+    assert.equal((await t.container.events.deliverDue()).delivered, batch, 'one page per pass');
+    assert.equal((await t.container.events.deliverDue()).delivered, 3);
+    assert.deepEqual(await t.container.events.deliverDue(), { delivered: 0, retried: 0, dead: 0 });
+    assert.equal(receiver.received.length, batch + 3);
+    assert.ok(receiver.received.every((r) => JSON.parse(r.body).type === 'user.created'));
+    // The delivery id a receiver sees is the row the deliveries list shows.
+    const rows = (await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=200`)).body.deliveries as Json[];
+    assert.deepEqual(new Set(receiver.received.map((r) => r.headers['x-gatehouse-delivery-id'])), new Set(rows.map((d) => d.id)));
+    assert.ok(rows.every((d) => d.status === 'delivered' && d.reason === 'publish' && d.attempts === 1 && d.log.length === 1));
+
+    await api(t, acme).patch(`/webhooks/${hook.id}`, { enabled: false });
+    await postUser(t, acme.tokens.scim, 'while-off@acme.test');
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    await api(t, acme).patch(`/webhooks/${hook.id}`, { enabled: true });
+    const after = await postUser(t, acme.tokens.scim, 'back-on@acme.test');
+    await t.container.events.publishAll();
+    assert.equal((await t.container.events.deliverDue()).delivered, 1);
+    assert.equal(JSON.parse(receiver.received.at(-1)!.body).resource.id, after.id, 'only the change made after it was enabled again');
+  });
+
   it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
     const hook = await addHook();
     receiver.respond = (n) => (n <= 2 ? 500 : 200);

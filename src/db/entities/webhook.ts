@@ -21,6 +21,10 @@ export const WebhookSchema = defineEntity({
     eventTypes: p.json<string[]>().default('[]'),
     enabled: p.boolean().default(true),
     version: p.integer().version(),
+    /** The feed position the delivery worker has sent up to (directory/webhook-deliveries.ts). */
+    cursorPosition: p.bigint('string').default(0),
+    /** In the future: one worker is sending the events after the cursor; in the past: when one last did (least recently served first). */
+    cursorLeasedUntil: p.datetime().nullable(),
   },
   indexes: [{ name: 'webhooks_org_index', properties: ['org'] }],
 });
@@ -40,9 +44,10 @@ export interface DeliveryAttempt {
 }
 
 /**
- * One event to one endpoint: the queue row the delivery workers claim with
- * `for update skip locked`. Created when the event is published (or by a
- * replay/retry), so a delivery exists exactly when its event is in the feed.
+ * One event to one endpoint, with every attempt. Written by the first attempt
+ * of a published event (the worker follows each endpoint's feed cursor), or
+ * queued by a replay or retry; a failed one waits here, `pending`, for the
+ * retry workers, who claim due rows with `for update skip locked`.
  */
 export const WebhookDeliverySchema = defineEntity({
   name: 'WebhookDelivery',
