@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { makeTarget, runLoad, send, type Call, type Scenario } from './load.ts';
-import { freePort } from './support.ts';
+import { cpuMs, freePort } from './support.ts';
 
 /**
  * A micro-measurement for tuning, next to `npm run bench`: one scenario against one server
@@ -11,7 +11,9 @@ import { freePort } from './support.ts';
  * database backends' CPU time per request. On a shared, busy machine req/s swings with the
  * neighbours; CPU per request does not, so it is what decides whether a change helps.
  *
- *   node bench/probe.ts <baseline|gatehouse> <filter|get|post|patch|first|cfirst> [seconds] [--cpu-prof=dir]
+ *   node bench/probe.ts <baseline|gatehouse> <filter|get|spc|post|patch|first|last|cfirst>[,…] [seconds] [--cpu-prof=dir]
+ *
+ * Several scenarios (comma-separated) run one after the other against the same server process.
  *
  * Env: PROBE_DATABASE_URL (a database seeded by bench/seed.ts), PROBE_TOKEN (a SCIM token of its org).
  * PATCH needs active users: the probe reactivates the ones a previous run disabled.
@@ -24,23 +26,13 @@ const databaseUrl = process.env.PROBE_DATABASE_URL;
 const token = process.env.PROBE_TOKEN;
 if (!databaseUrl || !token) throw new Error('PROBE_DATABASE_URL and PROBE_TOKEN are required');
 
-/** utime + stime of a process, in ms (clock ticks are 10 ms on Linux). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
 const db = new pg.Client({ connectionString: databaseUrl });
 await db.connect();
 const dbName = new URL(databaseUrl).pathname.slice(1);
 const backends = async () => (await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName])).rows.map((r) => r.pid);
 const orgId = (await db.query<{ org_id: string }>(`select org_id from api_tokens where name = 'bench' limit 1`)).rows[0]!.org_id;
 const ids = (await db.query<{ id: string }>(`select id from users where org_id = $1 and user_name like 'user%@bench.example' order by id`, [orgId])).rows.map((r) => r.id);
-if (scenarioName === 'patch') await db.query(`update users set state = 'active', disabled_at = null where org_id = $1 and state = 'disabled'`, [orgId]);
+if (scenarioName.split(',').includes('patch')) await db.query(`update users set state = 'active', disabled_at = null where org_id = $1 and state = 'disabled'`, [orgId]);
 
 const random = () => Math.floor(Math.random() * ids.length);
 const runId = Date.now().toString(36);
@@ -48,8 +40,11 @@ const get = (p: string): Call => ({ method: 'GET', path: p });
 const ok = (status: number) => (status === 200 || status === 201 ? undefined : `status ${status}`);
 const scenarios: Record<string, Scenario> = {
   filter: { name: 'filter', next: () => get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${String(random() + 1).padStart(6, '0')}@bench.example"`)}`), check: ok },
+  // No database: what the HTTP stack and the SCIM middleware cost by themselves.
+  spc: { name: 'spc', next: () => get('/scim/v2/ServiceProviderConfig'), check: ok },
   get: { name: 'get', next: () => get(`/scim/v2/Users/${ids[random()]}`), check: ok },
   first: { name: 'first', next: () => get('/scim/v2/Users?startIndex=1&count=100'), check: ok },
+  last: { name: 'last', next: () => get(`/scim/v2/Users?startIndex=${Math.max(1, ids.length - 99)}&count=100`), check: ok },
   cfirst: { name: 'cfirst', next: () => get('/scim/v2/Users?cursor&count=100'), check: ok },
   post: { name: 'post', next: (i) => {
     const name = `probe-${runId}-${i}@bench.example`;
@@ -60,11 +55,18 @@ const scenarios: Record<string, Scenario> = {
   patch: { name: 'patch', next: (i) => ({ method: 'PATCH', path: `/scim/v2/Users/${ids[i % ids.length]}`, body: {
     schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] } }), check: ok },
 };
-const scenario = scenarios[scenarioName];
-if (!scenario) throw new Error(`unknown scenario ${scenarioName}; known: ${Object.keys(scenarios).join(', ')}`);
+const picked = scenarioName.split(',').map((name) => {
+  const found = scenarios[name];
+  if (!found) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  return found;
+});
+// runLoad counts requests from 0 in each run: one counter across warm-up and measurement,
+// so the measured POSTs do not repeat the warm-up's userNames (409s) nor PATCH the users it disabled (no-ops).
+let sent = 0;
 
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-const flags = serverName === 'gatehouse' ? pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--')) : [];
+// PROBE_FLAGS replaces npm start's V8 flags (either server's), to try others (memory settings) before changing package.json.
+const flags = (process.env.PROBE_FLAGS ?? (serverName === 'gatehouse' ? pkg.scripts.start : '')).split(/\s+/).filter((a) => a.startsWith('--'));
 if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
 const script = serverName === 'gatehouse' ? 'src/main.ts' : 'bench/baseline/server.ts';
 const port = await freePort();
@@ -83,17 +85,20 @@ for (let i = 0; ; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-// Warm up (JIT, pool connections), then measure.
-await runLoad(target, scenario, { clients: 10, warmupMs: 0, durationMs: 1500 });
-const pids = await backends();
-const before = { node: cpuMs(child.pid!), db: pids.reduce((s, p) => s + cpuMs(p), 0) };
-const result = await runLoad(target, scenario, { clients: 10, warmupMs: 0, durationMs: Number(secondsArg) * 1000 });
-const after = { node: cpuMs(child.pid!), db: pids.reduce((s, p) => s + cpuMs(p), 0) };
-const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
-const per = (ms: number) => ((ms / result.requests) * 1000).toFixed(0);
-console.log(`${serverName} ${scenarioName}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
-  `CPU/request node ${per(after.node - before.node)} µs, db ${per(after.db - before.db)} µs (${pids.length} backends), ` +
-  `RSS ${rss.toFixed(0)} MiB${result.errors ? `, ${result.errors} WRONG: ${result.firstError}` : ''}`);
+for (const chosen of picked) {
+  const scenario: Scenario = { ...chosen, next: () => chosen.next(sent++) };
+  // Warm up (JIT, pool connections), then measure.
+  await runLoad(target, scenario, { clients: 10, warmupMs: 0, durationMs: 1500 });
+  const pids = await backends();
+  const before = { node: cpuMs(child.pid!), db: pids.reduce((s, p) => s + cpuMs(p), 0) };
+  const result = await runLoad(target, scenario, { clients: 10, warmupMs: 0, durationMs: Number(secondsArg) * 1000 });
+  const after = { node: cpuMs(child.pid!), db: pids.reduce((s, p) => s + cpuMs(p), 0) };
+  const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
+  const per = (ms: number) => ((ms / result.requests) * 1000).toFixed(0);
+  console.log(`${serverName} ${chosen.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
+    `CPU/request node ${per(after.node - before.node)} µs, db ${per(after.db - before.db)} µs (${pids.length} backends), ` +
+    `RSS ${rss.toFixed(0)} MiB${result.errors ? `, ${result.errors} WRONG: ${result.firstError}` : ''}`);
+}
 target.agent.destroy();
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));

@@ -103,8 +103,13 @@ baseline and then against Gatehouse, back to back.
   resource) is one statement: read, state change, session revocation and audit event
   (\`src/directory/user-activation.ts\`). A no-op writes nothing. An org admin, an org with a seat
   limit, a concurrent change or an If-Match mismatch make it write nothing and fall back to the
-  general read-modify-write path, which handles each of them.
-- \`POST /Users\` is one statement (insert, seat guard, audit event), prepared.
+  general read-modify-write path, which handles each of them. Whether a PATCH body only sets
+  \`active\` is remembered by its JSON (a few hundred bodies at most): IdPs send the same one or two.
+- \`POST /Users\` is one statement (insert, seat guard, audit event), prepared. A user it creates
+  belongs to no group, so the response's \`groups\` is \`[]\` without a sub-select.
+- A plain list page (no filter, no sort: an IdP's import, by \`startIndex\` or cursor) is one
+  prepared statement: page ids, count, the page's rows and their groups. Filtered or sorted
+  lists vary in shape and selectivity and are planned each time.
 - The bearer token is cached for a few seconds (\`TokenCache\`), so a busy IdP's requests do not
   each pay a token query; the baseline folds its token check into its one statement instead.
 

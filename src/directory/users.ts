@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound, executeHot } from '../db/bound-query.ts';
+import { executeHot } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
@@ -132,13 +132,18 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
     all.push(...matchParams);
   }
-  const rows = await executeBound(
+  // The plain listing (no filter, no sort: an IdP's import walking every page) is one
+  // fixed statement whose plan does not hinge on the values: prepared, PostgreSQL plans it
+  // once per connection instead of on every page (its CTEs and groups sub-select made
+  // planning a visible share of a page). Filters vary in shape and selectivity: planned each time.
+  const rows = await executeHot(
     em,
     `with ${ctes.join(', ')}
      select ${query.count ? 'total.n as total_count, ' : ''}${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
      from ${query.count ? 'total left join (page join users u on u.id = page.id) on true' : 'page join users u on u.id = page.id'}
      order by ${order}`,
     all,
+    { prepare: !query.where && !query.orderBy },
   );
   const users = rows.filter((row) => row.id !== null && row.id !== undefined).map(rowToUser);
   const total = query.count ? Number(rows[0]?.total_count ?? 0) : users.length;
@@ -203,17 +208,18 @@ export async function createUser(em: Em, scope: Scope, input: UserFields, option
     ],
     params: [...values, ...(guard ? [scope.orgId] : []), ...audit.params],
   });
-  const withGroups = options.withGroups ?? false;
-  if (disabled) return (await runWrite(em, parts(false), withGroups, true))!;
+  // A user this statement creates (a fresh id) belongs to no group yet: no groups sub-select to run.
+  const grouped = (user: UserRecord): UserRecord => (options.withGroups ? { ...user, groups: [] } : user);
+  if (disabled) return grouped((await runWrite(em, parts(false), false, true))!);
   // Seat licence: with no seat limit (the common case) the guarded insert is the
   // whole write, one statement. With a limit it inserts nothing, and the create
   // runs again in a transaction that holds the org's seat lock.
-  const user = await runWrite(em, parts(true), withGroups, true);
-  if (user) return user;
-  return transaction(em, scope, async (tx) => {
+  const user = await runWrite(em, parts(true), false, true);
+  if (user) return grouped(user);
+  return grouped(await transaction(em, scope, async (tx) => {
     await assertSeatAvailable(tx, scope, { via: 'create', label: fields.userName });
-    return (await runWrite(tx, parts(false), withGroups))!;
-  });
+    return (await runWrite(tx, parts(false), false))!;
+  }));
 }
 
 export interface SaveUserOptions {

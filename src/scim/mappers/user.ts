@@ -30,39 +30,65 @@ function compact(object: Json): Json {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined));
 }
 
+function isEmpty(object: Json): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/**
+ * Raw sub-attributes overlaid with column values, nulls dropped. Written as
+ * plain loops: every listed user goes through here (a page renders 100), so
+ * the entries/fromEntries arrays the general form allocates were a visible
+ * share of a page's CPU. With no raw keys (the usual case) no key can move.
+ */
+function overlay(raw: Json | undefined, columns: ReadonlyArray<readonly [string, unknown]>): Json {
+  if (raw && !isEmpty(raw)) return compact({ ...raw, ...Object.fromEntries(columns) });
+  const out: Json = {};
+  for (const [key, value] of columns) if (value !== null && value !== undefined) out[key] = value;
+  return out;
+}
+
 /** CONVENTIONS 6: the only place that knows both a stored user and its SCIM shape (RFC 7643 §4.1, §4.3). */
 export function toUserResource(user: UserRecord, ctx: MapContext): Json {
   const raw = user.scimAttributes ?? {};
-  const rawName = (raw.name as Json | undefined) ?? {};
-  const name = compact({ ...rawName, ...Object.fromEntries(nameParts.map(([sub, field]) => [sub, user[field]])) });
-  const rawEnterprise = (raw[enterpriseUserSchemaId] as Json | undefined) ?? {};
-  const rawManager = (rawEnterprise.manager as Json | undefined) ?? {};
+  const name = overlay(raw.name as Json | undefined, nameParts.map(([sub, field]) => [sub, user[field]] as const));
+  const rawEnterprise = raw[enterpriseUserSchemaId] as Json | undefined;
   const manager = user.managerId
-    ? compact({ ...rawManager, value: user.managerId, $ref: `${ctx.baseUrl}/Users/${user.managerId}`, displayName: user.managerDisplayName })
+    ? compact({ ...((rawEnterprise?.manager as Json | undefined) ?? {}), value: user.managerId, $ref: `${ctx.baseUrl}/Users/${user.managerId}`, displayName: user.managerDisplayName })
     : undefined;
-  const enterprise = compact({ ...rawEnterprise, ...Object.fromEntries(enterpriseScalars.map((k) => [k, user[k]])), manager });
-  const { name: _name, [enterpriseUserSchemaId]: _ent, ...rest } = raw;
-  const location = `${ctx.baseUrl}/Users/${user.id}`;
-  const resource: Json = {
-    schemas: Object.keys(enterprise).length ? [userSchemaId, enterpriseUserSchemaId] : [userSchemaId],
-    id: user.id,
-    ...compact(Object.fromEntries(scalarCore.map((k) => [k, user[k]]))),
-    userName: user.userName,
-    ...(Object.keys(name).length ? { name } : {}),
-    active: isEnabled(user.state),
-    ...(user.emails.length ? { emails: user.emails } : {}),
-    ...(user.phoneNumbers.length ? { phoneNumbers: user.phoneNumbers } : {}),
-    ...rest,
-  };
-  if (user.groups) {
-    resource.groups = user.groups.map((g) => ({ value: g.id, $ref: `${ctx.baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' }));
+  const enterprise = overlay(rawEnterprise, [...enterpriseScalars.map((k) => [k, user[k]] as const), ['manager', manager] as const]);
+  const hasEnterprise = !isEmpty(enterprise);
+  const resource: Json = { schemas: hasEnterprise ? [userSchemaId, enterpriseUserSchemaId] : [userSchemaId], id: user.id };
+  for (const key of scalarCore) {
+    const value = user[key];
+    if (value !== null && value !== undefined) resource[key] = value;
   }
-  if (Object.keys(enterprise).length) resource[enterpriseUserSchemaId] = enterprise;
+  resource.userName = user.userName;
+  if (!isEmpty(name)) resource.name = name;
+  resource.active = isEnabled(user.state);
+  if (user.emails.length) resource.emails = user.emails;
+  if (user.phoneNumbers.length) resource.phoneNumbers = user.phoneNumbers;
+  // The raw rest (addresses, roles, unknown attributes…), as a spread would place it
+  // (defineProperty for a stored "__proto__" key, which an assignment would not copy).
+  for (const key in raw) {
+    if (key === 'name' || key === enterpriseUserSchemaId) continue;
+    if (key === '__proto__') Object.defineProperty(resource, key, { value: raw[key], enumerable: true, writable: true, configurable: true });
+    else resource[key] = raw[key];
+  }
+  if (user.groups) {
+    const groups: Json[] = new Array(user.groups.length);
+    for (let i = 0; i < user.groups.length; i++) {
+      const g = user.groups[i]!;
+      groups[i] = { value: g.id, $ref: `${ctx.baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' };
+    }
+    resource.groups = groups;
+  }
+  if (hasEnterprise) resource[enterpriseUserSchemaId] = enterprise;
   resource.meta = {
     resourceType: 'User',
     created: user.createdAt.toISOString(),
     lastModified: user.updatedAt.toISOString(),
-    location,
+    location: `${ctx.baseUrl}/Users/${user.id}`,
     version: etagOf(user.version),
   };
   return resource;

@@ -6,10 +6,10 @@ import { assertScimError, createScimTestApp, patchOps, postUser, scimRequest, sq
 
 /**
  * The requests IdPs send most are answered by single statements
- * (directory/user-activation.ts, findUserByUserName): these prove they answer
+ * (directory/user-activation.ts, findUserByUserName, createUser, queryUsers): these prove they answer
  * exactly as the general paths do, and hand every unusual case to them.
  */
-describe('SCIM hot paths: userName lookup and the active switch', () => {
+describe('SCIM hot paths: userName lookup, create, plain list pages and the active switch', () => {
   let t: TestApp;
   let acme: SeededOrg;
   let globex: SeededOrg;
@@ -62,6 +62,32 @@ describe('SCIM hot paths: userName lookup and the active switch', () => {
       assert.equal((await byName(acme.tokens.scim, 'userName eq "gone@acme.test"')).body.totalResults, 0);
       await postUser(t, globex.tokens.scim, 'theirs@globex.test');
       assert.equal((await byName(acme.tokens.scim, 'userName eq "theirs@globex.test"')).body.totalResults, 0);
+    });
+  });
+
+  describe('create and plain list pages', () => {
+    it('answers a create with the resource a GET then returns, groups included (none yet)', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fresh@acme.test', name: { givenName: 'Fresh' },
+        emails: [{ value: 'fresh@acme.test', primary: true }],
+      }).expect(201);
+      assert.deepEqual(created.body.groups, []);
+      const read = await scimRequest(t, acme.tokens.scim, 'get', `/Users/${created.body.id}`).expect(200);
+      assert.deepEqual(read.body, created.body);
+    });
+
+    it('lists each user, groups included, as GET by id returns it, by startIndex and by cursor', async () => {
+      const user = await postUser(t, globex.tokens.scim, 'listed@globex.test');
+      await scimRequest(t, globex.tokens.scim, 'post', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Listed', members: [{ value: user.id }] }).expect(201);
+      const one = (await scimRequest(t, globex.tokens.scim, 'get', `/Users/${user.id}`).expect(200)).body;
+      // Seven times: PostgreSQL may switch a prepared statement to a generic plan after five runs; it must answer the same.
+      for (let i = 0; i < 7; i++) {
+        const byIndex = (await scimRequest(t, globex.tokens.scim, 'get', '/Users?startIndex=1&count=1000').expect(200)).body;
+        assert.deepEqual(byIndex.Resources.find((r: { id: string }) => r.id === user.id), one);
+        assert.equal(byIndex.totalResults, byIndex.Resources.length);
+        const byCursor = (await scimRequest(t, globex.tokens.scim, 'get', '/Users?cursor&count=1000').expect(200)).body;
+        assert.deepEqual(byCursor.Resources, byIndex.Resources);
+      }
     });
   });
 
