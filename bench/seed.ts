@@ -41,6 +41,27 @@ export function benchDatabaseUrl(adminUrl: string, name = 'gatehouse_bench'): st
   return url.toString();
 }
 
+/**
+ * A fresh, migrated database `name` (next to BENCH_DATABASE_URL's) with one org
+ * and a SCIM and an admin token: the webhook benchmarks' small world.
+ */
+export async function seedEmptyOrg(name: string, label: string): Promise<{ databaseUrl: string; scim: string; admin: string }> {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? defaultAdminUrl;
+  const databaseUrl = benchDatabaseUrl(adminUrl, name);
+  await recreateDatabase(adminUrl, name);
+  const store = await openStore({ databaseUrl, dataDir: '' });
+  try {
+    await migrate(store.orm);
+    const actor = { type: 'system' as const, label };
+    const org = await createOrg(store.orm.em.fork(), actor, { slug: label, name: label });
+    const scope = { orgId: org.id, orgSlug: org.slug, actor };
+    const scim = (await createApiToken(store.orm.em.fork(), scope, { scope: 'scim', name: `${label} idp` })).token;
+    const admin = (await createApiToken(store.orm.em.fork(), scope, { scope: 'admin', name: `${label} admin` })).token;
+    return { databaseUrl, scim, admin };
+  } finally {
+    await store.close();
+  }
+}
 
 async function createOrgAndToken(databaseUrl: string): Promise<{ orgId: string; token: string }> {
   const store = await openStore({ databaseUrl, dataDir: './data', poolMax: 2 });

@@ -3,14 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore } from '../src/db/orm.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createOrg } from '../src/directory/orgs.ts';
-import { createApiToken } from '../src/directory/tokens.ts';
 import { makeTarget, send } from './load.ts';
-import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
+import { seedEmptyOrg } from './seed.ts';
 import { spawnServer, startFlags } from './server.ts';
-import { cpuMs, memoryOf, recreateDatabase } from './support.ts';
+import { cpuMs, memoryOf } from './support.ts';
 
 /**
  * A micro-measurement for tuning the webhook delivery path, next to `npm run bench -- webhooks`:
@@ -27,17 +23,7 @@ const [eventsArg = '3000', repeatsArg = '3', path_ = 'feed'] = process.argv.slic
 const EVENTS = Number(eventsArg);
 const profileDir = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice('--cpu-prof='.length);
 
-const adminUrl = process.env.BENCH_DATABASE_URL ?? defaultAdminUrl;
-const databaseUrl = benchDatabaseUrl(adminUrl, 'gatehouse_probe_webhooks');
-await recreateDatabase(adminUrl, 'gatehouse_probe_webhooks');
-const store = await openStore({ databaseUrl, dataDir: '' });
-await migrate(store.orm);
-const actor = { type: 'system' as const, label: 'probe' };
-const org = await createOrg(store.orm.em.fork(), actor, { slug: 'probe', name: 'Probe' });
-const scope = { orgId: org.id, orgSlug: org.slug, actor };
-const scim = (await createApiToken(store.orm.em.fork(), scope, { scope: 'scim', name: 'probe idp' })).token;
-const admin = (await createApiToken(store.orm.em.fork(), scope, { scope: 'admin', name: 'probe admin' })).token;
-await store.close();
+const { databaseUrl, scim, admin } = await seedEmptyOrg('gatehouse_probe_webhooks', 'probe');
 
 let received = 0;
 const receiver = http.createServer((req, res) => {

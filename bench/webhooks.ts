@@ -5,15 +5,11 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openStore } from '../src/db/orm.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createOrg } from '../src/directory/orgs.ts';
-import { createApiToken } from '../src/directory/tokens.ts';
 import { makeTarget, runLoad, send, type Scenario, type Target } from './load.ts';
 import { machine } from './report.ts';
-import { cpuMs, memoryOf, recreateDatabase } from './support.ts';
+import { cpuMs, memoryOf } from './support.ts';
 import { spawnServer, startFlags } from './server.ts';
-import { benchDatabaseUrl, defaultAdminUrl } from './seed.ts';
+import { seedEmptyOrg } from './seed.ts';
 
 /**
  * Issue 8 "Speed": (1) SCIM write throughput with a webhook endpoint enabled
@@ -80,17 +76,7 @@ function postScenario(tag: string): Scenario {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 export async function runWebhooks(): Promise<boolean> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? defaultAdminUrl;
-  const databaseUrl = benchDatabaseUrl(adminUrl, 'gatehouse_bench_webhooks');
-  await recreateDatabase(adminUrl, 'gatehouse_bench_webhooks');
-  const store = await openStore({ databaseUrl, dataDir: '' });
-  await migrate(store.orm);
-  const actor = { type: 'system' as const, label: 'bench' };
-  const org = await createOrg(store.orm.em.fork(), actor, { slug: 'bench', name: 'Bench' });
-  const scope = { orgId: org.id, orgSlug: org.slug, actor };
-  const scim = (await createApiToken(store.orm.em.fork(), scope, { scope: 'scim', name: 'bench idp' })).token;
-  const admin = (await createApiToken(store.orm.em.fork(), scope, { scope: 'admin', name: 'bench admin' })).token;
-  await store.close();
+  const { databaseUrl, scim, admin } = await seedEmptyOrg('gatehouse_bench_webhooks', 'bench');
 
   const receiver = await startReceiver();
   const gatehouse = await startGatehouse({
