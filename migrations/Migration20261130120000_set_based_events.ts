@@ -15,8 +15,8 @@ import { Migration } from '@mikro-orm/migrations';
  * one statement-level trigger that sees the statement's new audit rows as a
  * transition table and writes their events with one INSERT … SELECT (a plan
  * the session keeps), the users and groups joined in. The row trigger keeps
- * every other action (its user.* and group.updated branches are no longer
- * reached). Same events, same resources: a `group.updated` gives its group
+ * every other action (of its user branch only `user.purged` is still
+ * reached, which rewrites earlier events). Same events, same resources: a `group.updated` gives its group
  * event (when attributes changed), then one `membership.added` per member
  * added, then `membership.removed`.
  *
