@@ -44,6 +44,9 @@ export interface MembersChange {
 
 const groupColumnsSql = 'g.id, g.org_id, g.display_name, g.external_id, g.description, g.source, g.scim_attributes, g.version, g.created_at, g.updated_at';
 
+/** The fields a save compares and writes. */
+const GROUP_FIELDS = ['displayName', 'externalId', 'description', 'scimAttributes'] as const;
+
 function rowToGroup(row: Record<string, unknown>): GroupRecord {
   const attrs = row.scim_attributes;
   return {
@@ -238,25 +241,22 @@ export async function saveGroup(
 ): Promise<{ group: GroupRecord; changed: boolean }> {
   const next = validateGroupFields(input);
   const changes: Record<string, unknown> = {};
-  for (const key of ['displayName', 'externalId', 'description', 'scimAttributes'] as const) {
+  for (const key of GROUP_FIELDS) {
     if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[key], to: next[key] };
   }
   let membership = { added: [] as string[], removed: [] as string[] };
   try {
     await em.transactional(async (tx) => {
-      const locked = await tx.execute(
-        `select version, display_name, external_id, description, scim_attributes from groups where id = ? and org_id = ? for update`,
-        [current.id, scope.orgId],
-      );
-      const row = locked[0];
+      const locked = await tx.execute(`select ${groupColumnsSql} from groups g where g.id = ? and g.org_id = ? for update`, [current.id, scope.orgId]);
+      const stored = locked[0] ? rowToGroup(locked[0]) : undefined;
       // With If-Match the client pinned a version: any change since is stale. Without it,
       // attribute changes were computed from `current`, so they need its attributes to be the
       // ones still stored (or they would undo someone else's change); member changes are row
       // inserts/deletes and commute, so a concurrent member add never makes a rename stale.
       const stale =
-        !row ||
-        (options.expectedVersion !== undefined && Number(row.version) !== options.expectedVersion) ||
-        (Object.keys(changes).length > 0 && !sameAttributes(current, row));
+        !stored ||
+        (options.expectedVersion !== undefined && stored.version !== options.expectedVersion) ||
+        (Object.keys(changes).length > 0 && GROUP_FIELDS.some((key) => !jsonEqual(current[key], stored[key])));
       if (stale) throw new StaleVersionError('Group', current.id);
       membership = await applyMembers(tx, scope, current.id, members, options.source);
       if (!Object.keys(changes).length && !membership.added.length && !membership.removed.length) return;
@@ -283,16 +283,6 @@ export async function saveGroup(
   }
   const changed = Object.keys(changes).length > 0 || membership.added.length > 0 || membership.removed.length > 0;
   return { group: await getGroup(em, scope, current.id, { withMembers: true }), changed };
-}
-
-/** Whether the locked row still holds the attributes `read` was computed from. */
-function sameAttributes(read: GroupFields, row: Record<string, unknown>): boolean {
-  return (
-    read.displayName === row.display_name &&
-    read.externalId === (row.external_id ?? null) &&
-    read.description === (row.description ?? null) &&
-    jsonEqual(read.scimAttributes, row.scim_attributes ?? {})
-  );
 }
 
 export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVersion?: number): Promise<void> {
