@@ -104,17 +104,21 @@ export function webhookBody(event: FeedEvent): string {
 }
 
 interface Outcome {
-  id: string;
   row: Claimed;
   status: DeliveryStatus;
   attempt: DeliveryAttempt;
   next: string | null;
 }
 
+/** An outcome as the record statements read it (jsonb_to_recordset). */
+function outcomeRow(o: Outcome) {
+  return { id: o.row.id, status: o.status, last_status: o.attempt.status, last_error: o.attempt.error?.slice(0, 1000) ?? null, attempt: o.attempt, next: o.next };
+}
+
 /** Every outcome of a pass in one statement: the attempt appended to the log, the row moved on. */
 async function recordAll(em: Em, outcomes: Outcome[], now: Date): Promise<void> {
   if (!outcomes.length) return;
-  const rows = outcomes.map((o) => ({ id: o.id, status: o.status, last_status: o.attempt.status, last_error: o.attempt.error?.slice(0, 1000) ?? null, attempt: o.attempt, next: o.next }));
+  const rows = outcomes.map(outcomeRow);
   await executeHot(em,
     `update webhook_deliveries d set status = x.status, last_status = x.last_status, last_error = x.last_error,
        log = d.log || jsonb_build_array(x.attempt), updated_at = ?,
@@ -150,16 +154,16 @@ async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date, deadline:
     }
   }
   const attempt: DeliveryAttempt = { at: now.toISOString(), status: response?.status ?? null, error, body: response?.body ?? null, ms: Date.now() - started };
-  if (!error) return { id: row.id, row, status: 'delivered', attempt, next: null };
+  if (!error) return { row, status: 'delivered', attempt, next: null };
   const log = deps.logger.child({ deliveryId: row.id, webhookId: row.webhookId, eventId: row.eventId, attempt: row.attempts });
   const next = new Date(now.getTime() + retryDelayMs(row.attempts, { ...deps.retry, maxAttempts: 0 }, deps.random));
   // Nothing to send (event pruned, endpoint disabled) or out of time: dead; a retry or replay can revive it.
   if (!event || !row.enabled || next.getTime() - row.createdAt.getTime() > deps.maxAgeMs) {
     log.warn({ error }, 'webhook delivery dead-lettered');
-    return { id: row.id, row, status: 'dead', attempt, next: null };
+    return { row, status: 'dead', attempt, next: null };
   }
   log.info({ error, nextAttemptAt: next }, 'webhook delivery deferred');
-  return { id: row.id, row, status: 'pending', attempt, next: next.toISOString() };
+  return { row, status: 'pending', attempt, next: next.toISOString() };
 }
 
 /**
@@ -237,8 +241,7 @@ async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease>
  */
 async function recordFeeds(em: Em, lease: Lease, outcomes: Outcome[], now: Date): Promise<void> {
   if (!lease.cursors.length) return;
-  const rows = outcomes.map((o) => ({ id: o.id, org_id: o.row.orgId, webhook_id: o.row.webhookId, event_id: o.row.eventId, status: o.status,
-    last_status: o.attempt.status, last_error: o.attempt.error?.slice(0, 1000) ?? null, attempt: o.attempt, next: o.next }));
+  const rows = outcomes.map((o) => ({ ...outcomeRow(o), org_id: o.row.orgId, webhook_id: o.row.webhookId, event_id: o.row.eventId }));
   await executeHot(em,
     `with ${ASYNC_COMMIT}, x as (
        select * from jsonb_to_recordset(?::jsonb) as x(id uuid, org_id uuid, webhook_id uuid, event_id uuid, status text, last_status int, last_error text, attempt jsonb, next timestamptz)
