@@ -6,7 +6,7 @@ import { PeriodicJob } from './directory/periodic-job.ts';
 import { publishEvents, pruneEvents, type PublishResult } from './directory/event-feed.ts';
 import { announceExpiredInvitations } from './directory/invitation-expiry.ts';
 import { deliverDueWebhooks, type DeliveryDeps, type DeliveryPassReport } from './directory/webhook-deliveries.ts';
-import { createWebhookConnections } from './lib/webhook-http.ts';
+import { WebhookConnections } from './lib/webhook-http.ts';
 
 /**
  * The background side of issue 8, built by the container and started by the
@@ -41,7 +41,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     maxAgeMs: config.webhooks.maxAgeMs,
     claimTimeoutMs: config.webhooks.claimTimeoutMs,
     batchSize: config.webhooks.batchSize,
-    connections: createWebhookConnections(),
+    connections: new WebhookConnections(),
     ...(parts.random ? { random: parts.random } : {}),
   };
   const publish = (now = clock.now()) => publishEvents(fork(), now, config.events.publishBatchSize);

@@ -53,10 +53,6 @@ export class WebhookConnections {
   }
 }
 
-export function createWebhookConnections(): WebhookConnections {
-  return new WebhookConnections();
-}
-
 /** Connections per endpoint origin, so also the requests the worker keeps in flight per endpoint. */
 export const CONNECTIONS_PER_ENDPOINT = 16;
 

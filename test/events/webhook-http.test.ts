@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createWebhookConnections, postWebhook, type SendOptions, type WebhookConnections } from '../../src/lib/webhook-http.ts';
+import { postWebhook, WebhookConnections, type SendOptions } from '../../src/lib/webhook-http.ts';
 
 /**
  * How the delivery worker talks HTTP to an endpoint, against raw TCP servers
@@ -69,7 +69,7 @@ describe('events: sending a webhook over HTTP', () => {
     postWebhook(`http://127.0.0.1:${port}/hook?x=1`, BODY, headers, options(extra));
 
   beforeEach(() => {
-    connections = createWebhookConnections();
+    connections = new WebhookConnections();
   });
   afterEach(async () => {
     await connections.destroy();

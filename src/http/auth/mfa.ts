@@ -38,7 +38,8 @@ export const enrollBody = z.object({ challenge, method: z.enum(['totp', 'email',
  * needed; `next` (the console page asked for, checked by landingAfterSignIn)
  * rides along to the step's forms and is where the step lands.
  */
-export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'>, next: string = SIGNED_IN_LANDING): string {
+export function mfaLocation(pending: Pick<MfaPending, 'challenge' | 'purpose'> & { next?: string }): string {
+  const next = pending.next ?? SIGNED_IN_LANDING;
   const landing = next === SIGNED_IN_LANDING ? '' : `&next=${encodeURIComponent(next)}`;
   return `/auth/mfa${pending.purpose === 'enroll' ? '/enroll' : ''}?challenge=${encodeURIComponent(pending.challenge)}${landing}`;
 }
@@ -116,7 +117,7 @@ export function mfaRoutes(container: Container): Router {
     const step = stepOf(req);
     try {
       const found = await describeChallenge(req.ctx.em, step.challenge, clock.now());
-      if (found.purpose === 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'enroll' }, step.next));
+      if (found.purpose === 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'enroll' }));
       html(res, 200, verifyPage({ ...step, methods: found.methods }));
     } catch (error) {
       if (error instanceof MfaChallengeInvalidError) return ended(req, res);
@@ -158,7 +159,7 @@ export function mfaRoutes(container: Container): Router {
     const step = stepOf(req);
     try {
       const found = await describeChallenge(req.ctx.em, step.challenge, clock.now());
-      if (found.purpose !== 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'verify' }, step.next));
+      if (found.purpose !== 'enroll') return res.redirect(303, mfaLocation({ ...step, purpose: 'verify' }));
       html(res, 200, enrollChoicePage({ ...step, email: found.email }));
     } catch (error) {
       if (error instanceof MfaChallengeInvalidError) return ended(req, res);

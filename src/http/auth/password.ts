@@ -79,7 +79,7 @@ export function passwordRoutes(container: Container): Router {
       const signedIn = await signInWithPassword(req.ctx.em, signInDeps, input, req.ctx, clock.now());
       if (signedIn.mfaRequired) {
         req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, purpose: signedIn.purpose }, 'password proven, second factor required');
-        return asForm ? res.redirect(303, mfaLocation(signedIn, landingAfterSignIn(input.next))) : res.json(mfaPendingJson(signedIn));
+        return asForm ? res.redirect(303, mfaLocation({ ...signedIn, next: landingAfterSignIn(input.next) })) : res.json(mfaPendingJson(signedIn));
       }
       req.ctx.log.info({ org: signedIn.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'password login');
       res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, config.sessions.ttlMs / 1000));
