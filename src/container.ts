@@ -9,6 +9,8 @@ import { createMailer, type Mailer } from './lib/mailer.ts';
 import { deliverDue, OutboxWorker, recordDelivered, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
 import { markInvitationUndeliverable } from './directory/invitations.ts';
 import { PurgeJob } from './directory/purge-job.ts';
+import { userCountJob } from './directory/user-counts.ts';
+import type { PeriodicJob } from './directory/periodic-job.ts';
 import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
 import { createEventServices, type EventServices } from './event-services.ts';
 
@@ -36,6 +38,8 @@ export interface Container {
   };
   /** The daily purge of deleted users: started by the server next to the outbox worker; tests call `runOnce(now)`. */
   purge: PurgeJob;
+  /** Folds the live-user count deltas every few seconds (directory/user-counts.ts); started by the server. */
+  userCounts: PeriodicJob;
   /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
   events: EventServices;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
@@ -98,6 +102,7 @@ export function createContainer(parts: ContainerParts): Container {
       deliverDue: (now = clock.now()) => deliverDue(deps, now),
     },
     purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
+    userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
     events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
     fork,
   };

@@ -47,6 +47,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await greetIfEmpty(container);
     container.outbox.worker.start();
     container.purge.start();
+    container.userCounts.start();
     container.events.start();
 
     let closing: Promise<void> | undefined;
@@ -66,6 +67,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         clearTimeout(timer);
         await container.outbox.worker.stop();
         await container.purge.stop();
+        await container.userCounts.stop();
         await container.events.stop();
         container.mailer.close();
         await store.close();

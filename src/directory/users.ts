@@ -11,6 +11,7 @@ import { auditAction, nextState, transitionForActive, type Transition } from './
 import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
 import { assertNotLastOrgAdmin, losesOrgAdmin } from './org-admins.ts';
 import { transaction } from './transaction.ts';
+import { liveUserCountSql } from './user-counts.ts';
 import type { Scope } from './scope.ts';
 import {
   primaryEmail,
@@ -108,7 +109,8 @@ export interface UserQuery {
 
 /**
  * One statement per page: `page` picks the ids (the OFFSET walks a narrow index,
- * never whole rows), `total` counts the matches, and only the page's rows are
+ * never whole rows), `total` counts the matches (unfiltered: the org's maintained
+ * live-user count, so a page costs the same in an org of any size), and only the page's rows are
  * read in full and get their groups. A page past the end still returns the total
  * (one row of nulls from the left join).
  */
@@ -128,7 +130,12 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
   const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
   const ctes = [`page as (select u.id from users u where ${where.join(' and ')} order by ${order} limit ? offset ?)`];
   const all: unknown[] = [...params, query.limit, query.offset ?? 0];
-  if (query.count) {
+  if (query.count && !query.where) {
+    // Every live user of the org: the maintained count, not a count of the org (deep listings
+    // of a large org would otherwise count it on every page).
+    ctes.push(`total as (${liveUserCountSql})`);
+    all.push(scope.orgId);
+  } else if (query.count) {
     ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
     all.push(...matchParams);
   }

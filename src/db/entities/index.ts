@@ -18,6 +18,7 @@ import { EventSchema } from './event.ts';
 import { WebhookSchema, WebhookDeliverySchema } from './webhook.ts';
 import { GroupMappingSchema } from './group-mapping.ts';
 import { GroupClaimSchema } from './group-claim.ts';
+import { UserCountDeltaSchema } from './user-count.ts';
 
 export const entities = [
   BaseSchema,
@@ -47,6 +48,7 @@ export const entities = [
   EventSchema,
   WebhookSchema,
   WebhookDeliverySchema,
+  UserCountDeltaSchema,
 ];
 
 export * from './organization.ts';
@@ -68,3 +70,4 @@ export * from './event.ts';
 export * from './webhook.ts';
 export * from './group-mapping.ts';
 export * from './group-claim.ts';
+export * from './user-count.ts';
