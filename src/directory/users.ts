@@ -109,10 +109,11 @@ export interface UserQuery {
 
 /**
  * One statement per page: `page` picks the ids (the OFFSET walks a narrow index,
- * never whole rows), `total` counts the matches (unfiltered: the org's maintained
- * live-user count, so a page costs the same in an org of any size), and only the page's rows are
+ * never whole rows), `total` counts the matches, and only the page's rows are
  * read in full and get their groups. A page past the end still returns the total
- * (one row of nulls from the left join).
+ * (one row of nulls from the left join). The plain listing reads the org's
+ * maintained live-user count instead of counting, and walks from whichever end
+ * of the org is nearer.
  */
 export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: UserQuery): Promise<{ users: UserRecord[]; total: number }> {
   const where = [`u.org_id = ?`, `u.state <> 'deleted'`];
@@ -128,17 +129,38 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     params.push(query.afterId);
   }
   const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
-  const ctes = [`page as (select u.id from users u where ${where.join(' and ')} order by ${order} limit ? offset ?)`];
-  const all: unknown[] = [...params, query.limit, query.offset ?? 0];
-  if (query.count && !query.where) {
-    // Every live user of the org: the maintained count, not a count of the org (deep listings
-    // of a large org would otherwise count it on every page).
-    ctes.push(`total as (${liveUserCountSql})`);
-    all.push(scope.orgId);
-  } else if (query.count) {
-    ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
-    all.push(...matchParams);
+  const offset = query.offset ?? 0;
+  let ctes: string[];
+  let all: unknown[];
+  if (query.count && !query.where && !query.orderBy && !query.afterId) {
+    // The plain listing by startIndex. Its total is every live user of the org: the maintained
+    // count, not a count of the org. Knowing it, a page in the second half is found walking from
+    // the end (descending), so the last page costs what the first does; the middle is the deepest.
+    const live = where.join(' and ');
+    ctes = [
+      `total as (${liveUserCountSql})`,
+      `page as (
+         select f.id from (select u.id from users u where ${live} order by u.id limit ? offset ?) f where ? * 2 <= (select n from total)
+         union all
+         select b.id from (select u.id from users u where ${live} order by u.id desc
+           limit least(?, greatest((select n from total) - ?, 0)) offset greatest((select n from total) - ? - ?, 0)) b
+         where ? * 2 > (select n from total))`,
+    ];
+    all = [scope.orgId, ...params, query.limit, offset, offset, ...params, query.limit, offset, offset, query.limit, offset];
+  } else {
+    ctes = [`page as (select u.id from users u where ${where.join(' and ')} order by ${order} limit ? offset ?)`];
+    all = [...params, query.limit, offset];
+    if (query.count && !query.where) {
+      ctes.push(`total as (${liveUserCountSql})`);
+      all.push(scope.orgId);
+    } else if (query.count) {
+      ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
+      all.push(...matchParams);
+    }
   }
+  // Each page row fetched by its key: the planner cannot tell how many ids a page gives (the
+  // walk from the end has computed bounds) and would otherwise merge-join the users table from its start.
+  const pageRows = 'page cross join lateral (select * from users x where x.id = page.id offset 0) u';
   // The plain listing (no filter, no sort: an IdP's import walking every page) is one
   // fixed statement whose plan does not hinge on the values: prepared, PostgreSQL plans it
   // once per connection instead of on every page (its CTEs and groups sub-select made
@@ -147,7 +169,7 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
     em,
     `with ${ctes.join(', ')}
      select ${query.count ? 'total.n as total_count, ' : ''}${userColumnsSql}${query.withGroups ? `, ${userGroupsSql}` : ''}
-     from ${query.count ? 'total left join (page join users u on u.id = page.id) on true' : 'page join users u on u.id = page.id'}
+     from ${query.count ? `total left join (${pageRows}) on true` : pageRows}
      order by ${order}`,
     all,
     { prepare: !query.where && !query.orderBy },

@@ -89,6 +89,25 @@ describe('SCIM hot paths: userName lookup, create, plain list pages and the acti
         assert.deepEqual(byCursor.Resources, byIndex.Resources);
       }
     });
+
+    it('gives every startIndex page the same users whichever end of the org it is nearer to', async () => {
+      const org = await seedOrg(t.container, `pages-${randomUUID().slice(0, 8)}`);
+      for (let i = 0; i < 9; i++) await postUser(t, org.tokens.scim, `page-${i}@pages.test`);
+      const gone = await postUser(t, org.tokens.scim, 'gone@pages.test');
+      await scimRequest(t, org.tokens.scim, 'delete', `/Users/${String(gone.id)}`).expect(204);
+      const all = (await scimRequest(t, org.tokens.scim, 'get', '/Users?startIndex=1&count=1000').expect(200)).body.Resources.map((r: { id: string }) => r.id);
+      assert.equal(all.length, 9);
+      assert.deepEqual(all, [...all].sort());
+      for (let count = 0; count <= 4; count++) {
+        for (let startIndex = 1; startIndex <= 11; startIndex++) {
+          const page = (await scimRequest(t, org.tokens.scim, 'get', `/Users?startIndex=${startIndex}&count=${count}`).expect(200)).body;
+          const where = `startIndex=${startIndex} count=${count}`;
+          assert.deepEqual(page.Resources.map((r: { id: string }) => r.id), all.slice(startIndex - 1, startIndex - 1 + count), where);
+          assert.equal(page.totalResults, 9, where);
+          assert.equal(page.startIndex, startIndex, where);
+        }
+      }
+    });
   });
 
   describe('active switch', () => {
