@@ -103,13 +103,20 @@ baseline and then against Gatehouse, back to back.
   resource) is one statement: read, state change, session revocation and audit event
   (\`src/directory/user-activation.ts\`). A no-op writes nothing. An org admin, an org with a seat
   limit, a concurrent change or an If-Match mismatch make it write nothing and fall back to the
-  general read-modify-write path, which handles each of them. Whether a PATCH body only sets
-  \`active\` is remembered by its JSON (a few hundred bodies at most): IdPs send the same one or two.
+  general read-modify-write path, which handles each of them.
 - \`POST /Users\` is one statement (insert, seat guard, audit event), prepared. A user it creates
   belongs to no group, so the response's \`groups\` is \`[]\` without a sub-select.
 - A plain list page (no filter, no sort: an IdP's import, by \`startIndex\` or cursor) is one
-  prepared statement: page ids, count, the page's rows and their groups. Filtered or sorted
-  lists vary in shape and selectivity and are planned each time.
+  prepared statement: page ids, total, the page's rows (each fetched by key) and their groups.
+  The total is not a count of the org: triggers on \`users\` keep signed deltas of each org's
+  live users in the change's transaction (\`user_count_deltas\`, folded into one row per org
+  every 5 s), so \`totalResults\` is a sum over a few rows, exact in the statement's snapshot.
+  Knowing the total, a page by \`startIndex\` in the second half of the list is read walking
+  the index from the end: the last page costs what the first does, the middle is the deepest.
+  Filtered or sorted lists vary in shape and selectivity and are planned (and counted) each time.
+- Gatehouse's sessions run with \`jit=off\`: a page bound computed from the total has no row
+  estimate, and the planner's guess (10 % of the table) pushed the statement over
+  \`jit_above_cost\`, where compiling it took ~350 ms for a 3 ms query.
 - The bearer token is cached for a few seconds (\`TokenCache\`), so a busy IdP's requests do not
   each pay a token query; the baseline folds its token check into its one statement instead.
 

@@ -130,33 +130,30 @@ export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: Use
   }
   const order = query.orderBy ? `${query.orderBy}, u.id` : 'u.id';
   const offset = query.offset ?? 0;
-  let ctes: string[];
-  let all: unknown[];
+  const ctes: string[] = [];
+  const all: unknown[] = [];
+  if (query.count && !query.where) {
+    // Every live user of the org: the count the database keeps, not a count of the org.
+    ctes.push(`total as (${liveUserCountSql})`);
+    all.push(scope.orgId);
+  } else if (query.count) {
+    ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
+    all.push(...matchParams);
+  }
+  const ids = `select u.id from users u where ${where.join(' and ')}`;
   if (query.count && !query.where && !query.orderBy && !query.afterId) {
-    // The plain listing by startIndex. Its total is every live user of the org: the maintained
-    // count, not a count of the org. Knowing it, a page in the second half is found walking from
-    // the end (descending), so the last page costs what the first does; the middle is the deepest.
-    const live = where.join(' and ');
-    ctes = [
-      `total as (${liveUserCountSql})`,
-      `page as (
-         select f.id from (select u.id from users u where ${live} order by u.id limit ? offset ?) f where ? * 2 <= (select n from total)
-         union all
-         select b.id from (select u.id from users u where ${live} order by u.id desc
-           limit least(?, greatest((select n from total) - ?, 0)) offset greatest((select n from total) - ? - ?, 0)) b
-         where ? * 2 > (select n from total))`,
-    ];
-    all = [scope.orgId, ...params, query.limit, offset, offset, ...params, query.limit, offset, offset, query.limit, offset];
+    // The plain listing by startIndex: knowing the total, a page in the second half is read
+    // walking from the end, so the last page costs what the first does (the middle is the deepest).
+    ctes.push(`page as (
+       select f.id from (${ids} order by u.id limit ? offset ?) f where ?::bigint * 2 <= (select n from total)
+       union all
+       select b.id from (${ids} order by u.id desc
+         limit least(?::bigint, greatest((select n from total) - ?::bigint, 0)) offset greatest((select n from total) - ?::bigint - ?::bigint, 0)) b
+       where ?::bigint * 2 > (select n from total))`);
+    all.push(...params, query.limit, offset, offset, ...params, query.limit, offset, offset, query.limit, offset);
   } else {
-    ctes = [`page as (select u.id from users u where ${where.join(' and ')} order by ${order} limit ? offset ?)`];
-    all = [...params, query.limit, offset];
-    if (query.count && !query.where) {
-      ctes.push(`total as (${liveUserCountSql})`);
-      all.push(scope.orgId);
-    } else if (query.count) {
-      ctes.push(`total as (select count(*)::int as n from users u where ${matchSql})`);
-      all.push(...matchParams);
-    }
+    ctes.push(`page as (${ids} order by ${order} limit ? offset ?)`);
+    all.push(...params, query.limit, offset);
   }
   // Each page row fetched by its key: the planner cannot tell how many ids a page gives (the
   // walk from the end has computed bounds) and would otherwise merge-join the users table from its start.
