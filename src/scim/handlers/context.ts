@@ -26,8 +26,14 @@ export function scope(req: Request): Scope {
 }
 
 export function send(res: Response, status: number, body: unknown, version?: number): void {
+  const text = JSON.stringify(body);
   if (version !== undefined) res.setHeader('ETag', etagOf(version));
-  res.status(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  // res.end, not res.send: express would hash every body without an ETag (a list page: SHA-1 of
+  // ~200 kB, ~0.13 ms) for a tag of its own. SCIM's tags are versions, set above; If-None-Match
+  // on a resource is answered by its handler.
+  res.status(status).setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /** If-Match → the expected version; a tag we never issued can only be stale (412). */
