@@ -97,6 +97,17 @@ describe('events: webhooks', () => {
     assert.deepEqual(feed.body.events.find((e: Json) => e.id === body.id), body);
   });
 
+  it("leaves no delivery row behind when an org is deleted (they go with its endpoints and events)", async () => {
+    const gone = await seedOrg(t.container, `gone-${Date.now().toString(36)}`);
+    const hook = await addHook({}, gone);
+    await postUser(t, gone.tokens.scim, 'left@gone.test');
+    await t.container.events.publishAll();
+    assert.equal((await t.container.events.deliverDue()).delivered, 1);
+    assert.equal((await sql(t, 'select count(*)::int as n from webhook_deliveries where webhook_id = ?', [hook.id]))[0]!.n, 1);
+    await sql(t, 'delete from organizations where id = ?', [gone.id]);
+    assert.equal((await sql(t, 'select count(*)::int as n from webhook_deliveries where org_id = ?', [gone.id]))[0]!.n, 0);
+  });
+
   it('sends only the event types an endpoint asked for, and nothing to a disabled endpoint', async () => {
     await addHook({ eventTypes: ['user.deleted'] });
     await addHook({ enabled: false });
