@@ -28,7 +28,10 @@ describe('server process', function () {
       const config = testConfig({ dataDir, databaseUrl: undefined });
       const first = await startServer(config, { logger: createLogger('silent') });
       const org = await seedOrg(first.container, 'acme');
+      // The jobs run while it serves (purge, the live-user count folding) and stop with it.
+      assert.deepEqual([first.container.purge.started, first.container.userCounts.started], [true, true]);
       await first.close();
+      assert.deepEqual([first.container.purge.started, first.container.userCounts.started], [false, false]);
 
       const second = await startServer(config, { logger: createLogger('silent') });
       try {
