@@ -11,13 +11,16 @@ import { PeriodicJob } from './periodic-job.ts';
  */
 export const liveUserCountSql = `select coalesce(sum(d.delta), 0)::int as n from user_count_deltas d where d.org_id = ?`;
 
+/** Orgs folded per statement; a pass that fills it runs again at once. */
+const ORGS_PER_FOLD = 1000;
+
 /**
  * Folds each org's deltas into one row (at most `orgs` orgs per call). Safe to
  * run anywhere at once: a delta is folded by the one statement that deleted
  * it, and uncommitted deltas are not seen, so they stay for the next fold;
  * every snapshot sees either the rows or their sum.
  */
-export async function compactUserCounts(em: Em, orgs = 1000): Promise<{ orgs: number; folded: number }> {
+export async function compactUserCounts(em: Em, orgs = ORGS_PER_FOLD): Promise<{ orgs: number; folded: number }> {
   const rows = await em.execute(
     `with busy as (select org_id from user_count_deltas group by org_id having count(*) > 1 limit ?),
      gone as (delete from user_count_deltas d using busy where d.org_id = busy.org_id returning d.org_id, d.delta),
@@ -37,6 +40,6 @@ export function userCountJob(deps: { fork: () => Em; logger: Logger; intervalMs?
     name: 'user count compaction',
     intervalMs: deps.intervalMs ?? 5000,
     logger: deps.logger,
-    pass: async () => (await compactUserCounts(deps.fork())).orgs >= 1000,
+    pass: async () => (await compactUserCounts(deps.fork())).orgs >= ORGS_PER_FOLD,
   });
 }

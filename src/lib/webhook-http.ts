@@ -108,15 +108,17 @@ function exchange(agent: Agent, url: URL, body: string, headers: Record<string, 
     let status = 0;
     let size = 0;
     const kept: Buffer[] = [];
-    let outcome: Error | undefined;
-    const settle = (error: Error | undefined) => {
-      if (outcome || timer === undefined) return;
+    let settled = false;
+    let failure: Error | undefined;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      timer = undefined;
-      if (error) reject((outcome = error));
+      failure = error;
+      if (error) reject(error);
       else resolve({ status, body: Buffer.concat(kept).toString('utf8') });
     };
-    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    const timer = setTimeout(() => {
       const error = new Error(`timed out after ${options.timeoutMs} ms`);
       settle(error);
       // Not yet on a connection: onRequestStart aborts it when it gets one.
@@ -134,7 +136,7 @@ function exchange(agent: Agent, url: URL, body: string, headers: Record<string, 
         {
           onRequestStart(started) {
             controller = started;
-            if (outcome) started.abort(outcome);
+            if (failure) started.abort(failure);
           },
           onResponseStart(_c, statusCode) {
             status = statusCode;
@@ -144,7 +146,7 @@ function exchange(agent: Agent, url: URL, body: string, headers: Record<string, 
             size += chunk.length;
           },
           onResponseEnd() {
-            settle(undefined);
+            settle();
           },
           onResponseError(_c, error) {
             settle(error);
