@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Store, Em } from './db/orm.ts';
+import type { SqlRunner } from './db/bound-query.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { Readiness } from './http/readiness.ts';
 import { TokenCache } from './directory/tokens.ts';
@@ -44,6 +45,12 @@ export interface Container {
   events: EventServices;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
   fork(): Em;
+  /**
+   * Single statements outside any transaction (db/bound-query.ts): one fork for
+   * the process, typed so that nothing can load entities into it or start a
+   * transaction on it. Requests take it as `req.ctx.sql`.
+   */
+  statements: SqlRunner;
 }
 
 export interface ContainerParts {
@@ -105,5 +112,6 @@ export function createContainer(parts: ContainerParts): Container {
     userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
     events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
     fork,
+    statements: store.orm.em.fork(),
   };
 }

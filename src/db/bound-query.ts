@@ -4,6 +4,17 @@ import type { Em } from './orm.ts';
 type Rows = Array<Record<string, unknown>>;
 
 /**
+ * What running a statement needs of an EntityManager: its connection, its
+ * transaction (if any) and its driver's error conversion; not its unit of
+ * work. A request's single-statement reads and writes take this instead of a
+ * fork of their own (container.statements): forking builds an identity map,
+ * a unit of work and their helpers, which cost more than a key lookup and,
+ * alive across a garbage collection or two while the request is in flight,
+ * were most of what the server promoted to the old generation.
+ */
+export type SqlRunner = Pick<Em, 'getTransactionContext' | 'getConnection' | 'getDriver'>;
+
+/**
  * em.execute() inlines every parameter into the SQL text on the client
  * (platform.formatQuery): fine for small statements, but a bulk statement
  * whose rows travel as one multi-megabyte JSON parameter then spends most of
@@ -11,7 +22,7 @@ type Rows = Array<Record<string, unknown>>;
  * bound ($1, $2…), through the same connection and transaction as `em`.
  * `?` placeholders as in em.execute; the SQL must hold no other `?`.
  */
-export async function executeBound(em: Em, sql: string, params: unknown[]): Promise<Rows> {
+export async function executeBound(em: SqlRunner, sql: string, params: unknown[]): Promise<Rows> {
   const text = numbered(sql, params.length);
   const ctx = em.getTransactionContext() as { executeQuery?: unknown } | undefined;
   const executor = (ctx ?? (em.getConnection() as unknown as { getClient(): unknown }).getClient()) as {
@@ -25,7 +36,7 @@ export async function executeBound(em: Em, sql: string, params: unknown[]): Prom
 }
 
 /** The driver's error as em.execute() would throw it (UniqueConstraintViolationException…), so callers need not care which path ran. */
-function converted(em: Em, error: unknown): unknown {
+function converted(em: SqlRunner, error: unknown): unknown {
   return error instanceof Error && 'code' in error ? em.getDriver().convertException(error) : error;
 }
 
@@ -74,7 +85,7 @@ const MAX_PREPARED = 64;
  * parses and plans it once per connection instead of on every request.
  * Inside a transaction, or on PGlite, it is executeBound.
  */
-export async function executeHot(em: Em, sql: string, params: unknown[], options: { prepare: boolean }): Promise<Rows> {
+export async function executeHot(em: SqlRunner, sql: string, params: unknown[], options: { prepare: boolean }): Promise<Rows> {
   if (em.getTransactionContext()) return executeBound(em, sql, params);
   const pool = await poolOf(em.getConnection());
   if (!pool) return executeBound(em, sql, params);

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound } from '../db/bound-query.ts';
+import { executeBound, type SqlRunner } from '../db/bound-query.ts';
 import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
 import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -122,7 +122,7 @@ export async function revokeApiToken(em: Em, scope: Scope, tokenId: string, now:
  * constant time. Every failure is the same AuthenticationError.
  */
 export async function authenticateToken(
-  em: Em,
+  db: SqlRunner,
   presented: string,
   expected: TokenScope,
   clock: Clock,
@@ -139,7 +139,7 @@ export async function authenticateToken(
   }
   // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
   const rows = await executeBound(
-    em,
+    db,
     `select t.id, t.name, t.scope, t.token_hash, t.permissions, t.revoked_at, t.last_used_at, o.id as org_id, o.slug as org_slug,
        o.settings -> 'scimRateLimit' as scim_rate_limit
      from api_tokens t join organizations o on o.id = t.org_id where t.token_hash = ?`,
@@ -150,7 +150,7 @@ export async function authenticateToken(
   const now = clock.now();
   const lastUsed = row.last_used_at ? new Date(row.last_used_at as string | Date).getTime() : 0;
   if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
-    await em.execute('update api_tokens set last_used_at = ? where id = ?', [now, row.id]);
+    await executeBound(db, 'update api_tokens set last_used_at = ? where id = ?', [now, row.id]);
   }
   const held = typeof row.permissions === 'string' ? (JSON.parse(row.permissions) as string[]) : ((row.permissions as string[]) ?? []);
   const token: AuthenticatedToken = {
@@ -205,7 +205,7 @@ export class TokenCache {
 
 /** `Authorization` header → the authenticated token of the expected scope, or AuthenticationError. */
 export async function authenticateBearer(
-  em: Em,
+  db: SqlRunner,
   header: string | undefined,
   expected: TokenScope,
   clock: Clock,
@@ -213,7 +213,7 @@ export async function authenticateBearer(
 ): Promise<AuthenticatedToken> {
   const presented = parseBearer(header);
   if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
-  return authenticateToken(em, presented, expected, clock, cache);
+  return authenticateToken(db, presented, expected, clock, cache);
 }
 
 /** The scope a token acts in: its org, with the token (by name) as the actor. */

@@ -1,5 +1,4 @@
-import type { Em } from '../db/orm.ts';
-import { executeHot } from '../db/bound-query.ts';
+import { executeHot, type SqlRunner } from '../db/bound-query.ts';
 import { isUuid } from '../lib/ids.ts';
 import { auditInsertSql } from './audit.ts';
 import { auditAction, transitionForActive, type Transition } from './lifecycle.ts';
@@ -45,7 +44,7 @@ const moves: Record<'disable' | 'reactivate', Move> = {
  * such user; undefined when the general path must decide.
  */
 export async function setUserActive(
-  em: Em,
+  em: SqlRunner,
   scope: Scope,
   id: string,
   active: boolean,

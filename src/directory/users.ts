@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { executeHot } from '../db/bound-query.ts';
+import { executeHot, type SqlRunner } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
@@ -59,7 +59,7 @@ interface ReadOptions {
   includeDeleted?: boolean;
 }
 
-export async function findUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord | null> {
+export async function findUser(em: SqlRunner, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord | null> {
   if (!isUuid(id)) return null;
   const rows = await executeHot(
     em,
@@ -76,7 +76,7 @@ export async function findUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, 
  * does), or null: what an IdP asks before every create (`userName eq "…"`).
  * One key lookup, where the general list query would also count the matches.
  */
-export async function findUserByUserName(em: Em, scope: Pick<Scope, 'orgId'>, userName: string, options: Pick<ReadOptions, 'withGroups'> = {}): Promise<UserRecord | null> {
+export async function findUserByUserName(em: SqlRunner, scope: Pick<Scope, 'orgId'>, userName: string, options: Pick<ReadOptions, 'withGroups'> = {}): Promise<UserRecord | null> {
   const rows = await executeHot(
     em,
     `select ${userColumnsSql}${options.withGroups ? `, ${userGroupsSql}` : ''}
@@ -87,7 +87,7 @@ export async function findUserByUserName(em: Em, scope: Pick<Scope, 'orgId'>, us
   return rows[0] ? rowToUser(rows[0]) : null;
 }
 
-export async function getUser(em: Em, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord> {
+export async function getUser(em: SqlRunner, scope: Pick<Scope, 'orgId'>, id: string, options: ReadOptions = {}): Promise<UserRecord> {
   const user = await findUser(em, scope, id, options);
   if (!user) throw new NotFoundError('User', id);
   return user;
@@ -115,7 +115,7 @@ export interface UserQuery {
  * maintained live-user count instead of counting, and walks from whichever end
  * of the org is nearer.
  */
-export async function queryUsers(em: Em, scope: Pick<Scope, 'orgId'>, query: UserQuery): Promise<{ users: UserRecord[]; total: number }> {
+export async function queryUsers(em: SqlRunner, scope: Pick<Scope, 'orgId'>, query: UserQuery): Promise<{ users: UserRecord[]; total: number }> {
   const where = [`u.org_id = ?`, `u.state <> 'deleted'`];
   const params: unknown[] = [scope.orgId];
   if (query.where) {

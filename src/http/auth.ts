@@ -20,7 +20,7 @@ async function refuseOtherOrg(req: Request, slug: string, message: string): Prom
 }
 
 async function byToken(container: Container, req: Request, slug: string): Promise<void> {
-  const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'admin', container.clock, container.tokenCache);
+  const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'admin', container.clock, container.tokenCache);
   if (slug !== token.orgSlug) await refuseOtherOrg(req, slug, `This token is not valid for organization "${slug}"`);
   req.ctx.scope = scopeOfToken(token, req.ctx);
   req.ctx.access = accessOf('token', token.permissions, false);

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Container } from '../container.ts';
 import type { Em } from '../db/orm.ts';
+import type { SqlRunner } from '../db/bound-query.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Access } from '../directory/permissions.ts';
@@ -8,8 +9,13 @@ import { randomUUID } from 'node:crypto';
 
 export interface RequestContext extends RequestOrigin {
   requestId: string;
+  /** When the request arrived (process.hrtime.bigint()), for the request log line. */
+  started: bigint;
   log: Logger;
+  /** This request's own EntityManager, forked on first use: for transactions and entities. */
   em: Em;
+  /** Single statements outside a transaction, with no fork (db/bound-query.ts). */
+  sql: SqlRunner;
   /** Set by an authenticator: the org and who acts in it. */
   scope?: Scope;
   /** Set by the admin authenticator: who calls and what they may do. */
@@ -29,16 +35,27 @@ declare global {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export function requestContext(container: Container) {
+  // One listener for every response, not a closure per request (`this` is the response): a
+  // closure here kept the request's whole scope, its EntityManager included, alive with it.
+  function logRequest(this: Response): void {
+    const level = this.statusCode >= 500 ? 'error' : 'info';
+    if (!container.logger.isLevelEnabled(level)) return;
+    const req = this.req;
+    const ms = Number(process.hrtime.bigint() - req.ctx.started) / 1e6;
+    const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status: this.statusCode, ms: Math.round(ms * 10) / 10 };
+    req.ctx.log[level](entry, 'request');
+  }
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const started = process.hrtime.bigint();
     // The child logger and the forked EntityManager are made on first use: a health
     // check or a request answered from caches should not pay for either.
     let log: Logger | undefined;
     let em: Em | undefined;
     req.ctx = {
       requestId,
+      started: process.hrtime.bigint(),
+      sql: container.statements,
       get log() {
         return (log ??= container.logger.child({ requestId }));
       },
@@ -49,13 +66,7 @@ export function requestContext(container: Container) {
       userAgent: req.get('user-agent'),
     };
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
-      const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!container.logger.isLevelEnabled(level)) return;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-      req.ctx.log[level](entry, 'request');
-    });
+    res.on('finish', logRequest);
     next();
   };
 }

@@ -22,7 +22,7 @@ export function scimRouter(deps: ScimDeps): Router {
 
   router.use(async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      const token = await authenticateBearer(req.ctx.em, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
+      const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
       // The org's own limit when an admin set one (read with the token), else the server's.
       const wait = limiter.take(token.orgId, token.scimRateLimit ?? undefined);
       if (wait > 0) throw new RateLimitedError(wait);

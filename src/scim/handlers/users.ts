@@ -54,14 +54,14 @@ export async function searchUsers(deps: ScimDeps, req: Request, list: ListReques
   const withGroups = wants(type, list.projection, 'groups');
   const userName = userNameAsked(list);
   if (userName !== undefined) {
-    const user = await findUserByUserName(req.ctx.em, scope(req), userName, { withGroups });
+    const user = await findUserByUserName(req.ctx.sql, scope(req), userName, { withGroups });
     const onPage = user && list.startIndex === 1 && list.count > 0;
     return { resources: onPage ? [project(toUserResource(user, deps), type, list.projection)] : [], total: user ? 1 : 0, next: undefined };
   }
   return fetchPage(
     list,
     async (query) => {
-      const { users, total } = await queryUsers(req.ctx.em, scope(req), { ...query, withGroups });
+      const { users, total } = await queryUsers(req.ctx.sql, scope(req), { ...query, withGroups });
       return { items: users, total };
     },
     (user) => project(toUserResource(user, deps), type, list.projection),
@@ -84,7 +84,7 @@ export function userHandlers(deps: ScimDeps) {
 
     async get(req: Request, res: Response) {
       const projection = projectionOf(req);
-      const user = await findUser(req.ctx.em, scope(req), idParam(req), { withGroups: wants(type, projection, 'groups') });
+      const user = await findUser(req.ctx.sql, scope(req), idParam(req), { withGroups: wants(type, projection, 'groups') });
       if (!user) throw new NotFoundError('User', idParam(req));
       if (matchesIfNoneMatch(req.get('if-none-match'), user.version)) {
         res.status(304).setHeader('ETag', `W/"${user.version}"`).end();
@@ -118,7 +118,7 @@ export function userHandlers(deps: ScimDeps) {
       const ops = parsePatchRequest(req.body);
       if (!ops.ok) throw new ScimError(400, ops.detail, ops.code);
       const active = activeOnly(ops.value);
-      const switched = active === undefined ? undefined : await setUserActive(req.ctx.em, scope(req), idParam(req), active, ifMatch);
+      const switched = active === undefined ? undefined : await setUserActive(req.ctx.sql, scope(req), idParam(req), active, ifMatch);
       if (switched === null) throw new NotFoundError('User', idParam(req));
       if (switched) {
         send(res, 200, project(toUserResource(switched, deps), type, projectionOf(req)), switched.version);
