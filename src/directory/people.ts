@@ -1,8 +1,9 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
+import { uniqueViolationField } from '../db/unique-violation.ts';
 import { auditInsertSql, recordAuditSql } from './audit.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
-import { DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
+import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
 import { auditAction, nextState } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
@@ -270,7 +271,11 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
                   where id = ? and org_id = ? and version = ? and state = 'deleted' returning *),
        a as (${audit.sql}) select id from u`,
       [to, id, scope.orgId, current.version, ...audit.params],
-    );
+    ).catch((error: unknown) => {
+      // A deleted user's userName is free (the unique index covers users who are not deleted): another may hold it now.
+      if (uniqueViolationField(error) === 'userName') throw new ConflictError('userName', `Another user now has the userName "${current.userName}"; change theirs (or delete them) before restoring this one`);
+      throw error;
+    });
     if (!rows.length) throw new StaleVersionError('User', id);
     return getPerson(tx, scope, id);
   });

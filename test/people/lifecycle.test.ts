@@ -126,6 +126,21 @@ describe('people lifecycle through the admin API', () => {
     assert.equal((await sql(t, 'select state from users where id = ?', [id]))[0]!.state, 'deleted');
   });
 
+  it('frees a deleted user\'s userName, and refuses to restore them while another user holds it', async () => {
+    const id = await addUser(t, acme, { userName: 'rehired' });
+    await api(t, acme).delete(`/users/${id}`, { confirmEmail: 'rehired@example.com' }).expect(200);
+    const again = await addUser(t, acme, { userName: 'REHIRED' });
+    const res = await api(t, acme).post(`/users/${id}/restore`).expect(409);
+    assert.equal(res.body.error.code, 'conflict');
+    assert.equal(res.body.error.details.field, 'userName');
+    assert.match(res.body.error.message, /rehired/);
+    assert.equal((await sql(t, 'select state from users where id = ?', [id]))[0]!.state, 'deleted');
+    assert.deepEqual(await auditActions(t, id), ['user.created', 'user.deleted']);
+    // Once the name is free again, the restore goes through.
+    await api(t, acme).delete(`/users/${again}`, { confirmEmail: 'rehired@example.com' }).expect(200);
+    assert.equal((await api(t, acme).post(`/users/${id}/restore`).expect(200)).body.status, 'active');
+  });
+
   it('refuses to restore a user who is not deleted', async () => {
     const id = await addUser(t, acme, { userName: 'not-deleted' });
     await api(t, acme).post(`/users/${id}/restore`).expect(409);

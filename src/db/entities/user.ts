@@ -72,9 +72,12 @@ export const UserSchema = defineEntity({
     version: p.integer().version(),
   },
   uniques: [
+    // Among the org's users who are not deleted: a deleted user's userName is free again at once
+    // (an IdP that deletes and re-creates, or a rehire, gets its 201); restoring them while another
+    // user holds it is a conflict (directory/people.ts restoreUser).
     {
       name: 'users_org_user_name_unique',
-      expression: 'create unique index "users_org_user_name_unique" on "users" ("org_id", lower("user_name"))',
+      expression: `create unique index "users_org_user_name_unique" on "users" ("org_id", lower("user_name")) where "state" <> 'deleted'`,
     },
   ],
   indexes: [

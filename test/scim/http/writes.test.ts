@@ -164,6 +164,18 @@ describe('SCIM writes, lifecycle and audit', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'x' })), 404);
     });
 
+    it('lets the IdP create the userName of a user it deleted (a rehire): lookup finds nobody, POST answers 201', async () => {
+      const old = await postUser(t, acme.tokens.scim, 'rehire@acme.test');
+      await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${old.id}`).expect(204);
+      const lookup = await scimRequest(t, acme.tokens.scim, 'get', `/Users?filter=${encodeURIComponent('userName eq "rehire@acme.test"')}`).expect(200);
+      assert.equal(lookup.body.totalResults, 0);
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('Rehire@acme.test')).expect(201);
+      assert.notEqual(res.body.id, old.id);
+      assert.equal((await userRow(t, String(old.id)))?.state, 'deleted');
+      // The new user holds the name now: a second create is still a conflict.
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('rehire@acme.test')), 409, 'uniqueness');
+    });
+
     it('returns 400 invalidValue when userName is missing, and writes nothing', async () => {
       const before = await sql(t, 'select count(*)::int as n from users');
       const requestId = rid();
