@@ -47,17 +47,3 @@ export function idParam(req: Request): string {
   return String(req.params.id ?? '');
 }
 
-/**
- * Read-modify-write with optimistic locking. Without If-Match the client did
- * not ask for a version, so a concurrent change is re-read and the request
- * re-applied (a few times); with If-Match, staleness is the client's answer (412).
- */
-export async function retryStale<T>(ifMatch: number | undefined, run: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (ifMatch !== undefined || attempt >= attempts || (error as Error)?.name !== 'StaleVersionError') throw error;
-    }
-  }
-}

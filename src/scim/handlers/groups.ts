@@ -10,7 +10,8 @@ import { applyPatch, parsePatchRequest } from '../patch/index.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
 import { groupResourceType as type } from '../schema/registry.ts';
 import { readResource } from '../resource-input.ts';
-import { expectedVersion, idParam, retryStale, scope, send, type ScimDeps } from './context.ts';
+import { expectedVersion, idParam, scope, send, type ScimDeps } from './context.ts';
+import { writeLatest } from './latest-write.ts';
 
 function projectionOf(req: Request): Projection {
   return { attributes: splitAttributeList(req.query.attributes), excludedAttributes: splitAttributeList(req.query.excludedAttributes) };
@@ -78,8 +79,8 @@ export function groupHandlers(deps: ScimDeps) {
       const ifMatch = expectedVersion(req);
       const ops = parsePatchRequest(req.body);
       if (!ops.ok) throw new ScimError(400, ops.detail, ops.code);
-      const group = await retryStale(ifMatch, async () => {
-        const current = await getGroup(req.ctx.em, scope(req), idParam(req), { withMembers: true });
+      const group = await writeLatest(req.ctx.em, scope(req), { table: 'groups', id: idParam(req) }, ifMatch, async (em) => {
+        const current = await getGroup(em, scope(req), idParam(req), { withMembers: true });
         const patched = applyPatch(toGroupResource(current, deps), ops.value, type);
         if (!patched.ok) throw new ScimError(400, patched.detail, patched.code);
         if (!patched.value.changed) return current;
@@ -88,7 +89,7 @@ export function groupHandlers(deps: ScimDeps) {
         const before = new Set((current.members ?? []).map((m) => m.id));
         const after = new Set(input.members ?? []);
         const change = { add: [...after].filter((id) => !before.has(id)), remove: [...before].filter((id) => !after.has(id)) };
-        return (await saveGroup(req.ctx.em, scope(req), current, input.fields, change, { expectedVersion: ifMatch, source: 'scim' })).group;
+        return (await saveGroup(em, scope(req), current, input.fields, change, { expectedVersion: ifMatch, source: 'scim' })).group;
       });
       send(res, 200, project(toGroupResource(group, deps), type, projectionOf(req)), group.version);
     },

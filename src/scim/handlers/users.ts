@@ -13,7 +13,8 @@ import { userSchemaId } from '../schema/user.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
 import { resolvePath, userResourceType as type } from '../schema/registry.ts';
 import { readResource } from '../resource-input.ts';
-import { expectedVersion, idParam, retryStale, scope, send, type ScimDeps } from './context.ts';
+import { expectedVersion, idParam, scope, send, type ScimDeps } from './context.ts';
+import { writeLatest } from './latest-write.ts';
 
 function projectionOf(req: Request): Projection {
   return { attributes: splitAttributeList(req.query.attributes), excludedAttributes: splitAttributeList(req.query.excludedAttributes) };
@@ -104,11 +105,11 @@ export function userHandlers(deps: ScimDeps) {
     async replace(req: Request, res: Response) {
       const ifMatch = expectedVersion(req);
       const input = fromUserResource(readResource(req.body, type));
-      const user = await retryStale(ifMatch, async () => {
-        const current = await getUser(req.ctx.em, scope(req), idParam(req));
+      const user = await writeLatest(req.ctx.em, scope(req), { table: 'users', id: idParam(req) }, ifMatch, async (em) => {
+        const current = await getUser(em, scope(req), idParam(req));
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');
         // RFC 7644 §3.5.1: a PUT replaces what it names; `active` left out keeps the user as is (Okta's AIW PUTs omit it).
-        return (await saveUser(req.ctx.em, scope(req), current, input.fields, { active: input.active, withGroups: true })).user;
+        return (await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true })).user;
       });
       send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), user.version);
     },
@@ -124,14 +125,14 @@ export function userHandlers(deps: ScimDeps) {
         send(res, 200, project(toUserResource(switched, deps), type, projectionOf(req)), switched.version);
         return;
       }
-      const user = await retryStale(ifMatch, async () => {
-        const current = await getUser(req.ctx.em, scope(req), idParam(req), { withGroups: true });
+      const user = await writeLatest(req.ctx.em, scope(req), { table: 'users', id: idParam(req) }, ifMatch, async (em) => {
+        const current = await getUser(em, scope(req), idParam(req), { withGroups: true });
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');
         const patched = applyPatch(toUserResource(current, deps), ops.value, type);
         if (!patched.ok) throw new ScimError(400, patched.detail, patched.code);
         if (!patched.value.changed) return current;
         const input = fromUserResource(patched.value.resource);
-        const saved = await saveUser(req.ctx.em, scope(req), current, input.fields, { active: input.active, withGroups: true });
+        const saved = await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true });
         return saved.user;
       });
       send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), user.version);

@@ -91,4 +91,26 @@ describe('SCIM concurrent group membership', () => {
     assert.equal(got.body.name.givenName, 'Rae');
     assert.equal(got.body.meta.version, 'W/"4"');
   });
+
+  it('answers every one of 12 concurrent PATCHes of one user without If-Match with 200, and keeps every change', async () => {
+    const user = await postUser(t, acme.tokens.scim, 'crowd@acme.test');
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+      scimRequest(t, acme.tokens.scim, 'patch', `/Users/${user.id}`, patchOps({ op: 'add', path: 'emails', value: [{ value: `crowd${i}@other.test`, type: 'other' }] }))));
+    assert.deepEqual(results.map((r) => r.status), Array(12).fill(200), JSON.stringify(results.filter((r) => r.status !== 200).map((r) => r.body)));
+    const got = await scimRequest(t, acme.tokens.scim, 'get', `/Users/${user.id}`).expect(200);
+    const emails = new Set((got.body.emails as Json[]).map((e) => e.value));
+    for (let i = 0; i < 12; i++) assert.ok(emails.has(`crowd${i}@other.test`), `crowd${i} lost`);
+    assert.equal(got.body.meta.version, 'W/"13"');
+  });
+
+  it('answers every one of 8 concurrent PUTs of one user without If-Match with 200; the last one written is what stays', async () => {
+    const user = await postUser(t, acme.tokens.scim, 'putter@acme.test');
+    const body = (i: number) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'putter@acme.test', title: `Title ${i}` });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => scimRequest(t, acme.tokens.scim, 'put', `/Users/${user.id}`, body(i))));
+    assert.deepEqual(results.map((r) => r.status), Array(8).fill(200), JSON.stringify(results.filter((r) => r.status !== 200).map((r) => r.body)));
+    const got = await scimRequest(t, acme.tokens.scim, 'get', `/Users/${user.id}`).expect(200);
+    assert.equal(got.body.meta.version, 'W/"9"');
+    const last = results.find((r) => r.body.meta.version === 'W/"9"');
+    assert.equal(got.body.title, last?.body.title);
+  });
 });
