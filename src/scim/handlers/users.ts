@@ -106,7 +106,8 @@ export function userHandlers(deps: ScimDeps) {
       const ifMatch = expectedVersion(req);
       const input = fromUserResource(readResource(req.body, type));
       const user = await writeLatest(req.ctx.em, scope(req), { table: 'users', id: idParam(req) }, ifMatch, async (em) => {
-        const current = await getUser(em, scope(req), idParam(req));
+        // With its groups: a PUT that changes nothing answers with the user as read.
+        const current = await getUser(em, scope(req), idParam(req), { withGroups: true });
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');
         // RFC 7644 §3.5.1: a PUT replaces what it names; `active` left out keeps the user as is (Okta's AIW PUTs omit it).
         return (await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true })).user;

@@ -105,8 +105,11 @@ describe('SCIM writes, lifecycle and audit', () => {
       const user = await postUser(t, acme.tokens.scim, 'ezra@acme.test');
       const before = await userRow(t, String(user.id));
       const requestId = rid();
+      const group = await postGroup(t, acme.tokens.scim, 'Ezra Team', [String(user.id)]);
       const res = await send('put', `/Users/${user.id}`, requestId, userBody('ezra@acme.test')).expect(200);
       assert.equal(res.body.meta.version, 'W/"1"');
+      // The whole resource, as for a PUT that changes something (RFC 7644 §3.5.1): its groups too.
+      assert.deepEqual(res.body.groups.map((g: Record<string, unknown>) => g.value), [group.id]);
       assert.deepEqual(await eventsOf(requestId), []);
       assert.deepEqual(await userRow(t, String(user.id)), before);
     });
