@@ -1,11 +1,14 @@
 import { DOMParser } from '@xmldom/xmldom';
+import { keyInfoToPem } from '@node-saml/node-saml/lib/crypto.js';
+import { validateSignature } from '@node-saml/node-saml/lib/xml.js';
 import { fail, ok, type Result } from '../lib/result.ts';
 
 /**
  * CONVENTIONS 12: each rule a SAML Response must pass is one named function,
  * tested on its own (test/saml/checks.test.ts) and by attack fixtures. They
- * read the parsed document; the signature itself is verified by node-saml
- * (response.ts). Structural rules (one assertion, unique IDs, signature
+ * read the parsed document; node-saml verifies the signature and reads the
+ * assertion (response.ts), and verifyEverySignature holds every signature present
+ * to the connection's certificates. Structural rules (one assertion, unique IDs, signature
  * placement) make the document we read the same one the signature covers.
  */
 
@@ -62,7 +65,8 @@ export interface ResponseFacts {
   statusCode: string | null;
   assertionId: string;
   assertionIssuer: string | null;
-  audiences: string[];
+  /** The Audiences of each AudienceRestriction: the SP must be named in each (SAML core §2.5.1.4). */
+  restrictions: string[][];
   notBefore: Date | null;
   notOnOrAfter: Date | null;
   bearer: BearerConfirmation[];
@@ -217,7 +221,7 @@ export function readResponse(doc: Document): Check<ResponseFacts> {
   const notBefore = time(attr(conditions, 'NotBefore'));
   const notOnOrAfter = time(attr(conditions, 'NotOnOrAfter'));
   if (notBefore === 'invalid' || notOnOrAfter === 'invalid') return fail('malformed', 'Conditions has an invalid time');
-  const audiences = (conditions ? childElements(conditions, NS.assertion, 'AudienceRestriction') : []).flatMap((restriction) =>
+  const restrictions = (conditions ? childElements(conditions, NS.assertion, 'AudienceRestriction') : []).map((restriction) =>
     childElements(restriction, NS.assertion, 'Audience').map((a) => text(a) ?? ''),
   );
   const status = child(root, NS.protocol, 'Status');
@@ -229,7 +233,7 @@ export function readResponse(doc: Document): Check<ResponseFacts> {
     statusCode: attr(child(status, NS.protocol, 'StatusCode'), 'Value'),
     assertionId,
     assertionIssuer: text(child(assertion, NS.assertion, 'Issuer')),
-    audiences,
+    restrictions,
     notBefore,
     notOnOrAfter,
     bearer,
@@ -253,6 +257,30 @@ export function refuseDuplicateIds(doc: Document): Check {
 }
 
 /** A signature is required on the assertion or on the whole response (either is enough, as Okta and Entra offer both). */
+/**
+ * Every signature present must verify with one of the connection's
+ * certificates: the Response's and the Assertion's each. node-saml accepts a
+ * response when either one verifies, so a signature made with any other key
+ * beside a valid one went unnoticed — and the Response's InResponseTo counts
+ * only when its own signature holds (checkSolicitation).
+ */
+export function verifyEverySignature(xml: string, doc: Document, certificates: string[]): Check {
+  const root = doc.documentElement;
+  const assertion = childElements(root, NS.assertion, 'Assertion')[0];
+  const pems = certificates.map((cert) => keyInfoToPem(cert, 'CERTIFICATE'));
+  for (const [element, name] of [[root, 'Response'], [assertion, 'Assertion']] as const) {
+    if (!element || !signsItself(element)) continue;
+    let valid: boolean;
+    try {
+      valid = validateSignature(xml, element, pems);
+    } catch (error) {
+      return fail('bad_signature', `the ${name} signature is not acceptable: ${(error as Error).message}`);
+    }
+    if (!valid) return fail('bad_signature', `the ${name} signature does not verify with the connection's certificates`);
+  }
+  return ok(null);
+}
+
 export function requireSignature(facts: ResponseFacts): Check {
   if (!facts.responseSigned && !facts.assertionSigned) return fail('unsigned', 'neither the Response nor the Assertion is signed');
   return ok(null);
@@ -293,7 +321,9 @@ export function checkIssuer(facts: ResponseFacts, idpEntityId: string): Check {
 
 /** SAML core §2.5.1.4: an AudienceRestriction must name us; no restriction at all is refused too. */
 export function checkAudience(facts: ResponseFacts, spEntityId: string): Check {
-  if (!facts.audiences.includes(spEntityId)) return fail('audience', `Audience is ${facts.audiences.join(', ') || 'missing'}, expected ${spEntityId}`);
+  if (!facts.restrictions.length || facts.restrictions.some((names) => !names.includes(spEntityId))) {
+    return fail('audience', `Audience is ${facts.restrictions.map((names) => names.join(' or ') || '(none)').join(' and ') || 'missing'}, expected ${spEntityId} in each restriction`);
+  }
   return ok(null);
 }
 
@@ -341,7 +371,9 @@ export function checkSolicitation(facts: ResponseFacts, allowIdpInitiated: boole
   if (signed && facts.inResponseTo && signed !== facts.inResponseTo) {
     return fail('in_response_to_mismatch', `Response InResponseTo ${facts.inResponseTo} differs from the assertion's ${signed}`);
   }
-  const requestId = signed ?? facts.inResponseTo;
+  // The Response's own InResponseTo counts only when the Response is signed (verifyEverySignature
+  // checked that signature): on an unsigned envelope anyone could add a request id they fetched.
+  const requestId = signed ?? (facts.responseSigned ? facts.inResponseTo : null);
   if (!requestId && !allowIdpInitiated) return fail('unsolicited', 'unsolicited (IdP-initiated) response, and this connection does not allow them');
   return ok(requestId);
 }

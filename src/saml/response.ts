@@ -18,6 +18,7 @@ import {
   refuseXmlBeyondLimits,
   requireSignature,
   requireStrongAlgorithms,
+  verifyEverySignature,
   type Check,
 } from './checks.ts';
 import { toIdentity } from './identity.ts';
@@ -72,6 +73,8 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
     return fail('bad_signature', `signature verification failed: ${(error as Error).message}`);
   }
   if (!profile?.nameID) return fail('no_subject', 'the assertion has no NameID');
+  const everySignature = verifyEverySignature(xml.value, doc.value, connection.idpCertificates);
+  if (!everySignature.ok) return everySignature;
 
   for (const check of [
     checkStatus(facts.value),

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { openStore, type Store } from '../../src/db/orm.ts';
 import { AuditEvent, Session, SsoLink, User } from '../../src/db/entities/index.ts';
 import { createTestApp, seedOrg, testConfig, type SeededOrg, type TestApp } from '../support/app.ts';
-import { attackerKey, ENTRA, newId, readAuthnRequest, IDP_SSO_URL } from './support/idp.ts';
+import { attackerKey, buildResponse, ENTRA, newId, readAuthnRequest, IDP_SSO_URL, sign } from './support/idp.ts';
 import { configureSaml, cookieOf, endpointsOf, postAcs, responseFor, seedUser } from './support/sp.ts';
 
 describe('SAML ACS', () => {
@@ -137,6 +137,25 @@ describe('SAML ACS', () => {
       const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test' }));
       await expectRefused(res, 'unsolicited');
     });
+
+    it('refuses an unsolicited assertion whose unsigned Response envelope was given a real request id', async () => {
+      const login = await request(t.app).get('/saml/strict/login').expect(302);
+      const { id } = readAuthnRequest(login.headers.location!);
+      // Signed as an IdP-initiated assertion is (no InResponseTo); the attacker adds one to the unsigned envelope only.
+      const xml = responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: null }).replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `);
+      const before = await failures('unsolicited');
+      const res = await postAcs(t.app, 'strict', xml);
+      await expectRefused(res, 'unsolicited');
+      assert.equal(await failures('unsolicited'), before + 1);
+    });
+
+    it("takes a signed Response's InResponseTo when the assertion inside carries none", async () => {
+      const login = await request(t.app).get('/saml/strict/login').expect(302);
+      const { id } = readAuthnRequest(login.headers.location!);
+      const xml = sign(buildResponse({ audience: endpointsOf('strict').spEntityId, acsUrl: endpointsOf('strict').acsUrl, nameId: 'sam@strict.test', inResponseTo: null })
+        .replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `), 'response');
+      await postAcs(t.app, 'strict', xml).expect(303);
+    });
   });
 
   describe('forged and broken responses', () => {
@@ -157,6 +176,31 @@ describe('SAML ACS', () => {
     it('refuses a response signed with a key the connection does not trust', async () => {
       const res = await postAcs(t.app, 'acme', responseFor('acme', { signing: { keys: attackerKey } }));
       await expectRefused(res, 'bad_signature');
+    });
+
+    it('refuses a trusted signed assertion inside a Response signed with a key the connection does not trust', async () => {
+      const ep = endpointsOf('acme');
+      const xml = sign(sign(buildResponse({ audience: ep.spEntityId, acsUrl: ep.acsUrl }), 'assertion'), 'response', { keys: attackerKey });
+      const before = await failures('bad_signature');
+      await expectRefused(await postAcs(t.app, 'acme', xml), 'bad_signature');
+      assert.equal(await failures('bad_signature'), before + 1);
+    });
+
+    it('refuses an assertion signed with an untrusted key inside a Response the IdP signed', async () => {
+      const ep = endpointsOf('acme');
+      const xml = sign(sign(buildResponse({ audience: ep.spEntityId, acsUrl: ep.acsUrl }), 'assertion', { keys: attackerKey }), 'response');
+      const before = await failures('bad_signature');
+      await expectRefused(await postAcs(t.app, 'acme', xml), 'bad_signature');
+      assert.equal(await failures('bad_signature'), before + 1);
+    });
+
+    it('refuses an assertion when one of its AudienceRestrictions does not name this SP (each must, SAML core §2.5.1.4)', async () => {
+      const ep = endpointsOf('acme');
+      const xml = sign(buildResponse({ audience: ep.spEntityId, acsUrl: ep.acsUrl })
+        .replace('<saml:AudienceRestriction>', '<saml:AudienceRestriction><saml:Audience>https://other-sp.example</saml:Audience></saml:AudienceRestriction><saml:AudienceRestriction>'), 'assertion');
+      const before = await failures('audience');
+      await expectRefused(await postAcs(t.app, 'acme', xml), 'audience');
+      assert.equal(await failures('audience'), before + 1);
     });
 
     it('refuses a response whose assertion was tampered with after signing', async () => {

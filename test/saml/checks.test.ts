@@ -31,7 +31,7 @@ const now = new Date('2026-01-01T12:00:00Z');
 function facts(overrides: Partial<ResponseFacts> = {}): ResponseFacts {
   return {
     responseId: '_r', destination: ACS, inResponseTo: null, responseIssuer: IDP_ENTITY_ID, statusCode: 'urn:oasis:names:tc:SAML:2.0:status:Success',
-    assertionId: '_a', assertionIssuer: IDP_ENTITY_ID, audiences: [SP],
+    assertionId: '_a', assertionIssuer: IDP_ENTITY_ID, restrictions: [[SP]],
     notBefore: new Date(now.getTime() - 60_000), notOnOrAfter: new Date(now.getTime() + 300_000),
     bearer: [{ recipient: ACS, notBefore: null, notOnOrAfter: new Date(now.getTime() + 300_000), inResponseTo: null }],
     responseSigned: false, assertionSigned: true, ...overrides,
@@ -68,7 +68,7 @@ describe('SAML checks (one named rule each)', () => {
   it('readResponse: reads the one assertion, its conditions and bearer confirmation', () => {
     const { facts: f } = read(sign(valid, 'assertion'));
     assert.ok(f.ok);
-    assert.deepEqual(f.value.audiences, [SP]);
+    assert.deepEqual(f.value.restrictions, [[SP]]);
     assert.equal(f.value.bearer[0]!.recipient, ACS);
     assert.equal(f.value.assertionSigned, true);
     assert.equal(f.value.responseSigned, false);
@@ -105,8 +105,10 @@ describe('SAML checks (one named rule each)', () => {
     ['checkIssuer refuses another IdP', () => checkIssuer(facts({ assertionIssuer: 'https://evil' }), IDP_ENTITY_ID), 'issuer'],
     ['checkIssuer refuses a mismatched response Issuer', () => checkIssuer(facts({ responseIssuer: 'https://evil' }), IDP_ENTITY_ID), 'issuer'],
     ['checkIssuer accepts a response without Issuer', () => checkIssuer(facts({ responseIssuer: null }), IDP_ENTITY_ID), 'ok'],
-    ['checkAudience refuses another SP', () => checkAudience(facts({ audiences: ['https://other'] }), SP), 'audience'],
-    ['checkAudience refuses a missing restriction', () => checkAudience(facts({ audiences: [] }), SP), 'audience'],
+    ['checkAudience refuses another SP', () => checkAudience(facts({ restrictions: [['https://other']] }), SP), 'audience'],
+    ['checkAudience refuses a missing restriction', () => checkAudience(facts({ restrictions: [] }), SP), 'audience'],
+    ['checkAudience refuses an empty restriction', () => checkAudience(facts({ restrictions: [[]] }), SP), 'audience'],
+    ['checkAudience refuses when one of two restrictions omits this SP', () => checkAudience(facts({ restrictions: [['https://other'], [SP]] }), SP), 'audience'],
     ['checkDestination refuses another ACS', () => checkDestination(facts({ destination: 'https://other/acs' }), ACS), 'destination'],
     ['checkDestination refuses a missing Destination', () => checkDestination(facts({ destination: null }), ACS), 'destination'],
     ['checkRecipient refuses another ACS', () => checkRecipient(facts({ bearer: [{ recipient: 'https://other', notBefore: null, notOnOrAfter: null, inResponseTo: null }] }), ACS), 'recipient'],
@@ -117,6 +119,8 @@ describe('SAML checks (one named rule each)', () => {
     ['checkTimeWindow refuses an assertion without expiry', () => checkTimeWindow(facts({ notOnOrAfter: null, bearer: [] }), now, 120_000), 'missing_expiry'],
     ['checkSolicitation refuses unsolicited when not allowed', () => checkSolicitation(facts(), false), 'unsolicited'],
     ['checkSolicitation accepts unsolicited when allowed', () => checkSolicitation(facts(), true), 'ok'],
+    ['checkSolicitation refuses an InResponseTo only on an unsigned Response', () => checkSolicitation(facts({ inResponseTo: '_x', responseSigned: false, assertionSigned: true }), false), 'unsolicited'],
+    ['checkSolicitation takes the InResponseTo of a signed Response', () => checkSolicitation(facts({ inResponseTo: '_x', responseSigned: true }), false), 'ok'],
     ['checkSolicitation refuses differing InResponseTo', () => checkSolicitation(facts({ inResponseTo: '_x', bearer: [{ recipient: ACS, notBefore: null, notOnOrAfter: null, inResponseTo: '_y' }] }), false), 'in_response_to_mismatch'],
   ];
   for (const [name, run, expected] of table) it(name, () => assert.equal(code(run()), expected));
