@@ -67,6 +67,7 @@ export function createApp(container: Container): Express {
       clockSkewMs: config.saml.clockSkewMs,
       requestTtlMs: config.saml.requestTtlMs,
       acsBodyLimitBytes: sizeToBytes(config.saml.acsBodyLimit),
+      failureLimit: config.saml.failureLimit,
       sessions: config.sessions,
       fork: container.fork,
     }),

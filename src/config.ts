@@ -40,6 +40,15 @@ const schema = z.object({
     /** How long an AuthnRequest may wait for its Response. */
     requestTtlMs: z.number().int().min(10_000),
     acsBodyLimit: z.string().regex(sizePattern, 'must be a size such as 256kb'),
+    /**
+     * Failed ACS posts: per client address beyond `perClient` answer 429 (a valid response
+     * still signs in); beyond `perOrgAudit` an org's further failures are logged only, not
+     * written to the audit trail and the feed (anyone can post to an ACS).
+     */
+    failureLimit: z.object({
+      perClient: z.object({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
+      perOrgAudit: z.object({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
+    }),
   }),
   sessions: z.object({
     maxPerUser: z.number().int().min(1).max(100),

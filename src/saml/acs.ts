@@ -12,6 +12,7 @@ import type { Reason } from './checks.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
 import { landingAfterSignIn, SIGNED_IN_LANDING } from '../lib/landing.ts';
+import type { RateLimitSettings } from '../lib/rate-limit.ts';
 
 export interface SamlDeps {
   publicUrl: string;
@@ -19,6 +20,7 @@ export interface SamlDeps {
   clockSkewMs: number;
   requestTtlMs: number;
   acsBodyLimitBytes: number;
+  failureLimit: { perClient: RateLimitSettings; perOrgAudit: RateLimitSettings };
   sessions: SessionPolicy;
   /** A fresh EntityManager: failures are audited outside the request's unit of work. */
   fork(): Em;

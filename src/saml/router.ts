@@ -5,6 +5,7 @@ import { sessionCookie, serializeSessionCookie } from '../lib/cookies.ts';
 import { auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
 import { spMetadataXml } from './metadata.ts';
 import { errorPage } from './page.ts';
+import { RateLimiter } from '../lib/rate-limit.ts';
 
 export type { SamlDeps };
 
@@ -38,12 +39,28 @@ export function samlRouter(deps: SamlDeps): Router {
   const notConfigured = (req: Request, res: Response) =>
     fail(req, res, 404, 'not_found', 'Single sign-on is not set up', 'This organization has no single sign-on connection at this address.');
 
+  // Anyone can post to an ACS: failures are throttled per client and their audit rows per org.
+  const now = () => deps.clock.now().getTime();
+  const clientFailures = new RateLimiter(deps.failureLimit.perClient, now);
+  const auditedFailures = new RateLimiter(deps.failureLimit.perOrgAudit, now);
+
   const onFailure = async (req: Request, res: Response, tenant: Tenant, failure: SsoFailure) => {
-    req.ctx.log.warn({ reason: failure.reason, detail: failure.message, org: tenant.org.slug, connection: tenant.connection.name }, 'sso failed');
-    try {
-      await auditFailure(deps, tenant, failure, req.ctx);
-    } catch (error) {
-      req.ctx.log.error({ err: error }, 'could not record sso.failed');
+    const wait = clientFailures.take(req.ctx.ip ?? '');
+    const log = { reason: failure.reason, detail: failure.message, org: tenant.org.slug, connection: tenant.connection.name };
+    if (wait > 0) {
+      // A client past its failures gets 429 and nothing is recorded; a valid response still signs in.
+      req.ctx.log.warn({ ...log, retryAfter: wait }, 'sso failed, client throttled');
+      res.setHeader('Retry-After', String(wait));
+      return fail(req, res, 429, 'rate_limited', 'Too many failed sign-ins', 'Too many failed sign-ins from your address. Wait a little, then sign in again from your identity provider.');
+    }
+    const audited = auditedFailures.take(tenant.org.id) === 0;
+    req.ctx.log.warn({ ...log, audited }, 'sso failed');
+    if (audited) {
+      try {
+        await auditFailure(deps, tenant, failure, req.ctx);
+      } catch (error) {
+        req.ctx.log.error({ err: error }, 'could not record sso.failed');
+      }
     }
     const refused = failure.status === 403;
     fail(req, res, failure.status, refused ? 'sso_refused' : 'sso_failed', refused ? 'You cannot sign in here' : 'Sign-in failed', failure.publicMessage);
