@@ -27,10 +27,10 @@ export function samlRouter(deps: SamlDeps): Router {
     return connection ? { org, connection } : null;
   };
 
-  const fail = (req: Request, res: Response, status: number, code: string, title: string, message: string) => {
+  const fail = (req: Request, res: Response, status: number, code: string, title: string, message: string, details: Record<string, unknown> = {}) => {
     res.status(status).setHeader('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
-      res.json({ error: { code, message, details: { requestId: req.ctx.requestId } } });
+      res.json({ error: { code, message, details: { requestId: req.ctx.requestId, ...details } } });
     } else {
       res.type('html').send(errorPage({ title, message, requestId: req.ctx.requestId }));
     }
@@ -51,7 +51,7 @@ export function samlRouter(deps: SamlDeps): Router {
       // A client past its failures gets 429 and nothing is recorded; a valid response still signs in.
       req.ctx.log.warn({ ...log, retryAfter: wait }, 'sso failed, client throttled');
       res.setHeader('Retry-After', String(wait));
-      return fail(req, res, 429, 'rate_limited', 'Too many failed sign-ins', 'Too many failed sign-ins from your address. Wait a little, then sign in again from your identity provider.');
+      return fail(req, res, 429, 'rate_limited', 'Too many failed sign-ins', 'Too many failed sign-ins from your address. Wait a little, then sign in again from your identity provider.', { retryAfterSeconds: wait });
     }
     const audited = auditedFailures.take(tenant.org.id) === 0;
     req.ctx.log.warn({ ...log, audited }, 'sso failed');

@@ -29,6 +29,9 @@ describe('SAML ACS throttling of failed responses', () => {
     const before = await failed();
     const res = await garbage('203.0.113.7').expect(429);
     assert.ok(Number(res.headers['retry-after']) >= 1);
+    const json = await garbage('203.0.113.7').set('Accept', 'application/json').expect(429);
+    assert.equal(json.body.error.code, 'rate_limited');
+    assert.equal(json.body.error.details.retryAfterSeconds, Number(json.headers['retry-after']));
     assert.equal(await failed(), before);
   });
 
