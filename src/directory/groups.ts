@@ -175,7 +175,13 @@ async function applyMembers(em: Em, scope: Scope, groupId: string, change: Membe
   let removed: string[] = [];
   let unknown: string[] = [];
   if (change.set) {
-    const current = (await em.execute(`select user_id from memberships where group_id = ? and org_id = ?`, [groupId, scope.orgId])).map((r) => String(r.user_id));
+    // The members the list replaces are the live ones: a deleted user's membership stays hidden, for a restore
+    // to bring back (an IdP's full list never names deleted users; naming one is refused as unknown below).
+    const current = (await em.execute(
+      `select m.user_id from memberships m join users u on u.id = m.user_id
+       where m.group_id = ? and m.org_id = ? and u.state <> 'deleted'`,
+      [groupId, scope.orgId],
+    )).map((r) => String(r.user_id));
     const wanted = new Set(change.set);
     removed = await removeMembers(em, scope, groupId, current.filter((id) => !wanted.has(id)));
     ({ added, unknown } = await addMembers(em, scope, groupId, change.set.filter((id) => !current.includes(id)), source));
