@@ -15,6 +15,22 @@ type Rows = Array<Record<string, unknown>>;
 export type SqlRunner = Pick<Em, 'getTransactionContext' | 'getConnection' | 'getDriver'>;
 
 /**
+ * A request's two ways to the database (req.ctx has both): single statements
+ * with no fork, and its own EntityManager, forked on first use, for what needs
+ * a transaction. A write that is usually one statement takes this, so its
+ * common case forks nothing.
+ */
+export interface Db {
+  sql: SqlRunner;
+  readonly em: Em;
+}
+
+/** An EntityManager (a job, a transaction, a test) serves as both. */
+export function dbOf(from: Em | Db): Db {
+  return 'sql' in from ? from : { sql: from, em: from };
+}
+
+/**
  * em.execute() inlines every parameter into the SQL text on the client
  * (platform.formatQuery): fine for small statements, but a bulk statement
  * whose rows travel as one multi-megabyte JSON parameter then spends most of

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { executeHot, type SqlRunner } from '../db/bound-query.ts';
+import { dbOf, executeHot, type Db, type SqlRunner } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
@@ -185,7 +185,7 @@ function selectWritten(withGroups: boolean): string {
   return `select ${userColumnsSql}${withGroups ? `, ${userGroupsSql}` : ''} from u`;
 }
 
-async function runWrite(em: Em, parts: CteParts, withGroups: boolean, prepare = false): Promise<UserRecord | null> {
+async function runWrite(em: SqlRunner, parts: CteParts, withGroups: boolean, prepare = false): Promise<UserRecord | null> {
   try {
     const rows = await executeHot(em, `with ${parts.ctes.join(',\n')} ${selectWritten(withGroups)}`, parts.params, { prepare });
     return rows[0] ? rowToUser(rows[0]) : null;
@@ -208,7 +208,8 @@ export interface CreateUserOptions {
   withGroups?: boolean;
 }
 
-export async function createUser(em: Em, scope: Scope, input: UserFields, options: CreateUserOptions): Promise<UserRecord> {
+export async function createUser(from: Em | Db, scope: Scope, input: UserFields, options: CreateUserOptions): Promise<UserRecord> {
+  const db = dbOf(from);
   const fields = validateUserFields(input);
   const disabled = options.active === false;
   const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'phone', 'state', 'source', 'disabled_at', 'version', 'created_at', 'updated_at'];
@@ -236,13 +237,13 @@ export async function createUser(em: Em, scope: Scope, input: UserFields, option
   });
   // A user this statement creates (a fresh id) belongs to no group yet: no groups sub-select to run.
   const grouped = (user: UserRecord): UserRecord => (options.withGroups ? { ...user, groups: [] } : user);
-  if (disabled) return grouped((await runWrite(em, parts(false), false, true))!);
+  if (disabled) return grouped((await runWrite(db.sql, parts(false), false, true))!);
   // Seat licence: with no seat limit (the common case) the guarded insert is the
   // whole write, one statement. With a limit it inserts nothing, and the create
   // runs again in a transaction that holds the org's seat lock.
-  const user = await runWrite(em, parts(true), false, true);
+  const user = await runWrite(db.sql, parts(true), false, true);
   if (user) return grouped(user);
-  return grouped(await transaction(em, scope, async (tx) => {
+  return grouped(await transaction(db.em, scope, async (tx) => {
     await assertSeatAvailable(tx, scope, { via: 'create', label: fields.userName });
     return (await runWrite(tx, parts(false), false))!;
   }));

@@ -96,7 +96,7 @@ export function userHandlers(deps: ScimDeps) {
 
     async create(req: Request, res: Response) {
       const input = fromUserResource(readResource(req.body, type));
-      const user = await createUser(req.ctx.em, scope(req), input.fields, { source: 'scim', active: input.active, withGroups: true });
+      const user = await createUser(req.ctx, scope(req), input.fields, { source: 'scim', active: input.active, withGroups: true });
       const body = toUserResource(user, deps);
       res.setHeader('Location', (body.meta as { location: string }).location);
       send(res, 201, project(body, type, projectionOf(req)), user.version);
