@@ -147,10 +147,14 @@ export const quirks: readonly Quirk[] = [
   { name: 'entraValuePathSubAttribute', apply: entraValuePathSubAttribute },
 ];
 
+/** Applies every quirk to lexed text; tokens no quirk recognises come back unchanged. */
+export function normalizeTokens(tokens: readonly Token[]): Token[] {
+  return quirks.reduce<Token[]>((acc, quirk) => quirk.apply(acc), [...tokens]);
+}
+
 /** Applies every quirk; text no quirk recognises comes back unchanged. */
 export function normalizeFilter(text: string): string {
   const tokens = lex(text);
   if (tokens.some((t) => t.kind === 'unterminated')) return text;
-  const rewritten = quirks.reduce<Token[]>((acc, quirk) => quirk.apply(acc), tokens);
-  return rewritten.map((t) => t.text).join('');
+  return normalizeTokens(tokens).map((t) => t.text).join('');
 }

@@ -60,6 +60,18 @@ const valid: Valid[] = [
   { behaviour: 'parses an escaped quote inside a string', filter: 'title eq "say \\"hi\\""', ast: eq('title', 'say "hi"') },
   { behaviour: 'parses a string with spaces and brackets', filter: 'title eq "a (b) [c] and d"', ast: eq('title', 'a (b) [c] and d') },
   { behaviour: 'parses an empty string', filter: 'title eq ""', ast: eq('title', '') },
+  // strings are JSON strings (RFC 7644 §3.4.2.2, RFC 8259 §7)
+  { behaviour: 'decodes an escaped backslash', filter: 'userName eq "CONTOSO\\\\jdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes \\u005c as a backslash', filter: 'userName eq "CONTOSO\\u005cjdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes a \\u escape in upper-case hex', filter: 'userName eq "CONTOSO\\u005Cjdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes \\u0022 as a quote', filter: 'displayName eq "Team \\u0022X\\u0022"', ast: eq('displayName', 'Team "X"') },
+  { behaviour: 'decodes an escaped solidus', filter: 'title eq "a\\/b"', ast: eq('title', 'a/b') },
+  { behaviour: 'decodes the control-character escapes', filter: 'title eq "\\b\\f\\n\\r\\t"', ast: eq('title', '\b\f\n\r\t') },
+  { behaviour: 'decodes a surrogate pair into one character', filter: 'title eq "\\ud83d\\ude00"', ast: eq('title', '\u{1F600}') },
+  { behaviour: 'decodes a string ending in a backslash', filter: 'title eq "a\\\\"', ast: eq('title', 'a\\') },
+  { behaviour: 'decodes an escaped backslash before an escaped quote', filter: 'title eq "\\\\\\""', ast: eq('title', '\\"') },
+  { behaviour: 'keeps a backslash in an unquoted Entra value literal', filter: 'externalId eq CONTOSO\\jdoe', ast: eq('externalId', 'CONTOSO\\jdoe') },
+  { behaviour: 'keeps a string that looks like a placeholder', filter: 'title eq "0" or title eq "1"', ast: or(eq('title', '0'), eq('title', '1')) },
   { behaviour: 'parses a dateTime string', filter: 'meta.created gt "2011-05-13T04:42:34Z"', ast: { op: 'gt', attrPath: 'meta.created', compValue: '2011-05-13T04:42:34Z' } },
   // attribute paths
   { behaviour: 'parses a sub-attribute path', filter: 'name.familyName co "O\'Malley"', ast: { op: 'co', attrPath: 'name.familyName', compValue: "O'Malley" } },
@@ -128,6 +140,10 @@ const invalid: Invalid[] = [
   { behaviour: 'rejects an empty value path', filter: 'emails[]', detail: /Invalid filter/ },
   { behaviour: 'rejects single-quoted strings', filter: "userName eq 'a'", detail: /Invalid filter/ },
   { behaviour: 'rejects empty parentheses', filter: '()', detail: /Invalid filter/ },
+  { behaviour: 'rejects an invalid escape, naming it and its position', filter: 'userName eq "CONTOSO\\jdoe"', detail: /Invalid escape '\\j' at position 21/ },
+  { behaviour: 'rejects \\u without four hex digits', filter: 'title eq "\\u12"', detail: /Invalid escape '\\u12' at position 11: .*four hex digits/ },
+  { behaviour: 'rejects an unescaped control character', filter: 'title eq "a\tb"', detail: /Unescaped control character U\+0009 at position 12/ },
+  { behaviour: 'names a misplaced string as it was sent', filter: 'userName eq "a" "b"', detail: /unexpected '"b"'/ },
   { behaviour: 'rejects a filter over the length limit', filter: `userName eq "${'a'.repeat(5000)}"`, detail: /longer than 4096/ },
 ];
 

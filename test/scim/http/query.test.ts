@@ -222,6 +222,37 @@ describe('SCIM queries', () => {
     });
   });
 
+  describe('filter values are JSON strings (RFC 7644 §3.4.2.2, RFC 8259 §7)', () => {
+    let escapes: SeededOrg;
+    const find = (path: string, filter: string) => scimRequest(t, escapes.tokens.scim, 'get', path).query({ filter });
+
+    before(async () => {
+      escapes = await seedOrg(t.container, 'escapes');
+      await postUser(t, escapes.tokens.scim, 'CONTOSO\\jdoe');
+      await postGroup(t, escapes.tokens.scim, 'Team "X"');
+    });
+
+    for (const filter of ['userName eq "CONTOSO\\\\jdoe"', 'userName eq "CONTOSO\\u005cjdoe"', 'userName sw "contoso\\u005C"']) {
+      it(`finds the user named CONTOSO\\jdoe with ${filter}`, async () => {
+        const res = await find('/Users', filter).expect(200);
+        assert.equal(res.body.totalResults, 1);
+        assert.equal(res.body.Resources[0].userName, 'CONTOSO\\jdoe');
+      });
+    }
+
+    it('finds the group named Team "X" with \\u0022 escapes', async () => {
+      const res = await find('/Groups', 'displayName eq "Team \\u0022X\\u0022"').expect(200);
+      assert.equal(res.body.totalResults, 1);
+      assert.equal(res.body.Resources[0].displayName, 'Team "X"');
+    });
+
+    it('returns 400 invalidFilter naming an invalid escape instead of matching it literally', async () => {
+      const res = await find('/Users', 'userName eq "CONTOSO\\jdoe"');
+      assertScimError(res, 400, 'invalidFilter');
+      assert.match(res.body.detail, /Invalid escape '\\j' at position 21/);
+    });
+  });
+
   describe('routes and media types', () => {
     it('serves /Users/ with a trailing slash like /Users', async () => {
       const res = await get('/Users/?count=2').expect(200);
