@@ -4,10 +4,12 @@
  *
  * The path shell is parsed here by hand because scim2-parse-filter parses filters, not paths
  * (it has no notion of a trailing `.sub` after `]` nor of a bare URN). The text inside the
- * brackets is a filter, so it goes to scim2-parse-filter like every other SCIM filter
- * (CONVENTIONS 2: one filter grammar), and value-filter.ts evaluates its AST.
+ * brackets is a filter, so it goes through the same parseFilter as every other SCIM filter
+ * (CONVENTIONS 2: one filter grammar; strings are JSON strings), and value-filter.ts
+ * evaluates its AST.
  */
-import { parse, type Filter } from 'scim2-parse-filter';
+import type { Filter } from 'scim2-parse-filter';
+import { parseFilter } from '../filter/parse.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { PatchFailure } from './types.ts';
 
@@ -69,12 +71,13 @@ function closingBracket(text: string, open: number): number {
   return -1;
 }
 
-function parseFilter(text: string, path: string): Filter {
-  try {
-    return parse(text);
-  } catch (e) {
-    throw new PatchFailure('invalidFilter', `Invalid filter in path "${path}": ${(e as Error).message}`);
-  }
+function valueFilter(text: string, path: string): Filter {
+  const parsed = parseFilter(text);
+  if (parsed.ok) return parsed.value;
+  // Positions in the detail count from the filter's first character, so the detail names it once.
+  const repeated = `Invalid filter '${text}': `;
+  const detail = parsed.detail.startsWith(repeated) ? parsed.detail.slice(repeated.length) : parsed.detail;
+  throw new PatchFailure('invalidFilter', `Invalid filter "${text}" in path "${path}": ${detail}`);
 }
 
 /** Resolves an unprefixed name: core schema, then common attributes, then extensions (lenient). */
@@ -126,7 +129,7 @@ export function parsePath(path: string, type: ResourceTypeDef): Target {
   if (rest.startsWith('[')) {
     const close = closingBracket(rest, 0);
     if (close < 0) throw new PatchFailure('invalidPath', `Invalid path "${path}": unclosed "["`);
-    filter = parseFilter(rest.slice(1, close), path);
+    filter = valueFilter(rest.slice(1, close), path);
     rest = rest.slice(close + 1);
   }
   let sub: string | undefined;

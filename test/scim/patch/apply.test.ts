@@ -257,6 +257,7 @@ const cases: Case[] = [
   { it: 'answers invalidPath for an unclosed filter bracket', ops: [{ op: 'replace', path: 'emails[type eq', value: 'x' }], error: ['invalidPath', /unclosed/] },
   { it: 'answers invalidFilter for a bad operator in a value filter', ops: [{ op: 'replace', path: 'emails[type zz "w"].value', value: 'x' }], error: ['invalidFilter', /emails/] },
   { it: 'answers invalidFilter for a value path nested in a value filter', ops: [{ op: 'remove', path: 'emails[x[y eq 1]]' }], error: ['invalidFilter', /Invalid filter/] },
+  { it: 'answers invalidFilter naming an invalid escape in a value filter', ops: [{ op: 'remove', path: 'emails[value eq "a\\q"]' }], error: ['invalidFilter', /filter "value eq "a\\q"" in path .*Invalid escape '\\q' at position 12/] },
   { it: 'answers invalidPath for trailing garbage', ops: [{ op: 'replace', path: 'name.givenName.x', value: 'x' }], error: ['invalidPath', /unexpected/] },
   { it: 'answers invalidPath for a sub-attribute of a simple attribute', ops: [{ op: 'replace', path: 'userName.first', value: 'x' }], error: ['invalidPath', /no sub-attributes/] },
   { it: 'answers invalidPath for a filter on a single-valued attribute', ops: [{ op: 'replace', path: 'name[givenName eq "A"]', value: {} }], error: ['invalidPath', /not a multi-valued/] },
@@ -333,6 +334,20 @@ const cases: Case[] = [
     ops: [{ op: 'remove', path: 'members[value eq "u9"]' }],
     after: staff,
     changed: false,
+  },
+  {
+    it: 'reads value-filter strings as JSON strings (RFC 7644 §3.4.2.2): \\u escapes',
+    before: staff,
+    type: groupResourceType,
+    ops: [{ op: 'remove', path: 'members[value eq "\\u0075\\u0031"]' }],
+    after: { ...staff, members: [{ value: 'u2' }] },
+  },
+  {
+    it: "removes Entra's listed member whose id holds a quote and a backslash",
+    before: { ...staff, members: [{ value: 'a"b\\c' }, { value: 'u2' }] },
+    type: groupResourceType,
+    ops: [{ op: 'Remove', path: 'members', value: [{ value: 'a"b\\c' }] }],
+    after: { ...staff, members: [{ value: 'u2' }] },
   },
   {
     it: 'removes all members when remove names members with no value (RFC 7644 §3.5.2.2)',
