@@ -50,6 +50,16 @@ const allowedOps: Record<AttributeDef['type'], readonly Op[]> = {
   complex: ['pr'],
 };
 
+/**
+ * Entra sends values unquoted (IDP-NOTES §1.3: `externalId eq jyoung`), ids that look like numbers
+ * included (`externalId eq 12345`), and a 400 there fails its provisioning job. On a string
+ * attribute a number literal therefore means the text it was written as (`raw`): `007` stays
+ * "007", `1e3` stays "1e3". Numbers on other attributes stay numbers.
+ */
+export function numberAsText(a: AttributeDef, value: Literal, raw: string | undefined): Literal {
+  return typeof value === 'number' && raw !== undefined && (a.type === 'string' || a.type === 'reference') ? raw : value;
+}
+
 /** Refuses an operator or literal the attribute's type does not support, naming both. */
 export function checkOperand(path: string, a: AttributeDef, op: Op, value: Literal): void {
   if (!allowedOps[a.type].includes(op)) {

@@ -1,6 +1,7 @@
 import type { Filter } from 'scim2-parse-filter';
 import { fail, ok, type Result } from '../../lib/result.ts';
-import type { Token } from './vendor-quirks.ts';
+import type { Comparison, FilterAst } from './ast.ts';
+import { followsComparison, isJsonNumber, type Token } from './vendor-quirks.ts';
 
 /**
  * Filter values (RFC 7644 §3.4.2.2: a compValue is a JSON literal, so a string is a JSON string,
@@ -9,11 +10,12 @@ import type { Token } from './vendor-quirks.ts';
  * `a\\b` and `"\u0022"` as the six characters `\u0022`, and it takes the `\"` ending `"a\\"` for
  * an escaped quote. The parser therefore never sees a string: each one is decoded here and
  * replaced by a placeholder `"<n>"` (digits only, which it keeps as they are), and the decoded
- * values are put back into its AST.
+ * values are put back into its AST. Numbers in a value's place get a placeholder too, so
+ * their source text reaches the AST (`raw`, see ast.ts).
  */
 export interface Literal {
-  value: string;
-  /** The token as it stood in the (normalised) filter, for error details. */
+  value: string | number;
+  /** The token as it stood in the (normalised) filter: error details, and a number's `raw`. */
   text: string;
 }
 
@@ -60,25 +62,30 @@ export function decodeString(token: Token): Result<string, 'invalidFilter'> {
   }
 }
 
-/** Decodes every string token and replaces it with its placeholder; the first bad string fails. */
+/**
+ * Decodes every string token, and reads every number after a comparison operator, replacing
+ * each with its placeholder; the first bad string fails.
+ */
 export function placeholders(tokens: readonly Token[]): Result<Placeholders, 'invalidFilter'> {
   const literals: Literal[] = [];
   const parts: string[] = [];
-  for (const token of tokens) {
-    if (token.kind !== 'string') {
+  const hold = (literal: Literal) => parts.push(JSON.stringify(String(literals.push(literal) - 1)));
+  for (const [i, token] of tokens.entries()) {
+    if (token.kind === 'string') {
+      const decoded = decodeString(token);
+      if (!decoded.ok) return decoded;
+      hold({ value: decoded.value, text: token.text });
+    } else if (token.kind === 'word' && isJsonNumber(token.text) && followsComparison(tokens, i)) {
+      hold({ value: JSON.parse(token.text) as number, text: token.text });
+    } else {
       parts.push(token.text);
-      continue;
     }
-    const decoded = decodeString(token);
-    if (!decoded.ok) return decoded;
-    parts.push(JSON.stringify(String(literals.length)));
-    literals.push({ value: decoded.value, text: token.text });
   }
   return ok({ text: parts.join(''), literals });
 }
 
-/** The AST with each placeholder replaced by its decoded value. */
-export function restoreLiterals(node: Filter, literals: readonly Literal[]): Filter {
+/** The AST with each placeholder replaced by its value (and a number's source text). */
+export function restoreLiterals(node: Filter, literals: readonly Literal[]): FilterAst {
   switch (node.op) {
     case 'and':
     case 'or':
@@ -91,7 +98,10 @@ export function restoreLiterals(node: Filter, literals: readonly Literal[]): Fil
       return node;
     default: {
       const literal = typeof node.compValue === 'string' ? literals[Number(node.compValue)] : undefined;
-      return literal ? { ...node, compValue: literal.value } : node;
+      if (!literal) return node;
+      const comparison: Comparison = { ...node, compValue: literal.value };
+      if (typeof literal.value === 'number') comparison.raw = literal.text;
+      return comparison;
     }
   }
 }

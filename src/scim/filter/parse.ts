@@ -1,10 +1,10 @@
-import { parse, type Filter } from 'scim2-parse-filter';
+import { parse } from 'scim2-parse-filter';
 import { fail, ok, type Result } from '../../lib/result.ts';
+import type { FilterAst } from './ast.ts';
 import { placeholders, restoreLiterals, restoreText } from './literals.ts';
 import { lex, normalizeTokens } from './vendor-quirks.ts';
 
-/** The AST of scim2-parse-filter: compare, pr, and/or, not and value paths `attr[filter]`. */
-export type FilterAst = Filter;
+export type { FilterAst } from './ast.ts';
 
 /** RFC 7644 §3.4.2.2 puts no limit on length; we do, so a filter cannot cost unbounded work. */
 export const maxFilterLength = 4096;

@@ -8,8 +8,7 @@
  * (CONVENTIONS 2: one filter grammar; strings are JSON strings), and value-filter.ts
  * evaluates its AST.
  */
-import type { Filter } from 'scim2-parse-filter';
-import { parseFilter } from '../filter/parse.ts';
+import { parseFilter, type FilterAst } from '../filter/parse.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { PatchFailure } from './types.ts';
 
@@ -22,7 +21,7 @@ export type Target =
       /** Canonical name when known, else the name as sent (unknown attributes are kept raw). */
       name: string;
       def?: AttributeDef;
-      filter?: Filter;
+      filter?: FilterAst;
       sub?: string;
       subDef?: AttributeDef;
     };
@@ -71,7 +70,7 @@ function closingBracket(text: string, open: number): number {
   return -1;
 }
 
-function valueFilter(text: string, path: string): Filter {
+function valueFilter(text: string, path: string): FilterAst {
   const parsed = parseFilter(text);
   if (parsed.ok) return parsed.value;
   // Positions in the detail count from the filter's first character, so the detail names it once.
@@ -125,7 +124,7 @@ export function parsePath(path: string, type: ResourceTypeDef): Target {
   const name = NAME.exec(rest)?.[0];
   if (!name) throw new PatchFailure('invalidPath', `Invalid path "${path}": expected an attribute name`);
   rest = rest.slice(name.length);
-  let filter: Filter | undefined;
+  let filter: FilterAst | undefined;
   if (rest.startsWith('[')) {
     const close = closingBracket(rest, 0);
     if (close < 0) throw new PatchFailure('invalidPath', `Invalid path "${path}": unclosed "["`);

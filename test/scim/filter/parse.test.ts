@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import type { Comparison } from '../../../src/scim/filter/ast.ts';
 import { parseFilter, type FilterAst } from '../../../src/scim/filter/parse.ts';
 
 const eq = (attrPath: string, compValue: string | number | boolean | null): FilterAst => ({ op: 'eq', attrPath, compValue });
+/** A number keeps its source text (`raw`) for string attributes. */
+const num = (attrPath: string, compValue: number, raw: string, op: Comparison['op'] = 'eq'): FilterAst => ({ op, attrPath, compValue, raw });
 const pr = (attrPath: string): FilterAst => ({ op: 'pr', attrPath });
 const and = (...filters: FilterAst[]): FilterAst => ({ op: 'and', filters });
 const or = (...filters: FilterAst[]): FilterAst => ({ op: 'or', filters });
@@ -55,8 +58,10 @@ const valid: Valid[] = [
   { behaviour: 'parses true', filter: 'active eq true', ast: eq('active', true) },
   { behaviour: 'parses false', filter: 'active eq false', ast: eq('active', false) },
   { behaviour: 'parses null', filter: 'title eq null', ast: eq('title', null) },
-  { behaviour: 'parses an integer', filter: 'x eq 42', ast: eq('x', 42) },
-  { behaviour: 'parses a negative decimal', filter: 'x gt -1.5', ast: { op: 'gt', attrPath: 'x', compValue: -1.5 } },
+  { behaviour: 'parses an integer, keeping its source text', filter: 'x eq 42', ast: num('x', 42, '42') },
+  { behaviour: 'parses a negative decimal, keeping its source text', filter: 'x gt -1.5', ast: num('x', -1.5, '-1.5', 'gt') },
+  { behaviour: 'keeps an exponent as it was written', filter: 'externalId eq 1e3', ast: num('externalId', 1000, '1e3') },
+  { behaviour: "keeps Entra's unquoted number as written inside a value path", filter: 'phoneNumbers[value eq 5551234]', ast: path('phoneNumbers', num('value', 5551234, '5551234')) },
   { behaviour: 'parses an escaped quote inside a string', filter: 'title eq "say \\"hi\\""', ast: eq('title', 'say "hi"') },
   { behaviour: 'parses a string with spaces and brackets', filter: 'title eq "a (b) [c] and d"', ast: eq('title', 'a (b) [c] and d') },
   { behaviour: 'parses an empty string', filter: 'title eq ""', ast: eq('title', '') },

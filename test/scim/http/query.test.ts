@@ -253,6 +253,35 @@ describe('SCIM queries', () => {
     });
   });
 
+  describe("Entra's unquoted numbers on string attributes (IDP-NOTES §1.3)", () => {
+    let numbers: SeededOrg;
+    const find = (filter: string) => scimRequest(t, numbers.tokens.scim, 'get', '/Users').query({ filter });
+
+    before(async () => {
+      numbers = await seedOrg(t.container, 'numbers');
+      await postUser(t, numbers.tokens.scim, '12345', { externalId: '12345' });
+      await postUser(t, numbers.tokens.scim, '1e3', { externalId: '007' });
+    });
+
+    const cases: Array<[filter: string, userNames: string[]]> = [
+      ['externalId eq 12345', ['12345']],
+      ['userName eq 12345', ['12345']],
+      ['userName eq 1e3', ['1e3']],
+      ['userName eq 1000', []],
+      ['externalId eq 007', ['1e3']],
+      ['externalId ne 12345', ['1e3']],
+      ['userName sw 1 and externalId gt 1', ['12345']],
+    ];
+    for (const [filter, userNames] of cases) {
+      it(`answers ${filter} with 200, comparing the number as written`, async () => {
+        const res = await find(filter);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.Resources.map((r: Json) => r.userName).sort(), userNames);
+        assert.equal(res.body.totalResults, userNames.length);
+      });
+    }
+  });
+
   describe('routes and media types', () => {
     it('serves /Users/ with a trailing slash like /Users', async () => {
       const res = await get('/Users/?count=2').expect(200);

@@ -108,6 +108,12 @@ const cases: Case[] = [
     after: withUser({ emails: [(alice['emails'] as object[])[0]] }),
   },
   {
+    it: "compares Entra's unquoted number with a string sub-attribute as written",
+    before: { ...alice, phoneNumbers: [{ value: '5551234', type: 'work' }, { value: '5551234.0', type: 'home' }] },
+    ops: [{ op: 'replace', path: 'phoneNumbers[value eq 5551234].type', value: 'mobile' }],
+    after: (u) => ({ ...u, phoneNumbers: [{ value: '5551234', type: 'mobile' }, { value: '5551234.0', type: 'home' }] }),
+  },
+  {
     it: 'unassigns an attribute replaced with null (RFC 7643 §2.5)',
     ops: [{ op: 'replace', path: 'displayName', value: null }],
     after: without('displayName'),
