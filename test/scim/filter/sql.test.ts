@@ -74,7 +74,8 @@ const users: UserRow[] = [
     title: 'Manager',
     department: '1e3',
     state: 'invited',
-    created: '2022-01-01T00:00:00Z',
+    // PostgreSQL keeps microseconds; SCIM shows milliseconds (2022-01-01T00:00:00.123Z).
+    created: '2022-01-01T00:00:00.123456Z',
     // Not an array: filters must read it as "no addresses", not make PostgreSQL throw.
     scim: { addresses: 'not-an-array' },
   },
@@ -163,6 +164,15 @@ const userCases: Array<[string, string, string[]]> = [
   ['matches meta.created le an exact instant', 'meta.created le "2021-06-01T12:00:00Z"', ['alice', 'bob']],
   ['reads a dateTime without an offset as UTC', 'meta.created ge "2021-06-01T12:00:00"', ['bob', 'carol']],
   ['matches meta.lastModified', 'meta.lastModified lt "2020-06-01"', ['alice']],
+  // Compared at the millisecond precision responses show, so a value the server returned finds its resource.
+  ['matches meta.created eq the millisecond value a response shows', 'meta.created eq "2022-01-01T00:00:00.123Z"', ['carol']],
+  ['matches meta.created ne the shown value with everyone else', 'meta.created ne "2022-01-01T00:00:00.123Z"', ['alice', 'bob']],
+  ['does not match meta.lastModified gt the value a response shows', 'meta.lastModified gt "2022-01-01T00:00:00.123Z"', []],
+  ['matches meta.lastModified ge the value a response shows', 'meta.lastModified ge "2022-01-01T00:00:00.123Z"', ['carol']],
+  ['matches meta.lastModified le the value a response shows', 'meta.lastModified le "2022-01-01T00:00:00.123Z"', ['alice', 'bob', 'carol']],
+  ['does not match meta.lastModified lt the value a response shows', 'meta.lastModified lt "2022-01-01T00:00:00.123Z"', ['alice', 'bob']],
+  ['matches meta.lastModified gt the millisecond before', 'meta.lastModified gt "2022-01-01T00:00:00.122Z"', ['carol']],
+  ['reads a filter value finer than a millisecond at millisecond precision', 'meta.created eq "2022-01-01T00:00:00.123999Z"', ['carol']],
   ['matches title pr', 'title pr', ['alice', 'carol']],
   ['matches eq null', 'title eq null', ['bob']],
   ['matches ne and keeps absent values', 'title ne "Engineer"', ['bob', 'carol']],

@@ -11,6 +11,7 @@ import {
   postGroup,
   postUser,
   scimRequest,
+  sql,
   userBody,
 } from '../../support/scim.ts';
 
@@ -280,6 +281,42 @@ describe('SCIM queries', () => {
         assert.equal(res.body.totalResults, userNames.length);
       });
     }
+  });
+
+  describe('meta.created and meta.lastModified filters compare with the values responses show', () => {
+    let dates: SeededOrg;
+    let user: Json;
+    const find = (filter: string) => scimRequest(t, dates.tokens.scim, 'get', '/Users').query({ filter });
+
+    before(async () => {
+      dates = await seedOrg(t.container, 'dates');
+      const created = await postUser(t, dates.tokens.scim, 'delta@dates.test');
+      // PostgreSQL keeps microseconds; pinned so that the sub-millisecond part is never zero by chance.
+      await sql(t, `update users set created_at = '2026-03-04T05:06:07.123456Z', updated_at = '2026-03-04T05:06:08.654321Z' where id = ?`, [created.id]);
+      user = (await scimRequest(t, dates.tokens.scim, 'get', `/Users/${created.id}`).expect(200)).body as Json;
+    });
+
+    it('shows milliseconds', () => {
+      assert.deepEqual(
+        [(user.meta as Json).created, (user.meta as Json).lastModified],
+        ['2026-03-04T05:06:07.123Z', '2026-03-04T05:06:08.654Z'],
+      );
+    });
+
+    it('finds the user with meta.created eq the created value it returned', async () => {
+      const res = await find(`meta.created eq "${(user.meta as Json).created}"`).expect(200);
+      assert.deepEqual(ids(res), [user.id]);
+    });
+
+    it('leaves the user out of meta.lastModified gt its last value seen (a delta sync)', async () => {
+      const res = await find(`meta.lastModified gt "${(user.meta as Json).lastModified}"`).expect(200);
+      assert.equal(res.body.totalResults, 0);
+    });
+
+    it('keeps the user in meta.lastModified ge its last value seen', async () => {
+      const res = await find(`meta.lastModified ge "${(user.meta as Json).lastModified}"`).expect(200);
+      assert.deepEqual(ids(res), [user.id]);
+    });
   });
 
   describe('routes and media types', () => {
