@@ -9,6 +9,7 @@
  * evaluates its AST.
  */
 import { parseFilter, type FilterAst } from '../filter/parse.ts';
+import { splitSchemaUrn } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { PatchFailure } from './types.ts';
 
@@ -49,13 +50,27 @@ function schemasOf(type: ResourceTypeDef): SchemaDef[] {
   return [type.schema, ...type.extensions.map((e) => e.schema)];
 }
 
-/** The known schema a URN-prefixed string starts with (URNs compare case-insensitively, RFC 8141). */
+/**
+ * The known schema a URN-prefixed string is, or starts with before ':' (or '.', registry.ts
+ * dottedSchemaUrn); URNs compare case-insensitively (RFC 8141). What follows it starts one
+ * character after the schema's id either way.
+ */
 export function schemaPrefix(type: ResourceTypeDef, text: string): SchemaDef | undefined {
   const lower = text.toLowerCase();
-  return schemasOf(type).find((s) => {
-    const id = s.id.toLowerCase();
-    return lower === id || lower.startsWith(`${id}:`);
-  });
+  return schemasOf(type).find((s) => s.id.toLowerCase() === lower) ?? splitSchemaUrn(schemasOf(type), text)?.schema;
+}
+
+/**
+ * An undeclared extension URN is kept raw, but one that is only the start of a known schema's
+ * URN (`urn:…:enterprise:2.0`, as `urn:…:enterprise:2.0:User.department` or
+ * `urn:…:enterprise:2.0:department` would make it) is a mistaken path, never an attribute.
+ */
+export function refuseSchemaFragment(type: ResourceTypeDef, urn: string, path: string): void {
+  const lower = `${urn.toLowerCase()}:`;
+  const whole = schemasOf(type).find((s) => s.id.toLowerCase().startsWith(lower));
+  if (whole) {
+    throw new PatchFailure('invalidPath', `Invalid path "${path}": it names no attribute of "${whole.id}" (RFC 7644 §3.10 writes "${whole.id}:<attribute>")`);
+  }
 }
 
 /** The index of the `]` closing the `[` at `open`, skipping quoted strings; -1 if unclosed. */
@@ -118,6 +133,7 @@ export function parsePath(path: string, type: ResourceTypeDef): Target {
       const head = rest.split('[')[0] ?? rest;
       const cut = head.lastIndexOf(':');
       ext = rest.slice(0, cut);
+      refuseSchemaFragment(type, ext, path);
       rest = rest.slice(cut + 1);
     }
   }

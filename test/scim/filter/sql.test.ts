@@ -190,6 +190,7 @@ const userCases: Array<[string, string, string[]]> = [
   ['compares co with a number on userName as text', 'userName co 100', ['carol']],
   ['matches a fully qualified enterprise attribute', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "sales"', ['alice']],
   ['matches an unqualified enterprise attribute', 'department eq "Eng"', ['bob']],
+  ['matches a dotted enterprise path (dottedSchemaUrn)', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department eq "sales"', ['alice']],
   ['matches a fully qualified core attribute', 'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob@example.com"', ['bob']],
   ['reads attribute names case-insensitively', 'USERNAME eq "bob@example.com" and Name.GivenName eq "bob"', ['bob']],
   ['matches users by group membership', `groups eq "${ids.eng}"`, ['alice', 'bob']],
@@ -244,6 +245,7 @@ describe('filterToSql refusals', () => {
     ['rejects nested value paths', 'emails[type[value eq "x"]]', /cannot be nested/],
     ['rejects an attribute of another schema prefix', 'urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "x"', /Unknown attribute/],
     ['rejects members on Users', 'members eq "x"', /Unknown attribute 'members'/],
+    ['rejects a dotted path naming no attribute of that schema', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.nickName eq "x"', /Unknown attribute/],
     ['rejects comparisons on binary values', 'x509Certificates.value eq "AAA"', /Operator 'eq'.*binary/],
     ['rejects a filter on members.display', 'members.display eq "Alice"', /attribute 'members.display' cannot be filtered/, groupResourceType],
   ];

@@ -155,6 +155,42 @@ const cases: Case[] = [
     ],
     after: withUser({ [ENT]: { department: 'R&D', manager: { value: 'm1' } } }),
   },
+  // dottedSchemaUrn: `urn:…:User.attr` read as RFC 7644's `urn:…:User:attr`, never as a junk attribute
+  {
+    it: 'reads a dotted enterprise path as its colon form',
+    ops: [{ op: 'Replace', path: `${ENT}.department`, value: 'X' }],
+    after: withUser({ [ENT]: { department: 'X' } }),
+  },
+  {
+    it: 'reads a dotted core path as its colon form',
+    ops: [{ op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User.nickName', value: 'X' }],
+    after: withUser({ nickName: 'X' }),
+  },
+  {
+    it: 'reads a dotted path with a sub-attribute',
+    ops: [{ op: 'add', path: `${ENT}.manager.value`, value: 'm1' }],
+    after: withUser({ [ENT]: { department: 'Sales', manager: { value: 'm1' } } }),
+  },
+  {
+    it: 'reads a dotted path as a key of a path-less value',
+    ops: [{ op: 'replace', value: { [`${ENT}.department`]: 'X', [`${ENT}.manager`]: { value: 'm1' } } }],
+    after: withUser({ [ENT]: { department: 'X', manager: { value: 'm1' } } }),
+  },
+  {
+    it: 'answers invalidPath for a dotted path naming no attribute of the schema',
+    ops: [{ op: 'replace', path: `${ENT}.nickName`, value: 'X' }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
+  },
+  {
+    it: 'answers invalidPath for an attribute under a fragment of a known schema URN',
+    ops: [{ op: 'replace', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:department', value: 'X' }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
+  },
+  {
+    it: 'answers invalidPath for a path-less value keyed by a fragment of a known schema URN',
+    ops: [{ op: 'add', value: { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0': { User: { department: 'X' } } } }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
+  },
   {
     it: 'applies an object value whose path is the extension URN',
     ops: [{ op: 'add', path: ENT, value: { costCenter: 'CC1' } }],
