@@ -1,6 +1,5 @@
 import { ScimError } from './errors.ts';
 import { parseFilter, type FilterAst } from './filter/parse.ts';
-import { normalizeFilter } from './filter/vendor-quirks.ts';
 import { filterToSql, type SqlFragment } from './filter/sql.ts';
 import { sortToSql, type SortOrder } from './filter/sort.ts';
 import { splitAttributeList, type Projection } from './projection.ts';
@@ -55,7 +54,7 @@ export function readListRequest(input: Record<string, unknown>, type: ResourceTy
   const filter = input.filter;
   if (filter !== undefined && filter !== '') {
     if (typeof filter !== 'string') throw new ScimError(400, 'filter must be a string', 'invalidFilter');
-    const parsed = parseFilter(normalizeFilter(filter));
+    const parsed = parseFilter(filter);
     if (!parsed.ok) throw new ScimError(400, parsed.detail, 'invalidFilter');
     ast = parsed.value;
     const sql = filterToSql(ast, type, { alias });

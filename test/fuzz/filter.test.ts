@@ -116,6 +116,18 @@ describe('fuzz: SCIM filter parser', () => {
     }), 9001, 2000);
   });
 
+  it('reads every string value as JSON.parse reads the same JSON string (RFC 8259 §7)', async () => {
+    // Each text as JSON.stringify spells it, and with every code unit as a \uXXXX escape.
+    const spelled = fc.string({ unit: 'binary', maxLength: 40 }).chain((s) =>
+      fc.constantFrom(JSON.stringify(s), `"${[...Array(s.length).keys()].map((i) => `\\u${s.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')}"`));
+    await check('filter string literals (pure)', fc.property(spelled, (literal) => {
+      const parsed = parseFilter(`title eq ${literal} or userName sw ${literal}`);
+      assert.ok(parsed.ok, `${literal}: ${parsed.ok ? '' : parsed.detail}`);
+      const value = JSON.parse(literal) as string;
+      assert.deepEqual(parsed.value, { op: 'or', filters: [{ op: 'eq', attrPath: 'title', compValue: value }, { op: 'sw', attrPath: 'userName', compValue: value }] });
+    }), 9006, 1000);
+  });
+
   it('accepts every well-typed filter within the depth limit', async () => {
     await check('filter typed (pure)', fc.property(typedFilter, (filter) => {
       const detail = listRequestOutcome(filter);

@@ -50,6 +50,16 @@ const allowedOps: Record<AttributeDef['type'], readonly Op[]> = {
   complex: ['pr'],
 };
 
+/**
+ * Entra sends values unquoted (IDP-NOTES §1.3: `externalId eq jyoung`), ids that look like numbers
+ * included (`externalId eq 12345`), and a 400 there fails its provisioning job. On a string
+ * attribute a number literal therefore means the text it was written as (`raw`): `007` stays
+ * "007", `1e3` stays "1e3". Numbers on other attributes stay numbers.
+ */
+export function numberAsText(a: AttributeDef, value: Literal, raw: string | undefined): Literal {
+  return typeof value === 'number' && raw !== undefined && (a.type === 'string' || a.type === 'reference') ? raw : value;
+}
+
 /** Refuses an operator or literal the attribute's type does not support, naming both. */
 export function checkOperand(path: string, a: AttributeDef, op: Op, value: Literal): void {
   if (!allowedOps[a.type].includes(op)) {
@@ -106,7 +116,7 @@ export function quoteKey(key: string): string {
 export function compare(a: AttributeDef, at: Place, op: Op, value: Literal, push: (v: unknown) => string): string {
   if (op === 'ne') return not(compare(a, at, 'eq', value, push));
   if (at.state) return compareState(at.expr, op, value);
-  const x = a.type === 'decimal' || a.type === 'integer' ? numeric(at) : at.expr;
+  const x = a.type === 'decimal' || a.type === 'integer' ? numeric(at) : a.type === 'dateTime' ? instant(at) : at.expr;
   if (op === 'pr') {
     // RFC 7644 §3.4.2.2: an empty string is no value.
     const text = (a.type === 'string' || a.type === 'reference') && !at.uuid;
@@ -139,7 +149,17 @@ export function compare(a: AttributeDef, at: Place, op: Op, value: Literal, push
   }
 }
 
-/** A dateTime without an offset is read as UTC, never as the server's local time. */
+/**
+ * A dateTime as SCIM shows it. Responses carry milliseconds (toISOString) while PostgreSQL keeps
+ * microseconds, so filters and sorting compare at the millisecond: `meta.created eq "<value the
+ * server returned>"` finds the resource, and a delta sync's `meta.lastModified gt "<last value
+ * seen>"` leaves out the resource it has already seen. (jsonb text is compared as stored.)
+ */
+export function instant(at: Place): string {
+  return at.json ? at.expr : `date_trunc('milliseconds', ${at.expr})`;
+}
+
+/** A dateTime without an offset is read as UTC, never as the server's local time; at most milliseconds, as JS dates. */
 function toInstant(value: string): string {
   const iso = value.replace(' ', 'T');
   const zoned = !iso.includes('T') || /(?:Z|[+-]\d{2}:?\d{2})$/i.test(iso);

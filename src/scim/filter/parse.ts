@@ -1,9 +1,10 @@
-import { parse, type Filter } from 'scim2-parse-filter';
+import { parse } from 'scim2-parse-filter';
 import { fail, ok, type Result } from '../../lib/result.ts';
-import { lex, normalizeFilter } from './vendor-quirks.ts';
+import type { FilterAst } from './ast.ts';
+import { placeholders, restoreLiterals, restoreText } from './literals.ts';
+import { lex, normalizeTokens } from './vendor-quirks.ts';
 
-/** The AST of scim2-parse-filter: compare, pr, and/or, not and value paths `attr[filter]`. */
-export type FilterAst = Filter;
+export type { FilterAst } from './ast.ts';
 
 /** RFC 7644 §3.4.2.2 puts no limit on length; we do, so a filter cannot cost unbounded work. */
 export const maxFilterLength = 4096;
@@ -16,38 +17,33 @@ export const maxFilterLength = 4096;
 export const maxFilterDepth = 16;
 
 /**
- * Parses a filter (RFC 7644 §3.4.2.2) after the vendor quirks are normalised. Never throws:
- * every failure is `invalidFilter` (RFC 7644 §3.12) with a detail naming the problem.
+ * Parses a filter (RFC 7644 §3.4.2.2) after the vendor quirks are normalised; string values are
+ * decoded as JSON strings (literals.ts). Never throws: every failure is `invalidFilter`
+ * (RFC 7644 §3.12) with a detail naming the problem.
  */
 export function parseFilter(text: string): Result<FilterAst, 'invalidFilter'> {
   if (text.trim() === '') return fail('invalidFilter', 'The filter is empty');
   if (text.length > maxFilterLength) {
     return fail('invalidFilter', `The filter is longer than ${maxFilterLength} characters (maxFilterLength)`);
   }
-  const unterminated = lex(text).find((t) => t.kind === 'unterminated');
+  const tokens = lex(text);
+  const unterminated = tokens.find((t) => t.kind === 'unterminated');
   if (unterminated) {
     return fail('invalidFilter', `Unterminated string starting at position ${unterminated.at + 1}: ${unterminated.text}`);
   }
-  const normalized = spellBackslashes(normalizeFilter(text));
+  const values = placeholders(normalizeTokens(tokens));
+  if (!values.ok) return values;
+  const { literals } = values.value;
   let ast: FilterAst;
   try {
-    ast = parse(normalized);
+    ast = restoreLiterals(parse(values.value.text), literals);
   } catch (error) {
-    return fail('invalidFilter', `Invalid filter '${text}': ${describe(error)}`);
+    return fail('invalidFilter', `Invalid filter '${text}': ${restoreText(describe(error), literals)}`);
   }
   if (depthOf(ast) > maxFilterDepth) {
     return fail('invalidFilter', `The filter nests and/or/not/[...] deeper than ${maxFilterDepth} levels (maxFilterDepth)`);
   }
   return ok(ast);
-}
-
-/**
- * scim2-parse-filter 0.2.10 takes the `\"` that ends `"a\\"` for an escaped quote (it does not
- * count the backslashes before it), so a value ending in a backslash would be refused. `\u005c`
- * is the same JSON string (RFC 8259 §7) without that ambiguity. Found by test/fuzz/filter.test.ts.
- */
-function spellBackslashes(text: string): string {
-  return lex(text).map((t) => (t.kind === 'string' ? t.text.replaceAll('\\\\', '\\u005c') : t.text)).join('');
 }
 
 /** Nesting of logical and value-path nodes; a comparison is depth 0. */

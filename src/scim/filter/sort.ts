@@ -1,7 +1,7 @@
 import { fail, ok, type Result } from '../../lib/result.ts';
 import { findAttribute, resolvePath } from '../schema/registry.ts';
 import type { ResourceTypeDef } from '../schema/types.ts';
-import { place, quoteKey } from './leaf.ts';
+import { instant, place, quoteKey } from './leaf.ts';
 import { arraySource } from './sql.ts';
 
 export type SortOrder = 'ascending' | 'descending';
@@ -42,7 +42,8 @@ export function sortToSql(
     return ok(`${first} ${direction}`);
   }
   const at = place(attribute.storage, options.alias);
-  // RFC 7643 §4.1.1: active is a boolean; false sorts before true, as booleans do.
-  const expr = at.state ? `(${at.expr} in ('active', 'invited'))` : ci(at.expr);
+  // RFC 7643 §4.1.1: active is a boolean; false sorts before true, as booleans do. dateTimes sort
+  // at the millisecond filters compare at, so equal shown values fall to the caller's id order.
+  const expr = at.state ? `(${at.expr} in ('active', 'invited'))` : attribute.type === 'dateTime' ? instant(at) : ci(at.expr);
   return ok(`${expr} ${direction}`);
 }

@@ -1,9 +1,9 @@
-import type { Compare, Filter, Suffix, ValuePath } from 'scim2-parse-filter';
+import type { Suffix } from 'scim2-parse-filter';
 import { fail, ok, type Result } from '../../lib/result.ts';
 import { findAttribute, resolvePath } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef } from '../schema/types.ts';
-import { checkOperand, compare, FilterError, not, place, type Literal, type Op } from './leaf.ts';
-import type { FilterAst } from './parse.ts';
+import type { Comparison, FilterAst, ValuePathNode } from './ast.ts';
+import { checkOperand, compare, FilterError, not, numberAsText, place, type Literal, type Op } from './leaf.ts';
 
 export interface SqlOptions {
   /** The alias of the resource's table in the caller's query (`u` in `from users u`). */
@@ -61,7 +61,7 @@ class Visitor {
     this.params = params;
   }
 
-  filter(node: Filter, scope: Scope): string {
+  filter(node: FilterAst, scope: Scope): string {
     switch (node.op) {
       case 'and':
       case 'or':
@@ -81,7 +81,7 @@ class Visitor {
   };
 
   /** RFC 7644 §3.4.2.2: `emails[type eq "work" and value co "@x"]` — one element matching all of it. */
-  private valuePath(node: ValuePath, scope: Scope): string {
+  private valuePath(node: ValuePathNode, scope: Scope): string {
     if (scope.parent) throw new FilterError(`Value filters cannot be nested ('${node.attrPath}[...]' inside '${scope.parent.name}[...]')`);
     const target = this.resolve(node.attrPath, scope);
     const a = target.attribute;
@@ -92,9 +92,8 @@ class Visitor {
     return this.exists(target, (alias) => this.filter(node.valFilter, { alias, parent: a }));
   }
 
-  private comparison(node: Compare | Suffix, scope: Scope): string {
+  private comparison(node: Comparison | Suffix, scope: Scope): string {
     const op = node.op as Op;
-    const value: Literal = node.op === 'pr' ? null : node.compValue;
     let target = this.resolve(node.attrPath, scope);
     const a = target.attribute;
     if (a.type === 'complex') {
@@ -108,6 +107,7 @@ class Visitor {
       }
       target = { path: `${node.attrPath}.value`, attribute: sub, parent: a };
     }
+    const value: Literal = node.op === 'pr' ? null : numberAsText(target.attribute, node.compValue, node.raw);
     checkOperand(target.path, target.attribute, op, value);
     if (!scope.parent && target.parent?.multiValued) {
       // Any element matches. `emails.value ne "x"` holds when no element equals "x", and

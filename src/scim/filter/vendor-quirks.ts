@@ -45,8 +45,12 @@ const logical = new Set(['and', 'or', 'not']);
 // RFC 7159 §6: a JSON number; `00123` is not one, so it counts as an unquoted string.
 const jsonNumber = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
+export function isJsonNumber(word: string): boolean {
+  return jsonNumber.test(word);
+}
+
 function isLiteral(word: string): boolean {
-  return word === 'true' || word === 'false' || word === 'null' || jsonNumber.test(word);
+  return word === 'true' || word === 'false' || word === 'null' || isJsonNumber(word);
 }
 
 /** Index of the next non-space token at or after `i`, or -1. */
@@ -62,6 +66,12 @@ function previous(tokens: readonly Token[], i: number): number {
 
 function isComparison(token: Token | undefined): boolean {
   return token?.kind === 'word' && comparisons.has(token.text.toLowerCase());
+}
+
+/** Whether token `i` stands where a comparison's value does: right after `eq`, `gt`, …. */
+export function followsComparison(tokens: readonly Token[], i: number): boolean {
+  const op = previous(tokens, i - 1);
+  return op >= 0 && isComparison(tokens[op]);
 }
 
 /**
@@ -147,10 +157,14 @@ export const quirks: readonly Quirk[] = [
   { name: 'entraValuePathSubAttribute', apply: entraValuePathSubAttribute },
 ];
 
+/** Applies every quirk to lexed text; tokens no quirk recognises come back unchanged. */
+export function normalizeTokens(tokens: readonly Token[]): Token[] {
+  return quirks.reduce<Token[]>((acc, quirk) => quirk.apply(acc), [...tokens]);
+}
+
 /** Applies every quirk; text no quirk recognises comes back unchanged. */
 export function normalizeFilter(text: string): string {
   const tokens = lex(text);
   if (tokens.some((t) => t.kind === 'unterminated')) return text;
-  const rewritten = quirks.reduce<Token[]>((acc, quirk) => quirk.apply(acc), tokens);
-  return rewritten.map((t) => t.text).join('');
+  return normalizeTokens(tokens).map((t) => t.text).join('');
 }

@@ -5,6 +5,7 @@ import { setUserActive } from '../../directory/user-activation.ts';
 import { jsonEqual } from '../../lib/equal.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
+import { numberAsText } from '../filter/leaf.ts';
 import { listResponse, readListRequest, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromUserResource, toUserResource } from '../mappers/user.ts';
@@ -27,9 +28,12 @@ function projectionOf(req: Request): Projection {
  */
 function userNameAsked(list: ListRequest): string | undefined {
   const f = list.filter;
-  if (!f || f.op !== 'eq' || typeof f.compValue !== 'string' || list.cursor || list.orderBy) return undefined;
+  if (!f || f.op !== 'eq' || list.cursor || list.orderBy) return undefined;
   const resolved = resolvePath(type, f.attrPath);
-  return resolved && !resolved.parent && resolved.schema.id === type.schema.id && resolved.attribute.name === 'userName' ? f.compValue : undefined;
+  if (!resolved || resolved.parent || resolved.schema.id !== type.schema.id || resolved.attribute.name !== 'userName') return undefined;
+  // The filter's own reading of the literal: Entra's unquoted `userName eq 12345` is "12345".
+  const value = numberAsText(resolved.attribute, f.compValue, f.raw);
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../../lib/result.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { applyQuirks, entraMissingTypedElement } from '../vendor-quirks.ts';
 import { deleteKey, findKey, getKey, isObject, setKey, type Json } from './json.ts';
-import { attrTarget, findAttr, parsePath, schemaPrefix, type Target } from './path.ts';
+import { attrTarget, findAttr, parsePath, refuseSchemaFragment, schemaPrefix, type Target } from './path.ts';
 import { PatchFailure, type PatchErrorCode, type PatchOp, type ScimObject } from './types.ts';
 import { matches } from './value-filter.ts';
 import { prepare, prepareComplex, prepareOne } from './values.ts';
@@ -60,6 +60,7 @@ function writeObject(res: Json, type: ResourceTypeDef, schema: SchemaDef | null,
       if (known && known.id.length === key.length) {
         write(res, { kind: 'schema', ext: known === type.schema ? null : known.id, schema: known }, v, mode, type);
       } else {
+        if (!known) refuseSchemaFragment(type, key, key);
         write(res, known ? parsePath(key, type) : { kind: 'attr', ext: null, name: key }, v, mode, type);
       }
     } else if (schema === null && key.toLowerCase() === 'schemas') {

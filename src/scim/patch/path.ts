@@ -4,10 +4,12 @@
  *
  * The path shell is parsed here by hand because scim2-parse-filter parses filters, not paths
  * (it has no notion of a trailing `.sub` after `]` nor of a bare URN). The text inside the
- * brackets is a filter, so it goes to scim2-parse-filter like every other SCIM filter
- * (CONVENTIONS 2: one filter grammar), and value-filter.ts evaluates its AST.
+ * brackets is a filter, so it goes through the same parseFilter as every other SCIM filter
+ * (CONVENTIONS 2: one filter grammar; strings are JSON strings), and value-filter.ts
+ * evaluates its AST.
  */
-import { parse, type Filter } from 'scim2-parse-filter';
+import { parseFilter, type FilterAst } from '../filter/parse.ts';
+import { splitSchemaUrn } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { PatchFailure } from './types.ts';
 
@@ -20,7 +22,7 @@ export type Target =
       /** Canonical name when known, else the name as sent (unknown attributes are kept raw). */
       name: string;
       def?: AttributeDef;
-      filter?: Filter;
+      filter?: FilterAst;
       sub?: string;
       subDef?: AttributeDef;
     };
@@ -48,13 +50,27 @@ function schemasOf(type: ResourceTypeDef): SchemaDef[] {
   return [type.schema, ...type.extensions.map((e) => e.schema)];
 }
 
-/** The known schema a URN-prefixed string starts with (URNs compare case-insensitively, RFC 8141). */
+/**
+ * The known schema a URN-prefixed string is, or starts with before ':' (or '.', registry.ts
+ * dottedSchemaUrn); URNs compare case-insensitively (RFC 8141). What follows it starts one
+ * character after the schema's id either way.
+ */
 export function schemaPrefix(type: ResourceTypeDef, text: string): SchemaDef | undefined {
   const lower = text.toLowerCase();
-  return schemasOf(type).find((s) => {
-    const id = s.id.toLowerCase();
-    return lower === id || lower.startsWith(`${id}:`);
-  });
+  return schemasOf(type).find((s) => s.id.toLowerCase() === lower) ?? splitSchemaUrn(schemasOf(type), text)?.schema;
+}
+
+/**
+ * An undeclared extension URN is kept raw, but one that is only the start of a known schema's
+ * URN (`urn:…:enterprise:2.0`, as `urn:…:enterprise:2.0:User.department` or
+ * `urn:…:enterprise:2.0:department` would make it) is a mistaken path, never an attribute.
+ */
+export function refuseSchemaFragment(type: ResourceTypeDef, urn: string, path: string): void {
+  const lower = `${urn.toLowerCase()}:`;
+  const whole = schemasOf(type).find((s) => s.id.toLowerCase().startsWith(lower));
+  if (whole) {
+    throw new PatchFailure('invalidPath', `Invalid path "${path}": it names no attribute of "${whole.id}" (RFC 7644 §3.10 writes "${whole.id}:<attribute>")`);
+  }
 }
 
 /** The index of the `]` closing the `[` at `open`, skipping quoted strings; -1 if unclosed. */
@@ -69,12 +85,13 @@ function closingBracket(text: string, open: number): number {
   return -1;
 }
 
-function parseFilter(text: string, path: string): Filter {
-  try {
-    return parse(text);
-  } catch (e) {
-    throw new PatchFailure('invalidFilter', `Invalid filter in path "${path}": ${(e as Error).message}`);
-  }
+function valueFilter(text: string, path: string): FilterAst {
+  const parsed = parseFilter(text);
+  if (parsed.ok) return parsed.value;
+  // Positions in the detail count from the filter's first character, so the detail names it once.
+  const repeated = `Invalid filter '${text}': `;
+  const detail = parsed.detail.startsWith(repeated) ? parsed.detail.slice(repeated.length) : parsed.detail;
+  throw new PatchFailure('invalidFilter', `Invalid filter "${text}" in path "${path}": ${detail}`);
 }
 
 /** Resolves an unprefixed name: core schema, then common attributes, then extensions (lenient). */
@@ -116,17 +133,18 @@ export function parsePath(path: string, type: ResourceTypeDef): Target {
       const head = rest.split('[')[0] ?? rest;
       const cut = head.lastIndexOf(':');
       ext = rest.slice(0, cut);
+      refuseSchemaFragment(type, ext, path);
       rest = rest.slice(cut + 1);
     }
   }
   const name = NAME.exec(rest)?.[0];
   if (!name) throw new PatchFailure('invalidPath', `Invalid path "${path}": expected an attribute name`);
   rest = rest.slice(name.length);
-  let filter: Filter | undefined;
+  let filter: FilterAst | undefined;
   if (rest.startsWith('[')) {
     const close = closingBracket(rest, 0);
     if (close < 0) throw new PatchFailure('invalidPath', `Invalid path "${path}": unclosed "["`);
-    filter = parseFilter(rest.slice(1, close), path);
+    filter = valueFilter(rest.slice(1, close), path);
     rest = rest.slice(close + 1);
   }
   let sub: string | undefined;

@@ -4,14 +4,15 @@
  * strings compare case-insensitively only where the sub-attribute says caseExact: false
  * (RFC 7644 §3.4.2.2), and unknown sub-attributes compare case-insensitively.
  */
-import type { Filter } from 'scim2-parse-filter';
+import type { FilterAst } from '../filter/ast.ts';
+import { numberAsText } from '../filter/leaf.ts';
 import type { AttributeDef } from '../schema/types.ts';
 import { findAttr } from './path.ts';
 import { getKey, type Json } from './json.ts';
 
 type Comparable = string | number | boolean | null;
 
-export function matches(filter: Filter, element: unknown, subs: AttributeDef[] | undefined): boolean {
+export function matches(filter: FilterAst, element: unknown, subs: AttributeDef[] | undefined): boolean {
   const el: Json = typeof element === 'object' && element !== null && !Array.isArray(element) ? (element as Json) : { value: element };
   switch (filter.op) {
     case 'and':
@@ -26,8 +27,11 @@ export function matches(filter: Filter, element: unknown, subs: AttributeDef[] |
       const v = getKey(el, filter.attrPath);
       return v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
     }
-    default:
-      return compare(filter.op, getKey(el, filter.attrPath), filter.compValue, findAttr(subs, filter.attrPath));
+    default: {
+      const def = findAttr(subs, filter.attrPath);
+      const expected = def ? numberAsText(def, filter.compValue, filter.raw) : filter.compValue;
+      return compare(filter.op, getKey(el, filter.attrPath), expected, def);
+    }
   }
 }
 

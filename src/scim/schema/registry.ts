@@ -59,6 +59,36 @@ export function findAttribute(list: readonly AttributeDef[] | undefined, name: s
   return list?.find((a) => a.name.toLowerCase() === lower);
 }
 
+const attributeName = /^[A-Za-z$][\w$-]*/;
+
+/**
+ * dottedSchemaUrn (a tolerated spelling, like the IdP quirks): `urn:…:enterprise:2.0:User.department`
+ * for RFC 7644 §3.10's `urn:…:enterprise:2.0:User:department`. After a known schema URN the '.'
+ * is read as ':' only when an attribute of that schema follows (then `.sub`, `[filter]` or the
+ * end), which no other reading can mean; anything else is no match, so the text is never taken
+ * for an unknown schema `urn:…:enterprise:2.0` holding an attribute `User`.
+ */
+export function dottedSchemaUrn(schema: SchemaDef, rest: string): boolean {
+  const name = attributeName.exec(rest)?.[0];
+  return name !== undefined && findAttribute(schema.attributes, name) !== undefined && /^(?:$|[.[])/.test(rest.slice(name.length));
+}
+
+/**
+ * The known schema a fully qualified path starts with (URNs compare case-insensitively) and the
+ * path after it: `urn:…:User:name.givenName` → the User schema and `name.givenName`. The
+ * separator is ':' (RFC 7644 §3.10), or '.' under dottedSchemaUrn.
+ */
+export function splitSchemaUrn(schemas: readonly SchemaDef[], path: string): { schema: SchemaDef; rest: string } | undefined {
+  const lower = path.toLowerCase();
+  for (const schema of schemas) {
+    if (!lower.startsWith(schema.id.toLowerCase())) continue;
+    const separator = path[schema.id.length];
+    const rest = path.slice(schema.id.length + 1);
+    if (separator === ':' || (separator === '.' && dottedSchemaUrn(schema, rest))) return { schema, rest };
+  }
+  return undefined;
+}
+
 /**
  * Resolves an attribute path (RFC 7644 §3.10: `[URN ":"] attrName ["." subAttr]`) against a
  * resource type. Names are case-insensitive (RFC 7643 §2.1). Without a URN the core schema
@@ -70,11 +100,10 @@ export function resolvePath(resourceType: ResourceTypeDef, path: string): Resolv
   let candidates = all;
   let rest = path;
   if (path.toLowerCase().startsWith('urn:')) {
-    const lower = path.toLowerCase();
-    const schema = all.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
-    if (!schema) return undefined;
-    candidates = [schema];
-    rest = path.slice(schema.id.length + 1);
+    const split = splitSchemaUrn(all, path);
+    if (!split) return undefined;
+    candidates = [split.schema];
+    rest = split.rest;
   }
   const parts = rest.split('.');
   if (parts.length > 2 || parts.some((p) => p === '')) return undefined;

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import type { Comparison } from '../../../src/scim/filter/ast.ts';
 import { parseFilter, type FilterAst } from '../../../src/scim/filter/parse.ts';
 
 const eq = (attrPath: string, compValue: string | number | boolean | null): FilterAst => ({ op: 'eq', attrPath, compValue });
+/** A number keeps its source text (`raw`) for string attributes. */
+const num = (attrPath: string, compValue: number, raw: string, op: Comparison['op'] = 'eq'): FilterAst => ({ op, attrPath, compValue, raw });
 const pr = (attrPath: string): FilterAst => ({ op: 'pr', attrPath });
 const and = (...filters: FilterAst[]): FilterAst => ({ op: 'and', filters });
 const or = (...filters: FilterAst[]): FilterAst => ({ op: 'or', filters });
@@ -55,11 +58,25 @@ const valid: Valid[] = [
   { behaviour: 'parses true', filter: 'active eq true', ast: eq('active', true) },
   { behaviour: 'parses false', filter: 'active eq false', ast: eq('active', false) },
   { behaviour: 'parses null', filter: 'title eq null', ast: eq('title', null) },
-  { behaviour: 'parses an integer', filter: 'x eq 42', ast: eq('x', 42) },
-  { behaviour: 'parses a negative decimal', filter: 'x gt -1.5', ast: { op: 'gt', attrPath: 'x', compValue: -1.5 } },
+  { behaviour: 'parses an integer, keeping its source text', filter: 'x eq 42', ast: num('x', 42, '42') },
+  { behaviour: 'parses a negative decimal, keeping its source text', filter: 'x gt -1.5', ast: num('x', -1.5, '-1.5', 'gt') },
+  { behaviour: 'keeps an exponent as it was written', filter: 'externalId eq 1e3', ast: num('externalId', 1000, '1e3') },
+  { behaviour: "keeps Entra's unquoted number as written inside a value path", filter: 'phoneNumbers[value eq 5551234]', ast: path('phoneNumbers', num('value', 5551234, '5551234')) },
   { behaviour: 'parses an escaped quote inside a string', filter: 'title eq "say \\"hi\\""', ast: eq('title', 'say "hi"') },
   { behaviour: 'parses a string with spaces and brackets', filter: 'title eq "a (b) [c] and d"', ast: eq('title', 'a (b) [c] and d') },
   { behaviour: 'parses an empty string', filter: 'title eq ""', ast: eq('title', '') },
+  // strings are JSON strings (RFC 7644 §3.4.2.2, RFC 8259 §7)
+  { behaviour: 'decodes an escaped backslash', filter: 'userName eq "CONTOSO\\\\jdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes \\u005c as a backslash', filter: 'userName eq "CONTOSO\\u005cjdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes a \\u escape in upper-case hex', filter: 'userName eq "CONTOSO\\u005Cjdoe"', ast: eq('userName', 'CONTOSO\\jdoe') },
+  { behaviour: 'decodes \\u0022 as a quote', filter: 'displayName eq "Team \\u0022X\\u0022"', ast: eq('displayName', 'Team "X"') },
+  { behaviour: 'decodes an escaped solidus', filter: 'title eq "a\\/b"', ast: eq('title', 'a/b') },
+  { behaviour: 'decodes the control-character escapes', filter: 'title eq "\\b\\f\\n\\r\\t"', ast: eq('title', '\b\f\n\r\t') },
+  { behaviour: 'decodes a surrogate pair into one character', filter: 'title eq "\\ud83d\\ude00"', ast: eq('title', '\u{1F600}') },
+  { behaviour: 'decodes a string ending in a backslash', filter: 'title eq "a\\\\"', ast: eq('title', 'a\\') },
+  { behaviour: 'decodes an escaped backslash before an escaped quote', filter: 'title eq "\\\\\\""', ast: eq('title', '\\"') },
+  { behaviour: 'keeps a backslash in an unquoted Entra value literal', filter: 'externalId eq CONTOSO\\jdoe', ast: eq('externalId', 'CONTOSO\\jdoe') },
+  { behaviour: 'keeps a string that looks like a placeholder', filter: 'title eq "0" or title eq "1"', ast: or(eq('title', '0'), eq('title', '1')) },
   { behaviour: 'parses a dateTime string', filter: 'meta.created gt "2011-05-13T04:42:34Z"', ast: { op: 'gt', attrPath: 'meta.created', compValue: '2011-05-13T04:42:34Z' } },
   // attribute paths
   { behaviour: 'parses a sub-attribute path', filter: 'name.familyName co "O\'Malley"', ast: { op: 'co', attrPath: 'name.familyName', compValue: "O'Malley" } },
@@ -128,6 +145,10 @@ const invalid: Invalid[] = [
   { behaviour: 'rejects an empty value path', filter: 'emails[]', detail: /Invalid filter/ },
   { behaviour: 'rejects single-quoted strings', filter: "userName eq 'a'", detail: /Invalid filter/ },
   { behaviour: 'rejects empty parentheses', filter: '()', detail: /Invalid filter/ },
+  { behaviour: 'rejects an invalid escape, naming it and its position', filter: 'userName eq "CONTOSO\\jdoe"', detail: /Invalid escape '\\j' at position 21/ },
+  { behaviour: 'rejects \\u without four hex digits', filter: 'title eq "\\u12"', detail: /Invalid escape '\\u12' at position 11: .*four hex digits/ },
+  { behaviour: 'rejects an unescaped control character', filter: 'title eq "a\tb"', detail: /Unescaped control character U\+0009 at position 12/ },
+  { behaviour: 'names a misplaced string as it was sent', filter: 'userName eq "a" "b"', detail: /unexpected '"b"'/ },
   { behaviour: 'rejects a filter over the length limit', filter: `userName eq "${'a'.repeat(5000)}"`, detail: /longer than 4096/ },
 ];
 

@@ -50,6 +50,26 @@ describe('sortToSql', () => {
     it(behaviour, async () => assert.deepEqual(await sorted(path, order), expected));
   }
 
+  it('sorts meta.lastModified at the millisecond precision responses show, equal values by id', async () => {
+    const other = randomUUID();
+    await execute(`insert into organizations (id, created_at, updated_at, slug, name) values (?, now(), now(), 'ms', 'Ms')`, [other]);
+    // Within one millisecond, the later microsecond on the lower id: only the id can order them.
+    const rowsInOneMs: Array<[string, string, string]> = [
+      ['00000000-0000-4000-8000-000000000001', 'first-id', '2024-05-01T10:00:00.123900Z'],
+      ['00000000-0000-4000-8000-000000000002', 'second-id', '2024-05-01T10:00:00.123100Z'],
+      ['00000000-0000-4000-8000-000000000003', 'earlier-ms', '2024-05-01T10:00:00.122999Z'],
+    ];
+    for (const [id, userName, at] of rowsInOneMs) {
+      await execute(`insert into users (id, created_at, updated_at, org_id, user_name, source) values (?, ?, ?, ?, ?, 'scim')`, [id, at, at, other, userName]);
+    }
+    for (const [order, expected] of [['ascending', ['earlier-ms', 'first-id', 'second-id']], ['descending', ['first-id', 'second-id', 'earlier-ms']]] as const) {
+      const result = sortToSql('meta.lastModified', order, userResourceType, { alias: 'u' });
+      assert.ok(result.ok);
+      const found = await execute(`select u.user_name from users u where u.org_id = ? order by ${result.value}, u.id`, [other]);
+      assert.deepEqual(found.map((r: Record<string, unknown>) => String(r.user_name)), expected, order);
+    }
+  });
+
   it('refuses an unknown attribute with invalidValue', () => {
     assert.deepEqual(sortToSql('nope', undefined, userResourceType, { alias: 'u' }), {
       ok: false,

@@ -11,6 +11,7 @@ import {
   postGroup,
   postUser,
   scimRequest,
+  sql,
   userBody,
 } from '../../support/scim.ts';
 
@@ -219,6 +220,102 @@ describe('SCIM queries', () => {
 
     it('returns 400 invalidFilter for an unknown attribute in a .search body too', async () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users/.search', { schemas: [SEARCH_SCHEMA], filter: 'shoeSize eq "42"' }), 400, 'invalidFilter');
+    });
+  });
+
+  describe('filter values are JSON strings (RFC 7644 §3.4.2.2, RFC 8259 §7)', () => {
+    let escapes: SeededOrg;
+    const find = (path: string, filter: string) => scimRequest(t, escapes.tokens.scim, 'get', path).query({ filter });
+
+    before(async () => {
+      escapes = await seedOrg(t.container, 'escapes');
+      await postUser(t, escapes.tokens.scim, 'CONTOSO\\jdoe');
+      await postGroup(t, escapes.tokens.scim, 'Team "X"');
+    });
+
+    for (const filter of ['userName eq "CONTOSO\\\\jdoe"', 'userName eq "CONTOSO\\u005cjdoe"', 'userName sw "contoso\\u005C"']) {
+      it(`finds the user named CONTOSO\\jdoe with ${filter}`, async () => {
+        const res = await find('/Users', filter).expect(200);
+        assert.equal(res.body.totalResults, 1);
+        assert.equal(res.body.Resources[0].userName, 'CONTOSO\\jdoe');
+      });
+    }
+
+    it('finds the group named Team "X" with \\u0022 escapes', async () => {
+      const res = await find('/Groups', 'displayName eq "Team \\u0022X\\u0022"').expect(200);
+      assert.equal(res.body.totalResults, 1);
+      assert.equal(res.body.Resources[0].displayName, 'Team "X"');
+    });
+
+    it('returns 400 invalidFilter naming an invalid escape instead of matching it literally', async () => {
+      const res = await find('/Users', 'userName eq "CONTOSO\\jdoe"');
+      assertScimError(res, 400, 'invalidFilter');
+      assert.match(res.body.detail, /Invalid escape '\\j' at position 21/);
+    });
+  });
+
+  describe("Entra's unquoted numbers on string attributes (IDP-NOTES §1.3)", () => {
+    let numbers: SeededOrg;
+    const find = (filter: string) => scimRequest(t, numbers.tokens.scim, 'get', '/Users').query({ filter });
+
+    before(async () => {
+      numbers = await seedOrg(t.container, 'numbers');
+      await postUser(t, numbers.tokens.scim, '12345', { externalId: '12345' });
+      await postUser(t, numbers.tokens.scim, '1e3', { externalId: '007' });
+    });
+
+    const cases: Array<[filter: string, userNames: string[]]> = [
+      ['externalId eq 12345', ['12345']],
+      ['userName eq 12345', ['12345']],
+      ['userName eq 1e3', ['1e3']],
+      ['userName eq 1000', []],
+      ['externalId eq 007', ['1e3']],
+      ['externalId ne 12345', ['1e3']],
+      ['userName sw 1 and externalId gt 1', ['12345']],
+    ];
+    for (const [filter, userNames] of cases) {
+      it(`answers ${filter} with 200, comparing the number as written`, async () => {
+        const res = await find(filter);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.Resources.map((r: Json) => r.userName).sort(), userNames);
+        assert.equal(res.body.totalResults, userNames.length);
+      });
+    }
+  });
+
+  describe('meta.created and meta.lastModified filters compare with the values responses show', () => {
+    let dates: SeededOrg;
+    let user: Json;
+    const find = (filter: string) => scimRequest(t, dates.tokens.scim, 'get', '/Users').query({ filter });
+
+    before(async () => {
+      dates = await seedOrg(t.container, 'dates');
+      const created = await postUser(t, dates.tokens.scim, 'delta@dates.test');
+      // PostgreSQL keeps microseconds; pinned so that the sub-millisecond part is never zero by chance.
+      await sql(t, `update users set created_at = '2026-03-04T05:06:07.123456Z', updated_at = '2026-03-04T05:06:08.654321Z' where id = ?`, [created.id]);
+      user = (await scimRequest(t, dates.tokens.scim, 'get', `/Users/${created.id}`).expect(200)).body as Json;
+    });
+
+    it('shows milliseconds', () => {
+      assert.deepEqual(
+        [(user.meta as Json).created, (user.meta as Json).lastModified],
+        ['2026-03-04T05:06:07.123Z', '2026-03-04T05:06:08.654Z'],
+      );
+    });
+
+    it('finds the user with meta.created eq the created value it returned', async () => {
+      const res = await find(`meta.created eq "${(user.meta as Json).created}"`).expect(200);
+      assert.deepEqual(ids(res), [user.id]);
+    });
+
+    it('leaves the user out of meta.lastModified gt its last value seen (a delta sync)', async () => {
+      const res = await find(`meta.lastModified gt "${(user.meta as Json).lastModified}"`).expect(200);
+      assert.equal(res.body.totalResults, 0);
+    });
+
+    it('keeps the user in meta.lastModified ge its last value seen', async () => {
+      const res = await find(`meta.lastModified ge "${(user.meta as Json).lastModified}"`).expect(200);
+      assert.deepEqual(ids(res), [user.id]);
     });
   });
 

@@ -233,6 +233,33 @@ describe('SCIM writes, lifecycle and audit', () => {
     }
   });
 
+  describe('PATCH paths with a dot after the schema URN (dottedSchemaUrn)', () => {
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+    it('sets the enterprise department and the core nickName, and creates no attribute named after a URN fragment', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'dotted@acme.test');
+      const res = await send('patch', `/Users/${user.id}`, rid(), patchOps(
+        { op: 'Replace', path: `${ENTERPRISE}.department`, value: 'X' },
+        { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User.nickName', value: 'Nick' },
+      )).expect(200);
+      assert.equal(res.body[ENTERPRISE]?.department, 'X');
+      assert.equal(res.body.nickName, 'Nick');
+      assert.deepEqual(Object.keys(res.body).filter((k) => k.startsWith('urn:')), [ENTERPRISE]);
+      const row = await userRow(t, String(user.id));
+      assert.equal(row?.department, 'X');
+      assert.equal(row?.nick_name, 'Nick');
+      assert.doesNotMatch(JSON.stringify(row?.scim_attributes), /urn:/);
+    });
+
+    it('refuses a dotted path naming no attribute of the schema with 400 invalidPath and writes nothing', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'dotted-bad@acme.test');
+      const before = await userRow(t, String(user.id));
+      const res = await send('patch', `/Users/${user.id}`, rid(), patchOps({ op: 'replace', path: `${ENTERPRISE}.shoeSize`, value: 'X' }));
+      assertScimError(res, 400, 'invalidPath');
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+    });
+  });
+
   describe('groups', () => {
     it('creates a group with 201, a Location, an ETag, its members and one audit event', async () => {
       const u = await postUser(t, acme.tokens.scim, 'kim@acme.test');

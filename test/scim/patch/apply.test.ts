@@ -108,6 +108,12 @@ const cases: Case[] = [
     after: withUser({ emails: [(alice['emails'] as object[])[0]] }),
   },
   {
+    it: "compares Entra's unquoted number with a string sub-attribute as written",
+    before: { ...alice, phoneNumbers: [{ value: '5551234', type: 'work' }, { value: '5551234.0', type: 'home' }] },
+    ops: [{ op: 'replace', path: 'phoneNumbers[value eq 5551234].type', value: 'mobile' }],
+    after: (u) => ({ ...u, phoneNumbers: [{ value: '5551234', type: 'mobile' }, { value: '5551234.0', type: 'home' }] }),
+  },
+  {
     it: 'unassigns an attribute replaced with null (RFC 7643 §2.5)',
     ops: [{ op: 'replace', path: 'displayName', value: null }],
     after: without('displayName'),
@@ -148,6 +154,42 @@ const cases: Case[] = [
       { op: 'add', path: `${ENT}:manager.value`, value: 'm1' },
     ],
     after: withUser({ [ENT]: { department: 'R&D', manager: { value: 'm1' } } }),
+  },
+  // dottedSchemaUrn: `urn:…:User.attr` read as RFC 7644's `urn:…:User:attr`, never as a junk attribute
+  {
+    it: 'reads a dotted enterprise path as its colon form',
+    ops: [{ op: 'Replace', path: `${ENT}.department`, value: 'X' }],
+    after: withUser({ [ENT]: { department: 'X' } }),
+  },
+  {
+    it: 'reads a dotted core path as its colon form',
+    ops: [{ op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User.nickName', value: 'X' }],
+    after: withUser({ nickName: 'X' }),
+  },
+  {
+    it: 'reads a dotted path with a sub-attribute',
+    ops: [{ op: 'add', path: `${ENT}.manager.value`, value: 'm1' }],
+    after: withUser({ [ENT]: { department: 'Sales', manager: { value: 'm1' } } }),
+  },
+  {
+    it: 'reads a dotted path as a key of a path-less value',
+    ops: [{ op: 'replace', value: { [`${ENT}.department`]: 'X', [`${ENT}.manager`]: { value: 'm1' } } }],
+    after: withUser({ [ENT]: { department: 'X', manager: { value: 'm1' } } }),
+  },
+  {
+    it: 'answers invalidPath for a dotted path naming no attribute of the schema',
+    ops: [{ op: 'replace', path: `${ENT}.nickName`, value: 'X' }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
+  },
+  {
+    it: 'answers invalidPath for an attribute under a fragment of a known schema URN',
+    ops: [{ op: 'replace', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:department', value: 'X' }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
+  },
+  {
+    it: 'answers invalidPath for a path-less value keyed by a fragment of a known schema URN',
+    ops: [{ op: 'add', value: { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0': { User: { department: 'X' } } } }],
+    error: ['invalidPath', /names no attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User"/],
   },
   {
     it: 'applies an object value whose path is the extension URN',
@@ -257,6 +299,7 @@ const cases: Case[] = [
   { it: 'answers invalidPath for an unclosed filter bracket', ops: [{ op: 'replace', path: 'emails[type eq', value: 'x' }], error: ['invalidPath', /unclosed/] },
   { it: 'answers invalidFilter for a bad operator in a value filter', ops: [{ op: 'replace', path: 'emails[type zz "w"].value', value: 'x' }], error: ['invalidFilter', /emails/] },
   { it: 'answers invalidFilter for a value path nested in a value filter', ops: [{ op: 'remove', path: 'emails[x[y eq 1]]' }], error: ['invalidFilter', /Invalid filter/] },
+  { it: 'answers invalidFilter naming an invalid escape in a value filter', ops: [{ op: 'remove', path: 'emails[value eq "a\\q"]' }], error: ['invalidFilter', /filter "value eq "a\\q"" in path .*Invalid escape '\\q' at position 12/] },
   { it: 'answers invalidPath for trailing garbage', ops: [{ op: 'replace', path: 'name.givenName.x', value: 'x' }], error: ['invalidPath', /unexpected/] },
   { it: 'answers invalidPath for a sub-attribute of a simple attribute', ops: [{ op: 'replace', path: 'userName.first', value: 'x' }], error: ['invalidPath', /no sub-attributes/] },
   { it: 'answers invalidPath for a filter on a single-valued attribute', ops: [{ op: 'replace', path: 'name[givenName eq "A"]', value: {} }], error: ['invalidPath', /not a multi-valued/] },
@@ -333,6 +376,20 @@ const cases: Case[] = [
     ops: [{ op: 'remove', path: 'members[value eq "u9"]' }],
     after: staff,
     changed: false,
+  },
+  {
+    it: 'reads value-filter strings as JSON strings (RFC 7644 §3.4.2.2): \\u escapes',
+    before: staff,
+    type: groupResourceType,
+    ops: [{ op: 'remove', path: 'members[value eq "\\u0075\\u0031"]' }],
+    after: { ...staff, members: [{ value: 'u2' }] },
+  },
+  {
+    it: "removes Entra's listed member whose id holds a quote and a backslash",
+    before: { ...staff, members: [{ value: 'a"b\\c' }, { value: 'u2' }] },
+    type: groupResourceType,
+    ops: [{ op: 'Remove', path: 'members', value: [{ value: 'a"b\\c' }] }],
+    after: { ...staff, members: [{ value: 'u2' }] },
   },
   {
     it: 'removes all members when remove names members with no value (RFC 7644 §3.5.2.2)',

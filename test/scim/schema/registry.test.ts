@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  dottedSchemaUrn,
   groupResourceType,
   registry,
   resolvePath,
@@ -73,6 +74,12 @@ describe('schema registry', () => {
       ['refuses three levels', 'name.givenName.x', undefined, undefined],
       ['refuses a URN of another resource', 'urn:ietf:params:scim:schemas:core:2.0:Group:displayName', undefined, undefined],
       ['refuses a bare schema URN', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', undefined, undefined],
+      // dottedSchemaUrn: a '.' after a known schema URN, then an attribute of that schema
+      ['reads a dotted enterprise path as its colon form', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department', 'department', undefined],
+      ['reads a dotted core path as its colon form', 'urn:ietf:params:scim:schemas:core:2.0:User.nickName', 'nickName', undefined],
+      ['reads a dotted path with a sub-attribute', 'URN:ietf:params:scim:schemas:extension:enterprise:2.0:user.Manager.value', 'value', 'manager'],
+      ['refuses a dotted path naming no attribute of that schema', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.nickName', undefined, undefined],
+      ['refuses a dotted URN continued by another URN segment', 'urn:ietf:params:scim:schemas:core:2.0:User.v2:nickName', undefined, undefined],
     ];
     for (const [behaviour, path, name, parent] of cases) {
       it(behaviour, () => {
@@ -81,6 +88,20 @@ describe('schema registry', () => {
         assert.equal(resolved?.parent?.name, parent);
       });
     }
+  });
+
+  describe('dottedSchemaUrn', () => {
+    const enterprise = userResourceType.extensions[0]!.schema;
+    const cases: Array<[string, string, boolean]> = [
+      ['accepts an attribute of the schema', 'department', true],
+      ['accepts it in any case', 'DEPARTMENT', true],
+      ['accepts a sub-attribute after it', 'manager.value', true],
+      ['accepts a value filter after it', 'manager[value eq "x"]', true],
+      ['refuses a name the schema does not declare', 'nickName', false],
+      ['refuses another URN segment after the name', 'department:x', false],
+      ['refuses nothing after the dot', '', false],
+    ];
+    for (const [behaviour, rest, expected] of cases) it(behaviour, () => assert.equal(dottedSchemaUrn(enterprise, rest), expected));
   });
 
   describe('/Schemas and /ResourceTypes', () => {
