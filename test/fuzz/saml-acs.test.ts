@@ -50,7 +50,9 @@ describe('fuzz: SAML ACS', () => {
   let templates: string[];
 
   before(async () => {
-    t = await createTestApp();
+    // Every hostile body must reach the parser: the failure throttle (test/saml/acs-throttle.test.ts) is opened wide.
+    const wide = { requestsPerSecond: 1000, burst: 100_000 };
+    t = await createTestApp({ config: { saml: { failureLimit: { perClient: wide, perOrgAudit: wide } } } });
     org = await seedOrg(t.container, 'acme');
     await configureSaml(t.app, org);
     const now = Date.now();
