@@ -48,7 +48,13 @@ function decodeCursor(cursor: string): string | undefined {
  * validated: a bad filter is 400 invalidFilter with the parser's detail; `count`
  * is clamped to [0, maxResults]; startIndex below 1 is read as 1 (§3.4.2.4).
  */
-export function readListRequest(input: Record<string, unknown>, type: ResourceTypeDef, alias: string, maxResults: number): ListRequest {
+export function readListRequest(
+  input: Record<string, unknown>,
+  type: ResourceTypeDef,
+  alias: string,
+  maxResults: number,
+  options: { unknownAttributes?: 'refuse' | 'absent' } = {},
+): ListRequest {
   let where: SqlFragment | undefined;
   let ast: FilterAst | undefined;
   const filter = input.filter;
@@ -57,7 +63,7 @@ export function readListRequest(input: Record<string, unknown>, type: ResourceTy
     const parsed = parseFilter(filter);
     if (!parsed.ok) throw new ScimError(400, parsed.detail, 'invalidFilter');
     ast = parsed.value;
-    const sql = filterToSql(ast, type, { alias });
+    const sql = filterToSql(ast, type, { alias, ...(options.unknownAttributes ? { unknownAttributes: options.unknownAttributes } : {}) });
     if (!sql.ok) throw new ScimError(400, sql.detail, 'invalidFilter');
     where = sql.value;
   }

@@ -10,6 +10,12 @@ export interface SqlOptions {
   alias: string;
   /** Parameters already in the caller's query; the filter's are appended. */
   params?: unknown[];
+  /**
+   * `refuse` (the default): an attribute the resource type lacks is invalidFilter. `absent`: it is
+   * an attribute this resource does not have, so a comparison on it is false — the root
+   * `/.search` (RFC 7644 §3.4.3) runs one filter over several types.
+   */
+  unknownAttributes?: 'refuse' | 'absent';
 }
 
 export interface SqlFragment {
@@ -27,7 +33,7 @@ export function filterToSql(
   resourceType: ResourceTypeDef,
   options: SqlOptions,
 ): Result<SqlFragment, 'invalidFilter'> {
-  const visitor = new Visitor(resourceType, options.alias, [...(options.params ?? [])]);
+  const visitor = new Visitor(resourceType, options.alias, [...(options.params ?? [])], options.unknownAttributes === 'absent');
   try {
     const sql = visitor.filter(ast, { alias: options.alias });
     return ok({ sql, params: visitor.params });
@@ -54,11 +60,18 @@ class Visitor {
   readonly resourceType: ResourceTypeDef;
   readonly rowAlias: string;
   readonly params: unknown[];
+  readonly unknownIsAbsent: boolean;
 
-  constructor(resourceType: ResourceTypeDef, rowAlias: string, params: unknown[]) {
+  constructor(resourceType: ResourceTypeDef, rowAlias: string, params: unknown[], unknownIsAbsent: boolean) {
     this.resourceType = resourceType;
     this.rowAlias = rowAlias;
     this.params = params;
+    this.unknownIsAbsent = unknownIsAbsent;
+  }
+
+  /** A name this resource type does not have, read as an absent attribute (SqlOptions.unknownAttributes). */
+  private absent(path: string, scope: Scope): boolean {
+    return this.unknownIsAbsent && !scope.parent && !resolvePath(this.resourceType, path);
   }
 
   filter(node: FilterAst, scope: Scope): string {
@@ -83,6 +96,7 @@ class Visitor {
   /** RFC 7644 §3.4.2.2: `emails[type eq "work" and value co "@x"]` — one element matching all of it. */
   private valuePath(node: ValuePathNode, scope: Scope): string {
     if (scope.parent) throw new FilterError(`Value filters cannot be nested ('${node.attrPath}[...]' inside '${scope.parent.name}[...]')`);
+    if (this.absent(node.attrPath, scope)) return 'false';
     const target = this.resolve(node.attrPath, scope);
     const a = target.attribute;
     if (a.type !== 'complex' || target.parent) {
@@ -94,6 +108,7 @@ class Visitor {
 
   private comparison(node: Comparison | Suffix, scope: Scope): string {
     const op = node.op as Op;
+    if (this.absent(node.attrPath, scope)) return 'false';
     let target = this.resolve(node.attrPath, scope);
     const a = target.attribute;
     if (a.type === 'complex') {

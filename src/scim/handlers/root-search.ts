@@ -8,8 +8,8 @@ import { searchGroups } from './groups.ts';
 
 /**
  * RFC 7644 §3.4.3: POST /.search on the server root searches every resource
- * type. A filter that names attributes one type lacks simply excludes that type;
- * results are Users then Groups, paged over the concatenation.
+ * type. An attribute one type lacks is absent on its resources (a comparison on
+ * it is false); results are Users then Groups, paged over the concatenation.
  */
 export function rootSearch(deps: ScimDeps) {
   return async (req: Request, res: Response) => {
@@ -19,16 +19,23 @@ export function rootSearch(deps: ScimDeps) {
       { type: userResourceType, alias: 'u', search: searchUsers },
       { type: groupResourceType, alias: 'g', search: searchGroups },
     ];
-    const plans: Array<{ list: ListRequest; search: typeof searchUsers }> = [];
-    let lastError: unknown;
-    for (const t of tries) {
+    const read = (t: (typeof tries)[number], unknownAttributes: 'refuse' | 'absent') => {
       try {
-        plans.push({ list: readListRequest(body, t.type, t.alias, deps.maxResults), search: t.search });
+        return { list: readListRequest(body, t.type, t.alias, deps.maxResults, { unknownAttributes }), search: t.search };
       } catch (error) {
-        lastError = error;
+        return { error };
       }
-    }
-    if (!plans.length) throw lastError;
+    };
+    // Strictly first: a filter that no type understands is the client's error (the last type's reason).
+    const strict = tries.map((t) => read(t, 'refuse'));
+    if (strict.every((r) => 'error' in r)) throw strict.at(-1)!.error;
+    // A type lacking an attribute the filter names has it absent, so `displayName eq "Eng" or
+    // userName eq "x"` finds the group Eng; a filter still wrong for that type leaves the type out.
+    const plans: Array<{ list: ListRequest; search: typeof searchUsers }> = [];
+    tries.forEach((t, i) => {
+      const plan = 'error' in strict[i]! ? read(t, 'absent') : strict[i]!;
+      if (!('error' in plan)) plans.push(plan);
+    });
     const first = plans[0]!.list;
     const wanted = first.startIndex - 1 + first.count;
     const resources: unknown[] = [];

@@ -367,6 +367,16 @@ describe('SCIM queries', () => {
       assert.equal(users.body.Resources[0].meta.resourceType, 'User');
     });
 
+    it('reads an attribute one type lacks as absent in a root search: the or finds the group, not(…) every group', async () => {
+      const either = await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], filter: 'displayName eq "Beta" or userName eq "nobody@acme.test"' }).expect(200);
+      assert.deepEqual(either.body.Resources.map((r: Json) => r.id), [groups[1]!.id]);
+      const notUser = await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], filter: 'not (userName pr)', count: MAX }).expect(200);
+      assert.ok(notUser.body.Resources.length > 0);
+      assert.ok(notUser.body.Resources.every((r: Json) => (r.meta as Json).resourceType === 'Group'));
+      // A name no type has is still the client's error.
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], filter: 'shoeSize eq "42"' }), 400, 'invalidFilter');
+    });
+
     it('pages the root search over users then groups', async () => {
       const tail = await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], startIndex: 21, count: 10 }).expect(200);
       assert.equal(tail.body.totalResults, 27);
