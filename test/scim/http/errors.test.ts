@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import request from 'supertest';
+import { createLogger } from '../../../src/lib/logger.ts';
 import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { createApiToken, revokeApiToken } from '../../../src/directory/tokens.ts';
 import { USER_SCHEMA, assertScimError, createScimTestApp, scimRequest, sql, userBody } from '../../support/scim.ts';
@@ -95,10 +100,56 @@ describe('SCIM errors', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users', '["a"]'), 400, 'invalidSyntax');
     });
 
+    it('answers 415 with a SCIM body naming the charset for a body in a charset other than UTF-8, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('latin1@acme.test'), { 'Content-Type': 'application/scim+json; charset=iso-8859-1' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /charset/i);
+      assert.match(res.body.detail, /ISO-8859-1/i);
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 415 with a SCIM body naming the encoding for an unknown Content-Encoding, even without a token', async () => {
+      const res = await scimRequest(t, undefined, 'post', '/Users', userBody('bogus@acme.test'), { 'Content-Encoding': 'bogus' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /encoding/i);
+      assert.match(res.body.detail, /bogus/);
+    });
+
     it('answers 400 with a SCIM body for a PATCH without Operations', async () => {
       const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('nops@acme.test')).expect(201);
       const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] });
       assertScimError(res, 400);
+    });
+  });
+
+  describe('an upload the client aborts', () => {
+    let logged: TestApp;
+    const lines: Array<{ level: number; msg: string; status?: number; detail?: string }> = [];
+
+    before(async () => {
+      logged = await createTestApp({ logger: createLogger('trace', { write: (line: string) => void lines.push(JSON.parse(line)) }) });
+    });
+    after(() => logged.close());
+
+    it('is refused as a 400 and logged below error level, not as "SCIM request failed"', async () => {
+      const server = logged.app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/scim/v2/Users', headers: { 'Content-Type': 'application/scim+json', 'Content-Length': '1000' } });
+        req.on('error', () => {});
+        req.write('{"userName":');
+        await setTimeout(50);
+        req.destroy();
+        for (let i = 0; i < 100 && !lines.some((l) => l.msg === 'SCIM request refused' || l.msg === 'SCIM request failed'); i++) await setTimeout(10);
+      } finally {
+        server.close();
+      }
+      const refused = lines.find((l) => l.msg === 'SCIM request refused');
+      assert.equal(refused?.status, 400, JSON.stringify(lines));
+      assert.match(refused?.detail ?? '', /aborted/);
+      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'nothing at error level');
     });
   });
 
