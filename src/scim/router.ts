@@ -9,6 +9,7 @@ import { userHandlers } from './handlers/users.ts';
 import { groupHandlers } from './handlers/groups.ts';
 import { rootSearch } from './handlers/root-search.ts';
 import { checkRequestLimits } from './request-limits.ts';
+import { ACCEPTED_MEDIA_TYPES, checkMediaType } from './media-type.ts';
 
 export type { ScimDeps };
 
@@ -33,9 +34,12 @@ export function scimRouter(deps: ScimDeps): Router {
     }
   });
 
-  // Size limits (PATCH operations, group members) before any handler reads the body.
-  router.use((req: Request, _res: Response, next: NextFunction) => {
-    next(checkRequestLimits(req.method, req.path.split('/')[1] ?? '', req.body, deps.limits));
+  // The body's media type, then size limits (PATCH operations, group members), before any handler reads it.
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const unsupported = checkMediaType(req.headers);
+    // RFC 9110 §12.5.1: Accept in a response names the types a next request may use.
+    if (unsupported) res.setHeader('Accept', ACCEPTED_MEDIA_TYPES.join(', '));
+    next(unsupported ?? checkRequestLimits(req.method, req.path.split('/')[1] ?? '', req.body, deps.limits));
   });
 
   const discovery = discoveryHandlers(deps);

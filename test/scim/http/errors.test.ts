@@ -116,6 +116,40 @@ describe('SCIM errors', () => {
       assert.match(res.body.detail, /bogus/);
     });
 
+    it('answers 415 naming the accepted media types for a JSON body sent as text/plain, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('plain@acme.test'), { 'Content-Type': 'text/plain' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /text\/plain/);
+      assert.match(res.body.detail, /application\/scim\+json/);
+      assert.match(res.body.detail, /application\/json/);
+      assert.equal(res.headers.accept, 'application/scim+json, application/json');
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 415 on PUT, PATCH and POST /.search with a body of another media type, or of none', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('typed@acme.test')).expect(201);
+      const path = `/Users/${created.body.id}`;
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'put', path, userBody('typed@acme.test'), { 'Content-Type': 'application/xml' }), 415);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'patch', path, { Operations: [] }, { 'Content-Type': 'application/x-www-form-urlencoded' }), 415);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/.search', { filter: 'userName eq "x"' }, { 'Content-Type': 'application/merge-patch+json' }), 415);
+      const untyped = await request(t.app).post('/scim/v2/Users').set('Authorization', `Bearer ${acme.tokens.scim}`).unset('Content-Type').send(Buffer.from(JSON.stringify(userBody('untyped@acme.test'))));
+      assertScimError(untyped, 415);
+      const unchanged = await scimRequest(t, acme.tokens.scim, 'get', path).expect(200);
+      assert.equal(unchanged.body.meta.version, created.body.meta.version);
+    });
+
+    it('accepts application/json and application/scim+json with a charset parameter, and bodiless GET and DELETE of any type', async () => {
+      await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('json@acme.test'), { 'Content-Type': 'application/json' }).expect(201);
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('utf8@acme.test'), { 'Content-Type': 'application/scim+json; charset=utf-8' }).expect(201);
+      await scimRequest(t, acme.tokens.scim, 'get', '/Users', undefined, { 'Content-Type': 'text/plain' }).expect(200);
+      await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${created.body.id}`, undefined, { 'Content-Type': 'text/plain' }).expect(204);
+    });
+
+    it('answers 401, not 415, to a request without a token whatever its media type', async () => {
+      assertScimError(await scimRequest(t, undefined, 'post', '/Users', userBody('anon@acme.test'), { 'Content-Type': 'text/plain' }), 401);
+    });
+
     it('answers 400 with a SCIM body for a PATCH without Operations', async () => {
       const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('nops@acme.test')).expect(201);
       const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] });

@@ -5,6 +5,7 @@ import { project, wants } from '../../../src/scim/projection.ts';
 import { readListRequest, encodeCursor } from '../../../src/scim/list.ts';
 import { userResourceType, groupResourceType } from '../../../src/scim/schema/registry.ts';
 import { ScimError } from '../../../src/scim/errors.ts';
+import { checkMediaType } from '../../../src/scim/media-type.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const user = {
@@ -33,6 +34,20 @@ describe('SCIM helpers', () => {
       assert.equal(matchesIfNoneMatch('W/"2"', 2), true);
       assert.equal(matchesIfNoneMatch('W/"1", W/"2"', 2), true);
       assert.equal(matchesIfNoneMatch('W/"1"', 2), false);
+    });
+  });
+
+  describe('request media type', () => {
+    const body = { 'content-length': '2' };
+    for (const type of ['application/scim+json', 'application/json', 'Application/SCIM+JSON ; charset=utf-8']) {
+      it(`accepts a body of ${type}`, () => assert.equal(checkMediaType({ ...body, 'content-type': type }), undefined));
+    }
+    for (const headers of [{ ...body, 'content-type': 'text/plain' }, { 'transfer-encoding': 'chunked', 'content-type': 'application/xml' }, body]) {
+      it(`refuses ${JSON.stringify(headers)} with 415`, () => assert.equal(checkMediaType(headers)?.status, 415));
+    }
+    it('lets a request without a body through whatever it labels', () => {
+      assert.equal(checkMediaType({ 'content-type': 'text/plain' }), undefined);
+      assert.equal(checkMediaType({ 'content-type': 'text/plain', 'content-length': '0' }), undefined);
     });
   });
 
