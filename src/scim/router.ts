@@ -1,9 +1,11 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
+import { findUser } from '../directory/users.ts';
+import { findGroup } from '../directory/groups.ts';
 import { errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { SCIM_CONTENT_TYPE, type ScimDeps } from './handlers/context.ts';
+import { SCIM_CONTENT_TYPE, idParam, ifMatchAny, scope, type ScimDeps } from './handlers/context.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
 import { userHandlers } from './handlers/users.ts';
 import { groupHandlers } from './handlers/groups.ts';
@@ -53,14 +55,18 @@ export function scimRouter(deps: ScimDeps): Router {
   router.post('/.search', rootSearch(deps));
 
   // The same routes for each resource type (RFC 7644 §3.2).
-  for (const [base, handlers] of [['/Users', userHandlers(deps)], ['/Groups', groupHandlers(deps)]] as const) {
+  const resources = [
+    ['/Users', userHandlers(deps), ifMatchAny(async (req) => (await findUser(req.ctx.em, scope(req), idParam(req)))?.version)],
+    ['/Groups', groupHandlers(deps), ifMatchAny(async (req) => (await findGroup(req.ctx.em, scope(req), idParam(req)))?.version)],
+  ] as const;
+  for (const [base, handlers, ifMatch] of resources) {
     router.get(base, handlers.list);
     router.post(base, handlers.create);
     router.post(`${base}/.search`, handlers.search);
     router.get(`${base}/:id`, handlers.get);
-    router.put(`${base}/:id`, handlers.replace);
-    router.patch(`${base}/:id`, handlers.patch);
-    router.delete(`${base}/:id`, handlers.remove);
+    router.put(`${base}/:id`, ifMatch, handlers.replace);
+    router.patch(`${base}/:id`, ifMatch, handlers.patch);
+    router.delete(`${base}/:id`, ifMatch, handlers.remove);
   }
 
   router.use((req: Request, res: Response) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { etagOf, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
+import { etagOf, ifMatchVersions, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
 import { RateLimiter } from '../../../src/scim/rate-limit.ts';
 import { project, wants } from '../../../src/scim/projection.ts';
 import { readListRequest, encodeCursor } from '../../../src/scim/list.ts';
@@ -30,6 +30,13 @@ describe('SCIM helpers', () => {
       assert.equal(versionFromIfMatch(undefined), undefined);
     });
     it('treats an If-Match tag it never issued as stale', () => assert.equal(versionFromIfMatch('"abc"'), null));
+    it('lists every version an If-Match list names, in order; * anywhere means any version', () => {
+      assert.deepEqual(ifMatchVersions('W/"7", W/"1"'), [7, 1]);
+      assert.deepEqual(ifMatchVersions('"3",W/"4" , "junk"'), [3, 4]);
+      assert.deepEqual(ifMatchVersions('"junk"'), []);
+      assert.equal(ifMatchVersions('W/"1", *'), undefined);
+      assert.equal(ifMatchVersions(undefined), undefined);
+    });
     it('matches If-None-Match against the current version', () => {
       assert.equal(matchesIfNoneMatch('W/"2"', 2), true);
       assert.equal(matchesIfNoneMatch('W/"1", W/"2"', 2), true);
