@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
-import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_JSON, USER_SCHEMA, createScimTestApp, scimRequest } from '../../support/scim.ts';
+import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_JSON, USER_SCHEMA, assertScimError, createScimTestApp, scimRequest } from '../../support/scim.ts';
 
 type Json = Record<string, unknown>;
 
@@ -87,6 +87,25 @@ describe('SCIM discovery', () => {
     assert.equal(res.body.id, ENTERPRISE_SCHEMA);
     const names = (res.body.attributes as Json[]).map((a) => a.name);
     for (const name of ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager']) assert.ok(names.includes(name), name);
+  });
+
+  // RFC 7644 §4: "If a 'filter' is provided, the service provider SHOULD respond with HTTP status
+  // code 403 (Forbidden) to ensure clients cannot incorrectly assume that any matching conditions
+  // specified in a filter are true."
+  for (const path of ['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/User', '/Schemas', `/Schemas/${USER_SCHEMA}`]) {
+    it(`answers 403 with a SCIM error body to a filter on ${path.replace(USER_SCHEMA, '{id}')}`, async () => {
+      const res = await get(`${path}?filter=${encodeURIComponent('id eq "x"')}`);
+      assertScimError(res, 403);
+      assert.match(res.body.detail, /filter/);
+    });
+  }
+
+  it('ignores an empty filter parameter on discovery endpoints', async () => {
+    await get('/Schemas?filter=').expect(200);
+  });
+
+  it('still needs a token before it looks at a discovery filter', async () => {
+    assertScimError(await scimRequest(t, undefined, 'get', '/Schemas?filter=id%20eq%20%22x%22'), 401);
   });
 
   it('answers every discovery and resource endpoint with application/scim+json', async () => {
