@@ -82,6 +82,21 @@ describe('SCIM discovery', () => {
     assert.ok(attributes.some((a) => a.name === 'emails' && a.multiValued === true));
   });
 
+  it('describes the Group schema as the server behaves: displayName unique, members only Users', async () => {
+    const res = await get(`/Schemas/${GROUP_SCHEMA}`).expect(200);
+    const attributes = res.body.attributes as Json[];
+    const displayName = attributes.find((a) => a.name === 'displayName')!;
+    assert.deepEqual([displayName.uniqueness, displayName.caseExact, displayName.required], ['server', false, true]);
+    const members = (attributes.find((a) => a.name === 'members')!.subAttributes as Json[]);
+    assert.deepEqual(members.find((a) => a.name === 'type')?.canonicalValues, ['User']);
+    assert.deepEqual(members.find((a) => a.name === '$ref')?.referenceTypes, ['User']);
+    // What the schema says, the server does: a second "finance" is 409 uniqueness, a group is no member.
+    const finance = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Finance' }).expect(201);
+    assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'finance' }), 409, 'uniqueness');
+    const nested = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Nested', members: [{ value: finance.body.id, type: 'Group' }] });
+    assertScimError(nested, 400);
+  });
+
   it('describes the enterprise User extension schema', async () => {
     const res = await get(`/Schemas/${ENTERPRISE_SCHEMA}`).expect(200);
     assert.equal(res.body.id, ENTERPRISE_SCHEMA);
