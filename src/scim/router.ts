@@ -3,7 +3,7 @@ import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
 import { findUser } from '../directory/users.ts';
 import { findGroup } from '../directory/groups.ts';
-import { errorBody, mapScimError } from './errors.ts';
+import { ScimError, errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { SCIM_CONTENT_TYPE, idParam, ifMatchAny, scope, type ScimDeps } from './handlers/context.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
@@ -53,6 +53,14 @@ export function scimRouter(deps: ScimDeps): Router {
   router.get('/Schemas', discovery.schemas);
   router.get('/Schemas/:id', discovery.schema);
   router.post('/.search', rootSearch(deps));
+  // RFC 7644 §3.11: a provider without /Me SHOULD answer 501. A SCIM token is an IdP's, not a person's.
+  router.all('/Me', () => {
+    throw new ScimError(501, '/Me is not implemented: a SCIM token belongs to an identity provider, not to a user (RFC 7644 §3.11)');
+  });
+  // RFC 7644 §3.7: bulk is optional; ServiceProviderConfig says bulk.supported false.
+  router.all('/Bulk', () => {
+    throw new ScimError(501, 'Bulk operations are not implemented (ServiceProviderConfig bulk.supported is false): send each operation as its own request');
+  });
 
   // The same routes for each resource type (RFC 7644 §3.2).
   const resources = [
@@ -85,7 +93,8 @@ export function scimRouter(deps: ScimDeps): Router {
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   const mapped = mapScimError(error);
   const log = req.ctx?.log;
-  if (mapped.status >= 500) log?.error({ err: error }, 'SCIM request failed');
+  // 501 (/Me, /Bulk) is an answer about the protocol, not a failure of the server.
+  if (mapped.status >= 500 && mapped.status !== 501) log?.error({ err: error }, 'SCIM request failed');
   else log?.debug({ status: mapped.status, detail: mapped.body.detail }, 'SCIM request refused');
   if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse-scim"');
   if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));

@@ -80,7 +80,32 @@ describe('SCIM errors', () => {
   describe('routes and bodies', () => {
     it('answers 404 with a SCIM error body for an unknown SCIM route', async () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Widgets'), 404);
-      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Bulk', { Operations: [] }), 404);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Widgets', { Operations: [] }), 404);
+    });
+
+    // RFC 7644 §3.11: a provider without /Me SHOULD answer 501; §3.7 and §3.12: so does one without bulk.
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      it(`answers 501 Not Implemented with a SCIM error body to ${method.toUpperCase()} /Me`, async () => {
+        const res = await scimRequest(t, acme.tokens.scim, method, '/Me', ['post', 'put', 'patch'].includes(method) ? userBody('me@acme.test') : undefined);
+        assertScimError(res, 501);
+        assert.match(res.body.detail, /\/Me/);
+      });
+    }
+
+    it('answers 501 Not Implemented with a SCIM error body to POST /Bulk, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Bulk', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: userBody('bulk@acme.test') }],
+      });
+      assertScimError(res, 501);
+      assert.match(res.body.detail, /[Bb]ulk/);
+      assert.equal(await userCount(), before);
+    });
+
+    it('asks for a token before answering 501 on /Me and /Bulk', async () => {
+      assertScimError(await scimRequest(t, undefined, 'get', '/Me'), 401);
+      assertScimError(await scimRequest(t, undefined, 'post', '/Bulk', { Operations: [] }), 401);
     });
 
     it('answers 404 with a SCIM error body for an unknown or malformed id', async () => {
@@ -157,16 +182,25 @@ describe('SCIM errors', () => {
     });
   });
 
-  describe('an upload the client aborts', () => {
+  describe('logging', () => {
     let logged: TestApp;
     const lines: Array<{ level: number; msg: string; status?: number; detail?: string }> = [];
 
     before(async () => {
       logged = await createTestApp({ logger: createLogger('trace', { write: (line: string) => void lines.push(JSON.parse(line)) }) });
     });
+    beforeEach(() => void lines.splice(0));
     after(() => logged.close());
 
-    it('is refused as a 400 and logged below error level, not as "SCIM request failed"', async () => {
+    it('logs 501 on /Me and /Bulk below error level: they are answers, not failures', async () => {
+      const org = await seedOrg(logged.container, 'logged');
+      assertScimError(await scimRequest(logged, org.tokens.scim, 'get', '/Me'), 501);
+      assertScimError(await scimRequest(logged, org.tokens.scim, 'post', '/Bulk', { Operations: [] }), 501);
+      assert.equal(lines.filter((l) => l.msg === 'SCIM request refused' && l.status === 501).length, 2, JSON.stringify(lines));
+      assert.deepEqual(lines.filter((l) => l.level >= 50 && l.msg !== 'request'), [], 'nothing at error level but the access log');
+    });
+
+    it('refuses an upload the client aborts as a 400, logged below error level, not as "SCIM request failed"', async () => {
       const server = logged.app.listen(0, '127.0.0.1');
       await once(server, 'listening');
       try {
