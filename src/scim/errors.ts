@@ -69,10 +69,24 @@ export function mapScimError(error: unknown): MappedScimError {
   const parserType = (error as { type?: unknown })?.type;
   if (parserType === 'entity.parse.failed') return { status: 400, body: body(400, `The request body is not valid JSON: ${(error as Error).message}`, 'invalidSyntax') };
   if (parserType === 'entity.too.large') return { status: 413, body: body(413, 'The request body is larger than the server accepts') };
+  // RFC 7644 §3.12 lists no 415, but RFC 9110 §15.5.16 is the answer for a body in an encoding
+  // or charset the server does not read; the parser's message names it ("unsupported charset "ISO-8859-1"").
+  if (parserType === 'charset.unsupported') {
+    return { status: 415, body: body(415, `${capitalised((error as Error).message)}: SCIM bodies are read as UTF-8 JSON`) };
+  }
+  if (parserType === 'encoding.unsupported') {
+    return { status: 415, body: body(415, `${capitalised((error as Error).message)}: send the body uncompressed, or gzip, deflate or br encoded`) };
+  }
+  // The client went away mid-upload: its fault, not ours (no one reads the answer anyway).
+  if (parserType === 'request.aborted') return { status: 400, body: body(400, 'The request was aborted by the client before its body arrived') };
   if (error instanceof DomainError) return mapDomain(error);
   // The database is away (restart, failover, network): a retryable 503 like the admin API's, not a 500.
   if (isDatabaseUnavailable(error)) return { status: 503, body: body(503, 'The database is unavailable; retry shortly'), retryAfterSeconds: 5 };
   return { status: 500, body: body(500, 'An unexpected error occurred') };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function mapDomain(error: DomainError): MappedScimError {

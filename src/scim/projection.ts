@@ -1,4 +1,4 @@
-import { findAttribute, resolvePath } from './schema/registry.ts';
+import { findAttribute } from './schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
 import { ScimError } from './errors.ts';
 
@@ -17,75 +17,153 @@ export function splitAttributeList(value: unknown): string[] | undefined {
   return list.length ? list : undefined;
 }
 
-interface Selected {
-  schema: SchemaDef;
-  attribute: AttributeDef;
-  sub?: AttributeDef;
+// RFC 7644 §3.10: ATTRNAME = ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA; `$ref` is
+// the one sub-attribute outside that grammar. A schema URN has no spaces, commas or quotes.
+const NAME = '(?:[A-Za-z][\\w-]*|\\$ref)';
+const ATTRIBUTE_PATH = new RegExp(`^${NAME}(?:\\.${NAME})?$`);
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]*:[^\s,"]+$/i;
+
+/**
+ * A name of `attributes` or `excludedAttributes`, fully qualified and lower-cased (names are
+ * case-insensitive, RFC 7643 §2.1): `<schema urn>` for a whole schema, `<schema urn>:name`
+ * or `<schema urn>:name.sub` for an attribute, core ones included. A URN this server does
+ * not know stays as sent: where its schema part ends shows only against a resource's keys.
+ */
+type Selector = string;
+
+function invalid(path: string, parameter: string, why: string): ScimError {
+  return new ScimError(400, `'${path}' in ${parameter} ${why}`, 'invalidValue');
 }
 
-function resolveAll(type: ResourceTypeDef, paths: string[] | undefined, parameter: string): Selected[] {
-  return (paths ?? []).map((path) => {
-    const resolved = resolvePath(type, path);
-    if (!resolved) throw new ScimError(400, `Unknown attribute '${path}' in ${parameter}`, 'invalidValue');
-    return resolved.parent
-      ? { schema: resolved.schema, attribute: resolved.parent, sub: resolved.attribute }
-      : { schema: resolved.schema, attribute: resolved.attribute };
-  });
+/**
+ * One name → its selector, or undefined for `schemas` (always returned, RFC 7643 §3: nothing to
+ * select or exclude). Names the schema does not know are kept: a resource returns the
+ * attributes and extensions it was sent (resource-input.ts), and they select those. Only a
+ * name no resource could have (bad syntax, a sub-attribute of a simple attribute) is 400.
+ */
+function selector(type: ResourceTypeDef, path: string, parameter: string): Selector | undefined {
+  if (path.toLowerCase() === 'schemas') return undefined;
+  const schemas = [type.schema, ...type.extensions.map((e) => e.schema)];
+  if (/^urn:/i.test(path)) {
+    if (!URN.test(path)) throw invalid(path, parameter, 'is not a schema URN or a URN-qualified attribute (RFC 7644 §3.10)');
+    const lower = path.toLowerCase();
+    const schema = schemas.find((s) => lower === s.id.toLowerCase() || lower.startsWith(`${s.id.toLowerCase()}:`));
+    if (!schema || lower === schema.id.toLowerCase()) return lower;
+    return qualified(schema, [schema], path.slice(schema.id.length + 1), path, parameter);
+  }
+  return qualified(type.schema, schemas, path, path, parameter);
 }
 
-/** Where an attribute of `schema` lives in the JSON: top level for the core schema, else under its URN. */
-function container(resource: Json, type: ResourceTypeDef, schema: SchemaDef): Json | undefined {
-  if (schema.id === type.schema.id) return resource;
-  const ext = resource[schema.id];
-  return ext && typeof ext === 'object' ? (ext as Json) : undefined;
+/** `name[.sub]` in the first of `schemas` that declares `name`, else as an unknown attribute of `fallback`. */
+function qualified(fallback: SchemaDef, schemas: SchemaDef[], rest: string, path: string, parameter: string): Selector {
+  if (!ATTRIBUTE_PATH.test(rest)) throw invalid(path, parameter, 'is not an attribute name (RFC 7644 §3.10: [schema URN:]name[.subAttribute])');
+  const [name, sub] = rest.split('.') as [string, string | undefined];
+  const schema = schemas.find((s) => findAttribute(s.attributes, name)) ?? fallback;
+  const attribute = findAttribute(schema.attributes, name);
+  if (sub !== undefined && attribute && !attribute.subAttributes) throw invalid(path, parameter, `names a sub-attribute, but ${attribute.name} has none`);
+  return `${schema.id}:${rest}`.toLowerCase();
+}
+
+interface Selection {
+  type: ResourceTypeDef;
+  included: Selector[];
+  excluded: Selector[];
+}
+
+/** Pages project every resource with one Projection: read its names once. */
+const selections = new WeakMap<Projection, Selection>();
+
+function selection(type: ResourceTypeDef, projection: Projection): Selection {
+  const cached = selections.get(projection);
+  if (cached?.type === type) return cached;
+  const read = (paths: string[] | undefined, parameter: string) =>
+    (paths ?? []).map((p) => selector(type, p, parameter)).filter((s): s is Selector => s !== undefined);
+  const found = { type, included: read(projection.attributes, 'attributes'), excluded: read(projection.excludedAttributes, 'excludedAttributes') };
+  selections.set(projection, found);
+  return found;
+}
+
+/** What selectors name inside one container (`urn` lower-cased): the whole of it, or `name[.sub]` paths. */
+interface Within {
+  whole: boolean;
+  paths: string[];
+}
+
+function within(selectors: Selector[], urn: string): Within {
+  const prefix = `${urn}:`;
+  return {
+    whole: selectors.includes(urn),
+    paths: selectors.filter((s) => s.startsWith(prefix)).map((s) => s.slice(prefix.length)),
+  };
+}
+
+/** An extension object: a top-level key that is a URN and holds an object (RFC 7643 §3.3). */
+function isExtension(key: string, value: unknown): value is Json {
+  return /^urn:/i.test(key) && value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
  * RFC 7644 §3.4.2.5 and RFC 7643 §2.4 `returned`: applies `attributes` or
  * `excludedAttributes` to one resource. `returned: always` attributes (id…) stay;
- * `returned: request` ones appear only when asked for by name.
+ * `returned: request` ones appear only when asked for by name; `schemas` always stays.
+ * A schema URN alone names every attribute of that schema (the core one: the top level).
  */
 export function project(resource: Json, type: ResourceTypeDef, projection: Projection): Json {
-  const included = resolveAll(type, projection.attributes, 'attributes');
-  const excluded = resolveAll(type, projection.excludedAttributes, 'excludedAttributes');
+  if (!projection.attributes?.length && !projection.excludedAttributes?.length) return resource;
+  const { included, excluded } = selection(type, projection);
   if (!included.length && !excluded.length) return resource;
+  const selectors = included.length ? included : excluded;
+  const core = type.schema.id.toLowerCase();
+  const top = within(selectors, core);
   const out: Json = { schemas: resource.schemas };
-  const schemas = [type.schema, ...type.extensions.map((e) => e.schema)];
-  for (const schema of schemas) {
-    const source = container(resource, type, schema);
-    if (!source) continue;
-    const target: Json = {};
-    for (const [key, value] of Object.entries(source)) {
-      const attribute = findAttribute(schema.attributes, key);
-      if (!attribute) {
-        // Unknown attributes (kept raw) and the extension objects follow the default rules.
-        if (!included.length && !(key.startsWith('urn:') && schemas.some((s) => s.id === key))) target[key] = value;
-        continue;
-      }
-      const kept = keep(attribute, value, schema, included, excluded);
-      if (kept !== undefined) target[attribute.name] = kept;
+  for (const [key, value] of Object.entries(resource)) {
+    if (key === 'schemas') continue;
+    if (isExtension(key, value) && key.toLowerCase() !== core) {
+      const schema = type.extensions.find((e) => e.schema.id.toLowerCase() === key.toLowerCase())?.schema;
+      const kept = projectObject(value, schema, within(selectors, key.toLowerCase()), included.length > 0);
+      if (kept !== undefined && Object.keys(kept).length) out[key] = kept;
+      continue;
     }
-    if (schema.id === type.schema.id) Object.assign(out, target);
-    else if (Object.keys(target).length) out[schema.id] = target;
+    // A top-level key that is itself a URN (not an object) is selected by that URN.
+    const asUrn = /^urn:/i.test(key) && selectors.includes(key.toLowerCase()) ? { whole: false, paths: [key.toLowerCase()] } : top;
+    const kept = keep(findAttribute(type.schema.attributes, key), key, value, asUrn, included.length > 0);
+    if (kept !== undefined) out[key] = kept;
   }
   return out;
 }
 
-function keep(attribute: AttributeDef, value: unknown, schema: SchemaDef, included: Selected[], excluded: Selected[]): unknown {
-  if (attribute.returned === 'always') return value;
-  if (attribute.returned === 'never') return undefined;
-  const mine = (list: Selected[]) => list.filter((s) => s.schema.id === schema.id && s.attribute.name === attribute.name);
-  if (included.length) {
-    const asked = mine(included);
-    if (!asked.length) return undefined;
-    if (asked.some((s) => !s.sub)) return value;
-    return pickSubs(value, asked.map((s) => s.sub!));
+/** One container's keys by the selectors that fall in it; undefined when none is kept. */
+function projectObject(source: Json, schema: SchemaDef | undefined, selected: Within, including: boolean): Json | undefined {
+  if (including ? !selected.whole && !selected.paths.length : selected.whole) return undefined;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(source)) {
+    const kept = keep(schema && findAttribute(schema.attributes, key), key, value, selected, including);
+    if (kept !== undefined) out[key] = kept;
   }
-  const dropped = mine(excluded);
-  if (attribute.returned === 'request') return undefined;
-  if (!dropped.length) return value;
-  if (dropped.some((s) => !s.sub)) return undefined;
-  return dropSubs(value, dropped.map((s) => s.sub!));
+  return out;
+}
+
+function keep(attribute: AttributeDef | undefined, key: string, value: unknown, selected: Within, including: boolean): unknown {
+  if (attribute?.returned === 'always') return value;
+  if (attribute?.returned === 'never') return undefined;
+  const name = key.toLowerCase();
+  const mine = selected.paths.filter((p) => p === name || p.startsWith(`${name}.`));
+  if (including) {
+    if (selected.whole) return attribute?.returned === 'request' && !mine.length ? undefined : value;
+    if (!mine.length) return undefined;
+    if (mine.includes(name)) return value;
+    return pickSubs(value, subNames(mine));
+  }
+  if (selected.whole || attribute?.returned === 'request') return undefined;
+  if (!mine.length) return value;
+  if (mine.includes(name)) return undefined;
+  // Sub-attributes returned always (none today) survive exclusion like their parents.
+  const always = new Set((attribute?.subAttributes ?? []).filter((s) => s.returned === 'always').map((s) => s.name.toLowerCase()));
+  return dropSubs(value, subNames(mine).filter((s) => !always.has(s)));
+}
+
+function subNames(paths: string[]): string[] {
+  return paths.map((p) => p.slice(p.indexOf('.') + 1));
 }
 
 function mapValue(value: unknown, fn: (item: Json) => Json): unknown {
@@ -93,22 +171,26 @@ function mapValue(value: unknown, fn: (item: Json) => Json): unknown {
   return value && typeof value === 'object' ? fn(value as Json) : value;
 }
 
-function pickSubs(value: unknown, subs: AttributeDef[]): unknown {
-  const names = new Set(subs.map((s) => s.name.toLowerCase()));
+function pickSubs(value: unknown, subs: string[]): unknown {
+  const names = new Set(subs);
   return mapValue(value, (item) => Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k.toLowerCase()))));
 }
 
-function dropSubs(value: unknown, subs: AttributeDef[]): unknown {
-  const names = new Set(subs.filter((s) => s.returned !== 'always').map((s) => s.name.toLowerCase()));
+function dropSubs(value: unknown, subs: string[]): unknown {
+  const names = new Set(subs);
   return mapValue(value, (item) => Object.fromEntries(Object.entries(item).filter(([k]) => !names.has(k.toLowerCase()))));
 }
 
-/** Whether a projection will return `name` (so reads can skip loading groups or members). */
+/**
+ * Whether a projection will return the core attribute `name` (so reads can skip loading
+ * groups or members). Reads the names as project() does, so a bad one is 400 here already,
+ * even when no resource is found to project.
+ */
 export function wants(type: ResourceTypeDef, projection: Projection, name: string): boolean {
-  const lower = name.toLowerCase();
-  const hits = (list?: string[]) => (list ?? []).some((p) => p.toLowerCase() === lower || p.toLowerCase().startsWith(`${lower}.`) || p.toLowerCase().endsWith(`:${lower}`));
-  if (projection.attributes?.length) return hits(projection.attributes);
-  if (projection.excludedAttributes?.some((p) => p.toLowerCase() === lower || p.toLowerCase().endsWith(`:${lower}`))) return false;
-  void type;
-  return true;
+  if (!projection.attributes?.length && !projection.excludedAttributes?.length) return true;
+  const { included, excluded } = selection(type, projection);
+  const core = type.schema.id.toLowerCase();
+  const target = `${core}:${name.toLowerCase()}`;
+  if (included.length) return included.some((s) => s === core || s === target || s.startsWith(`${target}.`));
+  return !excluded.some((s) => s === core || s === target);
 }

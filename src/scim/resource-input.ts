@@ -1,5 +1,5 @@
 import { findAttribute } from './schema/registry.ts';
-import type { ResourceTypeDef } from './schema/types.ts';
+import type { AttributeDef, ResourceTypeDef } from './schema/types.ts';
 import { prepare } from './patch/values.ts';
 import { PatchFailure } from './patch/types.ts';
 import { ScimError } from './errors.ts';
@@ -32,18 +32,33 @@ export function readResource(body: unknown, type: ResourceTypeDef): Json {
           if (subValue === null || subValue === undefined) continue;
           const attribute = findAttribute(extension.attributes, subKey);
           if (!attribute) ext[subKey] = subValue;
-          else if (attribute.mutability !== 'readOnly') ext[attribute.name] = prepare(attribute, subValue, `${extension.id}:${attribute.name}`);
+          else if (attribute.mutability !== 'readOnly') ext[attribute.name] = checked(attribute, subValue, `${extension.id}:${attribute.name}`);
         }
         out[extension.id] = ext;
         continue;
       }
       const attribute = findAttribute(type.schema.attributes, key);
       if (!attribute) out[key] = value;
-      else if (attribute.mutability !== 'readOnly') out[attribute.name] = prepare(attribute, value);
+      else if (attribute.mutability !== 'readOnly') out[attribute.name] = checked(attribute, value, attribute.name);
     }
   } catch (error) {
     if (error instanceof PatchFailure) throw new ScimError(400, error.message, error.code === 'invalidValue' ? 'invalidValue' : 'invalidSyntax');
     throw error;
   }
   return out;
+}
+
+/**
+ * A value in canonical form, with RFC 7643 §2.4's rule that `primary: true` appears at most
+ * once among a multi-valued attribute's values. A POST or PUT sets all of them at once, so
+ * two primaries are refused as PATCH refuses them in the values one operation sets
+ * (patch/apply.ts keepOnePrimary), not silently reduced to one.
+ */
+function checked(attribute: AttributeDef, value: unknown, label: string): unknown {
+  const prepared = prepare(attribute, value, label);
+  if (attribute.multiValued && findAttribute(attribute.subAttributes, 'primary') && Array.isArray(prepared)) {
+    const primaries = prepared.filter((e) => e !== null && typeof e === 'object' && (e as Json).primary === true).length;
+    if (primaries > 1) throw new ScimError(400, `At most one "${label}" value may have "primary": true (RFC 7643 §2.4); ${primaries} do`, 'invalidValue');
+  }
+  return prepared;
 }

@@ -1,14 +1,17 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
-import { errorBody, mapScimError } from './errors.ts';
+import { findUser } from '../directory/users.ts';
+import { findGroup } from '../directory/groups.ts';
+import { ScimError, errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { SCIM_CONTENT_TYPE, type ScimDeps } from './handlers/context.ts';
+import { SCIM_CONTENT_TYPE, idParam, ifMatchAny, scope, type ScimDeps } from './handlers/context.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
 import { userHandlers } from './handlers/users.ts';
 import { groupHandlers } from './handlers/groups.ts';
 import { rootSearch } from './handlers/root-search.ts';
 import { checkRequestLimits } from './request-limits.ts';
+import { ACCEPTED_MEDIA_TYPES, checkMediaType } from './media-type.ts';
 
 export type { ScimDeps };
 
@@ -33,9 +36,12 @@ export function scimRouter(deps: ScimDeps): Router {
     }
   });
 
-  // Size limits (PATCH operations, group members) before any handler reads the body.
-  router.use((req: Request, _res: Response, next: NextFunction) => {
-    next(checkRequestLimits(req.method, req.path.split('/')[1] ?? '', req.body, deps.limits));
+  // The body's media type, then size limits (PATCH operations, group members), before any handler reads it.
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const unsupported = checkMediaType(req.headers);
+    // RFC 9110 §12.5.1: Accept in a response names the types a next request may use.
+    if (unsupported) res.setHeader('Accept', ACCEPTED_MEDIA_TYPES.join(', '));
+    next(unsupported ?? checkRequestLimits(req.method, req.path.split('/')[1] ?? '', req.body, deps.limits));
   });
 
   const discovery = discoveryHandlers(deps);
@@ -47,16 +53,28 @@ export function scimRouter(deps: ScimDeps): Router {
   router.get('/Schemas', discovery.schemas);
   router.get('/Schemas/:id', discovery.schema);
   router.post('/.search', rootSearch(deps));
+  // RFC 7644 §3.11: a provider without /Me SHOULD answer 501. A SCIM token is an IdP's, not a person's.
+  router.all('/Me', () => {
+    throw new ScimError(501, '/Me is not implemented: a SCIM token belongs to an identity provider, not to a user (RFC 7644 §3.11)');
+  });
+  // RFC 7644 §3.7: bulk is optional; ServiceProviderConfig says bulk.supported false.
+  router.all('/Bulk', () => {
+    throw new ScimError(501, 'Bulk operations are not implemented (ServiceProviderConfig bulk.supported is false): send each operation as its own request');
+  });
 
   // The same routes for each resource type (RFC 7644 §3.2).
-  for (const [base, handlers] of [['/Users', userHandlers(deps)], ['/Groups', groupHandlers(deps)]] as const) {
+  const resources = [
+    ['/Users', userHandlers(deps), ifMatchAny(async (req) => (await findUser(req.ctx.em, scope(req), idParam(req)))?.version)],
+    ['/Groups', groupHandlers(deps), ifMatchAny(async (req) => (await findGroup(req.ctx.em, scope(req), idParam(req)))?.version)],
+  ] as const;
+  for (const [base, handlers, ifMatch] of resources) {
     router.get(base, handlers.list);
     router.post(base, handlers.create);
     router.post(`${base}/.search`, handlers.search);
     router.get(`${base}/:id`, handlers.get);
-    router.put(`${base}/:id`, handlers.replace);
-    router.patch(`${base}/:id`, handlers.patch);
-    router.delete(`${base}/:id`, handlers.remove);
+    router.put(`${base}/:id`, ifMatch, handlers.replace);
+    router.patch(`${base}/:id`, ifMatch, handlers.patch);
+    router.delete(`${base}/:id`, ifMatch, handlers.remove);
   }
 
   router.use((req: Request, res: Response) => {
@@ -75,7 +93,8 @@ export function scimRouter(deps: ScimDeps): Router {
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   const mapped = mapScimError(error);
   const log = req.ctx?.log;
-  if (mapped.status >= 500) log?.error({ err: error }, 'SCIM request failed');
+  // 501 (/Me, /Bulk) is an answer about the protocol, not a failure of the server.
+  if (mapped.status >= 500 && mapped.status !== 501) log?.error({ err: error }, 'SCIM request failed');
   else log?.debug({ status: mapped.status, detail: mapped.body.detail }, 'SCIM request refused');
   if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse-scim"');
   if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));

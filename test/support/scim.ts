@@ -25,12 +25,16 @@ export function createScimTestApp(config: Json = {}): Promise<TestApp> {
   });
 }
 
-/** A request to /scim/v2 as an IdP sends it: bearer token, `application/scim+json` body. */
+/**
+ * A request to /scim/v2 as an IdP sends it: bearer token, `application/scim+json` body
+ * (unless `headers` names another Content-Type).
+ */
 export function scimRequest(t: TestApp, token: string | undefined, method: Method, path: string, body?: unknown, headers: Record<string, string> = {}) {
   let req = request(t.app)[method](`/scim/v2${path}`);
   if (token !== undefined) req = req.set('Authorization', `Bearer ${token}`);
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) req = req.set('Content-Type', 'application/scim+json');
   for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
-  if (body !== undefined) req = req.set('Content-Type', 'application/scim+json').send(typeof body === 'string' ? body : JSON.stringify(body));
+  if (body !== undefined) req = req.send(typeof body === 'string' ? body : JSON.stringify(body));
   return req;
 }
 

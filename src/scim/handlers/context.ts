@@ -1,8 +1,8 @@
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
 import type { TokenCache } from '../../directory/tokens.ts';
 import type { Scope } from '../../directory/scope.ts';
-import { etagOf, versionFromIfMatch } from '../etag.ts';
+import { etagOf, ifMatchVersions, versionFromIfMatch } from '../etag.ts';
 import { ScimError } from '../errors.ts';
 import type { RateLimitSettings } from '../rate-limit.ts';
 import type { RequestLimits } from '../request-limits.ts';
@@ -36,8 +36,35 @@ export function send(res: Response, status: number, body: unknown, version?: num
   res.end(text);
 }
 
+/** The current version an If-Match list named, found by ifMatchAny before the handler ran. */
+const matchedVersion = new WeakMap<Request, number>();
+
+/**
+ * RFC 9110 §13.1.1: If-Match is a list, and the condition holds when any listed tag is the
+ * current one. Handlers compare one expected version (and pass it down for optimistic
+ * locking), so for a list naming several versions this reads the current version first and
+ * hands the listed one that matches to expectedVersion. With no match (or no resource) it
+ * does nothing: the handler answers 412 for the first, stale, tag, or 404.
+ */
+export function ifMatchAny(currentVersion: (req: Request) => Promise<number | undefined>) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const versions = ifMatchVersions(req.get('if-match'));
+      if (versions && new Set(versions).size > 1) {
+        const current = await currentVersion(req);
+        if (current !== undefined && versions.includes(current)) matchedVersion.set(req, current);
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /** If-Match → the expected version; a tag we never issued can only be stale (412). */
 export function expectedVersion(req: Request): number | undefined {
+  const matched = matchedVersion.get(req);
+  if (matched !== undefined) return matched;
   const version = versionFromIfMatch(req.get('if-match'));
   if (version === null) throw new ScimError(412, 'If-Match does not name a version of this resource');
   return version;

@@ -1,6 +1,7 @@
 import type { GroupFields, GroupRecord } from '../../directory/groups.ts';
 import { etagOf } from '../etag.ts';
 import { groupSchemaId } from '../schema/group.ts';
+import { rawExtensionUrns } from './schemas.ts';
 import type { MapContext } from './user.ts';
 
 type Json = Record<string, unknown>;
@@ -8,7 +9,8 @@ type Json = Record<string, unknown>;
 /** CONVENTIONS 6: a stored group in its SCIM shape (RFC 7643 §4.2). */
 export function toGroupResource(group: GroupRecord, ctx: MapContext): Json {
   const resource: Json = {
-    schemas: [groupSchemaId],
+    // RFC 7643 §3: the core schema, then each custom extension kept raw.
+    schemas: [groupSchemaId, ...rawExtensionUrns(group.scimAttributes, groupSchemaId)],
     id: group.id,
     ...(group.externalId ? { externalId: group.externalId } : {}),
     displayName: group.displayName,

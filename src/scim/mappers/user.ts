@@ -5,6 +5,7 @@ import { emptyUserFields } from '../../directory/user-record.ts';
 import { etagOf } from '../etag.ts';
 import { enterpriseUserSchemaId } from '../schema/enterprise-user.ts';
 import { userSchemaId } from '../schema/user.ts';
+import { rawExtensionUrns } from './schemas.ts';
 
 type Json = Record<string, unknown>;
 
@@ -58,7 +59,10 @@ export function toUserResource(user: UserRecord, ctx: MapContext): Json {
     : undefined;
   const enterprise = overlay(rawEnterprise, [...enterpriseScalars.map((k) => [k, user[k]] as const), ['manager', manager] as const]);
   const hasEnterprise = !isEmpty(enterprise);
-  const resource: Json = { schemas: hasEnterprise ? [userSchemaId, enterpriseUserSchemaId] : [userSchemaId], id: user.id };
+  // RFC 7643 §3: the core schema, the enterprise one when present, then each custom extension kept raw.
+  const custom = rawExtensionUrns(raw, userSchemaId, enterpriseUserSchemaId);
+  const schemas = hasEnterprise ? [userSchemaId, enterpriseUserSchemaId] : [userSchemaId];
+  const resource: Json = { schemas: custom.length ? [...schemas, ...custom] : schemas, id: user.id };
   for (const key of scalarCore) {
     const value = user[key];
     if (value !== null && value !== undefined) resource[key] = value;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
-import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_JSON, USER_SCHEMA, createScimTestApp, scimRequest } from '../../support/scim.ts';
+import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, SCIM_JSON, USER_SCHEMA, assertScimError, createScimTestApp, scimRequest } from '../../support/scim.ts';
 
 type Json = Record<string, unknown>;
 
@@ -82,11 +82,45 @@ describe('SCIM discovery', () => {
     assert.ok(attributes.some((a) => a.name === 'emails' && a.multiValued === true));
   });
 
+  it('describes the Group schema as the server behaves: displayName unique, members only Users', async () => {
+    const res = await get(`/Schemas/${GROUP_SCHEMA}`).expect(200);
+    const attributes = res.body.attributes as Json[];
+    const displayName = attributes.find((a) => a.name === 'displayName')!;
+    assert.deepEqual([displayName.uniqueness, displayName.caseExact, displayName.required], ['server', false, true]);
+    const members = (attributes.find((a) => a.name === 'members')!.subAttributes as Json[]);
+    assert.deepEqual(members.find((a) => a.name === 'type')?.canonicalValues, ['User']);
+    assert.deepEqual(members.find((a) => a.name === '$ref')?.referenceTypes, ['User']);
+    // What the schema says, the server does: a second "finance" is 409 uniqueness, a group is no member.
+    const finance = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Finance' }).expect(201);
+    assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'finance' }), 409, 'uniqueness');
+    const nested = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Nested', members: [{ value: finance.body.id, type: 'Group' }] });
+    assertScimError(nested, 400);
+  });
+
   it('describes the enterprise User extension schema', async () => {
     const res = await get(`/Schemas/${ENTERPRISE_SCHEMA}`).expect(200);
     assert.equal(res.body.id, ENTERPRISE_SCHEMA);
     const names = (res.body.attributes as Json[]).map((a) => a.name);
     for (const name of ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager']) assert.ok(names.includes(name), name);
+  });
+
+  // RFC 7644 §4: "If a 'filter' is provided, the service provider SHOULD respond with HTTP status
+  // code 403 (Forbidden) to ensure clients cannot incorrectly assume that any matching conditions
+  // specified in a filter are true."
+  for (const path of ['/ServiceProviderConfig', '/serviceConfiguration', '/ResourceTypes', '/ResourceTypes/User', '/Schemas', `/Schemas/${USER_SCHEMA}`]) {
+    it(`answers 403 with a SCIM error body to a filter on ${path.replace(USER_SCHEMA, '{id}')}`, async () => {
+      const res = await get(`${path}?filter=${encodeURIComponent('id eq "x"')}`);
+      assertScimError(res, 403);
+      assert.match(res.body.detail, /filter/);
+    });
+  }
+
+  it('ignores an empty filter parameter on discovery endpoints', async () => {
+    await get('/Schemas?filter=').expect(200);
+  });
+
+  it('still needs a token before it looks at a discovery filter', async () => {
+    assertScimError(await scimRequest(t, undefined, 'get', '/Schemas?filter=id%20eq%20%22x%22'), 401);
   });
 
   it('answers every discovery and resource endpoint with application/scim+json', async () => {

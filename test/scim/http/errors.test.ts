@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import request from 'supertest';
+import { createLogger } from '../../../src/lib/logger.ts';
 import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { createApiToken, revokeApiToken } from '../../../src/directory/tokens.ts';
 import { USER_SCHEMA, assertScimError, createScimTestApp, scimRequest, sql, userBody } from '../../support/scim.ts';
@@ -75,7 +80,32 @@ describe('SCIM errors', () => {
   describe('routes and bodies', () => {
     it('answers 404 with a SCIM error body for an unknown SCIM route', async () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'get', '/Widgets'), 404);
-      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Bulk', { Operations: [] }), 404);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Widgets', { Operations: [] }), 404);
+    });
+
+    // RFC 7644 §3.11: a provider without /Me SHOULD answer 501; §3.7 and §3.12: so does one without bulk.
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      it(`answers 501 Not Implemented with a SCIM error body to ${method.toUpperCase()} /Me`, async () => {
+        const res = await scimRequest(t, acme.tokens.scim, method, '/Me', ['post', 'put', 'patch'].includes(method) ? userBody('me@acme.test') : undefined);
+        assertScimError(res, 501);
+        assert.match(res.body.detail, /\/Me/);
+      });
+    }
+
+    it('answers 501 Not Implemented with a SCIM error body to POST /Bulk, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Bulk', {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: userBody('bulk@acme.test') }],
+      });
+      assertScimError(res, 501);
+      assert.match(res.body.detail, /[Bb]ulk/);
+      assert.equal(await userCount(), before);
+    });
+
+    it('asks for a token before answering 501 on /Me and /Bulk', async () => {
+      assertScimError(await scimRequest(t, undefined, 'get', '/Me'), 401);
+      assertScimError(await scimRequest(t, undefined, 'post', '/Bulk', { Operations: [] }), 401);
     });
 
     it('answers 404 with a SCIM error body for an unknown or malformed id', async () => {
@@ -95,10 +125,99 @@ describe('SCIM errors', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users', '["a"]'), 400, 'invalidSyntax');
     });
 
+    it('answers 415 with a SCIM body naming the charset for a body in a charset other than UTF-8, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('latin1@acme.test'), { 'Content-Type': 'application/scim+json; charset=iso-8859-1' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /charset/i);
+      assert.match(res.body.detail, /ISO-8859-1/i);
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 415 with a SCIM body naming the encoding for an unknown Content-Encoding, even without a token', async () => {
+      const res = await scimRequest(t, undefined, 'post', '/Users', userBody('bogus@acme.test'), { 'Content-Encoding': 'bogus' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /encoding/i);
+      assert.match(res.body.detail, /bogus/);
+    });
+
+    it('answers 415 naming the accepted media types for a JSON body sent as text/plain, and writes nothing', async () => {
+      const before = await userCount();
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('plain@acme.test'), { 'Content-Type': 'text/plain' });
+      assertScimError(res, 415);
+      assert.match(res.body.detail, /text\/plain/);
+      assert.match(res.body.detail, /application\/scim\+json/);
+      assert.match(res.body.detail, /application\/json/);
+      assert.equal(res.headers.accept, 'application/scim+json, application/json');
+      assert.equal(await userCount(), before);
+    });
+
+    it('answers 415 on PUT, PATCH and POST /.search with a body of another media type, or of none', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('typed@acme.test')).expect(201);
+      const path = `/Users/${created.body.id}`;
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'put', path, userBody('typed@acme.test'), { 'Content-Type': 'application/xml' }), 415);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'patch', path, { Operations: [] }, { 'Content-Type': 'application/x-www-form-urlencoded' }), 415);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/.search', { filter: 'userName eq "x"' }, { 'Content-Type': 'application/merge-patch+json' }), 415);
+      const untyped = await request(t.app).post('/scim/v2/Users').set('Authorization', `Bearer ${acme.tokens.scim}`).unset('Content-Type').send(Buffer.from(JSON.stringify(userBody('untyped@acme.test'))));
+      assertScimError(untyped, 415);
+      const unchanged = await scimRequest(t, acme.tokens.scim, 'get', path).expect(200);
+      assert.equal(unchanged.body.meta.version, created.body.meta.version);
+    });
+
+    it('accepts application/json and application/scim+json with a charset parameter, and bodiless GET and DELETE of any type', async () => {
+      await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('json@acme.test'), { 'Content-Type': 'application/json' }).expect(201);
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('utf8@acme.test'), { 'Content-Type': 'application/scim+json; charset=utf-8' }).expect(201);
+      await scimRequest(t, acme.tokens.scim, 'get', '/Users', undefined, { 'Content-Type': 'text/plain' }).expect(200);
+      await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${created.body.id}`, undefined, { 'Content-Type': 'text/plain' }).expect(204);
+    });
+
+    it('answers 401, not 415, to a request without a token whatever its media type', async () => {
+      assertScimError(await scimRequest(t, undefined, 'post', '/Users', userBody('anon@acme.test'), { 'Content-Type': 'text/plain' }), 401);
+    });
+
     it('answers 400 with a SCIM body for a PATCH without Operations', async () => {
       const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('nops@acme.test')).expect(201);
       const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] });
       assertScimError(res, 400);
+    });
+  });
+
+  describe('logging', () => {
+    let logged: TestApp;
+    const lines: Array<{ level: number; msg: string; status?: number; detail?: string }> = [];
+
+    before(async () => {
+      logged = await createTestApp({ logger: createLogger('trace', { write: (line: string) => void lines.push(JSON.parse(line)) }) });
+    });
+    beforeEach(() => void lines.splice(0));
+    after(() => logged.close());
+
+    it('logs 501 on /Me and /Bulk below error level: they are answers, not failures', async () => {
+      const org = await seedOrg(logged.container, 'logged');
+      assertScimError(await scimRequest(logged, org.tokens.scim, 'get', '/Me'), 501);
+      assertScimError(await scimRequest(logged, org.tokens.scim, 'post', '/Bulk', { Operations: [] }), 501);
+      assert.equal(lines.filter((l) => l.msg === 'SCIM request refused' && l.status === 501).length, 2, JSON.stringify(lines));
+      assert.deepEqual(lines.filter((l) => l.level >= 50 && l.msg !== 'request'), [], 'nothing at error level but the access log');
+    });
+
+    it('refuses an upload the client aborts as a 400, logged below error level, not as "SCIM request failed"', async () => {
+      const server = logged.app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/scim/v2/Users', headers: { 'Content-Type': 'application/scim+json', 'Content-Length': '1000' } });
+        req.on('error', () => {});
+        req.write('{"userName":');
+        await setTimeout(50);
+        req.destroy();
+        for (let i = 0; i < 100 && !lines.some((l) => l.msg === 'SCIM request refused' || l.msg === 'SCIM request failed'); i++) await setTimeout(10);
+      } finally {
+        server.close();
+      }
+      const refused = lines.find((l) => l.msg === 'SCIM request refused');
+      assert.equal(refused?.status, 400, JSON.stringify(lines));
+      assert.match(refused?.detail ?? '', /aborted/);
+      assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'nothing at error level');
     });
   });
 

@@ -116,6 +116,37 @@ describe('SCIM ETags', () => {
       assert.equal((await userRow(t, String(user.id)))?.version, 3);
     });
 
+    it('accepts PUT, PATCH and DELETE when any tag of an If-Match list is current (RFC 9110 §13.1.1)', async () => {
+      const user = await userAtVersion2('etag-list@acme.test');
+      const put = await call('put', `/Users/${user.id}`, userBody('etag-list@acme.test', { title: 'listed' }), { 'If-Match': 'W/"7", W/"2"' }).expect(200);
+      assert.equal(put.headers.etag, 'W/"3"');
+      assert.equal(put.body.title, 'listed');
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'again' }), { 'If-Match': 'W/"1",W/"3","9"' }).expect(200);
+      await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', value: { active: false } }), { 'If-Match': '"junk", W/"4"' }).expect(200);
+      await call('delete', `/Users/${user.id}`, undefined, { 'If-Match': 'W/"1", W/"5"' }).expect(204);
+      assert.equal((await userRow(t, String(user.id)))?.state, 'deleted');
+    });
+
+    it('refuses an If-Match list none of whose tags is current with 412, and writes nothing', async () => {
+      const user = await userAtVersion2('etag-list-stale@acme.test');
+      const before = await userRow(t, String(user.id));
+      const stale = { 'If-Match': 'W/"1", W/"7"' };
+      assertScimError(await call('put', `/Users/${user.id}`, userBody('etag-list-stale@acme.test', { title: 'lost' }), stale), 412);
+      assertScimError(await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'lost' }), stale), 412);
+      assertScimError(await call('delete', `/Users/${user.id}`, undefined, stale), 412);
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+    });
+
+    it('answers 404, not 412, to an If-Match list on a user that does not exist', async () => {
+      assertScimError(await call('patch', `/Users/${randomUUID()}`, patchOps({ op: 'replace', path: 'title', value: 'x' }), { 'If-Match': 'W/"1", W/"2"' }), 404);
+    });
+
+    it('answers 304 to an If-None-Match list when any tag is current, and 200 when none is', async () => {
+      const user = await userAtVersion2('etag-inm-list@acme.test');
+      await call('get', `/Users/${user.id}`, undefined, { 'If-None-Match': 'W/"7", W/"2"' }).expect(304);
+      await call('get', `/Users/${user.id}`, undefined, { 'If-None-Match': 'W/"1",W/"7"' }).expect(200);
+    });
+
     it('works without If-Match (Okta and Entra never send it)', async () => {
       const user = await userAtVersion2('etag-none@acme.test');
       await call('put', `/Users/${user.id}`, userBody('etag-none@acme.test', { title: 'put' })).expect(200);
@@ -145,6 +176,17 @@ describe('SCIM ETags', () => {
       assertScimError(await call('delete', `/Groups/${group.id}`, undefined, stale), 412);
       assert.deepEqual(await groupRow(t, String(group.id)), before);
       assert.deepEqual(await memberIds(t, String(group.id)), []);
+    });
+
+    it('accepts group PUT, PATCH and DELETE when any tag of an If-Match list is current, and refuses a list of stale ones', async () => {
+      const u = await postUser(t, acme.tokens.scim, 'etag-member3@acme.test');
+      const group = await postGroup(t, acme.tokens.scim, 'Listed group');
+      await call('put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Listed group 2' }, { 'If-Match': 'W/"5", W/"1"' }).expect(200);
+      assertScimError(await call('patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: u.id }] }), { 'If-Match': 'W/"1", W/"3"' }), 412);
+      await call('patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: u.id }] }), { 'If-Match': 'W/"1", W/"2"' }).expect(200);
+      await call('get', `/Groups/${group.id}`, undefined, { 'If-None-Match': 'W/"1", W/"3"' }).expect(304);
+      await call('delete', `/Groups/${group.id}`, undefined, { 'If-Match': 'W/"9", W/"3"' }).expect(204);
+      assert.equal(await groupRow(t, String(group.id)), undefined);
     });
 
     it('accepts group PUT, PATCH and DELETE with the current If-Match', async () => {

@@ -219,6 +219,37 @@ describe('SCIM writes, lifecycle and audit', () => {
       }
     });
 
+    // RFC 7643 §2.4: primary true "MUST appear no more than once". Like a PATCH whose value sets two.
+    it('refuses a POST with two primary emails with 400 invalidValue naming emails, and writes nothing', async () => {
+      const before = await sql(t, 'select count(*)::int as n from users');
+      const requestId = rid();
+      const emails = [{ value: 'a@acme.test', primary: true }, { value: 'b@acme.test', primary: 'True' }];
+      const res = await send('post', '/Users', requestId, userBody('two-primaries@acme.test', { emails }));
+      assertScimError(res, 400, 'invalidValue');
+      assert.match(res.body.detail, /"emails"/);
+      assert.match(res.body.detail, /primary/);
+      assert.deepEqual(await sql(t, 'select count(*)::int as n from users'), before);
+      assert.deepEqual(await eventsOf(requestId), []);
+    });
+
+    it('refuses a PUT with two primary phoneNumbers or addresses with 400 invalidValue, and writes nothing', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'put-primaries@acme.test');
+      const before = await userRow(t, String(user.id));
+      const phoneNumbers = [{ value: '+1 555 0100', type: 'work', primary: true }, { value: '+1 555 0101', type: 'mobile', primary: true }];
+      const phones = await send('put', `/Users/${user.id}`, rid(), userBody('put-primaries@acme.test', { phoneNumbers }));
+      assertScimError(phones, 400, 'invalidValue');
+      assert.match(phones.body.detail, /"phoneNumbers"/);
+      const addresses = [{ locality: 'Paris', primary: true }, { locality: 'Lyon', primary: true }];
+      assertScimError(await send('put', `/Users/${user.id}`, rid(), userBody('put-primaries@acme.test', { addresses })), 400, 'invalidValue');
+      assert.deepEqual(await userRow(t, String(user.id)), before);
+    });
+
+    it('accepts one primary value beside others that are not primary', async () => {
+      const emails = [{ value: 'one@acme.test', primary: true }, { value: 'two@acme.test', primary: false }, { value: 'three@acme.test' }];
+      const res = await send('post', '/Users', rid(), userBody('one-primary@acme.test', { emails })).expect(201);
+      assert.deepEqual(res.body.emails, emails);
+    });
+
     for (const path of ['id', 'meta', 'meta.lastModified']) {
       it(`refuses a PATCH of ${path} with 400 mutability and writes nothing`, async () => {
         const user = await postUser(t, acme.tokens.scim, `mut-${path}@acme.test`);

@@ -52,6 +52,28 @@ describe('schema registry', () => {
     assert.deepEqual(get('members')?.subAttributes?.map((a) => a.name), ['value', '$ref', 'display', 'type']);
   });
 
+  it('declares uniqueness only where the database enforces it (id; users (org, lower(user_name)); groups (org, lower(display_name)))', () => {
+    const unique = registry.resourceTypes.flatMap((type) =>
+      [type.schema, ...type.extensions.map((e) => e.schema)].flatMap((schema) =>
+        walk(schema.attributes).filter(([, a]) => a.uniqueness !== 'none').map(([path, a]) => `${type.id} ${path} ${a.uniqueness}`),
+      ),
+    );
+    assert.deepEqual(unique, ['User id server', 'User userName server', 'Group id server', 'Group displayName server']);
+  });
+
+  it('declares Group members as Users only (a group as a member is refused)', () => {
+    const get = (p: string) => resolvePath(groupResourceType, p)?.attribute;
+    assert.deepEqual(get('members.type')?.canonicalValues, ['User']);
+    assert.deepEqual(get('members.$ref')?.referenceTypes, ['User']);
+  });
+
+  it('declares read-only what the server computes and ignores on writes', () => {
+    const user = (p: string) => resolvePath(userResourceType, p)?.attribute.mutability;
+    const group = (p: string) => resolvePath(groupResourceType, p)?.attribute.mutability;
+    for (const p of ['id', 'meta', 'groups', 'groups.value', 'groups.$ref', 'groups.display', 'groups.type', 'manager.displayName']) assert.equal(user(p), 'readOnly', p);
+    for (const p of ['id', 'meta', 'members.display']) assert.equal(group(p), 'readOnly', p);
+  });
+
   it('finds schemas by URN case-insensitively', () => {
     assert.equal(registry.schema('URN:ietf:params:scim:schemas:core:2.0:user')?.name, 'User');
     assert.equal(registry.schema('urn:nope'), undefined);

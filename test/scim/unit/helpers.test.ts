@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { etagOf, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
+import { etagOf, ifMatchVersions, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
 import { RateLimiter } from '../../../src/scim/rate-limit.ts';
 import { project, wants } from '../../../src/scim/projection.ts';
 import { readListRequest, encodeCursor } from '../../../src/scim/list.ts';
 import { userResourceType, groupResourceType } from '../../../src/scim/schema/registry.ts';
 import { ScimError } from '../../../src/scim/errors.ts';
+import { checkMediaType } from '../../../src/scim/media-type.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const user = {
@@ -19,6 +20,16 @@ const user = {
   meta: { resourceType: 'User' },
 };
 
+const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const CUSTOM = 'urn:example:custom:2.0:User';
+const custom = {
+  ...user,
+  schemas: [CORE, ENT, CUSTOM],
+  name: { ...user.name, phonetic: 'a-da' },
+  favouriteColour: 'teal',
+  [CUSTOM]: { badge: 'B-1', floor: 3 },
+};
+
 describe('SCIM helpers', () => {
   describe('ETags', () => {
     it('issues weak tags from the version', () => assert.equal(etagOf(3), 'W/"3"'));
@@ -29,10 +40,31 @@ describe('SCIM helpers', () => {
       assert.equal(versionFromIfMatch(undefined), undefined);
     });
     it('treats an If-Match tag it never issued as stale', () => assert.equal(versionFromIfMatch('"abc"'), null));
+    it('lists every version an If-Match list names, in order; * anywhere means any version', () => {
+      assert.deepEqual(ifMatchVersions('W/"7", W/"1"'), [7, 1]);
+      assert.deepEqual(ifMatchVersions('"3",W/"4" , "junk"'), [3, 4]);
+      assert.deepEqual(ifMatchVersions('"junk"'), []);
+      assert.equal(ifMatchVersions('W/"1", *'), undefined);
+      assert.equal(ifMatchVersions(undefined), undefined);
+    });
     it('matches If-None-Match against the current version', () => {
       assert.equal(matchesIfNoneMatch('W/"2"', 2), true);
       assert.equal(matchesIfNoneMatch('W/"1", W/"2"', 2), true);
       assert.equal(matchesIfNoneMatch('W/"1"', 2), false);
+    });
+  });
+
+  describe('request media type', () => {
+    const body = { 'content-length': '2' };
+    for (const type of ['application/scim+json', 'application/json', 'Application/SCIM+JSON ; charset=utf-8']) {
+      it(`accepts a body of ${type}`, () => assert.equal(checkMediaType({ ...body, 'content-type': type }), undefined));
+    }
+    for (const headers of [{ ...body, 'content-type': 'text/plain' }, { 'transfer-encoding': 'chunked', 'content-type': 'application/xml' }, body]) {
+      it(`refuses ${JSON.stringify(headers)} with 415`, () => assert.equal(checkMediaType(headers)?.status, 415));
+    }
+    it('lets a request without a body through whatever it labels', () => {
+      assert.equal(checkMediaType({ 'content-type': 'text/plain' }), undefined);
+      assert.equal(checkMediaType({ 'content-type': 'text/plain', 'content-length': '0' }), undefined);
     });
   });
 
@@ -67,9 +99,49 @@ describe('SCIM helpers', () => {
     it('never drops id even when excluded', () => {
       assert.equal(project(user, userResourceType, { excludedAttributes: ['id'] }).id, 'u1');
     });
-    it('refuses an unknown attribute with 400 invalidValue', () => {
-      assert.throws(() => project(user, userResourceType, { attributes: ['shoeSize'] }), (e: unknown) => e instanceof ScimError && e.status === 400);
+    it('selects a whole extension by its schema URN alone (RFC 7644 §3.10 "fully qualified")', () => {
+      const out = project(user, userResourceType, { attributes: [ENT] });
+      assert.deepEqual(out, { schemas: user.schemas, id: 'u1', [ENT]: user[ENT] });
     });
+    it('selects every core attribute by the core schema URN, and no extension', () => {
+      const out = project(user, userResourceType, { attributes: [CORE] });
+      const { [ENT]: _dropped, ...core } = user;
+      assert.deepEqual(out, core);
+      assert.equal(wants(userResourceType, { attributes: [CORE] }, 'groups'), true);
+      assert.equal(wants(userResourceType, { attributes: [ENT] }, 'groups'), false);
+      assert.equal(wants(groupResourceType, { attributes: ['urn:ietf:params:scim:schemas:core:2.0:Group'] }, 'members'), true);
+    });
+    it('drops a whole extension excluded by its schema URN', () => {
+      const { [ENT]: _dropped, ...rest } = user;
+      assert.deepEqual(project(user, userResourceType, { excludedAttributes: [ENT.toUpperCase()] }), rest);
+    });
+    it('selects and excludes stored attributes the schema does not know, when present', () => {
+      assert.deepEqual(project(custom, userResourceType, { attributes: ['favouriteColour'] }), { schemas: custom.schemas, id: 'u1', favouriteColour: 'teal' });
+      assert.deepEqual(project(custom, userResourceType, { attributes: ['FAVOURITECOLOUR', 'userName'] }), { schemas: custom.schemas, id: 'u1', userName: 'ada', favouriteColour: 'teal' });
+      assert.deepEqual(project(user, userResourceType, { attributes: ['favouriteColour'] }), { schemas: user.schemas, id: 'u1' });
+      const { favouriteColour: _f, ...rest } = custom;
+      assert.deepEqual(project(custom, userResourceType, { excludedAttributes: ['favouriteColour'] }), rest);
+    });
+    it('selects and excludes a custom extension by its URN, or one attribute of it', () => {
+      assert.deepEqual(project(custom, userResourceType, { attributes: [CUSTOM] }), { schemas: custom.schemas, id: 'u1', [CUSTOM]: { badge: 'B-1', floor: 3 } });
+      assert.deepEqual(project(custom, userResourceType, { attributes: [`${CUSTOM}:badge`] }), { schemas: custom.schemas, id: 'u1', [CUSTOM]: { badge: 'B-1' } });
+      assert.deepEqual(project(custom, userResourceType, { excludedAttributes: [`${CUSTOM}:floor`] })[CUSTOM], { badge: 'B-1' });
+      assert.equal(project(custom, userResourceType, { excludedAttributes: [CUSTOM] })[CUSTOM], undefined);
+    });
+    it('selects an unknown sub-attribute of a known complex attribute when present', () => {
+      assert.deepEqual(project(custom, userResourceType, { attributes: ['name.phonetic'] }), { schemas: custom.schemas, id: 'u1', name: { phonetic: 'a-da' } });
+    });
+    it('ignores schemas in attributes and excludedAttributes: it is always returned', () => {
+      assert.deepEqual(project(user, userResourceType, { excludedAttributes: ['schemas'] }), user);
+      assert.deepEqual(project(user, userResourceType, { attributes: ['schemas', 'userName'] }), { schemas: user.schemas, id: 'u1', userName: 'ada' });
+    });
+    for (const bad of ['shoe size', 'name..givenName', '1abc', 'name.givenName.x', 'userName.first', 'urn:', 'user"Name', '']) {
+      it(`refuses ${JSON.stringify(bad)} with 400 invalidValue`, () => {
+        const isBadRequest = (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue';
+        assert.throws(() => project(user, userResourceType, { attributes: [bad] }), isBadRequest);
+        assert.throws(() => wants(userResourceType, { excludedAttributes: [bad] }, 'groups'), isBadRequest);
+      });
+    }
     it('tells whether members are wanted, so Entra\'s excludedAttributes=members skips loading them', () => {
       assert.equal(wants(groupResourceType, { excludedAttributes: ['members'] }, 'members'), false);
       assert.equal(wants(groupResourceType, { attributes: ['id'] }, 'members'), false);
