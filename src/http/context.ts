@@ -38,7 +38,8 @@ export function requestContext(container: Container) {
   // One listener for every response, not a closure per request (`this` is the response): a
   // closure here kept the request's whole scope, its EntityManager included, alive with it.
   function logRequest(this: Response): void {
-    const level = this.statusCode >= 500 ? 'error' : 'info';
+    // 501 (SCIM /Me, /Bulk) is an answer, not a failure of the server.
+    const level = this.statusCode >= 500 && this.statusCode !== 501 ? 'error' : 'info';
     if (!container.logger.isLevelEnabled(level)) return;
     const req = this.req;
     const ms = Number(process.hrtime.bigint() - req.ctx.started) / 1e6;
