@@ -24,7 +24,7 @@ Commands:
   token create --org <slug> --scope scim|admin [--name <name>]
                                                 create a token; the secret is printed once
   token list --org <slug>                       list an organization's tokens (never the secrets)
-  token revoke --org <slug> --id <token id>     revoke a token at once
+  token revoke --org <slug> --id <token id>     revoke a token (running servers drop it within auth.tokenCacheMs)
   user access --org <slug> --email <email> --role org_admin|member [--permissions <p,p…>]
                                                 set a person's org role and permissions (make the first org admin)
   user invite --org <slug> --email <email> [--role org_admin|member] [--name <name>]
