@@ -269,6 +269,27 @@ describe('events: webhook SSRF rules', () => {
   it('refuses ::1', () => refused('https://[::1]/hook', /private, loopback or link-local/));
   it('refuses an IPv4-mapped IPv6 loopback', () => refused('https://[::ffff:127.0.0.1]/hook', /private, loopback or link-local/));
   it('refuses a hostname resolving to loopback (localhost)', () => refused('https://localhost/hook', /resolves to a private, loopback or link-local/));
+  // IPv6 forms that carry an IPv4 address reach that address (through the host's stack, a 6to4 relay or
+  // a NAT64 translator): each is judged by the IPv4 rules, and the ranges that cannot be judged are refused.
+  for (const [url, what] of [
+    ['https://[::127.0.0.1]/hook', 'IPv4-compatible loopback (::/96)'],
+    ['https://[::ffff:0:7f00:1]/hook', 'IPv4-translated loopback (::ffff:0:0:0/96)'],
+    ['https://[::ffff:a9fe:a9fe]/hook', 'IPv4-mapped metadata address in hex (::ffff:0:0/96)'],
+    ['https://[2002:7f00:1::]/hook', '6to4 of 127.0.0.1 (2002::/16)'],
+    ['https://[2002:a9fe:a9fe::]/hook', '6to4 of 169.254.169.254'],
+    ['https://[64:ff9b::a00:1]/hook', 'well-known NAT64 of 10.0.0.1 (64:ff9b::/96)'],
+    ['https://[64:ff9b:1::7f00:1]/hook', 'local-use NAT64 (64:ff9b:1::/48, RFC 8215)'],
+    ['https://[64:ff9b:1::a9fe:a9fe]/hook', 'local-use NAT64 of 169.254.169.254'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook', 'Teredo (2001::/32)'],
+    ['https://[fec0::1]/hook', 'site-local (fec0::/10)'],
+    ['https://[3fff::1]/hook', 'documentation (3fff::/20)'],
+  ] as const) it(`refuses ${what}`, () => refused(url, /private, loopback or link-local/));
+  it('accepts a public IPv4 address in the IPv6 forms that embed one (6to4, well-known NAT64)', async () => {
+    for (const url of ['https://[2002:5db8:d70e::1]/hook', 'https://[64:ff9b::5db8:d70e]/hook', 'https://[2606:4700::1111]/hook']) {
+      const res = await api(t, acme).post('/webhooks', { url });
+      assert.equal(res.status, 201, `${url}: ${JSON.stringify(res.body)}`);
+    }
+  });
   it('refuses credentials in the URL', () => refused('https://user:pw@93.184.215.14/hook', /credentials/));
   it('accepts an https URL on a public address', async () => {
     const res = await api(t, acme).post('/webhooks', { url: 'https://93.184.215.14/hook' });
