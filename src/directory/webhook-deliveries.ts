@@ -7,7 +7,7 @@ import { CONNECTIONS_PER_ENDPOINT, postWebhook, signPayload, type WebhookConnect
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import type { DeliveryAttempt, DeliveryStatus } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
-import { NotFoundError } from './errors.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 import { eventColumns, rowToFeedEvent, type FeedEvent } from './event-feed.ts';
 import { retryDelayMs, type RetryPolicy } from './outbox.ts';
 import { getWebhook } from './webhooks.ts';
@@ -356,9 +356,13 @@ export async function listDeliveries(em: Em, scope: Pick<Scope, 'orgId'>, webhoo
     where.push('d.status = ?');
     params.push(options.status);
   }
-  if (options.before && isUuid(options.before)) {
-    where.push('(d.created_at, d.id) < (select created_at, id from webhook_deliveries where id = ? and org_id = ?)');
-    params.push(options.before, scope.orgId);
+  if (options.before !== undefined) {
+    // A page starts after a delivery of this endpoint; anything else is a mistake to name, not an empty page or the first one.
+    const known = isUuid(options.before)
+      && (await em.execute('select 1 from webhook_deliveries where id = ? and org_id = ? and webhook_id = ?', [options.before, scope.orgId, webhookId])).length > 0;
+    if (!known) throw ValidationError.field('before', 'must be the id of a delivery of this endpoint (the last one of the previous page)');
+    where.push('(d.created_at, d.id) < (select created_at, id from webhook_deliveries where id = ?)');
+    params.push(options.before);
   }
   const rows = await em.execute(
     `select ${viewColumns} from webhook_deliveries d join events e on e.id = d.event_id where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ?`,

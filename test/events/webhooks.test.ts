@@ -219,6 +219,25 @@ describe('events: webhooks', () => {
     assert.match(JSON.stringify(bad.body.error), /from/);
   });
 
+  it('pages the deliveries with before, and refuses a before that is not a delivery of that endpoint, naming before', async () => {
+    const hook = await addHook();
+    const other = await addHook();
+    for (const name of ['pg1', 'pg2', 'pg3']) await postUser(t, acme.tokens.scim, `${name}@acme.test`);
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    const all = await deliveries(hook.id);
+    assert.equal(all.length, 3);
+    const page = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=2`);
+    const next = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=2&before=${page.body.deliveries.at(-1).id}`);
+    assert.deepEqual([...page.body.deliveries, ...next.body.deliveries].map((d: Json) => d.id), all.map((d) => d.id));
+    const otherDelivery = (await deliveries(other.id))[0]!.id;
+    for (const before of ['garbage', '00000000-0000-4000-8000-000000000000', otherDelivery]) {
+      const bad = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?before=${before}`);
+      assert.equal(bad.status, 400, `${before}: ${JSON.stringify(bad.body)}`);
+      assert.match(JSON.stringify(bad.body.error), /before/);
+    }
+  });
+
   it('records a network failure (nothing listening) as an attempt with the error', async () => {
     const closed = await startReceiver();
     const url = closed.url;
