@@ -28,7 +28,9 @@ describe('events: webhooks', () => {
   });
   beforeEach(async () => {
     receiver.received.length = 0;
+    receiver.answeredAt.length = 0;
     receiver.respond = () => 200;
+    receiver.delayMs = () => 0;
     // Each test starts with no endpoint and an empty queue.
     for (const org of [acme, globex]) {
       for (const hook of (await api(t, org).get('/webhooks')).body.webhooks as Json[]) await api(t, org).delete(`/webhooks/${hook.id}`);
@@ -144,6 +146,20 @@ describe('events: webhooks', () => {
     await t.container.events.publishAll();
     assert.equal((await t.container.events.deliverDue()).delivered, 1);
     assert.equal(JSON.parse(receiver.received.at(-1)!.body).resource.id, after.id, 'only the change made after it was enabled again');
+  });
+
+  it('gives each request the whole timeout from its own start, however many of the pass came before it', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    const hook = await addHook();
+    // Three rounds of 16 requests in flight, each answered in 40 % of the timeout: the third round starts
+    // after 80 % of it, so a timeout counted from the start of the pass would cut every request of that round.
+    receiver.delayMs = () => Math.round(timeoutMs * 0.4);
+    for (let i = 0; i < 48; i++) await postUser(t, acme.tokens.scim, `slow${i}@acme.test`);
+    await t.container.events.publishAll();
+    assert.deepEqual(await t.container.events.deliverDue(), { delivered: 48, retried: 0, dead: 0 });
+    const rows = await deliveries(hook.id);
+    assert.deepEqual(rows.filter((d) => d.status !== 'delivered').map((d) => d.log[0].error), []);
+    assert.equal(receiver.received.length, 48, 'each event sent once');
   });
 
   it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
