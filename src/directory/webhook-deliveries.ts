@@ -151,7 +151,7 @@ async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date): Promise<
         'x-gatehouse-event-type': event.type,
         'x-gatehouse-delivery-id': row.id,
         'x-gatehouse-signature': signPayload(row.secret, body, unix),
-      }, { ...deps.policy, timeoutMs: deps.timeoutMs, ...(deps.connections ? { connections: deps.connections } : {}) });
+      }, { ...deps.policy, timeoutMs: deps.timeoutMs, endpoint: row.webhookId, ...(deps.connections ? { connections: deps.connections } : {}) });
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
       error = (caught as Error).message || String(caught);
@@ -192,12 +192,13 @@ const ENDPOINTS_PER_PASS = 8;
 /**
  * One statement: leases the enabled endpoints whose org has events after their
  * cursor, and returns for each its next events (up to batchSize) that pass its
- * filter, with the position its cursor moves to. Positions are assigned in
+ * filter, with the position its cursor moves to; not the `busy` ones (this
+ * pass sends their retries). Positions are assigned in
  * commit order (event-feed.ts), so the events up to the org's highest visible
  * position are all visible: when fewer than batchSize match, the cursor moves
  * past every event scanned, the filtered-out ones included.
  */
-async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease> {
+async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: string[]): Promise<Lease> {
   const until = new Date(now.getTime() + deps.claimTimeoutMs);
   const rows = await executeHot(em,
     `with ${ASYNC_COMMIT}, leased as (
@@ -205,6 +206,7 @@ async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease>
        where w.id in (
          select h.id from webhooks h
          where h.enabled and (h.cursor_leased_until is null or h.cursor_leased_until <= ?)
+           and h.id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
            and exists (select 1 from events x where x.org_id = h.org_id and x.position > h.cursor_position)
          order by h.cursor_leased_until nulls first, h.id limit ? for update skip locked)
        returning w.id as webhook_id, w.org_id as hook_org_id, w.url, w.secret, w.event_types, w.cursor_position,
@@ -218,7 +220,7 @@ async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease>
          order by x.position limit ?) e on true
        left join organizations o on o.id = e.org_id
      order by l.webhook_id, e.position`,
-    [until, now, ENDPOINTS_PER_PASS, deps.batchSize], { prepare: true });
+    [until, now, JSON.stringify(busy), ENDPOINTS_PER_PASS, deps.batchSize], { prepare: true });
   const byHook = new Map<string, { scanTo: string; last: string | null; count: number }>();
   const events: Claimed[] = [];
   for (const r of rows) {
@@ -305,8 +307,10 @@ async function sendPaced(rows: Claimed[], attempt: (row: Claimed) => Promise<Out
 export async function deliverDueWebhooks(deps: DeliveryDeps, now: Date): Promise<DeliveryPassReport> {
   const report: DeliveryPassReport = { delivered: 0, retried: 0, dead: 0 };
   const em = deps.fork();
-  const lease = await leaseFeeds(em, now, deps);
+  // Retries first, then the pages of the other endpoints: an endpoint's retries and its page sent at once
+  // would be twice CONNECTIONS_PER_ENDPOINT requests, half of them waiting for a connection while their timeout runs.
   const queued = await claim(em, now, deps);
+  const lease = await leaseFeeds(em, now, deps, [...new Set(queued.map((row) => row.webhookId))]);
   const attempt = (row: Claimed) => attemptOne(deps, row, now);
   const [fresh, again] = await Promise.all([sendPaced(lease.events, attempt), sendPaced(queued, attempt)]);
   await recordFeeds(em, lease, fresh, now);

@@ -130,6 +130,13 @@ describe('events: sending a webhook over HTTP', () => {
     assert.equal(server.connections.flat().length, 40);
   });
 
+  it('gives each endpoint its own 16 connections, even on the same origin', async () => {
+    server = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    const answers = await Promise.all(['a', 'b'].flatMap((endpoint) => Array.from({ length: 16 }, () => post(server!.port, { endpoint }))));
+    assert.ok(answers.every((a) => a.status === 200));
+    assert.equal(server.connections.length, 32, 'no request waited for another endpoint’s connection');
+  });
+
   it('refuses a header value with a line break (no request smuggling)', async () => {
     server = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     await assert.rejects(post(server.port, {}, { 'x-evil': 'a\r\nInjected: 1' }));

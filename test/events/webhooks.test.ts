@@ -162,6 +162,36 @@ describe('events: webhooks', () => {
     assert.equal(receiver.received.length, 48, 'each event sent once');
   });
 
+  it('gives each endpoint its own connections, so endpoints on the same host do not queue behind each other', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    // Two endpoints on one origin, 16 requests each in flight: on one shared pool of 16 connections, the
+    // second 16 would wait for the first answers and run out of time.
+    const hooks = [await addHook(), await addHook()];
+    receiver.delayMs = () => Math.round(timeoutMs * 0.6);
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `shared${i}@acme.test`);
+    await t.container.events.publishAll();
+    assert.deepEqual(await t.container.events.deliverDue(), { delivered: 32, retried: 0, dead: 0 });
+    for (const hook of hooks) assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
+  });
+
+  it('sends an endpoint’s due retries and its next page in different passes, so no request waits for a connection', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    const hook = await addHook();
+    receiver.respond = (n) => (n <= 16 ? 500 : 200);
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `again${i}@acme.test`);
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 16, dead: 0 });
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `next${i}@acme.test`);
+    await t.container.events.publishAll(start);
+    // 16 due retries and 16 new events: sent together, 32 requests would share the endpoint's 16 connections.
+    receiver.delayMs = () => Math.round(timeoutMs * 0.6);
+    const due = new Date(start.getTime() + BASE_DELAY);
+    assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'the retries first');
+    assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'then the page');
+    assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
+  });
+
   it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
     const hook = await addHook();
     receiver.respond = (n) => (n <= 2 ? 500 : 200);
