@@ -122,6 +122,8 @@ const schema = z.object({
     maxAgeMs: z.number().int().min(1000),
     pollIntervalMs: z.number().int().min(10),
     batchSize: z.number().int().min(1).max(1000),
+    /** Endpoints one instance has requests in flight to at most (each up to 16 requests): a slow one holds only its own slot. */
+    maxEndpointsInFlight: z.number().int().min(1).max(10_000),
     claimTimeoutMs: z.number().int().min(1000),
     retry: z.object({
       baseDelayMs: z.number().int().min(0),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { postUser, scimRequest, sql } from '../support/scim.ts';
 import { api } from '../people/support.ts';
-import { deliverDueWebhooks } from '../../src/directory/webhook-deliveries.ts';
+import { deliverDueWebhooks, DeliveryWorker } from '../../src/directory/webhook-worker.ts';
 import { startReceiver, verifySignature, type Receiver } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
@@ -192,6 +192,76 @@ describe('events: webhooks', () => {
     assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
   });
 
+  it('keeps at most maxEndpointsInFlight endpoints in flight per worker, and never leases an endpoint in flight again', async () => {
+    const slow = await startReceiver();
+    try {
+      slow.delayMs = (n) => (n === 1 ? 1500 : 0);
+      await addHook({ url: slow.url });
+      await addHook({}, globex);
+      const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 1 });
+      await postUser(t, acme.tokens.scim, 'held1@acme.test');
+      await t.container.events.publishAll();
+      const first = await worker.pass(new Date());
+      await slow.waitFor(1);
+      assert.equal(worker.inFlight, 1);
+      await postUser(t, acme.tokens.scim, 'held2@acme.test');
+      await postUser(t, globex.tokens.scim, 'waits@globex.test');
+      await t.container.events.publishAll();
+      const second = await worker.pass(new Date());
+      assert.deepEqual(await second.done, { delivered: 0, retried: 0, dead: 0 }, 'no room while the slow endpoint is in flight');
+      assert.deepEqual(await first.done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual([slow.received.length, receiver.received.length], [1, 0]);
+      // A free slot again: one endpoint per pass now, each once.
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 0, retried: 0, dead: 0 });
+      assert.deepEqual(slow.received.map((r) => JSON.parse(r.body).resource.userName), ['held1@acme.test', 'held2@acme.test']);
+      assert.deepEqual(receiver.received.map((r) => JSON.parse(r.body).resource.userName), ['waits@globex.test']);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('claims due retries of no more endpoints than it has room for; the others stay due', async () => {
+    const hooks = [await addHook(), await addHook()];
+    receiver.respond = (n) => (n <= 2 ? 500 : 200);
+    await postUser(t, acme.tokens.scim, 'twice@acme.test');
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 2, dead: 0 });
+    const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 1 });
+    const due = new Date(start.getTime() + BASE_DELAY);
+    assert.deepEqual(await (await worker.pass(due)).done, { delivered: 1, retried: 0, dead: 0 });
+    const waiting = await sql(t, `select count(*)::int as n from webhook_deliveries where status = 'pending' and attempts = 1 and next_attempt_at <= ?`, [due]);
+    assert.equal(waiting[0]!.n, 1, 'the other endpoint’s row is still due, not leased');
+    assert.deepEqual(await (await worker.pass(due)).done, { delivered: 1, retried: 0, dead: 0 });
+    for (const hook of hooks) assert.deepEqual((await deliveries(hook.id)).map((d) => d.status), ['delivered']);
+  });
+
+  it('on shutdown waits for deliveries in flight only so long, then leaves them to be sent again once their lease lapses', async () => {
+    const hanging = await startReceiver();
+    try {
+      hanging.delayMs = () => 60_000;
+      const hook = await addHook({ url: hanging.url });
+      await postUser(t, acme.tokens.scim, 'late@acme.test');
+      await t.container.events.publishAll();
+      const [before] = await sql(t, 'select cursor_position::text as position from webhooks where id = ?', [hook.id]);
+      const worker = new DeliveryWorker(t.container.events.delivery);
+      const pass = await worker.pass(new Date());
+      await hanging.waitFor(1);
+      const stopping = Date.now();
+      await worker.stop(200);
+      assert.ok(Date.now() - stopping < 1500, 'stop does not wait for the answer');
+      await hanging.close();
+      await assert.rejects(pass.done, /abandoned at shutdown/);
+      const [after] = await sql(t, 'select cursor_position::text as position, cursor_leased_until > now() as leased from webhooks where id = ?', [hook.id]);
+      assert.deepEqual(after, { position: before!.position, leased: true }, 'the cursor stays where it was, leased until it lapses');
+      assert.equal((await deliveries(hook.id)).length, 0);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
     const hook = await addHook();
     receiver.respond = (n) => (n <= 2 ? 500 : 200);
@@ -359,5 +429,52 @@ describe('events: webhook SSRF rules', () => {
   it('accepts an https URL on a public address', async () => {
     const res = await api(t, acme).post('/webhooks', { url: 'https://93.184.215.14/hook' });
     assert.equal(res.status, 201, JSON.stringify(res.body));
+  });
+});
+
+describe('events: one endpoint’s slow receiver does not hold up other endpoints', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let acme: SeededOrg;
+  let globex: SeededOrg;
+  let slow: Receiver;
+  let fast: Receiver;
+  const SLOW_MS = 4000;
+
+  before(async () => {
+    // The production timeout (10 s), so the slow answer is an answer, not a timeout.
+    t = await createTestApp({ config: { webhooks: { timeoutMs: 10_000 }, scim: { rateLimit: { requestsPerSecond: 100000, burst: 100000 } } } });
+    acme = await seedOrg(t.container, 'acme');
+    globex = await seedOrg(t.container, 'globex');
+    slow = await startReceiver();
+    fast = await startReceiver();
+    for (const [org, receiver] of [[acme, slow], [globex, fast]] as const) {
+      const res = await api(t, org).post('/webhooks', { url: receiver.url });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+  });
+  after(async () => {
+    await t.container.events.stop();
+    await slow.close();
+    await fast.close();
+    await t.close();
+  });
+
+  it('delivers another org’s events while the background worker waits for a slow endpoint, which is not sent twice meanwhile', async () => {
+    slow.delayMs = (n) => (n === 1 ? SLOW_MS : 0);
+    t.container.events.start();
+    await postUser(t, acme.tokens.scim, 'first@acme.test');
+    await slow.waitFor(1);
+    // acme's endpoint is in flight (and stays leased): its next event waits for the first answer.
+    await postUser(t, acme.tokens.scim, 'second@acme.test');
+    const events = 5;
+    for (let i = 0; i < events; i++) await postUser(t, globex.tokens.scim, `g${i}@globex.test`);
+    await fast.waitFor(events, SLOW_MS * 2);
+    assert.deepEqual(slow.answeredAt, [], `globex's ${events} events all arrived before acme's endpoint answered`);
+    assert.equal(slow.received.length, 1, 'acme’s endpoint got nothing more while its first request was in flight');
+    assert.ok(fast.received.every((r) => r.at - slow.received[0]!.at < SLOW_MS));
+    // Once it answers, acme's endpoint gets its next event.
+    await slow.waitFor(2, SLOW_MS * 3);
+    assert.deepEqual(slow.received.map((r) => JSON.parse(r.body).resource.userName), ['first@acme.test', 'second@acme.test']);
   });
 });
