@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-http.ts';
 
 /**
  * Configuration is read once at start-up: config/default.json, then
@@ -130,16 +131,26 @@ const schema = z.object({
     maxAgeMs: z.number().int().min(1000),
     pollIntervalMs: z.number().int().min(10),
     batchSize: z.number().int().min(1).max(1000),
+    /** Endpoints one instance has requests in flight to at most (each up to 16 requests): a slow one holds only its own slot. */
+    maxEndpointsInFlight: z.number().int().min(1).max(10_000),
     claimTimeoutMs: z.number().int().min(1000),
     retry: z.object({
       baseDelayMs: z.number().int().min(0),
       maxDelayMs: z.number().int().min(0),
       jitter: z.number().min(0).max(1),
     }),
-  }).refine((w) => w.claimTimeoutMs > w.timeoutMs, {
-    // A lease shorter than one delivery would let another instance send it again while it is still in flight.
-    path: ['claimTimeoutMs'],
-    message: 'must be longer than webhooks.timeoutMs',
+  }).superRefine((w, ctx) => {
+    // Each request may take timeoutMs from its own start, an endpoint's page of up to batchSize events goes out
+    // CONNECTIONS_PER_ENDPOINT at a time: a lease shorter than that would let another instance send the page
+    // again while it is still in flight.
+    const rounds = Math.ceil(w.batchSize / CONNECTIONS_PER_ENDPOINT);
+    if (w.claimTimeoutMs > rounds * w.timeoutMs) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['claimTimeoutMs'],
+      message: `must be longer than a delivery pass may take, ceil(webhooks.batchSize / ${CONNECTIONS_PER_ENDPOINT}) × webhooks.timeoutMs `
+        + `= ${rounds} × ${w.timeoutMs} = ${rounds * w.timeoutMs} ms (raise it, or lower webhooks.timeoutMs or webhooks.batchSize)`,
+    });
   }),
   scim: z.object({
     maxResults: z.number().int().min(1).max(100000),

@@ -5,14 +5,16 @@ import type { Logger } from './lib/logger.ts';
 import { PeriodicJob } from './directory/periodic-job.ts';
 import { publishEvents, pruneEvents, type PublishResult } from './directory/event-feed.ts';
 import { announceExpiredInvitations } from './directory/invitation-expiry.ts';
-import { deliverDueWebhooks, type DeliveryDeps, type DeliveryPassReport } from './directory/webhook-deliveries.ts';
+import type { DeliveryDeps, DeliveryPassReport } from './directory/webhook-deliveries.ts';
+import { DeliveryWorker } from './directory/webhook-worker.ts';
 import { WebhookConnections } from './lib/webhook-http.ts';
 
 /**
  * The background side of issue 8, built by the container and started by the
  * server after listen (never in request handling, never in tests unless they
  * ask): the publisher that numbers committed events, the webhook delivery
- * worker (which follows the feed), the invitation-expiry job and the
+ * worker (which follows the feed; its job starts each pass's sending and
+ * does not wait for the answers), the invitation-expiry job and the
  * retention prune. Each pass function is also exposed for tests with an
  * injected time.
  */
@@ -41,11 +43,14 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     maxAgeMs: config.webhooks.maxAgeMs,
     claimTimeoutMs: config.webhooks.claimTimeoutMs,
     batchSize: config.webhooks.batchSize,
+    maxEndpointsInFlight: config.webhooks.maxEndpointsInFlight,
     connections: new WebhookConnections(),
     ...(parts.random ? { random: parts.random } : {}),
   };
   const publish = (now = clock.now()) => publishEvents(fork(), now, config.events.publishBatchSize);
-  const deliverDue = (now = clock.now()) => deliverDueWebhooks(delivery, now);
+  // One worker for the background job and for callers of deliverDue: an endpoint in flight is never sent twice.
+  const worker = new DeliveryWorker(delivery);
+  const deliverDue = async (now = clock.now()) => (await worker.pass(now)).done;
   const announceExpired = (now = clock.now()) => announceExpiredInvitations(fork(), now);
   const prune = (now = clock.now()) => pruneEvents(fork(), now, config.events.retentionDays);
 
@@ -53,11 +58,14 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     name: 'webhook delivery',
     intervalMs: config.webhooks.pollIntervalMs,
     logger,
+    // A pass only starts the sending: a slow endpoint's requests must not hold up the next pass (other endpoints).
     pass: async () => {
-      const report = await deliverDue();
-      return report.delivered + report.retried + report.dead >= config.webhooks.batchSize;
+      const { full, done } = await worker.pass(clock.now());
+      done.catch((error: unknown) => logger.error({ err: error, job: 'webhook delivery' }, 'recording webhook deliveries failed; they are sent again once their lease lapses'));
+      return full;
     },
   });
+  worker.onMore = () => deliveryJob.nudge();
   const jobs = [
     new PeriodicJob({
       name: 'event publisher',
@@ -110,7 +118,10 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     start: () => jobs.forEach((job) => job.start()),
     stop: async () => {
       await Promise.all(jobs.map((job) => job.stop()));
+      // Deliveries in flight get as long as requests in flight do; what is left is sent again after its lease.
+      await worker.stop(config.shutdownTimeoutMs);
       await delivery.connections?.destroy();
+      await worker.drain();
     },
   };
 }

@@ -71,9 +71,18 @@ describe('config', () => {
     assert.match(problemsOf({ BODY_LIMIT: 'lots' })[0]!, /BODY_LIMIT .*size/);
   });
 
-  it('refuses a webhook claim lease no longer than one delivery may take', () => {
-    assert.deepEqual(problemsOf({ WEBHOOKS_CLAIM_TIMEOUT_MS: '5000' }), ['WEBHOOKS_CLAIM_TIMEOUT_MS (webhooks.claimTimeoutMs): must be longer than webhooks.timeoutMs']);
-    assert.equal(loadConfig({ env: { WEBHOOKS_CLAIM_TIMEOUT_MS: '15000' } }).webhooks.claimTimeoutMs, 15_000);
+  it('refuses a webhook claim lease no longer than a delivery pass may take (its requests 16 at a time, each up to the timeout)', () => {
+    // Defaults: 50 events per endpoint and pass, 16 in flight, 10 s each: 4 rounds, 40 s; the lease is 60 s.
+    const defaults = loadConfig({ env: {} }).webhooks;
+    assert.ok(defaults.claimTimeoutMs > Math.ceil(defaults.batchSize / 16) * defaults.timeoutMs);
+    assert.deepEqual(problemsOf({ WEBHOOKS_CLAIM_TIMEOUT_MS: '40000' }), [
+      'WEBHOOKS_CLAIM_TIMEOUT_MS (webhooks.claimTimeoutMs): must be longer than a delivery pass may take, '
+        + 'ceil(webhooks.batchSize / 16) × webhooks.timeoutMs = 4 × 10000 = 40000 ms (raise it, or lower webhooks.timeoutMs or webhooks.batchSize)',
+    ]);
+    assert.equal(loadConfig({ env: { WEBHOOKS_CLAIM_TIMEOUT_MS: '40001' } }).webhooks.claimTimeoutMs, 40_001);
+    assert.throws(() => loadConfig({ env: {}, overrides: { webhooks: { batchSize: 100 } } }), /7 × 10000 = 70000 ms/);
+    // The test settings (2 s timeout) allow the 15 s lease the crash test uses.
+    assert.equal(loadConfig({ env: { NODE_ENV: 'test', WEBHOOKS_CLAIM_TIMEOUT_MS: '15000' } }).webhooks.claimTimeoutMs, 15_000);
   });
 
   it('reports a missing config directory', () => {

@@ -1,18 +1,12 @@
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomUUID } from 'node:crypto';
-import { isUuid } from '../lib/ids.ts';
 import { executeHot } from '../db/bound-query.ts';
-import { CONNECTIONS_PER_ENDPOINT, postWebhook, signPayload, type WebhookConnections, type WebhookResponse } from '../lib/webhook-http.ts';
+import { postWebhook, signPayload, type WebhookConnections, type WebhookResponse } from '../lib/webhook-http.ts';
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import type { DeliveryAttempt, DeliveryStatus } from '../db/entities/index.ts';
-import { recordAuditSql } from './audit.ts';
-import { NotFoundError } from './errors.ts';
 import { eventColumns, rowToFeedEvent, type FeedEvent } from './event-feed.ts';
 import { retryDelayMs, type RetryPolicy } from './outbox.ts';
-import { getWebhook } from './webhooks.ts';
-import type { Scope } from './scope.ts';
-import { jsonbValue } from '../db/jsonb.ts';
 
 /**
  * Webhook delivery. Each endpoint follows the feed: it keeps the position it
@@ -30,6 +24,13 @@ import { jsonbValue } from '../db/jsonb.ts';
  * exponential back-off and jitter until `maxAgeMs` (24 h) after the event was
  * first attempted (or the row queued), then the row is `dead`.
  *
+ * Endpoints are independent (webhook-worker.ts): each endpoint's share of a
+ * pass (its page of the feed, or its due retries) is recorded as soon as its
+ * own requests are answered, and the next pass leases other endpoints while a
+ * slow one is still in flight (it stays leased, so nobody sends its page
+ * twice), up to `maxEndpointsInFlight` per instance. One tenant's slow or
+ * broken receiver holds up only its own deliveries.
+ *
  * Delivery is at-least-once: a worker that dies after the POST but before
  * recording it lets its lease lapse, and the events after the cursor (or the
  * queued row) are sent again; receivers deduplicate by `X-Gatehouse-Event-Id`.
@@ -46,6 +47,8 @@ export interface DeliveryDeps {
   claimTimeoutMs: number;
   /** Rows claimed from the retry queue per pass, and events sent per endpoint per pass. */
   batchSize: number;
+  /** Endpoints one worker (instance) has requests in flight to, at most. */
+  maxEndpointsInFlight: number;
   /** Keep-alive connections (the worker's); absent, each request opens its own connection. */
   connections?: WebhookConnections;
   random?: () => number;
@@ -57,7 +60,7 @@ export interface DeliveryPassReport {
   dead: number;
 }
 
-interface Claimed {
+export interface Claimed {
   id: string;
   webhookId: string;
   orgId: string;
@@ -71,26 +74,47 @@ interface Claimed {
 }
 
 /**
- * One statement: the due rows nobody holds, each counted and hidden for the
- * lease, returned with their endpoint and their event (null once pruned).
+ * One endpoint's share of a pass, sent and recorded on its own: its next page
+ * of the feed (`cursor`: where the cursor moves once recorded, and the lease
+ * it holds until then), or its due rows of the retry queue.
  */
-async function claim(em: Em, now: Date, deps: DeliveryDeps): Promise<Claimed[]> {
+export interface Unit {
+  webhookId: string;
+  now: Date;
+  rows: Claimed[];
+  cursor?: { position: string; until: Date };
+}
+
+/**
+ * One statement: the due rows nobody holds, of at most `endpoints` endpoints
+ * not in `busy`, each counted and hidden for the lease, returned with their
+ * endpoint and their event (null once pruned). Rows of further endpoints are
+ * locked only while the statement runs, and stay due.
+ */
+export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number): Promise<Claimed[]> {
   // Prepared: it runs on every pass, mostly to find nothing, and planning it cost more than running it.
   const rows = await executeHot(em,
     `with due as (
-       select id from webhook_deliveries where status = 'pending' and next_attempt_at <= ?
+       select id, webhook_id, next_attempt_at from webhook_deliveries
+       where status = 'pending' and next_attempt_at <= ? and webhook_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
        order by next_attempt_at, id limit ? for update skip locked
+     ),
+     picked as (
+       select id from (
+         select id, dense_rank() over (order by first_due, webhook_id) as endpoint
+         from (select id, webhook_id, min(next_attempt_at) over (partition by webhook_id) as first_due from due) d
+       ) ranked where endpoint <= ?
      ),
      claimed as (
        update webhook_deliveries d set attempts = d.attempts + 1, next_attempt_at = ?, updated_at = ?
-       from due where d.id = due.id
+       from picked where d.id = picked.id
        returning d.id as delivery_id, d.org_id as delivery_org_id, d.webhook_id, d.event_id as claimed_event_id, d.attempts, d.created_at as queued_at
      )
      select c.*, w.url, w.secret, w.enabled, ${eventColumns}
      from claimed c join webhooks w on w.id = c.webhook_id
        left join events e on e.id = c.claimed_event_id and e.position is not null
        left join organizations o on o.id = e.org_id`,
-    [now, deps.batchSize, new Date(now.getTime() + deps.claimTimeoutMs), now], { prepare: true });
+    [now, JSON.stringify(busy), deps.batchSize, endpoints, new Date(now.getTime() + deps.claimTimeoutMs), now], { prepare: true });
   return rows.map((r) => ({
     id: String(r.delivery_id), webhookId: String(r.webhook_id), orgId: String(r.delivery_org_id), eventId: String(r.claimed_event_id), attempts: Number(r.attempts),
     createdAt: new Date(r.queued_at as string), url: String(r.url), secret: String(r.secret), enabled: Boolean(r.enabled),
@@ -103,35 +127,19 @@ export function webhookBody(event: FeedEvent): string {
   return JSON.stringify(event);
 }
 
-interface Outcome {
+export interface Outcome {
   row: Claimed;
   status: DeliveryStatus;
   attempt: DeliveryAttempt;
   next: string | null;
 }
 
-/** An outcome as the record statements read it (jsonb_to_recordset). */
-function outcomeRow(o: Outcome) {
-  return { id: o.row.id, status: o.status, last_status: o.attempt.status, last_error: o.attempt.error?.slice(0, 1000) ?? null, attempt: o.attempt, next: o.next };
-}
-
-/** Every outcome of a pass in one statement: the attempt appended to the log, the row moved on. */
-async function recordAll(em: Em, outcomes: Outcome[], now: Date): Promise<void> {
-  if (!outcomes.length) return;
-  const rows = outcomes.map(outcomeRow);
-  await executeHot(em,
-    `update webhook_deliveries d set status = x.status, last_status = x.last_status, last_error = x.last_error,
-       log = d.log || jsonb_build_array(x.attempt), updated_at = ?,
-       delivered_at = case when x.status = 'delivered' then ?::timestamptz else d.delivered_at end,
-       dead_at = case when x.status = 'dead' then ?::timestamptz else d.dead_at end,
-       next_attempt_at = coalesce(x.next, d.next_attempt_at)
-     from jsonb_to_recordset(?::jsonb) as x(id uuid, status text, last_status int, last_error text, attempt jsonb, next timestamptz)
-     where d.id = x.id`,
-    [now, now, now, JSON.stringify(rows)], { prepare: true });
-}
-
-/** Sends one claimed delivery and decides what becomes of it; never throws. */
-async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date, deadline: number): Promise<Outcome> {
+/**
+ * Sends one claimed delivery and decides what becomes of it; never throws.
+ * The request gets the whole timeout from its own start (the README's "any
+ * 2xx within 10 s"), however long the requests before it in the pass took.
+ */
+export async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date): Promise<Outcome> {
   const started = Date.now();
   const event = row.event;
   let response: WebhookResponse | undefined;
@@ -147,7 +155,7 @@ async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date, deadline:
         'x-gatehouse-event-type': event.type,
         'x-gatehouse-delivery-id': row.id,
         'x-gatehouse-signature': signPayload(row.secret, body, unix),
-      }, { ...deps.policy, timeoutMs: Math.max(1, deadline - started), ...(deps.connections ? { connections: deps.connections } : {}) });
+      }, { ...deps.policy, timeoutMs: deps.timeoutMs, endpoint: row.webhookId, ...(deps.connections ? { connections: deps.connections } : {}) });
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
       error = (caught as Error).message || String(caught);
@@ -175,25 +183,19 @@ async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date, deadline:
  */
 const ASYNC_COMMIT = `async_commit as (select set_config('synchronous_commit', 'off', true) as setting)`;
 
-interface Lease {
-  until: Date;
-  /** Per leased endpoint, where its cursor moves once this pass is recorded. */
-  cursors: Array<{ id: string; position: string }>;
-  events: Claimed[];
-}
-
-/** At most this many endpoints per pass, so one pass sends at most this × batchSize requests. */
-const ENDPOINTS_PER_PASS = 8;
+/** At most this many endpoints leased per pass, so one pass sends at most this × batchSize requests. */
+export const ENDPOINTS_PER_PASS = 8;
 
 /**
- * One statement: leases the enabled endpoints whose org has events after their
- * cursor, and returns for each its next events (up to batchSize) that pass its
- * filter, with the position its cursor moves to. Positions are assigned in
- * commit order (event-feed.ts), so the events up to the org's highest visible
- * position are all visible: when fewer than batchSize match, the cursor moves
- * past every event scanned, the filtered-out ones included.
+ * One statement: leases up to `endpoints` enabled endpoints, not in `busy`,
+ * whose org has events after their cursor, and returns for each its next
+ * events (up to batchSize) that pass its filter, with the position its cursor
+ * moves to. Positions are assigned in commit order (event-feed.ts), so the
+ * events up to the org's highest visible position are all visible: when fewer
+ * than batchSize match, the cursor moves past every event scanned, the
+ * filtered-out ones included.
  */
-async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease> {
+export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number): Promise<Unit[]> {
   const until = new Date(now.getTime() + deps.claimTimeoutMs);
   const rows = await executeHot(em,
     `with ${ASYNC_COMMIT}, leased as (
@@ -201,6 +203,7 @@ async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease>
        where w.id in (
          select h.id from webhooks h
          where h.enabled and (h.cursor_leased_until is null or h.cursor_leased_until <= ?)
+           and h.id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
            and exists (select 1 from events x where x.org_id = h.org_id and x.position > h.cursor_position)
          order by h.cursor_leased_until nulls first, h.id limit ? for update skip locked)
        returning w.id as webhook_id, w.org_id as hook_org_id, w.url, w.secret, w.event_types, w.cursor_position,
@@ -214,210 +217,69 @@ async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps): Promise<Lease>
          order by x.position limit ?) e on true
        left join organizations o on o.id = e.org_id
      order by l.webhook_id, e.position`,
-    [until, now, ENDPOINTS_PER_PASS, deps.batchSize], { prepare: true });
-  const byHook = new Map<string, { scanTo: string; last: string | null; count: number }>();
-  const events: Claimed[] = [];
+    [until, now, JSON.stringify(busy), endpoints, deps.batchSize], { prepare: true });
+  const units = new Map<string, Unit & { scanTo: string }>();
   for (const r of rows) {
     const webhookId = String(r.webhook_id);
-    const hook = byHook.get(webhookId) ?? { scanTo: String(r.scan_to ?? r.cursor_position), last: null, count: 0 };
-    byHook.set(webhookId, hook);
+    let unit = units.get(webhookId);
+    if (!unit) {
+      unit = { webhookId, now, rows: [], scanTo: String(r.scan_to ?? r.cursor_position) };
+      units.set(webhookId, unit);
+    }
     if (r.id === null || r.id === undefined) continue;
     const event = rowToFeedEvent(r);
-    hook.last = event.position;
-    hook.count++;
     // A v4 id like the rows replays and retries queue (gen_random_uuid), from node's cached entropy: no syscall per delivery.
-    events.push({ id: randomUUID(), webhookId, orgId: String(r.hook_org_id), eventId: event.id, attempts: 1, createdAt: now,
+    unit.rows.push({ id: randomUUID(), webhookId, orgId: String(r.hook_org_id), eventId: event.id, attempts: 1, createdAt: now,
       url: String(r.url), secret: String(r.secret), enabled: true, event });
   }
-  const cursors = [...byHook].map(([id, h]) => ({ id, position: h.count >= deps.batchSize && h.last ? h.last : h.scanTo }));
-  return { until, cursors, events };
-}
-
-/**
- * Every first attempt of the pass written as its delivery row (delivered,
- * pending for the retry queue, or dead), and the cursors moved on and
- * released, in one statement. A cursor whose lease another worker has taken
- * over (this pass outlived it) is left to that worker.
- */
-async function recordFeeds(em: Em, lease: Lease, outcomes: Outcome[], now: Date): Promise<void> {
-  if (!lease.cursors.length) return;
-  const rows = outcomes.map((o) => ({ ...outcomeRow(o), org_id: o.row.orgId, webhook_id: o.row.webhookId, event_id: o.row.eventId }));
-  await executeHot(em,
-    `with ${ASYNC_COMMIT}, x as (
-       select * from jsonb_to_recordset(?::jsonb) as x(id uuid, org_id uuid, webhook_id uuid, event_id uuid, status text, last_status int, last_error text, attempt jsonb, next timestamptz)
-     ), written as (
-       insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at,
-         delivered_at, dead_at, last_status, last_error, log)
-       select x.id, ?, ?, x.org_id, x.webhook_id, x.event_id, x.status, 'publish', 1, coalesce(x.next, ?),
-         case when x.status = 'delivered' then ?::timestamptz end, case when x.status = 'dead' then ?::timestamptz end,
-         x.last_status, x.last_error, jsonb_build_array(x.attempt)
-       -- An endpoint deleted during the pass has no rows to keep (and would fail the foreign key).
-       from x where exists (select 1 from webhooks h where h.id = x.webhook_id)
-     )
-     -- The insert runs whether or not this part reads it (a data-modifying WITH always runs to completion).
-     -- Released with the time of this pass, not null: the lease query serves the least recently served endpoints first.
-     update webhooks w set cursor_position = c.position, cursor_leased_until = ?
-     from jsonb_to_recordset(?::jsonb) as c(id uuid, position bigint) cross join async_commit
-     where w.id = c.id and w.cursor_leased_until = ?`,
-    [JSON.stringify(rows), now, now, now, now, now, now, JSON.stringify(lease.cursors), lease.until], { prepare: true });
-}
-
-/**
- * Sends each endpoint's rows with at most CONNECTIONS_PER_ENDPOINT in flight,
- * the next one rendered, signed and sent when one is answered: the work of a
- * pass spreads over its answers instead of one burst that holds the event
- * loop (and SCIM requests) while 50 requests are built. Outcomes in row order.
- */
-async function sendPaced(rows: Claimed[], attempt: (row: Claimed) => Promise<Outcome>): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array(rows.length);
-  const byEndpoint = new Map<string, number[]>();
-  rows.forEach((row, i) => {
-    const indexes = byEndpoint.get(row.webhookId);
-    if (indexes) indexes.push(i);
-    else byEndpoint.set(row.webhookId, [i]);
+  return [...units.values()].map(({ scanTo, ...unit }) => {
+    const last = unit.rows.at(-1)?.event?.position;
+    return { ...unit, cursor: { position: unit.rows.length >= deps.batchSize && last ? last : scanTo, until } };
   });
-  await Promise.all([...byEndpoint.values()].flatMap((indexes) => {
-    let next = 0;
-    const lane = async () => {
-      while (next < indexes.length) {
-        const i = indexes[next++]!;
-        outcomes[i] = await attempt(rows[i]!);
-      }
-    };
-    return Array.from({ length: Math.min(CONNECTIONS_PER_ENDPOINT, indexes.length) }, lane);
-  }));
-  return outcomes;
 }
 
-/**
- * One pass: the endpoints behind the feed (up to batchSize events each) and
- * the due rows of the retry queue (one batch), sent concurrently, then every
- * outcome recorded: four statements per pass, none per delivery, so delivery
- * keeps up with SCIM write rates. A pass takes at most the request timeout
- * (every request of it must be answered by then); both leases are longer.
- */
-export async function deliverDueWebhooks(deps: DeliveryDeps, now: Date): Promise<DeliveryPassReport> {
-  const report: DeliveryPassReport = { delivered: 0, retried: 0, dead: 0 };
-  const em = deps.fork();
-  const lease = await leaseFeeds(em, now, deps);
-  const queued = await claim(em, now, deps);
-  const deadline = Date.now() + deps.timeoutMs;
-  const attempt = (row: Claimed) => attemptOne(deps, row, now, deadline);
-  const [fresh, again] = await Promise.all([sendPaced(lease.events, attempt), sendPaced(queued, attempt)]);
-  await recordFeeds(em, lease, fresh, now);
-  await recordAll(em, again, now);
-  for (const o of [...fresh, ...again]) report[o.status === 'delivered' ? 'delivered' : o.status === 'dead' ? 'dead' : 'retried']++;
-  return report;
-}
-
-// ---------------------------------------------------------------- admin views and actions
-
-export interface DeliveryView {
-  id: string;
-  webhookId: string;
-  eventId: string;
-  eventType: string;
-  eventPosition: string | null;
-  status: DeliveryStatus;
-  reason: string;
-  attempts: number;
-  createdAt: string;
-  nextAttemptAt: string | null;
-  deliveredAt: string | null;
-  deadAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  log: DeliveryAttempt[];
-}
-
-const iso = (value: unknown): string | null => (value ? new Date(value as string).toISOString() : null);
-
-function toView(r: Record<string, unknown>): DeliveryView {
-  const log = jsonbValue<DeliveryAttempt[]>(r.log, []);
+/** An outcome as the record statement reads it (jsonb_to_recordset). */
+function outcomeRow(o: Outcome, unit: Unit) {
   return {
-    id: String(r.id), webhookId: String(r.webhook_id), eventId: String(r.event_id), eventType: String(r.type),
-    eventPosition: r.position === null || r.position === undefined ? null : String(r.position),
-    status: r.status as DeliveryStatus, reason: String(r.reason), attempts: Number(r.attempts), createdAt: iso(r.created_at)!,
-    nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null, deliveredAt: iso(r.delivered_at), deadAt: iso(r.dead_at),
-    lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status), lastError: (r.last_error as string | null) ?? null,
-    log,
+    id: o.row.id, fresh: Boolean(unit.cursor), at: unit.now, org_id: o.row.orgId, webhook_id: o.row.webhookId, event_id: o.row.eventId,
+    status: o.status, last_status: o.attempt.status, last_error: o.attempt.error?.slice(0, 1000) ?? null, attempt: o.attempt, next: o.next,
   };
 }
 
-const viewColumns = `d.id, d.webhook_id, d.event_id, e.type, e.position::text as position, d.status, d.reason, d.attempts, d.created_at, d.next_attempt_at,
-  d.delivered_at, d.dead_at, d.last_status, d.last_error, d.log`;
-
-/** Newest first; `before` (a delivery id) pages back. */
-export async function listDeliveries(em: Em, scope: Pick<Scope, 'orgId'>, webhookId: string, options: { status?: DeliveryStatus | undefined; limit: number; before?: string | undefined }): Promise<DeliveryView[]> {
-  await getWebhook(em, scope, webhookId);
-  const where = ['d.org_id = ?', 'd.webhook_id = ?'];
-  const params: unknown[] = [scope.orgId, webhookId];
-  if (options.status) {
-    where.push('d.status = ?');
-    params.push(options.status);
-  }
-  if (options.before && isUuid(options.before)) {
-    where.push('(d.created_at, d.id) < (select created_at, id from webhook_deliveries where id = ? and org_id = ?)');
-    params.push(options.before, scope.orgId);
-  }
-  const rows = await em.execute(
-    `select ${viewColumns} from webhook_deliveries d join events e on e.id = d.event_id where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ?`,
-    [...params, options.limit],
-  );
-  return rows.map(toView);
-}
-
-async function getDelivery(em: Em, scope: Pick<Scope, 'orgId'>, webhookId: string, id: string): Promise<DeliveryView> {
-  const rows = isUuid(id)
-    ? await em.execute(`select ${viewColumns} from webhook_deliveries d join events e on e.id = d.event_id where d.org_id = ? and d.webhook_id = ? and d.id = ?`, [scope.orgId, webhookId, id])
-    : [];
-  if (!rows[0]) throw new NotFoundError('Delivery', id);
-  return toView(rows[0]);
-}
-
-/** A manual retry: a new delivery of the same event, due now (the old row keeps its history). */
-export async function retryDelivery(em: Em, scope: Scope, webhookId: string, deliveryId: string, now: Date): Promise<DeliveryView> {
-  const webhook = await getWebhook(em, scope, webhookId);
-  const old = await getDelivery(em, scope, webhookId, deliveryId);
-  return em.transactional(async (tx) => {
-    const rows = await tx.execute(
-      `insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at, log)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, 'pending', 'retry', 0, ?, '[]'::jsonb) returning id`,
-      [now, now, scope.orgId, webhookId, old.eventId, now],
-    );
-    const id = String(rows[0]!.id);
-    await recordAudit(tx, scope, 'webhook.delivery_retried', webhook.id, webhook.url, { deliveryId: old.id, newDeliveryId: id, eventId: old.eventId });
-    return getDelivery(tx, scope, webhookId, id);
-  });
-}
-
 /**
- * Replay: queues again, for this endpoint, every retained event of the org
- * after cursor `from` that passes the endpoint's filter, in position order
- * (at most `limit`; replay again from the last position to continue).
+ * Every outcome of the given units in one statement: a page's first attempts
+ * written as their delivery rows (delivered, pending for the retry queue, or
+ * dead) and its cursor moved on and released; a retry's attempt appended to
+ * its row's log and the row moved on. A cursor whose lease another worker has
+ * taken over (this unit outlived it) is left to that worker.
  */
-export async function replayEvents(em: Em, scope: Scope, webhookId: string, from: string, limit: number, now: Date): Promise<{ queued: number; lastPosition: string | null }> {
-  const webhook = await getWebhook(em, scope, webhookId);
-  return em.transactional(async (tx) => {
-    const rows = await tx.execute(
-      `with picked as (
-         select e.id, e.position from events e where e.org_id = ? and e.position > ?
-           and (jsonb_array_length(?::jsonb) = 0 or ?::jsonb @> jsonb_build_array(e.type))
-         order by e.position limit ?
-       ), queued as (
-         insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at, log)
-         select gen_random_uuid(), ?, ?, ?, ?, p.id, 'pending', 'replay', 0, ?, '[]'::jsonb from picked p returning 1
-       )
-       select (select count(*) from queued)::int as queued, (select max(position)::text from picked) as last`,
-      [scope.orgId, from, JSON.stringify(webhook.eventTypes), JSON.stringify(webhook.eventTypes), limit, now, now, scope.orgId, webhookId, now],
-    );
-    const queued = Number(rows[0]?.queued ?? 0);
-    const lastPosition = (rows[0]?.last as string | null) ?? null;
-    await recordAudit(tx, scope, 'webhook.replayed', webhook.id, webhook.url, { from, queued, lastPosition });
-    return { queued, lastPosition };
-  });
-}
-
-function recordAudit(tx: Em, scope: Scope, action: string, id: string, label: string, details: Record<string, unknown>): Promise<void> {
-  return recordAuditSql(tx, scope, { action, target: { type: 'webhook', id, label }, details });
+export async function recordUnits(em: Em, done: Array<{ unit: Unit; outcomes: Outcome[] }>): Promise<void> {
+  const rows = done.flatMap(({ unit, outcomes }) => outcomes.map((o) => outcomeRow(o, unit)));
+  const cursors = done.flatMap(({ unit }) => (unit.cursor ? [{ id: unit.webhookId, position: unit.cursor.position, until: unit.cursor.until, at: unit.now }] : []));
+  await executeHot(em,
+    `with ${ASYNC_COMMIT}, x as (
+       select * from jsonb_to_recordset(?::jsonb) as x(id uuid, fresh boolean, at timestamptz, org_id uuid, webhook_id uuid, event_id uuid,
+         status text, last_status int, last_error text, attempt jsonb, next timestamptz)
+     ), written as (
+       insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at,
+         delivered_at, dead_at, last_status, last_error, log)
+       select x.id, x.at, x.at, x.org_id, x.webhook_id, x.event_id, x.status, 'publish', 1, coalesce(x.next, x.at),
+         case when x.status = 'delivered' then x.at end, case when x.status = 'dead' then x.at end,
+         x.last_status, x.last_error, jsonb_build_array(x.attempt)
+       -- An endpoint deleted during the pass has no rows to keep (and would fail the foreign key).
+       from x where x.fresh and exists (select 1 from webhooks h where h.id = x.webhook_id)
+     ), retried as (
+       update webhook_deliveries d set status = x.status, last_status = x.last_status, last_error = x.last_error,
+         log = d.log || jsonb_build_array(x.attempt), updated_at = x.at,
+         delivered_at = case when x.status = 'delivered' then x.at else d.delivered_at end,
+         dead_at = case when x.status = 'dead' then x.at else d.dead_at end,
+         next_attempt_at = coalesce(x.next, d.next_attempt_at)
+       from x where not x.fresh and d.id = x.id
+     )
+     -- The insert and update run whether or not this part reads them (a data-modifying WITH always runs to completion).
+     -- Released with the time of the pass, not null: the lease query serves the least recently served endpoints first.
+     update webhooks w set cursor_position = c.position, cursor_leased_until = c.at
+     from jsonb_to_recordset(?::jsonb) as c(id uuid, position bigint, until timestamptz, at timestamptz) cross join async_commit
+     where w.id = c.id and w.cursor_leased_until = c.until`,
+    [JSON.stringify(rows), JSON.stringify(cursors)], { prepare: true });
 }

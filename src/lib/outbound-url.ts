@@ -8,6 +8,9 @@ import { promisify } from 'node:util';
  * services, databases, admin ports). https only unless the operator allows
  * http; no host that resolves to a private, loopback, link-local, CGNAT,
  * multicast or reserved address unless the operator allows private networks.
+ * An IPv6 address that carries an IPv4 address (mapped, compatible,
+ * translated, 6to4, well-known NAT64) is judged by that IPv4 address; other
+ * IPv6 is allowed only in global unicast outside its special-purpose blocks.
  * Checked when the URL is saved (a readable 400) and again, address by
  * address, when connecting (DNS rebinding: a name may resolve differently later).
  */
@@ -16,30 +19,79 @@ export interface OutboundPolicy {
   allowPrivateNetworks: boolean;
 }
 
-const blocked = new BlockList();
+const blockedV4 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
+  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) blockedV4.addSubnet(net, prefix, 'ipv4');
 
-/** True for addresses no webhook may reach without `allowPrivateNetworks` (IPv4-mapped IPv6 judged as IPv4). */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  // The URL parser writes a mapped address in hex (::ffff:7f00:1).
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (hex) {
-    const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
-    return blocked.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
+/**
+ * IPv6 outside global unicast (2000::/3) is refused outright (loopback,
+ * unspecified, ULA fc00::/7, link-local, site-local fec0::/10, multicast,
+ * discard 100::/64, local-use NAT64 64:ff9b:1::/48 and whatever else is
+ * reserved), except the forms below that carry an IPv4 address. Inside
+ * 2000::/3 these special-purpose blocks are refused (RFC 6890 registry):
+ * 2001::/23 (IETF protocol assignments: Teredo 2001::/32, whose embedded
+ * client address is obfuscated, benchmarking, ORCHID…), 2001:db8::/32 and
+ * 3fff::/20 (documentation).
+ */
+const blockedV6 = new BlockList();
+for (const [net, prefix] of [['2001::', 23], ['2001:db8::', 32], ['3fff::', 20]] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
+
+/** An IPv6 address (as `isIP` accepts it, dotted tail and zone included) as 16 bytes. */
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) return blocked.check(address, 'ipv6');
-  return true;
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const bytes = new Uint8Array(16);
+  all.forEach((group, i) => {
+    bytes[2 * i] = group >> 8;
+    bytes[2 * i + 1] = group & 255;
+  });
+  return bytes;
+}
+
+const zeros = (bytes: Uint8Array, from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
+const dottedAt = (bytes: Uint8Array, at: number) => `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+
+/**
+ * The IPv4 address an IPv6 address stands for, where packets to it reach that
+ * IPv4 address (through the host's own stack, a 6to4 relay or a NAT64
+ * translator): IPv4-compatible ::/96 (:: and ::1 included), IPv4-mapped
+ * ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96 (RFC 6145), 6to4 2002::/16
+ * (RFC 3056, the address in bits 16–47) and the well-known NAT64 prefix
+ * 64:ff9b::/96 (RFC 6052: DNS64 answers public hosts with it on IPv6-only
+ * networks).
+ */
+function embeddedIpv4(bytes: Uint8Array): string | undefined {
+  if (zeros(bytes, 0, 12)) return dottedAt(bytes, 12);
+  if (zeros(bytes, 0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return dottedAt(bytes, 12);
+  if (zeros(bytes, 0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zeros(bytes, 10, 12)) return dottedAt(bytes, 12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return dottedAt(bytes, 2);
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(bytes, 4, 12)) return dottedAt(bytes, 12);
+  return undefined;
+}
+
+/** True for addresses no webhook may reach without `allowPrivateNetworks`; an IPv6 form carrying an IPv4 address is judged by that address. */
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address.replace(/%.*$/, ''));
+  if (family === 4) return blockedV4.check(address, 'ipv4');
+  if (family !== 6) return true;
+  const bytes = ipv6Bytes(address);
+  const ipv4 = embeddedIpv4(bytes);
+  if (ipv4) return blockedV4.check(ipv4, 'ipv4');
+  // Outside 2000::/3 (global unicast): nothing a webhook may reach.
+  if ((bytes[0]! & 0xe0) !== 0x20) return true;
+  return blockedV6.check(address.replace(/%.*$/, ''), 'ipv6');
 }
 
 export class OutboundUrlError extends Error {
@@ -92,13 +144,16 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy): Pro
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
+/** The resolver under the guard: dns.lookup asked for every address (tests pass their own answers). */
+export type Resolve = (hostname: string, options: { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 /**
  * A `lookup` for http.request that refuses private addresses at connect time,
  * so the address checked is the address connected to.
  */
-export function guardedLookup(policy: OutboundPolicy) {
+export function guardedLookup(policy: OutboundPolicy, resolve: Resolve = dnsLookup) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       const list = addresses as LookupAddress[];
       const bad = policy.allowPrivateNetworks ? undefined : list.find((a) => isPrivateAddress(a.address));

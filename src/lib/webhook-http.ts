@@ -27,33 +27,55 @@ export interface WebhookResponse {
 /**
  * The delivery worker's keep-alive connections (undici, the HTTP client
  * behind Node's fetch): most deliveries go to a few endpoints, and a new TCP +
- * TLS handshake per event would cost more than the request. A new connection
- * still goes through the guarded lookup, and requests under different SSRF
- * policies never share one (one pool per policy).
+ * TLS handshake per event would cost more than the request. Each endpoint has
+ * a pool of its own, so endpoints on one host (tenants of one receiving
+ * service) never queue for each other's connections: the worker keeps at most
+ * CONNECTIONS_PER_ENDPOINT requests in flight per endpoint, each gets a
+ * connection at once, and its timeout measures the receiver, not our queue.
+ * A new connection still goes through the guarded lookup, and requests under
+ * different SSRF policies never share one (one pool per policy). Pools unused
+ * for a minute are closed (their idle connections already were).
  */
 export class WebhookConnections {
-  readonly #agents = new Map<string, Agent>();
+  readonly #agents = new Map<string, { agent: Agent; usedAt: number }>();
+  #sweptAt = Date.now();
 
-  /** The pool for requests under this policy. */
-  agentFor(policy: OutboundPolicy): Agent {
-    const key = policy.allowPrivateNetworks ? 'private-allowed' : 'public-only';
-    let agent = this.#agents.get(key);
-    if (!agent) {
-      agent = connectionPool(policy, CONNECTIONS_PER_ENDPOINT);
-      this.#agents.set(key, agent);
+  /** The pool for requests to `endpoint` (an id; absent, one pool per policy) under this policy. */
+  agentFor(policy: OutboundPolicy, endpoint = ''): Agent {
+    const now = Date.now();
+    if (now - this.#sweptAt > UNUSED_MS) this.#sweep(now);
+    const key = `${policy.allowPrivateNetworks ? 'private-allowed' : 'public-only'} ${endpoint}`;
+    let entry = this.#agents.get(key);
+    if (!entry) {
+      entry = { agent: connectionPool(policy, CONNECTIONS_PER_ENDPOINT), usedAt: now };
+      this.#agents.set(key, entry);
     }
-    return agent;
+    entry.usedAt = now;
+    return entry.agent;
   }
 
   /** Closes every connection (shutdown). */
   async destroy(): Promise<void> {
     const agents = [...this.#agents.values()];
     this.#agents.clear();
-    await Promise.all(agents.map((agent) => agent.destroy()));
+    await Promise.all(agents.map(({ agent }) => agent.destroy()));
+  }
+
+  #sweep(now: number): void {
+    this.#sweptAt = now;
+    for (const [key, { agent, usedAt }] of this.#agents) {
+      if (now - usedAt <= UNUSED_MS) continue;
+      this.#agents.delete(key);
+      // close() lets a request still in flight finish (one may last up to the timeout).
+      agent.close().catch(() => undefined);
+    }
   }
 }
 
-/** Connections per endpoint origin, so also the requests the worker keeps in flight per endpoint. */
+/** A pool no request has used for this long is closed. */
+const UNUSED_MS = 60_000;
+
+/** Connections per endpoint, so also the requests the worker keeps in flight per endpoint. */
 export const CONNECTIONS_PER_ENDPOINT = 16;
 
 /** An idle keep-alive connection is closed after this long (receivers often close theirs at 5 s). */
@@ -73,6 +95,8 @@ export interface SendOptions extends OutboundPolicy {
   maxResponseBytes?: number;
   /** The worker's pools; absent, the request gets a connection of its own, closed after it. */
   connections?: WebhookConnections;
+  /** Which endpoint (its id) the request is for: each has its own pool in `connections`. */
+  endpoint?: string;
   /** Trusted certificates instead of the system's (tests with a local https server); only without `connections`. */
   ca?: string;
 }
@@ -85,7 +109,7 @@ export interface SendOptions extends OutboundPolicy {
 export async function postWebhook(rawUrl: string, body: string, headers: Record<string, string>, options: SendOptions): Promise<WebhookResponse> {
   const url = checkUrlShape(rawUrl, options);
   const own = options.connections ? undefined : connectionPool(options, 1, options.ca);
-  const agent = options.connections?.agentFor(options) ?? own!;
+  const agent = options.connections?.agentFor(options, options.endpoint) ?? own!;
   try {
     return await exchange(agent, url, body, headers, options);
   } finally {

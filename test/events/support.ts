@@ -13,6 +13,10 @@ export interface Receiver {
   received: Received[];
   /** The status to answer next (default 200); a function sees the request count. */
   respond: (n: number) => number;
+  /** How long to wait before answering (default 0), as `respond`. */
+  delayMs: (n: number) => number;
+  /** When each answer was sent, in the order sent. */
+  answeredAt: number[];
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -24,6 +28,8 @@ export async function startReceiver(): Promise<Receiver> {
     url: '',
     received,
     respond: () => 200,
+    delayMs: () => 0,
+    answeredAt: [],
     async waitFor(count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -31,7 +37,10 @@ export async function startReceiver(): Promise<Receiver> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,7 +48,14 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const status = receiver.respond(received.length);
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `failing with ${status}`);
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `failing with ${status}`);
+        receiver.answeredAt.push(Date.now());
+      };
+      const delay = receiver.delayMs(received.length);
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
     });
   });
   server.keepAliveTimeout = 1;

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { postWebhook, WebhookConnections, type SendOptions } from '../../src/lib/webhook-http.ts';
+import { guardedLookup } from '../../src/lib/outbound-url.ts';
 
 /**
  * How the delivery worker talks HTTP to an endpoint, against raw TCP servers
@@ -129,6 +130,13 @@ describe('events: sending a webhook over HTTP', () => {
     assert.equal(server.connections.flat().length, 40);
   });
 
+  it('gives each endpoint its own 16 connections, even on the same origin', async () => {
+    server = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    const answers = await Promise.all(['a', 'b'].flatMap((endpoint) => Array.from({ length: 16 }, () => post(server!.port, { endpoint }))));
+    assert.ok(answers.every((a) => a.status === 200));
+    assert.equal(server.connections.length, 32, 'no request waited for another endpoint’s connection');
+  });
+
   it('refuses a header value with a line break (no request smuggling)', async () => {
     server = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     await assert.rejects(post(server.port, {}, { 'x-evil': 'a\r\nInjected: 1' }));
@@ -139,6 +147,22 @@ describe('events: sending a webhook over HTTP', () => {
     server = await rawServer(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     await assert.rejects(postWebhook(`http://localhost:${server.port}/hook`, BODY, {}, options({ allowPrivateNetworks: false })), /private, loopback or link-local/);
     assert.equal(server.connections.length, 0);
+  });
+
+  it('refuses at connect time a name resolving to an IPv6 address that embeds a private IPv4 address (DNS rebinding)', async () => {
+    const strict = { allowHttp: true, allowPrivateNetworks: false };
+    const resolveTo = (address: string) => (_host: string, _options: unknown, callback: (error: null, addresses: Array<{ address: string; family: number }>) => void) =>
+      callback(null, [{ address: '93.184.215.14', family: 4 }, { address, family: 6 }]);
+    const answer = (lookup: ReturnType<typeof guardedLookup>) =>
+      new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((resolve) => lookup('hook.example', {}, (error, address) => resolve({ error, address })));
+    for (const address of ['::7f00:1', '::ffff:0:7f00:1', '2002:a9fe:a9fe::', '64:ff9b::a00:1', '64:ff9b:1::a9fe:a9fe', '2001:0:4136:e378:8000:63bf:3fff:fdd2']) {
+      const { error } = await answer(guardedLookup(strict, resolveTo(address)));
+      assert.equal(error?.code, 'EPRIVATEADDRESS', address);
+      assert.match(error.message, new RegExp(`private, loopback or link-local address \\(${address.replace(/\./g, '\\.')}\\)`));
+    }
+    // A public IPv4 address behind the well-known NAT64 prefix (what DNS64 answers on an IPv6-only network) is allowed.
+    const allowed = await answer(guardedLookup(strict, resolveTo('64:ff9b::5db8:d70e')));
+    assert.deepEqual(allowed, { error: null, address: '93.184.215.14' });
   });
 
   it('speaks TLS to an https URL, verifying the certificate (a self-signed one is refused unless trusted)', async () => {

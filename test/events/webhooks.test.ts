@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { postUser, scimRequest, sql } from '../support/scim.ts';
 import { api } from '../people/support.ts';
-import { deliverDueWebhooks } from '../../src/directory/webhook-deliveries.ts';
+import { deliverDueWebhooks, DeliveryWorker } from '../../src/directory/webhook-worker.ts';
 import { startReceiver, verifySignature, type Receiver } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
@@ -28,7 +28,9 @@ describe('events: webhooks', () => {
   });
   beforeEach(async () => {
     receiver.received.length = 0;
+    receiver.answeredAt.length = 0;
     receiver.respond = () => 200;
+    receiver.delayMs = () => 0;
     // Each test starts with no endpoint and an empty queue.
     for (const org of [acme, globex]) {
       for (const hook of (await api(t, org).get('/webhooks')).body.webhooks as Json[]) await api(t, org).delete(`/webhooks/${hook.id}`);
@@ -146,6 +148,120 @@ describe('events: webhooks', () => {
     assert.equal(JSON.parse(receiver.received.at(-1)!.body).resource.id, after.id, 'only the change made after it was enabled again');
   });
 
+  it('gives each request the whole timeout from its own start, however many of the pass came before it', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    const hook = await addHook();
+    // Three rounds of 16 requests in flight, each answered in 40 % of the timeout: the third round starts
+    // after 80 % of it, so a timeout counted from the start of the pass would cut every request of that round.
+    receiver.delayMs = () => Math.round(timeoutMs * 0.4);
+    for (let i = 0; i < 48; i++) await postUser(t, acme.tokens.scim, `slow${i}@acme.test`);
+    await t.container.events.publishAll();
+    assert.deepEqual(await t.container.events.deliverDue(), { delivered: 48, retried: 0, dead: 0 });
+    const rows = await deliveries(hook.id);
+    assert.deepEqual(rows.filter((d) => d.status !== 'delivered').map((d) => d.log[0].error), []);
+    assert.equal(receiver.received.length, 48, 'each event sent once');
+  });
+
+  it('gives each endpoint its own connections, so endpoints on the same host do not queue behind each other', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    // Two endpoints on one origin, 16 requests each in flight: on one shared pool of 16 connections, the
+    // second 16 would wait for the first answers and run out of time.
+    const hooks = [await addHook(), await addHook()];
+    receiver.delayMs = () => Math.round(timeoutMs * 0.6);
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `shared${i}@acme.test`);
+    await t.container.events.publishAll();
+    assert.deepEqual(await t.container.events.deliverDue(), { delivered: 32, retried: 0, dead: 0 });
+    for (const hook of hooks) assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
+  });
+
+  it('sends an endpoint’s due retries and its next page in different passes, so no request waits for a connection', async () => {
+    const timeoutMs = t.container.events.delivery.timeoutMs;
+    const hook = await addHook();
+    receiver.respond = (n) => (n <= 16 ? 500 : 200);
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `again${i}@acme.test`);
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 16, dead: 0 });
+    for (let i = 0; i < 16; i++) await postUser(t, acme.tokens.scim, `next${i}@acme.test`);
+    await t.container.events.publishAll(start);
+    // 16 due retries and 16 new events: sent together, 32 requests would share the endpoint's 16 connections.
+    receiver.delayMs = () => Math.round(timeoutMs * 0.6);
+    const due = new Date(start.getTime() + BASE_DELAY);
+    assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'the retries first');
+    assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'then the page');
+    assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
+  });
+
+  it('keeps at most maxEndpointsInFlight endpoints in flight per worker, and never leases an endpoint in flight again', async () => {
+    const slow = await startReceiver();
+    try {
+      slow.delayMs = (n) => (n === 1 ? 1500 : 0);
+      await addHook({ url: slow.url });
+      await addHook({}, globex);
+      const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 1 });
+      await postUser(t, acme.tokens.scim, 'held1@acme.test');
+      await t.container.events.publishAll();
+      const first = await worker.pass(new Date());
+      await slow.waitFor(1);
+      assert.equal(worker.inFlight, 1);
+      await postUser(t, acme.tokens.scim, 'held2@acme.test');
+      await postUser(t, globex.tokens.scim, 'waits@globex.test');
+      await t.container.events.publishAll();
+      const second = await worker.pass(new Date());
+      assert.deepEqual(await second.done, { delivered: 0, retried: 0, dead: 0 }, 'no room while the slow endpoint is in flight');
+      assert.deepEqual(await first.done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual([slow.received.length, receiver.received.length], [1, 0]);
+      // A free slot again: one endpoint per pass now, each once.
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 1, retried: 0, dead: 0 });
+      assert.deepEqual(await (await worker.pass(new Date())).done, { delivered: 0, retried: 0, dead: 0 });
+      assert.deepEqual(slow.received.map((r) => JSON.parse(r.body).resource.userName), ['held1@acme.test', 'held2@acme.test']);
+      assert.deepEqual(receiver.received.map((r) => JSON.parse(r.body).resource.userName), ['waits@globex.test']);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('claims due retries of no more endpoints than it has room for; the others stay due', async () => {
+    const hooks = [await addHook(), await addHook()];
+    receiver.respond = (n) => (n <= 2 ? 500 : 200);
+    await postUser(t, acme.tokens.scim, 'twice@acme.test');
+    const start = new Date();
+    await t.container.events.publishAll(start);
+    assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 2, dead: 0 });
+    const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 1 });
+    const due = new Date(start.getTime() + BASE_DELAY);
+    assert.deepEqual(await (await worker.pass(due)).done, { delivered: 1, retried: 0, dead: 0 });
+    const waiting = await sql(t, `select count(*)::int as n from webhook_deliveries where status = 'pending' and attempts = 1 and next_attempt_at <= ?`, [due]);
+    assert.equal(waiting[0]!.n, 1, 'the other endpoint’s row is still due, not leased');
+    assert.deepEqual(await (await worker.pass(due)).done, { delivered: 1, retried: 0, dead: 0 });
+    for (const hook of hooks) assert.deepEqual((await deliveries(hook.id)).map((d) => d.status), ['delivered']);
+  });
+
+  it('on shutdown waits for deliveries in flight only so long, then leaves them to be sent again once their lease lapses', async () => {
+    const hanging = await startReceiver();
+    try {
+      hanging.delayMs = () => 60_000;
+      const hook = await addHook({ url: hanging.url });
+      await postUser(t, acme.tokens.scim, 'late@acme.test');
+      await t.container.events.publishAll();
+      const [before] = await sql(t, 'select cursor_position::text as position from webhooks where id = ?', [hook.id]);
+      const worker = new DeliveryWorker(t.container.events.delivery);
+      const pass = await worker.pass(new Date());
+      await hanging.waitFor(1);
+      const stopping = Date.now();
+      await worker.stop(200);
+      assert.ok(Date.now() - stopping < 1500, 'stop does not wait for the answer');
+      await hanging.close();
+      await assert.rejects(pass.done, /abandoned at shutdown/);
+      const [after] = await sql(t, 'select cursor_position::text as position, cursor_leased_until > now() as leased from webhooks where id = ?', [hook.id]);
+      assert.deepEqual(after, { position: before!.position, leased: true }, 'the cursor stays where it was, leased until it lapses');
+      assert.equal((await deliveries(hook.id)).length, 0);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it('retries with exponential back-off while the endpoint fails, then delivers once it recovers', async () => {
     const hook = await addHook();
     receiver.respond = (n) => (n <= 2 ? 500 : 200);
@@ -219,6 +335,25 @@ describe('events: webhooks', () => {
     assert.match(JSON.stringify(bad.body.error), /from/);
   });
 
+  it('pages the deliveries with before, and refuses a before that is not a delivery of that endpoint, naming before', async () => {
+    const hook = await addHook();
+    const other = await addHook();
+    for (const name of ['pg1', 'pg2', 'pg3']) await postUser(t, acme.tokens.scim, `${name}@acme.test`);
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    const all = await deliveries(hook.id);
+    assert.equal(all.length, 3);
+    const page = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=2`);
+    const next = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=2&before=${page.body.deliveries.at(-1).id}`);
+    assert.deepEqual([...page.body.deliveries, ...next.body.deliveries].map((d: Json) => d.id), all.map((d) => d.id));
+    const otherDelivery = (await deliveries(other.id))[0]!.id;
+    for (const before of ['garbage', '00000000-0000-4000-8000-000000000000', otherDelivery]) {
+      const bad = await api(t, acme).get(`/webhooks/${hook.id}/deliveries?before=${before}`);
+      assert.equal(bad.status, 400, `${before}: ${JSON.stringify(bad.body)}`);
+      assert.match(JSON.stringify(bad.body.error), /before/);
+    }
+  });
+
   it('records a network failure (nothing listening) as an attempt with the error', async () => {
     const closed = await startReceiver();
     const url = closed.url;
@@ -269,9 +404,77 @@ describe('events: webhook SSRF rules', () => {
   it('refuses ::1', () => refused('https://[::1]/hook', /private, loopback or link-local/));
   it('refuses an IPv4-mapped IPv6 loopback', () => refused('https://[::ffff:127.0.0.1]/hook', /private, loopback or link-local/));
   it('refuses a hostname resolving to loopback (localhost)', () => refused('https://localhost/hook', /resolves to a private, loopback or link-local/));
+  // IPv6 forms that carry an IPv4 address reach that address (through the host's stack, a 6to4 relay or
+  // a NAT64 translator): each is judged by the IPv4 rules, and the ranges that cannot be judged are refused.
+  for (const [url, what] of [
+    ['https://[::127.0.0.1]/hook', 'IPv4-compatible loopback (::/96)'],
+    ['https://[::ffff:0:7f00:1]/hook', 'IPv4-translated loopback (::ffff:0:0:0/96)'],
+    ['https://[::ffff:a9fe:a9fe]/hook', 'IPv4-mapped metadata address in hex (::ffff:0:0/96)'],
+    ['https://[2002:7f00:1::]/hook', '6to4 of 127.0.0.1 (2002::/16)'],
+    ['https://[2002:a9fe:a9fe::]/hook', '6to4 of 169.254.169.254'],
+    ['https://[64:ff9b::a00:1]/hook', 'well-known NAT64 of 10.0.0.1 (64:ff9b::/96)'],
+    ['https://[64:ff9b:1::7f00:1]/hook', 'local-use NAT64 (64:ff9b:1::/48, RFC 8215)'],
+    ['https://[64:ff9b:1::a9fe:a9fe]/hook', 'local-use NAT64 of 169.254.169.254'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook', 'Teredo (2001::/32)'],
+    ['https://[fec0::1]/hook', 'site-local (fec0::/10)'],
+    ['https://[3fff::1]/hook', 'documentation (3fff::/20)'],
+  ] as const) it(`refuses ${what}`, () => refused(url, /private, loopback or link-local/));
+  it('accepts a public IPv4 address in the IPv6 forms that embed one (6to4, well-known NAT64)', async () => {
+    for (const url of ['https://[2002:5db8:d70e::1]/hook', 'https://[64:ff9b::5db8:d70e]/hook', 'https://[2606:4700::1111]/hook']) {
+      const res = await api(t, acme).post('/webhooks', { url });
+      assert.equal(res.status, 201, `${url}: ${JSON.stringify(res.body)}`);
+    }
+  });
   it('refuses credentials in the URL', () => refused('https://user:pw@93.184.215.14/hook', /credentials/));
   it('accepts an https URL on a public address', async () => {
     const res = await api(t, acme).post('/webhooks', { url: 'https://93.184.215.14/hook' });
     assert.equal(res.status, 201, JSON.stringify(res.body));
+  });
+});
+
+describe('events: one endpoint’s slow receiver does not hold up other endpoints', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let acme: SeededOrg;
+  let globex: SeededOrg;
+  let slow: Receiver;
+  let fast: Receiver;
+  const SLOW_MS = 4000;
+
+  before(async () => {
+    // The production timeout (10 s), so the slow answer is an answer, not a timeout.
+    t = await createTestApp({ config: { webhooks: { timeoutMs: 10_000 }, scim: { rateLimit: { requestsPerSecond: 100000, burst: 100000 } } } });
+    acme = await seedOrg(t.container, 'acme');
+    globex = await seedOrg(t.container, 'globex');
+    slow = await startReceiver();
+    fast = await startReceiver();
+    for (const [org, receiver] of [[acme, slow], [globex, fast]] as const) {
+      const res = await api(t, org).post('/webhooks', { url: receiver.url });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+  });
+  after(async () => {
+    await t.container.events.stop();
+    await slow.close();
+    await fast.close();
+    await t.close();
+  });
+
+  it('delivers another org’s events while the background worker waits for a slow endpoint, which is not sent twice meanwhile', async () => {
+    slow.delayMs = (n) => (n === 1 ? SLOW_MS : 0);
+    t.container.events.start();
+    await postUser(t, acme.tokens.scim, 'first@acme.test');
+    await slow.waitFor(1);
+    // acme's endpoint is in flight (and stays leased): its next event waits for the first answer.
+    await postUser(t, acme.tokens.scim, 'second@acme.test');
+    const events = 5;
+    for (let i = 0; i < events; i++) await postUser(t, globex.tokens.scim, `g${i}@globex.test`);
+    await fast.waitFor(events, SLOW_MS * 2);
+    assert.deepEqual(slow.answeredAt, [], `globex's ${events} events all arrived before acme's endpoint answered`);
+    assert.equal(slow.received.length, 1, 'acme’s endpoint got nothing more while its first request was in flight');
+    assert.ok(fast.received.every((r) => r.at - slow.received[0]!.at < SLOW_MS));
+    // Once it answers, acme's endpoint gets its next event.
+    await slow.waitFor(2, SLOW_MS * 3);
+    assert.deepEqual(slow.received.map((r) => JSON.parse(r.body).resource.userName), ['first@acme.test', 'second@acme.test']);
   });
 });

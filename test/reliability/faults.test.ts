@@ -143,7 +143,7 @@ describe('faults', function () {
     const org = await db.seedOrg('killhook');
     receiver = await startSlowReceiver(150);
     assert.equal((await admin(org)('post', '/webhooks').send({ url: receiver.url })).status, 201);
-    // A short lease (it must outlast one delivery: webhooks.timeoutMs, 10 s) so the test need not wait the default minute.
+    // A short lease (it must outlast a pass, ceil(batchSize / 16) × webhooks.timeoutMs: 4 × 2 s under NODE_ENV=test) so the test need not wait the default minute.
     const lease = { WEBHOOKS_CLAIM_TIMEOUT_MS: '15000' };
     instance = await startInstance('hook-1', db.url, lease);
     const users = 60;

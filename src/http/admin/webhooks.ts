@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
 import { createWebhook, deleteWebhook, eventTypes, getWebhook, listWebhooks, updateWebhook, type WebhookRecord } from '../../directory/webhooks.ts';
-import { listDeliveries, replayEvents, retryDelivery } from '../../directory/webhook-deliveries.ts';
+import { listDeliveries, replayEvents, retryDelivery } from '../../directory/webhook-delivery-log.ts';
 import { parseCursor } from '../../directory/event-feed.ts';
 import { deliveryStatuses } from '../../db/entities/index.ts';
 import type { Container } from '../../container.ts';
