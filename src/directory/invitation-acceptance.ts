@@ -213,7 +213,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
       return pending;
     }
     const started = await startSession(tx, scope, { userId: current.userId, method: 'invitation', now, policy: { maxPerUser: current.sessionCap, ttlMs: deps.sessionTtlMs } });
-    // One event for the change: activation, groups, EULA, credential and the first session.
+    // One event for the acceptance: activation, EULA, credential and the first session (each planned membership has its own).
     await recordAuditSql(tx, scope, {
       action: 'invitation.accepted',
       target: { type: 'user', id: current.userId, label: current.email },

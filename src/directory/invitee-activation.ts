@@ -2,6 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { TransitionError } from './errors.ts';
 import { assertSeatAvailable } from './license.ts';
 import { nextState } from './lifecycle.ts';
+import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import type { Scope } from './scope.ts';
 
 export interface ActivatedInvitee {
@@ -13,7 +14,10 @@ export interface ActivatedInvitee {
  * What accepting an invitation means, whichever door the invitee comes through
  * (the registration form, or SSO with JIT `link`): a seat, the lifecycle's
  * `accept`, the planned memberships applied, the open invitation marked accepted.
- * Runs inside the caller's transaction; the caller records the one audit event.
+ * Runs inside the caller's transaction; the caller records the acceptance's
+ * audit event. The planned memberships go through the admins' write path
+ * (membership-changes.ts), so each one is audited — and reaches the event feed
+ * as `membership.added` — exactly as when an admin adds the person to a group.
  */
 export async function activateInvitee(tx: Em, scope: Scope, invitee: { id: string; label: string }, now: Date, via: string): Promise<ActivatedInvitee> {
   await assertSeatAvailable(tx, scope, { via, userId: invitee.id, label: invitee.label });
@@ -30,14 +34,21 @@ export async function activateInvitee(tx: Em, scope: Scope, invitee: { id: strin
   );
   const invitationId = open[0] ? String(open[0].id) : null;
   if (!invitationId) return { invitationId, groups: [] };
-  const memberships = await tx.execute(
-    `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
-     select gen_random_uuid(), g.org_id, g.id, ?, im.role, 'invitation', ?
-     from invitation_memberships im join groups g on g.id = im.group_id and g.org_id = ?
-     where im.invitation_id = ?
-     on conflict (group_id, user_id) do nothing returning group_id, role`,
-    [invitee.id, now, scope.orgId, invitationId],
+  const planned = await tx.execute(
+    `select g.id, g.display_name, im.role from invitation_memberships im join groups g on g.id = im.group_id and g.org_id = ?
+     where im.invitation_id = ? order by g.display_name, g.id`,
+    [scope.orgId, invitationId],
   );
+  const changes: MembershipChange[] = planned.map((row) => ({
+    action: 'add',
+    user: invitee,
+    group: { id: String(row.id), label: String(row.display_name) },
+    role: String(row.role),
+    source: 'invitation',
+    viaMapping: false,
+  }));
+  // A group the person already joined while invited (an admin added them) keeps that membership: not written, not audited.
+  const written = await writeMembershipChanges(tx, scope, changes);
   await tx.execute('update invitations set accepted_at = ?, updated_at = ? where id = ?', [now, now, invitationId]);
-  return { invitationId, groups: memberships.map((m) => ({ id: String(m.group_id), role: String(m.role) })) };
+  return { invitationId, groups: written.map((c) => ({ id: c.group.id, role: c.role })) };
 }

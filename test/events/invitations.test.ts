@@ -54,6 +54,29 @@ describe('events: invitations and sessions', () => {
     assert.equal(events[1]!.resource.user.email, 'bea@acme.test');
   });
 
+  it('emits one membership.added per planned group, with its role, when the person registers (as an admin adding them would)', async () => {
+    const sales = (await api(w.t, w.acme).post('/groups', { displayName: 'Planned sales' })).body.id as string;
+    const support = (await api(w.t, w.acme).post('/groups', { displayName: 'Planned support' })).body.id as string;
+    const sent = await invite(w, w.acme, { emails: 'gus@acme.test', groups: [{ id: sales, role: 'editor' }, { id: support, role: 'viewer' }] });
+    const userId = sent.sent[0]!.userId;
+    const start = await cursorOf(w.acme);
+    const res = await register(w, inviteTokenFor(w.smtp, 'gus@acme.test'));
+    assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['membership.added', 'membership.added', 'invitation.accepted', 'session.started']);
+    const added = events.filter((e) => e.type === 'membership.added');
+    assert.deepEqual(added.map((e) => [e.resource.group.id, e.resource.role]).sort(), [[sales, 'editor'], [support, 'viewer']].sort());
+    for (const e of added) {
+      assert.equal(e.resource.user.id, userId);
+      assert.equal(e.resource.user.status, 'active');
+      assert.deepEqual(e.data, { source: 'invitation' });
+      assert.equal(e.source, 'admin');
+    }
+    // The person's history names each membership, as the admin API's own changes do.
+    const audit = await w.t.container.fork().execute(`select details from audit_events where action = 'membership.added' and target_id = ? order by id`, [userId]);
+    assert.deepEqual(audit.map((r) => [r.details.groupName, r.details.role, r.details.source]), [['Planned sales', 'editor', 'invitation'], ['Planned support', 'viewer', 'invitation']]);
+  });
+
   it('emits invitation.expired once when the invitation expires, from the job, and again after a resend expires', async () => {
     const sent = await invite(w, w.globex, { emails: 'cy@globex.test' });
     const invitationId = sent.sent[0]!.invitationId;
