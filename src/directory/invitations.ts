@@ -7,7 +7,7 @@ import { NotFoundError, TransitionError, ValidationError, type FieldProblem } fr
 import { parseAddressList, splitName } from './invitation-addresses.ts';
 import { invitationMail } from './invitation-mail.ts';
 import { getLicense } from './license.ts';
-import { nextState } from './lifecycle.ts';
+import { auditAction, nextState } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { enqueueMail, type OutboxMessageView, type PermanentFailure } from './outbox.ts';
 import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
@@ -191,6 +191,9 @@ async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: stri
   const values: unknown[] = [id, scope.orgId, ...userFieldColumns.map(([f, , kind]) => (kind === 'json' ? JSON.stringify(fields[f]) : fields[f])), email, 'invited', 'invitation', expiresAt, 1, now, now];
   const placeholders = ['?', '?', ...userFieldColumns.map(([, , kind]) => (kind === 'json' ? '?::jsonb' : '?')), '?', '?', '?', '?', '?', '?', '?'];
   await tx.execute(`insert into users (${columns.join(', ')}) values (${placeholders.join(', ')})`, values);
+  // The profile exists from now on, whichever door invited it: the feed's `user.created` (source admin or
+  // csv, from the scope) comes before the invitation's own event. No `source` here: the door is the scope's.
+  await recordAuditSql(tx, scope, { action: 'user.created', target: { type: 'user', id, label: email }, details: { active: true } });
   return id;
 }
 
@@ -213,6 +216,11 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
     [to, expiresAt, now, id, scope.orgId],
   );
   await tx.execute('update invitations set revoked_at = ?, updated_at = ? where user_id = ? and accepted_at is null and revoked_at is null', [now, now, id]);
+  await recordAuditSql(tx, scope, {
+    action: auditAction.restore,
+    target: { type: 'user', id, label: String(row.user_name) },
+    details: { restoredTo: to, deletedAt: deletedAt?.toISOString() ?? null, via: 'invitation' },
+  });
   return id;
 }
 
@@ -226,7 +234,7 @@ async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invit
 async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
-    `select u.id, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
+    `select u.id, u.user_name, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
      from users u where u.org_id = ? and (u.email = ? or lower(u.user_name) = ?) and u.purged_at is null order by (u.state = 'deleted'), u.id`,
     [now, scope.orgId, email, email],
   );
@@ -247,11 +255,12 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   for (const group of prepared.groups) {
     await tx.execute('insert into invitation_memberships (id, invitation_id, group_id, role) values (?, ?, ?, ?)', [uuidv7(now.getTime()), invitationId, group.groupId, group.role]);
   }
-  // One event for the whole change (profile, invitation, planned groups, mail).
+  // One event for the invitation (its planned groups and mail), after the profile's own (created or restored).
+  // No `source` in the details: the door (admin or csv) is the scope's, and the events trigger reads it there.
   await recordAuditSql(tx, scope, {
     action: 'invitation.created',
     target: { type: 'user', id: userId, label: email },
-    details: { invitationId, source: 'invitation', restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
+    details: { invitationId, restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
   });
   return { email, invitationId, userId };
 }

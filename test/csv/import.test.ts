@@ -43,7 +43,7 @@ describe('CSV import', function () {
       assert.equal(user.source, 'invitation');
       assert.equal(user.department, 'Sales');
       assert.equal(await count(t, `select count(*)::int as n from outbox_messages where "to" = 'new.one@example.com'`), 1);
-      assert.deepEqual(await auditActions(t, String(user.id)), ['invitation.created', 'user.updated']);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created', 'invitation.created', 'user.updated']);
       assert.equal(await count(t, `select count(*)::int as n from audit_events where action = 'import.committed' and target_id = ?`, [res.body.id]), 1);
     });
 

@@ -53,7 +53,7 @@ describe('invitations: the admin API', () => {
     assert.equal(new Date(String(row.invite_expires_at)).getTime(), clock.now().getTime() + 7 * DAY);
     const pending = (await api(w.t, w.acme).get('/users?status=pending').expect(200)).body.users.map((u: { id: string }) => u.id);
     assert.ok(pending.includes(userId));
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created']);
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created']);
   });
 
   it('reports invalid_email, duplicate_in_request, already_member and already_invited, and sends the rest', async () => {
@@ -119,7 +119,7 @@ describe('invitations: the admin API', () => {
     await request(w.t.app).get(`/invitations/${newToken}`).expect(200);
     const user = (await sql(w.t, 'select invite_expires_at from users where id = ?', [body.sent[0]!.userId]))[0]!;
     assert.equal(new Date(String(user.invite_expires_at)).toISOString(), res.body.expiresAt);
-    assert.deepEqual(await auditActions(w.t, body.sent[0]!.userId), ['invitation.created', 'invitation.resent']);
+    assert.deepEqual(await auditActions(w.t, body.sent[0]!.userId), ['user.created', 'invitation.created', 'invitation.resent']);
   });
 
   it('revoke (POST or DELETE) ends the link now and the person shows as expired', async () => {
@@ -133,7 +133,7 @@ describe('invitations: the admin API', () => {
     const page = await request(w.t.app).get(`/invitations/${token}`).expect(410);
     assert.match(page.text, /Ask your administrator to send you a new invitation/);
     await api(w.t, w.acme).post(`/invitations/${one!.invitationId}/revoke`).expect(200);
-    assert.deepEqual(await auditActions(w.t, one!.userId), ['invitation.created', 'invitation.revoked']);
+    assert.deepEqual(await auditActions(w.t, one!.userId), ['user.created', 'invitation.created', 'invitation.revoked']);
   });
 
   it('expires after the org\'s invitation TTL, measured with the injected clock', async () => {

@@ -46,7 +46,7 @@ describe('invitations: registration from the link', () => {
     const sources = await sql(w.t, 'select source from memberships where user_id = ?', [userId]);
     assert.deepEqual(sources.map((s) => s.source), ['invitation', 'invitation']);
     // One event per planned membership (as an admin's change records them), then the acceptance.
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'membership.added', 'membership.added', 'invitation.accepted']);
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'membership.added', 'membership.added', 'invitation.accepted']);
     assert.equal((await api(w.t, w.acme).get(`/invitations/${body.sent[0]!.invitationId}`).expect(200)).body.status, 'accepted');
 
     // The link is spent; the password works for sign-in.
@@ -104,7 +104,7 @@ describe('invitations: registration from the link', () => {
     assert.match(res.text, /No seat available/);
     assert.equal(res.headers['set-cookie'], undefined);
     const userId = body.sent[0]!.userId;
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'license.seat_refused']);
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'license.seat_refused']);
     assert.equal((await sql(w.t, 'select state from users where id = ?', [userId]))[0]!.state, 'invited');
     assert.equal((await sql(w.t, `select count(*)::int as n from credentials where email = 'seat@seatco.test'`))[0]!.n, 0);
     // A seat freed: the same link works.
