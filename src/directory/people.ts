@@ -5,7 +5,7 @@ import { auditInsertSql, recordAuditSql } from './audit.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
-import { auditAction, nextState } from './lifecycle.ts';
+import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
@@ -215,7 +215,10 @@ export async function disableUser(em: Em, scope: Scope, id: string): Promise<Per
   return getPerson(em, scope, id);
 }
 
-/** Reactivate a disabled user; needs a free seat (saveUser takes the seat lock when the org has a limit). */
+/**
+ * Reactivate a disabled user: back to active, which needs a free seat (saveUser takes the seat lock
+ * when the org has a limit), or back to invited — no seat — for an invitee who never registered.
+ */
 export async function reactivateUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
   const current = await getPerson(em, scope, id);
   nextState(current.state, 'reactivate');
@@ -241,9 +244,7 @@ export async function deletePerson(em: Em, scope: Scope, id: string, confirmEmai
  * invitation and never signed in, else active.
  */
 export function stateBeforeDeletion(user: Pick<UserRecord, 'disabledAt' | 'inviteExpiresAt' | 'lastActiveAt'>): 'disabled' | 'invited' | 'active' {
-  if (user.disabledAt) return 'disabled';
-  if (user.inviteExpiresAt && !user.lastActiveAt) return 'invited';
-  return 'active';
+  return user.disabledAt ? 'disabled' : stateOnReturn(user);
 }
 
 /** Undo a delete within 30 days: state, profile, groups and data as they were. Restoring to active needs a seat. */

@@ -126,6 +126,23 @@ describe('invitations: registration from the link', () => {
     assert.equal((await sql(w.t, 'select state from users where id = ?', [body.sent[0]!.userId]))[0]!.state, 'invited');
   });
 
+  it('gives a disabled invitee who never registered their link back when reactivated: pending, no seat, and registration still required', async () => {
+    const body = await invite(w, w.acme, { emails: 'paused@acme.test' });
+    const { userId, invitationId } = body.sent[0]!;
+    const token = inviteTokenFor(w.smtp, 'paused@acme.test');
+    await api(w.t, w.acme).post(`/users/${userId}/disable`).expect(200);
+    await request(w.t.app).get(`/invitations/${token}`).expect(410);
+    const back = await api(w.t, w.acme).post(`/users/${userId}/reactivate`).expect(200);
+    assert.equal(back.body.status, 'pending');
+    assert.equal(back.body.invitationId, invitationId);
+    // Not a password holder yet: a reset mails nothing (links go to active profiles only).
+    await request(w.t.app).post('/auth/password/reset-request').send({ email: 'paused@acme.test' }).expect(202);
+    assert.equal((await sql(w.t, `select count(*)::int as n from outbox_messages where "to" = 'paused@acme.test' and kind = 'password_reset'`))[0]!.n, 0);
+    await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    await register(w, token).expect(303);
+    assert.equal((await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body.status, 'active');
+  });
+
   it('points an SSO-enforced org\'s invitee to single sign-on instead of a password form', async () => {
     const sso = await seedOrg(w.t.container, 'ssoco');
     await invite(w, sso, { emails: 'sam@ssoco.test' });
