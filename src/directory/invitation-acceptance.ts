@@ -179,7 +179,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
   return transaction(em, scope, async (tx) => {
     // Locks the invitation and the profile: a double submit or a concurrent revoke waits, then sees the outcome.
     const current = await openInvitation(tx, token, now, { lock: true });
-    const activated = await activateInvitee(tx, scope, { id: current.userId, label: current.email }, now, 'invitation');
+    const activated = await activateInvitee(tx, scope, { id: current.userId, label: current.email }, now, 'invitation', current.id);
     if (passwordHash) {
       const created = await tx.execute(
         `insert into credentials (id, created_at, updated_at, email, password_hash, password_changed_at, failed_attempts, locked_until)

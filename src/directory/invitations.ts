@@ -67,6 +67,8 @@ export interface InvitationRecord {
   acceptedAt: Date | null;
   revokedAt: Date | null;
   undeliverableAt: Date | null;
+  /** The newer invitation to the same person that replaced this one. */
+  supersededBy: string | null;
   status: InvitationStatus;
   memberships: Array<{ groupId: string; groupName: string; role: string }>;
 }
@@ -83,7 +85,7 @@ export function invitationStatus(i: { acceptedAt: Date | null; revokedAt: Date |
 const membershipsSql = `(select coalesce(json_agg(json_build_object('groupId', g.id, 'groupName', g.display_name, 'role', im.role) order by g.display_name, g.id), '[]'::json)
   from invitation_memberships im join groups g on g.id = im.group_id where im.invitation_id = i.id) as memberships_json`;
 const invitationColumns = `i.id, i.org_id, i.user_id, i.email, i.name, i.message, i.invited_by_id, i.invited_by_label, i.created_at, i.expires_at,
-  i.accepted_at, i.revoked_at, i.undeliverable_at, ${membershipsSql}`;
+  i.accepted_at, i.revoked_at, i.undeliverable_at, i.superseded_by, ${membershipsSql}`;
 
 function toRecord(row: Row, now: Date): InvitationRecord {
   const raw = row.memberships_json;
@@ -100,6 +102,7 @@ function toRecord(row: Row, now: Date): InvitationRecord {
     acceptedAt: dateOrNull(row.accepted_at),
     revokedAt: dateOrNull(row.revoked_at),
     undeliverableAt: dateOrNull(row.undeliverable_at),
+    supersededBy: (row.superseded_by as string | null) ?? null,
     memberships: (typeof raw === 'string' ? JSON.parse(raw) : raw ?? []) as InvitationRecord['memberships'],
   };
   return { ...record, status: invitationStatus(record, now) };
@@ -255,6 +258,13 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   for (const group of prepared.groups) {
     await tx.execute('insert into invitation_memberships (id, invitation_id, group_id, role) values (?, ?, ?, ?)', [uuidv7(now.getTime()), invitationId, group.groupId, group.role]);
   }
+  // The person's earlier invitations (a restored profile's) are replaced by this one: never resent again.
+  if (revived) {
+    await tx.execute(
+      'update invitations set superseded_by = ?, updated_at = ? where org_id = ? and user_id = ? and id <> ? and accepted_at is null and superseded_by is null',
+      [invitationId, now, scope.orgId, userId, invitationId],
+    );
+  }
   // One event for the invitation (its planned groups and mail), after the profile's own (created or restored).
   // No `source` in the details: the door (admin or csv) is the scope's, and the events trigger reads it there.
   await recordAuditSql(tx, scope, {
@@ -307,10 +317,22 @@ async function invitedUserState(em: Em, invitation: InvitationRecord): Promise<s
   return String(rows[0]?.state ?? 'deleted');
 }
 
-/** A new token and a new period; the old link stops working. Works for pending, expired, revoked and undeliverable ones. */
+/**
+ * A new token and a new period; the old link stops working. Works for pending, expired, revoked and
+ * undeliverable ones — but only for the person's newest invitation: resending one that a newer
+ * invitation replaced would leave two live links with different planned groups, so it is refused
+ * (409, `details.reason: "superseded"`, naming the newer one to resend instead).
+ */
 export async function resendInvitation(em: Em, deps: InvitationDeps, scope: Scope, id: string, now: Date): Promise<InvitationRecord> {
   const current = await getInvitation(em, scope, id, now, { lock: true });
   if (current.acceptedAt) throw new TransitionError('This invitation was already accepted', { status: 'accepted' });
+  if (current.supersededBy) {
+    throw new TransitionError(`This invitation was replaced by a newer invitation to the same person (${current.supersededBy}); resend that one instead`, {
+      reason: 'superseded',
+      supersededBy: current.supersededBy,
+      status: current.status,
+    });
+  }
   const state = await invitedUserState(em, current);
   if (state !== 'invited') throw new TransitionError(`Cannot resend an invitation to a user who is ${state}`, { state });
   const settings = await getOrgSettings(em, scope);

@@ -122,6 +122,24 @@ describe('invitations: the admin API', () => {
     assert.deepEqual(await auditActions(w.t, body.sent[0]!.userId), ['user.created', 'invitation.created', 'invitation.resent']);
   });
 
+  it('refuses to resend an invitation a newer one replaced (409 naming it), so one link at a time is live', async () => {
+    const first = await invite(w, w.acme, { emails: 'twice@acme.test' });
+    const { userId, invitationId: older } = first.sent[0]!;
+    await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'twice@acme.test' }).expect(200);
+    const second = await invite(w, w.acme, { emails: 'twice@acme.test' });
+    const newer = second.sent[0]!.invitationId;
+    assert.equal(second.sent[0]!.userId, userId);
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${older}`).expect(200)).body.supersededBy, newer);
+    const res = await api(w.t, w.acme).post(`/invitations/${older}/resend`).expect(409);
+    assert.equal(res.body.error.code, 'invalid_transition');
+    assert.equal(res.body.error.details.reason, 'superseded');
+    assert.equal(res.body.error.details.supersededBy, newer);
+    assert.match(res.body.error.message, /replaced by a newer invitation/);
+    const live = await sql(w.t, 'select id from invitations where user_id = ? and accepted_at is null and revoked_at is null', [userId]);
+    assert.deepEqual(live.map((r) => r.id), [newer]);
+    await api(w.t, w.acme).post(`/invitations/${newer}/resend`).expect(200);
+  });
+
   it('revoke (POST or DELETE) ends the link now and the person shows as expired', async () => {
     const body = await invite(w, w.acme, { emails: 'revoke1@acme.test, revoke2@acme.test' });
     const [one, two] = body.sent;

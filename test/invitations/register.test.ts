@@ -55,6 +55,27 @@ describe('invitations: registration from the link', () => {
     await request(w.t.app).post('/auth/password/login').send({ email: 'ann@acme.test', password: STRONG_PASSWORD }).expect(200);
   });
 
+  it('accepts exactly the invitation whose link was used, with its planned groups, and ends any other open one', async () => {
+    const oldGroup = await addGroup(w.t, w.acme, 'Old plan', []);
+    const newGroup = await addGroup(w.t, w.acme, 'New plan', []);
+    const first = await invite(w, w.acme, { emails: 'both@acme.test', groups: [{ id: oldGroup, role: 'editor' }] });
+    const { userId, invitationId: older } = first.sent[0]!;
+    const oldToken = inviteTokenFor(w.smtp, 'both@acme.test');
+    await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'both@acme.test' }).expect(200);
+    clock.advance(60_000);
+    const second = await invite(w, w.acme, { emails: 'both@acme.test', groups: [{ id: newGroup, role: 'viewer' }] });
+    const newer = second.sent[0]!.invitationId;
+    // Two live invitations, as an earlier version's resend of the replaced one left them.
+    await sql(w.t, 'update invitations set revoked_at = null where id = ?', [older]);
+    await register(w, oldToken).expect(303);
+    const rows = Object.fromEntries((await sql(w.t, 'select id, accepted_at, revoked_at from invitations where user_id = ?', [userId])).map((r) => [r.id, r]));
+    assert.ok(rows[older]!.accepted_at, 'the invitation whose link was used is the accepted one');
+    assert.equal(rows[newer]!.accepted_at, null);
+    assert.ok(rows[newer]!.revoked_at, 'the other one ends');
+    const user = (await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body;
+    assert.deepEqual(user.groups.map((g: { id: string; role: string }) => [g.id, g.role]), [[oldGroup, 'editor']]);
+  });
+
   it('refuses a weak password with a message next to the field and writes nothing', async () => {
     const body = await invite(w, w.acme, { emails: 'weak@acme.test' });
     const token = inviteTokenFor(w.smtp, 'weak@acme.test');

@@ -23,6 +23,11 @@ export const InvitationSchema = defineEntity({
     acceptedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
     undeliverableAt: p.datetime().nullable(),
+    /**
+     * The invitation that replaced this one (the person's address invited again after their deletion):
+     * this one can no longer be resent or accepted; the newer one is the person's live invitation.
+     */
+    supersededBy: p.uuid().nullable(),
     /** The `expiresAt` the expiry job last announced (invitation.expired); a resend moves expiresAt, so it announces again. */
     expiryAnnouncedFor: p.datetime().nullable(),
     plannedMemberships: () => p.oneToMany(InvitationMembership).mappedBy('invitation'),
