@@ -339,6 +339,12 @@ export async function resendInvitation(em: Em, deps: InvitationDeps, scope: Scop
   const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
   const expiresAt = new Date(now.getTime() + settings.invitationTtlDays * DAY_MS);
   const tokenHash = await issueToken(em, deps, scope, { invitationId: current.id, userId: current.userId, email: current.email, name: current.name, message: current.message, orgName: String(org[0]?.name ?? scope.orgSlug), expiresAt }, now);
+  // The old link stays recognisable (410 "replaced", not 404 "unknown") by its hash alone.
+  await em.execute(
+    `insert into invitation_replaced_tokens (token_hash, invitation_id, replaced_at)
+     select token_hash, id, ? from invitations where id = ? and org_id = ? on conflict (token_hash) do nothing`,
+    [now, current.id, scope.orgId],
+  );
   await em.execute(
     'update invitations set token_hash = ?, expires_at = ?, revoked_at = null, undeliverable_at = null, updated_at = ? where id = ? and org_id = ?',
     [tokenHash, expiresAt, now, current.id, scope.orgId],

@@ -114,8 +114,17 @@ describe('invitations: the admin API', () => {
     await w.t.container.outbox.deliverDue();
     const newToken = inviteTokenFor(w.smtp, 'resend@acme.test');
     assert.notEqual(newToken, oldToken);
-    const gone = await request(w.t.app).get(`/invitations/${oldToken}`).expect(404);
+    // README: a link replaced by a resend answers 410 (gone), as an expired one does; an unknown one 404.
+    const gone = await request(w.t.app).get(`/invitations/${oldToken}`).expect(410);
     assert.match(gone.text, /Ask your administrator to send you a new invitation/);
+    const posted = await request(w.t.app).post(`/invitations/${oldToken}`).type('form').send({ givenName: 'A', familyName: 'B', eula: 'accepted' }).expect(410);
+    assert.match(posted.text, /replaced by a newer one/);
+    await request(w.t.app).get(`/invitations/${oldToken.slice(0, -2)}xx`).expect(404);
+    // Recognised by its hash: the replaced token is not stored in clear anywhere.
+    const stored = await sql(w.t, `select count(*)::int as n from invitation_replaced_tokens where token_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')`, [oldToken]);
+    assert.equal(stored[0]!.n, 1);
+    const dump = await sql(w.t, `select count(*)::int as n from invitation_replaced_tokens t where t::text like ?`, [`%${oldToken}%`]);
+    assert.equal(dump[0]!.n, 0);
     await request(w.t.app).get(`/invitations/${newToken}`).expect(200);
     const user = (await sql(w.t, 'select invite_expires_at from users where id = ?', [body.sent[0]!.userId]))[0]!;
     assert.equal(new Date(String(user.invite_expires_at)).toISOString(), res.body.expiresAt);

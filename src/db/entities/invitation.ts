@@ -57,3 +57,21 @@ export const InvitationMembershipSchema = defineEntity({
 
 export class InvitationMembership extends InvitationMembershipSchema.class {}
 InvitationMembershipSchema.setClass(InvitationMembership);
+
+/**
+ * A link a resend replaced (README: it answers 410, not 404 as an unknown one
+ * does). Only the SHA-256 of the old token is kept, as for the live one; it
+ * goes with its invitation.
+ */
+export const InvitationReplacedTokenSchema = defineEntity({
+  name: 'InvitationReplacedToken',
+  tableName: 'invitation_replaced_tokens',
+  properties: {
+    tokenHash: p.string().length(64).primary(),
+    invitation: () => p.manyToOne(Invitation).deleteRule('cascade').index('invitation_replaced_tokens_invitation_index'),
+    replacedAt: p.datetime(),
+  },
+});
+
+export class InvitationReplacedToken extends InvitationReplacedTokenSchema.class {}
+InvitationReplacedTokenSchema.setClass(InvitationReplacedToken);
