@@ -45,10 +45,10 @@ export async function activateInvitee(
   const accepted = open[0] ? String(open[0].id) : null;
   if (invitationId && !accepted) throw new TransitionError('This invitation was already accepted or revoked', { invitationId });
   if (!accepted) return { invitationId: null, groups: [] };
-  // Any other open invitation of the person ends: one accepted invitation, no live link left behind.
+  // Any other open invitation of the person ends, replaced by the accepted one: no live link left behind.
   await tx.execute(
-    'update invitations set revoked_at = ?, updated_at = ? where user_id = ? and org_id = ? and accepted_at is null and revoked_at is null and id <> ?',
-    [now, now, invitee.id, scope.orgId, accepted],
+    'update invitations set revoked_at = ?, superseded_by = coalesce(superseded_by, ?), updated_at = ? where user_id = ? and org_id = ? and accepted_at is null and revoked_at is null and id <> ?',
+    [now, accepted, now, invitee.id, scope.orgId, accepted],
   );
   const planned = await tx.execute(
     `select g.id, g.display_name, im.role from invitation_memberships im join groups g on g.id = im.group_id and g.org_id = ?

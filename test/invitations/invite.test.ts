@@ -163,6 +163,39 @@ describe('invitations: the admin API', () => {
     assert.deepEqual(await auditActions(w.t, one!.userId), ['user.created', 'invitation.created', 'invitation.revoked']);
   });
 
+  it('shows the invitation of a disabled or deleted invitee as revoked (with the reason), not pending, in the list and invitations.csv, until they come back', async () => {
+    const body = await invite(w, w.acme, { emails: 'off-inv@acme.test, del-inv@acme.test' });
+    const [off, del] = body.sent;
+    await api(w.t, w.acme).post(`/users/${off!.userId}/disable`).expect(200);
+    await api(w.t, w.acme).delete(`/users/${del!.userId}`, { confirmEmail: 'del-inv@acme.test' }).expect(200);
+    const ids = (list: Array<{ id: string }>) => list.map((i) => i.id);
+    const pending = (await api(w.t, w.acme).get('/invitations?status=pending&limit=200').expect(200)).body.invitations;
+    assert.ok(!ids(pending).includes(off!.invitationId) && !ids(pending).includes(del!.invitationId), 'not pending: their links answer 410');
+    const revoked = (await api(w.t, w.acme).get('/invitations?status=revoked&limit=200').expect(200)).body.invitations;
+    const reasons = Object.fromEntries(revoked.map((i: { id: string; revokedReason: string }) => [i.id, i.revokedReason]));
+    assert.equal(reasons[off!.invitationId], 'user_disabled');
+    assert.equal(reasons[del!.invitationId], 'user_deleted');
+    const one = (await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body;
+    assert.equal(one.status, 'revoked');
+    assert.equal(one.revokedAt, null, 'nobody revoked it: the person cannot use it');
+    const csvRows = async (query: string) => {
+      const res = await api(w.t, w.acme).get(`/exports/invitations.csv${query}`).buffer(true).parse((r, done) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        r.on('end', () => done(null, text));
+      }).expect(200);
+      return String(res.body).split(/\r?\n/).filter((line) => /off-inv@|del-inv@/.test(line));
+    };
+    assert.deepEqual(await csvRows('?status=pending'), []);
+    const all = await csvRows('');
+    assert.equal(all.length, 2);
+    assert.ok(all.every((line) => line.includes(',revoked,')), all.join('\n'));
+    // Reactivated (they never registered), the invitation is theirs again.
+    await api(w.t, w.acme).post(`/users/${off!.userId}/reactivate`).expect(200);
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body.status, 'pending');
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body.revokedReason, null);
+  });
+
   it('expires after the org\'s invitation TTL, measured with the injected clock', async () => {
     const body = await invite(w, w.acme, { emails: 'late@acme.test' });
     const token = inviteTokenFor(w.smtp, 'late@acme.test');

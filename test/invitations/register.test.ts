@@ -72,6 +72,7 @@ describe('invitations: registration from the link', () => {
     assert.ok(rows[older]!.accepted_at, 'the invitation whose link was used is the accepted one');
     assert.equal(rows[newer]!.accepted_at, null);
     assert.ok(rows[newer]!.revoked_at, 'the other one ends');
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${newer}`).expect(200)).body.revokedReason, 'superseded');
     const user = (await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body;
     assert.deepEqual(user.groups.map((g: { id: string; role: string }) => [g.id, g.role]), [[oldGroup, 'editor']]);
   });

@@ -39,6 +39,7 @@ export function toInvitationView(invitation: InvitationRecord) {
     email: invitation.email,
     name: invitation.name,
     status: invitation.status,
+    revokedReason: invitation.revokedReason,
     undeliverable: invitation.undeliverableAt !== null,
     invitedBy: invitation.invitedBy,
     createdAt: invitation.createdAt.toISOString(),
