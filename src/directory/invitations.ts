@@ -263,8 +263,10 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
 async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; expiresAt: Date }, now: Date): Promise<string> {
   const token = generateToken('invite');
   const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: scope.actor.label, name: p.name, message: p.message, expiresAt: p.expiresAt });
-  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', related: { invitationId: p.invitationId, userId: p.userId } }, now);
-  return sha256Hex(token);
+  const tokenHash = sha256Hex(token);
+  // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
+  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
+  return tokenHash;
 }
 
 async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
@@ -407,6 +409,41 @@ export async function revokeInvitation(em: Em, scope: Scope, id: string, now: Da
     details: { invitationId: current.id, previousStatus: current.status },
   });
   return getInvitation(em, scope, id, now);
+}
+
+// ---------------------------------------------------------------- mail at send time
+
+/**
+ * The outbox's send-time check for `invitation` mail (CancelCheck): a mail that
+ * waited in the queue (behind a bulk import, say) is sent only if its link
+ * would still work — the invitation `pending` (not revoked, accepted or
+ * expired, its person still invited) and its link not replaced by a resend.
+ * Otherwise the reason it is cancelled.
+ */
+export async function invitationMailCancelReason(em: Em, message: OutboxMessageView, now: Date): Promise<string | null> {
+  const id = message.related.invitationId;
+  if (message.kind !== 'invitation' || !id || !isUuid(id) || !message.orgId) return null;
+  const rows = await em.execute(
+    `select i.token_hash, i.accepted_at, i.revoked_at, i.expires_at, i.superseded_by, u.state as user_state from ${invitationsFromSql} where i.id = ? and i.org_id = ?`,
+    [id, message.orgId],
+  );
+  const row = rows[0];
+  if (!row) return 'invitation no longer exists';
+  const input: StatusInput = {
+    acceptedAt: dateOrNull(row.accepted_at),
+    revokedAt: dateOrNull(row.revoked_at),
+    expiresAt: toDate(row.expires_at),
+    supersededBy: (row.superseded_by as string | null) ?? null,
+    userState: String(row.user_state),
+  };
+  const status = invitationStatus(input, now);
+  if (status !== 'pending') {
+    const reason = revokedReason(input);
+    return `invitation ${status}${reason ? ` (${reason})` : ''}`;
+  }
+  // Mail queued before the hash was recorded carries none: its invitation's status decides alone.
+  if (message.related.tokenHash && message.related.tokenHash !== row.token_hash) return 'invitation link replaced by a resend';
+  return null;
 }
 
 // ---------------------------------------------------------------- undeliverable

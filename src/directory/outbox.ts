@@ -48,6 +48,13 @@ export interface PermanentFailure {
  */
 export type PermanentFailureHook = (em: Em, message: OutboxMessageView, failure: PermanentFailure) => Promise<void>;
 
+/**
+ * Asked right before a claimed message is sent: a reason when it is no longer
+ * wanted (the invitation it carries was revoked while it waited in the queue),
+ * null to send it. Dispatch on `message.kind`.
+ */
+export type CancelCheck = (em: Em, message: OutboxMessageView, now: Date) => Promise<string | null>;
+
 export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
@@ -63,6 +70,7 @@ export interface OutboxDeps {
   claimTimeoutMs: number;
   batchSize: number;
   onPermanentFailure?: PermanentFailureHook | undefined;
+  cancelReason?: CancelCheck | undefined;
   random?: () => number;
 }
 
@@ -70,6 +78,8 @@ export interface DeliveryReport {
   sent: number;
   retried: number;
   failed: number;
+  /** Claimed, found no longer wanted (CancelCheck), marked cancelled and not sent. */
+  cancelled: number;
 }
 
 /** Queues a mail in the caller's transaction; nothing is sent until it commits. */
@@ -134,10 +144,10 @@ async function claimOne(em: Em, now: Date, leaseMs: number): Promise<Claimed | n
     `update outbox_messages set attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
      where id = (
        select id from outbox_messages
-       where sent_at is null and failed_at is null and next_attempt_at <= ?
+       where sent_at is null and failed_at is null and cancelled_at is null and next_attempt_at <= ?
        order by next_attempt_at, id limit 1
        for update skip locked)
-     and sent_at is null and failed_at is null
+     and sent_at is null and failed_at is null and cancelled_at is null
      returning id, org_id, "to", subject, text, html, kind, related, attempts`,
     [new Date(now.getTime() + leaseMs), now, now],
   );
@@ -164,12 +174,19 @@ async function markFailed(deps: OutboxDeps, message: Claimed, failure: Permanent
  * runs on each tick, and what tests call directly with an injected time.
  */
 export async function deliverDue(deps: OutboxDeps, now: Date): Promise<DeliveryReport> {
-  const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 };
+  const report: DeliveryReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
   const em = deps.fork();
   for (let i = 0; i < deps.batchSize; i++) {
     const message = await claimOne(em, now, deps.claimTimeoutMs);
     if (!message) break;
     const log = deps.logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
+    const cancel = await deps.cancelReason?.(em, message, now);
+    if (cancel) {
+      await em.execute('update outbox_messages set cancelled_at = ?, cancel_reason = ?, updated_at = ? where id = ?', [now, cancel.slice(0, 200), now, message.id]);
+      log.info({ reason: cancel }, 'mail cancelled');
+      report.cancelled++;
+      continue;
+    }
     try {
       const { messageId } = await deps.mailer.send(message);
       await em.execute('update outbox_messages set sent_at = ?, last_error = null, updated_at = ? where id = ?', [now, now, message.id]);
@@ -206,7 +223,7 @@ export class OutboxWorker extends PeriodicJob {
       pass: async () => {
         const report = await deliverDue(deps, clock.now());
         // A full batch means more may be due right now.
-        return report.sent + report.retried + report.failed >= deps.batchSize;
+        return report.sent + report.retried + report.failed + report.cancelled >= deps.batchSize;
       },
     });
   }

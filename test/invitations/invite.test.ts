@@ -248,6 +248,33 @@ describe('invitations: the admin API', () => {
     assert.equal(resent.body.undeliverable, false);
   });
 
+  it('cancels at send time, never sending, the mail of an invitation revoked or replaced, or whose person was disabled or deleted, before it left', async () => {
+    await w.t.container.outbox.deliverDue(); // what earlier tests left queued
+    const res = await api(w.t, w.acme).post('/invitations', { emails: 'q-rev@acme.test, q-off@acme.test, q-del@acme.test, q-re@acme.test, q-ok@acme.test' }).expect(201);
+    const by = Object.fromEntries(res.body.sent.map((s: { email: string; invitationId: string; userId: string }) => [s.email, s]));
+    // The mails wait in the queue (behind a bulk import, say) while admins change their minds.
+    await api(w.t, w.acme).post(`/invitations/${by['q-rev@acme.test'].invitationId}/revoke`).expect(200);
+    await api(w.t, w.acme).post(`/users/${by['q-off@acme.test'].userId}/disable`).expect(200);
+    await api(w.t, w.acme).delete(`/users/${by['q-del@acme.test'].userId}`, { confirmEmail: 'q-del@acme.test' }).expect(200);
+    await api(w.t, w.acme).post(`/invitations/${by['q-re@acme.test'].invitationId}/resend`).expect(200);
+    w.smtp.received.length = 0;
+    const report = await w.t.container.outbox.deliverDue();
+    assert.equal(report.sent, 2);
+    assert.equal(report.cancelled, 4);
+    assert.deepEqual(w.smtp.received.flatMap((m) => m.to).sort(), ['q-ok@acme.test', 'q-re@acme.test']);
+    await request(w.t.app).get(`/invitations/${inviteTokenFor(w.smtp, 'q-re@acme.test')}`).expect(200);
+    const rows = await sql(w.t, `select "to", sent_at, cancelled_at, cancel_reason from outbox_messages where kind = 'invitation' and "to" like 'q-%' order by "to", created_at, id`);
+    const cancelled = rows.filter((r) => r.cancelled_at).map((r) => [r.to, r.cancel_reason]);
+    assert.deepEqual(cancelled, [
+      ['q-del@acme.test', 'invitation revoked (user_deleted)'],
+      ['q-off@acme.test', 'invitation revoked (user_disabled)'],
+      ['q-re@acme.test', 'invitation link replaced by a resend'],
+      ['q-rev@acme.test', 'invitation revoked (admin)'],
+    ]);
+    assert.ok(rows.filter((r) => r.cancelled_at).every((r) => r.sent_at === null));
+    assert.equal((await w.t.container.outbox.deliverDue()).cancelled, 0, 'a cancelled mail is never claimed again');
+  });
+
   it('keeps every invitation route inside its org: another org\'s token cannot list, read, resend or revoke', async () => {
     const body = await invite(w, w.acme, { emails: 'private@acme.test' });
     const id = body.sent[0]!.invitationId;

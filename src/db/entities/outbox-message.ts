@@ -28,11 +28,15 @@ export const OutboxMessageSchema = defineEntity({
     sentAt: p.datetime().nullable(),
     failedAt: p.datetime().nullable(),
     lastError: p.string().length(1000).nullable(),
+    /** Not sent because it was no longer wanted when its turn came (an invitation revoked meanwhile). */
+    cancelledAt: p.datetime().nullable(),
+    /** Why it was cancelled ("invitation revoked (user_disabled)"). */
+    cancelReason: p.string().length(200).nullable(),
   },
   indexes: [
     {
       name: 'outbox_messages_due_index',
-      expression: 'create index "outbox_messages_due_index" on "outbox_messages" ("next_attempt_at") where "sent_at" is null and "failed_at" is null',
+      expression: 'create index "outbox_messages_due_index" on "outbox_messages" ("next_attempt_at") where "sent_at" is null and "failed_at" is null and "cancelled_at" is null',
     },
   ],
 });
