@@ -265,7 +265,7 @@ async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invit
   const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: scope.actor.label, name: p.name, message: p.message, expiresAt: p.expiresAt });
   const tokenHash = sha256Hex(token);
   // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
-  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
+  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', priority: 'bulk', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
   return tokenHash;
 }
 

@@ -23,7 +23,17 @@ export interface OutboxMail {
   html?: string | null | undefined;
   kind: string;
   related?: Record<string, string> | undefined;
+  /**
+   * `transactional` (the default): someone is waiting for it (a password reset, a sign-in code).
+   * `bulk`: many at a time (invitations). Workers claim every due transactional mail first.
+   */
+  priority?: MailPriority | undefined;
 }
+
+export type MailPriority = 'transactional' | 'bulk';
+
+/** The stored `priority`: claimed in ascending order. */
+const priorityValue: Record<MailPriority, number> = { transactional: 0, bulk: 1 };
 
 export interface OutboxMessageView {
   id: string;
@@ -86,9 +96,9 @@ export interface DeliveryReport {
 export async function enqueueMail(em: Em, mail: OutboxMail, now: Date): Promise<string> {
   const id = uuidv7(now.getTime());
   await em.execute(
-    `insert into outbox_messages (id, created_at, updated_at, org_id, "to", subject, text, html, kind, related, attempts, next_attempt_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?)`,
-    [id, now, now, mail.orgId ?? null, mail.to, mail.subject.slice(0, 500), mail.text, mail.html ?? null, mail.kind, JSON.stringify(mail.related ?? {}), now],
+    `insert into outbox_messages (id, created_at, updated_at, org_id, "to", subject, text, html, kind, related, priority, attempts, next_attempt_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 0, ?)`,
+    [id, now, now, mail.orgId ?? null, mail.to, mail.subject.slice(0, 500), mail.text, mail.html ?? null, mail.kind, JSON.stringify(mail.related ?? {}), priorityValue[mail.priority ?? 'transactional'], now],
   );
   return id;
 }
@@ -136,8 +146,9 @@ function toClaimed(row: Row): Claimed {
 
 /**
  * One statement, so the row lock lasts only as long as the claim: pick the
- * oldest due message nobody holds, count the attempt and push it out of sight
- * for the lease. Rows another worker has locked are skipped, not waited for.
+ * due message nobody holds — transactional before bulk, then the oldest —
+ * count the attempt and push it out of sight for the lease. Rows another
+ * worker has locked are skipped, not waited for.
  */
 async function claimOne(em: Em, now: Date, leaseMs: number): Promise<Claimed | null> {
   const rows = await em.execute(
@@ -145,7 +156,7 @@ async function claimOne(em: Em, now: Date, leaseMs: number): Promise<Claimed | n
      where id = (
        select id from outbox_messages
        where sent_at is null and failed_at is null and cancelled_at is null and next_attempt_at <= ?
-       order by next_attempt_at, id limit 1
+       order by priority, next_attempt_at, id limit 1
        for update skip locked)
      and sent_at is null and failed_at is null and cancelled_at is null
      returning id, org_id, "to", subject, text, html, kind, related, attempts`,

@@ -9,6 +9,8 @@ import { createMailer } from '../../src/lib/mailer.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { usingPostgres } from '../support/db.ts';
+import { addUser } from '../people/support.ts';
+import request from 'supertest';
 import { startSmtpCapture, type SmtpCapture } from './support/smtp.ts';
 
 describe('mail outbox: committed mail is delivered after commit, with retries', () => {
@@ -89,6 +91,22 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
     assert.equal(stored.failedAt, null);
     assert.ok((await row(wanted)).sentAt);
     assert.deepEqual(await deliverDue(checked, new Date(t0.getTime() + 86_400_000)), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
+  });
+
+  it('claims password-reset and sign-in-code mail before a queue of many invitation mails queued earlier', async () => {
+    const emails = Array.from({ length: 120 }, (_, i) => `bulk-inv${i}@mailco.test`);
+    const invited = await request(t.app).post(`/api/orgs/${org.slug}/invitations`).set('Authorization', `Bearer ${org.tokens.admin}`).send({ emails });
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const userId = await addUser(t, org, { userName: 'forgot@mailco.test' });
+    await request(t.app).post(`/api/orgs/${org.slug}/users/${userId}/password-reset`).set('Authorization', `Bearer ${org.tokens.admin}`).expect(202);
+    // A sign-in code, queued the way mfa-challenges.ts queues it (no priority given: transactional).
+    await t.container.fork().transactional((tx) => enqueueMail(tx, { orgId: org.id, to: 'code@mailco.test', subject: 'Your Gatehouse sign-in code', text: 'Code 123456', kind: 'mfa_code' }, new Date()));
+    const later = new Date(Date.now() + 60_000);
+    const one = { ...deps, batchSize: 1 };
+    assert.equal((await deliverDue(one, later)).sent, 1);
+    assert.equal((await deliverDue(one, later)).sent, 1);
+    assert.deepEqual(smtp.received.flatMap((m) => m.to).sort(), ['code@mailco.test', 'forgot@mailco.test'], 'the two transactional mails leave first');
+    assert.equal((await deliverDue({ ...deps, batchSize: 500 }, later)).sent, 120);
   });
 
   it('marks a message failed for good and calls onPermanentFailure when the server answers 550', async () => {
