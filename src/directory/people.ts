@@ -33,9 +33,9 @@ export interface PersonRecord extends UserRecord {
 const personGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name, g.id), '[]'::json)
   from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id) as groups_json`;
 
-// On invitations_org_user_index: the person's own invitations, newest first.
+// On invitations_org_user_index: the person's own invitations, newest first, never one a newer invitation replaced.
 const personInvitationSql = `case when u.state = 'invited' then (select i.id from invitations i
-  where i.org_id = u.org_id and i.user_id = u.id and i.accepted_at is null order by i.id desc limit 1) end as invitation_id`;
+  where i.org_id = u.org_id and i.user_id = u.id and i.accepted_at is null and i.superseded_by is null order by i.id desc limit 1) end as invitation_id`;
 
 const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}, ${personInvitationSql}`;
 
