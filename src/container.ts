@@ -8,7 +8,7 @@ import { TokenCache } from './directory/tokens.ts';
 import path from 'node:path';
 import { createMailer, type Mailer } from './lib/mailer.ts';
 import { deliverDue, OutboxWorker, recordDelivered, type DeliveryReport, type OutboxDeps, type PermanentFailureHook } from './directory/outbox.ts';
-import { markInvitationUndeliverable } from './directory/invitations.ts';
+import { invitationMailCancelReason, markInvitationUndeliverable } from './directory/invitations.ts';
 import { PurgeJob } from './directory/purge-job.ts';
 import { userCountJob } from './directory/user-counts.ts';
 import type { PeriodicJob } from './directory/periodic-job.ts';
@@ -87,6 +87,8 @@ export function createContainer(parts: ContainerParts): Container {
     claimTimeoutMs: config.mail.claimTimeoutMs,
     batchSize: config.mail.batchSize,
     onPermanentFailure,
+    // Invitation mail whose invitation stopped being usable while it waited is cancelled, not sent.
+    cancelReason: invitationMailCancelReason,
     ...(parts.random ? { random: parts.random } : {}),
   };
   const sms =

@@ -2,7 +2,7 @@ import type { OrgRole, UserSource } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
 import { auditFilterSql, type AuditFilter } from './audit-queries.ts';
-import { invitationFilterSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitations.ts';
+import { invitationFilterSql, invitationsFromSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitations.ts';
 import { peopleFilterSql, type PeopleFilter } from './people.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
@@ -211,7 +211,7 @@ function invitationWhere(scope: Pick<Scope, 'orgId'>, filter: InvitationExportFi
   return { sql: where.join(' and '), params };
 }
 
-const invitationColumns = 'i.id, i.created_at, i.name, i.email, i.invited_by_label, i.expires_at, i.accepted_at, i.revoked_at';
+const invitationColumns = 'i.id, i.created_at, i.name, i.email, i.invited_by_label, i.expires_at, i.accepted_at, i.revoked_at, i.superseded_by, u.state as user_state';
 
 function toInvitationRow(r: Row, now: Date): InvitationExportRow {
   const expiresAt = toDate(r.expires_at);
@@ -221,7 +221,10 @@ function toInvitationRow(r: Row, now: Date): InvitationExportRow {
     name: str(r.name),
     email: String(r.email),
     invitedBy: String(r.invited_by_label),
-    status: invitationStatus({ acceptedAt: dateOrNull(r.accepted_at), revokedAt: dateOrNull(r.revoked_at), expiresAt }, now),
+    status: invitationStatus(
+      { acceptedAt: dateOrNull(r.accepted_at), revokedAt: dateOrNull(r.revoked_at), expiresAt, supersededBy: str(r.superseded_by), userState: String(r.user_state) },
+      now,
+    ),
     expiresAt,
   };
 }
@@ -230,7 +233,7 @@ function toInvitationRow(r: Row, now: Date): InvitationExportRow {
 export function invitationExportBatches(em: Em, scope: Pick<Scope, 'orgId'>, filter: InvitationExportFilter, now: Date, options: BatchOptions = {}): AsyncGenerator<InvitationExportRow[]> {
   const read = (after: string | null, size: number): Promise<Row[]> => {
     const where = invitationWhere(scope, filter, now, after);
-    return em.execute(`select ${invitationColumns} from invitations i where ${where.sql} order by i.id limit ?`, [...where.params, size]);
+    return em.execute(`select ${invitationColumns} from ${invitationsFromSql} where ${where.sql} order by i.id limit ?`, [...where.params, size]);
   };
   return recordBatches(read, options.batchSize ?? EXPORT_BATCH_ROWS, (r) => toInvitationRow(r, now));
 }
@@ -246,7 +249,7 @@ export function invitationMembershipExportBatches(
   const read = (after: string | null, owners: number): Promise<Row[]> => {
     const where = invitationWhere(scope, filter, now, after);
     return em.execute(
-      `with i as (select ${invitationColumns} from invitations i where ${where.sql} order by i.id limit ?)
+      `with i as (select ${invitationColumns} from ${invitationsFromSql} where ${where.sql} order by i.id limit ?)
        select i.*, g.id as group_id, g.display_name, im.role
        from i left join invitation_memberships im on im.invitation_id = i.id left join groups g on g.id = im.group_id and g.org_id = ?
        order by i.id, g.display_name, g.id`,

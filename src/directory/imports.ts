@@ -4,7 +4,7 @@ import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { isEmailAddress } from './invitation-addresses.ts';
 import { getLicense } from './license.ts';
-import { isEnabled } from './lifecycle.ts';
+import { isEnabled, stateOnReturnSql } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { createChanges, insertPreviewRows, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import type { Scope } from './scope.ts';
@@ -107,6 +107,8 @@ interface Existing {
   email: string | null;
   state: UserState;
   source: UserSource;
+  /** Where reactivating them leads (lifecycle.ts stateOnReturn): invited for an invitee who never registered. */
+  returnsTo: 'invited' | 'active';
   profile: Record<ImportProfileField, string | null>;
 }
 
@@ -127,7 +129,7 @@ const profileColumns: Record<ImportProfileField, string> = {
 
 async function loadDirectory(em: Em, orgId: string) {
   const users = await em.execute(
-    `select id, user_name, email, state, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
+    `select id, user_name, email, state, source, ${stateOnReturnSql('users')} as returns_to, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
     [orgId],
   );
   const byId = new Map<string, Existing>();
@@ -136,7 +138,7 @@ async function loadDirectory(em: Em, orgId: string) {
   for (const row of users) {
     const profile = {} as Record<ImportProfileField, string | null>;
     for (const [field, column] of Object.entries(profileColumns)) profile[field as ImportProfileField] = (row[column] as string | null) ?? null;
-    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, source: row.source as UserSource, profile };
+    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, source: row.source as UserSource, returnsTo: row.returns_to === 'invited' ? 'invited' : 'active', profile };
     byId.set(user.id, user);
     // A live profile wins over a deleted one with the same address.
     const live = (other: Existing | undefined) => !other || other.state === 'deleted';
@@ -259,7 +261,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };
     }
     if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.state, to: 'disabled' };
-    if (v.status === 'active' && user.state === 'disabled') {
+    if (v.status === 'active' && user.state === 'disabled' && user.returnsTo === 'invited') {
+      // An invitee who never registered gets their invitation back, and holds no seat.
+      changes.status = { from: 'disabled', to: 'invited' };
+    } else if (v.status === 'active' && user.state === 'disabled') {
       if (seatsLeft <= 0) {
         errors.push({ column: col('status', 'Status'), reason: 'no_seats', message: `the licence allows ${license.seatLimit} active users` });
         continue;

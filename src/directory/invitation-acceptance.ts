@@ -33,19 +33,22 @@ export interface AcceptanceDeps {
   eulaVersion: string;
 }
 
-export type GoneReason = 'unknown' | 'expired' | 'revoked' | 'accepted' | 'unavailable';
+export type GoneReason = 'unknown' | 'expired' | 'revoked' | 'accepted' | 'replaced' | 'unavailable';
+
+function goneMessage(reason: GoneReason): string {
+  if (reason === 'accepted') return 'This invitation was already used to create an account. Sign in instead.';
+  if (reason === 'replaced') {
+    return 'This invitation link was replaced by a newer one: use the link in your most recent invitation email. Ask your administrator to send you a new invitation if you cannot find it.';
+  }
+  return 'This invitation link is no longer valid: it has expired, was replaced by a newer one, or was withdrawn. Ask your administrator to send you a new invitation.';
+}
 
 /** The link cannot be used (any more); the page tells the person to ask their admin for a new invitation. */
 export class InvitationGoneError extends DomainError {
   readonly code = 'invitation_unavailable';
   readonly reason: GoneReason;
   constructor(reason: GoneReason) {
-    super(
-      reason === 'accepted'
-        ? 'This invitation was already used to create an account. Sign in instead.'
-        : 'This invitation link is no longer valid: it has expired, was replaced by a newer one, or was withdrawn. Ask your administrator to send you a new invitation.',
-      { reason },
-    );
+    super(goneMessage(reason), { reason });
     this.reason = reason;
   }
 }
@@ -91,7 +94,11 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
     [sha256Hex(token)],
   );
   const row = rows[0];
-  if (!row) throw new InvitationGoneError('unknown');
+  if (!row) {
+    // A link a resend replaced is known by its hash: gone (410), where a link never issued is unknown (404).
+    const replaced = await em.execute('select 1 from invitation_replaced_tokens where token_hash = ?', [sha256Hex(token)]);
+    throw new InvitationGoneError(replaced.length ? 'replaced' : 'unknown');
+  }
   if (row.accepted_at) throw new InvitationGoneError('accepted');
   if (row.revoked_at) throw new InvitationGoneError('revoked');
   if (toDate(row.expires_at).getTime() <= now.getTime()) throw new InvitationGoneError('expired');
@@ -179,7 +186,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
   return transaction(em, scope, async (tx) => {
     // Locks the invitation and the profile: a double submit or a concurrent revoke waits, then sees the outcome.
     const current = await openInvitation(tx, token, now, { lock: true });
-    const activated = await activateInvitee(tx, scope, { id: current.userId, label: current.email }, now, 'invitation');
+    const activated = await activateInvitee(tx, scope, { id: current.userId, label: current.email }, now, 'invitation', current.id);
     if (passwordHash) {
       const created = await tx.execute(
         `insert into credentials (id, created_at, updated_at, email, password_hash, password_changed_at, failed_attempts, locked_until)
@@ -213,7 +220,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
       return pending;
     }
     const started = await startSession(tx, scope, { userId: current.userId, method: 'invitation', now, policy: { maxPerUser: current.sessionCap, ttlMs: deps.sessionTtlMs } });
-    // One event for the change: activation, groups, EULA, credential and the first session.
+    // One event for the acceptance: activation, EULA, credential and the first session (each planned membership has its own).
     await recordAuditSql(tx, scope, {
       action: 'invitation.accepted',
       target: { type: 'user', id: current.userId, label: current.email },

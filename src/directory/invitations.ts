@@ -7,7 +7,7 @@ import { NotFoundError, TransitionError, ValidationError, type FieldProblem } fr
 import { parseAddressList, splitName } from './invitation-addresses.ts';
 import { invitationMail } from './invitation-mail.ts';
 import { getLicense } from './license.ts';
-import { nextState } from './lifecycle.ts';
+import { auditAction, nextState } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { enqueueMail, type OutboxMessageView, type PermanentFailure } from './outbox.ts';
 import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
@@ -67,23 +67,57 @@ export interface InvitationRecord {
   acceptedAt: Date | null;
   revokedAt: Date | null;
   undeliverableAt: Date | null;
+  /** The newer invitation to the same person that replaced this one. */
+  supersededBy: string | null;
   status: InvitationStatus;
+  /** Why a `revoked` invitation cannot be used (null otherwise). */
+  revokedReason: RevokedReason | null;
   memberships: Array<{ groupId: string; groupName: string; role: string }>;
 }
 
 type Row = Record<string, unknown>;
 const dateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : toDate(value));
 
-export function invitationStatus(i: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date }, now: Date): InvitationStatus {
+/**
+ * Why a `revoked` invitation cannot be used: an admin revoked it, a newer invitation (or the
+ * acceptance of another one) replaced it, or its person is no longer invited — disabled or
+ * deleted (their link answers 410 while they are; reactivated or restored, it is theirs again).
+ */
+export type RevokedReason = 'admin' | 'superseded' | 'user_disabled' | 'user_deleted' | 'user_active';
+
+interface StatusInput {
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date;
+  supersededBy: string | null;
+  /** The invited person's stored state (users.state). */
+  userState: string;
+}
+
+/**
+ * The one word for an invitation, as the registration link behaves: `pending` only while
+ * its link works. The person's state comes before the date: an invitation of a disabled or
+ * deleted person is `revoked` (with its reason), not `pending` or `expired`.
+ */
+export function invitationStatus(i: StatusInput, now: Date): InvitationStatus {
   if (i.acceptedAt) return 'accepted';
-  if (i.revokedAt) return 'revoked';
+  if (i.revokedAt || i.userState !== 'invited') return 'revoked';
   return i.expiresAt.getTime() > now.getTime() ? 'pending' : 'expired';
 }
+
+export function revokedReason(i: StatusInput): RevokedReason | null {
+  if (i.acceptedAt) return null;
+  if (i.revokedAt) return i.supersededBy ? 'superseded' : 'admin';
+  return i.userState === 'invited' ? null : (`user_${i.userState}` as RevokedReason);
+}
+
+/** Invitations `i` with their person `u` (whose state the status reads): the FROM of every invitation read. */
+export const invitationsFromSql = 'invitations i join users u on u.id = i.user_id and u.org_id = i.org_id';
 
 const membershipsSql = `(select coalesce(json_agg(json_build_object('groupId', g.id, 'groupName', g.display_name, 'role', im.role) order by g.display_name, g.id), '[]'::json)
   from invitation_memberships im join groups g on g.id = im.group_id where im.invitation_id = i.id) as memberships_json`;
 const invitationColumns = `i.id, i.org_id, i.user_id, i.email, i.name, i.message, i.invited_by_id, i.invited_by_label, i.created_at, i.expires_at,
-  i.accepted_at, i.revoked_at, i.undeliverable_at, ${membershipsSql}`;
+  i.accepted_at, i.revoked_at, i.undeliverable_at, i.superseded_by, u.state as user_state, ${membershipsSql}`;
 
 function toRecord(row: Row, now: Date): InvitationRecord {
   const raw = row.memberships_json;
@@ -100,28 +134,30 @@ function toRecord(row: Row, now: Date): InvitationRecord {
     acceptedAt: dateOrNull(row.accepted_at),
     revokedAt: dateOrNull(row.revoked_at),
     undeliverableAt: dateOrNull(row.undeliverable_at),
+    supersededBy: (row.superseded_by as string | null) ?? null,
     memberships: (typeof raw === 'string' ? JSON.parse(raw) : raw ?? []) as InvitationRecord['memberships'],
   };
-  return { ...record, status: invitationStatus(record, now) };
+  const input = { ...record, userState: String(row.user_state) };
+  return { ...record, status: invitationStatus(input, now), revokedReason: revokedReason(input) };
 }
 
 export async function getInvitation(em: Em, scope: Pick<Scope, 'orgId'>, id: string, now: Date, options: { lock?: boolean } = {}): Promise<InvitationRecord> {
   if (isUuid(id)) {
     if (options.lock) await em.execute('select id from invitations where org_id = ? and id = ? for update', [scope.orgId, id]);
-    const rows = await em.execute(`select ${invitationColumns} from invitations i where i.org_id = ? and i.id = ?`, [scope.orgId, id]);
+    const rows = await em.execute(`select ${invitationColumns} from ${invitationsFromSql} where i.org_id = ? and i.id = ?`, [scope.orgId, id]);
     if (rows[0]) return toRecord(rows[0], now);
   }
   throw new NotFoundError('Invitation', id);
 }
 
-/** A WHERE condition over invitations `i` for a status filter (the list and the CSV export). */
+/** A WHERE condition over invitationsFromSql (`i`, `u`) for a status filter (the list and the CSV export): invitationStatus in SQL. */
 export function invitationFilterSql(status: InvitationFilter, now: Date): { sql: string; params: unknown[] } {
-  const open = 'i.accepted_at is null and i.revoked_at is null';
+  const usable = `i.accepted_at is null and i.revoked_at is null and u.state = 'invited'`;
   const byStatus: Record<InvitationFilter, string> = {
-    pending: `${open} and i.expires_at > ?`,
-    expired: `${open} and i.expires_at <= ?`,
+    pending: `${usable} and i.expires_at > ?`,
+    expired: `${usable} and i.expires_at <= ?`,
     accepted: 'i.accepted_at is not null',
-    revoked: 'i.accepted_at is null and i.revoked_at is not null',
+    revoked: `i.accepted_at is null and (i.revoked_at is not null or u.state <> 'invited')`,
     undeliverable: 'i.undeliverable_at is not null',
   };
   return { sql: byStatus[status], params: status === 'pending' || status === 'expired' ? [now] : [] };
@@ -146,7 +182,7 @@ export async function listInvitations(
     params.push(query.beforeId);
   }
   // Newest first; uuidv7 ids are creation order, so the id is the keyset.
-  const rows = await em.execute(`select ${invitationColumns} from invitations i where ${where.join(' and ')} order by i.id desc limit ?`, [...params, query.limit + 1]);
+  const rows = await em.execute(`select ${invitationColumns} from ${invitationsFromSql} where ${where.join(' and ')} order by i.id desc limit ?`, [...params, query.limit + 1]);
   const invitations = rows.slice(0, query.limit).map((row) => toRecord(row, now));
   return { invitations, nextCursor: rows.length > query.limit ? invitations[invitations.length - 1]!.id : null };
 }
@@ -191,6 +227,9 @@ async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: stri
   const values: unknown[] = [id, scope.orgId, ...userFieldColumns.map(([f, , kind]) => (kind === 'json' ? JSON.stringify(fields[f]) : fields[f])), email, 'invited', 'invitation', expiresAt, 1, now, now];
   const placeholders = ['?', '?', ...userFieldColumns.map(([, , kind]) => (kind === 'json' ? '?::jsonb' : '?')), '?', '?', '?', '?', '?', '?', '?'];
   await tx.execute(`insert into users (${columns.join(', ')}) values (${placeholders.join(', ')})`, values);
+  // The profile exists from now on, whichever door invited it: the feed's `user.created` (source admin or
+  // csv, from the scope) comes before the invitation's own event. No `source` here: the door is the scope's.
+  await recordAuditSql(tx, scope, { action: 'user.created', target: { type: 'user', id, label: email }, details: { active: true } });
   return id;
 }
 
@@ -213,20 +252,27 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
     [to, expiresAt, now, id, scope.orgId],
   );
   await tx.execute('update invitations set revoked_at = ?, updated_at = ? where user_id = ? and accepted_at is null and revoked_at is null', [now, now, id]);
+  await recordAuditSql(tx, scope, {
+    action: auditAction.restore,
+    target: { type: 'user', id, label: String(row.user_name) },
+    details: { restoredTo: to, deletedAt: deletedAt?.toISOString() ?? null, via: 'invitation' },
+  });
   return id;
 }
 
 async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; expiresAt: Date }, now: Date): Promise<string> {
   const token = generateToken('invite');
   const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: scope.actor.label, name: p.name, message: p.message, expiresAt: p.expiresAt });
-  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', related: { invitationId: p.invitationId, userId: p.userId } }, now);
-  return sha256Hex(token);
+  const tokenHash = sha256Hex(token);
+  // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
+  await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', priority: 'bulk', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
+  return tokenHash;
 }
 
 async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
-    `select u.id, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
+    `select u.id, u.user_name, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
      from users u where u.org_id = ? and (u.email = ? or lower(u.user_name) = ?) and u.purged_at is null order by (u.state = 'deleted'), u.id`,
     [now, scope.orgId, email, email],
   );
@@ -247,11 +293,19 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   for (const group of prepared.groups) {
     await tx.execute('insert into invitation_memberships (id, invitation_id, group_id, role) values (?, ?, ?, ?)', [uuidv7(now.getTime()), invitationId, group.groupId, group.role]);
   }
-  // One event for the whole change (profile, invitation, planned groups, mail).
+  // The person's earlier invitations (a restored profile's) are replaced by this one: never resent again.
+  if (revived) {
+    await tx.execute(
+      'update invitations set superseded_by = ?, updated_at = ? where org_id = ? and user_id = ? and id <> ? and accepted_at is null and superseded_by is null',
+      [invitationId, now, scope.orgId, userId, invitationId],
+    );
+  }
+  // One event for the invitation (its planned groups and mail), after the profile's own (created or restored).
+  // No `source` in the details: the door (admin or csv) is the scope's, and the events trigger reads it there.
   await recordAuditSql(tx, scope, {
     action: 'invitation.created',
     target: { type: 'user', id: userId, label: email },
-    details: { invitationId, source: 'invitation', restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
+    details: { invitationId, restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
   });
   return { email, invitationId, userId };
 }
@@ -298,16 +352,34 @@ async function invitedUserState(em: Em, invitation: InvitationRecord): Promise<s
   return String(rows[0]?.state ?? 'deleted');
 }
 
-/** A new token and a new period; the old link stops working. Works for pending, expired, revoked and undeliverable ones. */
+/**
+ * A new token and a new period; the old link stops working. Works for pending, expired, revoked and
+ * undeliverable ones — but only for the person's newest invitation: resending one that a newer
+ * invitation replaced would leave two live links with different planned groups, so it is refused
+ * (409, `details.reason: "superseded"`, naming the newer one to resend instead).
+ */
 export async function resendInvitation(em: Em, deps: InvitationDeps, scope: Scope, id: string, now: Date): Promise<InvitationRecord> {
   const current = await getInvitation(em, scope, id, now, { lock: true });
   if (current.acceptedAt) throw new TransitionError('This invitation was already accepted', { status: 'accepted' });
+  if (current.supersededBy) {
+    throw new TransitionError(`This invitation was replaced by a newer invitation to the same person (${current.supersededBy}); resend that one instead`, {
+      reason: 'superseded',
+      supersededBy: current.supersededBy,
+      status: current.status,
+    });
+  }
   const state = await invitedUserState(em, current);
   if (state !== 'invited') throw new TransitionError(`Cannot resend an invitation to a user who is ${state}`, { state });
   const settings = await getOrgSettings(em, scope);
   const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
   const expiresAt = new Date(now.getTime() + settings.invitationTtlDays * DAY_MS);
   const tokenHash = await issueToken(em, deps, scope, { invitationId: current.id, userId: current.userId, email: current.email, name: current.name, message: current.message, orgName: String(org[0]?.name ?? scope.orgSlug), expiresAt }, now);
+  // The old link stays recognisable (410 "replaced", not 404 "unknown") by its hash alone.
+  await em.execute(
+    `insert into invitation_replaced_tokens (token_hash, invitation_id, replaced_at)
+     select token_hash, id, ? from invitations where id = ? and org_id = ? on conflict (token_hash) do nothing`,
+    [now, current.id, scope.orgId],
+  );
   await em.execute(
     'update invitations set token_hash = ?, expires_at = ?, revoked_at = null, undeliverable_at = null, updated_at = ? where id = ? and org_id = ?',
     [tokenHash, expiresAt, now, current.id, scope.orgId],
@@ -337,6 +409,41 @@ export async function revokeInvitation(em: Em, scope: Scope, id: string, now: Da
     details: { invitationId: current.id, previousStatus: current.status },
   });
   return getInvitation(em, scope, id, now);
+}
+
+// ---------------------------------------------------------------- mail at send time
+
+/**
+ * The outbox's send-time check for `invitation` mail (CancelCheck): a mail that
+ * waited in the queue (behind a bulk import, say) is sent only if its link
+ * would still work — the invitation `pending` (not revoked, accepted or
+ * expired, its person still invited) and its link not replaced by a resend.
+ * Otherwise the reason it is cancelled.
+ */
+export async function invitationMailCancelReason(em: Em, message: OutboxMessageView, now: Date): Promise<string | null> {
+  const id = message.related.invitationId;
+  if (message.kind !== 'invitation' || !id || !isUuid(id) || !message.orgId) return null;
+  const rows = await em.execute(
+    `select i.token_hash, i.accepted_at, i.revoked_at, i.expires_at, i.superseded_by, u.state as user_state from ${invitationsFromSql} where i.id = ? and i.org_id = ?`,
+    [id, message.orgId],
+  );
+  const row = rows[0];
+  if (!row) return 'invitation no longer exists';
+  const input: StatusInput = {
+    acceptedAt: dateOrNull(row.accepted_at),
+    revokedAt: dateOrNull(row.revoked_at),
+    expiresAt: toDate(row.expires_at),
+    supersededBy: (row.superseded_by as string | null) ?? null,
+    userState: String(row.user_state),
+  };
+  const status = invitationStatus(input, now);
+  if (status !== 'pending') {
+    const reason = revokedReason(input);
+    return `invitation ${status}${reason ? ` (${reason})` : ''}`;
+  }
+  // Mail queued before the hash was recorded carries none: its invitation's status decides alone.
+  if (message.related.tokenHash && message.related.tokenHash !== row.token_hash) return 'invitation link replaced by a resend';
+  return null;
 }
 
 // ---------------------------------------------------------------- undeliverable

@@ -6,18 +6,31 @@ import { TransitionError } from './errors.ts';
  * and invitations all move users through this table; anything else is refused.
  *
  *   invited ──accept──▶ active ◀──reactivate── disabled
- *      │                  │  └──disable──▶        ▲
+ *      │  ▲               │  └──disable──▶        ▲  │
+ *      │  └───────────────┼─reactivate (never     │  │
+ *      │                  │  registered)──────────┼──┘
  *      └─────disable──────┼───────────────────────┘
  *   any of them ──delete──▶ deleted ──restore (30 days)──▶ previous state
+ *
+ * Reactivating gives back what disabling took: an invitee who never
+ * registered is invited again (pending, or expired), never `active` — that
+ * would take a seat for someone with no credential who accepted no terms.
  */
 export type Transition = 'accept' | 'disable' | 'reactivate' | 'delete' | 'restore';
 
-const table: Record<Transition, { from: UserState[]; to: UserState | 'previous' }> = {
+interface Rule {
+  from: UserState[];
+  /** Where the move goes, unless the caller names a state in `returnsTo` (where the user was before). */
+  to: UserState;
+  returnsTo?: UserState[];
+}
+
+const table: Record<Transition, Rule> = {
   accept: { from: ['invited'], to: 'active' },
   disable: { from: ['invited', 'active'], to: 'disabled' },
-  reactivate: { from: ['disabled'], to: 'active' },
+  reactivate: { from: ['disabled'], to: 'active', returnsTo: ['active', 'invited'] },
   delete: { from: ['invited', 'active', 'disabled'], to: 'deleted' },
-  restore: { from: ['deleted'], to: 'previous' },
+  restore: { from: ['deleted'], to: 'disabled', returnsTo: ['active', 'invited', 'disabled'] },
 };
 
 export const auditAction: Record<Transition, string> = {
@@ -32,14 +45,30 @@ export function canTransition(from: UserState, transition: Transition): boolean 
   return table[transition].from.includes(from);
 }
 
-/** The state after a transition, or a TransitionError naming the move. */
+/**
+ * The state after a transition, or a TransitionError naming the move.
+ * `previous`: where the user stood before (reactivate, restore); ignored when the move cannot go there.
+ */
 export function nextState(from: UserState, transition: Transition, previous?: UserState): UserState {
   const rule = table[transition];
   if (!rule.from.includes(from)) {
     throw new TransitionError(`Cannot ${transition} a user who is ${from}`, { from, transition });
   }
-  if (rule.to === 'previous') return previous && previous !== 'deleted' ? previous : 'disabled';
-  return rule.to;
+  return previous && rule.returnsTo?.includes(previous) ? previous : rule.to;
+}
+
+/**
+ * Where a user who comes back (reactivated, or restored when not disabled)
+ * returns to: `invited` while they hold an invitation and never signed in
+ * (acceptance clears `inviteExpiresAt` and sets `lastActiveAt`), else `active`.
+ */
+export function stateOnReturn(user: { inviteExpiresAt: Date | null; lastActiveAt: Date | null }): 'invited' | 'active' {
+  return user.inviteExpiresAt && !user.lastActiveAt ? 'invited' : 'active';
+}
+
+/** stateOnReturn as a SQL expression over a users row alias. */
+export function stateOnReturnSql(alias: string): string {
+  return `(case when ${alias}.invite_expires_at is not null and ${alias}.last_active_at is null then 'invited' else 'active' end)`;
 }
 
 /**

@@ -23,7 +23,17 @@ export interface OutboxMail {
   html?: string | null | undefined;
   kind: string;
   related?: Record<string, string> | undefined;
+  /**
+   * `transactional` (the default): someone is waiting for it (a password reset, a sign-in code).
+   * `bulk`: many at a time (invitations). Workers claim every due transactional mail first.
+   */
+  priority?: MailPriority | undefined;
 }
+
+export type MailPriority = 'transactional' | 'bulk';
+
+/** The stored `priority`: claimed in ascending order. */
+const priorityValue: Record<MailPriority, number> = { transactional: 0, bulk: 1 };
 
 export interface OutboxMessageView {
   id: string;
@@ -48,6 +58,13 @@ export interface PermanentFailure {
  */
 export type PermanentFailureHook = (em: Em, message: OutboxMessageView, failure: PermanentFailure) => Promise<void>;
 
+/**
+ * Asked right before a claimed message is sent: a reason when it is no longer
+ * wanted (the invitation it carries was revoked while it waited in the queue),
+ * null to send it. Dispatch on `message.kind`.
+ */
+export type CancelCheck = (em: Em, message: OutboxMessageView, now: Date) => Promise<string | null>;
+
 export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
@@ -63,6 +80,7 @@ export interface OutboxDeps {
   claimTimeoutMs: number;
   batchSize: number;
   onPermanentFailure?: PermanentFailureHook | undefined;
+  cancelReason?: CancelCheck | undefined;
   random?: () => number;
 }
 
@@ -70,15 +88,17 @@ export interface DeliveryReport {
   sent: number;
   retried: number;
   failed: number;
+  /** Claimed, found no longer wanted (CancelCheck), marked cancelled and not sent. */
+  cancelled: number;
 }
 
 /** Queues a mail in the caller's transaction; nothing is sent until it commits. */
 export async function enqueueMail(em: Em, mail: OutboxMail, now: Date): Promise<string> {
   const id = uuidv7(now.getTime());
   await em.execute(
-    `insert into outbox_messages (id, created_at, updated_at, org_id, "to", subject, text, html, kind, related, attempts, next_attempt_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 0, ?)`,
-    [id, now, now, mail.orgId ?? null, mail.to, mail.subject.slice(0, 500), mail.text, mail.html ?? null, mail.kind, JSON.stringify(mail.related ?? {}), now],
+    `insert into outbox_messages (id, created_at, updated_at, org_id, "to", subject, text, html, kind, related, priority, attempts, next_attempt_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, 0, ?)`,
+    [id, now, now, mail.orgId ?? null, mail.to, mail.subject.slice(0, 500), mail.text, mail.html ?? null, mail.kind, JSON.stringify(mail.related ?? {}), priorityValue[mail.priority ?? 'transactional'], now],
   );
   return id;
 }
@@ -126,18 +146,19 @@ function toClaimed(row: Row): Claimed {
 
 /**
  * One statement, so the row lock lasts only as long as the claim: pick the
- * oldest due message nobody holds, count the attempt and push it out of sight
- * for the lease. Rows another worker has locked are skipped, not waited for.
+ * due message nobody holds — transactional before bulk, then the oldest —
+ * count the attempt and push it out of sight for the lease. Rows another
+ * worker has locked are skipped, not waited for.
  */
 async function claimOne(em: Em, now: Date, leaseMs: number): Promise<Claimed | null> {
   const rows = await em.execute(
     `update outbox_messages set attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
      where id = (
        select id from outbox_messages
-       where sent_at is null and failed_at is null and next_attempt_at <= ?
-       order by next_attempt_at, id limit 1
+       where sent_at is null and failed_at is null and cancelled_at is null and next_attempt_at <= ?
+       order by priority, next_attempt_at, id limit 1
        for update skip locked)
-     and sent_at is null and failed_at is null
+     and sent_at is null and failed_at is null and cancelled_at is null
      returning id, org_id, "to", subject, text, html, kind, related, attempts`,
     [new Date(now.getTime() + leaseMs), now, now],
   );
@@ -164,12 +185,19 @@ async function markFailed(deps: OutboxDeps, message: Claimed, failure: Permanent
  * runs on each tick, and what tests call directly with an injected time.
  */
 export async function deliverDue(deps: OutboxDeps, now: Date): Promise<DeliveryReport> {
-  const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 };
+  const report: DeliveryReport = { sent: 0, retried: 0, failed: 0, cancelled: 0 };
   const em = deps.fork();
   for (let i = 0; i < deps.batchSize; i++) {
     const message = await claimOne(em, now, deps.claimTimeoutMs);
     if (!message) break;
     const log = deps.logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
+    const cancel = await deps.cancelReason?.(em, message, now);
+    if (cancel) {
+      await em.execute('update outbox_messages set cancelled_at = ?, cancel_reason = ?, updated_at = ? where id = ?', [now, cancel.slice(0, 200), now, message.id]);
+      log.info({ reason: cancel }, 'mail cancelled');
+      report.cancelled++;
+      continue;
+    }
     try {
       const { messageId } = await deps.mailer.send(message);
       await em.execute('update outbox_messages set sent_at = ?, last_error = null, updated_at = ? where id = ?', [now, now, message.id]);
@@ -206,7 +234,7 @@ export class OutboxWorker extends PeriodicJob {
       pass: async () => {
         const report = await deliverDue(deps, clock.now());
         // A full batch means more may be due right now.
-        return report.sent + report.retried + report.failed >= deps.batchSize;
+        return report.sent + report.retried + report.failed + report.cancelled >= deps.batchSize;
       },
     });
   }

@@ -5,7 +5,7 @@ import { auditInsertSql, recordAuditSql } from './audit.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
-import { auditAction, nextState } from './lifecycle.ts';
+import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
@@ -33,9 +33,9 @@ export interface PersonRecord extends UserRecord {
 const personGroupsSql = `(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name, 'role', m.role) order by g.display_name, g.id), '[]'::json)
   from memberships m join groups g on g.id = m.group_id where m.user_id = u.id and m.org_id = u.org_id) as groups_json`;
 
-// On invitations_org_user_index: the person's own invitations, newest first.
+// On invitations_org_user_index: the person's own invitations, newest first, never one a newer invitation replaced.
 const personInvitationSql = `case when u.state = 'invited' then (select i.id from invitations i
-  where i.org_id = u.org_id and i.user_id = u.id and i.accepted_at is null order by i.id desc limit 1) end as invitation_id`;
+  where i.org_id = u.org_id and i.user_id = u.id and i.accepted_at is null and i.superseded_by is null order by i.id desc limit 1) end as invitation_id`;
 
 const personColumnsSql = `${userColumnsSql}, u.purged_at, ${personGroupsSql}, ${personInvitationSql}`;
 
@@ -215,7 +215,10 @@ export async function disableUser(em: Em, scope: Scope, id: string): Promise<Per
   return getPerson(em, scope, id);
 }
 
-/** Reactivate a disabled user; needs a free seat (saveUser takes the seat lock when the org has a limit). */
+/**
+ * Reactivate a disabled user: back to active, which needs a free seat (saveUser takes the seat lock
+ * when the org has a limit), or back to invited — no seat — for an invitee who never registered.
+ */
 export async function reactivateUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
   const current = await getPerson(em, scope, id);
   nextState(current.state, 'reactivate');
@@ -241,9 +244,7 @@ export async function deletePerson(em: Em, scope: Scope, id: string, confirmEmai
  * invitation and never signed in, else active.
  */
 export function stateBeforeDeletion(user: Pick<UserRecord, 'disabledAt' | 'inviteExpiresAt' | 'lastActiveAt'>): 'disabled' | 'invited' | 'active' {
-  if (user.disabledAt) return 'disabled';
-  if (user.inviteExpiresAt && !user.lastActiveAt) return 'invited';
-  return 'active';
+  return user.disabledAt ? 'disabled' : stateOnReturn(user);
 }
 
 /** Undo a delete within 30 days: state, profile, groups and data as they were. Restoring to active needs a seat. */

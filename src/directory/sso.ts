@@ -121,7 +121,7 @@ export function decideSsoAccess(user: Pick<UserRecord, 'state' | 'inviteExpiresA
   }
 }
 
-/** invited → active: the same acceptance as the registration form (seat, memberships, invitation), one audit event. */
+/** invited → active: the same acceptance as the registration form (seat, memberships with one event each, invitation), then `user.activated`. */
 async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Date): Promise<UserRecord> {
   if (user.state !== 'invited') throw new SsoRefusedError('pending');
   let activated;

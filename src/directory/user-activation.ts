@@ -1,7 +1,7 @@
 import { executeHot, type SqlRunner } from '../db/bound-query.ts';
 import { isUuid } from '../lib/ids.ts';
 import { auditInsertSql } from './audit.ts';
-import { auditAction, transitionForActive, type Transition } from './lifecycle.ts';
+import { auditAction, stateOnReturnSql, transitionForActive, type Transition } from './lifecycle.ts';
 import { noSeatLimitSql } from './license.ts';
 import type { Scope } from './scope.ts';
 import { rowToUser, userColumnsSql, userGroupsSql, type UserRecord } from './user-record.ts';
@@ -21,6 +21,7 @@ import { revokeSessionsCte } from './users.ts';
 interface Move {
   transition: Transition;
   from: string[];
+  /** The new state, as a SQL expression over the row read (`cur`). */
   to: string;
   /** Extra condition on the row read (`cur`) and the org (params appended). */
   guard: string;
@@ -29,11 +30,12 @@ interface Move {
 
 const moves: Record<'disable' | 'reactivate', Move> = {
   disable: {
-    transition: 'disable', from: ['active', 'invited'], to: 'disabled',
+    transition: 'disable', from: ['active', 'invited'], to: `'disabled'`,
     guard: `cur.org_role <> 'org_admin'`, set: 'disabled_at = now()',
   },
   reactivate: {
-    transition: 'reactivate', from: ['disabled'], to: 'active',
+    // Back to active, or to invited for an invitee who never registered (lifecycle.ts stateOnReturn).
+    transition: 'reactivate', from: ['disabled'], to: stateOnReturnSql('cur'),
     guard: noSeatLimitSql('cur.org_id'), set: 'disabled_at = null',
   },
 };
@@ -62,7 +64,7 @@ export async function setUserActive(
   const rows = await executeHot(
     em,
     `with cur as (select * from users where org_id = ? and id = ? and state <> 'deleted'),
-     u as (update users t set state = '${move.to}', ${move.set}, version = t.version + 1, updated_at = now()
+     u as (update users t set state = ${move.to}, ${move.set}, version = t.version + 1, updated_at = now()
            from cur
            where t.id = cur.id and t.org_id = cur.org_id and t.version = cur.version and cur.state in (${states})
              and cur.version = coalesce(?::int, cur.version) and ${move.guard}

@@ -7,7 +7,7 @@ import { jsonEqual } from '../lib/equal.ts';
 import { auditInsertSql } from './audit.ts';
 import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
-import { auditAction, nextState, transitionForActive, type Transition } from './lifecycle.ts';
+import { auditAction, nextState, stateOnReturn, transitionForActive, type Transition } from './lifecycle.ts';
 import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
 import { assertNotLastOrgAdmin, losesOrgAdmin } from './org-admins.ts';
 import { transaction } from './transaction.ts';
@@ -293,9 +293,10 @@ export async function saveUser(
     sets.push('phone = ?');
     params.push(primaryPhone(next.phoneNumbers));
   }
+  const to = transition ? nextState(current.state, transition, stateOnReturn(current)) : current.state;
   if (transition) {
     sets.push('state = ?');
-    params.push(nextState(current.state, transition));
+    params.push(to);
     sets.push(transition === 'disable' ? 'disabled_at = now()' : 'disabled_at = null');
   }
   sets.push('version = version + 1', 'updated_at = now()');
@@ -316,7 +317,8 @@ export async function saveUser(
     return { ctes, params: all };
   };
   const withGroups = options.withGroups ?? false;
-  const activates = transition === 'reactivate';
+  // Only a move to active takes a seat: an invitee going back to invited holds none.
+  const activates = transition === 'reactivate' && to === 'active';
   // Disabling an org admin takes the org lock first: the last one must stay (issue 7).
   let user =
     transition === 'disable' && losesOrgAdmin(current)

@@ -43,7 +43,7 @@ describe('CSV import', function () {
       assert.equal(user.source, 'invitation');
       assert.equal(user.department, 'Sales');
       assert.equal(await count(t, `select count(*)::int as n from outbox_messages where "to" = 'new.one@example.com'`), 1);
-      assert.deepEqual(await auditActions(t, String(user.id)), ['invitation.created', 'user.updated']);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created', 'invitation.created', 'user.updated']);
       assert.equal(await count(t, `select count(*)::int as n from audit_events where action = 'import.committed' and target_id = ?`, [res.body.id]), 1);
     });
 
@@ -163,6 +163,27 @@ describe('CSV import', function () {
       assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 0);
       await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
       assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 2);
+    });
+  });
+
+  describe('reactivation', () => {
+    it('brings a disabled invitee who never registered back as invited (no seat), and a disabled member back as active', async () => {
+      const org = await seedOrg(t.container, 'reactivate-imp');
+      const invitee = await addUser(t, org, { userName: 'back-inv', source: 'invitation', state: 'invited', inviteExpiresAt: new Date(Date.now() + 86_400_000) });
+      const member = await addUser(t, org, { userName: 'back-mem' });
+      for (const id of [invitee, member]) await api(t, org).post(`/users/${id}/disable`).expect(200);
+      await setSeatLimit(t, org, 1);
+      const res = await upload(t, org, csv('Email,Status', 'back-inv@example.com,active', 'back-mem@example.com,active'), { noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.action, r.changes.status, r.errors.length]), [
+        ['update', { from: 'disabled', to: 'invited' }, 0],
+        ['update', { from: 'disabled', to: 'active' }, 0],
+      ]);
+      await commit(t, org, res.body.id).expect(200);
+      const states = Object.fromEntries((await sql(t, 'select id, state from users where org_id = ?', [org.id])).map((r) => [r.id, r.state]));
+      assert.equal(states[invitee], 'invited');
+      assert.equal(states[member], 'active');
+      assert.equal((await api(t, org).get(`/users/${invitee}`).expect(200)).body.status, 'pending');
     });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canTransition, nextState, transitionForActive, isEnabled, type Transition } from '../../src/directory/lifecycle.ts';
+import { canTransition, nextState, stateOnReturn, transitionForActive, isEnabled, type Transition } from '../../src/directory/lifecycle.ts';
 import { TransitionError } from '../../src/directory/errors.ts';
 import type { UserState } from '../../src/db/entities/index.ts';
 
@@ -43,6 +43,15 @@ describe('user lifecycle', () => {
     assert.equal(nextState('deleted', 'restore', 'active'), 'active');
     assert.equal(nextState('deleted', 'restore', 'invited'), 'invited');
     assert.equal(nextState('deleted', 'restore', 'deleted'), 'disabled');
+  });
+
+  it('reactivates a disabled invitee who never registered back to invited (pending or expired), anyone else to active', () => {
+    assert.equal(nextState('disabled', 'reactivate', 'invited'), 'invited');
+    assert.equal(nextState('disabled', 'reactivate', 'active'), 'active');
+    assert.equal(nextState('disabled', 'reactivate', 'disabled'), 'active');
+    assert.equal(stateOnReturn({ inviteExpiresAt: new Date(), lastActiveAt: null }), 'invited');
+    assert.equal(stateOnReturn({ inviteExpiresAt: null, lastActiveAt: null }), 'active');
+    assert.equal(stateOnReturn({ inviteExpiresAt: new Date(), lastActiveAt: new Date() }), 'active');
   });
 
   it('maps SCIM active to a transition only when it changes the administrative state', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { fixedClock } from '../../src/lib/clock.ts';
-import { api } from '../people/support.ts';
+import { addUser, api } from '../people/support.ts';
+import { commit, csv, upload } from '../csv/import-support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, register, type InvitationWorld } from '../invitations/support.ts';
 import type { SeededOrg } from '../support/app.ts';
 
@@ -28,18 +29,50 @@ describe('events: invitations and sessions', () => {
     return (await api(w.t, org).get('/events?limit=1000')).body.cursor as string;
   };
 
-  it('emits invitation.sent with the invitation and the pending person, then invitation.revoked', async () => {
+  it('emits user.created for the pending profile, then invitation.sent with the invitation and the person, then invitation.revoked', async () => {
     const start = await cursorOf(w.acme);
     const sent = await invite(w, w.acme, { emails: 'ann@acme.test' });
-    const invitationId = sent.sent[0]!.invitationId;
+    const { invitationId, userId } = sent.sent[0]!;
     assert.equal((await api(w.t, w.acme).post(`/invitations/${invitationId}/revoke`)).status, 200);
     const events = await eventsAfter(w.acme, start);
-    assert.deepEqual(events.map((e) => e.type), ['invitation.sent', 'invitation.revoked']);
-    assert.equal(events[0]!.resource.id, invitationId);
-    assert.equal(events[0]!.resource.email, 'ann@acme.test');
-    assert.equal(events[0]!.resource.user.status, 'pending');
-    assert.equal(events[0]!.source, 'admin');
-    assert.ok(events[1]!.resource.revokedAt);
+    assert.deepEqual(events.map((e) => e.type), ['user.created', 'invitation.sent', 'invitation.revoked']);
+    const [created, invited, revoked] = events;
+    assert.equal(created!.resource.id, userId);
+    assert.equal(created!.resource.status, 'pending');
+    assert.equal(created!.resource.source, 'invitation');
+    assert.equal(created!.source, 'admin');
+    assert.equal(created!.actor.type, 'admin_token');
+    assert.deepEqual(created!.data, {});
+    assert.equal(invited!.resource.id, invitationId);
+    assert.equal(invited!.resource.email, 'ann@acme.test');
+    assert.equal(invited!.resource.user.status, 'pending');
+    assert.equal(invited!.source, 'admin');
+    assert.ok(revoked!.resource.revokedAt);
+  });
+
+  it('emits user.created (source csv) before invitation.sent for each person a CSV import invites, once each', async () => {
+    const start = await cursorOf(w.acme);
+    const preview = await upload(w.t, w.acme, csv('Email,Full Name', 'csv-inv1@acme.test,Ina One', 'csv-inv2@acme.test,Ina Two'), { mode: 'upsert' });
+    assert.equal(preview.status, 201, JSON.stringify(preview.body));
+    assert.equal((await commit(w.t, w.acme, preview.body.id)).status, 200);
+    const events = (await eventsAfter(w.acme, start)).filter((e) => e.type.startsWith('user.') || e.type.startsWith('invitation.'));
+    assert.deepEqual(events.map((e) => `${e.type} ${e.resource.userName ?? e.resource.email}`), [
+      'user.created csv-inv1@acme.test', 'invitation.sent csv-inv1@acme.test',
+      'user.created csv-inv2@acme.test', 'invitation.sent csv-inv2@acme.test',
+    ]);
+    assert.ok(events.every((e) => e.source === 'csv' && e.actor.type === 'admin_token'), JSON.stringify(events.map((e) => e.source)));
+    assert.equal(events[0]!.resource.status, 'pending');
+  });
+
+  it('emits user.restored, not user.created, when inviting the address of a deleted person brings their profile back', async () => {
+    const userId = await addUser(w.t, w.acme, { userName: 'again@acme.test' });
+    assert.equal((await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'again@acme.test' })).status, 200);
+    const start = await cursorOf(w.acme);
+    const sent = await invite(w, w.acme, { emails: 'again@acme.test' });
+    assert.equal(sent.sent[0]!.userId, userId);
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['user.restored', 'invitation.sent']);
+    assert.equal(events[0]!.resource.status, 'pending');
   });
 
   it('emits invitation.accepted and session.started when the person registers', async () => {
@@ -52,6 +85,29 @@ describe('events: invitations and sessions', () => {
     assert.equal(events[0]!.resource.user.status, 'active');
     assert.equal(events[1]!.resource.method, 'invitation');
     assert.equal(events[1]!.resource.user.email, 'bea@acme.test');
+  });
+
+  it('emits one membership.added per planned group, with its role, when the person registers (as an admin adding them would)', async () => {
+    const sales = (await api(w.t, w.acme).post('/groups', { displayName: 'Planned sales' })).body.id as string;
+    const support = (await api(w.t, w.acme).post('/groups', { displayName: 'Planned support' })).body.id as string;
+    const sent = await invite(w, w.acme, { emails: 'gus@acme.test', groups: [{ id: sales, role: 'editor' }, { id: support, role: 'viewer' }] });
+    const userId = sent.sent[0]!.userId;
+    const start = await cursorOf(w.acme);
+    const res = await register(w, inviteTokenFor(w.smtp, 'gus@acme.test'));
+    assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['membership.added', 'membership.added', 'invitation.accepted', 'session.started']);
+    const added = events.filter((e) => e.type === 'membership.added');
+    assert.deepEqual(added.map((e) => [e.resource.group.id, e.resource.role]).sort(), [[sales, 'editor'], [support, 'viewer']].sort());
+    for (const e of added) {
+      assert.equal(e.resource.user.id, userId);
+      assert.equal(e.resource.user.status, 'active');
+      assert.deepEqual(e.data, { source: 'invitation' });
+      assert.equal(e.source, 'admin');
+    }
+    // The person's history names each membership, as the admin API's own changes do.
+    const audit = await w.t.container.fork().execute(`select details from audit_events where action = 'membership.added' and target_id = ? order by id`, [userId]);
+    assert.deepEqual(audit.map((r) => [r.details.groupName, r.details.role, r.details.source]), [['Planned sales', 'editor', 'invitation'], ['Planned support', 'viewer', 'invitation']]);
   });
 
   it('emits invitation.expired once when the invitation expires, from the job, and again after a resend expires', async () => {

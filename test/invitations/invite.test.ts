@@ -53,7 +53,7 @@ describe('invitations: the admin API', () => {
     assert.equal(new Date(String(row.invite_expires_at)).getTime(), clock.now().getTime() + 7 * DAY);
     const pending = (await api(w.t, w.acme).get('/users?status=pending').expect(200)).body.users.map((u: { id: string }) => u.id);
     assert.ok(pending.includes(userId));
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created']);
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created']);
   });
 
   it('reports invalid_email, duplicate_in_request, already_member and already_invited, and sends the rest', async () => {
@@ -114,12 +114,39 @@ describe('invitations: the admin API', () => {
     await w.t.container.outbox.deliverDue();
     const newToken = inviteTokenFor(w.smtp, 'resend@acme.test');
     assert.notEqual(newToken, oldToken);
-    const gone = await request(w.t.app).get(`/invitations/${oldToken}`).expect(404);
+    // README: a link replaced by a resend answers 410 (gone), as an expired one does; an unknown one 404.
+    const gone = await request(w.t.app).get(`/invitations/${oldToken}`).expect(410);
     assert.match(gone.text, /Ask your administrator to send you a new invitation/);
+    const posted = await request(w.t.app).post(`/invitations/${oldToken}`).type('form').send({ givenName: 'A', familyName: 'B', eula: 'accepted' }).expect(410);
+    assert.match(posted.text, /replaced by a newer one/);
+    await request(w.t.app).get(`/invitations/${oldToken.slice(0, -2)}xx`).expect(404);
+    // Recognised by its hash: the replaced token is not stored in clear anywhere.
+    const stored = await sql(w.t, `select count(*)::int as n from invitation_replaced_tokens where token_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex')`, [oldToken]);
+    assert.equal(stored[0]!.n, 1);
+    const dump = await sql(w.t, `select count(*)::int as n from invitation_replaced_tokens t where t::text like ?`, [`%${oldToken}%`]);
+    assert.equal(dump[0]!.n, 0);
     await request(w.t.app).get(`/invitations/${newToken}`).expect(200);
     const user = (await sql(w.t, 'select invite_expires_at from users where id = ?', [body.sent[0]!.userId]))[0]!;
     assert.equal(new Date(String(user.invite_expires_at)).toISOString(), res.body.expiresAt);
-    assert.deepEqual(await auditActions(w.t, body.sent[0]!.userId), ['invitation.created', 'invitation.resent']);
+    assert.deepEqual(await auditActions(w.t, body.sent[0]!.userId), ['user.created', 'invitation.created', 'invitation.resent']);
+  });
+
+  it('refuses to resend an invitation a newer one replaced (409 naming it), so one link at a time is live', async () => {
+    const first = await invite(w, w.acme, { emails: 'twice@acme.test' });
+    const { userId, invitationId: older } = first.sent[0]!;
+    await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'twice@acme.test' }).expect(200);
+    const second = await invite(w, w.acme, { emails: 'twice@acme.test' });
+    const newer = second.sent[0]!.invitationId;
+    assert.equal(second.sent[0]!.userId, userId);
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${older}`).expect(200)).body.supersededBy, newer);
+    const res = await api(w.t, w.acme).post(`/invitations/${older}/resend`).expect(409);
+    assert.equal(res.body.error.code, 'invalid_transition');
+    assert.equal(res.body.error.details.reason, 'superseded');
+    assert.equal(res.body.error.details.supersededBy, newer);
+    assert.match(res.body.error.message, /replaced by a newer invitation/);
+    const live = await sql(w.t, 'select id from invitations where user_id = ? and accepted_at is null and revoked_at is null', [userId]);
+    assert.deepEqual(live.map((r) => r.id), [newer]);
+    await api(w.t, w.acme).post(`/invitations/${newer}/resend`).expect(200);
   });
 
   it('revoke (POST or DELETE) ends the link now and the person shows as expired', async () => {
@@ -133,7 +160,40 @@ describe('invitations: the admin API', () => {
     const page = await request(w.t.app).get(`/invitations/${token}`).expect(410);
     assert.match(page.text, /Ask your administrator to send you a new invitation/);
     await api(w.t, w.acme).post(`/invitations/${one!.invitationId}/revoke`).expect(200);
-    assert.deepEqual(await auditActions(w.t, one!.userId), ['invitation.created', 'invitation.revoked']);
+    assert.deepEqual(await auditActions(w.t, one!.userId), ['user.created', 'invitation.created', 'invitation.revoked']);
+  });
+
+  it('shows the invitation of a disabled or deleted invitee as revoked (with the reason), not pending, in the list and invitations.csv, until they come back', async () => {
+    const body = await invite(w, w.acme, { emails: 'off-inv@acme.test, del-inv@acme.test' });
+    const [off, del] = body.sent;
+    await api(w.t, w.acme).post(`/users/${off!.userId}/disable`).expect(200);
+    await api(w.t, w.acme).delete(`/users/${del!.userId}`, { confirmEmail: 'del-inv@acme.test' }).expect(200);
+    const ids = (list: Array<{ id: string }>) => list.map((i) => i.id);
+    const pending = (await api(w.t, w.acme).get('/invitations?status=pending&limit=200').expect(200)).body.invitations;
+    assert.ok(!ids(pending).includes(off!.invitationId) && !ids(pending).includes(del!.invitationId), 'not pending: their links answer 410');
+    const revoked = (await api(w.t, w.acme).get('/invitations?status=revoked&limit=200').expect(200)).body.invitations;
+    const reasons = Object.fromEntries(revoked.map((i: { id: string; revokedReason: string }) => [i.id, i.revokedReason]));
+    assert.equal(reasons[off!.invitationId], 'user_disabled');
+    assert.equal(reasons[del!.invitationId], 'user_deleted');
+    const one = (await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body;
+    assert.equal(one.status, 'revoked');
+    assert.equal(one.revokedAt, null, 'nobody revoked it: the person cannot use it');
+    const csvRows = async (query: string) => {
+      const res = await api(w.t, w.acme).get(`/exports/invitations.csv${query}`).buffer(true).parse((r, done) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        r.on('end', () => done(null, text));
+      }).expect(200);
+      return String(res.body).split(/\r?\n/).filter((line) => /off-inv@|del-inv@/.test(line));
+    };
+    assert.deepEqual(await csvRows('?status=pending'), []);
+    const all = await csvRows('');
+    assert.equal(all.length, 2);
+    assert.ok(all.every((line) => line.includes(',revoked,')), all.join('\n'));
+    // Reactivated (they never registered), the invitation is theirs again.
+    await api(w.t, w.acme).post(`/users/${off!.userId}/reactivate`).expect(200);
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body.status, 'pending');
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${off!.invitationId}`).expect(200)).body.revokedReason, null);
   });
 
   it('expires after the org\'s invitation TTL, measured with the injected clock', async () => {
@@ -186,6 +246,33 @@ describe('invitations: the admin API', () => {
     w.smtp.rcpt = () => undefined;
     const resent = await api(w.t, w.acme).post(`/invitations/${body.sent[0]!.invitationId}/resend`).expect(200);
     assert.equal(resent.body.undeliverable, false);
+  });
+
+  it('cancels at send time, never sending, the mail of an invitation revoked or replaced, or whose person was disabled or deleted, before it left', async () => {
+    await w.t.container.outbox.deliverDue(); // what earlier tests left queued
+    const res = await api(w.t, w.acme).post('/invitations', { emails: 'q-rev@acme.test, q-off@acme.test, q-del@acme.test, q-re@acme.test, q-ok@acme.test' }).expect(201);
+    const by = Object.fromEntries(res.body.sent.map((s: { email: string; invitationId: string; userId: string }) => [s.email, s]));
+    // The mails wait in the queue (behind a bulk import, say) while admins change their minds.
+    await api(w.t, w.acme).post(`/invitations/${by['q-rev@acme.test'].invitationId}/revoke`).expect(200);
+    await api(w.t, w.acme).post(`/users/${by['q-off@acme.test'].userId}/disable`).expect(200);
+    await api(w.t, w.acme).delete(`/users/${by['q-del@acme.test'].userId}`, { confirmEmail: 'q-del@acme.test' }).expect(200);
+    await api(w.t, w.acme).post(`/invitations/${by['q-re@acme.test'].invitationId}/resend`).expect(200);
+    w.smtp.received.length = 0;
+    const report = await w.t.container.outbox.deliverDue();
+    assert.equal(report.sent, 2);
+    assert.equal(report.cancelled, 4);
+    assert.deepEqual(w.smtp.received.flatMap((m) => m.to).sort(), ['q-ok@acme.test', 'q-re@acme.test']);
+    await request(w.t.app).get(`/invitations/${inviteTokenFor(w.smtp, 'q-re@acme.test')}`).expect(200);
+    const rows = await sql(w.t, `select "to", sent_at, cancelled_at, cancel_reason from outbox_messages where kind = 'invitation' and "to" like 'q-%' order by "to", created_at, id`);
+    const cancelled = rows.filter((r) => r.cancelled_at).map((r) => [r.to, r.cancel_reason]);
+    assert.deepEqual(cancelled, [
+      ['q-del@acme.test', 'invitation revoked (user_deleted)'],
+      ['q-off@acme.test', 'invitation revoked (user_disabled)'],
+      ['q-re@acme.test', 'invitation link replaced by a resend'],
+      ['q-rev@acme.test', 'invitation revoked (admin)'],
+    ]);
+    assert.ok(rows.filter((r) => r.cancelled_at).every((r) => r.sent_at === null));
+    assert.equal((await w.t.container.outbox.deliverDue()).cancelled, 0, 'a cancelled mail is never claimed again');
   });
 
   it('keeps every invitation route inside its org: another org\'s token cannot list, read, resend or revoke', async () => {

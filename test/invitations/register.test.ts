@@ -45,13 +45,36 @@ describe('invitations: registration from the link', () => {
     assert.equal(row.invite_expires_at, null);
     const sources = await sql(w.t, 'select source from memberships where user_id = ?', [userId]);
     assert.deepEqual(sources.map((s) => s.source), ['invitation', 'invitation']);
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'invitation.accepted']);
+    // One event per planned membership (as an admin's change records them), then the acceptance.
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'membership.added', 'membership.added', 'invitation.accepted']);
     assert.equal((await api(w.t, w.acme).get(`/invitations/${body.sent[0]!.invitationId}`).expect(200)).body.status, 'accepted');
 
     // The link is spent; the password works for sign-in.
     const used = await request(w.t.app).get(`/invitations/${token}`).expect(410);
     assert.match(used.text, /already used/);
     await request(w.t.app).post('/auth/password/login').send({ email: 'ann@acme.test', password: STRONG_PASSWORD }).expect(200);
+  });
+
+  it('accepts exactly the invitation whose link was used, with its planned groups, and ends any other open one', async () => {
+    const oldGroup = await addGroup(w.t, w.acme, 'Old plan', []);
+    const newGroup = await addGroup(w.t, w.acme, 'New plan', []);
+    const first = await invite(w, w.acme, { emails: 'both@acme.test', groups: [{ id: oldGroup, role: 'editor' }] });
+    const { userId, invitationId: older } = first.sent[0]!;
+    const oldToken = inviteTokenFor(w.smtp, 'both@acme.test');
+    await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'both@acme.test' }).expect(200);
+    clock.advance(60_000);
+    const second = await invite(w, w.acme, { emails: 'both@acme.test', groups: [{ id: newGroup, role: 'viewer' }] });
+    const newer = second.sent[0]!.invitationId;
+    // Two live invitations, as an earlier version's resend of the replaced one left them.
+    await sql(w.t, 'update invitations set revoked_at = null where id = ?', [older]);
+    await register(w, oldToken).expect(303);
+    const rows = Object.fromEntries((await sql(w.t, 'select id, accepted_at, revoked_at from invitations where user_id = ?', [userId])).map((r) => [r.id, r]));
+    assert.ok(rows[older]!.accepted_at, 'the invitation whose link was used is the accepted one');
+    assert.equal(rows[newer]!.accepted_at, null);
+    assert.ok(rows[newer]!.revoked_at, 'the other one ends');
+    assert.equal((await api(w.t, w.acme).get(`/invitations/${newer}`).expect(200)).body.revokedReason, 'superseded');
+    const user = (await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body;
+    assert.deepEqual(user.groups.map((g: { id: string; role: string }) => [g.id, g.role]), [[oldGroup, 'editor']]);
   });
 
   it('refuses a weak password with a message next to the field and writes nothing', async () => {
@@ -103,7 +126,7 @@ describe('invitations: registration from the link', () => {
     assert.match(res.text, /No seat available/);
     assert.equal(res.headers['set-cookie'], undefined);
     const userId = body.sent[0]!.userId;
-    assert.deepEqual(await auditActions(w.t, userId), ['invitation.created', 'license.seat_refused']);
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'license.seat_refused']);
     assert.equal((await sql(w.t, 'select state from users where id = ?', [userId]))[0]!.state, 'invited');
     assert.equal((await sql(w.t, `select count(*)::int as n from credentials where email = 'seat@seatco.test'`))[0]!.n, 0);
     // A seat freed: the same link works.
@@ -123,6 +146,23 @@ describe('invitations: registration from the link', () => {
     assert.match(expired.text, /<html lang="en">/);
     await request(w.t.app).get('/invitations/gh_invite_nope').expect(404);
     assert.equal((await sql(w.t, 'select state from users where id = ?', [body.sent[0]!.userId]))[0]!.state, 'invited');
+  });
+
+  it('gives a disabled invitee who never registered their link back when reactivated: pending, no seat, and registration still required', async () => {
+    const body = await invite(w, w.acme, { emails: 'paused@acme.test' });
+    const { userId, invitationId } = body.sent[0]!;
+    const token = inviteTokenFor(w.smtp, 'paused@acme.test');
+    await api(w.t, w.acme).post(`/users/${userId}/disable`).expect(200);
+    await request(w.t.app).get(`/invitations/${token}`).expect(410);
+    const back = await api(w.t, w.acme).post(`/users/${userId}/reactivate`).expect(200);
+    assert.equal(back.body.status, 'pending');
+    assert.equal(back.body.invitationId, invitationId);
+    // Not a password holder yet: a reset mails nothing (links go to active profiles only).
+    await request(w.t.app).post('/auth/password/reset-request').send({ email: 'paused@acme.test' }).expect(202);
+    assert.equal((await sql(w.t, `select count(*)::int as n from outbox_messages where "to" = 'paused@acme.test' and kind = 'password_reset'`))[0]!.n, 0);
+    await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    await register(w, token).expect(303);
+    assert.equal((await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body.status, 'active');
   });
 
   it('points an SSO-enforced org\'s invitee to single sign-on instead of a password form', async () => {

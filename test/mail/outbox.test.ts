@@ -9,6 +9,8 @@ import { createMailer } from '../../src/lib/mailer.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { usingPostgres } from '../support/db.ts';
+import { addUser } from '../people/support.ts';
+import request from 'supertest';
 import { startSmtpCapture, type SmtpCapture } from './support/smtp.ts';
 
 describe('mail outbox: committed mail is delivered after commit, with retries', () => {
@@ -51,12 +53,12 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
 
   it('delivers a committed message over real SMTP once and marks it sent', async () => {
     const id = await enqueue('ann@mailco.test');
-    assert.deepEqual(await deliverDue(deps, t0), { sent: 1, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, t0), { sent: 1, retried: 0, failed: 0, cancelled: 0 });
     assert.equal(smtp.received.length, 1);
     assert.deepEqual(smtp.received[0]!.to, ['ann@mailco.test']);
     assert.match(smtp.received[0]!.raw, /Subject: Hello/);
     assert.ok((await row(id)).sentAt);
-    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() + 3_600_000)), { sent: 0, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() + 3_600_000)), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
     assert.equal(smtp.received.length, 1);
   });
 
@@ -68,18 +70,49 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
       }),
       /rolled back/,
     );
-    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
   });
 
   it('does not send a message before it is due', async () => {
     await enqueue('later@mailco.test');
-    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() - 1)), { sent: 0, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() - 1)), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
+  });
+
+  it('cancels, without sending, a message the send-time check says is no longer wanted, and keeps why', async () => {
+    const unwanted = await enqueue('stale@mailco.test', { related: { invitationId: 'inv-stale' } });
+    const wanted = await enqueue('fresh@mailco.test', { related: { invitationId: 'inv-fresh' } });
+    const checked = { ...deps, cancelReason: async (em: unknown, message: OutboxMessageView) => (message.related.invitationId === 'inv-stale' ? 'invitation revoked (admin)' : null) };
+    assert.deepEqual(await deliverDue(checked, t0), { sent: 1, retried: 0, failed: 0, cancelled: 1 });
+    assert.deepEqual(smtp.received.flatMap((m) => m.to), ['fresh@mailco.test']);
+    const stored = await row(unwanted);
+    assert.ok(stored.cancelledAt);
+    assert.equal(stored.cancelReason, 'invitation revoked (admin)');
+    assert.equal(stored.sentAt, null);
+    assert.equal(stored.failedAt, null);
+    assert.ok((await row(wanted)).sentAt);
+    assert.deepEqual(await deliverDue(checked, new Date(t0.getTime() + 86_400_000)), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
+  });
+
+  it('claims password-reset and sign-in-code mail before a queue of many invitation mails queued earlier', async () => {
+    const emails = Array.from({ length: 120 }, (_, i) => `bulk-inv${i}@mailco.test`);
+    const invited = await request(t.app).post(`/api/orgs/${org.slug}/invitations`).set('Authorization', `Bearer ${org.tokens.admin}`).send({ emails });
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const userId = await addUser(t, org, { userName: 'forgot@mailco.test' });
+    await request(t.app).post(`/api/orgs/${org.slug}/users/${userId}/password-reset`).set('Authorization', `Bearer ${org.tokens.admin}`).expect(202);
+    // A sign-in code, queued the way mfa-challenges.ts queues it (no priority given: transactional).
+    await t.container.fork().transactional((tx) => enqueueMail(tx, { orgId: org.id, to: 'code@mailco.test', subject: 'Your Gatehouse sign-in code', text: 'Code 123456', kind: 'mfa_code' }, new Date()));
+    const later = new Date(Date.now() + 60_000);
+    const one = { ...deps, batchSize: 1 };
+    assert.equal((await deliverDue(one, later)).sent, 1);
+    assert.equal((await deliverDue(one, later)).sent, 1);
+    assert.deepEqual(smtp.received.flatMap((m) => m.to).sort(), ['code@mailco.test', 'forgot@mailco.test'], 'the two transactional mails leave first');
+    assert.equal((await deliverDue({ ...deps, batchSize: 500 }, later)).sent, 120);
   });
 
   it('marks a message failed for good and calls onPermanentFailure when the server answers 550', async () => {
     smtp.rcpt = (address) => (address === 'nobody@mailco.test' ? { code: 550, message: 'No such user here' } : undefined);
     const id = await enqueue('nobody@mailco.test');
-    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 0, failed: 1 });
+    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 0, failed: 1, cancelled: 0 });
     const stored = await row(id);
     assert.ok(stored.failedAt);
     assert.equal(stored.sentAt, null);
@@ -89,13 +122,13 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
     assert.equal(failures[0]!.failure.responseCode, 550);
     assert.equal(failures[0]!.message.related.invitationId, 'inv-1');
     // Never tried again.
-    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() + 86_400_000)), { sent: 0, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, new Date(t0.getTime() + 86_400_000)), { sent: 0, retried: 0, failed: 0, cancelled: 0 });
   });
 
   it('retries a 451 with exponential back-off, driven by deliverDue and the clock', async () => {
     smtp.rcpt = () => ({ code: 451, message: 'Try again later' });
     const id = await enqueue('busy@mailco.test');
-    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 1, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, t0), { sent: 0, retried: 1, failed: 0, cancelled: 0 });
     assert.equal((await row(id)).nextAttemptAt.getTime(), t0.getTime() + 60_000);
     assert.equal((await deliverDue(deps, new Date(t0.getTime() + 59_999))).retried, 0);
     const t1 = new Date(t0.getTime() + 60_000);
@@ -103,7 +136,7 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
     assert.equal((await row(id)).nextAttemptAt.getTime(), t1.getTime() + 120_000);
     smtp.rcpt = () => undefined;
     const t2 = new Date(t1.getTime() + 120_000);
-    assert.deepEqual(await deliverDue(deps, t2), { sent: 1, retried: 0, failed: 0 });
+    assert.deepEqual(await deliverDue(deps, t2), { sent: 1, retried: 0, failed: 0, cancelled: 0 });
     const stored = await row(id);
     assert.equal(stored.attempts, 3);
     assert.ok(stored.sentAt);
@@ -132,7 +165,7 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
   it('retries a message when the SMTP server cannot be reached', async () => {
     const down = { ...deps, mailer: createMailer({ smtpUrl: 'smtp://127.0.0.1:1', from: 'x@y.test', outboxDir: '', logger: createLogger('silent') }) };
     await enqueue('ann@mailco.test');
-    assert.deepEqual(await deliverDue(down, t0), { sent: 0, retried: 1, failed: 0 });
+    assert.deepEqual(await deliverDue(down, t0), { sent: 0, retried: 1, failed: 0, cancelled: 0 });
   });
 
   it('lets two workers claiming at once deliver each message exactly once', async function () {

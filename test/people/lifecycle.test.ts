@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { purgeDeletedUsers } from '../../src/directory/people.ts';
-import { addGroup, addSession, addUser, api, auditActions, createPeopleTestApp, sql } from './support.ts';
+import { addGroup, addSession, addUser, api, auditActions, createPeopleTestApp, setSeatLimit, sql } from './support.ts';
 
 const DAY = 86_400_000;
 
@@ -39,6 +39,29 @@ describe('people lifecycle through the admin API', () => {
     assert.equal(res.body.disabledAt, null);
     const again = await api(t, acme).post(`/users/${id}/reactivate`).expect(409);
     assert.equal(again.body.error.code, 'invalid_transition');
+  });
+
+  it('reactivates a disabled invitee who never registered as pending (or expired), taking no seat, singly and in bulk', async () => {
+    const org = await seedOrg(t.container, 'reinvite');
+    const later = await addUser(t, org, { userName: 'inv-later', state: 'invited', inviteExpiresAt: new Date(clock.now().getTime() + 5 * DAY) });
+    const lapsed = await addUser(t, org, { userName: 'inv-lapsed', state: 'invited', inviteExpiresAt: new Date(clock.now().getTime() - DAY) });
+    const member = await addUser(t, org, { userName: 'member' });
+    for (const id of [later, lapsed, member]) await api(t, org).post(`/users/${id}/disable`).expect(200);
+    await setSeatLimit(t, org, 0);
+    const one = await api(t, org).post(`/users/${later}/reactivate`).expect(200);
+    assert.equal(one.body.status, 'pending');
+    assert.equal(one.body.disabledAt, null);
+    assert.equal(one.body.lastActiveAt, null);
+    const bulk = await api(t, org).post('/users/reactivate', { ids: [lapsed, member] }).expect(200);
+    const byId = Object.fromEntries(bulk.body.results.map((r: { id: string }) => [r.id, r]));
+    assert.equal(byId[lapsed].done, true);
+    assert.equal(byId[member].done, false, 'an active user needs a seat');
+    assert.equal(byId[member].reason, 'limit_exceeded');
+    const rows = Object.fromEntries((await sql(t, 'select id, state from users where id in (?, ?, ?)', [later, lapsed, member])).map((r) => [r.id, r.state]));
+    assert.deepEqual([rows[later], rows[lapsed], rows[member]], ['invited', 'invited', 'disabled']);
+    assert.equal((await api(t, org).get(`/users/${lapsed}`).expect(200)).body.status, 'expired');
+    assert.equal((await api(t, org).get('/license').expect(200)).body.active, 0);
+    assert.deepEqual(await auditActions(t, later), ['user.created', 'user.disabled', 'user.reactivated']);
   });
 
   it('bulk-disables the ids it may and reports unknown, foreign and already disabled ids without touching them', async () => {

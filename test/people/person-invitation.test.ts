@@ -40,6 +40,16 @@ describe('people: the open invitation of an invited person', () => {
     assert.equal(expired.invitationId, invitationId);
   });
 
+  it('names the newer invitation of a person invited again after their deletion, never the one it replaced', async () => {
+    const first = await invite(w, w.acme, { emails: 'redo@acme.test' });
+    const { userId, invitationId: older } = first.sent[0]!;
+    await api(w.t, w.acme).delete(`/users/${userId}`, { confirmEmail: 'redo@acme.test' }).expect(200);
+    const newer = (await invite(w, w.acme, { emails: 'redo@acme.test' })).sent[0]!.invitationId;
+    // Ids made in the same millisecond do not sort by creation: make the replaced one sort last.
+    await w.t.container.fork().execute(`update invitations set id = 'ffffffff-ffff-7fff-bfff-ffffffffffff' where id = ?`, [older]);
+    assert.equal((await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body.invitationId, newer);
+  });
+
   it('answers null for people who were not invited or already accepted', async () => {
     const userId = await addUser(w.t, w.acme, { userName: 'plain@acme.test' });
     assert.equal((await api(w.t, w.acme).get(`/users/${userId}`).expect(200)).body.invitationId, null);

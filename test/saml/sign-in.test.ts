@@ -72,6 +72,24 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(await em.count(AuditEvent, { action: 'user.activated', targetId: user.id }), 1);
     });
 
+    it('gives an invitee signing in the planned groups with one membership.added event each (source saml)', async () => {
+      const api = (method: 'get' | 'post', path: string) => request(t.app)[method](`/api/orgs/link${path}`).set(auth(link));
+      const group = (await api('post', '/groups').send({ displayName: 'Wards' }).expect(201)).body.id as string;
+      const invited = await api('post', '/invitations').send({ emails: 'gwen@link.test', groups: [{ id: group, role: 'editor' }] }).expect(201);
+      const userId = invited.body.sent[0].userId as string;
+      await t.container.events.publishAll();
+      const start = (await api('get', '/events?limit=1000').expect(200)).body.cursor as string;
+      await postAcs(t.app, 'link', responseFor('link', { nameId: 'gwen@link.test' })).expect(303);
+      await t.container.events.publishAll();
+      const events = (await api('get', `/events?after=${start}&limit=1000`).expect(200)).body.events as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      assert.deepEqual(events.map((e) => e.type), ['membership.added', 'invitation.accepted', 'session.started']);
+      assert.equal(events[0]!.resource.group.id, group);
+      assert.equal(events[0]!.resource.user.id, userId);
+      assert.equal(events[0]!.resource.role, 'editor');
+      assert.equal(events[0]!.source, 'saml');
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'membership.added', targetId: userId }), 1);
+    });
+
     it('refuses an invitee whose invitation expired', async () => {
       await invite(link, 'late@link.test', -1000);
       const res = await postAcs(t.app, 'link', responseFor('link', { nameId: 'late@link.test' })).expect(403);

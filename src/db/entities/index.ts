@@ -4,7 +4,7 @@ import { UserSchema } from './user.ts';
 import { CredentialSchema } from './credential.ts';
 import { GroupSchema } from './group.ts';
 import { MembershipSchema } from './membership.ts';
-import { InvitationSchema, InvitationMembershipSchema } from './invitation.ts';
+import { InvitationSchema, InvitationMembershipSchema, InvitationReplacedTokenSchema } from './invitation.ts';
 import { ApiTokenSchema } from './api-token.ts';
 import { SamlConnectionSchema } from './saml-connection.ts';
 import { SessionSchema } from './session.ts';
@@ -29,6 +29,7 @@ export const entities = [
   MembershipSchema,
   InvitationSchema,
   InvitationMembershipSchema,
+  InvitationReplacedTokenSchema,
   ApiTokenSchema,
   SamlConnectionSchema,
   SessionSchema,

@@ -23,6 +23,11 @@ export const InvitationSchema = defineEntity({
     acceptedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
     undeliverableAt: p.datetime().nullable(),
+    /**
+     * The invitation that replaced this one (the person's address invited again after their deletion):
+     * this one can no longer be resent or accepted; the newer one is the person's live invitation.
+     */
+    supersededBy: p.uuid().nullable(),
     /** The `expiresAt` the expiry job last announced (invitation.expired); a resend moves expiresAt, so it announces again. */
     expiryAnnouncedFor: p.datetime().nullable(),
     plannedMemberships: () => p.oneToMany(InvitationMembership).mappedBy('invitation'),
@@ -52,3 +57,21 @@ export const InvitationMembershipSchema = defineEntity({
 
 export class InvitationMembership extends InvitationMembershipSchema.class {}
 InvitationMembershipSchema.setClass(InvitationMembership);
+
+/**
+ * A link a resend replaced (README: it answers 410, not 404 as an unknown one
+ * does). Only the SHA-256 of the old token is kept, as for the live one; it
+ * goes with its invitation.
+ */
+export const InvitationReplacedTokenSchema = defineEntity({
+  name: 'InvitationReplacedToken',
+  tableName: 'invitation_replaced_tokens',
+  properties: {
+    tokenHash: p.string().length(64).primary(),
+    invitation: () => p.manyToOne(Invitation).deleteRule('cascade').index('invitation_replaced_tokens_invitation_index'),
+    replacedAt: p.datetime(),
+  },
+});
+
+export class InvitationReplacedToken extends InvitationReplacedTokenSchema.class {}
+InvitationReplacedTokenSchema.setClass(InvitationReplacedToken);

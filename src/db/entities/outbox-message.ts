@@ -22,17 +22,27 @@ export const OutboxMessageSchema = defineEntity({
     kind: p.string().length(50),
     /** Ids of the records the mail is about (`{ invitationId, userId }`), for hooks and support. */
     related: p.json<Record<string, string>>().default('{}'),
+    /**
+     * Claimed in ascending order, before the due time: 0 for transactional mail (a password reset,
+     * a sign-in code: someone is waiting for it), 1 for bulk mail (invitations), so a reset never
+     * queues behind a thousand invitations.
+     */
+    priority: p.integer().default(0),
     attempts: p.integer().default(0),
     /** Due time; while a worker holds the row it is pushed ahead by the claim lease. */
     nextAttemptAt: p.datetime(),
     sentAt: p.datetime().nullable(),
     failedAt: p.datetime().nullable(),
     lastError: p.string().length(1000).nullable(),
+    /** Not sent because it was no longer wanted when its turn came (an invitation revoked meanwhile). */
+    cancelledAt: p.datetime().nullable(),
+    /** Why it was cancelled ("invitation revoked (user_disabled)"). */
+    cancelReason: p.string().length(200).nullable(),
   },
   indexes: [
     {
       name: 'outbox_messages_due_index',
-      expression: 'create index "outbox_messages_due_index" on "outbox_messages" ("next_attempt_at") where "sent_at" is null and "failed_at" is null',
+      expression: 'create index "outbox_messages_due_index" on "outbox_messages" ("priority", "next_attempt_at", "id") where "sent_at" is null and "failed_at" is null and "cancelled_at" is null',
     },
   ],
 });

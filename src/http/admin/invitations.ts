@@ -39,6 +39,7 @@ export function toInvitationView(invitation: InvitationRecord) {
     email: invitation.email,
     name: invitation.name,
     status: invitation.status,
+    revokedReason: invitation.revokedReason,
     undeliverable: invitation.undeliverableAt !== null,
     invitedBy: invitation.invitedBy,
     createdAt: invitation.createdAt.toISOString(),
@@ -46,6 +47,7 @@ export function toInvitationView(invitation: InvitationRecord) {
     acceptedAt: iso(invitation.acceptedAt),
     revokedAt: iso(invitation.revokedAt),
     undeliverableAt: iso(invitation.undeliverableAt),
+    supersededBy: invitation.supersededBy,
     memberships: invitation.memberships,
   };
 }
@@ -109,7 +111,7 @@ export const invitationApiRoutes: ApiRoute[] = [
       method: 'post',
       path: '/invitations/:id/resend',
       tag: 'Invitations',
-      summary: 'Send a new link valid for a new period; the old link stops working',
+      summary: 'Send a new link valid for a new period; the old link stops working (409 for an invitation a newer one replaced)',
       permission: 'users.invite',
       params: idParams,
       responses: { 200: invitation },

@@ -133,7 +133,7 @@ export const peopleApiRoutes: ApiRoute[] = [
     },
   ),
   lifecycleRoute('disable', 'Disable a user: no sign-in, sessions end, the seat is freed', 'users.disable'),
-  lifecycleRoute('reactivate', 'Reactivate a disabled user (needs a free seat)', 'users.disable'),
+  lifecycleRoute('reactivate', 'Reactivate a disabled user (needs a free seat; an invitee who never registered becomes pending again)', 'users.disable'),
   apiRoute(
     {
       method: 'delete',

@@ -145,6 +145,18 @@ describe('SCIM writes, lifecycle and audit', () => {
       await assertOneEvent(on, 'user.reactivated', String(user.id));
     });
 
+    it('gives a disabled invitee who never registered back their invitation on active:true (state invited), not an active seat', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'ivo@acme.test');
+      await sql(t, `update users set state = 'invited', invite_expires_at = now() + interval '3 days' where id = ?`, [user.id]);
+      await send('patch', `/Users/${user.id}`, rid(), patchOps({ op: 'replace', value: { active: false } })).expect(200);
+      assert.equal((await userRow(t, String(user.id)))?.state, 'disabled');
+      const on = rid();
+      const enabled = await send('patch', `/Users/${user.id}`, on, patchOps({ op: 'replace', path: 'active', value: true })).expect(200);
+      assert.equal(enabled.body.active, true);
+      assert.equal((await userRow(t, String(user.id)))?.state, 'invited');
+      await assertOneEvent(on, 'user.reactivated', String(user.id));
+    });
+
     it('creates a disabled user when POST says active:false', async () => {
       const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('gina@acme.test', { active: false })).expect(201);
       assert.equal(res.body.active, false);

@@ -42,7 +42,8 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
       actions.push(act('users.disable', `POST /users/${person.id}/disable`, 'Disable', `${name} is disabled.`));
       break;
     case 'disabled':
-      actions.push(act('users.disable', `POST /users/${person.id}/reactivate`, 'Reactivate', `${name} is active again.`));
+      // An invitee who never registered comes back pending, not active (lifecycle.ts stateOnReturn).
+      actions.push(act('users.disable', `POST /users/${person.id}/reactivate`, 'Reactivate', `${name} is reactivated.`));
       break;
     case 'deleted':
       actions.push(act('users.delete', `POST /users/${person.id}/restore`, 'Restore', `${name} is restored.`));
