@@ -6,14 +6,13 @@ import { ConflictError, DomainError, TransitionError, ValidationError } from './
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { addMemberships, createUsersBulk, pgArray, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
+import { newUserFields } from './import-rows.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
-import { splitName } from './invitation-addresses.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
-import { emptyUserFields } from './user-record.ts';
-import { createUser } from './users.ts';
+import { createUser, validateUserFields } from './users.ts';
 
 /**
  * Committing an import: the selected preview rows, in batches, in row order,
@@ -205,23 +204,6 @@ async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache
   return out;
 }
 
-function newUserFields(email: string, profile: Partial<Record<ImportProfileField, string>>) {
-  const fields = emptyUserFields(email);
-  const named: { givenName?: string | null; familyName?: string | null } = profile.givenName !== undefined || profile.familyName !== undefined ? {} : splitName(profile.displayName ?? null);
-  Object.assign(fields, named, {
-    givenName: profile.givenName ?? named.givenName ?? null,
-    familyName: profile.familyName ?? named.familyName ?? null,
-    displayName: profile.displayName ?? null,
-    title: profile.title ?? null,
-    department: profile.department ?? null,
-    officeLocation: profile.officeLocation ?? null,
-    employeeNumber: profile.employeeNumber ?? null,
-    emails: [{ value: email, type: 'work', primary: true }],
-    phoneNumbers: profile.phone ? [{ value: profile.phone, type: 'mobile', primary: true }] : [],
-  });
-  return fields;
-}
-
 async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: Map<string, string>): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
@@ -230,10 +212,17 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
   if (bulk.length) {
     const users: BulkNewUser[] = [];
     for (const r of bulk) {
-      users.push({
-        key: r.rowNumber, id: r.data.newUserId!, fields: newUserFields(r.data.email!, r.data.profile ?? {}), active: r.data.status !== 'disabled',
-        groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds),
-      });
+      // The preview flags what the directory refuses; a row that fails anyway (changed since) fails alone,
+      // as on the per-row path, never the batch's one statement.
+      let fields;
+      try {
+        fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: { column: null, reason: 'invalid_input', message: error.message } });
+        continue;
+      }
+      users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
     }
     const result = await createUsersBulk(tx, scope, users, 'csv');
     for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, bulk: true });

@@ -2,13 +2,14 @@ import type { Em } from '../db/orm.ts';
 import type { ImportAction, ImportMode, ImportStatus, UserSource, UserState } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { isEmailAddress } from './invitation-addresses.ts';
+import { isEmailAddress, MAX_EMAIL_LENGTH, splitName } from './invitation-addresses.ts';
 import { getLicense } from './license.ts';
 import { isEnabled } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
-import { createChanges, insertPreviewRows, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
+import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import type { Scope } from './scope.ts';
-import { toDate } from './user-record.ts';
+import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
+import { overLongFields } from './users.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -152,6 +153,38 @@ async function loadDirectory(em: Em, orgId: string) {
 
 type Directory = Awaited<ReturnType<typeof loadDirectory>>;
 
+/** The row's values as the fields an update writes (only those the file gives; no name split). */
+function updatedFields(userName: string, profile: Partial<Record<ImportProfileField, string>>): UserFields {
+  const fields = emptyUserFields(userName);
+  for (const field of importProfileFields) if (field !== 'phone' && profile[field] !== undefined) fields[field] = profile[field];
+  if (profile.phone !== undefined) fields.phoneNumbers = [{ value: profile.phone, type: 'mobile', primary: true }];
+  return fields;
+}
+
+/**
+ * Fields too long for the directory (users.ts overLongFields: the rule every
+ * write path applies), each on the column it came from, one problem per
+ * column: a first or last name split from the Full Name is that column's
+ * problem when the Full Name itself is not too long.
+ */
+function tooLong(fields: UserFields, profile: Partial<Record<ImportProfileField, string>>, col: (field: ImportField, fallback: string) => string): RowProblem[] {
+  const split = { givenName: 'first name', familyName: 'last name' } as const;
+  const problems = new Map<string, RowProblem>();
+  for (const { field, limit } of overLongFields(fields)) {
+    let problem: RowProblem;
+    if ((field === 'givenName' || field === 'familyName') && profile[field] === undefined) {
+      problem = { column: col('fullName', 'Full Name'), reason: 'too_long', message: `the ${split[field]} taken from it must be at most ${limit} characters` };
+    } else {
+      const column = field === 'displayName' ? col('fullName', 'Full Name') : field === 'userName' || field === 'emails' ? col('email', 'Email')
+        : field === 'givenName' ? col('givenName', 'First Name') : field === 'familyName' ? col('familyName', 'Last Name') : col(field as ImportField, field);
+      problem = { column, reason: 'too_long', message: `must be at most ${limit} characters` };
+    }
+    // The column's own limit wins over a name split from it.
+    if (!problems.has(problem.column!) || field === 'displayName') problems.set(problem.column!, problem);
+  }
+  return [...problems.values()];
+}
+
 function match(dir: Directory, values: ImportValues): Existing | undefined {
   if (values.userId && isUuid(values.userId)) {
     const byId = dir.byId.get(values.userId.toLowerCase());
@@ -189,7 +222,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     const label = v.email ?? v.userName ?? v.userId ?? null;
     const plan: Planned = { line: row.line, action: 'skip', userId: null, label, data: {}, changes: {}, errors };
     planned.push(plan);
-    if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email' });
+    if (v.email !== undefined && v.email.length > MAX_EMAIL_LENGTH) {
+      errors.push({ column: col('email', 'Email'), reason: 'too_long', message: `must be at most ${MAX_EMAIL_LENGTH} characters` });
+    } else if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email' });
     const user = match(dir, v);
     if (user) {
       plan.userId = user.id;
@@ -235,6 +270,13 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
         errors.push({ column: col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' });
         continue;
       }
+      const fields = newUserFields(v.email, profile);
+      errors.push(...tooLong(fields, profile, col));
+      // An invitation names its profile from the display name first (invitations.ts), whatever the file's first and last names.
+      if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
+        errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
+      }
+      if (errors.length) continue;
       const active = v.status !== 'disabled';
       // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
       const needsSeat = options.noInvite ? active : true;
@@ -254,6 +296,8 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       errors.push({ column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' });
       continue;
     }
+    errors.push(...tooLong(updatedFields(user.userName, profile), profile, col));
+    if (errors.length) continue;
     const changes: Record<string, unknown> = {};
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
       if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };

@@ -39,6 +39,29 @@ describe('CSV import commit (bulk path)', function () {
     assert.deepEqual(rows[0]!.changes, { department: { from: null, to: 'Ops' } });
   });
 
+  it('flags an over-long field at preview, and a row that fails validation at commit fails alone: the import reaches committed', async () => {
+    const org = await seedOrg(t.container, 'bulk-long-imp');
+    const file = csv('Full Name,Email,Department', 'One,one@example.com,Ops', `Two,two@example.com,${'d'.repeat(201)}`, 'Three,three@example.com,Ops');
+    const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+    assert.deepEqual([res.body.counts.create, res.body.counts.errors], [2, 1]);
+    const [, flagged] = await previewRows(t, org, res.body.id);
+    assert.deepEqual(flagged!.errors, [{ column: 'Department', reason: 'too_long', message: 'must be at most 200 characters' }]);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.equal(done.body.status, 'committed');
+    assert.deepEqual((await sql(t, 'select email from users where org_id = ? order by email', [org.id])).map((u) => u.email), ['one@example.com', 'three@example.com']);
+
+    // A row the preview passed but that no longer validates (here: its stored data edited) fails on its own.
+    const again = await upload(t, org, csv('Email,Department', 'four@example.com,Ops', 'five@example.com,Ops', 'six@example.com,Ops'), { noInvite: 'true' }).expect(201);
+    await sql(t, `update csv_import_rows set data = jsonb_set(data, '{profile,department}', to_jsonb(repeat('d', 201))) where import_id = ? and row_number = 2`, [again.body.id]);
+    const committed = await commit(t, org, again.body.id).expect(200);
+    assert.deepEqual([committed.body.status, committed.body.progress.applied, committed.body.progress.failed], ['committed', 2, 1]);
+    const rows = await previewRows(t, org, again.body.id);
+    assert.deepEqual(rows.map((r) => r.outcome), ['applied', 'failed', 'applied']);
+    assert.equal(rows[1]!.errors[0].reason, 'invalid_input');
+    assert.match(rows[1]!.errors[0].message, /department: must be at most 200 characters/);
+    assert.equal(Number((await sql(t, `select count(*)::int as n from users where org_id = ? and email in ('four@example.com', 'six@example.com')`, [org.id]))[0]!.n), 2);
+  });
+
   it('after a crash between batches, the rows read back say exactly which were applied; the resumed commit applies the rest once', async () => {
     const org = await seedOrg(t.container, 'bulk-crash-imp');
     await addGroup(t, org, 'Crew', []);

@@ -104,6 +104,47 @@ describe('CSV import', function () {
       assert.equal(res.body.counts.errors, 7);
     });
 
+    it('flags every over-long field at preview with too_long, naming the column and the limit (the commit’s own field rules)', async () => {
+      const org = await seedOrg(t.container, 'long-imp');
+      const x = (n: number) => 'x'.repeat(n);
+      const longEmail = `${x(64)}@${x(60)}.${x(60)}.${x(60)}.${x(10)}.com`;
+      const file = csv(
+        'Email,Full Name,First Name,Last Name,Department,Title,Office Location,Mobile,Employee Number',
+        `ok@example.com,${x(300)},${x(200)},${x(200)},${x(200)},${x(200)},${x(200)},${x(50)},${x(100)}`,
+        `a@example.com,${x(301)},,,,,,,`,
+        `b@example.com,,${x(201)},,,,,,`,
+        `c@example.com,,,${x(201)},,,,,`,
+        `d@example.com,,,,${x(201)},,,,`,
+        `e@example.com,,,,,${x(201)},,,`,
+        `f@example.com,,,,,,${x(201)},,`,
+        `g@example.com,,,,,,,${x(51)},`,
+        `h@example.com,,,,,,,,${x(101)}`,
+        `${longEmail},,,,,,,,`,
+      );
+      const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => r.errors.map((e: { column: string; reason: string; message: string }) => `${e.column}:${e.reason}:${e.message}`)), [
+        [],
+        ['Full Name:too_long:must be at most 300 characters'],
+        ['First Name:too_long:must be at most 200 characters'],
+        ['Last Name:too_long:must be at most 200 characters'],
+        ['Department:too_long:must be at most 200 characters'],
+        ['Title:too_long:must be at most 200 characters'],
+        ['Office Location:too_long:must be at most 200 characters'],
+        ['Mobile:too_long:must be at most 50 characters'],
+        ['Employee Number:too_long:must be at most 100 characters'],
+        ['Email:too_long:must be at most 254 characters'],
+      ]);
+      assert.deepEqual([res.body.counts.create, res.body.counts.errors], [1, 9]);
+      // A one-word Full Name becomes the first name of a new person: too long for it, on the Full Name column.
+      const single = await upload(t, org, csv('Email,Full Name', `i@example.com,${x(250)}`)).expect(201);
+      assert.deepEqual((await previewRows(t, org, single.body.id))[0]!.errors, [{ column: 'Full Name', reason: 'too_long', message: 'the first name taken from it must be at most 200 characters' }]);
+      // An existing person's update is held to the same limits.
+      await addUser(t, org, { userName: 'known@example.com' });
+      const update = await upload(t, org, csv('Email,Department', `known@example.com,${x(201)}`)).expect(201);
+      assert.deepEqual((await previewRows(t, org, update.body.id))[0]!.errors.map((e: { column: string; reason: string }) => `${e.column}:${e.reason}`), ['Department:too_long']);
+    });
+
     it('reports no_seats when the licence has no seat left', async () => {
       const org = await seedOrg(t.container, 'seats-imp');
       await addUser(t, org, { userName: 'only' });
