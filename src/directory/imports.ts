@@ -40,7 +40,8 @@ export interface RowProblem {
   /** The file's header the problem is about; null for the row as a whole. */
   column: string | null;
   reason: string;
-  message?: string;
+  /** What an admin reads: every problem has one. */
+  message: string;
 }
 
 export interface ImportRowInput {
@@ -224,7 +225,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     planned.push(plan);
     if (v.email !== undefined && v.email.length > MAX_EMAIL_LENGTH) {
       errors.push({ column: col('email', 'Email'), reason: 'too_long', message: `must be at most ${MAX_EMAIL_LENGTH} characters` });
-    } else if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email' });
+    } else if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email', message: 'is not a valid email address' });
     const user = match(dir, v);
     if (user) {
       plan.userId = user.id;
@@ -239,7 +240,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
 
     if (options.mode === 'disable') {
-      if (!user || user.state === 'deleted') errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found' });
+      if (!user || user.state === 'deleted') errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found', message: 'nobody in this organization has this email address, user name or user ID' });
       else if (user.source === 'scim' && options.exceptScim) errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
       else if (!isEnabled(user.state)) plan.action = 'unchanged';
       else {

@@ -102,6 +102,9 @@ describe('CSV import', function () {
       ]);
       assert.equal(res.body.counts.skip, 7);
       assert.equal(res.body.counts.errors, 7);
+      const unexplained = rows.flatMap((r) => r.errors).filter((e: { message?: unknown }) => typeof e.message !== 'string' || !e.message);
+      assert.deepEqual(unexplained, [], 'every row error carries a human message');
+      assert.equal(rows[0]!.errors[0].message, 'is not a valid email address');
     });
 
     it('flags every over-long field at preview with too_long, naming the column and the limit (the commit’s own field rules)', async () => {
@@ -183,6 +186,7 @@ describe('CSV import', function () {
       const res = await upload(t, org, file, { mode: 'disable', exceptScim: 'true' }).expect(201);
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows.map((r) => [r.action, r.errors[0]?.reason ?? null]), [['disable', null], ['disable', null], ['disable', null], ['skip', 'scim_managed'], ['skip', 'not_found']]);
+      assert.equal(rows[4]!.errors[0].message, 'nobody in this organization has this email address, user name or user ID');
       assert.equal(res.body.massDisable.needsForce, false);
       await commit(t, org, res.body.id).expect(200);
       for (const id of [byEmail, byName, byId]) {
