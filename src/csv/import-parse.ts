@@ -25,8 +25,8 @@ const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 
 const statusWords: Record<string, 'active' | 'disabled' | null> = {
   active: 'active', enabled: 'active', true: 'active', yes: 'active',
   disabled: 'disabled', inactive: 'disabled', false: 'disabled', no: 'disabled', suspended: 'disabled',
-  // Statuses of the users.csv export an import cannot set: left as they are.
-  pending: null, expired: null, invited: null,
+  // Statuses of the users.csv export an import cannot set (every one it writes is read): left as they are.
+  pending: null, expired: null, invited: null, deleted: null,
 };
 
 /** `Sales; Support:editor | Ops` → names with optional roles. */
@@ -116,7 +116,7 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
     const status = cell(map.fields.status);
     if (status !== undefined) {
       const word = status.toLowerCase();
-      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled' });
+      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled (pending, expired and deleted, as exported, change nothing)' });
       else if (statusWords[word]) values.status = statusWords[word];
     }
     const groups = cell(map.fields.groups);

@@ -100,6 +100,9 @@ export interface PreviewRow {
   outcome: string | null;
 }
 
+/** A deleted person's row, in every mode: restoring is the admin's call, not a file's. */
+const deletedProblem: RowProblem = { column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' };
+
 /** Sync disables only people the org manages itself; SCIM and SAML-JIT users belong to the IdP. */
 export const syncManagedSources: readonly UserSource[] = ['csv', 'invitation', 'admin'];
 
@@ -240,7 +243,8 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
 
     if (options.mode === 'disable') {
-      if (!user || user.state === 'deleted') errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found', message: 'nobody in this organization has this email address, user name or user ID' });
+      if (!user) errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found', message: 'nobody in this organization has this email address, user name or user ID' });
+      else if (user.state === 'deleted') errors.push(deletedProblem);
       else if (user.source === 'scim' && options.exceptScim) errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
       else if (!isEnabled(user.state)) plan.action = 'unchanged';
       else {
@@ -294,7 +298,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       continue;
     }
     if (user.state === 'deleted') {
-      errors.push({ column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' });
+      errors.push(deletedProblem);
       continue;
     }
     errors.push(...tooLong(updatedFields(user.userName, profile), profile, col));

@@ -171,9 +171,36 @@ describe('CSV import', function () {
       assert.equal(res.body.counts.create + res.body.counts.update, 0);
       assert.ok(res.body.counts.unchanged >= 1);
     });
+
+    it('accepts every exported Status: a deleted person’s row of users.csv?status=deleted is user_deleted, not a parse error', async () => {
+      const org = await seedOrg(t.container, 'deleted-imp');
+      const gone = await addUser(t, org, { userName: 'gone@example.com' });
+      await addUser(t, org, { userName: 'stay@example.com' });
+      await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'gone@example.com' }).expect(200);
+      const exported = await request(t.app).get(`/api/orgs/${org.slug}/exports/users.csv?status=deleted`).set(auth(org.tokens.admin)).expect(200);
+      assert.match(exported.text, /,deleted,/);
+      const res = await upload(t, org, exported.text).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.userId, r.errors.map((e: { reason: string }) => e.reason)]), [[gone, ['user_deleted']]]);
+      const statuses = await upload(t, org, csv('Email,Status', 'stay@example.com,pending', 'stay@example.com,expired', 'stay@example.com,deleted')).expect(201);
+      assert.ok((await previewRows(t, org, statuses.body.id)).every((r) => !r.errors.some((e: { reason: string }) => e.reason === 'invalid_status')));
+    });
   });
 
   describe('disable', () => {
+    it('reports a deleted person as user_deleted, as upsert does', async () => {
+      const org = await seedOrg(t.container, 'disable-deleted-imp');
+      const gone = await addUser(t, org, { userName: 'gone@example.com' });
+      for (let i = 0; i < 5; i++) await addUser(t, org, { userName: `keep-${i}@example.com` });
+      await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'gone@example.com' }).expect(200);
+      for (const mode of ['disable', 'upsert']) {
+        const res = await upload(t, org, csv('Email', 'gone@example.com'), { mode }).expect(201);
+        const [row] = await previewRows(t, org, res.body.id);
+        assert.deepEqual([row!.action, row!.errors[0].reason, row!.errors[0].message], ['skip', 'user_deleted', 'this person was deleted; restore them first'], mode);
+      }
+    });
+
+
     it('disables people matched by email, userName or user id, keeping SCIM users with exceptScim', async () => {
       const org = await seedOrg(t.container, 'disable-imp');
       const ids = [];
