@@ -49,7 +49,7 @@ function describe(summary: ImportSummary): string {
 
 export async function runImportCli(input: ImportCliInput): Promise<ImportSummary> {
   const file = parseImportFile(input.bytes, { fileName: input.fileName });
-  const preview = await previewImport(input.fork(), input.scope, file, { mode: input.mode, noInvite: input.noInvite, createGroups: input.createGroups, exceptScim: input.exceptScim });
+  const preview = await previewImport(input.fork(), input.scope, file, { mode: input.mode, noInvite: input.noInvite, createGroups: input.createGroups, exceptScim: input.exceptScim }, input.deps.now());
   if (!input.commit) {
     input.out(input.json ? JSON.stringify(preview) : `${describe(preview)}\nPreview only: run again with --commit to apply, or commit import ${preview.id} through the admin API.`);
     return preview;

@@ -8,6 +8,7 @@ import { isEnabled } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import type { Scope } from './scope.ts';
+import { statusSql, type UserStatus } from './status.ts';
 import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
 import { overLongFields } from './users.ts';
 
@@ -111,6 +112,8 @@ interface Existing {
   userName: string;
   email: string | null;
   state: UserState;
+  /** The documented status word (pending/expired, never the stored `invited`): what previews and reports show. */
+  status: UserStatus;
   source: UserSource;
   profile: Record<ImportProfileField, string | null>;
 }
@@ -130,10 +133,11 @@ const profileColumns: Record<ImportProfileField, string> = {
   department: 'department', officeLocation: 'office_location', phone: 'phone', employeeNumber: 'employee_number',
 };
 
-async function loadDirectory(em: Em, orgId: string) {
+async function loadDirectory(em: Em, orgId: string, now: Date) {
+  const status = statusSql(now, 'users');
   const users = await em.execute(
-    `select id, user_name, email, state, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
-    [orgId],
+    `select id, user_name, email, state, ${status.sql} as status, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
+    [...status.params, orgId],
   );
   const byId = new Map<string, Existing>();
   const byEmail = new Map<string, Existing>();
@@ -141,7 +145,7 @@ async function loadDirectory(em: Em, orgId: string) {
   for (const row of users) {
     const profile = {} as Record<ImportProfileField, string | null>;
     for (const [field, column] of Object.entries(profileColumns)) profile[field as ImportProfileField] = (row[column] as string | null) ?? null;
-    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, source: row.source as UserSource, profile };
+    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, status: row.status as UserStatus, source: row.source as UserSource, profile };
     byId.set(user.id, user);
     // A live profile wins over a deleted one with the same address.
     const live = (other: Existing | undefined) => !other || other.state === 'deleted';
@@ -202,10 +206,10 @@ function match(dir: Directory, values: ImportValues): Existing | undefined {
 }
 
 /** Builds and stores the preview. Writes only the import and its rows. */
-export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions): Promise<ImportSummary> {
+export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions, now: Date = new Date()): Promise<ImportSummary> {
   const settings = await getOrgSettings(em, scope);
   const license = await getLicense(em, scope);
-  const dir = await loadDirectory(em, scope.orgId);
+  const dir = await loadDirectory(em, scope.orgId, now);
   const col = (field: ImportField, fallback: string) => file.headers[field] ?? fallback;
   const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
   let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
@@ -249,7 +253,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       else if (!isEnabled(user.state)) plan.action = 'unchanged';
       else {
         plan.action = 'disable';
-        plan.changes = { status: { from: user.state, to: 'disabled' } };
+        plan.changes = { status: { from: user.status, to: 'disabled' } };
       }
       continue;
     }
@@ -307,7 +311,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
       if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };
     }
-    if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.state, to: 'disabled' };
+    if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.status, to: 'disabled' };
     if (v.status === 'active' && user.state === 'disabled') {
       if (seatsLeft <= 0) {
         errors.push({ column: col('status', 'Status'), reason: 'no_seats', message: `the licence allows ${license.seatLimit} active users` });
@@ -330,7 +334,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   if (options.mode === 'sync') {
     for (const user of dir.byId.values()) {
       if (matched.has(user.id) || !isEnabled(user.state) || !syncManagedSources.includes(user.source)) continue;
-      planned.push({ line: null, action: 'disable', userId: user.id, label: user.email ?? user.userName, data: {}, changes: { status: { from: user.state, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
+      planned.push({ line: null, action: 'disable', userId: user.id, label: user.email ?? user.userName, data: {}, changes: { status: { from: user.status, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
     }
   }
 

@@ -254,6 +254,15 @@ describe('CSV import', function () {
       const disabled = rows.filter((r) => r.action === 'disable');
       assert.deepEqual(disabled.map((r) => r.userId).sort(), [leaves, invited].sort());
       assert.ok(disabled.every((r) => r.line === null));
+      // The documented status words, never the stored state (`invited`).
+      assert.deepEqual(disabled.find((r) => r.userId === invited)!.changes.status, { from: 'pending', to: 'disabled' });
+      const report = await request(t.app).get(`/api/orgs/${org.slug}/imports/${res.body.id}/report.csv`).set(auth(org.tokens.admin)).expect(200);
+      assert.match(report.text, /status: pending → disabled/);
+      assert.doesNotMatch(report.text, /invited/);
+      const lapsed = await addUser(t, org, { userName: 'lapsed', email: 'lapsed@example.com', source: 'invitation', state: 'invited', inviteExpiresAt: new Date(Date.now() - 86_400_000) });
+      const off = await upload(t, org, csv('Email,Status', 'lapsed@example.com,disabled')).expect(201);
+      const [lapsedRow] = await previewRows(t, org, off.body.id);
+      assert.deepEqual([lapsedRow!.userId, lapsedRow!.changes.status], [lapsed, { from: 'expired', to: 'disabled' }]);
       assert.equal(res.body.counts.create, 1);
       assert.equal(res.body.counts.update, 1);
       await commit(t, org, res.body.id).expect(200);

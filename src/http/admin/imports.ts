@@ -86,7 +86,7 @@ export const importApiRoutes: ApiRoute[] = [
       const file = parseImportFile(bytes, { fileName: query.fileName ?? null, maxRecordChars: maxRowChars });
       const preview = await previewImport(container.fork(), scopeFor(req), file, {
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
-      });
+      }, container.clock.now());
       res.status(201).json(preview);
     },
   ),
