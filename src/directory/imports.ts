@@ -1,10 +1,11 @@
 import type { Em } from '../db/orm.ts';
-import type { ImportAction, ImportMode, ImportStatus, UserSource, UserState } from '../db/entities/index.ts';
+import type { ImportAction, ImportMode, ImportStatus, OrgRole, UserSource, UserState } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { isEmailAddress, MAX_EMAIL_LENGTH, splitName } from './invitation-addresses.ts';
 import { getLicense } from './license.ts';
 import { isEnabled } from './lifecycle.ts';
+import { losesOrgAdmin } from './org-admins.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import type { Scope } from './scope.ts';
@@ -114,6 +115,7 @@ interface Existing {
   state: UserState;
   /** The documented status word (pending/expired, never the stored `invited`): what previews and reports show. */
   status: UserStatus;
+  orgRole: OrgRole;
   source: UserSource;
   profile: Record<ImportProfileField, string | null>;
 }
@@ -136,7 +138,7 @@ const profileColumns: Record<ImportProfileField, string> = {
 async function loadDirectory(em: Em, orgId: string, now: Date) {
   const status = statusSql(now, 'users');
   const users = await em.execute(
-    `select id, user_name, email, state, ${status.sql} as status, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
+    `select id, user_name, email, state, ${status.sql} as status, org_role, source, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
     [...status.params, orgId],
   );
   const byId = new Map<string, Existing>();
@@ -145,7 +147,7 @@ async function loadDirectory(em: Em, orgId: string, now: Date) {
   for (const row of users) {
     const profile = {} as Record<ImportProfileField, string | null>;
     for (const [field, column] of Object.entries(profileColumns)) profile[field as ImportProfileField] = (row[column] as string | null) ?? null;
-    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, status: row.status as UserStatus, source: row.source as UserSource, profile };
+    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, status: row.status as UserStatus, orgRole: row.org_role as OrgRole, source: row.source as UserSource, profile };
     byId.set(user.id, user);
     // A live profile wins over a deleted one with the same address.
     const live = (other: Existing | undefined) => !other || other.state === 'deleted';
@@ -216,6 +218,18 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const seen = new Set<string>();
   const matched = new Set<string>();
   const planned: Planned[] = [];
+  // The commit applies rows in this order and refuses to disable the last enabled org admin
+  // (org-admins.ts assertNotLastOrgAdmin): the row that would be refused is flagged now.
+  let adminsLeft = 0;
+  for (const user of dir.byId.values()) if (losesOrgAdmin(user)) adminsLeft++;
+  const lastAdmin = (user: Existing, column: string | null): RowProblem | null => {
+    if (!losesOrgAdmin(user)) return null;
+    if (adminsLeft > 1) {
+      adminsLeft--;
+      return null;
+    }
+    return { column, reason: 'last_org_admin', message: 'this is the organization\'s last org admin (enabled); they cannot be disabled. Make someone else an org admin first' };
+  };
 
   if (options.mode !== 'disable' && file.headers.email === undefined && file.headers.userId === undefined && file.headers.userName === undefined) {
     throw ValidationError.field('file', 'has no Email column (or User Name / User ID): rows cannot be matched to people');
@@ -252,6 +266,11 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       else if (user.source === 'scim' && options.exceptScim) errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
       else if (!isEnabled(user.state)) plan.action = 'unchanged';
       else {
+        const refused = lastAdmin(user, null);
+        if (refused) {
+          errors.push(refused);
+          continue;
+        }
         plan.action = 'disable';
         plan.changes = { status: { from: user.status, to: 'disabled' } };
       }
@@ -320,6 +339,13 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       seatsLeft--;
       changes.status = { from: 'disabled', to: 'active' };
     }
+    if (changes.status && v.status === 'disabled') {
+      const refused = lastAdmin(user, col('status', 'Status'));
+      if (refused) {
+        errors.push(refused);
+        continue;
+      }
+    }
     if (user.source === 'scim' && Object.keys(changes).length) {
       errors.push({ column: null, reason: 'scim_managed', message: `${Object.keys(changes).join(', ')} ${Object.keys(changes).length === 1 ? 'is' : 'are'} managed by the identity provider (SCIM)` });
       continue;
@@ -334,7 +360,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   if (options.mode === 'sync') {
     for (const user of dir.byId.values()) {
       if (matched.has(user.id) || !isEnabled(user.state) || !syncManagedSources.includes(user.source)) continue;
-      planned.push({ line: null, action: 'disable', userId: user.id, label: user.email ?? user.userName, data: {}, changes: { status: { from: user.status, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
+      const refused = lastAdmin(user, null);
+      const label = user.email ?? user.userName;
+      if (refused) planned.push({ line: null, action: 'skip', userId: user.id, label, data: {}, changes: {}, errors: [refused] });
+      else planned.push({ line: null, action: 'disable', userId: user.id, label, data: {}, changes: { status: { from: user.status, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
     }
   }
 

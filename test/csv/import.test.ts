@@ -225,6 +225,24 @@ describe('CSV import', function () {
       assert.equal(list.body.users.length, 3);
     });
 
+    it('flags at preview the row that would disable the last enabled org admin (last_org_admin), as the commit would refuse it', async () => {
+      const org = await seedOrg(t.container, 'last-admin-imp');
+      for (let i = 0; i < 12; i++) await addUser(t, org, { userName: `staff-${i}@example.com` });
+      const boss = await addUser(t, org, { userName: 'boss@example.com' });
+      const deputy = await addUser(t, org, { userName: 'deputy@example.com' });
+      await sql(t, `update users set org_role = 'org_admin' where id in (?, ?)`, [boss, deputy]);
+      const res = await upload(t, org, csv('Email', 'deputy@example.com', 'staff-0@example.com', 'boss@example.com'), { mode: 'disable' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.action, r.errors.map((e: { reason: string }) => e.reason)]), [['disable', []], ['disable', []], ['skip', ['last_org_admin']]]);
+      assert.match(rows[2]!.errors[0].message, /last org admin/);
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.deepEqual([done.body.progress.applied, done.body.progress.failed], [2, 0]);
+      assert.equal((await sql(t, 'select state from users where id = ?', [boss]))[0]!.state, 'active');
+      // The same through an upsert's Status column.
+      const upsert = await upload(t, org, csv('Email,Status,Title', 'boss@example.com,disabled,Boss')).expect(201);
+      assert.deepEqual((await previewRows(t, org, upsert.body.id)).map((r) => [r.action, r.errors.map((e: { column: string; reason: string }) => `${e.column}:${e.reason}`)]), [['skip', ['Status:last_org_admin']]]);
+    });
+
     it('stops at preview when more than the mass-disable threshold would be disabled, until forced', async () => {
       const org = await seedOrg(t.container, 'guard-imp');
       for (let i = 0; i < 4; i++) await addUser(t, org, { userName: `g-${i}` });
