@@ -279,15 +279,27 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
 
     // upsert / sync
     const groups: PlannedGroup[] = [];
+    // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
+    const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
     for (const g of v.groups ?? []) {
       const role = g.role ?? v.role ?? defaultRole;
       if (!settings.roles.includes(role)) {
         errors.push({ column: col(g.role ? 'groups' : 'role', 'Groups'), reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${settings.roles.join(', ')}` });
         continue;
       }
+      const known = byName.get(g.name.toLowerCase());
+      if (known) {
+        known.roles.add(role);
+        continue;
+      }
       const groupId = dir.groups.get(g.name.toLowerCase()) ?? null;
       if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
-      groups.push({ groupId, name: g.name, role });
+      const planned = { groupId, name: g.name, role };
+      byName.set(g.name.toLowerCase(), { ...planned, roles: new Set([role]) });
+      groups.push(planned);
+    }
+    for (const g of byName.values()) {
+      if (g.roles.size > 1) errors.push({ column: col('groups', 'Groups'), reason: 'conflicting_roles', message: `names "${g.name}" twice with different roles: ${[...g.roles].join(', ')}` });
     }
     if (errors.length) continue;
     const profile: Partial<Record<ImportProfileField, string>> = {};

@@ -148,6 +148,19 @@ describe('CSV import', function () {
       assert.deepEqual((await previewRows(t, org, update.body.id))[0]!.errors.map((e: { column: string; reason: string }) => `${e.column}:${e.reason}`), ['Department:too_long']);
     });
 
+    it('refuses two roles for one group in a cell, and reads the same group twice with the same role as one membership', async () => {
+      const org = await seedOrg(t.container, 'roles-imp');
+      await addGroup(t, org, 'Support', []);
+      const file = csv('Email,Groups', 'r1@example.com,Support:admin|support:viewer', 'r2@example.com,Support:editor; SUPPORT:Editor', 'r3@example.com,Support|support:viewer');
+      const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows[0]!.errors, [{ column: 'Groups', reason: 'conflicting_roles', message: 'names "Support" twice with different roles: admin, viewer' }]);
+      assert.deepEqual(rows.slice(1).map((r) => [r.action, r.changes.groups]), [['create', { add: ['Support'] }], ['create', { add: ['Support'] }]]);
+      await commit(t, org, res.body.id).expect(200);
+      const held = await sql(t, 'select u.email, m.role from memberships m join users u on u.id = m.user_id where m.org_id = ? order by u.email', [org.id]);
+      assert.deepEqual(held.map((m) => `${m.email}:${m.role}`), ['r2@example.com:editor', 'r3@example.com:viewer']);
+    });
+
     it('reports no_seats when the licence has no seat left', async () => {
       const org = await seedOrg(t.container, 'seats-imp');
       await addUser(t, org, { userName: 'only' });
