@@ -11,7 +11,7 @@ import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUser
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
-import { overLongFields } from './users.ts';
+import { overLongFields, userFieldMaxLength } from './users.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -207,6 +207,19 @@ function match(dir: Directory, values: ImportValues): Existing | undefined {
   return values.userName ? dir.byUserName.get(values.userName.toLowerCase()) : undefined;
 }
 
+/**
+ * "First Last" as the display name (and so the invitation's name) when the row
+ * gives a first or last name but no Full Name, for a new person, or for one
+ * without a display name whose name the row changes (an exported users.csv,
+ * which has First and Last Name, imports back unchanged).
+ */
+function joinedName(profile: Partial<Record<ImportProfileField, string>>, user: Existing | undefined): string | undefined {
+  if (profile.displayName !== undefined || (profile.givenName === undefined && profile.familyName === undefined)) return undefined;
+  if (user && (user.profile.displayName !== null || (profile.givenName ?? user.profile.givenName) === user.profile.givenName && (profile.familyName ?? user.profile.familyName) === user.profile.familyName)) return undefined;
+  const joined = [profile.givenName ?? user?.profile.givenName, profile.familyName ?? user?.profile.familyName].filter(Boolean).join(' ');
+  return joined && joined.length <= userFieldMaxLength.displayName! ? joined : undefined;
+}
+
 /** Builds and stores the preview. Writes only the import and its rows. */
 export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions, now: Date = new Date()): Promise<ImportSummary> {
   const settings = await getOrgSettings(em, scope);
@@ -304,6 +317,8 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
     const profile: Partial<Record<ImportProfileField, string>> = {};
     for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
+    const displayName = joinedName(profile, user);
+    if (displayName !== undefined) profile.displayName = displayName;
 
     if (!user) {
       if (!v.email) {

@@ -31,7 +31,7 @@ import {
  * when the change does. The org is always part of the WHERE clause.
  */
 
-const maxLength: Partial<Record<keyof UserFields, number>> = {
+export const userFieldMaxLength: Readonly<Partial<Record<keyof UserFields, number>>> = {
   userName: 320, externalId: 320, givenName: 200, familyName: 200, middleName: 200, honorificPrefix: 50,
   honorificSuffix: 50, displayName: 300, nickName: 200, title: 200, userType: 100, preferredLanguage: 50,
   locale: 50, timezone: 100, department: 200, employeeNumber: 100, costCenter: 100, organization: 200,
@@ -48,7 +48,7 @@ export const PHONE_MAX_LENGTH = 50;
  */
 export function overLongFields(fields: UserFields): Array<{ field: keyof UserFields | 'phone'; limit: number }> {
   const found: Array<{ field: keyof UserFields | 'phone'; limit: number }> = [];
-  for (const [field, limit] of Object.entries(maxLength) as Array<[keyof UserFields, number]>) {
+  for (const [field, limit] of Object.entries(userFieldMaxLength) as Array<[keyof UserFields, number]>) {
     const value = fields[field];
     if (typeof value === 'string' && value.length > limit) found.push({ field, limit });
   }
@@ -61,7 +61,7 @@ export function validateUserFields(fields: UserFields): UserFields {
   const problems: FieldProblem[] = [];
   const userName = typeof fields.userName === 'string' ? fields.userName.trim() : '';
   if (!userName) problems.push({ field: 'userName', reason: 'is required' });
-  for (const field of Object.keys(maxLength) as Array<keyof UserFields>) {
+  for (const field of Object.keys(userFieldMaxLength) as Array<keyof UserFields>) {
     const value = fields[field];
     if (value !== null && typeof value !== 'string') problems.push({ field, reason: 'must be a string' });
   }

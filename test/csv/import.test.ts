@@ -62,6 +62,28 @@ describe('CSV import', function () {
       assert.deepEqual(await auditActions(t, String(user.id)), ['user.created']);
     });
 
+    it('names a person from First Name and Last Name when the file has no Full Name: display name, invitation name and mail greeting', async () => {
+      const org = await seedOrg(t.container, 'names-imp');
+      const named = await addUser(t, org, { userName: 'named@example.com', displayName: 'Kept Name' });
+      const unnamed = await addUser(t, org, { userName: 'unnamed@example.com' });
+      const file = csv('First Name,Last Name,Email', 'Grace,Hopper,grace@example.com', 'Kept,Other,named@example.com', 'Una,Named,unnamed@example.com');
+      const res = await upload(t, org, file).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows[0]!.changes.displayName, { from: null, to: 'Grace Hopper' });
+      assert.equal(rows[1]!.changes.displayName, undefined, 'an existing display name stays');
+      assert.deepEqual(rows[2]!.changes.displayName, { from: null, to: 'Una Named' });
+      await commit(t, org, res.body.id).expect(200);
+      const grace = (await sql(t, `select display_name, given_name, family_name from users where org_id = ? and email = 'grace@example.com'`, [org.id]))[0]!;
+      assert.deepEqual([grace.display_name, grace.given_name, grace.family_name], ['Grace Hopper', 'Grace', 'Hopper']);
+      assert.equal((await sql(t, `select name from invitations where org_id = ? and email = 'grace@example.com'`, [org.id]))[0]!.name, 'Grace Hopper');
+      assert.match(String((await sql(t, `select text from outbox_messages where "to" = 'grace@example.com'`))[0]!.text), /Hello Grace Hopper,/);
+      assert.equal((await sql(t, 'select display_name from users where id = ?', [named]))[0]!.display_name, 'Kept Name');
+      assert.equal((await sql(t, 'select display_name from users where id = ?', [unnamed]))[0]!.display_name, 'Una Named');
+      const noInvite = await upload(t, org, csv('First Name,Last Name,Email', 'Alan,Turing,alan@example.com'), { noInvite: 'true' }).expect(201);
+      await commit(t, org, noInvite.body.id).expect(200);
+      assert.equal((await sql(t, `select display_name from users where org_id = ? and email = 'alan@example.com'`, [org.id]))[0]!.display_name, 'Alan Turing');
+    });
+
     it('updates changed fields and reports unchanged rows, accepting Name as Full Name', async () => {
       const id = await addUser(t, acme, { userName: 'upd', email: 'upd@example.com' });
       const res = await upload(t, acme, csv('EMAIL,name,department', 'UPD@example.com,Up Dated,Ops', 'ada@example.com,,')).expect(201);
