@@ -5,8 +5,9 @@ import { recordAuditSql } from './audit.ts';
 import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
-import { addMemberships, createUsersBulk, pgArray, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
+import { addMemberships, createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
 import { newUserFields } from './import-rows.ts';
+import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
@@ -103,7 +104,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);
-  const groupIds = new Map<string, string>();
+  const groupIds: GroupCache = new Map();
   for (let batch = 1; ; batch++) {
     const em = fork();
     const done = await em.transactional(async (tx) => {
@@ -189,22 +190,37 @@ async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Out
   ]);
 }
 
-async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: Map<string, string>): Promise<MembershipWanted[]> {
-  const out: MembershipWanted[] = [];
+/** A group as the commit writes it: its id, its name as the directory spells it (for audit labels), the row's role. */
+interface ResolvedGroup {
+  groupId: string;
+  groupName: string;
+  role: string;
+}
+
+type GroupCache = Map<string, { id: string; name: string }>;
+
+async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: GroupCache): Promise<ResolvedGroup[]> {
+  const out: ResolvedGroup[] = [];
   for (const g of groups) {
     const key = g.name.toLowerCase();
-    let groupId = g.groupId ?? cache.get(key);
-    if (!groupId) {
-      const found = await tx.execute('select id from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
-      groupId = found[0] ? String(found[0].id) : (await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv')).id;
-      cache.set(key, groupId);
+    let group = cache.get(key);
+    if (!group) {
+      const found = g.groupId
+        ? await tx.execute('select id, display_name from groups where org_id = ? and id = ?', [scope.orgId, g.groupId])
+        : await tx.execute('select id, display_name from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
+      if (found[0]) group = { id: String(found[0].id), name: String(found[0].display_name) };
+      else {
+        const created = await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv');
+        group = { id: created.id, name: created.displayName };
+      }
+      cache.set(key, group);
     }
-    out.push({ groupId, role: g.role });
+    out.push({ groupId: group.id, groupName: group.name, role: g.role });
   }
   return out;
 }
 
-async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: Map<string, string>): Promise<Outcome[]> {
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
@@ -244,7 +260,7 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
 }
 
 /** One row through the domain functions the admin API uses; runs in a savepoint. */
-async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: Map<string, string>): Promise<string> {
+async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: GroupCache): Promise<string> {
   const { profile = {}, status = null, groups = [] } = row.data;
   if (row.action === 'disable') {
     await disableUser(tx, scope, row.userId!);
@@ -269,8 +285,11 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
   } else {
     await updateProfile(tx, scope, userId!, profile);
     const person = await getPerson(tx, scope, userId!);
+    // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
+    const planned = person.state === 'invited' && (await addToInvitationPlan(tx, scope, { id: person.id, label: person.userName }, wanted));
     if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId!);
     if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId!);
+    if (planned) return userId!;
   }
   await addMemberships(tx, scope, wanted.map((g) => ({ ...g, userId: userId! })), 'csv');
   return userId!;

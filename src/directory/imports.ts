@@ -8,6 +8,7 @@ import { isEnabled } from './lifecycle.ts';
 import { losesOrgAdmin } from './org-admins.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
+import { openInvitationsSql } from './import-invitees.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
@@ -158,6 +159,10 @@ async function loadDirectory(em: Em, orgId: string, now: Date) {
   for (const row of await em.execute('select id, display_name from groups where org_id = ?', [orgId])) groups.set(String(row.display_name).toLowerCase(), String(row.id));
   const memberships = new Set<string>();
   for (const row of await em.execute('select user_id, group_id from memberships where org_id = ?', [orgId])) memberships.add(`${row.user_id}:${row.group_id}`);
+  // A pending (or expired) invitee's groups are their open invitation's plan, applied when they register.
+  for (const row of await em.execute(`${openInvitationsSql} select o.user_id, im.group_id from o join invitation_memberships im on im.invitation_id = o.id`, [orgId])) {
+    memberships.add(`${row.user_id}:${row.group_id}`);
+  }
   return { byId, byEmail, byUserName, groups, memberships };
 }
 

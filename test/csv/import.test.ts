@@ -96,6 +96,28 @@ describe('CSV import', function () {
       assert.deepEqual(await auditActions(t, id), ['user.created', 'user.updated']);
     });
 
+    it('counts a pending invitee’s planned groups as present, and adds new ones to the invitation’s plan, never as live memberships', async () => {
+      const org = await seedOrg(t.container, 'plan-imp');
+      await addGroup(t, org, 'Crew', []);
+      await addGroup(t, org, 'Ops', []);
+      const first = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor')).expect(201);
+      await commit(t, org, first.body.id).expect(200);
+      const user = String((await sql(t, `select id from users where org_id = ? and email = 'pend@example.com'`, [org.id]))[0]!.id);
+      const planned = async () => (await sql(t, `select g.display_name as g, im.role from invitation_memberships im join invitations i on i.id = im.invitation_id
+        join groups g on g.id = im.group_id where i.user_id = ? order by 1`, [user])).map((r) => `${r.g}:${r.role}`);
+      assert.deepEqual(await planned(), ['Crew:editor']);
+
+      const again = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor')).expect(201);
+      assert.deepEqual((await previewRows(t, org, again.body.id)).map((r) => [r.action, r.changes]), [['unchanged', {}]]);
+
+      const more = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor; Ops')).expect(201);
+      assert.deepEqual((await previewRows(t, org, more.body.id)).map((r) => [r.action, r.changes]), [['update', { groups: { add: ['Ops'] } }]]);
+      await commit(t, org, more.body.id).expect(200);
+      assert.deepEqual(await planned(), ['Crew:editor', 'Ops:viewer']);
+      assert.equal(await count(t, 'select count(*)::int as n from memberships where user_id = ?', [user]), 0, 'no live membership before they register');
+      assert.deepEqual(await auditActions(t, user), ['invitation.created', 'invitation.updated']);
+    });
+
     it('reports each row error naming the column and the reason', async () => {
       await addUser(t, acme, { userName: 'okta-user', email: 'okta@example.com', source: 'scim' });
       const file = csv(
