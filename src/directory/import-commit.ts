@@ -5,7 +5,8 @@ import { recordAuditSql } from './audit.ts';
 import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
-import { addMemberships, createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
+import { createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
+import { writeMembershipChanges } from './membership-changes.ts';
 import { newUserFields } from './import-rows.ts';
 import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
@@ -267,30 +268,33 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
     return row.userId!;
   }
   const wanted = await resolveGroups(tx, scope, groups, groupIds);
-  let userId = row.userId;
+  let user: { id: string; label: string };
   if (row.action === 'create') {
     const email = row.data.email!;
     if (noInvite) {
-      userId = (await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' })).id;
+      const created = await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' });
+      user = { id: created.id, label: created.userName };
     } else {
       const result = await inviteMany(tx, deps, scope, { emails: [email], name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
       const sent = result.sent[0];
       if (!sent) throw new ConflictError('email', `not invited: ${result.notSent[0]?.reason ?? 'refused'}`);
-      userId = sent.userId;
       const change: ProfileChange = { ...profile };
-      if (Object.keys(change).length) await updateProfile(tx, scope, userId, change);
-      if (status === 'disabled') await disableUser(tx, scope, userId);
-      return userId;
+      if (Object.keys(change).length) await updateProfile(tx, scope, sent.userId, change);
+      if (status === 'disabled') await disableUser(tx, scope, sent.userId);
+      return sent.userId;
     }
   } else {
-    await updateProfile(tx, scope, userId!, profile);
-    const person = await getPerson(tx, scope, userId!);
+    const userId = row.userId!;
+    await updateProfile(tx, scope, userId, profile);
+    const person = await getPerson(tx, scope, userId);
+    user = { id: person.id, label: person.userName };
     // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
-    const planned = person.state === 'invited' && (await addToInvitationPlan(tx, scope, { id: person.id, label: person.userName }, wanted));
-    if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId!);
-    if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId!);
-    if (planned) return userId!;
+    const planned = person.state === 'invited' && (await addToInvitationPlan(tx, scope, user, wanted));
+    if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId);
+    if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId);
+    if (planned) return userId;
   }
-  await addMemberships(tx, scope, wanted.map((g) => ({ ...g, userId: userId! })), 'csv');
-  return userId!;
+  // The admin API's membership write: one membership.added event per membership, with its role (README "Entry points and memberships").
+  await writeMembershipChanges(tx, scope, wanted.map((g) => ({ action: 'add', user, group: { id: g.groupId, label: g.groupName }, role: g.role, source: 'csv', viaMapping: false })));
+  return user.id;
 }

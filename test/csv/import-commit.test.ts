@@ -86,21 +86,52 @@ describe('CSV import commit (bulk path)', function () {
     assert.equal(Number((await sql(t, 'select count(*)::int as n from memberships where org_id = ?', [org.id]))[0]!.n), 25);
   });
 
-  it('records one user.created event per person and one group.updated event per group and batch, naming the members added', async () => {
+  it('records one user.created per person and one membership.added per membership (target the person, the group and role in details), as the admin API does; the feed gets one event each', async () => {
     const org = await seedOrg(t.container, 'bulk-audit-imp');
     const crew = await addGroup(t, org, 'Crew', []);
     const ops = await addGroup(t, org, 'Ops', []);
     const res = await upload(t, org, csv('Email,Groups', ...Array.from({ length: 6 }, (_, i) => `r${i}@example.com,Crew${i % 2 ? '; Ops:editor' : ''}`)), { noInvite: 'true' }).expect(201);
     await commitImport(() => t.container.fork(), scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 4 });
     const users = Object.fromEntries((await sql(t, 'select email, id from users where org_id = ?', [org.id])).map((u) => [u.email, String(u.id)]));
-    const events = await sql(t, `select action, target_id, details from audit_events where org_id = ? and action in ('user.created', 'group.updated') order by id`, [org.id]);
+    const events = await sql(t, `select action, target_type, target_id, target_label, details from audit_events where org_id = ? and action in ('user.created', 'group.updated', 'membership.added') order by id`, [org.id]);
     assert.equal(events.filter((e) => e.action === 'user.created').length, 6);
-    const groupEvents = events.filter((e) => e.action === 'group.updated').map((e) => [e.target_id, (e.details as { membersAdded: string[] }).membersAdded]);
-    const ids = (...n: number[]) => n.map((i) => users[`r${i}@example.com`]!).sort();
-    const sorted = (list: unknown[]) => list.map((e) => JSON.stringify(e)).sort();
-    assert.deepEqual(sorted(groupEvents), sorted([[crew, ids(0, 1, 2, 3)], [ops, ids(1, 3)], [crew, ids(4, 5)], [ops, ids(5)]]));
+    assert.equal(events.filter((e) => e.action === 'group.updated').length, 0);
+    const added = events.filter((e) => e.action === 'membership.added').map((e) => {
+      const d = e.details as Record<string, unknown>;
+      return `${e.target_type}:${e.target_label}:${d.groupName}:${d.groupId === (d.groupName === 'Crew' ? crew : ops)}:${d.role}:${d.source}`;
+    });
+    const expected = Array.from({ length: 6 }, (_, i) => [`user:r${i}@example.com:Crew:true:viewer:csv`, ...(i % 2 ? [`user:r${i}@example.com:Ops:true:editor:csv`] : [])]).flat();
+    assert.deepEqual(added.sort(), expected.sort());
     const roles = await sql(t, 'select g.display_name as g, m.role from memberships m join groups g on g.id = m.group_id where m.org_id = ? and m.user_id = ?', [org.id, users['r1@example.com']]);
     assert.deepEqual(roles.map((r) => `${r.g}:${r.role}`).sort(), ['Crew:viewer', 'Ops:editor']);
+    // The change feed: exactly one membership.added per membership, with its role.
+    const feed = await sql(t, `select subject_id, resource from events where org_id = ? and type = 'membership.added'`, [org.id]);
+    assert.equal(feed.length, 9);
+    assert.equal(new Set(feed.map((e) => `${e.subject_id}:${(e.resource as { group: { id: string } }).group.id}`)).size, 9);
+    assert.deepEqual(feed.filter((e) => e.subject_id === users['r1@example.com']).map((e) => (e.resource as { role: string }).role).sort(), ['editor', 'viewer']);
+    // The person's activity names each membership.
+    const activity = await request(t.app).get(`/api/orgs/${org.slug}/users/${users['r1@example.com']}/activity`).set(auth(org.tokens.admin)).expect(200);
+    assert.deepEqual(activity.body.events.map((e: { action: string }) => e.action).sort(), ['membership.added', 'membership.added', 'user.created']);
+  });
+
+  it('audits the per-row path’s memberships the same way (an existing person given groups): one membership.added each, one feed event each', async () => {
+    const org = await seedOrg(t.container, 'row-audit-imp');
+    const crew = await addGroup(t, org, 'Crew', []);
+    const known = await addUser(t, org, { userName: 'known@example.com' });
+    const res = await upload(t, org, csv('Email,Groups', 'known@example.com,Crew:admin; Fresh'), { createGroups: 'true' }).expect(201);
+    await commit(t, org, res.body.id).expect(200);
+    const fresh = String((await sql(t, `select id from groups where org_id = ? and display_name = 'Fresh'`, [org.id]))[0]!.id);
+    const audit = await sql(t, `select action, target_id, details from audit_events where org_id = ? and action in ('group.updated', 'membership.added') order by id`, [org.id]);
+    assert.deepEqual(audit.map((e) => [e.action, e.target_id, (e.details as Record<string, unknown>).groupId, (e.details as Record<string, unknown>).role]), [
+      ['membership.added', known, crew, 'admin'],
+      ['membership.added', known, fresh, 'viewer'],
+    ]);
+    const feed = await sql(t, `select subject_id, resource, data from events where org_id = ? and type = 'membership.added' order by seq`, [org.id]);
+    assert.deepEqual(feed.map((e) => [e.subject_id, (e.resource as { group: { id: string } }).group.id, (e.resource as { role: string }).role]), [[known, crew, 'admin'], [known, fresh, 'viewer']]);
+    // Rendered as the row trigger rendered membership events (gatehouse_membership_resource), data as before.
+    const [rendered] = await sql(t, 'select gatehouse_membership_resource(?, ?, ?, ?, ?) as r', [org.id, crew, 'Crew', known, 'admin']);
+    assert.deepEqual(feed[0]!.resource, rendered!.r);
+    assert.deepEqual(feed[0]!.data, { source: 'csv' });
   });
 
   it('resumes a commit of selected rows after a crash without applying the rows left out', async () => {

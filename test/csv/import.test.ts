@@ -59,7 +59,7 @@ describe('CSV import', function () {
       assert.deepEqual([user.given_name, user.family_name, user.title, user.phone, user.employee_number, user.office_location], ['Ada', 'Lovelace', 'CTO', '+44 1', 'E-1', 'London']);
       const groups = await sql(t, 'select g.display_name, m.role from memberships m join groups g on g.id = m.group_id where m.user_id = ? order by 1', [user.id]);
       assert.deepEqual(groups.map((g) => [g.display_name, g.role]), [['Engineering', 'editor'], ['Research', 'admin']]);
-      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created']);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created', 'membership.added', 'membership.added']);
     });
 
     it('names a person from First Name and Last Name when the file has no Full Name: display name, invitation name and mail greeting', async () => {
