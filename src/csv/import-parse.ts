@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { restoreNeutralised } from './export-cells.ts';
 import { ValidationError } from '../directory/errors.ts';
 import type { ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
-import { decodeCsv, sniffDelimiter } from './decode.ts';
+import { decodeCsv, sniffDelimiter, type CsvCharset } from './decode.ts';
 import { mapHeaders } from './import-columns.ts';
 
 /**
@@ -18,6 +18,8 @@ export const DEFAULT_MAX_RECORD_CHARS = 64 * 1024;
 export interface ParseOptions {
   fileName?: string | null;
   maxRecordChars?: number;
+  /** The charset the upload declared (decode.ts csvCharset); none: detected. */
+  charset?: CsvCharset | undefined;
 }
 
 const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 'userId', 'department', 'officeLocation', 'title', 'phone', 'employeeNumber', 'role'] as const;
@@ -50,7 +52,7 @@ function withoutTrailingLineEnds(text: string): string {
 }
 
 export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): ImportFile {
-  const { text, encoding } = decodeCsv(bytes);
+  const { text, encoding } = decodeCsv(bytes, options.charset);
   const delimiter = sniffDelimiter(text);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {

@@ -7,6 +7,7 @@ import { commitImport } from '../../src/directory/import-commit.ts';
 import { exportHeaders } from '../../src/csv/columns.ts';
 import { executeBound } from '../../src/db/bound-query.ts';
 import { randomUUID } from 'node:crypto';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 const count = async (t: TestApp, text: string, params: unknown[] = []) => Number((await sql(t, text, params))[0]!.n);
 
@@ -457,6 +458,60 @@ describe('CSV import', function () {
       assert.match(lines[1]!, /^2,1,rep-ok@example\.com,create,applied,title: Nurse,$/);
       assert.match(lines[2]!, /^3,2,.*,skip,.*Email: invalid_email/);
       await request(t.app).get(`/api/orgs/${globex.slug}/imports/${id}/report.csv`).set(auth(globex.tokens.admin)).expect(404);
+    });
+
+    it('reads a gzip, deflate or br body as the JSON routes do, and refuses an encoding it cannot read with 415 unsupported_encoding', async () => {
+      const text = csv('Email,Full Name', 'zip@example.com,José Zip');
+      const post = (body: Buffer, headers: Record<string, string>) => {
+        let req = request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'text/csv');
+        for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+        return req.send(body);
+      };
+      for (const [encoding, body] of [['gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['br', brotliCompressSync(text)]] as const) {
+        const res = await post(body, { 'Content-Encoding': encoding }).expect(201);
+        const [row] = await previewRows(t, acme, res.body.id);
+        assert.deepEqual([row!.label, row!.changes.displayName], ['zip@example.com', { from: null, to: 'José Zip' }], encoding);
+      }
+      const notBrotli = await post(Buffer.from(text), { 'Content-Encoding': 'br' }).expect(400);
+      assert.equal(notBrotli.body.error.details.problems[0].field, 'file');
+      const unknown = await post(Buffer.from(text), { 'Content-Encoding': 'compress' }).expect(415);
+      assert.equal(unknown.body.error.code, 'unsupported_encoding');
+      assert.match(unknown.body.error.message, /compress/);
+    });
+
+    it('honours a declared charset (UTF-16, Windows-1252, UTF-8) and refuses one it cannot read with 415 unsupported_encoding', async () => {
+      const text = csv('Email,Full Name', 'charset@example.com,Zoë Ærø');
+      const post = (body: Buffer, type: string) =>
+        request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', type).send(body);
+      const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+      const utf16be = Buffer.from(text, 'utf16le').swap16();
+      const cases: Array<[Buffer, string, string]> = [
+        [utf16le, 'text/csv; charset=utf-16le', 'utf-16le'],
+        [utf16le, 'text/csv; charset=UTF-16', 'utf-16le'],
+        [utf16be, 'text/csv; charset=utf-16be', 'utf-16be'],
+        [Buffer.from(text, 'latin1'), 'text/csv; charset=windows-1252', 'windows-1252'],
+        [Buffer.from(text, 'latin1'), 'text/csv; charset="ISO-8859-1"', 'windows-1252'],
+        [Buffer.from(text), 'text/csv; charset=utf-8', 'utf-8'],
+      ];
+      for (const [body, type, encoding] of cases) {
+        const res = await post(body, type);
+        assert.equal(res.status, 201, `${type}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.encoding, encoding, type);
+        const [row] = await previewRows(t, acme, res.body.id);
+        assert.deepEqual(row!.changes.displayName, { from: null, to: 'Zoë Ærø' }, type);
+      }
+      const mislabelled = await post(Buffer.from(text, 'latin1'), 'text/csv; charset=utf-8').expect(400);
+      assert.match(mislabelled.body.error.message, /not valid UTF-8/);
+      const refused = await post(Buffer.from(text), 'text/csv; charset=shift_jis').expect(415);
+      assert.equal(refused.body.error.code, 'unsupported_encoding');
+      assert.match(refused.body.error.message, /shift_jis/);
+    });
+
+    it('refuses a JSON body with 415 unsupported_media_type, well-formed or not', async () => {
+      for (const body of ['{"a": 1}', 'Email\r\nx@example.com\r\n']) {
+        const res = await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'application/json').send(body).expect(415);
+        assert.equal(res.body.error.code, 'unsupported_media_type');
+      }
     });
 
     it('refuses a file without a matching column, a bad mode, a non-CSV body and a broken file with clear 4xx', async () => {
