@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { addGroup, addUser, api, auth, auditActions, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
@@ -507,6 +507,24 @@ describe('CSV import', function () {
       assert.match(refused.body.error.message, /shift_jis/);
     });
 
+    it('refuses a file over imports.maxFileSize with 413 naming the setting, also when a small gzip body inflates past it', async () => {
+      const small = await createTestApp({ config: { imports: { maxFileSize: '2kb' } } });
+      try {
+        const org = await seedOrg(small.container, 'small-imp');
+        const big = csv('Email', ...Array.from({ length: 200 }, (_, i) => `person-${i}@example.com`));
+        for (const [body, encoding] of [[Buffer.from(big), null], [gzipSync(big), 'gzip']] as const) {
+          let req = request(small.app).post(`/api/orgs/${org.slug}/imports?mode=upsert`).set(auth(org.tokens.admin)).set('Content-Type', 'text/csv');
+          if (encoding) req = req.set('Content-Encoding', encoding);
+          const res = await req.send(body).expect(413);
+          assert.equal(res.body.error.code, 'payload_too_large');
+          assert.match(res.body.error.message, /limit of 2048 bytes \(imports\.maxFileSize\)/);
+          assert.deepEqual([res.body.error.details.limit, res.body.error.details.setting], [2048, 'imports.maxFileSize']);
+        }
+      } finally {
+        await small.close();
+      }
+    });
+
     it('refuses a JSON body with 415 unsupported_media_type, well-formed or not', async () => {
       for (const body of ['{"a": 1}', 'Email\r\nx@example.com\r\n']) {
         const res = await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'application/json').send(body).expect(415);
@@ -521,6 +539,8 @@ describe('CSV import', function () {
       await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).send({ a: 1 }).expect(415);
       const huge = await upload(t, acme, `Email,Title\r\na@example.com,${'x'.repeat(10 * 1024 * 1024)}\r\n`).expect(400);
       assert.match(huge.body.error.message, /field_too_large/);
+      assert.match(huge.body.error.message, /imports\.maxRowChars/);
+      assert.equal(huge.body.error.details.setting, 'imports.maxRowChars');
     });
   });
 });

@@ -75,7 +75,7 @@ function inflater(encoding: string): Transform | null {
 async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity';
   const inflate = inflater(encoding);
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes`, { limit: maxBytes });
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes (imports.maxFileSize)`, { limit: maxBytes, setting: 'imports.maxFileSize' });
   const declared = Number(req.get('content-length') ?? 0);
   if (declared > maxBytes) throw tooLarge();
   const source: AsyncIterable<Buffer> = inflate ? req.pipe(inflate) : req;
