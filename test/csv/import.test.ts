@@ -443,6 +443,10 @@ describe('CSV import', function () {
       const globexIds = (await request(t.app).get(`/api/orgs/${globex.slug}/imports`).set(auth(globex.tokens.admin)).expect(200)).body.imports.map((i: { id: string }) => i.id);
       assert.ok(!globexIds.includes(newer) && !globexIds.includes(older));
       await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=0`).set(auth(acme.tokens.admin)).expect(400);
+      for (const cursor of ['zz', '123']) {
+        const bad = await request(t.app).get(`/api/orgs/${acme.slug}/imports?cursor=${cursor}`).set(auth(acme.tokens.admin)).expect(400);
+        assert.equal(bad.body.error.details.problems[0].field, 'cursor', cursor);
+      }
     });
 
     it('downloads the report as CSV: each row’s line, person, action, outcome, changes and problems', async () => {
