@@ -230,16 +230,14 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
     const users: BulkNewUser[] = [];
     for (const r of bulk) {
       // The preview flags what the directory refuses; a row that fails anyway (changed since) fails alone,
-      // as on the per-row path, never the batch's one statement.
-      let fields;
+      // as on the per-row path, never the batch's one statement. createGroup writes in its own savepoint.
       try {
-        fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
+        const fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
+        users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: { column: null, reason: 'invalid_input', message: error.message } });
-        continue;
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
       }
-      users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
     }
     const result = await createUsersBulk(tx, scope, users, 'csv');
     for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, bulk: true });
@@ -254,10 +252,15 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       if (error instanceof SeatLimitError) await recordAuditSql(tx, scope, error.refusal);
-      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message } });
+      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: rowError(error) });
     }
   }
   return outcomes;
+}
+
+/** A row the domain refused at commit: failed with the domain's code and words. */
+function rowError(error: DomainError): RowProblem {
+  return { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message };
 }
 
 /** One row through the domain functions the admin API uses; runs in a savepoint. */

@@ -13,6 +13,7 @@ import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
 import { overLongFields, userFieldMaxLength } from './users.ts';
+import { groupNameMaxLength } from './groups.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -312,6 +313,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       }
       const groupId = dir.groups.get(g.name.toLowerCase()) ?? null;
       if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
+      else if (!groupId && g.name.length > groupNameMaxLength) {
+        errors.push({ column: col('groups', 'Groups'), reason: 'too_long', message: `group names must be at most ${groupNameMaxLength} characters` });
+      }
       const planned = { groupId, name: g.name, role };
       byName.set(g.name.toLowerCase(), { ...planned, roles: new Set([role]) });
       groups.push(planned);

@@ -60,6 +60,16 @@ describe('CSV import commit (bulk path)', function () {
     assert.equal(rows[1]!.errors[0].reason, 'invalid_input');
     assert.match(rows[1]!.errors[0].message, /department: must be at most 200 characters/);
     assert.equal(Number((await sql(t, `select count(*)::int as n from users where org_id = ? and email in ('four@example.com', 'six@example.com')`, [org.id]))[0]!.n), 2);
+
+    // A group to create whose name the directory refuses: flagged at preview; changed since, the row fails alone.
+    const groups = await upload(t, org, csv('Email,Groups', `seven@example.com,${'g'.repeat(301)}`, 'eight@example.com,Fine', 'nine@example.com,Fine'), { noInvite: 'true', createGroups: 'true' }).expect(201);
+    assert.deepEqual((await previewRows(t, org, groups.body.id))[0]!.errors, [{ column: 'Groups', reason: 'too_long', message: 'group names must be at most 300 characters' }]);
+    await sql(t, `update csv_import_rows set data = jsonb_set(data, '{groups,0,name}', to_jsonb(repeat('g', 301))) where import_id = ? and row_number = 3`, [groups.body.id]);
+    const withGroups = await commit(t, org, groups.body.id).expect(200);
+    assert.deepEqual([withGroups.body.status, withGroups.body.progress.applied, withGroups.body.progress.failed], ['committed', 1, 1]);
+    const groupRows = await previewRows(t, org, groups.body.id);
+    assert.deepEqual(groupRows.map((r) => r.outcome), [null, 'applied', 'failed']);
+    assert.match(groupRows[2]!.errors[0].message, /displayName: must be at most 300 characters/);
   });
 
   it('after a crash between batches, the rows read back say exactly which were applied; the resumed commit applies the rest once', async () => {
