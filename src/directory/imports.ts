@@ -11,9 +11,9 @@ import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUser
 import { openInvitationsSql } from './import-invitees.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
-import { emptyUserFields, toDate, type UserFields } from './user-record.ts';
-import { overLongFields, userFieldMaxLength } from './users.ts';
+import { toDate } from './user-record.ts';
 import { groupNameMaxLength } from './groups.ts';
+import { joinedName, tooLong, updatedFields } from './import-checks.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -169,38 +169,6 @@ async function loadDirectory(em: Em, orgId: string, now: Date) {
 
 type Directory = Awaited<ReturnType<typeof loadDirectory>>;
 
-/** The row's values as the fields an update writes (only those the file gives; no name split). */
-function updatedFields(userName: string, profile: Partial<Record<ImportProfileField, string>>): UserFields {
-  const fields = emptyUserFields(userName);
-  for (const field of importProfileFields) if (field !== 'phone' && profile[field] !== undefined) fields[field] = profile[field];
-  if (profile.phone !== undefined) fields.phoneNumbers = [{ value: profile.phone, type: 'mobile', primary: true }];
-  return fields;
-}
-
-/**
- * Fields too long for the directory (users.ts overLongFields: the rule every
- * write path applies), each on the column it came from, one problem per
- * column: a first or last name split from the Full Name is that column's
- * problem when the Full Name itself is not too long.
- */
-function tooLong(fields: UserFields, profile: Partial<Record<ImportProfileField, string>>, col: (field: ImportField, fallback: string) => string): RowProblem[] {
-  const split = { givenName: 'first name', familyName: 'last name' } as const;
-  const problems = new Map<string, RowProblem>();
-  for (const { field, limit } of overLongFields(fields)) {
-    let problem: RowProblem;
-    if ((field === 'givenName' || field === 'familyName') && profile[field] === undefined) {
-      problem = { column: col('fullName', 'Full Name'), reason: 'too_long', message: `the ${split[field]} taken from it must be at most ${limit} characters` };
-    } else {
-      const column = field === 'displayName' ? col('fullName', 'Full Name') : field === 'userName' || field === 'emails' ? col('email', 'Email')
-        : field === 'givenName' ? col('givenName', 'First Name') : field === 'familyName' ? col('familyName', 'Last Name') : col(field as ImportField, field);
-      problem = { column, reason: 'too_long', message: `must be at most ${limit} characters` };
-    }
-    // The column's own limit wins over a name split from it.
-    if (!problems.has(problem.column!) || field === 'displayName') problems.set(problem.column!, problem);
-  }
-  return [...problems.values()];
-}
-
 function match(dir: Directory, values: ImportValues): Existing | undefined {
   if (values.userId && isUuid(values.userId)) {
     const byId = dir.byId.get(values.userId.toLowerCase());
@@ -211,19 +179,6 @@ function match(dir: Directory, values: ImportValues): Existing | undefined {
     if (byEmail) return byEmail;
   }
   return values.userName ? dir.byUserName.get(values.userName.toLowerCase()) : undefined;
-}
-
-/**
- * "First Last" as the display name (and so the invitation's name) when the row
- * gives a first or last name but no Full Name, for a new person, or for one
- * without a display name whose name the row changes (an exported users.csv,
- * which has First and Last Name, imports back unchanged).
- */
-function joinedName(profile: Partial<Record<ImportProfileField, string>>, user: Existing | undefined): string | undefined {
-  if (profile.displayName !== undefined || (profile.givenName === undefined && profile.familyName === undefined)) return undefined;
-  if (user && (user.profile.displayName !== null || (profile.givenName ?? user.profile.givenName) === user.profile.givenName && (profile.familyName ?? user.profile.familyName) === user.profile.familyName)) return undefined;
-  const joined = [profile.givenName ?? user?.profile.givenName, profile.familyName ?? user?.profile.familyName].filter(Boolean).join(' ');
-  return joined && joined.length <= userFieldMaxLength.displayName! ? joined : undefined;
 }
 
 /** Builds and stores the preview. Writes only the import and its rows. */
@@ -326,7 +281,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
     const profile: Partial<Record<ImportProfileField, string>> = {};
     for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
-    const displayName = joinedName(profile, user);
+    const displayName = joinedName(profile, user?.profile);
     if (displayName !== undefined) profile.displayName = displayName;
 
     if (!user) {
@@ -375,16 +330,16 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       seatsLeft--;
       changes.status = { from: 'disabled', to: 'active' };
     }
+    if (user.source === 'scim' && Object.keys(changes).length) {
+      errors.push({ column: null, reason: 'scim_managed', message: `${Object.keys(changes).join(', ')} ${Object.keys(changes).length === 1 ? 'is' : 'are'} managed by the identity provider (SCIM)` });
+      continue;
+    }
     if (changes.status && v.status === 'disabled') {
       const refused = lastAdmin(user, col('status', 'Status'));
       if (refused) {
         errors.push(refused);
         continue;
       }
-    }
-    if (user.source === 'scim' && Object.keys(changes).length) {
-      errors.push({ column: null, reason: 'scim_managed', message: `${Object.keys(changes).join(', ')} ${Object.keys(changes).length === 1 ? 'is' : 'are'} managed by the identity provider (SCIM)` });
-      continue;
     }
     const added = groups.filter((g) => !g.groupId || !dir.memberships.has(`${user.id}:${g.groupId}`));
     if (added.length) changes.groups = { add: added.map((g) => g.name) };
