@@ -246,11 +246,14 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
   const inBulk = new Set(bulk.map((r) => r.rowNumber));
   for (const row of rows) {
     if (inBulk.has(row.rowNumber)) continue;
+    const known = new Set(groupIds.keys());
     try {
       const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, groupIds));
       outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      // The row's savepoint took the groups it created with it: the next row naming one creates it again.
+      for (const key of groupIds.keys()) if (!known.has(key)) groupIds.delete(key);
       if (error instanceof SeatLimitError) await recordAuditSql(tx, scope, error.refusal);
       outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: rowError(error) });
     }

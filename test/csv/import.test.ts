@@ -381,6 +381,16 @@ describe('CSV import', function () {
       assert.equal(await count(t, 'select count(*)::int as n from groups where org_id = ?', [org.id]), 0);
     });
 
+    it('fails a row alone when it created a group and then failed: the next rows naming that group still apply', async () => {
+      const org = await seedOrg(t.container, 'group-undo-imp');
+      const res = await upload(t, org, csv('Email,Groups', 'late@example.com,Newcomers', 'next@example.com,Newcomers'), { createGroups: 'true' }).expect(201);
+      await addUser(t, org, { userName: 'late@example.com' }); // since the preview: the invitation is refused at commit
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.deepEqual([done.body.status, done.body.progress.applied, done.body.progress.failed], ['committed', 1, 1]);
+      assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => r.outcome), ['failed', 'applied']);
+      assert.equal(await count(t, `select count(*)::int as n from groups where org_id = ? and display_name = 'Newcomers'`, [org.id]), 1);
+    });
+
     it('never applies a committed import twice', async () => {
       const org = await seedOrg(t.container, 'twice-imp');
       const res = await upload(t, org, csv('Email', 'once@example.com'), { noInvite: 'true' }).expect(201);
