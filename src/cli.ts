@@ -6,7 +6,7 @@ import { migrate, migrationStatus } from './db/migrate.ts';
 import { DomainError } from './directory/errors.ts';
 import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
-import { UsageError, type Command, type Io } from './cli/context.ts';
+import { CliError, UsageError, type Command, type Io } from './cli/context.ts';
 import { userInvite } from './cli/user-invite.ts';
 import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
 import { samlSet, samlShow } from './cli/saml-commands.ts';
@@ -160,6 +160,7 @@ function reportError(error: unknown): number {
     return 2;
   }
   if (
+    error instanceof CliError ||
     error instanceof ConfigError ||
     error instanceof DatabaseUnreachableError ||
     error instanceof DataDirLockedError ||

@@ -86,7 +86,8 @@ app.get('/scim/v2/Users', async (req, res) => {
     const match = /^userName eq "([^"]*)"$/i.exec(q.filter);
     if (!match) return fail(res, 400, 'Only userName eq "…" is supported', 'invalidFilter');
     const rows = await run(req, res,
-      `with ${AUTH}, r as (select ${COLUMNS} from users where org_id = (select org_id from auth) and lower(user_name) = lower($2))
+      // A deleted user is no match (and frees their userName): the unique index on lower(user_name) covers live users only.
+      `with ${AUTH}, r as (select ${COLUMNS} from users where org_id = (select org_id from auth) and lower(user_name) = lower($2) and state <> 'deleted')
        select auth.org_id, r.* from auth left join r on true`, [match[1]]);
     if (!rows) return;
     const found = rows.filter((r) => r.id);

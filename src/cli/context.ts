@@ -7,6 +7,15 @@ import type { Actor, Scope } from '../directory/scope.ts';
 /** What every `gatehouse` command gets: the open store, the config, the parsed flags and where to print. */
 export class UsageError extends Error {}
 
+/** The command could not do its own I/O (a file to read or write): one line on stderr naming the flag, exit 1, no usage text. */
+export class CliError extends Error {}
+
+/** `ENOENT: no such file or directory` out of Node's `ENOENT: no such file or directory, open '…'`. */
+export function ioReason(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  return message.split(', ')[0] ?? message;
+}
+
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 export interface Io {

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFileSync, type WriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { importModes, type ImportMode } from '../db/entities/index.ts';
 import { runImportCli } from '../csv/import-cli.ts';
@@ -9,7 +9,8 @@ import { invitationStatuses } from '../directory/invitations.ts';
 import { recordExport } from '../directory/export-queries.ts';
 import { type ExportName } from '../csv/columns.ts';
 import { exportChunks, writeChunks, type ExportRequest } from '../csv/export.ts';
-import { orgScope, required, UsageError, type Command, type Flags } from './context.ts';
+import { auditInstant } from '../directory/audit-queries.ts';
+import { CliError, ioReason, orgScope, required, UsageError, type Command, type Flags } from './context.ts';
 
 /** The export commands' own flags, merged into the CLI's option table. */
 export const exportOptions = {
@@ -29,12 +30,24 @@ function optionalFlag(flags: Flags, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
+/** `--since` / `--until`, held to the API's rule (auditInstant): a date-time with a time zone. */
 function instantFlag(flags: Flags, name: string): Date | undefined {
   const value = optionalFlag(flags, name);
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--${name} must be an ISO 8601 date or date-time`);
-  return date;
+  const parsed = auditInstant.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--${name} ${parsed.error.issues[0]?.message ?? 'must be an ISO 8601 date-time with a time zone'}`);
+  return parsed.data;
+}
+
+/** Opens `--out`'s `.partial` file before anything is exported (or audited): a path it cannot write is the flag's error. */
+async function openOut(out: string): Promise<{ file: WriteStream; partial: string }> {
+  const partial = `${out}.partial`;
+  try {
+    const handle = await open(partial, 'w');
+    return { file: handle.createWriteStream(), partial };
+  } catch (error) {
+    throw new CliError(`--out ${out}: cannot write the file (${ioReason(error)})`);
+  }
 }
 
 function exportRequestFromFlags(name: ExportName, flags: Flags): ExportRequest {
@@ -75,28 +88,36 @@ export function exportCommand(name: ExportName): Command {
   return async (ctx) => {
     const scope = await orgScope(ctx);
     const request = exportRequestFromFlags(name, ctx.flags);
+    const out = optionalFlag(ctx.flags, 'out');
+    if (ctx.io.json && !out) throw new UsageError('--json needs --out <file>: without it the CSV itself goes to stdout, where --json prints one JSON object');
     const em = ctx.store.orm.em.fork();
     const now = new Date();
-    const chunks = exportChunks(em, scope, request, now);
-    await recordExport(em, scope, name, request.filters as Record<string, unknown>);
-    const out = optionalFlag(ctx.flags, 'out');
+    let rows = 0;
+    const chunks = exportChunks(em, scope, request, now, { onRows: (n) => (rows += n) });
     if (!out) {
+      await recordExport(em, scope, name, request.filters as Record<string, unknown>);
       await writeChunks(chunks, process.stdout);
       return;
     }
-    const partial = `${out}.partial`;
-    const file = createWriteStream(partial);
+    const { file, partial } = await openOut(out);
+    let failure: Error | undefined;
+    file.on('error', (error) => (failure ??= error));
     try {
+      await recordExport(em, scope, name, request.filters as Record<string, unknown>);
       await writeChunks(chunks, file);
       file.end();
       await finished(file);
+      if (failure) throw failure;
       await rename(partial, out);
     } catch (error) {
       file.destroy();
       await rm(partial, { force: true });
+      // A system call's failure (disk full, a directory named like the file…) is the file's; a database failure is not.
+      if (error instanceof Error && 'syscall' in error) throw new CliError(`--out ${out}: cannot write the file (${ioReason(error)})`);
       throw error;
     }
-    process.stderr.write(`Exported ${name}.csv for ${scope.orgSlug} to ${out}\n`);
+    if (ctx.io.json) ctx.io.out(JSON.stringify({ export: name, org: scope.orgSlug, file: out, rows }));
+    else process.stderr.write(`Exported ${rows} rows of ${name}.csv for ${scope.orgSlug} to ${out}\n`);
   };
 }
 
@@ -109,11 +130,11 @@ export const importCsv: Command = async (ctx) => {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new UsageError(`--file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(`--file ${file}: cannot read the file (${ioReason(error)})`);
   }
   const f = ctx.flags;
   await runImportCli({
-    fork: () => ctx.store.orm.em.fork(), scope, deps: { publicUrl: ctx.config.publicUrl, now: () => new Date() }, bytes, fileName: path.basename(file),
+    fork: () => ctx.store.orm.em.fork(), scope, deps: { publicUrl: ctx.config.publicUrl, now: () => new Date() }, bytes, fileName: path.basename(file), maxRecordChars: ctx.config.imports.maxRowChars,
     mode: mode as ImportMode, noInvite: Boolean(f['no-invite']), createGroups: Boolean(f['create-groups']), exceptScim: Boolean(f['except-scim']),
     commit: Boolean(f.commit), force: Boolean(f.force), json: ctx.io.json, out: ctx.io.out, err: (text) => process.stderr.write(text),
   });

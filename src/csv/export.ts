@@ -121,13 +121,20 @@ export function headerChunk(name: ExportName): string {
  * asks, so backpressure reaches the database. The filters are checked here, at
  * the call (a ValidationError before any byte), not at the first pull.
  */
-export function exportChunks(em: Em, scope: Pick<Scope, 'orgId'>, request: ExportRequest, now: Date, options: BatchOptions = {}): AsyncGenerator<string> {
+export function exportChunks(
+  em: Em,
+  scope: Pick<Scope, 'orgId'>,
+  request: ExportRequest,
+  now: Date,
+  { onRows, ...options }: BatchOptions & { onRows?: (rows: number) => void } = {},
+): AsyncGenerator<string> {
   const headers = exportHeaders[request.name] as readonly string[];
   const { batches, cells } = specs[request.name] as unknown as ExportSpec<ExportName, unknown>;
   const source = batches(em, scope, request.filters as never, now, options);
   return (async function* () {
     yield headerChunk(request.name);
     for await (const batch of source) {
+      onRows?.(batch.length);
       yield csvRecords(
         batch.map((row) => {
           const byHeader = cells(row) as Record<string, Cell>;

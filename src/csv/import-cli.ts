@@ -16,6 +16,8 @@ export interface ImportCliInput {
   deps: CommitDeps;
   bytes: Uint8Array;
   fileName: string;
+  /** imports.maxRowChars, as the admin API reads uploads. */
+  maxRecordChars?: number;
   mode: ImportMode;
   noInvite: boolean;
   createGroups: boolean;
@@ -48,8 +50,8 @@ function describe(summary: ImportSummary): string {
 }
 
 export async function runImportCli(input: ImportCliInput): Promise<ImportSummary> {
-  const file = parseImportFile(input.bytes, { fileName: input.fileName });
-  const preview = await previewImport(input.fork(), input.scope, file, { mode: input.mode, noInvite: input.noInvite, createGroups: input.createGroups, exceptScim: input.exceptScim });
+  const file = parseImportFile(input.bytes, { fileName: input.fileName, ...(input.maxRecordChars ? { maxRecordChars: input.maxRecordChars } : {}) });
+  const preview = await previewImport(input.fork(), input.scope, file, { mode: input.mode, noInvite: input.noInvite, createGroups: input.createGroups, exceptScim: input.exceptScim }, input.deps.now());
   if (!input.commit) {
     input.out(input.json ? JSON.stringify(preview) : `${describe(preview)}\nPreview only: run again with --commit to apply, or commit import ${preview.id} through the admin API.`);
     return preview;

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { restoreNeutralised } from './export-cells.ts';
 import { ValidationError } from '../directory/errors.ts';
 import type { ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
-import { decodeCsv, sniffDelimiter } from './decode.ts';
+import { decodeCsv, sniffDelimiter, type CsvCharset } from './decode.ts';
 import { mapHeaders } from './import-columns.ts';
 
 /**
@@ -18,6 +18,8 @@ export const DEFAULT_MAX_RECORD_CHARS = 64 * 1024;
 export interface ParseOptions {
   fileName?: string | null;
   maxRecordChars?: number;
+  /** The charset the upload declared (decode.ts csvCharset); none: detected. */
+  charset?: CsvCharset | undefined;
 }
 
 const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 'userId', 'department', 'officeLocation', 'title', 'phone', 'employeeNumber', 'role'] as const;
@@ -25,8 +27,8 @@ const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 
 const statusWords: Record<string, 'active' | 'disabled' | null> = {
   active: 'active', enabled: 'active', true: 'active', yes: 'active',
   disabled: 'disabled', inactive: 'disabled', false: 'disabled', no: 'disabled', suspended: 'disabled',
-  // Statuses of the users.csv export an import cannot set: left as they are.
-  pending: null, expired: null, invited: null,
+  // Statuses of the users.csv export an import cannot set (every one it writes is read): left as they are.
+  pending: null, expired: null, invited: null, deleted: null,
 };
 
 /** `Sales; Support:editor | Ops` → names with optional roles. */
@@ -49,9 +51,30 @@ function withoutTrailingLineEnds(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
+/** A row over the limit, named as the README's input limits are: the limit and its config key. */
+function rowTooLarge(limit: number, line: number | undefined): ValidationError {
+  return ValidationError.field('file', `has a row larger than ${limit} characters (imports.maxRowChars)${line ? `, at line ${line}` : ''} (field_too_large)`, {
+    limit, setting: 'imports.maxRowChars',
+  });
+}
+
+/**
+ * The row's size in characters (code points, as the limit is documented). The
+ * UTF-16 length is an upper bound, so rows within it cost no second pass.
+ */
+function recordChars(record: string[], limit: number): number {
+  let units = 0;
+  for (const cell of record) units += cell.length;
+  if (units <= limit) return units;
+  let chars = 0;
+  for (const cell of record) for (const _ of cell) chars++;
+  return chars;
+}
+
 export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): ImportFile {
-  const { text, encoding } = decodeCsv(bytes);
+  const { text, encoding } = decodeCsv(bytes, options.charset);
   const delimiter = sniffDelimiter(text);
+  const limit = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = parse(withoutTrailingLineEnds(text), {
@@ -60,15 +83,16 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
       relax_column_count: true,
       skip_empty_lines: true,
       skip_records_with_empty_values: true,
-      max_record_size: options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS,
+      // csv-parse counts the field being read in UTF-8 bytes (at most 4 per character): this bound only keeps a
+      // 10 MB cell out of memory, never refuses a row within the limit; the limit itself is counted below.
+      max_record_size: limit * 4,
     }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'CSV_MAX_RECORD_SIZE') {
-      throw ValidationError.field('file', `has a row larger than ${options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS} characters (field_too_large): ${(error as Error).message}`);
-    }
+    if (code === 'CSV_MAX_RECORD_SIZE') throw rowTooLarge(limit, (error as { lines?: number }).lines);
     throw ValidationError.field('file', `is not a readable CSV file (${code ?? 'parse_error'}): ${(error as Error).message}`);
   }
+  for (const { record, info } of records) if (recordChars(record, limit) > limit) throw rowTooLarge(limit, info.lines);
   const header = records.shift();
   if (!header) throw ValidationError.field('file', 'is empty: the first line must name the columns');
   const headers = header.record.map((h) => h.trim());
@@ -116,7 +140,7 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
     const status = cell(map.fields.status);
     if (status !== undefined) {
       const word = status.toLowerCase();
-      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled' });
+      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled (pending, expired and deleted, as exported, change nothing)' });
       else if (statusWords[word]) values.status = statusWords[word];
     }
     const groups = cell(map.fields.groups);

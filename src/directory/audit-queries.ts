@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { ValidationError } from './errors.ts';
@@ -11,6 +12,15 @@ import { toDate } from './user-record.ts';
  * order, so a page boundary never skips or repeats an event). The CSV export
  * (export-queries.ts) filters with the same `auditFilterSql`.
  */
+/**
+ * `since` / `until` as every surface takes them (the audit list, the audit.csv
+ * export, the CLI): an ISO 8601 date-time with a time zone — a bare date or a
+ * local time would mean a different instant on every machine.
+ */
+export const auditInstant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone (2026-01-31T00:00:00Z)' })
+  .transform((s) => new Date(s));
+
 export interface AuditFilter {
   /** An actor id (user id, token id) or label (email, token name; case-insensitive). */
   actor?: string | undefined;

@@ -21,12 +21,13 @@ export abstract class DomainError extends Error {
 export class ValidationError extends DomainError {
   readonly code = 'invalid_input';
   readonly problems: FieldProblem[];
-  constructor(problems: FieldProblem[], message?: string) {
-    super(message ?? problems.map((p) => `${p.field}: ${p.reason}`).join('; '), { problems });
+  /** `details` adds to the problems what a client may branch on (e.g. a limit and its config key). */
+  constructor(problems: FieldProblem[], message?: string, details: Record<string, unknown> = {}) {
+    super(message ?? problems.map((p) => `${p.field}: ${p.reason}`).join('; '), { ...details, problems });
     this.problems = problems;
   }
-  static field(field: string, reason: string): ValidationError {
-    return new ValidationError([{ field, reason }]);
+  static field(field: string, reason: string, details?: Record<string, unknown>): ValidationError {
+    return new ValidationError([{ field, reason }], undefined, details);
   }
 }
 

@@ -63,10 +63,13 @@ function rowToGroup(row: Record<string, unknown>): GroupRecord {
   };
 }
 
+/** A group's display name holds at most this many characters (the column; checked by every door, the CSV preview too). */
+export const groupNameMaxLength = 300;
+
 export function validateGroupFields(fields: GroupFields): GroupFields {
   const displayName = typeof fields.displayName === 'string' ? fields.displayName.trim() : '';
   if (!displayName) throw ValidationError.field('displayName', 'is required');
-  if (displayName.length > 300) throw ValidationError.field('displayName', 'must be at most 300 characters');
+  if (displayName.length > groupNameMaxLength) throw ValidationError.field('displayName', `must be at most ${groupNameMaxLength} characters`);
   if (fields.externalId !== null && (typeof fields.externalId !== 'string' || fields.externalId.length > 320)) {
     throw ValidationError.field('externalId', 'must be a string of at most 320 characters');
   }

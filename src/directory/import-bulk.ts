@@ -2,55 +2,21 @@ import type { Em } from '../db/orm.ts';
 import { executeBound } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uuidv7 } from '../lib/ids.ts';
-import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { auditInsertSql } from './audit.ts';
 import type { Scope } from './scope.ts';
 import { primaryEmail, primaryPhone, userFieldColumns, type UserFields } from './user-record.ts';
 import { validateUserFields } from './users.ts';
 
 /**
  * Batched writes for imports: the same rows and audit events as createUser and
- * a group membership change, as one statement per batch instead of one round
- * trip per user. Callers run them inside the batch's transaction.
+ * the admin API's membership adds (membership-changes.ts), as one statement per
+ * batch instead of one round trip per user. Callers run them inside the
+ * batch's transaction.
  */
 
 export interface MembershipWanted {
   groupId: string;
   role: string;
-}
-
-/**
- * Adds memberships (with their roles) and records one `group.updated` event
- * per group touched, as saveGroup does for an added member; existing
- * memberships are left as they are (ON CONFLICT DO NOTHING).
- */
-export async function addMemberships(em: Em, scope: Scope, wanted: Array<MembershipWanted & { userId: string }>, source: UserSource): Promise<number> {
-  if (!wanted.length) return 0;
-  const added: Array<Record<string, unknown>> = [];
-  for (let start = 0; start < wanted.length; start += 5000) {
-    const chunk = wanted.slice(start, start + 5000).map((m) => ({ id: uuidv7(), group_id: m.groupId, user_id: m.userId, role: m.role }));
-    added.push(...(await executeBound(em, 
-      `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
-       select id, ?, group_id, user_id, role, ?, now() from jsonb_to_recordset(?::jsonb) as x(id uuid, group_id uuid, user_id uuid, role text)
-       on conflict (group_id, user_id) do nothing returning group_id, user_id`,
-      [scope.orgId, source, JSON.stringify(chunk)],
-    )));
-  }
-  const byGroup = new Map<string, string[]>();
-  for (const row of added) byGroup.set(String(row.group_id), [...(byGroup.get(String(row.group_id)) ?? []), String(row.user_id)]);
-  if (!byGroup.size) return 0;
-  const ids = [...byGroup.keys()];
-  const groups = await em.execute(
-    `update groups set version = version + 1, updated_at = now() where org_id = ? and id in (${ids.map(() => '?').join(', ')}) returning id, display_name`,
-    [scope.orgId, ...ids],
-  );
-  for (const g of groups) {
-    await recordAuditSql(em, scope, {
-      action: 'group.updated',
-      target: { type: 'group', id: String(g.id), label: String(g.display_name) },
-      details: { changes: {}, membersAdded: byGroup.get(String(g.id)), membersRemoved: [] },
-    });
-  }
-  return added.length;
 }
 
 export interface BulkNewUser {
@@ -94,7 +60,7 @@ const setByBulk = new Set(Object.values(bulkFields));
 const USERS_PER_STATEMENT = 5000;
 
 /**
- * createUser + a membership change for many users of an org WITHOUT a seat
+ * createUser + membership adds for many users of an org WITHOUT a seat
  * limit (callers check), as ONE statement per 5,000 users. The rows travel as
  * bound array parameters (unnest, no per-row SQL, no JSON to parse); the
  * data-modifying CTE
@@ -102,10 +68,12 @@ const USERS_PER_STATEMENT = 5000;
  *   NOTHING: reported as conflicts),
  * - writes each inserted user's `user.created` event (createUser's details),
  * - adds the inserted users' memberships (existing ones left as they are),
- * - bumps each group touched and writes its one `group.updated` event listing
- *   the members added, as saveGroup does.
+ * - writes one `membership.added` event per membership added, as the admin
+ *   API's writeMembershipChanges does (target the person; details groupId,
+ *   groupName, role, source), so a person's activity lists them.
  * Audit rows go through auditInsertSql, so whatever hangs off audit_events
- * sees them as from any other write path.
+ * sees them as from any other write path (the statement-level event trigger
+ * turns both kinds into feed events: Migration20261130180000).
  */
 export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[], source: UserSource): Promise<BulkCreateResult> {
   const result: BulkCreateResult = { created: new Map(), conflicts: [] };
@@ -114,12 +82,12 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
     detailsSql: `jsonb_build_object('source', u.source, 'active', u.state = 'active')`,
   }, 'u');
-  const groupAudit = auditInsertSql(scope, {
-    action: 'group.updated',
-    target: { type: 'group', idColumn: 'id', labelColumn: 'display_name' },
-    detailsSql: `jsonb_build_object('changes', '{}'::jsonb, 'membersRemoved', '[]'::jsonb,
-      'membersAdded', (select jsonb_agg(m.user_id order by m.user_id) from m where m.group_id = g.id))`,
-  }, 'g');
+  // membership-changes.ts auditOf: {groupId, groupName, role, source} (the membership's source wins over the scope's).
+  const memberAudit = auditInsertSql(scope, {
+    action: 'membership.added',
+    target: { type: 'user', idColumn: 'user_id', labelColumn: 'user_name' },
+    detailsSql: `jsonb_build_object('groupId', ma.group_id, 'groupName', ma.display_name, 'role', ma.role, 'source', ma.source)`,
+  }, 'ma');
   const names = bulkColumns.map(([c]) => c);
   for (let start = 0; start < users.length; start += USERS_PER_STATEMENT) {
     const chunk = users.slice(start, start + USERS_PER_STATEMENT).map((u) => ({ ...u, fields: validateUserFields(u.fields) }));
@@ -154,18 +122,20 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
        u as (insert into users (id, org_id, ${names.join(', ')}, state, source, disabled_at, version, created_at, updated_at)
              select id, ?, ${names.join(', ')}, case when active then 'active' else 'disabled' end, ?, case when active then null else now() end, 1, now(), now() from src
              on conflict do nothing returning *),
-       a as (${userAudit.sql}),
+       a as (${userAudit.sql} returning id),
        m as (insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
              select y.id, ?, y.group_id, y.user_id, y.role, ?, now()
              from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[]) as y(id, user_id, group_id, role) join u on u.id = y.user_id
-             on conflict (group_id, user_id) do nothing returning group_id, user_id),
-       g as (update groups set version = version + 1, updated_at = now() where org_id = ? and id in (select group_id from m) returning id, display_name),
-       ga as (${groupAudit.sql})
+             on conflict (group_id, user_id) do nothing returning id, group_id, user_id, role, source),
+       -- Joined to a count of \`a\`: the people's user.created rows are written (and numbered) before their memberships' events.
+       ma as (select m.id, m.group_id, m.user_id, m.role, m.source, u.user_name, g.display_name
+              from m join u on u.id = m.user_id join groups g on g.id = m.group_id cross join (select count(*) from a) as created),
+       mae as (${memberAudit.sql} order by ma.id)
        select id from u`,
       [
         pgArray(ids), pgArray(active), ...names.map((c) => pgArray(columns[c]!)), scope.orgId, source, ...userAudit.params,
         scope.orgId, source, pgArray(member.id), pgArray(member.user), pgArray(member.group), pgArray(member.role),
-        scope.orgId, ...groupAudit.params,
+        ...memberAudit.params,
       ],
     );
     const inserted = new Set(rows.map((r) => String(r.id)));

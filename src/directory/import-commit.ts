@@ -5,15 +5,16 @@ import { recordAuditSql } from './audit.ts';
 import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
-import { addMemberships, createUsersBulk, pgArray, type BulkNewUser, type MembershipWanted } from './import-bulk.ts';
+import { createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
+import { writeMembershipChanges } from './membership-changes.ts';
+import { newUserFields } from './import-rows.ts';
+import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
-import { splitName } from './invitation-addresses.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
-import { emptyUserFields } from './user-record.ts';
-import { createUser } from './users.ts';
+import { createUser, validateUserFields } from './users.ts';
 
 /**
  * Committing an import: the selected preview rows, in batches, in row order,
@@ -104,7 +105,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);
-  const groupIds = new Map<string, string>();
+  const groupIds: GroupCache = new Map();
   for (let batch = 1; ; batch++) {
     const em = fork();
     const done = await em.transactional(async (tx) => {
@@ -190,39 +191,37 @@ async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Out
   ]);
 }
 
-async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: Map<string, string>): Promise<MembershipWanted[]> {
-  const out: MembershipWanted[] = [];
+/** A group as the commit writes it: its id, its name as the directory spells it (for audit labels), the row's role. */
+interface ResolvedGroup {
+  groupId: string;
+  groupName: string;
+  role: string;
+}
+
+type GroupCache = Map<string, { id: string; name: string }>;
+
+async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: GroupCache): Promise<ResolvedGroup[]> {
+  const out: ResolvedGroup[] = [];
   for (const g of groups) {
     const key = g.name.toLowerCase();
-    let groupId = g.groupId ?? cache.get(key);
-    if (!groupId) {
-      const found = await tx.execute('select id from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
-      groupId = found[0] ? String(found[0].id) : (await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv')).id;
-      cache.set(key, groupId);
+    let group = cache.get(key);
+    if (!group) {
+      const found = g.groupId
+        ? await tx.execute('select id, display_name from groups where org_id = ? and id = ?', [scope.orgId, g.groupId])
+        : await tx.execute('select id, display_name from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
+      if (found[0]) group = { id: String(found[0].id), name: String(found[0].display_name) };
+      else {
+        const created = await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv');
+        group = { id: created.id, name: created.displayName };
+      }
+      cache.set(key, group);
     }
-    out.push({ groupId, role: g.role });
+    out.push({ groupId: group.id, groupName: group.name, role: g.role });
   }
   return out;
 }
 
-function newUserFields(email: string, profile: Partial<Record<ImportProfileField, string>>) {
-  const fields = emptyUserFields(email);
-  const named: { givenName?: string | null; familyName?: string | null } = profile.givenName !== undefined || profile.familyName !== undefined ? {} : splitName(profile.displayName ?? null);
-  Object.assign(fields, named, {
-    givenName: profile.givenName ?? named.givenName ?? null,
-    familyName: profile.familyName ?? named.familyName ?? null,
-    displayName: profile.displayName ?? null,
-    title: profile.title ?? null,
-    department: profile.department ?? null,
-    officeLocation: profile.officeLocation ?? null,
-    employeeNumber: profile.employeeNumber ?? null,
-    emails: [{ value: email, type: 'work', primary: true }],
-    phoneNumbers: profile.phone ? [{ value: profile.phone, type: 'mobile', primary: true }] : [],
-  });
-  return fields;
-}
-
-async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: Map<string, string>): Promise<Outcome[]> {
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
@@ -230,10 +229,15 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
   if (bulk.length) {
     const users: BulkNewUser[] = [];
     for (const r of bulk) {
-      users.push({
-        key: r.rowNumber, id: r.data.newUserId!, fields: newUserFields(r.data.email!, r.data.profile ?? {}), active: r.data.status !== 'disabled',
-        groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds),
-      });
+      // The preview flags what the directory refuses; a row that fails anyway (changed since) fails alone,
+      // as on the per-row path, never the batch's one statement. createGroup writes in its own savepoint.
+      try {
+        const fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
+        users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
+      }
     }
     const result = await createUsersBulk(tx, scope, users, 'csv');
     for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, bulk: true });
@@ -242,47 +246,61 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
   const inBulk = new Set(bulk.map((r) => r.rowNumber));
   for (const row of rows) {
     if (inBulk.has(row.rowNumber)) continue;
+    const known = new Set(groupIds.keys());
     try {
       const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, groupIds));
       outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      // The row's savepoint took the groups it created with it: the next row naming one creates it again.
+      for (const key of groupIds.keys()) if (!known.has(key)) groupIds.delete(key);
       if (error instanceof SeatLimitError) await recordAuditSql(tx, scope, error.refusal);
-      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message } });
+      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: false, error: rowError(error) });
     }
   }
   return outcomes;
 }
 
+/** A row the domain refused at commit: failed with the domain's code and words. */
+function rowError(error: DomainError): RowProblem {
+  return { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message };
+}
+
 /** One row through the domain functions the admin API uses; runs in a savepoint. */
-async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: Map<string, string>): Promise<string> {
+async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: GroupCache): Promise<string> {
   const { profile = {}, status = null, groups = [] } = row.data;
   if (row.action === 'disable') {
     await disableUser(tx, scope, row.userId!);
     return row.userId!;
   }
   const wanted = await resolveGroups(tx, scope, groups, groupIds);
-  let userId = row.userId;
+  let user: { id: string; label: string };
   if (row.action === 'create') {
     const email = row.data.email!;
     if (noInvite) {
-      userId = (await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' })).id;
+      const created = await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' });
+      user = { id: created.id, label: created.userName };
     } else {
       const result = await inviteMany(tx, deps, scope, { emails: [email], name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
       const sent = result.sent[0];
       if (!sent) throw new ConflictError('email', `not invited: ${result.notSent[0]?.reason ?? 'refused'}`);
-      userId = sent.userId;
       const change: ProfileChange = { ...profile };
-      if (Object.keys(change).length) await updateProfile(tx, scope, userId, change);
-      if (status === 'disabled') await disableUser(tx, scope, userId);
-      return userId;
+      if (Object.keys(change).length) await updateProfile(tx, scope, sent.userId, change);
+      if (status === 'disabled') await disableUser(tx, scope, sent.userId);
+      return sent.userId;
     }
   } else {
-    await updateProfile(tx, scope, userId!, profile);
-    const person = await getPerson(tx, scope, userId!);
-    if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId!);
-    if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId!);
+    const userId = row.userId!;
+    await updateProfile(tx, scope, userId, profile);
+    const person = await getPerson(tx, scope, userId);
+    user = { id: person.id, label: person.userName };
+    // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
+    const planned = person.state === 'invited' && (await addToInvitationPlan(tx, scope, user, wanted));
+    if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId);
+    if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId);
+    if (planned) return userId;
   }
-  await addMemberships(tx, scope, wanted.map((g) => ({ ...g, userId: userId! })), 'csv');
-  return userId!;
+  // The admin API's membership write: one membership.added event per membership, with its role (README "Entry points and memberships").
+  await writeMembershipChanges(tx, scope, wanted.map((g) => ({ action: 'add', user, group: { id: g.groupId, label: g.groupName }, role: g.role, source: 'csv', viaMapping: false })));
+  return user.id;
 }

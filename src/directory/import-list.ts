@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
+import { ValidationError } from './errors.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { rowToSummary, type ImportSummary } from './imports.ts';
 import type { Scope } from './scope.ts';
@@ -9,7 +10,9 @@ import type { Scope } from './scope.ts';
  * with a cursor: the id of the last one shown.
  */
 export async function listImports(em: Em, scope: Pick<Scope, 'orgId'>, query: { beforeId?: string | undefined; limit: number }): Promise<{ imports: ImportSummary[]; nextCursor: string | null }> {
-  const before = query.beforeId && isUuid(query.beforeId) ? query.beforeId : null;
+  // A cursor this API did not give is refused, as the other lists do: ignored, it would restart a paging client at page one.
+  if (query.beforeId !== undefined && !isUuid(query.beforeId)) throw ValidationError.field('cursor', 'is not a cursor this API returned');
+  const before = query.beforeId ?? null;
   const rows = await em.execute(
     `select * from csv_imports where org_id = ? ${before ? 'and id < ?' : ''} order by id desc limit ?`,
     before ? [scope.orgId, before, query.limit + 1] : [scope.orgId, query.limit + 1],

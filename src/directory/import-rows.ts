@@ -1,6 +1,8 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound } from '../db/bound-query.ts';
 import type { ImportProfileField, Planned, PlannedGroup } from './imports.ts';
+import { splitName } from './invitation-addresses.ts';
+import { emptyUserFields, type UserFields } from './user-record.ts';
 
 /**
  * How preview rows are stored and read back (issue 6: a 100,000-row preview
@@ -28,6 +30,28 @@ export function createChanges(data: Partial<CreateData>): Record<string, unknown
   const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
   if (toCreate.length) changes.createGroups = toCreate;
   return changes;
+}
+
+/**
+ * A new person's fields from a create row (the commit writes these; the
+ * preview checks them against the same rules). Without First/Last Name, the
+ * name is split from the display name, as an invitation does.
+ */
+export function newUserFields(email: string, profile: Partial<Record<ImportProfileField, string>>): UserFields {
+  const fields = emptyUserFields(email);
+  const named: { givenName?: string | null; familyName?: string | null } = profile.givenName !== undefined || profile.familyName !== undefined ? {} : splitName(profile.displayName ?? null);
+  Object.assign(fields, named, {
+    givenName: profile.givenName ?? named.givenName ?? null,
+    familyName: profile.familyName ?? named.familyName ?? null,
+    displayName: profile.displayName ?? null,
+    title: profile.title ?? null,
+    department: profile.department ?? null,
+    officeLocation: profile.officeLocation ?? null,
+    employeeNumber: profile.employeeNumber ?? null,
+    emails: [{ value: email, type: 'work', primary: true }],
+    phoneNumbers: profile.phone ? [{ value: profile.phone, type: 'mobile', primary: true }] : [],
+  });
+  return fields;
 }
 
 const ROWS_PER_INSERT = 5000;

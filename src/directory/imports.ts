@@ -1,14 +1,19 @@
 import type { Em } from '../db/orm.ts';
-import type { ImportAction, ImportMode, ImportStatus, UserSource, UserState } from '../db/entities/index.ts';
+import type { ImportAction, ImportMode, ImportStatus, OrgRole, UserSource, UserState } from '../db/entities/index.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { isEmailAddress } from './invitation-addresses.ts';
+import { isEmailAddress, MAX_EMAIL_LENGTH, splitName } from './invitation-addresses.ts';
 import { getLicense } from './license.ts';
 import { isEnabled, stateOnReturnSql } from './lifecycle.ts';
+import { losesOrgAdmin } from './org-admins.ts';
 import { getOrgSettings } from './org-settings.ts';
-import { createChanges, insertPreviewRows, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
+import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
+import { openInvitationsSql } from './import-invitees.ts';
 import type { Scope } from './scope.ts';
+import { statusSql, type UserStatus } from './status.ts';
 import { toDate } from './user-record.ts';
+import { groupNameMaxLength } from './groups.ts';
+import { joinedName, tooLong, updatedFields } from './import-checks.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -39,7 +44,8 @@ export interface RowProblem {
   /** The file's header the problem is about; null for the row as a whole. */
   column: string | null;
   reason: string;
-  message?: string;
+  /** What an admin reads: every problem has one. */
+  message: string;
 }
 
 export interface ImportRowInput {
@@ -98,6 +104,9 @@ export interface PreviewRow {
   outcome: string | null;
 }
 
+/** A deleted person's row, in every mode: restoring is the admin's call, not a file's. */
+const deletedProblem: RowProblem = { column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' };
+
 /** Sync disables only people the org manages itself; SCIM and SAML-JIT users belong to the IdP. */
 export const syncManagedSources: readonly UserSource[] = ['csv', 'invitation', 'admin'];
 
@@ -106,6 +115,9 @@ interface Existing {
   userName: string;
   email: string | null;
   state: UserState;
+  /** The documented status word (pending/expired, never the stored `invited`): what previews and reports show. */
+  status: UserStatus;
+  orgRole: OrgRole;
   source: UserSource;
   /** Where reactivating them leads (lifecycle.ts stateOnReturn): invited for an invitee who never registered. */
   returnsTo: 'invited' | 'active';
@@ -127,10 +139,12 @@ const profileColumns: Record<ImportProfileField, string> = {
   department: 'department', officeLocation: 'office_location', phone: 'phone', employeeNumber: 'employee_number',
 };
 
-async function loadDirectory(em: Em, orgId: string) {
+async function loadDirectory(em: Em, orgId: string, now: Date) {
+  const status = statusSql(now, 'users');
   const users = await em.execute(
-    `select id, user_name, email, state, source, ${stateOnReturnSql('users')} as returns_to, ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
-    [orgId],
+    `select id, user_name, email, state, ${status.sql} as status, org_role, source, ${stateOnReturnSql('users')} as returns_to,
+       ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
+    [...status.params, orgId],
   );
   const byId = new Map<string, Existing>();
   const byEmail = new Map<string, Existing>();
@@ -138,7 +152,10 @@ async function loadDirectory(em: Em, orgId: string) {
   for (const row of users) {
     const profile = {} as Record<ImportProfileField, string | null>;
     for (const [field, column] of Object.entries(profileColumns)) profile[field as ImportProfileField] = (row[column] as string | null) ?? null;
-    const user: Existing = { id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, source: row.source as UserSource, returnsTo: row.returns_to === 'invited' ? 'invited' : 'active', profile };
+    const user: Existing = {
+      id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, status: row.status as UserStatus,
+      orgRole: row.org_role as OrgRole, source: row.source as UserSource, returnsTo: row.returns_to === 'invited' ? 'invited' : 'active', profile,
+    };
     byId.set(user.id, user);
     // A live profile wins over a deleted one with the same address.
     const live = (other: Existing | undefined) => !other || other.state === 'deleted';
@@ -149,6 +166,10 @@ async function loadDirectory(em: Em, orgId: string) {
   for (const row of await em.execute('select id, display_name from groups where org_id = ?', [orgId])) groups.set(String(row.display_name).toLowerCase(), String(row.id));
   const memberships = new Set<string>();
   for (const row of await em.execute('select user_id, group_id from memberships where org_id = ?', [orgId])) memberships.add(`${row.user_id}:${row.group_id}`);
+  // A pending (or expired) invitee's groups are their open invitation's plan, applied when they register.
+  for (const row of await em.execute(`${openInvitationsSql} select o.user_id, im.group_id from o join invitation_memberships im on im.invitation_id = o.id`, [orgId])) {
+    memberships.add(`${row.user_id}:${row.group_id}`);
+  }
   return { byId, byEmail, byUserName, groups, memberships };
 }
 
@@ -167,16 +188,28 @@ function match(dir: Directory, values: ImportValues): Existing | undefined {
 }
 
 /** Builds and stores the preview. Writes only the import and its rows. */
-export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions): Promise<ImportSummary> {
+export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions, now: Date = new Date()): Promise<ImportSummary> {
   const settings = await getOrgSettings(em, scope);
   const license = await getLicense(em, scope);
-  const dir = await loadDirectory(em, scope.orgId);
+  const dir = await loadDirectory(em, scope.orgId, now);
   const col = (field: ImportField, fallback: string) => file.headers[field] ?? fallback;
   const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
   let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
   const matched = new Set<string>();
   const planned: Planned[] = [];
+  // The commit applies rows in this order and refuses to disable the last enabled org admin
+  // (org-admins.ts assertNotLastOrgAdmin): the row that would be refused is flagged now.
+  let adminsLeft = 0;
+  for (const user of dir.byId.values()) if (losesOrgAdmin(user)) adminsLeft++;
+  const lastAdmin = (user: Existing, column: string | null): RowProblem | null => {
+    if (!losesOrgAdmin(user)) return null;
+    if (adminsLeft > 1) {
+      adminsLeft--;
+      return null;
+    }
+    return { column, reason: 'last_org_admin', message: 'this is the organization\'s last org admin (enabled); they cannot be disabled. Make someone else an org admin first' };
+  };
 
   if (options.mode !== 'disable' && file.headers.email === undefined && file.headers.userId === undefined && file.headers.userName === undefined) {
     throw ValidationError.field('file', 'has no Email column (or User Name / User ID): rows cannot be matched to people');
@@ -191,7 +224,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     const label = v.email ?? v.userName ?? v.userId ?? null;
     const plan: Planned = { line: row.line, action: 'skip', userId: null, label, data: {}, changes: {}, errors };
     planned.push(plan);
-    if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email' });
+    if (v.email !== undefined && v.email.length > MAX_EMAIL_LENGTH) {
+      errors.push({ column: col('email', 'Email'), reason: 'too_long', message: `must be at most ${MAX_EMAIL_LENGTH} characters` });
+    } else if (v.email !== undefined && !isEmailAddress(v.email)) errors.push({ column: col('email', 'Email'), reason: 'invalid_email', message: 'is not a valid email address' });
     const user = match(dir, v);
     if (user) {
       plan.userId = user.id;
@@ -206,37 +241,67 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
 
     if (options.mode === 'disable') {
-      if (!user || user.state === 'deleted') errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found' });
+      if (!user) errors.push({ column: col('email', col('userName', 'User ID')), reason: 'not_found', message: 'nobody in this organization has this email address, user name or user ID' });
+      else if (user.state === 'deleted') errors.push(deletedProblem);
       else if (user.source === 'scim' && options.exceptScim) errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
       else if (!isEnabled(user.state)) plan.action = 'unchanged';
       else {
+        const refused = lastAdmin(user, null);
+        if (refused) {
+          errors.push(refused);
+          continue;
+        }
         plan.action = 'disable';
-        plan.changes = { status: { from: user.state, to: 'disabled' } };
+        plan.changes = { status: { from: user.status, to: 'disabled' } };
       }
       continue;
     }
 
     // upsert / sync
     const groups: PlannedGroup[] = [];
+    // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
+    const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
     for (const g of v.groups ?? []) {
       const role = g.role ?? v.role ?? defaultRole;
       if (!settings.roles.includes(role)) {
         errors.push({ column: col(g.role ? 'groups' : 'role', 'Groups'), reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${settings.roles.join(', ')}` });
         continue;
       }
+      const known = byName.get(g.name.toLowerCase());
+      if (known) {
+        known.roles.add(role);
+        continue;
+      }
       const groupId = dir.groups.get(g.name.toLowerCase()) ?? null;
       if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
-      groups.push({ groupId, name: g.name, role });
+      else if (!groupId && g.name.length > groupNameMaxLength) {
+        errors.push({ column: col('groups', 'Groups'), reason: 'too_long', message: `group names must be at most ${groupNameMaxLength} characters` });
+      }
+      const planned = { groupId, name: g.name, role };
+      byName.set(g.name.toLowerCase(), { ...planned, roles: new Set([role]) });
+      groups.push(planned);
+    }
+    for (const g of byName.values()) {
+      if (g.roles.size > 1) errors.push({ column: col('groups', 'Groups'), reason: 'conflicting_roles', message: `names "${g.name}" twice with different roles: ${[...g.roles].join(', ')}` });
     }
     if (errors.length) continue;
     const profile: Partial<Record<ImportProfileField, string>> = {};
     for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
+    const displayName = joinedName(profile, user?.profile);
+    if (displayName !== undefined) profile.displayName = displayName;
 
     if (!user) {
       if (!v.email) {
         errors.push({ column: col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' });
         continue;
       }
+      const fields = newUserFields(v.email, profile);
+      errors.push(...tooLong(fields, profile, col));
+      // An invitation names its profile from the display name first (invitations.ts), whatever the file's first and last names.
+      if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
+        errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
+      }
+      if (errors.length) continue;
       const active = v.status !== 'disabled';
       // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
       const needsSeat = options.noInvite ? active : true;
@@ -253,17 +318,19 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       continue;
     }
     if (user.state === 'deleted') {
-      errors.push({ column: null, reason: 'user_deleted', message: 'this person was deleted; restore them first' });
+      errors.push(deletedProblem);
       continue;
     }
+    errors.push(...tooLong(updatedFields(user.userName, profile), profile, col));
+    if (errors.length) continue;
     const changes: Record<string, unknown> = {};
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
       if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };
     }
-    if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.state, to: 'disabled' };
+    if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.status, to: 'disabled' };
     if (v.status === 'active' && user.state === 'disabled' && user.returnsTo === 'invited') {
       // An invitee who never registered gets their invitation back, and holds no seat.
-      changes.status = { from: 'disabled', to: 'invited' };
+      changes.status = { from: 'disabled', to: 'pending' };
     } else if (v.status === 'active' && user.state === 'disabled') {
       if (seatsLeft <= 0) {
         errors.push({ column: col('status', 'Status'), reason: 'no_seats', message: `the licence allows ${license.seatLimit} active users` });
@@ -276,6 +343,13 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       errors.push({ column: null, reason: 'scim_managed', message: `${Object.keys(changes).join(', ')} ${Object.keys(changes).length === 1 ? 'is' : 'are'} managed by the identity provider (SCIM)` });
       continue;
     }
+    if (changes.status && v.status === 'disabled') {
+      const refused = lastAdmin(user, col('status', 'Status'));
+      if (refused) {
+        errors.push(refused);
+        continue;
+      }
+    }
     const added = groups.filter((g) => !g.groupId || !dir.memberships.has(`${user.id}:${g.groupId}`));
     if (added.length) changes.groups = { add: added.map((g) => g.name) };
     plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
@@ -286,7 +360,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   if (options.mode === 'sync') {
     for (const user of dir.byId.values()) {
       if (matched.has(user.id) || !isEnabled(user.state) || !syncManagedSources.includes(user.source)) continue;
-      planned.push({ line: null, action: 'disable', userId: user.id, label: user.email ?? user.userName, data: {}, changes: { status: { from: user.state, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
+      const refused = lastAdmin(user, null);
+      const label = user.email ?? user.userName;
+      if (refused) planned.push({ line: null, action: 'skip', userId: user.id, label, data: {}, changes: {}, errors: [refused] });
+      else planned.push({ line: null, action: 'disable', userId: user.id, label, data: {}, changes: { status: { from: user.status, to: 'disabled' }, reason: 'not in the file' }, errors: [] });
     }
   }
 

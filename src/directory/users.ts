@@ -31,25 +31,44 @@ import {
  * when the change does. The org is always part of the WHERE clause.
  */
 
-const maxLength: Partial<Record<keyof UserFields, number>> = {
+export const userFieldMaxLength: Readonly<Partial<Record<keyof UserFields, number>>> = {
   userName: 320, externalId: 320, givenName: 200, familyName: 200, middleName: 200, honorificPrefix: 50,
   honorificSuffix: 50, displayName: 300, nickName: 200, title: 200, userType: 100, preferredLanguage: 50,
   locale: 50, timezone: 100, department: 200, employeeNumber: 100, costCenter: 100, organization: 200,
   division: 200, managerId: 320, managerDisplayName: 300, officeLocation: 200,
 };
 
+/** The profile's number (the `phone` column, primaryPhone of phoneNumbers) holds at most this many characters. */
+export const PHONE_MAX_LENGTH = 50;
+
+/**
+ * The text fields longer than their column allows, with the limit: the one
+ * length rule of every write path (validateUserFields below, and the CSV
+ * preview, which flags a row the commit would refuse).
+ */
+export function overLongFields(fields: UserFields): Array<{ field: keyof UserFields | 'phone'; limit: number }> {
+  const found: Array<{ field: keyof UserFields | 'phone'; limit: number }> = [];
+  for (const [field, limit] of Object.entries(userFieldMaxLength) as Array<[keyof UserFields, number]>) {
+    const value = fields[field];
+    if (typeof value === 'string' && value.length > limit) found.push({ field, limit });
+  }
+  const phone = Array.isArray(fields.phoneNumbers) ? primaryPhone(fields.phoneNumbers) : null;
+  if (phone !== null && phone.length > PHONE_MAX_LENGTH) found.push({ field: 'phone', limit: PHONE_MAX_LENGTH });
+  return found;
+}
+
 export function validateUserFields(fields: UserFields): UserFields {
   const problems: FieldProblem[] = [];
   const userName = typeof fields.userName === 'string' ? fields.userName.trim() : '';
   if (!userName) problems.push({ field: 'userName', reason: 'is required' });
-  for (const [field, limit] of Object.entries(maxLength) as Array<[keyof UserFields, number]>) {
+  for (const field of Object.keys(userFieldMaxLength) as Array<keyof UserFields>) {
     const value = fields[field];
     if (value !== null && typeof value !== 'string') problems.push({ field, reason: 'must be a string' });
-    else if (typeof value === 'string' && value.length > limit) problems.push({ field, reason: `must be at most ${limit} characters` });
   }
   for (const field of ['emails', 'phoneNumbers'] as const) {
     if (!Array.isArray(fields[field])) problems.push({ field, reason: 'must be a list' });
   }
+  for (const { field, limit } of overLongFields(fields)) problems.push({ field, reason: `must be at most ${limit} characters` });
   if (problems.length) throw new ValidationError(problems);
   return { ...fields, userName };
 }

@@ -34,7 +34,7 @@ export const errorCodes = [
   { code: 'group_not_empty', status: 409, description: 'The group still has members; `details.memberCount` says how many. Repeat with `?force=true` to delete it with its memberships.' },
   { code: 'invalid_reset_link', status: 410, description: 'The password reset link is unknown, expired or already used.' },
   { code: 'precondition_failed', status: 412, description: 'The record changed since it was read (version / ETag mismatch): read it again and retry.' },
-  { code: 'payload_too_large', status: 413, description: 'The request body exceeds the configured limit; `details.limit` is the limit in bytes.' },
+  { code: 'payload_too_large', status: 413, description: 'The request body exceeds the configured limit; `details.limit` is the limit in bytes (and `details.setting` its config key, e.g. `imports.maxFileSize`).' },
   { code: 'unsupported_media_type', status: 415, description: 'The body was sent with a media type the route does not read.' },
   { code: 'unsupported_encoding', status: 415, description: 'The body uses a content encoding or charset the server does not read.' },
   { code: 'rate_limited', status: 429, description: 'Too many requests; retry after `details.retryAfterSeconds` (also the `Retry-After` header).' },

@@ -58,16 +58,27 @@ describe('the last org admin', function () {
     assert.equal((await state(other)).state, 'disabled');
   });
 
-  it('fails their row of a CSV disable import and applies the rest', async () => {
+  it('flags their row of a CSV disable import at preview and applies the rest', async () => {
     const other = await addUser(t, org, { userName: `leaver@${org.slug}.test` });
     const res = await upload(t, org, csv('Email', admin.email, `leaver@${org.slug}.test`), { mode: 'disable' }).expect(201);
+    const mine = () => previewRows(t, org, res.body.id).then((rows) => rows.find((r) => r.userId === admin.userId)!);
+    assert.deepEqual([(await mine()).action, (await mine()).errors.map((e: { reason: string }) => e.reason)], ['skip', ['last_org_admin']]);
     await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
-    const rows = await previewRows(t, org, res.body.id);
-    const mine = rows.find((r) => r.userId === admin.userId)!;
-    assert.equal(mine.outcome, 'failed');
-    assert.equal(mine.errors.at(-1).reason, 'last_org_admin');
+    assert.equal((await mine()).outcome, null, 'never attempted');
     assert.equal((await state(admin.userId)).state, 'active');
     assert.equal((await state(other)).state, 'disabled');
+  });
+
+  it('fails their row of a CSV disable import at commit when they became the last org admin since the preview', async () => {
+    const deputy = await addUser(t, org, { userName: `deputy@${org.slug}.test` });
+    await makeAdmin(deputy);
+    const res = await upload(t, org, csv('Email', admin.email), { mode: 'disable' }).expect(201);
+    assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => r.action), ['disable']);
+    await api(t, org).post(`/users/${deputy}/disable`).expect(200);
+    await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
+    const [row] = await previewRows(t, org, res.body.id);
+    assert.deepEqual([row!.outcome, row!.errors.at(-1).reason], ['failed', 'last_org_admin']);
+    assert.equal((await state(admin.userId)).state, 'active');
   });
 
   it('refuses SCIM active:false and DELETE for an IdP-managed last org admin with 409', async () => {

@@ -52,6 +52,43 @@ describe('gatehouse export (CLI)', function () {
     assert.equal(filtered.code, 0, filtered.stderr);
   });
 
+  it('prints one JSON object {file, rows} with --json and --out, and refuses --json without --out (the CSV would share stdout)', async () => {
+    const out = path.join(dataDir, 'audit-json.csv');
+    const res = await runCli(['export', 'audit', '--org', 'acme', '--out', out, '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const lines = res.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, res.stdout);
+    const written = (parse(readFileSync(out), { bom: true }) as string[][]).length - 1;
+    assert.ok(written > 0);
+    assert.deepEqual(JSON.parse(lines[0]!), { export: 'audit', org: 'acme', file: out, rows: written });
+    const bare = await runCli(['export', 'users', '--org', 'acme', '--json'], env);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /--json needs --out/);
+  });
+
+  it('reports an --out it cannot write as one line naming --out, exit 1, and records no export', async () => {
+    const res = await runCli(['export', 'invitations', '--org', 'acme', '--out', '/nonexistent/dir/x.csv'], env);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, '');
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+    assert.match(res.stderr, /^gatehouse: --out \/nonexistent\/dir\/x\.csv: cannot write the file \(ENOENT/);
+    const audit = await runCli(['export', 'audit', '--org', 'acme', '--action', 'export.*'], env);
+    const targets = (parse(audit.stdout, { bom: true }) as string[][]).slice(1).map((r) => r[5]);
+    assert.ok(!targets.includes('invitations'), `no export.downloaded for the failed export: ${targets.join(', ')}`);
+  });
+
+  it('validates --since and --until as the API does: a date-time with a time zone', async () => {
+    for (const since of ['2026-11-30', '2026-11-30T10:00:00', 'yesterday']) {
+      const res = await runCli(['export', 'audit', '--org', 'acme', '--since', since], env);
+      assert.equal(res.code, 2, since);
+      assert.equal(res.stdout, '');
+      assert.match(res.stderr, /--since must be an ISO 8601 date-time with a time zone/);
+    }
+    const ok = await runCli(['export', 'audit', '--org', 'acme', '--since', '2026-11-30T00:00:00+01:00', '--until', '2100-01-01T00:00:00Z'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   it('refuses an unknown export or a bad status with usage on stderr and nothing on stdout', async () => {
     const unknown = await runCli(['export', 'payroll', '--org', 'acme'], env);
     assert.equal(unknown.code, 2);

@@ -128,6 +128,31 @@ describe('CSV exports over the admin API', () => {
     assert.deepEqual(selected.rows.slice(1).map((r) => r[0]).sort(), ['bob@acme.test', 'dis@acme.test'], "another org's id matches nothing");
   });
 
+  it('takes up to 1,000 selected ids in a POST body (a GET URL that long passes the header limit), and refuses more with 400 naming ids', async () => {
+    const post = (path: string, body: unknown) => request(t.app).post(`/api/orgs/${acme.slug}/exports/${path}`).set(auth(acme.tokens.admin)).send(body as object).buffer(true).parse(binary);
+    const ids1000 = [ids.bob!, ids.dis!, ids.gina!, ...Array.from({ length: 997 }, () => randomUUID())];
+    const res = await post('users.csv', { ids: ids1000 });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-disposition'], 'attachment; filename="acme-users-2026-11-20.csv"');
+    const rows = parse(res.body as Buffer, { bom: true }) as string[][];
+    assert.deepEqual(rows[0], [...exportHeaders.users]);
+    assert.deepEqual(rows.slice(1).map((r) => r[0]).sort(), ['bob@acme.test', 'dis@acme.test'], "another org's id matches nothing");
+    const filtered = await post('users-memberships.csv', { ids: ids1000, status: 'active' });
+    assert.deepEqual((parse(filtered.body as Buffer, { bom: true }) as string[][]).slice(1).map((r) => [r[0], r[3]]), [['bob@acme.test', 'Engineering']]);
+    const audit = await post('audit.csv', { action: 'export.*', since: '2026-01-01T00:00:00Z' });
+    assert.equal(audit.status, 200);
+
+    const tooMany = await post('users.csv', { ids: [...ids1000, randomUUID()] });
+    assert.equal(tooMany.status, 400);
+    const body = JSON.parse((tooMany.body as Buffer).toString('utf8'));
+    assert.equal(body.error.details.problems[0].field, 'ids');
+    assert.match(body.error.message, /at most 1000/);
+    const get = await download(t, acme, `users.csv?ids=${Array(1001).fill('a').join(',')}`);
+    assert.equal(get.status, 400);
+    assert.deepEqual((get.body.error as { details: { problems: Array<{ field: string }> } }).details.problems.map((p) => p.field), ['ids']);
+    assert.equal((await post('users.csv', { colour: 'red' })).status, 400);
+  });
+
   it('refuses a bad filter with 400 naming the field, and an unknown export with 404', async () => {
     const bad = await download(t, acme, 'users.csv?status=sleeping');
     assert.equal(bad.status, 400);

@@ -44,6 +44,14 @@ describe('gatehouse import (CLI)', function () {
     assert.match(res.stderr, /\[#+\] 2\/2 \(100%\)/);
   });
 
+  it('reports a --file it cannot read as one line naming --file, exit 1, without the usage text', async () => {
+    const res = await runCli(['import', '--org', 'cli-imp', '--mode', 'upsert', '--file', path.join(dir, 'missing.csv')], env);
+    assert.equal(res.code, 1);
+    assert.equal(res.stdout, '');
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
+    assert.match(res.stderr, /^gatehouse: --file .*missing\.csv: cannot read the file \(ENOENT: no such file or directory\)/);
+  });
+
   it('refuses an unknown mode as a usage error', async () => {
     const res = await runCli(['import', '--org', 'cli-imp', '--mode', 'merge', '--file', 'x.csv'], env);
     assert.equal(res.code, 2);

@@ -39,6 +39,39 @@ describe('CSV import commit (bulk path)', function () {
     assert.deepEqual(rows[0]!.changes, { department: { from: null, to: 'Ops' } });
   });
 
+  it('flags an over-long field at preview, and a row that fails validation at commit fails alone: the import reaches committed', async () => {
+    const org = await seedOrg(t.container, 'bulk-long-imp');
+    const file = csv('Full Name,Email,Department', 'One,one@example.com,Ops', `Two,two@example.com,${'d'.repeat(201)}`, 'Three,three@example.com,Ops');
+    const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+    assert.deepEqual([res.body.counts.create, res.body.counts.errors], [2, 1]);
+    const [, flagged] = await previewRows(t, org, res.body.id);
+    assert.deepEqual(flagged!.errors, [{ column: 'Department', reason: 'too_long', message: 'must be at most 200 characters' }]);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.equal(done.body.status, 'committed');
+    assert.deepEqual((await sql(t, 'select email from users where org_id = ? order by email', [org.id])).map((u) => u.email), ['one@example.com', 'three@example.com']);
+
+    // A row the preview passed but that no longer validates (here: its stored data edited) fails on its own.
+    const again = await upload(t, org, csv('Email,Department', 'four@example.com,Ops', 'five@example.com,Ops', 'six@example.com,Ops'), { noInvite: 'true' }).expect(201);
+    await sql(t, `update csv_import_rows set data = jsonb_set(data, '{profile,department}', to_jsonb(repeat('d', 201))) where import_id = ? and row_number = 2`, [again.body.id]);
+    const committed = await commit(t, org, again.body.id).expect(200);
+    assert.deepEqual([committed.body.status, committed.body.progress.applied, committed.body.progress.failed], ['committed', 2, 1]);
+    const rows = await previewRows(t, org, again.body.id);
+    assert.deepEqual(rows.map((r) => r.outcome), ['applied', 'failed', 'applied']);
+    assert.equal(rows[1]!.errors[0].reason, 'invalid_input');
+    assert.match(rows[1]!.errors[0].message, /department: must be at most 200 characters/);
+    assert.equal(Number((await sql(t, `select count(*)::int as n from users where org_id = ? and email in ('four@example.com', 'six@example.com')`, [org.id]))[0]!.n), 2);
+
+    // A group to create whose name the directory refuses: flagged at preview; changed since, the row fails alone.
+    const groups = await upload(t, org, csv('Email,Groups', `seven@example.com,${'g'.repeat(301)}`, 'eight@example.com,Fine', 'nine@example.com,Fine'), { noInvite: 'true', createGroups: 'true' }).expect(201);
+    assert.deepEqual((await previewRows(t, org, groups.body.id))[0]!.errors, [{ column: 'Groups', reason: 'too_long', message: 'group names must be at most 300 characters' }]);
+    await sql(t, `update csv_import_rows set data = jsonb_set(data, '{groups,0,name}', to_jsonb(repeat('g', 301))) where import_id = ? and row_number = 3`, [groups.body.id]);
+    const withGroups = await commit(t, org, groups.body.id).expect(200);
+    assert.deepEqual([withGroups.body.status, withGroups.body.progress.applied, withGroups.body.progress.failed], ['committed', 1, 1]);
+    const groupRows = await previewRows(t, org, groups.body.id);
+    assert.deepEqual(groupRows.map((r) => r.outcome), [null, 'applied', 'failed']);
+    assert.match(groupRows[2]!.errors[0].message, /displayName: must be at most 300 characters/);
+  });
+
   it('after a crash between batches, the rows read back say exactly which were applied; the resumed commit applies the rest once', async () => {
     const org = await seedOrg(t.container, 'bulk-crash-imp');
     await addGroup(t, org, 'Crew', []);
@@ -63,21 +96,52 @@ describe('CSV import commit (bulk path)', function () {
     assert.equal(Number((await sql(t, 'select count(*)::int as n from memberships where org_id = ?', [org.id]))[0]!.n), 25);
   });
 
-  it('records one user.created event per person and one group.updated event per group and batch, naming the members added', async () => {
+  it('records one user.created per person and one membership.added per membership (target the person, the group and role in details), as the admin API does; the feed gets one event each', async () => {
     const org = await seedOrg(t.container, 'bulk-audit-imp');
     const crew = await addGroup(t, org, 'Crew', []);
     const ops = await addGroup(t, org, 'Ops', []);
     const res = await upload(t, org, csv('Email,Groups', ...Array.from({ length: 6 }, (_, i) => `r${i}@example.com,Crew${i % 2 ? '; Ops:editor' : ''}`)), { noInvite: 'true' }).expect(201);
     await commitImport(() => t.container.fork(), scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 4 });
     const users = Object.fromEntries((await sql(t, 'select email, id from users where org_id = ?', [org.id])).map((u) => [u.email, String(u.id)]));
-    const events = await sql(t, `select action, target_id, details from audit_events where org_id = ? and action in ('user.created', 'group.updated') order by id`, [org.id]);
+    const events = await sql(t, `select action, target_type, target_id, target_label, details from audit_events where org_id = ? and action in ('user.created', 'group.updated', 'membership.added') order by id`, [org.id]);
     assert.equal(events.filter((e) => e.action === 'user.created').length, 6);
-    const groupEvents = events.filter((e) => e.action === 'group.updated').map((e) => [e.target_id, (e.details as { membersAdded: string[] }).membersAdded]);
-    const ids = (...n: number[]) => n.map((i) => users[`r${i}@example.com`]!).sort();
-    const sorted = (list: unknown[]) => list.map((e) => JSON.stringify(e)).sort();
-    assert.deepEqual(sorted(groupEvents), sorted([[crew, ids(0, 1, 2, 3)], [ops, ids(1, 3)], [crew, ids(4, 5)], [ops, ids(5)]]));
+    assert.equal(events.filter((e) => e.action === 'group.updated').length, 0);
+    const added = events.filter((e) => e.action === 'membership.added').map((e) => {
+      const d = e.details as Record<string, unknown>;
+      return `${e.target_type}:${e.target_label}:${d.groupName}:${d.groupId === (d.groupName === 'Crew' ? crew : ops)}:${d.role}:${d.source}`;
+    });
+    const expected = Array.from({ length: 6 }, (_, i) => [`user:r${i}@example.com:Crew:true:viewer:csv`, ...(i % 2 ? [`user:r${i}@example.com:Ops:true:editor:csv`] : [])]).flat();
+    assert.deepEqual(added.sort(), expected.sort());
     const roles = await sql(t, 'select g.display_name as g, m.role from memberships m join groups g on g.id = m.group_id where m.org_id = ? and m.user_id = ?', [org.id, users['r1@example.com']]);
     assert.deepEqual(roles.map((r) => `${r.g}:${r.role}`).sort(), ['Crew:viewer', 'Ops:editor']);
+    // The change feed: exactly one membership.added per membership, with its role.
+    const feed = await sql(t, `select subject_id, resource from events where org_id = ? and type = 'membership.added'`, [org.id]);
+    assert.equal(feed.length, 9);
+    assert.equal(new Set(feed.map((e) => `${e.subject_id}:${(e.resource as { group: { id: string } }).group.id}`)).size, 9);
+    assert.deepEqual(feed.filter((e) => e.subject_id === users['r1@example.com']).map((e) => (e.resource as { role: string }).role).sort(), ['editor', 'viewer']);
+    // The person's activity names each membership.
+    const activity = await request(t.app).get(`/api/orgs/${org.slug}/users/${users['r1@example.com']}/activity`).set(auth(org.tokens.admin)).expect(200);
+    assert.deepEqual(activity.body.events.map((e: { action: string }) => e.action).sort(), ['membership.added', 'membership.added', 'user.created']);
+  });
+
+  it('audits the per-row path’s memberships the same way (an existing person given groups): one membership.added each, one feed event each', async () => {
+    const org = await seedOrg(t.container, 'row-audit-imp');
+    const crew = await addGroup(t, org, 'Crew', []);
+    const known = await addUser(t, org, { userName: 'known@example.com' });
+    const res = await upload(t, org, csv('Email,Groups', 'known@example.com,Crew:admin; Fresh'), { createGroups: 'true' }).expect(201);
+    await commit(t, org, res.body.id).expect(200);
+    const fresh = String((await sql(t, `select id from groups where org_id = ? and display_name = 'Fresh'`, [org.id]))[0]!.id);
+    const audit = await sql(t, `select action, target_id, details from audit_events where org_id = ? and action in ('group.updated', 'membership.added') order by id`, [org.id]);
+    assert.deepEqual(audit.map((e) => [e.action, e.target_id, (e.details as Record<string, unknown>).groupId, (e.details as Record<string, unknown>).role]), [
+      ['membership.added', known, crew, 'admin'],
+      ['membership.added', known, fresh, 'viewer'],
+    ]);
+    const feed = await sql(t, `select subject_id, resource, data from events where org_id = ? and type = 'membership.added' order by seq`, [org.id]);
+    assert.deepEqual(feed.map((e) => [e.subject_id, (e.resource as { group: { id: string } }).group.id, (e.resource as { role: string }).role]), [[known, crew, 'admin'], [known, fresh, 'viewer']]);
+    // Rendered as the row trigger rendered membership events (gatehouse_membership_resource), data as before.
+    const [rendered] = await sql(t, 'select gatehouse_membership_resource(?, ?, ?, ?, ?) as r', [org.id, crew, 'Crew', known, 'admin']);
+    assert.deepEqual(feed[0]!.resource, rendered!.r);
+    assert.deepEqual(feed[0]!.data, { source: 'csv' });
   });
 
   it('resumes a commit of selected rows after a crash without applying the rows left out', async () => {

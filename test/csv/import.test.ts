@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { addGroup, addUser, api, auth, auditActions, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
 import { exportHeaders } from '../../src/csv/columns.ts';
 import { executeBound } from '../../src/db/bound-query.ts';
 import { randomUUID } from 'node:crypto';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 const count = async (t: TestApp, text: string, params: unknown[] = []) => Number((await sql(t, text, params))[0]!.n);
 
@@ -59,7 +60,29 @@ describe('CSV import', function () {
       assert.deepEqual([user.given_name, user.family_name, user.title, user.phone, user.employee_number, user.office_location], ['Ada', 'Lovelace', 'CTO', '+44 1', 'E-1', 'London']);
       const groups = await sql(t, 'select g.display_name, m.role from memberships m join groups g on g.id = m.group_id where m.user_id = ? order by 1', [user.id]);
       assert.deepEqual(groups.map((g) => [g.display_name, g.role]), [['Engineering', 'editor'], ['Research', 'admin']]);
-      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created']);
+      assert.deepEqual(await auditActions(t, String(user.id)), ['user.created', 'membership.added', 'membership.added']);
+    });
+
+    it('names a person from First Name and Last Name when the file has no Full Name: display name, invitation name and mail greeting', async () => {
+      const org = await seedOrg(t.container, 'names-imp');
+      const named = await addUser(t, org, { userName: 'named@example.com', displayName: 'Kept Name' });
+      const unnamed = await addUser(t, org, { userName: 'unnamed@example.com' });
+      const file = csv('First Name,Last Name,Email', 'Grace,Hopper,grace@example.com', 'Kept,Other,named@example.com', 'Una,Named,unnamed@example.com');
+      const res = await upload(t, org, file).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows[0]!.changes.displayName, { from: null, to: 'Grace Hopper' });
+      assert.equal(rows[1]!.changes.displayName, undefined, 'an existing display name stays');
+      assert.deepEqual(rows[2]!.changes.displayName, { from: null, to: 'Una Named' });
+      await commit(t, org, res.body.id).expect(200);
+      const grace = (await sql(t, `select display_name, given_name, family_name from users where org_id = ? and email = 'grace@example.com'`, [org.id]))[0]!;
+      assert.deepEqual([grace.display_name, grace.given_name, grace.family_name], ['Grace Hopper', 'Grace', 'Hopper']);
+      assert.equal((await sql(t, `select name from invitations where org_id = ? and email = 'grace@example.com'`, [org.id]))[0]!.name, 'Grace Hopper');
+      assert.match(String((await sql(t, `select text from outbox_messages where "to" = 'grace@example.com'`))[0]!.text), /Hello Grace Hopper,/);
+      assert.equal((await sql(t, 'select display_name from users where id = ?', [named]))[0]!.display_name, 'Kept Name');
+      assert.equal((await sql(t, 'select display_name from users where id = ?', [unnamed]))[0]!.display_name, 'Una Named');
+      const noInvite = await upload(t, org, csv('First Name,Last Name,Email', 'Alan,Turing,alan@example.com'), { noInvite: 'true' }).expect(201);
+      await commit(t, org, noInvite.body.id).expect(200);
+      assert.equal((await sql(t, `select display_name from users where org_id = ? and email = 'alan@example.com'`, [org.id]))[0]!.display_name, 'Alan Turing');
     });
 
     it('updates changed fields and reports unchanged rows, accepting Name as Full Name', async () => {
@@ -72,6 +95,28 @@ describe('CSV import', function () {
       const user = (await sql(t, 'select display_name, department from users where id = ?', [id]))[0]!;
       assert.deepEqual([user.display_name, user.department], ['Up Dated', 'Ops']);
       assert.deepEqual(await auditActions(t, id), ['user.created', 'user.updated']);
+    });
+
+    it('counts a pending invitee’s planned groups as present, and adds new ones to the invitation’s plan, never as live memberships', async () => {
+      const org = await seedOrg(t.container, 'plan-imp');
+      await addGroup(t, org, 'Crew', []);
+      await addGroup(t, org, 'Ops', []);
+      const first = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor')).expect(201);
+      await commit(t, org, first.body.id).expect(200);
+      const user = String((await sql(t, `select id from users where org_id = ? and email = 'pend@example.com'`, [org.id]))[0]!.id);
+      const planned = async () => (await sql(t, `select g.display_name as g, im.role from invitation_memberships im join invitations i on i.id = im.invitation_id
+        join groups g on g.id = im.group_id where i.user_id = ? order by 1`, [user])).map((r) => `${r.g}:${r.role}`);
+      assert.deepEqual(await planned(), ['Crew:editor']);
+
+      const again = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor')).expect(201);
+      assert.deepEqual((await previewRows(t, org, again.body.id)).map((r) => [r.action, r.changes]), [['unchanged', {}]]);
+
+      const more = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor; Ops')).expect(201);
+      assert.deepEqual((await previewRows(t, org, more.body.id)).map((r) => [r.action, r.changes]), [['update', { groups: { add: ['Ops'] } }]]);
+      await commit(t, org, more.body.id).expect(200);
+      assert.deepEqual(await planned(), ['Crew:editor', 'Ops:viewer']);
+      assert.equal(await count(t, 'select count(*)::int as n from memberships where user_id = ?', [user]), 0, 'no live membership before they register');
+      assert.deepEqual(await auditActions(t, user), ['user.created', 'invitation.created', 'invitation.updated']);
     });
 
     it('reports each row error naming the column and the reason', async () => {
@@ -102,6 +147,63 @@ describe('CSV import', function () {
       ]);
       assert.equal(res.body.counts.skip, 7);
       assert.equal(res.body.counts.errors, 7);
+      const unexplained = rows.flatMap((r) => r.errors).filter((e: { message?: unknown }) => typeof e.message !== 'string' || !e.message);
+      assert.deepEqual(unexplained, [], 'every row error carries a human message');
+      assert.equal(rows[0]!.errors[0].message, 'is not a valid email address');
+    });
+
+    it('flags every over-long field at preview with too_long, naming the column and the limit (the commit’s own field rules)', async () => {
+      const org = await seedOrg(t.container, 'long-imp');
+      const x = (n: number) => 'x'.repeat(n);
+      const longEmail = `${x(64)}@${x(60)}.${x(60)}.${x(60)}.${x(10)}.com`;
+      const file = csv(
+        'Email,Full Name,First Name,Last Name,Department,Title,Office Location,Mobile,Employee Number',
+        `ok@example.com,${x(300)},${x(200)},${x(200)},${x(200)},${x(200)},${x(200)},${x(50)},${x(100)}`,
+        `a@example.com,${x(301)},,,,,,,`,
+        `b@example.com,,${x(201)},,,,,,`,
+        `c@example.com,,,${x(201)},,,,,`,
+        `d@example.com,,,,${x(201)},,,,`,
+        `e@example.com,,,,,${x(201)},,,`,
+        `f@example.com,,,,,,${x(201)},,`,
+        `g@example.com,,,,,,,${x(51)},`,
+        `h@example.com,,,,,,,,${x(101)}`,
+        `${longEmail},,,,,,,,`,
+      );
+      const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => r.errors.map((e: { column: string; reason: string; message: string }) => `${e.column}:${e.reason}:${e.message}`)), [
+        [],
+        ['Full Name:too_long:must be at most 300 characters'],
+        ['First Name:too_long:must be at most 200 characters'],
+        ['Last Name:too_long:must be at most 200 characters'],
+        ['Department:too_long:must be at most 200 characters'],
+        ['Title:too_long:must be at most 200 characters'],
+        ['Office Location:too_long:must be at most 200 characters'],
+        ['Mobile:too_long:must be at most 50 characters'],
+        ['Employee Number:too_long:must be at most 100 characters'],
+        ['Email:too_long:must be at most 254 characters'],
+      ]);
+      assert.deepEqual([res.body.counts.create, res.body.counts.errors], [1, 9]);
+      // A one-word Full Name becomes the first name of a new person: too long for it, on the Full Name column.
+      const single = await upload(t, org, csv('Email,Full Name', `i@example.com,${x(250)}`)).expect(201);
+      assert.deepEqual((await previewRows(t, org, single.body.id))[0]!.errors, [{ column: 'Full Name', reason: 'too_long', message: 'the first name taken from it must be at most 200 characters' }]);
+      // An existing person's update is held to the same limits.
+      await addUser(t, org, { userName: 'known@example.com' });
+      const update = await upload(t, org, csv('Email,Department', `known@example.com,${x(201)}`)).expect(201);
+      assert.deepEqual((await previewRows(t, org, update.body.id))[0]!.errors.map((e: { column: string; reason: string }) => `${e.column}:${e.reason}`), ['Department:too_long']);
+    });
+
+    it('refuses two roles for one group in a cell, and reads the same group twice with the same role as one membership', async () => {
+      const org = await seedOrg(t.container, 'roles-imp');
+      await addGroup(t, org, 'Support', []);
+      const file = csv('Email,Groups', 'r1@example.com,Support:admin|support:viewer', 'r2@example.com,Support:editor; SUPPORT:Editor', 'r3@example.com,Support|support:viewer');
+      const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows[0]!.errors, [{ column: 'Groups', reason: 'conflicting_roles', message: 'names "Support" twice with different roles: admin, viewer' }]);
+      assert.deepEqual(rows.slice(1).map((r) => [r.action, r.changes.groups]), [['create', { add: ['Support'] }], ['create', { add: ['Support'] }]]);
+      await commit(t, org, res.body.id).expect(200);
+      const held = await sql(t, 'select u.email, m.role from memberships m join users u on u.id = m.user_id where m.org_id = ? order by u.email', [org.id]);
+      assert.deepEqual(held.map((m) => `${m.email}:${m.role}`), ['r2@example.com:editor', 'r3@example.com:viewer']);
     });
 
     it('reports no_seats when the licence has no seat left', async () => {
@@ -127,9 +229,36 @@ describe('CSV import', function () {
       assert.equal(res.body.counts.create + res.body.counts.update, 0);
       assert.ok(res.body.counts.unchanged >= 1);
     });
+
+    it('accepts every exported Status: a deleted person’s row of users.csv?status=deleted is user_deleted, not a parse error', async () => {
+      const org = await seedOrg(t.container, 'deleted-imp');
+      const gone = await addUser(t, org, { userName: 'gone@example.com' });
+      await addUser(t, org, { userName: 'stay@example.com' });
+      await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'gone@example.com' }).expect(200);
+      const exported = await request(t.app).get(`/api/orgs/${org.slug}/exports/users.csv?status=deleted`).set(auth(org.tokens.admin)).expect(200);
+      assert.match(exported.text, /,deleted,/);
+      const res = await upload(t, org, exported.text).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.userId, r.errors.map((e: { reason: string }) => e.reason)]), [[gone, ['user_deleted']]]);
+      const statuses = await upload(t, org, csv('Email,Status', 'stay@example.com,pending', 'stay@example.com,expired', 'stay@example.com,deleted')).expect(201);
+      assert.ok((await previewRows(t, org, statuses.body.id)).every((r) => !r.errors.some((e: { reason: string }) => e.reason === 'invalid_status')));
+    });
   });
 
   describe('disable', () => {
+    it('reports a deleted person as user_deleted, as upsert does', async () => {
+      const org = await seedOrg(t.container, 'disable-deleted-imp');
+      const gone = await addUser(t, org, { userName: 'gone@example.com' });
+      for (let i = 0; i < 5; i++) await addUser(t, org, { userName: `keep-${i}@example.com` });
+      await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'gone@example.com' }).expect(200);
+      for (const mode of ['disable', 'upsert']) {
+        const res = await upload(t, org, csv('Email', 'gone@example.com'), { mode }).expect(201);
+        const [row] = await previewRows(t, org, res.body.id);
+        assert.deepEqual([row!.action, row!.errors[0].reason, row!.errors[0].message], ['skip', 'user_deleted', 'this person was deleted; restore them first'], mode);
+      }
+    });
+
+
     it('disables people matched by email, userName or user id, keeping SCIM users with exceptScim', async () => {
       const org = await seedOrg(t.container, 'disable-imp');
       const ids = [];
@@ -142,6 +271,7 @@ describe('CSV import', function () {
       const res = await upload(t, org, file, { mode: 'disable', exceptScim: 'true' }).expect(201);
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows.map((r) => [r.action, r.errors[0]?.reason ?? null]), [['disable', null], ['disable', null], ['disable', null], ['skip', 'scim_managed'], ['skip', 'not_found']]);
+      assert.equal(rows[4]!.errors[0].message, 'nobody in this organization has this email address, user name or user ID');
       assert.equal(res.body.massDisable.needsForce, false);
       await commit(t, org, res.body.id).expect(200);
       for (const id of [byEmail, byName, byId]) {
@@ -151,6 +281,24 @@ describe('CSV import', function () {
       assert.equal((await sql(t, 'select state from users where id = ?', [scim]))[0]!.state, 'active');
       const list = await api(t, org).get('/users?status=disabled').expect(200);
       assert.equal(list.body.users.length, 3);
+    });
+
+    it('flags at preview the row that would disable the last enabled org admin (last_org_admin), as the commit would refuse it', async () => {
+      const org = await seedOrg(t.container, 'last-admin-imp');
+      for (let i = 0; i < 12; i++) await addUser(t, org, { userName: `staff-${i}@example.com` });
+      const boss = await addUser(t, org, { userName: 'boss@example.com' });
+      const deputy = await addUser(t, org, { userName: 'deputy@example.com' });
+      await sql(t, `update users set org_role = 'org_admin' where id in (?, ?)`, [boss, deputy]);
+      const res = await upload(t, org, csv('Email', 'deputy@example.com', 'staff-0@example.com', 'boss@example.com'), { mode: 'disable' }).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.action, r.errors.map((e: { reason: string }) => e.reason)]), [['disable', []], ['disable', []], ['skip', ['last_org_admin']]]);
+      assert.match(rows[2]!.errors[0].message, /last org admin/);
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.deepEqual([done.body.progress.applied, done.body.progress.failed], [2, 0]);
+      assert.equal((await sql(t, 'select state from users where id = ?', [boss]))[0]!.state, 'active');
+      // The same through an upsert's Status column.
+      const upsert = await upload(t, org, csv('Email,Status,Title', 'boss@example.com,disabled,Boss')).expect(201);
+      assert.deepEqual((await previewRows(t, org, upsert.body.id)).map((r) => [r.action, r.errors.map((e: { column: string; reason: string }) => `${e.column}:${e.reason}`)]), [['skip', ['Status:last_org_admin']]]);
     });
 
     it('stops at preview when more than the mass-disable threshold would be disabled, until forced', async () => {
@@ -176,7 +324,7 @@ describe('CSV import', function () {
       const res = await upload(t, org, csv('Email,Status', 'back-inv@example.com,active', 'back-mem@example.com,active'), { noInvite: 'true' }).expect(201);
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows.map((r) => [r.action, r.changes.status, r.errors.length]), [
-        ['update', { from: 'disabled', to: 'invited' }, 0],
+        ['update', { from: 'disabled', to: 'pending' }, 0],
         ['update', { from: 'disabled', to: 'active' }, 0],
       ]);
       await commit(t, org, res.body.id).expect(200);
@@ -203,6 +351,15 @@ describe('CSV import', function () {
       const disabled = rows.filter((r) => r.action === 'disable');
       assert.deepEqual(disabled.map((r) => r.userId).sort(), [leaves, invited].sort());
       assert.ok(disabled.every((r) => r.line === null));
+      // The documented status words, never the stored state (`invited`).
+      assert.deepEqual(disabled.find((r) => r.userId === invited)!.changes.status, { from: 'pending', to: 'disabled' });
+      const report = await request(t.app).get(`/api/orgs/${org.slug}/imports/${res.body.id}/report.csv`).set(auth(org.tokens.admin)).expect(200);
+      assert.match(report.text, /status: pending → disabled/);
+      assert.doesNotMatch(report.text, /invited/);
+      const lapsed = await addUser(t, org, { userName: 'lapsed', email: 'lapsed@example.com', source: 'invitation', state: 'invited', inviteExpiresAt: new Date(Date.now() - 86_400_000) });
+      const off = await upload(t, org, csv('Email,Status', 'lapsed@example.com,disabled')).expect(201);
+      const [lapsedRow] = await previewRows(t, org, off.body.id);
+      assert.deepEqual([lapsedRow!.userId, lapsedRow!.changes.status], [lapsed, { from: 'expired', to: 'disabled' }]);
       assert.equal(res.body.counts.create, 1);
       assert.equal(res.body.counts.update, 1);
       await commit(t, org, res.body.id).expect(200);
@@ -243,6 +400,16 @@ describe('CSV import', function () {
         /rollback/,
       );
       assert.equal(await count(t, 'select count(*)::int as n from groups where org_id = ?', [org.id]), 0);
+    });
+
+    it('fails a row alone when it created a group and then failed: the next rows naming that group still apply', async () => {
+      const org = await seedOrg(t.container, 'group-undo-imp');
+      const res = await upload(t, org, csv('Email,Groups', 'late@example.com,Newcomers', 'next@example.com,Newcomers'), { createGroups: 'true' }).expect(201);
+      await addUser(t, org, { userName: 'late@example.com' }); // since the preview: the invitation is refused at commit
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.deepEqual([done.body.status, done.body.progress.applied, done.body.progress.failed], ['committed', 1, 1]);
+      assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => r.outcome), ['failed', 'applied']);
+      assert.equal(await count(t, `select count(*)::int as n from groups where org_id = ? and display_name = 'Newcomers'`, [org.id]), 1);
     });
 
     it('never applies a committed import twice', async () => {
@@ -307,6 +474,10 @@ describe('CSV import', function () {
       const globexIds = (await request(t.app).get(`/api/orgs/${globex.slug}/imports`).set(auth(globex.tokens.admin)).expect(200)).body.imports.map((i: { id: string }) => i.id);
       assert.ok(!globexIds.includes(newer) && !globexIds.includes(older));
       await request(t.app).get(`/api/orgs/${acme.slug}/imports?limit=0`).set(auth(acme.tokens.admin)).expect(400);
+      for (const cursor of ['zz', '123']) {
+        const bad = await request(t.app).get(`/api/orgs/${acme.slug}/imports?cursor=${cursor}`).set(auth(acme.tokens.admin)).expect(400);
+        assert.equal(bad.body.error.details.problems[0].field, 'cursor', cursor);
+      }
     });
 
     it('downloads the report as CSV: each row’s line, person, action, outcome, changes and problems', async () => {
@@ -324,6 +495,78 @@ describe('CSV import', function () {
       await request(t.app).get(`/api/orgs/${globex.slug}/imports/${id}/report.csv`).set(auth(globex.tokens.admin)).expect(404);
     });
 
+    it('reads a gzip, deflate or br body as the JSON routes do, and refuses an encoding it cannot read with 415 unsupported_encoding', async () => {
+      const text = csv('Email,Full Name', 'zip@example.com,José Zip');
+      const post = (body: Buffer, headers: Record<string, string>) => {
+        let req = request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'text/csv');
+        for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+        return req.send(body);
+      };
+      for (const [encoding, body] of [['gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['br', brotliCompressSync(text)]] as const) {
+        const res = await post(body, { 'Content-Encoding': encoding }).expect(201);
+        const [row] = await previewRows(t, acme, res.body.id);
+        assert.deepEqual([row!.label, row!.changes.displayName], ['zip@example.com', { from: null, to: 'José Zip' }], encoding);
+      }
+      const notBrotli = await post(Buffer.from(text), { 'Content-Encoding': 'br' }).expect(400);
+      assert.equal(notBrotli.body.error.details.problems[0].field, 'file');
+      const unknown = await post(Buffer.from(text), { 'Content-Encoding': 'compress' }).expect(415);
+      assert.equal(unknown.body.error.code, 'unsupported_encoding');
+      assert.match(unknown.body.error.message, /compress/);
+    });
+
+    it('honours a declared charset (UTF-16, Windows-1252, UTF-8) and refuses one it cannot read with 415 unsupported_encoding', async () => {
+      const text = csv('Email,Full Name', 'charset@example.com,Zoë Ærø');
+      const post = (body: Buffer, type: string) =>
+        request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', type).send(body);
+      const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+      const utf16be = Buffer.from(text, 'utf16le').swap16();
+      const cases: Array<[Buffer, string, string]> = [
+        [utf16le, 'text/csv; charset=utf-16le', 'utf-16le'],
+        [utf16le, 'text/csv; charset=UTF-16', 'utf-16le'],
+        [utf16be, 'text/csv; charset=utf-16be', 'utf-16be'],
+        [Buffer.from(text, 'latin1'), 'text/csv; charset=windows-1252', 'windows-1252'],
+        [Buffer.from(text, 'latin1'), 'text/csv; charset="ISO-8859-1"', 'windows-1252'],
+        [Buffer.from(text), 'text/csv; charset=utf-8', 'utf-8'],
+      ];
+      for (const [body, type, encoding] of cases) {
+        const res = await post(body, type);
+        assert.equal(res.status, 201, `${type}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.encoding, encoding, type);
+        const [row] = await previewRows(t, acme, res.body.id);
+        assert.deepEqual(row!.changes.displayName, { from: null, to: 'Zoë Ærø' }, type);
+      }
+      const mislabelled = await post(Buffer.from(text, 'latin1'), 'text/csv; charset=utf-8').expect(400);
+      assert.match(mislabelled.body.error.message, /not valid UTF-8/);
+      const refused = await post(Buffer.from(text), 'text/csv; charset=shift_jis').expect(415);
+      assert.equal(refused.body.error.code, 'unsupported_encoding');
+      assert.match(refused.body.error.message, /shift_jis/);
+    });
+
+    it('refuses a file over imports.maxFileSize with 413 naming the setting, also when a small gzip body inflates past it', async () => {
+      const small = await createTestApp({ config: { imports: { maxFileSize: '2kb' } } });
+      try {
+        const org = await seedOrg(small.container, 'small-imp');
+        const big = csv('Email', ...Array.from({ length: 200 }, (_, i) => `person-${i}@example.com`));
+        for (const [body, encoding] of [[Buffer.from(big), null], [gzipSync(big), 'gzip']] as const) {
+          let req = request(small.app).post(`/api/orgs/${org.slug}/imports?mode=upsert`).set(auth(org.tokens.admin)).set('Content-Type', 'text/csv');
+          if (encoding) req = req.set('Content-Encoding', encoding);
+          const res = await req.send(body).expect(413);
+          assert.equal(res.body.error.code, 'payload_too_large');
+          assert.match(res.body.error.message, /limit of 2048 bytes \(imports\.maxFileSize\)/);
+          assert.deepEqual([res.body.error.details.limit, res.body.error.details.setting], [2048, 'imports.maxFileSize']);
+        }
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('refuses a JSON body with 415 unsupported_media_type, well-formed or not', async () => {
+      for (const body of ['{"a": 1}', 'Email\r\nx@example.com\r\n']) {
+        const res = await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'application/json').send(body).expect(415);
+        assert.equal(res.body.error.code, 'unsupported_media_type');
+      }
+    });
+
     it('refuses a file without a matching column, a bad mode, a non-CSV body and a broken file with clear 4xx', async () => {
       const noEmail = await upload(t, acme, csv('Title', 'x')).expect(400);
       assert.equal(noEmail.body.error.details.problems[0].field, 'file');
@@ -331,6 +574,8 @@ describe('CSV import', function () {
       await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).send({ a: 1 }).expect(415);
       const huge = await upload(t, acme, `Email,Title\r\na@example.com,${'x'.repeat(10 * 1024 * 1024)}\r\n`).expect(400);
       assert.match(huge.body.error.message, /field_too_large/);
+      assert.match(huge.body.error.message, /imports\.maxRowChars/);
+      assert.equal(huge.body.error.details.setting, 'imports.maxRowChars');
     });
   });
 });

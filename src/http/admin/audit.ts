@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
-import { listAuditEvents, userActivity } from '../../directory/audit-queries.ts';
+import { auditInstant as instant, listAuditEvents, userActivity } from '../../directory/audit-queries.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
-
-const instant = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone (2026-01-31T00:00:00Z)' })
-  .transform((s) => new Date(s));
 
 const page = {
   cursor: z.string().max(40, 'is not a cursor this API returned').optional().describe('nextCursor of the previous page'),

@@ -5,39 +5,52 @@ import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
 import { invitationStatuses } from '../../directory/invitations.ts';
 import { recordExport } from '../../directory/export-queries.ts';
+import { auditInstant } from '../../directory/audit-queries.ts';
 import { exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';
 import { streamCsv } from './streamed-csv.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const MAX_IDS = 1000;
+const tooManyIds = `must name at most ${MAX_IDS} users`;
 
-/** The user list's filters ("the current view"), `ids` comma-separated. */
-const peopleQuery = z.strictObject({
+/** The user list's filters ("the current view"). */
+const peopleFilters = {
   status: z.enum(statusFilters, { error: `must be one of ${statusFilters.join(', ')}` }).optional(),
   q: z.string().max(200, 'must be at most 200 characters').optional(),
   group: z.string().max(100).optional(),
+};
+/** In the query string, `ids` comma-separated. */
+const peopleQuery = z.strictObject({
+  ...peopleFilters,
   ids: z
     .string()
     .max(MAX_IDS * 40, 'is too long')
     .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
-    .refine((ids) => ids.length <= MAX_IDS, `must name at most ${MAX_IDS} users`)
+    .refine((ids) => ids.length <= MAX_IDS, tooManyIds)
     .optional(),
+});
+/**
+ * The same as a JSON body (POST): 1,000 ids are ~37 kB, past what a request
+ * line may hold (Node's 16 kB header limit, and most proxies' less).
+ */
+const peopleBody = z.strictObject({
+  ...peopleFilters,
+  ids: z.array(z.string().max(100), { error: 'must be a list of user ids' }).max(MAX_IDS, tooManyIds).optional(),
 });
 
 const invitationQuery = z.strictObject({
   status: z.enum(invitationStatuses, { error: `must be one of ${invitationStatuses.join(', ')}` }).optional(),
 });
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone (2026-01-31T00:00:00Z)' }).transform((s) => new Date(s));
 const auditQuery = z.strictObject({
   actor: z.string().max(320).optional(),
   target: z.string().max(320).optional(),
   action: z.string().max(100).optional(),
-  since: instant.optional(),
-  until: instant.optional(),
+  since: auditInstant.optional(),
+  until: auditInstant.optional(),
 });
 
-/** GET /api/orgs/:org/exports/<name>.csv: validation and the audit event first, then the file (streamed-csv.ts). */
+/** /api/orgs/:org/exports/<name>.csv: validation and the audit event first, then the file (streamed-csv.ts). */
 async function sendExport(container: Container, req: Request, res: Response, request: ExportRequest): Promise<void> {
   const scope = scopeFor(req);
   const now = container.clock.now();
@@ -47,47 +60,36 @@ async function sendExport(container: Container, req: Request, res: Response, req
 }
 
 const csv = (description: string) => ({ 200: { description, contentType: 'text/csv' } });
+const viaPost = 'The same export as the GET, its filters as a JSON body: for a selection of up to 1,000 `ids`, too long for a URL.';
 
-/** One route per export: each has its own filters and (audit) its own permission. */
+/**
+ * One route per export and method: each export has its own filters and (audit)
+ * its own permission; GET takes them in the query string, POST as a JSON body.
+ */
+function exportRoutes<S extends z.ZodType>(
+  path: string,
+  meta: { summary: string; permission: 'users.export' | 'audit.read'; query: S; body: z.ZodType<z.infer<S>> | S },
+  toRequest: (filters: z.infer<S>) => ExportRequest,
+): ApiRoute[] {
+  const base = { path, tag: 'Exports', summary: meta.summary, permission: meta.permission, responses: csv('The CSV file, streamed') };
+  return [
+    apiRoute({ ...base, method: 'get', query: meta.query }, async ({ container, req, res, query }) => sendExport(container, req, res, toRequest(query as z.infer<S>))),
+    apiRoute({ ...base, method: 'post', description: viaPost, body: meta.body }, async ({ container, req, res, body }) => sendExport(container, req, res, toRequest(body as z.infer<S>))),
+  ];
+}
+
 export const exportApiRoutes: ApiRoute[] = [
-  ...(['users', 'users-memberships'] as const).map((name) =>
-    apiRoute(
-      {
-        method: 'get',
-        path: `/exports/${name}.csv`,
-        tag: 'Exports',
-        summary: name === 'users' ? 'People as CSV (the list’s current view)' : 'One row per person and group membership, as CSV',
-        permission: 'users.export',
-        query: peopleQuery,
-        responses: csv('The CSV file, streamed'),
-      },
-      async ({ container, req, res, query }) => sendExport(container, req, res, { name, filters: { status: query.status, q: query.q, groupId: query.group, ids: query.ids } }),
-    ),
+  ...(['users', 'users-memberships'] as const).flatMap((name) =>
+    exportRoutes(`/exports/${name}.csv`, {
+      summary: name === 'users' ? 'People as CSV (the list’s current view)' : 'One row per person and group membership, as CSV',
+      permission: 'users.export', query: peopleQuery, body: peopleBody,
+    }, (f) => ({ name, filters: { status: f.status, q: f.q, groupId: f.group, ids: f.ids } })),
   ),
-  ...(['invitations', 'invitations-memberships'] as const).map((name) =>
-    apiRoute(
-      {
-        method: 'get',
-        path: `/exports/${name}.csv`,
-        tag: 'Exports',
-        summary: name === 'invitations' ? 'Invitations as CSV' : 'One row per invitation and planned membership, as CSV',
-        permission: 'users.export',
-        query: invitationQuery,
-        responses: csv('The CSV file, streamed'),
-      },
-      async ({ container, req, res, query }) => sendExport(container, req, res, { name, filters: query }),
-    ),
+  ...(['invitations', 'invitations-memberships'] as const).flatMap((name) =>
+    exportRoutes(`/exports/${name}.csv`, {
+      summary: name === 'invitations' ? 'Invitations as CSV' : 'One row per invitation and planned membership, as CSV',
+      permission: 'users.export', query: invitationQuery, body: invitationQuery,
+    }, (filters) => ({ name, filters })),
   ),
-  apiRoute(
-    {
-      method: 'get',
-      path: '/exports/audit.csv',
-      tag: 'Exports',
-      summary: 'The audit trail as CSV',
-      permission: 'audit.read',
-      query: auditQuery,
-      responses: csv('The CSV file, streamed'),
-    },
-    async ({ container, req, res, query }) => sendExport(container, req, res, { name: 'audit', filters: query }),
-  ),
+  ...exportRoutes('/exports/audit.csv', { summary: 'The audit trail as CSV', permission: 'audit.read', query: auditQuery, body: auditQuery }, (filters) => ({ name: 'audit', filters })),
 ];

@@ -1,9 +1,13 @@
 import type { Request } from 'express';
+import type { Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import { z } from 'zod';
 import { importActions, importModes } from '../../db/entities/index.ts';
 import { commitImport } from '../../directory/import-commit.ts';
 import { getImport, listImportRows, previewImport } from '../../directory/imports.ts';
 import { parseImportFile } from '../../csv/import-parse.ts';
+import { csvCharset, csvCharsetNames, type CsvCharset } from '../../csv/decode.ts';
+import { ValidationError } from '../../directory/errors.ts';
 import { scopeFor } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { importNeeds } from '../../directory/import-needs.ts';
@@ -34,22 +38,73 @@ const commitBody = z.strictObject({
 
 const csvTypes = ['text/csv', 'application/csv', 'text/plain', 'application/octet-stream', 'application/vnd.ms-excel'];
 
-/** Reads the request body as it streams in, refusing it as soon as it passes the limit. */
+/**
+ * The upload route reads its own body (a CSV file, not JSON): app.ts leaves
+ * it to this route even when it is sent as JSON, so that it is refused as a
+ * media type (415) rather than parsed and refused as bad JSON.
+ */
+export function isImportUpload(req: Request): boolean {
+  return req.method === 'POST' && /^\/api\/orgs\/[^/]+\/imports\/?$/.test(req.path);
+}
+
+/**
+ * The content encodings the JSON routes inflate (body-parser: gzip, deflate,
+ * br, and zstd where Node has it), read the same way here; another is 415.
+ */
+function inflater(encoding: string): Transform | null {
+  switch (encoding) {
+    case 'identity':
+      return null;
+    case 'gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    case 'zstd':
+      if ('createZstdDecompress' in zlib) return (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress();
+  }
+  throw new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not read here: send the file as is, or gzip, deflate or br compressed`, { encoding });
+}
+
+/**
+ * Reads the request body as it streams in (inflated when compressed),
+ * refusing it as soon as it passes the limit: the limit is on the file, so a
+ * small compressed body that inflates past it is refused too.
+ */
 async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
+  const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity';
+  const inflate = inflater(encoding);
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes (imports.maxFileSize)`, { limit: maxBytes, setting: 'imports.maxFileSize' });
   const declared = Number(req.get('content-length') ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes`, { limit: maxBytes });
+  if (declared > maxBytes) throw tooLarge();
+  const source: AsyncIterable<Buffer> = inflate ? req.pipe(inflate) : req;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.unpipe();
-      req.resume();
-      throw new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes`, { limit: maxBytes });
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    req.unpipe();
+    inflate?.destroy();
+    req.resume();
+    if (error instanceof HttpError || !inflate) throw error;
+    throw ValidationError.field('file', `is not valid ${encoding} data (Content-Encoding: ${encoding}): ${(error as Error).message}`);
   }
   return Buffer.concat(chunks);
+}
+
+/** The declared charset, if any, as the CSV reader reads it; one it does not read is 415. */
+function declaredCharset(req: Request): CsvCharset | undefined {
+  const header = req.get('content-type') ?? '';
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(header);
+  if (!match) return undefined;
+  const charset = csvCharset(match[1]!);
+  if (!charset) throw new HttpError(415, 'unsupported_encoding', `charset "${match[1]}" is not read here; send the file as ${csvCharsetNames}, or without a charset to have UTF-8 or Windows-1252 detected`, { charset: match[1] });
+  return charset;
 }
 
 const idParams = z.strictObject({ id: z.string().max(100) });
@@ -81,12 +136,13 @@ export const importApiRoutes: ApiRoute[] = [
       if (!csvTypes.includes(type)) {
         throw new HttpError(415, 'unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv (multipart uploads are not accepted)');
       }
+      const charset = declaredCharset(req);
       const { maxFileSize, maxRowChars } = container.config.imports;
       const bytes = await readBody(req, sizeToBytes(maxFileSize));
-      const file = parseImportFile(bytes, { fileName: query.fileName ?? null, maxRecordChars: maxRowChars });
+      const file = parseImportFile(bytes, { fileName: query.fileName ?? null, maxRecordChars: maxRowChars, charset });
       const preview = await previewImport(container.fork(), scopeFor(req), file, {
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
-      });
+      }, container.clock.now());
       res.status(201).json(preview);
     },
   ),
