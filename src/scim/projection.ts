@@ -1,6 +1,7 @@
 import { findAttribute } from './schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
 import { ScimError } from './errors.ts';
+import { holdsExtensionObject } from './mappers/schemas.ts';
 
 type Json = Record<string, unknown>;
 
@@ -97,11 +98,6 @@ function within(selectors: Selector[], urn: string): Within {
   };
 }
 
-/** An extension object: a top-level key that is a URN and holds an object (RFC 7643 §3.3). */
-function isExtension(key: string, value: unknown): value is Json {
-  return /^urn:/i.test(key) && value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /**
  * RFC 7644 §3.4.2.5 and RFC 7643 §2.4 `returned`: applies `attributes` or
  * `excludedAttributes` to one resource. `returned: always` attributes (id…) stay;
@@ -118,7 +114,7 @@ export function project(resource: Json, type: ResourceTypeDef, projection: Proje
   const out: Json = { schemas: resource.schemas };
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'schemas') continue;
-    if (isExtension(key, value) && key.toLowerCase() !== core) {
+    if (holdsExtensionObject(key, value) && key.toLowerCase() !== core) {
       const schema = type.extensions.find((e) => e.schema.id.toLowerCase() === key.toLowerCase())?.schema;
       const kept = projectObject(value, schema, within(selectors, key.toLowerCase()), included.length > 0);
       if (kept !== undefined && Object.keys(kept).length) out[key] = kept;

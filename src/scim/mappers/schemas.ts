@@ -7,13 +7,12 @@ type Json = Record<string, unknown>;
  * (`urn:…:core:2.0:User:nickName`) is not one.
  */
 export function isExtensionKey(key: string, value: unknown, coreSchemaId: string): boolean {
-  return (
-    /^urn:/i.test(key) &&
-    value !== null &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    !key.toLowerCase().startsWith(`${coreSchemaId.toLowerCase()}:`)
-  );
+  return holdsExtensionObject(key, value) && !key.toLowerCase().startsWith(`${coreSchemaId.toLowerCase()}:`);
+}
+
+/** A top-level key that is a URN holding an object (RFC 7643 §3.3): how an extension's attributes are sent. */
+export function holdsExtensionObject(key: string, value: unknown): value is Record<string, unknown> {
+  return /^urn:/i.test(key) && value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The extension URNs among the raw (schema-unknown) attributes a resource keeps, in their order. */
