@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-http.ts';
+import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-limits.ts';
 
 /**
  * Configuration is read once at start-up: config/default.json, then

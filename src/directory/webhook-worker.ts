@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { CONNECTIONS_PER_ENDPOINT } from '../lib/webhook-http.ts';
+import { CONNECTIONS_PER_ENDPOINT } from '../lib/webhook-limits.ts';
 import {
   attemptOne, claim, ENDPOINTS_PER_PASS, leaseFeeds, recordUnits,
   type Claimed, type DeliveryDeps, type DeliveryPassReport, type Outcome, type Unit,

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { checkUrlShape, guardedLookup, type OutboundPolicy } from './outbound-url.ts';
 import { Agent, type Dispatcher } from 'undici';
+import { CONNECTIONS_PER_ENDPOINT } from './webhook-limits.ts';
 
 /**
  * Signing and sending one webhook request. The signature scheme (documented
@@ -75,8 +76,6 @@ export class WebhookConnections {
 /** A pool no request has used for this long is closed. */
 const UNUSED_MS = 60_000;
 
-/** Connections per endpoint, so also the requests the worker keeps in flight per endpoint. */
-export const CONNECTIONS_PER_ENDPOINT = 16;
 
 /** An idle keep-alive connection is closed after this long (receivers often close theirs at 5 s). */
 const IDLE_MS = 4000;
