@@ -39,9 +39,9 @@ for (const [net, prefix] of [
 const blockedV6 = new BlockList();
 for (const [net, prefix] of [['2001::', 23], ['2001:db8::', 32], ['3fff::', 20]] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
 
-/** An IPv6 address (as `isIP` accepts it, dotted tail and zone included) as 16 bytes. */
+/** An IPv6 address (as `isIP` accepts it, dotted tail included, no zone) as 16 bytes. */
 function ipv6Bytes(address: string): Uint8Array {
-  let text = address.replace(/%.*$/, '');
+  let text = address;
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (dotted) {
     const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
@@ -83,15 +83,17 @@ function embeddedIpv4(bytes: Uint8Array): string | undefined {
 
 /** True for addresses no webhook may reach without `allowPrivateNetworks`; an IPv6 form carrying an IPv4 address is judged by that address. */
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address.replace(/%.*$/, ''));
-  if (family === 4) return blockedV4.check(address, 'ipv4');
+  // A zone (`fe80::1%eth0`) names an interface, not part of the address.
+  const bare = address.replace(/%.*$/, '');
+  const family = isIP(bare);
+  if (family === 4) return blockedV4.check(bare, 'ipv4');
   if (family !== 6) return true;
-  const bytes = ipv6Bytes(address);
+  const bytes = ipv6Bytes(bare);
   const ipv4 = embeddedIpv4(bytes);
   if (ipv4) return blockedV4.check(ipv4, 'ipv4');
   // Outside 2000::/3 (global unicast): nothing a webhook may reach.
   if ((bytes[0]! & 0xe0) !== 0x20) return true;
-  return blockedV6.check(address.replace(/%.*$/, ''), 'ipv6');
+  return blockedV6.check(bare, 'ipv6');
 }
 
 export class OutboundUrlError extends Error {

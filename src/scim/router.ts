@@ -64,7 +64,7 @@ export function scimRouter(deps: ScimDeps): Router {
 
   // The same routes for each resource type (RFC 7644 §3.2).
   const resources = [
-    ['/Users', userHandlers(deps), ifMatchAny(async (req) => (await findUser(req.ctx.em, scope(req), idParam(req)))?.version)],
+    ['/Users', userHandlers(deps), ifMatchAny(async (req) => (await findUser(req.ctx.sql, scope(req), idParam(req)))?.version)],
     ['/Groups', groupHandlers(deps), ifMatchAny(async (req) => (await findGroup(req.ctx.em, scope(req), idParam(req)))?.version)],
   ] as const;
   for (const [base, handlers, ifMatch] of resources) {
