@@ -15,9 +15,11 @@ import type { Scope } from './scope.ts';
  * accepted, as a WITH clause with the org as its one parameter. A revoked one
  * counts: a resend revives that same invitation with its plan.
  */
-export const openInvitationsSql = `with o as (
-  select distinct on (i.user_id) i.id, i.user_id from invitations i join users u on u.id = i.user_id and u.org_id = i.org_id
-  where i.org_id = ? and i.accepted_at is null and u.state = 'invited' order by i.user_id, i.created_at desc, i.id desc)`;
+const OPEN = `from invitations i join users u on u.id = i.user_id and u.org_id = i.org_id
+  where i.org_id = ? and i.accepted_at is null and u.state = 'invited'`;
+const LATEST_FIRST = 'i.created_at desc, i.id desc';
+
+export const openInvitationsSql = `with o as (select distinct on (i.user_id) i.id, i.user_id ${OPEN} order by i.user_id, ${LATEST_FIRST})`;
 
 export interface PlannedGroupInput {
   groupId: string;
@@ -34,8 +36,7 @@ export interface PlannedGroupInput {
 export async function addToInvitationPlan(tx: Em, scope: Scope, invitee: { id: string; label: string }, groups: PlannedGroupInput[]): Promise<boolean> {
   // The invitation the preview counted (openInvitationsSql), locked: an acceptance meanwhile either sees the new plan or makes this one none.
   const open = await tx.execute(
-    `select i.id from invitations i join users u on u.id = i.user_id and u.org_id = i.org_id
-     where i.org_id = ? and i.user_id = ? and i.accepted_at is null and u.state = 'invited' order by i.created_at desc, i.id desc limit 1 for update of i`,
+    `select i.id ${OPEN} and i.user_id = ? order by ${LATEST_FIRST} limit 1 for update of i`,
     [scope.orgId, invitee.id],
   );
   if (!open[0]) return false;
