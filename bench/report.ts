@@ -123,6 +123,11 @@ baseline and then against Gatehouse, back to back.
   request-log closure over the request's scope made ~12–26 % of what a request allocated survive
   a scavenge; the promoted garbage brought a Mark-Compact every ~0.6 s pausing 5–14 ms, which
   was the p99. Survival is now ~1 % and the probe's node CPU per filter request 300 µs (was 439).
+- Memory: \`npm start\` preloads \`bin/compile-cache.js\`, which turns on Node's compile cache. A
+  start whose modules are all in the cache never loads Node's TypeScript stripper (a WebAssembly
+  module whose memory stays resident, ~20 MiB) and compiles nothing again; only the first start
+  after an install or an upgrade pays it. The run starts Gatehouse once before measuring, as that
+  first start, and prints both starts' RSS below the table.
 - The bearer token is cached for a few seconds (\`TokenCache\`), so a busy IdP's requests do not
   each pay a token query; the baseline folds its token check into its one statement instead.
 

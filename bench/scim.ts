@@ -34,6 +34,19 @@ async function start(name: Server['name'], script: string, env: NodeJS.ProcessEn
   return { name, child, target: makeTarget(baseUrl, token, CLIENTS), tail };
 }
 
+/**
+ * Starts Gatehouse once and stops it: that start fills Node's compile cache
+ * (bin/compile-cache.js), as an operator's first start does, so the measured
+ * server is the second start, which loads no TypeScript stripper. Returns the
+ * RSS the first start had once ready, to print beside the second's.
+ */
+async function firstStart(script: string, env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  const first = await spawnServer({ name: 'gatehouse (first start)', script, flags: startFlags(), env });
+  const rss = memory(first.child.pid)?.rss;
+  await first.stop();
+  return rss;
+}
+
 
 type List = { totalResults?: unknown; Resources?: Array<{ id?: unknown; userName?: unknown }>; nextCursor?: unknown };
 
@@ -93,13 +106,18 @@ export async function runScim(): Promise<boolean> {
   console.log('scim: starting the baseline and Gatehouse …');
   const baseline = await start('baseline', 'bench/baseline/server.ts', env, seeded.token);
   let gatehouse: Server | undefined;
+  let idleRss: { first?: number; second?: number } = {};
   let unavailable: string | undefined;
   try {
-    gatehouse = await start('gatehouse', 'src/main.ts', {
+    const gatehouseEnv = {
       ...env, SESSION_SECRET: randomBytes(24).toString('hex'), DATA_DIR: path.join(os.tmpdir(), 'gatehouse-bench'),
       // The per-org throttle protects production from a runaway IdP; this run measures raw speed.
       SCIM_RATE_LIMIT_RPS: '1000000', SCIM_RATE_LIMIT_BURST: '1000000',
-    }, seeded.token);
+    };
+    const firstRss = await firstStart('src/main.ts', gatehouseEnv);
+    gatehouse = await start('gatehouse', 'src/main.ts', gatehouseEnv, seeded.token);
+    idleRss = { first: firstRss, second: memory(gatehouse.child.pid)?.rss };
+    console.log(`scim: gatehouse RSS once ready: first start ${fmt(idleRss.first, 0)} MiB, second start (compile cache filled) ${fmt(idleRss.second, 0)} MiB`);
     const probe = await send(gatehouse.target, { method: 'GET', path: '/scim/v2/Users?count=1' });
     if (probe.status === 404) unavailable = 'SCIM endpoints not available';
     else console.log(`scim: gatehouse answers GET /scim/v2/Users with ${probe.status}`);
@@ -249,6 +267,10 @@ export async function runScim(): Promise<boolean> {
 
   const notes = [...wrapped];
   if (unavailable) notes.push(`gatehouse: ${unavailable}`);
+  if (idleRss.second !== undefined) {
+    notes.push(`Gatehouse RSS once ready: first start ${fmt(idleRss.first, 0)} MiB (Node strips the types of every module), ` +
+      `second start ${fmt(idleRss.second, 0)} MiB (from the compile cache the first filled); the measured server is the second start.`);
+  }
   for (const [name, c] of cursors) if (typeof c === 'string') notes.push(`${name}: ${c}`);
   for (const [key, m] of results) if (m.result?.firstError) notes.push(`${key}: ${m.result.errors} wrong answers, first: ${m.result.firstError}`);
   console.log(`\n${textTable(rows)}\n`);

@@ -1,3 +1,4 @@
+import module from 'node:module';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
 import { startServer } from './server.ts';
@@ -19,6 +20,8 @@ export async function runServe(load: () => Config): Promise<void> {
     }
     throw error;
   }
+  // Everything a start loads is in the compile cache now (bin/compile-cache.js), not only at a clean exit.
+  module.flushCompileCache();
   const stop = (signal: string) => {
     running.container.logger.info({ signal }, 'signal received');
     running.close().then(
