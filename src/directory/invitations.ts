@@ -39,9 +39,17 @@ export interface InviteInput {
   name?: string | undefined;
   groups: PlannedMembership[];
   message?: string | undefined;
+  /**
+   * What the inviter may undo when an address belongs to a deleted profile
+   * (inside the restore window): the invitation restores it, which needs what
+   * the restore route needs (`users.delete`), and `users.disable` as well when
+   * the profile was disabled before it was deleted, since it comes back
+   * invited. Absent: both (the CLI; callers that checked already).
+   */
+  may?: { restore: boolean; reactivate: boolean } | undefined;
 }
 
-export type NotSentReason = 'invalid_email' | 'duplicate_in_request' | 'already_member' | 'already_invited' | 'no_seats';
+export type NotSentReason = 'invalid_email' | 'duplicate_in_request' | 'already_member' | 'already_invited' | 'no_seats' | 'restore_not_permitted';
 
 export interface InviteResult {
   /** Every address attempted in the input: sent + notSent. */
@@ -239,6 +247,13 @@ async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: stri
  * were — if it is still inside the restore window. Past it, its data is purged
  * first (what the daily job would do anyway) and a fresh profile is made.
  */
+/** Whether the inviter may bring this deleted profile back (past the restore window it is purged, which needs nothing). */
+function restorable(row: Row, may: NonNullable<InviteInput['may']>, now: Date): boolean {
+  const deletedAt = dateOrNull(row.deleted_at);
+  if (deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) return true;
+  return may.restore && (row.disabled_at === null || row.disabled_at === undefined || may.reactivate);
+}
+
 async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, now: Date): Promise<string | null> {
   const deletedAt = dateOrNull(row.deleted_at);
   if (deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) {
@@ -269,10 +284,10 @@ async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invit
   return tokenHash;
 }
 
-async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
+async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null; may: NonNullable<InviteInput['may']> }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
-    `select u.id, u.user_name, u.state, u.deleted_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
+    `select u.id, u.user_name, u.state, u.deleted_at, u.disabled_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
      from users u where u.org_id = ? and (u.email = ? or lower(u.user_name) = ?) and u.purged_at is null order by (u.state = 'deleted'), u.id`,
     [now, scope.orgId, email, email],
   );
@@ -281,6 +296,7 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   if (prepared.noSeats) return 'no_seats';
   const expiresAt = new Date(now.getTime() + prepared.ttlMs);
   const deleted = existing[0];
+  if (deleted && !restorable(deleted, input.may, now)) return 'restore_not_permitted';
   const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
   const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
   const invitationId = uuidv7(now.getTime());
@@ -333,7 +349,7 @@ export async function inviteMany(em: Em, deps: InvitationDeps, scope: Scope, inp
     }
     const email = entry.email;
     try {
-      const outcome = await em.transactional((tx) => inviteOne(tx, deps, scope, prepared, { email, name: name ?? entry.name, message: input.message?.trim() || null }, now));
+      const outcome = await em.transactional((tx) => inviteOne(tx, deps, scope, prepared, { email, name: name ?? entry.name, message: input.message?.trim() || null, may: input.may ?? { restore: true, reactivate: true } }, now));
       if (typeof outcome === 'string') result.notSent.push({ email, reason: outcome });
       else result.sent.push(outcome);
     } catch (error) {

@@ -4,6 +4,7 @@ import { fixedClock } from '../../src/lib/clock.ts';
 import { seedOrg } from '../support/app.ts';
 import { addGroup, addUser, api, auditActions, setSeatLimit, sql } from '../people/support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, type InvitationWorld } from './support.ts';
+import { asToken, tokenWith } from '../admin/support.ts';
 
 const DAY = 86_400_000;
 
@@ -216,6 +217,30 @@ describe('invitations: the admin API', () => {
     const user = (await api(w.t, w.acme).get(`/users/${id}`).expect(200)).body;
     assert.equal(user.status, 'pending');
     assert.equal(user.givenName, 'Bea');
+  });
+
+  it('re-inviting a deleted person needs what restoring them needs: users.delete, and users.disable if they were disabled', async () => {
+    const admin = await addUser(w.t, w.acme, { userName: 'boss@acme.test', givenName: 'Boss' });
+    const keeper = await addUser(w.t, w.acme, { userName: 'keeper@acme.test' });
+    // Two org admins, so the first may be deleted (the last one may not).
+    for (const id of [admin, keeper]) await asToken(w.t, w.acme, w.acme.tokens.admin)('put', `/users/${id}/access`, { orgRole: 'org_admin' }).expect(200);
+    await api(w.t, w.acme).delete(`/users/${admin}`, { confirmEmail: 'boss@acme.test' }).expect(200);
+    const wasDisabled = await addUser(w.t, w.acme, { userName: 'was-off@acme.test' });
+    await api(w.t, w.acme).post(`/users/${wasDisabled}/disable`).expect(200);
+    await api(w.t, w.acme).delete(`/users/${wasDisabled}`, { confirmEmail: 'was-off@acme.test' }).expect(200);
+
+    const inviter = asToken(w.t, w.acme, await tokenWith(w.t, w.acme, ['users.invite']));
+    const refused = (await inviter('post', '/invitations', { emails: 'boss@acme.test, was-off@acme.test' }).expect(200)).body;
+    assert.deepEqual(refused.notSent, [{ email: 'boss@acme.test', reason: 'restore_not_permitted' }, { email: 'was-off@acme.test', reason: 'restore_not_permitted' }]);
+    for (const id of [admin, wasDisabled]) assert.equal((await api(w.t, w.acme).get(`/users/${id}`).expect(200)).body.status, 'deleted');
+
+    const restorer = asToken(w.t, w.acme, await tokenWith(w.t, w.acme, ['users.invite', 'users.delete']));
+    const partly = (await restorer('post', '/invitations', { emails: 'boss@acme.test, was-off@acme.test' }).expect(201)).body;
+    assert.deepEqual(partly.sent.map((s: { userId: string }) => s.userId), [admin]);
+    assert.deepEqual(partly.notSent, [{ email: 'was-off@acme.test', reason: 'restore_not_permitted' }], 'bringing a disabled person back as invited needs users.disable too');
+
+    const full = asToken(w.t, w.acme, await tokenWith(w.t, w.acme, ['users.invite', 'users.delete', 'users.disable']));
+    assert.deepEqual((await full('post', '/invitations', { emails: 'was-off@acme.test' }).expect(201)).body.sent.map((s: { userId: string }) => s.userId), [wasDisabled]);
   });
 
   it('answers no_seats when active users already fill the seat limit (pending invitees hold no seat)', async () => {

@@ -11,6 +11,7 @@ import {
 } from '../../directory/invitations.ts';
 import { inTransaction } from './in-transaction.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
+import { allows } from '../../directory/permissions.ts';
 
 const inviteBody = z.strictObject({
   emails: z.union([z.string().max(100_000, 'is too long'), z.array(z.string().max(1000, 'is too long')).max(500, 'must list at most 500 addresses')], {
@@ -78,7 +79,10 @@ export const invitationApiRoutes: ApiRoute[] = [
       responses: { 201: { description: '{sent, notSent}: at least one sent' }, 200: { description: '{sent: [], notSent}: nobody was invited' } },
     },
     async ({ container, req, res, body }) => {
-      const input = { emails: body.emails, name: body.name, message: body.message, groups: body.groups.map((g) => ({ groupId: g.id, role: g.role })) };
+      // Inviting a deleted person's address restores them: only for those the restore route would let do it.
+      const access = req.ctx.access!;
+      const may = { restore: allows(access, 'users.delete'), reactivate: allows(access, 'users.disable') };
+      const input = { emails: body.emails, name: body.name, message: body.message, groups: body.groups.map((g) => ({ groupId: g.id, role: g.role })), may };
       const deps = { publicUrl: container.config.publicUrl };
       const result = await inTransaction(req, (tx) => inviteMany(tx, deps, scopeFor(req), input, container.clock.now()));
       if (result.sent.length) container.outbox.worker.nudge();
