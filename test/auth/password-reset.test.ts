@@ -83,6 +83,7 @@ describe('password reset', () => {
     await request(t.app).post(`/auth/password/reset/${token}`).send({ password: NEW }).expect(200);
     const again = await request(t.app).post(`/auth/password/reset/${token}`).send({ password: 'Another-Fine-Pass-9' }).expect(410);
     assert.equal(again.body.error.code, 'invalid_reset_link');
+    assert.equal(again.body.error.details.requestId, again.headers['x-request-id']);
     await request(t.app).get(`/auth/password/reset/${token}`).expect(410);
   });
 

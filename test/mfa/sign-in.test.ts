@@ -99,6 +99,7 @@ describe('two-factor sign-in', () => {
     for (let i = 0; i < 4; i++) await post('/verify', { challenge, code: '000000' }).expect(400);
     const fifth = await post('/verify', { challenge, code: '000000' }).expect(401);
     assert.equal(fifth.body.error.code, 'mfa_challenge_invalid');
+    assert.equal(fifth.body.error.details.requestId, fifth.headers['x-request-id']);
     await post('/verify', { challenge, code: totp(key, clock.now()) }).expect(401);
     assert.equal((await sql(w.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_failed' and target_label = 'wes@acme.test'`))[0]!.n, 5);
     await post('/verify', { challenge: (await login('wes@acme.test')).body.challenge, code: totp(key, clock.now()) }).expect(200);

@@ -29,7 +29,7 @@ export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimite
   return (req: Request, res: Response, next: NextFunction) => {
     if (fromAnotherSite(req, publicOrigin)) {
       if (isForm(req)) return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
-      return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: {} } });
+      return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: { requestId: req.ctx.requestId } } });
     }
     const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
     if (wait > 0) {

@@ -72,7 +72,7 @@ export function mfaRoutes(container: Container): Router {
   const ended = (req: Request, res: Response) => {
     const message = new MfaChallengeInvalidError().message;
     if (req.method === 'GET' || isForm(req)) return html(res, 401, messagePage('Sign in again', [message], { href: '/auth/password/login', text: 'Sign in' }));
-    res.status(401).json({ error: { code: 'mfa_challenge_invalid', message, details: {} } });
+    res.status(401).json({ error: { code: 'mfa_challenge_invalid', message, details: { requestId: req.ctx.requestId } } });
   };
 
   const signedIn = (req: Request, res: Response, done: MfaSignedIn) => {

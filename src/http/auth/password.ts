@@ -129,7 +129,7 @@ export function passwordRoutes(container: Container): Router {
   const invalidLink = (req: Request, res: Response) => {
     const message = new ResetLinkInvalidError().message;
     if (req.method === 'GET' || isForm(req)) return html(res, 410, messagePage('Link expired', [message], { href: '/auth/password/reset', text: 'Ask for a new link' }));
-    res.status(410).json({ error: { code: 'invalid_reset_link', message, details: {} } });
+    res.status(410).json({ error: { code: 'invalid_reset_link', message, details: { requestId: req.ctx.requestId } } });
   };
 
   router.get('/reset/:token', async (req, res) => {
