@@ -114,5 +114,12 @@ export function consoleRouter(container: Container): Router {
   });
   router.get('/', (_req, res) => res.redirect(303, '/console/users'));
   for (const route of consoleRoutes) mount(router, container, route);
+  // Any other page is the console's own 404 (signed in; else to sign-in first), not the API's JSON answer.
+  router.get('/{*rest}', async (req, res, next) => {
+    if (req.path.startsWith('/assets/')) return next();
+    const viewer = await viewerOf(container, req);
+    if (!viewer) return toLogin(container, req, res);
+    res.status(404).type('html').send(consolePage({ title: 'Not found', viewer, active: '', body: errorPage(404, 'There is no such page.') }));
+  });
   return router;
 }
