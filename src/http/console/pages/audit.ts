@@ -79,7 +79,10 @@ export const auditRoute: ConsoleRoute = {
     const apiFilters = { action: query.action?.trim(), actor: query.actor?.trim(), target: query.target?.trim(), since: dayBound(query.since, 'start'), until: dayBound(query.until, 'end') };
     let list: Html;
     let next: Html | string = '';
-    try {
+    // A day the form cannot read is said so, never dropped: the list would look filtered and show everything.
+    const badDays = (['since', 'until'] as const).filter((key) => query[key] && !apiFilters[key]).map((key) => `${key}: must be a day (YYYY-MM-DD)`);
+    if (badDays.length) list = problemList(badDays);
+    else try {
       const page = await api.get<{ events: AuditEvent[]; nextCursor: string | null }>('/audit', { ...apiFilters, cursor: query.cursor, limit: 50 });
       list = table(page.events);
       if (page.nextCursor) next = html`<a href="/console/audit${queryString({ ...filters, cursor: page.nextCursor })}" rel="next">Older events</a>`;

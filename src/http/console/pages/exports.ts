@@ -23,7 +23,8 @@ const invitationStatuses = [
 export function dayBound(day: string | undefined, edge: 'start' | 'end'): string | undefined {
   if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
   const at = new Date(`${day}T00:00:00Z`);
-  if (Number.isNaN(at.getTime())) return undefined;
+  // 2026-02-30 would roll over to March: a day that is not on the calendar is no day.
+  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== day) return undefined;
   if (edge === 'end') at.setUTCDate(at.getUTCDate() + 1);
   return at.toISOString();
 }

@@ -3,8 +3,8 @@ import request from 'supertest';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { signIn } from '../admin/support.ts';
 
-/** The console's own answers without a browser: an unknown page is the console's HTML 404, never the API's JSON. */
-describe('console: a page that does not exist', function () {
+/** Console answers that need no browser: an unknown page, a filter the page cannot read. */
+describe('console pages over plain HTTP', function () {
   this.timeout(60_000);
   let t: TestApp;
   let acme: SeededOrg;
@@ -26,6 +26,18 @@ describe('console: a page that does not exist', function () {
   it('sends a visitor who is not signed in to sign in first', async () => {
     const res = await request(t.app).get('/console/nonexistent').expect(303);
     assert.match(res.headers.location ?? '', /\/console\/login\?next=%2Fconsole%2Fnonexistent/);
+  });
+
+  it('says which audit day filter it cannot read instead of showing the whole trail as if filtered', async () => {
+    const admin = await signIn(t, acme, 'audrey@acme.test', { orgRole: 'org_admin' });
+    for (const [since, until] of [['yesterday', ''], ['2026-02-30', '2026-13-01']]) {
+      const res = await request(t.app).get(`/console/audit?since=${since}&until=${until}`).set('Cookie', admin.cookie).expect(200);
+      assert.match(res.text, /since: must be a day \(YYYY-MM-DD\)/);
+      assert.equal(/until: must be a day/.test(res.text), until !== '');
+      assert.doesNotMatch(res.text, /<td><code>/, 'no events listed');
+    }
+    const fine = await request(t.app).get('/console/audit?since=2026-01-01').set('Cookie', admin.cookie).expect(200);
+    assert.doesNotMatch(fine.text, /must be a day/);
   });
 
   it('leaves a missing asset a plain 404, not a sign-in redirect', async () => {
