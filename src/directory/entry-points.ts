@@ -3,6 +3,7 @@ import type { UserSource } from '../db/entities/index.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { isUuid } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
+import { writeMembershipChanges } from './membership-changes.ts';
 import { ConflictError, IdpManagedError, NotEmptyError, NotFoundError, ValidationError } from './errors.ts';
 import { createGroup, validateGroupFields } from './groups.ts';
 import { likePattern } from './people.ts';
@@ -219,11 +220,20 @@ export async function deleteEntryPoint(tx: Em, scope: Scope, id: string, force: 
       { groupId: id, memberCount: group.memberCount },
     );
   }
-  const removed = await tx.execute('select count(*)::int as n from memberships where group_id = ? and org_id = ?', [id, scope.orgId]);
+  // Each member loses a membership as if removed one by one: a membership.removed each (their trail, the feed), then the group goes.
+  const members = await tx.execute(
+    `select m.user_id, u.user_name, m.role, m.source, m.via_mapping from memberships m join users u on u.id = m.user_id and u.org_id = m.org_id
+     where m.group_id = ? and m.org_id = ? order by m.user_id`,
+    [id, scope.orgId],
+  );
+  const removed = await writeMembershipChanges(tx, scope, members.map((m) => ({
+    action: 'remove' as const, user: { id: String(m.user_id), label: String(m.user_name) }, group: { id, label: group.displayName },
+    role: String(m.role), source: m.source as UserSource, viaMapping: Boolean(m.via_mapping),
+  })), { reason: 'group_deleted' });
   await tx.execute('delete from groups where id = ? and org_id = ?', [id, scope.orgId]);
   await recordAuditSql(tx, scope, {
     action: 'group.deleted',
     target: { type: 'group', id, label: group.displayName },
-    details: { force, membershipsRemoved: Number(removed[0]?.n ?? 0) },
+    details: { force, membershipsRemoved: removed.length },
   });
 }

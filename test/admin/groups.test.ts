@@ -190,6 +190,13 @@ describe('groups (entry points) in the admin API', () => {
       assert.equal((await sql(t, 'select count(*)::int as n from memberships where group_id = ?', [id]))[0]!.n, 0);
       const [event] = await auditEvents(t, 'group.deleted', id);
       assert.deepEqual(event!.details, { force: true, membershipsRemoved: 2 });
+      // Each person lost a membership: one membership.removed each, in their trail and the change feed, before the group went.
+      const removed = await sql(t, `select target_id, details->>'groupId' as group_id, details->>'reason' as reason from audit_events
+        where action = 'membership.removed' and details->>'groupId' = ? order by target_id`, [id]);
+      assert.deepEqual(removed.map((r) => [r.target_id, r.group_id, r.reason]), [ada, bob].sort().map((u) => [u, id, 'group_deleted']));
+      const feed = await sql(t, `select e.subject_id from events e join audit_events a on a.id = e.audit_id
+        where e.type = 'membership.removed' and a.details->>'groupId' = ? order by e.subject_id`, [id]);
+      assert.deepEqual(feed.map((r) => r.subject_id), [ada, bob].sort());
     });
   });
 
