@@ -8,20 +8,24 @@ import type { Scope } from './scope.ts';
  * (issue 7): an import must not be a way around a grant. A `disable` or `sync`
  * import, or an upsert whose Status column switches someone off, disables
  * people (`users.disable`); new rows without --no-invite send invitations
- * (`users.invite`); `createGroups` may create groups (`groups.manage`). Read
- * from the stored preview.
+ * (`users.invite`); a Status that switches someone back on reactivates
+ * (`users.disable`); rows that add memberships, and `createGroups`, are
+ * `groups.manage`'s. Read from the stored preview.
  */
 export async function importNeeds(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<Permission[]> {
   const summary = await getImport(em, scope, id);
   const rows = await em.execute(
     `select
-       exists (select 1 from csv_import_rows where import_id = ? and (action = 'disable' or changes -> 'status' ->> 'to' = 'disabled')) as disables,
-       exists (select 1 from csv_import_rows where import_id = ? and action = 'create') as creates`,
-    [summary.id, summary.id],
+       exists (select 1 from csv_import_rows where import_id = ? and (action = 'disable' or changes -> 'status' ->> 'from' = 'disabled' or changes -> 'status' ->> 'to' = 'disabled')) as disables,
+       exists (select 1 from csv_import_rows where import_id = ? and action = 'create') as creates,
+       exists (select 1 from csv_import_rows where import_id = ? and changes -> 'groups' is not null) as memberships`,
+    [summary.id, summary.id, summary.id],
   );
   const needs: Permission[] = [];
+  // Switching someone off, or back on (a Status of active or pending for a disabled person), is users.disable's.
   if (summary.mode === 'disable' || summary.mode === 'sync' || rows[0]?.disables === true) needs.push('users.disable');
   if (!summary.options.noInvite && rows[0]?.creates === true) needs.push('users.invite');
-  if (summary.options.createGroups) needs.push('groups.manage');
+  // Memberships (and their roles) are groups.manage's, as POST /groups/:id/members is.
+  if (summary.options.createGroups || rows[0]?.memberships === true) needs.push('groups.manage');
   return needs;
 }

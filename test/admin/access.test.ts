@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { addUser, sql } from '../people/support.ts';
+import { addGroup, addUser, sql } from '../people/support.ts';
 import { csv } from '../csv/import-support.ts';
 import { permissions } from '../../src/directory/permissions.ts';
 import { asPerson, asToken, signIn, tokenWith, type SignedIn } from './support.ts';
@@ -97,12 +97,23 @@ describe('access management', function () {
       assert.deepEqual(ok.body.permissions, [...permissions]);
     });
 
-    it('refuses a SCIM token to a creator who could not make the changes an IdP makes', async () => {
-      const hal = await signIn(t, acme, 'hal@acme.test', { permissions: ['settings.manage', 'users.edit'] });
+    it('lets only an org admin create a SCIM token: whoever holds one rewrites anyone, the email of an org admin included', async () => {
+      const hal = await signIn(t, acme, 'hal@acme.test', { permissions: [...permissions] });
       const res = await asPerson(t, acme, hal)('post', '/tokens', { scope: 'scim' }).expect(403);
-      assert.equal(res.body.error.details.missingPermission, 'users.invite');
+      assert.equal(res.body.error.details.missingPermission, 'org_admin');
       const ok = await asPerson(t, acme, admin)('post', '/tokens', { scope: 'scim' }).expect(201);
       assert.deepEqual(ok.body.permissions, []);
+    });
+
+    it('lets only an org admin configure a SAML connection: the IdP it trusts signs in anyone, org admins included', async () => {
+      const sam = await signIn(t, acme, 'sam@acme.test', { permissions: [...permissions] });
+      const connection = { idpEntityId: 'https://idp.example/x', idpSsoUrl: 'https://idp.example/sso', idpCertificates: [] };
+      for (const path of ['/saml', '/saml/other']) {
+        const res = await asPerson(t, acme, sam)('put', path, connection).expect(403);
+        assert.equal(res.body.error.details.missingPermission, 'org_admin');
+      }
+      await asPerson(t, acme, sam)('get', '/saml').expect(200);
+      assert.equal((await sql(t, 'select count(*)::int as n from saml_connections where org_id = ?', [acme.id]))[0]!.n, 0);
     });
   });
 
@@ -114,6 +125,24 @@ describe('access management', function () {
       const res = await asPerson(t, acme, ivy)('post', `/imports/${preview.body.id}/commit`, { rows: 'all', force: true }).expect(403);
       assert.equal(res.body.error.details.missingPermission, 'users.disable');
       assert.equal((await sql(t, `select state from users where org_id = ? and email = 'leaver@acme.test'`, [acme.id]))[0]!.state, 'active');
+    });
+
+    it('needs users.disable to commit an import whose Status column switches someone back on', async () => {
+      const kit = await signIn(t, acme, 'kit@acme.test', { permissions: ['users.edit'] });
+      await addUser(t, acme, { userName: 'sleeper@acme.test', state: 'disabled' });
+      const preview = await asPerson(t, acme, kit)('post', '/imports?mode=upsert').set('Content-Type', 'text/csv').send(csv('Email,Status', 'sleeper@acme.test,active')).expect(201);
+      const res = await asPerson(t, acme, kit)('post', `/imports/${preview.body.id}/commit`, { rows: 'all' }).expect(403);
+      assert.equal(res.body.error.details.missingPermission, 'users.disable');
+      assert.equal((await sql(t, `select state from users where org_id = ? and email = 'sleeper@acme.test'`, [acme.id]))[0]!.state, 'disabled');
+    });
+
+    it('needs groups.manage to commit an import that adds memberships, as the members route does', async () => {
+      const lou = await signIn(t, acme, 'lou@acme.test', { permissions: ['users.edit'] });
+      await addGroup(t, acme, 'Wards', []);
+      const preview = await asPerson(t, acme, lou)('post', '/imports?mode=upsert').set('Content-Type', 'text/csv').send(csv('Email,Groups', 'lou@acme.test,Wards:admin')).expect(201);
+      const res = await asPerson(t, acme, lou)('post', `/imports/${preview.body.id}/commit`, { rows: 'all' }).expect(403);
+      assert.equal(res.body.error.details.missingPermission, 'groups.manage');
+      assert.equal((await sql(t, `select count(*)::int as n from memberships where org_id = ? and user_id = ?`, [acme.id, lou.userId]))[0]!.n, 0);
     });
 
     it('needs users.invite to commit an import that invites new people', async () => {

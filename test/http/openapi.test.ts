@@ -74,7 +74,8 @@ describe('OpenAPI document', () => {
   });
 
   it('describes only routes that are mounted', () => {
-    const mounted = new Set(mountedRoutes(t.app).map((r) => `${r.method} ${openApiPath(r.path)}`));
+    // Out of scope surfaces (the console's catch-all page among them) are not OpenAPI paths at all.
+    const mounted = new Set(mountedRoutes(t.app).filter((r) => !OUT_OF_SCOPE.some((re) => re.test(r.path))).map((r) => `${r.method} ${openApiPath(r.path)}`));
     const phantom = operations(doc).filter(({ method, path }) => !mounted.has(`${method} ${path}`));
     assert.deepEqual(phantom.map(({ method, path }) => `${method} ${path}`), []);
   });

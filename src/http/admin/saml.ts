@@ -84,7 +84,8 @@ export const samlApiRoutes: ApiRoute[] = [
       path: '/saml',
       tag: 'SAML',
       summary: 'Configure the default SAML connection (IdP metadata, or entity ID, SSO URL and certificates)',
-      permission: 'settings.manage',
+      // The IdP it trusts may sign in anyone, org admins included: configuring it is an org admin's.
+      permission: 'org_admin',
       body: settingsBody,
       responses: writeResponses,
     },
@@ -104,7 +105,8 @@ export const samlApiRoutes: ApiRoute[] = [
       path: '/saml/:name',
       tag: 'SAML',
       summary: 'Configure a named SAML connection',
-      permission: 'settings.manage',
+      // The IdP it trusts may sign in anyone, org admins included: configuring it is an org admin's.
+      permission: 'org_admin',
       params: nameParams,
       body: settingsBody,
       responses: writeResponses,

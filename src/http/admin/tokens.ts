@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
 import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from '../../directory/tokens.ts';
-import { permissions, type Permission } from '../../directory/permissions.ts';
+import { permissions } from '../../directory/permissions.ts';
 import { tokenScopes } from '../../db/entities/index.ts';
 import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 
@@ -16,12 +16,6 @@ const createBody = z.strictObject({
 });
 
 const tokenParams = z.strictObject({ tokenId: z.string().max(100) });
-
-/**
- * What a SCIM token lets the IdP do to people and groups: whoever creates one
- * must already hold all of it, or a token would be a way around their grants.
- */
-const scimPowers: Permission[] = ['users.edit', 'users.invite', 'users.disable', 'users.delete', 'groups.manage'];
 
 /** Token management for scripts: list, create (the secret is shown once), revoke. */
 export const tokenApiRoutes: ApiRoute[] = [
@@ -46,7 +40,7 @@ export const tokenApiRoutes: ApiRoute[] = [
       tag: 'Tokens',
       summary: 'Create a SCIM or admin token; the secret is in this answer only',
       description:
-        'A caller cannot hand a token a permission it lacks (403 naming it). An admin token holding every permission acts as an org admin, so only an org admin may create one; a SCIM token needs users.edit, users.invite, users.disable, users.delete and groups.manage.',
+        'A caller cannot hand a token a permission it lacks (403 naming it). An admin token holding every permission, or a SCIM token, acts as an org admin, so only an org admin may create one.',
       permission: 'settings.manage',
       body: createBody,
       responses: { 201: { description: 'The token view plus `token`, the secret' } },
@@ -54,9 +48,10 @@ export const tokenApiRoutes: ApiRoute[] = [
     async ({ req, res, body }) => {
       const access = req.ctx.access!;
       const wanted = body.scope === 'admin' ? (body.permissions ?? permissions.filter((p) => access.permissions.has(p))) : [];
-      for (const permission of body.scope === 'scim' ? scimPowers : wanted) requirePermission(req, permission);
-      // permissions.ts: a token holding every permission counts as an org admin.
-      if (body.scope === 'admin' && permissions.every((p) => wanted.includes(p))) requirePermission(req, 'org_admin');
+      for (const permission of wanted) requirePermission(req, permission);
+      // permissions.ts: a token holding every permission counts as an org admin. So does a SCIM token: whoever
+      // holds it rewrites anyone's profile (an org admin's email included, and a password reset follows the email).
+      if (body.scope === 'scim' || permissions.every((p) => wanted.includes(p))) requirePermission(req, 'org_admin');
       const input = { scope: body.scope, name: body.name, permissions: body.scope === 'admin' ? wanted : body.permissions };
       const { token, record } = await createApiToken(req.ctx.em, scopeFor(req), input);
       res.status(201).json({ ...toTokenView(record), token });
