@@ -8,7 +8,7 @@ import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
 import { CliError, UsageError, type Command, type Io } from './cli/context.ts';
 import { userInvite } from './cli/user-invite.ts';
-import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess } from './cli/directory-commands.ts';
+import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess, userMfaReset } from './cli/directory-commands.ts';
 import { samlSet, samlShow } from './cli/saml-commands.ts';
 import { exportCommand, exportOptions, importCsv } from './cli/csv-commands.ts';
 
@@ -27,6 +27,7 @@ Commands:
   token revoke --org <slug> --id <token id>     revoke a token (running servers drop it within auth.tokenCacheMs)
   user access --org <slug> --email <email> --role org_admin|member [--permissions <p,p…>]
                                                 set a person's org role and permissions (make the first org admin)
+  user mfa-reset --org <slug> --email <email>   remove a person's second factors and recovery codes (in every org they belong to)
   user invite --org <slug> --email <email> [--role org_admin|member] [--name <name>]
                                                 invite one person (the first admin of a new org: --role org_admin)
   saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)
@@ -132,6 +133,7 @@ function pickCommand(command: string, sub: string | undefined, rest: string[]): 
     'token list': tokenList,
     'token revoke': tokenRevoke,
     'user access': userAccess,
+    'user mfa-reset': userMfaReset,
     'user invite': userInvite,
     'saml set': samlSet,
     'saml show': samlShow,

@@ -2,6 +2,7 @@ import { migrate, migrationStatus } from '../db/migrate.ts';
 import { createOrg, listOrgs, toOrgView } from '../directory/orgs.ts';
 import { createApiToken, listApiTokens, revokeApiToken, toTokenView } from '../directory/tokens.ts';
 import { findUserIdByEmail, setUserAccess } from '../directory/org-admins.ts';
+import { resetSecondFactors } from '../directory/second-factors.ts';
 import { getOrgSettings, updateOrgSettings } from '../directory/org-settings.ts';
 import { orgRoles, type OrgRole } from '../db/entities/index.ts';
 import { UsageError, cliActor, orgScope, required, type Command } from './context.ts';
@@ -109,4 +110,22 @@ export const userAccess: Command = async (ctx) => {
   }
   const held = access.orgRole === 'org_admin' ? 'every permission' : access.permissions.length ? access.permissions.join(', ') : 'no permissions';
   ctx.io.out(`${email} in ${scope.orgSlug} is now ${access.orgRole} (${held})${changed ? '' : ' — unchanged'}.`);
+};
+
+/**
+ * `gatehouse user mfa-reset`: removes a person's second factors and recovery
+ * codes from the server's shell — the one way for a person who belongs to
+ * several orgs, whose factors no single org's admin may remove.
+ */
+export const userMfaReset: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const email = required(ctx.flags, 'email');
+  const em = ctx.store.orm.em.fork();
+  const userId = await findUserIdByEmail(em, scope, email);
+  const removed = await resetSecondFactors(em, scope, userId, new Date(), { acrossOrgs: true });
+  if (ctx.io.json) {
+    ctx.io.out(JSON.stringify({ org: scope.orgSlug, userId, email, ...removed }));
+    return;
+  }
+  ctx.io.out(`${email}: removed ${removed.factors} second factor${removed.factors === 1 ? '' : 's'} and ${removed.recoveryCodes} recovery code${removed.recoveryCodes === 1 ? '' : 's'} (in every org); they enrol again at their next sign-in.`);
 };

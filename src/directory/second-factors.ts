@@ -6,7 +6,7 @@ import { digestsEqual, sha256Hex } from '../lib/tokens.ts';
 import { base32Decode, base32Encode, matchTotp } from '../lib/totp.ts';
 import { recordAuditSql } from './audit.ts';
 import { normalizeEmail } from './credentials.ts';
-import { NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -153,12 +153,22 @@ export function oneTimeCodeMatches(challengeId: string, code: string, storedHash
  * user of this org (so they enrol again at next sign-in) and ends open
  * challenges. Factors are per person, so this applies in their other orgs too.
  */
-export async function resetSecondFactors(em: Em, scope: Scope, userId: string, now: Date): Promise<{ factors: number; recoveryCodes: number }> {
+export async function resetSecondFactors(em: Em, scope: Scope, userId: string, now: Date, options: { acrossOrgs?: boolean } = {}): Promise<{ factors: number; recoveryCodes: number }> {
   const rows = isUuid(userId) ? await em.execute(`select id, email, user_name from users where org_id = ? and id = ? and state <> 'deleted'`, [scope.orgId, userId]) : [];
   const user = rows[0];
   if (!user) throw new NotFoundError('User', userId);
   return em.transactional(async (tx) => {
     const email = user.email ? normalizeEmail(String(user.email)) : null;
+    // Factors are the person's (by address) in every org: one org's admin must not weaken another org's
+    // sign-in — anyone can give a profile of their own org any address. Only the operator (CLI) may then.
+    if (email && !options.acrossOrgs) {
+      const elsewhere = await tx.execute(`select count(distinct org_id)::int as n from users where email = ? and org_id <> ? and state <> 'deleted'`, [email, scope.orgId]);
+      const others = Number(elsewhere[0]?.n ?? 0);
+      if (others > 0) {
+        throw new ConflictError('userId', `This person also signs in to ${others} other organization${others === 1 ? '' : 's'} with the same second factors; ` +
+          'to keep those safe, only the person (with a recovery code) or the server\'s operator (`gatehouse user mfa-reset`) can reset them');
+      }
+    }
     const factors = email ? await tx.execute('delete from second_factors where email = ? returning id', [email]) : [];
     const codes = email ? await tx.execute('delete from recovery_codes where email = ? returning id', [email]) : [];
     if (email) await tx.execute('update mfa_challenges set expires_at = ?, updated_at = ? where email = ? and completed_at is null and expires_at > ?', [now, now, email, now]);

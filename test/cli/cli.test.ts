@@ -86,6 +86,17 @@ describe('gatehouse CLI', function () {
     assert.deepEqual(JSON.parse(cleared.stdout).ssoDomains, []);
   });
 
+  it('resets a person\'s second factors from the shell, the one way for a person of several orgs', async () => {
+    const invited = await runCli(['user', 'invite', '--org', 'acme', '--email', 'mo@acme.example', '--json'], env);
+    assert.equal(invited.code, 0, invited.stderr);
+    const res = await runCli(['user', 'mfa-reset', '--org', 'acme', '--email', 'mo@acme.example', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual({ ...json(res.stdout), userId: undefined }, { org: 'acme', userId: undefined, email: 'mo@acme.example', factors: 0, recoveryCodes: 0 });
+    const unknown = await runCli(['user', 'mfa-reset', '--org', 'acme', '--email', 'nobody@acme.example'], env);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /nobody@acme\.example/);
+  });
+
   it('lists orgs', async () => {
     const res = await runCli(['org', 'list', '--json'], env);
     assert.equal(res.code, 0, res.stderr);

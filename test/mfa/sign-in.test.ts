@@ -3,7 +3,7 @@ import request from 'supertest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { base32Decode, totp } from '../../src/lib/totp.ts';
 import { seedPerson, sessionCookieOf, setOrgSettings } from '../auth/support/people.ts';
-import { api, sql } from '../people/support.ts';
+import { addUser, api, sql } from '../people/support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, register, STRONG_PASSWORD as PASSWORD, type InvitationWorld } from '../invitations/support.ts';
 
 const STEP = 30_000;
@@ -191,5 +191,17 @@ describe('two-factor sign-in', () => {
     assert.equal((await sql(w.t, `select count(*)::int as n from second_factors where email = 'lou@acme.test'`))[0]!.n, 0);
     assert.equal((await login('lou@acme.test').expect(200)).body.purpose, 'enroll');
     assert.equal((await sql(w.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_reset' and target_id = ?`, [userId]))[0]!.n, 1);
+  });
+
+  it('refuses one org\'s admin the factors of a person who also signs in to another org (any org can give a profile any address)', async () => {
+    await seedPerson(w.t.container, w.acme, 'vic@acme.test', { password: PASSWORD });
+    await enrolTotp('vic@acme.test');
+    // A hostile tenant makes a profile of its own with the victim's address …
+    const userId = await addUser(w.t, w.globex, { userName: 'vic@acme.test' });
+    // … and tries to strip their second factor in every org.
+    const refused = await api(w.t, w.globex).post(`/users/${userId}/mfa/reset`, {}).expect(409);
+    assert.match(refused.body.error.message, /also signs in to 1 other organization/);
+    assert.equal((await sql(w.t, `select count(*)::int as n from second_factors where email = 'vic@acme.test'`))[0]!.n, 1);
+    assert.equal((await sql(w.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_reset' and target_id = ?`, [userId]))[0]!.n, 0);
   });
 });
