@@ -5,7 +5,7 @@ import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { generateToken, sha256Hex } from '../lib/tokens.ts';
 import { recordAuditSql } from './audit.ts';
 import { hashPassword, normalizeEmail, storePasswordHash, type ScryptParams } from './credentials.ts';
-import { DomainError, NotFoundError, PermissionError, TransitionError, ValidationError } from './errors.ts';
+import { DomainError, NotFoundError, PermissionError, RateLimitedError, TransitionError, ValidationError } from './errors.ts';
 import { defaultOrgSettings, resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { enqueueMail } from './outbox.ts';
 import { checkPassword, strictestPolicy } from './password-policy.ts';
@@ -127,6 +127,11 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
     const settings = resolveOrgSettings(row.settings);
     if (settings.ssoEnforced) throw new PermissionError('This organization enforces single sign-on: its people do not use passwords', { reason: 'sso_enforced' });
     const email = normalizeEmail(String(row.email));
+    // The same one mail per address per minute as the self-service form, whoever asks: any org can give a
+    // profile any address, and each link replaces the person's last one.
+    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`password_reset:${email}`]);
+    const recent = await tx.execute('select created_at from password_resets where email = ? and created_at > ? order by created_at desc limit 1', [email, new Date(now.getTime() - MIN_INTERVAL_MS)]);
+    if (recent[0]) throw new RateLimitedError(Math.max(1, Math.ceil((new Date(String(recent[0].created_at)).getTime() + MIN_INTERVAL_MS - now.getTime()) / 1000)));
     const id = await issue(tx, deps, email, scope.actor.label, `An administrator of ${String(row.name)}`, now, scope.orgId, userId);
     await recordAuditSql(tx, scope, { action: 'auth.password_reset_requested', target: { type: 'user', id: userId, label: String(row.user_name) }, details: { resetId: id, by: 'admin' } });
   });

@@ -155,6 +155,15 @@ describe('password reset', () => {
       assert.equal(await t.container.fork().count(PasswordReset, { email: 'gil@globex.test' }), before);
     });
 
+    it('sends at most one mail per address per minute, as the self-service form: a second answers 429 with Retry-After', async () => {
+      const cy = await seedPerson(t.container, acme, 'cy@acme.test');
+      await adminReset(acme, cy.id).expect(202);
+      const again = await adminReset(acme, cy.id).expect(429);
+      assert.equal(again.body.error.code, 'rate_limited');
+      assert.ok(Number(again.headers['retry-after']) > 0 && Number(again.headers['retry-after']) <= 60);
+      assert.equal(await t.container.fork().count(PasswordReset, { email: 'cy@acme.test' }), 1);
+    });
+
     it('refuses a disabled user with 409', async () => {
       const dis = await seedPerson(t.container, acme, 'dis@acme.test', { state: 'disabled' });
       await adminReset(acme, dis.id).expect(409);
