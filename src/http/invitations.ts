@@ -18,13 +18,16 @@ import { SIGNED_IN_LANDING } from '../lib/landing.ts';
  * form (POST, form-urlencoded). Pages only, never JSON; nothing is cached.
  */
 
+// No length limits here: the form parser's 16 kB bound the body, and the registration's own
+// rules name a field that is too long ("at most 200 characters") — a limit here would fail the
+// whole form and report every field as missing.
 export const formBody = z.object({
-  givenName: z.string().max(1000).default(''),
-  familyName: z.string().max(1000).default(''),
-  phone: z.string().max(1000).default(''),
-  password: z.string().max(4096).default(''),
-  confirmPassword: z.string().max(4096).default(''),
-  eula: z.string().max(20).optional(),
+  givenName: z.string().default(''),
+  familyName: z.string().default(''),
+  phone: z.string().default(''),
+  password: z.string().default(''),
+  confirmPassword: z.string().default(''),
+  eula: z.string().optional(),
 });
 
 

@@ -100,6 +100,16 @@ describe('invitations: registration from the link', () => {
     assert.match(res.text, /<label for="eula"/);
   });
 
+  it('names the one over-long field and keeps what was typed in the others', async () => {
+    await invite(w, w.acme, { emails: 'long@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'long@acme.test');
+    const res = await register(w, token, { givenName: 'E'.repeat(2000), familyName: 'Kept' }).expect(400);
+    assert.match(res.text, /id="givenName-error"/);
+    assert.match(res.text, /at most 200 characters/);
+    assert.doesNotMatch(res.text, /id="familyName-error"|id="password-error"|id="eula-error"/);
+    assert.match(res.text, /value="Kept"/);
+  });
+
   it('asks for the existing password when the address already has one from another org, and never overwrites it', async () => {
     const other = await seedOrg(w.t.container, 'otherco');
     await addUser(w.t, other, { userName: 'multi@acme.test' });
