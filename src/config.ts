@@ -31,6 +31,8 @@ const schema = z.object({
   mailFrom: z.string().min(3),
   sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   shutdownTimeoutMs: z.number().int().min(0),
+  /** A request whose headers and body have not all arrived by then is cut off (408): a client sending a byte every few seconds cannot hold a connection. */
+  requestTimeoutMs: z.number().int().min(1000),
   database: z.object({
     poolMax: z.number().int().min(1).max(200),
     connectTimeoutMs: z.number().int().min(100),

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -40,7 +40,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
     const container = createContainer({ config, logger, store });
     const app = createApp(container);
-    const server = await listen(app, config.port);
+    const server = await listen(app, config.port, config.requestTimeoutMs);
     const port = (server.address() as AddressInfo).port;
     const url = `http://localhost:${port}`;
     logger.info({ port, database: store.kind, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
@@ -80,9 +80,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+/**
+ * Node's default lets a request trickle in for 5 minutes, checked every 30 s; here a request
+ * must have arrived within `requestTimeoutMs` (headers within 60 s at most), checked four times
+ * as often, so a client sending a byte every few seconds cannot hold a connection.
+ */
+function listen(app: ReturnType<typeof createApp>, port: number, requestTimeoutMs: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port);
+    const server = createServer({
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeoutMs / 4))),
+    }, app);
+    server.listen(port);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

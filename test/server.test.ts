@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { startServer } from '../src/server.ts';
 import { testConfig, seedOrg } from './support/app.ts';
 import { runNode } from './support/cli.ts';
@@ -71,6 +73,27 @@ describe('server process', function () {
       await closing;
       await assert.rejects(get(`${running.url}/healthz`), /ECONNREFUSED|ECONNRESET/);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('cuts off a request whose body trickles in for longer than requestTimeoutMs', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-slow-'));
+    const running = await startServer(testConfig({ dataDir, databaseUrl: undefined, requestTimeoutMs: 1000 }), { logger: createLogger('silent') });
+    try {
+      const socket = net.connect((running.server.address() as AddressInfo).port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('POST /api/orgs/acme/groups HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      const started = Date.now();
+      const drip = setInterval(() => socket.write(' '), 200);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      await once(socket, 'close');
+      clearInterval(drip);
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.ok(Date.now() - started < 5000, `cut off after ${Date.now() - started} ms`);
+    } finally {
+      await running.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
