@@ -99,10 +99,20 @@ function listen(app: ReturnType<typeof createApp>, port: number, requestTimeoutM
 }
 
 async function greetIfEmpty(container: Container): Promise<void> {
-  if ((await countOrgs(container.fork())) > 0) return;
+  let orgs: number;
+  try {
+    orgs = await countOrgs(container.fork());
+  } catch (error) {
+    // Started with MIGRATE_ON_START=false on a database a migration job has not reached yet: serve
+    // (/readyz answers 503 naming what is pending) instead of dying after "listening".
+    container.logger.warn({ err: error }, 'the store is not migrated: run `gatehouse migrate` (/readyz answers 503 until then)');
+    return;
+  }
+  if (orgs > 0) return;
   const lines = [
-    'The store is empty. Create an organization and tokens with the CLI:',
+    'The store is empty. Create an organization, its first admin and tokens with the CLI:',
     '  npx gatehouse org create --slug acme --name "Acme Corp"',
+    '  npx gatehouse user invite --org acme --email you@acme.example --role org_admin',
     '  npx gatehouse token create --org acme --scope admin --name "ops script"',
     '  npx gatehouse token create --org acme --scope scim --name "Okta"',
     `Then: curl -H "Authorization: Bearer <admin token>" ${container.config.publicUrl}/api/orgs/acme`,

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../../src/server.ts';
 import request from 'supertest';
 import { createTestApp, seedOrg, testConfig, type TestApp } from '../support/app.ts';
 import { usingPostgres } from '../support/db.ts';
@@ -36,6 +40,22 @@ describe('health and readiness', () => {
       assert.ok(res.body.pending.length >= 1);
     } finally {
       await store.close();
+    }
+  });
+
+  it('keeps serving, /readyz 503, when started without migrating on a database no migration has reached', async function () {
+    this.timeout(120_000);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-unmigrated-'));
+    try {
+      const running = await startServer(testConfig({ dataDir, databaseUrl: undefined, migrateOnStart: false }), { logger: createLogger('silent') });
+      try {
+        const res = await request(running.url).get('/readyz').expect(503);
+        assert.equal(res.body.migrations, 'pending');
+      } finally {
+        await running.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
