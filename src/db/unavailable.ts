@@ -1,6 +1,13 @@
 import { ConnectionException, DriverException } from '@mikro-orm/core';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  // admin shutdown, crash shutdown, cannot connect now (starting up, in recovery); connection failures; too many connections
+  '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004', '53300',
+]);
+
+/** Said by the server when it refuses a connection under a code other queries also use (55000 for `allow_connections false`). */
+const REFUSED_MESSAGES = /is not currently accepting connections|too many clients already|remaining connection slots are reserved/i;
 
 /**
  * Whether a thrown value means the database cannot be reached (refused, reset,
@@ -16,6 +23,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     const message = (current as Error).message ?? '';
     if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
+    if (REFUSED_MESSAGES.test(message)) return true;
     if (current instanceof DriverException && (current as { previous?: unknown }).previous) {
       current = (current as { previous?: unknown }).previous;
     } else {
