@@ -19,7 +19,9 @@ COPY src ./src
 # Node's compile cache (bin/compile-cache.js), filled at build: every container's first start
 # already skips the TypeScript stripper (~20 MiB resident) and the compiling.
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
-RUN node --import=./bin/compile-cache.js -e "await import('./src/server.ts')" \
+# What CMD runs: the gatehouse command (its --help loads the CLI) and the server it serves.
+RUN node bin/gatehouse.js --help > /dev/null \
+  && node --import=./bin/compile-cache.js -e "await import('./src/server.ts')" \
   && mkdir -p /data && chown -R node:node /data /app/.compile-cache
 USER node
 # Embedded PGlite keeps its files here when DATABASE_URL is not set.
