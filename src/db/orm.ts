@@ -79,6 +79,9 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   const orm = (await MikroORM.init({
     ...baseOptions(options),
     clientUrl: url,
+    // A database that does not exist is an error, never created: a typo in DATABASE_URL would
+    // otherwise start a healthy-looking instance on an empty database.
+    ensureDatabase: false,
     pool: { min: 0, max: options.poolMax ?? 10 },
     // JIT off: Gatehouse's statements are short, and a row estimate the planner cannot make (a page
     // bounded by a computed limit) pushed a 3 ms list page over jit_above_cost, where compiling it took 350 ms.

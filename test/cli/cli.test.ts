@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,6 +143,22 @@ describe('gatehouse CLI', function () {
       }
     });
   }
+
+  (usingPostgres ? it : it.skip)('refuses a database that does not exist, never creating it (a misspelt DATABASE_URL)', async () => {
+    const missing = new URL(process.env.DATABASE_URL!);
+    missing.pathname = `/gatehouse_missing_${Date.now()}`;
+    const res = await runCli(['org', 'list'], { ...env, DATABASE_URL: missing.toString() });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr.trim(), /^gatehouse: Cannot reach the database at .*: database "gatehouse_missing_\d+" does not exist/);
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      const found = await admin.query('select 1 from pg_database where datname = $1', [missing.pathname.slice(1)]);
+      assert.equal(found.rowCount, 0, 'the database was created');
+    } finally {
+      await admin.end();
+    }
+  });
 
   it('fails with one clear line when DATABASE_URL is unreachable', async () => {
     const res = await runCli(['org', 'list'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
