@@ -16,7 +16,8 @@ import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
-import { consoleRouter } from './http/console/router.ts';
+import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
+import { wellFormedRequest } from './http/text-input.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -50,6 +51,7 @@ export function createApp(container: Container): Express {
     }),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));
+  app.use(wellFormedRequest);
   app.use(
     '/scim/v2',
     scimRouter({
@@ -82,7 +84,7 @@ export function createApp(container: Container): Express {
   app.use('/invitations', invitationPages(container));
   app.get('/api/openapi.json', openApiHandler(config.publicUrl));
   app.use('/api/orgs/:org', adminRouter(container));
-  app.use('/console', consoleRouter(container));
+  app.use('/console', consoleRouter(container), consoleErrorPage);
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));
   return app;

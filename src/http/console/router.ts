@@ -13,6 +13,7 @@ import { errorPage } from './pages/error.ts';
 import { loginRoutes } from './pages/login.ts';
 import type { Viewer } from './viewer.ts';
 import { mapError, logMapped } from '../errors.ts';
+import { messagePage } from '../pages/layout.ts';
 
 const ASSETS = join(import.meta.dirname, 'assets');
 
@@ -115,4 +116,21 @@ export function consoleRouter(container: Container): Router {
   router.get('/', (_req, res) => res.redirect(303, '/console/users'));
   for (const route of consoleRoutes) mount(router, container, route);
   return router;
+}
+
+/**
+ * Errors raised before the console's router runs (a query string refused by
+ * http/text-input.ts, a body that could not be read): a readable page, not the
+ * admin API's JSON. Mounted by the app right after the router.
+ */
+export function consoleErrorPage(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const mapped = mapError(error);
+  logMapped(req, mapped, error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const failed = mapped.status >= 500;
+  const page = messagePage(failed ? 'Something went wrong' : 'Something is not right', [failed ? 'The page could not be shown. Try again in a moment.' : mapped.message], { href: '/console/users', text: 'Back to users' });
+  res.status(mapped.status).setHeader('Cache-Control', 'no-store').type('html').send(page);
 }
