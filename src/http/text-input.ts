@@ -11,7 +11,7 @@ export function textInputError(value: unknown, where: 'body' | 'query'): Validat
   const problem = findTextProblem(value);
   if (!problem) return undefined;
   const field = problem.path.length ? printablePath(problem.path) : where;
-  return ValidationError.field(field, problem.inName ? `${problem.reason} in its name` : problem.reason);
+  return ValidationError.field(field, problem.reason);
 }
 
 /**

@@ -6,9 +6,11 @@ import { addUser, sql } from '../people/support.ts';
 import { signIn } from '../admin/support.ts';
 
 /**
- * PostgreSQL stores no U+0000 in text or jsonb, so such a string anywhere in a request
- * (body value or key, query string, path) is refused with a 400 naming where it is, on every
- * surface, before any handler runs — never a 500 from the driver, never half a change.
+ * PostgreSQL stores no U+0000 in text or jsonb, and a lone UTF-16 surrogate (JSON's "\ud800")
+ * is not Unicode text at all: jsonb refuses it, text columns silently got U+FFFD. Such a string
+ * anywhere in a request (body value or key, query string, path) is refused with a 400 naming
+ * where it is, on every surface, before any handler runs — never a 500 from the driver, never
+ * half a change, never a different value stored.
  */
 describe('text the database cannot store', () => {
   let t: TestApp;
@@ -55,7 +57,7 @@ describe('text the database cannot store', () => {
 
     it('names a nested field by its path, and a key holding it', async () => {
       assertRefused(await json('post', '/api/orgs/acme/invitations', { emails: ['z@acme.example', NUL] }), 'emails.1', nulReason);
-      assertRefused(await json('patch', `/api/orgs/acme/users/${userId}`, { [NUL]: 'x' }), 'a\\u0000b', /NUL character \(U\+0000\) in its name/);
+      assertRefused(await json('patch', `/api/orgs/acme/users/${userId}`, { [NUL]: 'x' }), 'a\\u0000b', /^its name must not contain the NUL character \(U\+0000\)$/);
     });
 
     it('refuses it in an admin API query parameter, naming the parameter', async () => {
@@ -114,6 +116,41 @@ describe('text the database cannot store', () => {
       const patched = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${user.id}`, patchOps({ op: 'add', path: 'emails[type eq "\\u0000"].value', value: 'x@acme.example' }));
       assertScimError(patched, 400, 'invalidFilter');
       assert.match(patched.body.detail, /NUL character/);
+    });
+  });
+
+  describe('lone UTF-16 surrogates', () => {
+    const notUnicode = /must be valid Unicode text/;
+
+    it('refuses one in an admin API JSON body with 400 invalid_input naming the field, storing nothing (was 500, or U+FFFD stored)', async () => {
+      const [before] = await sql(t, 'select given_name, version from users where id = ?', [userId]);
+      assertRefused(await json('patch', `/api/orgs/acme/users/${userId}`, { givenName: '\ud800' }), 'givenName', notUnicode);
+      assert.deepEqual((await sql(t, 'select given_name, version from users where id = ?', [userId]))[0], before);
+      const groups = await count('groups');
+      assertRefused(await json('post', '/api/orgs/acme/groups', { displayName: '\ud83d' }), 'displayName', notUnicode);
+      assertRefused(await json('post', '/api/orgs/acme/groups', { displayName: 'x\udc00y' }), 'displayName', notUnicode);
+      assert.equal(await count('groups'), groups);
+      assertRefused(await json('patch', `/api/orgs/acme/users/${userId}`, { ['\udfff']: 'x' }), '\\udfff', /^its name must be valid Unicode text/);
+      const login = await request(t.app).post('/auth/password/login').set('Content-Type', 'application/json').send(JSON.stringify({ email: '\ud800@acme.example', password: 'x' }));
+      assertRefused(login, 'email', notUnicode);
+    });
+
+    it('accepts a surrogate pair (an astral character such as an emoji) as it is', async () => {
+      const res = await json('post', '/api/orgs/acme/groups', { displayName: 'Team \u{1F600}' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.displayName, 'Team \u{1F600}');
+    });
+
+    it('answers SCIM with 400 invalidValue naming the attribute, or invalidFilter in a filter', async () => {
+      const users = await count('users');
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('sur@acme.example', { title: 'a\ud800b' }));
+      assertScimError(created, 400, 'invalidValue');
+      assert.match(created.body.detail, /^title: must be valid Unicode text/);
+      assert.equal(await count('users'), users);
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: '\ud83d' }), 400, 'invalidValue');
+      const filtered = await scimRequest(t, acme.tokens.scim, 'get', '/Users').query({ filter: 'userName eq "\\ud800"' });
+      assertScimError(filtered, 400, 'invalidFilter');
+      assert.match(filtered.body.detail, /valid Unicode text/);
     });
   });
 });
