@@ -14,6 +14,7 @@ import { loginRoutes } from './pages/login.ts';
 import type { Viewer } from './viewer.ts';
 import { mapError, logMapped } from '../errors.ts';
 import { messagePage } from '../pages/layout.ts';
+import { formParser } from '../bodies.ts';
 
 const ASSETS = join(import.meta.dirname, 'assets');
 
@@ -109,7 +110,7 @@ export function consoleRouter(container: Container): Router {
   });
   router.use('/login', csp(false), loginRoutes(container));
   router.use(csp(true));
-  router.post('/logout', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+  router.post('/logout', formParser({ limit: '1kb' }), async (req, res) => {
     await endSession(container, req, res);
     res.redirect(303, '/console/login?signedOut=1');
   });
