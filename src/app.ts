@@ -18,7 +18,7 @@ import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
 import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
 import { wellFormedRequest } from './http/text-input.ts';
-import { jsonParser } from './http/bodies.ts';
+import { JSON_BODY, jsonParser } from './http/bodies.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -43,12 +43,11 @@ export function createApp(container: Container): Express {
   );
   app.use(healthRouter(container));
   app.use(requestContext(container));
-  const jsonTypes = ['application/json', 'application/scim+json', 'application/*+json'];
   app.use(
     jsonParser({
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
-      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(jsonTypes)),
+      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
     }),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));

@@ -3,12 +3,14 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request, { type Response } from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { assertScimError, createScimTestApp, GROUP_SCHEMA, scimRequest } from '../support/scim.ts';
-import { sql } from '../people/support.ts';
+import { addUser, sql } from '../people/support.ts';
 import { signIn } from '../admin/support.ts';
 
 /**
  * How each surface reads a request body: a body its Content-Encoding label does not fit is a
- * 400 naming the body and the reason (zlib's error reached the mappers without a `type`, a 500).
+ * 400 naming the body and the reason (zlib's error reached the mappers without a `type`, a 500);
+ * a body of a media type the route does not read is 415 (it was ignored: a PATCH sent as
+ * text/plain answered 200 and changed nothing).
  */
 describe('request bodies', () => {
   let t: TestApp;
@@ -72,6 +74,64 @@ describe('request bodies', () => {
       const res = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: 'SCIM TP' }), { 'Content-Encoding': 'br' });
       assertScimError(res, 400);
       assert.match(res.body.detail, /^body: is not valid br data \(Content-Encoding: br\)/);
+    });
+  });
+
+  describe('media types', () => {
+    let userId: string;
+    before(async () => {
+      userId = await addUser(t, acme, { userName: 'typed@acme.example', email: 'typed@acme.example' });
+    });
+
+    const userRow = async () => (await sql(t, 'select title, state, version from users where id = ?', [userId]))[0];
+
+    function assertUnsupported(res: Response, type: string | null, accepted: RegExp): void {
+      assert.equal(res.status, 415, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'unsupported_media_type');
+      assert.match(res.body.error.message, type ? new RegExp(`Content-Type "${type.replace(/[/+]/g, '\\$&')}"`) : /needs a Content-Type/);
+      assert.match(res.body.error.message, accepted);
+    }
+
+    it('refuses an admin API body sent as text/plain, a form or with no Content-Type with 415 naming it and application/json, changing nothing', async () => {
+      const before = await userRow();
+      const groups = await groupCount();
+      const patch = (type: string | null, payload: string) => {
+        const req = request(t.app).patch(`/api/orgs/acme/users/${userId}`).set(admin());
+        return type ? req.set('Content-Type', type).send(payload) : req.unset('Content-Type').send(Buffer.from(payload));
+      };
+      const plain = await patch('text/plain', '{"title":"x"}');
+      assertUnsupported(plain, 'text/plain', /application\/json/);
+      assert.equal(plain.headers.accept, 'application/json');
+      assertUnsupported(await patch('application/x-www-form-urlencoded', 'title=x'), 'application/x-www-form-urlencoded', /application\/json/);
+      assertUnsupported(await patch(null, '{"title":"x"}'), null, /application\/json/);
+      const group = await request(t.app).post('/api/orgs/acme/groups').set(admin()).set('Content-Type', 'text/plain').send('{"displayName":"x"}');
+      assertUnsupported(group, 'text/plain', /application\/json/);
+      assert.deepEqual(await userRow(), before);
+      assert.equal(await groupCount(), groups);
+    });
+
+    it('reads JSON with a charset parameter, and body-less actions whatever they are labelled', async () => {
+      const patched = await request(t.app).patch(`/api/orgs/acme/users/${userId}`).set(admin()).set('Content-Type', 'application/json; charset=utf-8').send('{"title":"Typed"}');
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(patched.body.title, 'Typed');
+      const disabled = await request(t.app).post(`/api/orgs/acme/users/${userId}/disable`).set(admin());
+      assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+      const reactivated = await request(t.app).post(`/api/orgs/acme/users/${userId}/reactivate`).set(admin()).set('Content-Type', 'text/plain').set('Content-Length', '0');
+      assert.equal(reactivated.status, 200, JSON.stringify(reactivated.body));
+    });
+
+    it('answers 401, not 415, to a caller without a token', async () => {
+      const res = await request(t.app).patch(`/api/orgs/acme/users/${userId}`).set('Content-Type', 'text/plain').send('{"title":"x"}');
+      assert.equal(res.status, 401);
+    });
+
+    it('refuses a /auth body that is neither JSON nor a form with 415 naming both, and reads both as before', async () => {
+      const login = await request(t.app).post('/auth/password/login').set('Content-Type', 'text/plain').send('{"email":"a@acme.example","password":"x"}');
+      assertUnsupported(login, 'text/plain', /application\/json or application\/x-www-form-urlencoded/);
+      assert.equal(login.headers.accept, 'application/json, application/x-www-form-urlencoded');
+      assertUnsupported(await request(t.app).post('/auth/mfa/verify').set('Content-Type', 'application/xml').send('<code/>'), 'application/xml', /application\/json/);
+      await request(t.app).post('/auth/password/login').send({ email: 'nobody@acme.example', password: 'x' }).expect(401);
+      await request(t.app).post('/auth/password/login').type('form').send('email=nobody%40acme.example&password=x').expect(401);
     });
   });
 });
