@@ -16,7 +16,9 @@ import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
-import { consoleRouter } from './http/console/router.ts';
+import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
+import { wellFormedRequest } from './http/text-input.ts';
+import { JSON_BODY, jsonParser } from './http/bodies.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -41,15 +43,15 @@ export function createApp(container: Container): Express {
   );
   app.use(healthRouter(container));
   app.use(requestContext(container));
-  const jsonTypes = ['application/json', 'application/scim+json', 'application/*+json'];
   app.use(
-    express.json({
+    jsonParser({
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
-      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(jsonTypes)),
+      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
     }),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));
+  app.use(wellFormedRequest);
   app.use(
     '/scim/v2',
     scimRouter({
@@ -82,7 +84,7 @@ export function createApp(container: Container): Express {
   app.use('/invitations', invitationPages(container));
   app.get('/api/openapi.json', openApiHandler(config.publicUrl));
   app.use('/api/orgs/:org', adminRouter(container));
-  app.use('/console', consoleRouter(container));
+  app.use('/console', consoleRouter(container), consoleErrorPage);
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));
   return app;

@@ -71,8 +71,21 @@ function recordChars(record: string[], limit: number): number {
   return chars;
 }
 
+/**
+ * PostgreSQL stores no U+0000 (the preview's rows are jsonb), and no text file holds one: it
+ * is a spreadsheet's binary format or UTF-16 sent without its byte order mark. The whole file
+ * is refused, naming the line (every line end counted once, `\r\n` included).
+ */
+function refuseNul(text: string): void {
+  const at = text.indexOf('\u0000');
+  if (at < 0) return;
+  const line = (text.slice(0, at).match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+  throw ValidationError.field('file', `contains the NUL character (U+0000) at line ${line}: a CSV file is text (this looks like a spreadsheet's own format such as .xlsx, or UTF-16 without a byte order mark: send that with charset=utf-16le)`);
+}
+
 export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): ImportFile {
   const { text, encoding } = decodeCsv(bytes, options.charset);
+  refuseNul(text);
   const delimiter = sniffDelimiter(text);
   const limit = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   let records: Array<{ record: string[]; info: { lines: number } }>;

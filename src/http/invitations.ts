@@ -1,4 +1,5 @@
-import express, { Router, type Response } from 'express';
+import { Router, type Response } from 'express';
+import { formParser } from './bodies.ts';
 import { z } from 'zod';
 import type { Container } from '../container.ts';
 import { ValidationError } from '../directory/errors.ts';
@@ -56,7 +57,7 @@ export function invitationPages(container: Container): Router {
   const cookie = sessionCookie(config.publicUrl);
   const publicOrigin = new URL(config.publicUrl).origin;
   const limiter = new RateLimiter(config.auth.rateLimit, () => clock.now().getTime());
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const form = formParser({ limit: '16kb', parameterLimit: 20 });
   const deps: AcceptanceDeps = { scrypt: config.auth.scrypt, lockout: config.auth.lockout, sessionTtlMs: config.sessions.ttlMs, eulaVersion: config.eula.version };
   const page = (invitation: OpenInvitation, token: string, extra: { values?: Record<string, string | boolean>; problems?: ValidationError['problems'] } = {}) =>
     registrationPage({ token, email: invitation.email, orgName: invitation.orgName, minLength: invitation.passwordPolicy.minLength, existingPassword: invitation.hasCredential, eula: config.eula, ...extra });

@@ -97,7 +97,8 @@ function adminErrorStatuses(route: ApiRoute['spec']): number[] {
   if (writes || route.params || route.query || route.body || route.rawBody) statuses.push(400);
   // Optimistic locking (src/directory/users.ts, groups.ts) answers a lost race on any write with 412.
   if (writes) statuses.push(409, 412, 413);
-  if (route.rawBody) statuses.push(415);
+  // A body the route does not read (another media type) is 415 (src/http/bodies.ts).
+  if (route.rawBody || route.body) statuses.push(415);
   return statuses;
 }
 

@@ -90,7 +90,12 @@ function capitalised(text: string): string {
 }
 
 function mapDomain(error: DomainError): MappedScimError {
-  if (error instanceof ValidationError) return { status: 400, body: body(400, error.message, 'invalidValue') };
+  if (error instanceof ValidationError) {
+    // RFC 7644 §3.12: a bad `filter` (query parameter or SearchRequest member) is invalidFilter,
+    // also when the check every request gets (http/text-input.ts) is the one that refused it.
+    const filter = error.problems.length > 0 && error.problems.every((p) => p.field === 'filter');
+    return { status: 400, body: body(400, error.message, filter ? 'invalidFilter' : 'invalidValue') };
+  }
   if (error instanceof ConflictError) return { status: 409, body: body(409, error.message, 'uniqueness') };
   if (error instanceof NotFoundError) return { status: 404, body: body(404, error.message) };
   // RFC 7644 §3.12: 409 is the conflict status; no scimType fits (it is not a uniqueness clash).

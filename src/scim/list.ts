@@ -1,5 +1,6 @@
 import { ScimError } from './errors.ts';
 import { parseFilter, type FilterAst } from './filter/parse.ts';
+import { unstorableLiteral } from './filter/literals.ts';
 import { filterToSql, type SqlFragment } from './filter/sql.ts';
 import { sortToSql, type SortOrder } from './filter/sort.ts';
 import { splitAttributeList, type Projection } from './projection.ts';
@@ -62,6 +63,8 @@ export function readListRequest(
     if (typeof filter !== 'string') throw new ScimError(400, 'filter must be a string', 'invalidFilter');
     const parsed = parseFilter(filter);
     if (!parsed.ok) throw new ScimError(400, parsed.detail, 'invalidFilter');
+    const unstorable = unstorableLiteral(parsed.value);
+    if (unstorable) throw new ScimError(400, unstorable, 'invalidFilter');
     ast = parsed.value;
     const sql = filterToSql(ast, type, { alias, ...(options.unknownAttributes ? { unknownAttributes: options.unknownAttributes } : {}) });
     if (!sql.ok) throw new ScimError(400, sql.detail, 'invalidFilter');

@@ -1,15 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ScimError } from './errors.ts';
+import { hasContent } from '../lib/media-type.ts';
 
 /** RFC 7644 §3.1 and §8.1: the media types of SCIM request bodies. */
 export const ACCEPTED_MEDIA_TYPES: readonly string[] = ['application/scim+json', 'application/json'];
-
-/** A body is there when it is chunked or has a non-zero length (a `Content-Length: 0` POST is empty). */
-function hasContent(headers: IncomingHttpHeaders): boolean {
-  if (headers['transfer-encoding'] !== undefined) return true;
-  const length = Number(headers['content-length']);
-  return Number.isFinite(length) && length > 0;
-}
 
 /**
  * RFC 9110 §15.5.16: a body of a media type the server does not read is 415, not a 400 about

@@ -560,6 +560,18 @@ describe('CSV import', function () {
       }
     });
 
+    it('refuses a file holding a NUL character (U+0000) with 400 naming its line, storing no import (was a 500)', async () => {
+      const imports = await count(t, 'select count(*)::int as n from csv_imports where org_id = ?', [acme.id]);
+      for (const file of [csv('Email,Title', 'ok@example.com,Nurse', 'nul@example.com,a\u0000b'), csv('Email,Ti\u0000tle', 'ok@example.com,x')]) {
+        const res = await upload(t, acme, file).expect(400);
+        assert.equal(res.body.error.details.problems[0].field, 'file');
+        assert.match(res.body.error.message, /NUL character \(U\+0000\)/);
+      }
+      const res = await upload(t, acme, csv('Email,Title', 'ok@example.com,Nurse', 'nul@example.com,a\u0000b')).expect(400);
+      assert.match(res.body.error.message, /at line 3/);
+      assert.equal(await count(t, 'select count(*)::int as n from csv_imports where org_id = ?', [acme.id]), imports);
+    });
+
     it('refuses a JSON body with 415 unsupported_media_type, well-formed or not', async () => {
       for (const body of ['{"a": 1}', 'Email\r\nx@example.com\r\n']) {
         const res = await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'application/json').send(body).expect(415);

@@ -7,7 +7,6 @@ import { commitImport } from '../../directory/import-commit.ts';
 import { getImport, listImportRows, previewImport } from '../../directory/imports.ts';
 import { parseImportFile } from '../../csv/import-parse.ts';
 import { csvCharset, csvCharsetNames, type CsvCharset } from '../../csv/decode.ts';
-import { ValidationError } from '../../directory/errors.ts';
 import { scopeFor } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { importNeeds } from '../../directory/import-needs.ts';
@@ -16,6 +15,7 @@ import { sizeToBytes } from '../../lib/size.ts';
 import { listImports } from '../../directory/import-list.ts';
 import { importReportChunks } from '../../csv/import-report.ts';
 import { streamCsv } from './streamed-csv.ts';
+import { undecodable } from '../bodies.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -92,7 +92,7 @@ async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
     inflate?.destroy();
     req.resume();
     if (error instanceof HttpError || !inflate) throw error;
-    throw ValidationError.field('file', `is not valid ${encoding} data (Content-Encoding: ${encoding}): ${(error as Error).message}`);
+    throw undecodable('file', encoding, error);
   }
   return Buffer.concat(chunks);
 }

@@ -4,6 +4,7 @@ import type { Container } from '../../container.ts';
 import { PermissionError } from '../../directory/errors.ts';
 import { allows, type Requirement } from '../../directory/permissions.ts';
 import { parseInput } from '../validate.ts';
+import { JSON_BODY, refuseUnreadBody } from '../bodies.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -78,6 +79,9 @@ export function mountRoutes(container: Container, routes: readonly ApiRoute[]): 
     const { spec } = route;
     router[spec.method](spec.path, async (req, res) => {
       requirePermission(req, spec.permission);
+      // A route with a raw body (the CSV upload) checks its own media types.
+      const refused = spec.rawBody ? undefined : refuseUnreadBody(req, res, JSON_BODY);
+      if (refused) throw refused;
       const { org: _org, ...pathParams } = req.params as Record<string, string>;
       const params = spec.params ? parseInput(spec.params, pathParams, 'params') : undefined;
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : undefined;

@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { jsonOrFormParser } from '../bodies.ts';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { RateLimitedError, ValidationError } from '../../directory/errors.ts';
@@ -61,7 +62,7 @@ export function mfaRoutes(container: Container): Router {
   const cookie = sessionCookie(config.publicUrl);
   const limiter = new RateLimiter(config.auth.rateLimit, () => clock.now().getTime());
   const guard = sameOriginAndThrottled(new URL(config.publicUrl).origin, limiter);
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const form = jsonOrFormParser({ limit: '16kb', parameterLimit: 20 });
   const deps: MfaDeps = { sessionTtlMs: config.sessions.ttlMs, sms: container.sms };
 
   router.use((_req, res, next) => {

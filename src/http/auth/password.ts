@@ -1,5 +1,6 @@
 import { html, isForm, sameOriginAndThrottled } from './guard.ts';
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { jsonOrFormParser } from '../bodies.ts';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { ValidationError } from '../../directory/errors.ts';
@@ -48,7 +49,7 @@ export function passwordRoutes(container: Container): Router {
   const cookie = sessionCookie(config.publicUrl);
   const publicOrigin = new URL(config.publicUrl).origin;
   const limiter = new RateLimiter(config.auth.rateLimit, () => clock.now().getTime());
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const form = jsonOrFormParser({ limit: '16kb', parameterLimit: 20 });
   const signInDeps = { scrypt: config.auth.scrypt, lockout: config.auth.lockout, sessionTtlMs: config.sessions.ttlMs };
   const resetDeps: ResetDeps = { publicUrl: config.publicUrl, ttlMs: config.auth.resetTtlMs, scrypt: config.auth.scrypt };
 

@@ -26,8 +26,8 @@ const JSON_OR_FORM = ['application/json', 'application/x-www-form-urlencoded'] a
 const html = (description: string) => ({ description, contentType: 'text/html' });
 const SIGNED_IN = 'JSON: signed in (`user`, `session`; the session cookie is set), or `{mfaRequired: true, challenge, purpose, methods, expiresAt}` when a second factor is needed';
 const FORM_REDIRECT = 'Form post: redirect to the admin console (or the `next` console page) when signed in, or to the second-factor step';
-/** What every throttled, same-origin-checked form step can answer with JSON (src/http/auth/guard.ts). */
-const GUARDED = [400, 403, 413, 429, 503] as const;
+/** What every throttled, same-origin-checked form step can answer with JSON (src/http/auth/guard.ts, src/http/bodies.ts). */
+const GUARDED = [400, 403, 413, 415, 429, 503] as const;
 
 export const authRouteSpecs: readonly PublicRouteSpec[] = [
   {

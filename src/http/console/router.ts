@@ -13,6 +13,8 @@ import { errorPage } from './pages/error.ts';
 import { loginRoutes } from './pages/login.ts';
 import type { Viewer } from './viewer.ts';
 import { mapError, logMapped } from '../errors.ts';
+import { messagePage } from '../pages/layout.ts';
+import { formParser } from '../bodies.ts';
 
 const ASSETS = join(import.meta.dirname, 'assets');
 
@@ -108,7 +110,7 @@ export function consoleRouter(container: Container): Router {
   });
   router.use('/login', csp(false), loginRoutes(container));
   router.use(csp(true));
-  router.post('/logout', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+  router.post('/logout', formParser({ limit: '1kb' }), async (req, res) => {
     await endSession(container, req, res);
     res.redirect(303, '/console/login?signedOut=1');
   });
@@ -122,4 +124,21 @@ export function consoleRouter(container: Container): Router {
     res.status(404).type('html').send(consolePage({ title: 'Not found', viewer, active: '', body: errorPage(404, 'There is no such page.') }));
   });
   return router;
+}
+
+/**
+ * Errors raised before the console's router runs (a query string refused by
+ * http/text-input.ts, a body that could not be read): a readable page, not the
+ * admin API's JSON. Mounted by the app right after the router.
+ */
+export function consoleErrorPage(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const mapped = mapError(error);
+  logMapped(req, mapped, error);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const failed = mapped.status >= 500;
+  const page = messagePage(failed ? 'Something went wrong' : 'Something is not right', [failed ? 'The page could not be shown. Try again in a moment.' : mapped.message], { href: '/console/users', text: 'Back to users' });
+  res.status(mapped.status).setHeader('Cache-Control', 'no-store').type('html').send(page);
 }

@@ -2,6 +2,7 @@ import type { Filter } from 'scim2-parse-filter';
 import { fail, ok, type Result } from '../../lib/result.ts';
 import type { Comparison, FilterAst } from './ast.ts';
 import { followsComparison, isJsonNumber, type Token } from './vendor-quirks.ts';
+import { unstorableReason } from '../../lib/text.ts';
 
 /**
  * Filter values (RFC 7644 §3.4.2.2: a compValue is a JSON literal, so a string is a JSON string,
@@ -109,4 +110,32 @@ export function restoreLiterals(node: Filter, literals: readonly Literal[]): Fil
 /** A parser message with the placeholders it quotes spelled as the client sent them. */
 export function restoreText(message: string, literals: readonly Literal[]): string {
   return message.replace(/"(\d+)"/g, (placeholder, n: string) => literals[Number(n)]?.text ?? placeholder);
+}
+
+/**
+ * A string value no stored text can hold (lib/text.ts: U+0000, which a JSON string spells
+ * `\u0000`): PostgreSQL refuses it as a bound parameter, and a PATCH value path would
+ * store it. The refusal's detail, for an invalidFilter; undefined when every value is fine.
+ * Kept out of parseFilter, which reads any JSON string as JSON.parse does.
+ */
+export function unstorableLiteral(node: FilterAst): string | undefined {
+  switch (node.op) {
+    case 'and':
+    case 'or':
+      for (const filter of node.filters) {
+        const detail = unstorableLiteral(filter);
+        if (detail) return detail;
+      }
+      return undefined;
+    case 'not':
+      return unstorableLiteral(node.filter);
+    case '[]':
+      return unstorableLiteral(node.valFilter);
+    case 'pr':
+      return undefined;
+    default: {
+      const reason = typeof node.compValue === 'string' ? unstorableReason(node.compValue) : undefined;
+      return reason && `The value compared with '${node.attrPath}' ${reason}`;
+    }
+  }
 }

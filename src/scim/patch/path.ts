@@ -9,6 +9,7 @@
  * evaluates its AST.
  */
 import { parseFilter, type FilterAst } from '../filter/parse.ts';
+import { unstorableLiteral } from '../filter/literals.ts';
 import { splitSchemaUrn } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../schema/types.ts';
 import { PatchFailure } from './types.ts';
@@ -87,7 +88,12 @@ function closingBracket(text: string, open: number): number {
 
 function valueFilter(text: string, path: string): FilterAst {
   const parsed = parseFilter(text);
-  if (parsed.ok) return parsed.value;
+  if (parsed.ok) {
+    // An `add` through a value path stores the filter's values (vendor-quirks: Entra's typed element).
+    const unstorable = unstorableLiteral(parsed.value);
+    if (unstorable) throw new PatchFailure('invalidFilter', `Invalid filter "${text}" in path "${path}": ${unstorable}`);
+    return parsed.value;
+  }
   // Positions in the detail count from the filter's first character, so the detail names it once.
   const repeated = `Invalid filter '${text}': `;
   const detail = parsed.detail.startsWith(repeated) ? parsed.detail.slice(repeated.length) : parsed.detail;

@@ -95,8 +95,9 @@ async function submit(form, event) {
   const buttons = [...form.querySelectorAll('button[type="submit"], button:not([type])')];
   buttons.forEach((b) => (b.disabled = true));
   try {
-    const hasFile = [...form.elements].some((el) => el.type === 'file' && el.files?.length);
-    const answer = await callApi(method, path, hasFile ? new FormData(form) : method === 'GET' ? undefined : formBody(form));
+    // Always JSON: the admin API reads no multipart, and a file field's content is copied into a
+    // field first (sso-metadata.js); a FormData body was answered 415 (it used to be ignored).
+    const answer = await callApi(method, path, method === 'GET' ? undefined : formBody(form));
     clearProblems(form);
     const then = form.dataset.then ?? 'reload';
     const message = form.dataset.success ?? 'Done.';

@@ -13,11 +13,11 @@ export class ApiFailure extends Error {
   }
 }
 
-/** `method` and a path under the org's API base; a plain object body goes as JSON, FormData as multipart. */
+/** `method` and a path under the org's API base; a plain object body goes as JSON, a Blob (the CSV upload) as it is typed. */
 export async function callApi(method, path, body) {
   const headers = { accept: 'application/json', 'x-csrf-token': meta('csrf-token') };
   let payload;
-  if (body instanceof FormData || body instanceof Blob) payload = body;
+  if (body instanceof Blob) payload = body;
   else if (body !== undefined) {
     headers['content-type'] = 'application/json';
     payload = JSON.stringify(body);

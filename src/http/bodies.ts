@@ -1,0 +1,83 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { ValidationError } from '../directory/errors.ts';
+import { hasContent } from '../lib/media-type.ts';
+import { HttpError } from './errors.ts';
+import { wellFormedBody } from './text-input.ts';
+
+/**
+ * How the routes read bodies. body-parser inflates gzip, deflate and br (zstd where Node has
+ * it); a body that is not what its Content-Encoding says fails inside zlib, and that error
+ * reaches the error mappers with a status but no `type` (they answered 500). Each parser here
+ * turns it into a 400 naming the body, a ValidationError so SCIM maps it too.
+ */
+
+/** The refusal of a body (or the CSV `file`) that does not decompress as labelled. */
+export function undecodable(field: string, encoding: string, error: unknown): ValidationError {
+  return ValidationError.field(field, `is not valid ${encoding} data (Content-Encoding: ${encoding}): ${(error as Error).message}`);
+}
+
+/** The zlib failure of a compressed body, as a ValidationError; any other error as it is. */
+function readable(req: Request, error: unknown): unknown {
+  const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  // body-parser gives every error of its own a `type` (too large, aborted, bad JSON, unknown encoding…).
+  if (encoding === 'identity' || (error as { type?: unknown })?.type !== undefined) return error;
+  return undecodable('body', encoding, error);
+}
+
+function reading(parse: RequestHandler, then?: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) => {
+      if (error) return next(readable(req, error));
+      if (then) return then(req, res, next);
+      next();
+    });
+}
+
+/** The media types a route reads: `match` for req.is(), `names` for the 415 and its Accept header. */
+export interface BodyTypes {
+  match: string[];
+  names: string[];
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+/** What the app's JSON parser reads (SCIM's own type among them); the admin API reads nothing else. */
+export const JSON_BODY: BodyTypes = { match: ['application/json', 'application/scim+json', 'application/*+json'], names: ['application/json'] };
+/** The /auth steps: scripts send JSON, the pages' forms post form-urlencoded. */
+export const JSON_OR_FORM_BODY: BodyTypes = { match: [...JSON_BODY.match, FORM], names: ['application/json', FORM] };
+
+/**
+ * RFC 9110 §15.5.16: a body of a media type the route does not read is 415, naming it and
+ * what the route reads (also in `Accept`, RFC 9110 §12.5.1), not ignored: express.json()
+ * leaves other types unread, so a PATCH sent as text/plain answered 200 and changed nothing.
+ * A request without a body passes whatever it is labelled. Undefined when the body is fine.
+ */
+export function refuseUnreadBody(req: Request, res: Response, types: BodyTypes): HttpError | undefined {
+  if (!hasContent(req.headers) || req.is(types.match)) return undefined;
+  res.setHeader('Accept', types.names.join(', '));
+  const type = req.get('content-type');
+  const what = type ? `Content-Type "${type}" is not read here` : 'A request body needs a Content-Type';
+  return new HttpError(415, 'unsupported_media_type', `${what}: send ${types.names.join(' or ')}`, { contentType: type ?? null, accepted: types.names });
+}
+
+/** express.json(), mounted once by the app for every surface. */
+export function jsonParser(options: Parameters<typeof express.json>[0]): RequestHandler {
+  return reading(express.json(options));
+}
+
+/**
+ * The form-urlencoded body parser of the routes that read forms (sign-in, second factor,
+ * invitations, console sign-out), followed by the check every parsed body gets (http/text-input.ts).
+ */
+export function formParser(options: { limit: string; parameterLimit?: number }): RequestHandler {
+  return reading(express.urlencoded({ extended: false, ...options }), wellFormedBody);
+}
+
+/** For the /auth steps: 415 unless the body is JSON (read by the app) or a form, then formParser. */
+export function jsonOrFormParser(options: { limit: string; parameterLimit?: number }): RequestHandler {
+  const form = formParser(options);
+  return (req, res, next) => {
+    const refused = refuseUnreadBody(req, res, JSON_OR_FORM_BODY);
+    if (refused) return next(refused);
+    form(req, res, next);
+  };
+}
