@@ -572,6 +572,22 @@ describe('CSV import', function () {
       assert.equal(await count(t, 'select count(*)::int as n from csv_imports where org_id = ?', [acme.id]), imports);
     });
 
+    it('reads the file part of a multipart/form-data upload (an HTML form, curl -F), named by its filename', async () => {
+      const multipart = () => request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert&noInvite=true`).set(auth(acme.tokens.admin));
+      const text = csv('Email,First Name,Last Name', 'form1@example.com,Fay,Form', 'form2@example.com,Gus,Form');
+      const res = await multipart().field('note', 'ignored').attach('file', Buffer.from(text), { filename: 'staff.csv', contentType: 'text/csv' }).expect(201);
+      assert.equal(res.body.counts.create, 2);
+      assert.equal(res.body.fileName, 'staff.csv');
+      const none = await multipart().field('file', 'not a file').expect(400);
+      assert.equal(none.body.error.details.problems[0].field, 'file');
+      const two = await multipart().attach('file', Buffer.from(text), 'a.csv').attach('other', Buffer.from(text), 'b.csv').expect(400);
+      assert.match(two.body.error.message, /more than one/);
+      const imports = await count(t, 'select count(*)::int as n from csv_imports where org_id = ?', [acme.id]);
+      const big = await multipart().attach('file', Buffer.alloc(51 * 1024 * 1024, 'a'), 'big.csv').expect(413);
+      assert.equal(big.body.error.details.setting, 'imports.maxFileSize');
+      assert.equal(await count(t, 'select count(*)::int as n from csv_imports where org_id = ?', [acme.id]), imports);
+    });
+
     it('refuses a JSON body with 415 unsupported_media_type, well-formed or not', async () => {
       for (const body of ['{"a": 1}', 'Email\r\nx@example.com\r\n']) {
         const res = await request(t.app).post(`/api/orgs/${acme.slug}/imports?mode=upsert`).set(auth(acme.tokens.admin)).set('Content-Type', 'application/json').send(body).expect(415);

@@ -16,6 +16,7 @@ import { listImports } from '../../directory/import-list.ts';
 import { importReportChunks } from '../../csv/import-report.ts';
 import { streamCsv } from './streamed-csv.ts';
 import { undecodable } from '../bodies.ts';
+import { readMultipartFile } from './import-multipart.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -115,8 +116,8 @@ const listQuery = z.strictObject({
 const summary = { description: 'The import: mode, status, options, columns, counts per action, massDisable, progress' };
 
 /**
- * /api/orgs/:org/imports: upload (a `text/csv` body; multipart is not
- * accepted, see docs/csv-import.md) → stored preview; rows of the preview;
+ * /api/orgs/:org/imports: upload (a `text/csv` body, or a multipart/form-data
+ * file part) → stored preview; rows of the preview;
  * commit of all or selected rows; progress.
  */
 export const importApiRoutes: ApiRoute[] = [
@@ -133,13 +134,15 @@ export const importApiRoutes: ApiRoute[] = [
     },
     async ({ container, req, res, query }) => {
       const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!csvTypes.includes(type)) {
-        throw new HttpError(415, 'unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv (multipart uploads are not accepted)');
+      const multipart = type === 'multipart/form-data';
+      if (!multipart && !csvTypes.includes(type)) {
+        throw new HttpError(415, 'unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv, or as the file part of a multipart/form-data upload');
       }
-      const charset = declaredCharset(req);
       const { maxFileSize, maxRowChars } = container.config.imports;
-      const bytes = await readBody(req, sizeToBytes(maxFileSize));
-      const file = parseImportFile(bytes, { fileName: query.fileName ?? null, maxRecordChars: maxRowChars, charset });
+      let upload: { bytes: Buffer; fileName: string | null; charset?: CsvCharset | undefined };
+      if (multipart) upload = await readMultipartFile(req, sizeToBytes(maxFileSize));
+      else upload = { charset: declaredCharset(req), bytes: await readBody(req, sizeToBytes(maxFileSize)), fileName: null };
+      const file = parseImportFile(upload.bytes, { fileName: query.fileName ?? upload.fileName, maxRecordChars: maxRowChars, charset: upload.charset });
       const preview = await previewImport(container.fork(), scopeFor(req), file, {
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
       }, container.clock.now());
