@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -26,7 +27,11 @@ const schema = z.object({
   bodyLimit: z.string().regex(sizePattern, 'must be a size such as 1mb or 512kb'),
   /** JSON bodies nested deeper than this are refused with 400 (SCIM resources nest three levels). */
   bodyMaxDepth: z.number().int().min(4).max(1000),
-  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]),
+  trustProxy: z.union([
+    z.boolean(),
+    z.number().int().min(0),
+    z.string().min(1).refine(isTrustProxyList, 'must be true, false, a number of hops, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal'),
+  ]),
   smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
   mailFrom: z.string().min(3),
   sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -271,11 +276,12 @@ function nested(key: string, value: unknown): Record<string, unknown> {
 }
 
 function asNumber(raw: string): number | Error {
-  return /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : new Error('must be a number');
+  // A sign is read, so the schema states the real bound ("-3": too small, not "not a number").
+  return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : new Error('must be a number');
 }
 
 function asInteger(raw: string): number | Error {
-  return /^\d+$/.test(raw) ? Number(raw) : new Error('must be a whole number');
+  return /^-?\d+$/.test(raw) ? Number(raw) : new Error('must be a whole number');
 }
 
 function asBoolean(raw: string): boolean | Error {
@@ -312,4 +318,15 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** What Express's `trust proxy` reads as a list: addresses, CIDR ranges (`10.0.0.0/8`) and its three names. */
+function isTrustProxyList(value: string): boolean {
+  return value.split(',').map((part) => part.trim()).every((part) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+    const [address = '', prefix, ...rest] = part.split('/');
+    const family = isIP(address);
+    if (!family || rest.length) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
 }

@@ -67,6 +67,19 @@ describe('config', () => {
     assert.match(problemsOf({ SESSION_SECRET: 'short' })[0]!, /SESSION_SECRET .*at least 32/);
   });
 
+  it('states the real bound for a negative number, not "must be a number"', () => {
+    assert.match(problemsOf({ SCIM_RATE_LIMIT_RPS: '-3' })[0]!, /^SCIM_RATE_LIMIT_RPS \(scim\.rateLimit\.requestsPerSecond\): .*>0/);
+    assert.match(problemsOf({ BODY_MAX_DEPTH: '-1' })[0]!, /^BODY_MAX_DEPTH \(bodyMaxDepth\): .*>=4/);
+  });
+
+  it('refuses a TRUST_PROXY that is no address, range or name, and reads those that are', () => {
+    assert.match(problemsOf({ TRUST_PROXY: 'banana' })[0]!, /^TRUST_PROXY \(trustProxy\): .*comma-separated list of addresses/);
+    assert.match(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })[0]!, /^TRUST_PROXY/);
+    for (const ok of ['true', '2', 'loopback', '10.0.0.0/8, 192.168.1.7', 'uniquelocal,::1,fd00::/8']) {
+      assert.doesNotThrow(() => loadConfig({ env: { TRUST_PROXY: ok } }), ok);
+    }
+  });
+
   it('refuses a malformed BODY_LIMIT', () => {
     assert.match(problemsOf({ BODY_LIMIT: 'lots' })[0]!, /BODY_LIMIT .*size/);
   });

@@ -3,6 +3,7 @@ import { executeBound, type SqlRunner } from '../db/bound-query.ts';
 import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
 import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens.ts';
 import type { Clock } from '../lib/clock.ts';
+import { isUuid } from '../lib/ids.ts';
 import { recordAudit } from './audit.ts';
 import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
@@ -102,8 +103,8 @@ export async function listApiTokens(em: Em, scope: Pick<Scope, 'orgId'>): Promis
 
 export async function revokeApiToken(em: Em, scope: Scope, tokenId: string, now: Date): Promise<ApiToken> {
   return em.transactional(async (tx) => {
-    // Scoped by org: a token id of another org is simply not found.
-    const token = await tx.findOne(ApiToken, { id: tokenId, org: scope.orgId });
+    // Scoped by org: a token id of another org is simply not found (nor is one that is no id at all).
+    const token = isUuid(tokenId) ? await tx.findOne(ApiToken, { id: tokenId, org: scope.orgId }) : null;
     if (!token) throw new NotFoundError('Token', tokenId);
     if (token.revokedAt) return token;
     token.revokedAt = now;

@@ -72,6 +72,11 @@ describe('gatehouse CLI', function () {
     const revoked = await runCli(['token', 'revoke', '--org', 'acme', '--id', id, '--json'], env);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.ok(json(revoked.stdout).revokedAt);
+
+    const notAnId = await runCli(['token', 'revoke', '--org', 'acme', '--id', 'not-a-uuid'], env);
+    assert.equal(notAnId.code, 1);
+    assert.equal(notAnId.stderr.trim().split('\n').length, 1, notAnId.stderr);
+    assert.match(notAnId.stderr, /not-a-uuid/);
   });
 
   it('sets, shows and clears the email domains of “Sign in with SSO” (the operator’s, not the org admin’s)', async () => {
