@@ -14,7 +14,7 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const sizePattern = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
 
-const schema = z.object({
+const schema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   dataDir: z.string().min(1),
   databaseUrl: z
@@ -38,11 +38,11 @@ const schema = z.object({
   shutdownTimeoutMs: z.number().int().min(0),
   /** A request whose headers and body have not all arrived by then is cut off (408): a client sending a byte every few seconds cannot hold a connection. */
   requestTimeoutMs: z.number().int().min(1000),
-  database: z.object({
+  database: z.strictObject({
     poolMax: z.number().int().min(1).max(200),
     connectTimeoutMs: z.number().int().min(100),
   }),
-  saml: z.object({
+  saml: z.strictObject({
     /** Tolerated difference between the IdP's clock and ours for NotBefore / NotOnOrAfter. */
     clockSkewMs: z.number().int().min(0).max(600_000),
     /** How long an AuthnRequest may wait for its Response. */
@@ -53,23 +53,23 @@ const schema = z.object({
      * still signs in); beyond `perOrgAudit` an org's further failures are logged only, not
      * written to the audit trail and the feed (anyone can post to an ACS).
      */
-    failureLimit: z.object({
-      perClient: z.object({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
-      perOrgAudit: z.object({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
+    failureLimit: z.strictObject({
+      perClient: z.strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
+      perOrgAudit: z.strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }),
     }),
   }),
-  sessions: z.object({
+  sessions: z.strictObject({
     maxPerUser: z.number().int().min(1).max(100),
     ttlMs: z.number().int().min(60_000),
   }),
-  mail: z.object({
+  mail: z.strictObject({
     /** How often the outbox worker looks for due messages when nothing nudged it. */
     pollIntervalMs: z.number().int().min(100),
     /** A claimed message is invisible to other workers this long; a crashed worker's claim lapses. */
     claimTimeoutMs: z.number().int().min(1000),
     /** Messages one `deliverDue` pass sends at most. */
     batchSize: z.number().int().min(1).max(1000),
-    retry: z.object({
+    retry: z.strictObject({
       maxAttempts: z.number().int().min(1).max(100),
       baseDelayMs: z.number().int().min(0),
       maxDelayMs: z.number().int().min(0),
@@ -77,17 +77,17 @@ const schema = z.object({
       jitter: z.number().min(0).max(1),
     }),
   }),
-  auth: z.object({
+  auth: z.strictObject({
     /** How long a valid bearer token is remembered; a revocation elsewhere takes effect within this. 0 = never cached. */
     tokenCacheMs: z.number().int().min(0).max(60_000),
     /** RFC 7914 scrypt cost. Changing it re-hashes each password at its next sign-in. */
-    scrypt: z.object({
+    scrypt: z.strictObject({
       N: z.number().int().min(2).refine((n) => (n & (n - 1)) === 0, 'must be a power of 2'),
       r: z.number().int().min(1).max(64),
       p: z.number().int().min(1).max(16),
       keylen: z.number().int().min(16).max(128),
     }),
-    lockout: z.object({
+    lockout: z.strictObject({
       /** Every this many consecutive failures locks the account… */
       maxFailures: z.number().int().min(1),
       /** …for this long, doubling with each further lock, up to maxLockMs. */
@@ -95,29 +95,29 @@ const schema = z.object({
       maxLockMs: z.number().int().min(1000),
     }),
     /** Per client IP, over password sign-in and reset requests. */
-    rateLimit: z.object({
+    rateLimit: z.strictObject({
       requestsPerSecond: z.number().positive(),
       burst: z.number().int().min(1),
     }),
     resetTtlMs: z.number().int().min(60_000),
   }),
   /** The licence terms people accept when they register from an invitation; the version is stored with the acceptance. */
-  eula: z.object({
+  eula: z.strictObject({
     version: z.string().min(1).max(50),
     url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
   }),
   /** How often the daily job purges users deleted more than 30 days ago (each instance runs it; it is idempotent). */
-  purge: z.object({
+  purge: z.strictObject({
     intervalMs: z.number().int().min(60_000),
     initialDelayMs: z.number().int().min(0),
   }),
   /** CSV imports (issue 6): an upload over maxFileSize is refused with 413, a row over maxRowChars with 400. */
-  imports: z.object({
+  imports: z.strictObject({
     maxFileSize: z.string().regex(sizePattern, 'must be a size such as 50mb'),
     maxRowChars: z.number().int().min(1024).max(10_000_000),
   }),
   /** The change feed (issue 8, directory/event-feed.ts). */
-  events: z.object({
+  events: z.strictObject({
     /** Published events older than this are pruned (with their webhook deliveries). */
     retentionDays: z.number().int().min(1).max(3650),
     /** How often the publisher numbers newly committed events (the feed's and webhooks' latency floor). */
@@ -128,7 +128,7 @@ const schema = z.object({
     pruneIntervalMs: z.number().int().min(60_000),
   }),
   /** Webhook delivery (directory/webhook-deliveries.ts) and its SSRF rules (lib/outbound-url.ts). */
-  webhooks: z.object({
+  webhooks: z.strictObject({
     /** Allow http:// endpoints (development and tests); production endpoints must be https. */
     allowHttp: z.boolean(),
     /** Allow endpoints on private, loopback and link-local addresses (an operator's own network). */
@@ -141,7 +141,7 @@ const schema = z.object({
     /** Endpoints one instance has requests in flight to at most (each up to 16 requests): a slow one holds only its own slot. */
     maxEndpointsInFlight: z.number().int().min(1).max(10_000),
     claimTimeoutMs: z.number().int().min(1000),
-    retry: z.object({
+    retry: z.strictObject({
       baseDelayMs: z.number().int().min(0),
       maxDelayMs: z.number().int().min(0),
       jitter: z.number().min(0).max(1),
@@ -159,13 +159,13 @@ const schema = z.object({
         + `= ${rounds} × ${w.timeoutMs} = ${rounds * w.timeoutMs} ms (raise it, or lower webhooks.timeoutMs or webhooks.batchSize)`,
     });
   }),
-  scim: z.object({
+  scim: z.strictObject({
     maxResults: z.number().int().min(1).max(100000),
     /** PATCH requests with more Operations are refused with 413 (RFC 7644 §3.5.2 sets no limit). */
     maxPatchOperations: z.number().int().min(1).max(100000),
     /** Group members one POST, PUT or PATCH may name; more is refused with 413. */
     maxMembersPerRequest: z.number().int().min(1).max(1000000),
-    rateLimit: z.object({
+    rateLimit: z.strictObject({
       requestsPerSecond: z.number().positive(),
       burst: z.number().int().min(1),
     }),
@@ -241,6 +241,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     for (const issue of parsed.error.issues) {
       const key = issue.path.join('.');
       const envName = envMap.find(([, k]) => k === key)?.[0];
+      // A misspelt key in config/*.json (every object is strict) names the file's key, not a silent default.
+      if (issue.code === 'unrecognized_keys') {
+        for (const unknown of issue.keys) problems.push(`${[key, unknown].filter(Boolean).join('.')}: is not a setting (misspelt? see config/default.json)`);
+        continue;
+      }
       problems.push(`${envName ? `${envName} (${key})` : key}: ${issue.message}`);
     }
   }

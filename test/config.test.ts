@@ -80,6 +80,14 @@ describe('config', () => {
     }
   });
 
+  it('names a misspelt setting in a config file instead of ignoring it', () => {
+    assert.throws(() => loadConfig({ overrides: { shutdownTimeoutMS: 1, database: { poolmax: 2 } } }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual([...error.problems].sort(), ['database.poolmax: is not a setting (misspelt? see config/default.json)', 'shutdownTimeoutMS: is not a setting (misspelt? see config/default.json)']);
+      return true;
+    });
+  });
+
   it('refuses a malformed BODY_LIMIT', () => {
     assert.match(problemsOf({ BODY_LIMIT: 'lots' })[0]!, /BODY_LIMIT .*size/);
   });
