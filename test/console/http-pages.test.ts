@@ -23,9 +23,11 @@ describe('console pages over plain HTTP', function () {
     assert.match(res.text, /href="\/console\/users"/);
   });
 
-  it('sends a visitor who is not signed in to sign in first', async () => {
-    const res = await request(t.app).get('/console/nonexistent').expect(303);
-    assert.match(res.headers.location ?? '', /\/console\/login\?next=%2Fconsole%2Fnonexistent/);
+  it('shows a visitor who is not signed in a plain 404 page with the way in', async () => {
+    const res = await request(t.app).get('/console/nonexistent').expect(404);
+    assert.match(res.headers['content-type'] ?? '', /^text\/html/);
+    assert.match(res.text, /There is no such page/);
+    assert.match(res.text, /href="\/console"/);
   });
 
   it('says which audit day filter it cannot read instead of showing the whole trail as if filtered', async () => {

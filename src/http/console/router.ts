@@ -116,12 +116,15 @@ export function consoleRouter(container: Container): Router {
   });
   router.get('/', (_req, res) => res.redirect(303, '/console/users'));
   for (const route of consoleRoutes) mount(router, container, route);
-  // Any other page is the console's own 404 (signed in; else to sign-in first), not the API's JSON answer.
+  // Any other page is the console's own 404 page, not the API's JSON answer: with the navigation for
+  // someone signed in, a plain one (and a way in) for anyone else — never a sign-in detour to nowhere.
   router.get('/{*rest}', async (req, res, next) => {
     if (req.path.startsWith('/assets/')) return next();
     const viewer = await viewerOf(container, req);
-    if (!viewer) return toLogin(container, req, res);
-    res.status(404).type('html').send(consolePage({ title: 'Not found', viewer, active: '', body: errorPage(404, 'There is no such page.') }));
+    const page = viewer
+      ? consolePage({ title: 'Not found', viewer, active: '', body: errorPage(404, 'There is no such page.') })
+      : messagePage('Not found', ['There is no such page.'], { href: '/console', text: 'Go to the console' });
+    res.status(404).type('html').send(page);
   });
   return router;
 }
