@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TableNotFoundException } from '@mikro-orm/core';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { openStore, type Store } from './db/orm.ts';
@@ -105,7 +106,8 @@ async function greetIfEmpty(container: Container): Promise<void> {
   } catch (error) {
     // Started with MIGRATE_ON_START=false on a database a migration job has not reached yet: serve
     // (/readyz answers 503 naming what is pending) instead of dying after "listening".
-    container.logger.warn({ err: error }, 'the store is not migrated: run `gatehouse migrate` (/readyz answers 503 until then)');
+    const unmigrated = error instanceof TableNotFoundException;
+    container.logger.warn({ err: error }, unmigrated ? 'the store is not migrated: run `gatehouse migrate` (/readyz answers 503 until then)' : 'could not count the organizations to greet');
     return;
   }
   if (orgs > 0) return;

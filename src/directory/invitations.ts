@@ -241,22 +241,27 @@ async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: stri
   return id;
 }
 
+/** A deleted profile past the restore window: its data goes, and a fresh profile is made. */
+function pastRestoreWindow(row: Row, now: Date): boolean {
+  const deletedAt = dateOrNull(row.deleted_at);
+  return Boolean(deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS);
+}
+
+/** Whether the inviter may bring this deleted profile back (past the restore window it is purged, which needs nothing). */
+function restorable(row: Row, may: NonNullable<InviteInput['may']>, now: Date): boolean {
+  if (pastRestoreWindow(row, now)) return true;
+  return may.restore && (row.disabled_at === null || row.disabled_at === undefined || may.reactivate);
+}
+
 /**
  * A deleted profile with this address comes back as `invited` (status pending)
  * through the lifecycle's restore move, with its profile and groups as they
  * were — if it is still inside the restore window. Past it, its data is purged
  * first (what the daily job would do anyway) and a fresh profile is made.
  */
-/** Whether the inviter may bring this deleted profile back (past the restore window it is purged, which needs nothing). */
-function restorable(row: Row, may: NonNullable<InviteInput['may']>, now: Date): boolean {
-  const deletedAt = dateOrNull(row.deleted_at);
-  if (deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) return true;
-  return may.restore && (row.disabled_at === null || row.disabled_at === undefined || may.reactivate);
-}
-
 async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, now: Date): Promise<string | null> {
   const deletedAt = dateOrNull(row.deleted_at);
-  if (deletedAt && now.getTime() - deletedAt.getTime() > RESTORE_WINDOW_DAYS * DAY_MS) {
+  if (pastRestoreWindow(row, now)) {
     await purgeDeletedUsers(tx, now, { orgId: scope.orgId });
     return null;
   }

@@ -93,6 +93,17 @@ async function issue(tx: Em, deps: ResetDeps, email: string, requestedBy: string
 }
 
 /**
+ * Seconds until the address may get another link (its last one is under a minute old), or 0.
+ * Holds a lock on the address for the transaction, so two requests at once cannot both pass.
+ */
+async function waitBeforeNextLink(tx: Em, email: string, now: Date): Promise<number> {
+  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`password_reset:${email}`]);
+  const recent = await tx.execute('select created_at from password_resets where email = ? and created_at > ? order by created_at desc limit 1', [email, new Date(now.getTime() - MIN_INTERVAL_MS)]);
+  if (!recent[0]) return 0;
+  return Math.max(1, Math.ceil((new Date(String(recent[0].created_at)).getTime() + MIN_INTERVAL_MS - now.getTime()) / 1000));
+}
+
+/**
  * Self-service: queues a reset mail if the address belongs to someone who may
  * use a password, at most once a minute. Returns whether a mail was queued —
  * for logs and tests only, never for the response.
@@ -102,10 +113,7 @@ export async function requestPasswordReset(em: Em, deps: ResetDeps, rawEmail: st
   const eligible = (await profilesOf(em, email)).filter(canUsePassword);
   if (!eligible.length) return false;
   return em.transactional(async (tx) => {
-    // Serialise requests for one address so two at once cannot both pass the interval check.
-    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`password_reset:${email}`]);
-    const recent = await tx.execute('select 1 from password_resets where email = ? and created_at > ? limit 1', [email, new Date(now.getTime() - MIN_INTERVAL_MS)]);
-    if (recent.length) return false;
+    if (await waitBeforeNextLink(tx, email, now)) return false;
     const id = await issue(tx, deps, email, 'self', null, now, eligible.length === 1 ? eligible[0]!.orgId : null, null);
     for (const profile of eligible) {
       const scope: Scope = { ...origin, orgId: profile.orgId, orgSlug: profile.orgSlug, actor: { type: 'user', id: profile.userId, label: email } };
@@ -129,9 +137,8 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
     const email = normalizeEmail(String(row.email));
     // The same one mail per address per minute as the self-service form, whoever asks: any org can give a
     // profile any address, and each link replaces the person's last one.
-    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`password_reset:${email}`]);
-    const recent = await tx.execute('select created_at from password_resets where email = ? and created_at > ? order by created_at desc limit 1', [email, new Date(now.getTime() - MIN_INTERVAL_MS)]);
-    if (recent[0]) throw new RateLimitedError(Math.max(1, Math.ceil((new Date(String(recent[0].created_at)).getTime() + MIN_INTERVAL_MS - now.getTime()) / 1000)));
+    const wait = await waitBeforeNextLink(tx, email, now);
+    if (wait) throw new RateLimitedError(wait);
     const id = await issue(tx, deps, email, scope.actor.label, `An administrator of ${String(row.name)}`, now, scope.orgId, userId);
     await recordAuditSql(tx, scope, { action: 'auth.password_reset_requested', target: { type: 'user', id: userId, label: String(row.user_name) }, details: { resetId: id, by: 'admin' } });
   });

@@ -6,10 +6,8 @@
  * refusal names where the character is and nothing is half-written.
  */
 export interface TextProblem {
-  /** Keys and indexes from the root to the string (the last one is the bad name itself when `inName`). */
+  /** Keys and indexes from the root to the string (the last one is the bad name itself when the name is at fault). */
   path: string[];
-  /** The character is in an object key, not in a value. */
-  inName: boolean;
   /** The end of a sentence naming the field: "title: must not…", "ti\u0000tle: its name must not…". */
   reason: string;
 }
@@ -23,28 +21,31 @@ export function unstorableReason(text: string): string | undefined {
 
 /**
  * A string (or object key) in `value` that cannot be stored as text, if any: an object's
- * keys are looked at before its values. Iterative, so a body's depth cannot exhaust the
- * stack (json-depth bounds it anyway).
+ * keys are looked at before its values. Every request body and query string goes through
+ * here, so the path is built only for the one found, on the way back out. Recursive: the
+ * depth is bounded before this runs (json-depth for bodies, the query parser's own limit).
  */
 export function findTextProblem(value: unknown): TextProblem | undefined {
-  const stack: Array<{ value: unknown; path: string[] }> = [{ value, path: [] }];
-  while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
-    if (typeof current === 'string') {
-      const reason = unstorableReason(current);
-      if (reason) return { path, inName: false, reason };
-      continue;
+  if (typeof value === 'string') {
+    const reason = unstorableReason(value);
+    return reason ? { path: [], reason } : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findTextProblem(value[i]);
+      if (found) return { ...found, path: [String(i), ...found.path] };
     }
-    if (current === null || typeof current !== 'object') continue;
-    const entries = Object.entries(current);
-    for (const [key] of entries) {
-      const reason = Array.isArray(current) ? undefined : unstorableReason(key);
-      if (reason) return { path: [...path, key], inName: true, reason: `its name ${reason}` };
-    }
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      if (child !== null && (typeof child === 'string' || typeof child === 'object')) stack.push({ value: child, path: [...path, key] });
-    }
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const reason = unstorableReason(key);
+    if (reason) return { path: [key], reason: `its name ${reason}` };
+  }
+  for (const key in record) {
+    const found = findTextProblem(record[key]);
+    if (found) return { ...found, path: [key, ...found.path] };
   }
   return undefined;
 }

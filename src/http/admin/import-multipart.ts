@@ -42,7 +42,7 @@ export function readMultipartFile(req: Request, maxBytes: number): Promise<Uploa
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes (imports.maxFileSize)`, { limit: maxBytes, setting: 'imports.maxFileSize' })));
+      stream.on('limit', () => fail(fileTooLarge(maxBytes)));
       stream.on('end', () => {
         if (!failure) file = { bytes: Buffer.concat(chunks), fileName: info.filename?.slice(0, 300) || null };
       });
@@ -61,6 +61,11 @@ export function readMultipartFile(req: Request, maxBytes: number): Promise<Uploa
     });
     req.pipe(parser);
   });
+}
+
+/** An uploaded file past `imports.maxFileSize`, however it was sent (a text/csv body or a multipart part). */
+export function fileTooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes (imports.maxFileSize)`, { limit: maxBytes, setting: 'imports.maxFileSize' });
 }
 
 function invalid(reason: string): ValidationError {

@@ -16,7 +16,7 @@ import { listImports } from '../../directory/import-list.ts';
 import { importReportChunks } from '../../csv/import-report.ts';
 import { streamCsv } from './streamed-csv.ts';
 import { undecodable } from '../bodies.ts';
-import { readMultipartFile } from './import-multipart.ts';
+import { fileTooLarge, readMultipartFile } from './import-multipart.ts';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional();
 const uploadQuery = z.strictObject({
@@ -76,16 +76,15 @@ function inflater(encoding: string): Transform | null {
 async function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity';
   const inflate = inflater(encoding);
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `The file exceeds the limit of ${maxBytes} bytes (imports.maxFileSize)`, { limit: maxBytes, setting: 'imports.maxFileSize' });
   const declared = Number(req.get('content-length') ?? 0);
-  if (declared > maxBytes) throw tooLarge();
+  if (declared > maxBytes) throw fileTooLarge(maxBytes);
   const source: AsyncIterable<Buffer> = inflate ? req.pipe(inflate) : req;
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of source) {
       size += chunk.length;
-      if (size > maxBytes) throw tooLarge();
+      if (size > maxBytes) throw fileTooLarge(maxBytes);
       chunks.push(chunk);
     }
   } catch (error) {

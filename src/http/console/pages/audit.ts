@@ -81,16 +81,19 @@ export const auditRoute: ConsoleRoute = {
     let next: Html | string = '';
     // A day the form cannot read is said so, never dropped: the list would look filtered and show everything.
     const badDays = (['since', 'until'] as const).filter((key) => query[key] && !apiFilters[key]).map((key) => `${key}: must be a day (YYYY-MM-DD)`);
-    if (badDays.length) list = problemList(badDays);
-    else try {
-      const page = await api.get<{ events: AuditEvent[]; nextCursor: string | null }>('/audit', { ...apiFilters, cursor: query.cursor, limit: 50 });
-      list = table(page.events);
-      if (page.nextCursor) next = html`<a href="/console/audit${queryString({ ...filters, cursor: page.nextCursor })}" rel="next">Older events</a>`;
-    } catch (error) {
-      // A filter the API refuses (an action with spaces…) is the visitor's to fix, on this page.
-      if (!(error instanceof ApiError) || error.status !== 400) throw error;
-      const problems = (error.details.problems as Array<{ field: string; reason: string }> | undefined) ?? [];
-      list = problemList(problems.length ? problems.map((p) => `${p.field.replace(/^query\./, '')}: ${p.reason}`) : [error.message]);
+    if (badDays.length) {
+      list = problemList(badDays);
+    } else {
+      try {
+        const page = await api.get<{ events: AuditEvent[]; nextCursor: string | null }>('/audit', { ...apiFilters, cursor: query.cursor, limit: 50 });
+        list = table(page.events);
+        if (page.nextCursor) next = html`<a href="/console/audit${queryString({ ...filters, cursor: page.nextCursor })}" rel="next">Older events</a>`;
+      } catch (error) {
+        // A filter the API refuses (an action with spaces…) is the visitor's to fix, on this page.
+        if (!(error instanceof ApiError) || error.status !== 400) throw error;
+        const problems = (error.details.problems as Array<{ field: string; reason: string }> | undefined) ?? [];
+        list = problemList(problems.length ? problems.map((p) => `${p.field.replace(/^query\./, '')}: ${p.reason}`) : [error.message]);
+      }
     }
     const first = query.cursor ? html`<a href="/console/audit${queryString(filters)}">Newest events</a>` : '';
     const exportLink = html`<a href="/console/exports${queryString(filters)}">Export these events as CSV</a>`;
