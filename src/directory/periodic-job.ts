@@ -6,6 +6,12 @@ import type { Logger } from '../lib/logger.ts';
  * pass reports it was full (`true`) or after `nudge()`. The timer is unref'd;
  * `stop()` waits for the pass in flight, so shutdown never cuts one in half.
  * Tests call the pass functions directly with an injected time.
+ *
+ * A failing pass (the database is away) backs off: the next run waits twice as
+ * long each time, up to `maxBackoffMs` (never less than the interval). The
+ * first failure is logged with its stack, then a reminder without it every
+ * `reminderMs` while the job keeps failing, and one line when it recovers: an
+ * outage is a handful of lines, not a stack trace every 100 ms.
  */
 export class PeriodicJob {
   readonly #name: string;
@@ -17,9 +23,19 @@ export class PeriodicJob {
   #running: Promise<void> | undefined;
   #again = false;
   #started = false;
+  readonly #reminderMs: number;
+  #failures = 0;
+  #loggedAt = 0;
 
-  constructor(options: { name: string; intervalMs: number; initialDelayMs?: number; logger: Logger; pass: () => Promise<boolean> }) {
+  /** How long a job of `intervalMs` waits after its `failures`-th failure in a row. */
+  static retryDelayMs(intervalMs: number, failures: number, maxBackoffMs = 5_000): number {
+    const cap = Math.max(intervalMs, maxBackoffMs);
+    return Math.min(cap, intervalMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+  }
+
+  constructor(options: { name: string; intervalMs: number; initialDelayMs?: number; reminderMs?: number; logger: Logger; pass: () => Promise<boolean> }) {
     this.#name = options.name;
+    this.#reminderMs = options.reminderMs ?? 60_000;
     this.#pass = options.pass;
     this.#intervalMs = options.intervalMs;
     this.#initialDelayMs = options.initialDelayMs ?? 0;
@@ -62,13 +78,34 @@ export class PeriodicJob {
         this.#again = false;
         try {
           if (await this.#pass()) this.#again = true;
+          this.#succeeded();
         } catch (error) {
-          this.#logger.error({ err: error, job: this.#name }, `${this.#name} failed; retrying at the next run`);
+          this.#failed(error);
+          break;
         }
       } while (this.#again && this.#started);
     })().finally(() => {
       this.#running = undefined;
-      if (this.#started) this.#schedule(this.#intervalMs);
+      if (this.#started) this.#schedule(PeriodicJob.retryDelayMs(this.#intervalMs, this.#failures));
     });
+  }
+
+  #failed(error: unknown): void {
+    this.#failures++;
+    const now = Date.now();
+    if (this.#failures === 1) {
+      this.#logger.error({ err: error, job: this.#name }, `${this.#name} failed; retrying with back-off`);
+      this.#loggedAt = now;
+    } else if (now - this.#loggedAt >= this.#reminderMs) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#logger.warn({ job: this.#name, failures: this.#failures, error: message }, `${this.#name} still failing (${this.#failures} runs in a row)`);
+      this.#loggedAt = now;
+    }
+  }
+
+  #succeeded(): void {
+    if (!this.#failures) return;
+    this.#logger.info({ job: this.#name, failures: this.#failures }, `${this.#name} recovered after ${this.#failures} failed runs`);
+    this.#failures = 0;
   }
 }
