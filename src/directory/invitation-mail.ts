@@ -4,7 +4,8 @@ import { escapeHtml } from '../lib/html.ts';
 export interface InvitationMailInput {
   link: string;
   orgName: string;
-  inviter: string;
+  /** The person who sent it, as they are known in the org; null when a token, the CLI or the system did. */
+  inviter: string | null;
   name: string | null;
   message: string | null;
   expiresAt: Date;
@@ -16,9 +17,10 @@ function day(date: Date): string {
 
 export function invitationMail(input: InvitationMailInput): { subject: string; text: string; html: string } {
   const greeting = input.name ? `Hello ${input.name},` : 'Hello,';
-  const intro = `${input.inviter} invited you to join ${input.orgName}.`;
+  const intro = input.inviter ? `${input.inviter} invited you to join ${input.orgName}.` : `You are invited to join ${input.orgName}.`;
+  const messageLead = input.inviter ? 'Their message:' : 'A message came with it:';
   const action = `Create your account here (the link works once, until ${day(input.expiresAt)}):`;
-  const quoted = input.message ? `\nTheir message:\n\n${input.message.split('\n').map((l) => `> ${l}`).join('\n')}\n` : '';
+  const quoted = input.message ? `\n${messageLead}\n\n${input.message.split('\n').map((l) => `> ${l}`).join('\n')}\n` : '';
   const text = `${greeting}
 
 ${intro}
@@ -30,7 +32,7 @@ ${input.link}
 If you did not expect this invitation, ignore this mail: nothing happens unless you open the link.
 `;
   const messageHtml = input.message
-    ? `<p>Their message:</p>\n<blockquote>${escapeHtml(input.message).replace(/\n/g, '<br>')}</blockquote>\n`
+    ? `<p>${messageLead}</p>\n<blockquote>${escapeHtml(input.message).replace(/\n/g, '<br>')}</blockquote>\n`
     : '';
   const html = `<!doctype html><html lang="en"><body>
 <p>${escapeHtml(greeting)}</p>
@@ -39,5 +41,6 @@ ${messageHtml}<p>${escapeHtml(action)}</p>
 <p><a href="${escapeHtml(input.link)}">${escapeHtml(input.link)}</a></p>
 <p>If you did not expect this invitation, ignore this mail: nothing happens unless you open the link.</p>
 </body></html>`;
-  return { subject: `${input.inviter} invited you to ${input.orgName}`.slice(0, 200), text, html };
+  const subject = input.inviter ? `${input.inviter} invited you to ${input.orgName}` : `Your invitation to ${input.orgName}`;
+  return { subject: subject.slice(0, 200), text, html };
 }

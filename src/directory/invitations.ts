@@ -280,9 +280,22 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
   return id;
 }
 
+/**
+ * How the mail names who sent it: a person by their display name and address
+ * ("Ann Lee (ann@acme.test)"); nobody when a token, the CLI or the system sent
+ * it, whose labels ("ci-token", "cli:root") mean nothing to the invitee.
+ */
+async function inviterName(tx: Em, scope: Scope): Promise<string | null> {
+  if (scope.actor.type !== 'user') return null;
+  if (!scope.actor.id) return scope.actor.label;
+  const [row] = await tx.execute<Array<{ display_name: string | null }>>('select display_name from users where id = ? and org_id = ?', [scope.actor.id, scope.orgId]);
+  const display = row?.display_name?.trim();
+  return display && display !== scope.actor.label ? `${display} (${scope.actor.label})` : scope.actor.label;
+}
+
 async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; expiresAt: Date }, now: Date): Promise<string> {
   const token = generateToken('invite');
-  const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: scope.actor.label, name: p.name, message: p.message, expiresAt: p.expiresAt });
+  const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: await inviterName(tx, scope), name: p.name, message: p.message, expiresAt: p.expiresAt });
   const tokenHash = sha256Hex(token);
   // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
   await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', priority: 'bulk', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);

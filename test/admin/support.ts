@@ -21,14 +21,14 @@ export interface SignedIn {
 /**
  * Creates a person of `org` with this role and these grants (through the
  * domain, as an org admin would) and starts a password session for them, as
- * the sign-in routes do.
+ * the sign-in routes do (at `now`: the app's clock, when a test moves it).
  */
-export async function signIn(t: TestApp, org: SeededOrg, email: string, access: { orgRole?: OrgRole; permissions?: Permission[] } = {}): Promise<SignedIn> {
+export async function signIn(t: TestApp, org: SeededOrg, email: string, access: { orgRole?: OrgRole; permissions?: Permission[]; now?: Date } = {}): Promise<SignedIn> {
   const userId = await addUser(t, org, { userName: email, email });
   const scope = scopeOf(org);
-  if (access.orgRole || access.permissions) await setUserAccess(t.container.fork(), scope, userId, access);
+  if (access.orgRole || access.permissions) await setUserAccess(t.container.fork(), scope, userId, { ...(access.orgRole ? { orgRole: access.orgRole } : {}), ...(access.permissions ? { permissions: access.permissions } : {}) });
   const { token } = await t.container.fork().transactional((tx) =>
-    startSession(tx, scope, { userId, method: 'password', now: new Date(), policy: { maxPerUser: 10, ttlMs: 3_600_000 } }),
+    startSession(tx, scope, { userId, method: 'password', now: access.now ?? new Date(), policy: { maxPerUser: 10, ttlMs: 3_600_000 } }),
   );
   const { name } = sessionCookie(t.container.config.publicUrl);
   return { userId, email, cookie: `${name}=${token}`, csrf: csrfTokenFor(token) };

@@ -4,7 +4,7 @@ import { fixedClock } from '../../src/lib/clock.ts';
 import { seedOrg } from '../support/app.ts';
 import { addGroup, addUser, api, auditActions, setSeatLimit, sql } from '../people/support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, type InvitationWorld } from './support.ts';
-import { asToken, tokenWith } from '../admin/support.ts';
+import { asPerson, asToken, signIn, tokenWith } from '../admin/support.ts';
 
 const DAY = 86_400_000;
 
@@ -20,13 +20,27 @@ describe('invitations: the admin API', () => {
     w.smtp.rcpt = () => undefined;
   });
 
+  it('names the person who sent it by their name and address; never a token or the CLI', async () => {
+    const admin = await signIn(w.t, w.acme, 'ida.inviter@acme.test', { orgRole: 'org_admin', now: clock.now() });
+    await sql(w.t, `update users set display_name = 'Ida Inviter' where id = ?`, [admin.userId]);
+    const res = await asPerson(w.t, w.acme, admin)('post', '/invitations', { emails: 'pat@acme.test' });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await w.t.container.outbox.deliverDue();
+    const [text] = w.smtp.textsTo('pat@acme.test');
+    assert.match(text!, /Ida Inviter \(ida\.inviter@acme\.test\) invited you to join acme inc\./);
+    assert.match(text!, /Subject: Ida Inviter \(ida\.inviter@acme\.test\) invited you to acme inc/);
+  });
+
   it('mails an invitation over SMTP with a working link, the inviter, the org and the message', async () => {
     const body = await invite(w, w.acme, { emails: 'Ann Lee <ann@acme.test>', message: 'Welcome aboard!\nSee you Monday.' });
     assert.equal(body.recognised, 1);
     assert.equal(body.sent.length, 1);
     const texts = w.smtp.textsTo('ann@acme.test');
     assert.equal(texts.length, 1);
-    assert.match(texts[0]!, /acme admin invited you to join acme inc/);
+    // Sent with an admin token: the mail names the org, not the token.
+    assert.match(texts[0]!, /You are invited to join acme inc\./);
+    assert.match(texts[0]!, /Subject: Your invitation to acme inc/);
+    assert.doesNotMatch(texts[0]!, /acme admin/);
     assert.match(texts[0]!, /Welcome aboard!/);
     assert.match(texts[0]!, /Content-Type: text\/html/);
     const token = inviteTokenFor(w.smtp, 'ann@acme.test');
