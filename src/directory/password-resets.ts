@@ -129,8 +129,9 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
   await em.transactional(async (tx) => {
     const rows = await tx.execute(`select u.id, u.user_name, u.state, u.email, o.name, o.settings from users u join organizations o on o.id = u.org_id where u.id = ? and u.org_id = ?`, [userId, scope.orgId]);
     const row = rows[0];
-    if (!row || row.state === 'deleted') throw new NotFoundError('User', userId);
-    if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}`, { state: row.state });
+    if (!row) throw new NotFoundError('User', userId);
+    // A deleted user is still listed (and restorable) in the admin API: 409 with its state, as for a disabled one.
+    if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}${row.state === 'deleted' ? ': restore them first' : ''}`, { state: row.state });
     if (!row.email) throw ValidationError.field('email', 'the user has no email address to send the link to');
     const settings = resolveOrgSettings(row.settings);
     if (settings.ssoEnforced) throw new PermissionError('This organization enforces single sign-on: its people do not use passwords', { reason: 'sso_enforced' });

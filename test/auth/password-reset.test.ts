@@ -168,5 +168,12 @@ describe('password reset', () => {
       const dis = await seedPerson(t.container, acme, 'dis@acme.test', { state: 'disabled' });
       await adminReset(acme, dis.id).expect(409);
     });
+
+    it('refuses a deleted user with 409 naming the state, as it lists them (restore first), not 404', async () => {
+      const gone = await seedPerson(t.container, acme, 'gone@acme.test', { state: 'deleted' });
+      const res = await adminReset(acme, gone.id).expect(409);
+      assert.match(res.body.error.message, /deleted/);
+      assert.equal(await t.container.fork().count(PasswordReset, { email: 'gone@acme.test' }), 0);
+    });
   });
 });
