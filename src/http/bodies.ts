@@ -69,7 +69,17 @@ export function jsonParser(options: Parameters<typeof express.json>[0]): Request
  * invitations, console sign-out), followed by the check every parsed body gets (http/text-input.ts).
  */
 export function formParser(options: { limit: string; parameterLimit?: number }): RequestHandler {
-  return reading(express.urlencoded({ extended: false, ...options }), wellFormedBody);
+  const parse = reading(express.urlencoded({ extended: false, ...options }), wellFormedBody);
+  // body-parser's own default, when a route sets none.
+  const fields = options.parameterLimit ?? 1000;
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) => {
+      // 'too many parameters' carries no limit: the route knows it.
+      if ((error as { type?: unknown } | undefined)?.type === 'parameters.too.many') {
+        return next(new HttpError(413, 'too_many_fields', `The form has more than ${fields} fields`, { limit: fields }));
+      }
+      next(error as Error | undefined);
+    });
 }
 
 /** For the /auth steps: 415 unless the body is JSON (read by the app) or a form, then formParser. */

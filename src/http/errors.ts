@@ -97,6 +97,13 @@ function bodyParserError(error: unknown): MappedError | undefined {
   if (type === 'request.aborted') {
     return { status: 400, code: 'request_aborted', message: 'The request was aborted by the client', details: {} };
   }
+  // Any other refusal of the parser ('request size did not match content length', …) is the client's: its 4xx, not a 500.
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = `The request body could not be read: ${(error as Error).message}`;
+    if (status === 413) return { status, code: 'payload_too_large', message, details: {} };
+    return { status, code: 'unreadable_body', message, details: {} };
+  }
   return undefined;
 }
 

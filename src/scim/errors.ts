@@ -79,6 +79,11 @@ export function mapScimError(error: unknown): MappedScimError {
   }
   // The client went away mid-upload: its fault, not ours (no one reads the answer anyway).
   if (parserType === 'request.aborted') return { status: 400, body: body(400, 'The request was aborted by the client before its body arrived') };
+  // Any other refusal of the body parser ('request size did not match content length', …): its 4xx, not a 500.
+  const parserStatus = (error as { status?: unknown })?.status;
+  if (typeof parserType === 'string' && typeof parserStatus === 'number' && parserStatus >= 400 && parserStatus < 500) {
+    return { status: parserStatus, body: body(parserStatus, `The request body could not be read: ${(error as Error).message}`) };
+  }
   if (error instanceof DomainError) return mapDomain(error);
   // The database is away (restart, failover, network): a retryable 503 like the admin API's, not a 500.
   if (isDatabaseUnavailable(error)) return { status: 503, body: body(503, 'The database is unavailable; retry shortly'), retryAfterSeconds: 5 };

@@ -5,6 +5,8 @@ import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { assertScimError, createScimTestApp, GROUP_SCHEMA, scimRequest } from '../support/scim.ts';
 import { addUser, sql } from '../people/support.ts';
 import { signIn } from '../admin/support.ts';
+import { mapError } from '../../src/http/errors.ts';
+import { mapScimError } from '../../src/scim/errors.ts';
 
 /**
  * How each surface reads a request body: a body its Content-Encoding label does not fit is a
@@ -132,6 +134,35 @@ describe('request bodies', () => {
       assertUnsupported(await request(t.app).post('/auth/mfa/verify').set('Content-Type', 'application/xml').send('<code/>'), 'application/xml', /application\/json/);
       await request(t.app).post('/auth/password/login').send({ email: 'nobody@acme.example', password: 'x' }).expect(401);
       await request(t.app).post('/auth/password/login').type('form').send('email=nobody%40acme.example&password=x').expect(401);
+    });
+  });
+
+  describe('forms with too many fields', () => {
+    const crowded = Array.from({ length: 40 }, (_, i) => `f${i}=x`).join('&');
+
+    it('answers a form post to /auth with more fields than it reads with 413 naming the limit, not 500', async () => {
+      const res = await request(t.app).post('/auth/password/login').type('form').send(crowded);
+      assert.equal(res.status, 413, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'too_many_fields');
+      assert.match(res.body.error.message, /more than 20 fields/);
+    });
+
+    it('maps any other refusal of the body parser to its 4xx, on both surfaces, never 500', () => {
+      // What body-parser throws when fewer bytes arrive than Content-Length announced.
+      const refused = Object.assign(new Error('request size did not match content length'), { type: 'request.size.invalid', status: 400, expose: true });
+      const api = mapError(refused);
+      assert.deepEqual([api.status, api.code], [400, 'unreadable_body']);
+      assert.match(api.message, /request size did not match content length/);
+      const scim = mapScimError(refused);
+      assert.equal(scim.status, 400);
+      assert.equal(scim.body.status, '400');
+      // A server-side stream fault keeps its 500.
+      assert.equal(mapError(Object.assign(new Error('stream is not readable'), { type: 'stream.not.readable', status: 500 })).status, 500);
+    });
+
+    it('answers one to the invitation form the same way', async () => {
+      const res = await request(t.app).post('/invitations/gh_invite_nothing').type('form').send(crowded);
+      assert.equal(res.status, 413, res.text);
     });
   });
 });

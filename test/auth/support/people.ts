@@ -8,11 +8,11 @@ export async function seedPerson(
   container: Container,
   org: SeededOrg,
   email: string,
-  options: { password?: string; state?: 'active' | 'disabled' | 'invited'; scrypt?: ScryptParams } = {},
+  options: { password?: string; state?: 'active' | 'disabled' | 'invited' | 'deleted'; scrypt?: ScryptParams } = {},
 ) {
   const user = await seedUser(container, org, email, { source: 'admin' });
   if (options.state && options.state !== 'active') {
-    await container.fork().execute('update users set state = ? where id = ?', [options.state, user.id]);
+    await container.fork().execute(`update users set state = ?, deleted_at = case when ? = 'deleted' then now() end where id = ?`, [options.state, options.state, user.id]);
   }
   if (options.password) {
     await storePasswordHash(container.fork(), email, await hashPassword(options.password, options.scrypt ?? container.config.auth.scrypt), new Date());
