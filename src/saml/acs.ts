@@ -52,7 +52,8 @@ const GENERIC = 'The sign-in response from your identity provider could not be a
  * An open redirect here would turn the IdP's trust into a phishing link.
  */
 export function allowedReturnUrl(relayState: string | null | undefined, allowList: string[]): string | null {
-  if (!relayState) return null;
+  // Control characters or a lone surrogate: not a place anyone meant (the URL parser would quietly drop some).
+  if (!relayState || /\p{Cc}/u.test(relayState) || !relayState.isWellFormed()) return null;
   // A console path on this origin ("Sign in with SSO" carries `next`): the same rule as a password sign-in's next.
   if (relayState.startsWith('/')) return landingAfterSignIn(relayState) === relayState ? relayState : null;
   let target: URL;

@@ -90,6 +90,18 @@ describe('SAML ACS', () => {
       const evil = await postAcs(t.app, 'acme', responseFor('acme'), { relayState: 'https://evil.test/phish' }).expect(303);
       assert.equal(evil.headers.location, '/console');
     });
+
+    it('ignores a RelayState carrying a NUL or another control character, and still signs in', async () => {
+      for (const relayState of ['/console/users\u0000', 'https://app.acme.test/projects/1\u0000', '/console\r\nSet-Cookie: x=1', 'https://app.acme.test/projects/1\u0085']) {
+        const res = await postAcs(t.app, 'acme', responseFor('acme'), { relayState });
+        assert.equal(res.status, 303, `${JSON.stringify(relayState)}: ${res.status} ${res.text.slice(0, 200)}`);
+        assert.equal(res.headers.location, '/console', JSON.stringify(relayState));
+      }
+    });
+
+    it('refuses a bad response whose RelayState carries a NUL as it refuses any bad response, recording the failure', async () => {
+      await expectRefused(await postAcs(t.app, 'acme', '<not base64>', { raw: true, relayState: '/console\u0000' }), 'malformed');
+    });
   });
 
   describe('SP-initiated', () => {
