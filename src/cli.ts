@@ -3,7 +3,7 @@ import { loadConfig, ConfigError, type Config } from './config.ts';
 import { openStore, DatabaseUnreachableError, type Store } from './db/orm.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { migrate, migrationStatus } from './db/migrate.ts';
-import { DomainError } from './directory/errors.ts';
+import { DomainError, ValidationError } from './directory/errors.ts';
 import { exportNames } from './csv/columns.ts';
 import { runServe } from './serve.ts';
 import { CliError, UsageError, type Command, type Io } from './cli/context.ts';
@@ -42,7 +42,9 @@ Commands:
          [--actor <a>] [--target <t>] [--action <a|family.*>] [--since <iso>] [--until <iso>]  (audit)
                                                 stream a CSV export to stdout or a file
 
-Every command accepts --json: one JSON object on stdout. Errors go to stderr, exit code non-zero.
+Every command accepts --json: one JSON object on stdout. Errors go to stderr, one line: exit code 2
+when what was given is wrong (an unknown command, a missing or invalid flag, a value refused, with the
+field named), 1 when it could not be done (not found, already exists, the database away).
 Configuration comes from config/ and the environment (DATABASE_URL, DATA_DIR, …), as for the server.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -159,6 +161,11 @@ async function ensureMigrated(store: Store, config: Config): Promise<void> {
 function reportError(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`gatehouse: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  // A value the domain refuses (a slug, a scope, a domain) is as wrong as a flag the CLI refuses: 2, without the usage.
+  if (error instanceof ValidationError) {
+    process.stderr.write(`gatehouse: ${error.message}\n`);
     return 2;
   }
   if (

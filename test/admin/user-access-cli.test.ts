@@ -51,12 +51,12 @@ describe('gatehouse user access (CLI)', function () {
     assert.deepEqual(json(res.stdout).permissions, ['users.invite', 'audit.read']);
   });
 
-  it('refuses to demote the last org admin, an unknown permission, role or person, with a non-zero exit', async () => {
+  it('refuses to demote the last org admin or an unknown person (exit 1), an unknown permission or role (exit 2)', async () => {
     const last = await runCli(['user', 'access', '--org', 'acme', '--email', 'ada@acme.test', '--role', 'member'], env);
     assert.equal(last.code, 1);
     assert.match(last.stderr, /last org admin/);
     const perm = await runCli(['user', 'access', '--org', 'acme', '--email', 'bob@acme.test', '--role', 'member', '--permissions', 'users.fly'], env);
-    assert.equal(perm.code, 1);
+    assert.equal(perm.code, 2);
     assert.match(perm.stderr, /users\.fly/);
     const role = await runCli(['user', 'access', '--org', 'acme', '--email', 'bob@acme.test', '--role', 'owner'], env);
     assert.equal(role.code, 2);
@@ -77,7 +77,7 @@ describe('gatehouse user access (CLI)', function () {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already invited/);
     const bad = await runCli(['user', 'invite', '--org', 'acme', '--email', 'not-an-address'], env);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /not an email address/);
   });
 });

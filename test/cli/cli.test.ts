@@ -51,7 +51,9 @@ describe('gatehouse CLI', function () {
 
   it('names the bad field for an invalid slug', async () => {
     const res = await runCli(['org', 'create', '--slug', 'Not Valid', '--name', 'X'], env);
-    assert.equal(res.code, 1);
+    // What was given is wrong: 2, as for a flag the CLI itself refuses; one line, no usage text.
+    assert.equal(res.code, 2);
+    assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
     assert.match(res.stderr, /slug: must be 1-63 lower-case/);
   });
 
@@ -86,7 +88,7 @@ describe('gatehouse CLI', function () {
     const shown = await runCli(['org', 'sso-domains', '--org', 'acme'], env);
     assert.equal(shown.stdout.trim(), 'acme: acme.example, acme-corp.example');
     const bad = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', 'https://evil.example'], env);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /ssoDomains\.0/);
     const cleared = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', '', '--json'], env);
     assert.deepEqual(JSON.parse(cleared.stdout).ssoDomains, []);
@@ -109,12 +111,12 @@ describe('gatehouse CLI', function () {
     assert.deepEqual(json(res.stdout).orgs.map((o: { slug: string }) => o.slug), ['acme']);
   });
 
-  it('reports an unknown org and an unknown scope clearly', async () => {
+  it('reports an unknown org (exit 1: it could not be done) and an unknown scope (exit 2: what was given is wrong) clearly', async () => {
     const unknownOrg = await runCli(['token', 'create', '--org', 'nope', '--scope', 'admin'], env);
     assert.equal(unknownOrg.code, 1);
     assert.match(unknownOrg.stderr, /Organization "nope" not found/);
     const badScope = await runCli(['token', 'create', '--org', 'acme', '--scope', 'root'], env);
-    assert.equal(badScope.code, 1);
+    assert.equal(badScope.code, 2);
     assert.match(badScope.stderr, /scope: must be one of scim, admin/);
   });
 
