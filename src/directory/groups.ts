@@ -9,7 +9,7 @@ import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
-import { jsonbValue } from '../db/jsonb.ts';
+import { jsonbValue, jsonStringList } from '../db/jsonb.ts';
 
 export interface GroupFields {
   displayName: string;
@@ -298,12 +298,17 @@ export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVers
   const group = await getGroup(em, scope, id);
   await em.transactional(async (tx) => {
     const members = await mappedMembersOf(tx, scope, id);
+    // The memberships go with the group (cascade): the one audit event lists whose, and the feed gets a
+    // membership.removed for each before group.deleted (Migration20261130190000).
     const rows = await tx.execute(
-      `delete from groups where id = ? and org_id = ?${expectedVersion === undefined ? '' : ' and version = ?'} returning id`,
-      [id, scope.orgId, ...(expectedVersion === undefined ? [] : [expectedVersion])],
+      `with gone as (delete from groups where id = ? and org_id = ?${expectedVersion === undefined ? '' : ' and version = ?'} returning id)
+       select gone.id, coalesce((select jsonb_agg(m.user_id order by m.user_id) from memberships m where m.group_id = gone.id and m.org_id = ?), '[]'::jsonb) as members
+       from gone`,
+      [id, scope.orgId, ...(expectedVersion === undefined ? [] : [expectedVersion]), scope.orgId],
     );
     if (!rows.length) throw new StaleVersionError('Group', id);
-    await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: {} });
+    const membersRemoved = jsonStringList(rows[0]!.members);
+    await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: membersRemoved.length ? { membersRemoved } : {} });
     await syncMappedMemberships(tx, scope, members);
   });
 }

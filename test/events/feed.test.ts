@@ -83,6 +83,29 @@ describe('events: the change feed', () => {
     assert.equal(events[1]!.resource.role, 'viewer');
   });
 
+  it('writes a membership.removed per member, then group.deleted, when the IdP deletes a group with members (as a forced admin delete)', async () => {
+    const gil = await postUser(t, acme.tokens.scim, 'gil@acme.test');
+    const hal = await postUser(t, acme.tokens.scim, 'hal@acme.test');
+    const group = await postGroup(t, acme.tokens.scim, 'Doomed', [String(gil.id), String(hal.id)]);
+    const start = (await feed(t, acme)).cursor;
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Groups/${group.id}`).expect(204);
+    const { events } = await feed(t, acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['membership.removed', 'membership.removed', 'group.deleted']);
+    assert.deepEqual(events.slice(0, 2).map((e) => e.resource.user.id).sort(), [gil.id, hal.id].sort());
+    for (const removed of events.slice(0, 2)) {
+      assert.deepEqual(removed.resource.group, { id: group.id, displayName: 'Doomed' });
+      assert.equal(removed.data.reason, 'group_deleted');
+      // The person as they now are: without the group.
+      assert.deepEqual(removed.resource.user.groups, []);
+      assert.equal(removed.source, 'scim');
+    }
+    assert.equal(events[2]!.resource.id, group.id);
+    // Still one audit event for the one SCIM write.
+    const audit = await sql(t, `select action, details from audit_events where target_id = ? order by id desc limit 1`, [String(group.id)]);
+    assert.equal(audit[0]!.action, 'group.deleted');
+    assert.deepEqual([...(audit[0]!.details as { membersRemoved: string[] }).membersRemoved].sort(), [gil.id, hal.id].sort());
+  });
+
   it('writes group.updated with the rename before and after, then membership.added, for one PATCH doing both', async () => {
     const fay = await postUser(t, acme.tokens.scim, 'fay@acme.test');
     const group = await postGroup(t, acme.tokens.scim, 'Legal');

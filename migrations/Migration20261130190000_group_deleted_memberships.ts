@@ -1,0 +1,125 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * A group deleted over SCIM ends its memberships in the feed as a forced
+ * delete through the admin API does: one `membership.removed` per member
+ * (data `reason: "group_deleted"`), then `group.deleted`. The SCIM write stays
+ * one audit event: `group.deleted` lists the members in `membersRemoved`
+ * (directory/groups.ts deleteGroup), and the row trigger fans them out before
+ * the group's own event. Before, `group.deleted` was the only event and a
+ * product following the feed had to infer that its members had lost it.
+ * The row trigger's function is Migration20261130062000's but for that branch.
+ */
+const BEFORE = `    when 'group.created', 'group.updated', 'group.deleted' then
+      if a.action <> 'group.updated' or changes <> '{}'::jsonb then`;
+
+const AFTER = `    when 'group.created', 'group.updated', 'group.deleted' then
+      if a.action = 'group.deleted' then
+        -- A deleted group's members lose their membership first, as a forced delete through the admin API
+        -- has them (a membership.removed each, reason group_deleted), then the group goes.
+        for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
+          perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), jsonb_build_object('reason', 'group_deleted'));
+        end loop;
+        d := d - 'membersRemoved';
+      end if;
+      if a.action <> 'group.updated' or changes <> '{}'::jsonb then`;
+
+function rowTrigger(groupBranch: string): string {
+  return `create or replace function "gatehouse_audit_to_events"() returns trigger language plpgsql as $$
+declare
+  a audit_events := new;
+  d jsonb := coalesce(new.details, '{}'::jsonb);
+  member text;
+  res jsonb;
+  changes jsonb := case when jsonb_typeof(d->'changes') = 'object' then d->'changes' else '{}'::jsonb end;
+  v_actor jsonb := jsonb_build_object('type', new.actor_type, 'id', new.actor_id, 'label', new.actor_label);
+  -- Which door the change came through (issue 8: scim, saml, csv, admin, system).
+  v_source text := case
+      when new.actor_type = 'scim_token' then 'scim'
+      when d->>'source' = 'csv' or new.actor_label like 'csv:%' then 'csv'
+      when new.action like 'sso.%' or new.actor_label like 'saml:%' or d->>'source' = 'saml-jit' or d->>'method' = 'saml' then 'saml'
+      when new.actor_type in ('admin_token', 'cli', 'user') then 'admin'
+      else 'system'
+    end;
+begin
+  case a.action
+    when 'user.created', 'user.updated', 'user.disabled', 'user.reactivated', 'user.deleted', 'user.restored', 'user.purged', 'user.access_changed' then
+      if a.action = 'user.purged' then
+        -- The person's data leaves the feed with them: earlier events about or by them keep only ids.
+        update events set resource = jsonb_build_object('id', subject_id, 'status', 'deleted', 'purged', true), data = '{}'::jsonb
+          where org_id = a.org_id and subject_id = a.target_id;
+        update events set actor = jsonb_build_object('type', actor->>'type', 'id', actor->>'id', 'label', '[purged]')
+          where org_id = a.org_id and actor->>'id' = a.target_id;
+      end if;
+      res := coalesce(gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id));
+      changes := gatehouse_changes(changes, res);
+      -- An org role or permission change is, for the product, an update of the user.
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, case when a.action = 'user.access_changed' then 'user.updated' else a.action end, 'user', a.target_id, res,
+        (case when changes <> '{}'::jsonb then jsonb_build_object('changes', changes) else '{}'::jsonb end)
+          || (d - 'changes' - 'source' - 'active'));
+    when 'user.activated' then
+      -- An invited person signing in over SAML (JIT) accepts the invitation.
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'invitation.accepted', 'user', a.target_id, gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('via', 'saml'));
+    when 'invitation.created', 'invitation.resent', 'invitation.accepted', 'invitation.revoked', 'invitation.expired' then
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id,
+        case a.action when 'invitation.created' then 'invitation.sent' when 'invitation.resent' then 'invitation.sent' else a.action end,
+        'user', a.target_id,
+        coalesce(gatehouse_invitation_resource(a.org_id, d->>'invitationId'), jsonb_build_object('user', gatehouse_user_resource(a.org_id, a.target_id))),
+        jsonb_build_object('resent', a.action = 'invitation.resent'));
+      if a.action = 'invitation.accepted' and d->>'sessionId' is not null then
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'session.started', 'user', a.target_id,
+          jsonb_build_object('id', d->>'sessionId', 'method', 'invitation', 'user', gatehouse_user_resource(a.org_id, a.target_id)), '{}'::jsonb);
+      end if;
+    when 'auth.login', 'sso.login', 'auth.mfa_verified', 'auth.mfa_recovery_used', 'auth.mfa_enrolled' then
+      if d->>'sessionId' is not null then
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'session.started', 'user', a.target_id,
+          jsonb_build_object('id', d->>'sessionId', 'method', case when a.action = 'sso.login' then 'saml' else coalesce(d->>'method', 'password') end,
+            'user', gatehouse_user_resource(a.org_id, a.target_id)),
+          jsonb_build_object('endedSessions', coalesce(d->'endedSessions', '[]'::jsonb)));
+      end if;
+    when 'sso.failed' then
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'sso.failed', a.target_type, a.target_id,
+        jsonb_build_object('connection', jsonb_build_object('id', a.target_id, 'name', a.target_label), 'reason', d->>'reason', 'detail', d->>'detail'), '{}'::jsonb);
+    when 'license.seat_refused' then
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'license.exhausted', a.target_type, a.target_id,
+        jsonb_build_object('seatLimit', d->'seatLimit', 'active', d->'active', 'via', d->>'via',
+          'user', case when a.target_id is null then jsonb_build_object('userName', d->>'userName') else gatehouse_user_resource(a.org_id, a.target_id) end), '{}'::jsonb);
+${groupBranch}
+        res := coalesce(gatehouse_group_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label));
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'group', a.target_id, res,
+          case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
+      end if;
+      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) loop
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.added', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
+      end loop;
+      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
+        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
+      end loop;
+    when 'membership.added', 'membership.removed', 'membership.role_changed' then
+      -- One audit row per membership (directory/membership-changes.ts: target the user; details groupId,
+      -- groupName, role, source, changes). membership.source_changed has no product meaning.
+      res := gatehouse_membership_resource(a.org_id, d->>'groupId', d->>'groupName', a.target_id, d->>'role');
+      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'membership', a.target_id, res,
+        (d - 'groupId' - 'groupName' - 'changes' - 'role')
+          || case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
+    else
+      null;
+  end case;
+  return null;
+end
+$$;`;
+}
+
+export class Migration20261130190000_group_deleted_memberships extends Migration {
+
+  override name = 'Migration20261130190000_group_deleted_memberships';
+
+  override up(): void | Promise<void> {
+    this.addSql(rowTrigger(AFTER));
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(rowTrigger(BEFORE));
+  }
+
+}
