@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * (data `reason: "group_deleted"`), then `group.deleted`. The SCIM write stays
  * one audit event: `group.deleted` lists the members in `membersRemoved`
  * (directory/groups.ts deleteGroup), and the row trigger fans them out before
- * the group's own event. Before, `group.deleted` was the only event and a
+ * the group's own event, in one INSERT … SELECT. Before, `group.deleted` was the only event and a
  * product following the feed had to infer that its members had lost it.
  * The row trigger's function is Migration20261130062000's but for that branch.
  */
@@ -16,10 +16,22 @@ const BEFORE = `    when 'group.created', 'group.updated', 'group.deleted' then
 const AFTER = `    when 'group.created', 'group.updated', 'group.deleted' then
       if a.action = 'group.deleted' then
         -- A deleted group's members lose their membership first, as a forced delete through the admin API
-        -- has them (a membership.removed each, reason group_deleted), then the group goes.
-        for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
-          perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), jsonb_build_object('reason', 'group_deleted'));
-        end loop;
+        -- has them (a membership.removed each, reason group_deleted), then the group goes. One statement for
+        -- them all, each person fetched by key: a loop of gatehouse_membership_resource calls took ~1.3 ms a
+        -- member (6.7 s for a group of 5,000).
+        insert into events (id, org_id, seq, position, type, occurred_at, published_at, actor, source, subject_type, subject_id, resource, data, audit_id, request_id)
+        select gen_random_uuid(), a.org_id, nextval('events_seq'), null, 'membership.removed', a.at, null, v_actor, v_source, 'membership', m.member,
+          m.res, jsonb_build_object('reason', 'group_deleted'), a.id, a.request_id
+        from (
+          select x.member, jsonb_build_object(
+              'group', jsonb_build_object('id', a.target_id, 'displayName', a.target_label),
+              'user', case when u.id is null then jsonb_build_object('id', x.member) else gatehouse_user_json(u, ug.groups) end,
+              'role', null) as res
+          from jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) with ordinality x(member, n)
+          left join lateral (select * from users where id = gatehouse_uuid(x.member) offset 0) u on u.org_id = a.org_id
+          left join lateral gatehouse_user_groups(u.org_id, u.id) ug on u.id is not null
+          order by x.n
+        ) m;
         d := d - 'membersRemoved';
       end if;
       if a.action <> 'group.updated' or changes <> '{}'::jsonb then`;
