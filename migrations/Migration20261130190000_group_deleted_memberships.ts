@@ -14,13 +14,18 @@ import { Migration } from '@mikro-orm/migrations';
  * per-member function calls (~1.3 ms a member: a group of 5,000 took 6.7 s).
  * The row trigger's function is Migration20261130062000's but for its group branch.
  */
-const BEFORE = `    when 'group.created', 'group.updated', 'group.deleted' then
-      if a.action <> 'group.updated' or changes <> '{}'::jsonb then
+const HEAD = `    when 'group.created', 'group.updated', 'group.deleted' then
+`;
+
+/** The group's own event, as Migration20261130062000 emits it. */
+const GROUP_EVENT = `      if a.action <> 'group.updated' or changes <> '{}'::jsonb then
         res := coalesce(gatehouse_group_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label));
         perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'group', a.target_id, res,
           case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
       end if;
-      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) loop
+`;
+
+const BEFORE = `${HEAD}${GROUP_EVENT}      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) loop
         perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.added', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
       end loop;
       for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
@@ -28,55 +33,40 @@ const BEFORE = `    when 'group.created', 'group.updated', 'group.deleted' then
       end loop;
 `;
 
-const AFTER = `    when 'group.created', 'group.updated', 'group.deleted' then
-      -- The members a group is created with, or loses with it, are rendered in one INSERT … SELECT each
-      -- person fetched by key: a loop of gatehouse_membership_resource calls took ~1.3 ms a member
-      -- (6.7 s for a group of 5,000; 0.5 s this way).
+/**
+ * One membership event per id listed in the audit row's `key` (membersAdded,
+ * membersRemoved), in list order, each person fetched by key and rendered as
+ * they now are (gatehouse_user_json), as the statement-level trigger renders
+ * a group.updated's members.
+ */
+function memberEvents(type: string, key: string, group: string, role: string, data: string): string {
+  return `        insert into events (id, org_id, seq, position, type, occurred_at, published_at, actor, source, subject_type, subject_id, resource, data, audit_id, request_id)
+        select gen_random_uuid(), a.org_id, nextval('events_seq'), null, '${type}', a.at, null, v_actor, v_source, 'membership', m.member, m.res, ${data}, a.id, a.request_id
+        from (
+          select x.member, jsonb_build_object(
+              'group', ${group},
+              'user', case when u.id is null then jsonb_build_object('id', x.member) else gatehouse_user_json(u, ug.groups) end,
+              'role', ${role}) as res
+          from jsonb_array_elements_text(case when jsonb_typeof(d->'${key}') = 'array' then d->'${key}' else '[]'::jsonb end) with ordinality x(member, n)
+          left join lateral (select * from users where id = gatehouse_uuid(x.member) offset 0) u on u.org_id = a.org_id
+          left join lateral gatehouse_user_groups(u.org_id, u.id) ug on u.id is not null
+          order by x.n
+        ) m;
+`;
+}
+
+// group.updated never reaches this trigger (Migration20261130180000: the statement-level one renders it),
+// so the members are those a group is created with (membersAdded) or loses with it (membersRemoved).
+const AFTER = `${HEAD}      -- One INSERT … SELECT for the members: a loop of gatehouse_membership_resource calls took ~1.3 ms a
+      -- member (6.7 s for a group of 5,000; 0.5 s this way).
       if a.action = 'group.deleted' then
         -- A deleted group's members lose their membership first, as a forced delete through the admin API
         -- has them (a membership.removed each, reason group_deleted), then the group goes.
-        insert into events (id, org_id, seq, position, type, occurred_at, published_at, actor, source, subject_type, subject_id, resource, data, audit_id, request_id)
-        select gen_random_uuid(), a.org_id, nextval('events_seq'), null, 'membership.removed', a.at, null, v_actor, v_source, 'membership', m.member,
-          m.res, jsonb_build_object('reason', 'group_deleted'), a.id, a.request_id
-        from (
-          select x.member, jsonb_build_object(
-              'group', jsonb_build_object('id', a.target_id, 'displayName', a.target_label),
-              'user', case when u.id is null then jsonb_build_object('id', x.member) else gatehouse_user_json(u, ug.groups) end,
-              'role', null) as res
-          from jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) with ordinality x(member, n)
-          left join lateral (select * from users where id = gatehouse_uuid(x.member) offset 0) u on u.org_id = a.org_id
-          left join lateral gatehouse_user_groups(u.org_id, u.id) ug on u.id is not null
-          order by x.n
-        ) m;
-        d := d - 'membersRemoved';
-      end if;
-      if a.action <> 'group.updated' or changes <> '{}'::jsonb then
-        res := coalesce(gatehouse_group_resource(a.org_id, a.target_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label));
-        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, a.action, 'group', a.target_id, res,
-          case when changes <> '{}'::jsonb then jsonb_build_object('changes', gatehouse_changes(changes, res)) else '{}'::jsonb end);
-      end if;
-      if a.action = 'group.created' then
-        insert into events (id, org_id, seq, position, type, occurred_at, published_at, actor, source, subject_type, subject_id, resource, data, audit_id, request_id)
-        select gen_random_uuid(), a.org_id, nextval('events_seq'), null, 'membership.added', a.at, null, v_actor, v_source, 'membership', m.member,
-          m.res, '{}'::jsonb, a.id, a.request_id
-        from (
-          select x.member, jsonb_build_object(
-              'group', coalesce((select jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id) from (select * from groups where id = gatehouse_uuid(a.target_id) offset 0) g where g.org_id = a.org_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label)),
-              'user', case when u.id is null then jsonb_build_object('id', x.member) else gatehouse_user_json(u, ug.groups) end,
-              'role', (select x2->>'role' from jsonb_array_elements(ug.groups) x2 where x2->>'id' = a.target_id)) as res
-          from jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) with ordinality x(member, n)
-          left join lateral (select * from users where id = gatehouse_uuid(x.member) offset 0) u on u.org_id = a.org_id
-          left join lateral gatehouse_user_groups(u.org_id, u.id) ug on u.id is not null
-          order by x.n
-        ) m;
-        d := d - 'membersAdded';
-      end if;
-      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersAdded') = 'array' then d->'membersAdded' else '[]'::jsonb end) loop
-        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.added', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
-      end loop;
-      for member in select jsonb_array_elements_text(case when jsonb_typeof(d->'membersRemoved') = 'array' then d->'membersRemoved' else '[]'::jsonb end) loop
-        perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'membership.removed', 'membership', member, gatehouse_membership_resource(a.org_id, a.target_id, a.target_label, member, null), '{}'::jsonb);
-      end loop;
+${memberEvents('membership.removed', 'membersRemoved', `jsonb_build_object('id', a.target_id, 'displayName', a.target_label)`, 'null', `jsonb_build_object('reason', 'group_deleted')`)}      end if;
+${GROUP_EVENT}      if a.action = 'group.created' then
+${memberEvents('membership.added', 'membersAdded',
+    `coalesce((select jsonb_build_object('id', g.id, 'displayName', g.display_name, 'externalId', g.external_id) from (select * from groups where id = gatehouse_uuid(a.target_id) offset 0) g where g.org_id = a.org_id), jsonb_build_object('id', a.target_id, 'displayName', a.target_label))`,
+    `(select r->>'role' from jsonb_array_elements(ug.groups) r where r->>'id' = a.target_id)`, `'{}'::jsonb`)}      end if;
 `;
 
 function rowTrigger(groupBranch: string): string {
