@@ -21,6 +21,15 @@ describe('migrations', () => {
     assert.deepEqual(await migrate(db.store.orm), []);
   });
 
+  it('leave the events trigger\'s per-row helpers inlinable, so no statement plans them again per call', async () => {
+    const conn = db.store.orm.em.getConnection();
+    for (const fn of ['gatehouse_event_actor', 'gatehouse_event_source']) {
+      const plan = (await conn.execute(`explain verbose select ${fn}(a) from audit_events a`)) as Array<Record<string, string>>;
+      const text = plan.map((row) => Object.values(row).join(' ')).join('\n');
+      assert.doesNotMatch(text, new RegExp(fn), `${fn} is called, not inlined:\n${text}`);
+    }
+  });
+
   it('enforce case-insensitive userName uniqueness per org in the database itself', async () => {
     const conn = db.store.orm.em.getConnection();
     await conn.execute(`insert into organizations (id, slug, name, settings, version, created_at, updated_at) values
