@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.ts';
  * Tests call the pass functions directly with an injected time.
  *
  * A failing pass (the database is away) backs off: the next run waits twice as
- * long each time, up to `maxBackoffMs` (never less than the interval). The
+ * long each time, up to 5 s (or the interval, when that is longer). The
  * first failure is logged with its stack, then a reminder without it every
  * `reminderMs` while the job keeps failing, and one line when it recovers: an
  * outage is a handful of lines, not a stack trace every 100 ms.
