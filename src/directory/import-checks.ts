@@ -41,6 +41,16 @@ export function tooLong(fields: UserFields, profile: Partial<Record<ImportProfil
 }
 
 /**
+ * Whether a stored value is what a (trimmed) CSV cell says: a value stored with
+ * spaces, a tab or a line break around it (an IdP sent it so) is exported as
+ * is, and read back trimmed; it is the same value, not a change.
+ */
+export function sameCell(stored: string | null | undefined, cell: string | null | undefined): boolean {
+  if (stored === cell) return true;
+  return typeof stored === 'string' && typeof cell === 'string' && stored.trim() === cell;
+}
+
+/**
  * "First Last" as the display name (and so the invitation's name) when the row
  * gives a first or last name but no Full Name, for a new person, or for one
  * without a display name whose name the row changes (an exported users.csv,
@@ -49,7 +59,7 @@ export function tooLong(fields: UserFields, profile: Partial<Record<ImportProfil
 export function joinedName(profile: Partial<Record<ImportProfileField, string>>, current: Record<ImportProfileField, string | null> | undefined): string | undefined {
   if (profile.displayName !== undefined || (profile.givenName === undefined && profile.familyName === undefined)) return undefined;
   if (current) {
-    const renamed = (profile.givenName ?? current.givenName) !== current.givenName || (profile.familyName ?? current.familyName) !== current.familyName;
+    const renamed = !sameCell(current.givenName, profile.givenName ?? current.givenName) || !sameCell(current.familyName, profile.familyName ?? current.familyName);
     if (current.displayName !== null || !renamed) return undefined;
   }
   const joined = [profile.givenName ?? current?.givenName, profile.familyName ?? current?.familyName].filter(Boolean).join(' ');

@@ -13,7 +13,7 @@ import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { toDate } from './user-record.ts';
 import { groupNameMaxLength } from './groups.ts';
-import { joinedName, tooLong, updatedFields } from './import-checks.ts';
+import { joinedName, sameCell, tooLong, updatedFields } from './import-checks.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -325,7 +325,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
     const changes: Record<string, unknown> = {};
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
-      if (user.profile[field] !== to) changes[field] = { from: user.profile[field], to };
+      if (!sameCell(user.profile[field], to)) changes[field] = { from: user.profile[field], to };
     }
     if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.status, to: 'disabled' };
     if (v.status === 'active' && user.state === 'disabled' && user.returnsTo === 'invited') {
@@ -374,7 +374,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   }
   let enabled = 0;
   for (const user of dir.byId.values()) if (isEnabled(user.state)) enabled++;
-  const disable = counts.disable!;
+  // Every enabled person the import would disable counts: those a sync finds missing, and those a Status
+  // column disables (in any mode): an HR file whose Status column says "Inactive" on every row is a mass disable too.
+  const disable = planned.filter((p) => p.action === 'disable' || (p.action === 'update' && (p.changes.status as { to?: string } | undefined)?.to === 'disabled')).length;
   const needsForce = disable > 0 && disable > settings.massDisableThreshold * enabled;
 
   const id = uuidv7();

@@ -314,6 +314,41 @@ describe('CSV import', function () {
     });
   });
 
+  describe('mass-disable guard through a Status column', () => {
+    for (const mode of ['sync', 'upsert'] as const) {
+      it(`counts the people a Status column disables in a ${mode} (an HR file saying Inactive on every row), and needs force`, async () => {
+        const org = await seedOrg(t.container, `status-guard-${mode}`);
+        const names = [];
+        for (let i = 0; i < 5; i++) {
+          await addUser(t, org, { userName: `s-${i}@example.com`, source: 'csv' });
+          names.push(`s-${i}@example.com`);
+        }
+        const res = await upload(t, org, csv('Email,Status', ...names.map((n) => `${n},Inactive`)), { mode }).expect(201);
+        assert.deepEqual(res.body.massDisable, { disable: 5, enabled: 5, threshold: 0.2, needsForce: true });
+        assert.equal((await commit(t, org, res.body.id).expect(409)).body.error.details.reason, 'mass_disable_threshold');
+        assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 0);
+        await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
+        assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 5);
+      });
+    }
+  });
+
+  describe('round trip of values stored with spaces around them', () => {
+    it('reads back as unchanged a users.csv whose values an IdP stored with spaces, a tab or a line break around them, SCIM users included', async () => {
+      const org = await seedOrg(t.container, 'padded-imp');
+      const plain = await addUser(t, org, { userName: 'pad@example.com', email: 'pad@example.com', source: 'csv' });
+      const scim = await addUser(t, org, { userName: 'okta@example.com', email: 'okta@example.com', source: 'scim' });
+      await sql(t, `update users set given_name = 'Okta ', family_name = '  Two', department = E'\tOps', office_location = E'HQ\n' where id in (?, ?)`, [plain, scim]);
+      const exported = await api(t, org).get('/exports/users.csv').expect(200);
+      const res = await upload(t, org, exported.text).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.label, r.action, r.errors.map((e: { reason: string }) => e.reason)]).sort(), [
+        ['okta@example.com', 'unchanged', []],
+        ['pad@example.com', 'unchanged', []],
+      ]);
+    });
+  });
+
   describe('reactivation', () => {
     it('brings a disabled invitee who never registered back as invited (no seat), and a disabled member back as active', async () => {
       const org = await seedOrg(t.container, 'reactivate-imp');
