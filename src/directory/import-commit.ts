@@ -200,6 +200,14 @@ interface ResolvedGroup {
 
 type GroupCache = Map<string, { id: string; name: string }>;
 
+/** A group the preview found was deleted before the commit (the row fails, as `unknown_group`). */
+class GroupGoneError extends DomainError {
+  readonly code = 'unknown_group';
+  constructor(name: string) {
+    super(`no group named "${name}": it was deleted after the preview`, { group: name });
+  }
+}
+
 async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: GroupCache): Promise<ResolvedGroup[]> {
   const out: ResolvedGroup[] = [];
   for (const g of groups) {
@@ -210,6 +218,8 @@ async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache
         ? await tx.execute('select id, display_name from groups where org_id = ? and id = ?', [scope.orgId, g.groupId])
         : await tx.execute('select id, display_name from groups where org_id = ? and lower(display_name) = ?', [scope.orgId, key]);
       if (found[0]) group = { id: String(found[0].id), name: String(found[0].display_name) };
+      // The preview found it, and someone deleted it since: the row fails; an old preview never undoes a deletion.
+      else if (g.groupId) throw new GroupGoneError(g.name);
       else {
         const created = await createGroup(tx, scope, { displayName: g.name, externalId: null, description: null, scimAttributes: {} }, [], 'csv');
         group = { id: created.id, name: created.displayName };

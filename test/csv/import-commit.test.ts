@@ -144,6 +144,21 @@ describe('CSV import commit (bulk path)', function () {
     assert.deepEqual(feed[0]!.data, { source: 'csv' });
   });
 
+  it('fails a row whose group the preview found but an admin deleted before the commit, never creating it again', async () => {
+    const org = await seedOrg(t.container, 'gone-group-imp');
+    const temp = await addGroup(t, org, 'Temp', []);
+    await addUser(t, org, { userName: 'p3@example.com' });
+    const res = await upload(t, org, csv('Email,Groups', 'p3@example.com,Temp', 'race2@example.com,Temp'), { noInvite: 'true' }).expect(201);
+    await request(t.app).delete(`/api/orgs/${org.slug}/groups/${temp}?force=true`).set(auth(org.tokens.admin)).expect(204);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.deepEqual([done.body.progress.applied, done.body.progress.failed], [0, 2]);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(rows.map((r) => [r.outcome, r.errors[0]?.reason]), [['failed', 'unknown_group'], ['failed', 'unknown_group']]);
+    assert.match(rows[0]!.errors[0].message, /deleted after the preview/);
+    assert.equal((await sql(t, `select count(*)::int as n from groups where org_id = ?`, [org.id]))[0]!.n, 0);
+    assert.equal((await sql(t, `select count(*)::int as n from users where org_id = ? and user_name = 'race2@example.com'`, [org.id]))[0]!.n, 0);
+  });
+
   it('resumes a commit of selected rows after a crash without applying the rows left out', async () => {
     const org = await seedOrg(t.container, 'bulk-pick-imp');
     const res = await upload(t, org, csv('Email', ...Array.from({ length: 8 }, (_, i) => `s${i}@example.com`)), { noInvite: 'true' }).expect(201);
