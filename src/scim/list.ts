@@ -44,6 +44,28 @@ function decodeCursor(cursor: string): string | undefined {
   return id;
 }
 
+const SEARCH_KEYS = ['schemas', 'filter', 'startIndex', 'count', 'cursor', 'sortBy', 'sortOrder', 'attributes', 'excludedAttributes'];
+
+/**
+ * A SearchRequest body (RFC 7644 §3.4.3) with its keys in their canonical
+ * spelling: they are attribute names of the SearchRequest message, and SCIM
+ * attribute names are case-insensitive (RFC 7643 §2.1), so `"Filter"` is the
+ * filter (left unread, a search widened to the whole directory). Unknown keys
+ * are left out; one key given twice in different cases is a 400.
+ */
+export function searchRequestBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new ScimError(400, 'A SearchRequest body must be a JSON object', 'invalidSyntax');
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const name = SEARCH_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+    if (!name) continue;
+    if (name in out) throw new ScimError(400, `The SearchRequest names "${name}" twice (attribute names are case-insensitive)`, 'invalidSyntax');
+    out[name] = value;
+  }
+  return out;
+}
+
 /**
  * Query parameters (GET) or a SearchRequest body (POST /.search, RFC 7644 §3.4.3),
  * validated: a bad filter is 400 invalidFilter with the parser's detail; `count`

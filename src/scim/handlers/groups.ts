@@ -3,7 +3,7 @@ import { createGroup, deleteGroup, findGroup, getGroup, queryGroups, saveGroup }
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
-import { listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromGroupResource, toGroupResource } from '../mappers/group.ts';
 import { applyPatch, parsePatchRequest } from '../patch/index.ts';
@@ -38,7 +38,7 @@ export function groupHandlers(deps: ScimDeps) {
     },
 
     async search(req: Request, res: Response) {
-      const list = readListRequest((req.body ?? {}) as Record<string, unknown>, type, 'g', deps.maxResults);
+      const list = readListRequest(searchRequestBody(req.body), type, 'g', deps.maxResults);
       const { resources, total, next } = await searchGroups(deps, req, list);
       send(res, 200, listResponse(resources, total, list, next));
     },

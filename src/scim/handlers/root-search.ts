@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { ScimError } from '../errors.ts';
-import { listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { groupResourceType, userResourceType } from '../schema/registry.ts';
 import { send, type ScimDeps } from './context.ts';
 import { searchUsers } from './users.ts';
@@ -13,7 +13,7 @@ import { searchGroups } from './groups.ts';
  */
 export function rootSearch(deps: ScimDeps) {
   return async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = searchRequestBody(req.body);
     if (body.cursor !== undefined) throw new ScimError(400, 'Cursor pagination is not supported on the root search', 'invalidValue');
     const tries = [
       { type: userResourceType, alias: 'u', search: searchUsers },

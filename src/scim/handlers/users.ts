@@ -6,7 +6,7 @@ import { jsonEqual } from '../../lib/equal.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
 import { numberAsText } from '../filter/leaf.ts';
-import { listResponse, readListRequest, type ListRequest } from '../list.ts';
+import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromUserResource, toUserResource } from '../mappers/user.ts';
 import { applyPatch, parsePatchRequest, type PatchOp } from '../patch/index.ts';
@@ -82,7 +82,7 @@ export function userHandlers(deps: ScimDeps) {
     },
 
     async search(req: Request, res: Response) {
-      const list = readListRequest((req.body ?? {}) as Record<string, unknown>, type, 'u', deps.maxResults);
+      const list = readListRequest(searchRequestBody(req.body), type, 'u', deps.maxResults);
       const { resources, total, next } = await searchUsers(deps, req, list);
       send(res, 200, listResponse(resources, total, list, next));
     },

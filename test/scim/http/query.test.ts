@@ -355,6 +355,20 @@ describe('SCIM queries', () => {
       assert.equal(res.body.Resources[0].emails, undefined);
     });
 
+    it('reads SearchRequest keys in any case (attribute names are case-insensitive), never widening to the whole directory', async () => {
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users/.search', {
+        Schemas: [SEARCH_SCHEMA], Filter: 'userName sw "user1"', SortBy: 'userName', StartIndex: 2, COUNT: 3, Attributes: ['userName'],
+      }).expect(200);
+      assert.equal(res.body.totalResults, 10);
+      assert.deepEqual(res.body.Resources.map((r: Json) => r.userName), ['user11@acme.test', 'user12@acme.test', 'user13@acme.test']);
+      assert.equal(res.body.Resources[0].emails, undefined);
+      const none = await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], FILTER: 'userName eq "nobody@acme.test"' }).expect(200);
+      assert.equal(none.body.totalResults, 0);
+      const twice = await scimRequest(t, acme.tokens.scim, 'post', '/Groups/.search', { schemas: [SEARCH_SCHEMA], filter: 'displayName eq "Beta"', Filter: 'displayName eq "Alpha"' });
+      assertScimError(twice, 400, 'invalidSyntax');
+      assert.match(twice.body.detail, /"filter" twice/);
+    });
+
     it('searches every resource type with POST /.search on the root', async () => {
       const everything = await scimRequest(t, acme.tokens.scim, 'post', '/.search', { schemas: [SEARCH_SCHEMA], count: MAX }).expect(200);
       assert.equal(everything.body.totalResults, 27);
