@@ -1,4 +1,4 @@
-import { findAttribute } from './schema/registry.ts';
+import { findAttribute, splitSchemaUrn } from './schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './schema/types.ts';
 import { ScimError } from './errors.ts';
 import { holdsExtensionObject } from './mappers/schemas.ts';
@@ -46,11 +46,12 @@ function selector(type: ResourceTypeDef, path: string, parameter: string): Selec
   if (path.toLowerCase() === 'schemas') return undefined;
   const schemas = [type.schema, ...type.extensions.map((e) => e.schema)];
   if (/^urn:/i.test(path)) {
+    // `urn:…:User:userName`, or the dotted `urn:…:enterprise:2.0:User.department` filters and sortBy read too.
+    const split = splitSchemaUrn(schemas, path);
+    if (split) return qualified(split.schema, [split.schema], split.rest, path, parameter);
     if (!URN.test(path)) throw invalid(path, parameter, 'is not a schema URN or a URN-qualified attribute (RFC 7644 §3.10)');
-    const lower = path.toLowerCase();
-    const schema = schemas.find((s) => lower === s.id.toLowerCase() || lower.startsWith(`${s.id.toLowerCase()}:`));
-    if (!schema || lower === schema.id.toLowerCase()) return lower;
-    return qualified(schema, [schema], path.slice(schema.id.length + 1), path, parameter);
+    // A whole schema (its attributes), or one this server does not know (selects what the resource was sent under it).
+    return path.toLowerCase();
   }
   return qualified(type.schema, schemas, path, path, parameter);
 }

@@ -3,6 +3,8 @@ import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
 import {
   LIST_SCHEMA,
+  USER_SCHEMA,
+  ENTERPRISE_SCHEMA,
   SCIM_JSON,
   SEARCH_SCHEMA,
   assertScimError,
@@ -182,6 +184,18 @@ describe('SCIM queries', () => {
       assert.equal(res.body.id, all[0]!.id);
       assert.equal(res.body.userName, all[0]!.userName);
       assert.equal(res.body.emails, undefined);
+    });
+
+    it('reads the dotted URN spelling in attributes and excludedAttributes as filters and sortBy do (…:User.department, …:User.userName)', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', { schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA], userName: 'dotted@acme.test', [ENTERPRISE_SCHEMA]: { department: 'Eng', employeeNumber: '7' } }).expect(201);
+      const only = await get(`/Users/${created.body.id}?attributes=${encodeURIComponent(`${ENTERPRISE_SCHEMA}.department`)}`).expect(200);
+      assert.deepEqual(only.body[ENTERPRISE_SCHEMA], { department: 'Eng' });
+      assert.equal(only.body.userName, undefined);
+      const without = await get(`/Users/${created.body.id}?excludedAttributes=${encodeURIComponent(`${ENTERPRISE_SCHEMA}.department`)}`).expect(200);
+      assert.deepEqual(without.body[ENTERPRISE_SCHEMA], { employeeNumber: '7' });
+      const core = await get(`/Users/${created.body.id}?attributes=${encodeURIComponent('urn:ietf:params:scim:schemas:core:2.0:User.userName')}`).expect(200);
+      assert.equal(core.body.userName, 'dotted@acme.test');
+      await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${created.body.id}`).expect(204);
     });
 
     it('returns groups without members with excludedAttributes=members', async () => {
