@@ -80,6 +80,8 @@ export interface Claimed {
  */
 export interface Unit {
   webhookId: string;
+  /** The endpoint's org: a worker gives each org a share of its slots (webhook-worker.ts). */
+  orgId: string;
   now: Date;
   rows: Claimed[];
   cursor?: { position: string; until: Date };
@@ -91,12 +93,13 @@ export interface Unit {
  * endpoint and their event (null once pruned). Rows of further endpoints are
  * locked only while the statement runs, and stay due.
  */
-export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number): Promise<Claimed[]> {
+export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number, fullOrgs: string[] = []): Promise<Claimed[]> {
   // Prepared: it runs on every pass, mostly to find nothing, and planning it cost more than running it.
   const rows = await executeHot(em,
     `with due as (
        select id, webhook_id, next_attempt_at from webhook_deliveries
        where status = 'pending' and next_attempt_at <= ? and webhook_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+         and org_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
        order by next_attempt_at, id limit ? for update skip locked
      ),
      picked as (
@@ -114,7 +117,7 @@ export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[
      from claimed c join webhooks w on w.id = c.webhook_id
        left join events e on e.id = c.claimed_event_id and e.position is not null
        left join organizations o on o.id = e.org_id`,
-    [now, JSON.stringify(busy), deps.batchSize, endpoints, new Date(now.getTime() + deps.claimTimeoutMs), now], { prepare: true });
+    [now, JSON.stringify(busy), JSON.stringify(fullOrgs), deps.batchSize, endpoints, new Date(now.getTime() + deps.claimTimeoutMs), now], { prepare: true });
   return rows.map((r) => ({
     id: String(r.delivery_id), webhookId: String(r.webhook_id), orgId: String(r.delivery_org_id), eventId: String(r.claimed_event_id), attempts: Number(r.attempts),
     createdAt: new Date(r.queued_at as string), url: String(r.url), secret: String(r.secret), enabled: Boolean(r.enabled),
@@ -195,17 +198,25 @@ export const ENDPOINTS_PER_PASS = 8;
  * than batchSize match, the cursor moves past every event scanned, the
  * filtered-out ones included.
  */
-export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number): Promise<Unit[]> {
+export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: string[], endpoints: number, share: { fullOrgs: string[]; perOrg: number } = { fullOrgs: [], perOrg: endpoints }): Promise<Unit[]> {
   const until = new Date(now.getTime() + deps.claimTimeoutMs);
   const rows = await executeHot(em,
     `with ${ASYNC_COMMIT}, leased as (
        update webhooks w set cursor_leased_until = ?
        where w.id in (
-         select h.id from webhooks h
-         where h.enabled and (h.cursor_leased_until is null or h.cursor_leased_until <= ?)
-           and h.id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-           and exists (select 1 from events x where x.org_id = h.org_id and x.position > h.cursor_position)
-         order by h.cursor_leased_until nulls first, h.id limit ? for update skip locked)
+         -- At most perOrg endpoints of one org, none of an org whose share is in flight: one tenant's
+         -- endpoints (hung ones among them) never take every slot of the instance.
+         select c.id from (
+           select h.id, h.cursor_leased_until, row_number() over (partition by h.org_id order by h.cursor_leased_until nulls first, h.id) as nth
+           from webhooks h
+           where h.id in (
+             select h2.id from webhooks h2
+             where h2.enabled and (h2.cursor_leased_until is null or h2.cursor_leased_until <= ?)
+               and h2.id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+               and h2.org_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+               and exists (select 1 from events x where x.org_id = h2.org_id and x.position > h2.cursor_position)
+             for update skip locked)
+         ) c where c.nth <= ? order by c.cursor_leased_until nulls first, c.id limit ?)
        returning w.id as webhook_id, w.org_id as hook_org_id, w.url, w.secret, w.event_types, w.cursor_position,
          (select max(x.position) from events x where x.org_id = w.org_id) as scan_to
      )
@@ -217,13 +228,13 @@ export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: st
          order by x.position limit ?) e on true
        left join organizations o on o.id = e.org_id
      order by l.webhook_id, e.position`,
-    [until, now, JSON.stringify(busy), endpoints, deps.batchSize], { prepare: true });
+    [until, now, JSON.stringify(busy), JSON.stringify(share.fullOrgs), share.perOrg, endpoints, deps.batchSize], { prepare: true });
   const units = new Map<string, Unit & { scanTo: string }>();
   for (const r of rows) {
     const webhookId = String(r.webhook_id);
     let unit = units.get(webhookId);
     if (!unit) {
-      unit = { webhookId, now, rows: [], scanTo: String(r.scan_to ?? r.cursor_position) };
+      unit = { webhookId, orgId: String(r.hook_org_id), now, rows: [], scanTo: String(r.scan_to ?? r.cursor_position) };
       units.set(webhookId, unit);
     }
     if (r.id === null || r.id === undefined) continue;

@@ -92,6 +92,8 @@ export class DeliveryWorker {
   readonly #recorder: Recorder;
   /** Endpoints with a unit in flight, and the units themselves. */
   readonly #busy = new Set<string>();
+  /** Endpoints in flight per org. */
+  readonly #orgBusy = new Map<string, number>();
   readonly #units = new Set<Promise<Outcome[]>>();
   #passes = 0;
   /** A pass found no room for every endpoint that may be waiting. */
@@ -128,18 +130,22 @@ export class DeliveryWorker {
     }
     const em = deps.fork();
     const started: Array<Promise<Outcome[]>> = [];
+    // Each org gets a share of the slots, and retries at most half of those free: endpoints that never answer
+    // (and then their retries, for 24 h) hold up their own org's deliveries, never every other tenant's.
+    const perOrg = orgShare(deps.maxEndpointsInFlight);
+    const fullOrgs = [...this.#orgBusy].filter(([, n]) => n >= perOrg).map(([org]) => org);
     // Retries first, then the pages of other endpoints: an endpoint's retries and its page at once would be
     // twice CONNECTIONS_PER_ENDPOINT requests, half of them waiting for a connection while their timeout runs.
-    const queued = await claim(em, now, deps, [...this.#busy], free);
+    const queued = await claim(em, now, deps, [...this.#busy], Math.max(1, Math.floor(free / 2)), fullOrgs);
     const retries = new Map<string, Unit>();
     for (const row of queued) {
-      const unit = retries.get(row.webhookId) ?? { webhookId: row.webhookId, now, rows: [] };
+      const unit = retries.get(row.webhookId) ?? { webhookId: row.webhookId, orgId: row.orgId, now, rows: [] };
       unit.rows.push(row);
       retries.set(row.webhookId, unit);
     }
     for (const unit of retries.values()) started.push(this.#start(unit, pass));
     const room = Math.min(ENDPOINTS_PER_PASS, free - retries.size);
-    const pages = room > 0 ? await leaseFeeds(em, now, deps, [...this.#busy], room) : [];
+    const pages = room > 0 ? await leaseFeeds(em, now, deps, [...this.#busy], room, { fullOrgs, perOrg }) : [];
     for (const unit of pages) started.push(this.#start(unit, pass));
     if (this.#busy.size >= deps.maxEndpointsInFlight) this.#starved = true;
     return {
@@ -176,6 +182,7 @@ export class DeliveryWorker {
 
   #start(unit: Unit, pass: number): Promise<Outcome[]> {
     this.#busy.add(unit.webhookId);
+    this.#orgBusy.set(unit.orgId, (this.#orgBusy.get(unit.orgId) ?? 0) + 1);
     const run = (async () => {
       try {
         const outcomes = await sendPaced(unit.rows, (row) => attemptOne(this.#deps, row, unit.now), () => this.#abandoned);
@@ -184,6 +191,9 @@ export class DeliveryWorker {
         return outcomes;
       } finally {
         this.#busy.delete(unit.webhookId);
+        const left = (this.#orgBusy.get(unit.orgId) ?? 1) - 1;
+        if (left > 0) this.#orgBusy.set(unit.orgId, left);
+        else this.#orgBusy.delete(unit.orgId);
         // More of this endpoint's feed, or a later pass that had to leave it (or others) out.
         const more = unit.rows.length >= this.#deps.batchSize || this.#passes > pass || this.#starved;
         if (more && !this.#abandoned) {
@@ -196,6 +206,11 @@ export class DeliveryWorker {
     run.then(() => this.#units.delete(run), () => this.#units.delete(run));
     return run;
   }
+}
+
+/** The endpoints of one org a worker keeps in flight at most: a quarter of its slots (at least one). */
+export function orgShare(maxEndpointsInFlight: number): number {
+  return Math.max(1, Math.floor(maxEndpointsInFlight / 4));
 }
 
 /** One pass of a worker of its own, waiting for every answer (tests, and callers that want the report). */

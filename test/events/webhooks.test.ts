@@ -222,6 +222,32 @@ describe('events: webhooks', () => {
     }
   });
 
+  it('gives each org a share of the worker’s slots: another org’s endpoints that do not answer never hold up this org’s deliveries', async () => {
+    const hung = await startReceiver();
+    try {
+      hung.delayMs = () => 1500;
+      // globex's endpoints come first in lease order, and are as many as the worker has slots.
+      for (let i = 0; i < 4; i++) await addHook({ url: hung.url }, globex);
+      await addHook();
+      const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 4 });
+      await postUser(t, globex.tokens.scim, 'tenant@globex.test');
+      await postUser(t, acme.tokens.scim, 'neighbour@acme.test');
+      await t.container.events.publishAll();
+      const first = await worker.pass(new Date());
+      // acme's event arrives while globex's endpoint is still unanswered: it did not wait for a free slot.
+      await receiver.waitFor(1);
+      assert.equal(hung.answeredAt.length, 0);
+      assert.equal(JSON.parse(receiver.received[0]!.body).resource.userName, 'neighbour@acme.test');
+      assert.equal(hung.received.length, 1, 'one globex endpoint in flight: its share of 4 slots');
+      await first.done;
+      // The rest of globex's endpoints follow, one at a time.
+      for (let i = 0; i < 3; i++) await (await worker.pass(new Date())).done;
+      assert.equal(hung.received.length, 4);
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('claims due retries of no more endpoints than it has room for; the others stay due', async () => {
     const hooks = [await addHook(), await addHook()];
     receiver.respond = (n) => (n <= 2 ? 500 : 200);
