@@ -34,6 +34,10 @@ export interface DecodedCsv {
 }
 
 export function decodeCsv(bytes: Uint8Array, charset?: CsvCharset): DecodedCsv {
+  // A UTF-16 byte order mark names the encoding by itself (Excel's "Unicode text", HR tools): no charset needed.
+  if (charset === undefined && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    charset = 'utf-16';
+  }
   if (charset === 'windows-1252') return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
   if (charset === 'utf-16le' || charset === 'utf-16be' || charset === 'utf-16') {
     // RFC 2781 §4.3: "UTF-16" without a BOM is big-endian, but every Windows tool writes little-endian

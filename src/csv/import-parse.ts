@@ -153,7 +153,7 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
     const status = cell(map.fields.status);
     if (status !== undefined) {
       const word = status.toLowerCase();
-      if (!(word in statusWords)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled (pending, expired and deleted, as exported, change nothing)' });
+      if (!Object.hasOwn(statusWords, word)) problems.push({ column: headerOf.status ?? 'Status', reason: 'invalid_status', message: 'must be active or disabled (pending, expired and deleted, as exported, change nothing)' });
       else if (statusWords[word]) values.status = statusWords[word];
     }
     const groups = cell(map.fields.groups);

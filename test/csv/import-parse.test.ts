@@ -89,6 +89,9 @@ describe('CSV import: reading files', () => {
   it('reports an unknown status word', () => {
     const file = parseImportFile(bytes('Email,Status\na@x.io,maybe\nb@x.io,Disabled\nc@x.io,pending\nd@x.io,expired\ne@x.io,Deleted\n'));
     assert.equal(file.rows[0]!.problems[0]!.reason, 'invalid_status');
+    // Names every object inherits are no status words either.
+    const inherited = parseImportFile(bytes('Email,Status\na@x.io,constructor\nb@x.io,__proto__\nc@x.io,toString\n'));
+    assert.deepEqual(inherited.rows.map((r) => r.problems[0]?.reason), ['invalid_status', 'invalid_status', 'invalid_status']);
     assert.equal(file.rows[1]!.values.status, 'disabled');
     // Every status the users.csv export writes is read: the ones an import cannot set change nothing.
     for (const row of file.rows.slice(2)) assert.deepEqual([row.values.status, row.problems], [undefined, []]);

@@ -570,6 +570,13 @@ describe('CSV import', function () {
         const [row] = await previewRows(t, acme, res.body.id);
         assert.deepEqual(row!.changes.displayName, { from: null, to: 'Zoë Ærø' }, type);
       }
+      // UTF-16 with its byte order mark needs no charset: the BOM says which.
+      for (const [body, encoding] of [[utf16le, 'utf-16le'], [Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]), 'utf-16be']] as const) {
+        const res = await post(body, 'text/csv');
+        assert.equal(res.status, 201, `${encoding} with BOM: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.encoding, encoding);
+        assert.deepEqual((await previewRows(t, acme, res.body.id))[0]!.changes.displayName, { from: null, to: 'Zoë Ærø' });
+      }
       const mislabelled = await post(Buffer.from(text, 'latin1'), 'text/csv; charset=utf-8').expect(400);
       assert.match(mislabelled.body.error.message, /not valid UTF-8/);
       const refused = await post(Buffer.from(text), 'text/csv; charset=shift_jis').expect(415);

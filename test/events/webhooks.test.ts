@@ -63,10 +63,15 @@ describe('events: webhooks', () => {
     assert.deepEqual(actions, ['webhook.created', 'webhook.updated']);
   });
 
-  it('refuses an unknown event type naming eventTypes, and another org’s endpoint as not found', async () => {
+  it('refuses an unknown event type naming eventTypes, a blank or spaced secret naming secret, and another org’s endpoint as not found', async () => {
     const bad = await api(t, acme).post('/webhooks', { url: receiver.url, eventTypes: ['user.exploded'] });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body.error), /eventTypes/);
+    for (const secret of [' '.repeat(20), `${' '.repeat(10)}short     `, 'sixteen chars but spaced']) {
+      const blank = await api(t, acme).post('/webhooks', { url: receiver.url, secret });
+      assert.equal(blank.status, 400, JSON.stringify(secret));
+      assert.deepEqual(blank.body.error.details.problems.map((p: Json) => p.field), ['secret']);
+    }
     const hook = await addHook();
     assert.equal((await api(t, globex).get(`/webhooks/${hook.id}`)).status, 404);
     assert.equal((await api(t, globex).get(`/webhooks/${hook.id}/deliveries`)).status, 404);

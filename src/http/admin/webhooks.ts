@@ -9,7 +9,8 @@ import { apiRoute, type ApiRoute } from './route.ts';
 
 const url = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
 const types = z.array(z.enum(eventTypes, { error: `must be event types: ${eventTypes.join(', ')}` })).max(eventTypes.length * 2, 'is too long');
-const secret = z.string().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters');
+const secret = z.string().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters')
+  .refine((value) => value.trim().length >= 16 && !/\s/.test(value), 'must be at least 16 characters with no spaces or line breaks');
 const description = z.string().trim().max(500, 'must be at most 500 characters').nullable();
 
 const createBody = z.strictObject({ url, eventTypes: types.optional(), enabled: z.boolean().optional(), secret: secret.optional(), description: description.optional() });
