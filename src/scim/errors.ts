@@ -75,7 +75,7 @@ export function mapScimError(error: unknown): MappedScimError {
     return { status: 415, body: body(415, `${capitalised((error as Error).message)}: SCIM bodies are read as UTF-8 JSON`) };
   }
   if (parserType === 'encoding.unsupported') {
-    return { status: 415, body: body(415, `${capitalised((error as Error).message)}: send the body uncompressed, or gzip, deflate or br encoded`) };
+    return { status: 415, body: body(415, `${capitalised((error as Error).message)}: send the body uncompressed, or gzip, deflate, br or zstd encoded`) };
   }
   // The client went away mid-upload: its fault, not ours (no one reads the answer anyway).
   if (parserType === 'request.aborted') return { status: 400, body: body(400, 'The request was aborted by the client before its body arrived') };

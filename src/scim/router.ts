@@ -5,7 +5,7 @@ import { findUser } from '../directory/users.ts';
 import { findGroup } from '../directory/groups.ts';
 import { ScimError, errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { SCIM_CONTENT_TYPE, idParam, ifMatchAny, scope, type ScimDeps } from './handlers/context.ts';
+import { idParam, ifMatchAny, scope, send, type ScimDeps } from './handlers/context.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
 import { userHandlers } from './handlers/users.ts';
 import { groupHandlers } from './handlers/groups.ts';
@@ -78,7 +78,14 @@ export function scimRouter(deps: ScimDeps): Router {
   }
 
   router.use((req: Request, res: Response) => {
-    res.status(404).type(SCIM_CONTENT_TYPE).send(JSON.stringify(errorBody(404, `No SCIM endpoint ${req.method} ${req.path}`)));
+    // RFC 9110 §15.5.6: an endpoint that exists, asked with a method it does not take, is 405 with Allow.
+    const allowed = allowedMethods(req.path);
+    if (allowed) {
+      res.setHeader('Allow', allowed.join(', '));
+      send(res, 405, errorBody(405, `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(', ')}`));
+      return;
+    }
+    send(res, 404, errorBody(404, `No SCIM endpoint ${req.method} ${req.path}`));
   });
 
   router.use(scimErrorHandler);
@@ -98,5 +105,22 @@ export function scimErrorHandler(error: unknown, req: Request, res: Response, _n
   else log?.debug({ status: mapped.status, detail: mapped.body.detail }, 'SCIM request refused');
   if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse-scim"');
   if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
-  res.status(mapped.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(mapped.body));
+  // Through send: res.send would add an ETag hashed from the error body, which a client would take for
+  // the resource's version (RFC 7644 §3.14) and retry a 412 with forever.
+  send(res, mapped.status, mapped.body);
+}
+
+const RESOURCE = /^\/(users|groups)$/;
+const ONE = /^\/(users|groups)\/[^/]+$/;
+const SEARCH = /^(\/(users|groups))?\/\.search$/;
+const DISCOVERY = /^\/(serviceproviderconfig|serviceconfiguration|resourcetypes(\/[^/]+)?|schemas(\/[^/]+)?)$/;
+
+/** The methods a SCIM path answers (Express routes are case-insensitive, and a trailing slash is the same path); undefined for none. */
+export function allowedMethods(path: string): string[] | undefined {
+  const p = path.toLowerCase().replace(/(.)\/+$/, '$1');
+  if (SEARCH.test(p)) return ['POST'];
+  if (RESOURCE.test(p)) return ['GET', 'HEAD', 'POST'];
+  if (ONE.test(p)) return ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
+  if (DISCOVERY.test(p)) return ['GET', 'HEAD'];
+  return undefined;
 }

@@ -65,7 +65,7 @@ function inflater(encoding: string): Transform | null {
     case 'zstd':
       if ('createZstdDecompress' in zlib) return (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress();
   }
-  throw new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not read here: send the file as is, or gzip, deflate or br compressed`, { encoding });
+  throw new HttpError(415, 'unsupported_encoding', `Content-Encoding "${encoding}" is not read here: send the file as is, or gzip, deflate, br or zstd compressed`, { encoding });
 }
 
 /**

@@ -83,6 +83,37 @@ describe('SCIM errors', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Widgets', { Operations: [] }), 404);
     });
 
+    it('answers 405 with Allow and a SCIM error body for a method an existing endpoint does not take', async () => {
+      const cases: Array<[string, string, string]> = [
+        ['delete', '/Users', 'GET, HEAD, POST'],
+        ['patch', '/Groups/', 'GET, HEAD, POST'],
+        ['post', '/Users/00000000-0000-7000-8000-000000000000', 'GET, HEAD, PUT, PATCH, DELETE'],
+        ['put', '/ServiceProviderConfig', 'GET, HEAD'],
+        ['delete', '/.search', 'POST'],
+        ['delete', '/schemas/urn:ietf:params:scim:schemas:core:2.0:User', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const res = await scimRequest(t, acme.tokens.scim, method as 'get', path, ['post', 'put', 'patch'].includes(method) ? {} : undefined);
+        assertScimError(res, 405);
+        assert.equal(res.headers.allow, allow, `${method} ${path}`);
+        assert.equal(res.headers.etag, undefined);
+      }
+    });
+
+    it('puts no ETag on an error: a 412 or 404 carries no tag a client could take for the resource version', async () => {
+      const user = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('etag-error@acme.test')).expect(201);
+      const stale = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${user.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'x' }] })
+        .set('If-Match', 'W/"999"');
+      assertScimError(stale, 412);
+      assert.equal(stale.headers.etag, undefined);
+      const missing = await scimRequest(t, acme.tokens.scim, 'get', '/Users/00000000-0000-7000-8000-000000000000');
+      assertScimError(missing, 404);
+      assert.equal(missing.headers.etag, undefined);
+      const taken = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('etag-error@acme.test'));
+      assertScimError(taken, 409);
+      assert.equal(taken.headers.etag, undefined);
+    });
+
     // RFC 7644 §3.11: a provider without /Me SHOULD answer 501; §3.7 and §3.12: so does one without bulk.
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
       it(`answers 501 Not Implemented with a SCIM error body to ${method.toUpperCase()} /Me`, async () => {
