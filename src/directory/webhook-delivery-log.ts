@@ -3,7 +3,7 @@ import type { DeliveryAttempt, DeliveryStatus } from '../db/entities/index.ts';
 import { jsonbValue } from '../db/jsonb.ts';
 import { isUuid } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import { NotFoundError, TransitionError, ValidationError } from './errors.ts';
 import { getWebhook } from './webhooks.ts';
 import type { Scope } from './scope.ts';
 
@@ -85,6 +85,7 @@ async function getDelivery(em: Em, scope: Pick<Scope, 'orgId'>, webhookId: strin
 export async function retryDelivery(em: Em, scope: Scope, webhookId: string, deliveryId: string, now: Date): Promise<DeliveryView> {
   const webhook = await getWebhook(em, scope, webhookId);
   const old = await getDelivery(em, scope, webhookId, deliveryId);
+  refuseDisabled(webhook, 'retry');
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
       `insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at, log)
@@ -104,6 +105,7 @@ export async function retryDelivery(em: Em, scope: Scope, webhookId: string, del
  */
 export async function replayEvents(em: Em, scope: Scope, webhookId: string, from: string, limit: number, now: Date): Promise<{ queued: number; lastPosition: string | null }> {
   const webhook = await getWebhook(em, scope, webhookId);
+  refuseDisabled(webhook, 'replay');
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
       `with picked as (
@@ -122,6 +124,14 @@ export async function replayEvents(em: Em, scope: Scope, webhookId: string, from
     await recordAudit(tx, scope, 'webhook.replayed', webhook.id, webhook.url, { from, queued, lastPosition });
     return { queued, lastPosition };
   });
+}
+
+/**
+ * A disabled endpoint is sent nothing, so a replay or retry queued for it would be dead at once (and
+ * stay dead once it is enabled): refused, saying to enable it first.
+ */
+function refuseDisabled(webhook: { enabled: boolean }, what: 'replay' | 'retry'): void {
+  if (!webhook.enabled) throw new TransitionError(`The endpoint is disabled: enable it, then ${what}`, { reason: 'endpoint_disabled' });
 }
 
 function recordAudit(tx: Em, scope: Scope, action: string, id: string, label: string, details: Record<string, unknown>): Promise<void> {

@@ -366,6 +366,23 @@ describe('events: webhooks', () => {
     assert.match(JSON.stringify(bad.body.error), /from/);
   });
 
+  it('refuses to replay or retry to a disabled endpoint with 409 saying to enable it first, queuing nothing', async () => {
+    const cursor = (await api(t, acme).get('/events?limit=1000')).body.cursor;
+    const hook = await addHook();
+    await postUser(t, acme.tokens.scim, 'off1@acme.test');
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    const [delivered] = await deliveries(hook.id);
+    assert.equal((await api(t, acme).patch(`/webhooks/${hook.id}`, { enabled: false })).status, 200);
+    const replay = await api(t, acme).post(`/webhooks/${hook.id}/replay?from=${cursor}`);
+    assert.equal(replay.status, 409, JSON.stringify(replay.body));
+    assert.equal(replay.body.error.details.reason, 'endpoint_disabled');
+    assert.match(replay.body.error.message, /enable it, then replay/);
+    const retry = await api(t, acme).post(`/webhooks/${hook.id}/deliveries/${delivered!.id}/retry`);
+    assert.equal(retry.status, 409, JSON.stringify(retry.body));
+    assert.equal((await deliveries(hook.id)).length, 1, 'nothing queued');
+  });
+
   it('pages the deliveries with before, and refuses a before that is not a delivery of that endpoint, naming before', async () => {
     const hook = await addHook();
     const other = await addHook();

@@ -87,7 +87,7 @@ export const webhookApiRoutes: ApiRoute[] = [
   ),
   apiRoute(
     {
-      method: 'post', path: '/webhooks/:id/deliveries/:deliveryId/retry', tag: 'Webhooks', summary: 'Send a delivery again now (a new delivery of the same event)',
+      method: 'post', path: '/webhooks/:id/deliveries/:deliveryId/retry', tag: 'Webhooks', summary: 'Send a delivery again now (a new delivery of the same event); a disabled endpoint: 409 invalid_transition',
       permission: 'settings.manage', params: deliveryParams, responses: { 202: { description: 'The new delivery' } },
     },
     async ({ container, req, res, params }) => {
@@ -96,7 +96,7 @@ export const webhookApiRoutes: ApiRoute[] = [
   ),
   apiRoute(
     {
-      method: 'post', path: '/webhooks/:id/replay', tag: 'Webhooks', summary: 'Queue again every retained event after a feed cursor that passes the filter',
+      method: 'post', path: '/webhooks/:id/replay', tag: 'Webhooks', summary: 'Queue again every retained event after a feed cursor that passes the filter; a disabled endpoint: 409 invalid_transition',
       permission: 'settings.manage', params: idParams, query: replayQuery,
       responses: { 202: { description: '{queued, lastPosition} (replay again from lastPosition when queued = limit)' } },
     },
