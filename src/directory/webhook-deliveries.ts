@@ -167,7 +167,8 @@ export async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date): P
   const attempt: DeliveryAttempt = { at: now.toISOString(), status: response?.status ?? null, error, body: response?.body ?? null, ms: Date.now() - started };
   if (!error) return { row, status: 'delivered', attempt, next: null };
   const log = deps.logger.child({ deliveryId: row.id, webhookId: row.webhookId, eventId: row.eventId, attempt: row.attempts });
-  const next = new Date(now.getTime() + retryDelayMs(row.attempts, { ...deps.retry, maxAttempts: 0 }, deps.random));
+  // Counted from the end of this attempt: a timeout (10 s) would otherwise use up the first step of the back-off.
+  const next = new Date(now.getTime() + (Date.now() - started) + retryDelayMs(row.attempts, { ...deps.retry, maxAttempts: 0 }, deps.random));
   // Nothing to send (event pruned, endpoint disabled) or out of time: dead; a retry or replay can revive it.
   if (!event || !row.enabled || next.getTime() - row.createdAt.getTime() > deps.maxAgeMs) {
     log.warn({ error }, 'webhook delivery dead-lettered');

@@ -191,7 +191,7 @@ describe('events: webhooks', () => {
     await t.container.events.publishAll(start);
     // 16 due retries and 16 new events: sent together, 32 requests would share the endpoint's 16 connections.
     receiver.delayMs = () => Math.round(timeoutMs * 0.6);
-    const due = new Date(start.getTime() + BASE_DELAY);
+    const due = new Date(start.getTime() + BASE_DELAY + 1000); // the back-off counts from the attempt's end
     assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'the retries first');
     assert.deepEqual(await t.container.events.deliverDue(due), { delivered: 16, retried: 0, dead: 0 }, 'then the page');
     assert.ok((await deliveries(hook.id)).every((d) => d.status === 'delivered'));
@@ -261,7 +261,7 @@ describe('events: webhooks', () => {
     await t.container.events.publishAll(start);
     assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 2, dead: 0 });
     const worker = new DeliveryWorker({ ...t.container.events.delivery, maxEndpointsInFlight: 1 });
-    const due = new Date(start.getTime() + BASE_DELAY);
+    const due = new Date(start.getTime() + BASE_DELAY + 1000); // the back-off counts from the attempt's end
     assert.deepEqual(await (await worker.pass(due)).done, { delivered: 1, retried: 0, dead: 0 });
     const waiting = await sql(t, `select count(*)::int as n from webhook_deliveries where status = 'pending' and attempts = 1 and next_attempt_at <= ?`, [due]);
     assert.equal(waiting[0]!.n, 1, 'the other endpoint’s row is still due, not leased');
@@ -301,9 +301,10 @@ describe('events: webhooks', () => {
     await t.container.events.publishAll(start);
     assert.deepEqual(await t.container.events.deliverDue(start), { delivered: 0, retried: 1, dead: 0 });
     assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + BASE_DELAY - 1)), { delivered: 0, retried: 0, dead: 0 }, 'not due before the back-off');
-    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + BASE_DELAY)), { delivered: 0, retried: 1, dead: 0 });
+    // Each step counts from the end of the attempt before (a second here is room for the attempt's own time).
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + BASE_DELAY + 1000)), { delivered: 0, retried: 1, dead: 0 });
     assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + 2 * BASE_DELAY)), { delivered: 0, retried: 0, dead: 0 }, 'the second delay doubles');
-    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + 3 * BASE_DELAY)), { delivered: 1, retried: 0, dead: 0 });
+    assert.deepEqual(await t.container.events.deliverDue(new Date(start.getTime() + 3 * BASE_DELAY + 2000)), { delivered: 1, retried: 0, dead: 0 });
     const [delivery] = await deliveries(hook.id);
     assert.equal(delivery!.status, 'delivered');
     assert.deepEqual(delivery!.log.map((a: Json) => a.status), [500, 500, 200]);
@@ -311,6 +312,20 @@ describe('events: webhooks', () => {
     assert.equal(delivery!.log[0].error, 'HTTP 500');
     // Every attempt of the same event carries the same event id.
     assert.equal(new Set(receiver.received.map((r) => r.headers['x-gatehouse-event-id'])).size, 1);
+  });
+
+  it('counts the back-off from the end of a failed attempt, so a slow failure does not use up its first step', async () => {
+    const hook = await addHook();
+    receiver.delayMs = () => 400;
+    receiver.respond = () => 503;
+    await postUser(t, acme.tokens.scim, 'slowfail@acme.test');
+    const now = new Date();
+    await t.container.events.publishAll(now);
+    const worker = new DeliveryWorker({ ...t.container.events.delivery, random: () => 0 });
+    assert.deepEqual(await (await worker.pass(now)).done, { delivered: 0, retried: 1, dead: 0 });
+    const [row] = await sql(t, 'select next_attempt_at from webhook_deliveries where webhook_id = ?', [hook.id]);
+    const wait = new Date(row!.next_attempt_at as string).getTime() - now.getTime();
+    assert.ok(wait >= BASE_DELAY + 400, `next attempt ${wait} ms after the pass: the 10 s step starts once the 400 ms answer came`);
   });
 
   it('dead-letters a delivery still failing 24 hours after it was queued, then a manual retry sends it', async () => {
