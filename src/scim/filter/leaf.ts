@@ -60,6 +60,16 @@ export function numberAsText(a: AttributeDef, value: Literal, raw: string | unde
   return typeof value === 'number' && raw !== undefined && (a.type === 'string' || a.type === 'reference') ? raw : value;
 }
 
+/**
+ * The literal a comparison uses: numberAsText, and for `userName eq|ne` the text trimmed, as
+ * userName is stored (users.ts): Okta and Entra look a user up with the value exactly as they
+ * then create it, and " ann@x " must find the "ann@x" that create would clash with (409).
+ */
+export function filterLiteral(a: AttributeDef, op: string, value: Literal, raw: string | undefined, parent?: AttributeDef): Literal {
+  const literal = numberAsText(a, value, raw);
+  return !parent && a.name === 'userName' && (op === 'eq' || op === 'ne') && typeof literal === 'string' ? literal.trim() : literal;
+}
+
 /** Refuses an operator or literal the attribute's type does not support, naming both. */
 export function checkOperand(path: string, a: AttributeDef, op: Op, value: Literal): void {
   if (!allowedOps[a.type].includes(op)) {

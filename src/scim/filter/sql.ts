@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../../lib/result.ts';
 import { findAttribute, resolvePath } from '../schema/registry.ts';
 import type { AttributeDef, ResourceTypeDef } from '../schema/types.ts';
 import type { Comparison, FilterAst, ValuePathNode } from './ast.ts';
-import { checkOperand, compare, FilterError, not, numberAsText, place, type Literal, type Op } from './leaf.ts';
+import { checkOperand, compare, FilterError, not, filterLiteral, place, type Literal, type Op } from './leaf.ts';
 
 export interface SqlOptions {
   /** The alias of the resource's table in the caller's query (`u` in `from users u`). */
@@ -122,7 +122,7 @@ class Visitor {
       }
       target = { path: `${node.attrPath}.value`, attribute: sub, parent: a };
     }
-    const value: Literal = node.op === 'pr' ? null : numberAsText(target.attribute, node.compValue, node.raw);
+    const value: Literal = node.op === 'pr' ? null : filterLiteral(target.attribute, op, node.compValue, node.raw, target.parent);
     checkOperand(target.path, target.attribute, op, value);
     if (!scope.parent && target.parent?.multiValued) {
       // Any element matches. `emails.value ne "x"` holds when no element equals "x", and

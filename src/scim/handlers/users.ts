@@ -5,7 +5,7 @@ import { setUserActive } from '../../directory/user-activation.ts';
 import { jsonEqual } from '../../lib/equal.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../etag.ts';
-import { numberAsText } from '../filter/leaf.ts';
+import { filterLiteral } from '../filter/leaf.ts';
 import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromUserResource, toUserResource } from '../mappers/user.ts';
@@ -32,7 +32,7 @@ function userNameAsked(list: ListRequest): string | undefined {
   const resolved = resolvePath(type, f.attrPath);
   if (!resolved || resolved.parent || resolved.schema.id !== type.schema.id || resolved.attribute.name !== 'userName') return undefined;
   // The filter's own reading of the literal: Entra's unquoted `userName eq 12345` is "12345".
-  const value = numberAsText(resolved.attribute, f.compValue, f.raw);
+  const value = filterLiteral(resolved.attribute, f.op, f.compValue, f.raw);
   return typeof value === 'string' ? value : undefined;
 }
 

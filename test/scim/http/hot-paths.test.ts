@@ -42,6 +42,17 @@ describe('SCIM hot paths: userName lookup, create, plain list pages and the acti
       }
     });
 
+    it('finds a userName sent with spaces around it, as create stores it trimmed (the IdPs look up, then create what they looked up)', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: ' padded@acme.test ' }).expect(201);
+      assert.equal(created.body.userName, 'padded@acme.test');
+      for (const query of ['', '&sortBy=userName']) {
+        const res = await byName(acme.tokens.scim, 'userName eq " padded@acme.test "', query);
+        assert.equal(res.body.totalResults, 1, `hot path and general path${query}`);
+        assert.equal(res.body.Resources[0].id, created.body.id);
+      }
+      assert.equal((await byName(acme.tokens.scim, 'userName ne " padded@acme.test " and userName sw "padded"')).body.totalResults, 0);
+    });
+
     it('keeps totalResults and pages like a list: count=0 and startIndex=2 return no resource', async () => {
       await postUser(t, acme.tokens.scim, 'paged@acme.test');
       const none = await byName(acme.tokens.scim, 'userName eq "paged@acme.test"', '&count=0');
