@@ -321,6 +321,11 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       errors.push(deletedProblem);
       continue;
     }
+    // except-scim keeps SCIM users untouched in every mode: not their fields, status or groups.
+    if (user.source === 'scim' && options.exceptScim) {
+      errors.push({ column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' });
+      continue;
+    }
     errors.push(...tooLong(updatedFields(user.userName, profile), profile, col));
     if (errors.length) continue;
     const changes: Record<string, unknown> = {};

@@ -333,6 +333,19 @@ describe('CSV import', function () {
     }
   });
 
+  describe('except-scim in upsert and sync', () => {
+    it('keeps a SCIM user untouched, groups included, naming scim_managed', async () => {
+      const org = await seedOrg(t.container, 'except-scim-upsert');
+      await addUser(t, org, { userName: 'okta1@example.com', source: 'scim' });
+      await addGroup(t, org, 'Sales', []);
+      for (const mode of ['upsert', 'sync']) {
+        const res = await upload(t, org, csv('Email,Groups', 'okta1@example.com,Sales'), { mode, exceptScim: 'true' }).expect(201);
+        const [row] = await previewRows(t, org, res.body.id);
+        assert.deepEqual([row!.action, row!.errors.map((e: { reason: string }) => e.reason), row!.changes], ['skip', ['scim_managed'], {}], mode);
+      }
+    });
+  });
+
   describe('round trip of values stored with spaces around them', () => {
     it('reads back as unchanged a users.csv whose values an IdP stored with spaces, a tab or a line break around them, SCIM users included', async () => {
       const org = await seedOrg(t.container, 'padded-imp');
