@@ -13,6 +13,7 @@ import { enqueueMail, type OutboxMessageView, type PermanentFailure } from './ou
 import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
 import { systemActor, type Scope } from './scope.ts';
 import { emptyUserFields, toDate, userFieldColumns } from './user-record.ts';
+import { userStatus } from './status.ts';
 
 /**
  * Invitations (DESIGN "Invitation"): an admin invites addresses; each gets a
@@ -275,7 +276,7 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
   await recordAuditSql(tx, scope, {
     action: auditAction.restore,
     target: { type: 'user', id, label: String(row.user_name) },
-    details: { restoredTo: to, deletedAt: deletedAt?.toISOString() ?? null, via: 'invitation' },
+    details: { restoredTo: userStatus({ state: to, inviteExpiresAt: expiresAt }, now), deletedAt: deletedAt?.toISOString() ?? null, via: 'invitation' },
   });
   return id;
 }

@@ -7,7 +7,7 @@ import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersio
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
 import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
-import { statusCounts, statusFilterSql, statusSql, type StatusCounts, type StatusFilter } from './status.ts';
+import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
 import { rowToUser, toDate, userColumnsSql, userFieldColumns, type UserFields, type UserRecord } from './user-record.ts';
 import { changedFields, deleteUser, saveUser } from './users.ts';
@@ -265,7 +265,8 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
     const audit = auditInsertSql(scope, {
       action: auditAction.restore,
       target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
-      details: { restoredTo: to, deletedAt: current.deletedAt },
+      // In the words of status (DESIGN "User status"), as the feed and the audit trail show people: pending, not invited.
+      details: { restoredTo: userStatus({ state: to, inviteExpiresAt: current.inviteExpiresAt }, now), deletedAt: current.deletedAt },
     }, 'u');
     const rows = await tx.execute(
       `with u as (update users set state = ?, deleted_at = null, version = version + 1, updated_at = now()

@@ -66,6 +66,7 @@ describe('events: the change feed', () => {
     const { events } = await feed(t, acme, start);
     assert.deepEqual(events.map((e) => e.type), ['user.disabled', 'user.reactivated', 'user.deleted', 'user.restored']);
     assert.deepEqual(events.map((e) => e.resource.status), ['disabled', 'active', 'deleted', 'active']);
+    assert.equal(events[3]!.data.restoredTo, 'active');
     assert.ok(events.every((e) => e.source === 'admin' && e.actor.type === 'admin_token'));
   });
 

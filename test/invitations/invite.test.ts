@@ -231,6 +231,9 @@ describe('invitations: the admin API', () => {
     const user = (await api(w.t, w.acme).get(`/users/${id}`).expect(200)).body;
     assert.equal(user.status, 'pending');
     assert.equal(user.givenName, 'Bea');
+    // The audit trail (and the feed's user.restored) say where the person went back to in the words of status.
+    const [restored] = await sql(w.t, `select details from audit_events where action = 'user.restored' and target_id = ?`, [id]);
+    assert.equal((restored!.details as { restoredTo: string }).restoredTo, 'pending');
   });
 
   it('re-inviting a deleted person needs what restoring them needs: users.delete, and users.disable if they were disabled', async () => {
