@@ -201,6 +201,7 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
     const givenName = form.givenName.trim();
     const familyName = form.familyName.trim();
     const phone = form.phone.trim() || null;
+    const [before] = await tx.execute('select given_name, family_name, display_name, phone from users where id = ? and org_id = ?', [current.userId, current.orgId]);
     await tx.execute(
       `update users set given_name = ?, family_name = ?, display_name = ?, phone = ?, phone_numbers = ?::jsonb,
          eula_version = ?, eula_accepted_at = ?, updated_at = ?
@@ -208,6 +209,12 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
       [givenName, familyName, `${givenName} ${familyName}`, phone, JSON.stringify(phone ? [{ value: phone, type: 'mobile', primary: true }] : []),
         deps.eulaVersion, now, now, current.userId, current.orgId],
     );
+    // The person's own name and phone replace what the inviter typed: a user.updated, so whoever follows the
+    // feed learns the new name (the acceptance itself renders no field changes).
+    const changes = profileChanges(before ?? {}, { given_name: givenName, family_name: familyName, display_name: `${givenName} ${familyName}`, phone });
+    if (Object.keys(changes).length) {
+      await recordAuditSql(tx, scope, { action: 'user.updated', target: { type: 'user', id: current.userId, label: current.email }, details: { changes, via: 'registration' } });
+    }
     const memberships = activated.groups;
     if (current.requireTwoFactor) {
       // The org requires a second factor: registration ends in enrolment, and the session starts when it is done.
@@ -234,4 +241,16 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
     });
     return { token: started.token, session: started.session, userId: current.userId, org: { id: current.orgId, slug: current.orgSlug } };
   });
+}
+
+const PROFILE_FIELDS = { given_name: 'givenName', family_name: 'familyName', display_name: 'displayName', phone: 'phone' } as const;
+
+/** `{field: {from, to}}` (as saveUser audits them) for the registration form's fields that differ from the profile. */
+function profileChanges(before: Record<string, unknown>, after: Record<keyof typeof PROFILE_FIELDS, string | null>): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [column, field] of Object.entries(PROFILE_FIELDS) as Array<[keyof typeof PROFILE_FIELDS, string]>) {
+    const from = (before[column] as string | null | undefined) ?? null;
+    if (from !== after[column]) changes[field] = { from, to: after[column] };
+  }
+  return changes;
 }

@@ -75,16 +75,21 @@ describe('events: invitations and sessions', () => {
     assert.equal(events[0]!.resource.status, 'pending');
   });
 
-  it('emits invitation.accepted and session.started when the person registers', async () => {
-    await invite(w, w.acme, { emails: 'bea@acme.test' });
+  it('emits user.updated with the name and phone the person gave, then invitation.accepted and session.started, when they register', async () => {
+    await invite(w, w.acme, { emails: 'Bea Stone <bea@acme.test>' });
     const start = await cursorOf(w.acme);
-    const res = await register(w, inviteTokenFor(w.smtp, 'bea@acme.test'));
+    const res = await register(w, inviteTokenFor(w.smtp, 'bea@acme.test'), { givenName: 'Beatrice' });
     assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
     const events = await eventsAfter(w.acme, start);
-    assert.deepEqual(events.map((e) => e.type), ['invitation.accepted', 'session.started']);
-    assert.equal(events[0]!.resource.user.status, 'active');
-    assert.equal(events[1]!.resource.method, 'invitation');
-    assert.equal(events[1]!.resource.user.email, 'bea@acme.test');
+    assert.deepEqual(events.map((e) => e.type), ['user.updated', 'invitation.accepted', 'session.started']);
+    assert.deepEqual(events[0]!.data.changes.givenName, { before: 'Bea', after: 'Beatrice' });
+    assert.deepEqual(events[0]!.data.changes.displayName, { before: 'Bea Stone', after: 'Beatrice Lee' });
+    assert.deepEqual(events[0]!.data.changes.phone, { before: null, after: '+44 7700 900123' });
+    assert.equal(events[0]!.data.changes.familyName.after, 'Lee');
+    assert.equal(events[0]!.resource.givenName, 'Beatrice');
+    assert.equal(events[1]!.resource.user.status, 'active');
+    assert.equal(events[2]!.resource.method, 'invitation');
+    assert.equal(events[2]!.resource.user.email, 'bea@acme.test');
   });
 
   it('emits one membership.added per planned group, with its role, when the person registers (as an admin adding them would)', async () => {
@@ -96,7 +101,7 @@ describe('events: invitations and sessions', () => {
     const res = await register(w, inviteTokenFor(w.smtp, 'gus@acme.test'));
     assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
     const events = await eventsAfter(w.acme, start);
-    assert.deepEqual(events.map((e) => e.type), ['membership.added', 'membership.added', 'invitation.accepted', 'session.started']);
+    assert.deepEqual(events.map((e) => e.type), ['membership.added', 'membership.added', 'user.updated', 'invitation.accepted', 'session.started']);
     const added = events.filter((e) => e.type === 'membership.added');
     assert.deepEqual(added.map((e) => [e.resource.group.id, e.resource.role]).sort(), [[sales, 'editor'], [support, 'viewer']].sort());
     for (const e of added) {

@@ -45,8 +45,8 @@ describe('invitations: registration from the link', () => {
     assert.equal(row.invite_expires_at, null);
     const sources = await sql(w.t, 'select source from memberships where user_id = ?', [userId]);
     assert.deepEqual(sources.map((s) => s.source), ['invitation', 'invitation']);
-    // One event per planned membership (as an admin's change records them), then the acceptance.
-    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'membership.added', 'membership.added', 'invitation.accepted']);
+    // One event per planned membership (as an admin's change records them), the name and phone the person gave, then the acceptance.
+    assert.deepEqual(await auditActions(w.t, userId), ['user.created', 'invitation.created', 'membership.added', 'membership.added', 'user.updated', 'invitation.accepted']);
     assert.equal((await api(w.t, w.acme).get(`/invitations/${body.sent[0]!.invitationId}`).expect(200)).body.status, 'accepted');
 
     // The link is spent; the password works for sign-in.
