@@ -12,6 +12,11 @@ import { Migration } from '@mikro-orm/migrations';
  * Those events, and the `membership.added` of the members a group is created
  * with, are written by one INSERT … SELECT each instead of a loop of
  * per-member function calls (~1.3 ms a member: a group of 5,000 took 6.7 s).
+ *
+ * And two renderings the feed had wrong: `invitation.accepted` from a SAML
+ * sign-in carried the user where every other one carries the invitation with
+ * its `user`, and the `session.started` of a registration had no
+ * `endedSessions`.
  * The row trigger's function is Migration20261130062000's but for its group branch.
  */
 const HEAD = `    when 'group.created', 'group.updated', 'group.deleted' then
@@ -69,7 +74,23 @@ ${memberEvents('membership.added', 'membersAdded',
     `(select r->>'role' from jsonb_array_elements(ug.groups) r where r->>'id' = a.target_id)`, `'{}'::jsonb`)}      end if;
 `;
 
-function rowTrigger(groupBranch: string): string {
+/** An invited person signing in over SAML accepts the invitation: the event renders the invitation with its user, as a registration's does. */
+const ACTIVATED_BEFORE = `      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'invitation.accepted', 'user', a.target_id, gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('via', 'saml'));`;
+const ACTIVATED_AFTER = `      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'invitation.accepted', 'user', a.target_id,
+        coalesce(gatehouse_invitation_resource(a.org_id, d->>'invitationId'), jsonb_build_object('user', gatehouse_user_resource(a.org_id, a.target_id))),
+        jsonb_build_object('via', 'saml'));`;
+
+/** The session a registration starts has endedSessions, as every other session.started. */
+const SESSION_BEFORE = `'{}'::jsonb`;
+const SESSION_AFTER = `jsonb_build_object('endedSessions', coalesce(d->'endedSessions', '[]'::jsonb))`;
+
+interface Parts {
+  group: string;
+  activated: string;
+  sessionData: string;
+}
+
+function rowTrigger(parts: Parts): string {
   return `create or replace function "gatehouse_audit_to_events"() returns trigger language plpgsql as $$
 declare
   a audit_events := new;
@@ -104,7 +125,7 @@ begin
           || (d - 'changes' - 'source' - 'active'));
     when 'user.activated' then
       -- An invited person signing in over SAML (JIT) accepts the invitation.
-      perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'invitation.accepted', 'user', a.target_id, gatehouse_user_resource(a.org_id, a.target_id), jsonb_build_object('via', 'saml'));
+${parts.activated}
     when 'invitation.created', 'invitation.resent', 'invitation.accepted', 'invitation.revoked', 'invitation.expired' then
       perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id,
         case a.action when 'invitation.created' then 'invitation.sent' when 'invitation.resent' then 'invitation.sent' else a.action end,
@@ -113,7 +134,7 @@ begin
         jsonb_build_object('resent', a.action = 'invitation.resent'));
       if a.action = 'invitation.accepted' and d->>'sessionId' is not null then
         perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'session.started', 'user', a.target_id,
-          jsonb_build_object('id', d->>'sessionId', 'method', 'invitation', 'user', gatehouse_user_resource(a.org_id, a.target_id)), '{}'::jsonb);
+          jsonb_build_object('id', d->>'sessionId', 'method', 'invitation', 'user', gatehouse_user_resource(a.org_id, a.target_id)), ${parts.sessionData});
       end if;
     when 'auth.login', 'sso.login', 'auth.mfa_verified', 'auth.mfa_recovery_used', 'auth.mfa_enrolled' then
       if d->>'sessionId' is not null then
@@ -129,7 +150,7 @@ begin
       perform gatehouse_emit(a.org_id, a.at, v_actor, v_source, a.id, a.request_id, 'license.exhausted', a.target_type, a.target_id,
         jsonb_build_object('seatLimit', d->'seatLimit', 'active', d->'active', 'via', d->>'via',
           'user', case when a.target_id is null then jsonb_build_object('userName', d->>'userName') else gatehouse_user_resource(a.org_id, a.target_id) end), '{}'::jsonb);
-${groupBranch}    when 'membership.added', 'membership.removed', 'membership.role_changed' then
+${parts.group}    when 'membership.added', 'membership.removed', 'membership.role_changed' then
       -- One audit row per membership (directory/membership-changes.ts: target the user; details groupId,
       -- groupName, role, source, changes). membership.source_changed has no product meaning.
       res := gatehouse_membership_resource(a.org_id, d->>'groupId', d->>'groupName', a.target_id, d->>'role');
@@ -149,11 +170,11 @@ export class Migration20261130190000_group_deleted_memberships extends Migration
   override name = 'Migration20261130190000_group_deleted_memberships';
 
   override up(): void | Promise<void> {
-    this.addSql(rowTrigger(AFTER));
+    this.addSql(rowTrigger({ group: AFTER, activated: ACTIVATED_AFTER, sessionData: SESSION_AFTER }));
   }
 
   override down(): void | Promise<void> {
-    this.addSql(rowTrigger(BEFORE));
+    this.addSql(rowTrigger({ group: BEFORE, activated: ACTIVATED_BEFORE, sessionData: SESSION_BEFORE }));
   }
 
 }

@@ -89,6 +89,7 @@ describe('events: invitations and sessions', () => {
     assert.equal(events[0]!.resource.givenName, 'Beatrice');
     assert.equal(events[1]!.resource.user.status, 'active');
     assert.equal(events[2]!.resource.method, 'invitation');
+    assert.deepEqual(events[2]!.data, { endedSessions: [] });
     assert.equal(events[2]!.resource.user.email, 'bea@acme.test');
   });
 

@@ -87,6 +87,11 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(events[0]!.resource.user.id, userId);
       assert.equal(events[0]!.resource.role, 'editor');
       assert.equal(events[0]!.source, 'saml');
+      // The acceptance renders the invitation with its user, as a registration's does.
+      assert.equal(events[1]!.resource.id, invited.body.sent[0].invitationId);
+      assert.equal(events[1]!.resource.user.id, userId);
+      assert.equal(events[1]!.resource.user.status, 'active');
+      assert.deepEqual(events[1]!.data, { via: 'saml' });
       assert.equal(await t.container.fork().count(AuditEvent, { action: 'membership.added', targetId: userId }), 1);
     });
 
