@@ -200,12 +200,20 @@ interface ResolvedGroup {
 
 type GroupCache = Map<string, { id: string; name: string }>;
 
-/** A group the preview found was deleted before the commit (the row fails, as `unknown_group`). */
-class GroupGoneError extends DomainError {
-  readonly code = 'unknown_group';
+/**
+ * A group the preview found was deleted before the commit: the row fails with the row reason
+ * `unknown_group`, as the preview would have said. A row outcome, never an API error body.
+ */
+class GroupGoneError extends Error {
   constructor(name: string) {
-    super(`no group named "${name}": it was deleted after the preview`, { group: name });
+    super(`no group named "${name}": it was deleted after the preview`);
+    this.name = 'GroupGoneError';
   }
+}
+
+/** What fails one row rather than the batch: the domain's refusals and a group gone since the preview. */
+function failsRow(error: unknown): error is DomainError | GroupGoneError {
+  return error instanceof DomainError || error instanceof GroupGoneError;
 }
 
 async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache: GroupCache): Promise<ResolvedGroup[]> {
@@ -245,7 +253,7 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
         const fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
         users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        if (!failsRow(error)) throw error;
         outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
       }
     }
@@ -261,7 +269,7 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
       const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, groupIds));
       outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      if (!failsRow(error)) throw error;
       // The row's savepoint took the groups it created with it: the next row naming one creates it again.
       for (const key of groupIds.keys()) if (!known.has(key)) groupIds.delete(key);
       if (error instanceof SeatLimitError) await recordAuditSql(tx, scope, error.refusal);
@@ -272,7 +280,8 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
 }
 
 /** A row the domain refused at commit: failed with the domain's code and words. */
-function rowError(error: DomainError): RowProblem {
+function rowError(error: DomainError | GroupGoneError): RowProblem {
+  if (error instanceof GroupGoneError) return { column: null, reason: 'unknown_group', message: error.message };
   return { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message };
 }
 
