@@ -145,6 +145,15 @@ function toClaimed(row: Row): Claimed {
 }
 
 /**
+ * What a message keeps once it leaves the queue (sent, refused for good or
+ * cancelled): who, subject, kind, related ids and times. Its body held a
+ * one-time link or code in clear (the database keeps only their hashes), so
+ * the body goes; the recipient has it.
+ */
+export const REMOVED_BODY = '[removed once the message left the outbox: it may have held a one-time link or code]';
+const bodyRemoved = `text = '${REMOVED_BODY}', html = null`;
+
+/**
  * One statement, so the row lock lasts only as long as the claim: pick the
  * due message nobody holds — transactional before bulk, then the oldest —
  * count the attempt and push it out of sight for the lease. Rows another
@@ -167,7 +176,7 @@ async function claimOne(em: Em, now: Date, leaseMs: number): Promise<Claimed | n
 
 async function markFailed(deps: OutboxDeps, message: Claimed, failure: PermanentFailure, now: Date): Promise<void> {
   const mark = (em: Em, error: string) =>
-    em.execute('update outbox_messages set failed_at = ?, last_error = ?, updated_at = ? where id = ?', [now, error.slice(0, 1000), now, message.id]);
+    em.execute(`update outbox_messages set failed_at = ?, last_error = ?, ${bodyRemoved}, updated_at = ? where id = ?`, [now, error.slice(0, 1000), now, message.id]);
   try {
     await deps.fork().transactional(async (tx) => {
       await mark(tx, failure.error);
@@ -193,14 +202,14 @@ export async function deliverDue(deps: OutboxDeps, now: Date): Promise<DeliveryR
     const log = deps.logger.child({ outboxId: message.id, kind: message.kind, attempt: message.attempts });
     const cancel = await deps.cancelReason?.(em, message, now);
     if (cancel) {
-      await em.execute('update outbox_messages set cancelled_at = ?, cancel_reason = ?, updated_at = ? where id = ?', [now, cancel.slice(0, 200), now, message.id]);
+      await em.execute(`update outbox_messages set cancelled_at = ?, cancel_reason = ?, ${bodyRemoved}, updated_at = ? where id = ?`, [now, cancel.slice(0, 200), now, message.id]);
       log.info({ reason: cancel }, 'mail cancelled');
       report.cancelled++;
       continue;
     }
     try {
       const { messageId } = await deps.mailer.send(message);
-      await em.execute('update outbox_messages set sent_at = ?, last_error = null, updated_at = ? where id = ?', [now, now, message.id]);
+      await em.execute(`update outbox_messages set sent_at = ?, last_error = null, ${bodyRemoved}, updated_at = ? where id = ?`, [now, now, message.id]);
       log.info({ messageId }, 'mail sent');
       report.sent++;
     } catch (caught) {

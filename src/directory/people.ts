@@ -2,6 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { purgeInvitationsAndMail } from './purge-traces.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
@@ -338,7 +339,8 @@ function personalValues(row: Record<string, unknown>): string[] {
  * Purges users deleted more than 30 days before `now` (all orgs, or one): the
  * row stays as a tombstone (id, org, state deleted, purged_at) with every
  * personal field emptied; memberships and sessions are deleted; audit events
- * about or by them keep their rows, anonymised (audit-anonymise.ts).
+ * about or by them keep their rows, anonymised (audit-anonymise.ts); their
+ * invitations and mails go, and invitations they sent forget them (purge-traces.ts).
  * One `user.purged` event per user, by the system. Batched; safe to run
  * concurrently (SKIP LOCKED). Exported for the daily job.
  */
@@ -361,7 +363,9 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
       const list = ids.map(() => '?').join(', ');
       await tx.execute(`delete from memberships where user_id in (${list})`, ids);
       await tx.execute(`delete from sessions where user_id in (${list})`, ids);
-      await anonymiseAuditEvents(tx, rows.map((r) => ({ orgId: String(r.org_id), userId: String(r.id), personalValues: personalValues(r) })));
+      const people = rows.map((r) => ({ orgId: String(r.org_id), userId: String(r.id), personalValues: personalValues(r) }));
+      await anonymiseAuditEvents(tx, people);
+      await purgeInvitationsAndMail(tx, people.map((p) => ({ orgId: p.orgId, userId: p.userId, addresses: p.personalValues.filter((v) => v.includes('@')) })));
       await tx.execute(
         `update users set user_name = 'purged-' || id::text, ${emptied.join(', ')}, email = null, phone = null, purged_at = ?, version = version + 1, updated_at = now()
          where id in (${list})`,

@@ -62,6 +62,26 @@ describe('mail outbox: committed mail is delivered after commit, with retries', 
     assert.equal(smtp.received.length, 1);
   });
 
+  it('keeps no body with its one-time link once a message is sent, refused or cancelled: only who, what and when', async () => {
+    const link = 'https://gatehouse.test/invitations/gh_invite_SECRETtoken123';
+    const sent = await enqueue('sent@mailco.test', { text: `Join: ${link}`, html: `<a href="${link}">Join</a>` });
+    const refused = await enqueue('refused@mailco.test', { text: `Join: ${link}`, related: { invitationId: 'inv-refused' } });
+    const cancelled = await enqueue('cancelled@mailco.test', { text: `Join: ${link}`, related: { invitationId: 'inv-cancelled' } });
+    const pending = await t.container.fork().transactional((tx) =>
+      enqueueMail(tx, { orgId: org.id, to: 'later@mailco.test', subject: 'Hello', text: `Join: ${link}`, kind: 'test' }, new Date(t0.getTime() + 3_600_000)));
+    smtp.rcpt = (address) => (address === 'refused@mailco.test' ? { code: 550, message: 'No such user here' } : undefined);
+    const checked = { ...deps, cancelReason: async (em: unknown, message: OutboxMessageView) => (message.related.invitationId === 'inv-cancelled' ? 'invitation revoked (admin)' : null) };
+    assert.deepEqual(await deliverDue(checked, t0), { sent: 1, retried: 0, failed: 1, cancelled: 1 });
+    assert.match(smtp.received[0]!.raw, /gh_invite_SECRETtoken123/, 'the recipient got the link');
+    for (const id of [sent, refused, cancelled]) {
+      const stored = await row(id);
+      assert.ok(!JSON.stringify(stored).includes('SECRETtoken'), `${stored.to} kept its link`);
+      assert.equal(stored.subject, 'Hello');
+      assert.equal(stored.html, null);
+    }
+    assert.match((await row(pending)).text, /gh_invite_SECRETtoken123/, 'a message not yet sent keeps what it will send');
+  });
+
   it('sends nothing for a message whose transaction rolled back', async () => {
     await assert.rejects(
       t.container.fork().transactional(async (tx) => {
