@@ -18,6 +18,7 @@ type Change = { from?: unknown; to?: unknown } | string | null;
 function changesText(row: PreviewRow): string {
   const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
   return Object.entries(row.changes as Record<string, Change>)
+    .flatMap(([field, c]) => (field === 'groupRoles' && c && typeof c === 'object' ? Object.entries(c).map(([group, r]) => [`role in ${group}`, r as Change] as const) : [[field, c] as const]))
     .map(([field, c]) => {
       if (!c || typeof c !== 'object' || !('to' in c)) return `${field}: ${text(c)}`;
       return c.from === null || c.from === undefined ? `${field}: ${text(c.to)}` : `${field}: ${text(c.from)} → ${text(c.to)}`;

@@ -1,12 +1,12 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound } from '../db/bound-query.ts';
-import type { ImportAction } from '../db/entities/index.ts';
+import type { ImportAction, UserSource } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
-import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
+import { ConflictError, DomainError, IdpManagedError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
-import { writeMembershipChanges } from './membership-changes.ts';
+import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import { newUserFields } from './import-rows.ts';
 import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
@@ -196,6 +196,7 @@ interface ResolvedGroup {
   groupId: string;
   groupName: string;
   role: string;
+  roleChange: boolean;
 }
 
 type GroupCache = Map<string, { id: string; name: string }>;
@@ -234,7 +235,7 @@ async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache
       }
       cache.set(key, group);
     }
-    out.push({ groupId: group.id, groupName: group.name, role: g.role });
+    out.push({ groupId: group.id, groupName: group.name, role: g.role, roleChange: Boolean(g.roleChange) });
   }
   return out;
 }
@@ -319,7 +320,37 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
     if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId);
     if (planned) return userId;
   }
-  // The admin API's membership write: one membership.added event per membership, with its role (README "Entry points and memberships").
-  await writeMembershipChanges(tx, scope, wanted.map((g) => ({ action: 'add', user, group: { id: g.groupId, label: g.groupName }, role: g.role, source: 'csv', viaMapping: false })));
+  await writeMembershipChanges(tx, scope, await membershipChanges(tx, scope, user, wanted));
   return user.id;
+}
+
+/**
+ * The admin API's membership writes (one membership.added or membership.role_changed
+ * event each, README "Entry points and memberships"): groups to join, and the roles
+ * the row changed. A group joined since the preview keeps its role unless the row
+ * changes it; the IdP's memberships are never changed (the preview refused those).
+ */
+async function membershipChanges(tx: Em, scope: Scope, user: { id: string; label: string }, wanted: ResolvedGroup[]): Promise<MembershipChange[]> {
+  const changing = wanted.filter((g) => g.roleChange);
+  const held = new Map<string, Record<string, unknown>>();
+  if (changing.length) {
+    const rows = await tx.execute(
+      `select m.group_id, m.role, m.source, m.via_mapping, g.source as group_source from memberships m join groups g on g.id = m.group_id
+       where m.org_id = ? and m.user_id = ? and m.group_id in (${changing.map(() => '?').join(', ')})`,
+      [scope.orgId, user.id, ...changing.map((g) => g.groupId)],
+    );
+    for (const row of rows) held.set(String(row.group_id), row);
+  }
+  const changes: MembershipChange[] = [];
+  for (const g of wanted) {
+    const group = { id: g.groupId, label: g.groupName };
+    const current = held.get(g.groupId);
+    if (!current) changes.push({ action: 'add', user, group, role: g.role, source: 'csv', viaMapping: false });
+    else if (current.role !== g.role) {
+      if (current.source === 'scim' || current.group_source === 'scim') throw new IdpManagedError(`"${g.groupName}" is managed by your identity provider (SCIM): change its members there`);
+      const from = { role: String(current.role), source: current.source as UserSource, viaMapping: Boolean(current.via_mapping) };
+      changes.push({ action: 'change', user, group, role: g.role, source: from.source, viaMapping: from.viaMapping, from });
+    }
+  }
+  return changes;
 }

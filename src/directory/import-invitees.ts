@@ -25,11 +25,13 @@ export interface PlannedGroupInput {
   groupId: string;
   groupName: string;
   role: string;
+  /** The row changes the role of a group already planned (else a planned group keeps its role). */
+  roleChange?: boolean;
 }
 
 /**
  * Adds the groups to the invitee's open invitation (a group already planned
- * keeps its role, as a live membership would), with one `invitation.updated`
+ * keeps its role, as a live membership would, unless the row changes it), with one `invitation.updated`
  * event naming the plan before and after. Returns false when the person has no
  * open invitation (the caller then gives live memberships).
  */
@@ -52,7 +54,15 @@ export async function addToInvitationPlan(tx: Em, scope: Scope, invitee: { id: s
      on conflict (invitation_id, group_id) do nothing returning group_id`,
     groups.flatMap((g) => [uuidv7(), invitationId, g.groupId, g.role]),
   );
-  if (!added.length) return true;
+  const changing = groups.filter((g) => g.roleChange);
+  const changed = changing.length
+    ? await tx.execute(
+      `update invitation_memberships im set role = v.role from (values ${changing.map(() => '(?::uuid, ?)').join(', ')}) as v(group_id, role)
+       where im.invitation_id = ? and im.group_id = v.group_id and im.role <> v.role returning im.group_id`,
+      [...changing.flatMap((g) => [g.groupId, g.role]), invitationId],
+    )
+    : [];
+  if (!added.length && !changed.length) return true;
   await tx.execute('update invitations set updated_at = now() where id = ?', [invitationId]);
   await recordAuditSql(tx, scope, {
     action: 'invitation.updated',

@@ -75,6 +75,8 @@ export interface PlannedGroup {
   groupId: string | null;
   name: string;
   role: string;
+  /** A group the person is in (or planned in) whose role the row changes; else the group is added. */
+  roleChange?: boolean;
 }
 
 export interface ImportSummary {
@@ -162,13 +164,18 @@ async function loadDirectory(em: Em, orgId: string, now: Date) {
     if (user.email && live(byEmail.get(user.email))) byEmail.set(user.email, user);
     if (live(byUserName.get(user.userName.toLowerCase()))) byUserName.set(user.userName.toLowerCase(), user);
   }
-  const groups = new Map<string, string>();
-  for (const row of await em.execute('select id, display_name from groups where org_id = ?', [orgId])) groups.set(String(row.display_name).toLowerCase(), String(row.id));
-  const memberships = new Set<string>();
-  for (const row of await em.execute('select user_id, group_id from memberships where org_id = ?', [orgId])) memberships.add(`${row.user_id}:${row.group_id}`);
+  const groups = new Map<string, { id: string; name: string; scim: boolean }>();
+  for (const row of await em.execute('select id, display_name, source from groups where org_id = ?', [orgId])) {
+    groups.set(String(row.display_name).toLowerCase(), { id: String(row.id), name: String(row.display_name), scim: row.source === 'scim' });
+  }
+  // `user:group` → the role held, and whether the IdP made the membership (SCIM: read-only here).
+  const memberships = new Map<string, { role: string; scim: boolean }>();
+  for (const row of await em.execute('select user_id, group_id, role, source from memberships where org_id = ?', [orgId])) {
+    memberships.set(`${row.user_id}:${row.group_id}`, { role: String(row.role), scim: row.source === 'scim' });
+  }
   // A pending (or expired) invitee's groups are their open invitation's plan, applied when they register.
-  for (const row of await em.execute(`${openInvitationsSql} select o.user_id, im.group_id from o join invitation_memberships im on im.invitation_id = o.id`, [orgId])) {
-    memberships.add(`${row.user_id}:${row.group_id}`);
+  for (const row of await em.execute(`${openInvitationsSql} select o.user_id, im.group_id, im.role from o join invitation_memberships im on im.invitation_id = o.id`, [orgId])) {
+    memberships.set(`${row.user_id}:${row.group_id}`, { role: String(row.role), scim: false });
   }
   return { byId, byEmail, byUserName, groups, memberships };
 }
@@ -259,6 +266,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
 
     // upsert / sync
     const groups: PlannedGroup[] = [];
+    // Groups whose role the row names (Group:role or the Role column): only those change an existing membership's role.
+    const explicit = new Set<PlannedGroup>();
+    // Groups the IdP pushed over SCIM: nobody joins one here, and its memberships' roles are the IdP's.
+    const scimGroups = new Map<PlannedGroup, string>();
     // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
     const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
     for (const g of v.groups ?? []) {
@@ -272,14 +283,17 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
         known.roles.add(role);
         continue;
       }
-      const groupId = dir.groups.get(g.name.toLowerCase()) ?? null;
+      const found = dir.groups.get(g.name.toLowerCase());
+      const groupId = found?.id ?? null;
       if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
       else if (!groupId && g.name.length > groupNameMaxLength) {
         errors.push({ column: col('groups', 'Groups'), reason: 'too_long', message: `group names must be at most ${groupNameMaxLength} characters` });
       }
-      const planned = { groupId, name: g.name, role };
+      const planned: PlannedGroup = { groupId, name: g.name, role };
       byName.set(g.name.toLowerCase(), { ...planned, roles: new Set([role]) });
       groups.push(planned);
+      if (g.role ?? v.role) explicit.add(planned);
+      if (found?.scim) scimGroups.set(planned, found.name);
     }
     for (const g of byName.values()) {
       if (g.roles.size > 1) errors.push({ column: col('groups', 'Groups'), reason: 'conflicting_roles', message: `names "${g.name}" twice with different roles: ${[...g.roles].join(', ')}` });
@@ -301,6 +315,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
         errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
       }
+      errors.push(...groups.filter((g) => scimGroups.has(g)).map((g) => scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups'))));
       if (errors.length) continue;
       const active = v.status !== 'disabled';
       // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
@@ -327,6 +342,22 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       continue;
     }
     errors.push(...tooLong(updatedFields(user.userName, profile), profile, col));
+    const added: PlannedGroup[] = [];
+    const roleChanged: PlannedGroup[] = [];
+    const groupRoles: Record<string, { from: string; to: string }> = {};
+    for (const g of groups) {
+      const held = g.groupId ? dir.memberships.get(`${user.id}:${g.groupId}`) : undefined;
+      if (!held) {
+        if (scimGroups.has(g)) errors.push(scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups')));
+        else added.push(g);
+      } else if (explicit.has(g) && held.role !== g.role) {
+        if (scimGroups.has(g) || held.scim) errors.push(scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups')));
+        else {
+          roleChanged.push({ ...g, roleChange: true });
+          groupRoles[g.name] = { from: held.role, to: g.role };
+        }
+      }
+    }
     if (errors.length) continue;
     const changes: Record<string, unknown> = {};
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
@@ -355,10 +386,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
         continue;
       }
     }
-    const added = groups.filter((g) => !g.groupId || !dir.memberships.has(`${user.id}:${g.groupId}`));
     if (added.length) changes.groups = { add: added.map((g) => g.name) };
+    if (roleChanged.length) changes.groupRoles = groupRoles;
     plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
-    plan.data = { profile, status: v.status ?? null, groups: added };
+    plan.data = { profile, status: v.status ?? null, groups: [...added, ...roleChanged] };
     plan.changes = changes;
   }
 
@@ -462,4 +493,9 @@ export async function listImportRows(
     outcome: (r.row_outcome as string | null) ?? null,
   }));
   return { rows: page, nextCursor: rows.length > query.limit ? page[page.length - 1]!.rowNumber : null };
+}
+
+/** A row that would add someone to a group the IdP pushed over SCIM, or change a role it gave. */
+function scimGroupProblem(name: string, column: string | null): RowProblem {
+  return { column, reason: 'scim_managed', message: `"${name}" is managed by your identity provider (SCIM): change its members there` };
 }

@@ -194,7 +194,7 @@ describe('CSV import', function () {
     });
 
     it('refuses two roles for one group in a cell, and reads the same group twice with the same role as one membership', async () => {
-      const org = await seedOrg(t.container, 'roles-imp');
+      const org = await seedOrg(t.container, 'grouproles-imp');
       await addGroup(t, org, 'Support', []);
       const file = csv('Email,Groups', 'r1@example.com,Support:admin|support:viewer', 'r2@example.com,Support:editor; SUPPORT:Editor', 'r3@example.com,Support|support:viewer');
       const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
@@ -331,6 +331,63 @@ describe('CSV import', function () {
         assert.equal(await count(t, `select count(*)::int as n from users where org_id = ? and state = 'disabled'`, [org.id]), 5);
       });
     }
+  });
+
+  describe('group roles and the IdP\'s groups', () => {
+    const roles = async (org: SeededOrg, userId: string) =>
+      (await sql(t, 'select g.display_name as g, m.role from memberships m join groups g on g.id = m.group_id where m.org_id = ? and m.user_id = ? order by 1', [org.id, userId])).map((r) => `${r.g}:${r.role}`);
+
+    it('changes the role of a group the person is in when the row names one (Group:role or Role), never when it names none', async () => {
+      const org = await seedOrg(t.container, 'role-change-imp');
+      const user = await addUser(t, org, { userName: 'rita@example.com' });
+      await addGroup(t, org, 'Crew', [user], 'viewer');
+      await addGroup(t, org, 'Ops', [user], 'editor');
+      const res = await upload(t, org, csv('Email,Groups', 'rita@example.com,Crew:editor; Ops')).expect(201);
+      const [row] = await previewRows(t, org, res.body.id);
+      assert.deepEqual([row!.action, row!.changes], ['update', { groupRoles: { Crew: { from: 'viewer', to: 'editor' } } }]);
+      const report = await request(t.app).get(`/api/orgs/${org.slug}/imports/${res.body.id}/report.csv`).set(auth(org.tokens.admin)).expect(200);
+      assert.match(report.text, /role in Crew: viewer → editor/);
+      await commit(t, org, res.body.id).expect(200);
+      assert.deepEqual(await roles(org, user), ['Crew:editor', 'Ops:editor'], 'Ops named no role: kept');
+      assert.deepEqual((await auditActions(t, user)).slice(-1), ['membership.role_changed']);
+
+      const byColumn = await upload(t, org, csv('Email,Groups,Role', 'rita@example.com,Ops,viewer')).expect(201);
+      assert.deepEqual((await previewRows(t, org, byColumn.body.id)).map((r) => r.changes), [{ groupRoles: { Ops: { from: 'editor', to: 'viewer' } } }]);
+      await commit(t, org, byColumn.body.id).expect(200);
+      assert.deepEqual(await roles(org, user), ['Crew:editor', 'Ops:viewer']);
+      const same = await upload(t, org, csv('Email,Groups', 'rita@example.com,Crew:editor; Ops:viewer')).expect(201);
+      assert.deepEqual((await previewRows(t, org, same.body.id)).map((r) => r.action), ['unchanged']);
+    });
+
+    it('changes the role a pending invitee will get in a group of their invitation', async () => {
+      const org = await seedOrg(t.container, 'roles-plan-imp');
+      await addGroup(t, org, 'Crew', []);
+      await commit(t, org, (await upload(t, org, csv('Email,Groups', 'penny@example.com,Crew:editor')).expect(201)).body.id).expect(200);
+      const res = await upload(t, org, csv('Email,Groups', 'penny@example.com,Crew:viewer')).expect(201);
+      assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => r.changes), [{ groupRoles: { Crew: { from: 'editor', to: 'viewer' } } }]);
+      await commit(t, org, res.body.id).expect(200);
+      const planned = await sql(t, `select im.role from invitation_memberships im join invitations i on i.id = im.invitation_id where i.org_id = ? and i.email = 'penny@example.com'`, [org.id]);
+      assert.deepEqual(planned.map((r) => r.role), ['viewer']);
+    });
+
+    it('refuses to add anyone to a group the IdP pushed over SCIM, or to change a role there, naming scim_managed and the group', async () => {
+      const org = await seedOrg(t.container, 'scim-group-imp');
+      const user = await addUser(t, org, { userName: 'sam@example.com' });
+      const group = await addGroup(t, org, 'Okta Engineering', []);
+      await sql(t, `update groups set source = 'scim' where id = ?`, [group]);
+      const res = await upload(t, org, csv('Email,Groups', 'sam@example.com,Okta Engineering', 'newbie@example.com,okta engineering')).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      for (const row of rows) {
+        assert.equal(row.action, 'skip');
+        assert.deepEqual(row.errors.map((e: { column: string; reason: string }) => [e.column, e.reason]), [['Groups', 'scim_managed']]);
+        assert.match(row.errors[0].message, /Okta Engineering.*identity provider/);
+      }
+      await sql(t, `insert into memberships (id, org_id, group_id, user_id, role, source, added_at) values (gen_random_uuid(), ?, ?, ?, 'viewer', 'scim', now())`, [org.id, group, user]);
+      const [again] = await previewRows(t, org, (await upload(t, org, csv('Email,Groups', 'sam@example.com,Okta Engineering')).expect(201)).body.id);
+      assert.equal(again!.action, 'unchanged', 'naming a group they are already in over SCIM, without a role, changes nothing');
+      const [role] = await previewRows(t, org, (await upload(t, org, csv('Email,Groups', 'sam@example.com,Okta Engineering:editor')).expect(201)).body.id);
+      assert.deepEqual(role!.errors.map((e: { reason: string }) => e.reason), ['scim_managed']);
+    });
   });
 
   describe('except-scim in upsert and sync', () => {

@@ -52,6 +52,9 @@ function changeItems(changes: Record<string, unknown>): Html[] {
   return Object.entries(changes).map(([field, change]) => {
     if (field === 'groups' && change && typeof change === 'object' && 'add' in change) return html`<li>entry points: + ${(change as { add: string[] }).add.join(', ')}</li>`;
     if (field === 'createGroups' && Array.isArray(change)) return html`<li>new entry points: ${change.join(', ')}</li>`;
+    if (field === 'groupRoles' && change && typeof change === 'object') {
+      return html`${Object.entries(change as Record<string, { from: string; to: string }>).map(([group, r]) => html`<li>role in ${group}: ${r.from} → ${r.to}</li>`)}`;
+    }
     if (change && typeof change === 'object' && 'to' in change) {
       const c = change as { from?: unknown; to?: unknown };
       return html`<li>${field}: ${show(c.from)} → ${show(c.to)}</li>`;
