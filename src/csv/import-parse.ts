@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { restoreNeutralised } from './export-cells.ts';
 import { ValidationError } from '../directory/errors.ts';
-import type { ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
+import type { GroupCell, ImportField, ImportFile, ImportRowInput, ImportValues, RowProblem } from '../directory/imports.ts';
 import { decodeCsv, sniffDelimiter, type CsvCharset } from './decode.ts';
 import { mapHeaders } from './import-columns.ts';
 
@@ -32,11 +32,11 @@ const statusWords: Record<string, 'active' | 'disabled' | null> = {
 };
 
 /** `Sales; Support:editor | Ops` → names with optional roles. */
-export function parseGroups(cell: string): Array<{ name: string; role: string | null }> {
+export function parseGroups(cell: string): GroupCell[] {
   return cell.split(/[;|]/).map((part) => part.trim()).filter(Boolean).map((part) => {
     const colon = part.lastIndexOf(':');
     if (colon <= 0) return { name: part, role: null };
-    return { name: part.slice(0, colon).trim(), role: part.slice(colon + 1).trim().toLowerCase() || null };
+    return { name: part.slice(0, colon).trim(), role: part.slice(colon + 1).trim().toLowerCase() || null, whole: part };
   });
 }
 

@@ -37,7 +37,7 @@ export interface ImportValues extends Partial<Record<ImportProfileField, string>
   userId?: string;
   role?: string;
   status?: 'active' | 'disabled';
-  groups?: Array<{ name: string; role: string | null }>;
+  groups?: GroupCell[];
 }
 
 export interface RowProblem {
@@ -69,6 +69,14 @@ export interface ImportOptions {
   noInvite?: boolean;
   createGroups?: boolean;
   exceptScim?: boolean;
+}
+
+/** A group named in a Groups cell. */
+export interface GroupCell {
+  name: string;
+  role: string | null;
+  /** The part as written, when a colon split it: a group may be named `Team: Platform` (decided at preview). */
+  whole?: string;
 }
 
 export interface PlannedGroup {
@@ -272,7 +280,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     const scimGroups = new Map<PlannedGroup, string>();
     // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
     const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
-    for (const g of v.groups ?? []) {
+    for (const cell of v.groups ?? []) {
+      // "Team: Platform" names that group when the text after the colon is no role and the group exists.
+      const g = cell.whole && cell.role && !settings.roles.includes(cell.role) && dir.groups.has(cell.whole.toLowerCase()) ? { name: cell.whole, role: null } : cell;
       const role = g.role ?? v.role ?? defaultRole;
       if (!settings.roles.includes(role)) {
         errors.push({ column: col(g.role ? 'groups' : 'role', 'Groups'), reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${settings.roles.join(', ')}` });

@@ -29,7 +29,7 @@ describe('CSV import: reading files', () => {
     assert.equal(sniffDelimiter('"x;y;z",Email\n'), ',');
     const file = parseImportFile(bytes('Email;Full Name;Groups\r\na@x.io;"Doe, Jane";"Sales|Ops:editor"\r\n'));
     assert.equal(file.delimiter, ';');
-    assert.deepEqual(file.rows[0]!.values.groups, [{ name: 'Sales', role: null }, { name: 'Ops', role: 'editor' }]);
+    assert.deepEqual(file.rows[0]!.values.groups, [{ name: 'Sales', role: null }, { name: 'Ops', role: 'editor', whole: 'Ops:editor' }]);
   });
 
   it('matches headers case- and space-insensitively, with aliases', () => {
@@ -83,7 +83,7 @@ describe('CSV import: reading files', () => {
   });
 
   it('parses groups separated by ; or | with optional roles', () => {
-    assert.deepEqual(parseGroups(' A ; B:Admin| C '), [{ name: 'A', role: null }, { name: 'B', role: 'admin' }, { name: 'C', role: null }]);
+    assert.deepEqual(parseGroups(' A ; B:Admin| C '), [{ name: 'A', role: null }, { name: 'B', role: 'admin', whole: 'B:Admin' }, { name: 'C', role: null }]);
   });
 
   it('reports an unknown status word', () => {

@@ -370,6 +370,21 @@ describe('CSV import', function () {
       assert.deepEqual(planned.map((r) => r.role), ['viewer']);
     });
 
+    it('reads a group whose name holds a colon ("Team: Platform") as that group, with or without a role after it', async () => {
+      const org = await seedOrg(t.container, 'colon-group-imp');
+      await addGroup(t, org, 'Team: Platform', []);
+      const res = await upload(t, org, csv('Email,Groups', 'cora@example.com,Team: Platform', 'cole@example.com,team: platform:editor', 'carl@example.com,Team: Nowhere')).expect(201);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.action, r.changes.groups, r.errors.map((e: { reason: string }) => e.reason)]), [
+        ['create', { add: ['Team: Platform'] }, []],
+        ['create', { add: ['team: platform'] }, []],
+        ['skip', undefined, ['invalid_role']],
+      ]);
+      await commit(t, org, res.body.id, { rows: [1, 2] }).expect(200);
+      const planned = await sql(t, `select i.email, im.role from invitation_memberships im join invitations i on i.id = im.invitation_id where i.org_id = ? order by 1`, [org.id]);
+      assert.deepEqual(planned.map((r) => `${r.email}:${r.role}`), ['cole@example.com:editor', 'cora@example.com:viewer']);
+    });
+
     it('refuses to add anyone to a group the IdP pushed over SCIM, or to change a role there, naming scim_managed and the group', async () => {
       const org = await seedOrg(t.container, 'scim-group-imp');
       const user = await addUser(t, org, { userName: 'sam@example.com' });
