@@ -110,6 +110,8 @@ const schema = z.strictObject({
   purge: z.strictObject({
     intervalMs: z.number().int().min(60_000),
     initialDelayMs: z.number().int().min(0),
+    /** Mail that left the outbox, ended sessions, spent challenges and reset links, finished imports: kept this long (housekeeping.ts). */
+    keepSpentDays: z.number().int().min(1).max(3650),
   }),
   /** CSV imports (issue 6): an upload over maxFileSize is refused with 413, a row over maxRowChars with 400. */
   imports: z.strictObject({
