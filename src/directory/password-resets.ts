@@ -6,6 +6,7 @@ import { generateToken, sha256Hex } from '../lib/tokens.ts';
 import { recordAuditSql } from './audit.ts';
 import { hashPassword, normalizeEmail, storePasswordHash, type ScryptParams } from './credentials.ts';
 import { DomainError, NotFoundError, PermissionError, RateLimitedError, TransitionError, ValidationError } from './errors.ts';
+import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { defaultOrgSettings, resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { enqueueMail } from './outbox.ts';
 import { checkPassword, strictestPolicy } from './password-policy.ts';
@@ -127,9 +128,10 @@ export async function requestPasswordReset(em: Em, deps: ResetDeps, rawEmail: st
 export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, userId: string, now: Date): Promise<void> {
   if (!isUuid(userId)) throw new NotFoundError('User', userId);
   await em.transactional(async (tx) => {
-    const rows = await tx.execute(`select u.id, u.user_name, u.state, u.email, o.name, o.settings from users u join organizations o on o.id = u.org_id where u.id = ? and u.org_id = ?`, [userId, scope.orgId]);
+    const rows = await tx.execute(`select u.id, u.user_name, u.state, u.email, u.org_role, o.name, o.settings from users u join organizations o on o.id = u.org_id where u.id = ? and u.org_id = ?`, [userId, scope.orgId]);
     const row = rows[0];
     if (!row) throw new NotFoundError('User', userId);
+    assertMayChangeAccount(scope, { orgRole: row.org_role });
     // A deleted user is still listed (and restorable) in the admin API: 409 with its state, as for a disabled one.
     if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}${row.state === 'deleted' ? ': restore them first' : ''}`, { state: row.state });
     if (!row.email) throw ValidationError.field('email', 'the user has no email address to send the link to');

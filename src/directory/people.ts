@@ -3,6 +3,7 @@ import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { auditInsertSql, recordAuditSql } from './audit.ts';
 import { purgeInvitationsAndMail } from './purge-traces.ts';
+import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { SeatLimitError, assertSeatAvailable } from './license.ts';
@@ -177,6 +178,7 @@ function withPhone(phones: UserFields['phoneNumbers'], phone: string | null): Us
 
 export async function updateProfile(em: Em, scope: Scope, id: string, change: ProfileChange): Promise<{ user: PersonRecord; changed: boolean }> {
   const current = await getPerson(em, scope, id);
+  assertMayChangeAccount(scope, current);
   if (current.state === 'deleted') throw new TransitionError('A deleted user cannot be edited; restore them first', { state: current.state });
   const next = fieldsOf(current);
   const differing: ProfileField[] = [];
@@ -211,6 +213,7 @@ export async function updateProfile(em: Em, scope: Scope, id: string, change: Pr
 /** Disable: no sign-in, sessions end at once (same statement), the seat is freed. */
 export async function disableUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
   const current = await getPerson(em, scope, id);
+  assertMayChangeAccount(scope, current);
   nextState(current.state, 'disable');
   await saveUser(em, scope, current, fieldsOf(current), { active: false });
   return getPerson(em, scope, id);
@@ -222,6 +225,7 @@ export async function disableUser(em: Em, scope: Scope, id: string): Promise<Per
  */
 export async function reactivateUser(em: Em, scope: Scope, id: string): Promise<PersonRecord> {
   const current = await getPerson(em, scope, id);
+  assertMayChangeAccount(scope, current);
   nextState(current.state, 'reactivate');
   await saveUser(em, scope, current, fieldsOf(current), { active: true });
   return getPerson(em, scope, id);
@@ -230,6 +234,7 @@ export async function reactivateUser(em: Em, scope: Scope, id: string): Promise<
 /** Soft delete after the admin typed the user's email (or userName when there is none) to confirm. */
 export async function deletePerson(em: Em, scope: Scope, id: string, confirmEmail: unknown): Promise<PersonRecord> {
   const current = await getPerson(em, scope, id);
+  assertMayChangeAccount(scope, current);
   const expected = (current.email ?? current.userName).toLowerCase();
   if (typeof confirmEmail !== 'string' || confirmEmail.trim().toLowerCase() !== expected) {
     throw ValidationError.field('confirmEmail', `must be the user's email address${current.email ? '' : ' (this user has none: their userName)'}, to confirm the deletion`);
@@ -252,6 +257,7 @@ export function stateBeforeDeletion(user: Pick<UserRecord, 'disabledAt' | 'invit
 export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): Promise<PersonRecord> {
   return transaction(em, scope, async (tx) => {
     const current = await getPerson(tx, scope, id);
+    assertMayChangeAccount(scope, current);
     const to = nextState(current.state, 'restore', stateBeforeDeletion(current));
     if (current.purgedAt) {
       throw new TransitionError('This user was deleted more than 30 days ago and their personal data has been purged; they cannot be restored', { purgedAt: current.purgedAt });

@@ -27,6 +27,12 @@ export interface Scope extends RequestOrigin {
    * which the events trigger reads.
    */
   source?: 'csv' | undefined;
+  /**
+   * False when the caller is not an org admin (a member holding some grants, or
+   * a narrowed admin token): they may not change an org admin's account
+   * (org-admin-guard.ts). Unset for SCIM, the CLI and the system.
+   */
+  mayChangeOrgAdmins?: boolean | undefined;
 }
 
 export const systemActor: Actor = { type: 'system', label: 'system' };

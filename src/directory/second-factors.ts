@@ -7,6 +7,7 @@ import { base32Decode, base32Encode, matchTotp } from '../lib/totp.ts';
 import { recordAuditSql } from './audit.ts';
 import { normalizeEmail } from './credentials.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
+import { assertMayChangeAccount } from './org-admin-guard.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -154,9 +155,10 @@ export function oneTimeCodeMatches(challengeId: string, code: string, storedHash
  * challenges. Factors are per person, so this applies in their other orgs too.
  */
 export async function resetSecondFactors(em: Em, scope: Scope, userId: string, now: Date, options: { acrossOrgs?: boolean } = {}): Promise<{ factors: number; recoveryCodes: number }> {
-  const rows = isUuid(userId) ? await em.execute(`select id, email, user_name from users where org_id = ? and id = ? and state <> 'deleted'`, [scope.orgId, userId]) : [];
+  const rows = isUuid(userId) ? await em.execute(`select id, email, user_name, org_role from users where org_id = ? and id = ? and state <> 'deleted'`, [scope.orgId, userId]) : [];
   const user = rows[0];
   if (!user) throw new NotFoundError('User', userId);
+  assertMayChangeAccount(scope, { orgRole: user.org_role });
   return em.transactional(async (tx) => {
     const email = user.email ? normalizeEmail(String(user.email)) : null;
     // Factors are the person's (by address) in every org: one org's admin must not weaken another org's

@@ -5,6 +5,7 @@ import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { digestsEqual, generateToken, sha256Hex } from '../lib/tokens.ts';
 import { recordAuditSql } from './audit.ts';
 import { NotFoundError } from './errors.ts';
+import { assertMayChangeAccount } from './org-admin-guard.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
 
@@ -146,10 +147,11 @@ export async function revokeSession(
   if (!isUuid(sessionId)) throw new NotFoundError('Session', sessionId);
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `select ${sessionColumns} from sessions s where s.org_id = ? and s.id = ?`,
+      `select ${sessionColumns}, u.org_role from sessions s join users u on u.id = s.user_id where s.org_id = ? and s.id = ?`,
       [scope.orgId, sessionId],
     );
     if (!rows[0]) throw new NotFoundError('Session', sessionId);
+    assertMayChangeAccount(scope, { orgRole: rows[0].org_role });
     const current = toView(rows[0], now);
     if (current.revokedAt) return current;
     await tx.execute('update sessions set revoked_at = ?, updated_at = ? where id = ? and revoked_at is null', [now, now, current.id]);

@@ -22,8 +22,8 @@ async function refuseOtherOrg(req: Request, slug: string, message: string): Prom
 async function byToken(container: Container, req: Request, slug: string): Promise<void> {
   const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'admin', container.clock, container.tokenCache);
   if (slug !== token.orgSlug) await refuseOtherOrg(req, slug, `This token is not valid for organization "${slug}"`);
-  req.ctx.scope = scopeOfToken(token, req.ctx);
   req.ctx.access = accessOf('token', token.permissions, false);
+  req.ctx.scope = { ...scopeOfToken(token, req.ctx), mayChangeOrgAdmins: req.ctx.access.orgAdmin };
 }
 
 async function bySession(container: Container, req: Request, slug: string): Promise<void> {
@@ -43,6 +43,7 @@ async function bySession(container: Container, req: Request, slug: string): Prom
     requestId: req.ctx.requestId,
     ip: req.ctx.ip,
     userAgent: req.ctx.userAgent,
+    mayChangeOrgAdmins: user.orgRole === 'org_admin',
   };
   req.ctx.access = accessOf('session', user.permissions, user.orgRole === 'org_admin');
 }
