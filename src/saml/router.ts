@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { findOrgBySlug } from '../directory/orgs.ts';
-import { DEFAULT_CONNECTION, findSamlConnection, spEndpoints } from '../directory/saml-connections.ts';
+import { DEFAULT_CONNECTION, findSamlConnection, spEndpoints, validateConnectionName } from '../directory/saml-connections.ts';
 import { sessionCookie, serializeSessionCookie } from '../lib/cookies.ts';
 import { auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
 import { spMetadataXml } from './metadata.ts';
@@ -66,10 +66,19 @@ export function samlRouter(deps: SamlDeps): Router {
     fail(req, res, failure.status, refused ? 'sso_refused' : 'sso_failed', refused ? 'You cannot sign in here' : 'Sign-in failed', failure.publicMessage);
   };
 
+  // The SP side needs no IdP side: Entra takes the SP metadata before it hands out its own
+  // (README "SAML with Microsoft Entra ID"), as GET /api/orgs/:org/saml answers the URLs before then.
   const metadata = async (req: Request, res: Response) => {
-    const tenant = await tenantOf(req);
-    if (!tenant) return notConfigured(req, res);
-    const xml = spMetadataXml(spEndpoints(deps.publicUrl, tenant.org.slug, tenant.connection.name));
+    const org = await findOrgBySlug(req.ctx.em, String(req.params.org));
+    const name = String(req.params.connection ?? DEFAULT_CONNECTION);
+    let named = true;
+    try {
+      validateConnectionName(name);
+    } catch {
+      named = false;
+    }
+    if (!org || !named) return notConfigured(req, res);
+    const xml = spMetadataXml(spEndpoints(deps.publicUrl, org.slug, name));
     res.type('application/samlmetadata+xml').send(xml);
   };
 

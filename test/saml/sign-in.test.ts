@@ -192,6 +192,21 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(res.body.scimBaseUrl, 'https://gatehouse.test/scim/v2');
     });
 
+    it('serves SP metadata before the IdP side is known, so Entra can be given it first', async () => {
+      await seedOrg(t.container, 'early');
+      for (const [path, base] of [['/saml/early/metadata', 'https://gatehouse.test/saml/early'], ['/saml/early/staging/metadata', 'https://gatehouse.test/saml/early/staging']]) {
+        const res = await request(t.app).get(path!).expect(200);
+        assert.match(res.headers['content-type'] ?? '', /samlmetadata\+xml/);
+        assert.match(res.text, new RegExp(`entityID="${base}"`));
+        assert.match(res.text, new RegExp(`Location="${base}/acs"`));
+      }
+      // No org, or a name no connection can have: still 404.
+      await request(t.app).get('/saml/nobody/metadata').expect(404);
+      await request(t.app).get('/saml/early/Not_A_Name/metadata').expect(404);
+      // Sign-in itself still needs the IdP side.
+      await request(t.app).get('/saml/early/login').expect(404);
+    });
+
     it('changes only the options when a PUT gives no IdP side, keeping the stored entity ID, SSO URL and certificates', async () => {
       const org = await seedOrg(t.container, 'options');
       const none = await request(t.app).put('/api/orgs/options/saml').set(auth(org)).send({ jit: 'link' }).expect(400);
