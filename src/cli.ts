@@ -31,8 +31,8 @@ Commands:
   user invite --org <slug> --email <email> [--role org_admin|member] [--name <name>]
                                                 invite one person (the first admin of a new org: --role org_admin)
   saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)
-           [--connection <name>] [--allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
-                                                configure SAML single sign-on (replaces the connection's settings)
+           [--connection <name>] [--allow-idp-initiated|--no-allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]
+                                                configure SAML single sign-on (replaces the IdP side; options not given keep their values)
   saml show --org <slug>                        the URLs to enter at the IdP, and each connection's certificates
   import --org <slug> --mode upsert|disable|sync --file <file.csv> [--no-invite] [--create-groups] [--except-scim] [--commit] [--force]
                                                 preview a CSV import and print the counts; --commit applies it (progress on stderr)
@@ -76,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         'idp-sso-url': { type: 'string' },
         'idp-cert-file': { type: 'string', multiple: true },
         'allow-idp-initiated': { type: 'boolean', default: false },
+        'no-allow-idp-initiated': { type: 'boolean', default: false },
         jit: { type: 'string' },
         'redirect-url': { type: 'string', multiple: true },
         mode: { type: 'string' },

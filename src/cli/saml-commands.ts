@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, listSamlConnections, toConnectionView } from '../directory/saml-connections.ts';
+import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, toConnectionView } from '../directory/saml-connections.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
 import { orgScope, UsageError, type Command, type Io } from './context.ts';
@@ -18,17 +18,29 @@ export const samlSet: Command = async (ctx) => {
   const name = typeof flags.connection === 'string' ? flags.connection : DEFAULT_CONNECTION;
   const certFiles = (flags['idp-cert-file'] as string[] | undefined) ?? [];
   const metadataFile = typeof flags['metadata-file'] === 'string' ? flags['metadata-file'] : undefined;
+  if (flags['allow-idp-initiated'] && flags['no-allow-idp-initiated']) {
+    throw new UsageError('--allow-idp-initiated and --no-allow-idp-initiated: give one or the other');
+  }
+  const allowIdpInitiated = flags['allow-idp-initiated'] ? true : flags['no-allow-idp-initiated'] ? false : undefined;
+  // Running the command again with the IdP's new metadata is how a certificate rollover is done
+  // (README "SAML with Microsoft Entra ID"): options not given keep their stored values, as the
+  // console's metadata form does, rather than falling back to JIT off and IdP-initiated refused.
+  const em = ctx.store.orm.em.fork();
+  const stored = await findSamlConnection(em, scope.orgId, name);
   const input = toConnectionInput({
     idpMetadataXml: metadataFile ? readFlagFile('metadata-file', metadataFile) : undefined,
     idpEntityId: typeof flags['idp-entity-id'] === 'string' ? flags['idp-entity-id'] : undefined,
     idpSsoUrl: typeof flags['idp-sso-url'] === 'string' ? flags['idp-sso-url'] : undefined,
     idpCertificates: certFiles.length ? certFiles.map((f) => readFlagFile('idp-cert-file', f)) : undefined,
-    allowIdpInitiated: Boolean(flags['allow-idp-initiated']),
-    jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : undefined,
-    allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? undefined,
+    idpMetadataUrl: stored?.idpMetadataUrl ?? undefined,
+    allowIdpInitiated: allowIdpInitiated ?? stored?.allowIdpInitiated,
+    allowSha1: stored?.allowSha1,
+    jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : stored?.jit,
+    attributeMapping: stored?.attributeMapping,
+    allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? stored?.allowedRedirectUrls,
   });
   const now = new Date();
-  const { connection, created } = await configureSamlConnection(ctx.store.orm.em.fork(), scope, name, input, now);
+  const { connection, created } = await configureSamlConnection(em, scope, name, input, now);
   const view = toConnectionView(connection, scope.orgSlug, ctx.config.publicUrl, now);
   if (ctx.io.json) {
     ctx.io.out(JSON.stringify({ created, ...view }));

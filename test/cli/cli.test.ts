@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli.ts';
@@ -103,6 +103,26 @@ describe('gatehouse CLI', function () {
     const unknown = await runCli(['user', 'mfa-reset', '--org', 'acme', '--email', 'nobody@acme.example'], env);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /nobody@acme\.example/);
+  });
+
+  it('keeps a SAML connection\'s options when `saml set` is run again with new IdP metadata (a certificate rollover)', async () => {
+    const certs = path.join(import.meta.dirname, '..', 'fixtures', 'saml');
+    const b64 = (file: string) => readFileSync(path.join(certs, file), 'utf8').replace(/-----[A-Z ]+-----|\s/g, '');
+    const key = (file: string) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(file)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+    const metadata = path.join(dataDir, 'federationmetadata.xml');
+    writeFileSync(metadata, `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/t/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${key('idp.crt')}${key('idp-next.crt')}<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/t/saml2"/></md:IDPSSODescriptor></md:EntityDescriptor>`);
+    const first = await runCli(['saml', 'set', '--org', 'acme', '--idp-entity-id', 'https://sts.windows.net/t/', '--idp-sso-url', 'https://login.microsoftonline.com/t/saml2',
+      '--idp-cert-file', path.join(certs, 'idp.crt'), '--allow-idp-initiated', '--jit', 'create', '--redirect-url', 'https://app.acme.example/*', '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    // README "SAML with Microsoft Entra ID": when Entra creates the next certificate, run the command again with the new metadata.
+    const rolled = json((await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', metadata, '--json'], env)).stdout);
+    assert.equal(rolled.idp.certificates.length, 2);
+    assert.deepEqual([rolled.jit, rolled.allowIdpInitiated, rolled.allowedRedirectUrls], ['create', true, ['https://app.acme.example/*']]);
+    const off = json((await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', metadata, '--no-allow-idp-initiated', '--jit', 'link', '--json'], env)).stdout);
+    assert.deepEqual([off.jit, off.allowIdpInitiated, off.allowedRedirectUrls], ['link', false, ['https://app.acme.example/*']]);
+    const both = await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', metadata, '--allow-idp-initiated', '--no-allow-idp-initiated'], env);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /allow-idp-initiated/);
   });
 
   it('lists orgs', async () => {
