@@ -44,6 +44,8 @@ export class SsoFailure extends Error {
   }
 }
 
+/** The IdP's own refusal (its message is not shown: anyone can post one). */
+const IDP_REFUSED = 'Your identity provider did not sign you in. Ask your administrator to check that you are assigned to this application there; give them the reference below.';
 const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
 
 /**
@@ -129,7 +131,9 @@ export async function completeLogin(
     clockSkewMs: deps.clockSkewMs,
     maxBytes: deps.acsBodyLimitBytes,
   });
-  if (!verified.ok) throw new SsoFailure(verified.code, verified.detail, verified.code === 'too_large' ? 413 : 400);
+  if (!verified.ok) {
+    throw new SsoFailure(verified.code, verified.detail, verified.code === 'too_large' ? 413 : 400, verified.code === 'status' ? IDP_REFUSED : GENERIC);
+  }
   const response = verified.value;
 
   let relayState = typeof body.RelayState === 'string' ? body.RelayState : null;

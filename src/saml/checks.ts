@@ -190,6 +190,24 @@ function allByLocalNameIn(element: Element, local: string): Element[] {
 }
 
 /**
+ * An IdP that will not sign the person in (Okta, Entra: not assigned to the app, MFA refused)
+ * answers a Response with an error Status and no assertion. Name its codes and message before
+ * the shape rules would call it "no assertion", so the admin reads what the IdP said. Nothing
+ * here is trusted: the response is refused either way.
+ */
+export function refuseIdpError(doc: Document): Check {
+  const root = doc.documentElement;
+  if (root.namespaceURI !== NS.protocol || root.localName !== 'Response') return ok(null);
+  const status = child(root, NS.protocol, 'Status');
+  const top = child(status, NS.protocol, 'StatusCode');
+  const code = attr(top, 'Value');
+  if (code === SUCCESS) return ok(null);
+  const codes = [code ?? 'missing', ...(top ? childElements(top, NS.protocol, 'StatusCode').map((c) => attr(c, 'Value') ?? '') : [])].filter(Boolean);
+  const message = text(child(status, NS.protocol, 'StatusMessage'));
+  return fail('status', `IdP status is ${codes.join(' / ')}${message ? `: ${message.slice(0, 200)}` : ''}`);
+}
+
+/**
  * The shape every later rule relies on: a samlp:Response root holding exactly
  * one plain saml:Assertion as a direct child, and no other Assertion anywhere
  * (signature wrapping hides a second one in Extensions, Object or Advice).

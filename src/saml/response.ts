@@ -14,6 +14,7 @@ import {
   parseXml,
   readResponse,
   refuseDoctype,
+  refuseIdpError,
   refuseDuplicateIds,
   refuseXmlBeyondLimits,
   requireSignature,
@@ -55,6 +56,8 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
   if (!shape.ok) return shape;
   const doc = parseXml(xml.value);
   if (!doc.ok) return doc;
+  const idpError = refuseIdpError(doc.value);
+  if (!idpError.ok) return idpError;
   const facts = readResponse(doc.value);
   if (!facts.ok) return facts;
   for (const check of [

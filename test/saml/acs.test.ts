@@ -287,6 +287,16 @@ describe('SAML ACS', () => {
       await postAcs(t.app, 'globex', responseFor('globex', { nameId: 'legacy@globex.test', signing: { algorithm: 'sha1' } })).expect(303);
     });
 
+    it('names the IdP\'s error status when it answers without an assertion (Okta, Entra: person not assigned to the app)', async () => {
+      const denied = buildResponse({ audience: endpointsOf('acme').spEntityId, acsUrl: endpointsOf('acme').acsUrl })
+        .replace(/<samlp:Status>[\s\S]*<\/samlp:Response>$/, '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:RequestDenied"/></samlp:StatusCode><samlp:StatusMessage>User is not assigned to this application</samlp:StatusMessage></samlp:Status></samlp:Response>');
+      const res = await postAcs(t.app, 'acme', denied);
+      await expectRefused(res, 'status');
+      assert.match(res.text, /identity provider did not sign you in/);
+      const event = (await t.container.fork().find(AuditEvent, { action: 'sso.failed' }, { orderBy: { id: 'desc' } })).find((e) => e.details.reason === 'status')!;
+      assert.match(String(event.details.detail), /Responder.*RequestDenied.*User is not assigned to this application/);
+    });
+
     it('refuses a DOCTYPE (entity expansion, XXE)', async () => {
       const signed = responseFor('acme');
       const withDoctype = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "alice@acme.test">]>${signed}`;
