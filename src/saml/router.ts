@@ -118,12 +118,21 @@ export function samlRouter(deps: SamlDeps): Router {
     }
   };
 
+  // A browser that opens the ACS (a bookmark, Back, the ACS entered as Entra's Sign on URL) gets a page, not a JSON 404.
+  const acsByGet = (req: Request, res: Response) => {
+    res.setHeader('Allow', 'POST');
+    fail(req, res, 405, 'method_not_allowed', 'Start sign-in elsewhere',
+      'This address receives sign-ins from your identity provider and cannot be opened directly. Sign in from your identity provider\'s dashboard or from the sign-in page.');
+  };
+
   router.get('/:org/metadata', metadata);
   router.get('/:org/login', login);
   router.post('/:org/acs', acs);
+  router.get('/:org/acs', acsByGet);
   router.get('/:org/:connection/metadata', metadata);
   router.get('/:org/:connection/login', login);
   router.post('/:org/:connection/acs', acs);
+  router.get('/:org/:connection/acs', acsByGet);
   // Express recognises an error handler by its four parameters.
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     req.ctx.log.error({ err: error }, 'saml request failed');

@@ -364,6 +364,17 @@ describe('SAML ACS', () => {
     });
   });
 
+  it('answers a browser that opens the ACS address (GET) with a readable 405 page, not a JSON 404', async () => {
+    for (const path of [endpointsOf('acme').acsPath, '/saml/acme/staging/acs']) {
+      const res = await request(t.app).get(path).set('Accept', 'text/html').expect(405);
+      assert.equal(res.headers.allow, 'POST');
+      assert.match(res.headers['content-type'] ?? '', /text\/html/);
+      assert.match(res.text, /receives sign-ins from your identity provider/);
+    }
+    const json = await request(t.app).get(endpointsOf('acme').acsPath).set('Accept', 'application/json').expect(405);
+    assert.equal(json.body.error.code, 'method_not_allowed');
+  });
+
   it('still serves SP metadata with the entity ID and a POST ACS', async () => {
     const res = await request(t.app).get('/saml/acme/metadata').expect(200);
     assert.match(res.headers['content-type'] ?? '', /samlmetadata\+xml/);
