@@ -37,7 +37,7 @@ export function isEmailAddress(value: string): boolean {
 
 /** Splits at `,` `;` and line breaks that are outside quotes and angle brackets. */
 function segments(text: string): string[] {
-  const out: string[] = [];
+  const out: Array<{ text: string; comma: boolean }> = [];
   let current = '';
   let quoted = false;
   let angled = false;
@@ -46,14 +46,38 @@ function segments(text: string): string[] {
     else if (char === '<' && !quoted) angled = true;
     else if (char === '>' && !quoted) angled = false;
     if (!quoted && !angled && (char === ',' || char === ';' || char === '\n' || char === '\r')) {
-      out.push(current);
+      out.push({ text: current, comma: char === ',' });
       current = '';
     } else {
       current += char;
     }
   }
-  out.push(current);
-  return out.map((s) => s.trim()).filter(Boolean);
+  out.push({ text: current, comma: false });
+  return joinDirectoryNames(out.map((s) => ({ text: s.text.trim(), comma: s.comma })).filter((s) => s.text));
+}
+
+const NAME_ONLY = /^[^@<>"]+$/;
+const NAMED_ADDRESS = /^[^@<>"]+<[^<>]*>/;
+
+/**
+ * Outlook copies recipients whose directory name is `Last, First` without
+ * quotes (`Lee, Ann <ann@x.test>; Doe, Bob <bob@x.test>`): a piece of name
+ * words ended by a comma, followed by a `Name <address>` piece, is that
+ * entry's family name rather than an address of its own.
+ */
+function joinDirectoryNames(pieces: Array<{ text: string; comma: boolean }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    const next = pieces[i + 1];
+    if (piece.comma && next && NAME_ONLY.test(piece.text) && NAMED_ADDRESS.test(next.text)) {
+      out.push(`${piece.text}, ${next.text}`);
+      i++;
+    } else {
+      out.push(piece.text);
+    }
+  }
+  return out;
 }
 
 function unquote(name: string): string | null {

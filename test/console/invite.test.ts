@@ -22,6 +22,8 @@ const pastes = [
   'ann@acme.test bob@acme.test\tcy@acme.test',
   '\n\n ann@acme.test ;; ,\n\n',
   'Ann Lee <ann@acme.test>; "Doe, Bob" <BOB@acme.test>; cy@acme.test',
+  'Lee, Ann <ann@acme.test>; Doe, Bob <bob@acme.test>',
+  'van der Berg, Jan <jan@acme.test>, Lee, Ann <ann@acme.test>, nonsense, cy@acme.test',
   '<ann@acme.test>',
   'Ann <ann@acme.test> Bob <bob@acme.test> trailing@acme.test',
   'Ann Lee ann@acme.test',

@@ -28,14 +28,33 @@ function segments(text) {
     else if (char === '<' && !quoted) angled = true;
     else if (char === '>' && !quoted) angled = false;
     if (!quoted && !angled && (char === ',' || char === ';' || char === '\n' || char === '\r')) {
-      out.push(current);
+      out.push({ text: current, comma: char === ',' });
       current = '';
     } else {
       current += char;
     }
   }
-  out.push(current);
-  return out.map((s) => s.trim()).filter(Boolean);
+  out.push({ text: current, comma: false });
+  return joinDirectoryNames(out.map((s) => ({ text: s.text.trim(), comma: s.comma })).filter((s) => s.text));
+}
+
+const NAME_ONLY = /^[^@<>"]+$/;
+const NAMED_ADDRESS = /^[^@<>"]+<[^<>]*>/;
+
+// Outlook's unquoted `Lee, Ann <ann@x.test>`: the comma-ended name words belong to the next entry.
+function joinDirectoryNames(pieces) {
+  const out = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i];
+    const next = pieces[i + 1];
+    if (piece.comma && next && NAME_ONLY.test(piece.text) && NAMED_ADDRESS.test(next.text)) {
+      out.push(`${piece.text}, ${next.text}`);
+      i++;
+    } else {
+      out.push(piece.text);
+    }
+  }
+  return out;
 }
 
 function entry(input, address) {
