@@ -52,9 +52,14 @@ export function canTransition(from: UserState, transition: Transition): boolean 
 export function nextState(from: UserState, transition: Transition, previous?: UserState): UserState {
   const rule = table[transition];
   if (!rule.from.includes(from)) {
-    throw new TransitionError(`Cannot ${transition} a user who is ${from}`, { from, transition });
+    throw new TransitionError(`Cannot ${transition} a user who is ${stateInWords(from)}`, { from, transition });
   }
   return previous && rule.returnsTo?.includes(previous) ? previous : rule.to;
+}
+
+/** A stored state in a refusal's words: `invited` is the statuses pending and expired, which an admin knows. */
+export function stateInWords(state: UserState): string {
+  return state === 'invited' ? 'invited and has not registered yet' : state;
 }
 
 /**

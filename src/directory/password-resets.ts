@@ -7,6 +7,8 @@ import { recordAuditSql } from './audit.ts';
 import { hashPassword, normalizeEmail, storePasswordHash, type ScryptParams } from './credentials.ts';
 import { DomainError, NotFoundError, PermissionError, RateLimitedError, TransitionError, ValidationError } from './errors.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
+import { stateInWords } from './lifecycle.ts';
+import type { UserState } from '../db/entities/index.ts';
 import { defaultOrgSettings, resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { enqueueMail } from './outbox.ts';
 import { checkPassword, strictestPolicy } from './password-policy.ts';
@@ -133,7 +135,7 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
     if (!row) throw new NotFoundError('User', userId);
     assertMayChangeAccount(scope, { orgRole: row.org_role });
     // A deleted user is still listed (and restorable) in the admin API: 409 with its state, as for a disabled one.
-    if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${String(row.state)}${row.state === 'deleted' ? ': restore them first' : ''}`, { state: row.state });
+    if (row.state !== 'active') throw new TransitionError(`Cannot send a password reset to a user who is ${stateInWords(row.state as UserState)}${row.state === 'deleted' ? ': restore them first' : ''}`, { state: row.state });
     if (!row.email) throw ValidationError.field('email', 'the user has no email address to send the link to');
     const settings = resolveOrgSettings(row.settings);
     if (settings.ssoEnforced) throw new PermissionError('This organization enforces single sign-on: its people do not use passwords', { reason: 'sso_enforced' });

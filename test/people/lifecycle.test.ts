@@ -164,6 +164,14 @@ describe('people lifecycle through the admin API', () => {
     assert.equal((await api(t, acme).post(`/users/${id}/restore`).expect(200)).body.status, 'active');
   });
 
+  it('says in its refusals that an invitee has not registered yet, never the stored word "invited" alone', async () => {
+    const id = await addUser(t, acme, { userName: 'inv-words', state: 'invited', inviteExpiresAt: new Date(clock.now().getTime() + 5 * DAY) });
+    const reactivate = await api(t, acme).post(`/users/${id}/reactivate`).expect(409);
+    assert.equal(reactivate.body.error.message, 'Cannot reactivate a user who is invited and has not registered yet');
+    const reset = await api(t, acme).post(`/users/${id}/password-reset`).expect(409);
+    assert.equal(reset.body.error.message, 'Cannot send a password reset to a user who is invited and has not registered yet');
+  });
+
   it('refuses to restore a user who is not deleted', async () => {
     const id = await addUser(t, acme, { userName: 'not-deleted' });
     await api(t, acme).post(`/users/${id}/restore`).expect(409);
