@@ -69,6 +69,8 @@ export interface AuditPageRequest {
 function actionPattern(action: string): { prefix: string } | { exact: string } {
   if (action.endsWith('.*')) return { prefix: action.slice(0, -1) };
   if (action.endsWith('.')) return { prefix: action };
+  // Every action has a dot (user.updated): a bare word means its family.
+  if (!action.includes('.')) return { prefix: `${action}.` };
   return { exact: action };
 }
 

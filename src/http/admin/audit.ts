@@ -14,9 +14,9 @@ const auditQuery = z.strictObject({
   action: z
     .string()
     .max(100, 'must be at most 100 characters')
-    .regex(/^[a-z0-9_.*]+$/, 'must be an action (user.updated) or a prefix (user. or user.*)')
+    .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*(\.|\.\*)?$/, 'must be an action (user.updated) or a prefix (user, user. or user.*)')
     .optional()
-    .describe('Exact, or a prefix ending in "." or ".*"'),
+    .describe('Exact, or a prefix ending in "." or ".*"; a word without a dot is its family (user = user.)'),
   since: instant.optional().describe('Inclusive lower bound on the event time'),
   until: instant.optional().describe('Exclusive upper bound on the event time'),
   ...page,
