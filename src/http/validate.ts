@@ -9,6 +9,6 @@ import { zodProblems } from '../directory/input-problems.ts';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const problems = zodProblems(result.error, where);
+  const problems = zodProblems(result.error, where, undefined, input ?? {});
   throw new ValidationError(problems);
 }
