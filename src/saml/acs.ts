@@ -46,6 +46,8 @@ export class SsoFailure extends Error {
 
 /** The IdP's own refusal (its message is not shown: anyone can post one). */
 const IDP_REFUSED = 'Your identity provider did not sign you in. Ask your administrator to check that you are assigned to this application there; give them the reference below.';
+/** A tile clicked on the IdP's dashboard while the connection takes only sign-ins started here (the page links to the start). */
+const UNSOLICITED = 'This sign-in was started from your identity provider\'s dashboard, which this organization does not accept. Start it here instead: you will pass through your identity provider and come back signed in.';
 const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
 
 /**
@@ -132,7 +134,8 @@ export async function completeLogin(
     maxBytes: deps.acsBodyLimitBytes,
   });
   if (!verified.ok) {
-    throw new SsoFailure(verified.code, verified.detail, verified.code === 'too_large' ? 413 : 400, verified.code === 'status' ? IDP_REFUSED : GENERIC);
+    const publicMessage = verified.code === 'status' ? IDP_REFUSED : verified.code === 'unsolicited' ? UNSOLICITED : GENERIC;
+    throw new SsoFailure(verified.code, verified.detail, verified.code === 'too_large' ? 413 : 400, publicMessage);
   }
   const response = verified.value;
 

@@ -27,14 +27,18 @@ export function samlRouter(deps: SamlDeps): Router {
     return connection ? { org, connection } : null;
   };
 
-  const fail = (req: Request, res: Response, status: number, code: string, title: string, message: string, details: Record<string, unknown> = {}) => {
+  const fail = (req: Request, res: Response, status: number, code: string, title: string, message: string, details: Record<string, unknown> = {}, action?: { href: string; label: string }) => {
     res.status(status).setHeader('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({ error: { code, message, details: { requestId: req.ctx.requestId, ...details } } });
     } else {
-      res.type('html').send(errorPage({ title, message, requestId: req.ctx.requestId }));
+      res.type('html').send(errorPage({ title, message, requestId: req.ctx.requestId, action }));
     }
   };
+
+  /** Where a sign-in of this connection starts (SP-initiated), as a path of this site. */
+  const loginPath = (tenant: Tenant) =>
+    `/saml/${encodeURIComponent(tenant.org.slug)}${tenant.connection.name === DEFAULT_CONNECTION ? '' : `/${encodeURIComponent(tenant.connection.name)}`}/login`;
 
   const notConfigured = (req: Request, res: Response) =>
     fail(req, res, 404, 'not_found', 'Single sign-on is not set up', 'This organization has no single sign-on connection at this address.');
@@ -63,6 +67,10 @@ export function samlRouter(deps: SamlDeps): Router {
       }
     }
     const refused = failure.status === 403;
+    if (failure.reason === 'unsolicited') {
+      const href = loginPath(tenant);
+      return fail(req, res, failure.status, 'sso_failed', 'Start sign-in here', failure.publicMessage, { loginUrl: href }, { href, label: 'Sign in with single sign-on' });
+    }
     fail(req, res, failure.status, refused ? 'sso_refused' : 'sso_failed', refused ? 'You cannot sign in here' : 'Sign-in failed', failure.publicMessage);
   };
 

@@ -16,7 +16,8 @@ describe('SAML ACS', () => {
   let globex: SeededOrg;
 
   before(async () => {
-    t = await createTestApp();
+    // This file posts many failing responses from one address: the throttle has its own file (acs-throttle.test.ts).
+    t = await createTestApp({ config: { saml: { failureLimit: { perClient: { requestsPerSecond: 0.5, burst: 1000 }, perOrgAudit: { requestsPerSecond: 1, burst: 1000 } } } } });
     acme = await seedOrg(t.container, 'acme');
     strict = await seedOrg(t.container, 'strict');
     globex = await seedOrg(t.container, 'globex');
@@ -148,6 +149,14 @@ describe('SAML ACS', () => {
     it('refuses an unsolicited response when the connection does not allow it', async () => {
       const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test' }));
       await expectRefused(res, 'unsolicited');
+    });
+
+    it('tells a person who clicked the IdP dashboard tile to sign in from here, with the link that starts it', async () => {
+      // One failing post: the file's tests share one client address and its failure budget.
+      const page = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test' }));
+      assert.equal(page.status, 400);
+      assert.match(page.text, /dashboard/);
+      assert.match(page.text, /<a href="\/saml\/strict\/login"[^>]*>Sign in with single sign-on<\/a>/);
     });
 
     it('refuses an unsolicited assertion whose unsigned Response envelope was given a real request id', async () => {
