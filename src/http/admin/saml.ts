@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
+import { deleteSamlConnection } from '../../directory/saml-connection-delete.ts';
 import { scopeFor } from '../context.ts';
 import { jitPolicies } from '../../db/entities/index.ts';
 import {
@@ -117,5 +118,23 @@ export const samlApiRoutes: ApiRoute[] = [
       const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now());
       res.status(created ? 201 : 200).json(await read(container, req, name));
     },
+  ),
+  ...[DEFAULT_CONNECTION, null].map((fixed) =>
+    apiRoute(
+      {
+        method: 'delete',
+        path: fixed ? '/saml' : '/saml/:name',
+        tag: 'SAML',
+        summary: fixed ? 'Delete the default SAML connection' : 'Delete a named SAML connection',
+        description: 'It signs nobody in from then on; its NameID links go, the people stay. 409 for the only connection of an org that enforces single sign-on.',
+        permission: 'org_admin',
+        ...(fixed ? {} : { params: nameParams }),
+        responses: { 200: { description: '{deleted: true, name, linksRemoved}' } },
+      },
+      async ({ req, res, params }) => {
+        const name = fixed ?? (params as { name: string }).name;
+        res.json(await deleteSamlConnection(req.ctx.em, scopeFor(req), name));
+      },
+    ),
   ),
 ];
