@@ -241,9 +241,15 @@ describe('people lifecycle through the admin API', () => {
       const id = await addUser(t, acme, { userName: 'badedit' });
       const res = await api(t, acme).patch(`/users/${id}`, { shoeSize: 44, title: 'x'.repeat(300) }).expect(400);
       const fields = res.body.error.details.problems.map((p: { field: string }) => p.field).sort();
-      assert.deepEqual(fields, ['shoeSize']);
+      assert.deepEqual(fields, ['shoeSize', 'title']);
       const long = await api(t, acme).patch(`/users/${id}`, { title: 'x'.repeat(300) }).expect(400);
       assert.equal(long.body.error.details.problems[0].field, 'title');
+      // However long: the reason names the field's limit (a value past 1000 characters said only "is too long").
+      for (const length of [201, 5000]) {
+        const res = await api(t, acme).patch(`/users/${id}`, { title: 'x'.repeat(length), phone: '1'.repeat(length) }).expect(400);
+        assert.deepEqual(res.body.error.details.problems.map((p: { field: string; reason: string }) => `${p.field}: ${p.reason}`).sort(),
+          ['phone: must be at most 50 characters', 'title: must be at most 200 characters'], String(length));
+      }
     });
   });
 });

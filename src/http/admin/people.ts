@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PHONE_MAX_LENGTH, userFieldMaxLength } from '../../directory/users.ts';
 import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
 import type { Requirement } from '../../directory/permissions.ts';
@@ -30,7 +31,11 @@ const listQuery = z.strictObject({
 });
 
 const profileBody = z.strictObject(
-  Object.fromEntries(profileFields.map((f) => [f, z.string().max(1000, 'is too long').nullable().optional()])) as Record<
+  // Each field's own limit, in the domain's words (a longer value gets the same answer from both).
+  Object.fromEntries(profileFields.map((f) => {
+    const limit = f === 'phone' ? PHONE_MAX_LENGTH : userFieldMaxLength[f]!;
+    return [f, z.string().max(limit, `must be at most ${limit} characters`).nullable().optional()];
+  })) as Record<
     (typeof profileFields)[number],
     z.ZodOptional<z.ZodNullable<z.ZodString>>
   >,
