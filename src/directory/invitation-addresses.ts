@@ -84,6 +84,8 @@ function unquote(name: string): string | null {
   let value = name.trim();
   if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1');
   else if (value.length >= 2 && value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1);
+  // `ann@x.test (Ann Lee)`: the old RFC 822 way of naming an address.
+  else if (value.length >= 2 && value.startsWith('(') && value.endsWith(')')) value = value.slice(1, -1);
   value = value.replace(/\s+/g, ' ').trim();
   return value || null;
 }

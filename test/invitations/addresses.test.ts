@@ -20,6 +20,7 @@ const table: Row[] = [
   ['<address> without a name', '<ann@acme.test>', [['ann@acme.test', null]]],
   ['two Name <address> pairs separated by a space only', 'Ann <ann@acme.test> Bob <bob@acme.test>', [['ann@acme.test', 'Ann'], ['bob@acme.test', 'Bob']]],
   ['name words before a bare address', 'Ann Lee ann@acme.test', [['ann@acme.test', 'Ann Lee']]],
+  ['a name in brackets after the address (the old RFC 822 form)', 'ann@acme.test (Ann Lee)', [['ann@acme.test', 'Ann Lee']]],
   ['mailto: prefix', 'mailto:ann@acme.test', [['ann@acme.test', null]]],
   ['a word without @ is an invalid entry', 'ann@acme.test, nonsense', [['ann@acme.test', null], [null, null, 'invalid_email']]],
   ['missing domain dot', 'ann@localhost', [[null, null, 'invalid_email']]],
