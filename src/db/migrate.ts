@@ -5,9 +5,24 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-/** Applies every pending migration in one transaction (allOrNothing); returns the names applied. */
+/** pg_advisory_xact_lock key that serializes migration runs ("gatehous" in ASCII). */
+const MIGRATION_LOCK = '7449363237540164979';
+
+/**
+ * Applies every pending migration in one transaction (allOrNothing); returns the names applied.
+ * Several instances may start on a fresh database at once (MIGRATE_ON_START on each, a rolling
+ * deploy, `gatehouse migrate` next to a starting server): each takes a transaction-level advisory
+ * lock first, so one applies the migrations and the others wait for its commit, then find none pending.
+ */
 export async function migrate(orm: Orm): Promise<string[]> {
-  const applied = await orm.migrator.up();
+  // Embedded PGlite is one process's database (DATA_DIR is locked) and has one connection, which the
+  // migrator would wait for behind the lock's transaction: nothing to serialize there.
+  if (orm.em.getDriver().constructor.name === 'PgliteDriver') return (await orm.migrator.up()).map((m) => m.name);
+  const connection = orm.em.getConnection();
+  const applied = await connection.transactional(async (trx) => {
+    await connection.execute(`select pg_advisory_xact_lock(${MIGRATION_LOCK})`, [], 'run', trx);
+    return orm.migrator.up({ transaction: trx });
+  });
   return applied.map((m) => m.name);
 }
 

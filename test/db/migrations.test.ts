@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createPostgresDatabase, createTestDatabase, usingPostgres, type TestDatabase } from '../support/db.ts';
 import { migrate, migrationStatus } from '../../src/db/migrate.ts';
+import { openStore } from '../../src/db/orm.ts';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -47,5 +48,23 @@ describe('migrations', () => {
     );
     // The same userName in another org is fine: uniqueness is per org.
     await insert('00000000-0000-7000-8000-0000000000a3', '00000000-0000-7000-8000-000000000002', 'alice@example.com');
+  });
+
+  it('apply once when several instances start on a fresh database at the same time (MIGRATE_ON_START on each)', async function () {
+    if (!usingPostgres) return this.skip(); // PGlite is one process's database: only PostgreSQL is shared
+    const fresh = await createPostgresDatabase(process.env.DATABASE_URL!);
+    const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: fresh.url, dataDir: '' })));
+    try {
+      const results = await Promise.allSettled(stores.map((store) => migrate(store.orm)));
+      const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      assert.deepEqual(failures, []);
+      const applied = results.map((r) => (r as PromiseFulfilledResult<string[]>).value);
+      // One instance applies them all; the others wait for it and find nothing pending.
+      assert.equal(applied.filter((names) => names.length > 0).length, 1, JSON.stringify(applied.map((names) => names.length)));
+      assert.deepEqual((await migrationStatus(stores[0]!.orm)).pending, []);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await fresh.drop();
+    }
   });
 });
