@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { openStore, DatabaseUnreachableError, type Store } from './db/orm.ts';
-import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts';
 import { migrate, migrationStatus } from './db/migrate.ts';
 import { DomainError, ValidationError } from './directory/errors.ts';
 import { exportNames } from './csv/columns.ts';
@@ -174,6 +174,7 @@ function reportError(error: unknown): number {
     error instanceof ConfigError ||
     error instanceof DatabaseUnreachableError ||
     error instanceof DataDirLockedError ||
+    error instanceof DataDirUnusableError ||
     error instanceof DomainError
   ) {
     process.stderr.write(`gatehouse: ${error.message}\n`);

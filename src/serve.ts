@@ -1,20 +1,26 @@
 import module from 'node:module';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
-import { startServer } from './server.ts';
+import { ListenError, startServer } from './server.ts';
 import { DatabaseUnreachableError } from './db/orm.ts';
-import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts';
 
 /**
  * The long-running process: start, then stop cleanly on SIGTERM/SIGINT.
- * Start-up failures we can explain (config, database, lock) print one line, not a stack.
+ * Start-up failures we can explain (config, database, DATA_DIR and its lock, the port) print one line, not a stack.
  */
 export async function runServe(load: () => Config): Promise<void> {
   let running;
   try {
     running = await startServer(load());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof DatabaseUnreachableError || error instanceof DataDirLockedError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DatabaseUnreachableError ||
+      error instanceof DataDirLockedError ||
+      error instanceof DataDirUnusableError ||
+      error instanceof ListenError
+    ) {
       process.stderr.write(`gatehouse: ${error.message}\n`);
       process.exit(1);
     }

@@ -17,6 +17,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The HTTP port cannot be taken (in use, or privileged): a start-up failure told in one line. */
+export class ListenError extends Error {
+  constructor(port: number, cause: NodeJS.ErrnoException) {
+    const reason =
+      cause.code === 'EADDRINUSE' ? 'it is already in use'
+      : cause.code === 'EACCES' ? 'permission denied (a port below 1024 needs privileges)'
+      : cause.message;
+    super(`Cannot listen on port ${port} (PORT): ${reason}`);
+    this.name = 'ListenError';
+    this.cause = cause;
+  }
+}
+
 export interface StartOptions {
   logger?: Logger;
   store?: Store;
@@ -95,7 +108,7 @@ function listen(app: ReturnType<typeof createApp>, port: number, requestTimeoutM
     }, app);
     server.listen(port);
     server.once('listening', () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.syscall === 'listen' ? new ListenError(port, error) : error));
   });
 }
 

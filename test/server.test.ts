@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -111,5 +111,34 @@ describe('server process', function () {
     assert.match(res.stderr, /PORT: must be a whole number/);
     assert.match(res.stderr, /LOG_LEVEL \(logLevel\)/);
     assert.doesNotMatch(res.stderr, /\n\s+at /);
+  });
+
+  it('npm start fails with one clear line naming PORT when the port is already in use', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-port-'));
+    try {
+      const res = await runNode('src/main.ts', [], { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr.trim(), `gatehouse: Cannot listen on port ${port} (PORT): it is already in use`);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start fails with one clear line naming DATA_DIR when it cannot be used', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-datadir-'));
+    try {
+      const file = path.join(dir, 'a-file');
+      writeFileSync(file, '');
+      const res = await runNode('src/main.ts', [], { PORT: '0', DATA_DIR: file, LOG_LEVEL: 'silent' });
+      assert.equal(res.code, 1);
+      assert.match(res.stderr.trim(), new RegExp(`^gatehouse: DATA_DIR ${file}: cannot be used for the embedded database \\(EEXIST`));
+      assert.equal(res.stderr.trim().split('\n').length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

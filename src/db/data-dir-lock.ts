@@ -20,12 +20,25 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** DATA_DIR cannot hold the embedded database: a file, a directory we may not write, a read-only disk. */
+export class DataDirUnusableError extends Error {
+  constructor(dataDir: string, cause: unknown) {
+    super(`DATA_DIR ${dataDir}: cannot be used for the embedded database (${(cause as Error).message})`);
+    this.name = 'DataDirUnusableError';
+    this.cause = cause;
+  }
+}
+
 export interface DataDirLock {
   release(): void;
 }
 
 export function lockDataDir(dataDir: string, holder: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new DataDirUnusableError(dataDir, error);
+  }
   const file = path.join(dataDir, 'gatehouse.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -41,7 +54,7 @@ export function lockDataDir(dataDir: string, holder: string): DataDirLock {
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataDirUnusableError(dataDir, error);
       const current = readHolder(file);
       if (current && current.pid !== process.pid && isAlive(current.pid)) {
         throw new DataDirLockedError(dataDir, current.pid, current.holder);
