@@ -48,7 +48,7 @@ export function createApp(container: Container): Express {
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
       type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
-    }),
+    }, 'bodyLimit'),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));
   app.use(wellFormedRequest);

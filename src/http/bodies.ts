@@ -59,9 +59,18 @@ export function refuseUnreadBody(req: Request, res: Response, types: BodyTypes):
   return new HttpError(415, 'unsupported_media_type', `${what}: send ${types.names.join(' or ')}`, { contentType: type ?? null, accepted: types.names });
 }
 
-/** express.json(), mounted once by the app for every surface. */
-export function jsonParser(options: Parameters<typeof express.json>[0]): RequestHandler {
-  return reading(express.json(options));
+/**
+ * express.json(), mounted once by the app for every surface. `setting` names the config key of
+ * its size limit: a body over it is refused with a 413 that names the key, not only the bytes.
+ */
+export function jsonParser(options: Parameters<typeof express.json>[0], setting?: string): RequestHandler {
+  const parse = reading(express.json(options));
+  if (!setting) return parse;
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) => {
+      if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large') Object.assign(error as object, { setting });
+      next(error as Error | undefined);
+    });
 }
 
 /**

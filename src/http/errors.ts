@@ -88,8 +88,13 @@ function bodyParserError(error: unknown): MappedError | undefined {
     return { status: 400, code: 'invalid_json', message: `The request body is not valid JSON: ${(error as Error).message}`, details: {} };
   }
   if (type === 'entity.too.large') {
-    const limit = (error as { limit?: number }).limit;
-    return { status: 413, code: 'payload_too_large', message: `The request body exceeds the limit of ${limit} bytes`, details: { limit } };
+    const { limit, setting } = error as { limit?: number; setting?: string };
+    return {
+      status: 413,
+      code: 'payload_too_large',
+      message: `The request body exceeds the limit of ${limit} bytes${setting ? ` (${setting})` : ''}`,
+      details: setting ? { limit, setting } : { limit },
+    };
   }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return { status: 415, code: 'unsupported_encoding', message: (error as Error).message, details: {} };

@@ -68,7 +68,10 @@ export function mapScimError(error: unknown): MappedScimError {
   if (error instanceof ScimError) return { status: error.status, body: body(error.status, error.message, error.scimType) };
   const parserType = (error as { type?: unknown })?.type;
   if (parserType === 'entity.parse.failed') return { status: 400, body: body(400, `The request body is not valid JSON: ${(error as Error).message}`, 'invalidSyntax') };
-  if (parserType === 'entity.too.large') return { status: 413, body: body(413, 'The request body is larger than the server accepts') };
+  if (parserType === 'entity.too.large') {
+    const { limit, setting } = error as { limit?: number; setting?: string };
+    return { status: 413, body: body(413, `The request body is larger than the server accepts: ${limit} bytes${setting ? ` (${setting})` : ''}`) };
+  }
   // RFC 7644 §3.12 lists no 415, but RFC 9110 §15.5.16 is the answer for a body in an encoding
   // or charset the server does not read; the parser's message names it ("unsupported charset "ISO-8859-1"").
   if (parserType === 'charset.unsupported') {

@@ -36,6 +36,7 @@ describe('limits on hostile input', () => {
     it('answers a SCIM body over the size limit with 413 in the SCIM error format', async () => {
       const res = await scimRequest(t, scim, 'post', '/Users', userBody('big', { title: 'x'.repeat(9000) }));
       assertScimError(res, 413);
+      assert.match(res.body.detail, /8192 bytes \(bodyLimit\)/);
     });
 
     it('answers an admin API body over the size limit with 413 naming the limit in bytes', async () => {
@@ -43,6 +44,8 @@ describe('limits on hostile input', () => {
       assert.equal(res.status, 413, JSON.stringify(res.body));
       assert.equal(res.body.error.code, 'payload_too_large');
       assert.equal(res.body.error.details.limit, 8192);
+      assert.equal(res.body.error.details.setting, 'bodyLimit');
+      assert.match(res.body.error.message, /8192 bytes \(bodyLimit\)/);
     });
 
     it('refuses a SCIM body nested deeper than bodyMaxDepth with 400 naming the limit', async () => {
