@@ -11,6 +11,7 @@
  * `{"op":"remove","path":"members[value eq \"id\"]"}` with no value.
  */
 import type { Filter } from 'scim2-parse-filter';
+import { maxFilterLength } from './filter/parse.ts';
 import type { ResourceTypeDef } from './schema/types.ts';
 import { schemaPrefix } from './patch/path.ts';
 import { findKey, isObject, type Json } from './patch/json.ts';
@@ -111,8 +112,17 @@ export function entraMemberRemoveByValue(op: PatchOp): PatchOp[] {
   if (!ids.every((id) => typeof id === 'string')) return [op];
   if (ids.length === 0) return [];
   // SCIM string literals are JSON strings (RFC 7644 §3.4.2.2), so JSON.stringify quotes them.
-  const filter = ids.map((id) => `value eq ${JSON.stringify(id)}`).join(' or ');
-  return [{ op: 'remove', path: `${op.path.trim()}[${filter}]` }];
+  // Entra batches membership changes: a long list is cut into filters each within
+  // maxFilterLength (100 object ids exceed it), so the IdP's own list is never refused as a filter.
+  const filters: string[] = [];
+  for (const id of ids) {
+    const term = `value eq ${JSON.stringify(id)}`;
+    const last = filters.length - 1;
+    if (last >= 0 && filters[last]!.length + ' or '.length + term.length <= maxFilterLength) filters[last] += ` or ${term}`;
+    else filters.push(term);
+  }
+  const path = op.path.trim();
+  return filters.map((filter) => ({ op: 'remove' as const, path: `${path}[${filter}]` }));
 }
 
 /**

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { parse } from 'scim2-parse-filter';
+import { maxFilterLength } from '../../../src/scim/filter/parse.ts';
 import { applyPatch, parsePatchRequest, type ScimObject } from '../../../src/scim/patch/index.ts';
 import { groupResourceType, userResourceType } from '../../../src/scim/schema/registry.ts';
 import type { ResourceTypeDef } from '../../../src/scim/schema/types.ts';
@@ -260,6 +262,18 @@ describe('vendor quirks: each rule on its own', () => {
       { op: 'remove', path: 'members[value eq "a\\"b" or value eq "c"]' },
     ]);
     assert.deepEqual(entraMemberRemoveByValue({ op: 'remove', path: 'members', value: [] }), []);
+  });
+
+  it('entraMemberRemoveByValue removes a value list longer than one filter may be (maxFilterLength) in several operations', () => {
+    // Entra batches membership changes: 200 object ids make a filter of about 10 000 characters.
+    const ids = Array.from({ length: 300 }, () => randomUUID());
+    const big: ScimObject = { id: 'g1', displayName: 'Staff', members: ids.map((value) => ({ value })) };
+    const ops = entraMemberRemoveByValue({ op: 'remove', path: 'members', value: ids.slice(0, 200).map((value) => ({ value })) });
+    assert.ok(ops.length > 1);
+    for (const op of ops) assert.ok(op.path!.length <= maxFilterLength + 'members[]'.length, `${op.path!.length} characters`);
+    const result = send(big, body({ op: 'Remove', path: 'members', value: ids.slice(0, 200).map((value) => ({ value })) }), groupResourceType);
+    assert.ok(result.ok, result.ok ? '' : `${result.code}: ${result.detail}`);
+    assert.deepEqual(result.value.resource.members, ids.slice(200).map((value) => ({ value })));
   });
 
   it('entraMissingTypedElement seeds only for a plain `type eq "X"` filter', () => {
