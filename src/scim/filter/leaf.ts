@@ -61,13 +61,15 @@ export function numberAsText(a: AttributeDef, value: Literal, raw: string | unde
 }
 
 /**
- * The literal a comparison uses: numberAsText, and for `userName eq|ne` the text trimmed, as
- * userName is stored (users.ts): Okta and Entra look a user up with the value exactly as they
+ * The literal a comparison uses: numberAsText, and for `eq|ne` on a writable attribute the server
+ * keeps unique (a user's userName, a group's displayName) the text trimmed, as it is stored
+ * (users.ts, groups.ts): Okta and Entra look a user or group up with the value exactly as they
  * then create it, and " ann@x " must find the "ann@x" that create would clash with (409).
  */
 export function filterLiteral(a: AttributeDef, op: string, value: Literal, raw: string | undefined, parent?: AttributeDef): Literal {
   const literal = numberAsText(a, value, raw);
-  return !parent && a.name === 'userName' && (op === 'eq' || op === 'ne') && typeof literal === 'string' ? literal.trim() : literal;
+  const storedTrimmed = !parent && a.uniqueness === 'server' && a.mutability !== 'readOnly';
+  return storedTrimmed && (op === 'eq' || op === 'ne') && typeof literal === 'string' ? literal.trim() : literal;
 }
 
 /** Refuses an operator or literal the attribute's type does not support, naming both. */

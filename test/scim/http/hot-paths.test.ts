@@ -76,6 +76,18 @@ describe('SCIM hot paths: userName lookup, create, plain list pages and the acti
     });
   });
 
+  describe('group displayName eq', () => {
+    it('finds a group displayName sent with spaces around it, as create stores it trimmed (Okta\'s group push looks up, then creates)', async () => {
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: ' Padded Team ' }).expect(201);
+      assert.equal(created.body.displayName, 'Padded Team');
+      const lookup = `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq " padded team "')}`;
+      const res = await scimRequest(t, acme.tokens.scim, 'get', lookup).expect(200);
+      assert.equal(res.body.totalResults, 1);
+      assert.equal(res.body.Resources[0].id, created.body.id);
+      await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: ' padded team ' }).expect(409);
+    });
+  });
+
   describe('create and plain list pages', () => {
     it('answers a create with the resource a GET then returns, groups included (none yet)', async () => {
       const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', {
