@@ -41,6 +41,9 @@ export const userFieldMaxLength: Readonly<Partial<Record<keyof UserFields, numbe
 /** The profile's number (the `phone` column, primaryPhone of phoneNumbers) holds at most this many characters. */
 export const PHONE_MAX_LENGTH = 50;
 
+/** The profile's address (the `email` column, primaryEmail of emails) holds at most this many characters. */
+export const EMAIL_MAX_LENGTH = 320;
+
 /**
  * The text fields longer than their column allows, with the limit: the one
  * length rule of every write path (validateUserFields below, and the CSV
@@ -54,6 +57,9 @@ export function overLongFields(fields: UserFields): Array<{ field: keyof UserFie
   }
   const phone = Array.isArray(fields.phoneNumbers) ? primaryPhone(fields.phoneNumbers) : null;
   if (phone !== null && phone.length > PHONE_MAX_LENGTH) found.push({ field: 'phone', limit: PHONE_MAX_LENGTH });
+  // An IdP's address of any length reached the varchar(320) column as a 500; measured as stored (lower-cased).
+  const email = Array.isArray(fields.emails) ? primaryEmail(fields.emails) : null;
+  if (email !== null && email.length > EMAIL_MAX_LENGTH) found.push({ field: 'emails', limit: EMAIL_MAX_LENGTH });
   return found;
 }
 

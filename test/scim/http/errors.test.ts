@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createLogger } from '../../../src/lib/logger.ts';
 import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { createApiToken, revokeApiToken } from '../../../src/directory/tokens.ts';
-import { USER_SCHEMA, assertScimError, createScimTestApp, scimRequest, sql, userBody } from '../../support/scim.ts';
+import { USER_SCHEMA, assertScimError, createScimTestApp, patchOps, scimRequest, sql, userBody } from '../../support/scim.ts';
 
 describe('SCIM errors', () => {
   let t: TestApp;
@@ -210,6 +210,20 @@ describe('SCIM errors', () => {
       const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('nops@acme.test')).expect(201);
       const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'] });
       assertScimError(res, 400);
+    });
+
+    it('answers 400 invalidValue naming emails, not a 500, for an email address longer than the directory holds, and writes nothing', async () => {
+      const before = await userCount();
+      const long = `${'a'.repeat(320)}@acme.test`;
+      const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('long-mail@acme.test', { emails: [{ value: long, type: 'work' }] }));
+      assertScimError(created, 400, 'invalidValue');
+      assert.match(created.body.detail, /emails: must be at most 320 characters/);
+      assert.equal(await userCount(), before);
+      const user = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('short-mail@acme.test')).expect(201);
+      const path = `/Users/${user.body.id}`;
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'patch', path, patchOps({ op: 'Add', path: 'emails[type eq "work"].value', value: long })), 400, 'invalidValue');
+      assertScimError(await scimRequest(t, acme.tokens.scim, 'put', path, userBody('short-mail@acme.test', { emails: [{ value: long }] })), 400, 'invalidValue');
+      assert.equal((await scimRequest(t, acme.tokens.scim, 'get', path).expect(200)).body.meta.version, user.body.meta.version);
     });
   });
 
