@@ -97,12 +97,28 @@ function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * Directory fields whose name is no SCIM attribute: the IdP's admin maps `phoneNumbers` and the
+ * enterprise `manager`, and a detail naming `phone` or `managerId` points at nothing they can find.
+ */
+const scimFieldNames: Readonly<Record<string, string>> = {
+  phone: 'phoneNumbers',
+  managerId: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value',
+  managerDisplayName: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName',
+};
+
+function scimDetail(error: ValidationError): string {
+  const standard = error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+  if (error.message !== standard) return error.message;
+  return error.problems.map((p) => `${scimFieldNames[p.field] ?? p.field}: ${p.reason}`).join('; ');
+}
+
 function mapDomain(error: DomainError): MappedScimError {
   if (error instanceof ValidationError) {
     // RFC 7644 §3.12: a bad `filter` (query parameter or SearchRequest member) is invalidFilter,
     // also when the check every request gets (http/text-input.ts) is the one that refused it.
     const filter = error.problems.length > 0 && error.problems.every((p) => p.field === 'filter');
-    return { status: 400, body: body(400, error.message, filter ? 'invalidFilter' : 'invalidValue') };
+    return { status: 400, body: body(400, scimDetail(error), filter ? 'invalidFilter' : 'invalidValue') };
   }
   if (error instanceof ConflictError) return { status: 409, body: body(409, error.message, 'uniqueness') };
   if (error instanceof NotFoundError) return { status: 404, body: body(404, error.message) };

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createLogger } from '../../../src/lib/logger.ts';
 import { createTestApp, seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { createApiToken, revokeApiToken } from '../../../src/directory/tokens.ts';
-import { USER_SCHEMA, assertScimError, createScimTestApp, patchOps, scimRequest, sql, userBody } from '../../support/scim.ts';
+import { ENTERPRISE_SCHEMA as ENTERPRISE, USER_SCHEMA, assertScimError, createScimTestApp, patchOps, scimRequest, sql, userBody } from '../../support/scim.ts';
 
 describe('SCIM errors', () => {
   let t: TestApp;
@@ -224,6 +224,17 @@ describe('SCIM errors', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'patch', path, patchOps({ op: 'Add', path: 'emails[type eq "work"].value', value: long })), 400, 'invalidValue');
       assertScimError(await scimRequest(t, acme.tokens.scim, 'put', path, userBody('short-mail@acme.test', { emails: [{ value: long }] })), 400, 'invalidValue');
       assert.equal((await scimRequest(t, acme.tokens.scim, 'get', path).expect(200)).body.meta.version, user.body.meta.version);
+    });
+
+    it('names the SCIM attribute, not the directory column, when a mobile number or a manager id is too long', async () => {
+      const user = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('long-fields@acme.test')).expect(201);
+      const path = `/Users/${user.body.id}`;
+      const phone = await scimRequest(t, acme.tokens.scim, 'patch', path, patchOps({ op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '1'.repeat(51) }));
+      assertScimError(phone, 400, 'invalidValue');
+      assert.equal(phone.body.detail, 'phoneNumbers: must be at most 50 characters');
+      const manager = await scimRequest(t, acme.tokens.scim, 'patch', path, patchOps({ op: 'Add', path: `${ENTERPRISE}:manager`, value: 'm'.repeat(321) }));
+      assertScimError(manager, 400, 'invalidValue');
+      assert.equal(manager.body.detail, `${ENTERPRISE}:manager.value: must be at most 320 characters`);
     });
   });
 
