@@ -56,6 +56,13 @@ describe('security headers and session cookies', () => {
       }
     });
 
+    it('keeps every admin API answer out of caches (a new token is in one), errors included', async () => {
+      const created = await request(t.app).post(`/api/orgs/${org.slug}/tokens`).set('Authorization', `Bearer ${org.tokens.admin}`).send({ scope: 'scim', name: 'cache check' }).expect(201);
+      const listed = await request(t.app).get(`/api/orgs/${org.slug}/users`).set('Authorization', `Bearer ${org.tokens.admin}`).expect(200);
+      const refused = await request(t.app).get(`/api/orgs/${org.slug}/users`).expect(401);
+      for (const [name, res] of Object.entries({ created, listed, refused })) assert.equal(res.headers['cache-control'], 'no-store', name);
+    });
+
     it('sets the password session cookie as __Host-, HttpOnly, SameSite=Lax and Secure, never cached', async () => {
       const res = await login(t).expect(200);
       const cookie = setCookie(res);
