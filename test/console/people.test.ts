@@ -179,6 +179,32 @@ describe('console people pages in a real browser', function () {
     assert.equal(String((await sql(s.t, 'select state from users where id = ?', [id]))[0]!.state), 'active');
   });
 
+  it('shows a member holding grants no action on an org admin’s account, which the API refuses them', async () => {
+    const helpdesk = await signIn(s.t, s.acme, 'helpdesk@acme.test', { permissions: ['users.edit', 'users.disable', 'users.delete'] });
+    const boss = await signIn(s.t, s.acme, 'boss-admin@acme.test', { orgRole: 'org_admin' });
+    const peer = await addUser(s.t, s.acme, { userName: 'peer-staff@acme.test', displayName: 'Peer Staff' });
+    await addSession(s.t, s.acme, peer);
+    const users = await open(helpdesk, '/console/users?status=active&q=boss-admin');
+    assert.equal(await users.page.locator('tbody tr').count(), 1);
+    assert.deepEqual(await users.page.locator('td.actions').getByRole('button').allTextContents(), [], 'no Disable that only fails');
+    assert.equal(await users.page.locator('td.actions').getByRole('link').count(), 0, 'no Delete… that only fails');
+    await users.page.goto(`${s.origin}/console/users/${boss.userId}`);
+    assert.deepEqual(await users.page.locator('main form button').allTextContents(), [], 'no profile, device or lifecycle form');
+    assert.equal(await users.page.getByLabel('Job title').count(), 0);
+    assert.match((await users.page.getByRole('region', { name: 'Profile' }).textContent()) ?? '', /Only an org admin can change an org admin’s account/);
+    assert.equal(await users.page.getByRole('region', { name: 'Devices' }).count(), 1, 'the devices are still listed');
+    await checkPage(users.page, 'person-org-admin-as-member');
+    // The same grants still act on someone who is not an org admin.
+    await users.page.goto(`${s.origin}/console/users/${peer}`);
+    assert.equal(await users.page.getByRole('button', { name: 'Disable Peer Staff' }).count(), 1);
+    assert.equal(await users.page.getByRole('button', { name: 'Save profile' }).count(), 1);
+    assert.equal(await users.page.getByRole('button', { name: /^Sign out device 1/ }).count(), 1);
+    await users.close();
+    const call = asPerson(s.t, s.acme, helpdesk);
+    assert.equal((await call('patch', `/users/${boss.userId}`, { title: 'Boss' })).body.error.details.reason, 'org_admin_target');
+    assert.equal((await call('post', `/users/${boss.userId}/disable`)).body.error.details.reason, 'org_admin_target');
+  });
+
   it('fits the person page on a phone-width screen', async () => {
     const id = await addUser(s.t, s.acme, { userName: 'hana@acme.test', displayName: 'Hana Ito' });
     await addGroup(s.t, s.acme, 'Day Shift', [id], 'admin');

@@ -10,7 +10,17 @@ export interface PersonSummary {
   displayName: string | null;
   status: string;
   source: string;
+  orgRole: string;
   invitationId: string | null;
+}
+
+/**
+ * An org admin's account is changed only by an org admin (directory/org-admin-guard.ts):
+ * a member holding users.* grants is refused (403 org_admin_target), so the page
+ * offers them no control that could only fail.
+ */
+export function mayChangeAccount(viewer: Viewer, person: Pick<PersonSummary, 'orgRole'>): boolean {
+  return viewer.orgAdmin || person.orgRole !== 'org_admin';
 }
 
 export function personName(p: Pick<PersonSummary, 'displayName' | 'email' | 'userName'>): string {
@@ -31,8 +41,9 @@ export function confirmationText(p: Pick<PersonSummary, 'email' | 'userName'>): 
 export function lifecycleActions(viewer: Viewer, person: PersonSummary, options: { className?: string } = {}): Html[] {
   const name = personName(person);
   const cls = options.className ?? 'link';
-  const act = (permission: Permission, api: string, label: string, success: string) =>
-    can(viewer, permission)
+  const mayChange = mayChangeAccount(viewer, person);
+  const act = (permission: Permission, api: string, label: string, success: string, account = true) =>
+    can(viewer, permission) && (mayChange || !account)
       ? html`<form data-api="${api}" data-then="reload" data-success="${success}"><button type="submit" class="${cls}" aria-label="${label} ${name}">${label}</button></form>`
       : null;
   const invitation = person.invitationId;
@@ -51,8 +62,9 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
     case 'pending':
     case 'expired':
       if (invitation) {
-        actions.push(act('users.invite', `POST /invitations/${invitation}/resend`, 'Resend invitation', `A new invitation was sent to ${name}.`));
-        if (person.status === 'pending') actions.push(act('users.invite', `POST /invitations/${invitation}/revoke`, 'Revoke invitation', `The invitation to ${name} is revoked.`));
+        // Invitations are users.invite's, not a change to the account: not guarded (invitations.ts).
+        actions.push(act('users.invite', `POST /invitations/${invitation}/resend`, 'Resend invitation', `A new invitation was sent to ${name}.`, false));
+        if (person.status === 'pending') actions.push(act('users.invite', `POST /invitations/${invitation}/revoke`, 'Revoke invitation', `The invitation to ${name} is revoked.`, false));
       }
       break;
   }
@@ -64,7 +76,7 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
  * the person's email (userName when they have none), so a slip cannot delete.
  */
 export function deleteForm(viewer: Viewer, person: PersonSummary): Html {
-  if (!can(viewer, 'users.delete') || person.status === 'deleted') return html``;
+  if (!can(viewer, 'users.delete') || !mayChangeAccount(viewer, person) || person.status === 'deleted') return html``;
   const expected = confirmationText(person);
   return html`<details class="danger-zone" id="delete">
 <summary>Delete ${personName(person)}…</summary>

@@ -77,15 +77,15 @@ export function deviceName(userAgent: string | null): string {
   return browser ?? os ?? userAgent.slice(0, 60);
 }
 
-/** Signed-in devices (users.edit): each active session with a sign-out button. */
-export function devicesSection(person: PersonSummary, data: Sessions): Html {
+/** Signed-in devices (users.edit): each active session, with a sign-out button where the viewer may end it. */
+export function devicesSection(person: PersonSummary, data: Sessions, maySignOut: boolean): Html {
   const active = data.sessions.filter((s) => s.active);
   const body = active.length
     ? html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">Device</th><th scope="col">Signed in with</th><th scope="col">From</th><th scope="col">Since</th><th scope="col">Last seen</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${active.map(
         (s, i) => html`<tr><th scope="row">${deviceName(s.userAgent)}</th><td>${s.method}</td><td>${s.ip ?? '—'}</td><td>${when(s.createdAt)}</td><td>${when(s.lastSeenAt)}</td>
-<td class="actions"><form data-api="DELETE /sessions/${s.id}" data-then="reload" data-success="Signed out of that device."><button type="submit" class="link" aria-label="Sign out device ${i + 1}: ${deviceName(s.userAgent)}">Sign out</button></form></td></tr>`,
+<td class="actions">${maySignOut ? html`<form data-api="DELETE /sessions/${s.id}" data-then="reload" data-success="Signed out of that device."><button type="submit" class="link" aria-label="Sign out device ${i + 1}: ${deviceName(s.userAgent)}">Sign out</button></form>` : ''}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${person.displayName ?? person.userName} is not signed in anywhere.</p>`;
   return html`<section aria-labelledby="devices-h"><h2 id="devices-h">Devices</h2>${body}</section>`;

@@ -1,7 +1,7 @@
 import { html, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { can, type Viewer } from '../viewer.ts';
-import { deleteForm, lifecycleActions, personName, type PersonSummary } from './person-actions.ts';
+import { deleteForm, lifecycleActions, mayChangeAccount, personName, type PersonSummary } from './person-actions.ts';
 import { activitySection, devicesSection, membershipsSection, type Activity, type Membership, type Sessions } from './person-sections.ts';
 import { managedBadge, statusBadge } from './users.ts';
 
@@ -12,7 +12,6 @@ interface PersonView extends PersonSummary {
   department: string | null;
   officeLocation: string | null;
   phone: string | null;
-  orgRole: string;
   createdAt: string;
   lastActiveAt: string | null;
   disabledAt: string | null;
@@ -62,12 +61,15 @@ const sourceLabel: Record<string, string> = {
 function profile(viewer: Viewer, person: PersonView): Html {
   const value = (field: ProfileField) => person[field] ?? '';
   const idpOwned = person.source === 'scim';
-  if (!can(viewer, 'users.edit') || idpOwned || person.status === 'deleted') {
+  const adminOnly = !mayChangeAccount(viewer, person);
+  if (!can(viewer, 'users.edit') || idpOwned || adminOnly || person.status === 'deleted') {
     const why = idpOwned
       ? html`<p class="hint">These details come from your identity provider; change them there and they follow at its next update.</p>`
-      : person.status === 'deleted' && can(viewer, 'users.edit')
-        ? html`<p class="hint">Restore this person to edit their profile.</p>`
-        : '';
+      : adminOnly && can(viewer, 'users.edit')
+        ? html`<p class="hint">Only an org admin can change an org admin’s account.</p>`
+        : person.status === 'deleted' && can(viewer, 'users.edit')
+          ? html`<p class="hint">Restore this person to edit their profile.</p>`
+          : '';
     return html`${why}<dl class="facts">${profileFields.map((f) => html`<dt>${f.label}</dt><dd>${value(f.name) || '—'}</dd>`)}</dl>`;
   }
   return html`<form class="profile" data-api="PATCH /users/${person.id}" data-then="reload" data-success="Profile saved.">
@@ -102,7 +104,7 @@ ${actions.length ? html`<div class="person-actions" role="group" aria-label="Act
 ${deleteForm(viewer, person)}
 <section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
 ${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
-${sessions ? devicesSection(person, sessions) : ''}
+${sessions ? devicesSection(person, sessions, mayChangeAccount(viewer, person)) : ''}
 ${activity ? activitySection(person, activity) : ''}`,
     };
   },

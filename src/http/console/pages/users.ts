@@ -1,7 +1,7 @@
 import { html, options, queryString, when, type Html } from '../html.ts';
 import { can, type Viewer } from '../viewer.ts';
 import type { ConsoleRoute } from '../page.ts';
-import { lifecycleActions, personName, type PersonSummary } from './person-actions.ts';
+import { lifecycleActions, mayChangeAccount, personName, type PersonSummary } from './person-actions.ts';
 
 interface Person extends PersonSummary {
   lastActiveAt: string | null;
@@ -36,7 +36,7 @@ export function managedBadge(source: string): Html {
 
 /** The actions a row offers for its status; deleting (typed confirmation) happens on the person page. */
 function rowActions(viewer: Viewer, person: Person): Html {
-  const remove = can(viewer, 'users.delete') && person.status !== 'deleted'
+  const remove = can(viewer, 'users.delete') && mayChangeAccount(viewer, person) && person.status !== 'deleted'
     ? html`<a href="/console/users/${person.id}#delete" aria-label="Delete ${personName(person)}…">Delete…</a>`
     : '';
   return html`${lifecycleActions(viewer, person)}${remove}`;
