@@ -54,7 +54,9 @@ describe('console people pages in a real browser', function () {
     const { page, problems, close } = await open(admin, `/console/users?status=active&q=eli`);
     await clickAndReload(page, page.getByRole('link', { name: 'Delete Eli Ford…' }));
     assert.match(page.url(), new RegExp(`/console/users/${id}#delete$`));
-    await page.getByText('Delete Eli Ford…').click();
+    // The row's "Delete…" lands on the confirmation itself, open and ready to type in.
+    assert.equal(await page.locator('details#delete').getAttribute('open'), '');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-email');
     const confirm = page.getByLabel('Type eli@acme.test to confirm');
     await confirm.fill('eli@acme');
     await page.getByRole('button', { name: 'Delete Eli Ford' }).click();

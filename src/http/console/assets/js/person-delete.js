@@ -2,7 +2,17 @@
 // before anything is sent, with a message that says what to type. The admin
 // API checks it again (DELETE /users/:id refuses a wrong confirmEmail).
 // A capture listener runs before api-forms.js's submit handler and stops it.
+// The users table's "Delete…" links to the page's #delete: that disclosure opens
+// with its field focused (a fragment naming a closed <details> leaves it shut).
 export function wireTypedConfirmations(root) {
+  const linked = location.hash.length > 1 ? root.getElementById?.(decodeURIComponent(location.hash.slice(1))) : null;
+  if (linked?.tagName === 'DETAILS' && linked.querySelector('form[data-confirm-text]')) {
+    linked.open = true;
+    // After the load: scrolling to the fragment moves focus to the viewport, which would undo it.
+    const focus = () => linked.querySelector('input[data-confirm-input]')?.focus();
+    if (document.readyState === 'complete') focus();
+    else window.addEventListener('load', () => setTimeout(focus), { once: true });
+  }
   for (const form of root.querySelectorAll('form[data-confirm-text]')) {
     const expected = form.dataset.confirmText;
     const input = form.querySelector('input[data-confirm-input]');
