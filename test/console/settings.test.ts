@@ -78,6 +78,20 @@ describe('console: settings', function () {
     await context.close();
   });
 
+  it('marks and focuses the field of a nested setting the API refuses (passwordPolicy.minLength)', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    await page.getByLabel('Shortest password').fill('5');
+    assert.equal(await save(page, 'Save password policy'), 400);
+    const alert = page.locator('#password-policy-form [role="alert"]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /passwordPolicy\.minLength: must be a whole number from 8 to 128/);
+    assert.equal(await page.getByLabel('Shortest password').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'min-length');
+    await context.close();
+  });
+
   it('turns on SSO enforcement, and shows the operator-set email domains of “Sign in with SSO” read-only', async () => {
     await updateOrgSettings(s.t.container.fork(), { orgId: s.acme.id, orgSlug: 'acme', actor: testActor }, { ssoDomains: ['acme.test', 'acme-corp.test'] }, { operator: true });
     const context = await contextWithCookie(browser, s.origin, admin.cookie);

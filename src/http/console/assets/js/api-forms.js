@@ -52,6 +52,17 @@ export function formBody(form) {
   return body;
 }
 
+// The form's field a problem names: the whole dotted name (passwordPolicy.minLength), else its
+// shortest prefix that is a field (roles.3 → roles); a hidden field cannot take focus, so it is none.
+function fieldOf(form, name) {
+  const parts = name.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const field = form.querySelector(`[name="${CSS.escape(parts.slice(0, n).join('.'))}"]`);
+    if (field) return field.type === 'hidden' ? null : field;
+  }
+  return null;
+}
+
 export function showProblems(form, error) {
   let box = form.querySelector('[data-form-error]');
   if (!box) {
@@ -71,10 +82,7 @@ export function showProblems(form, error) {
   }
   box.append(list);
   for (const el of form.elements) el.removeAttribute?.('aria-invalid');
-  for (const problem of error.problems) {
-    const field = form.querySelector(`[name="${CSS.escape(String(problem.field).split('.')[0])}"]`);
-    field?.setAttribute('aria-invalid', 'true');
-  }
+  for (const problem of error.problems) fieldOf(form, String(problem.field))?.setAttribute('aria-invalid', 'true');
   const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
   else {
