@@ -100,12 +100,33 @@ describe('console people pages in a real browser', function () {
     await close();
   });
 
-  it('disables the selected rows and says how many were done', async () => {
+  it('disables the selected rows after asking, says how many were done, and sends nothing when none is selected', async () => {
     await addUser(s.t, s.acme, { userName: 'bulk-1@acme.test', displayName: 'Bulk One' });
     await addUser(s.t, s.acme, { userName: 'bulk-2@acme.test', displayName: 'Bulk Two' });
     const { page, problems, close } = await open(admin, '/console/users?status=active&q=bulk-');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/users/disable')) sent.push(r.method());
+    });
+    // Nothing selected: said on the page, nothing sent (the API's "ids: must name at least one user" was shown).
+    await page.getByRole('button', { name: 'Disable selected' }).click();
+    const alert = page.locator('form#bulk [role="alert"]');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'Select the people to disable first: tick their rows.');
+    // Selected: asked first, naming how many; declining sends nothing.
     await page.getByLabel('Select all on this page').check();
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Disable selected' }).click();
+    await page.waitForTimeout(300);
+    assert.deepEqual(asked, ['Disable 2 people? They are signed out everywhere at once.']);
+    assert.deepEqual(sent, []);
+    page.once('dialog', (dialog) => void dialog.accept());
     await clickAndReload(page, page.getByRole('button', { name: 'Disable selected' }));
+    assert.deepEqual(sent, ['POST']);
     assert.equal(await page.getByRole('status').first().textContent(), 'Disabled 2 people.');
     assert.equal(await page.locator('tbody tr').count(), 0);
     assert.deepEqual(problems, []);

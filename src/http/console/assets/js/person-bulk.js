@@ -1,6 +1,10 @@
 // <form data-bulk-report data-then="event">: the answer of a bulk change
 // ({done, failed, results}) is said in words after the page reloads, with the
 // reason of each failure, so nobody takes "done" for "all done".
+// Before anything is sent: nothing selected is said on the page (no request), and a
+// selection is confirmed with its size, as a slip of "select all" disables a whole page.
+import { showProblems } from './api-forms.js';
+
 const FLASH = 'gatehouse.flash';
 
 function report(answer) {
@@ -12,8 +16,19 @@ function report(answer) {
   return `${head} ${failed.length} could not be disabled: ${reasons}`;
 }
 
+function guard(form, event) {
+  const name = (form.dataset.collect ?? ':').split(':')[1];
+  const count = name ? document.querySelectorAll(`input[name="${CSS.escape(name)}"]:checked`).length : 0;
+  if (count && window.confirm(`Disable ${count} ${count === 1 ? 'person' : 'people'}? They are signed out everywhere at once.`)) return;
+  // A capture listener: stops api-forms.js's submit handler before it sends.
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  if (!count) showProblems(form, { problems: [], message: 'Select the people to disable first: tick their rows.' });
+}
+
 export function wireBulkReports(root) {
   for (const form of root.querySelectorAll('form[data-bulk-report]')) {
+    form.addEventListener('submit', (event) => guard(form, event), { capture: true });
     form.addEventListener('api:done', (event) => {
       sessionStorage.setItem(FLASH, report(event.detail));
       location.reload();
