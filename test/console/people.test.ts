@@ -168,6 +168,33 @@ describe('console people pages in a real browser', function () {
     await close();
   });
 
+  it('sends a password reset link and resets the second factors from the person page', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'lost-phone@acme.test', displayName: 'Lou Phone' });
+    const { page, problems, close } = await open(admin, `/console/users/${id}`);
+    await clickAndReload(page, page.getByRole('button', { name: 'Send password reset to Lou Phone' }));
+    assert.equal(await page.getByRole('status').first().textContent(), 'A password reset link was sent to lost-phone@acme.test.');
+    const mails = await sql(s.t, `select count(*)::int as n from outbox_messages where "to" = 'lost-phone@acme.test' and kind = 'password_reset'`);
+    assert.equal(Number(mails[0]!.n), 1);
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await clickAndReload(page, page.getByRole('button', { name: 'Reset two-factor of Lou Phone' }));
+    assert.deepEqual(asked, ['Remove the second factors and recovery codes of Lou Phone? They set up a second factor again at their next sign-in.']);
+    assert.equal(await page.getByRole('status').first().textContent(), 'Second factors reset: Lou Phone sets one up again at their next sign-in.');
+    const events = await sql(s.t, `select count(*)::int as n from audit_events where action = 'auth.mfa_reset' and target_id = ?`, [id]);
+    assert.equal(Number(events[0]!.n), 1);
+    await checkPage(page, 'person-sign-in-help');
+    assert.deepEqual(problems, []);
+    await close();
+    // Neither is offered for a disabled person (the API refuses a reset link to them).
+    await sql(s.t, `update users set state = 'disabled', disabled_at = now() where id = ?`, [id]);
+    const again = await open(admin, `/console/users/${id}`);
+    assert.equal(await again.page.getByRole('button', { name: 'Send password reset to Lou Phone' }).count(), 0);
+    await again.close();
+  });
+
   it('shows an IdP-provisioned person’s profile as read-only with the managed badge', async () => {
     const id = await addUser(s.t, s.acme, { userName: 'scim-sam@acme.test', displayName: 'Sam Idp', source: 'scim' });
     const { page, close } = await open(admin, `/console/users/${id}`);

@@ -72,6 +72,24 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
 }
 
 /**
+ * Sign-in help (users.edit), what an admin does for someone locked out: mail a
+ * password reset link (only an active person with an email, in an org that
+ * uses passwords: the API refuses the others), and remove their second factors
+ * after a lost phone (the API answers 409 for a person of several orgs: the
+ * operator's CLI resets those).
+ */
+export function signInHelpActions(viewer: Viewer, person: PersonSummary, options: { className: string; ssoEnforced: boolean }): Html[] {
+  if (!can(viewer, 'users.edit') || !mayChangeAccount(viewer, person) || person.status === 'deleted') return [];
+  const name = personName(person);
+  const actions: Html[] = [];
+  if (person.status === 'active' && person.email && !options.ssoEnforced) {
+    actions.push(html`<form data-api="POST /users/${person.id}/password-reset" data-then="reload" data-success="A password reset link was sent to ${person.email}."><button type="submit" class="${options.className}" aria-label="Send password reset to ${name}">Send password reset</button></form>`);
+  }
+  actions.push(html`<form data-api="POST /users/${person.id}/mfa/reset" data-then="reload" data-confirm="Remove the second factors and recovery codes of ${name}? They set up a second factor again at their next sign-in." data-success="Second factors reset: ${name} sets one up again at their next sign-in."><button type="submit" class="${options.className}" aria-label="Reset two-factor of ${name}">Reset two-factor</button></form>`);
+  return actions;
+}
+
+/**
  * Delete behind a typed confirmation: the API refuses unless confirmEmail is
  * the person's email (userName when they have none), so a slip cannot delete.
  */

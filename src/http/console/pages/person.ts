@@ -1,7 +1,7 @@
 import { html, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { can, type Viewer } from '../viewer.ts';
-import { deleteForm, lifecycleActions, mayChangeAccount, personName, type PersonSummary } from './person-actions.ts';
+import { deleteForm, lifecycleActions, mayChangeAccount, personName, signInHelpActions, type PersonSummary } from './person-actions.ts';
 import { activitySection, devicesSection, membershipsSection, type Activity, type Membership, type Sessions } from './person-sections.ts';
 import { managedBadge, statusBadge } from './users.ts';
 
@@ -91,11 +91,14 @@ export const personRoute: ConsoleRoute = {
     const [memberships, groups, settings, sessions, activity] = await Promise.all([
       api.get<{ memberships: Membership[] }>(`/users/${id}/memberships`),
       can(viewer, 'groups.manage') ? api.maybe<{ groups: Array<{ id: string; displayName: string; readOnly: boolean }> }>('/groups', { limit: 200 }) : null,
-      api.get<{ roles: string[] }>('/settings'),
+      api.get<{ roles: string[]; ssoEnforced: boolean }>('/settings'),
       api.maybe<Sessions>(`/users/${id}/sessions`),
       api.maybe<Activity>(`/users/${id}/activity`, { limit: 25 }),
     ]);
-    const actions = lifecycleActions(viewer, person, { className: 'secondary' });
+    const actions = [
+      ...lifecycleActions(viewer, person, { className: 'secondary' }),
+      ...signInHelpActions(viewer, person, { className: 'secondary', ssoEnforced: settings.ssoEnforced }),
+    ];
     return {
       title: personName(person),
       body: html`<p><a href="/console/users">← All users</a></p>
