@@ -77,6 +77,22 @@ describe('console entry points in a real browser', function () {
     await close();
   });
 
+  it('adds the person whose address it is even when many other addresses contain it', async () => {
+    // "bo@acme.test" is a substring of every "…bo@acme.test": the search answers them all, the exact one last.
+    for (let i = 0; i < 25; i++) await addUser(s.t, s.acme, { userName: `x${i}bo@acme.test` });
+    const boId = await addUser(s.t, s.acme, { userName: 'bo@acme.test', displayName: 'Bo Short' });
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Day Shift' });
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/groups/${created.body.id}`);
+    await page.getByLabel('Email address').fill('bo@acme.test');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('link', { name: 'Bo Short' }).waitFor();
+    const members = await asPerson(s.t, s.acme, admin)('get', `/groups/${created.body.id}/members`);
+    assert.deepEqual(members.body.members.map((m: { userId: string }) => m.userId), [boId]);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('lists entry points with member counts and finds them by name, also at phone width', async () => {
     const one = await addUser(s.t, s.acme, { userName: 'hal@acme.test' });
     const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Warehouse North' });

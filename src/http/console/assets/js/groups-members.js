@@ -11,13 +11,21 @@ const FLASH = 'gatehouse.flash';
 const failed = (form, error) =>
   showProblems(form, error instanceof ApiFailure ? error : { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
 
-/** The person with exactly this email, among any status but deleted (a pending invitee can join an entry point too). */
+/**
+ * The person with exactly this email, among any status but deleted (a pending invitee can join an entry
+ * point too). `q` is a substring search, so "bo@acme.com" also answers "jacobo@acme.com": every page is
+ * read until the exact address turns up, not only the first.
+ */
 async function findByEmail(email) {
   const wanted = email.trim().toLowerCase();
   for (const status of ['enabled', 'disabled']) {
-    const page = await callApi('GET', `/users?status=${status}&limit=20&q=${encodeURIComponent(wanted)}`);
-    const found = page.users.find((u) => (u.email ?? '').toLowerCase() === wanted || u.userName.toLowerCase() === wanted);
-    if (found) return found;
+    let cursor = null;
+    do {
+      const page = await callApi('GET', `/users?status=${status}&limit=200&q=${encodeURIComponent(wanted)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const found = page.users.find((u) => (u.email ?? '').toLowerCase() === wanted || u.userName.toLowerCase() === wanted);
+      if (found) return found;
+      cursor = page.nextCursor;
+    } while (cursor);
   }
   return null;
 }
