@@ -154,4 +154,18 @@ describe('access management', function () {
       await asPerson(t, acme, jon)('post', `/imports/${withoutInvite.body.id}/commit`, { rows: 'all' }).expect(200);
     });
   });
+
+  describe('invitations', () => {
+    it('needs groups.manage besides users.invite to invite people into groups, as an import adding memberships does', async () => {
+      const max = await signIn(t, acme, 'max@acme.test', { permissions: ['users.invite'] });
+      const wards = await addGroup(t, acme, 'Theatres', []);
+      const res = await asPerson(t, acme, max)('post', '/invitations', { emails: 'my-other-me@acme.test', groups: [{ id: wards, role: 'admin' }] }).expect(403);
+      assert.equal(res.body.error.details.missingPermission, 'groups.manage');
+      assert.equal((await sql(t, `select count(*)::int as n from users where org_id = ? and email = 'my-other-me@acme.test'`, [acme.id]))[0]!.n, 0, 'nobody invited');
+      await asPerson(t, acme, max)('post', '/invitations', { emails: 'plain-invitee@acme.test' }).expect(201);
+      await asPerson(t, acme, max)('post', '/invitations', { emails: 'no-groups@acme.test', groups: [] }).expect(201);
+      const both = await signIn(t, acme, 'nia@acme.test', { permissions: ['users.invite', 'groups.manage'] });
+      await asPerson(t, acme, both)('post', '/invitations', { emails: 'theatre-nurse@acme.test', groups: [{ id: wards, role: 'editor' }] }).expect(201);
+    });
+  });
 });

@@ -136,6 +136,24 @@ describe('console invite page in a real browser', function () {
     await context.close();
   });
 
+  it('offers a member with users.invite but not groups.manage no entry points to put invitees in, and invites them', async () => {
+    await addGroup(s.t, s.acme, 'Recovery Ward', []);
+    const inviter = await signIn(s.t, s.acme, 'inviter-only@acme.test', { permissions: ['users.invite'] });
+    const context = await contextWithCookie(browser, s.origin, inviter.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/invite`);
+    assert.equal(await page.getByRole('checkbox', { name: 'Recovery Ward' }).count(), 0, 'no picker whose choice the API refuses');
+    assert.match((await page.locator('form#invite').textContent()) ?? '', /needs the groups\.manage permission/);
+    await checkPage(page, 'invite-without-groups');
+    await page.getByLabel('Email addresses').fill('helper@acme.test');
+    await page.getByRole('button', { name: 'Send invitations' }).click();
+    await page.getByRole('heading', { name: 'Invitations sent' }).waitFor();
+    assert.equal((await sql(s.t, `select count(*)::int as n from invitations where email = 'helper@acme.test'`))[0]!.n, 1);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('refuses a member without users.invite: no page, no link, and 403 from the API', async () => {
     const member = await signIn(s.t, s.acme, 'no-invite@acme.test', { permissions: ['users.edit'] });
     const res = await fetch(`${s.origin}/console/invite`, { headers: { cookie: member.cookie } });

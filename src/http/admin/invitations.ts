@@ -10,7 +10,7 @@ import {
   type InvitationRecord,
 } from '../../directory/invitations.ts';
 import { inTransaction } from './in-transaction.ts';
-import { apiRoute, type ApiRoute } from './route.ts';
+import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 import { allows } from '../../directory/permissions.ts';
 
 const inviteBody = z.strictObject({
@@ -74,11 +74,15 @@ export const invitationApiRoutes: ApiRoute[] = [
       path: '/invitations',
       tag: 'Invitations',
       summary: 'Invite one person or a pasted list of addresses',
+      description: 'With `groups`, also needs groups.manage: memberships and their roles are groups.manage’s, as for POST /groups/:id/members and an import adding memberships.',
       permission: 'users.invite',
       body: inviteBody,
       responses: { 201: { description: '{sent, notSent}: at least one sent' }, 200: { description: '{sent: [], notSent}: nobody was invited' } },
     },
     async ({ container, req, res, body }) => {
+      // The groups an invitee joins on accepting are memberships with a role: a users.invite holder without
+      // groups.manage must not hand out (say) the admin role of every group to an address they own.
+      if (body.groups.length) requirePermission(req, 'groups.manage');
       // Inviting a deleted person's address restores them: only for those the restore route would let do it.
       const access = req.ctx.access!;
       const may = { restore: allows(access, 'users.delete'), reactivate: allows(access, 'users.disable') };

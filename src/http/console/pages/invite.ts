@@ -1,5 +1,6 @@
 import { html, options, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
+import { can } from '../viewer.ts';
 
 interface Group {
   id: string;
@@ -42,9 +43,11 @@ export const inviteRoute: ConsoleRoute = {
   title: 'Invite people',
   section: '/console/invite',
   requirement: 'users.invite',
-  async render({ api }) {
+  async render({ api, viewer }) {
+    // Invitees join entry points with a role: memberships, groups.manage's (the API refuses `groups` without it).
+    const mayPlace = can(viewer, 'groups.manage');
     const [groups, settings] = await Promise.all([
-      api.get<{ groups: Group[] }>('/groups', { limit: 200 }),
+      mayPlace ? api.get<{ groups: Group[] }>('/groups', { limit: 200 }) : { groups: [] },
       api.get<{ roles: string[]; invitationTtlDays: number }>('/settings'),
     ]);
     return {
@@ -53,7 +56,7 @@ export const inviteRoute: ConsoleRoute = {
 <p class="hint" id="emails-hint">Paste them from a spreadsheet, a mail client or a chat: one per line, or separated by commas or semicolons. <code>Ann Lee &lt;ann@example.com&gt;</code> keeps the name.</p>
 <textarea id="emails" name="emails" rows="8" required spellcheck="false" autocomplete="off" aria-describedby="emails-hint invite-count"></textarea>
 <p id="invite-count" class="count-line" aria-live="polite" data-invite-count>No addresses yet.</p>
-${groupPicker(groups.groups, settings.roles)}
+${mayPlace ? groupPicker(groups.groups, settings.roles) : html`<p class="hint">Invitees join no entry point: adding people to entry points needs the groups.manage permission.</p>`}
 <label for="message">Personal message (optional)</label>
 <textarea id="message" name="message" rows="3" maxlength="2000"></textarea>
 <p class="hint">Each invitation link works for ${settings.invitationTtlDays} days. People who already have an account or a pending invitation are not invited again.</p>
