@@ -34,7 +34,7 @@ export interface OrgSettings {
   allowedRedirectUrls: string[];
   /** Email domains that "Sign in with SSO" resolves to this org (lower case, e.g. acme.com). */
   ssoDomains: string[];
-  /** Share of enabled users a single bulk disable may touch before it needs confirming. */
+  /** Share of enabled users a CSV import (disable, sync, a Status column) may disable before its commit needs `force`. */
   massDisableThreshold: number;
   /** This org's SCIM token bucket; null = the server default (config scim.rateLimit). */
   scimRateLimit: ScimRateLimit | null;
