@@ -42,7 +42,8 @@ const reasonText: Record<string, string> = {
 export function problemText(p: RowProblem): string {
   const where = p.column ? `Column “${p.column}”` : 'Row';
   const reason = reasonText[p.reason] ?? p.reason.replaceAll('_', ' ');
-  return `${where}: ${reason}${p.message ? ` (${p.message})` : ''}`;
+  // The domain's words add to the reason (the limit, the group), unless they are the reason again.
+  return `${where}: ${reason}${p.message && p.message !== reason ? ` (${p.message})` : ''}`;
 }
 
 const show = (v: unknown) => (v === null || v === undefined || v === '' ? '∅' : typeof v === 'string' ? v : JSON.stringify(v));
