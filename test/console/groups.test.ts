@@ -50,6 +50,12 @@ describe('console entry points in a real browser', function () {
     const members = await asPerson(s.t, s.acme, admin)('get', `/groups/${groupId}/members`);
     assert.deepEqual(members.body.members.map((m: { userId: string; role: string }) => [m.userId, m.role]), [[ginaId, 'admin']]);
 
+    // "Add member" for someone already in: says what it did, not "Added".
+    await page.getByLabel('Email address').fill('gina@acme.test');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByText('gina@acme.test was already a member: role changed to viewer.').waitFor();
+
     const asked: string[] = [];
     page.once('dialog', (dialog) => {
       asked.push(dialog.message());

@@ -37,8 +37,8 @@ async function send(form, event, members, success) {
   try {
     const list = await members();
     if (!list) return;
-    await callApi('POST', `/groups/${encodeURIComponent(form.dataset.groupAdd ?? form.dataset.groupRole)}/members`, { members: list });
-    sessionStorage.setItem(FLASH, success);
+    const answer = await callApi('POST', `/groups/${encodeURIComponent(form.dataset.groupAdd ?? form.dataset.groupRole)}/members`, { members: list });
+    sessionStorage.setItem(FLASH, typeof success === 'function' ? success(answer) : success);
     location.reload();
   } catch (error) {
     failed(form, error);
@@ -57,7 +57,12 @@ export function wireGroupMembers(root) {
         if (person) return [{ userId: person.id, role }];
         showProblems(form, { problems: [{ field: 'email', reason: `nobody in this organization has the address ${email}: invite them first` }], message: '' });
         return null;
-      }, `Added ${email}.`);
+      }, (answer) => {
+        // {added, roleChanged, unchanged}: ids. Someone already in the entry point is not "added".
+        if (answer?.roleChanged?.length) return `${email} was already a member: role changed to ${role}.`;
+        if (answer?.unchanged?.length) return `${email} was already a member, as ${role}.`;
+        return `Added ${email}.`;
+      });
     });
   }
   for (const form of root.querySelectorAll('form[data-group-role]')) {
