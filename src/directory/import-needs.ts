@@ -9,8 +9,9 @@ import type { Scope } from './scope.ts';
  * import, or an upsert whose Status column switches someone off, disables
  * people (`users.disable`); new rows without --no-invite send invitations
  * (`users.invite`); a Status that switches someone back on reactivates
- * (`users.disable`); rows that add memberships, and `createGroups`, are
- * `groups.manage`'s. Read from the stored preview.
+ * (`users.disable`); rows that add memberships or change their roles (a new
+ * person's groups are in the row's data: a create's changes are derived, not
+ * stored), and `createGroups`, are `groups.manage`'s. Read from the stored preview.
  */
 export async function importNeeds(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<Permission[]> {
   const summary = await getImport(em, scope, id);
@@ -18,7 +19,8 @@ export async function importNeeds(em: Em, scope: Pick<Scope, 'orgId'>, id: strin
     `select
        exists (select 1 from csv_import_rows where import_id = ? and (action = 'disable' or changes -> 'status' ->> 'from' = 'disabled' or changes -> 'status' ->> 'to' = 'disabled')) as disables,
        exists (select 1 from csv_import_rows where import_id = ? and action = 'create') as creates,
-       exists (select 1 from csv_import_rows where import_id = ? and changes -> 'groups' is not null) as memberships`,
+       exists (select 1 from csv_import_rows where import_id = ? and (changes -> 'groups' is not null or changes -> 'groupRoles' is not null
+         or (action = 'create' and jsonb_typeof(data -> 'groups') = 'array' and jsonb_array_length(data -> 'groups') > 0))) as memberships`,
     [summary.id, summary.id, summary.id],
   );
   const needs: Permission[] = [];

@@ -145,6 +145,21 @@ describe('access management', function () {
       assert.equal((await sql(t, `select count(*)::int as n from memberships where org_id = ? and user_id = ?`, [acme.id, lou.userId]))[0]!.n, 0);
     });
 
+    it('needs groups.manage to commit an import that creates people into groups, or changes a role in a group', async () => {
+      const mo = await signIn(t, acme, 'mo@acme.test', { permissions: ['users.edit', 'users.invite'] });
+      const wards = await addGroup(t, acme, 'Recovery', []);
+      const created = await asPerson(t, acme, mo)('post', '/imports?mode=upsert&noInvite=true').set('Content-Type', 'text/csv').send(csv('Email,Groups', 'fresh@acme.test,Recovery:admin')).expect(201);
+      const refused = await asPerson(t, acme, mo)('post', `/imports/${created.body.id}/commit`, { rows: 'all' }).expect(403);
+      assert.equal(refused.body.error.details.missingPermission, 'groups.manage');
+      assert.equal((await sql(t, `select count(*)::int as n from users where org_id = ? and email = 'fresh@acme.test'`, [acme.id]))[0]!.n, 0);
+
+      await sql(t, `insert into memberships (id, org_id, group_id, user_id, role, source, added_at) values (gen_random_uuid(), ?, ?, ?, 'viewer', 'admin', now())`, [acme.id, wards, mo.userId]);
+      const promoted = await asPerson(t, acme, mo)('post', '/imports?mode=upsert').set('Content-Type', 'text/csv').send(csv('Email,Groups', 'mo@acme.test,Recovery:admin')).expect(201);
+      const again = await asPerson(t, acme, mo)('post', `/imports/${promoted.body.id}/commit`, { rows: 'all' }).expect(403);
+      assert.equal(again.body.error.details.missingPermission, 'groups.manage');
+      assert.equal((await sql(t, `select role from memberships where group_id = ? and user_id = ?`, [wards, mo.userId]))[0]!.role, 'viewer');
+    });
+
     it('needs users.invite to commit an import that invites new people', async () => {
       const jon = await signIn(t, acme, 'jon@acme.test', { permissions: ['users.edit'] });
       const preview = await asPerson(t, acme, jon)('post', '/imports?mode=upsert').set('Content-Type', 'text/csv').send(csv('Email', 'newbie@acme.test')).expect(201);
