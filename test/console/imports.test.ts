@@ -102,6 +102,20 @@ describe('console CSV import in a real browser', function () {
     await context.close();
   });
 
+  it('tells a member who may upload but not commit this import which permission the commit needs, before any click', async () => {
+    const clerk = await signIn(s.t, s.acme, 'import-clerk@acme.test', { permissions: ['users.edit'] });
+    await addUser(s.t, s.acme, { userName: 'leaving-soon@acme.test' });
+    const preview = await asPerson(s.t, s.acme, clerk)('post', '/imports?mode=upsert').set('Content-Type', 'text/csv').send('Email,Status\r\nleaving-soon@acme.test,disabled\r\n');
+    assert.equal(preview.status, 201, JSON.stringify(preview.body));
+    assert.deepEqual(preview.body.commitNeeds, ['users.disable']);
+    const res = await fetch(`${s.origin}/console/imports/${preview.body.id}`, { headers: { cookie: clerk.cookie } });
+    const text = await res.text();
+    assert.match(text, /Committing this import needs the users\.disable permission/);
+    assert.doesNotMatch(text, /Commit all/);
+    const mine = await fetch(`${s.origin}/console/imports/${preview.body.id}`, { headers: { cookie: admin.cookie } });
+    assert.match(await mine.text(), /Commit all/, 'an org admin may commit it');
+  });
+
   it('shows a member without users.edit no upload and answers 403 on the import pages', async () => {
     const member = await signIn(s.t, s.acme, 'import-member@acme.test');
     const res = await fetch(`${s.origin}/console/imports`, { headers: { cookie: member.cookie } });

@@ -112,7 +112,7 @@ const listQuery = z.strictObject({
   cursor: z.string().max(100).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
 });
-const summary = { description: 'The import: mode, status, options, columns, counts per action, massDisable, progress' };
+const summary = { description: 'The import: mode, status, options, columns, counts per action, massDisable, progress, commitNeeds (the permissions its commit needs besides users.edit)' };
 
 /**
  * /api/orgs/:org/imports: upload (a `text/csv` body, or a multipart/form-data
@@ -145,7 +145,7 @@ export const importApiRoutes: ApiRoute[] = [
       const preview = await previewImport(container.fork(), scopeFor(req), file, {
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
       }, container.clock.now());
-      res.status(201).json(preview);
+      res.status(201).json({ ...preview, commitNeeds: await importNeeds(container.fork(), scopeFor(req), preview.id) });
     },
   ),
   apiRoute(
@@ -180,7 +180,11 @@ export const importApiRoutes: ApiRoute[] = [
   ),
   apiRoute(
     { method: 'get', path: '/imports/:id', tag: 'Imports', summary: 'An import’s preview counts and commit progress', permission: 'users.edit', params: idParams, responses: { 200: summary } },
-    async ({ container, req, res, params }) => void res.json(await getImport(container.fork(), scopeFor(req), params.id)),
+    async ({ container, req, res, params }) => {
+      const em = container.fork();
+      const summary = await getImport(em, scopeFor(req), params.id);
+      res.json({ ...summary, commitNeeds: await importNeeds(em, scopeFor(req), summary.id) });
+    },
   ),
   apiRoute(
     {

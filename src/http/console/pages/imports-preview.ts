@@ -1,10 +1,14 @@
 import { html, queryString, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
+import { can } from '../viewer.ts';
+import type { Permission } from '../../../directory/permissions.ts';
 import { importModeLabels } from './imports.ts';
 import { actionLabels, rowsTable, type PreviewRow } from './imports-rows.ts';
 
 interface ImportSummary {
   id: string;
+  /** The permissions the commit needs besides users.edit (directory/import-needs.ts). */
+  commitNeeds?: string[];
   mode: string;
   status: 'previewed' | 'committing' | 'committed';
   fileName: string | null;
@@ -60,9 +64,14 @@ function progressBox(s: ImportSummary, visible: boolean): Html {
 </div>`;
 }
 
-function commitForm(s: ImportSummary): Html {
+function commitForm(s: ImportSummary, missing: string[]): Html {
   const committable = (s.counts.create ?? 0) + (s.counts.update ?? 0) + (s.counts.disable ?? 0);
   if (!committable) return html`<p class="notice">No row of this file would change anything: there is nothing to commit.</p>`;
+  // Said before any click: the commit would answer 403 naming the first of them.
+  if (missing.length) {
+    return html`<h2>Commit</h2>
+<p class="notice">Committing this import needs the ${missing.join(' and ')} permission${missing.length === 1 ? '' : 's'}, which you do not hold: ask an org admin to commit it, or to grant ${missing.length === 1 ? 'it' : 'them'}.</p>`;
+  }
   const resume = s.status === 'committing';
   const force = s.massDisable.needsForce
     ? html`<div class="alert" role="alert"><p>This import disables ${s.massDisable.disable} of ${s.massDisable.enabled} enabled people, more than the organization’s mass-disable threshold (${Math.round(s.massDisable.threshold * 100)}%).</p>
@@ -104,7 +113,7 @@ export const importPreviewRoute: ConsoleRoute = {
   section: '/console/imports',
   requirement: 'users.edit',
   wide: true,
-  async render({ api, params, query }) {
+  async render({ api, params, query, viewer }) {
     const id = encodeURIComponent(params.id!);
     const summary = await api.get<ImportSummary>(`/imports/${id}`);
     const filters = { action: query.action, errors: query.errors };
@@ -118,7 +127,7 @@ export const importPreviewRoute: ConsoleRoute = {
 ${facts(summary)}
 <h2>Rows per action</h2>
 ${countsList(summary.counts)}
-${committed ? report(summary, api.base) : commitForm(summary)}
+${committed ? report(summary, api.base) : commitForm(summary, (summary.commitNeeds ?? []).filter((p) => !can(viewer, p as Permission)))}
 <h2>Rows</h2>
 ${filterTabs(summary.id, query)}
 ${rowsTable(page.rows, { selectable: summary.status === 'previewed', outcomes: committed })}
