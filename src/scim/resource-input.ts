@@ -32,7 +32,7 @@ export function readResource(body: unknown, type: ResourceTypeDef): Json {
           if (subValue === null || subValue === undefined) continue;
           const attribute = findAttribute(extension.attributes, subKey);
           if (!attribute) ext[subKey] = subValue;
-          else if (attribute.mutability !== 'readOnly') ext[attribute.name] = checked(attribute, subValue, `${extension.id}:${attribute.name}`);
+          else if (attribute.mutability !== 'readOnly') ext[attribute.name] = checked(attribute, bareManagerId(attribute, subValue), `${extension.id}:${attribute.name}`);
         }
         out[extension.id] = ext;
         continue;
@@ -46,6 +46,14 @@ export function readResource(body: unknown, type: ResourceTypeDef): Json {
     throw error;
   }
   return out;
+}
+
+/**
+ * The enterprise `manager` sent as a bare id string (Entra's spelling, taken on PATCH too:
+ * vendor-quirks.ts entraManagerId) is `{value: id}`, the complex value RFC 7643 §4.3 defines.
+ */
+function bareManagerId(attribute: AttributeDef, value: unknown): unknown {
+  return attribute.name === 'manager' && attribute.type === 'complex' && typeof value === 'string' ? { value } : value;
 }
 
 /**

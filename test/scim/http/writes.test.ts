@@ -71,6 +71,17 @@ describe('SCIM writes, lifecycle and audit', () => {
       assert.equal(row?.source, 'scim');
     });
 
+    it("takes the enterprise manager as a bare id on POST and PUT, as Entra's PATCH sends it", async () => {
+      const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+      const boss = await postUser(t, acme.tokens.scim, 'boss-bare@acme.test');
+      const created = await postUser(t, acme.tokens.scim, 'report-bare@acme.test', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: boss.id, department: 'Ops' } });
+      assert.equal((created[ENTERPRISE] as Json).department, 'Ops');
+      assert.equal(((created[ENTERPRISE] as Json).manager as Json).value, boss.id);
+      const replaced = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, userBody('report-bare@acme.test', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: 'someone-else' } }));
+      assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+      assert.equal(((replaced.body[ENTERPRISE] as Json).manager as Json).value, 'someone-else');
+    });
+
     it('records exactly one audit event for a PUT, a PATCH and a DELETE', async () => {
       const user = await postUser(t, acme.tokens.scim, 'dave@acme.test');
       const put = rid();
