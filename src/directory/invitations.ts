@@ -434,8 +434,10 @@ export async function revokeInvitation(em: Em, scope: Scope, id: string, now: Da
   if (current.acceptedAt) throw new TransitionError('This invitation was already accepted; disable the user instead', { status: 'accepted' });
   if (current.revokedAt) return current;
   await em.execute('update invitations set revoked_at = ?, updated_at = ? where id = ? and org_id = ?', [now, now, current.id, scope.orgId]);
+  // Also no later than the transaction's start (now()), the time the change-feed trigger renders the
+  // person's status at: else the event would still show them `pending` (the clock read after BEGIN).
   await em.execute(
-    `update users set invite_expires_at = least(invite_expires_at, ?), version = version + 1, updated_at = ? where id = ? and org_id = ? and state = 'invited'`,
+    `update users set invite_expires_at = least(invite_expires_at, ?, now()), version = version + 1, updated_at = ? where id = ? and org_id = ? and state = 'invited'`,
     [now, now, current.userId, scope.orgId],
   );
   await recordAuditSql(em, scope, {

@@ -50,6 +50,16 @@ describe('events: invitations and sessions', () => {
     assert.ok(revoked!.resource.revokedAt);
   });
 
+  it('renders the revoked invitation\'s person as expired, as GET /users/:id shows them right after', async () => {
+    const start = await cursorOf(w.acme);
+    const sent = await invite(w, w.acme, { emails: 'rev-status@acme.test' });
+    const { invitationId, userId } = sent.sent[0]!;
+    assert.equal((await api(w.t, w.acme).post(`/invitations/${invitationId}/revoke`)).status, 200);
+    assert.equal((await api(w.t, w.acme).get(`/users/${userId}`)).body.status, 'expired');
+    const revoked = (await eventsAfter(w.acme, start)).find((e) => e.type === 'invitation.revoked');
+    assert.equal(revoked!.resource.user.status, 'expired');
+  });
+
   it('emits user.created (source csv) before invitation.sent for each person a CSV import invites, once each', async () => {
     const start = await cursorOf(w.acme);
     const preview = await upload(w.t, w.acme, csv('Email,Full Name', 'csv-inv1@acme.test,Ina One', 'csv-inv2@acme.test,Ina Two'), { mode: 'upsert' });
