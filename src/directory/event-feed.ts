@@ -113,6 +113,14 @@ export async function readFeed(em: Em, orgId: string, after: string, limit: numb
     [orgId, after, limit + 1],
   );
   const events = rows.slice(0, limit).map(rowToFeedEvent);
+  if (!events.length && after !== '0') {
+    // Positions are numbered across orgs and never reused (pruning keeps the newest): a cursor past the
+    // last one was never returned, and following it would skip every event until the numbering caught up.
+    const last = await em.execute('select coalesce(max(position), 0)::text as position from events');
+    if (BigInt(after) > BigInt(String(last[0]?.position ?? '0'))) {
+      throw ValidationError.field('after', 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event');
+    }
+  }
   return { events, cursor: events.at(-1)?.position ?? after, hasMore: rows.length > limit };
 }
 

@@ -229,6 +229,12 @@ describe('events: the change feed', () => {
     const bad = await api(t, acme).get('/events?after=abc');
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body.error), /after/);
+    // A cursor past the end (a consumer's store gone wrong) would skip every event until the numbering caught up.
+    const ahead = BigInt((await feed(t, acme)).cursor) + 1000n;
+    const past = await api(t, acme).get(`/events?after=${ahead}`);
+    assert.equal(past.status, 400, JSON.stringify(past.body));
+    assert.deepEqual(past.body.error.details.problems.map((p: { field: string }) => p.field), ['after']);
+    assert.match(past.body.error.message, /past the end of the feed/);
     const narrow = await api(t, acme).post('/tokens', { scope: 'admin', name: 'no audit', permissions: ['users.edit'] });
     assert.equal(narrow.status, 201, JSON.stringify(narrow.body));
     const refused = await api(t, acme, narrow.body.token).get('/events');
