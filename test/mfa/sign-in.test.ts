@@ -158,6 +158,20 @@ describe('two-factor sign-in', () => {
     sessionCookieOf(done);
   });
 
+  it('answers a wrong authenticator code at enrolment with the app step again, not a "we sent a code" page', async () => {
+    await seedPerson(w.t.container, w.acme, 'zed@acme.test', { password: PASSWORD });
+    const { challenge } = (await login('zed@acme.test').expect(200)).body;
+    await request(app()).post('/auth/mfa/enroll').type('form').send({ challenge, method: 'totp' }).expect(200);
+    const wrong = await request(app()).post('/auth/mfa/enroll/confirm').type('form').send({ challenge, code: '000000' }).expect(400);
+    assert.match(wrong.text, /role="alert"/);
+    assert.doesNotMatch(wrong.text, /We sent a code/);
+    assert.doesNotMatch(wrong.text, /name="method" value="totp"/, 'no "send a new code" for an authenticator app');
+    assert.match(wrong.text, /authenticator app/);
+    const restart = /<a href="([^"]*\/auth\/mfa\/enroll\?challenge=[^"]+)">/.exec(wrong.text)?.[1]?.replace(/&amp;/g, '&');
+    assert.ok(restart, 'a link to start the set-up over (the key is not shown again)');
+    await request(app()).get(restart).expect(200);
+  });
+
   it('sends a form sign-in to the second-step page', async () => {
     const res = await request(app()).post('/auth/password/login').type('form').send({ email: 'ann@acme.test', password: PASSWORD }).expect(303);
     assert.match(res.headers.location!, /^\/auth\/mfa\?challenge=gh_mfa_/);

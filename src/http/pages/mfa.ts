@@ -1,5 +1,6 @@
 import type { VerifyMethod } from '../../directory/second-factors.ts';
 import { errorBox, escapeHtml, layout } from './layout.ts';
+import { SIGNED_IN_LANDING } from '../../lib/landing.ts';
 
 /**
  * The second step of sign-in: verify a factor, or enrol the first one. The
@@ -68,17 +69,22 @@ ${hidden(input)}
 }
 
 export function enrollConfirmPage(input: Step & { method: string; secret?: string | undefined; otpauthUri?: string | undefined; sentTo?: string | undefined; errors?: string[] }): string {
+  const app = input.method === 'totp';
+  // After a wrong code the key is not shown again: whoever did not add it yet starts the set-up over.
+  const restart = `/auth/mfa/enroll?challenge=${encodeURIComponent(input.challenge)}${input.next === SIGNED_IN_LANDING ? '' : `&next=${encodeURIComponent(input.next)}`}`;
   const intro = input.secret
     ? `<p>Add Gatehouse to your authenticator app: open this link on the device, or enter the key by hand (time-based, 6 digits, 30 seconds).</p>
 <p><a href="${escapeHtml(input.otpauthUri ?? '')}">${escapeHtml(input.otpauthUri ?? '')}</a></p>
 <p>Key: <code>${escapeHtml(input.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>`
+    : app
+    ? `<p>Enter the code your authenticator app shows for Gatehouse now. Did not add the key to the app? <a href="${escapeHtml(restart)}">Start the set-up again</a>.</p>`
     : `<p role="status">We sent a code to ${escapeHtml(input.sentTo ?? '')}. It works once, for 10 minutes.</p>
 <form method="post" action="/auth/mfa/send">${hidden(input)}<input type="hidden" name="method" value="${escapeHtml(input.method)}"><button type="submit">Send a new code</button></form>`;
   return layout({
     title: 'Confirm your second step',
     body: `${errorBox(input.errors ?? [])}
 ${intro}
-${codeForm('/auth/mfa/enroll/confirm', input, 'Code', input.secret ? 'The 6-digit code your app shows now.' : 'The 6-digit code we sent.')}`,
+${codeForm('/auth/mfa/enroll/confirm', input, 'Code', app ? 'The 6-digit code your app shows now.' : 'The 6-digit code we sent.')}`,
   });
 }
 
