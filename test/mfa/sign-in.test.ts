@@ -122,6 +122,10 @@ describe('two-factor sign-in', () => {
     clock.advance(60_000);
     const next = (await login('eve@acme.test')).body;
     assert.deepEqual(next.methods, ['email', 'recovery']);
+    // Nothing is sent until asked: the page says so before its code field.
+    const page = await request(app()).get(`/auth/mfa?challenge=${encodeURIComponent(next.challenge)}`).expect(200);
+    assert.match(page.text, /Press “Email me a code”[^<]*, then enter/);
+    assert.ok(page.text.indexOf('Press “Email me a code”') < page.text.indexOf('<label for="code">'));
     await post('/send', { challenge: next.challenge, method: 'email' }).expect(202);
     await w.t.container.outbox.deliverDue(clock.now());
     const code = codeIn('eve@acme.test');

@@ -38,10 +38,15 @@ export function verifyPage(input: Step & { methods: VerifyMethod[]; sentTo?: str
     input.methods.some((m) => m === 'email' || m === 'sms') ? 'a code we send you' : null,
     input.methods.includes('recovery') ? 'or one of your recovery codes' : null,
   ].filter(Boolean).join(', ');
+  // Codes by email or SMS are sent only when asked: with no app to read one from, say so first.
+  const buttons = (['email', 'sms'] as const).filter((m) => input.methods.includes(m)).map((m) => (m === 'email' ? '“Email me a code”' : '“Text me a code”'));
+  const ask = !input.sentTo && !input.methods.includes('totp') && buttons.length
+    ? `<p>Press ${buttons.join(' or ')} below, then enter the code it sends${input.methods.includes('recovery') ? ', or enter one of your recovery codes' : ''}.</p>`
+    : '';
   return layout({
     title: 'Confirm it is you',
     body: `${errorBox(input.errors ?? [])}
-${input.sentTo ? `<p role="status">We sent a code to ${escapeHtml(input.sentTo)}. It works once, for 10 minutes.</p>` : ''}
+${input.sentTo ? `<p role="status">We sent a code to ${escapeHtml(input.sentTo)}. It works once, for 10 minutes.</p>` : ask}
 ${codeForm('/auth/mfa/verify', input, 'Code', `Enter ${hint}.`)}
 ${send}`,
   });
