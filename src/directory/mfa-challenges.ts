@@ -37,6 +37,34 @@ import { toDate } from './user-record.ts';
  */
 
 export const MAX_ATTEMPTS = 5;
+/** Wrong codes one person may send, over all their challenges, within ACCOUNT_WINDOW_MS. */
+export const ACCOUNT_MAX_FAILURES = 10;
+export const ACCOUNT_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Too many wrong codes for one person, whichever sign-ins they came through: entering the
+ * password again gives a new challenge of 5 attempts, so without this someone holding the
+ * password could keep guessing a 6-digit code from many addresses.
+ */
+export class TooManyWrongCodesError extends RateLimitedError {
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds);
+    this.message = `Too many wrong codes for this account. Wait ${Math.ceil(retryAfterSeconds / 60)} minute${retryAfterSeconds > 60 ? 's' : ''}, then sign in again.`;
+  }
+}
+
+/** Refuses the second step while the person's wrong codes in the window reach the cap; says when it opens again. */
+async function assertNotHeld(tx: Em, email: string, now: Date): Promise<void> {
+  const since = new Date(now.getTime() - ACCOUNT_WINDOW_MS);
+  const rows = await tx.execute(
+    `select coalesce(sum(attempts), 0)::int as failures, min(updated_at) filter (where attempts > 0) as oldest
+     from mfa_challenges where email = ? and updated_at > ? and attempts > 0`,
+    [email, since],
+  );
+  if (Number(rows[0]?.failures ?? 0) < ACCOUNT_MAX_FAILURES) return;
+  const opens = toDate(rows[0]!.oldest).getTime() + ACCOUNT_WINDOW_MS;
+  throw new TooManyWrongCodesError(Math.max(1, Math.ceil((opens - now.getTime()) / 1000)));
+}
 /** Long enough to type a code; an enrolment gets longer (installing an app takes a while). */
 export const VERIFY_TTL_MS = 5 * 60_000;
 export const ENROLL_TTL_MS = 15 * 60_000;
@@ -294,6 +322,7 @@ export async function verifyChallenge(em: Em, deps: MfaDeps, token: string, rawC
   return settle(em, async (tx) => {
     const c = await openChallenge(tx, token, now, true);
     if (c.purpose !== 'verify') throw new MfaChallengeInvalidError();
+    await assertNotHeld(tx, c.email, now);
     let used: VerifyMethod | null = null;
     let remaining: number | null = null;
     if (/^\d{6}$/.test(code)) {

@@ -105,6 +105,23 @@ describe('two-factor sign-in', () => {
     await post('/verify', { challenge: (await login('wes@acme.test')).body.challenge, code: totp(key, clock.now()) }).expect(200);
   });
 
+  it('holds the second step for 15 minutes after 10 wrong codes, however often the password is entered again', async () => {
+    await seedPerson(w.t.container, w.acme, 'liv@acme.test', { password: PASSWORD });
+    const { key } = await enrolTotp('liv@acme.test');
+    clock.advance(5 * STEP);
+    for (let round = 0; round < 2; round++) {
+      const challenge = (await login('liv@acme.test').expect(200)).body.challenge;
+      for (let i = 0; i < 4; i++) await post('/verify', { challenge, code: '000000' }).expect(400);
+      await post('/verify', { challenge, code: '000000' }).expect(401);
+    }
+    const challenge = (await login('liv@acme.test').expect(200)).body.challenge;
+    const held = await post('/verify', { challenge, code: totp(key, clock.now()) }).expect(429);
+    assert.match(held.body.error.message, /Too many wrong codes for this account/);
+    assert.ok(Number(held.headers['retry-after']) > 0 && Number(held.headers['retry-after']) <= 900, held.headers['retry-after']);
+    clock.advance(15 * 60_000 + STEP);
+    await post('/verify', { challenge: (await login('liv@acme.test').expect(200)).body.challenge, code: totp(key, clock.now()) }).expect(200);
+  });
+
   it('enrols a code by email, delivered over SMTP, that works once; an expired code is refused', async () => {
     await seedPerson(w.t.container, w.acme, 'eve@acme.test', { password: PASSWORD });
     const challenge = (await login('eve@acme.test')).body.challenge;
