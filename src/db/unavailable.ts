@@ -1,4 +1,4 @@
-import { ConnectionException, DriverException } from '@mikro-orm/core';
+import { ConnectionException, DriverException, TableNotFoundException } from '@mikro-orm/core';
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
@@ -29,6 +29,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     } else {
       current = (current as { cause?: unknown }).cause;
     }
+  }
+  return false;
+}
+
+/** What a surface answers while the schema is missing: the operator's next step. */
+export const SCHEMA_MISSING_MESSAGE = 'The database is not migrated yet: run "gatehouse migrate" (or start with MIGRATE_ON_START=true), then retry';
+
+/**
+ * Whether a query failed on a table that does not exist (42P01): a server started with
+ * MIGRATE_ON_START=false before `gatehouse migrate` ran. /readyz already says so; requests
+ * that come anyway get a retryable 503 naming the fix rather than a 500.
+ */
+export function isSchemaMissing(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof TableNotFoundException || (current as { code?: unknown }).code === '42P01') return true;
+    current = current instanceof DriverException && (current as { previous?: unknown }).previous ? (current as { previous?: unknown }).previous : (current as { cause?: unknown }).cause;
   }
   return false;
 }

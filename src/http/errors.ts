@@ -16,7 +16,7 @@ import {
   ValidationError,
 } from '../directory/errors.ts';
 import type { Readiness } from './readiness.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
 
 /** An HTTP-level problem found before the domain is reached (bad JSON, unknown route…). */
 export class HttpError extends Error {
@@ -63,6 +63,10 @@ export function mapError(error: unknown): MappedError {
       details: {},
       retryAfterSeconds: DB_RETRY_AFTER_SECONDS,
     };
+  }
+  if (isSchemaMissing(error)) {
+    // Not 'database_unavailable': the database answers (readiness must not mark it unreachable).
+    return { status: 503, code: 'unavailable', message: SCHEMA_MISSING_MESSAGE, details: {}, retryAfterSeconds: DB_RETRY_AFTER_SECONDS };
   }
   return { status: 500, code: 'internal_error', message: 'An unexpected error occurred', details: {} };
 }

@@ -12,7 +12,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../directory/errors.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -90,6 +90,7 @@ export function mapScimError(error: unknown): MappedScimError {
   if (error instanceof DomainError) return mapDomain(error);
   // The database is away (restart, failover, network): a retryable 503 like the admin API's, not a 500.
   if (isDatabaseUnavailable(error)) return { status: 503, body: body(503, 'The database is unavailable; retry shortly'), retryAfterSeconds: 5 };
+  if (isSchemaMissing(error)) return { status: 503, body: body(503, SCHEMA_MISSING_MESSAGE), retryAfterSeconds: 5 };
   return { status: 500, body: body(500, 'An unexpected error occurred') };
 }
 

@@ -35,9 +35,19 @@ describe('health and readiness', () => {
     const store = await openStore({ dataDir: '', inMemory: true, databaseUrl: undefined });
     try {
       const container = createContainer({ config: testConfig(), logger: createLogger('silent'), store });
-      const res = await request(createApp(container)).get('/readyz').expect(503);
+      const app = createApp(container);
+      const res = await request(app).get('/readyz').expect(503);
       assert.equal(res.body.migrations, 'pending');
       assert.ok(res.body.pending.length >= 1);
+      // Traffic that ignores readiness gets 503 and what to do, on both surfaces, not a 500.
+      const api = await request(app).get('/api/orgs/acme/users').set('Authorization', 'Bearer gh_admin_x');
+      assert.equal(api.status, 503, JSON.stringify(api.body));
+      assert.equal(api.body.error.code, 'unavailable');
+      assert.match(api.body.error.message, /gatehouse migrate/);
+      assert.ok(api.headers['retry-after']);
+      const scim = await request(app).get('/scim/v2/Users').set('Authorization', 'Bearer gh_scim_x');
+      assert.equal(scim.status, 503, JSON.stringify(scim.body));
+      assert.match(scim.body.detail, /gatehouse migrate/);
     } finally {
       await store.close();
     }
