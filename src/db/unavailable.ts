@@ -17,20 +17,22 @@ const REFUSED_MESSAGES = /is not currently accepting connections|too many client
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
+  return causes(error).some((current) => {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     const message = (current as Error).message ?? '';
-    if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)) return true;
-    if (REFUSED_MESSAGES.test(message)) return true;
-    if (current instanceof DriverException && (current as { previous?: unknown }).previous) {
-      current = (current as { previous?: unknown }).previous;
-    } else {
-      current = (current as { cause?: unknown }).cause;
-    }
+    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message) || REFUSED_MESSAGES.test(message);
+  });
+}
+
+/** The error and what it wraps (the driver's `previous`, else `cause`), five deep at most. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current && chain.length < 5;) {
+    chain.push(current);
+    current = current instanceof DriverException && (current as { previous?: unknown }).previous ? (current as { previous?: unknown }).previous : (current as { cause?: unknown }).cause;
   }
-  return false;
+  return chain;
 }
 
 /** What a surface answers while the schema is missing: the operator's next step. */
@@ -42,10 +44,5 @@ export const SCHEMA_MISSING_MESSAGE = 'The database is not migrated yet: run "ga
  * that come anyway get a retryable 503 naming the fix rather than a 500.
  */
 export function isSchemaMissing(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (current instanceof TableNotFoundException || (current as { code?: unknown }).code === '42P01') return true;
-    current = current instanceof DriverException && (current as { previous?: unknown }).previous ? (current as { previous?: unknown }).previous : (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return causes(error).some((current) => current instanceof TableNotFoundException || (current as { code?: unknown }).code === '42P01');
 }

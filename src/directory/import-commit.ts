@@ -1,12 +1,13 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound } from '../db/bound-query.ts';
-import type { ImportAction, UserSource } from '../db/entities/index.ts';
+import type { ImportAction } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
-import { ConflictError, DomainError, IdpManagedError, TransitionError, ValidationError } from './errors.ts';
+import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
+import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
 import { newUserFields } from './import-rows.ts';
 import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
@@ -331,25 +332,16 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
  * changes it; the IdP's memberships are never changed (the preview refused those).
  */
 async function membershipChanges(tx: Em, scope: Scope, user: { id: string; label: string }, wanted: ResolvedGroup[]): Promise<MembershipChange[]> {
-  const changing = wanted.filter((g) => g.roleChange);
-  const held = new Map<string, Record<string, unknown>>();
-  if (changing.length) {
-    const rows = await tx.execute(
-      `select m.group_id, m.role, m.source, m.via_mapping, g.source as group_source from memberships m join groups g on g.id = m.group_id
-       where m.org_id = ? and m.user_id = ? and m.group_id in (${changing.map(() => '?').join(', ')})`,
-      [scope.orgId, user.id, ...changing.map((g) => g.groupId)],
-    );
-    for (const row of rows) held.set(String(row.group_id), row);
-  }
+  // Read only when the row changes a role: a plain add needs no look (on conflict, nothing).
+  const held = new Map(wanted.some((g) => g.roleChange) ? (await heldMemberships(tx, scope, { userId: user.id })).map((m) => [m.groupId, m] as const) : []);
   const changes: MembershipChange[] = [];
   for (const g of wanted) {
     const group = { id: g.groupId, label: g.groupName };
-    const current = held.get(g.groupId);
+    const current = g.roleChange ? held.get(g.groupId) : undefined;
     if (!current) changes.push({ action: 'add', user, group, role: g.role, source: 'csv', viaMapping: false });
     else if (current.role !== g.role) {
-      if (current.source === 'scim' || current.group_source === 'scim') throw new IdpManagedError(`"${g.groupName}" is managed by your identity provider (SCIM): change its members there`);
-      const from = { role: String(current.role), source: current.source as UserSource, viaMapping: Boolean(current.via_mapping) };
-      changes.push({ action: 'change', user, group, role: g.role, source: from.source, viaMapping: from.viaMapping, from });
+      if (idpOwned(current)) refuseIdpOwned([current], 'This membership is');
+      changes.push({ action: 'change', user, group, role: g.role, source: current.source, viaMapping: current.viaMapping, from: current });
     }
   }
   return changes;

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { getImport } from './imports.ts';
+import { getImport, type ImportSummary } from './imports.ts';
 import type { Permission } from './permissions.ts';
 import type { Scope } from './scope.ts';
 
@@ -14,7 +14,11 @@ import type { Scope } from './scope.ts';
  * stored), and `createGroups`, are `groups.manage`'s. Read from the stored preview.
  */
 export async function importNeeds(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<Permission[]> {
-  const summary = await getImport(em, scope, id);
+  return importNeedsOf(em, await getImport(em, scope, id));
+}
+
+/** importNeeds for an import already read (its answer carries them as `commitNeeds`). */
+export async function importNeedsOf(em: Em, summary: Pick<ImportSummary, 'id' | 'mode' | 'options'>): Promise<Permission[]> {
   const rows = await em.execute(
     `select
        exists (select 1 from csv_import_rows where import_id = ? and (action = 'disable' or changes -> 'status' ->> 'from' = 'disabled' or changes -> 'status' ->> 'to' = 'disabled')) as disables,

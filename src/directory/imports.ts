@@ -276,8 +276,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     const groups: PlannedGroup[] = [];
     // Groups whose role the row names (Group:role or the Role column): only those change an existing membership's role.
     const explicit = new Set<PlannedGroup>();
-    // Groups the IdP pushed over SCIM: nobody joins one here, and its memberships' roles are the IdP's.
+    // Groups the IdP pushed over SCIM (their names as the directory spells them): nobody joins one here,
+    // and its memberships' roles are the IdP's.
     const scimGroups = new Map<PlannedGroup, string>();
+    const scimProblem = (g: PlannedGroup) => scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups'));
     // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
     const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
     for (const cell of v.groups ?? []) {
@@ -325,7 +327,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
         errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
       }
-      errors.push(...groups.filter((g) => scimGroups.has(g)).map((g) => scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups'))));
+      errors.push(...groups.filter((g) => scimGroups.has(g)).map(scimProblem));
       if (errors.length) continue;
       const active = v.status !== 'disabled';
       // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
@@ -358,10 +360,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     for (const g of groups) {
       const held = g.groupId ? dir.memberships.get(`${user.id}:${g.groupId}`) : undefined;
       if (!held) {
-        if (scimGroups.has(g)) errors.push(scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups')));
+        if (scimGroups.has(g)) errors.push(scimProblem(g));
         else added.push(g);
       } else if (explicit.has(g) && held.role !== g.role) {
-        if (scimGroups.has(g) || held.scim) errors.push(scimGroupProblem(scimGroups.get(g) ?? g.name, col('groups', 'Groups')));
+        if (scimGroups.has(g) || held.scim) errors.push(scimProblem(g));
         else {
           roleChanged.push({ ...g, roleChange: true });
           groupRoles[g.name] = { from: held.role, to: g.role };

@@ -29,9 +29,10 @@ interface HeldRow extends UserMembership {
 }
 
 /** The IdP owns it: SCIM made the row, or the group itself is a SCIM group. */
-const idpOwned = (m: { source: UserSource; groupSource: UserSource }) => m.source === 'scim' || m.groupSource === 'scim';
+export const idpOwned = (m: { source: UserSource; groupSource: UserSource }) => m.source === 'scim' || m.groupSource === 'scim';
 
-async function heldMemberships(em: Em, scope: Pick<Scope, 'orgId'>, where: { userId?: string; groupId?: string; userIds?: string[] }): Promise<HeldRow[]> {
+/** A person's or a group's memberships, with the group's name and source. */
+export async function heldMemberships(em: Em, scope: Pick<Scope, 'orgId'>, where: { userId?: string; groupId?: string; userIds?: string[] }): Promise<HeldRow[]> {
   const conditions = ['m.org_id = ?'];
   const params: unknown[] = [scope.orgId];
   if (where.userId) {
@@ -83,7 +84,8 @@ async function liveUsers(tx: Em, scope: Scope, ids: string[]): Promise<Map<strin
   return users;
 }
 
-function refuseIdpOwned(owned: Array<{ groupDisplayName: string; groupId: string; userId?: string }>, what: string): void {
+/** 409 scim_managed naming the IdP's memberships among these, if any. */
+export function refuseIdpOwned(owned: Array<{ groupDisplayName: string; groupId: string; userId?: string }>, what: string): void {
   if (!owned.length) return;
   const names = [...new Set(owned.map((m) => `"${m.groupDisplayName}"`))].join(', ');
   throw new IdpManagedError(`${what} managed by your identity provider and cannot be changed here: ${names}`, {

@@ -37,8 +37,7 @@ export function samlRouter(deps: SamlDeps): Router {
   };
 
   /** Where a sign-in of this connection starts (SP-initiated), as a path of this site. */
-  const loginPath = (tenant: Tenant) =>
-    `/saml/${encodeURIComponent(tenant.org.slug)}${tenant.connection.name === DEFAULT_CONNECTION ? '' : `/${encodeURIComponent(tenant.connection.name)}`}/login`;
+  const loginPath = (tenant: Tenant) => spEndpoints('', tenant.org.slug, tenant.connection.name).loginUrl;
 
   const notConfigured = (req: Request, res: Response) =>
     fail(req, res, 404, 'not_found', 'Single sign-on is not set up', 'This organization has no single sign-on connection at this address.');

@@ -9,7 +9,7 @@ import { parseImportFile } from '../../csv/import-parse.ts';
 import { csvCharset, csvCharsetNames, type CsvCharset } from '../../csv/decode.ts';
 import { scopeFor } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { importNeeds } from '../../directory/import-needs.ts';
+import { importNeeds, importNeedsOf } from '../../directory/import-needs.ts';
 import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 import { sizeToBytes } from '../../lib/size.ts';
 import { listImports } from '../../directory/import-list.ts';
@@ -145,7 +145,7 @@ export const importApiRoutes: ApiRoute[] = [
       const preview = await previewImport(container.fork(), scopeFor(req), file, {
         mode: query.mode, noInvite: query.noInvite, createGroups: query.createGroups, exceptScim: query.exceptScim,
       }, container.clock.now());
-      res.status(201).json({ ...preview, commitNeeds: await importNeeds(container.fork(), scopeFor(req), preview.id) });
+      res.status(201).json({ ...preview, commitNeeds: await importNeedsOf(container.fork(), preview) });
     },
   ),
   apiRoute(
@@ -183,7 +183,7 @@ export const importApiRoutes: ApiRoute[] = [
     async ({ container, req, res, params }) => {
       const em = container.fork();
       const summary = await getImport(em, scopeFor(req), params.id);
-      res.json({ ...summary, commitNeeds: await importNeeds(em, scopeFor(req), summary.id) });
+      res.json({ ...summary, commitNeeds: await importNeedsOf(em, summary) });
     },
   ),
   apiRoute(
