@@ -97,7 +97,7 @@ for (let run = 0; run < Number(repeatsArg); run++) {
   else await db.query('update webhooks set cursor_position = 0');
   const replayDb = (await backendCpu()) - before.db;
   const behind = `select (select count(*) from webhook_deliveries where status = 'pending')
-    + (select count(*) from webhooks w where w.cursor_position < (select max(position) from events) or w.cursor_leased_until > now())`;
+    + (select count(*) from webhooks w where w.cursor_position < (select max(position) from events where org_id = w.org_id) or w.cursor_leased_until > now())`;
   while ((await one(behind)) > 0) {
     await sampleBackends();
     await new Promise((r) => setTimeout(r, 20));

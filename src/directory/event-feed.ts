@@ -13,11 +13,17 @@ import { jsonbValue } from '../db/jsonb.ts';
  *
  * Instead one publisher at a time (a transaction-level advisory lock, so any
  * number of instances may run the loop) numbers the rows it can see — only
- * committed ones are visible — continuing from the highest position, and
- * commits. The next pass starts only after that commit (the lock is held until
- * then), so every committed position is below every position assigned later:
- * a consumer that stores the last position it read sees each event exactly
- * once and in publication (commit) order, whatever the instance that wrote it.
+ * committed ones are visible — continuing from its org's head, and commits.
+ * The next pass starts only after that commit (the lock is held until then),
+ * so every committed position is below every position assigned later in the
+ * same org: a consumer that stores the last position it read sees each event
+ * exactly once and in publication (commit) order, whatever the instance that
+ * wrote it.
+ *
+ * Positions count per org (`event_feed_heads`: 1, 2, 3… in a new org's feed),
+ * so a tenant's positions say nothing of other tenants' activity; a position
+ * means something only with its org, and every reader is scoped by org.
+ *
  * Webhooks follow the feed by position (directory/webhook-deliveries.ts), so
  * publishing queues nothing for them: it only tells whether an enabled
  * endpoint of a published event's org is waiting, to wake the delivery worker.
@@ -54,13 +60,23 @@ export async function publishEvents(em: Em, now: Date, batchSize: number): Promi
   return em.transactional(async (tx) => {
     const lock = await tx.execute('select pg_try_advisory_xact_lock(?) as locked', [PUBLISHER_LOCK.toString()]);
     if (!lock[0]?.locked) return { published: -1, endpoints: 0 };
+    // One statement: the batch, each org's head moved on by its count (created at the org's first event),
+    // and the events numbered from where their org's head was, in write order.
     const rows = await tx.execute(
-      `with next as (
-         select e.id, (select coalesce(max(position), 0) from events) + row_number() over (order by e.seq) as pos
-         from (select id, seq from events where position is null order by seq limit ?) e
+      `with batch as (
+         select e.id, e.org_id, row_number() over (partition by e.org_id order by e.seq) as nth
+         from (select id, org_id, seq from events where position is null order by seq limit ?) e
+       ),
+       counts as (select org_id, count(*) as n from batch group by org_id),
+       heads as (
+         insert into event_feed_heads as h (org_id, position) select org_id, n from counts
+         on conflict (org_id) do update set position = h.position + excluded.position
+         returning h.org_id, h.position
        ),
        numbered as (
-         update events set position = next.pos, published_at = ? from next where events.id = next.id
+         update events set position = heads.position - counts.n + batch.nth, published_at = ?
+         from batch join counts on counts.org_id = batch.org_id join heads on heads.org_id = batch.org_id
+         where events.id = batch.id
          returning events.org_id
        )
        select (select count(*) from numbered)::int as published,
@@ -91,7 +107,7 @@ export function rowToFeedEvent(row: Row): FeedEvent {
   };
 }
 
-/** A cursor is a position: digits only, so it is opaque to consumers yet checkable here. */
+/** A cursor is a position in the org's own feed, as digits: consumers store it as given; checkable here. */
 export function parseCursor(value: string | undefined, field = 'after'): string {
   if (value === undefined || value === '') return '0';
   if (!/^\d{1,18}$/.test(value)) throw ValidationError.field(field, 'must be a cursor returned by this API (digits)');
@@ -114,29 +130,37 @@ export async function readFeed(em: Em, orgId: string, after: string, limit: numb
   );
   const events = rows.slice(0, limit).map(rowToFeedEvent);
   if (!events.length && after !== '0') {
-    // Positions are numbered across orgs and never reused (pruning keeps the newest): a cursor past the
-    // last one was never returned, and following it would skip every event until the numbering caught up.
-    const last = await em.execute('select coalesce(max(position), 0)::text as position from events');
-    if (BigInt(after) > BigInt(String(last[0]?.position ?? '0'))) {
+    // The org's positions never go back (its head stays when its events are pruned): a cursor past the
+    // head was never returned, and following it would skip every event until the numbering caught up.
+    if (BigInt(after) > BigInt(await feedHead(em, orgId))) {
       throw ValidationError.field('after', 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event');
     }
   }
   return { events, cursor: events.at(-1)?.position ?? after, hasMore: rows.length > limit };
 }
 
+/** SQL: the newest position of the org bound to its one `?` (a new or re-enabled webhook's cursor starts there). */
+export const NEWEST_POSITION = '(select coalesce((select h.position from event_feed_heads h where h.org_id = ?), 0))';
+
+/** The newest position of an org's feed ('0' before its first event). */
+export async function feedHead(em: Em, orgId: string): Promise<string> {
+  const rows = await em.execute(`select ${NEWEST_POSITION}::text as position`, [orgId]);
+  return String(rows[0]?.position ?? '0');
+}
+
 /**
  * Retention: published events older than `retentionDays` go, with their
  * deliveries (cascade). Unpublished ones are never pruned (they are at most a
- * moment old). Batched so a large backlog never holds one long lock.
+ * moment old). Batched so a large backlog never holds one long lock. Each
+ * org's numbering goes on from its head, whatever is pruned.
  */
 export async function pruneEvents(em: Em, now: Date, retentionDays: number, batchSize = 5000): Promise<{ pruned: number }> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   let pruned = 0;
   for (;;) {
     const rows = await em.execute(
-      // The newest event always stays: the next position continues from it, so a cursor never points back into reused numbers.
       `delete from events where id in (
-         select id from events where occurred_at < ? and position is not null and position < (select max(position) from events)
+         select id from events where occurred_at < ? and position is not null
          order by occurred_at limit ?) returning 1`,
       [cutoff, batchSize],
     );

@@ -3,6 +3,7 @@ import { uuidv7, isUuid } from '../lib/ids.ts';
 import { checkOutboundUrl, OutboundUrlError, type OutboundPolicy } from '../lib/outbound-url.ts';
 import { newWebhookSecret } from '../lib/webhook-http.ts';
 import { recordAuditSql } from './audit.ts';
+import { NEWEST_POSITION } from './event-feed.ts';
 import { NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 
@@ -13,13 +14,10 @@ import type { Scope } from './scope.ts';
  * worker checks it again at every connection (lib/outbound-url.ts).
  *
  * An endpoint receives the events published while it is enabled: its feed
- * cursor (directory/webhook-deliveries.ts) starts at the newest position when
+ * cursor (directory/webhook-deliveries.ts) starts at its org's newest position when
  * it is created, and jumps there again when it is re-enabled, so what happened
  * while it was off is not sent (a replay sends it on request).
  */
-
-/** The newest feed position: where a new or re-enabled endpoint's cursor starts. */
-const NEWEST_POSITION = '(select coalesce(max(position), 0) from events)';
 
 /** Every event type the feed emits (the audit → event trigger, migrations/…_event_triggers.ts). */
 export const eventTypes = [
@@ -104,7 +102,7 @@ export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & 
     const rows = await tx.execute(
       `insert into webhooks (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version, cursor_position)
        values (?, now(), now(), ?, ?, ?, ?, ?::jsonb, ?, 1, ${NEWEST_POSITION}) returning ${columns}`,
-      [id, scope.orgId, url, input.description ?? null, secret, JSON.stringify(types), input.enabled ?? true],
+      [id, scope.orgId, url, input.description ?? null, secret, JSON.stringify(types), input.enabled ?? true, scope.orgId],
     );
     await recordAuditSql(tx, scope, {
       action: 'webhook.created',
@@ -137,7 +135,7 @@ export async function updateWebhook(em: Em, scope: Scope, id: string, input: Web
       `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now(),
          cursor_position = case when ? then ${NEWEST_POSITION} else cursor_position end
        where id = ? and org_id = ? and version = ? returning ${columns}`,
-      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, next.enabled && !current.enabled, id, scope.orgId, current.version],
+      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, next.enabled && !current.enabled, scope.orgId, id, scope.orgId, current.version],
     );
     if (!rows[0]) throw new StaleVersionError('Webhook', id);
     await recordAuditSql(tx, scope, { action: 'webhook.updated', target: { type: 'webhook', id, label: next.url }, details: { changes } });

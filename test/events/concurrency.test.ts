@@ -25,6 +25,7 @@ describe('events: two instances writing concurrently', function () {
   let db: { url: string; drop(): Promise<void> } | undefined;
   let servers: RunningServer[] = [];
   let org: SeededOrg;
+  let other: SeededOrg;
   let receiver: Receiver;
 
   before(async function () {
@@ -42,6 +43,7 @@ describe('events: two instances writing concurrently', function () {
     });
     servers = [await startServer(config, { logger: createLogger('silent') }), await startServer(config, { logger: createLogger('silent') })];
     org = await seedOrg(servers[0]!.container, 'acme');
+    other = await seedOrg(servers[0]!.container, 'globex');
     receiver = await startReceiver();
     const hook = await fetch(`${servers[0]!.url}/api/orgs/acme/webhooks`, {
       method: 'POST',
@@ -56,7 +58,7 @@ describe('events: two instances writing concurrently', function () {
     await db?.drop();
   });
 
-  it('lets a consumer that stores its cursor see every event exactly once, in order, and webhooks deliver each once', async () => {
+  it('lets a consumer that stores its cursor see every event exactly once, in order, numbered 1, 2, 3… while another org writes too, and webhooks deliver each once', async () => {
     const perInstance = 60;
     const expected = perInstance * 2 + 1;
     const seen: Json[] = [];
@@ -104,6 +106,13 @@ describe('events: two instances writing concurrently', function () {
               });
               assert.equal(res.status, 201);
               created.push(String(((await res.json()) as Json).id));
+              // Another org writes as often, on the same instances: it must not show in acme's positions.
+              const elsewhere = await fetch(`${server.url}/scim/v2/Users`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${other.tokens.scim}`, 'content-type': 'application/scim+json' },
+                body: JSON.stringify(userBody(`o${n}-${i}@globex.test`)),
+              });
+              assert.equal(elsewhere.status, 201);
             })(),
           );
           if (pending.length >= 8) await Promise.race(pending.splice(0, 1));
@@ -123,6 +132,7 @@ describe('events: two instances writing concurrently', function () {
     assert.equal(new Set(ids).size, ids.length, 'no event twice');
     const positions = seen.map((e) => BigInt(e.position));
     assert.ok(positions.every((p, i) => i === 0 || p > positions[i - 1]!), 'positions strictly increase');
+    assert.deepEqual(positions, positions.map((_, i) => BigInt(i + 1)), "acme's positions are 1, 2, 3… whatever globex wrote");
     const createdSeen = seen.filter((e) => e.type === 'user.created').map((e) => String(e.resource.id));
     assert.deepEqual([...createdSeen].sort(), [...created].sort(), 'every committed user.created seen, including the late commit');
 

@@ -10,7 +10,7 @@ export type EventSource = (typeof eventSources)[number];
  * of the change, with `position` null; the publisher (directory/event-feed.ts)
  * numbers committed rows afterwards, one instance at a time, so positions
  * follow commit order and a consumer paging by position never skips a row
- * that committed late. `seq` (from a sequence, set by the trigger) orders the
+ * that committed late. Positions count per org (1, 2, 3… in each org's feed). `seq` (from a sequence, set by the trigger) orders the
  * events of one batch.
  */
 export const EventSchema = defineEntity({
@@ -34,7 +34,6 @@ export const EventSchema = defineEntity({
     requestId: p.string().length(100).nullable(),
   },
   indexes: [
-    { name: 'events_org_position_index', properties: ['org', 'position'] },
     { name: 'events_occurred_at_index', properties: ['occurredAt'] },
     { name: 'events_subject_index', properties: ['subjectId'] },
     {
@@ -42,7 +41,8 @@ export const EventSchema = defineEntity({
       expression: 'create index "events_unpublished_index" on "events" ("seq") where "position" is null',
     },
   ],
-  uniques: [{ name: 'events_position_unique', properties: ['position'] }],
+  // Positions are numbered per org (event_feed_heads): unique within the org, and the index the feed pages by.
+  uniques: [{ name: 'events_org_position_unique', properties: ['org', 'position'] }],
 });
 
 export class Event extends EventSchema.class {}

@@ -15,6 +15,7 @@ import { PasswordResetSchema } from './password-reset.ts';
 import { SecondFactorSchema, RecoveryCodeSchema, MfaChallengeSchema } from './second-factor.ts';
 import { CsvImportSchema, CsvImportRowSchema } from './import.ts';
 import { EventSchema } from './event.ts';
+import { EventFeedHeadSchema } from './event-feed-head.ts';
 import { WebhookSchema, WebhookDeliverySchema } from './webhook.ts';
 import { GroupMappingSchema } from './group-mapping.ts';
 import { GroupClaimSchema } from './group-claim.ts';
@@ -47,6 +48,7 @@ export const entities = [
   GroupMappingSchema,
   GroupClaimSchema,
   EventSchema,
+  EventFeedHeadSchema,
   WebhookSchema,
   WebhookDeliverySchema,
   UserCountDeltaSchema,
@@ -68,6 +70,7 @@ export * from './password-reset.ts';
 export * from './second-factor.ts';
 export * from './import.ts';
 export * from './event.ts';
+export * from './event-feed-head.ts';
 export * from './webhook.ts';
 export * from './group-mapping.ts';
 export * from './group-claim.ts';
