@@ -21,7 +21,11 @@ export interface AuditEntry {
  * `details.changes` ({field: {from, to}}), `membersAdded`/`membersRemoved`,
  * `invitationId`, `sessionId`, `groupId` are read by it.
  */
-/** The row's details, with the scope's door (`source`) unless the entry names its own. */
+/**
+ * The row's details, with the scope's door (`source`) unless the entry names its own. An entry
+ * that does names the changed row's source (a membership's), so the door also goes in the row's
+ * own `door` column, which the events trigger reads.
+ */
 function detailsOf(scope: Scope, entry: Pick<AuditEntry, 'details'>): Record<string, unknown> {
   return scope.source ? { source: scope.source, ...entry.details } : (entry.details ?? {});
 }
@@ -37,6 +41,7 @@ export function recordAudit(em: Em, scope: Scope, entry: AuditEntry): AuditEvent
     targetId: entry.target?.id ?? null,
     targetLabel: entry.target?.label ?? null,
     details: detailsOf(scope, entry),
+    door: scope.source ?? null,
     requestId: scope.requestId ?? null,
     ip: scope.ip ?? null,
     userAgent: scope.userAgent?.slice(0, 500) ?? null,
@@ -62,20 +67,20 @@ export function auditInsertSql(
   // jsonb `||`: the right side wins, so details that name their own source keep it.
   const stamp = scope.source === 'csv' ? `'{"source": "csv"}'::jsonb || ` : '';
   const details = entry.detailsSql ? `(${stamp}(${entry.detailsSql}))` : `?::jsonb`;
-  const sql = `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-    select ?, now(), ?, ?, ?, ?, ?, ${source}.${entry.target.idColumn}::text, ${source}.${entry.target.labelColumn}, ${details}, ?, ?, ?
+  const sql = `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent, door)
+    select ?, now(), ?, ?, ?, ?, ?, ${source}.${entry.target.idColumn}::text, ${source}.${entry.target.labelColumn}, ${details}, ?, ?, ?, ?
     from ${source}`;
   const params: unknown[] = [scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action, entry.target.type];
   if (!entry.detailsSql) params.push(JSON.stringify(detailsOf(scope, entry)));
-  params.push(scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null);
+  params.push(scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null, scope.source ?? null);
   return { sql, params };
 }
 
 /** recordAudit for raw-SQL write paths inside a transaction (no unit of work to flush). */
 export async function recordAuditSql(em: Em, scope: Scope, entry: AuditEntry): Promise<void> {
   await em.execute(
-    `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-     values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+    `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent, door)
+     values (?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
     auditParams(scope, entry),
   );
 }
@@ -85,7 +90,7 @@ function auditParams(scope: Scope, entry: AuditEntry): unknown[] {
   return [
     scope.orgId, scope.actor.type, scope.actor.id ?? null, scope.actor.label, entry.action,
     entry.target?.type ?? null, entry.target?.id ?? null, entry.target?.label ?? null, JSON.stringify(detailsOf(scope, entry)),
-    scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null,
+    scope.requestId ?? null, scope.ip ?? null, scope.userAgent?.slice(0, 500) ?? null, scope.source ?? null,
   ];
 }
 
@@ -98,8 +103,8 @@ export async function recordAuditsSql(em: Em, scope: Scope, entries: AuditEntry[
   for (let i = 0; i < entries.length; i += CHUNK) {
     const chunk = entries.slice(i, i + CHUNK);
     await em.execute(
-      `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-       values ${chunk.map(() => '(?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)').join(', ')}`,
+      `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent, door)
+       values ${chunk.map(() => '(?, now(), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)').join(', ')}`,
       chunk.flatMap((entry) => auditParams(scope, entry)),
     );
   }

@@ -23,8 +23,9 @@ export interface Scope extends RequestOrigin {
   /**
    * The door a change came through when the actor alone does not tell: a CSV
    * import runs as the admin who committed it, yet its changes are `csv` ones.
-   * Stamped on each audit row as `details.source` (unless the row names its own),
-   * which the events trigger reads.
+   * Stamped on each audit row: in its `door` column, which the events trigger
+   * reads, and as `details.source` unless the row names its own (a membership
+   * names the membership's source there).
    */
   source?: 'csv' | undefined;
   /**

@@ -23,6 +23,13 @@ export const AuditEventSchema = defineEntity({
     targetId: p.string().length(100).nullable(),
     targetLabel: p.string().length(320).nullable(),
     details: p.json<Record<string, unknown>>().default('{}'),
+    /**
+     * The door the change came through when the actor alone does not tell
+     * (Scope.source: `csv` for a committed import, which runs as its admin).
+     * The events trigger reads it for the event's `source`: `details.source`
+     * may name the changed row's own source instead (a membership's).
+     */
+    door: p.string().length(20).nullable(),
     requestId: p.string().length(100).nullable(),
     ip: p.string().length(64).nullable(),
     userAgent: p.string().length(500).nullable(),
