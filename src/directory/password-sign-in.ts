@@ -58,11 +58,23 @@ export class AccountNotActiveError extends PermissionError {
   }
 }
 
-/** The person belongs to several orgs: they must say which (400, after the password was verified). */
+/** One org a person may choose at sign-in: the slug to send back, the name to show. */
+export interface OrgChoice {
+  slug: string;
+  name: string;
+}
+
+/**
+ * The person belongs to several orgs: they must say which (400, after the
+ * password was verified). `orgs` are the slugs to send back as `org`;
+ * `organizations` adds each one's name, which is what a person recognises.
+ */
 export class OrgRequiredError extends DomainError {
   readonly code = 'org_required';
-  constructor(orgs: string[]) {
-    super('Choose your organization', { orgs });
+  readonly choices: OrgChoice[];
+  constructor(choices: OrgChoice[]) {
+    super('Choose your organization', { orgs: choices.map((c) => c.slug), organizations: choices });
+    this.choices = choices;
   }
 }
 
@@ -86,13 +98,14 @@ interface Candidate {
   state: UserState;
   orgId: string;
   orgSlug: string;
+  orgName: string;
   ssoEnforced: boolean;
   requireTwoFactor: boolean;
   sessionCap: number;
 }
 
 async function candidatesFor(em: Em, email: string): Promise<Candidate[]> {
-  return (await profilesByEmail(em, email)).map(({ settings, orgName: _orgName, ...p }) => ({
+  return (await profilesByEmail(em, email)).map(({ settings, ...p }) => ({
     ...p,
     ssoEnforced: settings.ssoEnforced,
     requireTwoFactor: settings.requireTwoFactor,
@@ -157,7 +170,10 @@ export async function signInWithPassword(
     const invited = inOrg.some((c) => c.state === 'invited');
     throw new AccountNotActiveError(invited ? 'invitation_pending' : 'account_disabled', [...new Set(inOrg.map((c) => c.orgSlug))]);
   }
-  if (active.length > 1) throw new OrgRequiredError([...new Set(active.map((c) => c.orgSlug))]);
+  if (active.length > 1) {
+    const bySlug = new Map(active.map((c) => [c.orgSlug, { slug: c.orgSlug, name: c.orgName }]));
+    throw new OrgRequiredError([...bySlug.values()]);
+  }
   const chosen = active[0]!;
   if (chosen.ssoEnforced) throw new SsoRequiredError(chosen.orgSlug);
 

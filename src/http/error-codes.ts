@@ -17,7 +17,7 @@ export const errorCodes = [
   { code: 'invalid_json', status: 400, description: 'The request body is not valid JSON.' },
   { code: 'request_aborted', status: 400, description: 'The client closed the connection before the body arrived.' },
   { code: 'unreadable_body', status: 400, description: 'The request body could not be read as sent (e.g. its length does not match `Content-Length`).' },
-  { code: 'org_required', status: 400, description: 'Password sign-in: the person belongs to several organizations; `details.orgs` lists them, send `org`.' },
+  { code: 'org_required', status: 400, description: 'Password sign-in: the person belongs to several organizations; `details.orgs` lists their slugs (send one as `org`), `details.organizations` each `{slug, name}`.' },
   { code: 'invalid_code', status: 400, description: 'Second factor: the code is wrong or expired; `details.attemptsLeft` says how many tries remain.' },
   { code: 'invitation_unavailable', status: 400, description: 'The invitation is unknown, expired, revoked or already used.' },
   { code: 'unauthenticated', status: 401, description: 'No valid admin token or session, or the email/password pair was refused.' },

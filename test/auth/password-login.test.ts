@@ -99,10 +99,28 @@ describe('password sign-in', () => {
     await login({ email: 'multi@both.test', password: PASSWORD, org: 'initech' }).expect(401);
   });
 
-  it('shows the organization choice on the HTML form', async () => {
+  it('shows the organization choice on the HTML form by organization name, the slug as the value', async () => {
     const res = await request(t.app).post('/auth/password/login').type('form').send({ email: 'multi@both.test', password: PASSWORD }).expect(400);
-    assert.match(res.text, /<select id="org" name="org" required><option value="acme">acme<\/option><option value="globex">globex<\/option><\/select>/);
+    assert.match(res.text, /<select id="org" name="org" required><option value="acme">acme inc<\/option><option value="globex">globex inc<\/option><\/select>/);
     assert.match(res.text, /<label for="org">Organization<\/label>/);
+  });
+
+  it('adds the slug to organization names that collide in the choice, and lists the names for JSON clients', async () => {
+    const eu = await seedOrg(t.container, 'twin-eu');
+    const us = await seedOrg(t.container, 'twin-us');
+    await t.container.fork().execute(`update organizations set name = 'Twin & Co' where id in (?, ?)`, [eu.id, us.id]);
+    await seedPerson(t.container, eu, 'twin@both.test', { password: PASSWORD });
+    await seedPerson(t.container, us, 'twin@both.test');
+    await seedPerson(t.container, acme, 'twin@both.test');
+    const res = await request(t.app).post('/auth/password/login').type('form').send({ email: 'twin@both.test', password: PASSWORD }).expect(400);
+    assert.match(res.text, /<option value="acme">acme inc<\/option><option value="twin-eu">Twin &amp; Co \(twin-eu\)<\/option><option value="twin-us">Twin &amp; Co \(twin-us\)<\/option>/);
+    const json = await login({ email: 'twin@both.test', password: PASSWORD }).expect(400);
+    assert.deepEqual(json.body.error.details.orgs, ['acme', 'twin-eu', 'twin-us']);
+    assert.deepEqual(json.body.error.details.organizations, [
+      { slug: 'acme', name: 'acme inc' },
+      { slug: 'twin-eu', name: 'Twin & Co' },
+      { slug: 'twin-us', name: 'Twin & Co' },
+    ]);
   });
 
   it('locks the account after 5 failures, refuses even the right password, and unlocks when the lock expires', async () => {

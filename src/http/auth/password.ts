@@ -96,7 +96,7 @@ export function passwordRoutes(container: Container): Router {
         return res.status(401).json({ error: { code: 'unauthenticated', message: SIGN_IN_FAILED, details: {} } });
       }
       if (asForm && error instanceof OrgRequiredError) {
-        return html(res, 400, loginPage({ email: input.email, next: nextOf(input.next), orgs: error.details.orgs as string[], errors: ['You belong to several organizations: choose one and enter your password again.'] }));
+        return html(res, 400, loginPage({ email: input.email, next: nextOf(input.next), orgs: error.choices, errors: ['You belong to several organizations: choose one and enter your password again.'] }));
       }
       if (asForm && error instanceof AccountNotActiveError) {
         return html(res, 403, loginPage({ email: input.email, next: nextOf(input.next), errors: [error.message] }));

@@ -75,7 +75,7 @@ export const authRouteSpecs: readonly PublicRouteSpec[] = [
     tag: 'Password sign-in',
     summary: 'Sign in with email and password',
     description:
-      'One answer for every failed sign-in (401 `unauthenticated`); `org_required` (400) lists the orgs when the person belongs to several; `forbidden` with `details.reason: sso_required` when the org signs in with SAML. A form post gets the page back with the message instead.',
+      'One answer for every failed sign-in (401 `unauthenticated`); `org_required` (400) lists the orgs (`details.orgs`: slugs; `details.organizations`: `{slug, name}`) when the person belongs to several; `forbidden` with `details.reason: sso_required` when the org signs in with SAML. A form post gets the page back with the message instead.',
     auth: 'none',
     body: loginBody,
     bodyMediaTypes: JSON_OR_FORM,

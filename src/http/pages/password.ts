@@ -1,3 +1,4 @@
+import type { OrgChoice } from '../../directory/password-sign-in.ts';
 import { errorBox, escapeHtml, layout } from './layout.ts';
 
 /**
@@ -6,12 +7,25 @@ import { errorBox, escapeHtml, layout } from './layout.ts';
  * CSRF token) is involved.
  */
 
+/**
+ * What the organization choice shows for each org: its name, which people
+ * recognise (a slug is an admin's ID). Names need not be unique, so a name
+ * that another choice shares (in any case) carries its slug too.
+ */
+export function orgChoiceLabels(orgs: readonly OrgChoice[]): string[] {
+  const key = (name: string) => name.trim().toLowerCase();
+  const counts = new Map<string, number>();
+  for (const org of orgs) counts.set(key(org.name), (counts.get(key(org.name)) ?? 0) + 1);
+  return orgs.map((org) => (counts.get(key(org.name))! > 1 ? `${org.name} (${org.slug})` : org.name));
+}
+
 export function loginPage(
-  input: { email?: string; orgs?: string[]; org?: string; next?: string | undefined; signedOut?: boolean; expired?: boolean; errors?: string[]; sso?: { who: string; errors: string[] } } = {},
+  input: { email?: string; orgs?: OrgChoice[]; org?: string; next?: string | undefined; signedOut?: boolean; expired?: boolean; errors?: string[]; sso?: { who: string; errors: string[] } } = {},
 ): string {
+  const labels = orgChoiceLabels(input.orgs ?? []);
   const orgField = input.orgs?.length
     ? `<label for="org">Organization</label>
-<select id="org" name="org" required>${input.orgs.map((slug) => `<option value="${escapeHtml(slug)}"${slug === input.org ? ' selected' : ''}>${escapeHtml(slug)}</option>`).join('')}</select>`
+<select id="org" name="org" required>${input.orgs.map(({ slug }, i) => `<option value="${escapeHtml(slug)}"${slug === input.org ? ' selected' : ''}>${escapeHtml(labels[i]!)}</option>`).join('')}</select>`
     : input.org
       ? `<input type="hidden" name="org" value="${escapeHtml(input.org)}">`
       : '';
