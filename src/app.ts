@@ -11,6 +11,7 @@ import { scimErrorHandler, scimRouter } from './scim/router.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
 import { passwordRoutes } from './http/auth/password.ts';
+import { passwordChangeApi } from './http/auth/password-change.ts';
 import { ssoDiscoveryRoutes } from './http/auth/sso-discovery.ts';
 import { mfaRoutes } from './http/auth/mfa.ts';
 import { invitationPages } from './http/invitations.ts';
@@ -78,6 +79,7 @@ export function createApp(container: Container): Express {
     }),
   );
   app.use(sessionRoutes(container));
+  app.use(passwordChangeApi(container));
   app.use('/auth/password', passwordRoutes(container));
   app.use('/auth/sso', ssoDiscoveryRoutes());
   app.use('/auth/mfa', mfaRoutes(container));

@@ -101,8 +101,8 @@ export class LimitError extends DomainError {
 export class RateLimitedError extends DomainError {
   readonly code = 'rate_limited';
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super(`Too many requests; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+  constructor(retryAfterSeconds: number, message = `Too many requests; retry after ${retryAfterSeconds} s`, details: Record<string, unknown> = {}) {
+    super(message, { ...details, retryAfterSeconds });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

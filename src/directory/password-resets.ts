@@ -1,5 +1,4 @@
 import type { Em } from '../db/orm.ts';
-import { profilesByEmail } from './profiles.ts';
 import { escapeHtml } from '../lib/html.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { generateToken, sha256Hex } from '../lib/tokens.ts';
@@ -9,9 +8,10 @@ import { DomainError, NotFoundError, PermissionError, RateLimitedError, Transiti
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { stateInWords } from './lifecycle.ts';
 import type { UserState } from '../db/entities/index.ts';
-import { defaultOrgSettings, resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
+import { resolveOrgSettings } from './org-settings.ts';
 import { enqueueMail } from './outbox.ts';
-import { checkPassword, strictestPolicy } from './password-policy.ts';
+import { canUsePassword, newPasswordProblems, passwordProfiles } from './password-rules.ts';
+import { endOtherSessions } from './sessions.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
 
 /**
@@ -38,24 +38,6 @@ export class ResetLinkInvalidError extends DomainError {
 
 /** One mail per address per minute at most: the form must not become a way to flood someone's inbox. */
 const MIN_INTERVAL_MS = 60_000;
-
-interface Profile {
-  userId: string;
-  userName: string;
-  state: string;
-  orgId: string;
-  orgSlug: string;
-  orgName: string;
-  ssoEnforced: boolean;
-  passwordPolicy: PasswordPolicy;
-}
-
-async function profilesOf(em: Em, email: string): Promise<Profile[]> {
-  return (await profilesByEmail(em, email)).map(({ settings, ...p }) => ({ ...p, ssoEnforced: settings.ssoEnforced, passwordPolicy: settings.passwordPolicy }));
-}
-
-/** Who may set a password: an active profile in an org that allows passwords. */
-const canUsePassword = (p: Profile) => p.state === 'active' && !p.ssoEnforced;
 
 function resetMail(link: string, email: string, ttlMs: number, sentBy: string | null): { subject: string; text: string; html: string } {
   const minutes = Math.round(ttlMs / 60_000);
@@ -113,7 +95,7 @@ async function waitBeforeNextLink(tx: Em, email: string, now: Date): Promise<num
  */
 export async function requestPasswordReset(em: Em, deps: ResetDeps, rawEmail: string, origin: RequestOrigin, now: Date): Promise<boolean> {
   const email = normalizeEmail(rawEmail);
-  const eligible = (await profilesOf(em, email)).filter(canUsePassword);
+  const eligible = (await passwordProfiles(em, email)).filter(canUsePassword);
   if (!eligible.length) return false;
   return em.transactional(async (tx) => {
     if (await waitBeforeNextLink(tx, email, now)) return false;
@@ -149,15 +131,6 @@ export async function sendPasswordReset(em: Em, deps: ResetDeps, scope: Scope, u
   });
 }
 
-function policyOf(profiles: Profile[]): PasswordPolicy {
-  return strictestPolicy(profiles.filter((p) => !p.ssoEnforced).map((p) => p.passwordPolicy), defaultOrgSettings.passwordPolicy);
-}
-
-/** The rules a new password for this person must meet: the strictest of their password-using orgs. */
-export async function passwordPolicyFor(em: Em, email: string): Promise<PasswordPolicy> {
-  return policyOf(await profilesOf(em, normalizeEmail(email)));
-}
-
 /** The email a valid link is for (GET of the form), or null. */
 export async function findValidReset(em: Em, token: string, now: Date): Promise<{ email: string } | null> {
   if (!token.startsWith('gh_reset_') || token.length > 200) return null;
@@ -179,9 +152,8 @@ export async function completePasswordReset(
 ): Promise<{ email: string; endedSessions: number }> {
   const found = await findValidReset(em, input.token, now);
   if (!found) throw new ResetLinkInvalidError();
-  const profiles = await profilesOf(em, found.email);
-  const policy = policyOf(profiles);
-  const problems = checkPassword(input.password, policy, found.email);
+  const profiles = await passwordProfiles(em, found.email);
+  const problems = newPasswordProblems(profiles, input.password, found.email);
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password, deps.scrypt);
   return em.transactional(async (tx) => {
@@ -191,11 +163,7 @@ export async function completePasswordReset(
     );
     if (!used[0]) throw new ResetLinkInvalidError();
     await storePasswordHash(tx, found.email, passwordHash, now);
-    const ended = await tx.execute(
-      `update sessions set revoked_at = ?, updated_at = ? where revoked_at is null and expires_at > ? and id <> ?
-       and user_id in (select id from users where email = ?) returning id`,
-      [now, now, now, input.keepSessionId && isUuid(input.keepSessionId) ? input.keepSessionId : '00000000-0000-0000-0000-000000000000', found.email],
-    );
+    const ended = await endOtherSessions(tx, found.email, input.keepSessionId, now);
     for (const profile of profiles) {
       const scope: Scope = { ...origin, orgId: profile.orgId, orgSlug: profile.orgSlug, actor: { type: 'user', id: profile.userId, label: found.email } };
       await recordAuditSql(tx, scope, {

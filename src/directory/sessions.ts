@@ -126,6 +126,20 @@ export async function authenticateSession(em: Em, token: string | undefined, now
   };
 }
 
+/**
+ * Ends every live session of the person (each profile with this email, in
+ * every org) except `keepSessionId`, the device that just set the password.
+ * Returns the ids it ended.
+ */
+export async function endOtherSessions(tx: Em, email: string, keepSessionId: string | undefined, now: Date): Promise<string[]> {
+  const rows = await tx.execute(
+    `update sessions set revoked_at = ?, updated_at = ? where revoked_at is null and expires_at > ? and id <> ?
+     and user_id in (select id from users where email = ?) returning id`,
+    [now, now, now, keepSessionId && isUuid(keepSessionId) ? keepSessionId : '00000000-0000-0000-0000-000000000000', email],
+  );
+  return rows.map((r) => String(r.id));
+}
+
 export async function listUserSessions(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, now: Date): Promise<SessionView[]> {
   const exists = isUuid(userId) ? await em.execute('select 1 from users where org_id = ? and id = ?', [scope.orgId, userId]) : [];
   if (!exists.length) throw new NotFoundError('User', userId);

@@ -7,7 +7,7 @@ import { findOrgBySlug } from '../directory/orgs.ts';
 import { AuthenticationError, NotFoundError, PermissionError } from '../directory/errors.ts';
 import { csrfTokenMatches } from '../lib/csrf.ts';
 import { HttpError } from './errors.ts';
-import { sessionTokenOf } from './session.ts';
+import { scopeOfSession, sessionTokenOf } from './session.ts';
 
 /** Methods that change nothing (RFC 9110 §9.2.1): no CSRF token needed. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -26,25 +26,24 @@ async function byToken(container: Container, req: Request, slug: string): Promis
   req.ctx.scope = { ...scopeOfToken(token, req.ctx), mayChangeOrgAdmins: req.ctx.access.orgAdmin };
 }
 
+/**
+ * A cookie rides along on cross-site requests too: a change made with the
+ * session cookie needs proof that our own page sent it (403 csrf_failed).
+ */
+export function assertCsrfHeader(sessionSecret: string, req: Request): void {
+  if (!csrfTokenMatches(sessionSecret, req.get('x-csrf-token'))) {
+    throw new HttpError(403, 'csrf_failed', 'A change made with the session cookie needs the X-CSRF-Token header (its value is csrfToken of GET /api/session)');
+  }
+}
+
 async function bySession(container: Container, req: Request, slug: string): Promise<void> {
   const secret = sessionTokenOf(container, req);
   const principal: SessionPrincipal | null = await authenticateSession(req.ctx.em, secret, container.clock.now());
   if (!principal) throw new AuthenticationError('Sign in, or send Authorization: Bearer <admin token>');
   if (principal.org.slug !== slug) await refuseOtherOrg(req, slug, `You are signed in to another organization, not "${slug}"`);
-  // A cookie rides along on cross-site requests too: a change needs proof that our own page sent it.
-  if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(secret!, req.get('x-csrf-token'))) {
-    throw new HttpError(403, 'csrf_failed', 'A change made with the session cookie needs the X-CSRF-Token header (its value is csrfToken of GET /api/session)');
-  }
-  const { user, org } = principal;
-  req.ctx.scope = {
-    orgId: org.id,
-    orgSlug: org.slug,
-    actor: { type: 'user', id: user.id, label: user.email ?? user.userName },
-    requestId: req.ctx.requestId,
-    ip: req.ctx.ip,
-    userAgent: req.ctx.userAgent,
-    mayChangeOrgAdmins: user.orgRole === 'org_admin',
-  };
+  if (!SAFE_METHODS.has(req.method)) assertCsrfHeader(secret!, req);
+  const { user } = principal;
+  req.ctx.scope = { ...scopeOfSession(req, principal), mayChangeOrgAdmins: user.orgRole === 'org_admin' };
   req.ctx.access = accessOf('session', user.permissions, user.orgRole === 'org_admin');
 }
 

@@ -5,6 +5,7 @@ import { authenticateSession, revokeSession, type SessionPrincipal } from '../di
 import { clearSessionCookie, parseCookies, sessionCookie } from '../lib/cookies.ts';
 import { csrfTokenFor } from '../lib/csrf.ts';
 import { accessOf } from '../directory/permissions.ts';
+import type { Scope } from '../directory/scope.ts';
 
 /** The session cookie's value as the request sent it, if any. */
 export function sessionTokenOf(container: Container, req: Request): string | undefined {
@@ -17,24 +18,24 @@ export async function sessionOf(container: Container, req: Request): Promise<Ses
   return authenticateSession(req.ctx.em, sessionTokenOf(container, req), container.clock.now());
 }
 
+/** The scope of a change the signed-in person makes themselves: their org, them as the actor, this request's origin. */
+export function scopeOfSession(req: Request, principal: SessionPrincipal): Scope {
+  const { user, org } = principal;
+  return {
+    orgId: org.id,
+    orgSlug: org.slug,
+    actor: { type: 'user', id: user.id, label: user.email ?? user.userName },
+    requestId: req.ctx.requestId,
+    ip: req.ctx.ip,
+    userAgent: req.ctx.userAgent,
+  };
+}
+
 /** Revokes the request's session (audited as session.ended) and clears its cookie; the caller answers. */
 export async function endSession(container: Container, req: Request, res: Response): Promise<void> {
   const principal = await sessionOf(container, req);
   if (principal) {
-    await revokeSession(
-      req.ctx.em,
-      {
-        orgId: principal.org.id,
-        orgSlug: principal.org.slug,
-        actor: { type: 'user', id: principal.user.id, label: principal.user.email ?? principal.user.userName },
-        requestId: req.ctx.requestId,
-        ip: req.ctx.ip,
-        userAgent: req.ctx.userAgent,
-      },
-      principal.session.id,
-      container.clock.now(),
-      'session.ended',
-    );
+    await revokeSession(req.ctx.em, scopeOfSession(req, principal), principal.session.id, container.clock.now(), 'session.ended');
   }
   res.setHeader('Set-Cookie', clearSessionCookie(sessionCookie(container.config.publicUrl)));
   res.setHeader('Cache-Control', 'no-store');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Method, RouteSpec } from '../admin/route.ts';
 import { loginBody, resetBody, resetRequestBody } from './password.ts';
+import { changePasswordBody } from './password-change.ts';
 import { challenge, codeBody, enrollBody, sendBody } from './mfa.ts';
 import { formBody as invitationForm } from '../invitations.ts';
 import { ssoDiscoveryQuery } from './sso-discovery.ts';
@@ -50,6 +51,18 @@ export const authRouteSpecs: readonly PublicRouteSpec[] = [
     auth: 'session',
     responses: { 200: { description: '`user` (with orgRole and permissions), `session`, `csrfToken`' } },
     errors: [401, 503],
+  },
+  {
+    method: 'post',
+    path: '/api/session/password',
+    tag: 'Session',
+    summary: 'Change your own password (signed in)',
+    description:
+      'Send the session cookie and `X-CSRF-Token` (`csrfToken` of GET /api/session). `currentPassword` must be right: wrong ones count toward the same lockout as sign-in (429 `rate_limited` with `details.reason: account_locked` while locked). `newPassword` meets the strictest password policy of the person’s orgs and differs from the current one; `confirmPassword`, when sent, must match. Every other session of the person ends, one `auth.password_changed` event is recorded and the person is mailed. 403 `forbidden` with `details.reason` `sso_enforced` (every org of the person signs in with SSO) or `not_set` (no password yet: use the reset link).',
+    auth: 'session',
+    body: changePasswordBody,
+    responses: { 200: { description: '`{status: "password_changed", endedSessions}`' } },
+    errors: [400, 401, 403, 413, 415, 429, 503],
   },
   {
     method: 'post',

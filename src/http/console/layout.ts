@@ -14,6 +14,9 @@ export const sections: ReadonlyArray<{ href: string; label: string; requirement:
   { href: '/console/audit', label: 'Audit', requirement: 'audit.read' },
 ];
 
+/** The signed-in person's own account page, linked next to their name in every page's header. */
+const ACCOUNT_PASSWORD = '/console/account/password';
+
 export function canAny(viewer: Viewer, requirement: Requirement | Requirement[]): boolean {
   return Array.isArray(requirement) ? requirement.some((r) => can(viewer, r)) : can(viewer, requirement);
 }
@@ -53,6 +56,7 @@ ${head(input.title, meta)}
 <nav aria-label="Sections"><ul>${html`${nav}`}</ul></nav>
 <form class="signout" method="post" action="/console/logout">
 <span class="who">${html`${viewer.displayName}`}</span>
+${html`<a href="${ACCOUNT_PASSWORD}"${input.active === ACCOUNT_PASSWORD ? html` aria-current="page"` : ''}>Change password</a>`}
 <button type="submit">Sign out</button>
 </form>
 </header>

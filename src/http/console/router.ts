@@ -2,16 +2,16 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import helmet from 'helmet';
 import { join } from 'node:path';
 import type { Container } from '../../container.ts';
-import { accessOf } from '../../directory/permissions.ts';
-import { csrfTokenFor } from '../../lib/csrf.ts';
-import { endSession, sessionOf, sessionTokenOf } from '../session.ts';
+import { endSession } from '../session.ts';
 import { ApiError, consoleApi } from './api-client.ts';
 import { canAny, consolePage } from './layout.ts';
 import { query, type ConsoleRoute } from './page.ts';
 import { consoleRoutes } from './pages/index.ts';
 import { errorPage } from './pages/error.ts';
 import { loginRoutes } from './pages/login.ts';
-import type { Viewer } from './viewer.ts';
+import { accountPasswordPost } from './pages/account-password.ts';
+import { passwordChangeGuard } from '../auth/password-change.ts';
+import { toLogin, viewerOf } from './viewer.ts';
 import { mapError, logMapped } from '../errors.ts';
 import { messagePage } from '../pages/layout.ts';
 import { formParser } from '../bodies.ts';
@@ -45,29 +45,6 @@ function csp(formAction: boolean) {
       ...(formAction ? { formAction: ["'self'"] } : {}),
     },
   });
-}
-
-async function viewerOf(container: Container, req: Request): Promise<Viewer | null> {
-  const principal = await sessionOf(container, req);
-  if (!principal) return null;
-  const { user, org } = principal;
-  const access = accessOf('session', user.permissions, user.orgRole === 'org_admin');
-  return {
-    userId: user.id,
-    email: user.email,
-    displayName: user.displayName ?? user.email ?? user.userName,
-    orgSlug: org.slug,
-    orgName: org.name,
-    orgAdmin: access.orgAdmin,
-    permissions: access.permissions,
-    csrf: csrfTokenFor(sessionTokenOf(container, req)!),
-  };
-}
-
-/** To sign-in and back; a cookie that no longer opens a session means it ended, and the page says so. */
-function toLogin(container: Container, req: Request, res: Response): void {
-  const ended = sessionTokenOf(container, req) ? '&expired=1' : '';
-  res.redirect(303, `/console/login?next=${encodeURIComponent(req.originalUrl)}${ended}`);
 }
 
 function mount(router: Router, container: Container, route: ConsoleRoute): void {
@@ -115,6 +92,7 @@ export function consoleRouter(container: Container): Router {
     res.redirect(303, '/console/login?signedOut=1');
   });
   router.get('/', (_req, res) => res.redirect(303, '/console/users'));
+  router.post('/account/password', formParser({ limit: '16kb', parameterLimit: 10 }), passwordChangeGuard(container), accountPasswordPost(container));
   for (const route of consoleRoutes) mount(router, container, route);
   // Any other page is the console's own 404 page, not the API's JSON answer: with the navigation for
   // someone signed in, a plain one (and a way in) for anyone else — never a sign-in detour to nowhere.

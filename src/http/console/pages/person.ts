@@ -103,6 +103,7 @@ export const personRoute: ConsoleRoute = {
       title: personName(person),
       body: html`<p><a href="/console/users">← All users</a></p>
 ${facts(person)}
+${person.id === viewer.userId ? html`<p><a href="/console/account/password">Change your password</a></p>` : ''}
 ${actions.length ? html`<div class="person-actions" role="group" aria-label="Actions">${actions}</div>` : ''}
 ${deleteForm(viewer, person)}
 <section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
