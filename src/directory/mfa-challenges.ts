@@ -194,7 +194,7 @@ async function sendCode(tx: Em, deps: MfaDeps, c: Challenge, channel: MfaCodeCha
   }
   const code = generateOneTimeCode();
   const codeExpiresAt = new Date(now.getTime() + CODE_TTL_MS);
-  const text = `Your Gatehouse sign-in code is ${code}. It works once, for 10 minutes. If you did not try to sign in, reset your password ("Forgot your password?" on the sign-in page).`;
+  const text = `Your Gatehouse sign-in code is ${code}. It works once, for 10 minutes. If you did not try to sign in, someone knows your password: change it ("Change password" at the top of the console) or reset it ("Forgot your password?" on the sign-in page).`;
   if (channel === 'email') {
     await enqueueMail(tx, { orgId: c.orgId, to: c.email, subject: 'Your Gatehouse sign-in code', text: `Hello,\n\n${text}\n`, kind: 'mfa_code', related: { userId: c.userId } }, now);
   } else {

@@ -128,6 +128,8 @@ describe('two-factor sign-in', () => {
     await post('/enroll', { challenge, method: 'email' }).expect(200);
     await w.t.container.outbox.deliverDue(clock.now());
     const stale = codeIn('eve@acme.test');
+    // Someone else at this step knows the password: the mail says how to replace it, signed in or not.
+    assert.match(w.smtp.textsTo('eve@acme.test').at(-1) ?? '', /If you did not try to sign in, someone knows your password: change it \("Change password" at the top of the console\) or reset it \("Forgot your password\?" on the sign-in page\)\./);
     clock.advance(10 * 60_000 + 1000);
     await post('/enroll/confirm', { challenge, code: stale }).expect(400);
     await post('/send', { challenge, method: 'email' }).expect(202);
