@@ -12,18 +12,19 @@ export async function rememberAuthnRequest(
   em: Em,
   orgId: string,
   connectionId: string,
-  request: { requestId: string; relayState: string | null; expiresAt: Date },
+  request: { requestId: string; relayState: string | null; browserBinding: string; expiresAt: Date },
 ): Promise<void> {
   await em.execute(
-    `insert into saml_requests (id, created_at, updated_at, org_id, connection_id, request_id, relay_state, expires_at)
-     values (?, now(), now(), ?, ?, ?, ?, ?)`,
-    [uuidv7(), orgId, connectionId, request.requestId, request.relayState, request.expiresAt],
+    `insert into saml_requests (id, created_at, updated_at, org_id, connection_id, request_id, relay_state, browser_binding, expires_at)
+     values (?, now(), now(), ?, ?, ?, ?, ?, ?)`,
+    [uuidv7(), orgId, connectionId, request.requestId, request.relayState, request.browserBinding, request.expiresAt],
   );
 }
 
 /**
  * Marks a request answered and returns it, or null when this org and
  * connection never issued it, it expired, or it was already answered.
+ * `browserBinding` is the digest of the asking browser's nonce, for the caller to check.
  */
 export async function consumeAuthnRequest(
   em: Em,
@@ -31,14 +32,15 @@ export async function consumeAuthnRequest(
   connectionId: string,
   requestId: string,
   now: Date,
-): Promise<{ relayState: string | null } | null> {
+): Promise<{ relayState: string | null; browserBinding: string | null } | null> {
   const rows = await em.execute(
     `update saml_requests set used_at = ?, updated_at = ?
      where org_id = ? and connection_id = ? and request_id = ? and used_at is null and expires_at > ?
-     returning relay_state`,
+     returning relay_state, browser_binding`,
     [now, now, orgId, connectionId, requestId, now],
   );
-  return rows[0] ? { relayState: (rows[0].relay_state as string | null) ?? null } : null;
+  const row = rows[0];
+  return row ? { relayState: (row.relay_state as string | null) ?? null, browserBinding: (row.browser_binding as string | null) ?? null } : null;
 }
 
 /**

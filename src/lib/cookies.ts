@@ -35,10 +35,17 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
-export function serializeSessionCookie(cookie: SessionCookie, value: string, maxAgeSeconds: number): string {
-  const parts = [`${cookie.name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`];
-  if (cookie.secure) parts.push('Secure');
+/** One Set-Cookie value, HttpOnly always; `sameSite: null` leaves the attribute out (the browser's default). */
+export function serializeCookie(name: string, value: string, options: { path: string; sameSite: 'Lax' | 'None' | null; secure: boolean; maxAgeSeconds: number }): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, 'HttpOnly'];
+  if (options.sameSite) parts.push(`SameSite=${options.sameSite}`);
+  parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`);
+  if (options.secure) parts.push('Secure');
   return parts.join('; ');
+}
+
+export function serializeSessionCookie(cookie: SessionCookie, value: string, maxAgeSeconds: number): string {
+  return serializeCookie(cookie.name, value, { path: '/', sameSite: 'Lax', secure: cookie.secure, maxAgeSeconds });
 }
 
 export function clearSessionCookie(cookie: SessionCookie): string {

@@ -9,6 +9,7 @@ import { startSession, type SessionPolicy, type SessionView } from '../directory
 import { admitSsoUser, SsoRefusedError, type SsoRefusal } from '../directory/sso.ts';
 import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Reason } from './checks.ts';
+import { checkBrowserBinding, newBinding } from './browser-binding.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
 import { landingAfterSignIn, SIGNED_IN_LANDING } from '../lib/landing.ts';
@@ -48,6 +49,8 @@ export class SsoFailure extends Error {
 const IDP_REFUSED = 'Your identity provider did not sign you in. Ask your administrator to check that you are assigned to this application there; give them the reference below.';
 /** A tile clicked on the IdP's dashboard while the connection takes only sign-ins started here (the page links to the start). */
 const UNSOLICITED = 'This sign-in was started from your identity provider\'s dashboard, which this organization does not accept. Start it here instead: you will pass through your identity provider and come back signed in.';
+/** A response to a request this browser did not make (login CSRF, or a sign-in started in another browser or with cookies blocked). */
+const NOT_THIS_BROWSER = 'This sign-in was not started in this browser, so it was not accepted. Start it here: you will pass through your identity provider and come back signed in.';
 const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
 
 /**
@@ -84,8 +87,11 @@ export function allowedReturnUrl(relayState: string | null | undefined, allowLis
   return null;
 }
 
-/** SP-initiated: an AuthnRequest (HTTP-Redirect) whose ID every instance can later check. */
-export async function startLogin(em: Em, deps: SamlDeps, tenant: Tenant, relayState: string | undefined): Promise<string> {
+/**
+ * SP-initiated: an AuthnRequest (HTTP-Redirect) whose ID every instance can later check,
+ * and the nonce the caller gives the browser in its binding cookie (saml/browser-binding.ts).
+ */
+export async function startLogin(em: Em, deps: SamlDeps, tenant: Tenant, relayState: string | undefined): Promise<{ url: string; browserBinding: string }> {
   const { org, connection } = tenant;
   if (relayState && !allowedReturnUrl(relayState, connection.allowedRedirectUrls)) {
     throw new SsoFailure('relay_state', `RelayState ${relayState.slice(0, 200)} is not on the allow-list`, 400,
@@ -94,13 +100,15 @@ export async function startLogin(em: Em, deps: SamlDeps, tenant: Tenant, relaySt
   // xs:ID must not start with a digit.
   const requestId = `_${randomBytes(20).toString('hex')}`;
   const now = deps.clock.now();
+  const binding = newBinding();
   await rememberAuthnRequest(em, org.id, connection.id, {
     requestId,
     relayState: relayState ?? null,
+    browserBinding: binding.digest,
     expiresAt: new Date(now.getTime() + deps.requestTtlMs),
   });
   const saml = samlFor(connection, spEndpoints(deps.publicUrl, org.slug, connection.name), requestId);
-  return saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {});
+  return { url: await saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {}), browserBinding: binding.value };
 }
 
 export interface SignedIn {
@@ -108,10 +116,13 @@ export interface SignedIn {
   session: SessionView;
   redirectTo: string;
   userId: string;
+  /** It answered a request of ours: the browser's binding cookie is spent. */
+  solicited: boolean;
 }
 
 /**
- * The ACS: verify the Response, consume the request it answers, refuse a
+ * The ACS: verify the Response, consume the request it answers (from the
+ * browser that made it: `browserBinding` is the nonce its cookie holds), refuse a
  * replayed assertion, admit the person under the JIT policy and start their
  * session. The two one-time checks commit on their own, before the sign-in
  * transaction, so a later refusal does not make a message usable again.
@@ -122,6 +133,7 @@ export async function completeLogin(
   tenant: Tenant,
   body: { SAMLResponse?: unknown; RelayState?: unknown },
   origin: RequestOrigin,
+  browserBinding: string | undefined,
 ): Promise<SignedIn> {
   const { org, connection } = tenant;
   const now = deps.clock.now();
@@ -143,6 +155,9 @@ export async function completeLogin(
   if (response.inResponseTo) {
     const request = await consumeAuthnRequest(em, org.id, connection.id, response.inResponseTo, now);
     if (!request) throw new SsoFailure('unknown_request', `InResponseTo ${response.inResponseTo.slice(0, 100)} was not issued by this connection, has expired or was already used`);
+    // After the consume: a response refused here stays used, so a planted one cannot be retried.
+    const bound = checkBrowserBinding(request.browserBinding, browserBinding);
+    if (!bound.ok) throw new SsoFailure(bound.code, bound.detail, 400, NOT_THIS_BROWSER);
     // The return address chosen when the request was made wins over one posted back.
     relayState = request.relayState ?? relayState;
   }
@@ -174,6 +189,7 @@ export async function completeLogin(
         token: started.token,
         session: started.session,
         userId: user.id,
+        solicited: Boolean(response.inResponseTo),
         redirectTo: allowedReturnUrl(relayState, connection.allowedRedirectUrls) ?? SIGNED_IN_LANDING,
       };
     });

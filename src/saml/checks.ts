@@ -35,6 +35,8 @@ export type Reason =
   | 'in_response_to_mismatch'
   | 'unsolicited'
   | 'unknown_request'
+  | 'binding_missing'
+  | 'binding_mismatch'
   | 'replay'
   | 'no_subject';
 

@@ -2,6 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { findOrgBySlug } from '../directory/orgs.ts';
 import { DEFAULT_CONNECTION, findSamlConnection, spEndpoints, validateConnectionName } from '../directory/saml-connections.ts';
 import { sessionCookie, serializeSessionCookie } from '../lib/cookies.ts';
+import { bindingCookie, clearBinding, presentedBinding, serializeBinding } from './browser-binding.ts';
 import { auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
 import { spMetadataXml } from './metadata.ts';
 import { errorPage } from './page.ts';
@@ -9,11 +10,15 @@ import { RateLimiter } from '../lib/rate-limit.ts';
 
 export type { SamlDeps };
 
+/** Failures whose page links to the start of an SP-initiated sign-in: starting there is the way through. */
+const STARTS_HERE = new Set<SsoFailure['reason']>(['unsolicited', 'binding_missing', 'binding_mismatch']);
+
 /**
  * /saml/:org/{metadata,login,acs} for the org's `default` connection and
  * /saml/:org/:connection/{…} for the others. Browsers and IdPs call these, so
  * errors are a readable page (JSON for `Accept: application/json`) carrying the
- * request id, never a stack trace or the precise reason.
+ * request id, never a stack trace or the precise reason. An SP-initiated
+ * sign-in is bound to the browser that started it (browser-binding.ts).
  */
 export function samlRouter(deps: SamlDeps): Router {
   const router = Router();
@@ -35,6 +40,8 @@ export function samlRouter(deps: SamlDeps): Router {
       res.type('html').send(errorPage({ title, message, requestId: req.ctx.requestId, action }));
     }
   };
+
+  const bindingOf = (tenant: Tenant) => bindingCookie(deps.publicUrl, tenant.org.slug, tenant.connection.name);
 
   /** Where a sign-in of this connection starts (SP-initiated), as a path of this site. */
   const loginPath = (tenant: Tenant) => spEndpoints('', tenant.org.slug, tenant.connection.name).loginUrl;
@@ -66,7 +73,7 @@ export function samlRouter(deps: SamlDeps): Router {
       }
     }
     const refused = failure.status === 403;
-    if (failure.reason === 'unsolicited') {
+    if (STARTS_HERE.has(failure.reason)) {
       const href = loginPath(tenant);
       return fail(req, res, failure.status, 'sso_failed', 'Start sign-in here', failure.publicMessage, { loginUrl: href }, { href, label: 'Sign in with single sign-on' });
     }
@@ -94,9 +101,10 @@ export function samlRouter(deps: SamlDeps): Router {
     if (!tenant) return notConfigured(req, res);
     const relayState = typeof req.query.RelayState === 'string' ? req.query.RelayState : undefined;
     try {
-      const url = await startLogin(req.ctx.em, deps, tenant, relayState);
+      const started = await startLogin(req.ctx.em, deps, tenant, relayState);
+      res.setHeader('Set-Cookie', serializeBinding(bindingOf(tenant), started.browserBinding, deps.requestTtlMs / 1000));
       res.setHeader('Cache-Control', 'no-store');
-      res.redirect(302, url);
+      res.redirect(302, started.url);
     } catch (error) {
       if (error instanceof SsoFailure) return onFailure(req, res, tenant, error);
       throw error;
@@ -113,9 +121,11 @@ export function samlRouter(deps: SamlDeps): Router {
       return onFailure(req, res, tenant, failure);
     }
     try {
-      const signedIn = await completeLogin(req.ctx.em, deps, tenant, (req.body ?? {}) as Record<string, unknown>, req.ctx);
+      const binding = bindingOf(tenant);
+      const signedIn = await completeLogin(req.ctx.em, deps, tenant, (req.body ?? {}) as Record<string, unknown>, req.ctx, presentedBinding(binding, req.get('cookie')));
       req.ctx.log.info({ org: tenant.org.slug, userId: signedIn.userId, sessionId: signedIn.session.id }, 'sso login');
-      res.setHeader('Set-Cookie', serializeSessionCookie(cookie, signedIn.token, deps.sessions.ttlMs / 1000));
+      const session = serializeSessionCookie(cookie, signedIn.token, deps.sessions.ttlMs / 1000);
+      res.setHeader('Set-Cookie', signedIn.solicited ? [session, clearBinding(binding)] : session);
       res.setHeader('Cache-Control', 'no-store');
       // 303: the browser follows with a GET, never re-posting the assertion.
       res.redirect(303, signedIn.redirectTo);

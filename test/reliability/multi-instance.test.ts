@@ -115,10 +115,11 @@ describe('several instances on one database', function () {
     report('multi.ifMatch', { rounds: 10, outcomes });
   });
 
-  const postAcs = (i: number, slug: string, xml: string): Promise<Reply> =>
+  const postAcs = (i: number, slug: string, xml: string, cookie?: string): Promise<Reply> =>
     call(instances[i]!.url, 'POST', endpointsOf(slug).acsPath, {
       body: new URLSearchParams({ SAMLResponse: Buffer.from(xml).toString('base64') }).toString(),
       contentType: 'application/x-www-form-urlencoded',
+      ...(cookie ? { headers: { Cookie: cookie } } : {}),
     });
 
   it('refuses on instance B a SAML assertion already accepted on instance A (shared replay cache)', async () => {
@@ -138,9 +139,11 @@ describe('several instances on one database', function () {
     const login = await call(instances[0]!.url, 'GET', '/saml/strict/login');
     assert.equal(login.status, 302, login.text);
     const { id } = readAuthnRequest(login.headers.get('location')!);
-    const answer = await postAcs(1, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+    // The browser's binding cookie, as it sends it back with the response.
+    const cookie = login.headers.getSetCookie().find((c) => c.includes('gatehouse_saml.'))!.split(';')[0]!;
+    const answer = await postAcs(1, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), cookie);
     assert.equal(answer.status, 303, answer.text);
-    const again = await postAcs(2, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+    const again = await postAcs(2, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), cookie);
     assert.equal(again.status, 400, again.text);
   });
 

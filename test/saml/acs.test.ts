@@ -6,8 +6,8 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { openStore, type Store } from '../../src/db/orm.ts';
 import { AuditEvent, Session, SsoLink, User } from '../../src/db/entities/index.ts';
 import { createTestApp, seedOrg, testConfig, type SeededOrg, type TestApp } from '../support/app.ts';
-import { attackerKey, buildResponse, ENTRA, newId, readAuthnRequest, IDP_SSO_URL, sign } from './support/idp.ts';
-import { configureSaml, cookieOf, endpointsOf, postAcs, responseFor, seedUser } from './support/sp.ts';
+import { attackerKey, buildResponse, ENTRA, newId, IDP_SSO_URL, sign } from './support/idp.ts';
+import { configureSaml, cookieOf, endpointsOf, postAcs, responseFor, seedUser, startSpLogin } from './support/sp.ts';
 
 describe('SAML ACS', () => {
   let t: TestApp;
@@ -107,20 +107,18 @@ describe('SAML ACS', () => {
 
   describe('SP-initiated', () => {
     it('completes a round trip: AuthnRequest by redirect, Response with InResponseTo, then the RelayState', async () => {
-      const login = await request(t.app).get('/saml/strict/login').query({ RelayState: 'https://app.strict.test/home' }).expect(302);
-      const authn = readAuthnRequest(login.headers.location!);
+      const authn = await startSpLogin(t.app, 'strict', { relayState: 'https://app.strict.test/home' });
       assert.equal(`${authn.url.origin}${authn.url.pathname}`, IDP_SSO_URL);
       assert.match(authn.xml, /AssertionConsumerServiceURL="https:\/\/gatehouse\.test\/saml\/strict\/acs"/);
       assert.equal(authn.relayState, 'https://app.strict.test/home');
-      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: authn.id })).expect(303);
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: authn.id }), { cookie: authn.cookie }).expect(303);
       assert.equal(res.headers.location, 'https://app.strict.test/home');
     });
 
     it('refuses a second response to the same AuthnRequest', async () => {
-      const login = await request(t.app).get('/saml/strict/login').expect(302);
-      const { id } = readAuthnRequest(login.headers.location!);
-      await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id })).expect(303);
-      const again = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+      const { id, cookie } = await startSpLogin(t.app, 'strict');
+      await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), { cookie }).expect(303);
+      const again = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), { cookie });
       await expectRefused(again, 'unknown_request');
     });
 
@@ -130,9 +128,8 @@ describe('SAML ACS', () => {
     });
 
     it('refuses an InResponseTo that another org issued', async () => {
-      const login = await request(t.app).get('/saml/globex/login').expect(302);
-      const { id } = readAuthnRequest(login.headers.location!);
-      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }));
+      const { id, cookie } = await startSpLogin(t.app, 'globex');
+      const res = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), { cookie });
       await expectRefused(res, 'unknown_request');
     });
 
@@ -160,22 +157,20 @@ describe('SAML ACS', () => {
     });
 
     it('refuses an unsolicited assertion whose unsigned Response envelope was given a real request id', async () => {
-      const login = await request(t.app).get('/saml/strict/login').expect(302);
-      const { id } = readAuthnRequest(login.headers.location!);
+      const { id, cookie } = await startSpLogin(t.app, 'strict');
       // Signed as an IdP-initiated assertion is (no InResponseTo); the attacker adds one to the unsigned envelope only.
       const xml = responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: null }).replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `);
       const before = await failures('unsolicited');
-      const res = await postAcs(t.app, 'strict', xml);
+      const res = await postAcs(t.app, 'strict', xml, { cookie });
       await expectRefused(res, 'unsolicited');
       assert.equal(await failures('unsolicited'), before + 1);
     });
 
     it("takes a signed Response's InResponseTo when the assertion inside carries none", async () => {
-      const login = await request(t.app).get('/saml/strict/login').expect(302);
-      const { id } = readAuthnRequest(login.headers.location!);
+      const { id, cookie } = await startSpLogin(t.app, 'strict');
       const xml = sign(buildResponse({ audience: endpointsOf('strict').spEntityId, acsUrl: endpointsOf('strict').acsUrl, nameId: 'sam@strict.test', inResponseTo: null })
         .replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `), 'response');
-      await postAcs(t.app, 'strict', xml).expect(303);
+      await postAcs(t.app, 'strict', xml, { cookie }).expect(303);
     });
   });
 
@@ -351,9 +346,8 @@ describe('SAML ACS', () => {
 
     it('answers an SP-initiated request on a second instance that the first one issued', async () => {
       const other = createApp(createContainer({ config: testConfig(), logger: createLogger('silent'), store: t.db.store }));
-      const login = await request(t.app).get('/saml/strict/login').expect(302);
-      const { id } = readAuthnRequest(login.headers.location!);
-      await postAcs(other, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id })).expect(303);
+      const { id, cookie } = await startSpLogin(t.app, 'strict');
+      await postAcs(other, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: id }), { cookie }).expect(303);
     });
   });
 

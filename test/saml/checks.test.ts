@@ -18,6 +18,7 @@ import {
 } from '../../src/saml/checks.ts';
 import { toIdentity } from '../../src/saml/identity.ts';
 import { allowedReturnUrl } from '../../src/saml/acs.ts';
+import { checkBrowserBinding, newBinding } from '../../src/saml/browser-binding.ts';
 import { parseIdpMetadata, spMetadataXml } from '../../src/saml/metadata.ts';
 import { decideSsoAccess } from '../../src/directory/sso.ts';
 import { parseCookies } from '../../src/lib/cookies.ts';
@@ -207,5 +208,22 @@ describe('metadata and cookies', () => {
     assert.equal(c.get('a'), '1');
     assert.equal(c.get('b'), '✓');
     assert.equal(c.has('c'), false);
+  });
+
+  it('checkBrowserBinding takes only the nonce whose digest the request holds', () => {
+    const mine = newBinding();
+    const other = newBinding();
+    assert.deepEqual(checkBrowserBinding(mine.digest, mine.value), { ok: true, value: null });
+    const cases: Array<[string | null, string | undefined, string]> = [
+      [mine.digest, undefined, 'binding_missing'],
+      [mine.digest, '', 'binding_missing'],
+      [mine.digest, other.value, 'binding_mismatch'],
+      [mine.digest, mine.digest, 'binding_mismatch'],
+      [null, mine.value, 'binding_mismatch'],
+    ];
+    for (const [expected, presented, code] of cases) {
+      const result = checkBrowserBinding(expected, presented);
+      assert.equal(result.ok ? 'ok' : result.code, code, `${expected} / ${presented}`);
+    }
   });
 });

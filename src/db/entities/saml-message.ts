@@ -7,7 +7,8 @@ import { User } from './user.ts';
 /**
  * An AuthnRequest this org issued. Kept in the database, not in memory, so the
  * instance that receives the Response can check `InResponseTo` whichever
- * instance sent the request; `usedAt` makes each request answerable once.
+ * instance sent the request; `usedAt` makes each request answerable once, and
+ * `browserBinding` only from the browser that asked.
  */
 export const SamlRequestSchema = defineEntity({
   name: 'SamlRequest',
@@ -18,6 +19,8 @@ export const SamlRequestSchema = defineEntity({
     connection: () => p.manyToOne(SamlConnection).deleteRule('cascade'),
     requestId: p.string().length(100),
     relayState: p.string().length(2000).nullable(),
+    /** SHA-256 (hex) of the nonce in the cookie of the browser the request was issued to (saml/browser-binding.ts). */
+    browserBinding: p.string().length(64).nullable(),
     expiresAt: p.datetime(),
     usedAt: p.datetime().nullable(),
   },

@@ -19,7 +19,8 @@ export interface TestIdp {
 
 const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 
-export async function startTestIdp(sp: { entityId: string; acsUrl: string; nameId: string }): Promise<TestIdp> {
+/** `host`: the name its URL uses (default 127.0.0.1; `localhost` makes it another site than a Gatehouse on 127.0.0.1). */
+export async function startTestIdp(sp: { entityId: string; acsUrl: string; nameId: string; host?: string }): Promise<TestIdp> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://idp.test');
@@ -40,7 +41,7 @@ export async function startTestIdp(sp: { entityId: string; acsUrl: string; nameI
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const ssoUrl = `http://127.0.0.1:${port}/sso`;
+  const ssoUrl = `http://${sp.host ?? '127.0.0.1'}:${port}/sso`;
   const certBody = idpKey.cert.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const metadataXml = `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${IDP_ENTITY_ID}">

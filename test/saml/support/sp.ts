@@ -6,7 +6,7 @@ import { createUser } from '../../../src/directory/users.ts';
 import { emptyUserFields, type UserRecord } from '../../../src/directory/user-record.ts';
 import type { UserSource } from '../../../src/db/entities/index.ts';
 import { testActor, type SeededOrg } from '../../support/app.ts';
-import { buildResponse, encode, IDP_ENTITY_ID, IDP_SSO_URL, idpKey, sign, type ResponseOptions, type SignOptions } from './idp.ts';
+import { buildResponse, encode, IDP_ENTITY_ID, IDP_SSO_URL, idpKey, readAuthnRequest, sign, type ResponseOptions, type SignOptions } from './idp.ts';
 
 export const PUBLIC_URL = 'https://gatehouse.test';
 
@@ -54,11 +54,27 @@ export function responseFor(
   return xml;
 }
 
-export function postAcs(app: Express, slug: string, xmlOrBase64: string, extra: { relayState?: string; json?: boolean; raw?: boolean; connection?: string } = {}) {
+/** `cookie`: the browser's Cookie header (the binding cookie `startSpLogin` got, for an SP-initiated response). */
+export function postAcs(app: Express, slug: string, xmlOrBase64: string, extra: { relayState?: string; json?: boolean; raw?: boolean; connection?: string; cookie?: string } = {}) {
   const body: Record<string, string> = { SAMLResponse: extra.raw ? xmlOrBase64 : encode(xmlOrBase64) };
   if (extra.relayState) body.RelayState = extra.relayState;
   const req = request(app).post(endpointsOf(slug, extra.connection).acsPath).type('form').send(body);
+  if (extra.cookie) req.set('Cookie', extra.cookie);
   return extra.json ? req.set('Accept', 'application/json') : req;
+}
+
+/**
+ * A browser starting an SP-initiated sign-in: GET …/login, as a person's browser does. Returns the
+ * AuthnRequest it was redirected with, and the browser-binding cookie it was given (`name=value`,
+ * to send back with the response to the ACS) with its Set-Cookie header as sent.
+ */
+export async function startSpLogin(app: Express, slug: string, options: { connection?: string; relayState?: string } = {}) {
+  const login = request(app).get(endpointsOf(slug, options.connection).loginPath);
+  if (options.relayState) login.query({ RelayState: options.relayState });
+  const res = await login.expect(302);
+  const authn = readAuthnRequest(res.headers.location!);
+  const setCookie = ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((c) => c.includes('gatehouse_saml.'));
+  return { ...authn, setCookie, cookie: setCookie?.split(';')[0] };
 }
 
 export function cookieOf(res: { headers: Record<string, unknown> }): string {
