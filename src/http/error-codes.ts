@@ -25,7 +25,7 @@ export const errorCodes = [
   { code: 'forbidden', status: 403, description: 'The caller may not do this; `details.missingPermission` names the permission it lacks (or `details.reason`: `sso_required`; at password sign-in, once the password is proven, `account_disabled` or `invitation_pending`).' },
   { code: 'limit_exceeded', status: 403, description: 'The seat licence or another quota is exhausted; `details` gives the limit and current use.' },
   { code: 'csrf_failed', status: 403, description: 'A change made with the session cookie lacks a valid `X-CSRF-Token` header (its value is `csrfToken` of `GET /api/session`).' },
-  { code: 'cross_origin', status: 403, description: 'A form post from another site was refused (login CSRF).' },
+  { code: 'cross_origin', status: 403, description: 'A post from another site was refused: a sign-in form (login CSRF) or a sign-out (logout CSRF).' },
   { code: 'not_found', status: 404, description: 'The organization or record does not exist (in this organization); `details.kind` and `details.id` name it.' },
   { code: 'route_not_found', status: 404, description: 'No route answers this method and path.' },
   { code: 'conflict', status: 409, description: 'A unique rule holds for another record (e.g. userName, group name); `details.field` names it.' },

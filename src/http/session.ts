@@ -6,6 +6,7 @@ import { clearSessionCookie, parseCookies, sessionCookie } from '../lib/cookies.
 import { csrfTokenFor } from '../lib/csrf.ts';
 import { accessOf } from '../directory/permissions.ts';
 import type { Scope } from '../directory/scope.ts';
+import { sameOrigin } from './auth/guard.ts';
 
 /** The session cookie's value as the request sent it, if any. */
 export function sessionTokenOf(container: Container, req: Request): string | undefined {
@@ -59,7 +60,8 @@ export function sessionRoutes(container: Container): Router {
     });
   });
 
-  router.post('/auth/logout', async (req, res) => {
+  // A cookie rides along on cross-site posts too: another site must not end someone's session.
+  router.post('/auth/logout', sameOrigin(new URL(container.config.publicUrl).origin), async (req, res) => {
     await endSession(container, req, res);
     res.status(204).end();
   });

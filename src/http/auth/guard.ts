@@ -24,13 +24,22 @@ export function fromAnotherSite(req: Request, publicOrigin: string): boolean {
   return Boolean(origin && origin !== publicOrigin);
 }
 
+/**
+ * Refuses a post another site made a browser send: login CSRF on the sign-in
+ * forms, logout CSRF on sign-out. A form gets a page, anything else 403 cross_origin.
+ */
+export function sameOrigin(publicOrigin: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!fromAnotherSite(req, publicOrigin)) return next();
+    if (isForm(req)) return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
+    res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: { requestId: req.ctx.requestId } } });
+  };
+}
+
 /** Refuses cross-site form posts (login CSRF) and throttles per client IP. */
 export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimiter) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (fromAnotherSite(req, publicOrigin)) {
-      if (isForm(req)) return html(res, 403, messagePage('Request refused', ['This form must be sent from the Gatehouse page itself.']));
-      return res.status(403).json({ error: { code: 'cross_origin', message: 'Cross-site form posts are refused', details: { requestId: req.ctx.requestId } } });
-    }
+  const refuseOtherSites = sameOrigin(publicOrigin);
+  return (req: Request, res: Response, next: NextFunction) => refuseOtherSites(req, res, () => {
     const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
@@ -38,5 +47,5 @@ export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimite
       return next(new RateLimitedError(wait));
     }
     next();
-  };
+  });
 }

@@ -69,9 +69,10 @@ export const authRouteSpecs: readonly PublicRouteSpec[] = [
     path: '/auth/logout',
     tag: 'Session',
     summary: 'Sign out: ends the session and clears the cookie',
+    description: 'A post another site made the browser send (`Origin` other than PUBLIC_URL, or `Sec-Fetch-Site` other than same-origin) is 403 `cross_origin`, and the session goes on.',
     auth: 'optional-session',
     responses: { 204: { description: 'Signed out (also when no session was sent)' } },
-    errors: [503],
+    errors: [403, 503],
   },
   {
     method: 'get',

@@ -15,6 +15,7 @@ import { toLogin, viewerOf } from './viewer.ts';
 import { mapError, logMapped } from '../errors.ts';
 import { messagePage } from '../pages/layout.ts';
 import { formParser } from '../bodies.ts';
+import { sameOrigin } from '../auth/guard.ts';
 
 const ASSETS = join(import.meta.dirname, 'assets');
 
@@ -87,7 +88,7 @@ export function consoleRouter(container: Container): Router {
   });
   router.use('/login', csp(false), loginRoutes(container));
   router.use(csp(true));
-  router.post('/logout', formParser({ limit: '1kb' }), async (req, res) => {
+  router.post('/logout', sameOrigin(new URL(container.config.publicUrl).origin), formParser({ limit: '1kb' }), async (req, res) => {
     await endSession(container, req, res);
     res.redirect(303, '/console/login?signedOut=1');
   });
