@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -64,16 +65,23 @@ export async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
+/** The README's receiver-side check, `verifyGatehouse(secret, header, rawBody, toleranceSeconds?)`. */
+export type ReadmeVerifier = (secret: string, header: string | undefined, rawBody: string, toleranceSeconds?: number) => boolean;
+
 /**
- * The receiver's side of the signature, exactly as the README's snippet does
- * it: HMAC-SHA256(secret, `${t}.${rawBody}`), compared in constant time, and
- * a timestamp no older than the tolerance.
+ * The receiver's side of the signature, run from the README's own snippet
+ * (the `js` block that defines `verifyGatehouse`), so what product teams copy
+ * is what the tests check.
  */
-export function verifySignature(secret: string, header: string, rawBody: string, toleranceSeconds = 300, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
-  const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || !parts.v1) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+export async function readmeVerifier(): Promise<ReadmeVerifier> {
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes('function verifyGatehouse'));
+  if (!block) throw new Error('README.md has no js block defining verifyGatehouse');
+  const module = (await import(`data:text/javascript,${encodeURIComponent(`${block}\nexport { verifyGatehouse };`)}`)) as { verifyGatehouse: ReadmeVerifier };
+  return module.verifyGatehouse;
+}
+
+/** The README's check of a delivery's signature (see readmeVerifier). */
+export async function verifySignature(secret: string, header: string | undefined, rawBody: string, toleranceSeconds = 300): Promise<boolean> {
+  return (await readmeVerifier())(secret, header, rawBody, toleranceSeconds);
 }

@@ -92,9 +92,9 @@ describe('events: webhooks', () => {
     assert.equal(body.resource.id, user.id);
     assert.equal(request.headers['x-gatehouse-event-id'], body.id);
     assert.equal(request.headers['content-type'], 'application/json');
-    assert.ok(verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body), 'the README algorithm verifies it');
-    assert.ok(!verifySignature('whsec_wrong', String(request.headers['x-gatehouse-signature']), request.body));
-    assert.ok(!verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body.replace('ann', 'eve')));
+    assert.ok(await verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body), 'the README algorithm verifies it');
+    assert.ok(!await verifySignature('whsec_wrong', String(request.headers['x-gatehouse-signature']), request.body));
+    assert.ok(!await verifySignature(hook.secret, String(request.headers['x-gatehouse-signature']), request.body.replace('ann', 'eve')));
     const [delivery] = await deliveries(hook.id);
     assert.equal(delivery!.status, 'delivered');
     assert.equal(delivery!.log[0].status, 200);
