@@ -5,6 +5,7 @@ import { isUuid } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
 import { NotFoundError, TransitionError, ValidationError } from './errors.ts';
 import { getWebhook } from './webhooks.ts';
+import { readFeed } from './event-feed.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -106,6 +107,7 @@ export async function retryDelivery(em: Em, scope: Scope, webhookId: string, del
 export async function replayEvents(em: Em, scope: Scope, webhookId: string, from: string, limit: number, now: Date): Promise<{ queued: number; lastPosition: string | null }> {
   const webhook = await getWebhook(em, scope, webhookId);
   refuseDisabled(webhook, 'replay');
+  await refusePastTheEnd(em, scope, from);
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
       `with picked as (
@@ -124,6 +126,20 @@ export async function replayEvents(em: Em, scope: Scope, webhookId: string, from
     await recordAudit(tx, scope, 'webhook.replayed', webhook.id, webhook.url, { from, queued, lastPosition });
     return { queued, lastPosition };
   });
+}
+
+/**
+ * A cursor the feed never handed out (a consumer's store gone wrong) is refused as the feed refuses it
+ * (event-feed.ts readFeed, the one rule for where the feed ends), naming `from`: replaying "after" it
+ * would queue nothing and answer as if the endpoint had missed nothing.
+ */
+async function refusePastTheEnd(em: Em, scope: Pick<Scope, 'orgId'>, from: string): Promise<void> {
+  try {
+    await readFeed(em, scope.orgId, from, 1);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw ValidationError.field('from', 'is past the end of the feed: pass a cursor the feed returned, or omit from to replay every retained event');
+  }
 }
 
 /**
