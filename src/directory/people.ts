@@ -347,7 +347,8 @@ function personalValues(row: Record<string, unknown>): string[] {
  * personal field emptied; memberships and sessions are deleted; audit events
  * about or by them keep their rows, anonymised (audit-anonymise.ts); their
  * invitations and mails go, and invitations they sent forget them (purge-traces.ts).
- * One `user.purged` event per user, by the system. Batched; safe to run
+ * One `user.purged` event per user, by the system (`deletedAt` as every timestamp of the feed,
+ * gatehouse_iso); their earlier events keep only ids (Migration20261201050000_purged_events_keep_ids). Batched; safe to run
  * concurrently (SKIP LOCKED). Exported for the daily job.
  */
 export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: string; batchSize?: number } = {}): Promise<{ purged: number }> {
@@ -379,7 +380,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
       );
       await tx.execute(
         `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, 'purged user ' || id::text, jsonb_build_object('deletedAt', deleted_at), null, null, null
+         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, 'purged user ' || id::text, jsonb_build_object('deletedAt', gatehouse_iso(deleted_at)), null, null, null
          from users where id in (${list})`,
         ids,
       );
