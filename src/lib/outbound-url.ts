@@ -19,12 +19,37 @@ export interface OutboundPolicy {
   allowPrivateNetworks: boolean;
 }
 
-const blockedV4 = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blockedV4.addSubnet(net, prefix, 'ipv4');
+/**
+ * Each refused IPv4 range with what it is, in the words a refusal shows an admin (an
+ * unexplained "private" for a CGNAT, multicast or documentation address reads as a bug).
+ */
+const V4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
+  ['0.0.0.0', 8, '"this network" (0.0.0.0/8)'],
+  ['10.0.0.0', 8, 'private (RFC 1918)'],
+  ['100.64.0.0', 10, 'shared address space for carrier-grade NAT (100.64.0.0/10)'],
+  ['127.0.0.0', 8, 'loopback (127.0.0.0/8)'],
+  ['169.254.0.0', 16, 'link-local (169.254.0.0/16, where cloud metadata services answer)'],
+  ['172.16.0.0', 12, 'private (RFC 1918)'],
+  ['192.0.0.0', 24, 'reserved for IETF protocol assignments (192.0.0.0/24)'],
+  ['192.0.2.0', 24, 'reserved for documentation (192.0.2.0/24)'],
+  ['192.88.99.0', 24, 'the 6to4 relay anycast range (192.88.99.0/24)'],
+  ['192.168.0.0', 16, 'private (RFC 1918)'],
+  ['198.18.0.0', 15, 'reserved for benchmarking (198.18.0.0/15)'],
+  ['198.51.100.0', 24, 'reserved for documentation (198.51.100.0/24)'],
+  ['203.0.113.0', 24, 'reserved for documentation (203.0.113.0/24)'],
+  ['224.0.0.0', 4, 'multicast (224.0.0.0/4)'],
+  ['240.0.0.0', 4, 'reserved (240.0.0.0/4, broadcast included)'],
+];
+
+function blockList(ranges: ReadonlyArray<readonly [string, number, string]>, family: 'ipv4' | 'ipv6'): Array<[BlockList, string]> {
+  return ranges.map(([net, prefix, kind]) => {
+    const list = new BlockList();
+    list.addSubnet(net, prefix, family);
+    return [list, kind];
+  });
+}
+
+const blockedV4 = blockList(V4_RANGES, 'ipv4');
 
 /**
  * IPv6 outside global unicast (2000::/3) is refused outright (loopback,
@@ -36,8 +61,20 @@ for (const [net, prefix] of [
  * client address is obfuscated, benchmarking, ORCHID…), 2001:db8::/32 and
  * 3fff::/20 (documentation).
  */
-const blockedV6 = new BlockList();
-for (const [net, prefix] of [['2001::', 23], ['2001:db8::', 32], ['3fff::', 20]] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
+const blockedV6 = blockList([
+  ['2001::', 23, 'reserved for IETF protocols (2001::/23: Teredo, benchmarking, ORCHID…)'],
+  ['2001:db8::', 32, 'reserved for documentation (2001:db8::/32)'],
+  ['3fff::', 20, 'reserved for documentation (3fff::/20)'],
+], 'ipv6');
+
+/** What an IPv6 address outside global unicast is, by its leading bits. */
+const nonGlobalV6 = blockList([
+  ['fc00::', 7, 'a unique local address (fc00::/7), IPv6\'s private range'],
+  ['fe80::', 10, 'link-local (fe80::/10)'],
+  ['fec0::', 10, 'site-local (fec0::/10)'],
+  ['ff00::', 8, 'multicast (ff00::/8)'],
+  ['64:ff9b:1::', 48, 'in the local-use NAT64 prefix (64:ff9b:1::/48), where the IPv4 address it stands for depends on the network'],
+], 'ipv6');
 
 /** An IPv6 address (as `isIP` accepts it, dotted tail included, no zone) as 16 bytes. */
 function ipv6Bytes(address: string): Uint8Array {
@@ -81,19 +118,48 @@ function embeddedIpv4(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** True for addresses no webhook may reach without `allowPrivateNetworks`; an IPv6 form carrying an IPv4 address is judged by that address. */
-export function isPrivateAddress(address: string): boolean {
+/** Why an address is refused: what it is, and the IPv4 address an IPv6 form stands for (judged by it). */
+interface Refusal {
+  kind: string;
+  ipv4?: string;
+}
+
+/** Why no webhook may reach `address` without `allowPrivateNetworks`, or undefined when one may. */
+function refusal(address: string): Refusal | undefined {
   // A zone (`fe80::1%eth0`) names an interface, not part of the address.
   const bare = address.replace(/%.*$/, '');
   const family = isIP(bare);
-  if (family === 4) return blockedV4.check(bare, 'ipv4');
-  if (family !== 6) return true;
+  const v4Kind = (v4: string) => blockedV4.find(([list]) => list.check(v4, 'ipv4'))?.[1];
+  const of = (kind: string | undefined, ipv4?: string): Refusal | undefined => (kind ? { kind, ...(ipv4 ? { ipv4 } : {}) } : undefined);
+  if (family === 4) return of(v4Kind(bare));
+  if (family !== 6) return { kind: 'not an IP address' };
   const bytes = ipv6Bytes(bare);
+  // :: and ::1 are IPv6's own, not the IPv4-compatible forms of 0.0.0.0 and 0.0.0.1.
+  if (zeros(bytes, 0, 15)) return { kind: bytes[15] === 1 ? 'loopback (::1)' : 'unspecified (::)' };
   const ipv4 = embeddedIpv4(bytes);
-  if (ipv4) return blockedV4.check(ipv4, 'ipv4');
+  if (ipv4) return of(v4Kind(ipv4), ipv4);
   // Outside 2000::/3 (global unicast): nothing a webhook may reach.
-  if ((bytes[0]! & 0xe0) !== 0x20) return true;
-  return blockedV6.check(bare, 'ipv6');
+  if ((bytes[0]! & 0xe0) !== 0x20) return of(nonGlobalV6.find(([list]) => list.check(bare, 'ipv6'))?.[1] ?? 'not a global unicast address (outside 2000::/3)');
+  return of(blockedV6.find(([list]) => list.check(bare, 'ipv6'))?.[1]);
+}
+
+/** True for addresses no webhook may reach without `allowPrivateNetworks`; an IPv6 form carrying an IPv4 address is judged by that address. */
+export function isPrivateAddress(address: string): boolean {
+  return refusal(address) !== undefined;
+}
+
+/** What a refusal says an admin can do about it: their own network needs the operator's consent. */
+const PRIVATE_WAY_OUT = "Gatehouse does not call private, loopback or link-local addresses unless the server's operator allows private networks (WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true)";
+
+/** "is private (RFC 1918)", or "stands for the IPv4 address 127.0.0.1, which is loopback (…)". */
+function whatItIs(address: string): string {
+  const why = refusal(address) ?? { kind: 'not public' };
+  return why.ipv4 ? `stands for the IPv4 address ${why.ipv4}, which is ${why.kind}` : `is ${why.kind}`;
+}
+
+/** "<prefix> resolves to 10.0.0.7, which is private (RFC 1918). …" (at save time and at connect time alike). */
+function resolvedMessage(prefix: string, address: string): string {
+  return `${prefix} resolves to ${address}, which ${whatItIs(address)}. ${PRIVATE_WAY_OUT}`;
 }
 
 export class OutboundUrlError extends Error {
@@ -118,12 +184,14 @@ export function checkUrlShape(raw: string, policy: OutboundPolicy): URL {
     throw new OutboundUrlError('must be an absolute URL');
   }
   if (url.protocol !== 'https:' && !(policy.allowHttp && url.protocol === 'http:')) {
-    throw new OutboundUrlError(policy.allowHttp ? 'must be an http or https URL' : 'must be an https URL');
+    throw new OutboundUrlError(policy.allowHttp
+      ? 'must be an http or https URL'
+      : "must be an https URL (http only where the server's operator allows it, for development: WEBHOOKS_ALLOW_HTTP=true)");
   }
   if (url.username || url.password) throw new OutboundUrlError('must not contain credentials; sign with the webhook secret instead');
   const host = hostOf(url);
   if (isIP(host) && !policy.allowPrivateNetworks && isPrivateAddress(host)) {
-    throw new OutboundUrlError(`must not point to a private, loopback or link-local address (${host})`);
+    throw new OutboundUrlError(`must point to a public address: ${host} ${whatItIs(host)}. ${PRIVATE_WAY_OUT}`);
   }
   return url;
 }
@@ -140,7 +208,7 @@ export async function checkOutboundUrl(raw: string, policy: OutboundPolicy): Pro
     throw new OutboundUrlError(`host ${host} does not resolve`);
   }
   const bad = addresses.find((a) => isPrivateAddress(a.address));
-  if (bad) throw new OutboundUrlError(`host ${host} resolves to a private, loopback or link-local address (${bad.address})`);
+  if (bad) throw new OutboundUrlError(resolvedMessage(`host ${host}`, bad.address));
   return url;
 }
 
@@ -160,7 +228,7 @@ export function guardedLookup(policy: OutboundPolicy, resolve: Resolve = dnsLook
       const list = addresses as LookupAddress[];
       const bad = policy.allowPrivateNetworks ? undefined : list.find((a) => isPrivateAddress(a.address));
       if (bad) {
-        const refused: NodeJS.ErrnoException = new OutboundUrlError(`${hostname} resolves to a private, loopback or link-local address (${bad.address})`);
+        const refused: NodeJS.ErrnoException = new OutboundUrlError(resolvedMessage(hostname, bad.address));
         refused.code = 'EPRIVATEADDRESS';
         return callback(refused, []);
       }
