@@ -99,6 +99,8 @@ export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[
     `with due as (
        select id, webhook_id, next_attempt_at from webhook_deliveries
        where status = 'pending' and next_attempt_at <= ? and webhook_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+         -- A disabled endpoint's deliveries wait, due, until it is enabled again (README: it gets the events published while enabled).
+         and webhook_id in (select id from webhooks where enabled)
          and org_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
        order by next_attempt_at, id limit ? for update skip locked
      ),
@@ -169,8 +171,9 @@ export async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date): P
   const log = deps.logger.child({ deliveryId: row.id, webhookId: row.webhookId, eventId: row.eventId, attempt: row.attempts });
   // Counted from the end of this attempt: a timeout (10 s) would otherwise use up the first step of the back-off.
   const next = new Date(now.getTime() + (Date.now() - started) + retryDelayMs(row.attempts, { ...deps.retry, maxAttempts: 0 }, deps.random));
-  // Nothing to send (event pruned, endpoint disabled) or out of time: dead; a retry or replay can revive it.
-  if (!event || !row.enabled || next.getTime() - row.createdAt.getTime() > deps.maxAgeMs) {
+  // Nothing to send (event pruned) or out of time: dead; a retry or replay can revive it. An endpoint disabled since
+  // the claim is not a reason: the row waits for its next attempt, which claim() holds back until it is enabled again.
+  if (!event || next.getTime() - row.createdAt.getTime() > deps.maxAgeMs) {
     log.warn({ error }, 'webhook delivery dead-lettered');
     return { row, status: 'dead', attempt, next: null };
   }
