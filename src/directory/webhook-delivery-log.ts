@@ -143,8 +143,9 @@ async function refusePastTheEnd(em: Em, scope: Pick<Scope, 'orgId'>, from: strin
 }
 
 /**
- * A disabled endpoint is sent nothing, so a replay or retry queued for it would be dead at once (and
- * stay dead once it is enabled): refused, saying to enable it first.
+ * A disabled endpoint is sent nothing (its queued deliveries wait until it is enabled again), so a
+ * replay or retry asked of it would do nothing now, though it answered as done: refused, saying to
+ * enable it first.
  */
 function refuseDisabled(webhook: { enabled: boolean }, what: 'replay' | 'retry'): void {
   if (!webhook.enabled) throw new TransitionError(`The endpoint is disabled: enable it, then ${what}`, { reason: 'endpoint_disabled' });
