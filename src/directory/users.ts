@@ -76,7 +76,28 @@ export function validateUserFields(fields: UserFields): UserFields {
   }
   for (const { field, limit } of overLongFields(fields)) problems.push({ field, reason: `must be at most ${limit} characters` });
   if (problems.length) throw new ValidationError(problems);
-  return { ...fields, userName };
+  // An empty manager is none: Entra clears the enterprise manager by sending an empty value.
+  const managerId = typeof fields.managerId === 'string' && fields.managerId.trim() === '' ? null : fields.managerId;
+  return { ...fields, userName, managerId };
+}
+
+/**
+ * The manager (the enterprise extension's `manager.value`, RFC 7643 §4.3: "the id of the SCIM
+ * resource representing the User's manager") must be a user of this org who is not deleted:
+ * Entra sends the id Gatehouse gave the manager, provisioned first. Anything else (an id of
+ * another org, a deleted user, a directory's own reference) is refused, with the same words
+ * for another org's user as for an id nobody has. Callers check it when the manager changes,
+ * so a PUT that repeats a manager deleted since still applies.
+ */
+async function assertManager(sql: SqlRunner, scope: Pick<Scope, 'orgId'>, managerId: string): Promise<void> {
+  const rows = isUuid(managerId)
+    ? await executeHot(sql, 'select state from users where org_id = ? and id = ?', [scope.orgId, managerId], { prepare: true })
+    : [];
+  if (rows[0] && rows[0].state !== 'deleted') return;
+  const reason = rows[0]
+    ? `${JSON.stringify(managerId)} is a deleted user; name a user who is not deleted, or send an empty value for no manager`
+    : `${JSON.stringify(managerId)} is not the id of a user of this organization; send the id Gatehouse returned for the manager, or an empty value for no manager`;
+  throw ValidationError.field('managerId', reason);
 }
 
 interface ReadOptions {
@@ -236,6 +257,7 @@ export interface CreateUserOptions {
 export async function createUser(from: Em | Db, scope: Scope, input: UserFields, options: CreateUserOptions): Promise<UserRecord> {
   const db = dbOf(from);
   const fields = validateUserFields(input);
+  if (fields.managerId !== null) await assertManager(db.sql, scope, fields.managerId);
   const disabled = options.active === false;
   const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'phone', 'state', 'source', 'disabled_at', 'version', 'created_at', 'updated_at'];
   const values: unknown[] = [uuidv7(), scope.orgId];
@@ -301,6 +323,7 @@ export async function saveUser(
   const changed = changedFields(current, next);
   const transition: Transition | undefined = options.active === undefined ? undefined : transitionForActive(current.state, options.active);
   if (!changed.length && !transition) return { user: current, changed: false };
+  if (changed.includes('managerId') && next.managerId !== null) await assertManager(em, scope, next.managerId);
 
   const sets: string[] = [];
   const params: unknown[] = [];

@@ -63,12 +63,18 @@ function isPathKey(key: string, value: unknown, type: ResourceTypeDef): boolean 
 /**
  * Entra writes the enterprise `manager` as a bare id string; RFC 7643 §4.3 makes it complex,
  * so `"26118915-…"` becomes `{"value": "26118915-…"}` (by path or inside the extension object).
+ * Microsoft's SCIM guide also shows it as a one-element list on path `manager`
+ * (`[{"$ref": "…/Users/2819c223-…", "value": "2819c223-…"}]`): the manager is single-valued, so
+ * that one element is the value.
  */
 export function entraManagerId(op: PatchOp): PatchOp {
   if (op.op === 'remove') return op;
   const path = op.path?.toLowerCase();
   if ((path === ENTERPRISE_MANAGER || path === 'manager') && typeof op.value === 'string') {
     return { ...op, value: { value: op.value } };
+  }
+  if ((path === ENTERPRISE_MANAGER || path === 'manager') && Array.isArray(op.value) && op.value.length === 1 && isObject(op.value[0])) {
+    return { ...op, value: op.value[0] };
   }
   if (!isObject(op.value)) return op;
   if (path === ENTERPRISE.toLowerCase()) return { ...op, value: wrapManager(op.value) };

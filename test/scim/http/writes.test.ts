@@ -77,9 +77,10 @@ describe('SCIM writes, lifecycle and audit', () => {
       const created = await postUser(t, acme.tokens.scim, 'report-bare@acme.test', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: boss.id, department: 'Ops' } });
       assert.equal((created[ENTERPRISE] as Json).department, 'Ops');
       assert.equal(((created[ENTERPRISE] as Json).manager as Json).value, boss.id);
-      const replaced = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, userBody('report-bare@acme.test', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: 'someone-else' } }));
+      const next = await postUser(t, acme.tokens.scim, 'next-boss-bare@acme.test');
+      const replaced = await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.id}`, userBody('report-bare@acme.test', { schemas: [USER_SCHEMA, ENTERPRISE], [ENTERPRISE]: { manager: next.id } }));
       assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
-      assert.equal(((replaced.body[ENTERPRISE] as Json).manager as Json).value, 'someone-else');
+      assert.equal(((replaced.body[ENTERPRISE] as Json).manager as Json).value, next.id);
     });
 
     it('records exactly one audit event for a PUT, a PATCH and a DELETE', async () => {

@@ -120,6 +120,12 @@ const transcripts: Transcript[] = [
     after: { ...user, [ENT]: { manager: { value: MANAGER_ID } } },
   },
   {
+    it: "takes the one element of Entra's documented list [{$ref, value}] on path manager as the manager",
+    before: user,
+    body: body({ op: 'Add', path: 'manager', value: [{ $ref: `https://app.example/scim/Users/${MANAGER_ID}`, value: MANAGER_ID }] }),
+    after: { ...user, [ENT]: { manager: { value: MANAGER_ID, $ref: `https://app.example/scim/Users/${MANAGER_ID}` } } },
+  },
+  {
     it: 'wraps a plain-string manager inside a path-less extension object',
     before: { ...user, [ENT]: { manager: { value: 'old' } } },
     body: body({ op: 'Replace', value: { [ENT]: { manager: MANAGER_ID } } }),
