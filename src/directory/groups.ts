@@ -144,15 +144,43 @@ export async function queryGroups(em: Em, scope: Pick<Scope, 'orgId'>, query: Gr
   return { groups, total };
 }
 
-/** Adds members that exist in the org; returns the ids that were not users of this org. */
-async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string[], source: UserSource): Promise<{ added: string[]; unknown: string[] }> {
+interface RefusedMember {
+  id: string;
+  deleted: boolean;
+}
+
+/** How many refused members an error names one by one; the rest are counted. */
+const REFUSED_LISTED = 10;
+
+/**
+ * Members that are no live users of this org, each named by its value as a SCIM path
+ * (`members[value eq "…"]`) with the reason. Another org's user reads as an id nobody has.
+ */
+function refusedMembers(refused: RefusedMember[]): ValidationError {
+  const problems = refused.slice(0, REFUSED_LISTED).map(({ id, deleted }) => ({
+    field: `members[value eq ${JSON.stringify(id)}]`,
+    reason: deleted
+      ? 'is a deleted user (restore them in Gatehouse, or remove them from the group in your identity provider)'
+      : 'is not the id of a user of this organization',
+  }));
+  const more = refused.length - problems.length;
+  const listed = problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+  return new ValidationError(problems, more > 0 ? `${listed}; and ${more} more refused members` : undefined, { refusedMembers: refused.length });
+}
+
+/** Adds members that are live users of the org; returns the others, in the order given. */
+async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string[], source: UserSource): Promise<{ added: string[]; refused: RefusedMember[] }> {
   const wanted = [...new Set(userIds)];
   const valid = wanted.filter(isUuid);
-  const known = valid.length
-    ? (await em.execute(`select id from users where org_id = ? and state <> 'deleted' and id in (${valid.map(() => '?').join(', ')})`, [scope.orgId, ...valid])).map((r) => String(r.id))
-    : [];
-  const unknown = wanted.filter((id) => !known.includes(id));
-  if (!known.length) return { added: [], unknown };
+  const states = new Map<string, string>();
+  if (valid.length) {
+    const rows = await em.execute(`select id, state from users where org_id = ? and id in (${valid.map(() => '?').join(', ')})`, [scope.orgId, ...valid]);
+    for (const row of rows) states.set(String(row.id), String(row.state));
+  }
+  const live = (id: string) => states.has(id) && states.get(id) !== 'deleted';
+  const known = wanted.filter(live);
+  const refused = wanted.filter((id) => !live(id)).map((id) => ({ id, deleted: states.get(id) === 'deleted' }));
+  if (!known.length) return { added: [], refused };
   // ON CONFLICT DO NOTHING: concurrent adds of the same member by two IdP requests both succeed, none is lost.
   const rows = await em.execute(
     `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
@@ -160,7 +188,7 @@ async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string
      on conflict (group_id, user_id) do nothing returning user_id`,
     known.flatMap((userId) => [uuidv7(), scope.orgId, groupId, userId, source]),
   );
-  return { added: rows.map((r) => String(r.user_id)), unknown };
+  return { added: rows.map((r) => String(r.user_id)), refused };
 }
 
 async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: string[]): Promise<string[]> {
@@ -176,10 +204,10 @@ async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: str
 async function applyMembers(em: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource) {
   let added: string[] = [];
   let removed: string[] = [];
-  let unknown: string[] = [];
+  let refused: RefusedMember[] = [];
   if (change.set) {
     // The members the list replaces are the live ones: a deleted user's membership stays hidden, for a restore
-    // to bring back (an IdP's full list never names deleted users; naming one is refused as unknown below).
+    // to bring back (an IdP's full list never names deleted users; naming one is refused below).
     const current = (await em.execute(
       `select m.user_id from memberships m join users u on u.id = m.user_id
        where m.group_id = ? and m.org_id = ? and u.state <> 'deleted'`,
@@ -187,17 +215,18 @@ async function applyMembers(em: Em, scope: Scope, groupId: string, change: Membe
     )).map((r) => String(r.user_id));
     const wanted = new Set(change.set);
     removed = await removeMembers(em, scope, groupId, current.filter((id) => !wanted.has(id)));
-    ({ added, unknown } = await addMembers(em, scope, groupId, change.set.filter((id) => !current.includes(id)), source));
+    ({ added, refused } = await addMembers(em, scope, groupId, change.set.filter((id) => !current.includes(id)), source));
   }
   if (change.remove?.length) removed.push(...(await removeMembers(em, scope, groupId, change.remove)));
   if (change.add?.length) {
     const result = await addMembers(em, scope, groupId, change.add, source);
     added.push(...result.added);
-    unknown.push(...result.unknown);
+    refused.push(...result.refused);
   }
-  if (unknown.length) {
-    throw ValidationError.field('members', `no user with id ${unknown.map((id) => JSON.stringify(id)).join(', ')} in this organization`);
-  }
+  // RFC 7644 §3.5.2: a PATCH is atomic, so one member that is no user of the org fails the request
+  // (the transaction undoes what ran before). Skipping it would answer 200 for a membership that does
+  // not exist, and the IdP would never send it again; refused, the IdP's log names it and the IdP retries.
+  if (refused.length) throw refusedMembers(refused);
   return { added, removed };
 }
 

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { GROUP_SCHEMA, assertScimError, createScimTestApp, groupRow, memberIds, patchOps, postGroup, postUser, scimRequest, sql } from '../../support/scim.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * A member a group write names must be a user of the org who is not deleted.
+ * RFC 7644 §3.5.2: a PATCH is atomic ("If a single operation encounters an
+ * error condition, the original SCIM resource MUST be restored, and a failure
+ * status SHALL be returned"), so one such member fails the request, and the
+ * error says which value and why: the IdP's admin sees it in the provisioning
+ * log and the IdP retries, where skipping it would report a membership that
+ * does not exist. Okta and Entra add only users they have provisioned.
+ */
+describe('SCIM groups: members that are no users of the org', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let globex: SeededOrg;
+  let ann: Json;
+  let bob: Json;
+  let gone: Json;
+  let outsider: Json;
+
+  const auditCount = async (groupId: string) => Number((await sql(t, 'select count(*)::int as n from audit_events where target_id = ?', [groupId]))[0]!.n);
+  const addMembers = (groupId: unknown, ...values: unknown[]) =>
+    scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${groupId}`, patchOps({ op: 'Add', path: 'members', value: values.map((value) => ({ value })) }));
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+    globex = await seedOrg(t.container, 'globex');
+    ann = await postUser(t, acme.tokens.scim, 'ann@acme.test');
+    bob = await postUser(t, acme.tokens.scim, 'bob@acme.test');
+    gone = await postUser(t, acme.tokens.scim, 'gone@acme.test');
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${gone.id}`).expect(204);
+    outsider = await postUser(t, globex.tokens.scim, 'otto@globex.test');
+  });
+  after(() => t.close());
+
+  it('adds a user the IdP provisioned a moment earlier (Entra creates, then adds)', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Fresh');
+    const created = await postUser(t, acme.tokens.scim, 'fresh@acme.test');
+    const res = await addMembers(group.id, created.id);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(await memberIds(t, String(group.id)), [String(created.id)]);
+  });
+
+  it('refuses a PATCH add naming one unknown id among known ones with 400 invalidValue naming that value, and adds nobody', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Mixed', [String(ann.id)]);
+    const before = await groupRow(t, String(group.id));
+    const events = await auditCount(String(group.id));
+    const stranger = randomUUID();
+    const res = await addMembers(group.id, bob.id, stranger);
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail, `members[value eq "${stranger}"]: is not the id of a user of this organization`);
+    assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id)]);
+    assert.equal((await groupRow(t, String(group.id)))?.version, before?.version);
+    assert.equal(await auditCount(String(group.id)), events);
+  });
+
+  it('names each refused member with its own reason: not an id, a deleted user, nobody', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Reasons');
+    const stranger = randomUUID();
+    const res = await addMembers(group.id, 'CN=Ann,OU=People', ann.id, gone.id, stranger);
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(
+      res.body.detail,
+      [
+        'members[value eq "CN=Ann,OU=People"]: is not the id of a user of this organization',
+        `members[value eq "${gone.id}"]: is a deleted user (restore them in Gatehouse, or remove them from the group in your identity provider)`,
+        `members[value eq "${stranger}"]: is not the id of a user of this organization`,
+      ].join('; '),
+    );
+    assert.deepEqual(await memberIds(t, String(group.id)), []);
+  });
+
+  it("answers a user of another org as an id nobody has, and does not make them a member", async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Poached');
+    const res = await addMembers(group.id, outsider.id);
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail, `members[value eq "${outsider.id}"]: is not the id of a user of this organization`);
+    assert.deepEqual(await memberIds(t, String(group.id)), []);
+    assert.deepEqual(await sql(t, 'select id from memberships where user_id = ?', [outsider.id]), []);
+  });
+
+  it('lists at most ten refused values and counts the rest', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Many');
+    const strangers = Array.from({ length: 12 }, () => randomUUID());
+    const res = await addMembers(group.id, ...strangers);
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail.split('; ').length, 11);
+    assert.match(res.body.detail, /; and 2 more refused members$/);
+  });
+
+  it('refuses a PUT whose members name an unknown id, and keeps the members it had', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Pushed', [String(ann.id), String(bob.id)]);
+    const stranger = randomUUID();
+    const res = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Pushed', members: [{ value: ann.id }, { value: stranger }] });
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail, `members[value eq "${stranger}"]: is not the id of a user of this organization`);
+    assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id), String(bob.id)].sort());
+  });
+
+  it('refuses a POST /Groups naming an unknown member, and creates no group', async () => {
+    const stranger = randomUUID();
+    const res = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Never', members: [{ value: ann.id }, { value: stranger }] });
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail, `members[value eq "${stranger}"]: is not the id of a user of this organization`);
+    assert.deepEqual(await sql(t, 'select id from groups where display_name = ?', ['Never']), []);
+  });
+
+  it('removes nothing and answers 200 for a remove naming an id that is no member', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Steady', [String(ann.id)]);
+    const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'Remove', path: 'members', value: [{ value: randomUUID() }] }));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id)]);
+  });
+});
