@@ -9,7 +9,7 @@ import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
-import { jsonbValue, jsonStringList } from '../db/jsonb.ts';
+import { jsonbValue } from '../db/jsonb.ts';
 
 export interface GroupFields {
   displayName: string;
@@ -191,19 +191,25 @@ async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string
   return { added: rows.map((r) => String(r.user_id)), refused };
 }
 
-async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: string[]): Promise<string[]> {
+/** A membership a write ended, with the role it had (the feed's membership.removed names it). */
+interface RemovedMember {
+  id: string;
+  role: string;
+}
+
+async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: string[]): Promise<RemovedMember[]> {
   const ids = [...new Set(userIds)].filter(isUuid);
   if (!ids.length) return [];
   const rows = await em.execute(
-    `delete from memberships where org_id = ? and group_id = ? and user_id in (${ids.map(() => '?').join(', ')}) returning user_id`,
+    `delete from memberships where org_id = ? and group_id = ? and user_id in (${ids.map(() => '?').join(', ')}) returning user_id, role`,
     [scope.orgId, groupId, ...ids],
   );
-  return rows.map((r) => String(r.user_id));
+  return rows.map((r) => ({ id: String(r.user_id), role: String(r.role) }));
 }
 
-async function applyMembers(em: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource) {
+async function applyMembers(em: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource): Promise<{ added: string[]; removed: RemovedMember[] }> {
   let added: string[] = [];
-  let removed: string[] = [];
+  let removed: RemovedMember[] = [];
   let refused: RefusedMember[] = [];
   if (change.set) {
     // The members the list replaces are the live ones: a deleted user's membership stays hidden, for a restore
@@ -228,6 +234,16 @@ async function applyMembers(em: Em, scope: Scope, groupId: string, change: Membe
   // not exist, and the IdP would never send it again; refused, the IdP's log names it and the IdP retries.
   if (refused.length) throw refusedMembers(refused);
   return { added, removed };
+}
+
+/**
+ * The audit details of members a SCIM write removed: their ids (`membersRemoved`, one
+ * membership.removed each in the feed) and the roles they had (`membersRemovedRoles`, which the
+ * events trigger puts in each event's `resource.role`, as the admin API's removals carry it).
+ */
+function removedDetails(removed: RemovedMember[]): Record<string, unknown> {
+  if (!removed.length) return {};
+  return { membersRemoved: removed.map((m) => m.id), membersRemovedRoles: Object.fromEntries(removed.map((m) => [m.id, m.role])) };
 }
 
 function conflictOnName(error: unknown, name: string): never {
@@ -282,7 +298,7 @@ export async function saveGroup(
   for (const key of GROUP_FIELDS) {
     if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[key], to: next[key] };
   }
-  let membership = { added: [] as string[], removed: [] as string[] };
+  let membership = { added: [] as string[], removed: [] as RemovedMember[] };
   try {
     await em.transactional(async (tx) => {
       const locked = await tx.execute(`select ${groupColumnsSql} from groups g where g.id = ? and g.org_id = ? for update`, [current.id, scope.orgId]);
@@ -309,11 +325,11 @@ export async function saveGroup(
       await recordAuditSql(tx, scope, {
         action: 'group.updated',
         target: { type: 'group', id: current.id, label: next.displayName },
-        details: { changes, membersAdded: membership.added, membersRemoved: membership.removed },
+        details: { changes, membersAdded: membership.added, membersRemoved: [], ...removedDetails(membership.removed) },
       });
       if (options.source === 'scim') {
         const renamed = 'displayName' in changes ? await mappedMembersOf(tx, scope, current.id) : [];
-        await syncMappedMemberships(tx, scope, [...renamed, ...membership.added, ...membership.removed]);
+        await syncMappedMemberships(tx, scope, [...renamed, ...membership.added, ...membership.removed.map((m) => m.id)]);
       }
     });
   } catch (error) {
@@ -331,13 +347,13 @@ export async function deleteGroup(em: Em, scope: Scope, id: string, expectedVers
     // membership.removed for each before group.deleted (Migration20261130190000).
     const rows = await tx.execute(
       `with gone as (delete from groups where id = ? and org_id = ?${expectedVersion === undefined ? '' : ' and version = ?'} returning id)
-       select gone.id, coalesce((select jsonb_agg(m.user_id order by m.user_id) from memberships m where m.group_id = gone.id and m.org_id = ?), '[]'::jsonb) as members
+       select gone.id, coalesce((select jsonb_agg(jsonb_build_array(m.user_id, m.role) order by m.user_id) from memberships m where m.group_id = gone.id and m.org_id = ?), '[]'::jsonb) as members
        from gone`,
       [id, scope.orgId, ...(expectedVersion === undefined ? [] : [expectedVersion]), scope.orgId],
     );
     if (!rows.length) throw new StaleVersionError('Group', id);
-    const membersRemoved = jsonStringList(rows[0]!.members);
-    await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: membersRemoved.length ? { membersRemoved } : {} });
+    const removed = jsonbValue<Array<[string, string]>>(rows[0]!.members, []).map(([userId, role]) => ({ id: String(userId), role: String(role) }));
+    await recordAuditSql(tx, scope, { action: 'group.deleted', target: { type: 'group', id, label: group.displayName }, details: removedDetails(removed) });
     await syncMappedMemberships(tx, scope, members);
   });
 }
