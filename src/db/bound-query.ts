@@ -51,6 +51,16 @@ export async function executeBound(em: SqlRunner, sql: string, params: unknown[]
   }
 }
 
+/**
+ * A PostgreSQL array literal (`{"a","b",NULL}`) for one bound `?::type[]`
+ * parameter: every element quoted, `"` and `\` escaped (PostgreSQL docs,
+ * "Array Value Input"). Built here rather than left to the driver so that pg
+ * and PGlite receive the same text.
+ */
+export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
 /** The driver's error as em.execute() would throw it (UniqueConstraintViolationException…), so callers need not care which path ran. */
 function converted(em: SqlRunner, error: unknown): unknown {
   return error instanceof Error && 'code' in error ? em.getDriver().convertException(error) : error;

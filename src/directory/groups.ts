@@ -10,6 +10,9 @@ import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
 import { jsonbValue } from '../db/jsonb.ts';
+import { applyMembers, removedDetails, type MembersChange, type RemovedMember } from './group-members.ts';
+
+export type { MembersChange } from './group-members.ts';
 
 export interface GroupFields {
   displayName: string;
@@ -33,13 +36,6 @@ export interface GroupRecord extends GroupFields {
   updatedAt: Date;
   /** Present when the read asked for members. */
   members?: GroupMember[];
-}
-
-/** How a write changes membership: a full replacement (`set`), or additions and removals. */
-export interface MembersChange {
-  set?: string[];
-  add?: string[];
-  remove?: string[];
 }
 
 const groupColumnsSql = 'g.id, g.org_id, g.display_name, g.external_id, g.description, g.source, g.scim_attributes, g.version, g.created_at, g.updated_at';
@@ -142,108 +138,6 @@ export async function queryGroups(em: Em, scope: Pick<Scope, 'orgId'>, query: Gr
   }
   const total = query.count ? Number((await em.execute(countSql, countParams))[0]?.n ?? 0) : groups.length;
   return { groups, total };
-}
-
-interface RefusedMember {
-  id: string;
-  deleted: boolean;
-}
-
-/** How many refused members an error names one by one; the rest are counted. */
-const REFUSED_LISTED = 10;
-
-/**
- * Members that are no live users of this org, each named by its value as a SCIM path
- * (`members[value eq "…"]`) with the reason. Another org's user reads as an id nobody has.
- */
-function refusedMembers(refused: RefusedMember[]): ValidationError {
-  const problems = refused.slice(0, REFUSED_LISTED).map(({ id, deleted }) => ({
-    field: `members[value eq ${JSON.stringify(id)}]`,
-    reason: deleted
-      ? 'is a deleted user (restore them in Gatehouse, or remove them from the group in your identity provider)'
-      : 'is not the id of a user of this organization',
-  }));
-  const more = refused.length - problems.length;
-  const listed = problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
-  return new ValidationError(problems, more > 0 ? `${listed}; and ${more} more refused members` : undefined, { refusedMembers: refused.length });
-}
-
-/** Adds members that are live users of the org; returns the others, in the order given. */
-async function addMembers(em: Em, scope: Scope, groupId: string, userIds: string[], source: UserSource): Promise<{ added: string[]; refused: RefusedMember[] }> {
-  const wanted = [...new Set(userIds)];
-  const valid = wanted.filter(isUuid);
-  const states = new Map<string, string>();
-  if (valid.length) {
-    const rows = await em.execute(`select id, state from users where org_id = ? and id in (${valid.map(() => '?').join(', ')})`, [scope.orgId, ...valid]);
-    for (const row of rows) states.set(String(row.id), String(row.state));
-  }
-  const live = (id: string) => states.has(id) && states.get(id) !== 'deleted';
-  const known = wanted.filter(live);
-  const refused = wanted.filter((id) => !live(id)).map((id) => ({ id, deleted: states.get(id) === 'deleted' }));
-  if (!known.length) return { added: [], refused };
-  // ON CONFLICT DO NOTHING: concurrent adds of the same member by two IdP requests both succeed, none is lost.
-  const rows = await em.execute(
-    `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
-     values ${known.map(() => `(?, ?, ?, ?, 'viewer', ?, now())`).join(', ')}
-     on conflict (group_id, user_id) do nothing returning user_id`,
-    known.flatMap((userId) => [uuidv7(), scope.orgId, groupId, userId, source]),
-  );
-  return { added: rows.map((r) => String(r.user_id)), refused };
-}
-
-/** A membership a write ended, with the role it had (the feed's membership.removed names it). */
-interface RemovedMember {
-  id: string;
-  role: string;
-}
-
-async function removeMembers(em: Em, scope: Scope, groupId: string, userIds: string[]): Promise<RemovedMember[]> {
-  const ids = [...new Set(userIds)].filter(isUuid);
-  if (!ids.length) return [];
-  const rows = await em.execute(
-    `delete from memberships where org_id = ? and group_id = ? and user_id in (${ids.map(() => '?').join(', ')}) returning user_id, role`,
-    [scope.orgId, groupId, ...ids],
-  );
-  return rows.map((r) => ({ id: String(r.user_id), role: String(r.role) }));
-}
-
-async function applyMembers(em: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource): Promise<{ added: string[]; removed: RemovedMember[] }> {
-  let added: string[] = [];
-  let removed: RemovedMember[] = [];
-  let refused: RefusedMember[] = [];
-  if (change.set) {
-    // The members the list replaces are the live ones: a deleted user's membership stays hidden, for a restore
-    // to bring back (an IdP's full list never names deleted users; naming one is refused below).
-    const current = (await em.execute(
-      `select m.user_id from memberships m join users u on u.id = m.user_id
-       where m.group_id = ? and m.org_id = ? and u.state <> 'deleted'`,
-      [groupId, scope.orgId],
-    )).map((r) => String(r.user_id));
-    const wanted = new Set(change.set);
-    removed = await removeMembers(em, scope, groupId, current.filter((id) => !wanted.has(id)));
-    ({ added, refused } = await addMembers(em, scope, groupId, change.set.filter((id) => !current.includes(id)), source));
-  }
-  if (change.remove?.length) removed.push(...(await removeMembers(em, scope, groupId, change.remove)));
-  if (change.add?.length) {
-    const result = await addMembers(em, scope, groupId, change.add, source);
-    added.push(...result.added);
-    refused.push(...result.refused);
-  }
-  // RFC 7644 §3.5.2: a PATCH is atomic, so one member that is no user of the org fails the request
-  // (the transaction undoes what ran before). Skipping it would answer 200 for a membership that does
-  // not exist, and the IdP would never send it again; refused, the IdP's log names it and the IdP retries.
-  if (refused.length) throw refusedMembers(refused);
-  return { added, removed };
-}
-
-/**
- * The audit details of members a SCIM write removed: their ids (`membersRemoved`, one
- * membership.removed each in the feed) and the roles they had (`membersRemovedRoles`, which the
- * events trigger puts in each event's `resource.role`, as the admin API's removals carry it).
- */
-function removedDetails(removed: RemovedMember[]): Record<string, unknown> {
-  if (!removed.length) return {};
-  return { membersRemoved: removed.map((m) => m.id), membersRemovedRoles: Object.fromEntries(removed.map((m) => [m.id, m.role])) };
 }
 
 function conflictOnName(error: unknown, name: string): never {

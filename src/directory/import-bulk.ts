@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound } from '../db/bound-query.ts';
+import { executeBound, pgArray } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { auditInsertSql } from './audit.ts';
@@ -33,16 +33,6 @@ export interface BulkCreateResult {
   created: Map<number, string>;
   /** Keys whose userName already exists (the unique index refused them). */
   conflicts: number[];
-}
-
-/**
- * A PostgreSQL array literal (`{"a","b",NULL}`) for one bound `?::type[]`
- * parameter: every element quoted, `"` and `\` escaped (PostgreSQL docs,
- * "Array Value Input"). Built here rather than left to the driver so that pg
- * and PGlite receive the same text.
- */
-export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
 }
 
 /** The columns a bulk create sets; the others keep their defaults (null, '{}', 'member'), as for a createUser with empty fields. */

@@ -1,11 +1,11 @@
 import type { Em } from '../db/orm.ts';
-import { executeBound } from '../db/bound-query.ts';
+import { executeBound, pgArray } from '../db/bound-query.ts';
 import type { ImportAction } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
 import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
-import { createUsersBulk, pgArray, type BulkNewUser } from './import-bulk.ts';
+import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
 import { newUserFields } from './import-rows.ts';

@@ -4,7 +4,7 @@ import { seedOrg, type TestApp } from '../support/app.ts';
 import { addGroup, addUser, auth, createPeopleTestApp, scopeOf, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
-import { pgArray } from '../../src/directory/import-bulk.ts';
+import { pgArray } from '../../src/db/bound-query.ts';
 
 /**
  * The commit's bulk path (new people, no invitation, no seat limit): rows

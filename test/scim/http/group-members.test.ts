@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
+import { createUser } from '../../../src/directory/users.ts';
+import { emptyUserFields } from '../../../src/directory/user-record.ts';
 import { GROUP_SCHEMA, assertScimError, createScimTestApp, groupRow, memberIds, patchOps, postGroup, postUser, scimRequest, sql } from '../../support/scim.ts';
 
 type Json = Record<string, unknown>;
@@ -116,5 +118,43 @@ describe('SCIM groups: members that are no users of the org', () => {
     const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'Remove', path: 'members', value: [{ value: randomUUID() }] }));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id)]);
+  });
+});
+
+describe('SCIM groups: replacing a large membership', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  const size = 700;
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  it('swaps every member in one PUT: one audit event listing them, one feed event per membership, roles on the removals', async () => {
+    const scope = { orgId: acme.id, orgSlug: acme.slug, actor: testActor };
+    const ids: string[] = [];
+    for (let i = 0; i < size * 2; i++) {
+      const fields = { ...emptyUserFields(`m${i}@acme.test`), emails: [{ value: `m${i}@acme.test`, primary: true }] };
+      ids.push((await createUser(t.container.fork(), scope, fields, { source: 'scim' })).id);
+    }
+    const [first, second] = [ids.slice(0, size), ids.slice(size)];
+    const group = await postGroup(t, acme.tokens.scim, 'Everyone', first);
+    await t.container.events.publishAll();
+    const start = String((await sql(t, 'select coalesce(max(position), 0)::text as p from events'))[0]!.p);
+    const res = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Everyone', members: second.map((value) => ({ value })) });
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+    assert.deepEqual(res.body.members.map((m: Json) => m.value).sort(), [...second].sort());
+    assert.deepEqual(await memberIds(t, String(group.id)), [...second].sort());
+    const audit = await sql(t, `select details from audit_events where target_id = ? and action = 'group.updated'`, [String(group.id)]);
+    assert.equal(audit.length, 1);
+    const details = audit[0]!.details as { membersAdded: string[]; membersRemoved: string[]; membersRemovedRoles: Record<string, string> };
+    assert.deepEqual(details.membersAdded, second);
+    assert.deepEqual([...details.membersRemoved].sort(), [...first].sort());
+    assert.ok(Object.values(details.membersRemovedRoles).every((role) => role === 'viewer'));
+    await t.container.events.publishAll();
+    const events = await sql(t, `select type, count(*)::int as n from events where org_id = ? and position > ? group by type order by type`, [acme.id, start]);
+    assert.deepEqual(events.map((e) => [e.type, e.n]), [['membership.added', size], ['membership.removed', size]]);
   });
 });
