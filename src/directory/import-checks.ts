@@ -41,13 +41,58 @@ export function tooLong(fields: UserFields, profile: Partial<Record<ImportProfil
 }
 
 /**
+ * Whether a character survives a file written in Windows-1252 (what Excel saves as "CSV"
+ * in Western locales): Latin-1 and the typographic characters of 0x80–0x9F.
+ */
+const windows1252Extras = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+function inWindows1252(ch: string): boolean {
+  const code = ch.codePointAt(0)!;
+  return code < 0x80 || (code >= 0xa0 && code <= 0xff) || windows1252Extras.has(ch);
+}
+
+/**
+ * A letter Windows-1252 lacks as a spreadsheet writes it there: `?` (Excel), or the
+ * letter without its accents (Windows' best fit: ř → r, ő → o; Ł → L has no decomposition).
+ */
+function writtenFor(stored: string, cell: string): boolean {
+  if (cell === '?') return true;
+  const base = stored.normalize('NFD').replace(/\p{M}+/gu, '');
+  return base === cell || ({ Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h' } as Record<string, string>)[stored] === cell;
+}
+
+/**
+ * Whether a cell read from a Windows-1252 file says the stored value, but for the
+ * letters that code page cannot hold (`Łukasz` exported, saved by Excel as `?ukasz`):
+ * the file could not say otherwise, so it is no change.
+ */
+function sameBut1252Losses(stored: string, cell: string): boolean {
+  const a = [...stored.normalize('NFC')];
+  const b = [...cell.normalize('NFC')];
+  if (a.length !== b.length) return false;
+  let lost = false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (inWindows1252(a[i]!) || !writtenFor(a[i]!, b[i]!)) return false;
+    lost = true;
+  }
+  return lost;
+}
+
+export interface CellReading {
+  /** The file was read as Windows-1252: letters it lacks came as `?` (or without accents). */
+  windows1252?: boolean;
+}
+
+/**
  * Whether a stored value is what a (trimmed) CSV cell says: a value stored with
  * spaces, a tab or a line break around it (an IdP sent it so) is exported as
- * is, and read back trimmed; it is the same value, not a change.
+ * is, and read back trimmed; it is the same value, not a change. Nor is a
+ * letter a Windows-1252 file cannot hold (see sameBut1252Losses).
  */
-export function sameCell(stored: string | null | undefined, cell: string | null | undefined): boolean {
+export function sameCell(stored: string | null | undefined, cell: string | null | undefined, reading: CellReading = {}): boolean {
   if (stored === cell) return true;
-  return typeof stored === 'string' && typeof cell === 'string' && stored.trim() === cell;
+  if (typeof stored !== 'string' || typeof cell !== 'string') return false;
+  return stored.trim() === cell || (Boolean(reading.windows1252) && sameBut1252Losses(stored.trim(), cell));
 }
 
 /**
@@ -56,13 +101,12 @@ export function sameCell(stored: string | null | undefined, cell: string | null 
  * without a display name whose name the row changes (an exported users.csv,
  * which has First and Last Name, imports back unchanged).
  */
-export function joinedName(profile: Partial<Record<ImportProfileField, string>>, current: Record<ImportProfileField, string | null> | undefined): string | undefined {
+export function joinedName(profile: Partial<Record<ImportProfileField, string>>, current: Record<ImportProfileField, string | null> | undefined, reading: CellReading = {}): string | undefined {
   if (profile.displayName !== undefined || (profile.givenName === undefined && profile.familyName === undefined)) return undefined;
   if (current) {
-    const renamed = !sameCell(current.givenName, profile.givenName ?? current.givenName) || !sameCell(current.familyName, profile.familyName ?? current.familyName);
+    const renamed = !sameCell(current.givenName, profile.givenName ?? current.givenName, reading) || !sameCell(current.familyName, profile.familyName ?? current.familyName, reading);
     if (current.displayName !== null || !renamed) return undefined;
   }
   const joined = [profile.givenName ?? current?.givenName, profile.familyName ?? current?.familyName].filter(Boolean).join(' ');
   return joined && joined.length <= userFieldMaxLength.displayName! ? joined : undefined;
 }
-

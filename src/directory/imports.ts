@@ -13,7 +13,7 @@ import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
 import { toDate } from './user-record.ts';
 import { groupNameMaxLength } from './groups.ts';
-import { joinedName, sameCell, tooLong, updatedFields } from './import-checks.ts';
+import { joinedName, sameCell, tooLong, updatedFields, type CellReading } from './import-checks.ts';
 
 /**
  * CSV imports, the domain half (issue 6): typed rows from the csv adapter →
@@ -208,6 +208,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const license = await getLicense(em, scope);
   const dir = await loadDirectory(em, scope.orgId, now);
   const col = (field: ImportField, fallback: string) => file.headers[field] ?? fallback;
+  const reading: CellReading = { windows1252: file.encoding === 'windows-1252' };
   const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
   let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
@@ -313,7 +314,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (errors.length) continue;
     const profile: Partial<Record<ImportProfileField, string>> = {};
     for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
-    const displayName = joinedName(profile, user?.profile);
+    const displayName = joinedName(profile, user?.profile, reading);
     if (displayName !== undefined) profile.displayName = displayName;
 
     if (!user) {
@@ -372,8 +373,13 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     }
     if (errors.length) continue;
     const changes: Record<string, unknown> = {};
+    // Only the fields that change are written at commit: a cell that reads as the stored value (trimmed,
+    // or but for the letters Windows-1252 lacks) leaves it exactly as stored, as the preview shows.
+    const changedProfile: Partial<Record<ImportProfileField, string>> = {};
     for (const [field, to] of Object.entries(profile) as Array<[ImportProfileField, string]>) {
-      if (!sameCell(user.profile[field], to)) changes[field] = { from: user.profile[field], to };
+      if (sameCell(user.profile[field], to, reading)) continue;
+      changes[field] = { from: user.profile[field], to };
+      changedProfile[field] = to;
     }
     if (v.status === 'disabled' && isEnabled(user.state)) changes.status = { from: user.status, to: 'disabled' };
     if (v.status === 'active' && user.state === 'disabled' && user.returnsTo === 'invited') {
@@ -401,7 +407,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (added.length) changes.groups = { add: added.map((g) => g.name) };
     if (roleChanged.length) changes.groupRoles = groupRoles;
     plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
-    plan.data = { profile, status: v.status ?? null, groups: [...added, ...roleChanged] };
+    plan.data = { profile: changedProfile, status: v.status ?? null, groups: [...added, ...roleChanged] };
     plan.changes = changes;
   }
 
