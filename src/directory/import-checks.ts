@@ -96,17 +96,28 @@ export function sameCell(stored: string | null | undefined, cell: string | null 
 }
 
 /**
- * "First Last" as the display name (and so the invitation's name) when the row
- * gives a first or last name but no Full Name, for a new person, or for one
- * without a display name whose name the row changes (an exported users.csv,
- * which has First and Last Name, imports back unchanged).
+ * The display name a row gives a person when it has a first or last name but no
+ * Full Name: "First Last" for a new person, or for one without a display name
+ * whose name the row changes; and for one whose display name was made of their
+ * names ("Eva Schmidt", or "Schmidt, Eva" as Outlook writes it), the same form of
+ * the new names, so it never goes stale (Eva Schmidt marries: Eva Weber). A
+ * display name of one's own ("Evi") stays; an exported users.csv, which has
+ * First and Last Name, imports back unchanged.
  */
 export function joinedName(profile: Partial<Record<ImportProfileField, string>>, current: Record<ImportProfileField, string | null> | undefined, reading: CellReading = {}): string | undefined {
   if (profile.displayName !== undefined || (profile.givenName === undefined && profile.familyName === undefined)) return undefined;
+  const given = profile.givenName ?? current?.givenName;
+  const family = profile.familyName ?? current?.familyName;
+  let joined = [given, family].filter(Boolean).join(' ');
   if (current) {
-    const renamed = !sameCell(current.givenName, profile.givenName ?? current.givenName, reading) || !sameCell(current.familyName, profile.familyName ?? current.familyName, reading);
-    if (current.displayName !== null || !renamed) return undefined;
+    const renamed = !sameCell(current.givenName, given, reading) || !sameCell(current.familyName, family, reading);
+    if (!renamed) return undefined;
+    if (current.displayName !== null) {
+      const was = (g: string | null, f: string | null) => [g, f].filter(Boolean).join(' ');
+      const wasReversed = (g: string | null, f: string | null) => (g && f ? `${f}, ${g}` : null);
+      if (sameCell(current.displayName, wasReversed(current.givenName, current.familyName))) joined = wasReversed(given ?? null, family ?? null) ?? joined;
+      else if (!sameCell(current.displayName, was(current.givenName, current.familyName))) return undefined;
+    }
   }
-  const joined = [profile.givenName ?? current?.givenName, profile.familyName ?? current?.familyName].filter(Boolean).join(' ');
   return joined && joined.length <= userFieldMaxLength.displayName! ? joined : undefined;
 }
