@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Store } from '../db/orm.ts';
 import { getOrgBySlug } from '../directory/orgs.ts';
@@ -50,5 +51,6 @@ export function cliActor(): Actor {
 
 export async function orgScope(ctx: CommandContext): Promise<Scope> {
   const org = await getOrgBySlug(ctx.store.orm.em.fork(), required(ctx.flags, 'org'));
-  return { orgId: org.id, orgSlug: org.slug, actor: cliActor() };
+  // One request id per command run, as an HTTP request has: an import's row events and its import.committed share it.
+  return { orgId: org.id, orgSlug: org.slug, actor: cliActor(), requestId: randomUUID() };
 }

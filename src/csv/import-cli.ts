@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import type { ImportMode } from '../db/entities/index.ts';
-import { commitImport, type CommitDeps } from '../directory/import-commit.ts';
+import { commitImport, MassDisableError, massDisableText, type CommitDeps } from '../directory/import-commit.ts';
 import { previewImport, type ImportSummary } from '../directory/imports.ts';
 import type { Scope } from '../directory/scope.ts';
 import { parseImportFile } from './import-parse.ts';
@@ -35,7 +35,7 @@ export function progressBar(processed: number, total: number, width = 30): strin
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${processed}/${total} (${Math.round(share * 100)}%)`;
 }
 
-function describe(summary: ImportSummary): string {
+function describe(summary: ImportSummary, force = false): string {
   const c = summary.counts;
   const lines = [
     `Import ${summary.id} (${summary.mode}, ${summary.encoding}, delimiter "${summary.delimiter}"): ${c.create ?? 0} to create, ${c.update ?? 0} to update, ${c.unchanged ?? 0} unchanged, ${c.disable ?? 0} to disable, ${c.skip ?? 0} skipped (${c.errors ?? 0} with errors)`,
@@ -43,9 +43,9 @@ function describe(summary: ImportSummary): string {
   if (summary.encoding === 'windows-1252') lines.push('Note: the file is not UTF-8; it was read as Windows-1252.');
   const unknown = (summary.columns.unknown as string[] | undefined) ?? [];
   if (unknown.length) lines.push(`Ignored columns: ${unknown.join(', ')}`);
-  if (summary.massDisable.needsForce) {
-    lines.push(`Would disable ${summary.massDisable.disable} of ${summary.massDisable.enabled} enabled users, more than ${summary.massDisable.threshold * 100}%: add --force to commit.`);
-  }
+  const m = summary.massDisable;
+  if (m.needsForce && force) lines.push(`Disables ${massDisableText(m.disable, m.enabled, m.threshold)}: committing with --force.`);
+  else if (m.needsForce) lines.push(`Would disable ${massDisableText(m.disable, m.enabled, m.threshold)}: add --force to commit.`);
   return lines.join('\n');
 }
 
@@ -56,7 +56,11 @@ export async function runImportCli(input: ImportCliInput): Promise<ImportSummary
     input.out(input.json ? JSON.stringify(preview) : `${describe(preview)}\nPreview only: run again with --commit to apply, or commit import ${preview.id} through the admin API.`);
     return preview;
   }
-  if (!input.json) input.out(describe(preview));
+  if (!input.json) input.out(describe(preview, input.force));
+  if (preview.massDisable.needsForce && !input.force) {
+    const m = preview.massDisable;
+    throw new MassDisableError(`This import would disable ${massDisableText(m.disable, m.enabled, m.threshold)}; nothing was committed: run again with --force to commit it`);
+  }
   const done = await commitImport(input.fork, input.scope, input.deps, preview.id, { rows: 'all', force: input.force }, {
     onProgress: (s) => input.err(`\r${progressBar(s.progress.processed, s.progress.total)}`),
   });

@@ -39,6 +39,16 @@ export class MassDisableError extends TransitionError {
   }
 }
 
+/** A share as an admin reads it: 0.2 → "20%", 0.15 → "15%" (not 15.000000000000002), 0.075 → "7.5%". */
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
+
+/** What the guard held: "2 of the organization's 4 enabled users, more than its mass-disable threshold (20%)". */
+export function massDisableText(disable: number, enabled: number, threshold: number): string {
+  return `${disable} of the organization's ${enabled} enabled users, more than its mass-disable threshold (${percent(threshold)})`;
+}
+
 export interface CommitRequest {
   rows: 'all' | number[];
   force?: boolean | undefined;
@@ -69,13 +79,14 @@ const committable = `action in ('create', 'update', 'disable') and jsonb_array_l
 /** Selects the rows and moves the import to `committing` (or finds it there: resume). */
 async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): Promise<void> {
   await em.transactional(async (tx) => {
-    const rows = await tx.execute('select status, needs_force from csv_imports where org_id = ? and id = ? for update', [scope.orgId, id]);
+    const rows = await tx.execute('select status, needs_force, disable_count, enabled_count from csv_imports where org_id = ? and id = ? for update', [scope.orgId, id]);
     const row = rows[0];
     if (!row) return;
     if (row.status === 'committed') throw new TransitionError('This import was already committed; it is never applied twice. Upload the file again for a new preview', { status: 'committed' });
     if (row.status === 'committing') return; // resume the stored selection
     if (row.needs_force && !request.force) {
-      throw new MassDisableError('This import would disable more than the organization\'s mass-disable threshold of its enabled users; review the preview and commit with force');
+      const { massDisableThreshold } = await getOrgSettings(tx, scope);
+      throw new MassDisableError(`This import would disable ${massDisableText(Number(row.disable_count), Number(row.enabled_count), massDisableThreshold)}; review the preview, then commit with "force": true`);
     }
     const params: unknown[] = [id];
     let where = '';
@@ -139,12 +150,26 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
     await hooks.afterBatch?.(batch);
   }
   await fork().transactional(async (tx) => {
-    const rows = await tx.execute(`update csv_imports set status = 'committed', committed_at = now(), version = version + 1, updated_at = now() where id = ? and org_id = ? and status = 'committing' returning progress, total, processed, mode, file_name`, [id, scope.orgId]);
-    if (!rows[0]) return;
+    const rows = await tx.execute(
+      `update csv_imports set status = 'committed', committed_at = now(), version = version + 1, updated_at = now() where id = ? and org_id = ? and status = 'committing'
+       returning progress, total, processed, mode, file_name, options, selection is null as all_rows, needs_force, disable_count, enabled_count`,
+      [id, scope.orgId],
+    );
+    const row = rows[0];
+    if (!row) return;
+    const options = (typeof row.options === 'string' ? JSON.parse(row.options) : row.options) as Record<string, unknown>;
+    // An import that needed force reached `committing` only with it: the guard was overridden, which the trail must say.
+    const forced = Boolean(row.needs_force);
     await recordAuditSql(tx, scope, {
       action: 'import.committed',
-      target: { type: 'import', id, label: (rows[0].file_name as string | null) ?? summary.mode },
-      details: { mode: rows[0].mode, total: Number(rows[0].total), processed: Number(rows[0].processed), progress: rows[0].progress },
+      target: { type: 'import', id, label: (row.file_name as string | null) ?? summary.mode },
+      details: {
+        mode: row.mode, total: Number(row.total), processed: Number(row.processed), progress: row.progress,
+        selection: row.all_rows ? 'all' : 'chosen',
+        options: { noInvite: Boolean(options.noInvite), createGroups: Boolean(options.createGroups), exceptScim: Boolean(options.exceptScim) },
+        forced,
+        ...(forced ? { massDisable: { disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: (await getOrgSettings(tx, scope)).massDisableThreshold } } : {}),
+      },
     });
   });
   return getImport(fork(), scope, id);

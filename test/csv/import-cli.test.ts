@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { runCli } from '../support/cli.ts';
 import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
 
@@ -42,6 +43,31 @@ describe('gatehouse import (CLI)', function () {
     assert.equal(summary.status, 'committed');
     assert.equal(summary.progress.applied, 2);
     assert.match(res.stderr, /\[#+\] 2\/2 \(100%\)/);
+  });
+
+  it('ties every audit event of one CLI commit to its import.committed by one request id, as an API commit is', async () => {
+    writeFileSync(path.join(dir, 'ops.csv'), 'Email\r\ncy@example.com\r\ndee@example.com\r\n');
+    const res = await runCli(['import', '--org', 'cli-imp', '--mode', 'upsert', '--file', path.join(dir, 'ops.csv'), '--no-invite', '--commit'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const audit = await runCli(['export', 'audit', '--org', 'cli-imp'], env);
+    assert.equal(audit.code, 0, audit.stderr);
+    const events = parse(audit.stdout, { bom: true, columns: true }) as Array<Record<string, string>>;
+    const requestIdOf = (action: string, labels: string[]) => events.filter((e) => e.Action === action && labels.includes(e.Target!)).map((e) => e['Request ID']);
+    const [committed] = requestIdOf('import.committed', ['ops.csv']);
+    assert.match(committed ?? '', /^[0-9a-f-]{36}$/);
+    assert.deepEqual(requestIdOf('user.created', ['cy@example.com', 'dee@example.com']), [committed, committed]);
+  });
+
+  it('refuses a commit over the mass-disable threshold naming the numbers and --force, and commits with --force', async () => {
+    writeFileSync(path.join(dir, 'legacy.csv'), 'Email\r\nann@example.com\r\nbo@example.com\r\n');
+    const args = ['import', '--org', 'cli-imp', '--mode', 'disable', '--file', path.join(dir, 'legacy.csv'), '--commit'];
+    const refused = await runCli(args, env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^gatehouse: This import would disable 2 of the organization's 4 enabled users, more than its mass-disable threshold \(20%\); nothing was committed: run again with --force to commit it$/m);
+    const forced = await runCli([...args, '--force'], env);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stdout, /Disables 2 of the organization's 4 enabled users, more than its mass-disable threshold \(20%\): committing with --force\./);
+    assert.match(forced.stdout, /Committed: 2 applied, 0 failed of 2\./);
   });
 
   it('reports a --file it cannot read as one line naming --file, exit 1, without the usage text', async () => {
