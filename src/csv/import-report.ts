@@ -14,12 +14,19 @@ export const importReportHeader = ['Line', 'Row', 'Person', 'Action', 'Outcome',
 
 type Change = { from?: unknown; to?: unknown } | string | null;
 
+/** `+ Sales (editor), Support (viewer)`: the groups a row adds, each with its role. */
+function groupsText(c: { add?: string[]; roles?: Record<string, string> }): string {
+  return `+ ${(c.add ?? []).map((name) => (c.roles?.[name] ? `${name} (${c.roles[name]})` : name)).join(', ')}`;
+}
+
 /** `title: Nurse → Head nurse` for an update, `title: Nurse` for a created person's values. */
 function changesText(row: PreviewRow): string {
   const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
   return Object.entries(row.changes as Record<string, Change>)
     .flatMap(([field, c]) => (field === 'groupRoles' && c && typeof c === 'object' ? Object.entries(c).map(([group, r]) => [`role in ${group}`, r as Change] as const) : [[field, c] as const]))
     .map(([field, c]) => {
+      if (field === 'groups' && c && typeof c === 'object' && 'add' in c) return `groups: ${groupsText(c as { add: string[] })}`;
+      if (field === 'createGroups' && Array.isArray(c)) return `new groups: ${c.join(', ')}`;
       if (!c || typeof c !== 'object' || !('to' in c)) return `${field}: ${text(c)}`;
       return c.from === null || c.from === undefined ? `${field}: ${text(c.to)}` : `${field}: ${text(c.from)} → ${text(c.to)}`;
     })

@@ -26,10 +26,15 @@ export interface CreateData {
 export function createChanges(data: Partial<CreateData>): Record<string, unknown> {
   const groups = data.groups ?? [];
   const changes: Record<string, unknown> = Object.fromEntries(Object.entries(data.profile ?? {}).map(([k, to]) => [k, { from: null, to }]));
-  if (groups.length) changes.groups = { add: groups.map((g) => g.name) };
+  if (groups.length) changes.groups = groupsAdded(groups);
   const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
   if (toCreate.length) changes.createGroups = toCreate;
   return changes;
+}
+
+/** `changes.groups` of a row: the groups it adds, by name, and the role in each (what the person may do there). */
+export function groupsAdded(groups: PlannedGroup[]): { add: string[]; roles: Record<string, string> } {
+  return { add: groups.map((g) => g.name), roles: Object.fromEntries(groups.map((g) => [g.name, g.role])) };
 }
 
 /**

@@ -7,7 +7,7 @@ import { getLicense } from './license.ts';
 import { isEnabled, stateOnReturnSql } from './lifecycle.ts';
 import { losesOrgAdmin } from './org-admins.ts';
 import { getOrgSettings } from './org-settings.ts';
-import { createChanges, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
+import { createChanges, groupsAdded, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import { openInvitationsSql } from './import-invitees.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';
@@ -404,7 +404,9 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
         continue;
       }
     }
-    if (added.length) changes.groups = { add: added.map((g) => g.name) };
+    if (added.length) changes.groups = groupsAdded(added);
+    // As a create row says it: the groups the commit makes (createGroups) are named, whoever joins them.
+    if (added.some((g) => !g.groupId)) changes.createGroups = added.filter((g) => !g.groupId).map((g) => g.name);
     if (roleChanged.length) changes.groupRoles = groupRoles;
     plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
     plan.data = { profile: changedProfile, status: v.status ?? null, groups: [...added, ...roleChanged] };

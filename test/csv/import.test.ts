@@ -112,7 +112,7 @@ describe('CSV import', function () {
       assert.deepEqual((await previewRows(t, org, again.body.id)).map((r) => [r.action, r.changes]), [['unchanged', {}]]);
 
       const more = await upload(t, org, csv('Email,Groups', 'pend@example.com,Crew:editor; Ops')).expect(201);
-      assert.deepEqual((await previewRows(t, org, more.body.id)).map((r) => [r.action, r.changes]), [['update', { groups: { add: ['Ops'] } }]]);
+      assert.deepEqual((await previewRows(t, org, more.body.id)).map((r) => [r.action, r.changes]), [['update', { groups: { add: ['Ops'], roles: { Ops: 'viewer' } } }]]);
       await commit(t, org, more.body.id).expect(200);
       assert.deepEqual(await planned(), ['Crew:editor', 'Ops:viewer']);
       assert.equal(await count(t, 'select count(*)::int as n from memberships where user_id = ?', [user]), 0, 'no live membership before they register');
@@ -200,7 +200,7 @@ describe('CSV import', function () {
       const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows[0]!.errors, [{ column: 'Groups', reason: 'conflicting_roles', message: 'names "Support" twice with different roles: admin, viewer' }]);
-      assert.deepEqual(rows.slice(1).map((r) => [r.action, r.changes.groups]), [['create', { add: ['Support'] }], ['create', { add: ['Support'] }]]);
+      assert.deepEqual(rows.slice(1).map((r) => [r.action, r.changes.groups]), [['create', { add: ['Support'], roles: { Support: 'editor' } }], ['create', { add: ['Support'], roles: { Support: 'viewer' } }]]);
       await commit(t, org, res.body.id).expect(200);
       const held = await sql(t, 'select u.email, m.role from memberships m join users u on u.id = m.user_id where m.org_id = ? order by u.email', [org.id]);
       assert.deepEqual(held.map((m) => `${m.email}:${m.role}`), ['r2@example.com:editor', 'r3@example.com:viewer']);
@@ -376,8 +376,8 @@ describe('CSV import', function () {
       const res = await upload(t, org, csv('Email,Groups', 'cora@example.com,Team: Platform', 'cole@example.com,team: platform:editor', 'carl@example.com,Team: Nowhere')).expect(201);
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows.map((r) => [r.action, r.changes.groups, r.errors.map((e: { reason: string }) => e.reason)]), [
-        ['create', { add: ['Team: Platform'] }, []],
-        ['create', { add: ['team: platform'] }, []],
+        ['create', { add: ['Team: Platform'], roles: { 'Team: Platform': 'viewer' } }, []],
+        ['create', { add: ['team: platform'], roles: { 'team: platform': 'editor' } }, []],
         ['skip', undefined, ['invalid_role']],
       ]);
       await commit(t, org, res.body.id, { rows: [1, 2] }).expect(200);

@@ -51,7 +51,10 @@ const show = (v: unknown) => (v === null || v === undefined || v === '' ? '∅' 
 /** `{field: {from, to}}` as "field: from → to"; group additions and new entry points as lists. */
 function changeItems(changes: Record<string, unknown>): Html[] {
   return Object.entries(changes).map(([field, change]) => {
-    if (field === 'groups' && change && typeof change === 'object' && 'add' in change) return html`<li>entry points: + ${(change as { add: string[] }).add.join(', ')}</li>`;
+    if (field === 'groups' && change && typeof change === 'object' && 'add' in change) {
+      const { add, roles } = change as { add: string[]; roles?: Record<string, string> };
+      return html`<li>entry points: + ${add.map((name) => (roles?.[name] ? `${name} (${roles[name]})` : name)).join(', ')}</li>`;
+    }
     if (field === 'createGroups' && Array.isArray(change)) return html`<li>new entry points: ${change.join(', ')}</li>`;
     if (field === 'groupRoles' && change && typeof change === 'object') {
       return html`${Object.entries(change as Record<string, { from: string; to: string }>).map(([group, r]) => html`<li>role in ${group}: ${r.from} → ${r.to}</li>`)}`;
