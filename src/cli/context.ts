@@ -54,3 +54,13 @@ export async function orgScope(ctx: CommandContext): Promise<Scope> {
   // One request id per command run, as an HTTP request has: an import's row events and its import.committed share it.
   return { orgId: org.id, orgSlug: org.slug, actor: cliActor(), requestId: randomUUID() };
 }
+
+/**
+ * An invitation's link is written into its mail when the invitation is made, with this
+ * command's PUBLIC_URL, not the server's: a shell without it sends people to
+ * http://localhost:<port>. Says so (stderr), or nothing when PUBLIC_URL is set.
+ */
+export function publicUrlNote(config: Config): string | null {
+  if (config.publicUrl !== `http://localhost:${config.port}`) return null;
+  return `gatehouse: note: PUBLIC_URL is not set for this command: the invitation link points to ${config.publicUrl}; run the CLI with the server's PUBLIC_URL (the link is written into the mail now)\n`;
+}

@@ -10,7 +10,7 @@ import { recordExport } from '../directory/export-queries.ts';
 import { type ExportName } from '../csv/columns.ts';
 import { exportChunks, writeChunks, type ExportRequest } from '../csv/export.ts';
 import { auditInstant } from '../directory/audit-queries.ts';
-import { CliError, ioReason, orgScope, required, UsageError, type Command, type Flags } from './context.ts';
+import { CliError, ioReason, orgScope, publicUrlNote, required, UsageError, type Command, type Flags } from './context.ts';
 
 /** The export commands' own flags, merged into the CLI's option table. */
 export const exportOptions = {
@@ -133,6 +133,8 @@ export const importCsv: Command = async (ctx) => {
     throw new CliError(`--file ${file}: cannot read the file (${ioReason(error)})`);
   }
   const f = ctx.flags;
+  const note = f.commit && !f['no-invite'] ? publicUrlNote(ctx.config) : null;
+  if (note) process.stderr.write(note);
   await runImportCli({
     fork: () => ctx.store.orm.em.fork(), scope, deps: { publicUrl: ctx.config.publicUrl, now: () => new Date() }, bytes, fileName: path.basename(file), maxRecordChars: ctx.config.imports.maxRowChars,
     mode: mode as ImportMode, noInvite: Boolean(f['no-invite']), createGroups: Boolean(f['create-groups']), exceptScim: Boolean(f['except-scim']),

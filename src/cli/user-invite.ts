@@ -2,7 +2,7 @@ import { inviteMany } from '../directory/invitations.ts';
 import { ConflictError, ValidationError } from '../directory/errors.ts';
 import { setUserAccess } from '../directory/org-admins.ts';
 import { orgRoles, type OrgRole } from '../db/entities/index.ts';
-import { UsageError, orgScope, required, type Command } from './context.ts';
+import { UsageError, orgScope, publicUrlNote, required, type Command } from './context.ts';
 
 /**
  * `gatehouse user invite`: invites one person from the server's shell, as an org
@@ -25,10 +25,12 @@ export const userInvite: Command = async (ctx) => {
     throw new ConflictError('email', `${email} was not invited: ${reason.replaceAll('_', ' ')}`);
   }
   if (role !== 'member') await setUserAccess(em.fork(), scope, sent.userId, { orgRole: role as OrgRole });
+  const note = publicUrlNote(ctx.config);
+  if (note) process.stderr.write(note);
   if (ctx.io.json) {
-    ctx.io.out(JSON.stringify({ org: scope.orgSlug, email: sent.email, userId: sent.userId, invitationId: sent.invitationId, orgRole: role }));
+    ctx.io.out(JSON.stringify({ org: scope.orgSlug, email: sent.email, userId: sent.userId, invitationId: sent.invitationId, orgRole: role, publicUrl: ctx.config.publicUrl }));
     return;
   }
   const where = ctx.config.smtpUrl ? 'by mail' : `to ${ctx.config.dataDir}/outbox/ (no SMTP_URL set)`;
-  ctx.io.out(`Invited ${sent.email} to ${scope.orgSlug} as ${role}. The running server sends the invitation ${where}; its link opens the registration page, then the console.`);
+  ctx.io.out(`Invited ${sent.email} to ${scope.orgSlug} as ${role}. The running server sends the invitation ${where}; its link, ${ctx.config.publicUrl}/invitations/…, opens the registration page, then the console.`);
 };

@@ -80,4 +80,15 @@ describe('gatehouse user access (CLI)', function () {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /not an email address/);
   });
+
+  it('says where the invitation link points, and warns when this shell has no PUBLIC_URL (the link is written into the mail now, with this command\'s setting)', async () => {
+    const bare = await runCli(['user', 'invite', '--org', 'acme', '--email', 'dora@acme.test'], env);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /its link, http:\/\/localhost:3000\/invitations\/…, opens the registration page/);
+    assert.match(bare.stderr, /PUBLIC_URL is not set for this command: the invitation link points to http:\/\/localhost:3000; run the CLI with the server's PUBLIC_URL/);
+    const set = await runCli(['user', 'invite', '--org', 'acme', '--email', 'eli@acme.test', '--json'], { ...env, PUBLIC_URL: 'https://gatehouse.acme.test' });
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stderr, '');
+    assert.equal(json(set.stdout).publicUrl, 'https://gatehouse.acme.test');
+  });
 });
