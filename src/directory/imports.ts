@@ -319,7 +319,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
 
     if (!user) {
       if (!v.email) {
-        errors.push({ column: col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' });
+        // A row naming someone by User ID or User Name who is not here: that is what went wrong, not a missing address.
+        const by = v.userId !== undefined ? (['userId', 'User ID', 'user ID'] as const) : v.userName !== undefined ? (['userName', 'User Name', 'user name'] as const) : null;
+        if (by) errors.push({ column: col(by[0], by[1]), reason: 'not_found', message: `nobody in this organization has this ${by[2]} (a new person needs an email address)` });
+        else errors.push({ column: col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' });
         continue;
       }
       const fields = newUserFields(v.email, profile);
