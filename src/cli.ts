@@ -36,7 +36,7 @@ Commands:
   saml show --org <slug>                        the URLs to enter at the IdP, and each connection's certificates
   import --org <slug> --mode upsert|disable|sync --file <file.csv> [--no-invite] [--create-groups] [--except-scim] [--commit] [--force]
                                                 preview a CSV import and print the counts; --commit applies it (progress on stderr)
-  export users|users-memberships|invitations|invitations-memberships|audit --org <slug> [--out <file>]
+  export users|users-memberships|invitations|invitations-memberships|audit --org <slug> [--out <file>] [--delimiter comma|semicolon]
          [--status <s>] [--q <text>] [--group <id>] [--ids <id,id…>]          (users, users-memberships)
          [--status <s>]                                                     (invitations…)
          [--actor <a>] [--target <t>] [--action <a|family.*>] [--since <iso>] [--until <iso>]  (audit)

@@ -8,7 +8,7 @@ import { statusFilters } from '../directory/status.ts';
 import { invitationStatuses } from '../directory/invitations.ts';
 import { recordExport } from '../directory/export-queries.ts';
 import { type ExportName } from '../csv/columns.ts';
-import { exportChunks, writeChunks, type ExportRequest } from '../csv/export.ts';
+import { delimiterNames, exportChunks, writeChunks, type ExportRequest } from '../csv/export.ts';
 import { auditInstant } from '../directory/audit-queries.ts';
 import { CliError, ioReason, orgScope, publicUrlNote, required, UsageError, type Command, type Flags } from './context.ts';
 
@@ -23,6 +23,7 @@ export const exportOptions = {
   action: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  delimiter: { type: 'string' },
 } as const;
 
 function optionalFlag(flags: Flags, name: string): string | undefined {
@@ -51,6 +52,12 @@ async function openOut(out: string): Promise<{ file: WriteStream; partial: strin
 }
 
 function exportRequestFromFlags(name: ExportName, flags: Flags): ExportRequest {
+  const delimiter = optionalFlag(flags, 'delimiter');
+  if (delimiter !== undefined && !Object.hasOwn(delimiterNames, delimiter)) throw new UsageError(`--delimiter must be one of ${Object.keys(delimiterNames).join(', ')}`);
+  return { ...exportFiltersFromFlags(name, flags), delimiter: delimiter ? delimiterNames[delimiter as keyof typeof delimiterNames] : undefined } as ExportRequest;
+}
+
+function exportFiltersFromFlags(name: ExportName, flags: Flags): ExportRequest {
   const status = optionalFlag(flags, 'status');
   const only = (allowed: readonly string[]) => {
     if (status !== undefined && !allowed.includes(status)) throw new UsageError(`--status must be one of ${allowed.join(', ')}`);

@@ -32,30 +32,33 @@ export function cellText(value: Cell): string {
   return neutraliseFormula(value);
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
+/**
+ * The field separator of an export: `,` (RFC 4180), or `;` — what Excel reads from a
+ * double-clicked file in locales whose decimal separator is a comma (German, French…).
+ */
+export type CsvDelimiter = ',' | ';';
+
+const NEEDS_QUOTES: Record<CsvDelimiter, RegExp> = { ',': /[",\r\n]/, ';': /[";\r\n]/ };
 
 /**
  * One RFC 4180 record, CRLF-terminated: a field is quoted only when it holds a
- * quote, comma or line break, and quotes inside are doubled. Hand-written
+ * quote, the delimiter or a line break, and quotes inside are doubled. Hand-written
  * because it is the export's hot loop (a million rows): csv-stringify's general
  * machinery cost more than the database reads; the tests check this against
  * csv-stringify's output for the awkward cases.
  */
-export function csvRecord(fields: readonly string[]): string {
-  return `${csvFields(fields)}\r\n`;
+export function csvRecord(fields: readonly string[], delimiter: CsvDelimiter = ','): string {
+  return `${csvFields(fields, delimiter)}\r\n`;
 }
 
-function csvField(f: string): string {
-  return NEEDS_QUOTES.test(f) ? `"${f.replaceAll('"', '""')}"` : f;
-}
-
-function csvFields(fields: readonly string[]): string {
-  return fields.map(csvField).join(',');
+function csvFields(fields: readonly string[], delimiter: CsvDelimiter): string {
+  const needsQuotes = NEEDS_QUOTES[delimiter];
+  return fields.map((f) => (needsQuotes.test(f) ? `"${f.replaceAll('"', '""')}"` : f)).join(delimiter);
 }
 
 /** Many records as one flat string (join, not `+=`: no rope of a million pieces for the GC to walk). */
-export function csvRecords(records: readonly (readonly string[])[]): string {
-  const lines = records.map(csvFields);
+export function csvRecords(records: readonly (readonly string[])[], delimiter: CsvDelimiter = ','): string {
+  const lines = records.map((r) => csvFields(r, delimiter));
   lines.push('');
   return lines.join('\r\n');
 }

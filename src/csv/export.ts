@@ -15,7 +15,7 @@ import {
   type InvitationExportRow,
 } from '../directory/export-queries.ts';
 import { exportHeaders, type ExportHeader, type ExportName } from './columns.ts';
-import { cellText, csvRecord, csvRecords, type Cell } from './export-cells.ts';
+import { cellText, csvRecord, csvRecords, type Cell, type CsvDelimiter } from './export-cells.ts';
 
 /**
  * The CSV exports (issue 6): each name pairs its domain rows with its column
@@ -34,7 +34,10 @@ export interface ExportFilters {
   audit: AuditExportFilter;
 }
 
-export type ExportRequest = { [N in ExportName]: { name: N; filters: ExportFilters[N] } }[ExportName];
+export type ExportRequest = { [N in ExportName]: { name: N; filters: ExportFilters[N]; delimiter?: CsvDelimiter | undefined } }[ExportName];
+
+/** The `delimiter` parameter's words → the separator (`,` by default). */
+export const delimiterNames = { comma: ',', semicolon: ';' } as const satisfies Record<string, CsvDelimiter>;
 
 type Cells<N extends ExportName> = Record<ExportHeader<N>, Cell>;
 
@@ -111,8 +114,8 @@ function spec<N extends ExportName, R>(s: ExportSpec<N, R>): ExportSpec<N, never
 }
 
 /** The header line alone (with the BOM): what an empty export contains. */
-export function headerChunk(name: ExportName): string {
-  return UTF8_BOM + csvRecord(exportHeaders[name]);
+export function headerChunk(name: ExportName, delimiter: CsvDelimiter = ','): string {
+  return UTF8_BOM + csvRecord(exportHeaders[name], delimiter);
 }
 
 /**
@@ -132,7 +135,8 @@ export function exportChunks(
   const { batches, cells } = specs[request.name] as unknown as ExportSpec<ExportName, unknown>;
   const source = batches(em, scope, request.filters as never, now, options);
   return (async function* () {
-    yield headerChunk(request.name);
+    const delimiter = request.delimiter ?? ',';
+    yield headerChunk(request.name, delimiter);
     for await (const batch of source) {
       onRows?.(batch.length);
       yield csvRecords(
@@ -140,6 +144,7 @@ export function exportChunks(
           const byHeader = cells(row) as Record<string, Cell>;
           return headers.map((h) => cellText(byHeader[h]));
         }),
+        delimiter,
       );
     }
   })();

@@ -72,6 +72,26 @@ describe('console exports and audit in a real browser', function () {
     await context.close();
   });
 
+  it('writes every file with ";" once the semicolon separator is chosen (Excel in German, French… locales), and keeps it with the filters', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/exports`);
+    await page.getByLabel('Separator').selectOption('semicolon');
+    await page.getByRole('button', { name: 'Apply separator' }).click();
+    await page.waitForURL(/delimiter=semicolon/);
+    await checkPage(page, 'exports with the semicolon separator');
+    const users = await download(page, 'Download users.csv');
+    assert.match(users.lines[0]!, /^User Name;User ID;User Email;/);
+    assert.match((await download(page, 'Download audit.csv')).lines[0]!, /^Date;Actor Type;Actor;/);
+    await page.getByLabel('Name or email contains').fill('eve');
+    await page.getByRole('button', { name: 'Apply people filters' }).click();
+    await page.waitForURL(/q=eve/);
+    assert.match((await page.getByRole('link', { name: 'Download users.csv' }).getAttribute('href')) ?? '', /q=eve.*delimiter=semicolon|delimiter=semicolon.*q=eve/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('finds an earlier action in the audit trail, narrows it by action and exports that view', async () => {
     await asPerson(s.t, s.acme, admin)('patch', `/groups/${groupId}`, { description: 'Files and reports' });
     const context = await contextWithCookie(browser, s.origin, admin.cookie);

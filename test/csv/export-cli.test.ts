@@ -98,4 +98,13 @@ describe('gatehouse export (CLI)', function () {
     assert.equal(bad.stdout, '');
     assert.match(bad.stderr, /--status must be one of/);
   });
+
+  it('writes ";" with --delimiter semicolon (Excel in German, French… locales), and refuses another delimiter', async () => {
+    const res = await runCli(['export', 'users', '--org', 'acme', '--delimiter', 'semicolon'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, `\uFEFF${exportHeaders.users.join(';')}\r\n`);
+    const bad = await runCli(['export', 'users', '--org', 'acme', '--delimiter', 'tab'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--delimiter must be one of comma, semicolon/);
+  });
 });

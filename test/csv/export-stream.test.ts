@@ -71,7 +71,7 @@ describe('CSV export streaming', () => {
     // csv-stringify quotes only the configured record delimiter (CRLF); a bare LF or CR must be quoted too.
     const expected = stringify(awkward, { record_delimiter: '\r\n', quoted_match: /[\r\n]/ });
     assert.equal(csvRecords(awkward), expected);
-    assert.equal(awkward.map(csvRecord).join(''), expected);
+    assert.equal(awkward.map((r) => csvRecord(r)).join(''), expected);
     assert.equal(csvRecords([]), '');
     assert.deepEqual(parse(csvRecords(awkward)), awkward);
   });

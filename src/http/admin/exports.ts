@@ -6,15 +6,22 @@ import { statusFilters } from '../../directory/status.ts';
 import { invitationStatuses } from '../../directory/invitations.ts';
 import { recordExport } from '../../directory/export-queries.ts';
 import { auditInstant } from '../../directory/audit-queries.ts';
-import { exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';
+import { delimiterNames, exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';
 import { streamCsv } from './streamed-csv.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const MAX_IDS = 1000;
 const tooManyIds = `must name at most ${MAX_IDS} users`;
 
+/** Not a filter: the file's separator, `semicolon` for Excel where the list separator is `;` (German, French… locales). */
+const delimiterParam = {
+  delimiter: z.enum(Object.keys(delimiterNames) as [keyof typeof delimiterNames], { error: `must be one of ${Object.keys(delimiterNames).join(', ')}` }).optional()
+    .describe('comma (default) or semicolon: what Excel opens by double-click where the list separator is ";" (German, French… locales)'),
+};
+
 /** The user list's filters ("the current view"). */
 const peopleFilters = {
+  ...delimiterParam,
   status: z.enum(statusFilters, { error: `must be one of ${statusFilters.join(', ')}` }).optional(),
   q: z.string().max(200, 'must be at most 200 characters').optional(),
   group: z.string().max(100).optional(),
@@ -39,10 +46,12 @@ const peopleBody = z.strictObject({
 });
 
 const invitationQuery = z.strictObject({
+  ...delimiterParam,
   status: z.enum(invitationStatuses, { error: `must be one of ${invitationStatuses.join(', ')}` }).optional(),
 });
 
 const auditQuery = z.strictObject({
+  ...delimiterParam,
   actor: z.string().max(320).optional(),
   target: z.string().max(320).optional(),
   action: z.string().max(100).optional(),
@@ -69,12 +78,17 @@ const viaPost = 'The same export as the GET, its filters as a JSON body: for a s
 function exportRoutes<S extends z.ZodType>(
   path: string,
   meta: { summary: string; permission: 'users.export' | 'audit.read'; query: S; body: z.ZodType<z.infer<S>> | S },
-  toRequest: (filters: z.infer<S>) => ExportRequest,
+  toRequest: (filters: Omit<z.infer<S>, 'delimiter'>) => ExportRequest,
 ): ApiRoute[] {
   const base = { path, tag: 'Exports', summary: meta.summary, permission: meta.permission, responses: csv('The CSV file, streamed') };
+  // The delimiter shapes the file, not the rows: it is no filter (nor recorded as one).
+  const request = (input: unknown): ExportRequest => {
+    const { delimiter, ...filters } = input as z.infer<S> & { delimiter?: keyof typeof delimiterNames };
+    return { ...toRequest(filters as Omit<z.infer<S>, 'delimiter'>), delimiter: delimiter ? delimiterNames[delimiter] : undefined } as ExportRequest;
+  };
   return [
-    apiRoute({ ...base, method: 'get', query: meta.query }, async ({ container, req, res, query }) => sendExport(container, req, res, toRequest(query as z.infer<S>))),
-    apiRoute({ ...base, method: 'post', description: viaPost, body: meta.body }, async ({ container, req, res, body }) => sendExport(container, req, res, toRequest(body as z.infer<S>))),
+    apiRoute({ ...base, method: 'get', query: meta.query }, async ({ container, req, res, query }) => sendExport(container, req, res, request(query))),
+    apiRoute({ ...base, method: 'post', description: viaPost, body: meta.body }, async ({ container, req, res, body }) => sendExport(container, req, res, request(body))),
   ];
 }
 

@@ -34,13 +34,40 @@ function download(href: string, label: string): Html {
 }
 
 /** Each export's filters are a GET form back to this page; the page answers the download link with them applied. */
+/** The file's separator (not a filter): kept by every form on the page, added to every download. */
+const delimiterChoices = [
+  { value: '', label: 'Comma (,)' },
+  { value: 'semicolon', label: 'Semicolon (;): Excel in German, French… locales' },
+];
+
+function delimiterOf(query: Record<string, string>): string | undefined {
+  return query.delimiter === 'semicolon' ? 'semicolon' : undefined;
+}
+
+function keepDelimiter(query: Record<string, string>): Html {
+  return html`<input type="hidden" name="delimiter" value="${delimiterOf(query) ?? ''}">`;
+}
+
+/** A form of its own: the separator applies to every file below, and keeps their filters. */
+function delimiterForm(query: Record<string, string>): Html {
+  const others = Object.entries(query).filter(([k]) => k !== 'delimiter');
+  return html`<form method="get" action="/console/exports" class="export-filters">
+${others.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v ?? ''}">`)}
+<label for="export-delimiter">Separator</label>
+<select id="export-delimiter" name="delimiter">${options(delimiterChoices, delimiterOf(query) ?? '')}</select>
+<button type="submit" class="secondary">Apply separator</button>
+</form>`;
+}
+
 function peopleExports(base: string, query: Record<string, string>, groups: Group[]): Html {
+  const delimiter = delimiterOf(query);
   const filters = { status: query.status, q: query.q, group: query.group };
   const groupChoices = [{ value: '', label: 'Any entry point' }, ...groups.map((g) => ({ value: g.id, label: g.displayName }))];
   return html`<section aria-labelledby="people-heading" class="export-card">
 <h2 id="people-heading">People</h2>
 <form method="get" action="/console/exports" class="export-filters">
 <input type="hidden" name="invitationStatus" value="${query.invitationStatus ?? ''}">
+${keepDelimiter(query)}
 <label for="export-status">Status</label>
 <select id="export-status" name="status">${options(userStatuses, query.status ?? '')}</select>
 <label for="export-group">Entry point</label>
@@ -49,19 +76,20 @@ function peopleExports(base: string, query: Record<string, string>, groups: Grou
 <input id="export-q" name="q" type="search" value="${query.q ?? ''}">
 <button type="submit" class="secondary">Apply people filters</button>
 </form>
-${download(`${base}/exports/users.csv${queryString(filters)}`, 'Download users.csv')}
-${download(`${base}/exports/users-memberships.csv${queryString(filters)}`, 'Download memberships (users-memberships.csv)')}
+${download(`${base}/exports/users.csv${queryString({ ...filters, delimiter })}`, 'Download users.csv')}
+${download(`${base}/exports/users-memberships.csv${queryString({ ...filters, delimiter })}`, 'Download memberships (users-memberships.csv)')}
 </section>
 <section aria-labelledby="invitations-heading" class="export-card">
 <h2 id="invitations-heading">Invitations</h2>
 <form method="get" action="/console/exports" class="export-filters">
 ${Object.entries(filters).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v ?? ''}">`)}
+${keepDelimiter(query)}
 <label for="export-invitation-status">Status</label>
 <select id="export-invitation-status" name="invitationStatus">${options(invitationStatuses, query.invitationStatus ?? '')}</select>
 <button type="submit" class="secondary">Apply invitation filter</button>
 </form>
-${download(`${base}/exports/invitations.csv${queryString({ status: query.invitationStatus })}`, 'Download invitations.csv')}
-${download(`${base}/exports/invitations-memberships.csv${queryString({ status: query.invitationStatus })}`, 'Download invitation memberships (invitations-memberships.csv)')}
+${download(`${base}/exports/invitations.csv${queryString({ status: query.invitationStatus, delimiter })}`, 'Download invitations.csv')}
+${download(`${base}/exports/invitations-memberships.csv${queryString({ status: query.invitationStatus, delimiter })}`, 'Download invitation memberships (invitations-memberships.csv)')}
 </section>`;
 }
 
@@ -70,6 +98,7 @@ function auditExport(base: string, query: Record<string, string>): Html {
   return html`<section aria-labelledby="audit-heading" class="export-card">
 <h2 id="audit-heading">Audit trail</h2>
 <form method="get" action="/console/exports" class="export-filters">
+${keepDelimiter(query)}
 <label for="export-action">Action (exact, or a prefix such as user.)</label>
 <input id="export-action" name="action" type="text" value="${query.action ?? ''}" pattern="[a-z0-9_.*]+">
 <label for="export-actor">Actor (email or id)</label>
@@ -82,7 +111,7 @@ function auditExport(base: string, query: Record<string, string>): Html {
 <input id="export-until" name="until" type="date" value="${query.until ?? ''}">
 <button type="submit" class="secondary">Apply audit filters</button>
 </form>
-${download(`${base}/exports/audit.csv${queryString(filters)}`, 'Download audit.csv')}
+${download(`${base}/exports/audit.csv${queryString({ ...filters, delimiter: delimiterOf(query) })}`, 'Download audit.csv')}
 </section>`;
 }
 
@@ -97,6 +126,7 @@ export const exportsRoute: ConsoleRoute = {
     const groups = people ? (await api.get<{ groups: Group[] }>('/groups', { limit: 200 })).groups : [];
     return {
       body: html`<p class="hint">Each file is CSV (UTF-8) with a header row, built when you download it. Set the filters, apply them, then download.</p>
+${delimiterForm(query)}
 ${people ? peopleExports(api.base, query, groups) : ''}
 ${can(viewer, 'audit.read') ? auditExport(api.base, query) : ''}`,
     };
