@@ -107,14 +107,35 @@ function bareWords(segment: string): ParsedAddress[] {
   return words.map((word) => (word.includes('@') ? entry(word, word, null) : { input: word, email: null, name: null, problem: 'invalid_email' as const }));
 }
 
+/** Each `<address>` of a segment, outside double quotes: `"Lee, Ann <External>" <ann@x.test>` has one. */
+function angleAddresses(segment: string): Array<{ index: number; end: number; address: string }> {
+  const out: Array<{ index: number; end: number; address: string }> = [];
+  // A stray quote (`Ann "Lee <ann@x.test>`) quotes nothing: only pairs do.
+  const paired = (segment.match(/"/g)?.length ?? 0) % 2 === 0;
+  let quoted = false;
+  for (let i = 0; i < segment.length; i++) {
+    const char = segment[i];
+    if (char === '"' && paired) quoted = !quoted;
+    else if (char === '<' && !quoted) {
+      const close = segment.indexOf('>', i + 1);
+      if (close < 0) break;
+      const address = segment.slice(i + 1, close);
+      // `<a<b>`: the innermost pair holds the address, as the former pattern read it.
+      const inner = address.lastIndexOf('<');
+      out.push({ index: inner < 0 ? i : i + 1 + inner, end: close + 1, address: inner < 0 ? address : address.slice(inner + 1) });
+      i = close;
+    }
+  }
+  return out;
+}
+
 function parseSegment(segment: string): ParsedAddress[] {
   const out: ParsedAddress[] = [];
-  const angle = /<([^<>]*)>/g;
   let start = 0;
-  for (let match = angle.exec(segment); match; match = angle.exec(segment)) {
+  for (const match of angleAddresses(segment)) {
     const before = segment.slice(start, match.index);
-    out.push(entry(segment.slice(start, angle.lastIndex), match[1]!, unquote(before)));
-    start = angle.lastIndex;
+    out.push(entry(segment.slice(start, match.end), match.address, unquote(before)));
+    start = match.end;
   }
   if (start === 0) return bareWords(segment);
   const rest = segment.slice(start).trim();

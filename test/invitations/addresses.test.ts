@@ -18,6 +18,8 @@ const table: Row[] = [
   ['unquoted `Last, First` names separated by commas', 'van der Berg, Jan <jan@acme.test>, Lee, Ann <ann@acme.test>', [['jan@acme.test', 'van der Berg, Jan'], ['ann@acme.test', 'Lee, Ann']]],
   ['a word before a bare address stays an invalid entry', 'nonsense, ann@acme.test', [[null, null, 'invalid_email'], ['ann@acme.test', null]]],
   ['<address> without a name', '<ann@acme.test>', [['ann@acme.test', null]]],
+  ['a stray quote before a Name <address>', 'Ann "Lee <ann@acme.test>', [['ann@acme.test', 'Ann "Lee']]],
+  ['angle brackets inside a quoted name (a directory tag such as <External>)', '"Lee, Ann <External>" <ann@acme.test>; "Bob <b>" <bob@acme.test>', [['ann@acme.test', 'Lee, Ann <External>'], ['bob@acme.test', 'Bob <b>']]],
   ['two Name <address> pairs separated by a space only', 'Ann <ann@acme.test> Bob <bob@acme.test>', [['ann@acme.test', 'Ann'], ['bob@acme.test', 'Bob']]],
   ['name words before a bare address', 'Ann Lee ann@acme.test', [['ann@acme.test', 'Ann Lee']]],
   ['a name in brackets after the address (the old RFC 822 form)', 'ann@acme.test (Ann Lee)', [['ann@acme.test', 'Ann Lee']]],
