@@ -100,6 +100,8 @@ export interface ImportSummary {
   massDisable: { disable: number; enabled: number; threshold: number; needsForce: boolean };
   progress: { processed: number; total: number; applied: number; failed: number } & Record<string, number>;
   createdAt: Date;
+  /** Who uploaded it (a person's email, a token's name, cli:<user>); the commit's actor is in its import.committed event. */
+  createdBy: string | null;
   committedAt: Date | null;
 }
 
@@ -470,6 +472,7 @@ export function rowToSummary(row: Row): ImportSummary {
     massDisable: { disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: Number(row.threshold ?? 0.2), needsForce: Boolean(row.needs_force) },
     progress: { applied: 0, failed: 0, ...progress, processed: Number(row.processed), total: Number(row.total) },
     createdAt: toDate(row.created_at),
+    createdBy: (row.created_by_label as string | null) ?? null,
     committedAt: row.committed_at ? toDate(row.committed_at) : null,
   };
 }

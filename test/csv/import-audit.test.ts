@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type TestApp } from '../support/app.ts';
-import { addUser, createPeopleTestApp, sql } from '../people/support.ts';
+import { addUser, api, createPeopleTestApp, sql } from '../people/support.ts';
 import { commit, csv, upload } from './import-support.ts';
 
 /** What the audit trail says about a committed import: enough to answer "who disabled 1,200 people, and did they override the guard?". */
@@ -42,5 +42,13 @@ describe('CSV import: the audit trail of a commit', function () {
     assert.equal(details.total, 2);
     assert.equal(details.forced, false);
     assert.equal(details.massDisable, undefined);
+  });
+
+  it('names who uploaded each import (createdBy) in the import and the list of imports', async () => {
+    const org = await seedOrg(t.container, 'audit-uploader');
+    const res = await upload(t, org, csv('Email', 'up@example.com'), { noInvite: 'true' }).expect(201);
+    assert.equal(res.body.createdBy, 'audit-uploader admin');
+    const list = await api(t, org).get('/imports').expect(200);
+    assert.deepEqual(list.body.imports.map((i: { createdBy: string }) => i.createdBy), ['audit-uploader admin']);
   });
 });

@@ -20,6 +20,7 @@ interface ImportSummary {
   massDisable: { disable: number; enabled: number; threshold: number; needsForce: boolean };
   progress: { processed: number; total: number; applied: number; failed: number } & Record<string, number>;
   createdAt: string;
+  createdBy?: string | null;
   committedAt: string | null;
 }
 
@@ -50,7 +51,7 @@ function facts(s: ImportSummary): Html {
 <dt>Columns read</dt><dd>${columns.join(', ') || '—'}</dd>
 ${s.columns.unknown?.length ? html`<dt>Columns ignored</dt><dd>${s.columns.unknown.join(', ')} (not recognised)</dd>` : ''}
 ${s.columns.duplicates?.length ? html`<dt>Duplicate columns</dt><dd>${s.columns.duplicates.join(', ')} (the first one is used)</dd>` : ''}
-<dt>Uploaded</dt><dd>${when(s.createdAt)}</dd>
+<dt>Uploaded</dt><dd>${when(s.createdAt)}${s.createdBy ? ` by ${s.createdBy}` : ''}</dd>
 </dl>`;
 }
 

@@ -67,7 +67,7 @@ function recentImports(imports: ImportSummary[], nextCursor: string | null) {
 <td>${importModeLabels[i.mode] ?? i.mode}</td>
 <td>${statusWords[i.status] ?? i.status}</td>
 <td class="num">${Object.entries(i.counts).reduce((sum, [action, n]) => (action === 'errors' ? sum : sum + n), 0)}</td>
-<td>${when(String(i.createdAt))}</td>
+<td>${when(String(i.createdAt))}${i.createdBy ? ` by ${i.createdBy}` : ''}</td>
 </tr>`,
   );
   return html`<h2>Recent imports</h2>
