@@ -26,6 +26,8 @@ export interface CreateData {
 export function createChanges(data: Partial<CreateData>): Record<string, unknown> {
   const groups = data.groups ?? [];
   const changes: Record<string, unknown> = Object.fromEntries(Object.entries(data.profile ?? {}).map(([k, to]) => [k, { from: null, to }]));
+  // A Status of disabled makes the new person disabled at once (invited, then switched off): the preview says so.
+  if (data.status === 'disabled') changes.status = { from: null, to: 'disabled' };
   if (groups.length) changes.groups = groupsAdded(groups);
   const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
   if (toCreate.length) changes.createGroups = toCreate;
