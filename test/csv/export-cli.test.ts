@@ -107,4 +107,14 @@ describe('gatehouse export (CLI)', function () {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--delimiter must be one of comma, semicolon/);
   });
+
+  it('refuses a filter the export does not take (as the API does), rather than exporting everything', async () => {
+    const since = await runCli(['export', 'users', '--org', 'acme', '--since', '2026-11-30T00:00:00Z'], env);
+    assert.equal(since.code, 2);
+    assert.equal(since.stdout, '');
+    assert.match(since.stderr, /--since is not a filter of the users export: it takes --status, --q, --group, --ids/);
+    const q = await runCli(['export', 'audit', '--org', 'acme', '--q', 'ada'], env);
+    assert.equal(q.code, 2);
+    assert.match(q.stderr, /--q is not a filter of the audit export: it takes --actor, --target, --action, --since, --until/);
+  });
 });
