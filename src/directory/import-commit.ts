@@ -13,6 +13,7 @@ import { addToInvitationPlan } from './import-invitees.ts';
 import { inviteMany, type InvitationDeps } from './invitations.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
+import { stateOnReturn } from './lifecycle.ts';
 import { disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
 import { createUser, validateUserFields } from './users.ts';
@@ -341,7 +342,7 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
     const person = await getPerson(tx, scope, userId);
     user = { id: person.id, label: person.userName };
     // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
-    const planned = person.state === 'invited' && (await addToInvitationPlan(tx, scope, user, wanted));
+    const planned = (person.state === 'invited' || (person.state === 'disabled' && stateOnReturn(person) === 'invited')) && (await addToInvitationPlan(tx, scope, user, wanted));
     if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId);
     if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId);
     if (planned) return userId;

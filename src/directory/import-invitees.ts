@@ -2,6 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
 import type { Scope } from './scope.ts';
+import { stateOnReturnSql } from './lifecycle.ts';
 
 /**
  * The groups of a person who was invited and has not registered yet are the
@@ -11,12 +12,15 @@ import type { Scope } from './scope.ts';
  */
 
 /**
- * `o(id, user_id)`: each invitee's (state `invited`) latest invitation not yet
- * accepted, as a WITH clause with the org as its one parameter. A revoked one
- * counts: a resend revives that same invitation with its plan.
+ * `o(id, user_id)`: each invitee's latest invitation not yet accepted, as a WITH
+ * clause with the org as its one parameter. A revoked one counts: a resend revives
+ * that same invitation with its plan. So does an invitee disabled before
+ * registering (a legacy `disable` file, a sync): reactivated, they are invited again
+ * with that invitation (lifecycle.ts stateOnReturn), so its plan is still theirs.
  */
 const OPEN = `from invitations i join users u on u.id = i.user_id and u.org_id = i.org_id
-  where i.org_id = ? and i.accepted_at is null and u.state = 'invited'`;
+  where i.org_id = ? and i.accepted_at is null
+    and (u.state = 'invited' or (u.state = 'disabled' and ${stateOnReturnSql('u')} = 'invited'))`;
 const LATEST_FIRST = 'i.created_at desc, i.id desc';
 
 export const openInvitationsSql = `with o as (select distinct on (i.user_id) i.id, i.user_id ${OPEN} order by i.user_id, ${LATEST_FIRST})`;
