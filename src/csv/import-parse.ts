@@ -83,10 +83,28 @@ function refuseNul(text: string): void {
   throw ValidationError.field('file', `contains the NUL character (U+0000) at line ${line}: a CSV file is text (this looks like a spreadsheet's own format such as .xlsx, or UTF-16 without a byte order mark: send that with charset=utf-16le)`);
 }
 
+/**
+ * Excel's `sep=;` first line (written by tools that prepare files for Excel, honoured by
+ * Excel itself): it names the delimiter and is no header. It is blanked, not cut, so the
+ * rows keep the file's line numbers (blank lines are skipped).
+ */
+function excelSeparatorLine(text: string): { text: string; delimiter: ',' | ';' | null } {
+  const match = /^"?sep=(.?)"?[ \t]*(?=\r\n|\n|\r|$)/i.exec(text);
+  if (!match) return { text, delimiter: null };
+  const sep = match[1];
+  if (sep !== ',' && sep !== ';') {
+    throw ValidationError.field('file', `declares its separator as "sep=${sep}" on line 1: only , and ; are read (save the file as CSV with either)`);
+  }
+  return { text: text.slice(match[0].length), delimiter: sep };
+}
+
 export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): ImportFile {
-  const { text, encoding } = decodeCsv(bytes, options.charset);
-  refuseNul(text);
-  const delimiter = sniffDelimiter(text);
+  const decoded = decodeCsv(bytes, options.charset);
+  const { encoding } = decoded;
+  refuseNul(decoded.text);
+  const declared = excelSeparatorLine(decoded.text);
+  const text = declared.text;
+  const delimiter = declared.delimiter ?? sniffDelimiter(text);
   const limit = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {

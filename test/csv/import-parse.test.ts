@@ -32,6 +32,16 @@ describe('CSV import: reading files', () => {
     assert.deepEqual(file.rows[0]!.values.groups, [{ name: 'Sales', role: null }, { name: 'Ops', role: 'editor', whole: 'Ops:editor' }]);
   });
 
+  it('reads Excel’s `sep=;` first line as the delimiter, not as the header, and keeps the file’s line numbers', () => {
+    const file = parseImportFile(bytes('sep=;\r\nEmail;Title\r\nann@x.io;Chef, Vertrieb\r\n'));
+    assert.equal(file.delimiter, ';');
+    assert.deepEqual(file.headers, { email: 'Email', title: 'Title' });
+    assert.deepEqual(file.rows.map((r) => [r.line, r.values.email, r.values.title]), [[3, 'ann@x.io', 'Chef, Vertrieb']]);
+    const bom = parseImportFile(bytes('\uFEFF"sep=,"\nEmail,Title\nbo@x.io,CTO\n'));
+    assert.deepEqual([bom.delimiter, bom.rows[0]!.values.email, bom.rows[0]!.line], [',', 'bo@x.io', 3]);
+    assert.throws(() => parseImportFile(bytes('sep=|\nEmail|Title\n')), (e: ValidationError) => /file: declares its separator as "sep=\|" on line 1: only , and ; are read/.test(e.message));
+  });
+
   it('matches headers case- and space-insensitively, with aliases', () => {
     const map = mapHeaders(['E-mail ', 'FULL NAME', 'first_name', 'Last Name', 'Office Location', 'Employee Number', 'Mobile', 'Title', 'Role', 'Status', 'Department', 'Groups', 'Date Created', 'Shoe Size']);
     assert.equal(map.fields.email, 0);
