@@ -211,6 +211,12 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const dir = await loadDirectory(em, scope.orgId, now);
   const col = (field: ImportField, fallback: string) => file.headers[field] ?? fallback;
   const reading: CellReading = { windows1252: file.encoding === 'windows-1252' };
+  // Group names a Windows-1252 file could not spell, looked up once per name (a 100,000-row file names few groups).
+  const lossyGroups = new Map<string, { id: string; name: string; scim: boolean } | undefined>();
+  const lossyGroup = (name: string) => {
+    if (!lossyGroups.has(name)) lossyGroups.set(name, [...dir.groups.values()].find((d) => sameCell(d.name.toLowerCase(), name, reading)));
+    return lossyGroups.get(name);
+  };
   const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
   let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
@@ -298,13 +304,15 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
         known.roles.add(role);
         continue;
       }
-      const found = dir.groups.get(g.name.toLowerCase());
+      // A Windows-1252 file spells "Łódź" as "?ód?": that is the group, never a new one.
+      const lossy = reading.windows1252 && !dir.groups.has(g.name.toLowerCase()) ? lossyGroup(g.name.toLowerCase()) : undefined;
+      const found = lossy ?? dir.groups.get(g.name.toLowerCase());
       const groupId = found?.id ?? null;
       if (!groupId && !options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
       else if (!groupId && g.name.length > groupNameMaxLength) {
         errors.push({ column: col('groups', 'Groups'), reason: 'too_long', message: `group names must be at most ${groupNameMaxLength} characters` });
       }
-      const planned: PlannedGroup = { groupId, name: g.name, role };
+      const planned: PlannedGroup = { groupId, name: lossy?.name ?? g.name, role };
       byName.set(g.name.toLowerCase(), { ...planned, roles: new Set([role]) });
       groups.push(planned);
       if (g.role ?? v.role) explicit.add(planned);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type TestApp } from '../support/app.ts';
-import { addUser, api, createPeopleTestApp, sql } from '../people/support.ts';
+import { addGroup, addUser, api, createPeopleTestApp, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 
 /**
@@ -78,5 +78,17 @@ describe('CSV import of files a spreadsheet saved', function () {
     assert.deepEqual(user, { department: '\tOps', title: 'Head nurse' });
     const [event] = await sql(t, `select details -> 'changes' as changes from audit_events where target_id = ? and action = 'user.updated'`, [id]);
     assert.deepEqual(Object.keys(event!.changes as object), ['title']);
+  });
+
+  it('finds a group whose name has letters Windows-1252 lacks ("Łódź" saved as "?ód?"), and never creates a "?ód?" group', async () => {
+    const org = await seedOrg(t.container, 'excel-1252-group');
+    await addGroup(t, org, 'Łódź Team', []);
+    const file = Buffer.from(csv('Email;Groups', 'lodz@example.com;?\xf3d? Team:editor'), 'latin1');
+    const res = await upload(t, org, file, { createGroups: 'true', noInvite: 'true' }).expect(201);
+    const [row] = await previewRows(t, org, res.body.id);
+    assert.deepEqual(row!.changes.groups, { add: ['Łódź Team'], roles: { 'Łódź Team': 'editor' } });
+    assert.equal(row!.changes.createGroups, undefined);
+    await commit(t, org, res.body.id).expect(200);
+    assert.deepEqual((await sql(t, 'select display_name from groups where org_id = ?', [org.id])).map((g) => g.display_name), ['Łódź Team']);
   });
 });
