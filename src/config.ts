@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-limits.ts';
@@ -226,8 +226,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const problems: string[] = [];
 
   let merged: Record<string, unknown> = readJson(path.join(configDir, 'default.json'), problems, true);
-  const envFile = path.join(configDir, `${environment}.json`);
-  if (existsSync(envFile)) merged = deepMerge(merged, readJson(envFile, problems, false));
+  // A mistyped NODE_ENV ("prodution") would silently run on the development settings while the
+  // operator believes config/production.json in force: only the names config/ knows are accepted.
+  const environments = knownEnvironments(configDir);
+  if (!environments.includes(environment)) {
+    problems.push(`NODE_ENV: must be one of ${environments.join(', ')} (got "${env.NODE_ENV}"); each but development reads config/<NODE_ENV>.json over config/default.json`);
+  } else if (environment !== 'development') {
+    merged = deepMerge(merged, readJson(path.join(configDir, `${environment}.json`), problems, true));
+  }
 
   for (const [name, key, read] of envMap) {
     const raw = env[name];
@@ -260,6 +266,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
     publicUrl: value.publicUrl ?? `http://localhost:${value.port}`,
     environment,
   });
+}
+
+/** `development` (config/default.json alone, or with a development.json) and every other config/<name>.json. */
+function knownEnvironments(configDir: string): string[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(configDir);
+  } catch {
+    // A missing directory is reported as its missing default.json.
+  }
+  const named = files.filter((f) => f.endsWith('.json') && f !== 'default.json').map((f) => f.slice(0, -'.json'.length));
+  return [...new Set(['development', ...named])].sort();
 }
 
 function readJson(file: string, problems: string[], required: boolean): Record<string, unknown> {

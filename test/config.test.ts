@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config.ts';
 
-function problemsOf(env: Record<string, string>): string[] {
+function problemsOf(env: Record<string, string>, configDir?: string): string[] {
   try {
-    loadConfig({ env });
+    loadConfig({ env, ...(configDir ? { configDir } : {}) });
   } catch (error) {
     assert.ok(error instanceof ConfigError);
     return error.problems;
@@ -37,6 +40,31 @@ describe('config', () => {
 
   it('reads config/test.json when NODE_ENV=test', () => {
     assert.equal(loadConfig({ env: { NODE_ENV: 'test' } }).logLevel, 'silent');
+  });
+
+  it('refuses an unknown NODE_ENV, naming the values config/ has, instead of running on development settings', () => {
+    // A typo would otherwise leave config/production.json unread while the operator believes it in force.
+    assert.deepEqual(problemsOf({ NODE_ENV: 'prodution' }), [
+      'NODE_ENV: must be one of development, production, test (got "prodution"); each but development reads config/<NODE_ENV>.json over config/default.json',
+    ]);
+    assert.match(problemsOf({ NODE_ENV: 'Production' })[0]!, /^NODE_ENV: must be one of development, production, test \(got "Production"\)/);
+    assert.match(problemsOf({ NODE_ENV: 'default' })[0]!, /^NODE_ENV: must be one of/);
+    // Reported with the other problems, all at once.
+    assert.equal(problemsOf({ NODE_ENV: 'prod', PORT: 'eighty' }).length, 2);
+    for (const known of ['development', 'test', 'production', ' production ']) assert.doesNotThrow(() => loadConfig({ env: { NODE_ENV: known } }), known);
+    assert.equal(loadConfig({ env: { NODE_ENV: 'production' } }).environment, 'production');
+  });
+
+  it('accepts NODE_ENV naming any config/<name>.json an operator adds', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-config-'));
+    try {
+      cpSync(path.join(import.meta.dirname, '..', 'config', 'default.json'), path.join(dir, 'default.json'));
+      writeFileSync(path.join(dir, 'staging.json'), JSON.stringify({ logLevel: 'warn' }));
+      assert.equal(loadConfig({ env: { NODE_ENV: 'staging' }, configDir: dir }).logLevel, 'warn');
+      assert.match(problemsOf({ NODE_ENV: 'production' }, dir)[0]!, /^NODE_ENV: must be one of development, staging \(got "production"\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('returns a frozen object', () => {

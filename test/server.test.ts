@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -111,6 +111,21 @@ describe('server process', function () {
     assert.match(res.stderr, /PORT: must be a whole number/);
     assert.match(res.stderr, /LOG_LEVEL \(logLevel\)/);
     assert.doesNotMatch(res.stderr, /\n\s+at /);
+  });
+
+  it('npm start refuses a mistyped NODE_ENV before touching DATA_DIR, rather than starting on development settings', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-env-'));
+    try {
+      const dataDir = path.join(dir, 'data');
+      const res = await runNode('src/main.ts', [], { NODE_ENV: 'prodution', PORT: '0', DATA_DIR: dataDir });
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^gatehouse: Invalid configuration:\n {2}- NODE_ENV: must be one of development, production, test \(got "prodution"\)/);
+      assert.doesNotMatch(res.stderr, /\n\s+at /);
+      assert.equal(res.stdout, '');
+      assert.equal(existsSync(dataDir), false, 'no store was opened');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('npm start fails with one clear line naming PORT when the port is already in use', async () => {

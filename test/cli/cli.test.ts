@@ -187,6 +187,13 @@ describe('gatehouse CLI', function () {
     }
   });
 
+  it('refuses a mistyped NODE_ENV naming the allowed values (the CLI reads the same configuration as the server)', async () => {
+    const res = await runCli(['org', 'list'], { ...env, NODE_ENV: 'prodution' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /NODE_ENV: must be one of development, production, test \(got "prodution"\)/);
+    assert.equal(res.stdout, '');
+  });
+
   it('fails with one clear line when DATABASE_URL is unreachable', async () => {
     const res = await runCli(['org', 'list'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
     assert.equal(res.code, 1);
