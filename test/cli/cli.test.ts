@@ -140,12 +140,83 @@ describe('gatehouse CLI', function () {
     assert.match(badScope.stderr, /scope: must be one of scim, admin/);
   });
 
-  it('prints usage with exit code 2 for an unknown command or option', async () => {
-    const unknown = await runCli(['frobnicate'], env);
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "frobnicate"[\s\S]*Usage: gatehouse/);
-    const badOption = await runCli(['org', 'list', '--colour'], env);
-    assert.equal(badOption.code, 2);
+  describe('usage errors: one line naming the problem, then the usage of that command alone (exit 2)', () => {
+    const lines = (stderr: string) => stderr.trimEnd().split('\n');
+    // The database is never reached for a usage error: an unreachable one proves it.
+    const away = () => ({ ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+
+    it('names an unknown option and shows only that command\'s usage', async () => {
+      const res = await runCli(['org', 'list', '--colour'], away());
+      assert.equal(res.code, 2);
+      assert.equal(res.stdout, '');
+      assert.equal(lines(res.stderr)[0], 'gatehouse: unknown option --colour for "org list"');
+      assert.match(res.stderr, /^Usage: gatehouse org list {2,}list organizations$/m);
+      assert.doesNotMatch(res.stderr, /token create|saml set|Commands:/);
+      assert.match(lines(res.stderr).at(-1)!, /gatehouse --help/);
+      assert.ok(lines(res.stderr).length <= 4, res.stderr);
+    });
+
+    it('refuses an option of another command instead of ignoring it', async () => {
+      const res = await runCli(['token', 'list', '--org', 'acme', '--scope', 'admin'], away());
+      assert.equal(res.code, 2);
+      assert.equal(lines(res.stderr)[0], 'gatehouse: unknown option --scope for "token list"');
+      assert.match(res.stderr, /^Usage: gatehouse token list --org <slug>/m);
+      const exported = await runCli(['export', 'audit', '--org', 'acme', '--status', 'active'], away());
+      assert.equal(exported.code, 2);
+      assert.equal(lines(exported.stderr)[0], 'gatehouse: unknown option --status for "export audit"');
+    });
+
+    it('names a missing required option before opening the database', async () => {
+      const res = await runCli(['token', 'create', '--org', 'acme'], away());
+      assert.equal(res.code, 2, res.stderr);
+      assert.equal(lines(res.stderr)[0], 'gatehouse: --scope is required');
+      assert.match(res.stderr, /^Usage: gatehouse token create --org <slug> --scope scim\|admin \[--name <name>\]$/m);
+      assert.doesNotMatch(res.stderr, /token list|Cannot reach/);
+      const noValue = await runCli(['org', 'create', '--slug', 'acme', '--name'], away());
+      assert.equal(noValue.code, 2);
+      assert.match(lines(noValue.stderr)[0]!, /^gatehouse: option --name needs a value$/);
+      assert.match(noValue.stderr, /^Usage: gatehouse org create --slug <slug> --name <name>/m);
+    });
+
+    it('answers an unknown command with the list of commands, an unknown subcommand with its group\'s usage', async () => {
+      const unknown = await runCli(['frobnicate'], away());
+      assert.equal(unknown.code, 2);
+      assert.equal(lines(unknown.stderr)[0], 'gatehouse: unknown command "frobnicate"');
+      assert.match(unknown.stderr, /^Commands: serve, migrate, org create, org list, .*export audit$/m);
+      assert.doesNotMatch(unknown.stderr, /--slug/);
+      const sub = await runCli(['org', 'frobnicate'], away());
+      assert.equal(sub.code, 2);
+      assert.equal(lines(sub.stderr)[0], 'gatehouse: unknown command "org frobnicate"');
+      assert.match(sub.stderr, /gatehouse org create --slug <slug> --name <name>/);
+      assert.match(sub.stderr, /gatehouse org sso-domains/);
+      assert.doesNotMatch(sub.stderr, /token create/);
+      const extra = await runCli(['org', 'list', 'acme'], away());
+      assert.equal(extra.code, 2);
+      assert.equal(lines(extra.stderr)[0], 'gatehouse: unexpected argument "acme" for "org list"');
+    });
+
+    it('refuses a value a command checks itself with the same one line and usage', async () => {
+      const res = await runCli(['user', 'invite', '--org', 'acme', '--email', 'x@acme.example', '--role', 'owner'], env);
+      assert.equal(res.code, 2);
+      assert.equal(lines(res.stderr)[0], 'gatehouse: --role must be one of org_admin, member');
+      assert.match(res.stderr, /^Usage: gatehouse user invite --org <slug>/m);
+      assert.doesNotMatch(res.stderr, /user access/);
+    });
+
+    it('prints the full help on stdout with exit 0 for --help, wherever it is given; with no command, on stderr with exit 2', async () => {
+      for (const args of [['--help'], ['-h'], ['org', 'create', '--help'], ['org', 'list', '--colour', '--help']]) {
+        const res = await runCli(args, away());
+        assert.equal(res.code, 0, args.join(' '));
+        assert.match(res.stdout, /^Usage: gatehouse <command> \[options\]/);
+        for (const command of ['serve', 'migrate', 'org create', 'token revoke', 'saml set', 'import', 'export users']) assert.ok(res.stdout.includes(command), command);
+        assert.equal(res.stderr, '');
+      }
+      const bare = await runCli([], away());
+      assert.equal(bare.code, 2);
+      assert.equal(bare.stdout, '');
+      assert.equal(lines(bare.stderr)[0], 'gatehouse: no command given');
+      assert.match(bare.stderr, /Usage: gatehouse <command> \[options\]/);
+    });
   });
 
   it('reports migration status as JSON', async () => {
