@@ -103,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       holder: `gatehouse ${spec.key}`,
+      notice: (message) => process.stderr.write(`gatehouse: ${message}\n`),
     });
     if (spec.key !== 'migrate') await ensureMigrated(store, config);
     await spec.run({ store, config, flags: values, io });

@@ -19,6 +19,8 @@ export interface StoreOptions {
   connectTimeoutMs?: number;
   /** Who is opening an embedded store, for the lock message ("the server", "gatehouse migrate"). */
   holder?: string;
+  /** PGlite only: told when opening waits for DATA_DIR's lock (default: a warning in the log). */
+  notice?: (message: string) => void;
   /** PGlite only: keep the database in memory (tests). */
   inMemory?: boolean;
   logger?: Logger;
@@ -104,7 +106,12 @@ async function openPglite(options: StoreOptions): Promise<Store> {
   let lock: DataDirLock | undefined;
   let dbName = 'memory://';
   if (!options.inMemory) {
-    lock = lockDataDir(options.dataDir, options.holder ?? 'another Gatehouse process');
+    const { logger } = options;
+    const notice = options.notice ?? ((message: string) => logger?.warn(message));
+    lock = await lockDataDir(options.dataDir, options.holder ?? 'another Gatehouse process', {
+      notice,
+      onLost: (message) => (logger ? logger.error(message) : notice(message)),
+    });
     dbName = path.join(options.dataDir, 'pglite');
   }
   try {

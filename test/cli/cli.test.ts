@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../support/cli.ts';
@@ -229,7 +229,7 @@ describe('gatehouse CLI', function () {
 
   if (!usingPostgres) {
     it('refuses to open an embedded store that another process holds, saying what to do instead', async () => {
-      const lock = lockDataDir(dataDir, 'the Gatehouse server');
+      const lock = await lockDataDir(dataDir, 'the Gatehouse server');
       try {
         const res = await runCli(['org', 'list'], env);
         assert.equal(res.code, 1);
@@ -241,6 +241,20 @@ describe('gatehouse CLI', function () {
       }
     });
   }
+
+  (usingPostgres || !existsSync('/proc/self/ns/pid') ? it.skip : it)('opens an embedded store whose lock an earlier start of the container left (pid 1, alive here), without waiting', async () => {
+    const file = path.join(dataDir, 'gatehouse.lock');
+    writeFileSync(file, JSON.stringify({
+      pid: 1, holder: 'the Gatehouse server', since: '2026-12-01T00:00:00.000Z', host: 'c0ffee',
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidNamespace: 'pid:[4026532999]', startTicks: 1, heartbeatMs: 5000,
+    }));
+    const killed = new Date(Date.now() - 120_000);
+    utimesSync(file, killed, killed);
+    const res = await runCli(['org', 'list', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '');
+    assert.equal(existsSync(file), false, 'released on exit');
+  });
 
   (usingPostgres ? it : it.skip)('refuses a database that does not exist, never creating it (a misspelt DATABASE_URL)', async () => {
     const missing = new URL(process.env.DATABASE_URL!);
