@@ -4,6 +4,10 @@ import { ConfigError } from './config.ts';
 import { ListenError, startServer } from './server.ts';
 import { DatabaseUnreachableError } from './db/orm.ts';
 import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts';
+import { createStdoutLogger, type LogOutput } from './lib/logger.ts';
+
+/** How long an exit waits for the last log lines to reach stdout. */
+const LOG_CLOSE_MS = 1000;
 
 /**
  * The long-running process: start, then stop cleanly on SIGTERM/SIGINT.
@@ -11,9 +15,13 @@ import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts'
  */
 export async function runServe(load: () => Config): Promise<void> {
   let running;
+  let output: LogOutput | undefined;
   try {
-    running = await startServer(load());
+    const config = load();
+    output = createStdoutLogger(config.logLevel);
+    running = await startServer(config, { logger: output.logger });
   } catch (error) {
+    await output?.close(LOG_CLOSE_MS);
     if (
       error instanceof ConfigError ||
       error instanceof DatabaseUnreachableError ||
@@ -28,13 +36,23 @@ export async function runServe(load: () => Config): Promise<void> {
   }
   // Everything a start loads is in the compile cache now (bin/compile-cache.js), not only at a clean exit.
   module.flushCompileCache();
+  const { logger } = running.container;
+  const log = output;
+  const exit = (code: number) => void log.close(LOG_CLOSE_MS).then(() => process.exit(code));
   const stop = (signal: string) => {
-    running.container.logger.info({ signal }, 'signal received');
+    logger.info({ signal }, 'signal received');
+    // A last resort for a step that never ends (each has its own bound: requests and webhook deliveries
+    // shutdownTimeoutMs each), so that an orchestrator's SIGTERM is always answered by an exit.
+    const limit = 2 * running.container.config.shutdownTimeoutMs + 5_000;
+    setTimeout(() => {
+      logger.error({ limitMs: limit }, 'shutdown did not finish in time: exiting');
+      exit(1);
+    }, limit).unref();
     running.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
-        running.container.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        logger.error({ err: error }, 'shutdown failed');
+        exit(1);
       },
     );
   };

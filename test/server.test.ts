@@ -7,7 +7,8 @@ import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { startServer } from '../src/server.ts';
 import { testConfig, seedOrg } from './support/app.ts';
-import { runNode } from './support/cli.ts';
+import { repoRoot, runNode } from './support/cli.ts';
+import { spawn } from 'node:child_process';
 import { createLogger } from '../src/lib/logger.ts';
 
 function get(url: string, token?: string): Promise<{ status: number; body: string }> {
@@ -94,6 +95,42 @@ describe('server process', function () {
       assert.ok(Date.now() - started < 5000, `cut off after ${Date.now() - started} ms`);
     } finally {
       await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops within the shutdown timeout when its stdout reader has gone (npm start | head -1, pino-pretty after Ctrl-C), and logs to the end when it has not', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-epipe-'));
+    try {
+      for (const [signal, readerGone] of [['SIGTERM', false], ['SIGTERM', true], ['SIGINT', true]] as const) {
+        // NODE_ENV=test: shutdownTimeoutMs is 2 s.
+        const child = spawn(process.execPath, ['src/main.ts'], {
+          cwd: repoRoot, env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        try {
+          let stderr = '';
+          child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+          let stdout = '';
+          await new Promise<void>((resolve, reject) => {
+            child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()).includes('Gatehouse listening') ? resolve() : undefined));
+            child.once('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+          });
+          // The reader goes away: every further write to stdout fails with EPIPE.
+          if (readerGone) child.stdout.destroy();
+          await new Promise((r) => setTimeout(r, 100));
+          const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+          const started = Date.now();
+          child.kill(signal);
+          const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000 + 4000))]);
+          assert.notEqual(code, 'hung', `${signal}: still running ${Date.now() - started} ms after the signal (shutdownTimeoutMs is 2000)\n${stderr}`);
+          assert.equal(code, 0, `${signal}: ${stderr}`);
+          assert.equal(stderr, '');
+          if (!readerGone) assert.match(stdout, /"msg":"stopped"/, 'the last line is written before the exit');
+        } finally {
+          child.kill('SIGKILL');
+        }
+      }
+    } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
