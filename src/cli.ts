@@ -45,6 +45,8 @@ function optionTable(exporting: boolean): ParseArgsConfig['options'] {
   };
 }
 
+const SIGPIPE_STATUS = 141;
+
 /** A usage error: one line naming the problem, then the usage of the command it concerns (not the whole help), exit 2. */
 function usageError(problem: string, usage: string): number {
   process.stderr.write(`gatehouse: ${problem}\n${usage}\n(gatehouse --help lists every command and option)\n`);
@@ -89,12 +91,20 @@ export async function main(argv: string[]): Promise<number> {
   }
   const missing = spec.required.find((name) => typeof values[name] !== 'string' || values[name].trim() === '');
   if (missing) return usageError(`--${missing} is required`, usage);
-  const io: Io = { json: Boolean(values.json), out: (text) => process.stdout.write(`${text}\n`) };
-
   if (!spec.run) {
     await runServe(() => loadConfig());
     return -1; // keeps running; the signal handler exits
   }
+  // The reader of stdout went away (`gatehouse export … | head -1`): the command finishes what it
+  // does in the store, prints nothing more, and ends with 141 (128 + SIGPIPE), as a Unix tool would.
+  let stdoutGone = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutGone = true;
+    // Noticed after the command returned (its last write failed on the way out): not a success either.
+    if (!process.exitCode) process.exitCode = SIGPIPE_STATUS;
+  });
+  const io: Io = { json: Boolean(values.json), out: (text) => void (stdoutGone || process.stdout.write(`${text}\n`)) };
 
   let store: Store | undefined;
   try {
@@ -107,9 +117,10 @@ export async function main(argv: string[]): Promise<number> {
     });
     if (spec.key !== 'migrate') await ensureMigrated(store, config);
     await spec.run({ store, config, flags: values, io });
-    return 0;
+    return stdoutGone ? SIGPIPE_STATUS : 0;
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message, usage);
+    if ((error as NodeJS.ErrnoException)?.code === 'EPIPE') return SIGPIPE_STATUS;
     return reportError(error);
   } finally {
     await store?.close();

@@ -3,7 +3,9 @@ import pg from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../support/cli.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { repoRoot, runCli } from '../support/cli.ts';
 import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
 import { lockDataDir } from '../../src/db/data-dir-lock.ts';
 
@@ -217,6 +219,18 @@ describe('gatehouse CLI', function () {
       assert.equal(lines(bare.stderr)[0], 'gatehouse: no command given');
       assert.match(bare.stderr, /Usage: gatehouse <command> \[options\]/);
     });
+  });
+
+  it('ends quietly with status 141, as a Unix tool stopped by SIGPIPE, when the reader of its stdout has gone (gatehouse export … | head -1)', async () => {
+    for (const args of [['export', 'audit', '--org', 'acme'], ['org', 'list']]) {
+      const child = spawn(process.execPath, ['bin/gatehouse.js', ...args], { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(stderr, '', args.join(' '));
+      assert.equal(code, 141, args.join(' '));
+    }
   });
 
   it('reports migration status as JSON', async () => {
