@@ -14,6 +14,7 @@ import { userCountJob } from './directory/user-counts.ts';
 import type { PeriodicJob } from './directory/periodic-job.ts';
 import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
 import { createEventServices, type EventServices } from './event-services.ts';
+import { AuditIds } from './directory/audit-ids.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -41,6 +42,8 @@ export interface Container {
   purge: PurgeJob;
   /** Folds the live-user count deltas every few seconds (directory/user-counts.ts); started by the server. */
   userCounts: PeriodicJob;
+  /** The audit ids and cursors tenants see: opaque, per org (directory/audit-ids.ts). */
+  auditIds: AuditIds;
   /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
   events: EventServices;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
@@ -112,6 +115,7 @@ export function createContainer(parts: ContainerParts): Container {
     },
     purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
     userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
+    auditIds: new AuditIds(config.sessionSecret, fork),
     events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
     fork,
     statements: store.orm.em.fork(),

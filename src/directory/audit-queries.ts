@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
+import type { OpaqueIds } from '../lib/opaque-ids.ts';
 import { ValidationError } from './errors.ts';
 import { getPerson } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -9,8 +10,11 @@ import { toDate } from './user-record.ts';
 /**
  * Reading the audit trail (issue 7): the admin API's filtered list and one
  * person's activity, newest first, cursor-paginated by the bigint id (commit
- * order, so a page boundary never skips or repeats an event). The CSV export
- * (export-queries.ts) filters with the same `auditFilterSql`.
+ * order, so a page boundary never skips or repeats an event). The id is one
+ * sequence for every org, so what leaves here is its opaque form for the org
+ * (audit-ids.ts): the event's `id`, and the cursor, which is the opaque id of
+ * the last event of the page. The CSV export (export-queries.ts) filters with
+ * the same `auditFilterSql`.
  */
 /**
  * `since` / `until` as every surface takes them (the audit list, the audit.csv
@@ -40,6 +44,7 @@ export interface AuditChange {
 }
 
 export interface AuditEventView {
+  /** Opaque (audit-ids.ts): stable, unique in the org, in no order; never the stored number. */
   id: string;
   at: string;
   action: string;
@@ -61,8 +66,11 @@ export interface AuditPage {
 }
 
 export interface AuditPageRequest {
+  /** The opaque id of the last event seen (the previous page's nextCursor). */
   cursor?: string | undefined;
   limit: number;
+  /** The org's opaque ids (container.auditIds). */
+  ids: OpaqueIds;
 }
 
 /** `user.` and `user.*` are prefixes; anything else matches exactly. */
@@ -108,29 +116,32 @@ export function auditFilterSql(scope: Pick<Scope, 'orgId'>, filter: AuditFilter)
   return { where, params };
 }
 
-const CURSOR = /^[1-9][0-9]{0,18}$/;
-
-function cursorId(cursor: string | undefined): string | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  if (!CURSOR.test(cursor)) throw ValidationError.field('cursor', 'is not a cursor this API returned');
-  return cursor;
+/**
+ * The stored id behind a cursor. Another org's id, a stored number, a forged or
+ * altered value all decode to nothing: the same 400, so probing tells nothing.
+ */
+function cursorId(scope: Pick<Scope, 'orgId'>, page: AuditPageRequest): string | undefined {
+  if (page.cursor === undefined || page.cursor === '') return undefined;
+  const id = page.ids.decode(page.cursor, scope.orgId);
+  if (id === null) throw ValidationError.field('cursor', 'is not a cursor this API returned');
+  return id;
 }
 
 const columns = `a.id, a.at, a.action, a.actor_type, a.actor_id, a.actor_label, a.target_type, a.target_id, a.target_label, a.details, a.request_id, a.ip, a.user_agent`;
 
-async function readPage(em: Em, where: string[], params: unknown[], page: AuditPageRequest): Promise<AuditPage> {
-  const before = cursorId(page.cursor);
+async function readPage(em: Em, scope: Pick<Scope, 'orgId'>, where: string[], params: unknown[], page: AuditPageRequest): Promise<AuditPage> {
+  const before = cursorId(scope, page);
   const rows = await em.execute(
     `select ${columns} from audit_events a where ${where.join(' and ')}${before ? ' and a.id < ?' : ''} order by a.id desc limit ?`,
     [...params, ...(before ? [before] : []), page.limit + 1],
   );
-  const events = rows.slice(0, page.limit).map(toAuditEventView);
+  const events = rows.slice(0, page.limit).map((row) => toAuditEventView(row, page.ids.encode(String(row.id), scope.orgId)));
   return { events, nextCursor: rows.length > page.limit ? events[events.length - 1]!.id : null };
 }
 
 export async function listAuditEvents(em: Em, scope: Pick<Scope, 'orgId'>, filter: AuditFilter, page: AuditPageRequest): Promise<AuditPage> {
   const { where, params } = auditFilterSql(scope, filter);
-  return readPage(em, where, params, page);
+  return readPage(em, scope, where, params, page);
 }
 
 /**
@@ -143,6 +154,7 @@ export async function userActivity(em: Em, scope: Pick<Scope, 'orgId'>, userId: 
   const id = isUuid(userId) ? userId : '';
   return readPage(
     em,
+    scope,
     [`a.org_id = ?`, `((a.actor_type = 'user' and a.actor_id = ?) or (a.target_type = 'user' and a.target_id = ?))`],
     [scope.orgId, id, id],
     page,
@@ -173,10 +185,11 @@ function text(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export function toAuditEventView(row: Record<string, unknown>): AuditEventView {
+/** `id`: the row's opaque id, never `row.id`. */
+function toAuditEventView(row: Record<string, unknown>, id: string): AuditEventView {
   const { changes, ...details } = json(row.details);
   return {
-    id: String(row.id),
+    id,
     at: toDate(row.at).toISOString(),
     action: String(row.action),
     actor: { type: String(row.actor_type), id: text(row.actor_id), label: String(row.actor_label) },

@@ -269,8 +269,8 @@ export function invitationMembershipExportBatches(
 /** The audit export filters as the admin API's audit list does (audit-queries.ts). */
 export type AuditExportFilter = AuditFilter;
 
+/** No id: the stored one counts every org's writes (audit-ids.ts); the batches page by it internally. */
 export interface AuditExportRow {
-  id: string;
   at: IsoInstant;
   actorType: string;
   actorId: string | null;
@@ -294,7 +294,6 @@ export function auditExportBatches(em: Em, scope: Pick<Scope, 'orgId'>, filter: 
       [...params, ...(after ? [after] : []), size],
     );
   return recordBatches(read, options.batchSize ?? EXPORT_BATCH_ROWS, (r) => ({
-    id: String(r.id),
     at: String(r.at),
     actorType: String(r.actor_type),
     actorId: str(r.actor_id),

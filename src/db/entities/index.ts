@@ -20,6 +20,7 @@ import { WebhookSchema, WebhookDeliverySchema } from './webhook.ts';
 import { GroupMappingSchema } from './group-mapping.ts';
 import { GroupClaimSchema } from './group-claim.ts';
 import { UserCountDeltaSchema } from './user-count.ts';
+import { DeploymentSecretSchema } from './deployment-secret.ts';
 
 export const entities = [
   BaseSchema,
@@ -52,6 +53,7 @@ export const entities = [
   WebhookSchema,
   WebhookDeliverySchema,
   UserCountDeltaSchema,
+  DeploymentSecretSchema,
 ];
 
 export * from './organization.ts';
@@ -75,3 +77,4 @@ export * from './webhook.ts';
 export * from './group-mapping.ts';
 export * from './group-claim.ts';
 export * from './user-count.ts';
+export * from './deployment-secret.ts';

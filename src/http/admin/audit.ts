@@ -4,7 +4,7 @@ import { auditInstant as instant, listAuditEvents, userActivity } from '../../di
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const page = {
-  cursor: z.string().max(40, 'is not a cursor this API returned').optional().describe('nextCursor of the previous page'),
+  cursor: z.string().max(40, 'is not a cursor this API returned').optional().describe('nextCursor of the previous page (the opaque id of its last event)'),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
 };
 
@@ -25,7 +25,8 @@ const auditQuery = z.strictObject({
 const activityParams = z.strictObject({ id: z.string().max(100) });
 const activityQuery = z.strictObject(page);
 
-const eventShape = 'id, at, action, actor {type, id, label}, target {type, id, label} | null, changes {field: {before, after}}, details, requestId, ip, userAgent';
+// id: opaque (not the stored number, in no order: directory/audit-ids.ts), the same on every page and after a restart.
+const eventShape = 'id (opaque), at, action, actor {type, id, label}, target {type, id, label} | null, changes {field: {before, after}}, details, requestId, ip, userAgent';
 
 /** The audit trail (issue 7): filtered list and one person's activity, newest first. */
 export const auditApiRoutes: ApiRoute[] = [
@@ -39,9 +40,9 @@ export const auditApiRoutes: ApiRoute[] = [
       query: auditQuery,
       responses: { 200: { description: `{events: [${eventShape}], nextCursor}` } },
     },
-    async ({ req, res, query }) => {
+    async ({ container, req, res, query }) => {
       const { cursor, limit, ...filter } = query;
-      res.json(await listAuditEvents(req.ctx.em, scopeFor(req), filter, { cursor, limit }));
+      res.json(await listAuditEvents(req.ctx.em, scopeFor(req), filter, { cursor, limit, ids: await container.auditIds.codec() }));
     },
   ),
   apiRoute(
@@ -55,8 +56,8 @@ export const auditApiRoutes: ApiRoute[] = [
       query: activityQuery,
       responses: { 200: { description: `{events: [${eventShape}], nextCursor}` } },
     },
-    async ({ req, res, params, query }) => {
-      res.json(await userActivity(req.ctx.em, scopeFor(req), params.id, query));
+    async ({ container, req, res, params, query }) => {
+      res.json(await userActivity(req.ctx.em, scopeFor(req), params.id, { ...query, ids: await container.auditIds.codec() }));
     },
   ),
 ];
