@@ -85,6 +85,15 @@ export class NotEmptyError extends DomainError {
   readonly code = 'group_not_empty';
 }
 
+/**
+ * A feed cursor whose following events were pruned (it is older than the
+ * retention): reading on from it would skip them unseen. `details` names the
+ * cursor, the oldest position still retained and the head to resync from.
+ */
+export class CursorExpiredError extends DomainError {
+  readonly code = 'cursor_expired';
+}
+
 export class AuthenticationError extends DomainError {
   readonly code = 'unauthenticated';
 }

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { ValidationError } from './errors.ts';
+import { CursorExpiredError, ValidationError } from './errors.ts';
 import { jsonbValue } from '../db/jsonb.ts';
 
 /**
@@ -107,11 +107,72 @@ export function rowToFeedEvent(row: Row): FeedEvent {
   };
 }
 
-/** A cursor is a position in the org's own feed, as digits: consumers store it as given; checkable here. */
-export function parseCursor(value: string | undefined, field = 'after'): string {
-  if (value === undefined || value === '') return '0';
+/**
+ * A cursor is a position in the org's own feed, as digits: consumers store it as given; checkable here.
+ * No cursor (absent or empty) is `undefined`: start at the oldest retained event. `0` is a cursor like any
+ * other — the one an empty feed hands out — and is refused once events after it were pruned.
+ */
+export function parseCursor(value: string | undefined, field = 'after'): string | undefined {
+  if (value === undefined || value === '') return undefined;
   if (!/^\d{1,18}$/.test(value)) throw ValidationError.field(field, 'must be a cursor returned by this API (digits)');
   return value;
+}
+
+/**
+ * SQL: CTE `b`, one row `(org_id, head, pruned, oldest)` for the org bound to its one `?` — the newest
+ * position, the newest position the retention prune deleted (pruneEvents), and the oldest event still
+ * there after it (null when none is). Part of the statement that reads or replays the events, selecting
+ * FEED_BOUNDS_COLUMNS for checkCursor, so the check and the events come from one snapshot: a prune
+ * between the two cannot slip through. Materialized: computed once, not again for each event row.
+ */
+export const FEED_BOUNDS = `b as materialized (select k.org_id, coalesce(h.position, 0) as head, coalesce(p.position, 0) as pruned,
+    (select min(e.position) from events e where e.org_id = k.org_id and e.position > coalesce(p.position, 0)) as oldest
+  from (select ?::uuid as org_id) k
+  left join event_feed_heads h on h.org_id = k.org_id
+  left join event_feed_pruned p on p.org_id = k.org_id)`;
+
+export const FEED_BOUNDS_COLUMNS = 'b.head::text as feed_head, b.pruned::text as feed_pruned, b.oldest::text as feed_oldest';
+
+interface FeedBounds {
+  head: string;
+  pruned: string;
+  oldest: string | null;
+}
+
+const PAST_THE_END: Record<'after' | 'from', string> = {
+  after: 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event',
+  from: 'is past the end of the feed: pass a cursor the feed returned, or omit from to replay every retained event',
+};
+
+/**
+ * The one rule for which cursors the feed (`after`) and webhook replay (`from`) take; returns the
+ * position to read after. No cursor starts after the newest pruned position: a retained event below it
+ * (one that committed late, after an older one was pruned) is never handed out, so no page ends on a
+ * cursor that is then refused.
+ *
+ * - Past the head: never handed out (a store gone wrong), and following it would skip every event until
+ *   the numbering caught up: 400.
+ * - Below the newest pruned position: at least that event was after it and is gone (410). At exactly it,
+ *   every event after it is still there. Gaps in the positions do not count: an org upgraded from the
+ *   global numbering has them, and they lost nothing.
+ */
+export function checkCursor(cursor: string | undefined, row: Row | undefined, field: 'after' | 'from'): string {
+  const bounds: FeedBounds = { head: String(row?.feed_head ?? '0'), pruned: String(row?.feed_pruned ?? '0'), oldest: (row?.feed_oldest as string | null) ?? null };
+  if (cursor === undefined) return bounds.pruned;
+  if (BigInt(cursor) > BigInt(bounds.head)) throw ValidationError.field(field, PAST_THE_END[field]);
+  if (BigInt(cursor) < BigInt(bounds.pruned)) throw expired(cursor, bounds, field);
+  return cursor;
+}
+
+function expired(cursor: string, bounds: FeedBounds, field: 'after' | 'from'): CursorExpiredError {
+  const oldest = bounds.oldest ? `the oldest retained is position ${bounds.oldest}` : 'none is retained';
+  const resync = field === 'after'
+    ? `resync: keep the head (details.head, ${bounds.head}) as your cursor, load everyone from GET /users (status=deleted too), then go on with after=${bounds.head}`
+    : 'rebuild the receiver from GET /users (status=deleted too): the endpoint goes on receiving new events; replay without from to send every retained event again';
+  return new CursorExpiredError(
+    `Events after ${field}=${cursor} are older than the retention and were pruned (${oldest}): ${resync}`,
+    { field, cursor, oldestPosition: bounds.oldest, head: bounds.head },
+  );
 }
 
 export interface FeedPage {
@@ -121,50 +182,67 @@ export interface FeedPage {
   hasMore: boolean;
 }
 
-/** Published events of one org after `after`, in position order. */
-export async function readFeed(em: Em, orgId: string, after: string, limit: number): Promise<FeedPage> {
+/** Published events of one org after `after` (none: from the oldest retained), in position order. */
+export async function readFeed(em: Em, orgId: string, after: string | undefined, limit: number): Promise<FeedPage> {
   const rows = await em.execute(
-    `select ${eventColumns} from events e join organizations o on o.id = e.org_id
-     where e.org_id = ? and e.position > ? order by e.position limit ?`,
-    [orgId, after, limit + 1],
+    `with ${FEED_BOUNDS}
+     select ${FEED_BOUNDS_COLUMNS}, ev.*
+     from b left join lateral (
+       select ${eventColumns} from events e join organizations o on o.id = e.org_id
+       where e.org_id = b.org_id and e.position > greatest(?::bigint, b.pruned) order by e.position limit ?
+     ) ev on true`,
+    [orgId, after ?? '0', limit + 1],
   );
-  const events = rows.slice(0, limit).map(rowToFeedEvent);
-  if (!events.length && after !== '0') {
-    // The org's positions never go back (its head stays when its events are pruned): a cursor past the
-    // head was never returned, and following it would skip every event until the numbering caught up.
-    if (BigInt(after) > BigInt(await feedHead(em, orgId))) {
-      throw ValidationError.field('after', 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event');
-    }
-  }
-  return { events, cursor: events.at(-1)?.position ?? after, hasMore: rows.length > limit };
+  const start = checkCursor(after, rows[0], 'after');
+  const found = rows.filter((row) => row.id != null);
+  const events = found.slice(0, limit).map(rowToFeedEvent);
+  return { events, cursor: events.at(-1)?.position ?? start, hasMore: found.length > limit };
 }
 
 /** SQL: the newest position of the org bound to its one `?` (a new or re-enabled webhook's cursor starts there). */
 export const NEWEST_POSITION = '(select coalesce((select h.position from event_feed_heads h where h.org_id = ?), 0))';
 
-/** The newest position of an org's feed ('0' before its first event). */
-export async function feedHead(em: Em, orgId: string): Promise<string> {
-  const rows = await em.execute(`select ${NEWEST_POSITION}::text as position`, [orgId]);
-  return String(rows[0]?.position ?? '0');
-}
+/** Arbitrary, fixed key of the retention prune's advisory lock: one instance prunes at a time. */
+const PRUNE_LOCK = 0x6761_7465_0002n;
 
 /**
  * Retention: published events older than `retentionDays` go, with their
  * deliveries (cascade). Unpublished ones are never pruned (they are at most a
  * moment old). Batched so a large backlog never holds one long lock. Each
  * org's numbering goes on from its head, whatever is pruned.
+ *
+ * Each batch records, in its statement, the newest position it deleted per
+ * org (`event_feed_pruned`), so the feed refuses a cursor below it (410)
+ * rather than skipping what was deleted. Events go by age, and an event that
+ * committed late (a long transaction) is numbered after younger ones: once
+ * it is pruned, a younger one below it is no longer handed out either
+ * (checkCursor) — at most as early as that transaction was long.
  */
 export async function pruneEvents(em: Em, now: Date, retentionDays: number, batchSize = 5000): Promise<{ pruned: number }> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   let pruned = 0;
   for (;;) {
-    const rows = await em.execute(
-      `delete from events where id in (
-         select id from events where occurred_at < ? and position is not null
-         order by occurred_at limit ?) returning 1`,
-      [cutoff, batchSize],
-    );
-    pruned += rows.length;
-    if (rows.length < batchSize) return { pruned };
+    const count = await em.transactional(async (tx) => {
+      const lock = await tx.execute('select pg_try_advisory_xact_lock(?) as locked', [PRUNE_LOCK.toString()]);
+      if (!lock[0]?.locked) return -1; // another instance is pruning
+      const rows = await tx.execute(
+        `with gone as (
+           delete from events where id in (
+             select id from events where occurred_at < ? and position is not null
+             order by occurred_at limit ?) returning org_id, position
+         ),
+         marked as (
+           insert into event_feed_pruned as p (org_id, position)
+           select org_id, max(position) from gone group by org_id
+           on conflict (org_id) do update set position = greatest(p.position, excluded.position)
+         )
+         select count(*)::int as pruned from gone`,
+        [cutoff, batchSize],
+      );
+      return Number(rows[0]?.pruned ?? 0);
+    });
+    if (count < 0) return { pruned };
+    pruned += count;
+    if (count < batchSize) return { pruned };
   }
 }

@@ -5,7 +5,7 @@ import { isUuid } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
 import { NotFoundError, TransitionError, ValidationError } from './errors.ts';
 import { getWebhook } from './webhooks.ts';
-import { readFeed } from './event-feed.ts';
+import { checkCursor, FEED_BOUNDS, FEED_BOUNDS_COLUMNS } from './event-feed.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -101,45 +101,40 @@ export async function retryDelivery(em: Em, scope: Scope, webhookId: string, del
 
 /**
  * Replay: queues again, for this endpoint, every retained event of the org
- * after cursor `from` that passes the endpoint's filter, in position order
- * (at most `limit`; replay again from the last position to continue).
+ * after cursor `from` (none: every retained event) that passes the endpoint's
+ * filter, in position order (at most `limit`; replay again from the last
+ * position to continue). `from` is checked as the feed checks `after`, in the
+ * same statement (event-feed.ts checkCursor): past the end of the feed it is
+ * 400 — replaying "after" it would queue nothing and answer as if the endpoint
+ * had missed nothing — and older than the retention 410, nothing queued.
  */
-export async function replayEvents(em: Em, scope: Scope, webhookId: string, from: string, limit: number, now: Date): Promise<{ queued: number; lastPosition: string | null }> {
+export async function replayEvents(em: Em, scope: Scope, webhookId: string, from: string | undefined, limit: number, now: Date): Promise<{ queued: number; lastPosition: string | null }> {
   const webhook = await getWebhook(em, scope, webhookId);
   refuseDisabled(webhook, 'replay');
-  await refusePastTheEnd(em, scope, from);
+  const types = JSON.stringify(webhook.eventTypes);
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `with picked as (
-         select e.id, e.position from events e where e.org_id = ? and e.position > ?
+      `with ${FEED_BOUNDS},
+       picked as (
+         select e.id, e.position from events e, b where e.org_id = b.org_id and e.position > greatest(?::bigint, b.pruned)
            and (jsonb_array_length(?::jsonb) = 0 or ?::jsonb @> jsonb_build_array(e.type))
          order by e.position limit ?
        ), queued as (
          insert into webhook_deliveries (id, created_at, updated_at, org_id, webhook_id, event_id, status, reason, attempts, next_attempt_at, log)
-         select gen_random_uuid(), ?, ?, ?, ?, p.id, 'pending', 'replay', 0, ?, '[]'::jsonb from picked p returning 1
+         select gen_random_uuid(), ?, ?, b.org_id, ?, p.id, 'pending', 'replay', 0, ?, '[]'::jsonb from picked p, b
+         where coalesce(?::bigint, b.pruned) between b.pruned and b.head
+         returning 1
        )
-       select (select count(*) from queued)::int as queued, (select max(position)::text from picked) as last`,
-      [scope.orgId, from, JSON.stringify(webhook.eventTypes), JSON.stringify(webhook.eventTypes), limit, now, now, scope.orgId, webhookId, now],
+       select ${FEED_BOUNDS_COLUMNS}, (select count(*) from queued)::int as queued, (select max(position)::text from picked) as last from b`,
+      [scope.orgId, from ?? '0', types, types, limit, now, now, webhookId, now, from ?? null],
     );
+    // Throws (rolling back, though a refused cursor queued nothing) naming `from`.
+    const start = checkCursor(from, rows[0], 'from');
     const queued = Number(rows[0]?.queued ?? 0);
     const lastPosition = (rows[0]?.last as string | null) ?? null;
-    await recordAudit(tx, scope, 'webhook.replayed', webhook.id, webhook.url, { from, queued, lastPosition });
+    await recordAudit(tx, scope, 'webhook.replayed', webhook.id, webhook.url, { from: start, queued, lastPosition });
     return { queued, lastPosition };
   });
-}
-
-/**
- * A cursor the feed never handed out (a consumer's store gone wrong) is refused as the feed refuses it
- * (event-feed.ts readFeed, the one rule for where the feed ends), naming `from`: replaying "after" it
- * would queue nothing and answer as if the endpoint had missed nothing.
- */
-async function refusePastTheEnd(em: Em, scope: Pick<Scope, 'orgId'>, from: string): Promise<void> {
-  try {
-    await readFeed(em, scope.orgId, from, 1);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw ValidationError.field('from', 'is past the end of the feed: pass a cursor the feed returned, or omit from to replay every retained event');
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import {
   AuthenticationError,
   ConflictError,
+  CursorExpiredError,
   DomainError,
   IdpManagedError,
   LastOrgAdminError,
@@ -78,6 +79,7 @@ function domainStatus(error: DomainError): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError || error instanceof TransitionError || error instanceof LastOrgAdminError) return 409;
   if (error instanceof IdpManagedError || error instanceof NotEmptyError) return 409;
+  if (error instanceof CursorExpiredError) return 410;
   if (error instanceof StaleVersionError) return 412;
   if (error instanceof RateLimitedError) return 429;
   if (error instanceof UnavailableError) return 503;

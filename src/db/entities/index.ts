@@ -16,6 +16,7 @@ import { SecondFactorSchema, RecoveryCodeSchema, MfaChallengeSchema } from './se
 import { CsvImportSchema, CsvImportRowSchema } from './import.ts';
 import { EventSchema } from './event.ts';
 import { EventFeedHeadSchema } from './event-feed-head.ts';
+import { EventFeedPrunedSchema } from './event-feed-pruned.ts';
 import { WebhookSchema, WebhookDeliverySchema } from './webhook.ts';
 import { GroupMappingSchema } from './group-mapping.ts';
 import { GroupClaimSchema } from './group-claim.ts';
@@ -50,6 +51,7 @@ export const entities = [
   GroupClaimSchema,
   EventSchema,
   EventFeedHeadSchema,
+  EventFeedPrunedSchema,
   WebhookSchema,
   WebhookDeliverySchema,
   UserCountDeltaSchema,
@@ -73,6 +75,7 @@ export * from './second-factor.ts';
 export * from './import.ts';
 export * from './event.ts';
 export * from './event-feed-head.ts';
+export * from './event-feed-pruned.ts';
 export * from './webhook.ts';
 export * from './group-mapping.ts';
 export * from './group-claim.ts';

@@ -20,10 +20,14 @@ export const eventApiRoutes: ApiRoute[] = [
       summary: 'Change feed: events after a cursor, in commit order',
       description:
         'Store `cursor` after processing a page and pass it as `after` next time: every event is then seen exactly once and in order, ' +
-        'whichever instance wrote it. An empty page returns the same cursor. Events are retained for `events.retentionDays` (default 30).',
+        'whichever instance wrote it. An empty page returns the same cursor. Events are retained for `events.retentionDays` (default 30): ' +
+        'a cursor whose following events were pruned is 410 `cursor_expired` (resync from `GET /users`, then go on from `details.head`).',
       permission: 'audit.read',
       query: feedQuery,
-      responses: { 200: { description: `{events: [${eventShape}], cursor, hasMore}` } },
+      responses: {
+        200: { description: `{events: [${eventShape}], cursor, hasMore}` },
+        410: { description: 'cursor_expired: events after `after` were pruned; `details` gives cursor, oldestPosition and head' },
+      },
     },
     async ({ req, res, query }) => {
       const after = parseCursor(query.after);

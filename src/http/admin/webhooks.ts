@@ -98,7 +98,10 @@ export const webhookApiRoutes: ApiRoute[] = [
     {
       method: 'post', path: '/webhooks/:id/replay', tag: 'Webhooks', summary: 'Queue again every retained event after a feed cursor that passes the filter; a disabled endpoint: 409 invalid_transition',
       permission: 'settings.manage', params: idParams, query: replayQuery,
-      responses: { 202: { description: '{queued, lastPosition} (replay again from lastPosition when queued = limit)' } },
+      responses: {
+        202: { description: '{queued, lastPosition} (replay again from lastPosition when queued = limit)' },
+        410: { description: 'cursor_expired: events after `from` were pruned; nothing queued' },
+      },
     },
     async ({ container, req, res, params, query }) => {
       const from = parseCursor(query.from, 'from');
