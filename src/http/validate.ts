@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../directory/errors.ts';
 import { zodProblems } from '../directory/input-problems.ts';
 
@@ -7,8 +7,31 @@ import { zodProblems } from '../directory/input-problems.ts';
  * runs. A zod failure becomes one ValidationError naming every bad field.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
-  const result = schema.safeParse(input ?? {});
+  const result = where === 'body' ? schema.safeParse(input ?? {}) : schema.safeParse(input ?? {}, { error: urlNumberRule });
   if (result.success) return result.data;
   const problems = zodProblems(result.error, where, undefined, input ?? {});
   throw new ValidationError(problems);
+}
+
+/**
+ * A number in the query string or path (`?limit=abc`, `?cursor=-1`) that breaks a rule its route gave
+ * no wording for — above all, one that is not a number, where zod says "expected number, received NaN"
+ * — is told the number's whole rule, from the schema's own bounds: "must be a whole number between 1
+ * and 200". One place for every route; a route's own message for a rule still wins (zod: schema-level
+ * messages before this per-parse map).
+ */
+function urlNumberRule(issue: z.core.$ZodRawIssue): string | undefined {
+  const schema = issue.schema ?? issue.inst;
+  return schema instanceof z.ZodNumber ? numberRule(schema) : undefined;
+}
+
+function numberRule(schema: z.ZodNumber): string {
+  const kind = schema.isInt ? 'a whole number' : 'a number';
+  // An int() schema carries the safe-integer range as its bounds when no narrower one is given.
+  const min = schema.minValue !== null && schema.minValue > Number.MIN_SAFE_INTEGER ? schema.minValue : null;
+  const max = schema.maxValue !== null && schema.maxValue < Number.MAX_SAFE_INTEGER ? schema.maxValue : null;
+  if (min !== null && max !== null) return `must be ${kind} between ${min} and ${max}`;
+  if (min !== null) return `must be ${kind}, ${min} or more`;
+  if (max !== null) return `must be ${kind}, ${max} or less`;
+  return `must be ${kind}`;
 }

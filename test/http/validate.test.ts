@@ -29,4 +29,41 @@ describe('input validation at the HTTP edge', () => {
     assert.deepEqual(problems({ scope: 'root', name: '' }), [{ field: 'scope', reason: 'must be one of scim, admin' }, { field: 'name', reason: 'must not be empty' }]);
     assert.deepEqual(problems({ scope: null, name: 'x' }), [{ field: 'scope', reason: 'must be one of scim, admin' }]);
   });
+
+  describe('a number in the query string', () => {
+    const query = z.strictObject({
+      limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+      cursor: z.coerce.number().int().min(0).optional(),
+      page: z.coerce.number().int().optional(),
+      ratio: z.coerce.number().min(0).max(1).optional(),
+    });
+    const reasons = (input: Record<string, unknown>, where: 'query' | 'body' = 'query') => {
+      try {
+        parseInput(query, input, where);
+      } catch (error) {
+        assert.ok(error instanceof ValidationError);
+        return error.problems.map((p) => `${p.field}: ${p.reason}`);
+      }
+      assert.fail('accepted');
+    };
+
+    for (const [input, expected] of [
+      [{ limit: 'abc' }, 'limit: must be a whole number between 1 and 200'],
+      [{ limit: ['10', '20'] }, 'limit: must be a whole number between 1 and 200'],
+      [{ limit: 'Infinity' }, 'limit: must be a whole number between 1 and 200'],
+      [{ cursor: 'x' }, 'cursor: must be a whole number, 0 or more'],
+      [{ cursor: '-1' }, 'cursor: must be a whole number, 0 or more'],
+      [{ page: 'two' }, 'page: must be a whole number'],
+      [{ ratio: 'half' }, 'ratio: must be a number between 0 and 1'],
+    ] as const) {
+      it(`names the parameter and its whole rule for ${JSON.stringify(input)}, not zod's "expected number, received NaN"`, () => {
+        assert.deepEqual(reasons(input), [expected]);
+      });
+    }
+
+    it("keeps a route's own wording for the rule a number breaks", () => {
+      assert.deepEqual(reasons({ limit: '0' }), ['limit: must be at least 1']);
+      assert.deepEqual(reasons({ limit: '2.5' }), ['limit: must be a whole number']);
+    });
+  });
 });
