@@ -4,6 +4,7 @@ import { executeBound, pgArray } from '../db/bound-query.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
 import { ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
+import { defaultMembershipRole, getOrgSettings } from './org-settings.ts';
 
 /**
  * The members of a group the IdP owns, as SCIM writes change them (directory/groups.ts:
@@ -97,13 +98,15 @@ async function deleteMembers(tx: Em, scope: Scope, groupId: string, ids: string[
 
 async function insertMembers(tx: Em, scope: Scope, groupId: string, ids: string[], source: UserSource): Promise<Set<string>> {
   if (!ids.length) return new Set();
+  // A SCIM group has no roles: its members get the org's default one (it was viewer, outside the list of an org with its own roles).
+  const role = defaultMembershipRole(await getOrgSettings(tx, scope));
   // ON CONFLICT DO NOTHING: concurrent adds of the same member by two IdP requests both succeed, none is lost.
   const rows = await executeBound(
     tx,
     `insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
-     select x.id, ?, ?, x.user_id, 'viewer', ?, now() from unnest(?::uuid[], ?::uuid[]) as x(id, user_id)
+     select x.id, ?, ?, x.user_id, ?, ?, now() from unnest(?::uuid[], ?::uuid[]) as x(id, user_id)
      on conflict (group_id, user_id) do nothing returning user_id`,
-    [scope.orgId, groupId, source, pgArray(ids.map(() => uuidv7())), pgArray(ids)],
+    [scope.orgId, groupId, role, source, pgArray(ids.map(() => uuidv7())), pgArray(ids)],
   );
   return new Set(rows.map((r) => String(r.user_id)));
 }

@@ -6,7 +6,7 @@ import { isEmailAddress, MAX_EMAIL_LENGTH, splitName } from './invitation-addres
 import { getLicense } from './license.ts';
 import { isEnabled, stateOnReturnSql } from './lifecycle.ts';
 import { losesOrgAdmin } from './org-admins.ts';
-import { getOrgSettings } from './org-settings.ts';
+import { defaultMembershipRole, getOrgSettings } from './org-settings.ts';
 import { createChanges, groupsAdded, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import { openInvitationsSql } from './import-invitees.ts';
 import type { Scope } from './scope.ts';
@@ -217,7 +217,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     if (!lossyGroups.has(name)) lossyGroups.set(name, [...dir.groups.values()].find((d) => sameCell(d.name.toLowerCase(), name, reading)));
     return lossyGroups.get(name);
   };
-  const defaultRole = settings.roles.includes('viewer') ? 'viewer' : settings.roles[0]!;
+  const defaultRole = defaultMembershipRole(settings);
   let seatsLeft = license.remaining ?? Number.POSITIVE_INFINITY;
   const seen = new Set<string>();
   const matched = new Set<string>();

@@ -6,6 +6,7 @@ import { assertAdminManaged, findEntryPoints, getEntryPoint } from './entry-poin
 import { checkRole, lockUsers, membershipRoles, writeMembershipChanges, type MemberUser, type MembershipChange } from './membership-changes.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
+import { defaultMembershipRole } from './org-settings.ts';
 
 /**
  * Who has access to what, with which role, as admins change it: a person's
@@ -183,7 +184,7 @@ export async function addGroupMembers(tx: Em, scope: Scope, groupId: string, mem
   for (const m of members) {
     const user = { id: m.userId, label: users.get(m.userId)!.userName };
     const current = held.get(m.userId);
-    if (!current) changes.push({ action: 'add', user, group: target, role: m.role ?? roles[0]!, source: 'admin', viaMapping: false });
+    if (!current) changes.push({ action: 'add', user, group: target, role: m.role ?? defaultMembershipRole({ roles }), source: 'admin', viaMapping: false });
     else if (m.role === undefined || m.role === current.role) unchanged.push(m.userId);
     else if (idpOwned(current)) owned.push(current);
     else changes.push({ action: 'change', user, group: target, role: m.role, source: current.source, viaMapping: current.viaMapping, from: current });

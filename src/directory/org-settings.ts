@@ -119,6 +119,14 @@ async function readStored(em: Em, orgId: string, lock: boolean): Promise<Record<
   return (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as Record<string, unknown>;
 }
 
+/**
+ * The role of a membership whose maker names none (an IdP's group push, an admin's add without a
+ * role, a CSV row without one): the org's first role, as `roles` lists them least access first.
+ */
+export function defaultMembershipRole(settings: Pick<OrgSettings, 'roles'>): string {
+  return settings.roles[0]!;
+}
+
 export async function getOrgSettings(em: Em, scope: Pick<Scope, 'orgId'>, options: { lock?: boolean } = {}): Promise<OrgSettings> {
   return resolveOrgSettings(await readStored(em, scope.orgId, options.lock ?? false));
 }
