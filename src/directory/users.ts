@@ -86,10 +86,13 @@ export function validateUserFields(fields: UserFields): UserFields {
  * resource representing the User's manager") must be a user of this org who is not deleted:
  * Entra sends the id Gatehouse gave the manager, provisioned first. Anything else (an id of
  * another org, a deleted user, a directory's own reference) is refused, with the same words
- * for another org's user as for an id nobody has. Callers check it when the manager changes,
+ * for another org's user as for an id nobody has; nor the user themself. Callers check it when the manager changes,
  * so a PUT that repeats a manager deleted since still applies.
  */
-async function assertManager(sql: SqlRunner, scope: Pick<Scope, 'orgId'>, managerId: string): Promise<void> {
+async function assertManager(sql: SqlRunner, scope: Pick<Scope, 'orgId'>, managerId: string, userId?: string): Promise<void> {
+  if (managerId === userId) {
+    throw ValidationError.field('managerId', `${JSON.stringify(managerId)} is this user; a person cannot be their own manager (send an empty value for no manager)`);
+  }
   const rows = isUuid(managerId)
     ? await executeHot(sql, 'select state from users where org_id = ? and id = ?', [scope.orgId, managerId], { prepare: true })
     : [];
@@ -323,7 +326,7 @@ export async function saveUser(
   const changed = changedFields(current, next);
   const transition: Transition | undefined = options.active === undefined ? undefined : transitionForActive(current.state, options.active);
   if (!changed.length && !transition) return { user: current, changed: false };
-  if (changed.includes('managerId') && next.managerId !== null) await assertManager(em, scope, next.managerId);
+  if (changed.includes('managerId') && next.managerId !== null) await assertManager(em, scope, next.managerId, current.id);
 
   const sets: string[] = [];
   const params: unknown[] = [];

@@ -147,6 +147,14 @@ describe('SCIM users: the enterprise manager names a user of the org', () => {
       });
     }
 
+    it('refuses the user as their own manager with 400 invalidValue naming manager.value, writing nothing', async () => {
+      const before = await userRow(t, String(report.id));
+      const res = await patch({ op: 'Replace', path: `${ENT}:manager`, value: report.id });
+      assertScimError(res, 400, 'invalidValue');
+      assert.match(res.body.detail, new RegExp(`^${MANAGER_VALUE}: .*is this user`));
+      assert.equal((await userRow(t, String(report.id)))?.version, before?.version);
+    });
+
     for (const [name, op] of [
       ['an empty string', { op: 'Replace', path: `${ENT}:manager`, value: '' }],
       ['an object with an empty value', { op: 'Replace', path: `${ENT}:manager`, value: { value: '' } }],
