@@ -10,11 +10,11 @@ import { writeMembershipChanges, type MembershipChange } from './membership-chan
 import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
 import { newUserFields } from './import-rows.ts';
 import { addToInvitationPlan } from './import-invitees.ts';
-import { inviteMany, type InvitationDeps } from './invitations.ts';
+import { invitationContext, inviteOneOfMany, type InvitationContext, type InvitationDeps } from './invitations.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { stateOnReturn } from './lifecycle.ts';
-import { disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
+import { changeProfile, disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
 import { createUser, validateUserFields } from './users.ts';
 
@@ -118,8 +118,9 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);
-  const groupIds: GroupCache = new Map();
   for (let batch = 1; ; batch++) {
+    // Groups are looked up once per batch, in its transaction (one deleted since the last batch is not reused).
+    const groupIds: GroupCache = new Map();
     const em = fork();
     const done = await em.transactional(async (tx) => {
       // The lock serialises concurrent commit calls: a row is applied by exactly one of them,
@@ -267,9 +268,16 @@ async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache
   return out;
 }
 
+/** What the batch's rows share, read at most once per batch: its groups, and what inviting needs from the org. */
+interface BatchContext {
+  groupIds: GroupCache;
+  invitations?: InvitationContext;
+}
+
 async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
+  const batch: BatchContext = { groupIds };
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
   const bulk = mode.bulk ? rows.filter((r) => r.action === 'create' && r.data.newUserId) : [];
   if (bulk.length) {
@@ -294,7 +302,7 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
     if (inBulk.has(row.rowNumber)) continue;
     const known = new Set(groupIds.keys());
     try {
-      const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, groupIds));
+      const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, batch));
       outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
     } catch (error) {
       if (!failsRow(error)) throw error;
@@ -314,13 +322,13 @@ function rowError(error: DomainError | GroupGoneError): RowProblem {
 }
 
 /** One row through the domain functions the admin API uses; runs in a savepoint. */
-async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, groupIds: GroupCache): Promise<string> {
+async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, batch: BatchContext): Promise<string> {
   const { profile = {}, status = null, groups = [] } = row.data;
   if (row.action === 'disable') {
     await disableUser(tx, scope, row.userId!);
     return row.userId!;
   }
-  const wanted = await resolveGroups(tx, scope, groups, groupIds);
+  const wanted = await resolveGroups(tx, scope, groups, batch.groupIds);
   let user: { id: string; label: string };
   if (row.action === 'create') {
     const email = row.data.email!;
@@ -328,18 +336,18 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
       const created = await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' });
       user = { id: created.id, label: created.userName };
     } else {
-      const result = await inviteMany(tx, deps, scope, { emails: [email], name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
-      const sent = result.sent[0];
-      if (!sent) throw new ConflictError('email', `not invited: ${result.notSent[0]?.reason ?? 'refused'}`);
+      // inviteMany's work for one address, in this row's savepoint, with the org read once per batch.
+      batch.invitations ??= await invitationContext(tx, scope);
+      const sent = await inviteOneOfMany(tx, deps, scope, batch.invitations, { email, name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
+      if (typeof sent === 'string') throw new ConflictError('email', `not invited: ${sent}`);
       const change: ProfileChange = { ...profile };
-      if (Object.keys(change).length) await updateProfile(tx, scope, sent.userId, change);
+      if (Object.keys(change).length) await changeProfile(tx, scope, await getPerson(tx, scope, sent.userId), change);
       if (status === 'disabled') await disableUser(tx, scope, sent.userId);
       return sent.userId;
     }
   } else {
     const userId = row.userId!;
-    await updateProfile(tx, scope, userId, profile);
-    const person = await getPerson(tx, scope, userId);
+    const { user: person } = await updateProfile(tx, scope, userId, profile);
     user = { id: person.id, label: person.userName };
     // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
     const planned = (person.state === 'invited' || (person.state === 'disabled' && stateOnReturn(person) === 'invited')) && (await addToInvitationPlan(tx, scope, user, wanted));

@@ -198,23 +198,50 @@ export async function listInvitations(
 
 // ---------------------------------------------------------------- inviting
 
-interface Prepared {
+/** What inviting needs from the org, read once per request (or per import batch), not per address. */
+export interface InvitationContext {
   orgName: string;
   ttlMs: number;
+  /** The org's roles a planned membership may name. */
+  roles: string[];
+  seatLimit: number | null;
   noSeats: boolean;
+  /** How the mail names who sent it (inviterName). */
+  inviter: string | null;
+}
+
+interface Prepared extends InvitationContext {
   groups: PlannedMembership[];
 }
 
-async function prepare(em: Em, scope: Scope, input: InviteInput): Promise<Prepared> {
+/** Reads the org's settings, name, licence and the inviter's name: once per request or batch. */
+export async function invitationContext(em: Em, scope: Scope): Promise<InvitationContext> {
   const settings = await getOrgSettings(em, scope);
+  const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
+  // No seat limit: no seat to count (remaining is null, never 0).
+  const noSeats = settings.seatLimit === null ? false : (await getLicense(em, scope)).remaining === 0;
+  return {
+    orgName: String(org[0]?.name ?? scope.orgSlug), ttlMs: settings.invitationTtlDays * DAY_MS, roles: settings.roles,
+    seatLimit: settings.seatLimit, noSeats, inviter: await inviterName(em, scope),
+  };
+}
+
+/** The planned memberships' problems a caller can tell without the database: group ids, duplicates, roles. */
+function plannedGroupProblems(groups: PlannedMembership[], roles: string[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const seen = new Set<string>();
-  input.groups.forEach((g, i) => {
+  groups.forEach((g, i) => {
     if (!isUuid(g.groupId)) problems.push({ field: `groups.${i}.id`, reason: 'must be a group id' });
     else if (seen.has(g.groupId)) problems.push({ field: `groups.${i}.id`, reason: 'names a group already listed' });
     seen.add(g.groupId);
-    if (!settings.roles.includes(g.role)) problems.push({ field: `groups.${i}.role`, reason: `must be one of the organization's roles: ${settings.roles.join(', ')}` });
+    if (!roles.includes(g.role)) problems.push({ field: `groups.${i}.role`, reason: `must be one of the organization's roles: ${roles.join(', ')}` });
   });
+  return problems;
+}
+
+async function prepare(em: Em, scope: Scope, input: InviteInput): Promise<Prepared> {
+  const context = await invitationContext(em, scope);
+  const problems = plannedGroupProblems(input.groups, context.roles);
   const ids = input.groups.map((g) => g.groupId).filter(isUuid);
   if (ids.length) {
     const found = new Set((await em.execute(`select id from groups where org_id = ? and id in (${ids.map(() => '?').join(', ')})`, [scope.orgId, ...ids])).map((r) => String(r.id)));
@@ -223,9 +250,7 @@ async function prepare(em: Em, scope: Scope, input: InviteInput): Promise<Prepar
     });
   }
   if (problems.length) throw new ValidationError(problems);
-  const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
-  const license = await getLicense(em, scope);
-  return { orgName: String(org[0]?.name ?? scope.orgSlug), ttlMs: settings.invitationTtlDays * DAY_MS, noSeats: license.remaining === 0, groups: input.groups };
+  return { ...context, groups: input.groups };
 }
 
 async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: string | null, expiresAt: Date, now: Date): Promise<string> {
@@ -294,9 +319,9 @@ async function inviterName(tx: Em, scope: Scope): Promise<string | null> {
   return display && display !== scope.actor.label ? `${display} (${scope.actor.label})` : scope.actor.label;
 }
 
-async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; expiresAt: Date }, now: Date): Promise<string> {
+async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; inviter: string | null; expiresAt: Date }, now: Date): Promise<string> {
   const token = generateToken('invite');
-  const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: await inviterName(tx, scope), name: p.name, message: p.message, expiresAt: p.expiresAt });
+  const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: p.inviter, name: p.name, message: p.message, expiresAt: p.expiresAt });
   const tokenHash = sha256Hex(token);
   // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
   await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', priority: 'bulk', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
@@ -319,7 +344,7 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
   const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
   const invitationId = uuidv7(now.getTime());
-  const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, expiresAt }, now);
+  const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, inviter: prepared.inviter, expiresAt }, now);
   await tx.execute(
     `insert into invitations (id, created_at, updated_at, org_id, user_id, email, name, message, invited_by_id, invited_by_label, token_hash, expires_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -380,6 +405,31 @@ export async function inviteMany(em: Em, deps: InvitationDeps, scope: Scope, inp
   return result;
 }
 
+/**
+ * One address as inviteMany invites it, for a caller that invites many in one
+ * transaction with the org read once (an import batch: invitationContext) and
+ * each address already in its own savepoint: no savepoint of its own, so a
+ * refusal the unique index finds (`already_member`) leaves that savepoint
+ * aborted and the caller must roll it back (the import fails the row). The
+ * planned groups are the caller's, found in this transaction; their ids and
+ * roles are checked as inviteMany checks them. In an org with a seat limit the
+ * seats are counted for each address, as inviteMany's request would.
+ */
+export async function inviteOneOfMany(tx: Em, deps: InvitationDeps, scope: Scope, context: InvitationContext, input: { email: string; name?: string | undefined; groups: PlannedMembership[] }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
+  const entry = parseAddressList([input.email])[0];
+  if (!entry || entry.problem || !entry.email) return entry?.problem ?? 'invalid_email';
+  const problems = plannedGroupProblems(input.groups, context.roles);
+  if (problems.length) throw new ValidationError(problems);
+  const noSeats = context.seatLimit === null ? false : (await getLicense(tx, scope)).remaining === 0;
+  const prepared: Prepared = { ...context, noSeats, groups: input.groups };
+  try {
+    return await inviteOne(tx, deps, scope, prepared, { email: entry.email, name: input.name?.trim() || entry.name, message: null, may: { restore: true, reactivate: true } }, now);
+  } catch (error) {
+    if (uniqueViolationField(error) === 'userName') return 'already_member';
+    throw error;
+  }
+}
+
 // ---------------------------------------------------------------- resend, revoke
 
 async function invitedUserState(em: Em, invitation: InvitationRecord): Promise<string> {
@@ -408,7 +458,7 @@ export async function resendInvitation(em: Em, deps: InvitationDeps, scope: Scop
   const settings = await getOrgSettings(em, scope);
   const org = await em.execute('select name from organizations where id = ?', [scope.orgId]);
   const expiresAt = new Date(now.getTime() + settings.invitationTtlDays * DAY_MS);
-  const tokenHash = await issueToken(em, deps, scope, { invitationId: current.id, userId: current.userId, email: current.email, name: current.name, message: current.message, orgName: String(org[0]?.name ?? scope.orgSlug), expiresAt }, now);
+  const tokenHash = await issueToken(em, deps, scope, { invitationId: current.id, userId: current.userId, email: current.email, name: current.name, message: current.message, orgName: String(org[0]?.name ?? scope.orgSlug), inviter: await inviterName(em, scope), expiresAt }, now);
   // The old link stays recognisable (410 "replaced", not 404 "unknown") by its hash alone.
   await em.execute(
     `insert into invitation_replaced_tokens (token_hash, invitation_id, replaced_at)

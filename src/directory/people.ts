@@ -178,6 +178,12 @@ function withPhone(phones: UserFields['phoneNumbers'], phone: string | null): Us
 
 export async function updateProfile(em: Em, scope: Scope, id: string, change: ProfileChange): Promise<{ user: PersonRecord; changed: boolean }> {
   const current = await getPerson(em, scope, id);
+  if (!(await changeProfile(em, scope, current, change))) return { user: current, changed: false };
+  return { user: await getPerson(em, scope, id), changed: true };
+}
+
+/** updateProfile's write over `current` as just read, without reading the person again: whether anything changed. */
+export async function changeProfile(em: Em, scope: Scope, current: PersonRecord, change: ProfileChange): Promise<boolean> {
   assertMayChangeAccount(scope, current);
   if (current.state === 'deleted') throw new TransitionError('A deleted user cannot be edited; restore them first', { state: current.state });
   const next = fieldsOf(current);
@@ -203,9 +209,9 @@ export async function updateProfile(em: Em, scope: Scope, id: string, change: Pr
       });
     }
   }
-  if (!changedFields(current, next).length) return { user: current, changed: false };
+  if (!changedFields(current, next).length) return false;
   await saveUser(em, scope, current, next);
-  return { user: await getPerson(em, scope, id), changed: true };
+  return true;
 }
 
 // ---------------------------------------------------------------- lifecycle
