@@ -2,7 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
 import { isUuid, uuidv7 } from '../lib/ids.ts';
 import { generateToken, sha256Hex } from '../lib/tokens.ts';
-import { recordAuditSql } from './audit.ts';
+import { auditInsertSql, recordAuditSql } from './audit.ts';
 import { NotFoundError, TransitionError, ValidationError, type FieldProblem } from './errors.ts';
 import { parseAddressList, splitName } from './invitation-addresses.ts';
 import { invitationMail } from './invitation-mail.ts';
@@ -260,10 +260,11 @@ async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: stri
   const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'state', 'source', 'invite_expires_at', 'version', 'created_at', 'updated_at'];
   const values: unknown[] = [id, scope.orgId, ...userFieldColumns.map(([f, , kind]) => (kind === 'json' ? JSON.stringify(fields[f]) : fields[f])), email, 'invited', 'invitation', expiresAt, 1, now, now];
   const placeholders = ['?', '?', ...userFieldColumns.map(([, , kind]) => (kind === 'json' ? '?::jsonb' : '?')), '?', '?', '?', '?', '?', '?', '?'];
-  await tx.execute(`insert into users (${columns.join(', ')}) values (${placeholders.join(', ')})`, values);
   // The profile exists from now on, whichever door invited it: the feed's `user.created` (source admin or
   // csv, from the scope) comes before the invitation's own event. No `source` here: the door is the scope's.
-  await recordAuditSql(tx, scope, { action: 'user.created', target: { type: 'user', id, label: email }, details: { active: true } });
+  // One statement: the row and its audit row (target label the userName, which is the address).
+  const audit = auditInsertSql(scope, { action: 'user.created', target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' }, details: { active: true } }, 'u');
+  await tx.execute(`with u as (insert into users (${columns.join(', ')}) values (${placeholders.join(', ')}) returning id, user_name) ${audit.sql}`, [...values, ...audit.params]);
   return id;
 }
 
@@ -345,14 +346,15 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
   const invitationId = uuidv7(now.getTime());
   const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, inviter: prepared.inviter, expiresAt }, now);
+  const invitationRow = [invitationId, now, now, scope.orgId, userId, email, input.name?.slice(0, 300) ?? null, input.message, scope.actor.id ?? null, scope.actor.label.slice(0, 320), tokenHash, expiresAt];
+  // The invitation and its planned memberships as one statement (the memberships in list order).
+  const planned = prepared.groups.map((group) => [uuidv7(now.getTime()), group.groupId, group.role]);
   await tx.execute(
-    `insert into invitations (id, created_at, updated_at, org_id, user_id, email, name, message, invited_by_id, invited_by_label, token_hash, expires_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [invitationId, now, now, scope.orgId, userId, email, input.name?.slice(0, 300) ?? null, input.message, scope.actor.id ?? null, scope.actor.label.slice(0, 320), tokenHash, expiresAt],
+    `with i as (insert into invitations (id, created_at, updated_at, org_id, user_id, email, name, message, invited_by_id, invited_by_label, token_hash, expires_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id)
+     ${planned.length ? `insert into invitation_memberships (id, invitation_id, group_id, role) select v.id::uuid, i.id, v.group_id::uuid, v.role from i, (values ${planned.map(() => '(?, ?, ?)').join(', ')}) as v(id, group_id, role)` : 'select 1'}`,
+    [...invitationRow, ...planned.flat()],
   );
-  for (const group of prepared.groups) {
-    await tx.execute('insert into invitation_memberships (id, invitation_id, group_id, role) values (?, ?, ?, ?)', [uuidv7(now.getTime()), invitationId, group.groupId, group.role]);
-  }
   // The person's earlier invitations (a restored profile's) are replaced by this one: never resent again.
   if (revived) {
     await tx.execute(
