@@ -6,6 +6,7 @@ import { ConflictError, DomainError, TransitionError, ValidationError } from './
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
+import { inviteUsersBulk, type BulkInvitee } from './import-invite-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
 import { newUserFields } from './import-rows.ts';
@@ -131,6 +132,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
       const noInvite = Boolean(options.noInvite);
       const settings = await getOrgSettings(tx, scope);
       const bulk = noInvite && settings.seatLimit === null;
+      const inviteBulk = !noInvite && settings.seatLimit === null;
       const raw = await tx.execute(
         `select row_number, action, user_id, label, data from csv_import_rows
          where import_id = ? and row_number > ? and outcome is null and ${committable}${lock[0].picked ? ' and selected' : ''} order by row_number limit ?`,
@@ -143,7 +145,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
       }));
       // Rows the bulk path cannot take go one by one: such a batch keeps the per-row size.
       if (!hooks.batchSize && rows.length > DEFAULT_BATCH_SIZE && rows.some((r) => r.action !== 'create' || !r.data.newUserId)) rows = rows.slice(0, DEFAULT_BATCH_SIZE);
-      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk }, groupIds);
+      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk, inviteBulk }, groupIds);
       await recordOutcomes(tx, id, rows[rows.length - 1]!.rowNumber, outcomes);
       return false;
     });
@@ -274,7 +276,7 @@ interface BatchContext {
   invitations?: InvitationContext;
 }
 
-async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean; inviteBulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
   const batch: BatchContext = { groupIds };
@@ -298,6 +300,26 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
     for (const rowNumber of result.conflicts) outcomes.push({ rowNumber, action: 'create', ok: false, error: { column: null, reason: 'conflict', message: 'a user with this userName already exists' } });
   }
   const inBulk = new Set(bulk.map((r) => r.rowNumber));
+  // New people invited in an org without a seat limit: set-based (import-invite-bulk.ts); what it leaves goes row by row.
+  const invited = mode.inviteBulk ? rows.filter((r) => r.action === 'create' && r.data.email && r.data.status !== 'disabled') : [];
+  if (invited.length) {
+    const invitees: BulkInvitee[] = [];
+    for (const r of invited) {
+      inBulk.add(r.rowNumber);
+      try {
+        const wanted = await resolveGroups(tx, scope, r.data.groups ?? [], groupIds);
+        invitees.push({ key: r.rowNumber, email: r.data.email!, name: r.data.profile?.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })), profile: { ...(r.data.profile ?? {}) } });
+      } catch (error) {
+        if (!failsRow(error)) throw error;
+        outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
+      }
+    }
+    batch.invitations ??= await invitationContext(tx, scope);
+    const result = await inviteUsersBulk(tx, deps, scope, batch.invitations, invitees, deps.now());
+    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId });
+    for (const { key, error } of result.failed) outcomes.push({ rowNumber: key, action: 'create', ok: false, error: rowError(error) });
+    for (const key of result.rowPath) inBulk.delete(key);
+  }
   for (const row of rows) {
     if (inBulk.has(row.rowNumber)) continue;
     const known = new Set(groupIds.keys());

@@ -227,7 +227,7 @@ export async function invitationContext(em: Em, scope: Scope): Promise<Invitatio
 }
 
 /** The planned memberships' problems a caller can tell without the database: group ids, duplicates, roles. */
-function plannedGroupProblems(groups: PlannedMembership[], roles: string[]): FieldProblem[] {
+export function plannedGroupProblems(groups: PlannedMembership[], roles: string[]): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const seen = new Set<string>();
   groups.forEach((g, i) => {

@@ -33,7 +33,7 @@ export interface OutboxMail {
 export type MailPriority = 'transactional' | 'bulk';
 
 /** The stored `priority`: claimed in ascending order. */
-const priorityValue: Record<MailPriority, number> = { transactional: 0, bulk: 1 };
+export const priorityValue: Record<MailPriority, number> = { transactional: 0, bulk: 1 };
 
 export interface OutboxMessageView {
   id: string;

@@ -163,7 +163,7 @@ export type ProfileChange = Partial<Record<ProfileField, string | null>>;
  */
 export const scimOwnedFields: ReadonlySet<ProfileField> = new Set(profileFields);
 
-function fieldsOf(user: UserRecord): UserFields {
+function fieldsOf(user: UserFields): UserFields {
   const fields = {} as Record<string, unknown>;
   for (const [field] of userFieldColumns) fields[field] = user[field];
   return fields as unknown as UserFields;
@@ -184,6 +184,21 @@ export async function updateProfile(em: Em, scope: Scope, id: string, change: Pr
 
 /** updateProfile's write over `current` as just read, without reading the person again: whether anything changed. */
 export async function changeProfile(em: Em, scope: Scope, current: PersonRecord, change: ProfileChange): Promise<boolean> {
+  const next = profileNext(scope, current, change);
+  if (!next) return false;
+  await saveUser(em, scope, current, next);
+  return true;
+}
+
+/** What a profile change is applied to: a person's fields, with what the rules below read of them. */
+export type ProfileTarget = UserFields & Pick<PersonRecord, 'phone' | 'source' | 'state' | 'orgRole'>;
+
+/**
+ * The fields changeProfile writes over `current` (saveUser validates them and writes those that
+ * differ), or null when nothing changes; throws what it refuses. No database: the import's bulk
+ * invitations compute their profile updates with it, as the row path does.
+ */
+export function profileNext(scope: Scope, current: ProfileTarget, change: ProfileChange): UserFields | null {
   assertMayChangeAccount(scope, current);
   if (current.state === 'deleted') throw new TransitionError('A deleted user cannot be edited; restore them first', { state: current.state });
   const next = fieldsOf(current);
@@ -209,9 +224,7 @@ export async function changeProfile(em: Em, scope: Scope, current: PersonRecord,
       });
     }
   }
-  if (!changedFields(current, next).length) return false;
-  await saveUser(em, scope, current, next);
-  return true;
+  return changedFields(current, next).length ? next : null;
 }
 
 // ---------------------------------------------------------------- lifecycle

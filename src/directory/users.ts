@@ -393,7 +393,7 @@ export async function saveUser(
  * Each changed field before and after (the audit trail's "what changed").
  * The raw SCIM attributes can be large: only their changed top-level keys.
  */
-function describeChanges(current: UserFields, next: UserFields, fields: Array<keyof UserFields>): Record<string, unknown> {
+export function describeChanges(current: UserFields, next: UserFields, fields: Array<keyof UserFields>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     out[field] = field === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[field], to: next[field] };
