@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import { importModes, type ImportMode } from '../db/entities/index.ts';
 import { runImportCli } from '../csv/import-cli.ts';
 import { statusFilters } from '../directory/status.ts';
-import { invitationStatuses } from '../directory/invitations.ts';
+import { invitationStatuses } from '../directory/invitation-records.ts';
 import { recordExport } from '../directory/export-queries.ts';
 import { type ExportName } from '../csv/columns.ts';
 import { delimiterNames, exportChunks, writeChunks, type ExportRequest } from '../csv/export.ts';

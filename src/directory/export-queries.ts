@@ -2,7 +2,7 @@ import type { OrgRole, UserSource } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
 import { auditFilterSql, type AuditFilter } from './audit-queries.ts';
-import { invitationFilterSql, invitationsFromSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitations.ts';
+import { invitationFilterSql, invitationsFromSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitation-records.ts';
 import { peopleFilterSql, type PeopleFilter } from './people.ts';
 import type { Scope } from './scope.ts';
 import { statusSql, type UserStatus } from './status.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
-import { invitationStatuses } from '../../directory/invitations.ts';
+import { invitationStatuses } from '../../directory/invitation-records.ts';
 import { recordExport } from '../../directory/export-queries.ts';
 import { auditInstant } from '../../directory/audit-queries.ts';
 import { delimiterNames, exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';

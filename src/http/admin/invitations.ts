@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
-import {
-  invitationStatuses,
-  inviteMany,
-  listInvitations,
-  resendInvitation,
-  revokeInvitation,
-  getInvitation,
-  type InvitationRecord,
-} from '../../directory/invitations.ts';
+import { inviteMany, resendInvitation, revokeInvitation } from '../../directory/invitations.ts';
+import { getInvitation, invitationStatuses, listInvitations, type InvitationRecord } from '../../directory/invitation-records.ts';
 import { inTransaction } from './in-transaction.ts';
 import { apiRoute, requirePermission, type ApiRoute } from './route.ts';
 import { allows } from '../../directory/permissions.ts';
