@@ -14,11 +14,16 @@ describe('gatehouse CLI', function () {
   this.timeout(120_000);
   let dataDir: string;
   let env: Record<string, string | undefined>;
+  // The embedded store's own tests run on every database choice (CI sets DATABASE_URL): their own DATA_DIR, no DATABASE_URL.
+  let embeddedDir: string;
+  let embeddedEnv: Record<string, string | undefined>;
   let dropDatabase: (() => Promise<void>) | undefined;
 
   before(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
     env = { DATA_DIR: dataDir, NODE_ENV: 'test' };
+    embeddedDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-embedded-'));
+    embeddedEnv = { DATA_DIR: embeddedDir, NODE_ENV: 'test' };
     if (usingPostgres) {
       const db = await createPostgresDatabase(process.env.DATABASE_URL!);
       env.DATABASE_URL = db.url;
@@ -27,6 +32,7 @@ describe('gatehouse CLI', function () {
   });
   after(async () => {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(embeddedDir, { recursive: true, force: true });
     await dropDatabase?.();
   });
 
@@ -241,30 +247,28 @@ describe('gatehouse CLI', function () {
     assert.ok(status.executed.length >= 1);
   });
 
-  if (!usingPostgres) {
-    it('refuses to open an embedded store that another process holds, saying what to do instead', async () => {
-      const lock = await lockDataDir(dataDir, 'the Gatehouse server');
-      try {
-        const res = await runCli(['org', 'list'], env);
-        assert.equal(res.code, 1);
-        assert.match(res.stderr, /in use by the Gatehouse server \(pid \d+\)/);
-        assert.match(res.stderr, /stop that process first|DATABASE_URL/);
-        assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
-      } finally {
-        lock.release();
-      }
-    });
-  }
+  it('refuses to open an embedded store that another process holds, saying what to do instead', async () => {
+    const lock = await lockDataDir(embeddedDir, 'the Gatehouse server');
+    try {
+      const res = await runCli(['org', 'list'], embeddedEnv);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /in use by the Gatehouse server \(pid \d+\)/);
+      assert.match(res.stderr, /stop that process first|DATABASE_URL/);
+      assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      lock.release();
+    }
+  });
 
-  (usingPostgres || !existsSync('/proc/self/ns/pid') ? it.skip : it)('opens an embedded store whose lock an earlier start of the container left (pid 1, alive here), without waiting', async () => {
-    const file = path.join(dataDir, 'gatehouse.lock');
+  (!existsSync('/proc/self/ns/pid') ? it.skip : it)('opens an embedded store whose lock an earlier start of the container left (pid 1, alive here), without waiting', async () => {
+    const file = path.join(embeddedDir, 'gatehouse.lock');
     writeFileSync(file, JSON.stringify({
       pid: 1, holder: 'the Gatehouse server', since: '2026-12-01T00:00:00.000Z', host: 'c0ffee',
       bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidNamespace: 'pid:[4026532999]', startTicks: 1, heartbeatMs: 5000,
     }));
     const killed = new Date(Date.now() - 120_000);
     utimesSync(file, killed, killed);
-    const res = await runCli(['org', 'list', '--json'], env);
+    const res = await runCli(['org', 'list', '--json'], embeddedEnv);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stderr, '');
     assert.equal(existsSync(file), false, 'released on exit');
