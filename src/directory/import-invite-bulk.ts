@@ -1,12 +1,10 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, pgArray } from '../db/bound-query.ts';
 import { uuidv7 } from '../lib/ids.ts';
-import { generateToken, sha256Hex } from '../lib/tokens.ts';
 import { auditInsertSql } from './audit.ts';
 import { ConflictError, DomainError } from './errors.ts';
 import { parseAddressList, splitName } from './invitation-addresses.ts';
-import { invitationMail } from './invitation-mail.ts';
-import { plannedGroupProblems, type InvitationContext, type InvitationDeps, type PlannedMembership } from './invitations.ts';
+import { newInvitationLink, plannedGroupProblems, type InvitationContext, type InvitationDeps, type PlannedMembership } from './invitations.ts';
 import { priorityValue } from './outbox.ts';
 import { profileNext, type ProfileChange, type ProfileTarget } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -18,7 +16,7 @@ import { changedFields, describeChanges, validateUserFields } from './users.ts';
  * org WITHOUT a seat limit (callers check), what inviteOneOfMany and the
  * row's profile update write row by row, as three statements per batch:
  * 1. the invited profiles and their `user.created` audit rows;
- * 2. the invitation mails (rendered and tokened here, as issueToken does),
+ * 2. the invitation mails (newInvitationLink, as issueToken),
  *    the invitations, their planned memberships and their
  *    `invitation.created` audit rows;
  * 3. the rows' profile fields (profileNext + saveUser's rules) with one
@@ -98,9 +96,7 @@ export async function inviteUsersBulk(tx: Em, deps: InvitationDeps, scope: Scope
       continue;
     }
     const invitationId = uuidv7(now.getTime());
-    const token = generateToken('invite');
-    const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: context.orgName, inviter: context.inviter, name, message: null, expiresAt });
-    const tokenHash = sha256Hex(token);
+    const { tokenHash, mail } = newInvitationLink(deps, { orgName: context.orgName, inviter: context.inviter, name, message: null, expiresAt });
     const user: Record<string, unknown> = { id, org_id: scope.orgId, email: c.address, state: 'invited', source: 'invitation', invite_expires_at: expiresAt, version: 1, created_at: now, updated_at: now };
     for (const [field, column] of userFieldColumns) user[column] = fields[field];
     planned.push({

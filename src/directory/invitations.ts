@@ -187,10 +187,15 @@ async function inviterName(tx: Em, scope: Scope): Promise<string | null> {
   return display && display !== scope.actor.label ? `${display} (${scope.actor.label})` : scope.actor.label;
 }
 
-async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; inviter: string | null; expiresAt: Date }, now: Date): Promise<string> {
+/** A new one-time link for an invitation: the mail that carries it and the SHA-256 the invitation keeps (the token itself is kept nowhere). */
+export function newInvitationLink(deps: InvitationDeps, p: { name: string | null; message: string | null; orgName: string; inviter: string | null; expiresAt: Date }): { tokenHash: string; mail: ReturnType<typeof invitationMail> } {
   const token = generateToken('invite');
   const mail = invitationMail({ link: `${deps.publicUrl}/invitations/${token}`, orgName: p.orgName, inviter: p.inviter, name: p.name, message: p.message, expiresAt: p.expiresAt });
-  const tokenHash = sha256Hex(token);
+  return { tokenHash: sha256Hex(token), mail };
+}
+
+async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invitationId: string; userId: string; email: string; name: string | null; message: string | null; orgName: string; inviter: string | null; expiresAt: Date }, now: Date): Promise<string> {
+  const { tokenHash, mail } = newInvitationLink(deps, p);
   // The hash (as stored on the invitation) lets the outbox tell, at send time, a link a resend has since replaced.
   await enqueueMail(tx, { orgId: scope.orgId, to: p.email, ...mail, kind: 'invitation', priority: 'bulk', related: { invitationId: p.invitationId, userId: p.userId, tokenHash } }, now);
   return tokenHash;
