@@ -7,6 +7,7 @@ import { DomainError, ValidationError, type FieldProblem } from './errors.ts';
 import { activateInvitee } from './invitee-activation.ts';
 import { resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
+import { passwordPolicyFor } from './password-rules.ts';
 import { createChallenge, type MfaPending } from './mfa-challenges.ts';
 import { SsoRequiredError } from './password-sign-in.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
@@ -104,20 +105,23 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
   if (toDate(row.expires_at).getTime() <= now.getTime()) throw new InvitationGoneError('expired');
   if (row.state !== 'invited') throw new InvitationGoneError('unavailable');
   const settings = resolveOrgSettings(row.settings);
+  const email = normalizeEmail(String(row.email));
   return {
     id: String(row.id),
     orgId: String(row.org_id),
     orgSlug: String(row.slug),
     orgName: String(row.org_name),
     userId: String(row.user_id),
-    email: normalizeEmail(String(row.email)),
+    email,
     givenName: (row.given_name as string | null) ?? null,
     familyName: (row.family_name as string | null) ?? null,
     phone: (row.phone as string | null) ?? null,
     expiresAt: toDate(row.expires_at),
     ssoEnforced: settings.ssoEnforced,
     requireTwoFactor: settings.requireTwoFactor,
-    passwordPolicy: settings.passwordPolicy,
+    // The password set here is the address's one password for every org it has a profile in (credentials are per
+    // address): the strictest of their policies, as changing it later is held to (password-rules.ts).
+    passwordPolicy: await passwordPolicyFor(em, email),
     sessionCap: settings.sessionCap,
     hasCredential: row.has_credential === true,
   };

@@ -126,6 +126,25 @@ describe('invitations: registration from the link', () => {
     assert.equal((await sql(w.t, `select password_hash from credentials where email = 'multi@acme.test'`))[0]!.password_hash, hashBefore);
   });
 
+  it('holds a new password to the strictest policy of every org the address has a profile in, as changing it does', async () => {
+    // The address is already a profile of an org with a stricter policy (a SCIM user there, no password yet): the
+    // password set here is the one that org's sign-in will take too.
+    const strict = await seedOrg(w.t.container, 'strictco');
+    await setOrgSettings(w.t.container, strict, { passwordPolicy: { minLength: 24, requireClasses: 1 } });
+    await addUser(w.t, strict, { userName: 'twice@acme.test' });
+    await invite(w, w.acme, { emails: 'twice@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'twice@acme.test');
+    const page = await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    assert.match(page.text, /minlength="24"/);
+    assert.match(page.text, /At least 24 characters/);
+    const short = await register(w, token).expect(400);
+    assert.match(short.text, /<p id="password-error" class="error">[^<]*at least 24 characters/);
+    assert.equal((await sql(w.t, `select count(*)::int as n from credentials where email = 'twice@acme.test'`))[0]!.n, 0);
+    const long = 'Blue-Harbor-Lamp-42-Quiet-River';
+    await register(w, token, { password: long, confirmPassword: long }).expect(303);
+    await request(w.t.app).post('/auth/password/login').send({ email: 'twice@acme.test', password: long, org: 'strictco' }).expect(200);
+  });
+
   it('refuses acceptance when no seat is left, with a clear page and a license.seat_refused event', async () => {
     const small = await seedOrg(w.t.container, 'seatco');
     const body = await invite(w, small, { emails: 'seat@seatco.test' });
