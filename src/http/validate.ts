@@ -7,10 +7,33 @@ import { zodProblems } from '../directory/input-problems.ts';
  * runs. A zod failure becomes one ValidationError naming every bad field.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'params' = 'body'): z.infer<S> {
-  const result = where === 'body' ? schema.safeParse(input ?? {}) : schema.safeParse(input ?? {}, { error: urlNumberRule });
+  const result = where === 'body' ? schema.safeParse(input ?? {}) : schema.safeParse(blankNumbersAsNaN(schema, input ?? {}), { error: urlNumberRule });
   if (result.success) return result.data;
   const problems = zodProblems(result.error, where, undefined, input ?? {});
   throw new ValidationError(problems);
+}
+
+/**
+ * `?limit=` is a number given empty, not an absent one: zod's coercion (`Number('')`) would read it as 0 —
+ * a silent first-or-zero page, or a "must be at least 1" that hides the rule. Each blank value of a number
+ * parameter goes to zod as NaN instead, so it gets the answer `?limit=abc` gets: the parameter's whole rule.
+ */
+function blankNumbersAsNaN(schema: z.ZodType, input: unknown): unknown {
+  if (!(schema instanceof z.ZodObject) || typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === 'string' && value.trim() === '' && Object.hasOwn(shape, key) && unwrapped(shape[key]!) instanceof z.ZodNumber) out[key] = Number.NaN;
+  }
+  return out;
+}
+
+function unwrapped(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodOptional || inner instanceof z.ZodDefault || inner instanceof z.ZodNullable || inner instanceof z.ZodPrefault) {
+    inner = inner.unwrap() as z.ZodType;
+  }
+  return inner;
 }
 
 /**

@@ -4,8 +4,9 @@ import { api } from '../people/support.ts';
 
 /**
  * Every admin route that takes a number in its query string refuses one that
- * is not a number by naming the parameter and its whole rule (one place:
- * http/validate.ts), not with zod's "expected number, received NaN".
+ * is not a number — an empty one included (`?limit=`, not read as 0) — by naming
+ * the parameter and its whole rule (one place: http/validate.ts), not with zod's
+ * "expected number, received NaN".
  */
 describe('admin API: a query number that is not a number', () => {
   let t: TestApp;
@@ -22,7 +23,19 @@ describe('admin API: a query number that is not a number', () => {
     ['get', '/users?limit=abc', 'limit', 'must be a whole number between 1 and 200'],
     ['get', '/events?limit=abc', 'limit', 'must be a whole number between 1 and 1000'],
     ['get', '/audit?limit=ten', 'limit', 'must be a whole number between 1 and 200'],
-    ['get', '/groups?limit=', 'limit', 'must be at least 1'],
+    ['get', '/groups?limit=', 'limit', 'must be a whole number between 1 and 200'],
+    ['get', '/users?limit=', 'limit', 'must be a whole number between 1 and 200'],
+    ['get', '/users?limit=%20', 'limit', 'must be a whole number between 1 and 200'],
+    ['get', '/invitations?limit=', 'limit', 'must be a whole number between 1 and 200'],
+    ['get', '/events?limit=', 'limit', 'must be a whole number between 1 and 1000'],
+    ['get', '/audit?limit=', 'limit', 'must be a whole number between 1 and 200'],
+    ['get', `/users/${someId}/activity?limit=`, 'limit', 'must be a whole number between 1 and 200'],
+    ['get', `/groups/${someId}?membersLimit=`, 'membersLimit', 'must be a whole number between 1 and 1000'],
+    ['get', '/imports?limit=', 'limit', 'must be a whole number between 1 and 100'],
+    ['get', `/imports/${someId}/rows?cursor=`, 'cursor', 'must be a whole number, 0 or more'],
+    ['get', `/imports/${someId}/rows?limit=`, 'limit', 'must be a whole number between 1 and 1000'],
+    ['get', `/webhooks/${someId}/deliveries?limit=`, 'limit', 'must be a whole number between 1 and 200'],
+    ['post', `/webhooks/${someId}/replay?limit=`, 'limit', 'must be a whole number between 1 and 10000'],
     ['get', '/imports?limit=NaN', 'limit', 'must be a whole number between 1 and 100'],
     ['get', `/imports/${someId}/rows?cursor=first`, 'cursor', 'must be a whole number, 0 or more'],
     ['get', `/imports/${someId}/rows?limit=0`, 'limit', 'must be a whole number between 1 and 1000'],

@@ -55,11 +55,22 @@ describe('input validation at the HTTP edge', () => {
       [{ cursor: '-1' }, 'cursor: must be a whole number, 0 or more'],
       [{ page: 'two' }, 'page: must be a whole number'],
       [{ ratio: 'half' }, 'ratio: must be a number between 0 and 1'],
+      [{ limit: '' }, 'limit: must be a whole number between 1 and 200'],
+      [{ limit: '  ' }, 'limit: must be a whole number between 1 and 200'],
+      [{ cursor: '' }, 'cursor: must be a whole number, 0 or more'],
+      [{ page: '' }, 'page: must be a whole number'],
+      [{ ratio: '\t' }, 'ratio: must be a number between 0 and 1'],
     ] as const) {
       it(`names the parameter and its whole rule for ${JSON.stringify(input)}, not zod's "expected number, received NaN"`, () => {
         assert.deepEqual(reasons(input), [expected]);
       });
     }
+
+    it('reads an empty number as given wrong (not as 0, nor as absent) in the query string only', () => {
+      assert.deepEqual(reasons({ limit: '', cursor: '' }), ['limit: must be a whole number between 1 and 200', 'cursor: must be a whole number, 0 or more']);
+      assert.deepEqual(parseInput(query, { limit: '7', cursor: '0' }, 'query'), { limit: 7, cursor: 0 });
+      assert.deepEqual(reasons({ limit: '' }, 'body'), ['limit: must be at least 1']);
+    });
 
     it("keeps a route's own wording for the rule a number breaks", () => {
       assert.deepEqual(reasons({ limit: '0' }), ['limit: must be at least 1']);
