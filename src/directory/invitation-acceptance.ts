@@ -14,6 +14,7 @@ import type { RequestOrigin, Scope } from './scope.ts';
 import { startSession, type SessionView } from './sessions.ts';
 import { transaction } from './transaction.ts';
 import { toDate } from './user-record.ts';
+import { PHONE_MAX_LENGTH } from './users.ts';
 
 /**
  * Registration from an invitation link: the token proves control of the
@@ -127,7 +128,9 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
   };
 }
 
-const PHONE = /^\+?[0-9 ().-]{6,30}$/;
+// The characters of a number as people write it; its length is the profile's (PHONE_MAX_LENGTH, the admin
+// API's and SCIM's rule too), so a number an admin gave the invitee comes back through this form as it is.
+const PHONE = /^\+?[0-9 ().-]+$/;
 
 /** Every problem with the form at once, each on its field. Pure. */
 export function checkRegistration(form: RegistrationForm, invitation: Pick<OpenInvitation, 'email' | 'passwordPolicy' | 'hasCredential'>): FieldProblem[] {
@@ -140,7 +143,9 @@ export function checkRegistration(form: RegistrationForm, invitation: Pick<OpenI
   text('givenName', 'first name');
   text('familyName', 'last name');
   const phone = form.phone.trim();
-  if (phone && (!PHONE.test(phone) || phone.replace(/\D/g, '').length < 6)) {
+  if (phone.length > PHONE_MAX_LENGTH) {
+    problems.push({ field: 'phone', reason: `Your mobile number must be at most ${PHONE_MAX_LENGTH} characters` });
+  } else if (phone && (!PHONE.test(phone) || phone.replace(/\D/g, '').length < 6)) {
     problems.push({ field: 'phone', reason: 'Enter a mobile number with its country code, such as +44 7700 900123' });
   }
   if (invitation.hasCredential) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { hashPassword, storePasswordHash } from '../../src/directory/credentials.ts';
+import { PHONE_MAX_LENGTH } from '../../src/directory/users.ts';
 import { addGroup, addUser, api, auditActions, setSeatLimit, sql } from '../people/support.ts';
 import { seedOrg } from '../support/app.ts';
 import { sessionCookieOf, setOrgSettings } from '../auth/support/people.ts';
@@ -108,6 +109,22 @@ describe('invitations: registration from the link', () => {
     assert.match(res.text, /at most 200 characters/);
     assert.doesNotMatch(res.text, /id="familyName-error"|id="password-error"|id="eula-error"/);
     assert.match(res.text, /value="Kept"/);
+  });
+
+  it("takes a mobile number as long as the admin API's (PHONE_MAX_LENGTH), and says so on the form", async () => {
+    await invite(w, w.acme, { emails: 'longphone@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'longphone@acme.test');
+    const form = await request(w.t.app).get(`/invitations/${token}`).expect(200);
+    assert.match(form.text, new RegExp(`<input[^>]*id="phone"[^>]*maxlength="${PHONE_MAX_LENGTH}"`));
+    const tooLong = `+44 ${'7'.repeat(PHONE_MAX_LENGTH - 3)}`;
+    const refused = await register(w, token, { phone: tooLong }).expect(400);
+    assert.match(refused.text, /id="phone-error"/);
+    assert.match(refused.text, new RegExp(`at most ${PHONE_MAX_LENGTH} characters`));
+    const longest = `+44 (0) 20 7946 0958 - ${'1'.repeat(PHONE_MAX_LENGTH - 23)}`;
+    assert.equal(longest.length, PHONE_MAX_LENGTH);
+    const res = await register(w, token, { phone: longest }).expect(303);
+    const me = await request(w.t.app).get('/api/session').set('Cookie', sessionCookieOf(res)).expect(200);
+    assert.equal((await api(w.t, w.acme).get(`/users/${me.body.user.id}`).expect(200)).body.phone, longest);
   });
 
   it('asks for the existing password when the address already has one from another org, and never overwrites it', async () => {

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../directory/errors.ts';
+import { PHONE_MAX_LENGTH } from '../../directory/users.ts';
 import { errorBox, escapeHtml, layout } from './layout.ts';
 
 /**
@@ -63,7 +64,7 @@ export function registrationPage(input: RegistrationPageInput): string {
 <p id="email-hint" class="hint">Fixed by the invitation.</p>
 ${textField('givenName', 'First name', values.givenName ?? '', problems, ' autocomplete="given-name" required maxlength="200"')}
 ${textField('familyName', 'Last name', values.familyName ?? '', problems, ' autocomplete="family-name" required maxlength="200"')}
-${textField('phone', 'Mobile number (optional)', values.phone ?? '', problems, ' type="tel" autocomplete="tel" maxlength="30"')}
+${textField('phone', 'Mobile number (optional)', values.phone ?? '', problems, ` type="tel" autocomplete="tel" maxlength="${PHONE_MAX_LENGTH}"`)}
 ${passwordFields}
 <p><input id="eula" name="eula" type="checkbox" value="accepted" required${values.eulaAccepted ? ' checked' : ''}${eula.attrs}>
 <label for="eula" class="inline">I accept the ${terms} (version ${escapeHtml(input.eula.version)})</label></p>${eula.html}
