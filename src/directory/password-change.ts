@@ -2,17 +2,19 @@ import type { Em } from '../db/orm.ts';
 import { escapeHtml } from '../lib/html.ts';
 import { recordAuditSql } from './audit.ts';
 import { findCredential, hashPassword, normalizeEmail, recordFailedAttempt, storePasswordHash, verifyPassword, type CredentialRow, type LockoutPolicy, type ScryptParams } from './credentials.ts';
-import { PermissionError, RateLimitedError, ValidationError } from './errors.ts';
+import { PermissionError, RateLimitedError, ValidationError, type FieldProblem } from './errors.ts';
 import { enqueueMail } from './outbox.ts';
 import { normalizePassword } from './password-policy.ts';
 import { canUsePassword, newPasswordProblems, passwordProfiles, type PasswordProfile } from './password-rules.ts';
 import type { Scope } from './scope.ts';
-import { endOtherSessions } from './sessions.ts';
+import { endOtherSessions, revokeSession } from './sessions.ts';
 
 /**
  * A signed-in person changes their own password: they prove the current one
  * (wrong guesses count toward the same lockout as sign-in, so a borrowed
- * session cannot be used to guess it), the new one meets the rules a reset
+ * session cannot be used to guess it, and the guess that locks the password
+ * also signs that session out: a stolen session does not outlive the lock
+ * it put on its owner), the new one meets the rules a reset
  * link's would (password-rules.ts), and on success their other sessions end,
  * one audit event is recorded and a mail tells them, with a way back if it
  * was not them.
@@ -62,6 +64,25 @@ export class PasswordLockedError extends RateLimitedError {
   constructor(lockedUntil: Date, now: Date) {
     const seconds = Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
     super(seconds, `Too many wrong passwords: your password is locked until ${utcTime(lockedUntil)} UTC, for sign-in too. Try again then, or reset it.`, { reason: 'account_locked', field: 'currentPassword' });
+  }
+}
+
+/**
+ * This wrong current password started a lock, and the session that sent it is signed out: still a
+ * 400 naming `currentPassword` (the guess was wrong), with `details.sessionEnded` and `lockedUntil`.
+ */
+export class SignedOutByLockError extends ValidationError {
+  readonly lockedUntil: Date;
+  constructor(lockedUntil: Date, now: Date, problems: FieldProblem[]) {
+    const minutes = Math.round((lockedUntil.getTime() - now.getTime()) / 60_000);
+    const reason = `is incorrect; after too many wrong passwords it is locked for ${minutes} minutes, for sign-in too, and this session is signed out`;
+    super([{ field: 'currentPassword', reason }, ...problems], undefined, { sessionEnded: true, lockedUntil: lockedUntil.toISOString() });
+    this.lockedUntil = lockedUntil;
+  }
+
+  /** The sentence a page shows instead of the form, which this session can no longer send. */
+  get pageMessage(): string {
+    return `Too many wrong passwords: your password is locked until ${utcTime(this.lockedUntil)} UTC, for sign-in too, and you are signed out here. Sign in again then, or reset your password.`;
   }
 }
 
@@ -133,9 +154,9 @@ export async function changePassword(em: Em, deps: PasswordChangeDeps, who: Pass
   if (!verified.ok) {
     const { lockedUntil } = await recordFailedAttempt(em, credential.id, deps.lockout, now);
     await auditRefusal(em, who, 'wrong_password', lockedUntil);
-    const minutes = lockedUntil ? Math.round((lockedUntil.getTime() - now.getTime()) / 60_000) : 0;
-    const reason = lockedUntil ? `is incorrect; after too many wrong passwords it is locked for ${minutes} minutes, for sign-in too` : 'is incorrect';
-    throw new ValidationError([{ field: 'currentPassword', reason }, ...problems]);
+    if (!lockedUntil) throw new ValidationError([{ field: 'currentPassword', reason: 'is incorrect' }, ...problems]);
+    await revokeSession(em, who.scope, who.sessionId, now, 'session.revoked', 'password_locked');
+    throw new SignedOutByLockError(lockedUntil, now, problems);
   }
   if (problems.length) throw new ValidationError(problems);
 

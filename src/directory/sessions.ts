@@ -150,13 +150,17 @@ export async function listUserSessions(em: Em, scope: Pick<Scope, 'orgId'>, user
   return rows.map((row) => toView(row, now));
 }
 
-/** Ends one session of the org (admin revoke, or the person's own logout); one audit event. */
+/**
+ * Ends one session of the org (admin revoke, the person's own logout, or the lock its own wrong
+ * passwords started: `reason`); one audit event.
+ */
 export async function revokeSession(
   em: Em,
   scope: Scope,
   sessionId: string,
   now: Date,
   action: 'session.revoked' | 'session.ended' = 'session.revoked',
+  reason?: 'password_locked',
 ): Promise<SessionView> {
   if (!isUuid(sessionId)) throw new NotFoundError('Session', sessionId);
   return em.transactional(async (tx) => {
@@ -172,7 +176,7 @@ export async function revokeSession(
     await recordAuditSql(tx, scope, {
       action,
       target: { type: 'session', id: current.id },
-      details: { userId: current.userId, method: current.method },
+      details: { userId: current.userId, method: current.method, ...(reason ? { reason } : {}) },
     });
     return { ...current, revokedAt: now, active: false };
   });

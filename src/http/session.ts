@@ -38,8 +38,13 @@ export async function endSession(container: Container, req: Request, res: Respon
   if (principal) {
     await revokeSession(req.ctx.em, scopeOfSession(req, principal), principal.session.id, container.clock.now(), 'session.ended');
   }
-  res.setHeader('Set-Cookie', clearSessionCookie(sessionCookie(container.config.publicUrl)));
+  forgetSessionCookie(container, res);
   res.setHeader('Cache-Control', 'no-store');
+}
+
+/** Tells the browser to drop the session cookie of a session that has ended. */
+export function forgetSessionCookie(container: Container, res: Response): void {
+  res.setHeader('Set-Cookie', clearSessionCookie(sessionCookie(container.config.publicUrl)));
 }
 
 /** GET /api/session and POST /auth/logout: the browser's view of its own session. */

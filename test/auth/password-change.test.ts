@@ -76,15 +76,17 @@ describe('password change (signed in)', () => {
 
   it('refuses a wrong current password naming the field, counts it toward the sign-in lockout, and locks like sign-in', async () => {
     await seedPerson(t.container, acme, 'lou@acme.test', { password: OLD });
+    const owner = await session('lou@acme.test');
     const who = await session('lou@acme.test');
     for (let i = 0; i < 4; i++) {
       const res = await change(who, { currentPassword: `Wrong-Password-${i}`, newPassword: NEW }).expect(400);
       assert.equal(res.body.error.code, 'invalid_input');
       assert.equal(reasons(res, 'currentPassword'), 'is incorrect');
+      assert.equal(res.body.error.details.sessionEnded, undefined);
     }
     const fifth = await change(who, { currentPassword: 'Wrong-Password-4', newPassword: NEW }).expect(400);
     assert.match(reasons(fifth, 'currentPassword'), /^is incorrect; after too many wrong passwords it is locked for 15 minutes/);
-    const locked = await change(who, { currentPassword: OLD, newPassword: NEW }).expect(429);
+    const locked = await change(owner, { currentPassword: OLD, newPassword: NEW }).expect(429);
     assert.equal(locked.body.error.code, 'rate_limited');
     assert.equal(locked.body.error.details.reason, 'account_locked');
     assert.equal(locked.headers['retry-after'], String(15 * 60));
@@ -94,9 +96,33 @@ describe('password change (signed in)', () => {
     assert.equal(await t.container.fork().count(AuditEvent, { action: 'auth.locked', targetId: id }), 1);
 
     clock.advance(15 * 60_000);
-    await change(who, { currentPassword: OLD, newPassword: NEW }).expect(200);
+    await change(owner, { currentPassword: OLD, newPassword: NEW }).expect(200);
     const credential = await t.container.fork().findOneOrFail(Credential, { email: 'lou@acme.test' });
     assert.equal(credential.failedAttempts, 0);
+  });
+
+  it('signs out the session whose wrong guesses lock the password, says so, and leaves the person’s other sessions signed in', async () => {
+    await seedPerson(t.container, acme, 'kim@acme.test', { password: OLD });
+    const owner = await session('kim@acme.test');
+    const stolen = await session('kim@acme.test');
+    const sessionId = (await request(t.app).get('/api/session').set('Cookie', stolen.cookie).expect(200)).body.session.id as string;
+    for (let i = 0; i < 4; i++) await change(stolen, { currentPassword: `Wrong-Password-${i}`, newPassword: NEW }).expect(400);
+    await request(t.app).get('/api/session').set('Cookie', stolen.cookie).expect(200);
+
+    const fifth = await change(stolen, { currentPassword: 'Wrong-Password-4', newPassword: NEW }).expect(400);
+    assert.equal(fifth.body.error.code, 'invalid_input');
+    assert.match(reasons(fifth, 'currentPassword'), /locked for 15 minutes, for sign-in too, and this session is signed out$/);
+    assert.equal(fifth.body.error.details.sessionEnded, true);
+    assert.match(String(fifth.headers['set-cookie']), /Max-Age=0|Expires=Thu, 01 Jan 1970/, 'the cookie is cleared');
+    await request(t.app).get('/api/session').set('Cookie', stolen.cookie).expect(401);
+    await change(stolen, { currentPassword: OLD, newPassword: NEW }).expect(401);
+    await request(t.app).get('/api/session').set('Cookie', owner.cookie).expect(200);
+
+    const id = await userId('kim@acme.test', acme);
+    const ended = await t.container.fork().find(AuditEvent, { action: 'session.revoked', targetId: sessionId });
+    assert.equal(ended.length, 1);
+    assert.equal(ended[0]!.actorId, id);
+    assert.deepEqual(ended[0]!.details, { userId: id, method: 'password', reason: 'password_locked' });
   });
 
   it('holds the new password to the strictest policy of the person’s orgs, as a reset does, and stores nothing when refused', async () => {

@@ -95,11 +95,18 @@ describe('console: change your password', function () {
     await login('bob@acme.test', OLD).expect(200);
   });
 
-  it('says when the password is locked after too many wrong ones', async () => {
+  it('says when the password is locked after too many wrong ones, and signs out the session that made them', async () => {
     await seedPerson(t.container, acme, 'lou@acme.test', { password: OLD });
+    const owner = await open('lou@acme.test');
     const { cookie, csrf } = await open('lou@acme.test');
-    for (let i = 0; i < 5; i++) await post(cookie, { csrfToken: csrf, currentPassword: `Wrong-Password-${i}`, newPassword: NEW, confirmPassword: NEW }).expect(400);
-    const locked = await post(cookie, { csrfToken: csrf, currentPassword: OLD, newPassword: NEW, confirmPassword: NEW }).expect(429);
+    for (let i = 0; i < 4; i++) await post(cookie, { csrfToken: csrf, currentPassword: `Wrong-Password-${i}`, newPassword: NEW, confirmPassword: NEW }).expect(400);
+    const signedOut = await post(cookie, { csrfToken: csrf, currentPassword: 'Wrong-Password-4', newPassword: NEW, confirmPassword: NEW }).expect(400);
+    assert.match(signedOut.text, /Too many wrong passwords: your password is locked until 09:\d\d UTC, for sign-in too, and you are signed out here/);
+    assert.match(signedOut.text, /<a href="\/console\/login">/);
+    assert.doesNotMatch(signedOut.text, /name="csrfToken"/);
+    assert.match(String(signedOut.headers['set-cookie']), /Max-Age=0|Expires=Thu, 01 Jan 1970/);
+    await request(t.app).get(PAGE).set('Cookie', cookie).expect(303);
+    const locked = await post(owner.cookie, { csrfToken: owner.csrf, currentPassword: OLD, newPassword: NEW, confirmPassword: NEW }).expect(429);
     assert.equal(locked.headers['retry-after'], String(15 * 60));
     assert.match(locked.text, /Too many wrong passwords: your password is locked until 09:\d\d UTC/);
   });

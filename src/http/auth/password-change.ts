@@ -1,14 +1,14 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { AuthenticationError } from '../../directory/errors.ts';
-import { changePassword, type PasswordChangeDeps, type PasswordChangeInput } from '../../directory/password-change.ts';
+import { changePassword, SignedOutByLockError, type PasswordChangeDeps, type PasswordChangeInput } from '../../directory/password-change.ts';
 import { MAX_PASSWORD_LENGTH } from '../../directory/password-policy.ts';
 import type { SessionPrincipal } from '../../directory/sessions.ts';
 import { RateLimiter } from '../../lib/rate-limit.ts';
 import { assertCsrfHeader } from '../auth.ts';
 import { JSON_BODY, refuseUnreadBody } from '../bodies.ts';
-import { scopeOfSession, sessionOf, sessionTokenOf } from '../session.ts';
+import { forgetSessionCookie, scopeOfSession, sessionOf, sessionTokenOf } from '../session.ts';
 import { parseInput } from '../validate.ts';
 import { sameOriginAndThrottled } from './guard.ts';
 
@@ -33,14 +33,23 @@ export function passwordChangeGuard(container: Container) {
   return sameOriginAndThrottled(new URL(config.publicUrl).origin, new RateLimiter(config.auth.rateLimit, () => clock.now().getTime()));
 }
 
-/** Parses the body (400 naming each field) and changes the password of the session's person. */
-export async function changeOwnPassword(container: Container, req: Request, principal: SessionPrincipal, body: unknown): Promise<{ endedSessions: number }> {
+/**
+ * Parses the body (400 naming each field) and changes the password of the session's person. When a
+ * wrong current password locks the password, the domain ends this session; its cookie goes too.
+ */
+export async function changeOwnPassword(container: Container, req: Request, res: Response, principal: SessionPrincipal, body: unknown): Promise<{ endedSessions: number }> {
   const input: PasswordChangeInput = parseInput(changePasswordBody.strip(), body);
   const { config, clock } = container;
   const deps: PasswordChangeDeps = { scrypt: config.auth.scrypt, lockout: config.auth.lockout, publicUrl: config.publicUrl };
   const { user, org, session } = principal;
   const who = { scope: scopeOfSession(req, principal), userId: user.id, userName: user.userName, email: user.email, orgName: org.name, sessionId: session.id };
-  const done = await changePassword(req.ctx.em, deps, who, input, clock.now());
+  const done = await changePassword(req.ctx.em, deps, who, input, clock.now()).catch((error: unknown) => {
+    if (error instanceof SignedOutByLockError) {
+      forgetSessionCookie(container, res);
+      req.ctx.log.info({ org: org.slug, userId: user.id, sessionId: session.id }, 'password locked by this session\'s guesses: session ended');
+    }
+    throw error;
+  });
   container.outbox.worker.nudge();
   req.ctx.log.info({ org: org.slug, userId: user.id, endedSessions: done.endedSessions }, 'password changed');
   return done;
@@ -56,7 +65,7 @@ export function passwordChangeApi(container: Container): Router {
     const principal = await sessionOf(container, req);
     if (!principal) throw new AuthenticationError('Not signed in');
     assertCsrfHeader(sessionTokenOf(container, req)!, req);
-    const done = await changeOwnPassword(container, req, principal, req.body);
+    const done = await changeOwnPassword(container, req, res, principal, req.body);
     res.json({ status: 'password_changed', endedSessions: done.endedSessions });
   });
   return router;

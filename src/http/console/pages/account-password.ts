@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Container } from '../../../container.ts';
 import { RateLimitedError, ValidationError, type FieldProblem } from '../../../directory/errors.ts';
-import { NoPasswordError, passwordChangeAvailability, type PasswordChangeAvailability } from '../../../directory/password-change.ts';
+import { NoPasswordError, passwordChangeAvailability, SignedOutByLockError, type PasswordChangeAvailability } from '../../../directory/password-change.ts';
+import { messagePage } from '../../pages/layout.ts';
 import { passwordPolicyFor } from '../../../directory/password-rules.ts';
 import { csrfTokenMatches } from '../../../lib/csrf.ts';
 import { changeOwnPassword } from '../../auth/password-change.ts';
@@ -97,9 +98,14 @@ export function accountPasswordPost(container: Container) {
       return send(403, await body(req, viewer, { message: 'This form did not come from your current session (it may be from before you last signed in): open the page again and resend it.' }));
     }
     try {
-      await changeOwnPassword(container, req, principal, req.body);
+      await changeOwnPassword(container, req, res, principal, req.body);
       res.redirect(303, `${PATH}?changed=1`);
     } catch (error) {
+      // This session is over: no form it could send, only the way back in.
+      if (error instanceof SignedOutByLockError) {
+        res.status(400).type('html').send(messagePage('Signed out', [error.pageMessage], { href: '/console/login', text: 'Sign in' }));
+        return;
+      }
       if (error instanceof ValidationError) return send(400, await body(req, viewer, { problems: error.problems }));
       if (error instanceof NoPasswordError) return send(403, noPassword(error.details.reason as 'sso_enforced' | 'not_set'));
       if (error instanceof RateLimitedError) {
