@@ -4,7 +4,8 @@ import type { ImportField } from '../directory/imports.ts';
  * Import headers → fields. Headers are compared case-, space-, `_`- and
  * `-`-insensitively, with the aliases admins use; the `users.csv` export's
  * names (columns.ts) are all here, its read-only ones (dates, source, org role)
- * as `ignored` so an export imports back as is.
+ * never written, so an export imports back as is. The org role is read all the
+ * same (READ_ONLY_FIELDS): a row that would change it is told it does not.
  */
 const aliases: Record<string, ImportField | 'ignored'> = {
   fullname: 'fullName',
@@ -39,11 +40,15 @@ const aliases: Record<string, ImportField | 'ignored'> = {
   groupsrole: 'role',
   status: 'status',
   // Read-only columns of the users.csv export: matched by name, never written.
-  organizationrole: 'ignored',
+  organizationrole: 'orgRole',
+  orgrole: 'orgRole',
   datecreated: 'ignored',
   datelastactive: 'ignored',
   source: 'ignored',
 };
+
+/** Fields read to compare, never written: their headers are also listed as read-only. */
+const READ_ONLY_FIELDS: ReadonlySet<ImportField> = new Set(['orgRole']);
 
 export function normaliseHeader(header: string): string {
   return header.normalize('NFKC').toLowerCase().replace(/[\s_\-.]+/g, '');
@@ -68,7 +73,10 @@ export function mapHeaders(headers: string[]): ColumnMap {
       if (header.trim()) map.unknown.push(header);
     } else if (target === 'ignored') map.readOnly.push(header);
     else if (map.fields[target] !== undefined) map.duplicates.push(header);
-    else map.fields[target] = index;
+    else {
+      map.fields[target] = index;
+      if (READ_ONLY_FIELDS.has(target)) map.readOnly.push(header);
+    }
   });
   return map;
 }

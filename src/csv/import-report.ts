@@ -7,10 +7,10 @@ import { UTF8_BOM } from './export.ts';
 /**
  * An import's report as CSV: one record per row of the file, in file order —
  * its line, the person, the planned action, what became of it (the outcome of
- * a commit, empty before) and its problems, each naming the column. Streamed a
- * page at a time, like the exports.
+ * a commit, empty before), its problems and its notes (what it does not do),
+ * each naming the column. Streamed a page at a time, like the exports.
  */
-export const importReportHeader = ['Line', 'Row', 'Person', 'Action', 'Outcome', 'Changes', 'Problems'] as const;
+export const importReportHeader = ['Line', 'Row', 'Person', 'Action', 'Outcome', 'Changes', 'Problems', 'Notes'] as const;
 
 type Change = { from?: unknown; to?: unknown } | string | null;
 
@@ -33,13 +33,16 @@ function changesText(row: PreviewRow): string {
     .join('; ');
 }
 
-/** `Email: invalid_email (is not a valid email address)`: the column, the code, the words. */
-function problemsText(row: PreviewRow): string {
-  return row.errors.map((e) => `${e.column ? `${e.column}: ` : ''}${e.reason}${e.message ? ` (${e.message})` : ''}`).join('; ');
+/** `Email: invalid_email (is not a valid email address)`: the column, the code, the words (a note's too). */
+function problemsText(problems: PreviewRow['errors']): string {
+  return problems.map((e) => `${e.column ? `${e.column}: ` : ''}${e.reason}${e.message ? ` (${e.message})` : ''}`).join('; ');
 }
 
 function record(row: PreviewRow): string[] {
-  return [String(row.line ?? ''), String(row.rowNumber), cellText(row.label), row.action, cellText(row.outcome), cellText(changesText(row)), cellText(problemsText(row))];
+  return [
+    String(row.line ?? ''), String(row.rowNumber), cellText(row.label), row.action, cellText(row.outcome), cellText(changesText(row)),
+    cellText(problemsText(row.errors)), cellText(problemsText(row.notes)),
+  ];
 }
 
 export async function* importReportChunks(em: Em, scope: Pick<Scope, 'orgId'>, id: string, pageSize = 1000): AsyncGenerator<string> {

@@ -72,6 +72,7 @@ const ROWS_PER_INSERT = 5000;
 export async function insertPreviewRows(tx: Em, importId: string, rows: Planned[]): Promise<void> {
   const chunkJson = (start: number) => JSON.stringify(rows.slice(start, start + ROWS_PER_INSERT).map((r, i) => ({
     n: start + i + 1, line: r.line, action: r.action, user_id: r.userId, label: r.label?.slice(0, 320) ?? null, data: r.data, changes: r.changes, errors: r.errors,
+    notes: r.notes ?? [],
   })));
   let pending: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
@@ -79,9 +80,9 @@ export async function insertPreviewRows(tx: Em, importId: string, rows: Planned[
     await pending;
     pending = executeBound(
       tx,
-      `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, selected)
-       select ?, n, line, action, user_id, label, data, changes, errors, false
-       from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb)`,
+      `insert into csv_import_rows (import_id, row_number, line, action, user_id, label, data, changes, errors, notes, selected)
+       select ?, n, line, action, user_id, label, data, changes, errors, notes, false
+       from jsonb_to_recordset(?::jsonb) as x(n int, line int, action text, user_id uuid, label text, data jsonb, changes jsonb, errors jsonb, notes jsonb)`,
       [importId, json],
     );
   }

@@ -25,7 +25,7 @@ import { joinedName, sameCell, tooLong, updatedFields, type CellReading } from '
 
 export type ImportField =
   | 'fullName' | 'givenName' | 'familyName' | 'email' | 'userName' | 'userId' | 'groups' | 'department'
-  | 'officeLocation' | 'title' | 'phone' | 'employeeNumber' | 'role' | 'status';
+  | 'officeLocation' | 'title' | 'phone' | 'employeeNumber' | 'role' | 'status' | 'orgRole';
 
 /** Profile fields an import writes (the admin API's profile fields; email and userName are identity, only matched). */
 export const importProfileFields = ['givenName', 'familyName', 'displayName', 'title', 'department', 'officeLocation', 'phone', 'employeeNumber'] as const;
@@ -36,6 +36,8 @@ export interface ImportValues extends Partial<Record<ImportProfileField, string>
   userName?: string;
   userId?: string;
   role?: string;
+  /** The Organization Role cell (normalised: `org_admin`): read, never written (orgRoleNote). */
+  orgRole?: string;
   status?: 'active' | 'disabled';
   groups?: GroupCell[];
 }
@@ -113,6 +115,8 @@ export interface PreviewRow {
   label: string | null;
   changes: Record<string, unknown>;
   errors: RowProblem[];
+  /** What the file asks that the import does not do (an Organization Role): said, never blocking the row. */
+  notes: RowProblem[];
   outcome: string | null;
 }
 
@@ -144,6 +148,7 @@ export interface Planned {
   data: Record<string, unknown>;
   changes: Record<string, unknown>;
   errors: RowProblem[];
+  notes?: RowProblem[];
 }
 
 const profileColumns: Record<ImportProfileField, string> = {
@@ -256,6 +261,10 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
       plan.userId = user.id;
       plan.label = user.email ?? user.userName;
       matched.add(user.id);
+    }
+    if (options.mode !== 'disable' && v.orgRole !== undefined) {
+      const note = orgRoleNote(v.orgRole, user?.orgRole ?? null, col('orgRole', 'Organization Role'));
+      if (note) plan.notes = [note];
     }
     const key = user?.id ?? v.email?.toLowerCase() ?? v.userName?.toLowerCase();
     if (key !== undefined) {
@@ -436,10 +445,11 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
     }
   }
 
-  const counts: Record<string, number> = { create: 0, update: 0, unchanged: 0, disable: 0, skip: 0, errors: 0 };
+  const counts: Record<string, number> = { create: 0, update: 0, unchanged: 0, disable: 0, skip: 0, errors: 0, notes: 0 };
   for (const p of planned) {
     counts[p.action]!++;
     if (p.errors.length) counts.errors!++;
+    if (p.notes?.length) counts.notes!++;
   }
   let enabled = 0;
   for (const user of dir.byId.values()) if (isEnabled(user.state)) enabled++;
@@ -524,9 +534,26 @@ export async function listImportRows(
     label: (r.label as string | null) ?? null,
     changes: r.action === 'create' ? createChanges(json(r.data, {})) : json(r.changes, {}),
     errors: json(r.errors, []),
+    notes: json(r.notes, []),
     outcome: (r.row_outcome as string | null) ?? null,
   }));
   return { rows: page, nextCursor: rows.length > query.limit ? page[page.length - 1]!.rowNumber : null };
+}
+
+/**
+ * An Organization Role cell that is not the person's role (a new person's: member). The import does not
+ * change it: the org role is an access change only an org admin makes (setUserAccess, with the last-admin
+ * guard), through the admin API or the CLI; an import needs only users.edit. The row
+ * says so rather than read as if the file were applied.
+ */
+function orgRoleNote(cell: string, current: OrgRole | null, column: string): RowProblem | null {
+  if (cell === (current ?? 'member')) return null;
+  const now = current ? `the person is ${current}` : 'a new person joins as member';
+  return {
+    column,
+    reason: 'org_role_not_imported',
+    message: `the file says ${cell}, ${now}: the organization role is not changed by a CSV import — an org admin changes it with the admin API (PUT /users/:id/access) or the command line (gatehouse user access)`,
+  };
 }
 
 /** A row that would add someone to a group the IdP pushed over SCIM, or change a role it gave. */

@@ -75,7 +75,7 @@ describe('console CSV import in a real browser', function () {
     const href = await download.getAttribute('href');
     assert.equal(href, `/api/orgs/acme/imports/${importId}/report.csv`);
     const csvReport = await page.evaluate(async (url) => (await fetch(url!)).text(), href);
-    assert.match(csvReport, /^\uFEFF?Line,Row,Person,Action,Outcome,Changes,Problems\r\n/);
+    assert.match(csvReport, /^\uFEFF?Line,Row,Person,Action,Outcome,Changes,Problems,Notes\r\n/);
     assert.match(csvReport, /ann@acme\.test,create,applied/);
     await checkPage(page, 'import-report');
     await page.goto(`${s.origin}/console/imports`);

@@ -608,9 +608,9 @@ describe('CSV import', function () {
       assert.match(res.headers['content-type'] ?? '', /^text\/csv/);
       assert.equal(res.headers['content-disposition'], 'attachment; filename="ward-report.csv"');
       const lines = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
-      assert.equal(lines[0], 'Line,Row,Person,Action,Outcome,Changes,Problems');
+      assert.equal(lines[0], 'Line,Row,Person,Action,Outcome,Changes,Problems,Notes');
       assert.equal(lines.length, 3);
-      assert.match(lines[1]!, /^2,1,rep-ok@example\.com,create,applied,title: Nurse,$/);
+      assert.match(lines[1]!, /^2,1,rep-ok@example\.com,create,applied,title: Nurse,,$/);
       assert.match(lines[2]!, /^3,2,.*,skip,.*Email: invalid_email/);
       await request(t.app).get(`/api/orgs/${globex.slug}/imports/${id}/report.csv`).set(auth(globex.tokens.admin)).expect(404);
     });

@@ -78,6 +78,8 @@ export const CsvImportRowSchema = defineEntity({
     data: p.json<Record<string, unknown>>().default('{}'),
     changes: p.json<Record<string, unknown>>().default('{}'),
     errors: p.json<Array<Record<string, unknown>>>().default('[]'),
+    /** What the row cannot do that its file asks (e.g. an Organization Role): said, never blocking it. */
+    notes: p.json<Array<Record<string, unknown>>>().default('[]'),
     selected: p.boolean().default(false),
     /** null: not yet; applied; failed (the reason is appended to errors). */
     outcome: p.string().length(20).nullable(),

@@ -191,7 +191,7 @@ export const importApiRoutes: ApiRoute[] = [
       method: 'get',
       path: '/imports/:id/rows',
       tag: 'Imports',
-      summary: 'The preview’s rows: planned action, changes, problems, outcome',
+      summary: 'The preview’s rows: planned action, changes, problems, notes, outcome',
       permission: 'users.edit',
       params: idParams,
       query: rowsQuery,

@@ -14,6 +14,8 @@ export interface PreviewRow {
   label: string | null;
   changes: Record<string, unknown>;
   errors: RowProblem[];
+  /** What the row does not do that the file asks (an Organization Role): shown with its changes. */
+  notes?: RowProblem[];
   outcome: string | null;
 }
 
@@ -37,6 +39,7 @@ const reasonText: Record<string, string> = {
   no_seats: 'no seat is left',
   user_deleted: 'this person was deleted',
   conflict: 'conflicts with an existing person',
+  org_role_not_imported: 'is not changed by an import',
 };
 
 export function problemText(p: RowProblem): string {
@@ -78,11 +81,12 @@ export function rowsTable(rows: PreviewRow[], options: { selectable: boolean; ou
       ? html`<td>${committable(r) ? html`<input type="checkbox" name="row" value="${r.rowNumber}" aria-label="Select line ${r.line ?? '—'} ${who}">` : ''}</td>`
       : '';
     const changes = changeItems(r.changes);
+    const notes = (r.notes ?? []).map((p) => html`<li class="import-note">Not applied: ${problemText(p)}</li>`);
     return html`<tr${r.errors.length ? html` class="import-row-error"` : ''}>
 ${select}<td class="num">${r.line ?? '—'}</td>
 <td>${r.userId ? html`<a href="/console/users/${r.userId}">${who}</a>` : who}</td>
 <td><span class="badge import-action-${r.action}">${actionLabels[r.action] ?? r.action}</span></td>
-<td>${changes.length ? html`<ul class="import-changes">${changes}</ul>` : ''}</td>
+<td>${changes.length ? html`<ul class="import-changes">${changes}</ul>` : ''}${notes.length ? html`<ul class="import-notes">${notes}</ul>` : ''}</td>
 <td>${r.errors.length ? html`<ul class="import-errors">${r.errors.map((p) => html`<li>${problemText(p)}</li>`)}</ul>` : ''}</td>
 ${options.outcomes ? html`<td>${r.outcome ?? '—'}</td>` : ''}
 </tr>`;

@@ -66,7 +66,7 @@ function recentImports(imports: ImportSummary[], nextCursor: string | null) {
 <td><a href="/console/imports/${i.id}">${i.fileName ?? 'Untitled file'}</a></td>
 <td>${importModeLabels[i.mode] ?? i.mode}</td>
 <td>${statusWords[i.status] ?? i.status}</td>
-<td class="num">${Object.entries(i.counts).reduce((sum, [action, n]) => (action === 'errors' ? sum : sum + n), 0)}</td>
+<td class="num">${Object.entries(i.counts).reduce((sum, [action, n]) => (action === 'errors' || action === 'notes' ? sum : sum + n), 0)}</td>
 <td>${when(String(i.createdAt))}${i.createdBy ? ` by ${i.createdBy}` : ''}</td>
 </tr>`,
   );
