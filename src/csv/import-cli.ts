@@ -1,6 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import type { ImportMode } from '../db/entities/index.ts';
-import { commitImport, MassDisableError, massDisableText, type CommitDeps } from '../directory/import-commit.ts';
+import { commitImport, type CommitDeps } from '../directory/import-commit.ts';
+import { MassDisableError, massDisableText } from '../directory/mass-disable.ts';
 import { previewImport, type ImportSummary } from '../directory/imports.ts';
 import type { Scope } from '../directory/scope.ts';
 import { parseImportFile } from './import-parse.ts';

@@ -14,6 +14,7 @@ import { addToInvitationPlan } from './import-invitees.ts';
 import { invitationContext, inviteOneOfMany, type InvitationContext, type InvitationDeps } from './invitations.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
+import { MassDisableError, massDisableText } from './mass-disable.ts';
 import { stateOnReturn } from './lifecycle.ts';
 import { changeProfile, disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -33,23 +34,6 @@ import { createUser, validateUserFields } from './users.ts';
 export const DEFAULT_BATCH_SIZE = 500;
 /** Rows per batch when the whole batch is new people written by createUsersBulk (measured: bench/csv-import.ts). */
 export const BULK_BATCH_SIZE = 5000;
-
-/** A sync/disable over the org's massDisableThreshold, committed without `force` (409, details.reason). */
-export class MassDisableError extends TransitionError {
-  constructor(message: string) {
-    super(message, { reason: 'mass_disable_threshold', needsForce: true });
-  }
-}
-
-/** A share as an admin reads it: 0.2 → "20%", 0.15 → "15%" (not 15.000000000000002), 0.075 → "7.5%". */
-function percent(share: number): string {
-  return `${Number((share * 100).toFixed(1))}%`;
-}
-
-/** What the guard held: "2 of the organization's 4 enabled users, more than its mass-disable threshold (20%)". */
-export function massDisableText(disable: number, enabled: number, threshold: number): string {
-  return `${disable} of the organization's ${enabled} enabled users, more than its mass-disable threshold (${percent(threshold)})`;
-}
 
 export interface CommitRequest {
   rows: 'all' | number[];
@@ -87,8 +71,8 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
     if (row.status === 'committed') throw new TransitionError('This import was already committed; it is never applied twice. Upload the file again for a new preview', { status: 'committed' });
     if (row.status === 'committing') return; // resume the stored selection
     if (row.needs_force && !request.force) {
-      const { massDisableThreshold } = await getOrgSettings(tx, scope);
-      throw new MassDisableError(`This import would disable ${massDisableText(Number(row.disable_count), Number(row.enabled_count), massDisableThreshold)}; review the preview, then commit with "force": true`);
+      const numbers = { disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: (await getOrgSettings(tx, scope)).massDisableThreshold };
+      throw new MassDisableError(`This import would disable ${massDisableText(numbers.disable, numbers.enabled, numbers.threshold)}; review the preview, then commit with "force": true`, numbers);
     }
     const params: unknown[] = [id];
     let where = '';

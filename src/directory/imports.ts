@@ -6,6 +6,7 @@ import { isEmailAddress, MAX_EMAIL_LENGTH, splitName } from './invitation-addres
 import { getLicense } from './license.ts';
 import { isEnabled, stateOnReturnSql } from './lifecycle.ts';
 import { losesOrgAdmin } from './org-admins.ts';
+import { exceedsMassDisable } from './mass-disable.ts';
 import { defaultMembershipRole, getOrgSettings } from './org-settings.ts';
 import { createChanges, groupsAdded, insertPreviewRows, newUserFields, rowOutcomeSql, rowUserIdSql, type CreateData } from './import-rows.ts';
 import { openInvitationsSql } from './import-invitees.ts';
@@ -456,7 +457,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   // Every enabled person the import would disable counts: those a sync finds missing, and those a Status
   // column disables (in any mode): an HR file whose Status column says "Inactive" on every row is a mass disable too.
   const disable = planned.filter((p) => p.action === 'disable' || (p.action === 'update' && (p.changes.status as { to?: string } | undefined)?.to === 'disabled')).length;
-  const needsForce = disable > 0 && disable > settings.massDisableThreshold * enabled;
+  const needsForce = exceedsMassDisable({ disable, enabled, threshold: settings.massDisableThreshold });
 
   const id = uuidv7();
   const stored = { noInvite: Boolean(options.noInvite), createGroups: Boolean(options.createGroups), exceptScim: Boolean(options.exceptScim) };

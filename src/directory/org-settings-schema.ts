@@ -75,7 +75,7 @@ export const orgSettingFields = {
     .number({ error: thresholdReason })
     .gt(0, thresholdReason)
     .max(1, thresholdReason)
-    .describe('Share of enabled users a CSV import may disable before its commit needs force'),
+    .describe('Share of enabled users a CSV import or a bulk disable may disable before it needs force'),
   scimRateLimit: z
     .strictObject(
       {

@@ -1,12 +1,12 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
-import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { auditInsertSql } from './audit.ts';
 import { purgeInvitationsAndMail } from './purge-traces.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
-import { ConflictError, DomainError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
-import { SeatLimitError, assertSeatAvailable } from './license.ts';
+import { ConflictError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
+import { assertSeatAvailable } from './license.ts';
 import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts, type StatusFilter } from './status.ts';
@@ -307,39 +307,6 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
     if (!rows.length) throw new StaleVersionError('User', id);
     return getPerson(tx, scope, id);
   });
-}
-
-// ---------------------------------------------------------------- bulk
-
-export type BulkAction = 'disable' | 'reactivate';
-
-export interface BulkResult {
-  id: string;
-  done: boolean;
-  /** When not done: the error code (not_found, invalid_transition, limit_exceeded…) and why. */
-  reason?: string;
-  message?: string;
-}
-
-/**
- * Applies one action to many ids in the caller's transaction, each in a
- * savepoint: one id's refusal (unknown, another org's, wrong state, no seat)
- * is reported and leaves the others alone. Another org's id reads as unknown.
- */
-export async function bulkLifecycle(em: Em, scope: Scope, action: BulkAction, ids: string[]): Promise<BulkResult[]> {
-  const run = action === 'disable' ? disableUser : reactivateUser;
-  const results: BulkResult[] = [];
-  for (const id of [...new Set(ids)]) {
-    try {
-      await em.transactional((tx) => run(tx, scope, id));
-      results.push({ id, done: true });
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      if (error instanceof SeatLimitError) await recordAuditSql(em, scope, error.refusal);
-      results.push({ id, done: false, reason: error.code, message: error.message });
-    }
-  }
-  return results;
 }
 
 // ---------------------------------------------------------------- purge

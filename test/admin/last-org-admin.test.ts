@@ -52,7 +52,7 @@ describe('the last org admin', function () {
 
   it('reports them as refused in a bulk disable and disables the others', async () => {
     const other = await addUser(t, org, { userName: `other@${org.slug}.test` });
-    const res = await api(t, org).post('/users/disable', { ids: [admin.userId, other] }).expect(200);
+    const res = await api(t, org).post('/users/disable', { ids: [admin.userId, other], force: true }).expect(200);
     assert.deepEqual(res.body.results.map((r: { done: boolean; reason?: string }) => [r.done, r.reason ?? null]), [[false, 'last_org_admin'], [true, null]]);
     assert.equal((await state(admin.userId)).state, 'active');
     assert.equal((await state(other)).state, 'disabled');

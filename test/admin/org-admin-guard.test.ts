@@ -48,7 +48,7 @@ describe('org admins are changed only by org admins', function () {
     refused(await as('post', `/users/${boss.userId}/password-reset`), 'password reset');
     refused(await as('post', `/users/${boss.userId}/mfa/reset`), 'second factors');
     refused(await as('delete', `/sessions/${session}`), 'session');
-    const bulk = await as('post', '/users/disable', { ids: [boss.userId, colleague.userId] });
+    const bulk = await as('post', '/users/disable', { ids: [boss.userId, colleague.userId], force: true });
     assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
     const byId = Object.fromEntries(bulk.body.results.map((r: { id: string }) => [r.id, r]));
     assert.deepEqual([byId[boss.userId].done, byId[boss.userId].reason], [false, 'forbidden']);

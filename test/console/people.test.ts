@@ -4,7 +4,7 @@ import { checkPage, openPage } from './support/browser.ts';
 import { type ConsoleServer } from './support/server.ts';
 import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
-import { addGroup, addSession, addUser, sql } from '../people/support.ts';
+import { addGroup, addSession, addUser, api, sql } from '../people/support.ts';
 
 /** Issue 10: the Users table's row actions and the Person page, driven in a real browser. */
 describe('console people pages in a real browser', function () {
@@ -100,7 +100,18 @@ describe('console people pages in a real browser', function () {
     await close();
   });
 
-  it('disables the selected rows after asking, says how many were done, and sends nothing when none is selected', async () => {
+  /** The org's mass-disable threshold for one test (the share of enabled people a bulk disable may take without force). */
+  async function withThreshold(share: number, run: () => Promise<void>): Promise<void> {
+    const set = (value: number) => api(s.t, s.acme).patch('/settings', { massDisableThreshold: value }).expect(200);
+    await set(share);
+    try {
+      await run();
+    } finally {
+      await set(0.2);
+    }
+  }
+
+  it('disables the selected rows after asking, says how many were done, and sends nothing when none is selected', () => withThreshold(1, async () => {
     await addUser(s.t, s.acme, { userName: 'bulk-1@acme.test', displayName: 'Bulk One' });
     await addUser(s.t, s.acme, { userName: 'bulk-2@acme.test', displayName: 'Bulk Two' });
     const { page, problems, close } = await open(admin, '/console/users?status=active&q=bulk-');
@@ -131,7 +142,41 @@ describe('console people pages in a real browser', function () {
     assert.equal(await page.locator('tbody tr').count(), 0);
     assert.deepEqual(problems, []);
     await close();
-  });
+  }));
+
+  it('asks again, with the numbers, before a bulk disable over the mass-disable threshold, and disables nobody when declined', () => withThreshold(0.01, async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'mass-1@acme.test', displayName: 'Mass One' });
+    const enabled = Number((await sql(s.t, `select count(*)::int as n from users where org_id = ? and state in ('active', 'invited')`, [s.acme.id]))[0]!.n);
+    const { page, problems, close } = await open(admin, '/console/users?status=active&q=mass-');
+    const bodies: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/users/disable')) bodies.push(r.postDataJSON());
+    });
+    await page.getByLabel('Select all on this page').check();
+    const asked: string[] = [];
+    // The selection's own question (yes), then the guard's (no): one request, refused, nothing disabled.
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void (asked.length === 1 ? dialog.accept() : dialog.dismiss());
+    });
+    await page.getByRole('button', { name: 'Disable selected' }).click();
+    const alert = page.locator('form#bulk [role="alert"]');
+    await alert.waitFor();
+    assert.equal(asked[1], `This disables 1 of the organization's ${enabled} enabled people, more than its mass-disable threshold (1%). Disable them anyway?`);
+    assert.match((await alert.textContent()) ?? '', /nothing was disabled/);
+    assert.deepEqual(bodies, [{ ids: [id] }]);
+    assert.equal((await sql(s.t, 'select state from users where id = ?', [id]))[0]!.state, 'active');
+
+    // Confirmed: sent again with force, and done.
+    page.removeAllListeners('dialog');
+    page.on('dialog', (dialog) => void dialog.accept());
+    await clickAndReload(page, page.getByRole('button', { name: 'Disable selected' }));
+    assert.deepEqual(bodies.slice(1), [{ ids: [id] }, { ids: [id], force: true }]);
+    assert.equal(await page.getByRole('status').first().textContent(), 'Disabled 1 person.');
+    assert.equal((await sql(s.t, 'select state from users where id = ?', [id]))[0]!.state, 'disabled');
+    assert.deepEqual(problems.filter((p) => !/409/.test(p)), []);
+    await close();
+  }));
 
   it('filters the users table by entry point', async () => {
     const inId = await addUser(s.t, s.acme, { userName: 'kai@acme.test', displayName: 'Kai Lund' });

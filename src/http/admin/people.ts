@@ -3,8 +3,8 @@ import { PHONE_MAX_LENGTH, userFieldMaxLength } from '../../directory/users.ts';
 import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
 import type { Requirement } from '../../directory/permissions.ts';
+import { bulkLifecycle, type BulkAction } from '../../directory/bulk-lifecycle.ts';
 import {
-  bulkLifecycle,
   deletePerson,
   disableUser,
   getPerson,
@@ -13,7 +13,6 @@ import {
   reactivateUser,
   restoreUser,
   updateProfile,
-  type BulkAction,
   type PersonRecord,
 } from '../../directory/people.ts';
 import type { Em } from '../../db/orm.ts';
@@ -41,9 +40,16 @@ const profileBody = z.strictObject(
   >,
 );
 
-const bulkBody = z.strictObject({
-  ids: z.array(z.string().max(100), { error: 'must be a list of user ids' }).min(1, 'must name at least one user').max(1000, 'must name at most 1000 users'),
-});
+const bulkIds = z.array(z.string().max(100), { error: 'must be a list of user ids' }).min(1, 'must name at least one user').max(1000, 'must name at most 1000 users');
+const bulkBodies = {
+  disable: z.strictObject({
+    ids: bulkIds,
+    force: z.boolean({ error: 'must be true or false' }).optional()
+      .describe("Disable them even when they are more than the org's massDisableThreshold share of its enabled people (else 409 mass_disable_threshold)"),
+  }),
+  reactivate: z.strictObject({ ids: bulkIds }),
+} satisfies Record<BulkAction, z.ZodType>;
+const bulkDone = { 200: { description: '{results: [{id, done, reason?, message?}], done, failed}' } };
 
 const deleteBody = z.object({
   confirmEmail: z.unknown().optional().describe('The user’s email (or userName when they have none), typed to confirm'),
@@ -105,11 +111,13 @@ export const peopleApiRoutes: ApiRoute[] = [
         tag: 'People',
         summary: `${action === 'disable' ? 'Disable' : 'Reactivate'} many users; each id succeeds or fails on its own`,
         permission: bulkPermission[action],
-        body: bulkBody,
-        responses: { 200: { description: '{results: [{id, done, reason?, message?}], done, failed}' } },
+        body: bulkBodies[action] as z.ZodType<{ ids: string[]; force?: boolean | undefined }>,
+        responses: action === 'disable'
+          ? { ...bulkDone, 409: { description: 'mass_disable_threshold: more than the org’s massDisableThreshold of its enabled people, without force; details.massDisable {disable, enabled, threshold}; nothing disabled' } }
+          : bulkDone,
       },
       async ({ req, res, body }) => {
-        const results = await inTransaction(req, (tx) => bulkLifecycle(tx, scopeFor(req), action, body.ids));
+        const results = await inTransaction(req, (tx) => bulkLifecycle(tx, scopeFor(req), action, body.ids, { force: body.force }));
         res.json({ results, done: results.filter((r) => r.done).length, failed: results.filter((r) => !r.done).length });
       },
     ),

@@ -101,9 +101,9 @@ ${numberField('seat-limit', 'seatLimit', 'Seats bought', settings.seatLimit, 'Ac
       numberField(
         'mass-disable',
         'massDisableThreshold',
-        'Mass-disable threshold for imports (share of enabled people)',
+        'Mass-disable threshold (share of enabled people)',
         settings.massDisableThreshold,
-        'A number above 0 and at most 1 (0.2 = 20%): a CSV import that would disable more people than this share is held until someone confirms it (force). Disabling selected people on the People page always asks first.',
+        'A number above 0 and at most 1 (0.2 = 20%): a CSV import, or disabling selected people on the People page (or in bulk through the API), that would disable more people than this share is held until someone confirms it (force). Disabling selected people always asks first.',
         '0.01',
       ),
     );

@@ -80,8 +80,9 @@ export const usersRoute: ConsoleRoute = {
         html`<li><a href="/console/users${queryString({ ...filters, status: t.status })}"${t.status === status ? html` aria-current="true"` : ''}>${t.label} <span class="count">${page.counts[t.status] ?? 0}</span></a></li>`,
     );
     const exportHref = `${api.base}/exports/users.csv${queryString(filters)}`;
-    // data-then="event": person-bulk.js reports how many were done and failed, then reloads.
-    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="event" data-bulk-report>
+    // data-then="event": person-bulk.js reports how many were done and failed, then reloads. More than the
+    // org's mass-disable threshold is refused (409) until confirmed: data-force-confirm asks, then sends force.
+    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="event" data-bulk-report data-force-confirm="Disable them anyway?">
 ${can(viewer, 'users.disable') ? html`<button type="submit">Disable selected</button>` : ''}
 ${can(viewer, 'users.export') ? html`<a class="button" href="${exportHref}" data-export-selected="row" download>Export ${status === 'enabled' ? 'this view' : statusLabel[status]?.toLowerCase() ?? 'this view'}</a>` : ''}
 </form>`;

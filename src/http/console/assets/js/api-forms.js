@@ -4,6 +4,8 @@
 //   data-collect="key:name"       sends the values of the page's checked inputs named `name` as key: [...]
 //   data-omit-empty               leaves out empty text fields (create forms); else "" is sent (clears a field)
 //   data-success="message"        announced after success (before a reload it is kept in sessionStorage)
+//   data-force-confirm="question" a 409 that needs force (details.needsForce: the mass-disable guard) is put
+//                                 to the person with its numbers; yes sends the same body again with "force": true
 // Field typing: data-type="bool" (checkbox → true/false), "int", "list" (lines or commas → array;
 // several checkboxes with one name → array of the checked values), "json". Dotted names nest: a.b.
 // "event": dispatches `api:done` on the form with the answer in event.detail, for page scripts.
@@ -96,6 +98,26 @@ function clearProblems(form) {
   for (const el of form.elements) el.removeAttribute?.('aria-invalid');
 }
 
+/** The guard's numbers in words, then the form's question. */
+function forceQuestion(form, error) {
+  const m = error.details.massDisable;
+  const said = m
+    ? `This disables ${m.disable} of the organization's ${m.enabled} enabled people, more than its mass-disable threshold (${Number((m.threshold * 100).toFixed(1))}%).`
+    : error.message;
+  return `${said} ${form.dataset.forceConfirm}`;
+}
+
+/** Sends the form's body; a refusal that only needs force is asked about (data-force-confirm) and sent again forced. */
+async function send(form, method, path, body) {
+  try {
+    return await callApi(method, path, body);
+  } catch (error) {
+    const askable = error instanceof ApiFailure && error.status === 409 && error.details.needsForce === true && body && 'forceConfirm' in form.dataset;
+    if (!askable || !window.confirm(forceQuestion(form, error))) throw error;
+    return callApi(method, path, { ...body, force: true });
+  }
+}
+
 async function submit(form, event) {
   event.preventDefault();
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
@@ -105,7 +127,7 @@ async function submit(form, event) {
   try {
     // Always JSON: the admin API reads no multipart, and a file field's content is copied into a
     // field first (sso-metadata.js); a FormData body was answered 415 (it used to be ignored).
-    const answer = await callApi(method, path, method === 'GET' ? undefined : formBody(form));
+    const answer = await send(form, method, path, method === 'GET' ? undefined : formBody(form));
     clearProblems(form);
     const then = form.dataset.then ?? 'reload';
     const message = form.dataset.success ?? 'Done.';

@@ -10,6 +10,7 @@ export class ApiFailure extends Error {
     this.status = status;
     this.code = body?.error?.code ?? 'error';
     this.problems = body?.error?.details?.problems ?? [];
+    this.details = body?.error?.details ?? {};
   }
 }
 
