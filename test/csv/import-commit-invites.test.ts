@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { seedOrg, type TestApp } from '../support/app.ts';
 import { addUser, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
-
-/** Runs `work` counting the statements every pg client sends, by their text. */
-async function countingStatements(work: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string };
-    sent.push(typeof first === 'string' ? first : (first?.text ?? ''));
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return (original as any).apply(this, args);
-  } as typeof original;
-  try {
-    await work();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return sent;
-}
+import { countingStatements } from '../support/statements.ts';
 
 /**
  * The commit's invitation path (new people, invited: the default): row by row
