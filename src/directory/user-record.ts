@@ -27,8 +27,8 @@ export interface UserFields {
   costCenter: string | null;
   organization: string | null;
   division: string | null;
+  /** The id the IdP gave as the manager (RFC 7643 §4.3 `manager.value`), as stored; see UserRecord.manager. */
   managerId: string | null;
-  managerDisplayName: string | null;
   officeLocation: string | null;
   /** Raw SCIM attributes the columns do not hold (addresses, photos, roles, unknown extensions…). */
   scimAttributes: Record<string, unknown>;
@@ -49,8 +49,15 @@ export interface UserRecord extends UserFields {
   disabledAt: Date | null;
   deletedAt: Date | null;
   inviteExpiresAt: Date | null;
+  /** The manager `managerId` names, as every read shows them: null when none, or deleted (see managerSql). */
+  manager: UserManager | null;
   /** Present when the query asked for it: the groups the user belongs to. */
   groups?: Array<{ id: string; displayName: string; role?: string }>;
+}
+
+export interface UserManager {
+  id: string;
+  displayName: string | null;
 }
 
 type Kind = 'text' | 'json';
@@ -79,10 +86,21 @@ export const userFieldColumns: ReadonlyArray<readonly [keyof UserFields, string,
   ['organization', 'organization', 'text'],
   ['division', 'division', 'text'],
   ['managerId', 'manager_id', 'text'],
-  ['managerDisplayName', 'manager_display_name', 'text'],
   ['officeLocation', 'office_location', 'text'],
   ['scimAttributes', 'scim_attributes', 'json'],
 ];
+
+/**
+ * `select` over the user `alias`'s manager, or no row: the user manager_id names in the same
+ * org, unless deleted (purged ones are deleted too). One key lookup inside the statement that
+ * reads the user, so a page of reports costs no statement more. Reads, filters and sorting
+ * (scim/filter/leaf.ts) all take the manager from here, so they agree on who it is.
+ * A deleted manager stays the pointer (restorable for 30 days) but shows as none; the purge
+ * clears it (people.ts purgeDeletedUsers).
+ */
+export function managerSql(alias: string, select: string): string {
+  return `(select ${select} from users mgr where mgr.id = gatehouse_uuid(${alias}.manager_id) and mgr.org_id = ${alias}.org_id and mgr.state <> 'deleted')`;
+}
 
 /** The select list every user read uses (alias `u`). */
 export const userColumnsSql = [
@@ -101,6 +119,8 @@ export const userColumnsSql = [
   'u.disabled_at',
   'u.deleted_at',
   'u.invite_expires_at',
+  // Most users have no manager: no lookup for them.
+  `case when u.manager_id is not null then ${managerSql('u', `json_build_object('id', mgr.id, 'displayName', mgr.display_name)`)} end as manager_json`,
 ].join(', ');
 
 /** A correlated sub-select giving the user's groups as JSON, for reads that return `groups`. */
@@ -140,6 +160,7 @@ export function rowToUser(row: Row): UserRecord {
     disabledAt: toDateOrNull(row.disabled_at),
     deletedAt: toDateOrNull(row.deleted_at),
     inviteExpiresAt: toDateOrNull(row.invite_expires_at),
+    manager: jsonbValue<UserManager | null>(row.manager_json, null),
   };
   if (row.groups_json !== undefined) record.groups = jsonbValue(row.groups_json, []);
   return record;

@@ -35,7 +35,7 @@ export const userFieldMaxLength: Readonly<Partial<Record<keyof UserFields, numbe
   userName: 320, externalId: 320, givenName: 200, familyName: 200, middleName: 200, honorificPrefix: 50,
   honorificSuffix: 50, displayName: 300, nickName: 200, title: 200, userType: 100, preferredLanguage: 50,
   locale: 50, timezone: 100, department: 200, employeeNumber: 100, costCenter: 100, organization: 200,
-  division: 200, managerId: 320, managerDisplayName: 300, officeLocation: 200,
+  division: 200, managerId: 320, officeLocation: 200,
 };
 
 /** The profile's number (the `phone` column, primaryPhone of phoneNumbers) holds at most this many characters. */

@@ -105,7 +105,6 @@ function capitalised(text: string): string {
 const scimFieldNames: Readonly<Record<string, string>> = {
   phone: 'phoneNumbers',
   managerId: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value',
-  managerDisplayName: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName',
 };
 
 function scimDetail(error: ValidationError): string {

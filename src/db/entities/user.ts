@@ -51,7 +51,6 @@ export const UserSchema = defineEntity({
     organization: p.string().length(200).nullable(),
     division: p.string().length(200).nullable(),
     managerId: p.string().length(320).nullable(),
-    managerDisplayName: p.string().length(300).nullable(),
     officeLocation: p.string().length(200).nullable(),
     state: p.enum(userStates).default('active'),
     orgRole: p.enum(orgRoles).default('member'),

@@ -1,3 +1,4 @@
+import { managerSql } from '../../directory/user-record.ts';
 import type { AttributeDef, Storage } from '../schema/types.ts';
 
 /**
@@ -114,6 +115,9 @@ export function place(storage: Storage, alias: string): Place {
       return { expr: `(${alias}.v->>${quoteKey(storage.key)})`, json: `${alias}.v->${quoteKey(storage.key)}` };
     case 'state':
       return { expr: `${alias}.state`, state: true };
+    case 'manager':
+      // The stored id, or the manager's displayName, while the manager is one reads show.
+      return { expr: managerSql(alias, storage.key === 'value' ? `${alias}.manager_id` : 'mgr.display_name') };
     default:
       throw new Error(`storage ${storage.kind} is not a scalar`);
   }

@@ -133,7 +133,7 @@ export function userHandlers(deps: ScimDeps) {
       const user = await writeLatest(req.ctx.em, scope(req), { table: 'users', id: idParam(req) }, ifMatch, async (em) => {
         const current = await getUser(em, scope(req), idParam(req), { withGroups: true });
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');
-        const patched = applyPatch(toUserResource(current, deps), ops.value, type);
+        const patched = applyPatch(toUserResource(current, deps, { patchBase: true }), ops.value, type);
         if (!patched.ok) throw new ScimError(400, patched.detail, patched.code);
         if (!patched.value.changed) return current;
         const input = fromUserResource(patched.value.resource);

@@ -49,14 +49,31 @@ function overlay(raw: Json | undefined, columns: ReadonlyArray<readonly [string,
   return out;
 }
 
+export interface MapOptions {
+  /**
+   * The resource a PATCH applies to: a manager reads leave out (deleted) is kept as `{value}`,
+   * so operations that leave the manager alone keep the pointer, and a `remove` clears it.
+   */
+  patchBase?: boolean;
+}
+
+/**
+ * RFC 7643 §4.3: `value` as the IdP gave it, `$ref` the manager's location, `displayName` the
+ * manager's own (readOnly, filled in here). A manager who is deleted, or not of this org, is left
+ * out (user.manager is null: directory/user-record.ts managerSql).
+ */
+function managerOf(user: UserRecord, raw: Json | undefined, ctx: MapContext, options: MapOptions): Json | undefined {
+  if (!user.managerId || (!user.manager && !options.patchBase)) return undefined;
+  const shown = user.manager ? { $ref: `${ctx.baseUrl}/Users/${user.managerId}`, displayName: user.manager.displayName } : {};
+  return compact({ ...(raw ?? {}), value: user.managerId, ...shown });
+}
+
 /** CONVENTIONS 6: the only place that knows both a stored user and its SCIM shape (RFC 7643 §4.1, §4.3). */
-export function toUserResource(user: UserRecord, ctx: MapContext): Json {
+export function toUserResource(user: UserRecord, ctx: MapContext, options: MapOptions = {}): Json {
   const raw = user.scimAttributes ?? {};
   const name = overlay(raw.name as Json | undefined, nameParts.map(([sub, field]) => [sub, user[field]] as const));
   const rawEnterprise = raw[enterpriseUserSchemaId] as Json | undefined;
-  const manager = user.managerId
-    ? compact({ ...((rawEnterprise?.manager as Json | undefined) ?? {}), value: user.managerId, $ref: `${ctx.baseUrl}/Users/${user.managerId}`, displayName: user.managerDisplayName })
-    : undefined;
+  const manager = managerOf(user, rawEnterprise?.manager as Json | undefined, ctx, options);
   const enterprise = overlay(rawEnterprise, [...enterpriseScalars.map((k) => [k, user[k]] as const), ['manager', manager] as const]);
   const hasEnterprise = !isEmpty(enterprise);
   // RFC 7643 §3: the core schema, the enterprise one when present, then each custom extension kept raw.

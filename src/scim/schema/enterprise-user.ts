@@ -16,12 +16,13 @@ export const enterpriseUserSchema: SchemaDef = {
     str('department', 'Identifies the name of a department.', column('department')),
     attr('manager', 'complex', "The User's manager.", {
       subAttributes: [
-        // Entra sends the manager's id in its own directory; we keep it as given, so no uuid check.
-        str('value', 'The id of the SCIM resource representing the User\'s manager.', column('manager_id')),
+        // Stored as given (users.manager_id); filters see it only while it names a live user of the org.
+        str('value', 'The id of the SCIM resource representing the User\'s manager.', { kind: 'manager', key: 'value' }),
         attr('$ref', 'reference', 'The URI of the SCIM resource representing the User\'s manager.', {
           referenceTypes: ['User'],
         }),
-        str('displayName', "The displayName of the User's manager.", column('manager_display_name'), {
+        // RFC 7643 §4.3: filled in by the service provider, from the manager as they are now.
+        str('displayName', "The displayName of the User's manager.", { kind: 'manager', key: 'displayName' }, {
           mutability: 'readOnly',
         }),
       ],

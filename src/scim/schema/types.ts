@@ -17,7 +17,9 @@ export type Uniqueness = 'none' | 'server' | 'global';
  * - jsonPath: a path inside the jsonb column that keeps raw SCIM attributes (scim_attributes);
  * - element: a sub-attribute of a multi-valued complex attribute, the key `key` of each element;
  * - members / groups: computed from the memberships table; their sub-attributes are `column`s
- *   of a memberships row.
+ *   of a memberships row;
+ * - manager: the enterprise manager's `value` or `displayName`, read from the manager the user's
+ *   manager_id names as every read shows them (none when deleted or of another org).
  */
 export type Storage =
   | { kind: 'column'; column: string; uuid?: boolean }
@@ -26,7 +28,8 @@ export type Storage =
   | { kind: 'jsonPath'; column: string; path: string[] }
   | { kind: 'element'; key: string }
   | { kind: 'members' }
-  | { kind: 'groups' };
+  | { kind: 'groups' }
+  | { kind: 'manager'; key: 'value' | 'displayName' };
 
 export interface AttributeDef {
   name: string;
