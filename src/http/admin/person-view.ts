@@ -16,6 +16,8 @@ export interface PersonView {
   officeLocation: string | null;
   title: string | null;
   phone: string | null;
+  /** The manager as SCIM shows them (its enterprise manager): null when none, or deleted. */
+  manager: { id: string; displayName: string | null } | null;
   createdAt: string;
   updatedAt: string;
   lastActiveAt: string | null;
@@ -44,6 +46,7 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     officeLocation: user.officeLocation,
     title: user.title,
     phone: user.phone,
+    manager: user.manager ? { id: user.manager.id, displayName: user.manager.displayName } : null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
     lastActiveAt: iso(user.lastActiveAt),
