@@ -1,8 +1,8 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
-import { auditInsertSql } from './audit.ts';
-import { purgeInvitationsAndMail } from './purge-traces.ts';
+import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { purgeInvitationsAndMail, releaseReports } from './purge-traces.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
@@ -332,7 +332,8 @@ function personalValues(row: Record<string, unknown>): string[] {
  * row stays as a tombstone (id, org, state deleted, purged_at) with every
  * personal field emptied; memberships and sessions are deleted; audit events
  * about or by them keep their rows, anonymised (audit-anonymise.ts); their
- * invitations and mails go, and invitations they sent forget them (purge-traces.ts).
+ * invitations and mails go, invitations they sent forget them, and their reports' manager is
+ * cleared (purge-traces.ts).
  * One `user.purged` event per user, by the system (`deletedAt` as every timestamp of the feed,
  * gatehouse_iso); their earlier events keep only ids (Migration20261201050000_purged_events_keep_ids). Batched; safe to run
  * concurrently (SKIP LOCKED). Exported for the daily job.
@@ -359,6 +360,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
       const people = rows.map((r) => ({ orgId: String(r.org_id), userId: String(r.id), personalValues: personalValues(r) }));
       await anonymiseAuditEvents(tx, people);
       await purgeInvitationsAndMail(tx, people.map((p) => ({ orgId: p.orgId, userId: p.userId, addresses: p.personalValues.filter((v) => v.includes('@')) })));
+      await releaseReports(tx, people);
       await tx.execute(
         `update users set user_name = 'purged-' || id::text, ${emptied.join(', ')}, email = null, phone = null, purged_at = ?, version = version + 1, updated_at = now()
          where id in (${list})`,

@@ -18,7 +18,8 @@ export interface PurgedTraces {
  * - their name and address on the invitations they sent, and on those invitations'
  *   change-feed events (`resource.invitedBy`): `purged user <id>`, the id kept; the
  *   subject of those invitations' mails, which named them;
- * - the mails queued or sent to them (address, name, links).
+ * - the mails queued or sent to them (address, name, links);
+ * - their reports' pointer to them as manager (releaseReports).
  */
 export async function purgeInvitationsAndMail(tx: Em, people: PurgedTraces[]): Promise<void> {
   if (!people.length) return;
@@ -51,4 +52,42 @@ export async function purgeInvitationsAndMail(tx: Em, people: PurgedTraces[]): P
      where o.org_id = p.org_id and lower(o."to") = p.address`,
     [JSON.stringify(mailed)],
   );
+}
+
+/**
+ * The people who had a purged person as manager (the enterprise `manager`, RFC 7643 §4.3: it
+ * names a user, and a purged one is none) lose that pointer, whatever their state — reads showed
+ * no manager since the deletion (user-record.ts managerSql), and a restore can no longer bring the
+ * manager back. It is a profile change by the system: each report's version moves and gets one
+ * `user.updated` audit row (`changes.managerId`, `reason: manager_purged`), whose feed event says
+ * so. Events written before keep the manager's id and lose their name (`manager.displayName`
+ * null), in the person of a `user.*` event and in the `user` of a membership, invitation or session
+ * event, found by content as the row trigger finds the events a purged person acted in.
+ */
+export async function releaseReports(tx: Em, people: Array<Pick<PurgedTraces, 'orgId' | 'userId'>>): Promise<void> {
+  if (!people.length) return;
+  const ids = people.map((p) => p.userId);
+  const list = ids.map(() => '?').join(', ');
+  const orgs = [...new Set(people.map((p) => p.orgId))];
+  const orgList = orgs.map(() => '?').join(', ');
+  await tx.execute(
+    `with old as (
+       select r.id, r.manager_id from users r join users m on m.id = gatehouse_uuid(r.manager_id) and m.org_id = r.org_id
+       where m.id in (${list}) and r.id not in (${list}) for update of r),
+     r as (update users u set manager_id = null, version = u.version + 1, updated_at = now() from old where u.id = old.id
+       returning u.id, u.org_id, u.user_name, old.manager_id as was)
+     insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
+     select r.org_id, now(), 'system', null, 'system', 'user.updated', 'user', r.id::text, r.user_name,
+       jsonb_build_object('changes', jsonb_build_object('managerId', jsonb_build_object('from', r.was, 'to', null)), 'reason', 'manager_purged'), null, null, null
+     from r`,
+    [...ids, ...ids],
+  );
+  for (const path of [['manager'], ['user', 'manager']]) {
+    const json = `resource${path.map((k) => `->'${k}'`).join('')}`;
+    await tx.execute(
+      `update events set resource = jsonb_set(resource, '{${path.join(',')},displayName}', 'null'::jsonb)
+       where org_id in (${orgList}) and ${json}->>'id' in (${list}) and ${json}->>'displayName' is not null`,
+      [...orgs, ...ids],
+    );
+  }
 }

@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
-import { ENTERPRISE_SCHEMA as ENT, USER_SCHEMA, createScimTestApp, ids, patchOps, postUser, scimRequest, userRow } from '../../support/scim.ts';
+import { ENTERPRISE_SCHEMA as ENT, USER_SCHEMA, createScimTestApp, ids, patchOps, postUser, scimRequest, sql, userRow } from '../../support/scim.ts';
 
 type Json = Record<string, unknown>;
 
+const DAY_MS = 86_400_000;
+
 /**
- * A report never shows a deleted person as manager. A soft delete keeps the report's pointer
- * (restorable for 30 days: a restored manager is shown again, as their memberships come back);
- * reads leave the manager out while they are deleted.
+ * A report never shows a deleted or purged person as manager. A soft delete keeps the report's
+ * pointer (restorable for 30 days: a restored manager is shown again, as their memberships come
+ * back); reads leave the manager out while they are deleted. The purge clears the pointer, as a
+ * profile change by the system: one `user.updated` audit event and feed event per report.
  */
-describe('SCIM users: a deleted or restored manager', () => {
+describe('SCIM users: a deleted, restored or purged manager', () => {
   let t: TestApp;
   let acme: SeededOrg;
 
@@ -94,5 +97,62 @@ describe('SCIM users: a deleted or restored manager', () => {
     await remove(gone.id);
     const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${String(report.id)}`, patchOps({ op: 'Replace', path: `${ENT}:manager`, value: next.id })).expect(200);
     assert.equal(managerOf(res.body)?.displayName, 'Next Boss');
+  });
+
+  describe('purged', () => {
+    let boss: Json;
+    let report: Json;
+    let deletedReport: Json;
+    let bystander: Json;
+
+    before(async () => {
+      boss = await postUser(t, acme.tokens.scim, 'purged-boss@acme.test', { displayName: 'Pur Ged' });
+      bystander = await postUser(t, acme.tokens.scim, 'bystander-boss@acme.test', { displayName: 'By Stander' });
+      report = await reportOf('purged-report@acme.test', boss);
+      deletedReport = await reportOf('deleted-report@acme.test', boss);
+      await reportOf('unrelated-report@acme.test', bystander);
+      await remove(deletedReport.id);
+      await remove(boss.id);
+      await t.container.events.publishAll();
+      const purgedAt = new Date(Date.now() + 31 * DAY_MS);
+      await t.container.purge.runOnce(purgedAt);
+      await t.container.events.publishAll();
+    });
+
+    it('clears the pointer of every report, bumping its version', async () => {
+      const row = await userRow(t, String(report.id));
+      assert.equal(row?.manager_id, null);
+      assert.equal(row?.department, 'Ops', 'nothing else changes');
+      assert.equal(Number(row?.version), 2);
+      assert.equal(managerOf(await get(report.id)), undefined);
+      const bystanderReport = (await sql(t, 'select manager_id from users where manager_id = ?', [bystander.id]));
+      assert.equal(bystanderReport.length, 1, 'another manager’s reports keep theirs');
+    });
+
+    it('records the change as a profile change by the system: one user.updated audit event naming managerId', async () => {
+      const events = await sql(t, `select action, actor_type, details from audit_events where target_id = ? order by id`, [report.id]);
+      const last = events.at(-1)!;
+      assert.equal(last.action, 'user.updated');
+      assert.equal(last.actor_type, 'system');
+      const details = (typeof last.details === 'string' ? JSON.parse(last.details) : last.details) as Json;
+      assert.deepEqual(details.changes, { managerId: { from: boss.id, to: null } });
+      assert.equal(details.reason, 'manager_purged');
+      assert.equal(events.filter((e) => e.action === 'user.updated').length, 1);
+    });
+
+    it('announces it in the feed as user.updated, and leaves the purged manager’s name in no earlier event', async () => {
+      const feed = (await request(t.app).get('/api/orgs/acme/events?limit=1000').set('Authorization', `Bearer ${acme.tokens.admin}`).expect(200)).body.events as Json[];
+      const about = feed.filter((e) => (e.resource as Json | undefined)?.id === report.id);
+      const last = about.at(-1)!;
+      assert.equal(last.type, 'user.updated');
+      assert.equal(last.source, 'system');
+      assert.deepEqual((last.data as Json).changes, { managerId: { before: boss.id, after: null } });
+      assert.equal((last.resource as Json).managerId, null);
+      assert.equal((last.resource as Json).manager, null);
+      const created = about.find((e) => e.type === 'user.created')!;
+      assert.deepEqual((created.resource as Json).manager, { id: boss.id, displayName: null }, 'the earlier event keeps the id, not the name');
+      assert.ok(!JSON.stringify(feed).includes('Pur Ged'), 'the purged manager’s name left the feed');
+      assert.ok(JSON.stringify(feed).includes('By Stander'), 'another manager’s name stays');
+    });
   });
 });
