@@ -100,6 +100,12 @@ export interface Place {
   json?: string;
   uuid?: boolean;
   state?: boolean;
+  /**
+   * A SQL boolean the value exists under (the manager's id is shown only while the manager is):
+   * tests of the value hold only when it does. Apart from the comparison, which PostgreSQL
+   * evaluates first as the cheaper (only matching rows pay for the lookup).
+   */
+  shownIf?: string;
 }
 
 export function place(storage: Storage, alias: string): Place {
@@ -117,7 +123,9 @@ export function place(storage: Storage, alias: string): Place {
       return { expr: `${alias}.state`, state: true };
     case 'manager':
       // The stored id, or the manager's displayName, while the manager is one reads show.
-      return { expr: managerSql(alias, storage.key === 'value' ? `${alias}.manager_id` : 'mgr.display_name') };
+      return storage.key === 'value'
+        ? { expr: `${alias}.manager_id`, shownIf: `exists ${managerSql(alias, '1')}` }
+        : { expr: managerSql(alias, 'mgr.display_name') };
     default:
       throw new Error(`storage ${storage.kind} is not a scalar`);
   }
@@ -131,6 +139,18 @@ export function quoteKey(key: string): string {
 /** Builds the SQL for `path op value`; `push` adds a parameter and returns its placeholder. */
 export function compare(a: AttributeDef, at: Place, op: Op, value: Literal, push: (v: unknown) => string): string {
   if (op === 'ne') return not(compare(a, at, 'eq', value, push));
+  const test = compareValue(a, at, op, value, push);
+  if (!at.shownIf) return test;
+  // `eq null` also holds for a value that is not shown; every other test needs it shown.
+  return op !== 'pr' && value === null ? `(${test} or not ${at.shownIf})` : `(${test} and ${at.shownIf})`;
+}
+
+/** A value shown only under a condition (Place.shownIf), as an expression: null when it is not. */
+export function shownExpr(at: Place): string {
+  return at.shownIf ? `(case when ${at.shownIf} then ${at.expr} end)` : at.expr;
+}
+
+function compareValue(a: AttributeDef, at: Place, op: Op, value: Literal, push: (v: unknown) => string): string {
   if (at.state) return compareState(at.expr, op, value);
   const x = a.type === 'decimal' || a.type === 'integer' ? numeric(at) : a.type === 'dateTime' ? instant(at) : at.expr;
   if (op === 'pr') {

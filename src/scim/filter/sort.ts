@@ -1,7 +1,7 @@
 import { fail, ok, type Result } from '../../lib/result.ts';
 import { findAttribute, resolvePath } from '../schema/registry.ts';
 import type { ResourceTypeDef } from '../schema/types.ts';
-import { instant, place, quoteKey } from './leaf.ts';
+import { instant, place, quoteKey, shownExpr } from './leaf.ts';
 import { arraySource } from './sql.ts';
 
 export type SortOrder = 'ascending' | 'descending';
@@ -41,7 +41,8 @@ export function sortToSql(
     const first = `(select ${ci(`f_s.v->>${key}`)} from jsonb_array_elements(${source}) with ordinality as f_s(v, n) order by coalesce(f_s.v->>'primary' = 'true', false) desc, f_s.n limit 1)`;
     return ok(`${first} ${direction}`);
   }
-  const at = place(attribute.storage, options.alias);
+  const stored = place(attribute.storage, options.alias);
+  const at = { ...stored, expr: shownExpr(stored) };
   // RFC 7643 §4.1.1: active is a boolean; false sorts before true, as booleans do. dateTimes sort
   // at the millisecond filters compare at, so equal shown values fall to the caller's id order.
   const expr = at.state ? `(${at.expr} in ('active', 'invited'))` : attribute.type === 'dateTime' ? instant(at) : ci(at.expr);

@@ -51,6 +51,10 @@ describe('SCIM users: a deleted, restored or purged manager', () => {
       assert.deepEqual(await filterIds(`manager.value eq "${String(boss.id)}"`), []);
       assert.deepEqual(await filterIds('manager.displayName eq "Lea Ving"'), []);
       assert.ok(!(await filterIds('manager pr')).includes(String(report.id)));
+      // As for a user without a manager: no value, so `ne` and `eq null` hold.
+      assert.ok((await filterIds(`manager.value ne "${String(boss.id)}"`)).includes(String(report.id)));
+      assert.ok((await filterIds('manager.value eq null')).includes(String(report.id)));
+      assert.ok((await filterIds('not (manager.value pr)')).includes(String(report.id)));
     });
 
     it('keeps the pointer: the report’s row still names the manager, and its version did not move', async () => {
