@@ -102,8 +102,9 @@ export interface Place {
   state?: boolean;
   /**
    * A SQL boolean the value exists under (the manager's id is shown only while the manager is):
-   * tests of the value hold only when it does. Apart from the comparison, which PostgreSQL
-   * evaluates first as the cheaper (only matching rows pay for the lookup).
+   * tests of the value hold only when it does. It stays a condition of its own, beside the
+   * comparison, so that PostgreSQL tests the cheap comparison first and only matching rows pay
+   * for the lookup.
    */
   shownIf?: string;
 }
