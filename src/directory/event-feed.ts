@@ -120,7 +120,7 @@ export function parseCursor(value: string | undefined, field = 'after'): string 
 
 /**
  * SQL: CTE `b`, one row `(org_id, head, pruned, oldest)` for the org bound to its one `?` — the newest
- * position, the newest position the retention prune deleted (pruneEvents), and the oldest event still
+ * position, the newest position the retention prune deleted (event-retention.ts), and the oldest event still
  * there after it (null when none is). Part of the statement that reads or replays the events, selecting
  * FEED_BOUNDS_COLUMNS for checkCursor, so the check and the events come from one snapshot: a prune
  * between the two cannot slip through. Materialized: computed once, not again for each event row.
@@ -139,13 +139,17 @@ interface FeedBounds {
   oldest: string | null;
 }
 
-const PAST_THE_END: Record<'after' | 'from', string> = {
-  after: 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event',
-  from: 'is past the end of the feed: pass a cursor the feed returned, or omit from to replay every retained event',
+/** Who asks for a cursor: the feed (`after`), a webhook replay or a webhook resume (`from`). */
+export type CursorUse = 'read' | 'replay' | 'resume';
+
+const PAST_THE_END: Record<CursorUse, string> = {
+  read: 'is past the end of the feed: pass the cursor of the last page read, or omit it to start from the oldest event',
+  replay: 'is past the end of the feed: pass a cursor the feed returned, or omit from to replay every retained event',
+  resume: 'is past the end of the feed: pass a cursor the feed returned (the head: from the next event on), or omit from to resume at the oldest retained event',
 };
 
 /**
- * The one rule for which cursors the feed (`after`) and webhook replay (`from`) take; returns the
+ * The one rule for which cursors the feed (`after`) and webhook replay and resume (`from`) take; returns the
  * position to read after. No cursor starts after the newest pruned position: a retained event below it
  * (one that committed late, after an older one was pruned) is never handed out, so no page ends on a
  * cursor that is then refused.
@@ -156,19 +160,21 @@ const PAST_THE_END: Record<'after' | 'from', string> = {
  *   every event after it is still there. Gaps in the positions do not count: an org upgraded from the
  *   global numbering has them, and they lost nothing.
  */
-export function checkCursor(cursor: string | undefined, row: Row | undefined, field: 'after' | 'from'): string {
+export function checkCursor(cursor: string | undefined, row: Row | undefined, field: 'after' | 'from', use: CursorUse = field === 'after' ? 'read' : 'replay'): string {
   const bounds: FeedBounds = { head: String(row?.feed_head ?? '0'), pruned: String(row?.feed_pruned ?? '0'), oldest: (row?.feed_oldest as string | null) ?? null };
   if (cursor === undefined) return bounds.pruned;
-  if (BigInt(cursor) > BigInt(bounds.head)) throw ValidationError.field(field, PAST_THE_END[field]);
-  if (BigInt(cursor) < BigInt(bounds.pruned)) throw expired(cursor, bounds, field);
+  if (BigInt(cursor) > BigInt(bounds.head)) throw ValidationError.field(field, PAST_THE_END[use]);
+  if (BigInt(cursor) < BigInt(bounds.pruned)) throw expired(cursor, bounds, field, use);
   return cursor;
 }
 
-function expired(cursor: string, bounds: FeedBounds, field: 'after' | 'from'): CursorExpiredError {
+function expired(cursor: string, bounds: FeedBounds, field: 'after' | 'from', use: CursorUse): CursorExpiredError {
   const oldest = bounds.oldest ? `the oldest retained is position ${bounds.oldest}` : 'none is retained';
-  const resync = field === 'after'
-    ? `resync: keep the head (details.head, ${bounds.head}) as your cursor, load everyone from GET /users (status=deleted too), then go on with after=${bounds.head}`
-    : 'rebuild the receiver from GET /users (status=deleted too): the endpoint goes on receiving new events; replay without from to send every retained event again';
+  const resync = {
+    read: `resync: keep the head (details.head, ${bounds.head}) as your cursor, load everyone from GET /users (status=deleted too), then go on with after=${bounds.head}`,
+    replay: 'rebuild the receiver from GET /users (status=deleted too): the endpoint goes on receiving new events; replay without from to send every retained event again',
+    resume: `resume without from to go on at the oldest retained event, or from=${bounds.head} (the head) to go on from the next event and rebuild the receiver from GET /users (status=deleted too)`,
+  }[use];
   return new CursorExpiredError(
     `Events after ${field}=${cursor} are older than the retention and were pruned (${oldest}): ${resync}`,
     { field, cursor, oldestPosition: bounds.oldest, head: bounds.head },
@@ -201,48 +207,3 @@ export async function readFeed(em: Em, orgId: string, after: string | undefined,
 
 /** SQL: the newest position of the org bound to its one `?` (a new or re-enabled webhook's cursor starts there). */
 export const NEWEST_POSITION = '(select coalesce((select h.position from event_feed_heads h where h.org_id = ?), 0))';
-
-/** Arbitrary, fixed key of the retention prune's advisory lock: one instance prunes at a time. */
-const PRUNE_LOCK = 0x6761_7465_0002n;
-
-/**
- * Retention: published events older than `retentionDays` go, with their
- * deliveries (cascade). Unpublished ones are never pruned (they are at most a
- * moment old). Batched so a large backlog never holds one long lock. Each
- * org's numbering goes on from its head, whatever is pruned.
- *
- * Each batch records, in its statement, the newest position it deleted per
- * org (`event_feed_pruned`), so the feed refuses a cursor below it (410)
- * rather than skipping what was deleted. Events go by age, and an event that
- * committed late (a long transaction) is numbered after younger ones: once
- * it is pruned, a younger one below it is no longer handed out either
- * (checkCursor) — at most as early as that transaction was long.
- */
-export async function pruneEvents(em: Em, now: Date, retentionDays: number, batchSize = 5000): Promise<{ pruned: number }> {
-  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  let pruned = 0;
-  for (;;) {
-    const count = await em.transactional(async (tx) => {
-      const lock = await tx.execute('select pg_try_advisory_xact_lock(?) as locked', [PRUNE_LOCK.toString()]);
-      if (!lock[0]?.locked) return -1; // another instance is pruning
-      const rows = await tx.execute(
-        `with gone as (
-           delete from events where id in (
-             select id from events where occurred_at < ? and position is not null
-             order by occurred_at limit ?) returning org_id, position
-         ),
-         marked as (
-           insert into event_feed_pruned as p (org_id, position)
-           select org_id, max(position) from gone group by org_id
-           on conflict (org_id) do update set position = greatest(p.position, excluded.position)
-         )
-         select count(*)::int as pruned from gone`,
-        [cutoff, batchSize],
-      );
-      return Number(rows[0]?.pruned ?? 0);
-    });
-    if (count < 0) return { pruned };
-    pruned += count;
-    if (count < batchSize) return { pruned };
-  }
-}

@@ -215,7 +215,8 @@ export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: st
            from webhooks h
            where h.id in (
              select h2.id from webhooks h2
-             where h2.enabled and (h2.cursor_leased_until is null or h2.cursor_leased_until <= ?)
+             -- A stalled endpoint (webhook-stalls.ts) was owed pruned events: following on would skip them.
+             where h2.enabled and h2.stalled_reason is null and (h2.cursor_leased_until is null or h2.cursor_leased_until <= ?)
                and h2.id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
                and h2.org_id not in (select value::uuid from jsonb_array_elements_text(?::jsonb))
                and exists (select 1 from events x where x.org_id = h2.org_id and x.position > h2.cursor_position)

@@ -3,7 +3,8 @@ import { uuidv7, isUuid } from '../lib/ids.ts';
 import { checkOutboundUrl, OutboundUrlError, type OutboundPolicy } from '../lib/outbound-url.ts';
 import { newWebhookSecret } from '../lib/webhook-http.ts';
 import { recordAuditSql } from './audit.ts';
-import { NEWEST_POSITION } from './event-feed.ts';
+import type { StalledReason } from '../db/entities/index.ts';
+import { FEED_BOUNDS, FEED_BOUNDS_COLUMNS, NEWEST_POSITION } from './event-feed.ts';
 import { NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 
@@ -16,7 +17,8 @@ import type { Scope } from './scope.ts';
  * An endpoint receives the events published while it is enabled: its feed
  * cursor (directory/webhook-deliveries.ts) starts at its org's newest position when
  * it is created, and jumps there again when it is re-enabled, so what happened
- * while it was off is not sent (a replay sends it on request).
+ * while it was off is not sent (a replay sends it on request). Enabling a
+ * stalled endpoint (webhook-stalls.ts) so ends its stall.
  */
 
 /** Every event type the feed emits (the audit → event trigger, migrations/…_event_triggers.ts). */
@@ -29,12 +31,27 @@ export const eventTypes = [
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
+/** Why and since when the worker sends an endpoint nothing (webhook-stalls.ts), and where it may resume. */
+export interface WebhookStall {
+  reason: StalledReason;
+  since: Date;
+  /** The position it was sent up to. */
+  cursor: string;
+  /** The first position it was owed that was pruned; null when not known (stalled at the upgrade). */
+  firstMissingPosition: string | null;
+  /** The org's oldest retained event now (null: none is), and its newest position: a resume starts in between. */
+  oldestPosition: string | null;
+  head: string;
+}
+
 export interface WebhookRecord {
   id: string;
   url: string;
   description: string | null;
   eventTypes: string[];
   enabled: boolean;
+  /** Null while it follows the feed. */
+  stalled: WebhookStall | null;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -50,8 +67,10 @@ export interface WebhookInput {
 }
 
 type Row = Record<string, unknown>;
-const columns = 'id, url, description, event_types, enabled, created_at, updated_at, version';
+const columns = `w.id, w.url, w.description, w.event_types, w.enabled, w.created_at, w.updated_at, w.version,
+  w.stalled_reason, w.stalled_at, w.cursor_position::text as cursor_position, w.stalled_from::text as stalled_from`;
 
+/** A row of `columns`, with FEED_BOUNDS_COLUMNS where it may be stalled (reads). */
 function toRecord(row: Row): WebhookRecord {
   const types = typeof row.event_types === 'string' ? JSON.parse(row.event_types) : row.event_types;
   return {
@@ -60,10 +79,25 @@ function toRecord(row: Row): WebhookRecord {
     description: (row.description as string | null) ?? null,
     eventTypes: (types ?? []) as string[],
     enabled: Boolean(row.enabled),
+    stalled: row.stalled_reason
+      ? {
+        reason: row.stalled_reason as StalledReason,
+        since: new Date(row.stalled_at as string),
+        cursor: String(row.cursor_position),
+        firstMissingPosition: (row.stalled_from as string | null) ?? null,
+        oldestPosition: (row.feed_oldest as string | null) ?? null,
+        head: String(row.feed_head),
+      }
+      : null,
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
     version: Number(row.version),
   };
+}
+
+/** The endpoints of the org, with its feed's bounds (where a stalled one may resume). */
+function selectWebhooks(where: string): string {
+  return `with ${FEED_BOUNDS} select ${columns}, ${FEED_BOUNDS_COLUMNS} from webhooks w join b on b.org_id = w.org_id ${where}`;
 }
 
 async function checkedUrl(url: string, policy: OutboundPolicy): Promise<string> {
@@ -82,12 +116,12 @@ function checkTypes(types: string[]): string[] {
 }
 
 export async function listWebhooks(em: Em, scope: Pick<Scope, 'orgId'>): Promise<WebhookRecord[]> {
-  const rows = await em.execute(`select ${columns} from webhooks where org_id = ? order by created_at, id`, [scope.orgId]);
+  const rows = await em.execute(selectWebhooks('order by w.created_at, w.id'), [scope.orgId]);
   return rows.map(toRecord);
 }
 
 export async function getWebhook(em: Em, scope: Pick<Scope, 'orgId'>, id: string): Promise<WebhookRecord> {
-  const rows = isUuid(id) ? await em.execute(`select ${columns} from webhooks where org_id = ? and id = ?`, [scope.orgId, id]) : [];
+  const rows = isUuid(id) ? await em.execute(selectWebhooks('where w.id = ?'), [scope.orgId, id]) : [];
   if (!rows[0]) throw new NotFoundError('Webhook', id);
   return toRecord(rows[0]);
 }
@@ -100,7 +134,7 @@ export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & 
   const id = uuidv7();
   const webhook = await em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `insert into webhooks (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version, cursor_position)
+      `insert into webhooks as w (id, created_at, updated_at, org_id, url, description, secret, event_types, enabled, version, cursor_position)
        values (?, now(), now(), ?, ?, ?, ?, ?::jsonb, ?, 1, ${NEWEST_POSITION}) returning ${columns}`,
       [id, scope.orgId, url, input.description ?? null, secret, JSON.stringify(types), input.enabled ?? true, scope.orgId],
     );
@@ -130,16 +164,21 @@ export async function updateWebhook(em: Em, scope: Scope, id: string, input: Web
   if (JSON.stringify(next.eventTypes) !== JSON.stringify(current.eventTypes)) changes.eventTypes = { from: current.eventTypes, to: next.eventTypes };
   if (input.secret !== undefined) changes.secret = 'rotated';
   if (!Object.keys(changes).length) return current;
+  // Enabled again: it starts at the newest event, so nothing it missed is behind its cursor any more.
+  const reenabled = next.enabled && !current.enabled;
+  if (reenabled && current.stalled) changes.stalled = { from: current.stalled.reason, to: null };
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
       `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now(),
-         cursor_position = case when ? then ${NEWEST_POSITION} else cursor_position end
-       where id = ? and org_id = ? and version = ? returning ${columns}`,
-      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, next.enabled && !current.enabled, scope.orgId, id, scope.orgId, current.version],
+         cursor_position = case when ? then ${NEWEST_POSITION} else cursor_position end,
+         stalled_reason = case when ? then null else stalled_reason end, stalled_at = case when ? then null else stalled_at end,
+         stalled_from = case when ? then null else stalled_from end
+       where id = ? and org_id = ? and version = ? returning id`,
+      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, reenabled, scope.orgId, reenabled, reenabled, reenabled, id, scope.orgId, current.version],
     );
     if (!rows[0]) throw new StaleVersionError('Webhook', id);
     await recordAuditSql(tx, scope, { action: 'webhook.updated', target: { type: 'webhook', id, label: next.url }, details: { changes } });
-    return toRecord(rows[0]);
+    return getWebhook(tx, scope, id);
   });
 }
 

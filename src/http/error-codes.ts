@@ -33,7 +33,7 @@ export const errorCodes = [
   { code: 'last_org_admin', status: 409, description: 'The change would leave the organization without an enabled org admin.' },
   { code: 'scim_managed', status: 409, description: 'The group or membership is managed by your identity provider (SCIM) and cannot be changed here; `details` names it.' },
   { code: 'group_not_empty', status: 409, description: 'The group still has members; `details.memberCount` says how many. Repeat with `?force=true` to delete it with its memberships.' },
-  { code: 'cursor_expired', status: 410, description: 'The change feed cursor (`after`, or `from` of a webhook replay) is older than the retention: events after it were pruned. `details` gives `field`, `cursor`, `oldestPosition` (null when none is retained) and `head`: resync — keep `head` as your cursor, load everyone from `GET /users`, then go on from `head`.' },
+  { code: 'cursor_expired', status: 410, description: 'The change feed cursor (`after`, or `from` of a webhook replay or resume) is older than the retention: events after it were pruned. `details` gives `field`, `cursor`, `oldestPosition` (null when none is retained) and `head`: resync — keep `head` as your cursor, load everyone from `GET /users`, then go on from `head`.' },
   { code: 'invalid_reset_link', status: 410, description: 'The password reset link is unknown, expired or already used.' },
   { code: 'precondition_failed', status: 412, description: 'The record changed since it was read (version / ETag mismatch): read it again and retry.' },
   { code: 'payload_too_large', status: 413, description: 'The request body exceeds the configured limit; `details.limit` is the limit in bytes (and `details.setting` its config key, e.g. `imports.maxFileSize`).' },

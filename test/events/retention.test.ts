@@ -3,7 +3,7 @@ import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { createScimTestApp, postUser, sql } from '../support/scim.ts';
 import { api } from '../people/support.ts';
-import { pruneEvents } from '../../src/directory/event-feed.ts';
+import { pruneEvents } from '../../src/directory/event-retention.ts';
 import { startReceiver, type Receiver } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies

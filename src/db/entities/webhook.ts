@@ -3,6 +3,10 @@ import { BaseSchema } from './base.ts';
 import { Organization } from './organization.ts';
 import { Event } from './event.ts';
 
+/** Why the delivery worker stopped following an endpoint's feed, until an admin acts. */
+export const stalledReasons = ['cursor_expired'] as const;
+export type StalledReason = (typeof stalledReasons)[number];
+
 /**
  * A product endpoint that receives the org's events. The secret is kept as
  * given (an HMAC key must be usable, so it cannot be hashed like a token); it
@@ -25,6 +29,14 @@ export const WebhookSchema = defineEntity({
     cursorPosition: p.bigint('string').default(0),
     /** In the future: one worker is sending the events after the cursor; in the past: when one last did (least recently served first). */
     cursorLeasedUntil: p.datetime().nullable(),
+    /**
+     * Set (`cursor_expired`): events after the cursor that the endpoint was owed were pruned before it was
+     * sent them; the worker sends it nothing more until an admin resumes it (directory/webhook-stalls.ts).
+     */
+    stalledReason: p.enum(stalledReasons).nullable(),
+    stalledAt: p.datetime().nullable(),
+    /** The first position it was owed that was pruned (null when not known: marked at the upgrade). */
+    stalledFrom: p.bigint('string').nullable(),
   },
   indexes: [{ name: 'webhooks_org_index', properties: ['org'] }],
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { scopeFor } from '../context.ts';
 import { createWebhook, deleteWebhook, eventTypes, getWebhook, listWebhooks, updateWebhook, type WebhookRecord } from '../../directory/webhooks.ts';
 import { listDeliveries, replayEvents, retryDelivery } from '../../directory/webhook-delivery-log.ts';
+import { resumeWebhook } from '../../directory/webhook-stalls.ts';
 import { parseCursor } from '../../directory/event-feed.ts';
 import { deliveryStatuses } from '../../db/entities/index.ts';
 import type { Container } from '../../container.ts';
@@ -22,19 +23,24 @@ const deliveriesQuery = z.strictObject({
   before: z.string().max(100).optional().describe('The id of the last delivery of the previous page'),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
 });
+const resumeQuery = z.strictObject({
+  from: z.string().max(40).optional().describe('Go on after this feed cursor (absent: at the oldest retained event; the head: from the next event)'),
+});
 const replayQuery = z.strictObject({
   from: z.string().max(40).optional().describe('Replay events after this feed cursor (absent: every retained event)'),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(1000),
 });
 
 function view(webhook: WebhookRecord) {
-  return { ...webhook, createdAt: webhook.createdAt.toISOString(), updatedAt: webhook.updatedAt.toISOString() };
+  const stalled = webhook.stalled && { ...webhook.stalled, since: webhook.stalled.since.toISOString() };
+  return { ...webhook, stalled, createdAt: webhook.createdAt.toISOString(), updatedAt: webhook.updatedAt.toISOString() };
 }
 
 const policy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
-const shape = 'id, url, description, eventTypes (empty = all), enabled, createdAt, updatedAt, version';
+const shape = 'id, url, description, eventTypes (empty = all), enabled, stalled (null, or {reason: cursor_expired, since, cursor, firstMissingPosition, oldestPosition, head}: '
+  + 'events it was owed were pruned before it was sent them, and it is sent nothing until resumed), createdAt, updatedAt, version';
 
-/** Webhook endpoints (issue 8): CRUD (audited), delivery log, manual retry and replay. */
+/** Webhook endpoints (issue 8): CRUD (audited), delivery log, manual retry and replay, resuming a stalled endpoint. */
 export const webhookApiRoutes: ApiRoute[] = [
   apiRoute(
     { method: 'get', path: '/webhooks', tag: 'Webhooks', summary: 'Webhook endpoints', permission: 'settings.manage', responses: { 200: { description: `{webhooks: [${shape}]}` } } },
@@ -92,6 +98,22 @@ export const webhookApiRoutes: ApiRoute[] = [
     },
     async ({ container, req, res, params }) => {
       res.status(202).json(await retryDelivery(req.ctx.em, scopeFor(req), params.id, params.deliveryId, container.clock.now()));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post', path: '/webhooks/:id/resume', tag: 'Webhooks',
+      summary: 'Resume a stalled endpoint (events it was owed were pruned): it follows the feed again after `from`, or from the oldest retained event',
+      description: 'Audited. An endpoint that is not stalled, or is disabled (enabling it starts it at the newest event, which ends the stall): 409 invalid_transition, `details.reason` not_stalled or endpoint_disabled.',
+      permission: 'settings.manage', params: idParams, query: resumeQuery,
+      responses: {
+        200: { description: shape },
+        410: { description: 'cursor_expired: events after `from` were pruned; nothing changed' },
+      },
+    },
+    async ({ req, res, params, query }) => {
+      const from = parseCursor(query.from, 'from');
+      res.json(view(await resumeWebhook(req.ctx.em, scopeFor(req), params.id, from)));
     },
   ),
   apiRoute(
