@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { forgetExpiredWebhookSecrets } from './webhook-secret-rotation.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -8,6 +9,8 @@ export interface PrunedCounts {
   challenges: number;
   resets: number;
   imports: number;
+  /** Previous webhook secrets whose grace period is over (cleared at once, not after keepDays). */
+  webhookSecrets: number;
 }
 
 /**
@@ -19,7 +22,9 @@ export interface PrunedCounts {
  * - two-factor challenges and password-reset links past their expiry;
  * - CSV imports previewed or committed and untouched since (their preview rows
  *   go with them); one still `committing` stays, it resumes. The audit trail
- *   keeps what each import did.
+ *   keeps what each import did;
+ * - a rolled webhook secret whose grace period is over (it signs nothing
+ *   from then on; kept no longer than this pass).
  */
 export async function pruneSpentRecords(em: Em, now: Date, keepDays: number, batchSize = 5000): Promise<PrunedCounts> {
   const cutoff = new Date(now.getTime() - keepDays * DAY_MS);
@@ -40,5 +45,6 @@ export async function pruneSpentRecords(em: Em, now: Date, keepDays: number, bat
     resets: await prune('password_resets', 'expires_at < ?'),
     // An import's preview rows (up to the file's row count) go by cascade: a few imports at a time.
     imports: await prune('csv_imports', `status in ('previewed', 'committed') and updated_at < ?`, 10),
+    webhookSecrets: await forgetExpiredWebhookSecrets(em, now),
   };
 }

@@ -7,6 +7,7 @@ import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import type { DeliveryAttempt, DeliveryStatus } from '../db/entities/index.ts';
 import { eventColumns, rowToFeedEvent, type FeedEvent } from './event-feed.ts';
 import { retryDelayMs, type RetryPolicy } from './outbox.ts';
+import { graceSecret } from './webhook-secret-rotation.ts';
 
 /**
  * Webhook delivery. Each endpoint follows the feed: it keeps the position it
@@ -69,6 +70,8 @@ export interface Claimed {
   createdAt: Date;
   url: string;
   secret: string;
+  /** A rolled secret still in its grace period: it signs too (webhook-secret-rotation.ts). */
+  previousSecret: string | null;
   enabled: boolean;
   event: FeedEvent | null;
 }
@@ -115,14 +118,14 @@ export async function claim(em: Em, now: Date, deps: DeliveryDeps, busy: string[
        from picked where d.id = picked.id
        returning d.id as delivery_id, d.org_id as delivery_org_id, d.webhook_id, d.event_id as claimed_event_id, d.attempts, d.created_at as queued_at
      )
-     select c.*, w.url, w.secret, w.enabled, ${eventColumns}
+     select c.*, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.enabled, ${eventColumns}
      from claimed c join webhooks w on w.id = c.webhook_id
        left join events e on e.id = c.claimed_event_id and e.position is not null
        left join organizations o on o.id = e.org_id`,
     [now, JSON.stringify(busy), JSON.stringify(fullOrgs), deps.batchSize, endpoints, new Date(now.getTime() + deps.claimTimeoutMs), now], { prepare: true });
   return rows.map((r) => ({
     id: String(r.delivery_id), webhookId: String(r.webhook_id), orgId: String(r.delivery_org_id), eventId: String(r.claimed_event_id), attempts: Number(r.attempts),
-    createdAt: new Date(r.queued_at as string), url: String(r.url), secret: String(r.secret), enabled: Boolean(r.enabled),
+    createdAt: new Date(r.queued_at as string), url: String(r.url), secret: String(r.secret), previousSecret: graceSecret(r, now), enabled: Boolean(r.enabled),
     event: r.id === null || r.id === undefined ? null : rowToFeedEvent(r),
   }));
 }
@@ -159,7 +162,7 @@ export async function attemptOne(deps: DeliveryDeps, row: Claimed, now: Date): P
         'x-gatehouse-event-id': event.id,
         'x-gatehouse-event-type': event.type,
         'x-gatehouse-delivery-id': row.id,
-        'x-gatehouse-signature': signPayload(row.secret, body, unix),
+        'x-gatehouse-signature': signPayload(row.secret, body, unix, row.previousSecret),
       }, { ...deps.policy, timeoutMs: deps.timeoutMs, endpoint: row.webhookId, ...(deps.connections ? { connections: deps.connections } : {}) });
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
@@ -222,10 +225,10 @@ export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: st
                and exists (select 1 from events x where x.org_id = h2.org_id and x.position > h2.cursor_position)
              for update skip locked)
          ) c where c.nth <= ? order by c.cursor_leased_until nulls first, c.id limit ?)
-       returning w.id as webhook_id, w.org_id as hook_org_id, w.url, w.secret, w.event_types, w.cursor_position,
+       returning w.id as webhook_id, w.org_id as hook_org_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.event_types, w.cursor_position,
          (select max(x.position) from events x where x.org_id = w.org_id) as scan_to
      )
-     select l.webhook_id, l.hook_org_id, l.url, l.secret, l.cursor_position::text as cursor_position, l.scan_to::text as scan_to, ${eventColumns}
+     select l.webhook_id, l.hook_org_id, l.url, l.secret, l.previous_secret, l.previous_secret_expires_at, l.cursor_position::text as cursor_position, l.scan_to::text as scan_to, ${eventColumns}
      from leased l cross join async_commit
        left join lateral (
          select * from events x where x.org_id = l.hook_org_id and x.position > l.cursor_position and x.position <= l.scan_to
@@ -246,7 +249,7 @@ export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: st
     const event = rowToFeedEvent(r);
     // A v4 id like the rows replays and retries queue (gen_random_uuid), from node's cached entropy: no syscall per delivery.
     unit.rows.push({ id: randomUUID(), webhookId, orgId: String(r.hook_org_id), eventId: event.id, attempts: 1, createdAt: now,
-      url: String(r.url), secret: String(r.secret), enabled: true, event });
+      url: String(r.url), secret: String(r.secret), previousSecret: graceSecret(r, now), enabled: true, event });
   }
   return [...units.values()].map(({ scanTo, ...unit }) => {
     const last = unit.rows.at(-1)?.event?.position;

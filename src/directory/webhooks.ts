@@ -52,6 +52,8 @@ export interface WebhookRecord {
   enabled: boolean;
   /** Null while it follows the feed. */
   stalled: WebhookStall | null;
+  /** When the secret a rotation replaced stops signing (webhook-secret-rotation.ts); null when none is kept. */
+  previousSecretExpiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   version: number;
@@ -62,12 +64,12 @@ export interface WebhookInput {
   description?: string | null | undefined;
   eventTypes?: string[] | undefined;
   enabled?: boolean | undefined;
-  /** Given: used as the secret; absent on create: one is generated. */
+  /** Given: used as the secret (on update, at once, ending any grace period); absent on create: one is generated. */
   secret?: string | undefined;
 }
 
 type Row = Record<string, unknown>;
-const columns = `w.id, w.url, w.description, w.event_types, w.enabled, w.created_at, w.updated_at, w.version,
+const columns = `w.id, w.url, w.description, w.event_types, w.enabled, w.previous_secret_expires_at, w.created_at, w.updated_at, w.version,
   w.stalled_reason, w.stalled_at, w.cursor_position::text as cursor_position, w.stalled_from::text as stalled_from`;
 
 /** A row of `columns`, with FEED_BOUNDS_COLUMNS where it may be stalled (reads). */
@@ -89,6 +91,7 @@ function toRecord(row: Row): WebhookRecord {
         head: String(row.feed_head),
       }
       : null,
+    previousSecretExpiresAt: row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at as string) : null,
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
     version: Number(row.version),
@@ -148,7 +151,11 @@ export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & 
   return { webhook, secret };
 }
 
-/** Changes what was given; a new `secret` rotates it at once. Nothing changed → nothing written. */
+/**
+ * Changes what was given. A new `secret` replaces the secret at once, as a
+ * rotation with no grace period does (webhook-secret-rotation.ts): any previous
+ * secret still signing is dropped. Nothing changed → nothing written.
+ */
 export async function updateWebhook(em: Em, scope: Scope, id: string, input: WebhookInput, policy: OutboundPolicy): Promise<WebhookRecord> {
   const current = await getWebhook(em, scope, id);
   const next = {
@@ -162,19 +169,21 @@ export async function updateWebhook(em: Em, scope: Scope, id: string, input: Web
     if (next[key] !== current[key]) changes[key] = { from: current[key], to: next[key] };
   }
   if (JSON.stringify(next.eventTypes) !== JSON.stringify(current.eventTypes)) changes.eventTypes = { from: current.eventTypes, to: next.eventTypes };
-  if (input.secret !== undefined) changes.secret = 'rotated';
+  if (input.secret !== undefined) changes.secret = 'rotated at once (no grace period)';
   if (!Object.keys(changes).length) return current;
   // Enabled again: it starts at the newest event, so nothing it missed is behind its cursor any more.
   const reenabled = next.enabled && !current.enabled;
   if (reenabled && current.stalled) changes.stalled = { from: current.stalled.reason, to: null };
   return em.transactional(async (tx) => {
     const rows = await tx.execute(
-      `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret), version = version + 1, updated_at = now(),
+      `update webhooks set url = ?, description = ?, event_types = ?::jsonb, enabled = ?, secret = coalesce(?, secret),
+         previous_secret = case when ? then null else previous_secret end, previous_secret_expires_at = case when ? then null else previous_secret_expires_at end,
+         version = version + 1, updated_at = now(),
          cursor_position = case when ? then ${NEWEST_POSITION} else cursor_position end,
          stalled_reason = case when ? then null else stalled_reason end, stalled_at = case when ? then null else stalled_at end,
          stalled_from = case when ? then null else stalled_from end
        where id = ? and org_id = ? and version = ? returning id`,
-      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, reenabled, scope.orgId, reenabled, reenabled, reenabled, id, scope.orgId, current.version],
+      [next.url, next.description, JSON.stringify(next.eventTypes), next.enabled, input.secret ?? null, input.secret !== undefined, input.secret !== undefined, reenabled, scope.orgId, reenabled, reenabled, reenabled, id, scope.orgId, current.version],
     );
     if (!rows[0]) throw new StaleVersionError('Webhook', id);
     await recordAuditSql(tx, scope, { action: 'webhook.updated', target: { type: 'webhook', id, label: next.url }, details: { changes } });

@@ -8,10 +8,15 @@ import { CONNECTIONS_PER_ENDPOINT } from './webhook-limits.ts';
  * in the README "Consuming changes"): `X-Gatehouse-Signature: t=<unix>,v1=<hex>`
  * where hex = HMAC-SHA256(secret, `${t}.${body}`). The timestamp is signed so
  * a captured request cannot be replayed later (receivers reject old `t`).
+ * While a rolled secret's grace period lasts, the previous secret signs too:
+ * `t=<unix>,v1=<new>,v1=<old>` (as Stripe-Signature does), and a receiver
+ * accepts the request when any v1 is the one its secret makes.
  */
-export function signPayload(secret: string, body: string, unixSeconds: number): string {
-  const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${v1}`;
+export function signPayload(secret: string, body: string, unixSeconds: number, previousSecret?: string | null): string {
+  const signed = `${unixSeconds}.${body}`;
+  const v1 = createHmac('sha256', secret).update(signed).digest('hex');
+  if (!previousSecret) return `t=${unixSeconds},v1=${v1}`;
+  return `t=${unixSeconds},v1=${v1},v1=${createHmac('sha256', previousSecret).update(signed).digest('hex')}`;
 }
 
 /** A new endpoint secret: 32 random bytes, prefixed so it is recognisable in a secret scanner. */

@@ -25,6 +25,21 @@ describe('events: the README’s webhook receiver snippet', () => {
     assert.equal(verify(secret, signPayload(secret, body, now() - 301), body), false);
   });
 
+  it('accepts a header carrying several v1 signatures (a secret being rolled) when any of them is the secret’s, in either order', () => {
+    const old = 'whsec_the-secret-being-rolled-out';
+    const t = now();
+    const mine = signPayload(secret, body, t);
+    const theirs = signPayload(old, body, t);
+    const v1 = (header: string) => header.split(',v1=')[1]!;
+    for (const header of [`${mine},v1=${v1(theirs)}`, `${theirs},v1=${v1(mine)}`]) {
+      assert.equal(verify(secret, header, body), true, header);
+      assert.equal(verify(old, header, body), true, header);
+      assert.equal(verify('whsec_another-secret-entirely', header, body), false, header);
+      assert.equal(verify(secret, header, body.replace('e1', 'e2')), false, header);
+    }
+    assert.equal(verify(secret, `t=${t},v1=${'0'.repeat(64)},v1=zz,v1=`, body), false, 'no matching signature');
+  });
+
   it('answers false, without throwing, for a request with no signature header or a malformed one', () => {
     for (const header of [undefined, '', 'garbage', 't=', 'v1=abc', `t=${now()}`, `t=${now()},v1=zz`, `t=${now()},v1`]) {
       assert.doesNotThrow(() => verify(secret, header, body), `header ${String(header)}`);

@@ -70,6 +70,19 @@ describe('secrets in logs', () => {
     await scimRequest(t, created.body.token, 'get', '/Users').expect(401);
   });
 
+  it('creates a webhook endpoint, rolls its secret and replaces it, over the admin API', async () => {
+    const admin = (req: request.Test) => req.set('Authorization', `Bearer ${org.tokens.admin}`);
+    const created = await admin(request(t.app).post(`/api/orgs/${org.slug}/webhooks`)).send({ url: 'http://127.0.0.1:9/hook' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    keep('webhook secret', created.body.secret);
+    const rolled = await admin(request(t.app).post(`/api/orgs/${org.slug}/webhooks/${created.body.id}/rotate-secret`)).send({ graceHours: 1 });
+    assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
+    keep('rolled webhook secret', rolled.body.secret);
+    const given = 'whsec_given-by-the-team-in-a-patch-0123456789';
+    keep('patched webhook secret', given);
+    assert.equal((await admin(request(t.app).patch(`/api/orgs/${org.slug}/webhooks/${created.body.id}`)).send({ secret: given })).status, 200);
+  });
+
   it('signs in with a password, fails once, and resets it by the mailed link', async () => {
     keep('password', 'Blue-Harbor-Lamp-42');
     keep('wrong password', 'Wrong-Guess-Pass-13');

@@ -10,7 +10,7 @@ export type StalledReason = (typeof stalledReasons)[number];
 /**
  * A product endpoint that receives the org's events. The secret is kept as
  * given (an HMAC key must be usable, so it cannot be hashed like a token); it
- * is shown once, at creation, and never returned by reads.
+ * is shown once, at creation or rotation, and never returned by reads.
  */
 export const WebhookSchema = defineEntity({
   name: 'Webhook',
@@ -21,6 +21,13 @@ export const WebhookSchema = defineEntity({
     url: p.string().length(2000),
     description: p.string().length(500).nullable(),
     secret: p.string().length(200),
+    /**
+     * The secret a rotation replaced, still signing beside `secret` until
+     * `previousSecretExpiresAt` (directory/webhook-secret-rotation.ts); never
+     * read back, and cleared by the daily housekeeping once expired.
+     */
+    previousSecret: p.string().length(200).nullable(),
+    previousSecretExpiresAt: p.datetime().nullable(),
     /** Event types to deliver; empty = every type. */
     eventTypes: p.json<string[]>().default('[]'),
     enabled: p.boolean().default(true),

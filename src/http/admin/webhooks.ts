@@ -3,6 +3,7 @@ import { scopeFor } from '../context.ts';
 import { createWebhook, deleteWebhook, eventTypes, getWebhook, listWebhooks, updateWebhook, type WebhookRecord } from '../../directory/webhooks.ts';
 import { listDeliveries, replayEvents, retryDelivery } from '../../directory/webhook-delivery-log.ts';
 import { resumeWebhook } from '../../directory/webhook-stalls.ts';
+import { GRACE_HOURS, graceEndsAt, rotateWebhookSecret } from '../../directory/webhook-secret-rotation.ts';
 import { parseCursor } from '../../directory/event-feed.ts';
 import { deliveryStatuses } from '../../db/entities/index.ts';
 import type { Container } from '../../container.ts';
@@ -16,6 +17,14 @@ const description = z.string().trim().max(500, 'must be at most 500 characters')
 
 const createBody = z.strictObject({ url, eventTypes: types.optional(), enabled: z.boolean().optional(), secret: secret.optional(), description: description.optional() });
 const updateBody = z.strictObject({ url: url.optional(), eventTypes: types.optional(), enabled: z.boolean().optional(), secret: secret.optional(), description: description.optional() });
+const graceHours = z.number({ error: `must be a whole number of hours from 0 to ${GRACE_HOURS.max}` })
+  .int(`must be a whole number of hours from 0 to ${GRACE_HOURS.max}`)
+  .min(0, 'must be 0 (replace at once) or more')
+  .max(GRACE_HOURS.max, `must be at most ${GRACE_HOURS.max} (7 days)`);
+const rotateBody = z.strictObject({
+  graceHours: graceHours.default(GRACE_HOURS.default).describe(`How long the old secret goes on signing beside the new one (default ${GRACE_HOURS.default}; 0 = replace at once)`),
+  secret: secret.optional().describe('The new secret (absent: one is generated)'),
+});
 const idParams = z.strictObject({ id: z.string().max(100) });
 const deliveryParams = z.strictObject({ id: z.string().max(100), deliveryId: z.string().max(100) });
 const deliveriesQuery = z.strictObject({
@@ -31,21 +40,29 @@ const replayQuery = z.strictObject({
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(1000),
 });
 
-function view(webhook: WebhookRecord) {
+function view(webhook: WebhookRecord, now: Date) {
   const stalled = webhook.stalled && { ...webhook.stalled, since: webhook.stalled.since.toISOString() };
-  return { ...webhook, stalled, createdAt: webhook.createdAt.toISOString(), updatedAt: webhook.updatedAt.toISOString() };
+  return {
+    ...webhook,
+    stalled,
+    // An expired grace period the housekeeping has not cleared yet signs nothing: shown as none.
+    previousSecretExpiresAt: graceEndsAt(webhook, now)?.toISOString() ?? null,
+    createdAt: webhook.createdAt.toISOString(),
+    updatedAt: webhook.updatedAt.toISOString(),
+  };
 }
 
 const policy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
 const shape = 'id, url, description, eventTypes (empty = all), enabled, stalled (null, or {reason: cursor_expired, since, cursor, firstMissingPosition, oldestPosition, head}: '
-  + 'events it was owed were pruned before it was sent them, and it is sent nothing until resumed), createdAt, updatedAt, version';
+  + 'events it was owed were pruned before it was sent them, and it is sent nothing until resumed), previousSecretExpiresAt (while a rolled secret still signs, else null), createdAt, updatedAt, version';
 
-/** Webhook endpoints (issue 8): CRUD (audited), delivery log, manual retry and replay, resuming a stalled endpoint. */
+/** Webhook endpoints (issue 8): CRUD (audited), secret rotation, delivery log, manual retry and replay, resuming a stalled endpoint. */
 export const webhookApiRoutes: ApiRoute[] = [
   apiRoute(
     { method: 'get', path: '/webhooks', tag: 'Webhooks', summary: 'Webhook endpoints', permission: 'settings.manage', responses: { 200: { description: `{webhooks: [${shape}]}` } } },
-    async ({ req, res }) => {
-      res.json({ webhooks: (await listWebhooks(req.ctx.em, scopeFor(req))).map(view) });
+    async ({ container, req, res }) => {
+      const now = container.clock.now();
+      res.json({ webhooks: (await listWebhooks(req.ctx.em, scopeFor(req))).map((webhook) => view(webhook, now)) });
     },
   ),
   apiRoute(
@@ -56,22 +73,34 @@ export const webhookApiRoutes: ApiRoute[] = [
     },
     async ({ container, req, res, body }) => {
       const { webhook, secret: shown } = await createWebhook(req.ctx.em, scopeFor(req), body, policy(container));
-      res.status(201).json({ ...view(webhook), secret: shown });
+      res.status(201).json({ ...view(webhook, container.clock.now()), secret: shown });
     },
   ),
   apiRoute(
     { method: 'get', path: '/webhooks/:id', tag: 'Webhooks', summary: 'One endpoint', permission: 'settings.manage', params: idParams, responses: { 200: { description: shape } } },
-    async ({ req, res, params }) => {
-      res.json(view(await getWebhook(req.ctx.em, scopeFor(req), params.id)));
+    async ({ container, req, res, params }) => {
+      res.json(view(await getWebhook(req.ctx.em, scopeFor(req), params.id), container.clock.now()));
     },
   ),
   apiRoute(
     {
-      method: 'patch', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Change an endpoint (url, filter, enabled, description; a new secret rotates it)',
+      method: 'patch', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Change an endpoint (url, filter, enabled, description; a new secret replaces it at once, ending any grace period)',
       permission: 'settings.manage', params: idParams, body: updateBody, responses: { 200: { description: shape } },
     },
     async ({ container, req, res, params, body }) => {
-      res.json(view(await updateWebhook(req.ctx.em, scopeFor(req), params.id, body, policy(container))));
+      res.json(view(await updateWebhook(req.ctx.em, scopeFor(req), params.id, body, policy(container)), container.clock.now()));
+    },
+  ),
+  apiRoute(
+    {
+      method: 'post', path: '/webhooks/:id/rotate-secret', tag: 'Webhooks', summary: 'Roll the secret; the new one is shown once, and the old one goes on signing beside it for graceHours',
+      description: `During the grace period each delivery carries both signatures (t=…,v1=<new>,v1=<old>); then only the new one. graceHours 0–${GRACE_HOURS.max}, default ${GRACE_HOURS.default}; 0 replaces the secret at once. Rolling again during a grace period keeps only the secret just replaced.`,
+      permission: 'settings.manage', params: idParams, body: rotateBody, responses: { 200: { description: `${shape}, secret` } },
+    },
+    async ({ container, req, res, params, body }) => {
+      const now = container.clock.now();
+      const { webhook, secret: shown } = await rotateWebhookSecret(req.ctx.em, scopeFor(req), params.id, body, now);
+      res.json({ ...view(webhook, now), secret: shown });
     },
   ),
   apiRoute(
@@ -111,9 +140,9 @@ export const webhookApiRoutes: ApiRoute[] = [
         410: { description: 'cursor_expired: events after `from` were pruned; nothing changed' },
       },
     },
-    async ({ req, res, params, query }) => {
+    async ({ container, req, res, params, query }) => {
       const from = parseCursor(query.from, 'from');
-      res.json(view(await resumeWebhook(req.ctx.em, scopeFor(req), params.id, from)));
+      res.json(view(await resumeWebhook(req.ctx.em, scopeFor(req), params.id, from), container.clock.now()));
     },
   ),
   apiRoute(
