@@ -316,11 +316,15 @@ function asBoolean(raw: string): boolean | Error {
   return new Error('must be true or false');
 }
 
-/** Express's `trust proxy`: a boolean, a hop count, or a list of addresses/subnets. */
+/**
+ * Express's `trust proxy`: a boolean, a hop count, or a list of addresses/subnets. Digits are a hop
+ * count before anything else: `1` (one load balancer) read as `true` would trust every hop, and make
+ * the left-most X-Forwarded-For entry, which the client writes, its address.
+ */
 function asTrustProxy(raw: string): boolean | number | string {
+  if (/^\d+$/.test(raw)) return Number(raw);
   const bool = asBoolean(raw);
-  if (typeof bool === 'boolean') return bool;
-  return /^\d+$/.test(raw) ? Number(raw) : raw;
+  return typeof bool === 'boolean' ? bool : raw;
 }
 
 function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

@@ -108,6 +108,16 @@ describe('config', () => {
     }
   });
 
+  it('reads TRUST_PROXY=1 as one hop, not as true (which trusts every X-Forwarded-For entry a client writes)', () => {
+    // Behind one load balancer the usual setting is 1: the address that balancer appended. Read as a
+    // boolean, `1` became `true`, and the client's own left-most X-Forwarded-For entry its IP.
+    assert.equal(loadConfig({ env: { TRUST_PROXY: '1' } }).trustProxy, 1);
+    assert.equal(loadConfig({ env: { TRUST_PROXY: '0' } }).trustProxy, 0);
+    assert.equal(loadConfig({ env: { TRUST_PROXY: '3' } }).trustProxy, 3);
+    for (const yes of ['true', 'TRUE', 'yes', 'on']) assert.equal(loadConfig({ env: { TRUST_PROXY: yes } }).trustProxy, true, yes);
+    for (const no of ['false', 'no', 'off']) assert.equal(loadConfig({ env: { TRUST_PROXY: no } }).trustProxy, false, no);
+  });
+
   it('names a misspelt setting in a config file instead of ignoring it', () => {
     assert.throws(() => loadConfig({ overrides: { shutdownTimeoutMS: 1, database: { poolmax: 2 } } }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);

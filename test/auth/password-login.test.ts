@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { AuditEvent, Credential, User } from '../../src/db/entities/index.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { seedPerson, sessionCookieOf, setOrgSettings } from './support/people.ts';
 
@@ -196,5 +197,22 @@ describe('password sign-in: per-IP throttling', () => {
     clock.advance(10_000);
     await attempt().expect(401);
     await attempt().expect(429);
+  });
+});
+
+describe('password sign-in: per-IP throttling behind one proxy (TRUST_PROXY=1)', () => {
+  let t: TestApp;
+  const clock = fixedClock(new Date('2026-12-01T09:00:00Z'));
+  before(async () => {
+    const { trustProxy } = loadConfig({ env: { NODE_ENV: 'test', TRUST_PROXY: '1' } });
+    t = await createTestApp({ clock, config: { trustProxy, auth: { rateLimit: { requestsPerSecond: 0.1, burst: 3 } } } });
+  });
+  after(() => t.close());
+
+  it('throttles by the address the proxy appended, whatever the client wrote before it in X-Forwarded-For', async () => {
+    // The balancer appends the peer it saw (198.51.100.9); everything left of it is the client's to write.
+    const attempt = (i: number) => request(t.app).post('/auth/password/login').set('X-Forwarded-For', `203.0.113.${i}, 198.51.100.9`).send({ email: 'x@y.test', password: 'nope' });
+    for (let i = 0; i < 3; i++) await attempt(i).expect(401);
+    await attempt(99).expect(429);
   });
 });
