@@ -21,7 +21,7 @@ const schema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
-  publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).superRefine(refuseBeyondOrigin).optional(),
   migrateOnStart: z.boolean(),
   logLevel: z.enum(logLevels),
   bodyLimit: z.string().regex(sizePattern, 'must be a size such as 1mb or 512kb'),
@@ -263,7 +263,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return deepFreeze({
     ...value,
     dataDir: path.resolve(value.dataDir),
-    publicUrl: value.publicUrl ?? `http://localhost:${value.port}`,
+    publicUrl: value.publicUrl ? new URL(value.publicUrl).origin : `http://localhost:${value.port}`,
     environment,
   });
 }
@@ -347,6 +347,27 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * PUBLIC_URL is an origin: Gatehouse serves from the root of its host (its redirects, page links,
+ * assets and the `__Host-` session cookie use absolute paths), so behind a proxy that strips a
+ * prefix SCIM would work while every sign-in ended on a path the proxy does not route.
+ */
+function refuseBeyondOrigin(value: string, ctx: z.RefinementCtx): void {
+  const url = URL.parse(value);
+  if (!url) return; // not a URL at all: z.url() said so
+  const extra = url.username || url.password ? 'a user name or password'
+    : url.pathname !== '/' ? `path "${url.pathname}"`
+    : url.search ? `query "${url.search}"`
+    : url.hash ? `fragment "${url.hash}"`
+    : undefined;
+  if (!extra) return;
+  ctx.addIssue({
+    message: `must be where Gatehouse is served, scheme, host and port only (https://id.example.com): it serves from the root of its host, `
+      + `its pages and redirects use absolute paths such as /console, so it cannot sit under a path prefix (got ${extra})`,
+    code: 'custom',
+  });
 }
 
 /** What Express's `trust proxy` reads as a list: addresses, CIDR ranges (`10.0.0.0/8`) and its three names. */

@@ -91,6 +91,21 @@ describe('config', () => {
     assert.ok(problemsOf({ PUBLIC_URL: 'id.example.com' })[0]!.startsWith('PUBLIC_URL (publicUrl):'));
   });
 
+  it('refuses a PUBLIC_URL with a path, query, fragment or credentials: Gatehouse serves from the root of its host', () => {
+    // Behind a proxy that strips /gatehouse, SCIM and the SAML URLs worked, but every redirect and
+    // page link (/console, /auth/password/login, /console/assets/…) left the prefix and reached nothing.
+    for (const url of ['https://example.com/gatehouse', 'https://example.com/gatehouse/', 'https://id.example.com/?tenant=1', 'https://id.example.com/#x', 'https://ops:pw@id.example.com']) {
+      const problems = problemsOf({ PUBLIC_URL: url });
+      assert.equal(problems.length, 1, url);
+      assert.match(problems[0]!, /^PUBLIC_URL \(publicUrl\): must be where Gatehouse is served, scheme, host and port only/, url);
+    }
+    assert.match(problemsOf({ PUBLIC_URL: 'https://example.com/gatehouse' })[0]!, /got path "\/gatehouse"/);
+    assert.doesNotMatch(problemsOf({ PUBLIC_URL: 'https://ops:pw@id.example.com' })[0]!, /pw/);
+    for (const ok of ['https://id.example.com', 'https://id.example.com/', 'http://10.0.0.7:8080', 'https://[::1]:3443']) {
+      assert.doesNotThrow(() => loadConfig({ env: { PUBLIC_URL: ok } }), ok);
+    }
+  });
+
   it('refuses a SESSION_SECRET shorter than 32 characters', () => {
     assert.match(problemsOf({ SESSION_SECRET: 'short' })[0]!, /SESSION_SECRET .*at least 32/);
   });
