@@ -37,13 +37,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export function requestContext(container: Container) {
   // One listener for every response, not a closure per request (`this` is the response): a
   // closure here kept the request's whole scope, its EntityManager included, alive with it.
+  // On `close`, not `finish`: a connection that closed before the answer was sent (the client gave
+  // up, a shutdown cut it) emits no `finish`, and its request would leave no line at all.
   function logRequest(this: Response): void {
-    // 501 (SCIM /Me, /Bulk) is an answer, not a failure of the server.
-    const level = this.statusCode >= 500 && this.statusCode !== 501 ? 'error' : 'info';
+    const aborted = !this.writableFinished;
+    // Cut off before the headers went out, there was no answer (statusCode would say 200).
+    const status = aborted && !this.headersSent ? null : this.statusCode;
+    // 501 (SCIM /Me, /Bulk) is an answer, not a failure of the server; a client hanging up is neither.
+    const level = status !== null && status >= 500 && status !== 501 ? 'error' : 'info';
     if (!container.logger.isLevelEnabled(level)) return;
     const req = this.req;
     const ms = Number(process.hrtime.bigint() - req.ctx.started) / 1e6;
-    const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status: this.statusCode, ms: Math.round(ms * 10) / 10 };
+    const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status, ms: Math.round(ms * 10) / 10, ...(aborted ? { aborted: true } : {}) };
     req.ctx.log[level](entry, 'request');
   }
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -67,7 +72,7 @@ export function requestContext(container: Container) {
       userAgent: req.get('user-agent'),
     };
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', logRequest);
+    res.on('close', logRequest);
     next();
   };
 }

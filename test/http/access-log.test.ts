@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
+import express from 'express';
+import request from 'supertest';
+import { requestContext } from '../../src/http/context.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+
+interface Line { level: number; msg: string; service?: string; time?: string; requestId?: string; method?: string; path?: string; status?: number | null; ms?: number; aborted?: boolean }
+
+describe('access log', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  const lines: Line[] = [];
+  const accessLines = (requestId: string) => lines.filter((l) => l.msg === 'request' && l.requestId === requestId);
+
+  before(async () => {
+    t = await createTestApp({ logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) });
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  it('logs one line per answered request, with its request id, status and time', async () => {
+    await request(t.app).get('/api/orgs/acme').set('Authorization', `Bearer ${acme.tokens.admin}`).set('X-Request-Id', 'answered-1').expect(200);
+    const [line, ...more] = accessLines('answered-1');
+    assert.deepEqual(more, []);
+    assert.equal(line?.status, 200);
+    assert.equal(line?.path, '/api/orgs/acme');
+    assert.equal(line?.aborted, undefined);
+    assert.equal(typeof line?.ms, 'number');
+  });
+
+  /** Sends part of a request, then hangs up; waits for the access log line of `requestId`. */
+  async function hangUp(app: http.RequestListener, options: http.RequestOptions, requestId: string, partialBody = ''): Promise<Line[]> {
+    const server = http.createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const req = http.request({ ...options, host: '127.0.0.1', port, headers: { ...options.headers, 'X-Request-Id': requestId } });
+      req.on('error', () => {});
+      if (partialBody) req.write(partialBody);
+      else req.flushHeaders();
+      await setTimeout(50);
+      req.destroy();
+      for (let i = 0; i < 200 && !accessLines(requestId).length; i++) await setTimeout(10);
+    } finally {
+      server.close();
+    }
+    return accessLines(requestId);
+  }
+
+  it('logs a request whose client hung up while it was being handled (a client timing out, a shutdown cutting it), marked aborted, with no status', async () => {
+    // Before, only `finish` wrote the line: a client that gave up (an IdP's timeout, curl -m) or a
+    // connection cut at shutdown left no trace of the request in the access log at all.
+    const app = express();
+    app.use(requestContext(t.container));
+    app.get('/slow', (_req, res) => void setTimeout(300).then(() => res.end('late')));
+    const [line, ...more] = await hangUp(app, { method: 'GET', path: '/slow' }, 'gone-1');
+    assert.ok(line, `no access log line for the aborted request: ${JSON.stringify(lines.slice(-5))}`);
+    assert.deepEqual(more, []);
+    assert.deepEqual({ ...line, time: undefined, ms: undefined }, {
+      level: 30, time: undefined, service: 'gatehouse', requestId: 'gone-1', method: 'GET', path: '/slow', status: null, ms: undefined, aborted: true, msg: 'request',
+    });
+    assert.ok(Number(line.ms) >= 40, `ms ${line.ms}: the time until the connection closed`);
+  });
+
+  it('logs an upload the client abandoned with the answer the server gave it and aborted: true, below error level', async () => {
+    const body = JSON.stringify({ scope: 'scim', name: 'never sent in full' });
+    const [line, ...more] = await hangUp(t.app, { method: 'POST', path: '/api/orgs/acme/tokens', headers: {
+      Authorization: `Bearer ${acme.tokens.admin}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body),
+    } }, 'gone-2', body.slice(0, 10));
+    assert.ok(line, `no access log line for the aborted request: ${JSON.stringify(lines.slice(-5))}`);
+    assert.deepEqual(more, []);
+    assert.equal(line.aborted, true);
+    assert.equal(line.path, '/api/orgs/acme/tokens');
+    assert.equal(line.status, 400, 'the body never arrived: the server answered 400 to no one');
+    assert.ok(line.level < 50);
+  });
+});
