@@ -46,6 +46,11 @@ export interface Container {
   auditIds: AuditIds;
   /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
   events: EventServices;
+  /**
+   * Aborted when the server begins shutting down: work that spans many transactions (an import
+   * commit) stops at its next safe point instead of being cut off with the store closing under it.
+   */
+  stopping: AbortSignal;
   /** A fresh EntityManager with its own identity map, for one request or one job. */
   fork(): Em;
   /**
@@ -67,6 +72,8 @@ export interface ContainerParts {
   onPermanentFailure?: PermanentFailureHook;
   /** For the retry jitter; tests pin it. */
   random?: () => number;
+  /** The server's shutdown (Container.stopping); never aborted when absent. */
+  stopping?: AbortSignal;
 }
 
 export function createContainer(parts: ContainerParts): Container {
@@ -117,6 +124,7 @@ export function createContainer(parts: ContainerParts): Container {
     userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
     auditIds: new AuditIds(config.sessionSecret, fork),
     events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
+    stopping: parts.stopping ?? new AbortController().signal,
     fork,
     statements: store.orm.em.fork(),
   };

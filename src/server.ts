@@ -52,7 +52,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const applied = await migrate(store.orm);
       if (applied.length) logger.info({ applied }, 'migrations applied');
     }
-    const container = createContainer({ config, logger, store });
+    const stopping = new AbortController();
+    const container = createContainer({ config, logger, store, stopping: stopping.signal });
     const app = createApp(container);
     const server = await listen(app, config.port, config.requestTimeoutMs);
     const port = (server.address() as AddressInfo).port;
@@ -68,6 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const close = () =>
       (closing ??= (async () => {
         logger.info('shutting down: no new connections, finishing in-flight requests');
+        stopping.abort();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive clients would go on sending on their open connections until the timeout
         // cut them mid-request: from now on each answer closes its connection.

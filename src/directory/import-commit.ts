@@ -2,7 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { executeBound, pgArray } from '../db/bound-query.ts';
 import type { ImportAction } from '../db/entities/index.ts';
 import { recordAuditSql } from './audit.ts';
-import { ConflictError, DomainError, TransitionError, ValidationError } from './errors.ts';
+import { ConflictError, DomainError, TransitionError, UnavailableError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
@@ -45,6 +45,8 @@ export interface CommitHooks {
   onProgress?: (summary: ImportSummary) => void;
   /** Tests: called after batch n (1-based) committed; throwing simulates a crash between batches. */
   afterBatch?: (n: number) => void | Promise<void>;
+  /** The server shutting down: the commit stops before its next batch (UnavailableError, resumable). */
+  signal?: AbortSignal;
 }
 
 export interface CommitDeps extends InvitationDeps {
@@ -104,6 +106,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);
   for (let batch = 1; ; batch++) {
+    if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
     // Groups are looked up once per batch, in its transaction (one deleted since the last batch is not reused).
     const groupIds: GroupCache = new Map();
     const em = fork();
@@ -161,6 +164,16 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
     });
   });
   return getImport(fork(), scope, id);
+}
+
+/** The commit stopped between two batches because the server is shutting down: the import stays `committing`, resumable. */
+async function stoppedByShutdown(em: Em, scope: Scope, id: string): Promise<UnavailableError> {
+  const { progress } = await getImport(em, scope, id);
+  return new UnavailableError(
+    `The server is shutting down: the commit stopped after ${progress.processed} of ${progress.total} rows, each batch applied whole; `
+      + `send POST /api/orgs/${scope.orgSlug}/imports/${id}/commit again to resume with the rest`,
+    { reason: 'shutting_down', importId: id, processed: progress.processed, total: progress.total },
+  );
 }
 
 interface Outcome {

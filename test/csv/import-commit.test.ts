@@ -96,6 +96,28 @@ describe('CSV import commit (bulk path)', function () {
     assert.equal(Number((await sql(t, 'select count(*)::int as n from memberships where org_id = ?', [org.id]))[0]!.n), 25);
   });
 
+  it('stops before its next batch once the server shuts down (the signal), naming the rows applied and how to resume; a second commit applies the rest', async () => {
+    const org = await seedOrg(t.container, 'bulk-stop-imp');
+    const res = await upload(t, org, csv('Email', ...Array.from({ length: 25 }, (_, i) => `s${i}@example.com`)), { noInvite: 'true' }).expect(201);
+    const fork = () => t.container.fork();
+    const stopping = new AbortController();
+    await assert.rejects(
+      commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 10, signal: stopping.signal, afterBatch: (n) => { if (n === 1) stopping.abort(); } }),
+      (error: Error & { code?: string; details?: Record<string, unknown> }) => {
+        assert.equal(error.code, 'unavailable');
+        assert.deepEqual(error.details, { reason: 'shutting_down', importId: res.body.id, processed: 10, total: 25 });
+        assert.equal(error.message, `The server is shutting down: the commit stopped after 10 of 25 rows, each batch applied whole; send POST /api/orgs/${org.slug}/imports/${res.body.id}/commit again to resume with the rest`);
+        return true;
+      },
+    );
+    const mid = await previewRows(t, org, res.body.id);
+    assert.deepEqual(mid.map((r) => r.outcome), [...Array(10).fill('applied'), ...Array(15).fill(null)]);
+    assert.equal((await request(t.app).get(`/api/orgs/${org.slug}/imports/${res.body.id}`).set(auth(org.tokens.admin)).expect(200)).body.status, 'committing');
+
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.deepEqual([done.body.status, done.body.progress.applied], ['committed', 25]);
+  });
+
   it('records one user.created per person and one membership.added per membership (target the person, the group and role in details), as the admin API does; the feed gets one event each', async () => {
     const org = await seedOrg(t.container, 'bulk-audit-imp');
     const crew = await addGroup(t, org, 'Crew', []);

@@ -217,7 +217,7 @@ export const importApiRoutes: ApiRoute[] = [
       const scope = scopeFor(req);
       for (const permission of await importNeeds(container.fork(), scope, params.id)) requirePermission(req, permission);
       const deps = { publicUrl: container.config.publicUrl, now: () => container.clock.now() };
-      res.json(await commitImport(() => container.fork(), scope, deps, params.id, { rows: body.rows, force: body.force }));
+      res.json(await commitImport(() => container.fork(), scope, deps, params.id, { rows: body.rows, force: body.force }, { signal: container.stopping }));
     },
   ),
 ];
