@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, toConnectionView } from '../directory/saml-connections.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
-import { orgScope, UsageError, type Command, type Io } from './context.ts';
+import { CliError, ioReason, orgScope, UsageError, type Command, type Io } from './context.ts';
 
+/** A file the command cannot read is I/O it could not do (exit 1, one line), not a wrong command line. */
 function readFlagFile(flag: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`--${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(`--${flag} ${file}: cannot read the file (${ioReason(error)})`);
   }
 }
 

@@ -133,6 +133,18 @@ describe('gatehouse CLI', function () {
     assert.match(both.stderr, /allow-idp-initiated/);
   });
 
+  it('names a --metadata-file or --idp-cert-file it cannot read in one line, exit 1, as import and export do', async () => {
+    // Before: exit 2 with the command's usage and the bare errno ("--metadata-file /nope.xml: ENOENT").
+    const missing = path.join(dataDir, 'no-such-metadata.xml');
+    const res = await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', missing], env);
+    assert.equal(res.code, 1);
+    assert.equal(res.stderr, `gatehouse: --metadata-file ${missing}: cannot read the file (ENOENT: no such file or directory)\n`);
+    assert.equal(res.stdout, '');
+    const cert = await runCli(['saml', 'set', '--org', 'acme', '--idp-entity-id', 'https://idp.test/', '--idp-sso-url', 'https://idp.test/sso', '--idp-cert-file', dataDir], env);
+    assert.equal(cert.code, 1);
+    assert.equal(cert.stderr, `gatehouse: --idp-cert-file ${dataDir}: cannot read the file (EISDIR: illegal operation on a directory)\n`);
+  });
+
   it('lists orgs', async () => {
     const res = await runCli(['org', 'list', '--json'], env);
     assert.equal(res.code, 0, res.stderr);
