@@ -5,6 +5,7 @@ import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts'
 import { migrate, migrationStatus } from './db/migrate.ts';
 import { DomainError, ValidationError } from './directory/errors.ts';
 import { runServe } from './serve.ts';
+import { storeOptions } from './server.ts';
 import { CliError, UsageError, type Flags, type Io } from './cli/context.ts';
 import { exportOptions } from './cli/csv-commands.ts';
 import { FULL_HELP, commandGroup, commands, commonOptions, findCommand, usageOf } from './cli/commands.ts';
@@ -110,8 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = loadConfig();
     store = await openStore({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
+      ...storeOptions(config),
       holder: `gatehouse ${spec.key}`,
       notice: (message) => process.stderr.write(`gatehouse: ${message}\n`),
     });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { TableNotFoundException } from '@mikro-orm/core';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import { openStore, type Store } from './db/orm.ts';
+import { openStore, type Store, type StoreOptions } from './db/orm.ts';
 import { migrate } from './db/migrate.ts';
 import { createContainer, type Container } from './container.ts';
 import { createApp } from './app.ts';
@@ -30,6 +30,11 @@ export class ListenError extends Error {
   }
 }
 
+/** Where the store is and how to reach it, from the configuration: the same for the server and every CLI command. */
+export function storeOptions(config: Config): Pick<StoreOptions, 'databaseUrl' | 'dataDir' | 'poolMax' | 'connectTimeoutMs'> {
+  return { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.database.poolMax, connectTimeoutMs: config.database.connectTimeoutMs };
+}
+
 export interface StartOptions {
   logger?: Logger;
   store?: Store;
@@ -37,16 +42,7 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store =
-    options.store ??
-    (await openStore({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      poolMax: config.database.poolMax,
-      connectTimeoutMs: config.database.connectTimeoutMs,
-      holder: 'the Gatehouse server',
-      logger,
-    }));
+  const store = options.store ?? (await openStore({ ...storeOptions(config), holder: 'the Gatehouse server', logger }));
   try {
     if (config.migrateOnStart) {
       const applied = await migrate(store.orm);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { startServer } from '../src/server.ts';
+import { startServer, storeOptions } from '../src/server.ts';
 import { testConfig, seedOrg } from './support/app.ts';
 import { repoRoot, runNode } from './support/cli.ts';
 import { createPostgresDatabase, usingPostgres } from './support/db.ts';
@@ -25,6 +25,15 @@ function get(url: string, token?: string): Promise<{ status: number; body: strin
 
 describe('server process', function () {
   this.timeout(120_000);
+
+  it('gives the server and every CLI command the store settings of the configuration (database.poolMax, database.connectTimeoutMs)', () => {
+    // The CLI opened its store with the built-in 10 connections and 5 s: a connect timeout raised in
+    // config/production.json for a distant database held for the server, not for `gatehouse migrate`.
+    const config = testConfig({ databaseUrl: 'postgres://db.internal/gatehouse', dataDir: '/srv/gatehouse', database: { poolMax: 3, connectTimeoutMs: 15_000 } });
+    assert.deepEqual(storeOptions(config), { databaseUrl: 'postgres://db.internal/gatehouse', dataDir: '/srv/gatehouse', poolMax: 3, connectTimeoutMs: 15_000 });
+    const cli = readFileSync(path.join(repoRoot, 'src', 'cli.ts'), 'utf8');
+    assert.match(cli, /openStore\(\{\s*\.\.\.storeOptions\(config\),/, 'the CLI opens its store with storeOptions(config)');
+  });
 
   it('keeps the embedded PGlite store across a restart', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-restart-'));
