@@ -209,6 +209,13 @@ describe('server process', function () {
     assert.equal(res.stderr.trim().split('\n').length, 1);
   });
 
+  it('npm start never prints a DATABASE_URL password, in the user part or in the query (?password=, ?sslpassword=)', async () => {
+    const res = await runNode('src/main.ts', [], { DATABASE_URL: 'postgres://gh:in-user-part@127.0.0.1:1/none?sslmode=disable&password=in-query&sslpassword=key-pass', PORT: '0', LOG_LEVEL: 'silent' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr.trim(), /^gatehouse: Cannot reach the database at postgres:\/\/gh:\*\*\*@127\.0\.0\.1:1\/none\?sslmode=disable&password=\*\*\*&sslpassword=\*\*\*: .*ECONNREFUSED/);
+    for (const secret of ['in-user-part', 'in-query', 'key-pass']) assert.ok(!res.stderr.includes(secret), secret);
+  });
+
   it('npm start fails listing each configuration problem', async () => {
     const res = await runNode('src/main.ts', [], { PORT: 'eighty', LOG_LEVEL: 'loud' });
     assert.equal(res.code, 1);

@@ -133,10 +133,14 @@ async function openPglite(options: StoreOptions): Promise<Store> {
   }
 }
 
+/** The URL as it may be printed: a password in the user part, or any query parameter naming one (`?password=`, which pg reads too), becomes `***`. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (/password/i.test(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.toString();
   } catch {
     return 'the configured DATABASE_URL';
