@@ -160,12 +160,25 @@ export async function updateOrgSettings(em: Em, scope: Scope, input: unknown, op
     const changed = Object.keys(changes) as Array<keyof OrgSettings>;
     if (!changed.length) return { settings: current, changed };
     if (changes.roles) await assertRolesUnused(tx, scope, current.roles.filter((role) => !(change.roles ?? []).includes(role)));
+    if (changes.ssoEnforced?.to === true) await assertSsoConfigured(tx, scope);
     const next = { ...stored };
     for (const key of changed) next[key] = changes[key]!.to;
     await tx.execute(`update organizations set settings = ?::jsonb, version = version + 1, updated_at = now() where id = ?`, [JSON.stringify(next), scope.orgId]);
     await recordAuditSql(tx, scope, { action: 'org.settings_updated', target: { type: 'org', id: scope.orgId, label: scope.orgSlug }, details: { changes } });
     return { settings: resolveOrgSettings(next), changed };
   });
+}
+
+/**
+ * Enforcing single sign-on turns every password off: with no SAML connection nobody, the admin who
+ * switched it on included, could sign in again. The org's row is locked (updateOrgSettings), as
+ * deleteSamlConnection locks it before refusing to remove the last connection of an enforcing org.
+ */
+async function assertSsoConfigured(tx: Em, scope: Pick<Scope, 'orgId'>): Promise<void> {
+  const rows = await tx.execute('select count(*)::int as n from saml_connections where org_id = ?', [scope.orgId]);
+  if (Number(rows[0]?.n ?? 0) === 0) {
+    throw new ConflictError('ssoEnforced', 'ssoEnforced: this organization has no single sign-on connection yet, so nobody could sign in. Set up single sign-on (SSO & provisioning) first, then enforce it');
+  }
 }
 
 /** Issue 7: a role that memberships (or pending invitations' planned memberships) hold cannot be removed. */

@@ -6,6 +6,7 @@ import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts
 import { type ConsoleServer } from './support/server.ts';
 import { closeConsole, openConsole } from './support/suite.ts';
 import { signIn } from '../admin/support.ts';
+import { configureSaml } from '../saml/support/sp.ts';
 
 /** Issue 10: the org's settings page — one form per group, each a PATCH /settings, problems named by field. */
 describe('console: settings', function () {
@@ -92,7 +93,22 @@ describe('console: settings', function () {
     await context.close();
   });
 
+  it('refuses SSO enforcement before single sign-on is set up, saying so at the checkbox, and leaves it off', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    await page.getByLabel(/Single sign-on only/).check();
+    assert.equal(await save(page, 'Save sign-in'), 409);
+    const alert = page.locator('#sign-in-form [role="alert"]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /no single sign-on connection yet, so nobody could sign in/);
+    assert.equal((await settings()).ssoEnforced, false, 'every password still works');
+    await checkPage(page, 'settings-sso-refused');
+    await context.close();
+  });
+
   it('turns on SSO enforcement, and shows the operator-set email domains of “Sign in with SSO” read-only', async () => {
+    await configureSaml(s.app, s.acme);
     await updateOrgSettings(s.t.container.fork(), { orgId: s.acme.id, orgSlug: 'acme', actor: testActor }, { ssoDomains: ['acme.test', 'acme-corp.test'] }, { operator: true });
     const context = await contextWithCookie(browser, s.origin, admin.cookie);
     const page = await context.newPage();

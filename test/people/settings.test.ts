@@ -4,6 +4,7 @@ import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { defaultOrgSettings, resolveOrgSettings, updateOrgSettings } from '../../src/directory/org-settings.ts';
 import type { ValidationError } from '../../src/directory/errors.ts';
 import { addGroup, addUser, api, auth, createPeopleTestApp, scopeOf, sql } from './support.ts';
+import { configureSaml } from '../saml/support/sp.ts';
 
 describe('org settings', () => {
   let t: TestApp;
@@ -141,6 +142,26 @@ describe('org settings', () => {
       assert.deepEqual(await refused(['acme.test', 'acme.test']), ['ssoDomains']);
       assert.deepEqual((await api(t, acme).get('/settings')).body.ssoDomains, ['acme.test', 'acme-corp.test']);
       await operator({ ssoDomains: [] });
+    });
+  });
+
+  describe('ssoEnforced', () => {
+    it('refuses to enforce single sign-on while the org has no SAML connection (409 naming ssoEnforced): nobody could sign in', async () => {
+      const lone = await seedOrg(t.container, 'no-idp-yet');
+      const before = (await sql(t, 'select settings, version from organizations where id = ?', [lone.id]))[0];
+      const res = await api(t, lone).patch('/settings', { ssoEnforced: true }).expect(409);
+      assert.equal(res.body.error.code, 'conflict');
+      assert.equal(res.body.error.details.field, 'ssoEnforced');
+      assert.match(res.body.error.message, /no single sign-on connection/);
+      assert.deepEqual((await sql(t, 'select settings, version from organizations where id = ?', [lone.id]))[0], before);
+      // Switching it off, or leaving it off, is never refused.
+      await api(t, lone).patch('/settings', { ssoEnforced: false }).expect(200);
+    });
+
+    it('enforces single sign-on once a SAML connection exists', async () => {
+      const ready = await seedOrg(t.container, 'idp-ready');
+      await configureSaml(t.app, ready);
+      assert.equal((await api(t, ready).patch('/settings', { ssoEnforced: true }).expect(200)).body.ssoEnforced, true);
     });
   });
 

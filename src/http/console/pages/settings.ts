@@ -67,7 +67,7 @@ export const settingsRoute: ConsoleRoute = {
     const signIn = group(
       'sign-in',
       'Sign-in',
-      html`${checkbox('ssoEnforced', 'Single sign-on only (SSO enforced)', settings.ssoEnforced, 'People sign in through your identity provider; Gatehouse passwords stop working. Configure single sign-on first.')}
+      html`${checkbox('ssoEnforced', 'Single sign-on only (SSO enforced)', settings.ssoEnforced, 'People sign in through your identity provider; Gatehouse passwords stop working. Set up single sign-on (SSO & provisioning) first: until a connection exists this is refused.')}
 ${checkbox('requireTwoFactor', 'Require a second factor for password sign-in', settings.requireTwoFactor, 'Single sign-on is exempt: your identity provider does its own MFA.')}
 <h3 id="sso-domains">Email domains for “Sign in with SSO”</h3>
 <p aria-labelledby="sso-domains">${settings.ssoDomains.length ? settings.ssoDomains.join(', ') : 'None yet.'}</p>
