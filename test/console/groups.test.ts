@@ -70,6 +70,25 @@ describe('console entry points in a real browser', function () {
     await close();
   });
 
+  it('marks the Name field when an entry point of that name exists, keeping what was typed', async () => {
+    await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Pharmacy' });
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/groups`);
+    await page.getByLabel('Name', { exact: true }).fill('pharmacy');
+    await page.getByLabel('Description (optional)').fill('Second floor');
+    await page.getByRole('button', { name: 'Create entry point' }).click();
+    const alert = page.locator('form.groups-create [role="alert"]');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'Name: A group named "pharmacy" already exists in this organization (names are compared case-insensitively)');
+    const name = page.getByLabel('Name', { exact: true });
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+    assert.equal(await name.evaluate((el) => el === document.activeElement), true);
+    assert.equal(await page.getByLabel('Description (optional)').inputValue(), 'Second floor');
+    await checkPage(page, 'groups-create-conflict');
+    assert.deepEqual(problems.filter((p) => !p.includes('409')), []);
+    await close();
+  });
+
   it('says so when the address to add belongs to nobody in the org', async () => {
     const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Night Shift' });
     const { page, problems, close } = await adminPage();

@@ -72,7 +72,8 @@ describe('console: settings', function () {
     assert.equal(await save(page, 'Save invitations and seats'), 400);
     const alert = page.locator('#invitations-form [role="alert"]');
     await alert.waitFor();
-    assert.match((await alert.textContent()) ?? '', /invitationTtlDays: must be a whole number from 1 to 90/);
+    // Named as the form names it (its label), not by the API's key: the admin never saw "invitationTtlDays".
+    assert.equal(await alert.textContent(), 'Invitation lifetime (days): must be a whole number from 1 to 90');
     assert.equal(await page.getByLabel('Invitation lifetime (days)').getAttribute('aria-invalid'), 'true');
     await checkPage(page, 'settings-error');
     assert.equal((await settings()).invitationTtlDays, 14);
@@ -87,9 +88,22 @@ describe('console: settings', function () {
     assert.equal(await save(page, 'Save password policy'), 400);
     const alert = page.locator('#password-policy-form [role="alert"]');
     await alert.waitFor();
-    assert.match((await alert.textContent()) ?? '', /passwordPolicy\.minLength: must be a whole number from 8 to 128/);
+    assert.equal(await alert.textContent(), 'Shortest password: must be a whole number from 8 to 128');
     assert.equal(await page.getByLabel('Shortest password').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'min-length');
+    await context.close();
+  });
+
+  it('names the line of a list the API refuses (roles.2 is the third line of Roles)', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    await page.goto(`${s.origin}/console/settings`);
+    await page.getByLabel(/^Roles a member can have/).fill('viewer\neditor\nNight Shift\nadmin');
+    assert.equal(await save(page, 'Save roles'), 400);
+    const alert = page.locator('#roles-form [role="alert"]');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'Roles a member can have in an entry point (one a line), line 3: must be a lower-case name (letters, digits, _ or -, at most 50)');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'roles');
     await context.close();
   });
 
@@ -101,7 +115,11 @@ describe('console: settings', function () {
     assert.equal(await save(page, 'Save sign-in'), 409);
     const alert = page.locator('#sign-in-form [role="alert"]');
     await alert.waitFor();
-    assert.match((await alert.textContent()) ?? '', /no single sign-on connection yet, so nobody could sign in/);
+    assert.match((await alert.textContent()) ?? '', /^Single sign-on only \(SSO enforced\): this organization has no single sign-on connection yet, so nobody could sign in/);
+    // A 409 naming its field (details.field) marks and focuses that field, as a 400's problems do.
+    const checkbox = page.getByLabel(/Single sign-on only/);
+    assert.equal(await checkbox.getAttribute('aria-invalid'), 'true');
+    assert.equal(await checkbox.evaluate((el) => el === document.activeElement), true);
     assert.equal((await settings()).ssoEnforced, false, 'every password still works');
     await checkPage(page, 'settings-sso-refused');
     await context.close();

@@ -83,7 +83,7 @@ describe('console: single sign-on and provisioning', function () {
     await page.getByRole('button', { name: 'Save metadata' }).click();
     const alert = page.locator('#metadata-form [role="alert"]');
     await alert.waitFor();
-    assert.match((await alert.textContent()) ?? '', /idpMetadataXml: no EntityDescriptor with an IDPSSODescriptor/);
+    assert.match((await alert.textContent()) ?? '', /^Metadata XML: no EntityDescriptor with an IDPSSODescriptor/);
     await close();
   });
 

@@ -55,14 +55,34 @@ export function formBody(form) {
 }
 
 // The form's field a problem names: the whole dotted name (passwordPolicy.minLength), else its
-// shortest prefix that is a field (roles.3 → roles); a hidden field cannot take focus, so it is none.
+// longest prefix that is a field (roles.3 → roles, with `rest` ['3']); a hidden field cannot take
+// focus, so it is none.
 function fieldOf(form, name) {
   const parts = name.split('.');
   for (let n = parts.length; n > 0; n--) {
     const field = form.querySelector(`[name="${CSS.escape(parts.slice(0, n).join('.'))}"]`);
-    if (field) return field.type === 'hidden' ? null : field;
+    if (field) return field.type === 'hidden' ? null : { field, rest: parts.slice(n) };
   }
   return null;
+}
+
+// A problem as the admin reads it: the field by its label (invitationTtlDays is "Invitation lifetime
+// (days)"), and for an entry of a list field the line it is on (roles.2 → "…, line 3"). A field the
+// form does not show keeps the API's name; a conflict about one (api.js) is its message alone.
+function problemLine(form, problem) {
+  const name = String(problem.field);
+  if (problem.message && !fieldOf(form, name)) return problem.message;
+  return `${fieldName(form, name)}: ${problem.reason}`;
+}
+
+function fieldName(form, name) {
+  const found = fieldOf(form, name);
+  const label = found && (found.field.labels?.[0]?.textContent ?? found.field.getAttribute('aria-label') ?? '').replace(/\s+/g, ' ').trim();
+  if (!label) return name;
+  const [index, ...deeper] = found.rest;
+  if (index === undefined) return label;
+  if (/^\d+$/.test(index) && !deeper.length) return `${label}, ${found.field.tagName === 'TEXTAREA' ? 'line' : 'entry'} ${Number(index) + 1}`;
+  return `${label} (${found.rest.join('.')})`;
 }
 
 export function showProblems(form, error) {
@@ -75,7 +95,7 @@ export function showProblems(form, error) {
     form.prepend(box);
   }
   box.replaceChildren();
-  const lines = error.problems.length ? error.problems.map((p) => `${p.field}: ${p.reason}`) : [error.message];
+  const lines = error.problems.length ? error.problems.map((p) => problemLine(form, p)) : [error.message];
   const list = document.createElement('ul');
   for (const line of lines) {
     const item = document.createElement('li');
@@ -84,7 +104,7 @@ export function showProblems(form, error) {
   }
   box.append(list);
   for (const el of form.elements) el.removeAttribute?.('aria-invalid');
-  for (const problem of error.problems) fieldOf(form, String(problem.field))?.setAttribute('aria-invalid', 'true');
+  for (const problem of error.problems) fieldOf(form, String(problem.field))?.field.setAttribute('aria-invalid', 'true');
   const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
   else {

@@ -4,12 +4,24 @@ const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttrib
 
 export const apiBase = () => meta('api-base');
 
+// A 400 lists its problems; a conflict (409) names its one field in details.field, its message the
+// reason (sometimes led by the field's name, which the form says in its own words instead).
+function problemsOf(error) {
+  const details = error?.details ?? {};
+  if (Array.isArray(details.problems)) return details.problems;
+  if (typeof details.field === 'string' && error?.message) {
+    const prefix = `${details.field}: `;
+    return [{ field: details.field, reason: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message, message: error.message }];
+  }
+  return [];
+}
+
 export class ApiFailure extends Error {
   constructor(status, body) {
     super(body?.error?.message ?? `The server answered ${status}`);
     this.status = status;
     this.code = body?.error?.code ?? 'error';
-    this.problems = body?.error?.details?.problems ?? [];
+    this.problems = problemsOf(body?.error);
     this.details = body?.error?.details ?? {};
   }
 }
