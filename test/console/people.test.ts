@@ -39,12 +39,55 @@ describe('console people pages in a real browser', function () {
     const { page, problems, close } = await open(admin, `/console/users/${id}`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dora Diaz');
     await checkPage(page, 'person');
+    // Disabling signs them out everywhere: asked first, and declining sends nothing.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Disable Dora Diaz' }).click();
+    await page.waitForTimeout(300);
+    assert.deepEqual(asked, ['Disable Dora Diaz? They are signed out everywhere at once; you can reactivate them later.']);
+    assert.equal(await status(page), 'Active');
+    page.once('dialog', (dialog) => void dialog.accept());
     await clickAndReload(page, page.getByRole('button', { name: 'Disable Dora Diaz' }));
     assert.equal(await status(page), 'Disabled');
     assert.match((await page.getByRole('status').first().textContent()) ?? '', /Dora Diaz is disabled/);
     await clickAndReload(page, page.getByRole('button', { name: 'Reactivate Dora Diaz' }));
     assert.equal(await status(page), 'Active');
     assert.equal(await page.getByRole('button', { name: 'Disable Dora Diaz' }).count(), 1);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('asks before disabling from a users row, and warns an admin who is about to disable themselves', async () => {
+    await addUser(s.t, s.acme, { userName: 'row-rita@acme.test', displayName: 'Rita Row' });
+    // A second org admin exists, so the API would let this one disable their own account.
+    await signIn(s.t, s.acme, 'other-admin@acme.test', { orgRole: 'org_admin' });
+    const { page, problems, close } = await open(admin, '/console/users?status=active&q=row-rita');
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Disable Rita Row' }).click();
+    await page.goto(`${s.origin}/console/users/${admin.userId}`);
+    await page.getByRole('button', { name: 'Disable people-admin@acme.test' }).click();
+    await page.goto(`${s.origin}/console/users?status=active&q=people-admin`);
+    await page.getByRole('button', { name: 'Disable people-admin@acme.test' }).click();
+    // "Select all" that catches one's own row says so too.
+    await page.getByLabel('Select all on this page').check();
+    await page.getByRole('button', { name: 'Disable selected' }).click();
+    await page.waitForTimeout(300);
+    const self = 'Disable your own account? You are signed out at once and cannot sign in again until another org admin reactivates you.';
+    assert.deepEqual(asked, [
+      'Disable Rita Row? They are signed out everywhere at once; you can reactivate them later.',
+      self,
+      self,
+      'Disable 1 person? They are signed out everywhere at once. Your own account is among them: you are signed out too, until another org admin reactivates you.',
+    ]);
+    const states = await sql(s.t, `select user_name, state from users where user_name in ('row-rita@acme.test', 'people-admin@acme.test') order by user_name`);
+    assert.deepEqual(states.map((r) => String(r.state)), ['active', 'active'], 'declined: nothing disabled');
     assert.deepEqual(problems, []);
     await close();
   });

@@ -133,6 +133,7 @@ describe('console shell in a real browser', function () {
     await page.goto(`${s.origin}/console/users?status=active&q=dana`);
     await checkPage(page, 'users');
     const reloadedA = page.waitForEvent('load');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Disable dana@acme.test' }).click();
     await reloadedA;
     await page.goto(`${s.origin}/console/users?status=disabled&q=dana`);

@@ -42,15 +42,15 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
   const name = personName(person);
   const cls = options.className ?? 'link';
   const mayChange = mayChangeAccount(viewer, person);
-  const act = (permission: Permission, api: string, label: string, success: string, account = true) =>
+  const act = (permission: Permission, api: string, label: string, success: string, account = true, confirm?: string) =>
     can(viewer, permission) && (mayChange || !account)
-      ? html`<form data-api="${api}" data-then="reload" data-success="${success}"><button type="submit" class="${cls}" aria-label="${label} ${name}">${label}</button></form>`
+      ? html`<form data-api="${api}" data-then="reload"${confirm ? html` data-confirm="${confirm}"` : ''} data-success="${success}"><button type="submit" class="${cls}" aria-label="${label} ${name}">${label}</button></form>`
       : null;
   const invitation = person.invitationId;
   const actions: Array<Html | null> = [];
   switch (person.status) {
     case 'active':
-      actions.push(act('users.disable', `POST /users/${person.id}/disable`, 'Disable', `${name} is disabled.`));
+      actions.push(act('users.disable', `POST /users/${person.id}/disable`, 'Disable', `${name} is disabled.`, true, disableQuestion(viewer, person)));
       break;
     case 'disabled':
       // An invitee who never registered comes back pending, not active (lifecycle.ts stateOnReturn).
@@ -69,6 +69,17 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
       break;
   }
   return actions.filter((a): a is Html => a !== null);
+}
+
+/**
+ * Disabling signs the person out everywhere at once, so the one-click button asks first (as the
+ * bulk "Disable selected" does); an admin's own account gets the blunter question, since no one
+ * but another org admin can let them back in (the API refuses only the last org admin).
+ */
+export function disableQuestion(viewer: Viewer, person: PersonSummary): string {
+  return person.id === viewer.userId
+    ? 'Disable your own account? You are signed out at once and cannot sign in again until another org admin reactivates you.'
+    : `Disable ${personName(person)}? They are signed out everywhere at once; you can reactivate them later.`;
 }
 
 /**

@@ -46,7 +46,7 @@ function table(viewer: Viewer, people: Person[]): Html {
   if (!people.length) return html`<p class="empty">Nobody matches these filters.</p>`;
   const rows = people.map(
     (p) => html`<tr>
-<td><input type="checkbox" name="row" value="${p.id}" form="bulk" aria-label="Select ${p.displayName ?? p.email ?? p.userName}"></td>
+<td><input type="checkbox" name="row" value="${p.id}" form="bulk" aria-label="Select ${p.displayName ?? p.email ?? p.userName}"${p.id === viewer.userId ? html` data-self` : ''}></td>
 <td><a href="/console/users/${p.id}">${p.displayName ?? p.userName}</a>${managedBadge(p.source)}</td>
 <td>${p.email ?? ''}</td>
 <td>${statusBadge(p.status)}</td>

@@ -18,8 +18,11 @@ function report(answer) {
 
 function guard(form, event) {
   const name = (form.dataset.collect ?? ':').split(':')[1];
-  const count = name ? document.querySelectorAll(`input[name="${CSS.escape(name)}"]:checked`).length : 0;
-  if (count && window.confirm(`Disable ${count} ${count === 1 ? 'person' : 'people'}? They are signed out everywhere at once.`)) return;
+  const checked = name ? [...document.querySelectorAll(`input[name="${CSS.escape(name)}"]:checked`)] : [];
+  const count = checked.length;
+  // The viewer's own row (data-self): a "select all" that catches it would sign them out too.
+  const self = checked.some((box) => 'self' in box.dataset) ? ' Your own account is among them: you are signed out too, until another org admin reactivates you.' : '';
+  if (count && window.confirm(`Disable ${count} ${count === 1 ? 'person' : 'people'}? They are signed out everywhere at once.${self}`)) return;
   // A capture listener: stops api-forms.js's submit handler before it sends.
   event.preventDefault();
   event.stopImmediatePropagation();
