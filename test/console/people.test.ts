@@ -154,6 +154,25 @@ describe('console people pages in a real browser', function () {
     }
   }
 
+  it('shows an invitee’s invitation on their page: who sent it, until when the link works, the entry points they join', async () => {
+    const groupId = await addGroup(s.t, s.acme, 'Triage', []);
+    const invited = await asPerson(s.t, s.acme, admin)('post', '/invitations', { emails: 'Nina Park <nina@acme.test>', groups: [{ id: groupId, role: 'editor' }] });
+    assert.equal(invited.status, 201);
+    const [row] = await sql(s.t, `select u.id, i.expires_at from users u join invitations i on i.user_id = u.id where u.user_name = 'nina@acme.test'`);
+    const expires = new Date(String(row!.expires_at)).toISOString();
+    const { page, problems, close } = await open(admin, `/console/users/${String(row!.id)}`);
+    const invitation = page.getByRole('region', { name: 'Invitation' });
+    const text = ((await invitation.textContent()) ?? '').replace(/\s+/g, ' ');
+    assert.match(text, /Sent \d{4}-\d\d-\d\d \d\d:\d\d UTC by people-admin@acme\.test/);
+    assert.ok(text.includes(`Link works until ${expires.slice(0, 10)} ${expires.slice(11, 16)} UTC`), text);
+    assert.match(text, /Joins on accepting Triage \(editor\)/);
+    // The entry points table shows memberships held now: it says the planned ones come on accepting.
+    assert.match((await page.getByRole('region', { name: 'Entry points' }).textContent()) ?? '', /joins the invitation’s entry points when they accept it/);
+    await checkPage(page, 'person-invitee');
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('disables the selected rows after asking, says how many were done, and sends nothing when none is selected', () => withThreshold(1, async () => {
     await addUser(s.t, s.acme, { userName: 'bulk-1@acme.test', displayName: 'Bulk One' });
     await addUser(s.t, s.acme, { userName: 'bulk-2@acme.test', displayName: 'Bulk Two' });

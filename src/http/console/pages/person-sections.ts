@@ -22,6 +22,51 @@ export interface Activity {
   nextCursor: string | null;
 }
 
+/** GET /invitations/:id, the fields the person page shows. */
+export interface Invitation {
+  status: string;
+  revokedReason: string | null;
+  undeliverable: boolean;
+  invitedBy: { label: string };
+  createdAt: string;
+  expiresAt: string;
+  memberships: Array<{ groupId: string; groupName: string; role: string }>;
+}
+
+const revokedWords: Record<string, string> = {
+  admin: 'Revoked by an admin',
+  superseded: 'Replaced by a newer invitation',
+  user_disabled: 'Void while the person is disabled',
+  user_deleted: 'Void while the person is deleted',
+};
+
+/**
+ * An invitee's invitation: who sent it and when, until when its link works (the question an admin
+ * asks before resending), and the entry points they join on accepting, which are no membership yet
+ * and so are not in the table below.
+ */
+export function invitationSection(invitation: Invitation): Html {
+  const link =
+    invitation.status === 'pending'
+      ? html`<dt>Link works until</dt> <dd>${when(invitation.expiresAt)}</dd>`
+      : invitation.status === 'expired'
+        ? html`<dt>Link expired</dt> <dd>${when(invitation.expiresAt)} (resend it for a new link)</dd>`
+        : invitation.status === 'revoked'
+          ? html`<dt>Link</dt> <dd>${revokedWords[invitation.revokedReason ?? ''] ?? 'Revoked'}</dd>`
+          : '';
+  const joins = invitation.memberships.length
+    ? invitation.memberships.map((m, i) => html`${i ? ', ' : ''}<a href="/console/groups/${m.groupId}">${m.groupName}</a> (${m.role})`)
+    : 'No entry point';
+  return html`<section aria-labelledby="invitation-h"><h2 id="invitation-h">Invitation</h2>
+<dl class="facts">
+<dt>Sent</dt> <dd>${when(invitation.createdAt)} by ${invitation.invitedBy.label}</dd>
+${link}
+<dt>Joins on accepting</dt> <dd>${joins}</dd>
+${invitation.undeliverable ? html`<dt>Mail</dt> <dd><span class="badge badge-expired">Undeliverable</span> the address bounced: check it, then resend</dd>` : ''}
+</dl>
+</section>`;
+}
+
 function readOnlyTable(memberships: Membership[]): Html {
   if (!memberships.length) return html`<p class="empty">Not in any entry point.</p>`;
   return html`<div class="table-wrap"><table>
@@ -38,7 +83,8 @@ function readOnlyTable(memberships: Membership[]): Html {
  * keeps them. SCIM groups cannot be joined here, so they are not offered.
  */
 export function membershipsSection(viewer: Viewer, person: PersonSummary, memberships: Membership[], groups: Array<{ id: string; displayName: string; readOnly: boolean }> | null, roles: string[]): Html {
-  const heading = html`<h2 id="groups-h">Entry points</h2>`;
+  const invitee = person.invitationId && (person.status === 'pending' || person.status === 'expired');
+  const heading = html`<h2 id="groups-h">Entry points</h2>${invitee ? html`<p class="hint">What they are in now. ${personLabel(person)} also joins the invitation’s entry points when they accept it (see Invitation).</p>` : ''}`;
   if (!can(viewer, 'groups.manage') || !groups || person.status === 'deleted') return html`<section aria-labelledby="groups-h">${heading}${readOnlyTable(memberships)}</section>`;
   const held = new Map(memberships.map((m) => [m.groupId, m]));
   const idpOwned = memberships.filter((m) => m.readOnly);
@@ -67,6 +113,8 @@ ${editable.length
     : html`<p class="empty">There are no entry points yet. <a href="/console/groups">Create one</a>.</p>`}
 </section>`;
 }
+
+const personLabel = (p: PersonSummary) => p.displayName ?? p.email ?? p.userName;
 
 /** A short name for a device from its user agent: enough to tell a phone from a laptop. */
 export function deviceName(userAgent: string | null): string {

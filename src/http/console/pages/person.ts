@@ -2,7 +2,7 @@ import { html, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { can, type Viewer } from '../viewer.ts';
 import { deleteForm, lifecycleActions, mayChangeAccount, personName, signInHelpActions, type PersonSummary } from './person-actions.ts';
-import { activitySection, devicesSection, membershipsSection, type Activity, type Membership, type Sessions } from './person-sections.ts';
+import { activitySection, devicesSection, invitationSection, membershipsSection, type Activity, type Invitation, type Membership, type Sessions } from './person-sections.ts';
 import { managedBadge, statusBadge } from './users.ts';
 
 interface PersonView extends PersonSummary {
@@ -88,12 +88,14 @@ export const personRoute: ConsoleRoute = {
   async render({ viewer, api, params }) {
     const id = encodeURIComponent(params.id ?? '');
     const person = await api.get<PersonView>(`/users/${id}`);
-    const [memberships, groups, settings, sessions, activity] = await Promise.all([
+    const invitee = person.invitationId && (person.status === 'pending' || person.status === 'expired') ? person.invitationId : null;
+    const [memberships, groups, settings, sessions, activity, invitation] = await Promise.all([
       api.get<{ memberships: Membership[] }>(`/users/${id}/memberships`),
       can(viewer, 'groups.manage') ? api.maybe<{ groups: Array<{ id: string; displayName: string; readOnly: boolean }> }>('/groups', { limit: 200 }) : null,
       api.get<{ roles: string[]; ssoEnforced: boolean }>('/settings'),
       api.maybe<Sessions>(`/users/${id}/sessions`),
       api.maybe<Activity>(`/users/${id}/activity`, { limit: 25 }),
+      invitee ? api.maybe<Invitation>(`/invitations/${encodeURIComponent(invitee)}`) : null,
     ]);
     const actions = [
       ...lifecycleActions(viewer, person, { className: 'secondary' }),
@@ -106,6 +108,7 @@ ${facts(person)}
 ${person.id === viewer.userId ? html`<p><a href="/console/account/password">Change your password</a></p>` : ''}
 ${actions.length ? html`<div class="person-actions" role="group" aria-label="Actions">${actions}</div>` : ''}
 ${deleteForm(viewer, person)}
+${invitation ? invitationSection(invitation) : ''}
 <section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
 ${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
 ${sessions ? devicesSection(person, sessions, mayChangeAccount(viewer, person)) : ''}
