@@ -2,6 +2,7 @@ import { html, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { can, type Viewer } from '../viewer.ts';
 import { deleteForm, lifecycleActions, mayChangeAccount, personName, signInHelpActions, type PersonSummary } from './person-actions.ts';
+import { accessSection, type Access } from './person-access.ts';
 import { activitySection, devicesSection, invitationSection, membershipsSection, type Activity, type Invitation, type Membership, type Sessions } from './person-sections.ts';
 import { managedBadge, statusBadge } from './users.ts';
 
@@ -89,13 +90,15 @@ export const personRoute: ConsoleRoute = {
     const id = encodeURIComponent(params.id ?? '');
     const person = await api.get<PersonView>(`/users/${id}`);
     const invitee = person.invitationId && (person.status === 'pending' || person.status === 'expired') ? person.invitationId : null;
-    const [memberships, groups, settings, sessions, activity, invitation] = await Promise.all([
+    const [memberships, groups, settings, sessions, activity, invitation, access] = await Promise.all([
       api.get<{ memberships: Membership[] }>(`/users/${id}/memberships`),
       can(viewer, 'groups.manage') ? api.maybe<{ groups: Array<{ id: string; displayName: string; readOnly: boolean }> }>('/groups', { limit: 200 }) : null,
       api.get<{ roles: string[]; ssoEnforced: boolean }>('/settings'),
       api.maybe<Sessions>(`/users/${id}/sessions`),
       api.maybe<Activity>(`/users/${id}/activity`, { limit: 25 }),
       invitee ? api.maybe<Invitation>(`/invitations/${encodeURIComponent(invitee)}`) : null,
+      // A deleted person has no access to read (404): the section is left out.
+      api.maybe<Access>(`/users/${id}/access`),
     ]);
     const actions = [
       ...lifecycleActions(viewer, person, { className: 'secondary' }),
@@ -110,6 +113,7 @@ ${actions.length ? html`<div class="person-actions" role="group" aria-label="Act
 ${deleteForm(viewer, person)}
 ${invitation ? invitationSection(invitation) : ''}
 <section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
+${access ? accessSection(viewer, person, access) : ''}
 ${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
 ${sessions ? devicesSection(person, sessions, mayChangeAccount(viewer, person)) : ''}
 ${activity ? activitySection(person, activity) : ''}`,
