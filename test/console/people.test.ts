@@ -275,6 +275,34 @@ describe('console people pages in a real browser', function () {
     await close();
   });
 
+  it('saves only the profile fields the admin changed, so a change made meanwhile (an import) is not undone', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'ola@acme.test', displayName: 'Ola Berg' });
+    const { page, problems, close } = await open(admin, `/console/users/${id}`);
+    // While the page is open, a CSV import (or another admin) sets her department.
+    assert.equal((await asPerson(s.t, s.acme, admin)('patch', `/users/${id}`, { department: 'Radiology' })).status, 200);
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') sent.push(r.postData() ?? '');
+    });
+    await page.getByLabel('Job title').fill('Radiographer');
+    await clickAndReload(page, page.getByRole('button', { name: 'Save profile' }));
+    assert.deepEqual(sent.map((b) => JSON.parse(b)), [{ title: 'Radiographer' }]);
+    const [row] = await sql(s.t, 'select title, department from users where id = ?', [id]);
+    assert.deepEqual([row!.title, row!.department], ['Radiographer', 'Radiology']);
+    assert.equal(await page.getByLabel('Department').inputValue(), 'Radiology');
+    // Clearing a field is a change too: it is sent as "".
+    await page.getByLabel('Job title').fill('');
+    await clickAndReload(page, page.getByRole('button', { name: 'Save profile' }));
+    assert.deepEqual(JSON.parse(sent[1]!), { title: '' });
+    assert.equal((await sql(s.t, 'select title from users where id = ?', [id]))[0]!.title, null);
+    // Nothing edited: said so, nothing sent.
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Nothing to save: no field was changed.').waitFor();
+    assert.equal(sent.length, 2);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('sends a password reset link and resets the second factors from the person page', async () => {
     const id = await addUser(s.t, s.acme, { userName: 'lost-phone@acme.test', displayName: 'Lou Phone' });
     const { page, problems, close } = await open(admin, `/console/users/${id}`);

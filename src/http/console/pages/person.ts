@@ -73,7 +73,7 @@ function profile(viewer: Viewer, person: PersonView): Html {
           : '';
     return html`${why}<dl class="facts">${profileFields.map((f) => html`<dt>${f.label}</dt><dd>${value(f.name) || '—'}</dd>`)}</dl>`;
   }
-  return html`<form class="profile" data-api="PATCH /users/${person.id}" data-then="reload" data-success="Profile saved.">
+  return html`<form class="profile" data-api="PATCH /users/${person.id}" data-only-changed data-then="reload" data-success="Profile saved.">
 <div class="grid">${profileFields.map(
     (f) => html`<div><label for="p-${f.name}">${f.label}</label><input id="p-${f.name}" name="${f.name}" type="${f.name === 'phone' ? 'tel' : 'text'}" value="${value(f.name)}" autocomplete="${f.autocomplete}" maxlength="1000"></div>`,
   )}</div>

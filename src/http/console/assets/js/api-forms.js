@@ -3,6 +3,8 @@
 //   data-confirm="question"       asks first (window.confirm)
 //   data-collect="key:name"       sends the values of the page's checked inputs named `name` as key: [...]
 //   data-omit-empty               leaves out empty text fields (create forms); else "" is sent (clears a field)
+//   data-only-changed             sends only the text fields edited since the page was drawn (a PATCH of a
+//                                 record someone else may change meanwhile); nothing edited → nothing sent
 //   data-success="message"        announced after success (before a reload it is kept in sessionStorage)
 //   data-force-confirm="question" a 409 that needs force (details.needsForce: the mass-disable guard) is put
 //                                 to the person with its numbers; yes sends the same body again with "force": true
@@ -45,6 +47,8 @@ export function formBody(form) {
     }
     if (el.type === 'radio' && !el.checked) continue;
     if (el.type === 'checkbox' && el.dataset.type !== 'bool' && !el.checked) continue;
+    // defaultValue is the value the page was drawn with: an untouched field would write it back over a newer one.
+    if ('onlyChanged' in form.dataset && el.type !== 'checkbox' && el.type !== 'radio' && 'defaultValue' in el && el.value === el.defaultValue) continue;
     const value = fieldValue(el);
     if ('omitEmpty' in form.dataset && (value === '' || value === null)) continue;
     setPath(body, el.name, value);
@@ -147,7 +151,13 @@ async function submit(form, event) {
   try {
     // Always JSON: the admin API reads no multipart, and a file field's content is copied into a
     // field first (sso-metadata.js); a FormData body was answered 415 (it used to be ignored).
-    const answer = await send(form, method, path, method === 'GET' ? undefined : formBody(form));
+    const body = method === 'GET' ? undefined : formBody(form);
+    if ('onlyChanged' in form.dataset && body && !Object.keys(body).length) {
+      clearProblems(form);
+      announce('Nothing to save: no field was changed.');
+      return;
+    }
+    const answer = await send(form, method, path, body);
     clearProblems(form);
     const then = form.dataset.then ?? 'reload';
     const message = form.dataset.success ?? 'Done.';
