@@ -134,6 +134,28 @@ describe('console exports and audit in a real browser', function () {
     await context.close();
   });
 
+  it('keeps the audit filters when the people filters are applied, and the other way round', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    // Arrived from the Audit page's "Export these events as CSV".
+    await page.goto(`${s.origin}/console/exports?action=group.created&since=2026-01-01`);
+    await page.getByLabel('Status', { exact: true }).first().selectOption('active');
+    await page.getByRole('button', { name: 'Apply people filters' }).click();
+    await page.waitForURL(/status=active/);
+    const auditHref = async () => (await page.getByRole('link', { name: 'Download audit.csv' }).getAttribute('href')) ?? '';
+    assert.match(await auditHref(), /action=group\.created/);
+    assert.match(await auditHref(), /since=2026-01-01T00%3A00%3A00\.000Z/);
+    assert.equal(await page.getByLabel('Action (exact, or a prefix such as user.)').inputValue(), 'group.created');
+    await page.getByLabel('Actor (email or id)').fill('export-admin@acme.test');
+    await page.getByRole('button', { name: 'Apply audit filters' }).click();
+    await page.waitForURL(/actor=/);
+    assert.match((await page.getByRole('link', { name: 'Download users.csv' }).getAttribute('href')) ?? '', /status=active/);
+    assert.match(await auditHref(), /action=group\.created/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('refuses the exports and the audit to a member without grants, and shows no export controls', async () => {
     const member = await signIn(s.t, s.acme, 'export-member@acme.test');
     for (const path of ['/console/exports', '/console/audit']) {

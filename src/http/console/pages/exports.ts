@@ -44,15 +44,21 @@ function delimiterOf(query: Record<string, string>): string | undefined {
   return query.delimiter === 'semicolon' ? 'semicolon' : undefined;
 }
 
-function keepDelimiter(query: Record<string, string>): Html {
-  return html`<input type="hidden" name="delimiter" value="${delimiterOf(query) ?? ''}">`;
+/** Every filter the page reads; each form sends its own and carries the others as they are. */
+const pageKeys = ['status', 'group', 'q', 'invitationStatus', 'action', 'actor', 'target', 'since', 'until', 'delimiter'] as const;
+
+/**
+ * The other forms' values, hidden: applying the people filters used to drop the audit's (an
+ * admin who came from the Audit page's "Export these events as CSV" lost the events chosen there).
+ */
+function keepOthers(query: Record<string, string>, own: readonly string[]): Html {
+  return html`${pageKeys.filter((k) => !own.includes(k) && query[k]).map((k) => html`<input type="hidden" name="${k}" value="${query[k]}">`)}`;
 }
 
 /** A form of its own: the separator applies to every file below, and keeps their filters. */
 function delimiterForm(query: Record<string, string>): Html {
-  const others = Object.entries(query).filter(([k]) => k !== 'delimiter');
   return html`<form method="get" action="/console/exports" class="export-filters">
-${others.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v ?? ''}">`)}
+${keepOthers(query, ['delimiter'])}
 <label for="export-delimiter">Separator</label>
 <select id="export-delimiter" name="delimiter">${options(delimiterChoices, delimiterOf(query) ?? '')}</select>
 <button type="submit" class="secondary">Apply separator</button>
@@ -66,8 +72,7 @@ function peopleExports(base: string, query: Record<string, string>, groups: Grou
   return html`<section aria-labelledby="people-heading" class="export-card">
 <h2 id="people-heading">People</h2>
 <form method="get" action="/console/exports" class="export-filters">
-<input type="hidden" name="invitationStatus" value="${query.invitationStatus ?? ''}">
-${keepDelimiter(query)}
+${keepOthers(query, ['status', 'group', 'q'])}
 <label for="export-status">Status</label>
 <select id="export-status" name="status">${options(userStatuses, query.status ?? '')}</select>
 <label for="export-group">Entry point</label>
@@ -82,8 +87,7 @@ ${download(`${base}/exports/users-memberships.csv${queryString({ ...filters, del
 <section aria-labelledby="invitations-heading" class="export-card">
 <h2 id="invitations-heading">Invitations</h2>
 <form method="get" action="/console/exports" class="export-filters">
-${Object.entries(filters).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v ?? ''}">`)}
-${keepDelimiter(query)}
+${keepOthers(query, ['invitationStatus'])}
 <label for="export-invitation-status">Status</label>
 <select id="export-invitation-status" name="invitationStatus">${options(invitationStatuses, query.invitationStatus ?? '')}</select>
 <button type="submit" class="secondary">Apply invitation filter</button>
@@ -98,7 +102,7 @@ function auditExport(base: string, query: Record<string, string>): Html {
   return html`<section aria-labelledby="audit-heading" class="export-card">
 <h2 id="audit-heading">Audit trail</h2>
 <form method="get" action="/console/exports" class="export-filters">
-${keepDelimiter(query)}
+${keepOthers(query, ['action', 'actor', 'target', 'since', 'until'])}
 <label for="export-action">Action (exact, or a prefix such as user.)</label>
 <input id="export-action" name="action" type="text" value="${query.action ?? ''}" pattern="[a-z0-9_.*]+">
 <label for="export-actor">Actor (email or id)</label>
