@@ -64,6 +64,8 @@ describe('console CSV import in a real browser', function () {
       return el !== null && el.max > 0 && el.value === el.max;
     });
     assert.equal(await bar.evaluate((el: HTMLProgressElement) => [el.value, el.max].join('/')), '2/2');
+    // A poll can fill the bar a moment before the commit's own answer is said.
+    await page.getByRole('status').filter({ hasText: /rows applied/ }).waitFor();
     assert.match((await page.getByRole('status').textContent()) ?? '', /2 rows applied/);
 
     await page.getByRole('link', { name: 'See the final report' }).click();
