@@ -14,6 +14,31 @@
 import { ApiFailure, announce, callApi } from './api.js';
 
 const FLASH = 'gatehouse.flash';
+const FOCUS = 'gatehouse.focus';
+
+const nameOf = (el) => (el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
+
+/**
+ * Before a reload: the control the admin used, so the reloaded page gives it focus back (a keyboard
+ * user resending invitations down a list goes on from that row, not from the top of the page);
+ * null when the page changes (a redirect), which then focuses its message.
+ */
+export function keepFocus(control) {
+  sessionStorage.setItem(FOCUS, control ? nameOf(control) : '');
+}
+
+function restoreFocus() {
+  const wanted = sessionStorage.getItem(FOCUS);
+  if (wanted === null) return;
+  sessionStorage.removeItem(FOCUS);
+  const control = wanted ? [...document.querySelectorAll('main button, main a, main summary')].find((el) => nameOf(el) === wanted) : null;
+  if (control) return control.focus();
+  // The control went with the change (a disabled row leaves the Active tab): the message saying what was done.
+  const region = document.querySelector('[data-status]');
+  if (!region) return;
+  region.setAttribute('tabindex', '-1');
+  region.focus();
+}
 
 function setPath(target, name, value) {
   const keys = name.split('.');
@@ -166,9 +191,11 @@ async function submit(form, event) {
       form.dispatchEvent(new CustomEvent('api:done', { detail: answer, bubbles: true }));
     } else if (then.startsWith('redirect:')) {
       sessionStorage.setItem(FLASH, message);
+      keepFocus(null);
       location.assign(then.slice('redirect:'.length).replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(answer?.[key] ?? '')));
     } else {
       sessionStorage.setItem(FLASH, message);
+      keepFocus(event.submitter ?? buttons[0] ?? null);
       location.reload();
     }
   } catch (error) {
@@ -185,6 +212,7 @@ export function wireApiForms(root) {
     sessionStorage.removeItem(FLASH);
     announce(flash);
   }
+  restoreFocus();
   for (const form of root.querySelectorAll('form[data-api]')) {
     form.addEventListener('submit', (event) => submit(form, event));
   }

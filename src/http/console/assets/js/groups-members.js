@@ -4,7 +4,7 @@
 //   <form data-group-role="groupId" data-user-id="…">  the same call with a new role changes an existing member's
 // Both reload the page after success; problems go to a role=alert box in the form.
 import { ApiFailure, callApi } from './api.js';
-import { showProblems } from './api-forms.js';
+import { keepFocus, showProblems } from './api-forms.js';
 
 const FLASH = 'gatehouse.flash';
 
@@ -39,6 +39,7 @@ async function send(form, event, members, success) {
     if (!list) return;
     const answer = await callApi('POST', `/groups/${encodeURIComponent(form.dataset.groupAdd ?? form.dataset.groupRole)}/members`, { members: list });
     sessionStorage.setItem(FLASH, typeof success === 'function' ? success(answer) : success);
+    keepFocus(button);
     location.reload();
   } catch (error) {
     failed(form, error);

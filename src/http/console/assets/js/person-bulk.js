@@ -3,7 +3,7 @@
 // reason of each failure, so nobody takes "done" for "all done".
 // Before anything is sent: nothing selected is said on the page (no request), and a
 // selection is confirmed with its size, as a slip of "select all" disables a whole page.
-import { showProblems } from './api-forms.js';
+import { keepFocus, showProblems } from './api-forms.js';
 
 const FLASH = 'gatehouse.flash';
 
@@ -34,6 +34,7 @@ export function wireBulkReports(root) {
     form.addEventListener('submit', (event) => guard(form, event), { capture: true });
     form.addEventListener('api:done', (event) => {
       sessionStorage.setItem(FLASH, report(event.detail));
+      keepFocus(form.querySelector('button[type="submit"]'));
       location.reload();
     });
   }
