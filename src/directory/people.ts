@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
-import { auditInsertSql, recordAuditSql } from './audit.ts';
+import { auditInsertSql } from './audit.ts';
 import { purgeInvitationsAndMail, releaseReports } from './purge-traces.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
