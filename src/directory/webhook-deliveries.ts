@@ -8,6 +8,7 @@ import type { DeliveryAttempt, DeliveryStatus } from '../db/entities/index.ts';
 import { eventColumns, rowToFeedEvent, type FeedEvent } from './event-feed.ts';
 import { retryDelayMs, type RetryPolicy } from './outbox.ts';
 import { graceSecret } from './webhook-secret-rotation.ts';
+import { wantsEventSql } from './webhooks.ts';
 
 /**
  * Webhook delivery. Each endpoint follows the feed: it keeps the position it
@@ -232,7 +233,7 @@ export async function leaseFeeds(em: Em, now: Date, deps: DeliveryDeps, busy: st
      from leased l cross join async_commit
        left join lateral (
          select * from events x where x.org_id = l.hook_org_id and x.position > l.cursor_position and x.position <= l.scan_to
-           and (jsonb_array_length(l.event_types) = 0 or l.event_types @> jsonb_build_array(x.type))
+           and ${wantsEventSql('l', 'x.type')}
          order by x.position limit ?) e on true
        left join organizations o on o.id = e.org_id
      order by l.webhook_id, e.position`,

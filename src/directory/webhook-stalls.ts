@@ -2,7 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
 import { checkCursor, FEED_BOUNDS, FEED_BOUNDS_COLUMNS } from './event-feed.ts';
 import { TransitionError } from './errors.ts';
-import { getWebhook, type WebhookRecord } from './webhooks.ts';
+import { getWebhook, wantsEventSql, type WebhookRecord } from './webhooks.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -36,8 +36,7 @@ import type { Scope } from './scope.ts';
  * the receiver may have had those events — as after any unrecorded page.
  */
 
-/** SQL: whether endpoint `w` wants an event of type `type` (an empty filter: every type), as the lease reads it. */
-const WANTS = (type: string) => `(jsonb_array_length(w.event_types) = 0 or w.event_types @> jsonb_build_array(${type}))`;
+const WANTS = (type: string) => wantsEventSql('w', type);
 
 /**
  * SQL: the CTEs that stall and audit the endpoints owed a deleted event, for

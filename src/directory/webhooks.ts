@@ -68,6 +68,11 @@ export interface WebhookInput {
   secret?: string | undefined;
 }
 
+/** SQL: whether the endpoint row `alias` wants an event of type `type` (an empty filter: every type); the lease and the prune's stall check read it alike. */
+export function wantsEventSql(alias: string, type: string): string {
+  return `(jsonb_array_length(${alias}.event_types) = 0 or ${alias}.event_types @> jsonb_build_array(${type}))`;
+}
+
 type Row = Record<string, unknown>;
 const columns = `w.id, w.url, w.description, w.event_types, w.enabled, w.previous_secret_expires_at, w.created_at, w.updated_at, w.version,
   w.stalled_reason, w.stalled_at, w.cursor_position::text as cursor_position, w.stalled_from::text as stalled_from`;
