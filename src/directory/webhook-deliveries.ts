@@ -1,3 +1,4 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
 import { randomUUID } from 'node:crypto';
@@ -271,9 +272,25 @@ function outcomeRow(o: Outcome, unit: Unit) {
  * written as their delivery rows (delivered, pending for the retry queue, or
  * dead) and its cursor moved on and released; a retry's attempt appended to
  * its row's log and the row moved on. A cursor whose lease another worker has
- * taken over (this unit outlived it) is left to that worker.
+ * taken over (this unit outlived it) is left to that worker. A unit whose
+ * page holds an event pruned since its lease is left out, the rest recorded.
  */
 export async function recordUnits(em: Em, done: Array<{ unit: Unit; outcomes: Outcome[] }>): Promise<void> {
+  try {
+    await writeUnits(em, done);
+  } catch (error) {
+    if (!(error instanceof ForeignKeyConstraintViolationException)) throw error;
+    // A page holding an event the retention prune deleted since its lease (webhook-stalls.ts): that page is
+    // not recorded (its endpoint stays behind the gap, stalled), and the other units of the statement are.
+    const fresh = done.flatMap(({ unit, outcomes }) => (unit.cursor ? outcomes.map((o) => o.row.eventId) : []));
+    const kept = new Set((await em.execute('select id from events where id = any(?::uuid[])', [`{${fresh.join(',')}}`])).map((r) => String(r.id)));
+    const recordable = done.filter(({ unit, outcomes }) => !unit.cursor || outcomes.every((o) => kept.has(o.row.eventId)));
+    if (recordable.length === done.length) throw error;
+    if (recordable.length) await writeUnits(em, recordable);
+  }
+}
+
+async function writeUnits(em: Em, done: Array<{ unit: Unit; outcomes: Outcome[] }>): Promise<void> {
   const rows = done.flatMap(({ unit, outcomes }) => outcomes.map((o) => outcomeRow(o, unit)));
   const cursors = done.flatMap(({ unit }) => (unit.cursor ? [{ id: unit.webhookId, position: unit.cursor.position, until: unit.cursor.until, at: unit.now }] : []));
   await executeHot(em,

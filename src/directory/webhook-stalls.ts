@@ -32,8 +32,9 @@ import type { Scope } from './scope.ts';
  * passed every pruned event it was owed is not stalled. A page that holds a
  * deleted event cannot be recorded (its delivery rows would name an event
  * that is gone; at worst the two statements deadlock and PostgreSQL ends
- * one): its cursor stays behind the gap, and the endpoint is stalled, though
- * the receiver may have had those events — as after any unrecorded page.
+ * one): recordUnits leaves it out and records the other pages of its
+ * statement; its cursor stays behind the gap, and the endpoint is stalled,
+ * though the receiver may have had those events — as after any unrecorded page.
  */
 
 const WANTS = (type: string) => wantsEventSql('w', type);

@@ -18,6 +18,8 @@ export interface Receiver {
   delayMs: (n: number) => number;
   /** When each answer was sent, in the order sent. */
   answeredAt: number[];
+  /** Holds every answer (after its delay) until the function returned is called. */
+  hold(): () => void;
   waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -31,6 +33,14 @@ export async function startReceiver(): Promise<Receiver> {
     respond: () => 200,
     delayMs: () => 0,
     answeredAt: [],
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = Promise.resolve();
+        release();
+      };
+    },
     async waitFor(count, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -43,20 +53,22 @@ export async function startReceiver(): Promise<Receiver> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  let gate = Promise.resolve();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const status = receiver.respond(received.length);
-      const answer = () => {
+      const answer = async () => {
+        await gate;
         if (res.destroyed) return;
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `failing with ${status}`);
         receiver.answeredAt.push(Date.now());
       };
       const delay = receiver.delayMs(received.length);
-      if (delay > 0) setTimeout(answer, delay);
-      else answer();
+      if (delay > 0) setTimeout(() => void answer(), delay);
+      else void answer();
     });
   });
   server.keepAliveTimeout = 1;

@@ -4,6 +4,7 @@ import { usingPostgres } from '../support/db.ts';
 import { createScimTestApp, postUser, scimRequest, sql } from '../support/scim.ts';
 import { api } from '../people/support.ts';
 import { startReceiver, type Receiver } from './support.ts';
+import { DeliveryWorker } from '../../src/directory/webhook-worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
 type Json = Record<string, any>;
@@ -212,6 +213,30 @@ describe('events: a webhook endpoint behind the retention is stalled, not moved 
     await t.container.events.publishAll();
     await t.container.events.deliverDue();
     assert.deepEqual(sentTo(org), ['4']);
+  });
+
+  it('records the other endpoints of a statement when one page in it holds an event the prune deleted meanwhile; that endpoint stays behind the gap, stalled', async () => {
+    const a = await orgWithHook(2);
+    const b = await orgWithHook(2);
+    // Both pages leased and sent; the answers are held while the prune deletes A's events.
+    const release = receiver.hold();
+    const worker = new DeliveryWorker(t.container.events.delivery);
+    const pass = await worker.pass(new Date());
+    try {
+      await receiver.waitFor(4);
+      assert.equal(await age(a.org, [1, 2]), 2);
+    } finally {
+      release();
+    }
+    assert.deepEqual(await pass.done, { delivered: 4, retried: 0, dead: 0 }, 'the pass settles: no foreign key error');
+
+    const deliveries = (await api(t, b.org).get(`/webhooks/${b.hook.id}/deliveries`)).body.deliveries as Json[];
+    assert.deepEqual(deliveries.map((d) => d.status), ['delivered', 'delivered'], "B's page recorded");
+    const [bRow] = (await sql(t, 'select cursor_position::text as cursor from webhooks where id = ?', [b.hook.id])) as Json[];
+    assert.equal(bRow!.cursor, '2');
+    const { stalled } = await read(a.org, a.hook.id);
+    assert.deepEqual([stalled?.cursor, stalled?.firstMissingPosition], ['0', '1'], 'A: its page is not recorded, as the stall says');
+    assert.deepEqual((await api(t, a.org).get(`/webhooks/${a.hook.id}/deliveries`)).body.deliveries, []);
   });
 
   it('judges an endpoint whose cursor moves while the prune runs by where that cursor ends up (a page recorded meanwhile)', async function () {
