@@ -70,6 +70,34 @@ describe('console entry points in a real browser', function () {
     await close();
   });
 
+  it('renames with only the fields edited, so a description another admin set meanwhile stays', async () => {
+    const created = await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Late Shift', description: 'Ward 3' });
+    const groupId = created.body.id as string;
+    const { page, problems, close } = await adminPage();
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') sent.push(JSON.parse(r.postData() ?? 'null'));
+    });
+    await page.goto(`${s.origin}/console/groups/${groupId}`);
+    assert.equal((await asPerson(s.t, s.acme, admin)('patch', `/groups/${groupId}`, { description: 'Ward 4' })).status, 200);
+    await page.getByLabel('Name', { exact: true }).fill('Late Shift B');
+    const reloaded = page.waitForEvent('load');
+    await page.getByRole('button', { name: 'Save name and description' }).click();
+    await reloaded;
+    await page.getByRole('heading', { level: 1, name: 'Late Shift B' }).waitFor();
+    assert.deepEqual(sent, [{ displayName: 'Late Shift B' }]);
+    const stored = await asPerson(s.t, s.acme, admin)('get', `/groups/${groupId}`);
+    assert.deepEqual([stored.body.displayName, stored.body.description], ['Late Shift B', 'Ward 4']);
+    assert.equal(await page.getByLabel('Description', { exact: true }).inputValue(), 'Ward 4');
+
+    // Nothing edited: said so, nothing sent.
+    await page.getByRole('button', { name: 'Save name and description' }).click();
+    await page.getByRole('status').getByText('No changes to save.').waitFor();
+    assert.equal(sent.length, 1);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('marks the Name field when an entry point of that name exists, keeping what was typed', async () => {
     await asPerson(s.t, s.acme, admin)('post', '/groups', { displayName: 'Pharmacy' });
     const { page, problems, close } = await adminPage();

@@ -297,7 +297,7 @@ describe('console people pages in a real browser', function () {
     assert.equal((await sql(s.t, 'select title from users where id = ?', [id]))[0]!.title, null);
     // Nothing edited: said so, nothing sent.
     await page.getByRole('button', { name: 'Save profile' }).click();
-    await page.getByText('Nothing to save: no field was changed.').waitFor();
+    await page.getByRole('status').getByText('No changes to save.').waitFor();
     assert.equal(sent.length, 2);
     assert.deepEqual(problems, []);
     await close();

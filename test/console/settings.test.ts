@@ -23,6 +23,15 @@ describe('console: settings', function () {
 
   const settings = async () => (await (await fetch(`${s.origin}/api/orgs/acme/settings`, { headers: { authorization: `Bearer ${s.acme.tokens.admin}` } })).json()) as Record<string, unknown>;
 
+  const patchSettings = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${s.origin}/api/orgs/acme/settings`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${s.acme.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 200);
+  };
+
   async function save(page: Page, button: string): Promise<number> {
     const answered = page.waitForResponse((r) => r.url().endsWith('/api/orgs/acme/settings') && r.request().method() === 'PATCH');
     await page.getByRole('button', { name: button }).click();
@@ -148,6 +157,49 @@ describe('console: settings', function () {
     });
     assert.equal(claim.status, 400);
     assert.equal((await claim.json()).error.details.problems[0].field, 'ssoDomains');
+    await context.close();
+  });
+
+  it('saves only the settings the admin edited, so another admin’s change to the same form meanwhile stays', async () => {
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') sent.push(JSON.parse(r.postData() ?? 'null'));
+    });
+    await page.goto(`${s.origin}/console/settings`);
+    // While the page is open, another admin requires a second factor (a checkbox of the same form).
+    await patchSettings({ requireTwoFactor: true });
+    await page.getByLabel(/session cap/).fill('5');
+    let reloaded = page.waitForEvent('load');
+    assert.equal(await save(page, 'Save sign-in'), 200);
+    await reloaded;
+    assert.deepEqual(sent, [{ sessionCap: 5 }]);
+    let stored = await settings();
+    assert.equal(stored.sessionCap, 5);
+    assert.equal(stored.requireTwoFactor, true, 'the other admin’s change stays');
+    assert.equal(await page.getByLabel(/Require a second factor/).isChecked(), true);
+
+    // A choice in a list is an edit too; the number beside it, changed meanwhile elsewhere, is not sent back.
+    await patchSettings({ passwordPolicy: { minLength: 20 } });
+    await page.getByLabel('Kinds of characters required').selectOption('2');
+    reloaded = page.waitForEvent('load');
+    assert.equal(await save(page, 'Save password policy'), 200);
+    await reloaded;
+    assert.deepEqual(sent[1], { passwordPolicy: { requireClasses: 2 } });
+    stored = await settings();
+    assert.deepEqual(stored.passwordPolicy, { minLength: 20, requireClasses: 2 });
+
+    // A box ticked and then unticked again is no edit: nothing edited is said, and nothing is sent.
+    await page.getByLabel(/Require a second factor/).uncheck();
+    await page.getByLabel(/Require a second factor/).check();
+    await page.getByRole('button', { name: 'Save sign-in' }).click();
+    await page.getByRole('status').getByText('No changes to save.').waitFor();
+    await page.getByRole('button', { name: 'Save roles' }).click();
+    assert.equal(sent.length, 2);
+    await patchSettings({ requireTwoFactor: false, sessionCap: 3, passwordPolicy: { minLength: 12, requireClasses: 3 } });
+    assert.deepEqual(problems, []);
     await context.close();
   });
 });

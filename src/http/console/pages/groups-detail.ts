@@ -70,7 +70,7 @@ function manageForms(group: GroupWithMembers, roles: string[]): Html {
 <button type="submit">Add member</button>
 </form>
 <h2>Rename</h2>
-<form data-api="PATCH /groups/${group.id}" data-success="Entry point renamed.">
+<form data-api="PATCH /groups/${group.id}" data-only-changed data-success="Entry point renamed.">
 <label for="rename">Name</label>
 <input id="rename" name="displayName" type="text" required maxlength="300" value="${group.displayName}">
 <label for="describe">Description</label>

@@ -21,15 +21,16 @@ interface License {
 }
 
 /**
- * One form per group, each a PATCH /settings of its own fields only (a PATCH
- * changes what it names), so saving one group never overwrites another
- * admin's change to a different one. The API validates; its problems name the
- * field and api-forms.js shows them in the form's alert.
+ * One form per group, each a PATCH /settings of the fields the admin edited
+ * (data-only-changed: a PATCH changes what it names), so saving never
+ * overwrites another admin's change made meanwhile, to this group or another.
+ * The API validates; its problems name the field and api-forms.js shows them
+ * in the form's alert.
  */
 function group(id: string, title: string, fields: Html): Html {
   return html`<section aria-labelledby="${id}-heading">
 <h2 id="${id}-heading">${title}</h2>
-<form id="${id}-form" data-api="PATCH /settings" data-then="reload" data-success="${title}: saved." aria-labelledby="${id}-heading">
+<form id="${id}-form" data-api="PATCH /settings" data-only-changed data-then="reload" data-success="${title}: saved." aria-labelledby="${id}-heading">
 ${fields}
 <button type="submit" aria-label="Save ${title.toLowerCase()}">Save</button>
 </form>

@@ -3,8 +3,9 @@
 //   data-confirm="question"       asks first (window.confirm)
 //   data-collect="key:name"       sends the values of the page's checked inputs named `name` as key: [...]
 //   data-omit-empty               leaves out empty text fields (create forms); else "" is sent (clears a field)
-//   data-only-changed             sends only the text fields edited since the page was drawn (a PATCH of a
-//                                 record someone else may change meanwhile); nothing edited → nothing sent
+//   data-only-changed             sends only the fields edited since the page was drawn (edits.js: text, ticks,
+//                                 choices; a list of boxes whole if one changed), for a PATCH of a record
+//                                 someone else may change meanwhile; nothing edited → "No changes", nothing sent
 //   data-success="message"        announced after success (before a reload it is kept in sessionStorage)
 //   data-force-confirm="question" a 409 that needs force (details.needsForce: the mass-disable guard) is put
 //                                 to the person with its numbers; yes sends the same body again with "force": true
@@ -12,6 +13,7 @@
 // several checkboxes with one name → array of the checked values), "json". Dotted names nest: a.b.
 // "event": dispatches `api:done` on the form with the answer in event.detail, for page scripts.
 import { ApiFailure, announce, callApi } from './api.js';
+import { isEdited } from './edits.js';
 
 const FLASH = 'gatehouse.flash';
 const FOCUS = 'gatehouse.focus';
@@ -62,23 +64,26 @@ function fieldValue(el) {
 export function formBody(form) {
   const body = {};
   const lists = new Map();
+  const onlyChanged = 'onlyChanged' in form.dataset;
+  const editedLists = new Set();
   const [collectKey, collectName] = (form.dataset.collect ?? ':').split(':');
   for (const el of form.elements) {
     if (!el.name || el.disabled || el.type === 'submit' || el.type === 'button' || el.type === 'file' || el.name === collectName) continue;
     if (el.type === 'checkbox' && el.dataset.type === 'list') {
       if (!lists.has(el.name)) lists.set(el.name, []);
       if (el.checked) lists.get(el.name).push(el.value);
+      if (isEdited(el)) editedLists.add(el.name);
       continue;
     }
     if (el.type === 'radio' && !el.checked) continue;
     if (el.type === 'checkbox' && el.dataset.type !== 'bool' && !el.checked) continue;
-    // defaultValue is the value the page was drawn with: an untouched field would write it back over a newer one.
-    if ('onlyChanged' in form.dataset && el.type !== 'checkbox' && el.type !== 'radio' && 'defaultValue' in el && el.value === el.defaultValue) continue;
+    // An untouched field would write the value the page was drawn with back over a newer one.
+    if (onlyChanged && !isEdited(el)) continue;
     const value = fieldValue(el);
     if ('omitEmpty' in form.dataset && (value === '' || value === null)) continue;
     setPath(body, el.name, value);
   }
-  for (const [name, values] of lists) setPath(body, name, values);
+  for (const [name, values] of lists) if (!onlyChanged || editedLists.has(name)) setPath(body, name, values);
   if (collectName) body[collectKey] = [...document.querySelectorAll(`input[name="${CSS.escape(collectName)}"]:checked`)].map((el) => el.value);
   return body;
 }
@@ -179,7 +184,7 @@ async function submit(form, event) {
     const body = method === 'GET' ? undefined : formBody(form);
     if ('onlyChanged' in form.dataset && body && !Object.keys(body).length) {
       clearProblems(form);
-      announce('Nothing to save: no field was changed.');
+      announce('No changes to save.');
       return;
     }
     const answer = await send(form, method, path, body);
