@@ -12,6 +12,7 @@ import { wireTokenSecrets } from './js/token-secret.js';
 import { wireGroupMembers } from './js/groups-members.js';
 import { wireImportUpload } from './js/import-upload.js';
 import { wireImportProgress } from './js/import-progress.js';
+import { restoreDrafts } from './js/drafts.js';
 
 wireApiForms(document);
 wireSelection(document);
@@ -25,3 +26,5 @@ wireTokenSecrets(document);
 wireGroupMembers(document);
 wireImportUpload(document);
 wireImportProgress(document);
+// Last: what was typed before signing in again goes back into fields the modules above now watch.
+restoreDrafts();

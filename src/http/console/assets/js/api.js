@@ -1,5 +1,8 @@
 // Calls to the admin API from a console page: same origin, the session cookie,
 // and the CSRF token the page carries in <meta name="csrf-token">.
+import { keepDrafts } from './drafts.js';
+
+export { announce } from './status.js';
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
 
 export const apiBase = () => meta('api-base');
@@ -44,15 +47,11 @@ export async function callApi(method, path, body) {
     json = null;
   }
   if (res.status === 401) {
+    // The session ended: to sign in and back to this page, which then gets back what was typed.
+    keepDrafts();
     location.assign(`/console/login?next=${encodeURIComponent(location.pathname + location.search)}&expired=1`);
     throw new ApiFailure(401, json);
   }
   if (!res.ok) throw new ApiFailure(res.status, json);
   return json;
-}
-
-/** Announces a message in the page's live region (role=status). */
-export function announce(message) {
-  const region = document.querySelector('[data-status]');
-  if (region) region.textContent = message;
 }
