@@ -6,7 +6,7 @@ import { openStore } from '../src/db/orm.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createOrg } from '../src/directory/orgs.ts';
 import { createGroup } from '../src/directory/groups.ts';
-import { previewImport } from '../src/directory/imports.ts';
+import { previewImport } from '../src/directory/import-preview.ts';
 import { BULK_BATCH_SIZE, commitImport } from '../src/directory/import-commit.ts';
 import { parseImportFile } from '../src/csv/import-parse.ts';
 import type { Scope } from '../src/directory/scope.ts';

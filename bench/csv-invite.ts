@@ -6,7 +6,7 @@ import { createOrg } from '../src/directory/orgs.ts';
 import { createGroup } from '../src/directory/groups.ts';
 import { createUser } from '../src/directory/users.ts';
 import { emptyUserFields } from '../src/directory/user-record.ts';
-import { previewImport } from '../src/directory/imports.ts';
+import { previewImport } from '../src/directory/import-preview.ts';
 import { commitImport } from '../src/directory/import-commit.ts';
 import { parseImportFile } from '../src/csv/import-parse.ts';
 import type { Scope } from '../src/directory/scope.ts';

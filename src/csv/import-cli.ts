@@ -2,7 +2,8 @@ import type { Em } from '../db/orm.ts';
 import type { ImportMode } from '../db/entities/index.ts';
 import { commitImport, type CommitDeps } from '../directory/import-commit.ts';
 import { MassDisableError, massDisableText } from '../directory/mass-disable.ts';
-import { previewImport, type ImportSummary } from '../directory/imports.ts';
+import type { ImportSummary } from '../directory/imports.ts';
+import { previewImport } from '../directory/import-preview.ts';
 import type { Scope } from '../directory/scope.ts';
 import { parseImportFile } from './import-parse.ts';
 

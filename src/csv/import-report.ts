@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
-import { listImportRows, type PreviewRow } from '../directory/imports.ts';
+import { listImportRows } from '../directory/import-list.ts';
+import type { PreviewRow } from '../directory/imports.ts';
 import type { Scope } from '../directory/scope.ts';
 import { cellText, csvRecord, csvRecords } from './export-cells.ts';
 import { UTF8_BOM } from './export.ts';

@@ -3,7 +3,7 @@ import { emptyUserFields, type UserFields } from './user-record.ts';
 import { overLongFields, userFieldMaxLength } from './users.ts';
 
 /**
- * What a preview row is held to beyond matching (imports.ts): the directory's
+ * What a preview row is held to beyond matching (import-plan-upsert.ts): the directory's
  * own field rules, so that the preview flags what the commit would refuse, and
  * the name a row gives a person.
  */

@@ -61,7 +61,7 @@ interface StoredRow {
   data: { email?: string; newUserId?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[] };
 }
 
-/** Preview rows a commit applies: an action, and no problem found at preview (imports.ts reads outcomes with the same test). */
+/** Preview rows a commit applies: an action, and no problem found at preview (import-rows.ts rowOutcomeSql reads outcomes with the same test). */
 const committable = `action in ('create', 'update', 'disable') and jsonb_array_length(errors) = 0`;
 
 /** Selects the rows and moves the import to `committing` (or finds it there: resume). */

@@ -2,7 +2,7 @@ import { TransitionError } from './errors.ts';
 
 /**
  * The org's mass-disable guard (`massDisableThreshold`, a share of its enabled people), one rule for
- * every door that disables many at once: a CSV sync or disable import (imports.ts, import-commit.ts)
+ * every door that disables many at once: a CSV sync or disable import (import-preview.ts, import-commit.ts)
  * and the admin API's bulk disable (bulk-lifecycle.ts). Disabling more than that share needs `force`.
  */
 

@@ -27,7 +27,7 @@ export const actionLabels: Record<string, string> = {
   skip: 'Skip',
 };
 
-/** The domain's reason codes (directory/imports.ts, import-commit.ts) in words. */
+/** The domain's reason codes (directory/import-plan*.ts, import-groups.ts, import-notes.ts, import-commit.ts) in words. */
 const reasonText: Record<string, string> = {
   invalid_email: 'is not a valid email address',
   duplicate_in_file: 'repeats an earlier row',
