@@ -40,7 +40,7 @@ export function progressBar(processed: number, total: number, width = 30): strin
 function describe(summary: ImportSummary, force = false): string {
   const c = summary.counts;
   const lines = [
-    `Import ${summary.id} (${summary.mode}, ${summary.encoding}, delimiter "${summary.delimiter}"): ${c.create ?? 0} to create, ${c.update ?? 0} to update, ${c.unchanged ?? 0} unchanged, ${c.disable ?? 0} to disable, ${c.skip ?? 0} skipped (${c.errors ?? 0} with errors)${c.notes ? `; ${c.notes} with notes (what the import does not change, e.g. Organization Role: see the report)` : ''}`,
+    `Import ${summary.id} (${summary.mode}, ${summary.encoding}, delimiter "${summary.delimiter}"): ${c.create ?? 0} to create, ${c.update ?? 0} to update, ${c.unchanged ?? 0} unchanged, ${c.disable ?? 0} to disable, ${c.skip ?? 0} skipped (${c.errors ?? 0} with errors)${c.notes ? `; ${c.notes} with notes (what the import does not change, e.g. Organization Role, or a Role on a row without groups: see the report)` : ''}`,
   ];
   if (summary.encoding === 'windows-1252') lines.push('Note: the file is not UTF-8; it was read as Windows-1252.');
   const unknown = (summary.columns.unknown as string[] | undefined) ?? [];

@@ -29,11 +29,13 @@ export function planGroups(ctx: PlanContext, v: ImportValues, errors: RowProblem
   const planned: RowGroups = { groups: [], explicit: new Set(), scimGroups: new Map(), scimProblem: (g) => scimGroupProblem(planned.scimGroups.get(g) ?? g.name, col('groups', 'Groups')) };
   // Group names ignore case (as the directory's unique index does): one membership per group, one role for it.
   const byName = new Map<string, PlannedGroup & { roles: Set<string> }>();
+  // The Role cell is held to the org's roles once, whether or not the row names a group it applies to.
+  if (v.role !== undefined && !ctx.roles.includes(v.role)) errors.push(invalidRole(ctx, v.role, col('role', 'Role')));
   for (const cell of v.groups ?? []) {
     const g = wholeName(ctx, cell);
     const role = g.role ?? v.role ?? ctx.defaultRole;
     if (!ctx.roles.includes(role)) {
-      errors.push({ column: col(g.role ? 'groups' : 'role', 'Groups'), reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${ctx.roles.join(', ')}` });
+      if (g.role) errors.push(invalidRole(ctx, role, col('groups', 'Groups')));
       continue;
     }
     const known = byName.get(g.name.toLowerCase());
@@ -57,6 +59,10 @@ export function planGroups(ctx: PlanContext, v: ImportValues, errors: RowProblem
     if (g.roles.size > 1) errors.push({ column: col('groups', 'Groups'), reason: 'conflicting_roles', message: `names "${g.name}" twice with different roles: ${[...g.roles].join(', ')}` });
   }
   return planned;
+}
+
+function invalidRole(ctx: PlanContext, role: string, column: string): RowProblem {
+  return { column, reason: 'invalid_role', message: `"${role}" is not one of the organization's roles: ${ctx.roles.join(', ')}` };
 }
 
 /** A row that would add someone to a group the IdP pushed over SCIM, or change a role it gave. */

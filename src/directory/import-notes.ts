@@ -1,10 +1,21 @@
 import type { OrgRole } from '../db/entities/index.ts';
-import type { RowProblem } from './imports.ts';
+import type { PlanContext } from './import-plan-context.ts';
+import type { ImportValues, RowProblem } from './imports.ts';
 
 /**
  * A preview row's notes: what the file asks that the import does not do,
  * said on the row (preview, console, report) and never blocking it.
  */
+
+/** An `upsert` or `sync` row's notes; `current` is the matched person's org role (null for a new person). */
+export function rowNotes(ctx: PlanContext, v: ImportValues, current: OrgRole | null): RowProblem[] {
+  const notes: RowProblem[] = [];
+  const orgRole = v.orgRole === undefined ? null : orgRoleNote(v.orgRole, current, ctx.col('orgRole', 'Organization Role'));
+  if (orgRole) notes.push(orgRole);
+  const role = roleWithoutGroupsNote(ctx, v);
+  if (role) notes.push(role);
+  return notes;
+}
 
 /**
  * An Organization Role cell that is not the person's role (a new person's: member). The import does not
@@ -12,12 +23,27 @@ import type { RowProblem } from './imports.ts';
  * guard), through the admin API or the CLI; an import needs only users.edit. The row
  * says so rather than read as if the file were applied.
  */
-export function orgRoleNote(cell: string, current: OrgRole | null, column: string): RowProblem | null {
+function orgRoleNote(cell: string, current: OrgRole | null, column: string): RowProblem | null {
   if (cell === (current ?? 'member')) return null;
   const now = current ? `the person is ${current}` : 'a new person joins as member';
   return {
     column,
     reason: 'org_role_not_imported',
     message: `the file says ${cell}, ${now}: the organization role is not changed by a CSV import — an org admin changes it with the admin API (PUT /users/:id/access) or the command line (gatehouse user access)`,
+  };
+}
+
+/**
+ * A Role cell on a row that names no group: the Role is the role in the row's groups that name none
+ * (README, import columns), so it sets nothing here, and the admin who wrote it should know. One that
+ * is not one of the org's roles is refused instead (import-groups.ts).
+ */
+function roleWithoutGroupsNote(ctx: PlanContext, v: ImportValues): RowProblem | null {
+  if (v.role === undefined || v.groups?.length || !ctx.roles.includes(v.role)) return null;
+  const groups = ctx.col('groups', 'Groups');
+  return {
+    column: ctx.col('role', 'Role'),
+    reason: 'role_without_groups',
+    message: `"${v.role}" is the role in the row's groups, and the row names no group in ${groups}: no role is set — name the groups in ${groups} (e.g. Sales, or Sales:${v.role})`,
   };
 }

@@ -1,6 +1,6 @@
 import type { ImportRowInput, Planned, RowProblem } from './imports.ts';
 import { matchPerson, type Existing } from './import-directory.ts';
-import { orgRoleNote } from './import-notes.ts';
+import { rowNotes } from './import-notes.ts';
 import type { PlanContext } from './import-plan-context.ts';
 import { deletedProblem, exceptScimProblem, planUpsert } from './import-plan-upsert.ts';
 import { isEmailAddress, MAX_EMAIL_LENGTH } from './invitation-addresses.ts';
@@ -41,9 +41,9 @@ export function planRow(ctx: PlanContext, row: ImportRowInput, rows: RowsSeen): 
     plan.label = user.email ?? user.userName;
     rows.matched.add(user.id);
   }
-  if (options.mode !== 'disable' && v.orgRole !== undefined) {
-    const note = orgRoleNote(v.orgRole, user?.orgRole ?? null, col('orgRole', 'Organization Role'));
-    if (note) plan.notes = [note];
+  if (options.mode !== 'disable') {
+    const notes = rowNotes(ctx, v, user?.orgRole ?? null);
+    if (notes.length) plan.notes = notes;
   }
   const key = user?.id ?? v.email?.toLowerCase() ?? v.userName?.toLowerCase();
   if (key !== undefined) {

@@ -40,6 +40,7 @@ const reasonText: Record<string, string> = {
   user_deleted: 'this person was deleted',
   conflict: 'conflicts with an existing person',
   org_role_not_imported: 'is not changed by an import',
+  role_without_groups: 'applies to no group on this row',
 };
 
 export function problemText(p: RowProblem): string {
