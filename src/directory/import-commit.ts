@@ -14,7 +14,7 @@ import { addToInvitationPlan } from './import-invitees.ts';
 import { invitationContext, inviteOneOfMany, type InvitationContext, type InvitationDeps } from './invitations.ts';
 import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
-import { MassDisableError, massDisableText } from './mass-disable.ts';
+import { exceedsMassDisable, MassDisableError, massDisableText, type MassDisableNumbers } from './mass-disable.ts';
 import { stateOnReturn } from './lifecycle.ts';
 import { changeProfile, disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -72,9 +72,8 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
     if (!row) return;
     if (row.status === 'committed') throw new TransitionError('This import was already committed; it is never applied twice. Upload the file again for a new preview', { status: 'committed' });
     if (row.status === 'committing') return; // resume the stored selection
-    if (row.needs_force && !request.force) {
-      const numbers = { disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: (await getOrgSettings(tx, scope)).massDisableThreshold };
-      throw new MassDisableError(`This import would disable ${massDisableText(numbers.disable, numbers.enabled, numbers.threshold)}; review the preview, then commit with "force": true`, numbers);
+    if (request.rows === 'all' && row.needs_force && !request.force) {
+      throw massDisableRefusal({ disable: Number(row.disable_count), enabled: Number(row.enabled_count), threshold: (await getOrgSettings(tx, scope)).massDisableThreshold });
     }
     const params: unknown[] = [id];
     let where = '';
@@ -92,10 +91,29 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
     const selected = where
       ? (await tx.execute(`update csv_import_rows set selected = true where import_id = ? and ${committable}${where} returning row_number`, params)).length
       : Number((await tx.execute(`select count(*)::int as n from csv_import_rows where import_id = ? and ${committable}`, params))[0]!.n);
+    // Chosen rows disable only the chosen ones: the guard weighs those, and the import keeps the numbers the commit
+    // was weighed by (what import.committed reports as forced), not the whole preview's.
+    if (where) await guardChosenRows(tx, scope, id, Number(row.enabled_count), Boolean(request.force));
     await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, applied_through = 0, version = version + 1, updated_at = now() where id = ?`, [
       request.rows === 'all' ? null : JSON.stringify(request.rows), selected, id,
     ]);
   });
+}
+
+function massDisableRefusal(numbers: MassDisableNumbers): MassDisableError {
+  return new MassDisableError(`This import would disable ${massDisableText(numbers.disable, numbers.enabled, numbers.threshold)}; review the preview, then commit with "force": true`, numbers);
+}
+
+/** The mass-disable guard over the rows just selected: the people they disable (the preview's rule, imports.ts). */
+async function guardChosenRows(tx: Em, scope: Scope, id: string, enabled: number, force: boolean): Promise<void> {
+  const [counted] = await tx.execute(
+    `select count(*)::int as n from csv_import_rows where import_id = ? and selected and (action = 'disable' or changes->'status'->>'to' = 'disabled')`,
+    [id],
+  );
+  const numbers = { disable: Number(counted!.n), enabled, threshold: (await getOrgSettings(tx, scope)).massDisableThreshold };
+  const needsForce = exceedsMassDisable(numbers);
+  if (needsForce && !force) throw massDisableRefusal(numbers);
+  await tx.execute('update csv_imports set disable_count = ?, needs_force = ? where id = ?', [numbers.disable, needsForce, id]);
 }
 
 /** Commits (or resumes) an import. Returns the final summary. */
