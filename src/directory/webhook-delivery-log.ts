@@ -50,7 +50,13 @@ function toView(r: Record<string, unknown>): DeliveryView {
 const viewColumns = `d.id, d.webhook_id, d.event_id, e.type, e.position::text as position, d.status, d.reason, d.attempts, d.created_at, d.next_attempt_at,
   d.delivered_at, d.dead_at, d.last_status, d.last_error, d.log`;
 
-/** Newest first; `before` (a delivery id) pages back. */
+/** An event's feed position as a sort key (0 before it is published: none of its deliveries exist then). */
+const positionKey = (events: string) => `coalesce(${events}.position, 0)`;
+
+/**
+ * Newest first; `before` (a delivery id) pages back. The deliveries of one pass are queued at one instant:
+ * among them, the newest event first (not in the order of their random ids).
+ */
 export async function listDeliveries(em: Em, scope: Pick<Scope, 'orgId'>, webhookId: string, options: { status?: DeliveryStatus | undefined; limit: number; before?: string | undefined }): Promise<DeliveryView[]> {
   await getWebhook(em, scope, webhookId);
   const where = ['d.org_id = ?', 'd.webhook_id = ?'];
@@ -64,11 +70,11 @@ export async function listDeliveries(em: Em, scope: Pick<Scope, 'orgId'>, webhoo
     const known = isUuid(options.before)
       && (await em.execute('select 1 from webhook_deliveries where id = ? and org_id = ? and webhook_id = ?', [options.before, scope.orgId, webhookId])).length > 0;
     if (!known) throw ValidationError.field('before', 'must be the id of a delivery of this endpoint (the last one of the previous page)');
-    where.push('(d.created_at, d.id) < (select created_at, id from webhook_deliveries where id = ?)');
+    where.push(`(d.created_at, ${positionKey('e')}, d.id) < (select b.created_at, ${positionKey('be')}, b.id from webhook_deliveries b join events be on be.id = b.event_id where b.id = ?)`);
     params.push(options.before);
   }
   const rows = await em.execute(
-    `select ${viewColumns} from webhook_deliveries d join events e on e.id = d.event_id where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ?`,
+    `select ${viewColumns} from webhook_deliveries d join events e on e.id = d.event_id where ${where.join(' and ')} order by d.created_at desc, ${positionKey('e')} desc, d.id desc limit ?`,
     [...params, options.limit],
   );
   return rows.map(toView);

@@ -417,6 +417,25 @@ describe('events: webhooks', () => {
     }
   });
 
+  it('lists the deliveries of one pass (queued at the same instant) newest event first, page by page', async () => {
+    const hook = await addHook();
+    for (let i = 0; i < 12; i++) await postUser(t, acme.tokens.scim, `same-pass-${i}@acme.test`);
+    await t.container.events.publishAll();
+    await t.container.events.deliverDue();
+    const all = await deliveries(hook.id);
+    assert.equal(new Set(all.map((d) => d.createdAt)).size, 1, 'one pass queues its deliveries at one instant');
+    const positions = all.map((d) => Number(d.eventPosition));
+    assert.deepEqual(positions, [...positions].sort((a, b) => b - a));
+    const paged: Json[] = [];
+    for (let before: string | undefined; ;) {
+      const page = (await api(t, acme).get(`/webhooks/${hook.id}/deliveries?limit=5${before ? `&before=${before}` : ''}`)).body.deliveries as Json[];
+      if (!page.length) break;
+      paged.push(...page);
+      before = page.at(-1)!.id;
+    }
+    assert.deepEqual(paged.map((d) => d.id), all.map((d) => d.id));
+  });
+
   it('records a network failure (nothing listening) as an attempt with the error', async () => {
     const closed = await startReceiver();
     const url = closed.url;
