@@ -1,7 +1,7 @@
 import type { OrgRole, UserSource } from '../db/entities/index.ts';
 import type { Em } from '../db/orm.ts';
 import { recordAuditSql } from './audit.ts';
-import { auditFilterSql, type AuditFilter } from './audit-queries.ts';
+import { auditFilterSql, normalizeChanges, type AuditFilter } from './audit-queries.ts';
 import { invitationFilterSql, invitationsFromSql, invitationStatus, type InvitationFilter, type InvitationStatus } from './invitation-records.ts';
 import { peopleFilterSql, type PeopleFilter } from './people.ts';
 import type { Scope } from './scope.ts';
@@ -302,10 +302,15 @@ export function auditExportBatches(em: Em, scope: Pick<Scope, 'orgId'>, filter: 
     targetType: str(r.target_type),
     targetId: str(r.target_id),
     targetLabel: str(r.target_label),
-    details: jsonbValue<Record<string, unknown>>(r.details, {}),
+    details: exportedDetails(jsonbValue<Record<string, unknown>>(r.details, {})),
     requestId: str(r.request_id),
     ip: str(r.ip),
   }));
+}
+
+/** An event's details as the audit API shows them: its `changes` (stored `{from, to}`) as `{before, after}` per field. */
+function exportedDetails(details: Record<string, unknown>): Record<string, unknown> {
+  return 'changes' in details ? { ...details, changes: normalizeChanges(details.changes) } : details;
 }
 
 // ---------------------------------------------------------------- audit of the export itself

@@ -225,6 +225,15 @@ describe('CSV exports over the admin API', () => {
     assert.equal((await download(t, acme, 'audit.csv?since=yesterday')).status, 400);
   });
 
+  it('writes an event’s changes in audit.csv as the audit API answers them: {before, after} per field', async () => {
+    await request(t.app).patch(`/api/orgs/acme/users/${ids.bob}`).set(auth(acme.tokens.admin)).send({ title: 'Mason' }).expect(200);
+    const fromApi = await request(t.app).get(`/api/orgs/acme/audit?target=${ids.bob}&action=user.updated&limit=1`).set(auth(acme.tokens.admin)).expect(200);
+    assert.deepEqual(fromApi.body.events[0].changes, { title: { before: null, after: 'Mason' } });
+    const rows = (await download(t, acme, `audit.csv?target=${ids.bob}&action=user.updated`)).rows.slice(1);
+    const details = JSON.parse(rows.at(-1)![7]!);
+    assert.deepEqual(details.changes, fromApi.body.events[0].changes);
+  });
+
   it('streams a larger org complete and in order (3,000 users, several batches)', async function () {
     this.timeout(120_000);
     const big = await seedOrg(t.container, 'big');
