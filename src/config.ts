@@ -176,7 +176,8 @@ const schema = z.strictObject({
 
 type Parsed = z.infer<typeof schema>;
 
-export type Config = Readonly<Parsed & { publicUrl: string; environment: string }>;
+/** `publicUrlGiven`: PUBLIC_URL (or `publicUrl`) was set, even to what the default would be (a CLI says so when it was not). */
+export type Config = Readonly<Parsed & { publicUrl: string; publicUrlGiven: boolean; environment: string }>;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -264,6 +265,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     ...value,
     dataDir: path.resolve(value.dataDir),
     publicUrl: value.publicUrl ? new URL(value.publicUrl).origin : `http://localhost:${value.port}`,
+    publicUrlGiven: Boolean(value.publicUrl),
     environment,
   });
 }

@@ -61,6 +61,6 @@ export async function orgScope(ctx: CommandContext): Promise<Scope> {
  * http://localhost:<port>. Says so (stderr), or nothing when PUBLIC_URL is set.
  */
 export function publicUrlNote(config: Config): string | null {
-  if (config.publicUrl !== `http://localhost:${config.port}`) return null;
+  if (config.publicUrlGiven) return null;
   return `gatehouse: note: PUBLIC_URL is not set for this command: the invitation link points to ${config.publicUrl}; run the CLI with the server's PUBLIC_URL (the link is written into the mail now)\n`;
 }

@@ -31,6 +31,7 @@ export const userInvite: Command = async (ctx) => {
     ctx.io.out(JSON.stringify({ org: scope.orgSlug, email: sent.email, userId: sent.userId, invitationId: sent.invitationId, orgRole: role, publicUrl: ctx.config.publicUrl }));
     return;
   }
-  const where = ctx.config.smtpUrl ? 'by mail' : `to ${ctx.config.dataDir}/outbox/ (no SMTP_URL set)`;
+  // This shell's SMTP_URL says nothing of the server's: without one here, both cases are named.
+  const where = ctx.config.smtpUrl ? 'by mail' : `by mail through its SMTP_URL (without one, to ${ctx.config.dataDir}/outbox/)`;
   ctx.io.out(`Invited ${sent.email} to ${scope.orgSlug} as ${role}. The running server sends the invitation ${where}; its link, ${ctx.config.publicUrl}/invitations/…, opens the registration page, then the console.`);
 };

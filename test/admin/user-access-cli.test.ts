@@ -90,5 +90,16 @@ describe('gatehouse user access (CLI)', function () {
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stderr, '');
     assert.equal(json(set.stdout).publicUrl, 'https://gatehouse.acme.test');
+    // Set to what the default would be (a server on this host), it is set all the same: no note saying otherwise.
+    const local = await runCli(['user', 'invite', '--org', 'acme', '--email', 'fay@acme.test'], { ...env, PUBLIC_URL: 'http://localhost:3000' });
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(local.stderr, '');
+  });
+
+  it('does not claim the server has no SMTP_URL because this shell has none: it names both cases', async () => {
+    const res = await runCli(['user', 'invite', '--org', 'acme', '--email', 'gil@acme.test'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stdout, /no SMTP_URL set/);
+    assert.match(res.stdout, /sends the invitation by mail through its SMTP_URL \(without one, to .*outbox\/\)/);
   });
 });
