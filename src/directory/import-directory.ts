@@ -111,14 +111,11 @@ export function matchPerson(dir: Directory, values: ImportValues): Existing | un
  * A group by a (lower-cased) name as the file spells it. A Windows-1252 file spells "Łódź" as
  * "?ód?": that is the group, never a new one; looked up once per name (a 100,000-row file names few groups).
  */
-export function groupFinder(dir: Directory, reading: CellReading): (name: string) => { found: DirectoryGroup | undefined; lossy: boolean } {
+export function groupFinder(dir: Directory, reading: CellReading): (name: string) => DirectoryGroup | undefined {
   const lossyGroups = new Map<string, DirectoryGroup | undefined>();
   const lossyGroup = (name: string) => {
     if (!lossyGroups.has(name)) lossyGroups.set(name, [...dir.groups.values()].find((d) => sameCell(d.name.toLowerCase(), name, reading)));
     return lossyGroups.get(name);
   };
-  return (name) => {
-    const lossy = reading.windows1252 && !dir.groups.has(name) ? lossyGroup(name) : undefined;
-    return { found: lossy ?? dir.groups.get(name), lossy: lossy !== undefined };
-  };
+  return (name) => (reading.windows1252 && !dir.groups.has(name) ? lossyGroup(name) : dir.groups.get(name));
 }

@@ -43,13 +43,14 @@ export function planGroups(ctx: PlanContext, v: ImportValues, errors: RowProblem
       known.roles.add(role);
       continue;
     }
-    const { found, lossy } = ctx.findGroup(g.name.toLowerCase());
+    const found = ctx.findGroup(g.name.toLowerCase());
     const groupId = found?.id ?? null;
     if (!groupId && !ctx.options.createGroups) errors.push({ column: col('groups', 'Groups'), reason: 'unknown_group', message: `no group named "${g.name}"` });
     else if (!groupId && g.name.length > groupNameMaxLength) {
       errors.push({ column: col('groups', 'Groups'), reason: 'too_long', message: `group names must be at most ${groupNameMaxLength} characters` });
     }
-    const group: PlannedGroup = { groupId, name: lossy ? found!.name : g.name, role };
+    // An existing group is named as the organization spells it ("sales" in the file is "Sales"), a new one as the file does.
+    const group: PlannedGroup = { groupId, name: found?.name ?? g.name, role };
     byName.set(g.name.toLowerCase(), { ...group, roles: new Set([role]) });
     planned.groups.push(group);
     if (g.role ?? v.role) planned.explicit.add(group);

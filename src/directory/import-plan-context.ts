@@ -17,7 +17,7 @@ export interface PlanContext {
   /** The header naming a field in this file, else the fallback: for messages. */
   col: (field: ImportField, fallback: string) => string;
   reading: CellReading;
-  findGroup: (name: string) => { found: DirectoryGroup | undefined; lossy: boolean };
+  findGroup: (name: string) => DirectoryGroup | undefined;
   seats: { left: number; limit: number | null };
   /** The problem for disabling `user`, when they are the last enabled org admin left; counts them as gone otherwise. */
   lastAdmin: (user: Existing, column: string | null) => RowProblem | null;

@@ -33,4 +33,13 @@ describe('CSV import preview: the groups a row adds, with their roles', function
       'groups: + Support (admin), Lager (viewer); new groups: Lager',
     ]);
   });
+
+  it('names an existing group as the organization spells it, whatever the case the file uses', async () => {
+    const org = await seedOrg(t.container, 'preview-group-case');
+    await addGroup(t, org, 'Sales', []);
+    await addGroup(t, org, 'support', []);
+    const res = await upload(t, org, csv('Email,Groups', 'n@example.com,"  sales ; SUPPORT:editor"')).expect(201);
+    const [row] = await previewRows(t, org, res.body.id);
+    assert.deepEqual(row!.changes.groups, { add: ['Sales', 'support'], roles: { Sales: 'viewer', support: 'editor' } });
+  });
 });

@@ -377,7 +377,7 @@ describe('CSV import', function () {
       const rows = await previewRows(t, org, res.body.id);
       assert.deepEqual(rows.map((r) => [r.action, r.changes.groups, r.errors.map((e: { reason: string }) => e.reason)]), [
         ['create', { add: ['Team: Platform'], roles: { 'Team: Platform': 'viewer' } }, []],
-        ['create', { add: ['team: platform'], roles: { 'team: platform': 'editor' } }, []],
+        ['create', { add: ['Team: Platform'], roles: { 'Team: Platform': 'editor' } }, []],
         ['skip', undefined, ['invalid_role']],
       ]);
       await commit(t, org, res.body.id, { rows: [1, 2] }).expect(200);
