@@ -7,6 +7,7 @@ import { groupsAdded, newUserFields, type CreateData } from './import-rows.ts';
 import { importProfileFields, type ImportProfileField, type ImportValues, type Planned, type PlannedGroup, type RowProblem } from './imports.ts';
 import { splitName } from './invitation-addresses.ts';
 import { isEnabled } from './lifecycle.ts';
+import { activeUsers } from './license.ts';
 
 /**
  * An `upsert` (or `sync`) row planned: a new person is created (invited), a
@@ -22,7 +23,7 @@ export const deletedProblem: RowProblem = { column: null, reason: 'user_deleted'
 /** except-scim keeps SCIM users untouched in every mode: not their fields, status or groups. */
 export const exceptScimProblem: RowProblem = { column: null, reason: 'scim_managed', message: 'provisioned over SCIM; kept (except-scim)' };
 
-const noSeats = (ctx: PlanContext, column: string | null): RowProblem => ({ column, reason: 'no_seats', message: `the licence allows ${ctx.seats.limit} active users` });
+const noSeats = (ctx: PlanContext, column: string | null): RowProblem => ({ column, reason: 'no_seats', message: `no seat left: the licence allows ${activeUsers(ctx.seats.limit ?? 0)}` });
 
 export function planUpsert(ctx: PlanContext, plan: Planned, v: ImportValues, user: Existing | undefined): void {
   const rowGroups = planGroups(ctx, v, plan.errors);

@@ -23,6 +23,11 @@ export interface SeatAttempt {
   label?: string | null | undefined;
 }
 
+/** "1 active user", "3 active users": the seat limit as an admin reads it. */
+export function activeUsers(n: number): string {
+  return `${n} active user${n === 1 ? '' : 's'}`;
+}
+
 /**
  * A refused activation. It carries the audit entry that must stay on record
  * even though the change is rolled back: `transaction()` writes it after the
@@ -31,7 +36,7 @@ export interface SeatAttempt {
 export class SeatLimitError extends LimitError {
   readonly refusal: AuditEntry;
   constructor(license: License & { seatLimit: number }, attempt: SeatAttempt) {
-    super(`No seat left: the licence allows ${license.seatLimit} active users and ${license.active} are active; disable someone or raise the seat limit`, {
+    super(`No seat left: the licence allows ${activeUsers(license.seatLimit)} and ${license.active} ${license.active === 1 ? 'is' : 'are'} active; disable someone or raise the seat limit`, {
       seatLimit: license.seatLimit,
       active: license.active,
     });

@@ -211,7 +211,8 @@ describe('CSV import', function () {
       await addUser(t, org, { userName: 'only' });
       await setSeatLimit(t, org, 1);
       const res = await upload(t, org, csv('Email', 'more@example.com'), { noInvite: 'true' }).expect(201);
-      assert.equal((await previewRows(t, org, res.body.id))[0]!.errors[0].reason, 'no_seats');
+      const [problem] = (await previewRows(t, org, res.body.id))[0]!.errors;
+      assert.deepEqual([problem.reason, problem.message], ['no_seats', 'no seat left: the licence allows 1 active user']);
     });
 
     it('imports a users.csv export back as is: matched by User ID, read-only columns ignored, nothing changed', async () => {

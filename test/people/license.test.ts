@@ -35,6 +35,7 @@ describe('seat licence', () => {
     await setSeatLimit(t, org, 1);
     const res = await api(t, org).post(`/users/${b}/reactivate`).expect(403);
     assert.equal(res.body.error.code, 'limit_exceeded');
+    assert.equal(res.body.error.message, 'No seat left: the licence allows 1 active user and 1 is active; disable someone or raise the seat limit');
     assert.equal((await sql(t, 'select state from users where id = ?', [b]))[0]!.state, 'disabled');
     const refused = await refusals(t, org);
     assert.equal(refused.length, 1);
