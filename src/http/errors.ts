@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from '../directory/errors.ts';
 import type { Readiness } from './readiness.ts';
+import { jsonScalarKind } from '../lib/json-scalar.ts';
 import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
 
 /** An HTTP-level problem found before the domain is reached (bad JSON, unknown route…). */
@@ -91,6 +92,11 @@ function bodyParserError(error: unknown): MappedError | undefined {
   const type = (error as { type?: unknown })?.type;
   if (typeof type !== 'string') return undefined;
   if (type === 'entity.parse.failed') {
+    const scalar = jsonScalarKind(error);
+    if (scalar) {
+      const problem = { field: 'body', reason: `must be a JSON object, got ${scalar}` };
+      return { status: 400, code: 'invalid_input', message: `${problem.field}: ${problem.reason}`, details: { problems: [problem] } };
+    }
     return { status: 400, code: 'invalid_json', message: `The request body is not valid JSON: ${(error as Error).message}`, details: {} };
   }
   if (type === 'entity.too.large') {

@@ -12,6 +12,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../directory/errors.ts';
+import { jsonScalarKind } from '../lib/json-scalar.ts';
 import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -67,7 +68,11 @@ function body(status: number, detail: string, scimType?: ScimType): ScimErrorBod
 export function mapScimError(error: unknown): MappedScimError {
   if (error instanceof ScimError) return { status: error.status, body: body(error.status, error.message, error.scimType) };
   const parserType = (error as { type?: unknown })?.type;
-  if (parserType === 'entity.parse.failed') return { status: 400, body: body(400, `The request body is not valid JSON: ${(error as Error).message}`, 'invalidSyntax') };
+  if (parserType === 'entity.parse.failed') {
+    const scalar = jsonScalarKind(error);
+    const detail = scalar ? `The request body must be a JSON object, got ${scalar}` : `The request body is not valid JSON: ${(error as Error).message}`;
+    return { status: 400, body: body(400, detail, 'invalidSyntax') };
+  }
   if (parserType === 'entity.too.large') {
     const { limit, setting } = error as { limit?: number; setting?: string };
     return { status: 413, body: body(413, `The request body is larger than the server accepts: ${limit} bytes${setting ? ` (${setting})` : ''}`) };

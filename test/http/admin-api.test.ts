@@ -74,6 +74,18 @@ describe('admin API core', () => {
     assert.equal(await t.container.fork().count(ApiToken, {}), before);
   });
 
+  it('answers a JSON scalar body as invalid_input naming body, as it answers an array, not as malformed JSON', async () => {
+    // Before: 400 invalid_json "The request body is not valid JSON: Unexpected token 'n', "null" is not valid JSON".
+    const res = await request(t.app)
+      .post('/api/orgs/acme/tokens')
+      .set(auth(acme.tokens.admin))
+      .set('Content-Type', 'application/json')
+      .send('null')
+      .expect(400);
+    assert.equal(res.body.error.code, 'invalid_input');
+    assert.deepEqual(res.body.error.details.problems, [{ field: 'body', reason: 'must be a JSON object, got null' }]);
+  });
+
   it('answers 413 for a body over the configured limit', async () => {
     const res = await request(t.app)
       .post('/api/orgs/acme/tokens')

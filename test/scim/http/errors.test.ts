@@ -156,6 +156,15 @@ describe('SCIM errors', () => {
       assertScimError(await scimRequest(t, acme.tokens.scim, 'post', '/Users', '["a"]'), 400, 'invalidSyntax');
     });
 
+    it('answers a JSON scalar body (null, a number, a string, true) as valid JSON that is not an object, not as malformed JSON', async () => {
+      // Before: "The request body is not valid JSON: Unexpected token 'n', "null" is not valid JSON".
+      for (const [text, kind] of [['null', 'null'], ['42', 'a number'], [' "x" ', 'a string'], ['true', 'a boolean']]) {
+        const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', text!);
+        assertScimError(res, 400, 'invalidSyntax');
+        assert.equal(res.body.detail, `The request body must be a JSON object, got ${kind}`);
+      }
+    });
+
     it('answers 415 with a SCIM body naming the charset for a body in a charset other than UTF-8, and writes nothing', async () => {
       const before = await userCount();
       const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('latin1@acme.test'), { 'Content-Type': 'application/scim+json; charset=iso-8859-1' });
