@@ -38,9 +38,15 @@ export function prepareOne(def: AttributeDef, value: unknown, label = def.name):
       // RFC 7643 §2.3.5: an xsd:dateTime string.
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid(label, 'a dateTime string', value);
       return value;
-    case 'complex':
+    case 'complex': {
       if (!isObject(value)) throw invalid(label, 'an object', value);
-      return prepareComplex(def, value, label);
+      const prepared = prepareComplex(def, value, label);
+      // A group member is its `value` (a user's id); one without it names no one, and was refused as `members[value eq ""]`.
+      if (def.storage?.kind === 'members' && !prepared.value) {
+        throw new PatchFailure('invalidValue', `"${label}" needs a "value", the id of a user of this organization, in each member; got ${JSON.stringify(value)}`);
+      }
+      return prepared;
+    }
     default:
       if (typeof value !== 'string') throw invalid(label, 'a string', value);
       return value;

@@ -113,6 +113,25 @@ describe('SCIM groups: members that are no users of the org', () => {
     assert.deepEqual(await sql(t, 'select id from groups where display_name = ?', ['Never']), []);
   });
 
+  it('refuses a member sent without its value (only $ref or display, or value null) naming what is missing, on POST, PUT and PATCH', async () => {
+    // Before: `members[value eq ""]: is not the id of a user of this organization`, naming a value nobody sent.
+    const group = await postGroup(t, acme.tokens.scim, 'Valueless', [String(ann.id)]);
+    const refs = [{ $ref: `https://gatehouse.test/scim/v2/Users/${bob.id}` }, { display: 'bob@acme.test' }, { value: null }];
+    for (const member of refs) {
+      const bodies = [
+        scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Valueless two', members: [member] }),
+        scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Valueless', members: [member] }),
+        scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [member] })),
+      ];
+      for (const res of await Promise.all(bodies)) {
+        assertScimError(res, 400, 'invalidValue');
+        assert.match(res.body.detail, /"members" needs a "value", the id of a user of this organization, in each member; got \{/);
+      }
+    }
+    assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id)]);
+    assert.deepEqual(await sql(t, 'select id from groups where display_name = ?', ['Valueless two']), []);
+  });
+
   it('removes nothing and answers 200 for a remove naming an id that is no member', async () => {
     const group = await postGroup(t, acme.tokens.scim, 'Steady', [String(ann.id)]);
     const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'Remove', path: 'members', value: [{ value: randomUUID() }] }));
