@@ -93,6 +93,10 @@ export function readListRequest(
     where = sql.value;
   }
   let orderBy: string | undefined;
+  // A sortBy given twice (an array) or as a number was dropped unseen, leaving the list in id order.
+  if (input.sortBy !== undefined && input.sortBy !== null && typeof input.sortBy !== 'string') {
+    throw new ScimError(400, `sortBy must be one attribute name, got ${JSON.stringify(input.sortBy)}`, 'invalidValue');
+  }
   if (typeof input.sortBy === 'string' && input.sortBy) {
     const order = input.sortOrder === undefined ? undefined : String(input.sortOrder);
     if (order !== undefined && order !== 'ascending' && order !== 'descending') {

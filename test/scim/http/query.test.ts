@@ -147,6 +147,16 @@ describe('SCIM queries', () => {
       assert.deepEqual(res.body.Resources.map((r: Json) => r.userName), ['user00@acme.test', 'user01@acme.test', 'user02@acme.test']);
     });
 
+    it('refuses a sortBy that is no string (given twice, or a number in a SearchRequest) with 400 invalidValue, as it refuses such a filter, rather than leaving the list unsorted', async () => {
+      // Before: 200 in id order, the sort silently dropped.
+      const twice = await get('/Users?sortBy=userName&sortBy=name.familyName&count=3');
+      assertScimError(twice, 400, 'invalidValue');
+      assert.equal(twice.body.detail, 'sortBy must be one attribute name, got ["userName","name.familyName"]');
+      const search = await scimRequest(t, acme.tokens.scim, 'post', '/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], sortBy: 5 });
+      assertScimError(search, 400, 'invalidValue');
+      assert.equal(search.body.detail, 'sortBy must be one attribute name, got 5');
+    });
+
     it('returns only id and the asked attributes with attributes=userName', async () => {
       const res = await get('/Users?attributes=userName&count=3').expect(200);
       for (const r of res.body.Resources as Json[]) {
