@@ -136,11 +136,20 @@ export function refuseXmlBeyondLimits(xml: string, limits: { maxDepth: number; m
   return ok(null);
 }
 
+/**
+ * xmldom's message without its log decoration: `[xmldom error]\t` before the reason and, with no
+ * locator configured, `\n@#[line:undefined,col:undefined]` after it. An admin reads this reason
+ * in the answer to a PUT of bad IdP metadata.
+ */
+function parserReason(message: string): string {
+  return message.replace(/^\[xmldom [a-z]+\]\s*/i, '').replace(/\s*@#\[line:[^\]]*\]\s*$/, '').trim();
+}
+
 export function parseXml(xml: string): Check<Document> {
   // Strict: anything the parser complains about, even as a warning, is refused.
   let problem: string | undefined;
   const report = (message: string) => {
-    problem ??= message;
+    problem ??= parserReason(message);
   };
   const doc = new DOMParser({ errorHandler: { warning: report, error: report, fatalError: report } }).parseFromString(xml, 'text/xml');
   if (problem || !doc?.documentElement) return fail('malformed', `not well-formed XML: ${problem ?? 'no root element'}`);

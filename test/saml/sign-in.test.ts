@@ -241,6 +241,12 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.deepEqual(fields, ['jit']);
     });
 
+    it("names metadata that is not well-formed XML with the parser's reason alone, without its log prefix and empty locator", async () => {
+      // Before: 'not well-formed XML: [xmldom error]\tunexpected end of input\n@#[line:undefined,col:undefined]'.
+      const res = await request(t.app).put('/api/orgs/off/saml').set(auth(off)).send({ idpMetadataXml: '<md:EntityDescriptor' }).expect(400);
+      assert.deepEqual(res.body.error.details.problems, [{ field: 'idpMetadataXml', reason: 'not well-formed XML: unexpected end of input' }]);
+    });
+
     it('serves a second connection of one org on its own entity ID and ACS', async () => {
       await configureSaml(t.app, off, { allowIdpInitiated: true }, 'staging');
       const view = await request(t.app).get('/api/orgs/off/saml/staging').set(auth(off)).expect(200);
