@@ -46,3 +46,41 @@ export const SCHEMA_MISSING_MESSAGE = 'The database is not migrated yet: run "ga
 export function isSchemaMissing(error: unknown): boolean {
   return causes(error).some((current) => current instanceof TableNotFoundException || (current as { code?: unknown }).code === '42P01');
 }
+
+/** Why the database cannot be reached, in a word anyone may read: /readyz is public, the driver's message (hosts, users, database names) is only logged. */
+export type UnreachableReason =
+  | 'connection_refused' | 'timeout' | 'host_not_found' | 'host_unreachable' | 'auth_failed' | 'database_not_found'
+  | 'too_many_connections' | 'not_accepting_connections' | 'connection_lost' | 'unknown';
+
+const REASON_BY_CODE: Record<string, UnreachableReason> = {
+  ECONNREFUSED: 'connection_refused',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'host_not_found',
+  EAI_AGAIN: 'host_not_found',
+  EHOSTUNREACH: 'host_unreachable',
+  ENETUNREACH: 'host_unreachable',
+  '28P01': 'auth_failed',
+  '28000': 'auth_failed',
+  '3D000': 'database_not_found',
+  '53300': 'too_many_connections',
+  '57P03': 'not_accepting_connections',
+  ECONNRESET: 'connection_lost',
+  EPIPE: 'connection_lost',
+  '57P01': 'connection_lost',
+  '57P02': 'connection_lost',
+  '08006': 'connection_lost',
+  '08003': 'connection_lost',
+};
+
+export function unreachableReason(error: unknown): UnreachableReason {
+  for (const current of causes(error)) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && REASON_BY_CODE[code]) return REASON_BY_CODE[code];
+    const message = (current as Error).message ?? '';
+    if (/too many clients already|remaining connection slots are reserved/i.test(message)) return 'too_many_connections';
+    if (/is not currently accepting connections/i.test(message)) return 'not_accepting_connections';
+    if (/timeout/i.test(message)) return 'timeout';
+    if (/Connection terminated|connection error/i.test(message)) return 'connection_lost';
+  }
+  return 'unknown';
+}

@@ -1,5 +1,6 @@
 import type { Store } from '../db/orm.ts';
 import { migrationStatus } from '../db/migrate.ts';
+import { unreachableReason, type UnreachableReason } from '../db/unavailable.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export interface ReadinessReport {
@@ -7,7 +8,8 @@ export interface ReadinessReport {
   database: 'ok' | 'unreachable';
   migrations: 'ok' | 'pending' | 'unknown';
   pending?: string[];
-  error?: string;
+  /** Why it is not ready, in a fixed word: /readyz is public, so the error's own message only goes to the log. */
+  reason?: UnreachableReason | 'migration_status_failed';
 }
 
 /**
@@ -29,39 +31,42 @@ export class Readiness {
   async check(maxAgeMs = 1000): Promise<ReadinessReport> {
     const now = Date.now();
     if (this.#last && now - this.#last.at < maxAgeMs) return this.#last.report;
-    const report = await this.#probe();
-    if (this.#last?.report.ready !== report.ready) {
-      if (report.ready) this.#logger.info({ readiness: report }, 'ready');
-      else this.#logger.warn({ readiness: report }, 'not ready');
-    }
-    this.#last = { at: now, report };
+    const { report, error } = await this.#probe();
+    this.#record(now, report, error);
     return report;
   }
 
   /** Called by the error mapper when a query failed for connection reasons. */
   markUnreachable(error: unknown): void {
-    this.#last = {
-      at: Date.now(),
-      report: { ready: false, database: 'unreachable', migrations: 'unknown', error: String((error as Error)?.message ?? error) },
-    };
+    this.#record(Date.now(), { ready: false, database: 'unreachable', migrations: 'unknown', reason: unreachableReason(error) }, error);
   }
 
-  async #probe(): Promise<ReadinessReport> {
+  /** Logs each change (ready or not, and why), with the error's whole message for the operator. */
+  #record(at: number, report: ReadinessReport, error: unknown): void {
+    const last = this.#last?.report;
+    if (last?.ready !== report.ready || last.reason !== report.reason) {
+      if (report.ready) this.#logger.info({ readiness: report }, 'ready');
+      else this.#logger.warn({ readiness: report, err: error }, 'not ready');
+    }
+    this.#last = { at, report };
+  }
+
+  async #probe(): Promise<{ report: ReadinessReport; error?: unknown }> {
     try {
       await this.#store.orm.em.fork().getConnection().execute('select 1');
     } catch (error) {
-      return { ready: false, database: 'unreachable', migrations: 'unknown', error: (error as Error).message };
+      return { report: { ready: false, database: 'unreachable', migrations: 'unknown', reason: unreachableReason(error) }, error };
     }
-    if (this.#migrationsApplied) return { ready: true, database: 'ok', migrations: 'ok' };
+    if (this.#migrationsApplied) return { report: { ready: true, database: 'ok', migrations: 'ok' } };
     try {
       const status = await migrationStatus(this.#store.orm);
       if (status.pending.length > 0) {
-        return { ready: false, database: 'ok', migrations: 'pending', pending: status.pending };
+        return { report: { ready: false, database: 'ok', migrations: 'pending', pending: status.pending } };
       }
       this.#migrationsApplied = true;
-      return { ready: true, database: 'ok', migrations: 'ok' };
+      return { report: { ready: true, database: 'ok', migrations: 'ok' } };
     } catch (error) {
-      return { ready: false, database: 'ok', migrations: 'unknown', error: (error as Error).message };
+      return { report: { ready: false, database: 'ok', migrations: 'unknown', reason: 'migration_status_failed' }, error };
     }
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { isDatabaseUnavailable } from '../../src/db/unavailable.ts';
+import { isDatabaseUnavailable, unreachableReason } from '../../src/db/unavailable.ts';
 import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
 
 /** Which failures are "the database is away" (503 + Retry-After on every surface), not a query the database refused (a bug: 500). */
@@ -42,4 +42,27 @@ describe('isDatabaseUnavailable', () => {
       await db.drop();
     }
   });
+});
+
+/** /readyz is public: it says why the database is away in a fixed word, never the driver's message (hosts, users, database names). */
+describe('unreachableReason', () => {
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  const cases: Array<[string, Error]> = [
+    ['connection_refused', pgError('ECONNREFUSED', 'connect ECONNREFUSED 10.1.2.3:5432')],
+    ['timeout', pgError('ETIMEDOUT', 'connect ETIMEDOUT 10.1.2.3:5432')],
+    ['timeout', new Error('timeout exceeded when trying to connect')],
+    ['host_not_found', pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db.internal.example')],
+    ['host_unreachable', pgError('EHOSTUNREACH', 'connect EHOSTUNREACH 10.0.0.5:5432')],
+    ['auth_failed', pgError('28P01', 'password authentication failed for user "gatehouse_prod"')],
+    ['auth_failed', pgError('28000', 'role "gatehouse_prod" is not permitted to log in')],
+    ['database_not_found', pgError('3D000', 'database "gatehouse_prod" does not exist')],
+    ['too_many_connections', pgError('53300', 'sorry, too many clients already')],
+    ['not_accepting_connections', pgError('57P03', 'the database system is starting up')],
+    ['not_accepting_connections', pgError('55000', 'database "gatehouse" is not currently accepting connections')],
+    ['connection_lost', new Error('Connection terminated unexpectedly')],
+    ['connection_lost', Object.assign(new Error('query failed'), { cause: pgError('57P01', 'terminating connection due to administrator command') })],
+    ['unknown', new Error('something else on db.internal.example')],
+  ];
+  for (const [reason, error] of cases) it(`says ${reason} for "${error.message}"`, () => assert.equal(unreachableReason(error), reason));
 });

@@ -114,7 +114,9 @@ if (usingPostgres) {
       const relay = await startRelay({ host: url.hostname, port: Number(url.port || 5432) });
       url.host = `127.0.0.1:${relay.port}`;
       const store = await openStore({ databaseUrl: url.toString(), dataDir: '', connectTimeoutMs: 1000 });
-      const container = createContainer({ config: testConfig(), logger: createLogger('silent'), store });
+      const logged: Array<{ msg: string; err?: { message: string }; readiness?: unknown }> = [];
+      const logger = createLogger('warn', { write: (line: string) => void logged.push(JSON.parse(line)) });
+      const container = createContainer({ config: testConfig(), logger, store });
       const app = createApp(container);
       try {
         const org = await seedOrg(container, 'outage');
@@ -128,6 +130,14 @@ if (usingPostgres) {
         await new Promise((r) => setTimeout(r, 1100));
         const red = await request(app).get('/readyz').expect(503);
         assert.equal(red.body.database, 'unreachable');
+        // Anyone may call /readyz: it says why in a fixed word, never the driver's text (host names, users).
+        assert.deepEqual(Object.keys(red.body).sort(), ['database', 'migrations', 'ready', 'reason', 'status']);
+        assert.equal(red.body.reason, 'connection_lost');
+        assert.ok(!JSON.stringify(red.body).includes(String(relay.port)), JSON.stringify(red.body));
+
+        // The operator's log has the whole message.
+        const notReady = logged.find((line) => line.msg === 'not ready');
+        assert.ok(notReady?.err?.message, JSON.stringify(logged.map((line) => line.msg)));
 
         relay.restore();
         await new Promise((r) => setTimeout(r, 1100));
