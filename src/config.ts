@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-limits.ts';
+import { sizeToBytes } from './lib/size.ts';
 
 /**
  * Configuration is read once at start-up: config/default.json, then
@@ -14,6 +15,17 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const sizePattern = /^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i;
 
+/**
+ * A size limit (`1mb`, `512kb`). Below 1kb it would refuse what it is for (`BODY_LIMIT=0`: every
+ * body answered 413, not a start-up error), so that is refused at start-up.
+ */
+function sizeLimit(example: string, refused: string) {
+  return z
+    .string()
+    .regex(sizePattern, `must be a size such as ${example}`)
+    .refine((size) => !sizePattern.test(size) || sizeToBytes(size) >= 1024, `must be at least 1kb: ${refused} would be refused with 413`);
+}
+
 const schema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   dataDir: z.string().min(1),
@@ -24,7 +36,7 @@ const schema = z.strictObject({
   publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).superRefine(refuseBeyondOrigin).optional(),
   migrateOnStart: z.boolean(),
   logLevel: z.enum(logLevels),
-  bodyLimit: z.string().regex(sizePattern, 'must be a size such as 1mb or 512kb'),
+  bodyLimit: sizeLimit('1mb or 512kb', 'every request with a body'),
   /** JSON bodies nested deeper than this are refused with 400 (SCIM resources nest three levels). */
   bodyMaxDepth: z.number().int().min(4).max(1000),
   trustProxy: z.union([
@@ -47,7 +59,7 @@ const schema = z.strictObject({
     clockSkewMs: z.number().int().min(0).max(600_000),
     /** How long an AuthnRequest may wait for its Response. */
     requestTtlMs: z.number().int().min(10_000),
-    acsBodyLimit: z.string().regex(sizePattern, 'must be a size such as 256kb'),
+    acsBodyLimit: sizeLimit('256kb', 'every SAML response'),
     /**
      * Failed ACS posts: per client address beyond `perClient` answer 429 (a valid response
      * still signs in); beyond `perOrgAudit` an org's further failures are logged only, not
@@ -115,7 +127,7 @@ const schema = z.strictObject({
   }),
   /** CSV imports (issue 6): an upload over maxFileSize is refused with 413, a row over maxRowChars with 400. */
   imports: z.strictObject({
-    maxFileSize: z.string().regex(sizePattern, 'must be a size such as 50mb'),
+    maxFileSize: sizeLimit('50mb', 'every import upload'),
     maxRowChars: z.number().int().min(1024).max(10_000_000),
   }),
   /** The change feed (issue 8, directory/event-feed.ts). */

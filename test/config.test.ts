@@ -145,6 +145,18 @@ describe('config', () => {
     assert.match(problemsOf({ BODY_LIMIT: 'lots' })[0]!, /BODY_LIMIT .*size/);
   });
 
+  it('refuses a size setting below 1kb, naming the variable, rather than answering 413 to every body', () => {
+    for (const zero of ['0', '0kb', '512b']) {
+      const problems = problemsOf({ BODY_LIMIT: zero, IMPORT_MAX_FILE_SIZE: zero });
+      assert.equal(problems.length, 2, problems.join('\n'));
+      assert.match(problems[0]!, /^BODY_LIMIT \(bodyLimit\): must be at least 1kb: every request with a body would be refused with 413/);
+      assert.match(problems[1]!, /^IMPORT_MAX_FILE_SIZE \(imports\.maxFileSize\): must be at least 1kb: every import upload would be refused with 413/);
+    }
+    assert.throws(() => loadConfig({ env: {}, overrides: { saml: { acsBodyLimit: '0mb' } } }), /saml\.acsBodyLimit: must be at least 1kb/);
+    const smallest = loadConfig({ env: { BODY_LIMIT: '1kb', IMPORT_MAX_FILE_SIZE: '1024' } });
+    assert.deepEqual([smallest.bodyLimit, smallest.imports.maxFileSize], ['1kb', '1024']);
+  });
+
   it('refuses a webhook claim lease no longer than a delivery pass may take (its requests 16 at a time, each up to the timeout)', () => {
     // Defaults: 50 events per endpoint and pass, 16 in flight, 10 s each: 4 rounds, 40 s; the lease is 60 s.
     const defaults = loadConfig({ env: {} }).webhooks;
