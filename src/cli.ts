@@ -110,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
   let store: Store | undefined;
   try {
     const config = loadConfig();
+    for (const warning of config.warnings) process.stderr.write(`gatehouse: ${warning}\n`);
     store = await openStore({
       ...storeOptions(config),
       holder: `gatehouse ${spec.key}`,

@@ -188,8 +188,14 @@ const schema = z.strictObject({
 
 type Parsed = z.infer<typeof schema>;
 
-/** `publicUrlGiven`: PUBLIC_URL (or `publicUrl`) was set, even to what the default would be (a CLI says so when it was not). */
-export type Config = Readonly<Parsed & { publicUrl: string; publicUrlGiven: boolean; environment: string }>;
+export type Config = Readonly<Parsed & {
+  publicUrl: string;
+  /** PUBLIC_URL (or `publicUrl`) was set, even to what the default would be (a CLI says so when it was not). */
+  publicUrlGiven: boolean;
+  environment: string;
+  /** Settings that are allowed but probably not meant: the server logs each at start-up, the CLI prints it. */
+  warnings: readonly string[];
+}>;
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -256,6 +262,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     else merged = deepMerge(merged, nested(key, value));
   }
   if (options.overrides) merged = deepMerge(merged, options.overrides);
+  const warnings: string[] = [];
+  checkEmptyDatabaseUrl(env, environment, merged, problems, warnings);
 
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
@@ -279,7 +287,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
     publicUrl: value.publicUrl ? new URL(value.publicUrl).origin : `http://localhost:${value.port}`,
     publicUrlGiven: Boolean(value.publicUrl),
     environment,
+    warnings,
   });
+}
+
+/**
+ * An empty variable counts as unset, but `DATABASE_URL=` (an env file templated with nothing) would run
+ * on the embedded store while the operator believes PostgreSQL in use: refused in production, a warning elsewhere.
+ */
+function checkEmptyDatabaseUrl(env: Env, environment: string, merged: Record<string, unknown>, problems: string[], warnings: string[]): void {
+  if (env.DATABASE_URL === undefined || env.DATABASE_URL.trim() !== '' || merged.databaseUrl !== undefined) return;
+  if (environment === 'production') {
+    problems.push('DATABASE_URL: is set but empty; unset it to use the embedded store (DATA_DIR), or set it to a postgres:// URL');
+    return;
+  }
+  const dataDir = typeof merged.dataDir === 'string' ? path.resolve(merged.dataDir) : 'DATA_DIR';
+  warnings.push(`DATABASE_URL is set but empty: using the embedded store in ${dataDir}; unset it to use the embedded store, or set it to a postgres:// URL`);
 }
 
 /** `development` (config/default.json alone, or with a development.json) and every other config/<name>.json. */

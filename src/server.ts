@@ -42,6 +42,7 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   const store = options.store ?? (await openStore({ ...storeOptions(config), holder: 'the Gatehouse server', logger }));
   try {
     if (config.migrateOnStart) {
@@ -54,7 +55,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const server = await listen(app, config.port, config.requestTimeoutMs);
     const port = (server.address() as AddressInfo).port;
     const url = `http://localhost:${port}`;
-    logger.info({ port, database: store.kind, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
+    const where = store.kind === 'pglite' ? { dataDir: config.dataDir } : {};
+    logger.info({ port, database: store.kind, ...where, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
     await greetIfEmpty(container);
     container.outbox.worker.start();
     container.purge.start();

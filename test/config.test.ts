@@ -55,6 +55,21 @@ describe('config', () => {
     assert.equal(loadConfig({ env: { NODE_ENV: 'production' } }).environment, 'production');
   });
 
+  it('refuses DATABASE_URL set but empty in production, where the operator meant PostgreSQL, and warns elsewhere', () => {
+    // An env file templated with nothing (DATABASE_URL=) would run on the embedded store while PostgreSQL was meant.
+    for (const empty of ['', '  ']) {
+      assert.deepEqual(problemsOf({ NODE_ENV: 'production', DATABASE_URL: empty }), [
+        'DATABASE_URL: is set but empty; unset it to use the embedded store (DATA_DIR), or set it to a postgres:// URL',
+      ]);
+      const config = loadConfig({ env: { DATABASE_URL: empty } });
+      assert.equal(config.databaseUrl, undefined);
+      assert.deepEqual(config.warnings, [`DATABASE_URL is set but empty: using the embedded store in ${config.dataDir}; unset it to use the embedded store, or set it to a postgres:// URL`]);
+    }
+    // Empty variables are unset everywhere else, and unset is no warning.
+    assert.deepEqual(loadConfig({ env: { NODE_ENV: 'production', PORT: '' } }).warnings, []);
+    assert.deepEqual(loadConfig({ env: { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/gh' } }).warnings, []);
+  });
+
   it('accepts NODE_ENV naming any config/<name>.json an operator adds', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-config-'));
     try {

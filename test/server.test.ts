@@ -11,6 +11,7 @@ import { repoRoot, runNode } from './support/cli.ts';
 import { createPostgresDatabase, usingPostgres } from './support/db.ts';
 import { spawn } from 'node:child_process';
 import { createLogger } from '../src/lib/logger.ts';
+import { loadConfig } from '../src/config.ts';
 
 function get(url: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -54,6 +55,22 @@ describe('server process', function () {
       } finally {
         await second.close();
       }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns at start-up, naming the store it uses, when DATABASE_URL is set but empty', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-empty-url-'));
+    try {
+      const config = loadConfig({ env: { NODE_ENV: 'test', DATABASE_URL: '' }, overrides: { port: 0, dataDir } });
+      const lines: Array<{ level: number; msg: string; database?: string; dataDir?: string }> = [];
+      const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const running = await startServer(config, { logger });
+      await running.close();
+      assert.ok(lines.some((line) => line.level === 40 && /^DATABASE_URL is set but empty: using the embedded store/.test(line.msg)), JSON.stringify(lines));
+      const listening = lines.find((line) => line.msg.startsWith('Gatehouse listening'));
+      assert.deepEqual([listening?.database, listening?.dataDir], ['pglite', dataDir]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
