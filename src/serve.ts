@@ -12,13 +12,25 @@ const LOG_CLOSE_MS = 1000;
 /**
  * The long-running process: start, then stop cleanly on SIGTERM/SIGINT.
  * Start-up failures we can explain (config, database, DATA_DIR and its lock, the port) print one line, not a stack.
+ * A signal during start-up (waiting for the database, migrating) is heard at once and stops the server as soon
+ * as start-up is through: a migration is not cut in the middle, and the process exits 0 with its log lines.
  */
 export async function runServe(load: () => Config): Promise<void> {
   let running;
   let output: LogOutput | undefined;
+  let limit: LastResort | undefined;
+  let signalled: string | undefined;
+  let heard = (signal: string) => {
+    signalled = signal;
+    output?.logger.info({ signal }, 'signal received during start-up: stopping once it is through');
+    limit?.arm();
+  };
+  process.once('SIGTERM', () => heard('SIGTERM'));
+  process.once('SIGINT', () => heard('SIGINT'));
   try {
     const config = load();
     output = createStdoutLogger(config.logLevel);
+    limit = lastResort(output, config);
     running = await startServer(config, { logger: output.logger });
   } catch (error) {
     await output?.close(LOG_CLOSE_MS);
@@ -38,24 +50,49 @@ export async function runServe(load: () => Config): Promise<void> {
   module.flushCompileCache();
   const { logger } = running.container;
   const log = output;
-  const exit = (code: number) => void log.close(LOG_CLOSE_MS).then(() => process.exit(code));
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'signal received');
-    // A last resort for a step that never ends (each has its own bound: requests and webhook deliveries
-    // shutdownTimeoutMs each), so that an orchestrator's SIGTERM is always answered by an exit.
-    const limit = 2 * running.container.config.shutdownTimeoutMs + 5_000;
-    setTimeout(() => {
-      logger.error({ limitMs: limit }, 'shutdown did not finish in time: exiting');
-      exit(1);
-    }, limit).unref();
+  const last = limit;
+  const shutDown = () => {
+    last.arm();
     running.close().then(
-      () => exit(0),
+      () => exitAfterLog(log, 0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        exit(1);
+        exitAfterLog(log, 1);
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  if (signalled) return shutDown();
+  heard = (signal: string) => {
+    logger.info({ signal }, 'signal received');
+    shutDown();
+  };
+}
+
+interface LastResort {
+  /** Starts the clock (once): the process exits with status 1 when it runs out. */
+  arm(): void;
+}
+
+/**
+ * A last resort for a step that never ends (each has its own bound: requests and webhook deliveries
+ * shutdownTimeoutMs each; start-up the database's connect timeout), so that an orchestrator's SIGTERM
+ * is always answered by an exit.
+ */
+function lastResort(log: LogOutput, config: Config): LastResort {
+  let armed = false;
+  return {
+    arm() {
+      if (armed) return;
+      armed = true;
+      const limitMs = 2 * config.shutdownTimeoutMs + 5_000;
+      setTimeout(() => {
+        log.logger.error({ limitMs }, 'shutdown did not finish in time: exiting');
+        exitAfterLog(log, 1);
+      }, limitMs).unref();
+    },
+  };
+}
+
+function exitAfterLog(log: LogOutput, code: number): void {
+  void log.close(LOG_CLOSE_MS).then(() => process.exit(code));
 }

@@ -228,6 +228,68 @@ describe('server process', function () {
     }
   });
 
+  it('stops cleanly on SIGTERM while start-up still waits for the database: it finishes starting, then shuts down and exits 0', async function () {
+    // Before, the signal handlers were installed after start-up: a SIGTERM while the database was being
+    // reached or migrations ran killed the process with no word and the default signal status.
+    if (!usingPostgres) this.skip();
+    const pgDb = await createPostgresDatabase(process.env.DATABASE_URL!);
+    const target = new URL(pgDb.url);
+    // A relay holding every connection until released: the server is waiting for its database.
+    const held: net.Socket[] = [];
+    let released = false;
+    const pipe = (client: net.Socket) => {
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      client.pipe(upstream).pipe(client);
+      const drop = () => { client.destroy(); upstream.destroy(); };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+    };
+    let arrived!: () => void;
+    const connecting = new Promise<void>((resolve) => (arrived = resolve));
+    const relay = net.createServer((client) => {
+      if (released) return pipe(client);
+      client.pause();
+      held.push(client);
+      arrived();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const url = new URL(pgDb.url);
+    url.host = `127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-start-stop-'));
+    const child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: repoRoot, env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', DATA_DIR: dataDir, DATABASE_URL: url.toString() }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
+      await Promise.race([connecting, exited.then(() => assert.fail(`exited before reaching the database: ${stderr}`))]);
+      child.kill('SIGTERM');
+      // The signal is heard while start-up waits: it says so, and stops once start-up is through.
+      await new Promise<void>((resolve, reject) => {
+        const look = () => (stdout.includes('signal received during start-up') ? resolve() : undefined);
+        child.stdout.on('data', look);
+        look();
+        void exited.then(([code, signal]) => reject(new Error(`exited (${code ?? signal}) before saying it heard the signal: ${stdout}${stderr}`)));
+      });
+      released = true;
+      for (const client of held) pipe(client);
+      const [code, signal] = await exited;
+      assert.deepEqual([code, signal], [0, null], stderr);
+      assert.equal(stderr, '');
+      assert.match(stdout, /"signal":"SIGTERM".*"msg":"signal received during start-up/);
+      assert.match(stdout, /"msg":"stopped"/);
+    } finally {
+      child.kill('SIGKILL');
+      relay.close();
+      for (const client of held) client.destroy();
+      await pgDb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('npm start fails with one clear line, not a stack, when DATABASE_URL is unreachable', async () => {
     const res = await runNode('src/main.ts', [], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', PORT: '0', LOG_LEVEL: 'silent' });
     assert.equal(res.code, 1);
