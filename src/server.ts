@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.ts';
 import { createContainer, type Container } from './container.ts';
 import { createApp } from './app.ts';
 import { countOrgs } from './directory/orgs.ts';
+import { drainOnShutdown } from './http/drain.ts';
 
 export interface RunningServer {
   server: Server;
@@ -53,6 +54,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const container = createContainer({ config, logger, store, stopping: stopping.signal });
     const app = createApp(container);
     const server = await listen(app, config.port, config.requestTimeoutMs);
+    const drain = drainOnShutdown(server);
     const port = (server.address() as AddressInfo).port;
     const url = `http://localhost:${port}`;
     const where = store.kind === 'pglite' ? { dataDir: config.dataDir } : {};
@@ -69,10 +71,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger.info('shutting down: no new connections, finishing in-flight requests');
         stopping.abort();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Keep-alive clients would go on sending on their open connections until the timeout
-        // cut them mid-request: from now on each answer closes its connection.
-        server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
-        server.closeIdleConnections();
+        drain.start();
         const timer = setTimeout(() => {
           logger.warn('shutdown timeout reached: closing remaining connections');
           server.closeAllConnections();

@@ -105,6 +105,53 @@ describe('server process', function () {
     }
   });
 
+  it('closes keep-alive connections as soon as they are idle when shutting down, not after the keep-alive timeout', async () => {
+    // Node keeps an answered keep-alive connection open 5 s for the next request: one whose answer was
+    // under way at the shutdown held server.close() that long (past shutdownTimeoutMs, here 2 s).
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-keepalive-'));
+    const lines: Array<{ msg: string }> = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const running = await startServer(testConfig({ dataDir, databaseUrl: undefined, shutdownTimeoutMs: 2000 }), { logger });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const org = await seedOrg(running.container, 'acme');
+      const port = new URL(running.url).port;
+      const send = (method: string, route: string, body?: string) => {
+        const req = http.request({ host: '127.0.0.1', port, method, path: route, agent, headers: {
+          Authorization: `Bearer ${org.tokens.admin}`, ...(body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+        } });
+        const response = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+          req.on('response', (res) => { res.resume(); res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection })); });
+          req.on('error', reject);
+        });
+        return { req, response };
+      };
+      // Two sockets in the agent: one left idle, one carrying a request when the shutdown starts.
+      const first = send('GET', '/api/orgs/acme');
+      const second = send('GET', '/api/orgs/acme');
+      first.req.end();
+      second.req.end();
+      assert.deepEqual([(await first.response).status, (await second.response).status], [200, 200]);
+      const body = JSON.stringify({ scope: 'scim', name: 'late' });
+      const late = send('POST', '/api/orgs/acme/tokens', body);
+      const arrived = once(running.server, 'request');
+      late.req.write(body.slice(0, 5));
+      await arrived;
+      const closing = running.close();
+      await new Promise((r) => setTimeout(r, 50));
+      late.req.end(body.slice(5));
+      assert.deepEqual(await late.response, { status: 201, connection: 'close' });
+      await closing;
+      const said = lines.map((line) => line.msg);
+      assert.ok(!said.includes('shutdown timeout reached: closing remaining connections'), said.join('\n'));
+      assert.equal(said.at(-1), 'stopped');
+    } finally {
+      agent.destroy();
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('stops an import commit between batches on SIGTERM, answers 503 saying how to resume, and a second commit finishes it', async function () {
     // PGlite runs a whole commit without yielding to timers, so no shutdown can land mid-commit
     // there; test/csv/import-commit.test.ts stops one between batches on either database.
