@@ -91,6 +91,38 @@ describe('console CSV import in a real browser', function () {
     await context.close();
   });
 
+  it('commits selected rows that disable nobody without the mass-disable confirmation a sync of the whole file needs; committing all without it names the threshold', async () => {
+    // Enabled people the sync file leaves out: more than the 20% threshold of the org's enabled people.
+    for (const name of ['left1', 'left2', 'left3']) await addUser(s.t, s.acme, { userName: `${name}@acme.test` });
+    const csv = ['Email,Given Name,Family Name', `import-admin@acme.test,Given,Family`, 'newbie@acme.test,New,Bie'].join('\r\n');
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/imports`);
+    await page.getByLabel('Weekly sync').check();
+    await page.getByLabel('Add new people as active without sending invitations').check();
+    await page.getByLabel('CSV file').setInputFiles({ name: 'weekly.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/console\/imports\/[0-9a-f-]{36}$/);
+    const force = page.getByLabel(/disable them anyway/);
+    await force.waitFor();
+
+    await page.getByRole('button', { name: /Commit all/ }).click();
+    const refused = page.locator('[data-form-error]');
+    await refused.waitFor();
+    assert.match((await refused.textContent()) ?? '', /would disable \d+ of \d+ enabled people, more than the threshold of 20%\. Nothing was committed: tick “disable them anyway”/);
+    assert.equal(await statusOf('left1@acme.test'), 'active', 'nothing disabled without the confirmation');
+    assert.deepEqual(problems.splice(0), ['console.error: Failed to load resource: the server responded with a status of 409 (Conflict)']);
+
+    await page.getByRole('checkbox', { name: /newbie@acme\.test/ }).check();
+    await page.getByRole('button', { name: 'Commit selected rows' }).click();
+    await page.getByRole('status').filter({ hasText: /rows? applied/ }).waitFor();
+    assert.equal(await statusOf('newbie@acme.test'), 'active');
+    assert.equal(await statusOf('left1@acme.test'), 'active', 'the selected row disables nobody');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it('names the problem when the file cannot be matched to people', async () => {
     const context = await contextWithCookie(browser, s.origin, admin.cookie);
     const page = await context.newPage();

@@ -76,7 +76,8 @@ function commitForm(s: ImportSummary, missing: string[]): Html {
   const resume = s.status === 'committing';
   const force = s.massDisable.needsForce
     ? html`<div class="alert" role="alert"><p>This import disables ${s.massDisable.disable} of ${s.massDisable.enabled} enabled people, more than the organization’s mass-disable threshold (${Math.round(s.massDisable.threshold * 100)}%).</p>
-<label class="inline"><input type="checkbox" name="force" required> I have checked the preview: disable them anyway</label></div>`
+<p>Committing all rows, or selected rows that disable that many, needs your confirmation; rows that disable fewer do not.</p>
+<label class="inline"><input type="checkbox" name="force"> I have checked the preview: disable them anyway</label></div>`
     : '';
   return html`<h2>Commit</h2>
 <form class="import-commit" data-import-commit="${s.id}">

@@ -58,10 +58,18 @@ async function commit(form, event) {
   } catch (error) {
     box.hidden = true;
     announce('');
-    showProblems(form, error instanceof ApiFailure ? error : { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
+    showProblems(form, error instanceof ApiFailure ? inConsoleWords(error) : { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
+}
+
+// The API asks for "force": true; here that is the confirmation box above the buttons.
+function inConsoleWords(error) {
+  const numbers = error.details?.massDisable;
+  if (error.details?.reason !== 'mass_disable_threshold' || !numbers) return error;
+  const share = `${numbers.disable} of ${numbers.enabled} enabled people, more than the threshold of ${Math.round(numbers.threshold * 100)}%`;
+  return { problems: [], message: `These rows would disable ${share}. Nothing was committed: tick “disable them anyway” to commit them.` };
 }
 
 export function wireImportProgress(root) {
