@@ -146,14 +146,18 @@ export async function findValidReset(em: Em, token: string, now: Date): Promise<
 export async function completePasswordReset(
   em: Em,
   deps: ResetDeps,
-  input: { token: string; password: string; keepSessionId?: string | undefined },
+  input: { token: string; password: string; confirmPassword?: string | undefined; keepSessionId?: string | undefined },
   origin: RequestOrigin,
   now: Date,
 ): Promise<{ email: string; endedSessions: number }> {
   const found = await findValidReset(em, input.token, now);
   if (!found) throw new ResetLinkInvalidError();
   const profiles = await passwordProfiles(em, found.email);
+  // Every problem at once, so the person fixes the form in one go.
   const problems = newPasswordProblems(profiles, input.password, found.email);
+  if (input.confirmPassword !== undefined && input.confirmPassword !== input.password) {
+    problems.push({ field: 'confirmPassword', reason: 'does not match the new password' });
+  }
   if (problems.length) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.password, deps.scrypt);
   return em.transactional(async (tx) => {

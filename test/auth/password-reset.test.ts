@@ -122,6 +122,20 @@ describe('password reset', () => {
     await request(t.app).get(`/auth/password/reset/${token}`).expect(200); // still usable
   });
 
+  it('lists every broken rule at once, a mismatched confirmation among them, each under its label', async () => {
+    const token = await mailedToken('gil@globex.test');
+    const res = await request(t.app).post(`/auth/password/reset/${token}`).send({ password: 'short', confirmPassword: 'shorter' }).expect(400);
+    const problems = res.body.error.details.problems.map((p: { field: string; reason: string }) => `${p.field}: ${p.reason}`);
+    assert.ok(problems.some((p: string) => /^password: .*at least 12 characters/.test(p)), problems.join(' | '));
+    assert.ok(problems.includes('confirmPassword: does not match the new password'), problems.join(' | '));
+
+    const form = await request(t.app).post(`/auth/password/reset/${token}`).type('form').send({ password: 'short', confirmPassword: 'shorter' }).expect(400);
+    assert.match(form.text, /<li>New password: must be at least 12 characters long<\/li>/);
+    assert.match(form.text, /<li>New password again: does not match the new password<\/li>/);
+    assert.doesNotMatch(form.text, /confirmPassword:/);
+    await request(t.app).get(`/auth/password/reset/${token}`).expect(200); // still usable
+  });
+
   it('sends no link to a person whose only org enforces SSO', async () => {
     const ssoco = await seedOrg(t.container, 'ssoco');
     await setOrgSettings(t.container, ssoco, { ssoEnforced: true });

@@ -42,6 +42,9 @@ export const resetBody = z.object({
 /** The console address a sign-in form carries along (only ever a console path). */
 const nextOf = (value: unknown): string | undefined => (typeof value === 'string' && value ? landingAfterSignIn(value) : undefined);
 
+const SIGN_IN_LABELS: Record<string, string> = { email: 'Email', password: 'Password' };
+const RESET_LABELS: Record<string, string> = { password: 'New password', confirmPassword: 'New password again' };
+
 const ACCEPTED = 'If this address belongs to an account, a link to choose a new password is on its way. It works once, for a limited time.';
 
 export function passwordRoutes(container: Container): Router {
@@ -63,8 +66,9 @@ export function passwordRoutes(container: Container): Router {
   router.use('/login', allowSsoRedirects);
   const guarded = sameOriginAndThrottled(publicOrigin, limiter);
 
-  const problemsOf = (error: unknown): string[] | null =>
-    error instanceof ValidationError ? error.problems.map((p) => `${p.field === 'password' ? 'Password' : p.field}: ${p.reason}`) : null;
+  // A page names a field as its label does, never by the API's field name.
+  const problemsOf = (error: unknown, labels: Record<string, string> = SIGN_IN_LABELS): string[] | null =>
+    error instanceof ValidationError ? error.problems.map((p) => `${labels[p.field] ?? p.field}: ${p.reason}`) : null;
 
   router.get('/login', (req, res) => html(res, 200, loginPage({ next: nextOf(req.query.next), signedOut: req.query.signedOut === '1', expired: req.query.expired === '1' })));
 
@@ -153,17 +157,20 @@ export function passwordRoutes(container: Container): Router {
     };
     try {
       const body = parseInput(resetBody.strip(), req.body);
-      if (body.confirmPassword !== undefined && body.confirmPassword !== body.password) {
-        throw ValidationError.field('confirmPassword', 'does not match the new password');
-      }
       const current = await sessionOf(container, req);
-      const done = await completePasswordReset(req.ctx.em, resetDeps, { token, password: body.password, keepSessionId: current?.session.id }, req.ctx, clock.now());
+      const done = await completePasswordReset(
+        req.ctx.em,
+        resetDeps,
+        { token, password: body.password, confirmPassword: body.confirmPassword, keepSessionId: current?.session.id },
+        req.ctx,
+        clock.now(),
+      );
       req.ctx.log.info({ endedSessions: done.endedSessions }, 'password reset');
       if (asForm) return html(res, 200, messagePage('Password changed', ['Your new password is set. Other devices were signed out.'], { href: '/auth/password/login', text: 'Sign in' }));
       res.json({ status: 'password_changed', endedSessions: done.endedSessions });
     } catch (error) {
       if (error instanceof ResetLinkInvalidError) return invalidLink(req, res);
-      const problems = problemsOf(error);
+      const problems = problemsOf(error, RESET_LABELS);
       if (asForm && problems) return rerender(problems);
       throw error;
     }
