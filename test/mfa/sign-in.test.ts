@@ -122,6 +122,15 @@ describe('two-factor sign-in', () => {
     await post('/verify', { challenge: (await login('liv@acme.test').expect(200)).body.challenge, code: totp(key, clock.now()) }).expect(200);
   });
 
+  it('tells a form when to retry a second step held back (429 with Retry-After), as it tells JSON', async () => {
+    await seedPerson(w.t.container, w.acme, 'rey@acme.test', { password: PASSWORD });
+    const challenge = (await login('rey@acme.test')).body.challenge;
+    await post('/enroll', { challenge, method: 'email' }).expect(200);
+    const again = await request(app()).post('/auth/mfa/send').type('form').send({ challenge, method: 'email' }).expect(429);
+    assert.match(again.text, /role="alert"/);
+    assert.ok(Number(again.headers['retry-after']) > 0 && Number(again.headers['retry-after']) <= 30, again.headers['retry-after']);
+  });
+
   it('enrols a code by email, delivered over SMTP, that works once; an expired code is refused', async () => {
     await seedPerson(w.t.container, w.acme, 'eve@acme.test', { password: PASSWORD });
     const challenge = (await login('eve@acme.test')).body.challenge;

@@ -111,7 +111,11 @@ export function mfaRoutes(container: Container): Router {
     if (!isForm(req) || !message) throw error;
     const found = await describeChallenge(req.ctx.em, token, clock.now()).catch(() => null);
     if (!found) return ended(req, res);
-    html(res, error instanceof RateLimitedError ? 429 : 400, page(found, message));
+    if (error instanceof RateLimitedError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      return html(res, 429, page(found, message));
+    }
+    html(res, 400, page(found, message));
   };
 
   router.get('/', async (req, res) => {
