@@ -100,6 +100,13 @@ describe('password sign-in', () => {
     await login({ email: 'multi@both.test', password: PASSWORD, org: 'initech' }).expect(401);
   });
 
+  it('reads the chosen organization ID ignoring letter case, as "Sign in with SSO" does', async () => {
+    const chosen = await login({ email: 'multi@both.test', password: PASSWORD, org: 'GloBex' }).expect(200);
+    assert.equal(chosen.body.user.orgSlug, 'globex');
+    const named = await login({ email: 'anyone@else.test', password: 'whatever', org: 'SSOCO' }).expect(403);
+    assert.equal(named.body.error.details.loginUrl, '/saml/ssoco/login');
+  });
+
   it('shows the organization choice on the HTML form by organization name, the slug as the value', async () => {
     const res = await request(t.app).post('/auth/password/login').type('form').send({ email: 'multi@both.test', password: PASSWORD }).expect(400);
     assert.match(res.text, /<select id="org" name="org" required><option value="acme">acme inc<\/option><option value="globex">globex inc<\/option><\/select>/);

@@ -27,7 +27,8 @@ import { allowSsoRedirects } from './sso-discovery.ts';
 export const loginBody = z.object({
   email: z.string().trim().min(1, 'is required').max(320),
   password: z.string().min(1, 'is required').max(MAX_PASSWORD_LENGTH * 4),
-  org: z.string().trim().max(63).optional().transform((v) => v || undefined),
+  // Slugs are lower-case: "Acme" names acme here as in "Sign in with SSO".
+  org: z.string().trim().max(63).optional().transform((v) => v?.toLowerCase() || undefined),
   /** Form posts only: the console page to return to (anything else lands on the console's start). */
   next: z.string().max(2000).optional(),
 });
