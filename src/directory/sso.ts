@@ -140,6 +140,16 @@ async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Dat
   return rowToUser(rows[0]!);
 }
 
+/** A new person takes a seat as an invitee accepting does: none left is a refusal the person is told, not a failure. */
+async function createJitUser(em: Em, scope: Scope, identity: SsoIdentity): Promise<UserRecord> {
+  try {
+    return await createUser(em, scope, jitFields(identity), { source: 'saml-jit' });
+  } catch (error) {
+    if (error instanceof LimitError) throw new SsoRefusedError('no_seat');
+    throw error;
+  }
+}
+
 function jitFields(identity: SsoIdentity) {
   const email = identity.email ?? (EMAIL.test(identity.nameId) ? identity.nameId : null);
   const fields = emptyUserFields(email ?? identity.userName ?? identity.nameId);
@@ -192,7 +202,7 @@ export async function admitSsoUser(
     case 'refuse':
       throw new SsoRefusedError(decision.reason);
     case 'create':
-      user = await createUser(em, scope, jitFields(identity), { source: 'saml-jit' });
+      user = await createJitUser(em, scope, identity);
       break;
     case 'activate':
       user = await acceptInvitation(em, scope, found!.user, now);

@@ -137,6 +137,21 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(after.givenName, 'FromScim');
       assert.equal(after.version, user.version);
     });
+
+    it('refuses a new person with a clear page (403, reason no_seat) when every seat is taken, not a 500', async () => {
+      const full = await seedOrg(t.container, 'full');
+      await configureSaml(t.app, full, { allowIdpInitiated: true, jit: 'create' });
+      await seedUser(t.container, full, 'first@full.test');
+      await request(t.app).patch('/api/orgs/full/settings').set(auth(full)).send({ seatLimit: 1 }).expect(200);
+
+      const page = await postAcs(t.app, 'full', responseFor('full', { nameId: 'second@full.test' })).expect(403);
+      assert.match(page.text, /no free seat/);
+      const json = await postAcs(t.app, 'full', responseFor('full', { nameId: 'second@full.test' }), { json: true }).expect(403);
+      assert.equal(json.body.error.code, 'sso_refused');
+      assert.equal(await t.container.fork().count(User, { userName: 'second@full.test' }), 0);
+      const failed = await t.container.fork().find(AuditEvent, { action: 'sso.failed', org: full.id });
+      assert.deepEqual(failed.map((e) => e.details.reason), ['no_seat', 'no_seat']);
+    });
   });
 
   describe('sessions', () => {
