@@ -87,6 +87,8 @@ export function createApp(container: Container): Express {
   app.get('/api/openapi.json', openApiHandler(config.publicUrl));
   app.use('/api/orgs/:org', adminRouter(container));
   app.use('/console', consoleRouter(container), consoleErrorPage);
+  // The address `npm start` prints is where people first look: the console is what they came for.
+  app.get('/', (_req, res) => res.redirect(303, '/console'));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));
   return app;

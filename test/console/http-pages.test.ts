@@ -23,6 +23,11 @@ describe('console pages over plain HTTP', function () {
     assert.match(res.text, /href="\/console\/users"/);
   });
 
+  it('sends a visitor of the site\'s root (the address npm start prints) to the console', async () => {
+    const res = await request(t.app).get('/').expect(303);
+    assert.equal(res.headers.location, '/console');
+  });
+
   it('shows a visitor who is not signed in a plain 404 page with the way in', async () => {
     const res = await request(t.app).get('/console/nonexistent').expect(404);
     assert.match(res.headers['content-type'] ?? '', /^text\/html/);

@@ -26,7 +26,8 @@ type Operation = {
 
 /** Routes outside the document's scope: SCIM and SAML follow their own standards; probes are for orchestrators. */
 // The console is web pages, not an API: it is built on the routes this document describes.
-const OUT_OF_SCOPE = [/^\/scim\/v2(\/|$)/, /^\/saml(\/|$)/, /^\/console(\/|$)/, /^\/(healthz|readyz)$/];
+// The site's root is the console's front door for browsers (a redirect there), not an API path.
+const OUT_OF_SCOPE = [/^\/scim\/v2(\/|$)/, /^\/saml(\/|$)/, /^\/console(\/|$)/, /^\/(healthz|readyz)$/, /^\/$/];
 
 function operations(doc: OpenApiDocument): Array<{ method: string; path: string; op: Operation }> {
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op: op as Operation })));
