@@ -8,6 +8,7 @@ import { activateInvitee } from './invitee-activation.ts';
 import { resolveOrgSettings, type PasswordPolicy } from './org-settings.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { passwordPolicyFor } from './password-rules.ts';
+import { isPhoneNumber } from './profile-formats.ts';
 import { createChallenge, type MfaPending } from './mfa-challenges.ts';
 import { SsoRequiredError } from './password-sign-in.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
@@ -128,9 +129,6 @@ export async function openInvitation(em: Em, token: string, now: Date, options: 
   };
 }
 
-// The characters of a number as people write it; its length is the profile's (PHONE_MAX_LENGTH, the admin
-// API's and SCIM's rule too), so a number an admin gave the invitee comes back through this form as it is.
-const PHONE = /^\+?[0-9 ().-]+$/;
 
 /** Every problem with the form at once, each on its field. Pure. */
 export function checkRegistration(form: RegistrationForm, invitation: Pick<OpenInvitation, 'email' | 'passwordPolicy' | 'hasCredential'>): FieldProblem[] {
@@ -142,10 +140,11 @@ export function checkRegistration(form: RegistrationForm, invitation: Pick<OpenI
   };
   text('givenName', 'first name');
   text('familyName', 'last name');
+  // The admin API's rule (profile-formats.ts) and the profile's length: a number an admin gave the invitee comes back through this form as it is.
   const phone = form.phone.trim();
   if (phone.length > PHONE_MAX_LENGTH) {
     problems.push({ field: 'phone', reason: `Your mobile number must be at most ${PHONE_MAX_LENGTH} characters` });
-  } else if (phone && (!PHONE.test(phone) || phone.replace(/\D/g, '').length < 6)) {
+  } else if (phone && !isPhoneNumber(phone)) {
     problems.push({ field: 'phone', reason: 'Enter a mobile number with its country code, such as +44 7700 900123' });
   }
   if (invitation.hasCredential) {

@@ -127,6 +127,16 @@ describe('invitations: registration from the link', () => {
     assert.equal((await api(w.t, w.acme).get(`/users/${me.body.user.id}`).expect(200)).body.phone, longest);
   });
 
+  it('takes a number in the format the admin API takes (slashes, extensions), so one an admin gave comes back through the form', async () => {
+    await invite(w, w.acme, { emails: 'slash@acme.test' });
+    const token = inviteTokenFor(w.smtp, 'slash@acme.test');
+    const refused = await register(w, token, { phone: 'abc' }).expect(400);
+    assert.match(refused.text, /id="phone-error"/);
+    const res = await register(w, token, { phone: '030/1234567 ext. 12' }).expect(303);
+    const me = await request(w.t.app).get('/api/session').set('Cookie', sessionCookieOf(res)).expect(200);
+    assert.equal((await api(w.t, w.acme).get(`/users/${me.body.user.id}`).expect(200)).body.phone, '030/1234567 ext. 12');
+  });
+
   it('asks for the existing password when the address already has one from another org, and never overwrites it', async () => {
     const other = await seedOrg(w.t.container, 'otherco');
     await addUser(w.t, other, { userName: 'multi@acme.test' });

@@ -14,7 +14,9 @@ import {
   restoreUser,
   updateProfile,
   type PersonRecord,
+  type ProfileField,
 } from '../../directory/people.ts';
+import { isLanguageTag, isPhoneNumber, isTimeZone, LANGUAGE_TAG_FORMAT, PHONE_FORMAT, TIME_ZONE_FORMAT } from '../../directory/profile-formats.ts';
 import type { Em } from '../../db/orm.ts';
 import type { Scope } from '../../directory/scope.ts';
 import { inTransaction } from './in-transaction.ts';
@@ -29,11 +31,21 @@ const listQuery = z.strictObject({
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
 });
 
+/** What an admin types must be one (profile-formats.ts); SCIM stores what the IdP sends. Blank clears the field. */
+const formats: Partial<Record<ProfileField, { test: (text: string) => boolean; reason: string; description: string }>> = {
+  phone: { test: isPhoneNumber, reason: `must be a phone number: ${PHONE_FORMAT}`, description: `The profile's number: ${PHONE_FORMAT}` },
+  locale: { test: isLanguageTag, reason: `must be ${LANGUAGE_TAG_FORMAT} (en_US is taken too)`, description: 'The user’s locale (SCIM locale): a BCP 47 language tag, such as en-US; en_US is taken too' },
+  preferredLanguage: { test: isLanguageTag, reason: `must be ${LANGUAGE_TAG_FORMAT} (en_US is taken too)`, description: 'The user’s preferred language (SCIM preferredLanguage): a BCP 47 language tag, such as en or en-US; en_US is taken too' },
+  timezone: { test: isTimeZone, reason: `must be ${TIME_ZONE_FORMAT}`, description: 'An IANA time zone, such as Europe/Berlin or UTC' },
+};
+
 const profileBody = z.strictObject(
   // Each field's own limit, in the domain's words (a longer value gets the same answer from both).
   Object.fromEntries(profileFields.map((f) => {
     const limit = f === 'phone' ? PHONE_MAX_LENGTH : userFieldMaxLength[f]!;
-    return [f, z.string().max(limit, `must be at most ${limit} characters`).nullable().optional()];
+    const format = formats[f];
+    const text = z.string().max(limit, `must be at most ${limit} characters`);
+    return [f, (format ? text.refine((v) => v.length > limit || v.trim() === '' || format.test(v), format.reason).describe(format.description) : text).nullable().optional()];
   })) as Record<
     (typeof profileFields)[number],
     z.ZodOptional<z.ZodNullable<z.ZodString>>
@@ -57,7 +69,11 @@ const deleteBody = z.object({
 
 const idParams = z.strictObject({ id: z.string().max(100) });
 
-const person = { description: 'The user (id, userName, email, names, status, source, orgRole, dates, groups, invitationId: the open invitation of a pending or expired user)' };
+const person = {
+  description: 'The user: id, userName, email, status, source, orgRole, every profile field PATCH takes (givenName, familyName, middleName, displayName, nickName, title, '
+    + 'department, division, organization, costCenter, employeeNumber, officeLocation, preferredLanguage, locale, timezone, phone; null when empty), manager, dates, groups, '
+    + 'invitationId (the open invitation of a pending or expired user)',
+};
 
 const bulkPermission: Record<BulkAction, Requirement> = { disable: 'users.disable', reactivate: 'users.disable' };
 
@@ -93,7 +109,7 @@ export const peopleApiRoutes: ApiRoute[] = [
       summary: 'List people, filtered by status, search text or group, with counts per status',
       permission: null,
       query: listQuery,
-      responses: { 200: { description: '{users, counts (per status, ignoring the status filter), nextCursor}' } },
+      responses: { 200: { description: '{users (each as GET /users/:id shows them), counts (per status, ignoring the status filter), nextCursor}' } },
     },
     async ({ container, req, res, query }) => {
       const at = container.clock.now();

@@ -9,6 +9,8 @@ export interface PersonView {
   displayName: string | null;
   givenName: string | null;
   familyName: string | null;
+  middleName: string | null;
+  nickName: string | null;
   status: UserStatus;
   source: string;
   orgRole: string;
@@ -16,6 +18,13 @@ export interface PersonView {
   officeLocation: string | null;
   title: string | null;
   phone: string | null;
+  division: string | null;
+  organization: string | null;
+  costCenter: string | null;
+  employeeNumber: string | null;
+  preferredLanguage: string | null;
+  locale: string | null;
+  timezone: string | null;
   /** The manager as SCIM shows them (its enterprise manager): null when none, or deleted. */
   manager: { id: string; displayName: string | null } | null;
   createdAt: string;
@@ -39,6 +48,8 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     displayName: user.displayName,
     givenName: user.givenName,
     familyName: user.familyName,
+    middleName: user.middleName,
+    nickName: user.nickName,
     status: userStatus(user, now),
     source: user.source,
     orgRole: user.orgRole,
@@ -46,6 +57,13 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     officeLocation: user.officeLocation,
     title: user.title,
     phone: user.phone,
+    division: user.division,
+    organization: user.organization,
+    costCenter: user.costCenter,
+    employeeNumber: user.employeeNumber,
+    preferredLanguage: user.preferredLanguage,
+    locale: user.locale,
+    timezone: user.timezone,
     manager: user.manager ? { id: user.manager.id, displayName: user.manager.displayName } : null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
