@@ -39,7 +39,9 @@ export function createApp(container: Container): Express {
       // carry a token (invitations, resets) still never leave this origin.
       referrerPolicy: { policy: 'same-origin' },
       // No page has inline style any more: styles from this origin only (helmet's default also allows https: and inline).
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null, styleSrc: ["'self'"] } },
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null, styleSrc: ["'self'"], frameAncestors: ["'none'"] } },
+      // No page is meant to be framed (clickjacking): the legacy header says what frame-ancestors says.
+      xFrameOptions: { action: 'deny' },
     }),
   );
   app.use(healthRouter(container));

@@ -85,7 +85,7 @@ describe('console sign-in: Sign in with SSO', function () {
     const policy = res.headers.get('content-security-policy') ?? '';
     assert.doesNotMatch(policy, /form-action/);
     assert.match(policy, /script-src 'self'/);
-    assert.match(policy, /frame-ancestors 'self'|frame-ancestors 'none'/);
+    assert.match(policy, /frame-ancestors 'none'/);
   });
 
   it('shows the message on the sign-in page, accessibly, with what was typed kept', async () => {

@@ -34,7 +34,7 @@ describe('security headers and session cookies', () => {
     });
     after(() => t.close());
 
-    it('sends helmet defaults and HSTS on pages, SCIM, the admin API and errors', async () => {
+    it('sends helmet defaults and HSTS on pages, SCIM, the admin API and errors; no page may be framed, and both framing headers say so', async () => {
       const responses = {
         page: await request(t.app).get('/auth/password/login'),
         scim: await request(t.app).get('/scim/v2/Users').set('Authorization', `Bearer ${org.tokens.scim}`),
@@ -45,15 +45,19 @@ describe('security headers and session cookies', () => {
         const where = `${name}: ${res.status}`;
         assert.equal(res.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains', where);
         assert.equal(res.headers['x-content-type-options'], 'nosniff', where);
-        assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', where);
+        assert.equal(res.headers['x-frame-options'], 'DENY', where);
         assert.equal(res.headers['referrer-policy'], 'same-origin', where);
         assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin', where);
         assert.match(res.headers['content-security-policy'] ?? '', /default-src 'self'/, where);
-        assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'self'/, where);
+        assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, where);
         assert.match(res.headers['content-security-policy'] ?? '', /style-src 'self'(;|$)/, `${where}: styles from this origin only, none inline`);
         assert.match(res.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/, where);
         assert.equal(res.headers['x-powered-by'], undefined, where);
       }
+      // The console sets a policy of its own: it may not be framed either.
+      const consolePage = await request(t.app).get('/console/login');
+      assert.equal(consolePage.headers['x-frame-options'], 'DENY');
+      assert.match(consolePage.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
     });
 
     it('keeps every admin API answer out of caches (a new token is in one), errors included', async () => {
