@@ -3,7 +3,7 @@ import { findOrgBySlug } from '../directory/orgs.ts';
 import { DEFAULT_CONNECTION, findSamlConnection, spEndpoints, validateConnectionName } from '../directory/saml-connections.ts';
 import { sessionCookie, serializeSessionCookie } from '../lib/cookies.ts';
 import { bindingCookie, clearBinding, presentedBinding, serializeBinding } from './browser-binding.ts';
-import { auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
+import { allowedReturnUrl, auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
 import { spMetadataXml } from './metadata.ts';
 import { errorPage } from './page.ts';
 import { RateLimiter } from '../lib/rate-limit.ts';
@@ -74,7 +74,9 @@ export function samlRouter(deps: SamlDeps): Router {
     }
     const refused = failure.status === 403;
     if (STARTS_HERE.has(failure.reason)) {
-      const href = loginPath(tenant);
+      // Where the person was going (the response's RelayState, when this connection would take it) goes with them.
+      const relayState = allowedReturnUrl(typeof req.body?.RelayState === 'string' ? req.body.RelayState : null, tenant.connection.allowedRedirectUrls);
+      const href = `${loginPath(tenant)}${relayState ? `?RelayState=${encodeURIComponent(relayState)}` : ''}`;
       return fail(req, res, failure.status, 'sso_failed', 'Start sign-in here', failure.publicMessage, { loginUrl: href }, { href, label: 'Sign in with single sign-on' });
     }
     fail(req, res, failure.status, refused ? 'sso_refused' : 'sso_failed', refused ? 'You cannot sign in here' : 'Sign-in failed', failure.publicMessage);

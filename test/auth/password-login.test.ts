@@ -87,6 +87,11 @@ describe('password sign-in', () => {
     assert.match(res.body.error.message, /single sign-on/);
     const named = await login({ email: 'anyone@else.test', password: 'whatever', org: 'ssoco' }).expect(403);
     assert.equal(named.body.error.details.reason, 'sso_required');
+    // The sign-in form keeps where the person was going: the SSO link carries it as RelayState.
+    const page = await request(t.app).post('/auth/password/login').type('form').send({ email: 'sam@ssoco.test', password: PASSWORD, next: '/console/users?q=ann' }).expect(403);
+    assert.match(page.text, /href="\/saml\/ssoco\/login\?RelayState=%2Fconsole%2Fusers%3Fq%3Dann"/);
+    const plain = await request(t.app).post('/auth/password/login').type('form').send({ email: 'sam@ssoco.test', password: PASSWORD }).expect(403);
+    assert.match(plain.text, /href="\/saml\/ssoco\/login"/);
   });
 
   it('asks a person in several orgs to choose one, only after the password is verified', async () => {

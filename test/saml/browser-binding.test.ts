@@ -83,6 +83,27 @@ describe('SAML: a sign-in is bound to the browser that started it', () => {
     await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: victim.id }), { cookie: victim.cookie }).expect(303);
   });
 
+  it("keeps where the person was going in the page's link to start again: the response's RelayState when the connection allows it, never another", async () => {
+    // A browser that started no sign-in posts a response made for another (binding_missing), with a RelayState.
+    const posted = async (relayState: string) => {
+      const started = await startSpLogin(t.app, 'strict', { relayState });
+      return postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: started.id }), { relayState, json: true });
+    };
+    const kept = await posted('/console/users?q=ann');
+    assert.equal(kept.status, 400);
+    assert.equal(kept.body.error.details.loginUrl, '/saml/strict/login?RelayState=%2Fconsole%2Fusers%3Fq%3Dann', JSON.stringify(kept.body));
+    const allowed = await posted('https://app.strict.test/home');
+    assert.equal(allowed.body.error.details.loginUrl, '/saml/strict/login?RelayState=https%3A%2F%2Fapp.strict.test%2Fhome');
+    const attacker = await startSpLogin(t.app, 'strict');
+    const page = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'mallory@strict.test', inResponseTo: attacker.id }), { relayState: '/console/users' });
+    assert.match(page.text, /<a href="\/saml\/strict\/login\?RelayState=%2Fconsole%2Fusers"[^>]*>Sign in with single sign-on<\/a>/);
+    for (const foreign of ['https://evil.test/', '//evil.test/x']) {
+      const other = await startSpLogin(t.app, 'strict');
+      const dropped = await postAcs(t.app, 'strict', responseFor('strict', { nameId: 'sam@strict.test', inResponseTo: other.id }), { relayState: foreign, json: true });
+      assert.equal(dropped.body.error?.details.loginUrl, '/saml/strict/login', `${foreign}: ${JSON.stringify(dropped.body)}`);
+    }
+  });
+
   it('refuses a response whose cookie belongs to another connection of the org', async () => {
     const staging = await startSpLogin(t.app, 'strict', { connection: 'staging' });
     assert.match(staging.cookie!, /^__Host-gatehouse_saml\.strict\.staging=/);

@@ -108,7 +108,9 @@ export function passwordRoutes(container: Container): Router {
         return html(res, 403, loginPage({ email: input.email, next: nextOf(input.next), errors: [error.message] }));
       }
       if (asForm && error instanceof SsoRequiredError) {
-        const href = String(error.details.loginUrl);
+        // Where the person was going goes with them, as the RelayState the SSO login takes.
+        const next = nextOf(input.next);
+        const href = `${String(error.details.loginUrl)}${next ? `?RelayState=${encodeURIComponent(next)}` : ''}`;
         return html(res, 403, messagePage('Use single sign-on', ['Your organization signs in with its identity provider, not a Gatehouse password.'], { href, text: 'Continue with single sign-on' }));
       }
       throw error;
