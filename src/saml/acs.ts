@@ -51,6 +51,8 @@ const IDP_REFUSED = 'Your identity provider did not sign you in. Ask your admini
 const UNSOLICITED = 'This sign-in was started from your identity provider\'s dashboard, which this organization does not accept. Start it here instead: you will pass through your identity provider and come back signed in.';
 /** A response to a request this browser did not make (login CSRF, or a sign-in started in another browser or with cookies blocked). */
 const NOT_THIS_BROWSER = 'This sign-in was not started in this browser, so it was not accepted. Start it here: you will pass through your identity provider and come back signed in.';
+/** The browser holds another sign-in's cookie: most often a second tab (or a second click) started one since. */
+const STARTED_AGAIN = 'This sign-in was not accepted: another sign-in was started in this browser since (in another tab, perhaps), or this one was not started here. Start it here: you will pass through your identity provider and come back signed in.';
 const GENERIC = 'The sign-in response from your identity provider could not be accepted. Try signing in again; if it keeps failing, give your administrator the reference below.';
 
 /**
@@ -157,7 +159,7 @@ export async function completeLogin(
     if (!request) throw new SsoFailure('unknown_request', `InResponseTo ${response.inResponseTo.slice(0, 100)} was not issued by this connection, has expired or was already used`);
     // After the consume: a response refused here stays used, so a planted one cannot be retried.
     const bound = checkBrowserBinding(request.browserBinding, browserBinding);
-    if (!bound.ok) throw new SsoFailure(bound.code, bound.detail, 400, NOT_THIS_BROWSER);
+    if (!bound.ok) throw new SsoFailure(bound.code, bound.detail, 400, bound.code === 'binding_mismatch' ? STARTED_AGAIN : NOT_THIS_BROWSER);
     // The return address chosen when the request was made wins over one posted back.
     relayState = request.relayState ?? relayState;
   }

@@ -77,6 +77,8 @@ describe('SAML: a sign-in is bound to the browser that started it', () => {
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'sso_failed');
     assert.equal(res.body.error.details.loginUrl, '/saml/strict/login');
+    // Not "not started in this browser": most often the person's own second tab started another sign-in.
+    assert.match(res.body.error.message, /another sign-in was started in this browser since/);
     assert.equal(res.headers['set-cookie'], undefined);
     assert.ok((await failures('binding_mismatch')).length);
     // The victim's own sign-in still completes.
