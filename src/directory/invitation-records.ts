@@ -110,6 +110,23 @@ export async function getInvitation(em: Em, scope: Pick<Scope, 'orgId'>, id: str
   throw new NotFoundError('Invitation', id);
 }
 
+/**
+ * The plan (group, role) of the person's latest invitation when it was never accepted: what an invitee
+ * who is deleted (or disabled) still expects to join. A person whose latest invitation was accepted
+ * has live memberships instead, and no plan. Groups deleted since are left out. An invitation that
+ * another replaced (superseded_by) is never the latest, whatever the clock said.
+ */
+export async function unacceptedPlanOf(em: Em, scope: Pick<Scope, 'orgId'>, userId: string): Promise<Array<{ groupId: string; role: string }>> {
+  const rows = await em.execute(
+    `with latest as (select id, accepted_at from invitations where org_id = ? and user_id = ? order by (superseded_by is null) desc, created_at desc, id desc limit 1)
+     select im.group_id, im.role from latest join invitation_memberships im on im.invitation_id = latest.id
+       join groups g on g.id = im.group_id and g.org_id = ?
+     where latest.accepted_at is null order by lower(g.display_name), g.id`,
+    [scope.orgId, userId, scope.orgId],
+  );
+  return rows.map((r) => ({ groupId: String(r.group_id), role: String(r.role) }));
+}
+
 /** A WHERE condition over invitationsFromSql (`i`, `u`) for a status filter (the list and the CSV export): invitationStatus in SQL. */
 export function invitationFilterSql(status: InvitationFilter, now: Date): { sql: string; params: unknown[] } {
   const usable = `i.accepted_at is null and i.revoked_at is null and u.state = 'invited'`;

@@ -14,7 +14,7 @@ import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
 import { systemActor, type Scope } from './scope.ts';
 import { emptyUserFields, toDate, userFieldColumns } from './user-record.ts';
 import { userStatus } from './status.ts';
-import { dateOrNull, getInvitation, invitationsFromSql, invitationStatus, revokedReason, type InvitationRecord, type StatusInput } from './invitation-records.ts';
+import { dateOrNull, getInvitation, invitationsFromSql, invitationStatus, revokedReason, unacceptedPlanOf, type InvitationRecord, type StatusInput } from './invitation-records.ts';
 
 /**
  * Invitations (DESIGN "Invitation"): an admin invites addresses; each gets a
@@ -201,6 +201,16 @@ async function issueToken(tx: Em, deps: InvitationDeps, scope: Scope, p: { invit
   return tokenHash;
 }
 
+/**
+ * A restored invitee's plan carried over to the new invitation, with the groups the inviter named
+ * now added to it: a group in both takes the role named now (the inviter said it just now).
+ */
+function withPlanOf(earlier: PlannedMembership[], named: PlannedMembership[]): PlannedMembership[] {
+  const plan = new Map(earlier.map((g) => [g.groupId, g.role]));
+  for (const g of named) plan.set(g.groupId, g.role);
+  return [...plan].map(([groupId, role]) => ({ groupId, role }));
+}
+
 async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null; may: NonNullable<InviteInput['may']> }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
@@ -216,11 +226,12 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   if (deleted && !restorable(deleted, input.may, now)) return 'restore_not_permitted';
   const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
   const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
+  const groups = revived ? withPlanOf(await unacceptedPlanOf(tx, scope, revived), prepared.groups) : prepared.groups;
   const invitationId = uuidv7(now.getTime());
   const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, inviter: prepared.inviter, expiresAt }, now);
   const invitationRow = [invitationId, now, now, scope.orgId, userId, email, input.name?.slice(0, 300) ?? null, input.message, scope.actor.id ?? null, scope.actor.label.slice(0, 320), tokenHash, expiresAt];
   // The invitation and its planned memberships as one statement (the memberships in list order).
-  const planned = prepared.groups.map((group) => [uuidv7(now.getTime()), group.groupId, group.role]);
+  const planned = groups.map((group) => [uuidv7(now.getTime()), group.groupId, group.role]);
   await tx.execute(
     `with i as (insert into invitations (id, created_at, updated_at, org_id, user_id, email, name, message, invited_by_id, invited_by_label, token_hash, expires_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id)
@@ -239,7 +250,7 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   await recordAuditSql(tx, scope, {
     action: 'invitation.created',
     target: { type: 'user', id: userId, label: email },
-    details: { invitationId, restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups: prepared.groups },
+    details: { invitationId, restored: Boolean(revived), expiresAt: expiresAt.toISOString(), groups },
   });
   return { email, invitationId, userId };
 }
