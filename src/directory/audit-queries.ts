@@ -121,7 +121,8 @@ export function auditFilterSql(scope: Pick<Scope, 'orgId'>, filter: AuditFilter)
  * altered value all decode to nothing: the same 400, so probing tells nothing.
  */
 function cursorId(scope: Pick<Scope, 'orgId'>, page: AuditPageRequest): string | undefined {
-  if (page.cursor === undefined || page.cursor === '') return undefined;
+  // Given empty (`?cursor=`) it is refused, never read as absent (the first page): a paging client would start over.
+  if (page.cursor === undefined) return undefined;
   const id = page.ids.decode(page.cursor, scope.orgId);
   if (id === null) throw ValidationError.field('cursor', 'is not a cursor this API returned');
   return id;

@@ -133,10 +133,11 @@ export async function listGroupMembers(
   em: Em,
   scope: Pick<Scope, 'orgId'>,
   groupId: string,
-  page: { cursor?: string | undefined; limit: number },
+  /** `cursorField`: the query parameter that carried the cursor, as a refusal names it (default `cursor`). */
+  page: { cursor?: string | undefined; limit: number; cursorField?: string },
 ): Promise<{ members: GroupMemberRow[]; nextCursor: string | null }> {
   await getEntryPoint(em, scope, groupId);
-  if (page.cursor !== undefined && !isUuid(page.cursor)) throw ValidationError.field('cursor', 'is not a cursor this list returned');
+  if (page.cursor !== undefined && !isUuid(page.cursor)) throw ValidationError.field(page.cursorField ?? 'cursor', 'is not a cursor this list returned');
   const rows = await em.execute(
     `select m.id as membership_id, m.role, m.source, m.via_mapping, m.added_at, u.id, u.user_name, u.display_name, u.email
      from memberships m join users u on u.id = m.user_id

@@ -109,11 +109,12 @@ export function rowToFeedEvent(row: Row): FeedEvent {
 
 /**
  * A cursor is a position in the org's own feed, as digits: consumers store it as given; checkable here.
- * No cursor (absent or empty) is `undefined`: start at the oldest retained event. `0` is a cursor like any
- * other — the one an empty feed hands out — and is refused once events after it were pruned.
+ * No cursor (absent) is `undefined`: start at the oldest retained event. One given empty (`?after=`) is
+ * refused like any other that is not digits, never read as absent, as an empty `?limit=` is never read as 0.
+ * `0` is a cursor like any other — the one an empty feed hands out — and is refused once events after it were pruned.
  */
 export function parseCursor(value: string | undefined, field = 'after'): string | undefined {
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined) return undefined;
   if (!/^\d{1,18}$/.test(value)) throw ValidationError.field(field, 'must be a cursor returned by this API (digits)');
   return value;
 }

@@ -113,7 +113,7 @@ export const groupApiRoutes: ApiRoute[] = [
     async ({ req, res, params, query }) => {
       const { found, page } = await inTransaction(req, async (tx) => ({
         found: await getEntryPoint(tx, scopeFor(req), params.id),
-        page: await listGroupMembers(tx, scopeFor(req), params.id, { cursor: query.membersCursor, limit: query.membersLimit }),
+        page: await listGroupMembers(tx, scopeFor(req), params.id, { cursor: query.membersCursor, limit: query.membersLimit, cursorField: 'membersCursor' }),
       }));
       res.json({ ...toGroupView(found), members: page.members.map(toMemberView), membersNextCursor: page.nextCursor });
     },
