@@ -123,8 +123,9 @@ function writeRaw(box: Json, target: AttrTarget, value: unknown, mode: Mode): vo
 }
 
 /**
- * RFC 7644 §3.5.2.1: add appends values not already present; §3.5.2.3: replace without a
- * filter replaces all values.
+ * RFC 7644 §3.5.2.1: add appends values not already present — a value present under other
+ * sub-attributes (the same address, now `primary` or of another `type`) is merged, the added
+ * sub-attributes winning, never listed twice; §3.5.2.3: replace without a filter replaces all values.
  */
 function writeMulti(box: Json, def: AttributeDef, value: unknown, mode: Mode): void {
   const items = prepare(def, value) as unknown[];
@@ -132,7 +133,12 @@ function writeMulti(box: Json, def: AttributeDef, value: unknown, mode: Mode): v
   const touched: number[] = [];
   for (const item of items) {
     const at = next.findIndex((e) => sameElement(def, e, item));
-    if (at < 0) touched.push(next.push(item) - 1);
+    const present = at < 0 && mode === 'add' ? next.findIndex((e) => sameValue(def, e, item)) : -1;
+    if (present >= 0) {
+      next[present] = { ...(next[present] as Json) };
+      for (const [k, v] of Object.entries(item as Json)) setKey(next[present] as Json, k, v);
+      touched.push(present);
+    } else if (at < 0) touched.push(next.push(item) - 1);
     else if (mode === 'replace') touched.push(at);
   }
   keepOnePrimary(next, touched);
@@ -284,6 +290,18 @@ function sameElement(def: AttributeDef, a: unknown, b: unknown): boolean {
   const [x, y] = [getKey(a, 'value'), getKey(b, 'value')];
   if (typeof x !== 'string' || typeof y !== 'string') return x !== undefined && x === y;
   return ref.caseExact ? x === y : x.toLowerCase() === y.toLowerCase();
+}
+
+/**
+ * The same `value` under other sub-attributes (`emails`, `phoneNumbers`, `roles`…: compared as the
+ * schema says, case-insensitively unless caseExact). Not for references (sameElement's duplicates).
+ */
+function sameValue(def: AttributeDef, a: unknown, b: unknown): boolean {
+  const attr = findAttr(def.subAttributes, 'value');
+  if (!attr || attr.mutability === 'immutable' || !isObject(a) || !isObject(b)) return false;
+  const [x, y] = [getKey(a, 'value'), getKey(b, 'value')];
+  if (typeof x !== 'string' || typeof y !== 'string') return x !== undefined && jsonEqual(x, y);
+  return attr.caseExact ? x === y : x.toLowerCase() === y.toLowerCase();
 }
 
 function elements(box: Json, def: AttributeDef): unknown[] {

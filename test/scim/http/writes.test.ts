@@ -274,6 +274,18 @@ describe('SCIM writes, lifecycle and audit', () => {
       assert.deepEqual(res.body.emails, emails);
     });
 
+    // RFC 7644 §3.5.2.1: an add of a value already present does not list it twice; the sent sub-attributes win.
+    it('merges a PATCH add of an email present under another primary or type, one primary kept, the email column following it', async () => {
+      const emails = [{ value: 'merge@acme.test', type: 'work', primary: true }, { value: 'merge@home.example', type: 'home' }];
+      const user = await postUser(t, acme.tokens.scim, 'merge@acme.test', { emails });
+      const add = (value: Json) => send('patch', `/Users/${user.id}`, rid(), patchOps({ op: 'add', path: 'emails', value: [value] })).expect(200);
+      const made = await add({ value: 'merge@home.example', type: 'home', primary: true });
+      assert.deepEqual(made.body.emails, [{ value: 'merge@acme.test', type: 'work' }, { value: 'merge@home.example', type: 'home', primary: true }]);
+      assert.equal((await userRow(t, String(user.id)))!.email, 'merge@home.example');
+      const retyped = await add({ value: 'MERGE@acme.test', type: 'other' });
+      assert.deepEqual(retyped.body.emails, [{ value: 'MERGE@acme.test', type: 'other' }, { value: 'merge@home.example', type: 'home', primary: true }]);
+    });
+
     for (const path of ['id', 'meta', 'meta.lastModified']) {
       it(`refuses a PATCH of ${path} with 400 mutability and writes nothing`, async () => {
         const user = await postUser(t, acme.tokens.scim, `mut-${path}@acme.test`);

@@ -344,6 +344,29 @@ const cases: Case[] = [
     ops: [{ op: 'replace', path: 'emails', value: [{ value: 'a@b.c', primary: true }, { value: 'd@e.f', primary: true }] }],
     error: ['invalidValue', /primary/],
   },
+  // a value already present under other sub-attributes (RFC 7644 §3.5.2.1: not added twice; merged)
+  {
+    it: 'merges an added email that differs from a present one only in primary, and takes primary from the others',
+    ops: [{ op: 'add', path: 'emails', value: [{ value: 'alice@home.example', type: 'home', primary: true }] }],
+    after: withUser({ emails: [{ value: 'alice@example.com', type: 'work' }, { value: 'alice@home.example', type: 'home', primary: true }] }),
+  },
+  {
+    it: 'merges an added email that differs only in type and in the case of its address: the added sub-attributes win',
+    ops: [{ op: 'add', value: { emails: [{ value: 'Alice@Home.example', type: 'other' }] } }],
+    after: withUser({ emails: [(alice['emails'] as object[])[0], { value: 'Alice@Home.example', type: 'other' }] }),
+  },
+  {
+    it: 'reports no change when an added email names a present one with fewer sub-attributes',
+    ops: [{ op: 'add', path: 'emails', value: [{ value: 'alice@example.com' }] }],
+    after: alice,
+    changed: false,
+  },
+  {
+    it: 'merges an added phone number already present under another type',
+    before: { ...alice, phoneNumbers: [{ value: '+1 555 0100', type: 'work' }] },
+    ops: [{ op: 'add', path: 'phoneNumbers', value: [{ value: '+1 555 0100', type: 'mobile', primary: true }] }],
+    after: { ...alice, phoneNumbers: [{ value: '+1 555 0100', type: 'mobile', primary: true }] },
+  },
   // no-ops and ordering
   { it: 'reports no change when a replace sets the current value', ops: [{ op: 'replace', path: 'displayName', value: 'Alice Smith' }], after: alice, changed: false },
   { it: 'reports no change when an existing email is added again', ops: [{ op: 'add', path: 'emails', value: [{ value: 'alice@home.example', type: 'home' }] }], after: alice, changed: false },
