@@ -141,9 +141,9 @@ async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Dat
 }
 
 /** A new person takes a seat as an invitee accepting does: none left is a refusal the person is told, not a failure. */
-async function createJitUser(em: Em, scope: Scope, identity: SsoIdentity): Promise<UserRecord> {
+async function createJitUser(em: Em, scope: Scope, identity: SsoIdentity, now: Date): Promise<UserRecord> {
   try {
-    return await createUser(em, scope, jitFields(identity), { source: 'saml-jit' });
+    return await createUser(em, scope, jitFields(identity), { source: 'saml-jit', now });
   } catch (error) {
     if (error instanceof LimitError) throw new SsoRefusedError('no_seat');
     throw error;
@@ -202,7 +202,8 @@ export async function admitSsoUser(
     case 'refuse':
       throw new SsoRefusedError(decision.reason);
     case 'create':
-      user = await createJitUser(em, scope, identity);
+      // One time for created and last active: the sign-in that creates the person is their first activity.
+      user = await createJitUser(em, scope, identity, now);
       break;
     case 'activate':
       user = await acceptInvitation(em, scope, found!.user, now);

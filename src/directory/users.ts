@@ -255,6 +255,11 @@ export interface CreateUserOptions {
   /** false creates the user disabled (SCIM `active: false`). */
   active?: boolean;
   withGroups?: boolean;
+  /**
+   * The request's time as created_at (and updated_at), for a caller that writes the same time elsewhere on
+   * the new profile (SSO's last_active_at): never earlier than created. Absent: the transaction's now().
+   */
+  now?: Date;
 }
 
 export async function createUser(from: Em | Db, scope: Scope, input: UserFields, options: CreateUserOptions): Promise<UserRecord> {
@@ -270,7 +275,11 @@ export async function createUser(from: Em | Db, scope: Scope, input: UserFields,
     placeholders.push(kind === 'json' ? '?::jsonb' : '?');
   }
   values.push(primaryEmail(fields.emails), primaryPhone(fields.phoneNumbers), disabled ? 'disabled' : 'active', options.source);
-  placeholders.push('?', '?', '?', '?', disabled ? 'now()' : 'null', '1', 'now()', 'now()');
+  placeholders.push('?', '?', '?', '?', disabled ? 'now()' : 'null', '1');
+  if (options.now) {
+    values.push(options.now, options.now);
+    placeholders.push('?::timestamptz', '?::timestamptz');
+  } else placeholders.push('now()', 'now()');
   const audit = auditInsertSql(scope, {
     action: 'user.created',
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },

@@ -116,6 +116,14 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(await em.count(AuditEvent, { action: 'user.created', targetId: user.id }), 1);
     });
 
+    it('gives the user it creates one time as created and last active (users.csv never shows them active before created)', async () => {
+      await postAcs(t.app, 'create', responseFor('create', { nameId: 'same-time@create.test' })).expect(303);
+      const [row] = await t.container.fork().execute(`select id, created_at, last_active_at from users where user_name = 'same-time@create.test'`);
+      assert.equal(new Date(String(row!.last_active_at)).toISOString(), new Date(String(row!.created_at)).toISOString());
+      const view = (await request(t.app).get(`/api/orgs/create/users/${String(row!.id)}`).set(auth(create)).expect(200)).body;
+      assert.equal(view.lastActiveAt, view.createdAt);
+    });
+
     it('refuses a user SCIM disabled, and does not create a replacement', async () => {
       await seedUser(t.container, create, 'gone@create.test', { active: false });
       const res = await postAcs(t.app, 'create', responseFor('create', { nameId: 'gone@create.test' })).expect(403);
