@@ -64,7 +64,9 @@ describe('access log', () => {
     assert.deepEqual({ ...line, time: undefined, ms: undefined }, {
       level: 30, time: undefined, service: 'gatehouse', requestId: 'gone-1', method: 'GET', path: '/slow', status: null, ms: undefined, aborted: true, msg: 'request',
     });
-    assert.ok(Number(line.ms) >= 40, `ms ${line.ms}: the time until the connection closed`);
+    // The time until the connection closed (the client held it ~50 ms); no lower bound: on a busy machine the
+    // server may see the request late, so only that it was measured is asserted (no timed assertions in tests).
+    assert.ok(typeof line.ms === 'number' && line.ms > 0, `ms ${line.ms}: the time until the connection closed`);
   });
 
   it('logs an upload the client abandoned with the answer the server gave it and aborted: true, below error level', async () => {
