@@ -58,6 +58,7 @@ describe('security headers and session cookies', () => {
       const consolePage = await request(t.app).get('/console/login');
       assert.equal(consolePage.headers['x-frame-options'], 'DENY');
       assert.match(consolePage.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+      assert.match(consolePage.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/, 'the console too, on https');
     });
 
     it('keeps every admin API answer out of caches (a new token is in one), errors included', async () => {
@@ -120,6 +121,8 @@ describe('security headers and session cookies', () => {
       const res = await request(t.app).get('/auth/password/login').expect(200);
       assert.equal(res.headers['strict-transport-security'], undefined);
       assert.doesNotMatch(res.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/);
+      const consolePage = await request(t.app).get('/console/login');
+      assert.doesNotMatch(consolePage.headers['content-security-policy'] ?? '', /upgrade-insecure-requests/, 'nor the console');
       assert.match(res.headers['content-security-policy'] ?? '', /default-src 'self'/);
       assert.equal(res.headers['x-content-type-options'], 'nosniff');
     });

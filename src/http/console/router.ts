@@ -30,7 +30,7 @@ const PARAM = /^[A-Za-z0-9_-]{1,100}$/;
  * only, nothing inline, no framing. The sign-in page may submit to the IdP,
  * whose address is not known here (form-action covers redirects after a submit).
  */
-function csp(formAction: boolean) {
+function csp(formAction: boolean, https: boolean) {
   return helmet.contentSecurityPolicy({
     useDefaults: false,
     directives: {
@@ -44,6 +44,8 @@ function csp(formAction: boolean) {
       baseUri: ["'none'"],
       frameAncestors: ["'none'"],
       ...(formAction ? { formAction: ["'self'"] } : {}),
+      // As app.ts: on https only (on plain http it would send form posts to an https nobody serves).
+      ...(https ? { upgradeInsecureRequests: [] } : {}),
     },
   });
 }
@@ -86,8 +88,9 @@ export function consoleRouter(container: Container): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use('/login', csp(false), loginRoutes(container));
-  router.use(csp(true));
+  const https = container.config.publicUrl.startsWith('https:');
+  router.use('/login', csp(false, https), loginRoutes(container));
+  router.use(csp(true, https));
   router.post('/logout', sameOrigin(new URL(container.config.publicUrl).origin), formParser({ limit: '1kb' }), async (req, res) => {
     await endSession(container, req, res);
     res.redirect(303, '/console/login?signedOut=1');
