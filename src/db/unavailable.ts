@@ -1,13 +1,64 @@
 import { ConnectionException, DriverException, TableNotFoundException } from '@mikro-orm/core';
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  // admin shutdown, crash shutdown, cannot connect now (starting up, in recovery); connection failures; too many connections
-  '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004', '53300',
-]);
+/** Why the database cannot be reached, in a word anyone may read: /readyz is public, the driver's message (hosts, users, database names) is only logged. */
+export type UnreachableReason =
+  | 'connection_refused' | 'timeout' | 'host_not_found' | 'host_unreachable' | 'auth_failed' | 'database_not_found'
+  | 'too_many_connections' | 'not_accepting_connections' | 'connection_lost' | 'unknown';
 
-/** Said by the server when it refuses a connection under a code other queries also use (55000 for `allow_connections false`). */
-const REFUSED_MESSAGES = /is not currently accepting connections|too many clients already|remaining connection slots are reserved/i;
+/**
+ * What an error says about the database: `away` when it cannot be reached for now (every surface
+ * answers 503 + Retry-After), and the word /readyz gives. A login refused (28P01) or a database that
+ * does not exist has a reason but is no outage: the server is there, the configuration is wrong.
+ */
+interface Sign {
+  away: boolean;
+  reason?: UnreachableReason;
+}
+
+const away = (reason?: UnreachableReason): Sign => ({ away: true, ...(reason ? { reason } : {}) });
+
+const BY_CODE: Record<string, Sign> = {
+  ECONNREFUSED: away('connection_refused'),
+  ETIMEDOUT: away('timeout'),
+  ENOTFOUND: away('host_not_found'),
+  EAI_AGAIN: away('host_not_found'),
+  EHOSTUNREACH: away('host_unreachable'),
+  ENETUNREACH: away('host_unreachable'),
+  ECONNRESET: away('connection_lost'),
+  EPIPE: away('connection_lost'),
+  // admin shutdown, crash shutdown, cannot connect now (starting up, in recovery); connection failures; too many connections
+  '57P01': away('connection_lost'),
+  '57P02': away('connection_lost'),
+  '57P03': away('not_accepting_connections'),
+  '08006': away('connection_lost'),
+  '08001': away(),
+  '08003': away('connection_lost'),
+  '08004': away(),
+  '53300': away('too_many_connections'),
+  '28P01': { away: false, reason: 'auth_failed' },
+  '28000': { away: false, reason: 'auth_failed' },
+  '3D000': { away: false, reason: 'database_not_found' },
+};
+
+/**
+ * What the driver or the server says in words, in the order a reason is read. The server refuses some
+ * connections under a code other queries also use (55000 for `allow_connections false`); a timeout or a
+ * connection error other than connecting is a reason, not an outage (a statement timeout is a query refused).
+ */
+const BY_MESSAGE: Array<[RegExp, Sign]> = [
+  [/too many clients already|remaining connection slots are reserved/i, away('too_many_connections')],
+  [/is not currently accepting connections/i, away('not_accepting_connections')],
+  [/connection timeout|timeout exceeded when trying to connect/i, away('timeout')],
+  [/timeout/i, { away: false, reason: 'timeout' }],
+  [/Connection terminated|Client has encountered a connection error/i, away('connection_lost')],
+  [/connection error/i, { away: false, reason: 'connection_lost' }],
+];
+
+const codeOf = (error: unknown): Sign | undefined => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? BY_CODE[code] : undefined;
+};
+const messageOf = (error: unknown): string => (error as Error).message ?? '';
 
 /**
  * Whether a thrown value means the database cannot be reached (refused, reset,
@@ -17,12 +68,16 @@ const REFUSED_MESSAGES = /is not currently accepting connections|too many client
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
-  return causes(error).some((current) => {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-    const message = (current as Error).message ?? '';
-    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message) || REFUSED_MESSAGES.test(message);
-  });
+  return causes(error).some((current) => codeOf(current)?.away || BY_MESSAGE.some(([pattern, sign]) => sign.away && pattern.test(messageOf(current))));
+}
+
+/** The word /readyz gives for an error: by its code, else by its message, on the error or what it wraps. */
+export function unreachableReason(error: unknown): UnreachableReason {
+  for (const current of causes(error)) {
+    const reason = codeOf(current)?.reason ?? BY_MESSAGE.find(([pattern]) => pattern.test(messageOf(current)))?.[1].reason;
+    if (reason) return reason;
+  }
+  return 'unknown';
 }
 
 /** The error and what it wraps (the driver's `previous`, else `cause`), five deep at most. */
@@ -45,42 +100,4 @@ export const SCHEMA_MISSING_MESSAGE = 'The database is not migrated yet: run "ga
  */
 export function isSchemaMissing(error: unknown): boolean {
   return causes(error).some((current) => current instanceof TableNotFoundException || (current as { code?: unknown }).code === '42P01');
-}
-
-/** Why the database cannot be reached, in a word anyone may read: /readyz is public, the driver's message (hosts, users, database names) is only logged. */
-export type UnreachableReason =
-  | 'connection_refused' | 'timeout' | 'host_not_found' | 'host_unreachable' | 'auth_failed' | 'database_not_found'
-  | 'too_many_connections' | 'not_accepting_connections' | 'connection_lost' | 'unknown';
-
-const REASON_BY_CODE: Record<string, UnreachableReason> = {
-  ECONNREFUSED: 'connection_refused',
-  ETIMEDOUT: 'timeout',
-  ENOTFOUND: 'host_not_found',
-  EAI_AGAIN: 'host_not_found',
-  EHOSTUNREACH: 'host_unreachable',
-  ENETUNREACH: 'host_unreachable',
-  '28P01': 'auth_failed',
-  '28000': 'auth_failed',
-  '3D000': 'database_not_found',
-  '53300': 'too_many_connections',
-  '57P03': 'not_accepting_connections',
-  ECONNRESET: 'connection_lost',
-  EPIPE: 'connection_lost',
-  '57P01': 'connection_lost',
-  '57P02': 'connection_lost',
-  '08006': 'connection_lost',
-  '08003': 'connection_lost',
-};
-
-export function unreachableReason(error: unknown): UnreachableReason {
-  for (const current of causes(error)) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && REASON_BY_CODE[code]) return REASON_BY_CODE[code];
-    const message = (current as Error).message ?? '';
-    if (/too many clients already|remaining connection slots are reserved/i.test(message)) return 'too_many_connections';
-    if (/is not currently accepting connections/i.test(message)) return 'not_accepting_connections';
-    if (/timeout/i.test(message)) return 'timeout';
-    if (/Connection terminated|connection error/i.test(message)) return 'connection_lost';
-  }
-  return 'unknown';
 }
