@@ -124,13 +124,7 @@ export function decideSsoAccess(user: Pick<UserRecord, 'state' | 'inviteExpiresA
 /** invited → active: the same acceptance as the registration form (seat, memberships with one event each, invitation), then `user.activated`. */
 async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Date): Promise<UserRecord> {
   if (user.state !== 'invited') throw new SsoRefusedError('pending');
-  let activated;
-  try {
-    activated = await activateInvitee(em, scope, { id: user.id, label: user.userName }, now, 'saml');
-  } catch (error) {
-    if (error instanceof LimitError) throw new SsoRefusedError('no_seat');
-    throw error;
-  }
+  const activated = await takingSeat(() => activateInvitee(em, scope, { id: user.id, label: user.userName }, now, 'saml'));
   await recordAuditSql(em, scope, {
     action: auditAction.accept,
     target: { type: 'user', id: user.id, label: user.userName },
@@ -140,10 +134,10 @@ async function acceptInvitation(em: Em, scope: Scope, user: UserRecord, now: Dat
   return rowToUser(rows[0]!);
 }
 
-/** A new person takes a seat as an invitee accepting does: none left is a refusal the person is told, not a failure. */
-async function createJitUser(em: Em, scope: Scope, identity: SsoIdentity, now: Date): Promise<UserRecord> {
+/** A sign-in that takes a seat (an invitee accepting, a new person): none left is a refusal the person is told, not a failure. */
+async function takingSeat<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await createUser(em, scope, jitFields(identity), { source: 'saml-jit', now });
+    return await work();
   } catch (error) {
     if (error instanceof LimitError) throw new SsoRefusedError('no_seat');
     throw error;
@@ -203,7 +197,7 @@ export async function admitSsoUser(
       throw new SsoRefusedError(decision.reason);
     case 'create':
       // One time for created and last active: the sign-in that creates the person is their first activity.
-      user = await createJitUser(em, scope, identity, now);
+      user = await takingSeat(() => createUser(em, scope, jitFields(identity), { source: 'saml-jit', now }));
       break;
     case 'activate':
       user = await acceptInvitation(em, scope, found!.user, now);
