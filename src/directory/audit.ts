@@ -76,6 +76,18 @@ export function auditInsertSql(
   return { sql, params };
 }
 
+/**
+ * Audit rows by the system (a job: purge, expiry, prune) for each row of `source`, across orgs: the
+ * org, target and details are SQL expressions over the source's columns. A fragment for a statement
+ * of its own or a data-modifying CTE; `action` and `targetType` are the code's own constants.
+ */
+export function systemAuditSql(entry: { action: string; targetType: string; orgId: string; targetId: string; targetLabel: string; details: string; at?: string }, source: string): string {
+  if (!/^[a-z_.]+$/.test(entry.action) || !/^[a-z_]+$/.test(entry.targetType)) throw new Error(`systemAuditSql: ${entry.action} / ${entry.targetType} is not a constant`);
+  return `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details)
+    select ${entry.orgId}, ${entry.at ?? 'now()'}, 'system', null, 'system', '${entry.action}', '${entry.targetType}', ${entry.targetId}, ${entry.targetLabel}, ${entry.details}
+    from ${source}`;
+}
+
 /** recordAudit for raw-SQL write paths inside a transaction (no unit of work to flush). */
 export async function recordAuditSql(em: Em, scope: Scope, entry: AuditEntry): Promise<void> {
   await em.execute(

@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm.ts';
+import { systemAuditSql } from './audit.ts';
 
 /**
  * Issue 8: an invitation emits `invitation.expired` when it expires, not only
@@ -30,10 +31,10 @@ export async function announceExpiredInvitations(em: Em, now: Date, batchSize = 
            update invitations i set expiry_announced_for = i.expires_at, updated_at = ? from due where i.id = due.id
            returning i.id, i.org_id, i.user_id, i.email, i.expires_at
          )
-         insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-         select m.org_id, ?, 'system', null, 'system', 'invitation.expired', 'user', m.user_id::text, m.email,
-                jsonb_build_object('invitationId', m.id, 'expiresAt', gatehouse_iso(m.expires_at)), null, null, null
-         from marked m order by m.expires_at
+         ${systemAuditSql({
+           action: 'invitation.expired', targetType: 'user', orgId: 'm.org_id', at: '?', targetId: 'm.user_id::text', targetLabel: 'm.email',
+           details: `jsonb_build_object('invitationId', m.id, 'expiresAt', gatehouse_iso(m.expires_at))`,
+         }, 'marked m order by m.expires_at')}
          returning 1`,
         [now, batchSize, now, now],
       );

@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import { isUuid } from '../lib/ids.ts';
 import { uniqueViolationField } from '../db/unique-violation.ts';
-import { auditInsertSql } from './audit.ts';
+import { auditInsertSql, systemAuditSql } from './audit.ts';
 import { purgeInvitationsAndMail, releaseReports } from './purge-traces.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
@@ -367,9 +367,10 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
         [now, ...ids],
       );
       await tx.execute(
-        `insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-         select org_id, now(), 'system', null, 'system', 'user.purged', 'user', id::text, 'purged user ' || id::text, jsonb_build_object('deletedAt', gatehouse_iso(deleted_at)), null, null, null
-         from users where id in (${list})`,
+        systemAuditSql({
+          action: 'user.purged', targetType: 'user', orgId: 'org_id', targetId: 'id::text', targetLabel: `'purged user ' || id::text`,
+          details: `jsonb_build_object('deletedAt', gatehouse_iso(deleted_at))`,
+        }, `users where id in (${list})`),
         ids,
       );
       return ids.length;

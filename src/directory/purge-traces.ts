@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { purgedLabel } from './audit-anonymise.ts';
+import { systemAuditSql } from './audit.ts';
 import { REMOVED_BODY } from './outbox.ts';
 
 const REMOVED_SUBJECT = '[removed: it named a purged user]';
@@ -76,10 +77,10 @@ export async function releaseReports(tx: Em, people: Array<Pick<PurgedTraces, 'o
        where m.id in (${list}) and r.id not in (${list}) for update of r),
      r as (update users u set manager_id = null, version = u.version + 1, updated_at = now() from old where u.id = old.id
        returning u.id, u.org_id, u.user_name, old.manager_id as was)
-     insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details, request_id, ip, user_agent)
-     select r.org_id, now(), 'system', null, 'system', 'user.updated', 'user', r.id::text, r.user_name,
-       jsonb_build_object('changes', jsonb_build_object('managerId', jsonb_build_object('from', r.was, 'to', null)), 'reason', 'manager_purged'), null, null, null
-     from r`,
+     ${systemAuditSql({
+       action: 'user.updated', targetType: 'user', orgId: 'r.org_id', targetId: 'r.id::text', targetLabel: 'r.user_name',
+       details: `jsonb_build_object('changes', jsonb_build_object('managerId', jsonb_build_object('from', r.was, 'to', null)), 'reason', 'manager_purged')`,
+     }, 'r')}`,
     [...ids, ...ids],
   );
   for (const path of [['manager'], ['user', 'manager']]) {

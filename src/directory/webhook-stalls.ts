@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm.ts';
-import { recordAuditSql } from './audit.ts';
+import { recordAuditSql, systemAuditSql } from './audit.ts';
 import { checkCursor, FEED_BOUNDS, FEED_BOUNDS_COLUMNS } from './event-feed.ts';
 import { TransitionError } from './errors.ts';
 import { getWebhook, wantsEventSql, type WebhookRecord } from './webhooks.ts';
@@ -68,11 +68,11 @@ export const STALL_ENDPOINTS_OWED_GONE = `gone_types as (select org_id, type, ma
     select m.org_id, (select min(e.position) from events e where e.org_id = m.org_id and e.position > m.position) as oldest from marked m
   ),
   stall_audits as (
-    insert into audit_events (org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id, target_label, details)
-    select s.org_id, now(), 'system', null, 'system', 'webhook.stalled', 'webhook', s.id::text, s.url,
-      jsonb_build_object('reason', 'cursor_expired', 'cursor', s.cursor_position::text, 'firstMissingPosition', s.stalled_from::text,
-        'oldestPosition', r.oldest::text)
-    from stalled s join retained r on r.org_id = s.org_id
+    ${systemAuditSql({
+      action: 'webhook.stalled', targetType: 'webhook', orgId: 's.org_id', targetId: 's.id::text', targetLabel: 's.url',
+      details: `jsonb_build_object('reason', 'cursor_expired', 'cursor', s.cursor_position::text, 'firstMissingPosition', s.stalled_from::text,
+        'oldestPosition', r.oldest::text)`,
+    }, 'stalled s join retained r on r.org_id = s.org_id')}
   )`;
 
 /**
