@@ -1,36 +1,19 @@
 import { html, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
-import { can, type Viewer } from '../viewer.ts';
-import { deleteForm, lifecycleActions, mayChangeAccount, personName, signInHelpActions, type PersonSummary } from './person-actions.ts';
+import { can } from '../viewer.ts';
+import { deleteForm, lifecycleActions, mayChangeAccount, personName, signInHelpActions } from './person-actions.ts';
 import { accessSection, type Access } from './person-access.ts';
+import { profileSection, type ProfileValues } from './person-profile.ts';
 import { activitySection, devicesSection, invitationSection, membershipsSection, type Activity, type Invitation, type Membership, type Sessions } from './person-sections.ts';
 import { managedBadge, statusBadge } from './users.ts';
 
-interface PersonView extends PersonSummary {
-  givenName: string | null;
-  familyName: string | null;
-  title: string | null;
-  department: string | null;
-  officeLocation: string | null;
-  phone: string | null;
+interface PersonView extends ProfileValues {
+  manager: { id: string; displayName: string | null } | null;
   createdAt: string;
   lastActiveAt: string | null;
   disabledAt: string | null;
   deletedAt: string | null;
 }
-
-/** The profile fields the person view carries, in the order a form shows them. */
-const profileFields = [
-  { name: 'givenName', label: 'First name', autocomplete: 'off' },
-  { name: 'familyName', label: 'Last name', autocomplete: 'off' },
-  { name: 'displayName', label: 'Display name', autocomplete: 'off' },
-  { name: 'title', label: 'Job title', autocomplete: 'off' },
-  { name: 'department', label: 'Department', autocomplete: 'off' },
-  { name: 'officeLocation', label: 'Office', autocomplete: 'off' },
-  { name: 'phone', label: 'Phone', autocomplete: 'off' },
-] as const;
-
-type ProfileField = (typeof profileFields)[number]['name'];
 
 function facts(person: PersonView): Html {
   const row = (label: string, value: Html | string) => html`<dt>${label}</dt><dd>${value}</dd>`;
@@ -39,6 +22,7 @@ ${row('Email', person.email ?? '—')}
 ${row('Username', person.userName)}
 ${row('Status', html`${statusBadge(person.status)}${managedBadge(person.source)}`)}
 ${row('Created by', sourceLabel[person.source] ?? person.source)}
+${person.manager ? row('Manager', html`<a href="/console/users/${person.manager.id}">${person.manager.displayName ?? 'Their manager'}</a>`) : ''}
 ${row('Organization role', person.orgRole === 'org_admin' ? 'Org admin' : 'Member')}
 ${row('Added', when(person.createdAt))}
 ${row('Last active', when(person.lastActiveAt))}
@@ -54,32 +38,6 @@ const sourceLabel: Record<string, string> = {
   csv: 'CSV import',
   admin: 'An administrator',
 };
-
-/**
- * Editable by users.edit holders, except for people the IdP provisions: the
- * API refuses their fields (updateProfile: scimOwnedFields), so they show as text.
- */
-function profile(viewer: Viewer, person: PersonView): Html {
-  const value = (field: ProfileField) => person[field] ?? '';
-  const idpOwned = person.source === 'scim';
-  const adminOnly = !mayChangeAccount(viewer, person);
-  if (!can(viewer, 'users.edit') || idpOwned || adminOnly || person.status === 'deleted') {
-    const why = idpOwned
-      ? html`<p class="hint">These details come from your identity provider; change them there and they follow at its next update.</p>`
-      : adminOnly && can(viewer, 'users.edit')
-        ? html`<p class="hint">Only an org admin can change an org admin’s account.</p>`
-        : person.status === 'deleted' && can(viewer, 'users.edit')
-          ? html`<p class="hint">Restore this person to edit their profile.</p>`
-          : '';
-    return html`${why}<dl class="facts">${profileFields.map((f) => html`<dt>${f.label}</dt><dd>${value(f.name) || '—'}</dd>`)}</dl>`;
-  }
-  return html`<form class="profile" data-api="PATCH /users/${person.id}" data-only-changed data-then="reload" data-success="Profile saved.">
-<div class="grid">${profileFields.map(
-    (f) => html`<div><label for="p-${f.name}">${f.label}</label><input id="p-${f.name}" name="${f.name}" type="${f.name === 'phone' ? 'tel' : 'text'}" value="${value(f.name)}" autocomplete="${f.autocomplete}" maxlength="1000"></div>`,
-  )}</div>
-<button type="submit">Save profile</button>
-</form>`;
-}
 
 export const personRoute: ConsoleRoute = {
   path: '/users/:id',
@@ -112,7 +70,7 @@ ${person.id === viewer.userId ? html`<p><a href="/console/account/password">Chan
 ${actions.length ? html`<div class="person-actions" role="group" aria-label="Actions">${actions}</div>` : ''}
 ${deleteForm(viewer, person)}
 ${invitation ? invitationSection(invitation) : ''}
-<section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${profile(viewer, person)}</section>
+${profileSection(viewer, person)}
 ${access ? accessSection(viewer, person, access) : ''}
 ${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
 ${sessions ? devicesSection(person, sessions, mayChangeAccount(viewer, person)) : ''}

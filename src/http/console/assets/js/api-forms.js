@@ -14,6 +14,7 @@
 // "event": dispatches `api:done` on the form with the answer in event.detail, for page scripts.
 import { ApiFailure, announce, callApi } from './api.js';
 import { isEdited } from './edits.js';
+import { clearFieldErrors, showFieldErrors } from './field-errors.js';
 
 const FLASH = 'gatehouse.flash';
 const FOCUS = 'gatehouse.focus';
@@ -138,7 +139,16 @@ export function showProblems(form, error) {
   }
   box.append(list);
   for (const el of form.elements) el.removeAttribute?.('aria-invalid');
-  for (const problem of error.problems) fieldOf(form, String(problem.field))?.field.setAttribute('aria-invalid', 'true');
+  const reasons = new Map();
+  for (const problem of error.problems) {
+    const found = fieldOf(form, String(problem.field));
+    if (!found) continue;
+    found.field.setAttribute('aria-invalid', 'true');
+    // An entry of a list field keeps its place in the words (", line 3: …"); the field itself, its reason.
+    const line = found.rest.length ? problemLine(form, problem) : problem.reason;
+    reasons.set(found.field, [...(reasons.get(found.field) ?? []), line]);
+  }
+  showFieldErrors(form, reasons);
   const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
   else {
@@ -150,6 +160,7 @@ export function showProblems(form, error) {
 function clearProblems(form) {
   form.querySelector('[data-form-error]')?.remove();
   for (const el of form.elements) el.removeAttribute?.('aria-invalid');
+  clearFieldErrors(form);
 }
 
 /** The guard's numbers in words, then the form's question. */
