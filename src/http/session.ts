@@ -6,7 +6,8 @@ import { clearSessionCookie, parseCookies, sessionCookie } from '../lib/cookies.
 import { csrfTokenFor } from '../lib/csrf.ts';
 import { accessOf } from '../directory/permissions.ts';
 import type { Scope } from '../directory/scope.ts';
-import { sameOrigin } from './auth/guard.ts';
+import { html, isForm, sameOrigin } from './auth/guard.ts';
+import { escapeHtml, layout, messagePage } from './pages/layout.ts';
 
 /** The session cookie's value as the request sent it, if any. */
 export function sessionTokenOf(container: Container, req: Request): string | undefined {
@@ -47,7 +48,18 @@ export function forgetSessionCookie(container: Container, res: Response): void {
   res.setHeader('Set-Cookie', clearSessionCookie(sessionCookie(container.config.publicUrl)));
 }
 
-/** GET /api/session and POST /auth/logout: the browser's view of its own session. */
+/** The page a sign-out link or bookmark opens: a button that posts the sign-out (a GET changes nothing). */
+function signOutPage(who: string): string {
+  return layout({
+    title: 'Sign out',
+    body: `<p>You are signed in as ${escapeHtml(who)}.</p>
+<form method="post" action="/auth/logout">
+<button type="submit">Sign out</button>
+</form>`,
+  });
+}
+
+/** GET /api/session, GET and POST /auth/logout: the browser's view of its own session. */
 export function sessionRoutes(container: Container): Router {
   const router = Router();
 
@@ -68,7 +80,20 @@ export function sessionRoutes(container: Container): Router {
   // A cookie rides along on cross-site posts too: another site must not end someone's session.
   router.post('/auth/logout', sameOrigin(new URL(container.config.publicUrl).origin), async (req, res) => {
     await endSession(container, req, res);
+    // The sign-out page's button lands where the console's does; scripts get no body.
+    if (isForm(req)) return res.redirect(303, '/console/login?signedOut=1');
     res.status(204).end();
+  });
+
+  // Links and bookmarks use GET, which any site can make a browser send (an <img>, a link): it only
+  // shows the button, and the sign-out itself stays a same-origin POST.
+  router.get('/auth/logout', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const principal = await sessionOf(container, req);
+    if (!principal) {
+      return html(res, 200, messagePage('Sign out', ['You are not signed in.'], { href: '/console/login', text: 'Sign in' }));
+    }
+    html(res, 200, signOutPage(principal.user.email ?? principal.user.userName));
   });
   return router;
 }

@@ -70,3 +70,44 @@ describe('sign-out from another site', () => {
     assert.equal(await stillSignedIn(person.cookie), false);
   });
 });
+
+describe('GET /auth/logout (a bookmark or a sign-out link)', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+
+  before(async () => {
+    t = await createTestApp();
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  const stillSignedIn = async (cookie: string) => (await request(t.app).get('/api/session').set('Cookie', cookie)).status === 200;
+
+  it('shows a page with a Sign out button that posts to /auth/logout, and signs nobody out by itself', async () => {
+    const person = await signIn(t, acme, 'bookmark@acme.test');
+    const res = await request(t.app).get('/auth/logout').set('Cookie', person.cookie).set('Sec-Fetch-Site', 'cross-site').expect(200);
+    assert.match(res.headers['content-type'] ?? '', /text\/html/);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    assert.match(res.text, /<form method="post" action="\/auth\/logout">/);
+    assert.match(res.text, /<button type="submit">Sign out<\/button>/);
+    assert.match(res.text, /bookmark@acme\.test/);
+    assert.doesNotMatch(res.text, /<script/);
+    assert.equal(res.headers['set-cookie'], undefined);
+    assert.ok(await stillSignedIn(person.cookie));
+  });
+
+  it('tells someone without a session that they are signed out, with a way to sign in', async () => {
+    const res = await request(t.app).get('/auth/logout').expect(200);
+    assert.match(res.text, /You are not signed in/);
+    assert.match(res.text, /href="\/console\/login"/);
+    assert.doesNotMatch(res.text, /<form/);
+  });
+
+  it('signs out when the page\'s button is pressed (a same-origin form post) and lands on the sign-in page', async () => {
+    const person = await signIn(t, acme, 'button@acme.test');
+    const res = await request(t.app).post('/auth/logout').set('Cookie', person.cookie).set('Origin', 'null').set('Sec-Fetch-Site', 'same-origin').type('form').send('').expect(303);
+    assert.equal(res.headers.location, '/console/login?signedOut=1');
+    assert.match(String(res.headers['set-cookie']), /gatehouse_session=; .*Max-Age=0/);
+    assert.equal(await stillSignedIn(person.cookie), false);
+  });
+});
