@@ -34,7 +34,7 @@ export interface SsoIdentity {
 
 export type MatchedBy = 'link' | 'externalId' | 'userName' | 'email';
 
-export type SsoRefusal = 'unknown_user' | 'disabled' | 'deleted' | 'expired' | 'pending' | 'no_seat';
+export type SsoRefusal = 'unknown_user' | 'disabled' | 'deleted' | 'expired' | 'pending' | 'no_seat' | 'missing_email';
 
 const refusalMessages: Record<SsoRefusal, string> = {
   unknown_user: 'Your account is not set up in this organization yet. Ask your administrator for access.',
@@ -43,6 +43,7 @@ const refusalMessages: Record<SsoRefusal, string> = {
   expired: 'Your invitation to this organization has expired. Ask your administrator for a new one.',
   pending: 'Your invitation to this organization has not been accepted yet. Use the link in your invitation email first.',
   no_seat: 'Your organization has no free seat for you. Ask your administrator.',
+  missing_email: 'Your identity provider did not send your email address, which this organization needs to set up your account. Ask your administrator to add an email attribute to the single sign-on application.',
 };
 
 /** A person the IdP vouched for whom the directory refuses; `reason` is safe to show them. */
@@ -195,10 +196,16 @@ export async function admitSsoUser(
   switch (decision.action) {
     case 'refuse':
       throw new SsoRefusedError(decision.reason);
-    case 'create':
+    case 'create': {
+      // A person with no address cannot be mailed, reset, invited to another org nor matched later by
+      // SCIM or CSV on email: an IdP that sends an opaque NameID and no email attribute is a set-up the
+      // admin fixes at the IdP, so the sign-in is refused (saying so) rather than creating a mailless profile.
+      const fields = jitFields(identity);
+      if (!fields.emails.length) throw new SsoRefusedError('missing_email');
       // One time for created and last active: the sign-in that creates the person is their first activity.
-      user = await takingSeat(() => createUser(em, scope, jitFields(identity), { source: 'saml-jit', now }));
+      user = await takingSeat(() => createUser(em, scope, fields, { source: 'saml-jit', now }));
       break;
+    }
     case 'activate':
       user = await acceptInvitation(em, scope, found!.user, now);
       activated = true;

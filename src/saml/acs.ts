@@ -10,6 +10,7 @@ import { admitSsoUser, SsoRefusedError, type SsoRefusal } from '../directory/sso
 import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Reason } from './checks.ts';
 import { checkBrowserBinding, newBinding } from './browser-binding.ts';
+import { attributeNamesFor } from './identity.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
 import { landingAfterSignIn, SIGNED_IN_LANDING } from '../lib/landing.ts';
@@ -196,7 +197,12 @@ export async function completeLogin(
       };
     });
   } catch (error) {
-    if (error instanceof SsoRefusedError) throw new SsoFailure(error.reason, `user refused: ${error.reason}`, 403, error.message);
+    if (error instanceof SsoRefusedError) {
+      const detail = error.reason === 'missing_email'
+        ? `user refused: missing_email: jit create needs an email, and the assertion has no email attribute (looked for ${attributeNamesFor('email', connection.attributeMapping).join(', ')}) and its NameID is not an email address`
+        : `user refused: ${error.reason}`;
+      throw new SsoFailure(error.reason, detail, 403, error.message);
+    }
     throw error;
   }
 }

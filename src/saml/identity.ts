@@ -29,9 +29,13 @@ function values(raw: unknown): string[] {
   return list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
 }
 
+/** The attribute names read for a field, in order: the connection's mapping first, then the defaults. */
+export function attributeNamesFor(field: IdentityField, mapping: Record<string, string>): string[] {
+  return mapping[field] ? [mapping[field], ...defaultAttributeNames[field]] : defaultAttributeNames[field];
+}
+
 function pick(attributes: Attributes, field: IdentityField, mapping: Record<string, string>): string[] {
-  const names = mapping[field] ? [mapping[field], ...defaultAttributeNames[field]] : defaultAttributeNames[field];
-  for (const name of names) {
+  for (const name of attributeNamesFor(field, mapping)) {
     const found = values(attributes[name]);
     if (found.length) return found;
   }

@@ -162,6 +162,44 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
     });
   });
 
+  describe('JIT create without an email (an opaque persistent NameID and no email attribute)', () => {
+    const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+
+    it('refuses to create the person: 403 sso_refused, a page saying the IdP sent no email, sso.failed missing_email naming the attributes looked for', async () => {
+      const mailless = await seedOrg(t.container, 'mailless');
+      await configureSaml(t.app, mailless, { allowIdpInitiated: true, jit: 'create', attributeMapping: { email: 'workEmail' } });
+      const opaque = { nameId: '00u1a2b3c4OpaqueOkta', nameIdFormat: PERSISTENT, attributes: { firstName: 'Olga', lastName: 'Opaque' } };
+
+      const page = await postAcs(t.app, 'mailless', responseFor('mailless', opaque)).expect(403);
+      assert.match(page.text, /did not send your email address/);
+      const json = await postAcs(t.app, 'mailless', responseFor('mailless', opaque), { json: true }).expect(403);
+      assert.equal(json.body.error.code, 'sso_refused');
+
+      const em = t.container.fork();
+      assert.equal(await em.count(User, { org: mailless.id }), 0);
+      const failed = await em.find(AuditEvent, { action: 'sso.failed', org: mailless.id });
+      assert.deepEqual(failed.map((e) => e.details.reason), ['missing_email', 'missing_email']);
+      const detail = String(failed[0]!.details.detail);
+      for (const name of ['workEmail', 'email', 'mail', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3']) {
+        assert.ok(detail.includes(name), `${detail} names ${name}`);
+      }
+    });
+
+    it('creates the person when the mapped email attribute is sent, whatever the NameID', async () => {
+      const mapped = await seedOrg(t.container, 'mapped');
+      await configureSaml(t.app, mapped, { allowIdpInitiated: true, jit: 'create', attributeMapping: { email: 'workEmail' } });
+      await postAcs(t.app, 'mapped', responseFor('mapped', { nameId: '00u9opaque', nameIdFormat: PERSISTENT, attributes: { workEmail: 'Pat@Mapped.test' } })).expect(303);
+      const user = await t.container.fork().findOneOrFail(User, { org: mapped.id });
+      assert.equal(user.email, 'pat@mapped.test');
+      assert.equal(user.source, 'saml-jit');
+    });
+
+    it('still signs in a person who already exists, found by the opaque NameID as externalId', async () => {
+      await seedUser(t.container, create, 'known@create.test', { externalId: '00u-known-opaque' });
+      await postAcs(t.app, 'create', responseFor('create', { nameId: '00u-known-opaque', nameIdFormat: PERSISTENT })).expect(303);
+    });
+  });
+
   describe('sessions', () => {
     it('keeps at most 3 sessions per user: the oldest ends first', async () => {
       await seedUser(t.container, off, 'frank@off.test');
