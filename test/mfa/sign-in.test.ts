@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { base32Decode, totp } from '../../src/lib/totp.ts';
+import { qrSvg } from '../../src/lib/qr.ts';
 import { seedPerson, sessionCookieOf, setOrgSettings } from '../auth/support/people.ts';
 import { addUser, api, sql } from '../people/support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, register, STRONG_PASSWORD as PASSWORD, type InvitationWorld } from '../invitations/support.ts';
@@ -188,6 +189,22 @@ describe('two-factor sign-in', () => {
     const done = await request(app()).post('/auth/mfa/enroll/confirm').type('form').send({ challenge, code: totp(base32Decode(secret)!, clock.now()) }).expect(200);
     assert.match(done.text, /Save your recovery codes/);
     sessionCookieOf(done);
+  });
+
+  it('shows a QR code of the otpauth URI at authenticator enrolment (inline SVG, strict CSP), beside the key to type, and not again after a wrong code', async () => {
+    await seedPerson(w.t.container, w.acme, 'quinn@acme.test', { password: PASSWORD });
+    const { challenge } = (await login('quinn@acme.test').expect(200)).body;
+    const form = await request(app()).post('/auth/mfa/enroll').type('form').send({ challenge, method: 'totp' }).expect(200);
+    const uri = /<a href="(otpauth:[^"]+)">/.exec(form.text)![1]!.replace(/&amp;/g, '&');
+    assert.match(form.text, /scan this QR code/);
+    assert.ok(form.text.includes(qrSvg(uri, 'QR code to add Gatehouse to an authenticator app')), 'the SVG of the page\'s own otpauth URI');
+    assert.match(form.text, /Key: <code>[A-Z2-7 ]+<\/code>/);
+    assert.doesNotMatch(form.text, /<script|<img/);
+    const csp = String(form.headers['content-security-policy']);
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    const wrong = await request(app()).post('/auth/mfa/enroll/confirm').type('form').send({ challenge, code: '000000' }).expect(400);
+    assert.doesNotMatch(wrong.text, /<svg/);
   });
 
   it('answers a wrong authenticator code at enrolment with the app step again, not a "we sent a code" page', async () => {

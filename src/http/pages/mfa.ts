@@ -1,6 +1,10 @@
 import type { VerifyMethod } from '../../directory/second-factors.ts';
 import { errorBox, escapeHtml, layout } from './layout.ts';
 import { SIGNED_IN_LANDING } from '../../lib/landing.ts';
+import { qrSvg } from '../../lib/qr.ts';
+
+/** What a screen reader says for the QR code; the key below it is the way in without a camera. */
+const QR_LABEL = 'QR code to add Gatehouse to an authenticator app';
 
 /**
  * The second step of sign-in: verify a factor, or enrol the first one. The
@@ -78,7 +82,8 @@ export function enrollConfirmPage(input: Step & { method: string; secret?: strin
   // After a wrong code the key is not shown again: whoever did not add it yet starts the set-up over.
   const restart = `/auth/mfa/enroll?challenge=${encodeURIComponent(input.challenge)}${input.next === SIGNED_IN_LANDING ? '' : `&next=${encodeURIComponent(input.next)}`}`;
   const intro = input.secret
-    ? `<p>Add Gatehouse to your authenticator app: open this link on the device, or enter the key by hand (time-based, 6 digits, 30 seconds).</p>
+    ? `<p>Add Gatehouse to your authenticator app: scan this QR code with it, open the link below on the device, or enter the key by hand (time-based, 6 digits, 30 seconds).</p>
+${input.otpauthUri ? `<p>${qrSvg(input.otpauthUri, QR_LABEL)}</p>` : ''}
 <p><a href="${escapeHtml(input.otpauthUri ?? '')}">${escapeHtml(input.otpauthUri ?? '')}</a></p>
 <p>Key: <code>${escapeHtml(input.secret.replace(/(.{4})/g, '$1 ').trim())}</code></p>`
     : app
