@@ -199,7 +199,7 @@ export async function completeLogin(
   } catch (error) {
     if (error instanceof SsoRefusedError) {
       const detail = error.reason === 'missing_email'
-        ? `user refused: missing_email: jit create needs an email, and the assertion has no email attribute (looked for ${attributeNamesFor('email', connection.attributeMapping).join(', ')}) and its NameID is not an email address`
+        ? `user refused: jit create needs an email address, and the assertion has no email attribute (looked for ${attributeNamesFor('email', connection.attributeMapping).join(', ')}) and its NameID is not an email address`
         : `user refused: ${error.reason}`;
       throw new SsoFailure(error.reason, detail, 403, error.message);
     }
