@@ -285,7 +285,6 @@ export function refuseDuplicateIds(doc: Document): Check {
   return ok(null);
 }
 
-/** A signature is required on the assertion or on the whole response (either is enough, as Okta and Entra offer both). */
 /**
  * Every signature present must verify with one of the connection's
  * certificates: the Response's and the Assertion's each. node-saml accepts a
@@ -310,8 +309,16 @@ export function verifyEverySignature(xml: string, doc: Document, certificates: s
   return ok(null);
 }
 
+/**
+ * CONVENTIONS 12: the assertion itself must be signed, as the SP metadata says
+ * (WantAssertionsSigned="true"); a signature on the Response alone is not enough.
+ * Okta and Entra both sign the assertion by default (Entra: "Sign SAML assertion";
+ * only its "Sign SAML response" choice leaves the assertion unsigned).
+ */
 export function requireSignature(facts: ResponseFacts): Check {
-  if (!facts.responseSigned && !facts.assertionSigned) return fail('unsigned', 'neither the Response nor the Assertion is signed');
+  if (!facts.assertionSigned) {
+    return fail('unsigned', facts.responseSigned ? 'the Assertion is not signed (only the Response is)' : 'neither the Response nor the Assertion is signed');
+  }
   return ok(null);
 }
 

@@ -20,7 +20,9 @@ function escapeXml(value: string): string {
 /**
  * SP metadata for one connection: entity ID, the ACS with the POST binding and
  * the NameID formats. AuthnRequests are not signed, so no SP certificate is
- * published (AuthnRequestsSigned="false"); assertions are asked to be signed.
+ * published (AuthnRequestsSigned="false"). WantAssertionsSigned="true" is what
+ * the ACS enforces (checks.ts requireSignature): a response whose assertion is
+ * unsigned is refused even when the Response around it is signed.
  */
 export function spMetadataXml(endpoints: SpEndpoints): string {
   return [

@@ -61,9 +61,6 @@ describe('SAML ACS', () => {
       assert.ok(sessions.every((s) => s.tokenHash !== token && s.tokenHash.length === 64));
     });
 
-    it('signs in with a response-signed response (assertion unsigned)', async () => {
-      await postAcs(t.app, 'acme', responseFor('acme', { signed: 'response' })).expect(303);
-    });
 
     it('signs in when both response and assertion are signed', async () => {
       await postAcs(t.app, 'acme', responseFor('acme', { signed: 'both' })).expect(303);
@@ -168,8 +165,8 @@ describe('SAML ACS', () => {
 
     it("takes a signed Response's InResponseTo when the assertion inside carries none", async () => {
       const { id, cookie } = await startSpLogin(t.app, 'strict');
-      const xml = sign(buildResponse({ audience: endpointsOf('strict').spEntityId, acsUrl: endpointsOf('strict').acsUrl, nameId: 'sam@strict.test', inResponseTo: null })
-        .replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `), 'response');
+      const xml = sign(sign(buildResponse({ audience: endpointsOf('strict').spEntityId, acsUrl: endpointsOf('strict').acsUrl, nameId: 'sam@strict.test', inResponseTo: null })
+        .replace('<samlp:Response ', `<samlp:Response InResponseTo="${id}" `), 'assertion'), 'response');
       await postAcs(t.app, 'strict', xml, { cookie }).expect(303);
     });
   });
@@ -187,6 +184,19 @@ describe('SAML ACS', () => {
       const res = await postAcs(t.app, 'acme', responseFor('acme', { signed: false }), { json: true }).expect(400);
       assert.equal(res.body.error.code, 'sso_failed');
       assert.equal(res.body.error.details.requestId, res.headers['x-request-id']);
+    });
+
+    it('refuses a Response signed by the trusted IdP whose assertion is unsigned, as the SP metadata (WantAssertionsSigned) says', async () => {
+      const metadata = await request(t.app).get('/saml/acme/metadata').expect(200);
+      assert.match(metadata.text, /WantAssertionsSigned="true"/);
+      const xml = responseFor('acme', { nameId: 'alice@acme.test', signed: 'response' });
+      assert.match(xml, /<samlp:Response [^>]*>[\s\S]*<Signature/);
+      assert.doesNotMatch(/<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0], /<Signature/);
+      const before = await failures('unsigned');
+      await expectRefused(await postAcs(t.app, 'acme', xml), 'unsigned');
+      assert.equal(await failures('unsigned'), before + 1);
+      const event = (await t.container.fork().find(AuditEvent, { action: 'sso.failed' }, { orderBy: { at: 'desc' } }))[0]!;
+      assert.match(String(event.details.detail), /Assertion is not signed/);
     });
 
     it('refuses a response signed with a key the connection does not trust', async () => {

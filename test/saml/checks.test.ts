@@ -89,9 +89,11 @@ describe('SAML checks (one named rule each)', () => {
     assert.equal(code(refuseDuplicateIds(read(valid).doc)), 'ok');
   });
 
-  it('requireSignature: needs a signature on the response or the assertion', () => {
+  it('requireSignature: needs a signed assertion, whether or not the response is signed too', () => {
     assert.equal(code(requireSignature(facts({ assertionSigned: false, responseSigned: false }))), 'unsigned');
-    assert.equal(code(requireSignature(facts({ assertionSigned: false, responseSigned: true }))), 'ok');
+    assert.equal(code(requireSignature(facts({ assertionSigned: false, responseSigned: true }))), 'unsigned');
+    assert.equal(code(requireSignature(facts({ assertionSigned: true, responseSigned: false }))), 'ok');
+    assert.equal(code(requireSignature(facts({ assertionSigned: true, responseSigned: true }))), 'ok');
   });
 
   it('requireStrongAlgorithms: refuses SHA-1 unless allowed', () => {
