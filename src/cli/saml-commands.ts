@@ -28,6 +28,7 @@ export const samlSet: Command = async (ctx) => {
   // console's metadata form does, rather than falling back to JIT off and IdP-initiated refused.
   const em = ctx.store.orm.em.fork();
   const stored = await findSamlConnection(em, scope.orgId, name);
+  const now = new Date();
   const input = toConnectionInput({
     idpMetadataXml: metadataFile ? readFlagFile('metadata-file', metadataFile) : undefined,
     idpEntityId: typeof flags['idp-entity-id'] === 'string' ? flags['idp-entity-id'] : undefined,
@@ -39,8 +40,7 @@ export const samlSet: Command = async (ctx) => {
     jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : stored?.jit,
     attributeMapping: stored?.attributeMapping,
     allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? stored?.allowedRedirectUrls,
-  });
-  const now = new Date();
+  }, now);
   const { connection, created } = await configureSamlConnection(em, scope, name, input, now);
   const view = toConnectionView(connection, scope.orgSlug, ctx.config.publicUrl, now);
   if (ctx.io.json) {

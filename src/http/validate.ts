@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../directory/errors.ts';
+import { ValidationError, type FieldProblem } from '../directory/errors.ts';
 import { zodProblems } from '../directory/input-problems.ts';
 
 /**
@@ -57,4 +57,22 @@ function numberRule(schema: z.ZodNumber): string {
   if (min !== null) return `must be ${kind}, ${min} or more`;
   if (max !== null) return `must be ${kind}, ${max} or less`;
   return `must be ${kind}`;
+}
+
+/**
+ * A body of optional fields, parsed field by field: the fields that pass, and a problem for each
+ * that does not. A route whose domain has rules of its own (saml.ts) judges the passing fields
+ * too, so one answer names every problem instead of the types first and the rest on the next try.
+ * A body that is not an object at all is refused as parseInput would refuse it.
+ */
+export function parseFieldsPartly<S extends z.ZodObject>(schema: S, input: unknown): { value: z.infer<S>; problems: FieldProblem[] } {
+  const body = input ?? {};
+  const result = schema.safeParse(body);
+  if (result.success) return { value: result.data, problems: [] };
+  const problems = zodProblems(result.error, 'body', undefined, body);
+  if (typeof body !== 'object' || Array.isArray(body) || problems.some((p) => p.field === 'body')) throw new ValidationError(problems);
+  const bad = new Set(problems.map((p) => p.field.split('.')[0]!));
+  const rest = schema.safeParse(Object.fromEntries(Object.entries(body as Record<string, unknown>).filter(([key]) => !bad.has(key))));
+  if (!rest.success) throw new ValidationError(problems);
+  return { value: rest.data, problems };
 }

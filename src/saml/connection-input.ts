@@ -1,6 +1,6 @@
 import type { JitPolicy } from '../db/entities/index.ts';
-import { ValidationError } from '../directory/errors.ts';
-import type { SamlConnectionInput } from '../directory/saml-connections.ts';
+import { ValidationError, type FieldProblem } from '../directory/errors.ts';
+import { validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
 import { parseIdpMetadata } from './metadata.ts';
 
 /** The IdP side as an admin gives it: a metadata document, or its three fields by hand. */
@@ -17,19 +17,49 @@ export interface SamlSettingsInput {
   allowedRedirectUrls?: string[] | undefined;
 }
 
-/** Shared by the admin API and the CLI: metadata XML **or** the fields, never both. */
-export function toConnectionInput(input: SamlSettingsInput): SamlConnectionInput {
+const IDP_FIELDS = new Set(['idpEntityId', 'idpSsoUrl', 'idpCertificates']);
+
+/** `idpCertificates.1` → `idpCertificates`: one problem per field is enough. */
+const topField = (field: string) => field.split('.')[0]!;
+
+/** The domain's rules (configureSamlConnection applies them again), as a list instead of a throw. */
+function domainProblems(input: SamlConnectionInput, now: Date): FieldProblem[] {
+  try {
+    validateConnectionInput(input, now);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems;
+    throw error;
+  }
+}
+
+/**
+ * Shared by the admin API and the CLI: metadata XML **or** the fields, never both.
+ * One ValidationError names every problem at once — those the caller already
+ * found (`earlier`: the body's types), the IdP side's, and the domain's rules on
+ * the fields not named yet — so an admin fixes them in one round.
+ */
+export function toConnectionInput(input: SamlSettingsInput, now: Date, earlier: FieldProblem[] = []): SamlConnectionInput {
+  const problems = [...earlier];
   const manual = input.idpEntityId !== undefined || input.idpSsoUrl !== undefined || input.idpCertificates !== undefined;
   const { idpMetadataXml, ...rest } = input;
+  let idp: Pick<SamlConnectionInput, 'idpEntityId' | 'idpSsoUrl' | 'idpCertificates'> | null = null;
   if (idpMetadataXml !== undefined) {
-    if (manual) throw ValidationError.field('idpMetadataXml', 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCertificates, not both');
-    const parsed = parseIdpMetadata(idpMetadataXml);
-    if (!parsed.ok) throw ValidationError.field('idpMetadataXml', parsed.detail);
-    return { ...rest, idpEntityId: parsed.value.entityId, idpSsoUrl: parsed.value.ssoUrl, idpCertificates: parsed.value.certificates };
+    const parsed = manual ? null : parseIdpMetadata(idpMetadataXml);
+    if (!parsed) problems.push({ field: 'idpMetadataXml', reason: 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCertificates, not both' });
+    else if (!parsed.ok) problems.push({ field: 'idpMetadataXml', reason: parsed.detail });
+    else idp = { idpEntityId: parsed.value.entityId, idpSsoUrl: parsed.value.ssoUrl, idpCertificates: parsed.value.certificates };
+  } else {
+    const named = new Set(problems.map((p) => topField(p.field)));
+    for (const field of IDP_FIELDS) {
+      if (input[field as keyof SamlSettingsInput] === undefined && !named.has(field)) problems.push({ field, reason: 'is required unless idpMetadataXml is given' });
+    }
+    idp = { idpEntityId: input.idpEntityId ?? '', idpSsoUrl: input.idpSsoUrl ?? '', idpCertificates: input.idpCertificates ?? [] };
   }
-  const missing = (['idpEntityId', 'idpSsoUrl', 'idpCertificates'] as const).filter((f) => input[f] === undefined);
-  if (missing.length) {
-    throw new ValidationError(missing.map((field) => ({ field, reason: 'is required unless idpMetadataXml is given' })));
-  }
-  return { ...rest, idpEntityId: input.idpEntityId!, idpSsoUrl: input.idpSsoUrl!, idpCertificates: input.idpCertificates! };
+  const candidate: SamlConnectionInput = { ...rest, ...(idp ?? { idpEntityId: '', idpSsoUrl: '', idpCertificates: [] }) };
+  const named = new Set(problems.map((p) => topField(p.field)));
+  // Without a usable IdP side (bad metadata), its fields have no values of their own to judge.
+  problems.push(...domainProblems(candidate, now).filter((p) => !named.has(topField(p.field)) && (idp || !IDP_FIELDS.has(topField(p.field)))));
+  if (problems.length) throw new ValidationError(problems);
+  return candidate;
 }

@@ -299,7 +299,7 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       assert.equal(res.body.error.code, 'invalid_input');
       const bad = await request(t.app).put('/api/orgs/off/saml').set(auth(off)).send({ idpEntityId: 'x', idpSsoUrl: 'nope', idpCertificates: ['junk'], jit: 'maybe' }).expect(400);
       const fields = bad.body.error.details.problems.map((p: { field: string }) => p.field).sort();
-      assert.deepEqual(fields, ['jit']);
+      assert.deepEqual(fields, ['idpCertificates.0', 'idpSsoUrl', 'jit']);
     });
 
     it("names metadata that is not well-formed XML with the parser's reason alone, without its log prefix and empty locator", async () => {

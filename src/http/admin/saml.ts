@@ -16,6 +16,7 @@ import {
 } from '../../directory/saml-connections.ts';
 import { identityFields } from '../../saml/identity.ts';
 import { toConnectionInput } from '../../saml/connection-input.ts';
+import { parseFieldsPartly } from '../validate.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const settingsBody = z.strictObject({
@@ -67,6 +68,15 @@ async function withStoredIdp(req: Request, name: string, body: SettingsBody): Pr
   };
 }
 
+/**
+ * PUT's body → the connection's input, every problem named in one 400: the fields of a
+ * wrong type, the IdP side, and the domain's rules on the rest (connection-input.ts).
+ */
+async function connectionInput(container: Container, req: Request, name: string) {
+  const { value, problems } = parseFieldsPartly(settingsBody, req.body);
+  return toConnectionInput(await withStoredIdp(req, name, value as SettingsBody), container.clock.now(), problems);
+}
+
 const readResponse = { 200: { description: 'configured, the SP URLs to enter at the IdP, the IdP side when set, expiringCertificates, connections' } };
 const writeResponses = { 200: { description: 'The connection, updated' }, 201: { description: 'The connection, created' } };
 
@@ -88,10 +98,12 @@ export const samlApiRoutes: ApiRoute[] = [
       // The IdP it trusts may sign in anyone, org admins included: configuring it is an org admin's.
       permission: 'org_admin',
       body: settingsBody,
+      // Checked in connectionInput, with the connection's own rules, so one 400 names every bad field.
+      bodyValidatedByDomain: true,
       responses: writeResponses,
     },
-    async ({ container, req, res, body }) => {
-      const input = toConnectionInput(await withStoredIdp(req, DEFAULT_CONNECTION, body as SettingsBody));
+    async ({ container, req, res }) => {
+      const input = await connectionInput(container, req, DEFAULT_CONNECTION);
       const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), DEFAULT_CONNECTION, input, container.clock.now());
       res.status(created ? 201 : 200).json(await read(container, req, DEFAULT_CONNECTION));
     },
@@ -110,11 +122,13 @@ export const samlApiRoutes: ApiRoute[] = [
       permission: 'org_admin',
       params: nameParams,
       body: settingsBody,
+      // Checked in connectionInput, with the connection's own rules, so one 400 names every bad field.
+      bodyValidatedByDomain: true,
       responses: writeResponses,
     },
-    async ({ container, req, res, params, body }) => {
+    async ({ container, req, res, params }) => {
       const name = validateConnectionName(params.name);
-      const input = toConnectionInput(await withStoredIdp(req, name, body as SettingsBody));
+      const input = await connectionInput(container, req, name);
       const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now());
       res.status(created ? 201 : 200).json(await read(container, req, name));
     },
