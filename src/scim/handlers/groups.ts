@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { createGroup, deleteGroup, findGroup, getGroup, queryGroups, saveGroup } from '../../directory/groups.ts';
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
-import { matchesIfNoneMatch } from '../etag.ts';
+import { matchesIfNoneMatch } from '../../lib/etag.ts';
 import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
 import { fromGroupResource, toGroupResource } from '../mappers/group.ts';

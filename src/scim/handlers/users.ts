@@ -4,7 +4,7 @@ import { NotFoundError } from '../../directory/errors.ts';
 import { setUserActive } from '../../directory/user-activation.ts';
 import { jsonEqual } from '../../lib/equal.ts';
 import { ScimError } from '../errors.ts';
-import { matchesIfNoneMatch } from '../etag.ts';
+import { matchesIfNoneMatch } from '../../lib/etag.ts';
 import { filterLiteral } from '../filter/leaf.ts';
 import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';

@@ -1,5 +1,5 @@
 import type { GroupFields, GroupRecord } from '../../directory/groups.ts';
-import { etagOf } from '../etag.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { groupSchemaId } from '../schema/group.ts';
 import { rawExtensionUrns } from './schemas.ts';
 import type { MapContext } from './user.ts';

@@ -2,7 +2,7 @@ import type { MultiValue } from '../../db/entities/index.ts';
 import { isEnabled } from '../../directory/lifecycle.ts';
 import type { UserFields, UserRecord } from '../../directory/user-record.ts';
 import { emptyUserFields } from '../../directory/user-record.ts';
-import { etagOf } from '../etag.ts';
+import { etagOf } from '../../lib/etag.ts';
 import { enterpriseUserSchemaId } from '../schema/enterprise-user.ts';
 import { userSchemaId } from '../schema/user.ts';
 import { rawExtensionUrns } from './schemas.ts';

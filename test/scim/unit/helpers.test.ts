@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { etagOf, ifMatchVersions, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/scim/etag.ts';
+import { etagOf, ifMatchVersions, matchesIfNoneMatch, versionFromIfMatch } from '../../../src/lib/etag.ts';
 import { RateLimiter } from '../../../src/scim/rate-limit.ts';
 import { project, wants } from '../../../src/scim/projection.ts';
 import { readListRequest, encodeCursor } from '../../../src/scim/list.ts';

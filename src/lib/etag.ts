@@ -1,4 +1,4 @@
-/** RFC 7644 §3.14: weak entity tags from the row version. */
+/** RFC 7644 §3.14 (SCIM) and RFC 9110 §8.8.3 (the admin API): weak entity tags from the row version. */
 export function etagOf(version: number): string {
   return `W/"${version}"`;
 }
