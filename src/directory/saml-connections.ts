@@ -3,7 +3,7 @@ import type { Em } from '../db/orm.ts';
 import { Organization, SamlConnection, jitPolicies, type JitPolicy } from '../db/entities/index.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { recordAudit } from './audit.ts';
-import { ValidationError, type FieldProblem } from './errors.ts';
+import { StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -58,6 +58,8 @@ export interface SamlConnectionView extends SpEndpoints {
   attributeMapping: Record<string, string>;
   allowedRedirectUrls: string[];
   updatedAt: Date;
+  /** The row version: the admin API's ETag, for If-Match on PUT. */
+  version: number;
 }
 
 export function validateConnectionName(name: string): string {
@@ -155,6 +157,7 @@ export function toConnectionView(connection: SamlConnection, orgSlug: string, pu
     attributeMapping: connection.attributeMapping,
     allowedRedirectUrls: connection.allowedRedirectUrls,
     updatedAt: connection.updatedAt,
+    version: connection.version,
   };
 }
 
@@ -173,17 +176,29 @@ export async function listSamlConnections(em: Em, orgId: string): Promise<SamlCo
   return em.find(SamlConnection, { org: orgId }, { orderBy: { name: 'asc' } });
 }
 
-/** Creates or replaces a connection's configuration; one `saml.configured` audit event. */
+/**
+ * Creates or replaces a connection's configuration; one `saml.configured` audit event.
+ * `ifMatch` (the versions an If-Match listed): the write happens only while the
+ * connection is still at one of them, else StaleVersionError — two admins (or an
+ * admin and a script) each replacing the whole connection do not silently undo
+ * each other. Without it, the last write wins.
+ */
 export async function configureSamlConnection(
   em: Em,
   scope: Scope,
   name: string,
   input: SamlConnectionInput,
   now: Date,
+  ifMatch?: number[],
 ): Promise<{ connection: SamlConnection; created: boolean }> {
   validateConnectionName(name);
   const valid = validateConnectionInput(input, now);
   return em.transactional(async (tx) => {
+    if (ifMatch) {
+      // Held to the end of the transaction: no other write lands between this check and ours.
+      const [row] = await tx.execute<Array<{ version: number }>>('select version from saml_connections where org_id = ? and name = ? for update', [scope.orgId, name]);
+      if (!row || !ifMatch.includes(Number(row.version))) throw new StaleVersionError('SAML connection', name);
+    }
     let connection = await tx.findOne(SamlConnection, { org: scope.orgId, name });
     const created = !connection;
     const values = {

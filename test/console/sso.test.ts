@@ -76,6 +76,44 @@ describe('console: single sign-on and provisioning', function () {
     await close();
   });
 
+  it('does not undo a change another admin made after the page was loaded: saving the options says so and saves nothing', async () => {
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/sso`);
+    await page.getByLabel('Metadata XML').fill(idp.metadataXml);
+    await submitAndReload(page, 'Save metadata', 'PUT');
+    const before = await page.getByLabel('Accounts on first sign-in (JIT)').inputValue();
+    // Meanwhile another admin (or a script) changes the connection through the API.
+    const api = (method: string, body?: unknown) => fetch(`${s.origin}/api/orgs/acme/saml`, {
+      method,
+      headers: { authorization: `Bearer ${s.acme.tokens.admin}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const other = await api('PUT', { jit: before === 'create' ? 'link' : 'create', allowedRedirectUrls: ['https://elsewhere.acme.test/'] });
+    const theirs = (await other.json()) as { jit: string; allowedRedirectUrls: string[] };
+    assert.equal(other.status, 200, JSON.stringify(theirs));
+
+    await page.getByLabel('Accept SHA-1 signatures (only for old identity providers)').check();
+    const answered = page.waitForResponse((r) => r.url() === `${s.origin}/api/orgs/acme/saml` && r.request().method() === 'PUT');
+    await page.getByRole('button', { name: 'Save options' }).click();
+    assert.equal((await answered).status(), 412);
+    const alert = page.locator('#options-form [role="alert"]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /someone else changed these settings after this page was loaded\. Reload the page/);
+    const now = (await (await api('GET')).json()) as { jit: string; allowSha1: boolean; allowedRedirectUrls: string[] };
+    assert.deepEqual([now.jit, now.allowSha1, now.allowedRedirectUrls], [theirs.jit, false, theirs.allowedRedirectUrls]);
+
+    // Reloaded, the page shows their change and saves on top of it.
+    await page.reload();
+    assert.equal(await page.getByLabel('Accounts on first sign-in (JIT)').inputValue(), theirs.jit);
+    await page.getByLabel('Accept SHA-1 signatures (only for old identity providers)').check();
+    await submitAndReload(page, 'Save options', 'PUT');
+    const saved = (await (await api('GET')).json()) as { jit: string; allowSha1: boolean; allowedRedirectUrls: string[] };
+    assert.deepEqual([saved.jit, saved.allowSha1, saved.allowedRedirectUrls], [theirs.jit, true, theirs.allowedRedirectUrls]);
+    await api('PUT', { jit: theirs.jit, allowSha1: false, allowedRedirectUrls: [] });
+    assert.deepEqual(problems.filter((p) => !/412/.test(p)), []);
+    await close();
+  });
+
   it('names the problem when the pasted metadata is not IdP metadata', async () => {
     const { page, close } = await adminPage();
     await page.goto(`${s.origin}/console/sso`);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { createTestApp, seedOrg, type TestApp } from '../support/app.ts';
+import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey } from './support/idp.ts';
 import { configureSaml } from './support/sp.ts';
 
-/** The admin API's PUT of a SAML connection: what a bad body is told. */
+/** The admin API's PUT of a SAML connection: what a bad body is told, and two admins editing it at once. */
 describe('SAML connection administration', () => {
   let t: TestApp;
 
@@ -49,5 +50,60 @@ describe('SAML connection administration', () => {
     await configureSaml(t.app, org);
     const res = await put('badoptions', org.tokens.admin, { jit: 'maybe', allowIdpInitiated: 'no', allowedRedirectUrls: ['https://ok.test/', 'bad'], idpMetadataUrl: 'http://x' }).expect(400);
     assert.deepEqual(fieldsOf(res), ['allowIdpInitiated', 'allowedRedirectUrls.1', 'idpMetadataUrl', 'jit']);
+  });
+
+  describe('optimistic concurrency (If-Match)', () => {
+    const get = (slug: string, token: string, path = '/saml') => request(t.app).get(`/api/orgs/${slug}${path}`).set('Authorization', `Bearer ${token}`);
+
+    it('answers GET with the version as a weak ETag, in the header and the body', async () => {
+      const org = await seedOrg(t.container, 'etagget');
+      const unconfigured = await get('etagget', org.tokens.admin).expect(200);
+      assert.equal(unconfigured.headers.etag, undefined, 'no version before the connection exists');
+      await configureSaml(t.app, org);
+      const res = await get('etagget', org.tokens.admin).expect(200);
+      assert.match(res.headers.etag ?? '', /^W\/"\d+"$/);
+      assert.equal(res.headers.etag, `W/"${res.body.version}"`);
+    });
+
+    it('refuses a PUT whose If-Match is stale with 412 precondition_failed, keeping the other admin\'s change', async () => {
+      const org = await seedOrg(t.container, 'lostupdate');
+      await configureSaml(t.app, org, { jit: 'off' });
+      const seen = (await get('lostupdate', org.tokens.admin).expect(200)).headers.etag!;
+      // Another admin (or a script) changes the JIT policy meanwhile.
+      const other = await put('lostupdate', org.tokens.admin, { jit: 'create' }).set('If-Match', seen).expect(200);
+      assert.notEqual(other.headers.etag, seen);
+      const stale = await put('lostupdate', org.tokens.admin, { jit: 'off', allowIdpInitiated: true }).set('If-Match', seen).expect(412);
+      assert.equal(stale.body.error.code, 'precondition_failed');
+      assert.match(stale.body.error.message, /SAML connection default was changed by someone else/);
+      const now = await get('lostupdate', org.tokens.admin).expect(200);
+      assert.equal(now.body.jit, 'create');
+      assert.equal(now.body.allowIdpInitiated, false);
+      assert.equal(now.headers.etag, other.headers.etag);
+    });
+
+    it('takes If-Match on a named connection, as a list (any current tag), as * and refuses a tag it never issued', async () => {
+      const org = await seedOrg(t.container, 'ifmatchforms');
+      await configureSaml(t.app, org, {}, 'staging');
+      const etag = (await get('ifmatchforms', org.tokens.admin, '/saml/staging').expect(200)).headers.etag!;
+      const listed = await put('ifmatchforms', org.tokens.admin, { jit: 'link' }, '/saml/staging').set('If-Match', `W/"999", ${etag}`).expect(200);
+      await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', etag).expect(412);
+      await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', '*').expect(200);
+      await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', '"not-a-version"').expect(412);
+      assert.match(listed.headers.etag ?? '', /^W\/"\d+"$/);
+    });
+
+    it('refuses If-Match naming a version of a connection that does not exist (deleted since it was read)', async () => {
+      const org = await seedOrg(t.container, 'ifmatchgone');
+      const res = await put('ifmatchgone', org.tokens.admin, { idpEntityId: IDP_ENTITY_ID, idpSsoUrl: IDP_SSO_URL, idpCertificates: [idpKey.cert] }).set('If-Match', 'W/"1"').expect(412);
+      assert.equal(res.body.error.code, 'precondition_failed');
+    });
+
+    it('without If-Match, a PUT still replaces the connection whatever its version (last write wins, as README says)', async () => {
+      const org = await seedOrg(t.container, 'noifmatch');
+      await configureSaml(t.app, org, { jit: 'off' });
+      await put('noifmatch', org.tokens.admin, { jit: 'create' }).expect(200);
+      const res = await put('noifmatch', org.tokens.admin, { jit: 'link' }).expect(200);
+      assert.equal(res.body.jit, 'link');
+    });
   });
 });

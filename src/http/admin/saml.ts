@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
 import { deleteSamlConnection } from '../../directory/saml-connection-delete.ts';
@@ -14,6 +14,7 @@ import {
   toConnectionView,
   validateConnectionName,
 } from '../../directory/saml-connections.ts';
+import { etagOf, ifMatchVersions } from '../../lib/etag.ts';
 import { identityFields } from '../../saml/identity.ts';
 import { toConnectionInput } from '../../saml/connection-input.ts';
 import { parseFieldsPartly } from '../validate.ts';
@@ -44,6 +45,26 @@ async function read(container: Container, req: Request, name: string) {
   const base = current ? { configured: true, ...current } : { configured: false, name, ...spEndpoints(publicUrl, scope.orgSlug, name), idp: null };
   // The SCIM base URL goes into the same IdP app (Okta's "Provisioning", Entra's "Tenant URL"); app.ts mounts SCIM there.
   return { ...base, scimBaseUrl: `${publicUrl}/scim/v2`, expiringCertificates: expiringCertificates(all), connections: all.map((c) => c.name) };
+}
+
+/**
+ * The view, with its version as a weak ETag (as SCIM's resources carry theirs) once the
+ * connection exists. Before, no ETag at all: express would hash the body into one that
+ * names no version, and an If-Match with it could only be refused.
+ */
+function sendView(res: Response, status: number, view: Awaited<ReturnType<typeof read>>): void {
+  if ('version' in view) {
+    res.status(status).setHeader('ETag', etagOf(view.version));
+    res.json(view);
+    return;
+  }
+  res.status(status).type('application/json').end(JSON.stringify(view));
+}
+
+/** Writes the connection: If-Match, when given, must name its current version (412 otherwise). */
+async function configure(container: Container, req: Request, name: string) {
+  const input = await connectionInput(container, req, name);
+  return configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now(), ifMatchVersions(req.get('if-match')));
 }
 
 type SettingsBody = Parameters<typeof toConnectionInput>[0];
@@ -87,7 +108,7 @@ const writeResponses = { 200: { description: 'The connection, updated' }, 201: {
 export const samlApiRoutes: ApiRoute[] = [
   apiRoute(
     { method: 'get', path: '/saml', tag: 'SAML', summary: 'The default SAML connection', permission: 'settings.manage', responses: readResponse },
-    async ({ container, req, res }) => void res.json(await read(container, req, DEFAULT_CONNECTION)),
+    async ({ container, req, res }) => sendView(res, 200, await read(container, req, DEFAULT_CONNECTION)),
   ),
   apiRoute(
     {
@@ -103,14 +124,13 @@ export const samlApiRoutes: ApiRoute[] = [
       responses: writeResponses,
     },
     async ({ container, req, res }) => {
-      const input = await connectionInput(container, req, DEFAULT_CONNECTION);
-      const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), DEFAULT_CONNECTION, input, container.clock.now());
-      res.status(created ? 201 : 200).json(await read(container, req, DEFAULT_CONNECTION));
+      const { created } = await configure(container, req, DEFAULT_CONNECTION);
+      sendView(res, created ? 201 : 200, await read(container, req, DEFAULT_CONNECTION));
     },
   ),
   apiRoute(
     { method: 'get', path: '/saml/:name', tag: 'SAML', summary: 'A named SAML connection', permission: 'settings.manage', params: nameParams, responses: readResponse },
-    async ({ container, req, res, params }) => void res.json(await read(container, req, validateConnectionName(params.name))),
+    async ({ container, req, res, params }) => sendView(res, 200, await read(container, req, validateConnectionName(params.name))),
   ),
   apiRoute(
     {
@@ -128,9 +148,8 @@ export const samlApiRoutes: ApiRoute[] = [
     },
     async ({ container, req, res, params }) => {
       const name = validateConnectionName(params.name);
-      const input = await connectionInput(container, req, name);
-      const { created } = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now());
-      res.status(created ? 201 : 200).json(await read(container, req, name));
+      const { created } = await configure(container, req, name);
+      sendView(res, created ? 201 : 200, await read(container, req, name));
     },
   ),
   ...[DEFAULT_CONNECTION, null].map((fixed) =>

@@ -1,3 +1,4 @@
+import { etagOf } from '../../../lib/etag.ts';
 import { html, options, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { activitySection, tokensSection, type Token } from './sso-tokens.ts';
@@ -26,6 +27,8 @@ export interface SamlView {
   jit?: string;
   attributeMapping?: Record<string, string>;
   allowedRedirectUrls?: string[];
+  /** The connection's version once configured: its forms send it as If-Match. */
+  version?: number;
 }
 
 /** Under this many days a certificate gets a warning: time to upload the IdP's next one. */
@@ -86,6 +89,14 @@ ${certificateRows(saml.idp.certificates)}`;
 }
 
 /**
+ * Each form replaces the whole connection, so it sends the version the page was drawn
+ * from (If-Match): a change someone made since is answered 412 and shown, not undone.
+ */
+function ifMatch(saml: SamlView): Html {
+  return saml.version === undefined ? html`` : html` data-if-match="${etagOf(saml.version)}"`;
+}
+
+/**
  * PUT /saml replaces the whole connection, so the IdP forms carry the current
  * options along (hidden) and the options form sends no IdP side (the API then
  * keeps the stored one).
@@ -100,7 +111,7 @@ function keptOptions(saml: SamlView): Html {
 
 function idpForms(saml: SamlView): Html {
   return html`<h3 id="metadata-heading">Paste or upload the IdP metadata</h3>
-<form id="metadata-form" data-api="PUT /saml" data-then="reload" data-success="Single sign-on configured from the metadata." aria-labelledby="metadata-heading">
+<form id="metadata-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Single sign-on configured from the metadata." aria-labelledby="metadata-heading">
 <label for="idp-metadata-file">Metadata file (XML)</label>
 <input id="idp-metadata-file" type="file" accept=".xml,application/xml,text/xml,application/samlmetadata+xml" data-metadata-file="idp-metadata">
 <label for="idp-metadata">Metadata XML</label>
@@ -111,7 +122,7 @@ ${keptOptions(saml)}
 </form>
 <details${saml.idp ? '' : html` open`}>
 <summary>Or enter the IdP values by hand</summary>
-<form id="manual-form" data-api="PUT /saml" data-then="reload" data-success="Single sign-on configured." aria-label="IdP values by hand">
+<form id="manual-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Single sign-on configured." aria-label="IdP values by hand">
 <label for="idp-entity-id">IdP entity ID (issuer)</label>
 <input id="idp-entity-id" name="idpEntityId" type="text" required value="${saml.idp?.entityId ?? ''}">
 <label for="idp-sso-url">IdP sign-in URL (HTTP-Redirect)</label>
@@ -129,7 +140,7 @@ ${keptOptions(saml)}
 function optionsForm(saml: SamlView): Html {
   if (!saml.idp) return html``;
   return html`<h3 id="options-heading">Sign-in options</h3>
-<form id="options-form" data-api="PUT /saml" data-then="reload" data-success="Sign-in options saved." aria-labelledby="options-heading">
+<form id="options-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Sign-in options saved." aria-labelledby="options-heading">
 <label for="jit">Accounts on first sign-in (JIT)</label>
 <select id="jit" name="jit">${options(jitChoices, saml.jit ?? 'off')}</select>
 <label class="inline"><input type="checkbox" name="allowIdpInitiated" data-type="bool"${saml.allowIdpInitiated ? html` checked` : ''}> Allow sign-in started from the IdP’s dashboard (IdP-initiated)</label>

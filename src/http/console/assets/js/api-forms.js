@@ -7,6 +7,8 @@
 //                                 choices; a list of boxes whole if one changed), for a PATCH of a record
 //                                 someone else may change meanwhile; nothing edited → "No changes", nothing sent
 //   data-success="message"        announced after success (before a reload it is kept in sessionStorage)
+//   data-if-match="W/\"3\""         sent as If-Match: the version the page was drawn from; a 412 (someone changed
+//                                 the record since) is shown as such, with what to do, and nothing is saved
 //   data-force-confirm="question" a 409 that needs force (details.needsForce: the mass-disable guard) is put
 //                                 to the person with its numbers; yes sends the same body again with "force": true
 // Field typing: data-type="bool" (checkbox → true/false), "int", "list" (lines or commas → array;
@@ -17,6 +19,7 @@ import { isEdited } from './edits.js';
 import { clearFieldErrors, showFieldErrors } from './field-errors.js';
 
 const FLASH = 'gatehouse.flash';
+const STALE = 'Nothing was saved: someone else changed these settings after this page was loaded. Reload the page to see their change, then make yours again.';
 const FOCUS = 'gatehouse.focus';
 
 const nameOf = (el) => (el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
@@ -174,12 +177,13 @@ function forceQuestion(form, error) {
 
 /** Sends the form's body; a refusal that only needs force is asked about (data-force-confirm) and sent again forced. */
 async function send(form, method, path, body) {
+  const ifMatch = form.dataset.ifMatch;
   try {
-    return await callApi(method, path, body);
+    return await callApi(method, path, body, ifMatch);
   } catch (error) {
     const askable = error instanceof ApiFailure && error.status === 409 && error.details.needsForce === true && body && 'forceConfirm' in form.dataset;
     if (!askable || !window.confirm(forceQuestion(form, error))) throw error;
-    return callApi(method, path, { ...body, force: true });
+    return callApi(method, path, { ...body, force: true }, ifMatch);
   }
 }
 
@@ -215,7 +219,8 @@ async function submit(form, event) {
       location.reload();
     }
   } catch (error) {
-    if (error instanceof ApiFailure) showProblems(form, error);
+    if (error instanceof ApiFailure && error.status === 412) showProblems(form, { problems: [], message: STALE });
+    else if (error instanceof ApiFailure) showProblems(form, error);
     else showProblems(form, { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
   } finally {
     buttons.forEach((b) => (b.disabled = false));

@@ -29,9 +29,13 @@ export class ApiFailure extends Error {
   }
 }
 
-/** `method` and a path under the org's API base; a plain object body goes as JSON, a Blob (the CSV upload) as it is typed. */
-export async function callApi(method, path, body) {
+/**
+ * `method` and a path under the org's API base; a plain object body goes as JSON, a Blob (the CSV upload) as it is typed.
+ * `ifMatch`: the version the page was drawn from (an ETag), so a change made since is refused (412), not overwritten.
+ */
+export async function callApi(method, path, body, ifMatch) {
   const headers = { accept: 'application/json', 'x-csrf-token': meta('csrf-token') };
+  if (ifMatch) headers['if-match'] = ifMatch;
   let payload;
   if (body instanceof Blob) payload = body;
   else if (body !== undefined) {
