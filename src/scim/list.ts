@@ -24,10 +24,16 @@ export interface ListRequest {
   projection: Projection;
 }
 
+/**
+ * RFC 7644 §3.4.2.4: startIndex and count are integers. In a query string that is decimal
+ * digits with an optional minus (a negative count means 0); Number() alone also took
+ * `1e2`, `10.0`, ` 5` and `0x10`, which no IdP sends and which hide a client's bug.
+ * A SearchRequest body carries a JSON number, or the same digits as a string.
+ */
 function integer(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(String(value));
-  if (!Number.isInteger(n)) throw new ScimError(400, `${name} must be an integer, got ${JSON.stringify(value)}`, 'invalidValue');
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n)) throw new ScimError(400, `${name} must be an integer in decimal digits, got ${JSON.stringify(value)}`, 'invalidValue');
   return n;
 }
 

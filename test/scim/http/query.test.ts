@@ -93,6 +93,14 @@ describe('SCIM queries', () => {
       assert.equal(res.body.Resources.length, 0);
     });
 
+    it('refuses count=1e2 and startIndex=10.0 with 400 invalidValue naming the parameter', async () => {
+      for (const [query, name] of [['count=1e2', 'count'], ['startIndex=10.0', 'startIndex'], ['count=%205', 'count']]) {
+        const res = await get(`/Users?${query}`);
+        assertScimError(res, 400, 'invalidValue');
+        assert.match(res.body.detail, new RegExp(`^${name} must be an integer`));
+      }
+    });
+
     it('reads a startIndex below 1 as 1 (RFC 7644 §3.4.2.4)', async () => {
       const zero = await get('/Users?startIndex=0&count=5').expect(200);
       const one = await get('/Users?startIndex=1&count=5').expect(200);

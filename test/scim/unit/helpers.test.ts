@@ -164,6 +164,20 @@ describe('SCIM helpers', () => {
     it('refuses a non-integer count with invalidValue', () => {
       assert.throws(() => read({ count: 'ten' }), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidValue');
     });
+    // RFC 7644 §3.4.2.4: both are integers; a query string spells one in decimal digits.
+    for (const [name, value] of [['count', '1e2'], ['startIndex', '1e2'], ['count', '10.0'], ['count', ' 5'], ['count', '5 '], ['count', '0x10'], ['startIndex', '+2']] as const) {
+      it(`refuses ${name}=${JSON.stringify(value)} with 400 invalidValue naming ${name}`, () => {
+        assert.throws(() => read({ [name]: value }), (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue' && e.message.startsWith(`${name} must be`));
+      });
+    }
+    it('reads the integers Okta and Entra send, in a query string or a SearchRequest body', () => {
+      assert.deepEqual([read({ startIndex: '1', count: '2' }).startIndex, read({ startIndex: '1', count: '2' }).count], [1, 2]);
+      assert.equal(read({ count: '100' }).count, 100);
+      assert.equal(read({ count: '007' }).count, 7);
+      assert.equal(read({ count: 10 }).count, 10);
+      assert.equal(read({ startIndex: 21 }).startIndex, 21);
+      assert.equal(read({ startIndex: '99999999999999999999' }).startIndex, 2 ** 31 - 1);
+    });
     it('refuses a bad filter with invalidFilter', () => {
       assert.throws(() => read({ filter: 'userName eq' }), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidFilter');
     });
