@@ -8,6 +8,17 @@ import type { RateLimitSettings } from '../rate-limit.ts';
 import type { RequestLimits } from '../request-limits.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * RFC 7644 §3.8: a provider MUST support `Accept: application/scim+json`, SHOULD support
+ * `Accept: application/json`, and answers application/scim+json when no format is named. So a
+ * client that prefers plain JSON gets it, and any other Accept (none, any type, one naming neither)
+ * gets SCIM's own type rather than a 406 an IdP would not retry past.
+ */
+function responseContentType(req: Request): string {
+  return req.accepts(['application/scim+json', 'application/json']) === 'application/json' ? JSON_CONTENT_TYPE : SCIM_CONTENT_TYPE;
+}
 
 export interface ScimDeps {
   clock: Clock;
@@ -33,7 +44,8 @@ export function send(res: Response, status: number, body: unknown, version?: num
   // res.end, not res.send: express would hash every body without an ETag (a list page: SHA-1 of
   // ~200 kB, ~0.13 ms) for a tag of its own. SCIM's tags are versions, set above; If-None-Match
   // on a resource is answered by its handler.
-  res.status(status).setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  res.status(status).setHeader('Content-Type', responseContentType(res.req));
+  res.vary('Accept');
   res.setHeader('Content-Length', bytes.length);
   res.end(bytes);
 }
