@@ -8,6 +8,7 @@ import { adminRouter } from './http/admin/router.ts';
 import { isImportUpload } from './http/admin/imports.ts';
 import { openApiHandler } from './http/openapi.ts';
 import { scimErrorHandler, scimRouter } from './scim/router.ts';
+import { isScimPath, refuseRepeatedAttributes } from './scim/repeated-attributes.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
 import { passwordRoutes } from './http/auth/password.ts';
@@ -51,6 +52,9 @@ export function createApp(container: Container): Express {
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
       type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
+      verify: (req, _res, raw) => {
+        if (isScimPath((req as Request).path)) refuseRepeatedAttributes(raw);
+      },
     }, 'bodyLimit'),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));

@@ -57,7 +57,8 @@ const SEARCH_KEYS = ['schemas', 'filter', 'startIndex', 'count', 'cursor', 'sort
  * spelling: they are attribute names of the SearchRequest message, and SCIM
  * attribute names are case-insensitive (RFC 7643 §2.1), so `"Filter"` is the
  * filter (left unread, a search widened to the whole directory). Unknown keys
- * are left out; one key given twice in different cases is a 400.
+ * are left out; one key given twice in any case was refused with the raw body
+ * (repeated-attributes.ts).
  */
 export function searchRequestBody(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
@@ -65,9 +66,7 @@ export function searchRequestBody(body: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) {
     const name = SEARCH_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
-    if (!name) continue;
-    if (name in out) throw new ScimError(400, `The SearchRequest names "${name}" twice (attribute names are case-insensitive)`, 'invalidSyntax');
-    out[name] = value;
+    if (name) out[name] = value;
   }
   return out;
 }
