@@ -19,7 +19,7 @@ export interface RowGroups {
 }
 
 /** "Team: Platform" names that group when the text after the colon is no role and the group exists. */
-function wholeName(ctx: PlanContext, cell: GroupCell): Pick<GroupCell, 'name' | 'role'> {
+export function wholeName(ctx: PlanContext, cell: GroupCell): Pick<GroupCell, 'name' | 'role'> {
   return cell.whole && cell.role && !ctx.roles.includes(cell.role) && ctx.dir.groups.has(cell.whole.toLowerCase()) ? { name: cell.whole, role: null } : cell;
 }
 

@@ -1,5 +1,6 @@
 import type { OrgRole } from '../db/entities/index.ts';
 import type { PlanContext } from './import-plan-context.ts';
+import { wholeName } from './import-groups.ts';
 import type { ImportValues, RowProblem } from './imports.ts';
 
 /**
@@ -12,7 +13,7 @@ export function rowNotes(ctx: PlanContext, v: ImportValues, current: OrgRole | n
   const notes: RowProblem[] = [];
   const orgRole = v.orgRole === undefined ? null : orgRoleNote(v.orgRole, current, ctx.col('orgRole', 'Organization Role'));
   if (orgRole) notes.push(orgRole);
-  const role = roleWithoutGroupsNote(ctx, v);
+  const role = roleWithoutGroupsNote(ctx, v) ?? roleNamedInGroupsNote(ctx, v);
   if (role) notes.push(role);
   return notes;
 }
@@ -45,5 +46,23 @@ function roleWithoutGroupsNote(ctx: PlanContext, v: ImportValues): RowProblem | 
     column: ctx.col('role', 'Role'),
     reason: 'role_without_groups',
     message: `"${v.role}" is the role in the row's groups, and the row names no group in ${groups}: no role is set — name the groups in ${groups} (e.g. Sales, or Sales:${v.role})`,
+  };
+}
+
+/**
+ * A Role cell on a row whose every group names its own role (`Sales:admin;Ops:member`): the Role
+ * applies to none of them, so it sets nothing, as on a row without groups. Said only when it would
+ * have differed from a group's own role; a group name with a colon that is no role ("Team: Platform")
+ * names no role, and takes the Role (wholeName).
+ */
+function roleNamedInGroupsNote(ctx: PlanContext, v: ImportValues): RowProblem | null {
+  if (v.role === undefined || !v.groups?.length || !ctx.roles.includes(v.role)) return null;
+  const cells = v.groups.map((cell) => wholeName(ctx, cell));
+  if (cells.some((g) => g.role === null) || cells.every((g) => g.role === v.role)) return null;
+  const groups = ctx.col('groups', 'Groups');
+  return {
+    column: ctx.col('role', 'Role'),
+    reason: 'role_named_in_groups',
+    message: `"${v.role}" is the role in the row's groups that name none, and every group in ${groups} names its own role (${cells.map((g) => `${g.name}:${g.role}`).join(', ')}): the Role sets nothing on this row — leave it empty, or write a group without its role (e.g. ${cells[0]!.name})`,
   };
 }

@@ -64,6 +64,29 @@ describe('CSV import: the Role column', function () {
     assert.match(page.text, /<li class="import-note">Not applied: Column “Role”: applies to no group on this row \(.{1,6}admin/);
   });
 
+  it('notes a Role on a row whose every group names its own role, naming the Role column, and applies the groups\' roles', async () => {
+    const res = await upload(t, org, csv('Email,Groups,Role', 'eva@example.com,Sales:admin;Support:viewer,editor')).expect(201);
+    assert.equal(res.body.counts.notes, 1);
+    const [row] = await previewRows(t, org, res.body.id);
+    assert.deepEqual([row!.action, said(row!.notes), row!.errors], ['update', ['Role: role_named_in_groups'], []]);
+    const message = (row!.notes as Problem[])[0]!.message;
+    assert.match(message, /"editor"/);
+    assert.match(message, /every group in Groups names its own role \(Sales:admin, Support:viewer\)/);
+    const viewer = await signIn(t, org, 'role-named-viewer@example.com', { orgRole: 'org_admin' });
+    const page = await request(t.app).get(`/console/imports/${res.body.id}`).set('Cookie', viewer.cookie).expect(200);
+    assert.match(page.text, /<li class="import-note">Not applied: Column “Role”: is overridden by the role each group on this row names/);
+    await commit(t, org, res.body.id).expect(200);
+    const { memberships } = (await api(t, org).get(`/users/${eva}/memberships`).expect(200)).body as { memberships: Array<{ groupDisplayName: string; role: string }> };
+    const roles = Object.fromEntries(memberships.map((m) => [m.groupDisplayName, m.role]));
+    assert.deepEqual(roles, { Sales: 'admin', Support: 'viewer' });
+  });
+
+  it('says nothing when one group takes the Role, or every group names the Role itself', async () => {
+    const res = await upload(t, org, csv('Email,Groups,Role', 'eva@example.com,Sales:admin;Support,editor', 'quiet2@example.com,Sales:editor;Support:editor,editor')).expect(201);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(rows.map((r) => said(r.notes)), [[], []]);
+  });
+
   it('says nothing when the row names groups for the Role, the cell is empty, or the mode is disable', async () => {
     const res = await upload(t, org, csv('Email,Groups,Role', 'eva@example.com,Sales,editor', 'quiet@example.com,,')).expect(201);
     const rows = await previewRows(t, org, res.body.id);

@@ -41,6 +41,7 @@ const reasonText: Record<string, string> = {
   conflict: 'conflicts with an existing person',
   org_role_not_imported: 'is not changed by an import',
   role_without_groups: 'applies to no group on this row',
+  role_named_in_groups: 'is overridden by the role each group on this row names',
 };
 
 export function problemText(p: RowProblem): string {
