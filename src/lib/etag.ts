@@ -1,17 +1,27 @@
-/** RFC 7644 §3.14 (SCIM) and RFC 9110 §8.8.3 (the admin API): weak entity tags from the row version. */
-export function etagOf(version: number): string {
-  return `W/"${version}"`;
+import { sha256Hex } from './tokens.ts';
+
+/**
+ * RFC 7644 §3.14 (SCIM) and RFC 9110 §8.8.3 (the admin API): weak entity tags from the row version.
+ * A representation that also shows what other rows hold (a SCIM user's manager's name, their groups'
+ * names) adds a digest of that part, so the tag changes when the representation does:
+ * `W/"3.1a2b3c4d5e6f"`. Without such a part it is `W/"3"`.
+ */
+export function etagOf(version: number, shown?: unknown): string {
+  return shown === undefined ? `W/"${version}"` : `W/"${version}.${sha256Hex(JSON.stringify(shown)).slice(0, 12)}"`;
 }
 
 /**
  * The versions an If-Match header lists (RFC 9110 §13.1.1: a list of tags, weak or strong):
  * undefined when absent or `*` (any version), [] when it names none we could have issued.
+ * A tag's digest of other rows is not compared: a PUT, PATCH or DELETE writes only the
+ * resource's own row, and the parts the digest covers (manager.displayName, groups) are
+ * readOnly (RFC 7643 §4.1.2, §4.3), so a change there cannot be lost by the write.
  */
 export function ifMatchVersions(header: string | undefined): number[] | undefined {
   if (!header) return undefined;
   const tags = header.split(',').map((tag) => tag.trim());
   if (tags.includes('*')) return undefined;
-  return tags.map((tag) => /^(?:W\/)?"(\d+)"$/.exec(tag)?.[1]).filter((v): v is string => v !== undefined).map(Number);
+  return tags.map((tag) => /^(?:W\/)?"(\d+)(?:\.[0-9a-f]{12})?"$/.exec(tag)?.[1]).filter((v): v is string => v !== undefined).map(Number);
 }
 
 /**
@@ -25,9 +35,10 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   return versions.length ? versions[0]! : null;
 }
 
-/** True when If-None-Match names the current version (→ 304). */
-export function matchesIfNoneMatch(header: string | undefined, version: number): boolean {
+/** True when If-None-Match names the current tag (→ 304), compared weakly (RFC 9110 §13.1.2). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${version}"`);
+  const current = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === current);
 }

@@ -8,7 +8,7 @@ import { matchesIfNoneMatch } from '../../lib/etag.ts';
 import { filterLiteral } from '../filter/leaf.ts';
 import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
-import { fromUserResource, toUserResource } from '../mappers/user.ts';
+import { fromUserResource, toUserResource, userEtag } from '../mappers/user.ts';
 import { applyPatch, parsePatchRequest, type PatchOp } from '../patch/index.ts';
 import { userSchemaId } from '../schema/user.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
@@ -91,11 +91,11 @@ export function userHandlers(deps: ScimDeps) {
       const projection = projectionOf(req);
       const user = await findUser(req.ctx.sql, scope(req), idParam(req), { withGroups: wants(type, projection, 'groups') });
       if (!user) throw new NotFoundError('User', idParam(req));
-      if (matchesIfNoneMatch(req.get('if-none-match'), user.version)) {
-        res.status(304).setHeader('ETag', `W/"${user.version}"`).end();
+      if (matchesIfNoneMatch(req.get('if-none-match'), userEtag(user))) {
+        res.status(304).setHeader('ETag', userEtag(user)).end();
         return;
       }
-      send(res, 200, project(toUserResource(user, deps), type, projection), user.version);
+      send(res, 200, project(toUserResource(user, deps), type, projection), userEtag(user));
     },
 
     async create(req: Request, res: Response) {
@@ -103,7 +103,7 @@ export function userHandlers(deps: ScimDeps) {
       const user = await createUser(req.ctx, scope(req), input.fields, { source: 'scim', active: input.active, withGroups: true });
       const body = toUserResource(user, deps);
       res.setHeader('Location', (body.meta as { location: string }).location);
-      send(res, 201, project(body, type, projectionOf(req)), user.version);
+      send(res, 201, project(body, type, projectionOf(req)), userEtag(user));
     },
 
     async replace(req: Request, res: Response) {
@@ -116,7 +116,7 @@ export function userHandlers(deps: ScimDeps) {
         // RFC 7644 §3.5.1: a PUT replaces what it names; `active` left out keeps the user as is (Okta's AIW PUTs omit it).
         return (await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true })).user;
       });
-      send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), user.version);
+      send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), userEtag(user));
     },
 
     async patch(req: Request, res: Response) {
@@ -127,7 +127,7 @@ export function userHandlers(deps: ScimDeps) {
       const switched = active === undefined ? undefined : await setUserActive(req.ctx.sql, scope(req), idParam(req), active, ifMatch);
       if (switched === null) throw new NotFoundError('User', idParam(req));
       if (switched) {
-        send(res, 200, project(toUserResource(switched, deps), type, projectionOf(req)), switched.version);
+        send(res, 200, project(toUserResource(switched, deps), type, projectionOf(req)), userEtag(switched));
         return;
       }
       const user = await writeLatest(req.ctx.em, scope(req), { table: 'users', id: idParam(req) }, ifMatch, async (em) => {
@@ -140,7 +140,7 @@ export function userHandlers(deps: ScimDeps) {
         const saved = await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true });
         return saved.user;
       });
-      send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), user.version);
+      send(res, 200, project(toUserResource(user, deps), type, projectionOf(req)), userEtag(user));
     },
 
     async remove(req: Request, res: Response) {

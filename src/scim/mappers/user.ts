@@ -69,6 +69,18 @@ function managerOf(user: UserRecord, raw: Json | undefined, ctx: MapContext, opt
 }
 
 /** CONVENTIONS 6: the only place that knows both a stored user and its SCIM shape (RFC 7643 §4.1, §4.3). */
+/**
+ * The user's ETag (and meta.version): the row version, and a digest of what the resource shows
+ * from other rows — the manager named (by id and name, or none while deleted) and the groups'
+ * ids and names — so a renamed, deleted or restored manager, or a group joined, left or renamed,
+ * gives a new tag without the user's row changing (etag.ts).
+ */
+export function userEtag(user: UserRecord): string {
+  const groups = user.groups?.length ? user.groups.map((g) => [g.id, g.displayName]) : undefined;
+  if (user.managerId === null && !groups) return etagOf(user.version);
+  return etagOf(user.version, [user.managerId === null ? null : (user.manager && [user.manager.id, user.manager.displayName]), groups ?? null]);
+}
+
 export function toUserResource(user: UserRecord, ctx: MapContext, options: MapOptions = {}): Json {
   const raw = user.scimAttributes ?? {};
   const name = overlay(raw.name as Json | undefined, nameParts.map(([sub, field]) => [sub, user[field]] as const));
@@ -110,7 +122,7 @@ export function toUserResource(user: UserRecord, ctx: MapContext, options: MapOp
     created: user.createdAt.toISOString(),
     lastModified: user.updatedAt.toISOString(),
     location: `${ctx.baseUrl}/Users/${user.id}`,
-    version: etagOf(user.version),
+    version: userEtag(user),
   };
   return resource;
 }

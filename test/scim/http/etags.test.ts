@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { AuditEvent } from '../../../src/db/entities/index.ts';
 import {
@@ -153,6 +154,64 @@ describe('SCIM ETags', () => {
       await call('patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'patched' })).expect(200);
       assert.equal((await userRow(t, String(user.id)))?.version, 4);
       await call('delete', `/Users/${user.id}`).expect(204);
+    });
+  });
+
+  /**
+   * A user shows their manager's name and their groups' names, which live in other rows: the
+   * tag covers them, so a cached copy is not answered 304 once they changed (found: a renamed
+   * manager kept the report at W/"1" and If-None-Match: W/"1" answered 304 with the old name).
+   */
+  describe('users: what the tag covers besides the user\'s row', () => {
+    const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const tagOf = async (id: unknown) => {
+      const res = await call('get', `/Users/${String(id)}`).expect(200);
+      assert.equal(res.body.meta.version, res.headers.etag);
+      return String(res.headers.etag);
+    };
+    const fresh = async (id: unknown, etag: string) => {
+      const res = await call('get', `/Users/${String(id)}`, undefined, { 'If-None-Match': etag });
+      assert.equal(res.status, 200, `a tag issued before the change still matched: ${etag}`);
+      assert.notEqual(res.headers.etag, etag);
+    };
+
+    it('changes a report\'s ETag when the manager is renamed, deleted or restored, never answering 304 to the old tag', async () => {
+      const boss = await postUser(t, acme.tokens.scim, 'etag-boss@acme.test', { displayName: 'Ann Boss' });
+      const report = await postUser(t, acme.tokens.scim, 'etag-report@acme.test', { [ENT]: { manager: { value: boss.id } } });
+      const first = await tagOf(report.id);
+      assert.equal(report.meta && (report.meta as Json).version, first);
+      await call('patch', `/Users/${String(boss.id)}`, patchOps({ op: 'replace', path: 'displayName', value: 'Anne Boss' })).expect(200);
+      await fresh(report.id, first);
+      const renamed = await tagOf(report.id);
+      await call('delete', `/Users/${String(boss.id)}`).expect(204);
+      await fresh(report.id, renamed);
+      const deleted = await tagOf(report.id);
+      await request(t.app).post(`/api/orgs/acme/users/${String(boss.id)}/restore`).set('Authorization', `Bearer ${acme.tokens.admin}`).expect(200);
+      await fresh(report.id, deleted);
+      assert.equal((await userRow(t, String(report.id)))?.version, 1, 'the report\'s own row did not change');
+    });
+
+    it('changes a user\'s ETag when they join a group or the group is renamed, and lists show the same tag', async () => {
+      const user = await postUser(t, acme.tokens.scim, 'etag-joiner@acme.test');
+      const alone = await tagOf(user.id);
+      const group = await postGroup(t, acme.tokens.scim, 'Etag Ward', [String(user.id)]);
+      await fresh(user.id, alone);
+      const joined = await tagOf(user.id);
+      await call('patch', `/Groups/${String(group.id)}`, patchOps({ op: 'replace', path: 'displayName', value: 'Etag Ward 2' })).expect(200);
+      await fresh(user.id, joined);
+      const listed = await call('get', `/Users?filter=${encodeURIComponent('userName eq "etag-joiner@acme.test"')}`).expect(200);
+      assert.equal(listed.body.Resources[0].meta.version, await tagOf(user.id));
+    });
+
+    it('takes If-Match by the user\'s own version: a write after the manager was renamed is not refused', async () => {
+      const boss = await postUser(t, acme.tokens.scim, 'etag-boss2@acme.test', { displayName: 'Bo Ss' });
+      const report = await postUser(t, acme.tokens.scim, 'etag-report2@acme.test', { [ENT]: { manager: { value: boss.id } } });
+      const before = await tagOf(report.id);
+      await call('patch', `/Users/${String(boss.id)}`, patchOps({ op: 'replace', path: 'displayName', value: 'Bo Ss II' })).expect(200);
+      const res = await call('patch', `/Users/${String(report.id)}`, patchOps({ op: 'replace', path: 'title', value: 'kept' }), { 'If-Match': before }).expect(200);
+      assert.equal(res.body.title, 'kept');
+      assert.equal(res.headers.etag, await tagOf(report.id));
+      assert.equal((await userRow(t, String(report.id)))?.version, 2);
     });
   });
 
