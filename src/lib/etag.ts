@@ -2,8 +2,8 @@ import { sha256Hex } from './tokens.ts';
 
 /**
  * RFC 7644 §3.14 (SCIM) and RFC 9110 §8.8.3 (the admin API): weak entity tags from the row version.
- * A representation that also shows what other rows hold (a SCIM user's manager's name, their groups'
- * names) adds a digest of that part, so the tag changes when the representation does:
+ * A representation that also shows what other rows hold (a SCIM user's manager and groups, a group's
+ * members) adds a digest of that part, so the tag changes when the representation does:
  * `W/"3.1a2b3c4d5e6f"`. Without such a part it is `W/"3"`.
  */
 export function etagOf(version: number, shown?: unknown): string {
@@ -13,9 +13,10 @@ export function etagOf(version: number, shown?: unknown): string {
 /**
  * The versions an If-Match header lists (RFC 9110 §13.1.1: a list of tags, weak or strong):
  * undefined when absent or `*` (any version), [] when it names none we could have issued.
- * A tag's digest of other rows is not compared: a PUT, PATCH or DELETE writes only the
- * resource's own row, and the parts the digest covers (manager.displayName, groups) are
- * readOnly (RFC 7643 §4.1.2, §4.3), so a change there cannot be lost by the write.
+ * A tag's digest of other rows is not compared: what it covers (a manager's or member's name, a
+ * deleted manager or member hidden, a group's name or a membership made through the group) is
+ * written elsewhere, never by this resource's PUT, PATCH or DELETE, whose own changes move the
+ * version; so no write of the other resource can be lost by this one.
  */
 export function ifMatchVersions(header: string | undefined): number[] | undefined {
   if (!header) return undefined;

@@ -38,6 +38,12 @@ export function scimRequest(t: TestApp, token: string | undefined, method: Metho
   return req;
 }
 
+/** The row version an ETag or meta.version names: `W/"3"`, or `W/"3.<digest>"` when the resource shows other rows (src/scim/etag.ts). */
+export function versionOf(tag: unknown): number | undefined {
+  const found = /^W\/"(\d+)(?:\.[0-9a-f]{12})?"$/.exec(String(tag));
+  return found ? Number(found[1]) : undefined;
+}
+
 /** The RFC 7644 §3.12 error shape: the Error schema, `status` a string, a non-empty detail. */
 export function assertScimError(res: Response, status: number, scimType?: string): void {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);

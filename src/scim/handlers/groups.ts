@@ -2,10 +2,10 @@ import type { Request, Response } from 'express';
 import { createGroup, deleteGroup, findGroup, getGroup, queryGroups, saveGroup } from '../../directory/groups.ts';
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
-import { etagOf, matchesIfNoneMatch } from '../../lib/etag.ts';
+import { matchesIfNoneMatch } from '../../lib/etag.ts';
 import { listResponse, readListRequest, searchRequestBody, type ListRequest } from '../list.ts';
 import { fetchPage } from './page.ts';
-import { fromGroupResource, toGroupResource } from '../mappers/group.ts';
+import { fromGroupResource, groupEtag, toGroupResource } from '../mappers/group.ts';
 import { applyPatch, parsePatchRequest } from '../patch/index.ts';
 import { project, splitAttributeList, wants, type Projection } from '../projection.ts';
 import { groupResourceType as type } from '../schema/registry.ts';
@@ -47,11 +47,11 @@ export function groupHandlers(deps: ScimDeps) {
       const projection = projectionOf(req);
       const group = await findGroup(req.ctx.em, scope(req), idParam(req), { withMembers: wants(type, projection, 'members') });
       if (!group) throw new NotFoundError('Group', idParam(req));
-      if (matchesIfNoneMatch(req.get('if-none-match'), etagOf(group.version))) {
-        res.status(304).setHeader('ETag', etagOf(group.version)).end();
+      if (matchesIfNoneMatch(req.get('if-none-match'), groupEtag(group))) {
+        res.status(304).setHeader('ETag', groupEtag(group)).end();
         return;
       }
-      send(res, 200, project(toGroupResource(group, deps), type, projection), etagOf(group.version));
+      send(res, 200, project(toGroupResource(group, deps), type, projection), groupEtag(group));
     },
 
     async create(req: Request, res: Response) {
@@ -59,7 +59,7 @@ export function groupHandlers(deps: ScimDeps) {
       const group = await createGroup(req.ctx.em, scope(req), input.fields, input.members ?? [], 'scim');
       const body = toGroupResource(group, deps);
       res.setHeader('Location', (body.meta as { location: string }).location);
-      send(res, 201, project(body, type, projectionOf(req)), etagOf(group.version));
+      send(res, 201, project(body, type, projectionOf(req)), groupEtag(group));
     },
 
     async replace(req: Request, res: Response) {
@@ -72,7 +72,7 @@ export function groupHandlers(deps: ScimDeps) {
         expectedVersion: ifMatch,
         source: 'scim',
       });
-      send(res, 200, project(toGroupResource(group, deps), type, projectionOf(req)), etagOf(group.version));
+      send(res, 200, project(toGroupResource(group, deps), type, projectionOf(req)), groupEtag(group));
     },
 
     async patch(req: Request, res: Response) {
@@ -91,7 +91,7 @@ export function groupHandlers(deps: ScimDeps) {
         const change = { add: [...after].filter((id) => !before.has(id)), remove: [...before].filter((id) => !after.has(id)) };
         return (await saveGroup(em, scope(req), current, input.fields, change, { expectedVersion: ifMatch, source: 'scim' })).group;
       });
-      send(res, 200, project(toGroupResource(group, deps), type, projectionOf(req)), etagOf(group.version));
+      send(res, 200, project(toGroupResource(group, deps), type, projectionOf(req)), groupEtag(group));
     },
 
     async remove(req: Request, res: Response) {

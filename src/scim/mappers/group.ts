@@ -6,6 +6,20 @@ import type { MapContext } from './user.ts';
 
 type Json = Record<string, unknown>;
 
+/**
+ * The group's ETag (and meta.version): the row version, and a digest of the members it shows
+ * (ids and display names, from the users' rows), so a member renamed or deleted elsewhere gives
+ * a new tag without the group's row changing (etag.ts).
+ */
+export function groupEtag(group: GroupRecord): string {
+  if (!group.members?.length) return etagOf(group.version);
+  return etagOf(group.version, group.members.map((m) => [m.id, memberDisplay(m)]));
+}
+
+function memberDisplay(m: NonNullable<GroupRecord['members']>[number]): string {
+  return m.displayName ?? m.userName;
+}
+
 /** CONVENTIONS 6: a stored group in its SCIM shape (RFC 7643 §4.2). */
 export function toGroupResource(group: GroupRecord, ctx: MapContext): Json {
   const resource: Json = {
@@ -20,7 +34,7 @@ export function toGroupResource(group: GroupRecord, ctx: MapContext): Json {
     resource.members = group.members.map((m) => ({
       value: m.id,
       $ref: `${ctx.baseUrl}/Users/${m.id}`,
-      display: m.displayName ?? m.userName,
+      display: memberDisplay(m),
       type: 'User',
     }));
   }
@@ -29,7 +43,7 @@ export function toGroupResource(group: GroupRecord, ctx: MapContext): Json {
     created: group.createdAt.toISOString(),
     lastModified: group.updatedAt.toISOString(),
     location: `${ctx.baseUrl}/Groups/${group.id}`,
-    version: etagOf(group.version),
+    version: groupEtag(group),
   };
   return resource;
 }
