@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
 import type { TokenCache } from '../../directory/tokens.ts';
 import type { Scope } from '../../directory/scope.ts';
-import { etagOf, ifMatchVersions, versionFromIfMatch } from '../../lib/etag.ts';
+import { ifMatchVersions, versionFromIfMatch } from '../../lib/etag.ts';
 import { ScimError } from '../errors.ts';
 import type { RateLimitSettings } from '../rate-limit.ts';
 import type { RequestLimits } from '../request-limits.ts';
