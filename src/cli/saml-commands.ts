@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, toConnectionView } from '../directory/saml-connections.ts';
+import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, spEndpoints, toConnectionView } from '../directory/saml-connections.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
 import { CliError, ioReason, orgScope, UsageError, type Command, type Io } from './context.ts';
@@ -48,14 +48,18 @@ export const samlSet: Command = async (ctx) => {
     return;
   }
   ctx.io.out(`${created ? 'Created' : 'Updated'} SAML connection "${view.name}" for ${scope.orgSlug}. Enter at the IdP:`);
-  printEndpoints(ctx.io, view);
+  printConnection(ctx.io, view);
 };
 
-function printEndpoints(io: Io, view: ReturnType<typeof toConnectionView>): void {
+function printEndpoints(io: Io, view: ReturnType<typeof spEndpoints>): void {
   io.out(`  SP entity ID (Okta Audience URI / Entra Identifier): ${view.spEntityId}`);
   io.out(`  ACS URL (Okta Single sign-on URL / Entra Reply URL): ${view.acsUrl}`);
   io.out(`  Sign-on URL: ${view.loginUrl}`);
   io.out(`  SP metadata: ${view.metadataUrl}`);
+}
+
+function printConnection(io: Io, view: ReturnType<typeof toConnectionView>): void {
+  printEndpoints(io, view);
   for (const cert of view.idp.certificates) io.out(`  IdP certificate ${cert.fingerprint256} expires ${cert.notAfter.toISOString()} (${cert.expiresInDays} days)`);
 }
 
@@ -63,13 +67,20 @@ export const samlShow: Command = async (ctx) => {
   const scope = await orgScope(ctx);
   const now = new Date();
   const views = (await listSamlConnections(ctx.store.orm.em.fork(), scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, ctx.config.publicUrl, now));
+  // The IdP app is created before the IdP gives out its metadata (Entra asks for the Identifier and
+  // Reply URL first), so the default connection's URLs are shown before it is configured too.
+  const defaultConnection = { name: DEFAULT_CONNECTION, configured: views.some((v) => v.name === DEFAULT_CONNECTION), ...spEndpoints(ctx.config.publicUrl, scope.orgSlug) };
   if (ctx.io.json) {
-    ctx.io.out(JSON.stringify({ connections: views, expiringCertificates: expiringCertificates(views) }));
+    ctx.io.out(JSON.stringify({ connections: views, expiringCertificates: expiringCertificates(views), defaultConnection }));
     return;
   }
-  if (!views.length) ctx.io.out(`No SAML connection for ${scope.orgSlug}. Configure one: gatehouse saml set --org ${scope.orgSlug} --metadata-file idp.xml`);
+  if (!views.length) {
+    ctx.io.out(`No SAML connection for ${scope.orgSlug} yet. Enter at the IdP:`);
+    printEndpoints(ctx.io, defaultConnection);
+    ctx.io.out(`Then give Gatehouse the IdP's metadata: gatehouse saml set --org ${scope.orgSlug} --metadata-file idp-metadata.xml`);
+  }
   for (const view of views) {
     ctx.io.out(`Connection "${view.name}" (IdP ${view.idp.entityId}, JIT ${view.jit}, IdP-initiated ${view.allowIdpInitiated ? 'allowed' : 'refused'}):`);
-    printEndpoints(ctx.io, view);
+    printConnection(ctx.io, view);
   }
 };

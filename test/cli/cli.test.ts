@@ -113,6 +113,28 @@ describe('gatehouse CLI', function () {
     assert.match(unknown.stderr, /nobody@acme\.example/);
   });
 
+  it('prints the SP URLs to enter at the IdP with `saml show` before any SAML connection exists', async () => {
+    // README "SAML with Microsoft Entra ID": Entra wants the Identifier and Reply URL before it gives out
+    // the Federation Metadata XML that `saml set` reads, so `saml show` must print them first.
+    const urlEnv = { ...env, PUBLIC_URL: 'https://id.example.com' };
+    const res = await runCli(['saml', 'show', '--org', 'acme'], urlEnv);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /Entra Identifier\): https:\/\/id\.example\.com\/saml\/acme\n/);
+    assert.match(res.stdout, /Entra Reply URL\): https:\/\/id\.example\.com\/saml\/acme\/acs\n/);
+    assert.match(res.stdout, /Sign-on URL: https:\/\/id\.example\.com\/saml\/acme\/login\n/);
+    assert.match(res.stdout, /gatehouse saml set --org acme --metadata-file/);
+    const shown = json((await runCli(['saml', 'show', '--org', 'acme', '--json'], urlEnv)).stdout);
+    assert.deepEqual(shown.connections, []);
+    assert.deepEqual(shown.defaultConnection, {
+      name: 'default',
+      configured: false,
+      spEntityId: 'https://id.example.com/saml/acme',
+      acsUrl: 'https://id.example.com/saml/acme/acs',
+      metadataUrl: 'https://id.example.com/saml/acme/metadata',
+      loginUrl: 'https://id.example.com/saml/acme/login',
+    });
+  });
+
   it('keeps a SAML connection\'s options when `saml set` is run again with new IdP metadata (a certificate rollover)', async () => {
     const certs = path.join(import.meta.dirname, '..', 'fixtures', 'saml');
     const b64 = (file: string) => readFileSync(path.join(certs, file), 'utf8').replace(/-----[A-Z ]+-----|\s/g, '');
