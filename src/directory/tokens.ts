@@ -120,7 +120,9 @@ export async function revokeApiToken(em: Em, scope: Scope, tokenId: string, now:
 /**
  * Resolves a presented bearer secret. The lookup is by SHA-256 (an index hit
  * reveals nothing about the secret); the stored digest is then compared in
- * constant time. Every failure is the same AuthenticationError.
+ * constant time. Every failure is the same AuthenticationError, except a valid
+ * secret of the other scope: its holder learns only what the token is, and an IdP
+ * admin who pasted the admin token as Entra's Secret Token reads how to get the right one.
  */
 export async function authenticateToken(
   db: SqlRunner,
@@ -135,7 +137,7 @@ export async function authenticateToken(
   const digest = sha256Hex(presented);
   const cached = cache?.get(digest, clock.now());
   if (cached) {
-    if (cached.scope !== expected) throw invalid();
+    if (cached.scope !== expected) throw wrongScope(cached.scope, expected, cached.orgSlug);
     return cached;
   }
   // Hand-written: this runs on every SCIM and admin request, so no entity hydration.
@@ -147,7 +149,8 @@ export async function authenticateToken(
     [digest],
   );
   const row = rows[0];
-  if (!row || !digestsEqual(String(row.token_hash), digest) || row.revoked_at || row.scope !== expected) throw invalid();
+  if (!row || !digestsEqual(String(row.token_hash), digest) || row.revoked_at) throw invalid();
+  if (row.scope !== expected) throw wrongScope(String(row.scope), expected, String(row.org_slug));
   const now = clock.now();
   const lastUsed = row.last_used_at ? new Date(row.last_used_at as string | Date).getTime() : 0;
   if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
@@ -165,6 +168,12 @@ export async function authenticateToken(
   };
   cache?.set(digest, token, now);
   return token;
+}
+
+const SURFACE: Record<TokenScope, string> = { scim: 'SCIM', admin: 'the admin API' };
+
+function wrongScope(held: string, expected: TokenScope, orgSlug: string): AuthenticationError {
+  return new AuthenticationError(`This is ${held === 'admin' ? 'an' : 'a'} ${held} token: ${SURFACE[expected]} takes a token created with "gatehouse token create --org ${orgSlug} --scope ${expected}"`);
 }
 
 /**

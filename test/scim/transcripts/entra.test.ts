@@ -110,6 +110,13 @@ describe('Microsoft Entra ID transcript', () => {
       assertErrorBody(res, 401);
       assert.match(res.headers['www-authenticate'] ?? '', /^Bearer/);
     });
+    it('tells an admin who pasted the admin token as Secret Token that SCIM takes a scim token', async () => {
+      // README "First steps" creates the admin token first: Entra's Test Connection shows this detail.
+      const res = await client.get(`/Users?${filterQuery(`userName eq "${randomUUID()}"`)}`, acme.tokens.admin);
+      assertErrorBody(res, 401);
+      assert.match(res.body.detail, /admin token/);
+      assert.match(res.body.detail, /gatehouse token create --org acme --scope scim/);
+    });
   });
 
   describe('user provisioning', () => {
