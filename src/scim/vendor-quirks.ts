@@ -2,9 +2,9 @@
  * What Okta and Microsoft Entra ID really send, normalised in one place (CONVENTIONS 5) so the
  * PATCH engine can follow RFC 7644 §3.5.2. Each rule is named after the vendor that needs it,
  * exported and tested on its own (test/scim/patch/vendor-quirks.test.ts) and through applyPatch.
- * applyQuirks runs the rewriting rules before the engine; entraBooleanString and
- * entraMissingTypedElement need the schema or the current elements, so the engine calls them
- * at the point where it has those.
+ * applyQuirks runs the rewriting rules before the engine; entraBooleanString,
+ * entraBooleanLiteral and entraMissingTypedElement need the schema or the current elements, so
+ * the engine calls them at the point where it has those.
  *
  * Not quirks, because they are plain RFC 7644 (and tested as such): Okta's path-less
  * deactivate `{"op":"replace","value":{"active":false}}` and Okta's member removal
@@ -12,7 +12,7 @@
  */
 import type { Filter } from 'scim2-parse-filter';
 import { maxFilterLength } from './filter/parse.ts';
-import type { ResourceTypeDef } from './schema/types.ts';
+import type { AttributeDef, ResourceTypeDef } from './schema/types.ts';
 import { schemaPrefix } from './patch/path.ts';
 import { findKey, isObject, type Json } from './patch/json.ts';
 import type { PatchOp, ScimObject } from './patch/types.ts';
@@ -133,13 +133,29 @@ export function entraMemberRemoveByValue(op: PatchOp): PatchOp[] {
 
 /**
  * Entra sends `emails[type eq "work"].value` (also addresses, phoneNumbers) as add or replace
- * for users who have no work email. RFC 7644 §3.5.2.3 would answer 400 noTarget and fail every
- * update of that user; instead, for a filter of exactly the form `type eq "X"`, the engine
- * creates the element `{type: "X", <sub>: value}`. Returns that seed, or undefined.
+ * for users who have no work email, and `roles[primary eq "True"].value` (Microsoft's
+ * SingleAppRoleAssignment mapping) for users who have no role yet. RFC 7644 §3.5.2.3 would answer
+ * 400 noTarget and fail every update of that user; instead, for a filter of exactly the form
+ * `type eq "X"` or `primary eq true` ("True" as Entra writes it), the engine creates the element
+ * `{type: "X", <sub>: value}` or `{primary: true, <sub>: value}`. Returns that seed, or undefined.
  */
 export function entraMissingTypedElement(filter: Filter): Json | undefined {
-  if (filter.op !== 'eq' || filter.attrPath.toLowerCase() !== 'type' || typeof filter.compValue !== 'string') return undefined;
-  return { type: filter.compValue };
+  if (filter.op !== 'eq') return undefined;
+  const attr = filter.attrPath.toLowerCase();
+  if (attr === 'type' && typeof filter.compValue === 'string') return { type: filter.compValue };
+  if (attr === 'primary' && entraBooleanString(filter.compValue) === true) return { primary: true };
+  return undefined;
+}
+
+/**
+ * Entra compares boolean sub-attributes with the strings "True"/"False" in value filters
+ * (`roles[primary eq "True"].value`): against a boolean sub-attribute such a string is the boolean,
+ * as entraBooleanString makes it in values. Any other literal is returned as is.
+ */
+export function entraBooleanLiteral<T>(def: AttributeDef | undefined, literal: T): T | boolean {
+  if (def?.type !== 'boolean') return literal;
+  const value = entraBooleanString(literal);
+  return typeof value === 'boolean' ? value : literal;
 }
 
 /** The rewriting rules, in order, as the engine's first step. */

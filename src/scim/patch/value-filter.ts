@@ -7,6 +7,7 @@
 import type { FilterAst } from '../filter/ast.ts';
 import { numberAsText } from '../filter/leaf.ts';
 import type { AttributeDef } from '../schema/types.ts';
+import { entraBooleanLiteral } from '../vendor-quirks.ts';
 import { findAttr } from './path.ts';
 import { getKey, type Json } from './json.ts';
 
@@ -29,7 +30,7 @@ export function matches(filter: FilterAst, element: unknown, subs: AttributeDef[
     }
     default: {
       const def = findAttr(subs, filter.attrPath);
-      const expected = def ? numberAsText(def, filter.compValue, filter.raw) : filter.compValue;
+      const expected = def ? entraBooleanLiteral(def, numberAsText(def, filter.compValue, filter.raw)) : filter.compValue;
       return compare(filter.op, getKey(el, filter.attrPath), expected, def);
     }
   }

@@ -200,6 +200,25 @@ const transcripts: Transcript[] = [
     error: 'mutability',
   },
   {
+    // Microsoft's SingleAppRoleAssignment guide maps the app role to roles[primary eq "True"].value.
+    it: 'replaces the primary role\'s value on Entra\'s roles[primary eq "True"].value (a boolean compared with "True")',
+    before: { ...user, roles: [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Reader' }, { primary: false, value: 'Viewer' }] },
+    body: body({ op: 'Add', path: 'roles[primary eq "True"].value', value: 'Admin' }),
+    after: { ...user, roles: [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }, { primary: false, value: 'Viewer' }] },
+  },
+  {
+    it: 'creates the primary role on Entra\'s roles[primary eq "True"].value for a user with no roles',
+    before: user,
+    body: body({ op: 'Add', path: 'roles[primary eq "True"].value', value: 'Admin' }),
+    after: { ...user, roles: [{ primary: true, value: 'Admin' }] },
+  },
+  {
+    it: 'answers noTarget for roles[primary eq "False"].value on a user with no roles (no element to seed)',
+    before: user,
+    body: body({ op: 'Replace', path: 'roles[primary eq "False"].value', value: 'Admin' }),
+    error: 'noTarget',
+  },
+  {
     it: 'removes one member on Okta\'s members[value eq "id"] remove with no value',
     before: group,
     type: groupResourceType,
@@ -286,5 +305,11 @@ describe('vendor quirks: each rule on its own', () => {
     assert.deepEqual(entraMissingTypedElement(parse('type eq "work"')), { type: 'work' });
     assert.equal(entraMissingTypedElement(parse('type eq "work" and value pr')), undefined);
     assert.equal(entraMissingTypedElement(parse('value eq "work"')), undefined);
+  });
+
+  it('entraMissingTypedElement seeds a primary element for `primary eq true`, also written "True"', () => {
+    assert.deepEqual(entraMissingTypedElement(parse('primary eq "True"')), { primary: true });
+    assert.deepEqual(entraMissingTypedElement(parse('primary eq true')), { primary: true });
+    assert.equal(entraMissingTypedElement(parse('primary eq "False"')), undefined);
   });
 });

@@ -309,6 +309,19 @@ describe('Microsoft Entra ID transcript', () => {
       assert.equal(res.body[ENTERPRISE].employeeNumber, '42');
     });
 
+    it('writes the app role on Microsoft\'s SingleAppRoleAssignment target roles[primary eq "True"].value', async () => {
+      const created = await client.post('/Users', entraUser('approle@contoso.example', randomUUID(), { roles: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'Reader' }] }));
+      assertSingleResource(created, 201, 'User');
+      assert.deepEqual(created.body.roles, [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Reader' }]);
+      const changed = await client.patch(`/Users/${created.body.id}`, [{ op: 'Add', path: 'roles[primary eq "True"].value', value: 'Admin' }]);
+      assertSingleResource(changed, 200, 'User');
+      assert.deepEqual(changed.body.roles, [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'Admin' }]);
+      const none = await client.post('/Users', entraUser('norole@contoso.example', randomUUID())).expect(201);
+      const first = await client.patch(`/Users/${none.body.id}`, [{ op: 'Replace', path: 'roles[primary eq "True"].value', value: 'Admin' }]);
+      assertSingleResource(first, 200, 'User');
+      assert.deepEqual(first.body.roles, [{ primary: true, value: 'Admin' }]);
+    });
+
     it('answers an unknown user id on PATCH with 404', async () => {
       const res = await client.patch(`/Users/${randomUUID()}`, [{ op: 'Replace', path: 'active', value: 'False' }]);
       assertErrorBody(res, 404);
