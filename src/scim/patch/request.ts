@@ -18,7 +18,10 @@ export function parsePatchRequest(body: unknown): Result<PatchOp[], RequestError
   }
   // RFC 7643 §2.1 makes attribute names case-insensitive; Entra and Okta send "Operations".
   const list = getKey(body, 'Operations');
-  if (!Array.isArray(list) || list.length === 0) return fail('invalidSyntax', '"Operations" must be a non-empty array');
+  if (!Array.isArray(list)) return fail('invalidSyntax', '"Operations" must be an array of operations');
+  // RFC 7644 §3.5.2 asks for "one or more" operations, but Microsoft's SCIM Validator sends an empty
+  // list and fails a server that refuses it (scimmyjs/scimmy#59, #90): it is read as the no-op it is.
+  if (list.length === 0) return ok([]);
   const ops: PatchOp[] = [];
   for (const [i, raw] of list.entries()) {
     const at = `Operations[${i}]`;

@@ -35,6 +35,11 @@ describe('parsePatchRequest', () => {
       { schemas: [SCHEMA], Operations: [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }] },
       [{ op: 'remove', path: 'members', value: [{ value: 'u1' }] }],
     ],
+    [
+      'reads an empty Operations list as no change (Microsoft\'s SCIM Validator sends one and expects success)',
+      { schemas: [SCHEMA], Operations: [] },
+      [],
+    ],
   ];
   for (const [name, body, ops] of accepted) {
     it(name, () => assert.deepEqual(parsePatchRequest(body), { ok: true, value: ops }));
@@ -50,8 +55,8 @@ describe('parsePatchRequest', () => {
       'invalidSyntax',
       /PatchOp/,
     ],
-    ['refuses an empty Operations list', { schemas: [SCHEMA], Operations: [] }, 'invalidSyntax', /non-empty/],
     ['refuses a missing Operations list', { schemas: [SCHEMA] }, 'invalidSyntax', /Operations/],
+    ['refuses an Operations that is no list', { schemas: [SCHEMA], Operations: { op: 'add', path: 'title', value: 'x' } }, 'invalidSyntax', /"Operations" must be an array of operations/],
     ['refuses an operation that is not an object', { schemas: [SCHEMA], Operations: ['add'] }, 'invalidSyntax', /Operations\[0\]/],
     [
       'refuses an unknown op and names its index',

@@ -322,6 +322,14 @@ describe('Microsoft Entra ID transcript', () => {
       assert.deepEqual(first.body.roles, [{ primary: true, value: 'Admin' }]);
     });
 
+    it('answers the SCIM Validator\'s PATCH with an empty Operations list with 200 and changes nothing', async () => {
+      const before = await client.get(`/Users/${id}`).expect(200);
+      const res = await client.patch(`/Users/${id}`, []);
+      assertSingleResource(res, 200, 'User');
+      assert.equal(res.body.meta.version, before.body.meta.version);
+      assert.equal(res.body.meta.lastModified, before.body.meta.lastModified);
+    });
+
     it('answers an unknown user id on PATCH with 404', async () => {
       const res = await client.patch(`/Users/${randomUUID()}`, [{ op: 'Replace', path: 'active', value: 'False' }]);
       assertErrorBody(res, 404);
