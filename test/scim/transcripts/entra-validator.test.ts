@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../../support/app.ts';
-import { assertErrorBody, assertSingleResource, ENTERPRISE, entraWithAgent, USER_SCHEMA, VendorClient } from './vendor-client.ts';
+import { assertErrorBody, assertSingleResource, ENTERPRISE, entraWithAgent, GROUP_SCHEMA, memberIds, USER_SCHEMA, VendorClient } from './vendor-client.ts';
 
 /**
  * Microsoft's SCIM Validator (scimvalidator.microsoft.com), which an Entra admin or the product's
@@ -93,5 +93,23 @@ describe('Microsoft SCIM Validator transcript', () => {
     assert.deepEqual(read.body.addresses, [{ type: 'work', locality: 'GIZRDTXXWJZC', primary: true }]);
     assert.equal(read.body.name.givenName, 'Terrence');
     assert.equal(read.body[ENTERPRISE].employeeNumber, 'LXDAHKZRQYLX');
+  });
+
+  it('passes the group tests: path-less replace, members by replace, add then remove in one PATCH, empty PATCH, delete twice', async () => {
+    const group = await client.post('/Groups', { displayName: 'NUSHDROHXPIN', externalId: '6d1ca7c2-09f0-4be1-bba9-a7a2668d5540', schemas: [GROUP_SCHEMA] }).expect(201);
+    const at = `/Groups/${group.body.id}`;
+    const renamed = await client.patch(at, [{ op: 'replace', value: { externalId: '663fa3a8-e2b6-4ac0-96c8-363432cdc01d', displayName: 'WUZPWMBDDCGI' } }]).expect(200);
+    assert.deepEqual([renamed.body.externalId, renamed.body.displayName], ['663fa3a8-e2b6-4ac0-96c8-363432cdc01d', 'WUZPWMBDDCGI']);
+    const [a, b] = await Promise.all(['member_odessa@gulgowski.uk', 'member_ciara@botsfordlittle.co.uk'].map(async (userName) => (await client.post('/Users', { userName, schemas: [USER_SCHEMA] }).expect(201)).body.id as string));
+    const both = await client.patch(at, [{ op: 'replace', path: 'members', value: [{ value: a }, { value: b }] }]).expect(200);
+    assert.deepEqual(memberIds(both.body), [a!, b!].sort());
+    const one = await client.patch(at, [{ op: 'remove', path: `members[value eq "${a}"]` }]).expect(200);
+    assert.deepEqual(memberIds(one.body), [b!]);
+    const same = await client.patch(at, [{ op: 'add', path: 'members', value: [{ value: a }] }, { op: 'remove', path: `members[value eq "${a}"]` }]).expect(200);
+    assert.deepEqual(memberIds(same.body), [b!]);
+    const empty = await client.patch(at, []).expect(200);
+    assert.equal(empty.body.meta.version, same.body.meta.version);
+    await client.delete(at).expect(204);
+    assertErrorBody(await client.delete(at), 404);
   });
 });
