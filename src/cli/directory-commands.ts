@@ -42,13 +42,19 @@ export const tokenCreate: Command = async (ctx) => {
     scope: required(ctx.flags, 'scope'),
     name: typeof ctx.flags.name === 'string' ? ctx.flags.name : undefined,
   });
+  // A SCIM token goes into the IdP next to the SCIM base URL (app.ts mounts SCIM there), so both are printed.
+  const scimBaseUrl = record.scope === 'scim' ? `${ctx.config.publicUrl}/scim/v2` : undefined;
   if (ctx.io.json) {
-    ctx.io.out(JSON.stringify({ token, id: record.id, org: scope.orgSlug, scope: record.scope, name: record.name }));
+    ctx.io.out(JSON.stringify({ token, id: record.id, org: scope.orgSlug, scope: record.scope, name: record.name, ...(scimBaseUrl ? { scimBaseUrl } : {}) }));
     return;
   }
   ctx.io.out(`Created ${record.scope} token "${record.name}" (id ${record.id}) for ${scope.orgSlug}.`);
   ctx.io.out('Copy it now; it is not shown again:');
   ctx.io.out(token);
+  if (!scimBaseUrl) return;
+  ctx.io.out(`Enter it at the IdP (Okta API Token / Entra Secret Token) with the SCIM base URL: ${scimBaseUrl}`);
+  ctx.io.out(`  Entra Tenant URL: ${scimBaseUrl}?aadOptscim062020`);
+  ctx.io.out(`  (built from this command's PUBLIC_URL; run it with the server's, as for saml show)`);
 };
 
 export const tokenList: Command = async (ctx) => {

@@ -89,6 +89,19 @@ describe('gatehouse CLI', function () {
     assert.match(notAnId.stderr, /not-a-uuid/);
   });
 
+  it('prints the SCIM base URL and Entra\'s Tenant URL with a new scim token, the two things the IdP asks for', async () => {
+    const urlEnv = { ...env, PUBLIC_URL: 'https://id.example.com' };
+    const res = await runCli(['token', 'create', '--org', 'acme', '--scope', 'scim', '--name', 'Entra'], urlEnv);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /^gh_scim_\S+$/m);
+    assert.match(res.stdout, /SCIM base URL: https:\/\/id\.example\.com\/scim\/v2\n/);
+    assert.match(res.stdout, /Entra Tenant URL: https:\/\/id\.example\.com\/scim\/v2\?aadOptscim062020\n/);
+    const shown = json((await runCli(['token', 'create', '--org', 'acme', '--scope', 'scim', '--json'], urlEnv)).stdout);
+    assert.equal(shown.scimBaseUrl, 'https://id.example.com/scim/v2');
+    const admin = await runCli(['token', 'create', '--org', 'acme', '--scope', 'admin'], urlEnv);
+    assert.doesNotMatch(admin.stdout, /Tenant URL/);
+  });
+
   it('sets, shows and clears the email domains of “Sign in with SSO” (the operator’s, not the org admin’s)', async () => {
     const set = await runCli(['org', 'sso-domains', '--org', 'acme', '--set', 'Acme.example, acme-corp.example', '--json'], env);
     assert.equal(set.code, 0, set.stderr);
