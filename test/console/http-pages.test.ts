@@ -47,6 +47,15 @@ describe('console pages over plain HTTP', function () {
     assert.doesNotMatch(fine.text, /must be a day/);
   });
 
+  it('lists the Sign on URL and Entra\'s Tenant URL among the values for the identity provider', async () => {
+    // README "SAML with Microsoft Entra ID" asks for the Sign on URL (My Apps then starts SP-initiated,
+    // which the browser binding needs) and "Connect Microsoft Entra ID" for the Tenant URL with its flag.
+    const admin = await signIn(t, acme, 'ida@acme.test', { orgRole: 'org_admin' });
+    const res = await request(t.app).get('/console/sso').set('Cookie', admin.cookie).expect(200);
+    assert.match(res.text, /<code id="sign-on-url">https:\/\/gatehouse\.test\/saml\/acme\/login<\/code>/);
+    assert.match(res.text, /<code id="entra-tenant-url">https:\/\/gatehouse\.test\/scim\/v2\?aadOptscim062020<\/code>/);
+  });
+
   it('leaves a missing asset a plain 404, not a sign-in redirect', async () => {
     const res = await request(t.app).get('/console/assets/missing.js').expect(404);
     assert.doesNotMatch(res.headers['content-type'] ?? '', /text\/html/);

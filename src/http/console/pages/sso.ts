@@ -47,14 +47,16 @@ function copyRow(id: string, label: string, value: string): Html {
 function spValues(saml: SamlView): Html {
   return html`<section aria-labelledby="sp-heading">
 <h2 id="sp-heading">Values for your identity provider</h2>
-<p class="hint">In Okta or Entra, create a SAML app and enter these. Entra calls the entity ID “Identifier” and the ACS URL “Reply URL”.</p>
+<p class="hint">In Okta or Entra, create a SAML app and enter these. Entra calls the entity ID “Identifier”, the ACS URL “Reply URL” and the sign-on URL “Sign on URL”.</p>
 <dl class="facts">
 ${copyRow('acs-url', 'ACS URL (single sign-on URL)', saml.acsUrl)}
 ${copyRow('sp-entity-id', 'SP entity ID (audience)', saml.spEntityId)}
+${copyRow('sign-on-url', 'Sign-on URL', saml.loginUrl)}
 ${copyRow('sp-metadata-url', 'SP metadata URL', saml.metadataUrl)}
 ${copyRow('scim-base-url', 'SCIM base URL', saml.scimBaseUrl)}
+${copyRow('entra-tenant-url', 'Entra Tenant URL', `${saml.scimBaseUrl}?aadOptscim062020`)}
 </dl>
-<p class="hint">For SCIM provisioning, create a SCIM token below and give it to the IdP as the bearer token (API token).</p>
+<p class="hint">For SCIM provisioning, create a SCIM token below and give it to the IdP as the bearer token (API token; Entra’s Secret Token).</p>
 </section>`;
 }
 
