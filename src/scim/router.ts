@@ -85,7 +85,9 @@ export function scimRouter(deps: ScimDeps): Router {
       send(res, 405, errorBody(405, `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(', ')}`));
       return;
     }
-    send(res, 404, errorBody(404, `No SCIM endpoint ${req.method} ${req.path}`));
+    // An IdP appends "/Users" to the base URL it was given: one entered with a trailing slash gives "//Users".
+    const slash = req.path.startsWith('//') ? ': the SCIM base URL the IdP was given (Entra\'s Tenant URL) ends with a slash; remove it' : '';
+    send(res, 404, errorBody(404, `No SCIM endpoint ${req.method} ${req.path}${slash}`));
   });
 
   router.use(scimErrorHandler);

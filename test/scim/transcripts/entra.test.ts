@@ -110,6 +110,13 @@ describe('Microsoft Entra ID transcript', () => {
       assertErrorBody(res, 401);
       assert.match(res.headers['www-authenticate'] ?? '', /^Bearer/);
     });
+    it('says to drop the trailing slash when the Tenant URL ends with one (Entra then asks for //Users)', async () => {
+      const res = await client.get(`//Users?${filterQuery(`userName eq "${randomUUID()}"`)}`);
+      assertErrorBody(res, 404);
+      assert.match(res.body.detail, /Tenant URL/);
+      assert.match(res.body.detail, /ends with a slash/);
+    });
+
     it('tells an admin who pasted the admin token as Secret Token that SCIM takes a scim token', async () => {
       // README "First steps" creates the admin token first: Entra's Test Connection shows this detail.
       const res = await client.get(`/Users?${filterQuery(`userName eq "${randomUUID()}"`)}`, acme.tokens.admin);
