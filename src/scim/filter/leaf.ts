@@ -1,5 +1,6 @@
 import { managerSql } from '../../directory/user-record.ts';
 import type { AttributeDef, Storage } from '../schema/types.ts';
+import { entraBooleanLiteral } from '../vendor-quirks.ts';
 
 /**
  * One comparison on one stored scalar (RFC 7644 §3.4.2.2, table 3), as a SQL boolean with `?`
@@ -62,13 +63,14 @@ export function numberAsText(a: AttributeDef, value: Literal, raw: string | unde
 }
 
 /**
- * The literal a comparison uses: numberAsText, and for `eq|ne` on a writable attribute the server
+ * The literal a comparison uses: numberAsText, entraBooleanLiteral ("True" on a boolean, as in
+ * PATCH value filters), and for `eq|ne` on a writable attribute the server
  * keeps unique (a user's userName, a group's displayName) the text trimmed, as it is stored
  * (users.ts, groups.ts): Okta and Entra look a user or group up with the value exactly as they
  * then create it, and " ann@x " must find the "ann@x" that create would clash with (409).
  */
 export function filterLiteral(a: AttributeDef, op: string, value: Literal, raw: string | undefined, parent?: AttributeDef): Literal {
-  const literal = numberAsText(a, value, raw);
+  const literal = entraBooleanLiteral(a, numberAsText(a, value, raw));
   const storedTrimmed = !parent && a.uniqueness === 'server' && a.mutability !== 'readOnly';
   return storedTrimmed && (op === 'eq' || op === 'ne') && typeof literal === 'string' ? literal.trim() : literal;
 }
