@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { TableNotFoundException } from '@mikro-orm/core';
 import type { Config } from './config.ts';
@@ -60,10 +61,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const where = store.kind === 'pglite' ? { dataDir: config.dataDir } : {};
     logger.info({ port, database: store.kind, ...where, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
     await greetIfEmpty(container);
-    container.outbox.worker.start();
-    container.purge.start();
-    container.userCounts.start();
-    container.events.start();
+    if (config.migrateOnStart) startJobs(container);
+    else await startJobsWhenMigrated(container, stopping.signal);
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -111,6 +110,41 @@ function listen(app: ReturnType<typeof createApp>, port: number, requestTimeoutM
   });
 }
 
+function startJobs(container: Container): void {
+  container.outbox.worker.start();
+  container.purge.start();
+  container.userCounts.start();
+  container.events.start();
+}
+
+/** How often a server started with MIGRATE_ON_START=false looks again whether `gatehouse migrate` has run. */
+const MIGRATION_POLL_MS = 2_000;
+
+/**
+ * With MIGRATE_ON_START=false on a store `gatehouse migrate` has not reached yet, every background job
+ * would fail on its missing tables and log an error with its stack, and keep failing: they start once
+ * the migrations are applied. Only pending migrations hold them back: with the database away they
+ * start and back off as usual.
+ */
+async function startJobsWhenMigrated(container: Container, stopping: AbortSignal): Promise<void> {
+  const first = await container.readiness.check(0);
+  if (first.migrations !== 'pending') return startJobs(container);
+  container.logger.warn(
+    { pending: first.pending },
+    'migrations pending: the background jobs (mail, purge, change feed, webhooks) start once `gatehouse migrate` has run',
+  );
+  void (async () => {
+    while (!stopping.aborted) {
+      await sleep(MIGRATION_POLL_MS, undefined, { signal: stopping, ref: false }).catch(() => undefined);
+      if (stopping.aborted) return;
+      const report = await container.readiness.check(0);
+      if (stopping.aborted || report.migrations === 'pending') continue;
+      container.logger.info('migrations applied: background jobs started');
+      return startJobs(container);
+    }
+  })();
+}
+
 async function greetIfEmpty(container: Container): Promise<void> {
   let orgs: number;
   try {
@@ -118,8 +152,8 @@ async function greetIfEmpty(container: Container): Promise<void> {
   } catch (error) {
     // Started with MIGRATE_ON_START=false on a database a migration job has not reached yet: serve
     // (/readyz answers 503 naming what is pending) instead of dying after "listening".
-    const unmigrated = error instanceof TableNotFoundException;
-    container.logger.warn({ err: error }, unmigrated ? 'the store is not migrated: run `gatehouse migrate` (/readyz answers 503 until then)' : 'could not count the organizations to greet');
+    if (error instanceof TableNotFoundException) container.logger.warn('the store is not migrated: run `gatehouse migrate` (/readyz answers 503 until then)');
+    else container.logger.warn({ err: error }, 'could not count the organizations to greet');
     return;
   }
   if (orgs > 0) return;

@@ -6,11 +6,13 @@ import path from 'node:path';
 import { startServer } from '../../src/server.ts';
 import request from 'supertest';
 import { createTestApp, seedOrg, testConfig, type TestApp } from '../support/app.ts';
-import { usingPostgres } from '../support/db.ts';
+import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
 import { openStore } from '../../src/db/orm.ts';
 import { createContainer } from '../../src/container.ts';
 import { createApp } from '../../src/app.ts';
 import { createLogger } from '../../src/lib/logger.ts';
+import { Writable } from 'node:stream';
+import { migrate } from '../../src/db/migrate.ts';
 
 describe('health and readiness', () => {
   let t: TestApp;
@@ -65,6 +67,35 @@ describe('health and readiness', () => {
         await running.close();
       }
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('background jobs on a store not migrated yet (MIGRATE_ON_START=false)', () => {
+  it('starts the background jobs once `gatehouse migrate` has run, logging no failure before', async function () {
+    this.timeout(120_000);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-jobs-wait-'));
+    const database = usingPostgres ? await createPostgresDatabase(process.env.DATABASE_URL!) : undefined;
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    try {
+      const running = await startServer(testConfig({ dataDir, databaseUrl: database?.url, migrateOnStart: false }), { logger: createLogger('info', sink) });
+      try {
+        // Each job would fail on its missing table and log the error with its stack, again and again.
+        assert.equal(running.container.userCounts.started, false, 'no job runs against tables that do not exist yet');
+        const waiting = lines.find((l) => l.level === 40 && /background jobs/.test(l.msg));
+        assert.ok(waiting, `a warning says the jobs wait for the migrations: ${JSON.stringify(lines)}`);
+        assert.match(waiting.msg, /gatehouse migrate/);
+        await migrate(running.container.store.orm);
+        while (!running.container.userCounts.started) await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.ok(lines.some((l) => l.level === 30 && /background jobs started/.test(l.msg)), JSON.stringify(lines));
+        assert.deepEqual(lines.filter((l) => l.level >= 50), [], 'no error was logged');
+      } finally {
+        await running.close();
+      }
+    } finally {
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
