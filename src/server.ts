@@ -45,6 +45,10 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
+  // Allowed (the default suits a laptop), but in production it is almost always a missing variable.
+  if (config.environment === 'production' && !config.publicUrlGiven) {
+    logger.warn(`PUBLIC_URL is not set: mailed invitation and reset links, SAML URLs and SCIM locations point to ${config.publicUrl}; set it to where people and IdPs reach Gatehouse (https://id.example.com)`);
+  }
   const store = options.store ?? (await openStore({ ...storeOptions(config), holder: 'the Gatehouse server', logger }));
   try {
     if (config.migrateOnStart) {

@@ -76,6 +76,22 @@ describe('server process', function () {
     }
   });
 
+  it('warns at start-up in production when PUBLIC_URL is not set, naming where mailed links, SAML URLs and SCIM locations point', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-no-public-url-'));
+    try {
+      const config = loadConfig({ env: { NODE_ENV: 'production' }, overrides: { port: 0, dataDir } });
+      const lines: Array<{ level: number; msg: string }> = [];
+      const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const running = await startServer(config, { logger });
+      await running.close();
+      const warning = lines.find((line) => line.level === 40 && line.msg.startsWith('PUBLIC_URL is not set'));
+      assert.ok(warning, JSON.stringify(lines));
+      assert.match(warning.msg, new RegExp(`${config.publicUrl}`));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('finishes in-flight requests when shutting down, then refuses new connections', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-shutdown-'));
     try {
