@@ -74,8 +74,12 @@ export const tokenList: Command = async (ctx) => {
 
 export const tokenRevoke: Command = async (ctx) => {
   const scope = await orgScope(ctx);
-  const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), new Date());
+  const now = new Date();
+  const record = await revokeApiToken(ctx.store.orm.em.fork(), scope, required(ctx.flags, 'id'), now);
+  // Revoking is idempotent: a token revoked before keeps its time, and the operator is told it was.
+  const before = record.revokedAt && record.revokedAt.getTime() !== now.getTime() ? record.revokedAt : undefined;
   if (ctx.io.json) ctx.io.out(JSON.stringify(toTokenView(record)));
+  else if (before) ctx.io.out(`Token "${record.name}" (${record.id}) was already revoked at ${before.toISOString()}.`);
   else ctx.io.out(`Revoked token "${record.name}" (${record.id}).`);
 };
 

@@ -81,7 +81,13 @@ describe('gatehouse CLI', function () {
 
     const revoked = await runCli(['token', 'revoke', '--org', 'acme', '--id', id, '--json'], env);
     assert.equal(revoked.code, 0, revoked.stderr);
-    assert.ok(json(revoked.stdout).revokedAt);
+    const { revokedAt } = json(revoked.stdout);
+    assert.ok(revokedAt);
+
+    // Revoking again changes nothing and says so, with when it was revoked, instead of "Revoked" as if it were just now.
+    const again = await runCli(['token', 'revoke', '--org', 'acme', '--id', id], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), `Token "Okta" (${id}) was already revoked at ${revokedAt}.`);
 
     const notAnId = await runCli(['token', 'revoke', '--org', 'acme', '--id', 'not-a-uuid'], env);
     assert.equal(notAnId.code, 1);
