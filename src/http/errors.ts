@@ -145,7 +145,9 @@ export function apiErrorHandler(readiness: Readiness) {
 export function logMapped(req: Request, mapped: MappedError, error: unknown): void {
   const log = req.ctx?.log;
   if (!log) return;
-  if (mapped.status >= 500) log.error({ err: error, code: mapped.code }, 'request failed');
+  // An outage refuses every request: one short warning each; the `not ready` line carries the error's stack once.
+  if (mapped.code === 'database_unavailable') log.warn({ code: mapped.code, error: (error as Error)?.message }, 'request failed: the database is unavailable');
+  else if (mapped.status >= 500) log.error({ err: error, code: mapped.code }, 'request failed');
   else log.debug({ code: mapped.code, reason: mapped.message }, 'request refused');
 }
 

@@ -5,6 +5,7 @@ import { findUser } from '../directory/users.ts';
 import { findGroup } from '../directory/groups.ts';
 import { ScimError, errorBody, mapScimError } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { idParam, ifMatchAny, scope, send, type ScimDeps } from './handlers/context.ts';
 import { discoveryHandlers } from './handlers/discovery.ts';
 import { userHandlers } from './handlers/users.ts';
@@ -103,7 +104,9 @@ export function scimErrorHandler(error: unknown, req: Request, res: Response, _n
   const mapped = mapScimError(error);
   const log = req.ctx?.log;
   // 501 (/Me, /Bulk) is an answer about the protocol, not a failure of the server.
-  if (mapped.status >= 500 && mapped.status !== 501) log?.error({ err: error }, 'SCIM request failed');
+  // An outage refuses every request of an IdP's push: one short warning each, not the driver's stack.
+  if (isDatabaseUnavailable(error)) log?.warn({ error: (error as Error).message }, 'SCIM request failed: the database is unavailable');
+  else if (mapped.status >= 500 && mapped.status !== 501) log?.error({ err: error }, 'SCIM request failed');
   else log?.debug({ status: mapped.status, detail: mapped.body.detail }, 'SCIM request refused');
   if (mapped.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="gatehouse-scim"');
   if (mapped.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(mapped.retryAfterSeconds));

@@ -145,7 +145,7 @@ if (usingPostgres) {
       const relay = await startRelay({ host: url.hostname, port: Number(url.port || 5432) });
       url.host = `127.0.0.1:${relay.port}`;
       const store = await openStore({ databaseUrl: url.toString(), dataDir: '', connectTimeoutMs: 1000 });
-      const logged: Array<{ msg: string; err?: { message: string }; readiness?: unknown }> = [];
+      const logged: Array<{ level: number; msg: string; err?: { message: string }; error?: string; readiness?: unknown }> = [];
       const logger = createLogger('warn', { write: (line: string) => void logged.push(JSON.parse(line)) });
       const container = createContainer({ config: testConfig(), logger, store });
       const app = createApp(container);
@@ -158,6 +158,16 @@ if (usingPostgres) {
         const down = await request(app).get('/api/orgs/outage').set('Authorization', `Bearer ${org.tokens.admin}`).expect(503);
         assert.equal(down.body.error.code, 'database_unavailable');
         assert.ok(down.headers['retry-after']);
+        await request(app).get('/scim/v2/Users').set('Authorization', `Bearer ${org.tokens.scim}`).expect(503);
+        // An outage under an IdP's push is hundreds of refused requests a second: each is one short
+        // warning, not an error line with the driver's stack (the `not ready` line carries that once).
+        const refused = logged.filter((line) => /request failed/.test(line.msg));
+        assert.equal(refused.length, 2, JSON.stringify(logged.map((line) => line.msg)));
+        for (const line of refused) {
+          assert.equal(line.level, 40, JSON.stringify(line));
+          assert.equal(line.err, undefined, 'no stack');
+          assert.ok(line.error, 'the driver\'s message');
+        }
         await new Promise((r) => setTimeout(r, 1100));
         const red = await request(app).get('/readyz').expect(503);
         assert.equal(red.body.database, 'unreachable');
