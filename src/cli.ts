@@ -78,8 +78,17 @@ export async function main(argv: string[]): Promise<number> {
   const { spec } = found;
   const usage = usageOf([spec]);
   const allowed = new Set<string>([...commonOptions, ...spec.options]);
+  const options = optionTable(spec.key.startsWith('export ')) ?? {};
+  const given = new Map<string, string | undefined>();
   for (const token of loose.tokens) {
-    if (token.kind === 'option' && !allowed.has(token.name)) return usageError(`unknown option ${token.rawName} for "${spec.key}"`, usage);
+    if (token.kind !== 'option') continue;
+    if (!allowed.has(token.name)) return usageError(`unknown option ${token.rawName} for "${spec.key}"`, usage);
+    // A value option given twice kept the last silently: `--scope admin --scope scim` made a SCIM token.
+    const option = options[token.name];
+    if (option?.type === 'string' && !option.multiple) {
+      if (given.has(token.name)) return usageError(`option ${token.rawName} is given twice for "${spec.key}" (${given.get(token.name)}, then ${token.value}): give it once`, usage);
+      given.set(token.name, token.value);
+    }
   }
   const extra = loose.positionals[found.words];
   if (extra !== undefined) return usageError(`unexpected argument "${extra}" for "${spec.key}"`, usage);

@@ -227,6 +227,18 @@ describe('gatehouse CLI', function () {
       assert.equal(lines(exported.stderr)[0], 'gatehouse: unknown option --status for "export audit"');
     });
 
+    it('refuses an option given twice instead of keeping the last (token create --scope admin --scope scim)', async () => {
+      // The last one won: a slip on the command line made a SCIM token, which rewrites anyone's profile, for an admin one.
+      const res = await runCli(['token', 'create', '--org', 'acme', '--scope', 'admin', '--scope', 'scim'], away());
+      assert.equal(res.code, 2, res.stderr);
+      assert.equal(res.stdout, '');
+      assert.equal(lines(res.stderr)[0], 'gatehouse: option --scope is given twice for "token create" (admin, then scim): give it once');
+      assert.match(res.stderr, /^Usage: gatehouse token create --org <slug>/m);
+      // Options that take several values still do.
+      const certs = await runCli(['saml', 'set', '--org', 'acme', '--idp-entity-id', 'x', '--idp-sso-url', 'https://idp.example/sso', '--idp-cert-file', '/nope-1.pem', '--idp-cert-file', '/nope-2.pem'], away());
+      assert.doesNotMatch(certs.stderr, /given twice/);
+    });
+
     it('names a missing required option before opening the database', async () => {
       const res = await runCli(['token', 'create', '--org', 'acme'], away());
       assert.equal(res.code, 2, res.stderr);
