@@ -44,8 +44,13 @@ const schema = z.strictObject({
     z.number().int().min(0),
     z.string().min(1).refine(isTrustProxyList, 'must be true, false, a number of hops, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal'),
   ]),
-  smtpUrl: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
-  mailFrom: z.string().min(3),
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .refine((url) => !/^smtps?:\/\//.test(url) || hasHost(url), "must name the mail server's host (smtp://user:password@mail.example:587)")
+    .optional(),
+  // Without an address (`MAIL_FROM=Gatehouse`) nodemailer sent every mail with no From header and an empty envelope sender.
+  mailFrom: z.string().refine(isMailbox, 'must be an address, alone or as Name <address> (Gatehouse <no-reply@id.example.com>)'),
   sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   shutdownTimeoutMs: z.number().int().min(0),
   /** A request whose headers and body have not all arrived by then is cut off (408): a client sending a byte every few seconds cannot hold a connection. */
@@ -408,6 +413,20 @@ function refuseBeyondOrigin(value: string, ctx: z.RefinementCtx): void {
 }
 
 /** What Express's `trust proxy` reads as a list: addresses, CIDR ranges (`10.0.0.0/8`) and its three names. */
+function hasHost(url: string): boolean {
+  try {
+    return new URL(url).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** `ops@example.com` or `Name <ops@example.com>` (RFC 5322 mailbox, in the forms operators write). */
+function isMailbox(value: string): boolean {
+  const match = /^(?:[^<>]*<([^<>]+)>|([^<>]+))$/.exec(value.trim());
+  return /^[^\s@]+@[^\s@]+$/.test((match?.[1] ?? match?.[2] ?? '').trim());
+}
+
 function isTrustProxyList(value: string): boolean {
   return value.split(',').map((part) => part.trim()).every((part) => {
     if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;

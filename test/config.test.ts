@@ -121,6 +121,25 @@ describe('config', () => {
     }
   });
 
+  it('refuses a MAIL_FROM without an address: mail went out with no From header and an empty envelope sender', () => {
+    for (const from of ['Gatehouse', 'not an address', 'ops@', 'Ops <ops>']) {
+      const problems = problemsOf({ MAIL_FROM: from });
+      assert.equal(problems.length, 1, from);
+      assert.match(problems[0]!, /^MAIL_FROM \(mailFrom\): must be an address, alone or as Name <address>/, from);
+    }
+    for (const from of ['ops@example.com', 'Gatehouse <no-reply@id.example.com>', '"Acme, IT" <it@acme.example>']) {
+      assert.equal(loadConfig({ env: { MAIL_FROM: from } }).mailFrom, from);
+    }
+  });
+
+  it('refuses an SMTP_URL without a host', () => {
+    const problems = problemsOf({ SMTP_URL: 'smtp://user:secret@' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^SMTP_URL \(smtpUrl\): must name the mail server's host/);
+    assert.doesNotMatch(problems[0]!, /secret/);
+    assert.equal(loadConfig({ env: { SMTP_URL: 'smtps://user:pw@mail.example:465' } }).smtpUrl, 'smtps://user:pw@mail.example:465');
+  });
+
   it('refuses a SESSION_SECRET shorter than 32 characters', () => {
     assert.match(problemsOf({ SESSION_SECRET: 'short' })[0]!, /SESSION_SECRET .*at least 32/);
   });
