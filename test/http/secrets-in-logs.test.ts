@@ -63,6 +63,18 @@ describe('secrets in logs', () => {
     assert.equal(user.status, 201, JSON.stringify(user.body));
     await scimRequest(t, created.body.token, 'get', '/Users').query({ filter: 'userName eq "scim@acme.test"' }).expect(200);
     await scimRequest(t, created.body.token, 'patch', `/Users/${user.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'bogus' }] }).expect(400);
+    // A password of the wrong type is refused naming the attribute, without echoing the value (detail and debug log).
+    keep('SCIM password of the wrong type', 'Scim-Password-Array-7');
+    const wrongType = await scimRequest(t, created.body.token, 'post', '/Users', userBody('wrong@acme.test', { password: ['Scim-Password-Array-7'] }));
+    assert.equal(wrongType.status, 400, JSON.stringify(wrongType.body));
+    assert.match(wrongType.body.detail, /"password" must be a string/);
+    keep('SCIM password patched with the wrong type', 'Scim-Password-Object-8');
+    const patched = await scimRequest(t, created.body.token, 'patch', `/Users/${user.body.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'password', value: { value: 'Scim-Password-Object-8' } }],
+    });
+    assert.equal(patched.status, 400, JSON.stringify(patched.body));
+    for (const detail of [wrongType.body.detail, patched.body.detail]) assert.doesNotMatch(detail, /Scim-Password/);
     // A refused bearer is a secret too: it may be a real token of another org, mistyped.
     keep('refused bearer', 'gh_scim_NotARealTokenButShapedLikeOne0123456789abcdef');
     await scimRequest(t, 'gh_scim_NotARealTokenButShapedLikeOne0123456789abcdef', 'get', '/Users').expect(401);

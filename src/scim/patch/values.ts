@@ -9,14 +9,22 @@ import { findAttr } from './path.ts';
 import { isObject, type Json } from './json.ts';
 import { PatchFailure } from './types.ts';
 
-function invalid(label: string, expected: string, value: unknown): PatchFailure {
-  return new PatchFailure('invalidValue', `"${label}" must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+function invalid(def: AttributeDef, label: string, expected: string, value: unknown): PatchFailure {
+  // A write-only attribute (password) is a secret: the detail reaches the IdP's logs and ours (debug), so it names the type only.
+  const got = def.returned === 'never' ? kindOf(value) : (JSON.stringify(value) ?? String(value));
+  return new PatchFailure('invalidValue', `"${label}" must be ${expected}, got ${got}`);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** A whole attribute value: an array for multi-valued attributes, else one value. */
 export function prepare(def: AttributeDef, value: unknown, label = def.name): unknown {
   if (!def.multiValued) return prepareOne(def, value, label);
-  if (!Array.isArray(value)) throw invalid(label, 'an array (it is multi-valued)', value);
+  if (!Array.isArray(value)) throw invalid(def, label, 'an array (it is multi-valued)', value);
   return value.map((v) => prepareOne(def, v, label));
 }
 
@@ -25,21 +33,21 @@ export function prepareOne(def: AttributeDef, value: unknown, label = def.name):
   switch (def.type) {
     case 'boolean': {
       const v = entraBooleanString(value);
-      if (typeof v !== 'boolean') throw invalid(label, 'a boolean', value);
+      if (typeof v !== 'boolean') throw invalid(def, label, 'a boolean', value);
       return v;
     }
     case 'integer':
-      if (!Number.isInteger(value)) throw invalid(label, 'an integer', value);
+      if (!Number.isInteger(value)) throw invalid(def, label, 'an integer', value);
       return value;
     case 'decimal':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(label, 'a number', value);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(def, label, 'a number', value);
       return value;
     case 'dateTime':
       // RFC 7643 §2.3.5: an xsd:dateTime string.
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid(label, 'a dateTime string', value);
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid(def, label, 'a dateTime string', value);
       return value;
     case 'complex': {
-      if (!isObject(value)) throw invalid(label, 'an object', value);
+      if (!isObject(value)) throw invalid(def, label, 'an object', value);
       const prepared = prepareComplex(def, value, label);
       // A group member is its `value` (a user's id); one without it names no one, and was refused as `members[value eq ""]`.
       if (def.storage?.kind === 'members' && !prepared.value) {
@@ -48,7 +56,7 @@ export function prepareOne(def: AttributeDef, value: unknown, label = def.name):
       return prepared;
     }
     default:
-      if (typeof value !== 'string') throw invalid(label, 'a string', value);
+      if (typeof value !== 'string') throw invalid(def, label, 'a string', value);
       return value;
   }
 }
