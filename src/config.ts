@@ -35,7 +35,7 @@ const schema = z.strictObject({
     .optional(),
   publicUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).superRefine(refuseBeyondOrigin).optional(),
   migrateOnStart: z.boolean(),
-  logLevel: z.enum(logLevels),
+  logLevel: z.enum(logLevels, { error: (issue) => `must be one of ${logLevels.join(', ')} (got "${String(issue.input)}")` }),
   bodyLimit: sizeLimit('1mb or 512kb', 'every request with a body'),
   /** JSON bodies nested deeper than this are refused with 400 (SCIM resources nest three levels). */
   bodyMaxDepth: z.number().int().min(4).max(1000),
@@ -220,7 +220,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['DATABASE_URL', 'databaseUrl', String],
   ['PUBLIC_URL', 'publicUrl', (raw) => raw.replace(/\/+$/, '')],
   ['MIGRATE_ON_START', 'migrateOnStart', asBoolean],
-  ['LOG_LEVEL', 'logLevel', String],
+  ['LOG_LEVEL', 'logLevel', (raw) => raw.toLowerCase()],
   ['BODY_LIMIT', 'bodyLimit', String],
   ['BODY_MAX_DEPTH', 'bodyMaxDepth', asInteger],
   ['TRUST_PROXY', 'trustProxy', asTrustProxy],

@@ -140,6 +140,13 @@ describe('config', () => {
     assert.equal(loadConfig({ env: { SMTP_URL: 'smtps://user:pw@mail.example:465' } }).smtpUrl, 'smtps://user:pw@mail.example:465');
   });
 
+  it('reads LOG_LEVEL in any case, as it reads MIGRATE_ON_START=FALSE, and names what it got when refused', () => {
+    assert.equal(loadConfig({ env: { LOG_LEVEL: 'DEBUG' } }).logLevel, 'debug');
+    const problems = problemsOf({ LOG_LEVEL: 'verbose' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^LOG_LEVEL \(logLevel\): .*fatal.*silent.*\(got "verbose"\)$/);
+  });
+
   it('refuses a SESSION_SECRET shorter than 32 characters', () => {
     assert.match(problemsOf({ SESSION_SECRET: 'short' })[0]!, /SESSION_SECRET .*at least 32/);
   });
