@@ -154,14 +154,18 @@ export const profileFields = [
   'organization', 'costCenter', 'employeeNumber', 'officeLocation', 'preferredLanguage', 'locale', 'timezone', 'phone',
 ] as const;
 export type ProfileField = (typeof profileFields)[number];
-export type ProfileChange = Partial<Record<ProfileField, string | null>>;
+/**
+ * A profile change: the text fields above, and the manager by their user id (SCIM's enterprise
+ * `manager.value`; saveUser checks it with SCIM's rules). Blank or null clears a field.
+ */
+export type ProfileChange = Partial<Record<ProfileField | 'managerId', string | null>>;
 
 /**
  * Owned by the IdP for users it provisions (source `scim`): every SCIM User
- * attribute, which is every field above. An admin edit would be overwritten by
+ * attribute, which is every field above and the manager. An admin edit would be overwritten by
  * the next push, so it is refused rather than silently lost.
  */
-export const scimOwnedFields: ReadonlySet<ProfileField> = new Set(profileFields);
+export const scimOwnedFields: ReadonlySet<keyof ProfileChange> = new Set([...profileFields, 'managerId'] as const);
 
 function fieldsOf(user: UserFields): UserFields {
   const fields = {} as Record<string, unknown>;
@@ -202,8 +206,8 @@ export function profileNext(scope: Scope, current: ProfileTarget, change: Profil
   assertMayChangeAccount(scope, current);
   if (current.state === 'deleted') throw new TransitionError('A deleted user cannot be edited; restore them first', { state: current.state });
   const next = fieldsOf(current);
-  const differing: ProfileField[] = [];
-  for (const [field, raw] of Object.entries(change) as Array<[ProfileField, string | null | undefined]>) {
+  const differing: Array<keyof ProfileChange> = [];
+  for (const [field, raw] of Object.entries(change) as Array<[keyof ProfileChange, string | null | undefined]>) {
     if (raw === undefined) continue;
     const value = typeof raw === 'string' && raw.trim() === '' ? null : typeof raw === 'string' ? raw.trim() : raw;
     if (field === 'phone') {

@@ -50,7 +50,13 @@ const profileBody = z.strictObject(
     (typeof profileFields)[number],
     z.ZodOptional<z.ZodNullable<z.ZodString>>
   >,
-);
+).extend({
+  // Checked as SCIM checks the enterprise manager (directory/users.ts assertManager), when it changes.
+  managerId: z.string({ error: 'must be the id of a user of this organization, or null for no manager' })
+    .max(userFieldMaxLength.managerId!, `must be at most ${userFieldMaxLength.managerId!} characters`)
+    .nullable().optional()
+    .describe('The manager: the id of a user of this organization who is not deleted and not this user; null or "" for none'),
+});
 
 const bulkIds = z.array(z.string().max(100), { error: 'must be a list of user ids' }).min(1, 'must name at least one user').max(1000, 'must name at most 1000 users');
 const bulkBodies = {
@@ -150,7 +156,7 @@ export const peopleApiRoutes: ApiRoute[] = [
       method: 'patch',
       path: '/users/:id',
       tag: 'People',
-      summary: 'Edit profile fields (null or "" clears one); refused for fields the IdP owns',
+      summary: 'Edit profile fields and the manager (managerId; null or "" clears one); refused for fields the IdP owns',
       permission: 'users.edit',
       params: idParams,
       body: profileBody,
