@@ -3,9 +3,12 @@ import { html, type Html } from '../html.ts';
 import { can, type Viewer } from '../viewer.ts';
 import { mayChangeAccount, type PersonSummary } from './person-actions.ts';
 
-/** The person page's Profile section: every field PATCH /users/:id edits. */
+/** The person page's Profile section: every field PATCH /users/:id edits, the manager too. */
 
 export type ProfileValues = PersonSummary & { [F in ProfileField]: string | null };
+
+/** The manager as the form shows them: their email, else their userName (what admins type); null for none. */
+export type ManagerLogin = string | null;
 
 interface FieldLook {
   label: string;
@@ -37,9 +40,9 @@ const looks: Record<ProfileField, FieldLook> = {
   timezone: { label: 'Time zone', hint: 'An IANA time zone: Europe/Berlin, America/New_York, UTC' },
 };
 
-const groups: Array<{ legend: string; fields: ProfileField[] }> = [
+const groups: Array<{ legend: string; fields: ProfileField[]; withManager?: true }> = [
   { legend: 'Name', fields: ['givenName', 'middleName', 'familyName', 'displayName', 'nickName'] },
-  { legend: 'Work', fields: ['title', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'officeLocation'] },
+  { legend: 'Work', fields: ['title', 'department', 'division', 'organization', 'costCenter', 'employeeNumber', 'officeLocation'], withManager: true },
   { legend: 'Contact and language', fields: ['phone', 'preferredLanguage', 'locale', 'timezone'] },
 ];
 
@@ -47,6 +50,14 @@ function input(person: ProfileValues, name: ProfileField): Html {
   const look = looks[name];
   const id = `p-${name}`;
   return html`<div><label for="${id}">${look.label}</label><input id="${id}" name="${name}" type="${look.type ?? 'text'}" value="${person[name] ?? ''}" autocomplete="off" maxlength="1000"${look.hint ? html` aria-describedby="${id}-hint"` : ''}>${look.hint ? html`<p id="${id}-hint" class="hint">${look.hint}</p>` : ''}</div>`;
+}
+
+/**
+ * The manager, typed as admins know them (their email or username): api-forms.js turns it into the
+ * id PATCH takes (data-type="person") and says at the field when nobody has it.
+ */
+function managerInput(manager: ManagerLogin): Html {
+  return html`<div><label for="p-managerId">Manager</label><input id="p-managerId" name="managerId" type="text" value="${manager ?? ''}" data-type="person" autocomplete="off" maxlength="320" aria-describedby="p-managerId-hint"><p id="p-managerId-hint" class="hint">Their email or username; empty for no manager</p></div>`;
 }
 
 function readOnly(person: ProfileValues, why: Html | string): Html {
@@ -58,7 +69,7 @@ function readOnly(person: ProfileValues, why: Html | string): Html {
  * fields (updateProfile: scimOwnedFields), so they show as text. Save sends only the fields
  * edited (data-only-changed), so a change made meanwhile stays.
  */
-export function profileSection(viewer: Viewer, person: ProfileValues): Html {
+export function profileSection(viewer: Viewer, person: ProfileValues, manager: ManagerLogin): Html {
   const idpOwned = person.source === 'scim';
   const adminOnly = !mayChangeAccount(viewer, person);
   const body = !can(viewer, 'users.edit') || idpOwned || adminOnly || person.status === 'deleted'
@@ -73,7 +84,7 @@ export function profileSection(viewer: Viewer, person: ProfileValues): Html {
               : '',
       )
     : html`<form class="profile" data-api="PATCH /users/${person.id}" data-only-changed data-then="reload" data-success="Profile saved.">
-${groups.map((g) => html`<fieldset><legend>${g.legend}</legend><div class="grid">${g.fields.map((f) => input(person, f))}</div></fieldset>`)}
+${groups.map((g) => html`<fieldset><legend>${g.legend}</legend><div class="grid">${g.fields.map((f) => input(person, f))}${g.withManager ? managerInput(manager) : ''}</div></fieldset>`)}
 <button type="submit">Save profile</button>
 </form>`;
   return html`<section aria-labelledby="profile-h"><h2 id="profile-h">Profile</h2>${body}</section>`;

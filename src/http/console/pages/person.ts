@@ -48,7 +48,7 @@ export const personRoute: ConsoleRoute = {
     const id = encodeURIComponent(params.id ?? '');
     const person = await api.get<PersonView>(`/users/${id}`);
     const invitee = person.invitationId && (person.status === 'pending' || person.status === 'expired') ? person.invitationId : null;
-    const [memberships, groups, settings, sessions, activity, invitation, access] = await Promise.all([
+    const [memberships, groups, settings, sessions, activity, invitation, access, manager] = await Promise.all([
       api.get<{ memberships: Membership[] }>(`/users/${id}/memberships`),
       can(viewer, 'groups.manage') ? api.maybe<{ groups: Array<{ id: string; displayName: string; readOnly: boolean }> }>('/groups', { limit: 200 }) : null,
       api.get<{ roles: string[]; ssoEnforced: boolean }>('/settings'),
@@ -57,6 +57,8 @@ export const personRoute: ConsoleRoute = {
       invitee ? api.maybe<Invitation>(`/invitations/${encodeURIComponent(invitee)}`) : null,
       // A deleted person has no access to read (404): the section is left out.
       api.maybe<Access>(`/users/${id}/access`),
+      // The profile form shows the manager as admins type them: their email, else their username.
+      person.manager ? api.maybe<{ email: string | null; userName: string }>(`/users/${encodeURIComponent(person.manager.id)}`) : null,
     ]);
     const actions = [
       ...lifecycleActions(viewer, person, { className: 'secondary' }),
@@ -70,7 +72,7 @@ ${person.id === viewer.userId ? html`<p><a href="/console/account/password">Chan
 ${actions.length ? html`<div class="person-actions" role="group" aria-label="Actions">${actions}</div>` : ''}
 ${deleteForm(viewer, person)}
 ${invitation ? invitationSection(invitation) : ''}
-${profileSection(viewer, person)}
+${profileSection(viewer, person, manager ? (manager.email ?? manager.userName) : null)}
 ${access ? accessSection(viewer, person, access) : ''}
 ${membershipsSection(viewer, person, memberships.memberships, groups?.groups ?? null, settings.roles)}
 ${sessions ? devicesSection(person, sessions, mayChangeAccount(viewer, person)) : ''}

@@ -12,11 +12,14 @@
 //   data-force-confirm="question" a 409 that needs force (details.needsForce: the mass-disable guard) is put
 //                                 to the person with its numbers; yes sends the same body again with "force": true
 // Field typing: data-type="bool" (checkbox → true/false), "int", "list" (lines or commas → array;
-// several checkboxes with one name → array of the checked values), "json". Dotted names nest: a.b.
+// several checkboxes with one name → array of the checked values), "json", "person" (an email or
+// username → that person's id, people-lookup.js; empty → null; nobody → a problem at the field).
+// Dotted names nest: a.b.
 // "event": dispatches `api:done` on the form with the answer in event.detail, for page scripts.
 import { ApiFailure, announce, callApi } from './api.js';
 import { isEdited } from './edits.js';
 import { clearFieldErrors, showFieldErrors } from './field-errors.js';
+import { findPerson } from './people-lookup.js';
 
 const FLASH = 'gatehouse.flash';
 const STALE = 'Nothing was saved: someone else changed these settings after this page was loaded. Reload the page to see their change, then make yours again.';
@@ -58,11 +61,25 @@ function fieldValue(el) {
   if (type === 'bool') return el.type === 'checkbox' ? el.checked : el.value === 'true';
   if (type === 'int') return el.value === '' ? null : Number(el.value);
   if (type === 'json') return el.value === '' ? null : JSON.parse(el.value);
+  if (type === 'person') return el.value.trim() === '' ? null : el.value.trim();
   if (type === 'list') {
     if (el.tagName === 'SELECT') return [...el.selectedOptions].map((o) => o.value);
     return el.value.split(/[\n,;]+/).map((v) => v.trim()).filter(Boolean);
   }
   return el.value;
+}
+
+/** The body's person fields (data-type="person") as ids; the problems of those nobody has. */
+async function resolvePeople(form, body) {
+  const problems = [];
+  for (const el of form.querySelectorAll('[data-type="person"]')) {
+    const text = body[el.name];
+    if (typeof text !== 'string') continue;
+    const person = await findPerson(text);
+    if (person) body[el.name] = person.id;
+    else problems.push({ field: el.name, reason: `nobody in this organization has the email or username ${text}` });
+  }
+  return problems;
 }
 
 export function formBody(form) {
@@ -200,6 +217,11 @@ async function submit(form, event) {
     if ('onlyChanged' in form.dataset && body && !Object.keys(body).length) {
       clearProblems(form);
       announce('No changes to save.');
+      return;
+    }
+    const unknown = body ? await resolvePeople(form, body) : [];
+    if (unknown.length) {
+      showProblems(form, { problems: unknown, message: '' });
       return;
     }
     const answer = await send(form, method, path, body);

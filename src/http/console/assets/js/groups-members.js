@@ -1,34 +1,16 @@
 // Entry point members (/console/groups/:id):
-//   <form data-group-add="groupId">   email + role: finds the person by email (GET /users?q=), then
+//   <form data-group-add="groupId">   email + role: finds the person by email (people-lookup.js), then
 //                                     POST /groups/:id/members {members: [{userId, role}]}
 //   <form data-group-role="groupId" data-user-id="…">  the same call with a new role changes an existing member's
 // Both reload the page after success; problems go to a role=alert box in the form.
 import { ApiFailure, callApi } from './api.js';
 import { keepFocus, showProblems } from './api-forms.js';
+import { findPerson } from './people-lookup.js';
 
 const FLASH = 'gatehouse.flash';
 
 const failed = (form, error) =>
   showProblems(form, error instanceof ApiFailure ? error : { problems: [], message: `Could not reach Gatehouse: ${error.message}` });
-
-/**
- * The person with exactly this email, among any status but deleted (a pending invitee can join an entry
- * point too). `q` is a substring search, so "bo@acme.com" also answers "jacobo@acme.com": every page is
- * read until the exact address turns up, not only the first.
- */
-async function findByEmail(email) {
-  const wanted = email.trim().toLowerCase();
-  for (const status of ['enabled', 'disabled']) {
-    let cursor = null;
-    do {
-      const page = await callApi('GET', `/users?status=${status}&limit=200&q=${encodeURIComponent(wanted)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      const found = page.users.find((u) => (u.email ?? '').toLowerCase() === wanted || u.userName.toLowerCase() === wanted);
-      if (found) return found;
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-  return null;
-}
 
 async function send(form, event, members, success) {
   event.preventDefault();
@@ -54,7 +36,7 @@ export function wireGroupMembers(root) {
       const email = form.elements.email.value;
       const role = form.elements.role.value;
       send(form, event, async () => {
-        const person = await findByEmail(email);
+        const person = await findPerson(email);
         if (person) return [{ userId: person.id, role }];
         showProblems(form, { problems: [{ field: 'email', reason: `nobody in this organization has the address ${email}: invite them first` }], message: '' });
         return null;
