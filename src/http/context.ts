@@ -48,7 +48,7 @@ export function requestContext(container: Container) {
     if (!container.logger.isLevelEnabled(level)) return;
     const req = this.req;
     const ms = Number(process.hrtime.bigint() - req.ctx.started) / 1e6;
-    const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status, ms: Math.round(ms * 10) / 10, ...(aborted ? { aborted: true } : {}) };
+    const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status, ms: Math.round(ms * 10) / 10, ...(aborted ? { aborted: true } : {}), ip: req.ctx.ip };
     req.ctx.log[level](entry, 'request');
   }
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -68,6 +68,7 @@ export function requestContext(container: Container) {
       get em() {
         return (em ??= container.fork());
       },
+      // As TRUST_PROXY resolves it: the one address the request line, the throttles and the audit trail all use.
       ip: req.ip,
       userAgent: req.get('user-agent'),
     };

@@ -8,8 +8,9 @@ import request from 'supertest';
 import { requestContext } from '../../src/http/context.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
+import { loadConfig } from '../../src/config.ts';
 
-interface Line { level: number; msg: string; service?: string; time?: string; requestId?: string; method?: string; path?: string; status?: number | null; ms?: number; aborted?: boolean }
+interface Line { level: number; msg: string; service?: string; time?: string; requestId?: string; method?: string; path?: string; status?: number | null; ms?: number; aborted?: boolean; ip?: string }
 
 describe('access log', () => {
   let t: TestApp;
@@ -62,7 +63,7 @@ describe('access log', () => {
     assert.ok(line, `no access log line for the aborted request: ${JSON.stringify(lines.slice(-5))}`);
     assert.deepEqual(more, []);
     assert.deepEqual({ ...line, time: undefined, ms: undefined }, {
-      level: 30, time: undefined, service: 'gatehouse', requestId: 'gone-1', method: 'GET', path: '/slow', status: null, ms: undefined, aborted: true, msg: 'request',
+      level: 30, time: undefined, service: 'gatehouse', requestId: 'gone-1', method: 'GET', path: '/slow', status: null, ms: undefined, aborted: true, ip: '127.0.0.1', msg: 'request',
     });
     // The time until the connection closed (the client held it ~50 ms); no lower bound: on a busy machine the
     // server may see the request late, so only that it was measured is asserted (no timed assertions in tests).
@@ -80,5 +81,29 @@ describe('access log', () => {
     assert.equal(line.path, '/api/orgs/acme/tokens');
     assert.equal(line.status, 400, 'the body never arrived: the server answered 400 to no one');
     assert.ok(line.level < 50);
+  });
+});
+
+describe('access log behind a proxy (TRUST_PROXY)', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  const lines: Line[] = [];
+  before(async () => {
+    const { trustProxy } = loadConfig({ env: { NODE_ENV: 'test', TRUST_PROXY: '1' } });
+    t = await createTestApp({ config: { trustProxy }, logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Line) }) });
+    acme = await seedOrg(t.container, 'acme');
+  });
+  after(() => t.close());
+
+  it('names the client address as TRUST_PROXY resolves it, the address the audit trail records for the same request', async () => {
+    // Before, the request line had no address: an operator could not tie a burst of 401s or 429s to a client.
+    await request(t.app).post('/api/orgs/acme/groups').set('Authorization', `Bearer ${acme.tokens.admin}`)
+      .set('X-Forwarded-For', '192.0.2.1, 203.0.113.7').set('X-Request-Id', 'proxied-1').send({ displayName: 'Proxied' }).expect(201);
+    const [line, ...more] = lines.filter((l) => l.msg === 'request' && l.requestId === 'proxied-1');
+    assert.deepEqual(more, []);
+    assert.equal(line?.ip, '203.0.113.7', 'the hop the proxy appended, not what the client wrote before it');
+    const audit = await request(t.app).get('/api/orgs/acme/audit?action=group').set('Authorization', `Bearer ${acme.tokens.admin}`).expect(200);
+    const entry = (audit.body as { events: Array<{ requestId: string | null; ip: string | null }> }).events.find((e) => e.requestId === 'proxied-1');
+    assert.equal(entry?.ip, line.ip);
   });
 });

@@ -40,7 +40,7 @@ export function sameOrigin(publicOrigin: string) {
 export function sameOriginAndThrottled(publicOrigin: string, limiter: RateLimiter) {
   const refuseOtherSites = sameOrigin(publicOrigin);
   return (req: Request, res: Response, next: NextFunction) => refuseOtherSites(req, res, () => {
-    const wait = limiter.take(`ip:${req.ip ?? 'unknown'}`);
+    const wait = limiter.take(`ip:${req.ctx.ip ?? 'unknown'}`);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       if (isForm(req)) return html(res, 429, messagePage('Too many attempts', [`Wait ${wait} seconds, then try again.`]));
