@@ -31,7 +31,7 @@ export const userInvite: Command = async (ctx) => {
     ctx.io.out(JSON.stringify({ org: scope.orgSlug, email: sent.email, userId: sent.userId, invitationId: sent.invitationId, orgRole: role, publicUrl: ctx.config.publicUrl }));
     return;
   }
-  // This shell's SMTP_URL says nothing of the server's: without one here, both cases are named.
-  const where = ctx.config.smtpUrl ? 'by mail' : `by mail through its SMTP_URL (without one, to ${ctx.config.dataDir}/outbox/)`;
+  // This shell's SMTP_URL and DATA_DIR say nothing of the server's (another directory, container or host): the server's are named.
+  const where = 'by mail through its own SMTP_URL (without one, it writes it to outbox/ in its own DATA_DIR)';
   ctx.io.out(`Invited ${sent.email} to ${scope.orgSlug} as ${role}. The running server sends the invitation ${where}; its link, ${ctx.config.publicUrl}/invitations/…, opens the registration page, then the console.`);
 };

@@ -96,10 +96,15 @@ describe('gatehouse user access (CLI)', function () {
     assert.equal(local.stderr, '');
   });
 
-  it('does not claim the server has no SMTP_URL because this shell has none: it names both cases', async () => {
-    const res = await runCli(['user', 'invite', '--org', 'acme', '--email', 'gil@acme.test'], env);
-    assert.equal(res.code, 0, res.stderr);
-    assert.doesNotMatch(res.stdout, /no SMTP_URL set/);
-    assert.match(res.stdout, /sends the invitation by mail through its SMTP_URL \(without one, to .*outbox\/\)/);
+  it("names how the server sends the invitation from the server's settings, not this shell's SMTP_URL or DATA_DIR", async () => {
+    // Before, the outbox path was this shell's DATA_DIR (the CLI run from another directory or container
+    // names a folder the server never writes to), and an SMTP_URL here dropped the server's fallback altogether.
+    for (const [email, extra] of [['gil@acme.test', {}], ['hal@acme.test', { SMTP_URL: 'smtp://mail.cli.test:587' }]] as const) {
+      const res = await runCli(['user', 'invite', '--org', 'acme', '--email', email], { ...env, ...extra });
+      assert.equal(res.code, 0, res.stderr);
+      assert.doesNotMatch(res.stdout, /no SMTP_URL set|mail\.cli\.test/);
+      assert.ok(!res.stdout.includes(dir), `names this shell's DATA_DIR: ${res.stdout}`);
+      assert.match(res.stdout, /The running server sends the invitation by mail through its own SMTP_URL \(without one, it writes it to outbox\/ in its own DATA_DIR\)/);
+    }
   });
 });
