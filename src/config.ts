@@ -58,6 +58,8 @@ const schema = z.strictObject({
   database: z.strictObject({
     poolMax: z.number().int().min(1).max(200),
     connectTimeoutMs: z.number().int().min(100),
+    /** How long the server's start-up keeps trying a PostgreSQL it cannot reach yet (started with it); 0: fail at once. */
+    startupWaitMs: z.number().int().min(0).max(3_600_000),
   }),
   saml: z.strictObject({
     /** Tolerated difference between the IdP's clock and ours for NotBefore / NotOnOrAfter. */
@@ -218,6 +220,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['PORT', 'port', asInteger],
   ['DATA_DIR', 'dataDir', String],
   ['DATABASE_URL', 'databaseUrl', String],
+  ['DATABASE_STARTUP_WAIT_MS', 'database.startupWaitMs', asInteger],
   ['PUBLIC_URL', 'publicUrl', (raw) => raw.replace(/\/+$/, '')],
   ['MIGRATE_ON_START', 'migrateOnStart', asBoolean],
   ['LOG_LEVEL', 'logLevel', (raw) => raw.toLowerCase()],

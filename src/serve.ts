@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
 import { ListenError, startServer } from './server.ts';
 import { DatabaseUnreachableError } from './db/orm.ts';
+import { StartupStoppedError } from './db/startup-wait.ts';
 import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts';
 import { createStdoutLogger, type LogOutput } from './lib/logger.ts';
 
@@ -20,8 +21,11 @@ export async function runServe(load: () => Config): Promise<void> {
   let output: LogOutput | undefined;
   let limit: LastResort | undefined;
   let signalled: string | undefined;
+  // Ends a wait for the database between attempts; a step under way (a connection attempt, a migration) finishes first.
+  const startup = new AbortController();
   let heard = (signal: string) => {
     signalled = signal;
+    startup.abort();
     output?.logger.info({ signal }, 'signal received during start-up: stopping once it is through');
     limit?.arm();
   };
@@ -31,8 +35,12 @@ export async function runServe(load: () => Config): Promise<void> {
     const config = load();
     output = createStdoutLogger(config.logLevel);
     limit = lastResort(output, config);
-    running = await startServer(config, { logger: output.logger });
+    running = await startServer(config, { logger: output.logger, signal: startup.signal });
   } catch (error) {
+    if (error instanceof StartupStoppedError && output) {
+      output.logger.info(error.message);
+      return exitAfterLog(output, 0);
+    }
     await output?.close(LOG_CLOSE_MS);
     if (
       error instanceof ConfigError ||

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { TableNotFoundException } from '@mikro-orm/core';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
-import { openStore, type Store, type StoreOptions } from './db/orm.ts';
+import { type Store, type StoreOptions } from './db/orm.ts';
+import { openStoreWaiting } from './db/startup-wait.ts';
 import { migrate } from './db/migrate.ts';
 import { createContainer, type Container } from './container.ts';
 import { createApp } from './app.ts';
@@ -40,6 +41,8 @@ export function storeOptions(config: Config): Pick<StoreOptions, 'databaseUrl' |
 export interface StartOptions {
   logger?: Logger;
   store?: Store;
+  /** Aborted by a signal during start-up: a wait for the database ends at once (StartupStoppedError). */
+  signal?: AbortSignal;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -49,7 +52,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (config.environment === 'production' && !config.publicUrlGiven) {
     logger.warn(`PUBLIC_URL is not set: mailed invitation and reset links, SAML URLs and SCIM locations point to ${config.publicUrl}; set it to where people and IdPs reach Gatehouse (https://id.example.com)`);
   }
-  const store = options.store ?? (await openStore({ ...storeOptions(config), holder: 'the Gatehouse server', logger }));
+  const store = options.store ?? (await openStoreWaiting(
+    { ...storeOptions(config), holder: 'the Gatehouse server', logger },
+    { waitMs: config.database.startupWaitMs, signal: options.signal },
+  ));
   try {
     if (config.migrateOnStart) {
       const applied = await migrate(store.orm);

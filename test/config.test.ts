@@ -34,6 +34,14 @@ describe('config', () => {
     assert.equal(config.publicUrl, 'http://localhost:4100');
   });
 
+  it('waits 30 s for an unreachable database at start-up in production, 5 s elsewhere, DATABASE_STARTUP_WAIT_MS when set', () => {
+    assert.equal(loadConfig({ env: { NODE_ENV: 'production' } }).database.startupWaitMs, 30_000);
+    assert.equal(loadConfig({ env: {} }).database.startupWaitMs, 5_000);
+    assert.equal(loadConfig({ env: { NODE_ENV: 'production', DATABASE_STARTUP_WAIT_MS: '0' } }).database.startupWaitMs, 0);
+    assert.ok(problemsOf({ DATABASE_STARTUP_WAIT_MS: '-1' }).some((p) => p.startsWith('DATABASE_STARTUP_WAIT_MS (database.startupWaitMs):')));
+    assert.ok(problemsOf({ DATABASE_STARTUP_WAIT_MS: '30s' }).some((p) => p.startsWith('DATABASE_STARTUP_WAIT_MS:')));
+  });
+
   it('strips a trailing slash from PUBLIC_URL', () => {
     assert.equal(loadConfig({ env: { PUBLIC_URL: 'https://id.example.com/' } }).publicUrl, 'https://id.example.com');
   });

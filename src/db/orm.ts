@@ -33,8 +33,8 @@ export interface Store {
 }
 
 export class DatabaseUnreachableError extends Error {
-  constructor(target: string, cause: unknown) {
-    super(`Cannot reach the database at ${target}: ${describe(cause)}`);
+  constructor(target: string, cause: unknown, after?: string) {
+    super(`Cannot reach the database at ${target}: ${describe(cause)}${after ? `; ${after}` : ''}`);
     this.name = 'DatabaseUnreachableError';
     this.cause = cause;
   }
