@@ -68,6 +68,7 @@ export function createApp(container: Container): Express {
       maxResults: config.scim.maxResults,
       rateLimit: config.scim.rateLimit,
       limits: { maxPatchOperations: config.scim.maxPatchOperations, maxMembersPerRequest: config.scim.maxMembersPerRequest },
+      problemsPerOrg: config.scim.problemsPerOrg,
     }),
     scimErrorHandler,
   );

@@ -186,6 +186,8 @@ const schema = z.strictObject({
     maxPatchOperations: z.number().int().min(1).max(100000),
     /** Group members one POST, PUT or PATCH may name; more is refused with 413. */
     maxMembersPerRequest: z.number().int().min(1).max(1000000),
+    /** Refused SCIM requests kept per org for its admins (directory/scim-problems.ts); the oldest go first. */
+    problemsPerOrg: z.number().int().min(1).max(100000),
     rateLimit: z.strictObject({
       requestsPerSecond: z.number().positive(),
       burst: z.number().int().min(1),

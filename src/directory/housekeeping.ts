@@ -9,6 +9,8 @@ export interface PrunedCounts {
   challenges: number;
   resets: number;
   imports: number;
+  /** Refused SCIM requests kept for the org's admins (scim-problems.ts). */
+  scimProblems: number;
   /** Previous webhook secrets whose grace period is over (cleared at once, not after keepDays). */
   webhookSecrets: number;
 }
@@ -23,6 +25,8 @@ export interface PrunedCounts {
  * - CSV imports previewed or committed and untouched since (their preview rows
  *   go with them); one still `committing` stays, it resumes. The audit trail
  *   keeps what each import did;
+ * - SCIM requests refused for an org's IdP (also capped per org as they are
+ *   recorded: scim-problems.ts);
  * - a rolled webhook secret whose grace period is over (it signs nothing
  *   from then on; kept no longer than this pass).
  */
@@ -45,6 +49,7 @@ export async function pruneSpentRecords(em: Em, now: Date, keepDays: number, bat
     resets: await prune('password_resets', 'expires_at < ?'),
     // An import's preview rows (up to the file's row count) go by cascade: a few imports at a time.
     imports: await prune('csv_imports', `status in ('previewed', 'committed') and updated_at < ?`, 10),
+    scimProblems: await prune('scim_problems', 'at < ?'),
     webhookSecrets: await forgetExpiredWebhookSecrets(em, now),
   };
 }

@@ -3,7 +3,8 @@ import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
 import { findUser } from '../directory/users.ts';
 import { findGroup } from '../directory/groups.ts';
-import { ScimError, errorBody, mapScimError } from './errors.ts';
+import { ScimError, errorBody, mapScimError, type ScimErrorBody } from './errors.ts';
+import { isScimProblem, recordScimProblem } from '../directory/scim-problems.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { idParam, ifMatchAny, scope, send, type ScimDeps } from './handlers/context.ts';
@@ -78,18 +79,43 @@ export function scimRouter(deps: ScimDeps): Router {
     router.delete(`${base}/:id`, ifMatch, handlers.remove);
   }
 
-  router.use((req: Request, res: Response) => {
+  router.use(async (req: Request, res: Response) => {
     // RFC 9110 §15.5.6: an endpoint that exists, asked with a method it does not take, is 405 with Allow.
     const allowed = allowedMethods(req.path);
     if (allowed) {
       res.setHeader('Allow', allowed.join(', '));
-      send(res, 405, errorBody(405, `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(', ')}`));
+      const body = errorBody(405, `${req.method} is not allowed on ${req.path}: use ${allowed.filter((m) => m !== 'HEAD').join(', ')}`);
+      await noteProblem(req, 405, body);
+      send(res, 405, body);
       return;
     }
     // An IdP appends "/Users" to the base URL it was given: one entered with a trailing slash gives "//Users".
     const slash = req.path.startsWith('//') ? ': the SCIM base URL the IdP was given (Entra\'s Tenant URL) ends with a slash; remove it' : '';
-    send(res, 404, errorBody(404, `No SCIM endpoint ${req.method} ${req.path}${slash}`));
+    const body = errorBody(404, `No SCIM endpoint ${req.method} ${req.path}${slash}`);
+    // No endpoint is a wrong URL, not a lookup of a missing id: kept whatever the method.
+    await noteProblem(req, 404, body, true);
+    send(res, 404, body);
   });
+
+  // A refusal the org's admins should see (directory/scim-problems.ts). Here, after the handler's
+  // transaction rolled back, and only on this path: a success never reaches it.
+  router.use(async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+    const mapped = mapScimError(error);
+    await noteProblem(req, mapped.status, mapped.body);
+    next(error);
+  });
+
+  /** Records a refusal of an authenticated request; a failure to record is logged, never turned into the answer. */
+  async function noteProblem(req: Request, status: number, body: ScimErrorBody, always = false): Promise<void> {
+    const scope = req.ctx.scope;
+    if (!scope || !(always ? status >= 400 && status < 500 : isScimProblem(req.method, status))) return;
+    const refusal = { at: deps.clock.now(), method: req.method, path: req.originalUrl.split('?')[0] ?? '', status, scimType: body.scimType, detail: body.detail };
+    try {
+      await recordScimProblem(req.ctx.sql, scope, refusal, deps.problemsPerOrg);
+    } catch (error) {
+      req.ctx.log.warn({ error: (error as Error).message }, 'SCIM refusal could not be recorded for the org\'s admins');
+    }
+  }
 
   router.use(scimErrorHandler);
   return router;

@@ -74,7 +74,7 @@ describe('the daily housekeeping of spent records', () => {
     await csvImport('committed-recent', 'committed', recent);
 
     const pruned = await t.container.purge.pruneOnce(now);
-    assert.deepEqual(pruned, { mails: 3, sessions: 2, challenges: 1, resets: 1, imports: 2, webhookSecrets: 0 });
+    assert.deepEqual(pruned, { mails: 3, sessions: 2, challenges: 1, resets: 1, imports: 2, scimProblems: 0, webhookSecrets: 0 });
 
     assert.deepEqual((await sql(t, 'select "to" from outbox_messages where org_id = ? order by 1', [org.id])).map((r) => r.to), ['queued-old@example.com', 'sent-recent@example.com']);
     assert.deepEqual((await sql(t, 'select user_agent from sessions where user_id = ? order by 1', [userId])).map((r) => r.user_agent), ['expired-recent', 'live']);
@@ -83,6 +83,6 @@ describe('the daily housekeeping of spent records', () => {
     assert.deepEqual((await sql(t, 'select file_name from csv_imports where org_id = ? order by 1', [org.id])).map((r) => r.file_name), ['committed-recent', 'committing-old'], 'a commit that is still running (or will resume) stays');
     assert.equal((await sql(t, 'select count(*)::int as n from csv_import_rows where import_id = ?', [committedOld]))[0]!.n, 0);
 
-    assert.deepEqual(await t.container.purge.pruneOnce(now), { mails: 0, sessions: 0, challenges: 0, resets: 0, imports: 0, webhookSecrets: 0 }, 'a second run finds nothing');
+    assert.deepEqual(await t.container.purge.pruneOnce(now), { mails: 0, sessions: 0, challenges: 0, resets: 0, imports: 0, scimProblems: 0, webhookSecrets: 0 }, 'a second run finds nothing');
   });
 });

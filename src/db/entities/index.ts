@@ -22,6 +22,7 @@ import { GroupMappingSchema } from './group-mapping.ts';
 import { GroupClaimSchema } from './group-claim.ts';
 import { UserCountDeltaSchema } from './user-count.ts';
 import { DeploymentSecretSchema } from './deployment-secret.ts';
+import { ScimProblemSchema } from './scim-problem.ts';
 
 export const entities = [
   BaseSchema,
@@ -56,6 +57,7 @@ export const entities = [
   WebhookDeliverySchema,
   UserCountDeltaSchema,
   DeploymentSecretSchema,
+  ScimProblemSchema,
 ];
 
 export * from './organization.ts';
@@ -78,6 +80,7 @@ export * from './event-feed-head.ts';
 export * from './event-feed-pruned.ts';
 export * from './webhook.ts';
 export * from './group-mapping.ts';
+export * from './scim-problem.ts';
 export * from './group-claim.ts';
 export * from './user-count.ts';
 export * from './deployment-secret.ts';

@@ -1,6 +1,7 @@
 import type { ApiRoute } from './route.ts';
 import { orgApiRoutes } from './org.ts';
 import { tokenApiRoutes } from './tokens.ts';
+import { scimProblemApiRoutes } from './scim-problems.ts';
 import { samlApiRoutes } from './saml.ts';
 import { sessionApiRoutes } from './sessions.ts';
 import { passwordResetApiRoutes } from './password-reset.ts';
@@ -25,6 +26,7 @@ import { webhookApiRoutes } from './webhooks.ts';
 export const adminApiRoutes: readonly ApiRoute[] = [
   ...orgApiRoutes,
   ...tokenApiRoutes,
+  ...scimProblemApiRoutes,
   ...samlApiRoutes,
   ...sessionApiRoutes,
   ...passwordResetApiRoutes,

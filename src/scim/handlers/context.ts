@@ -28,6 +28,8 @@ export interface ScimDeps {
   maxResults: number;
   rateLimit: RateLimitSettings;
   limits: RequestLimits;
+  /** Refused requests kept per org (directory/scim-problems.ts). */
+  problemsPerOrg: number;
 }
 
 export function scope(req: Request): Scope {

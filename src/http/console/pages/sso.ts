@@ -2,6 +2,7 @@ import { etagOf } from '../../../lib/etag.ts';
 import { html, options, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { activitySection, tokensSection, type Token } from './sso-tokens.ts';
+import { problemsSection, type ScimProblemPage } from './sso-problems.ts';
 
 interface Certificate {
   subject: string;
@@ -161,10 +162,11 @@ export const ssoRoute: ConsoleRoute = {
   section: '/console/sso',
   requirement: 'settings.manage',
   async render({ api }) {
-    const [saml, tokens, failures] = await Promise.all([
+    const [saml, tokens, failures, problems] = await Promise.all([
       api.get<SamlView>('/saml'),
       api.get<{ tokens: Token[] }>('/tokens'),
       api.get<{ events: AuditEvent[] }>('/audit', { action: 'sso.failed', limit: 10 }),
+      api.get<ScimProblemPage>('/scim/problems', { limit: 20 }),
     ]);
     const scimTokens = tokens.tokens.filter((t) => t.scope === 'scim');
     // No actor-type filter in the audit API: the last requests of each SCIM token (the newest few tokens), merged.
@@ -179,6 +181,7 @@ ${idpForms(saml)}
 ${optionsForm(saml)}
 </section>
 ${tokensSection(scimTokens)}
+${problemsSection(problems)}
 ${activitySection(scimEvents, failures.events)}`,
     };
   },
