@@ -147,7 +147,7 @@ describe('console: single sign-on and provisioning', function () {
     await context.close();
   });
 
-  it('creates a SCIM token whose secret is shown once and works, then revokes it after confirming', async () => {
+  it('creates a SCIM token whose secret is shown once and works, lists what it was refused, then revokes it after confirming', async () => {
     const { page, problems, close } = await adminPage();
     await page.goto(`${s.origin}/console/sso`);
     await page.getByLabel(/^Name/).fill('Okta provisioning');
@@ -165,6 +165,12 @@ describe('console: single sign-on and provisioning', function () {
       body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'provisioned@acme.test', emails: [{ value: 'provisioned@acme.test', primary: true }] }),
     });
     assert.equal(created.status, 201, await created.text());
+    const clash = await fetch(`${s.origin}/scim/v2/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'provisioned@acme.test' }),
+    });
+    assert.equal(clash.status, 409, await clash.text());
     const failed = await fetch(`${s.origin}/saml/acme/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'SAMLResponse=bm90IHhtbA%3D%3D' });
     assert.equal(failed.status, 400);
 
@@ -175,6 +181,10 @@ describe('console: single sign-on and provisioning', function () {
     assert.match((await scim.textContent()) ?? '', /Okta provisioning[\s\S]*provisioned@acme\.test/);
     const failures = page.getByRole('table', { name: 'Last failed single sign-ons' });
     assert.match((await failures.textContent()) ?? '', /malformed/);
+    const refusals = page.getByRole('table', { name: 'Last refused SCIM requests' });
+    assert.match((await refusals.textContent()) ?? '', /Okta provisioning[\s\S]*POST \/scim\/v2\/Users[\s\S]*Clashes with an existing user or group/);
+    assert.match((await page.locator('#scim-problem-counts').textContent()) ?? '', /1 × Clashes with an existing user or group/);
+    await checkPage(page, 'sso-scim-problems');
 
     page.once('dialog', (dialog) => void dialog.accept());
     await submitAndReload(page, 'Revoke Okta provisioning', 'DELETE');

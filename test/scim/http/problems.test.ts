@@ -101,12 +101,15 @@ describe('SCIM problems: refused IdP requests the org admin can read', () => {
   });
 
   it('keeps at most the configured number per org, the newest', async () => {
+    const requestIds: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      await scimRequest(t, acme.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], title: `try ${i}` }).expect(400);
+      const res = await scimRequest(t, acme.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], title: `try ${i}` }).expect(400);
+      requestIds.push(String(res.headers['x-request-id']));
     }
     await scimRequest(t, globex.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }).expect(400);
     assert.equal(await stored(acme), 3);
     assert.equal(await stored(globex), 1);
+    assert.deepEqual((await problems(acme)).problems.map((p) => p.requestId), requestIds.slice(2).reverse());
   });
 
   it('are pruned by the daily housekeeping after keepSpentDays', async () => {
