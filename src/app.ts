@@ -7,7 +7,7 @@ import { healthRouter } from './http/health.ts';
 import { adminRouter } from './http/admin/router.ts';
 import { isImportUpload } from './http/admin/imports.ts';
 import { openApiHandler } from './http/openapi.ts';
-import { scimErrorHandler, scimRouter } from './scim/router.ts';
+import { scimSurface } from './scim/router.ts';
 import { isScimPath, refuseRepeatedAttributes } from './scim/repeated-attributes.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
@@ -61,7 +61,7 @@ export function createApp(container: Container): Express {
   app.use(wellFormedRequest);
   app.use(
     '/scim/v2',
-    scimRouter({
+    ...scimSurface({
       clock: container.clock,
       tokenCache: container.tokenCache,
       baseUrl: `${config.publicUrl}/scim/v2`,
@@ -70,7 +70,6 @@ export function createApp(container: Container): Express {
       limits: { maxPatchOperations: config.scim.maxPatchOperations, maxMembersPerRequest: config.scim.maxMembersPerRequest },
       problemsPerOrg: config.scim.problemsPerOrg,
     }),
-    scimErrorHandler,
   );
   app.use(
     '/saml',

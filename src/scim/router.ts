@@ -1,4 +1,4 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
 import { findUser } from '../directory/users.ts';
@@ -20,8 +20,13 @@ export type { ScimDeps };
 /**
  * /scim/v2 (RFC 7644). The bearer token picks the org; every handler works in
  * that org only. Errors are RFC 7644 §3.12 JSON on every path, 401 included.
+ *
+ * The app mounts the router, then the two error handlers for errors raised
+ * before it (a body refused while it was read: malformed JSON, an attribute
+ * named twice, over the body limit): the first records the refusal for the org
+ * of the token sent with it, the second answers it as a SCIM error.
  */
-export function scimRouter(deps: ScimDeps): Router {
+export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, ErrorRequestHandler] {
   const router = Router();
   const limiter = new RateLimiter(deps.rateLimit);
 
@@ -118,13 +123,32 @@ export function scimRouter(deps: ScimDeps): Router {
   }
 
   router.use(scimErrorHandler);
-  return router;
+
+  // Errors raised before the router ran: no token was checked yet. Only a valid SCIM token's org gets the
+  // record, and only within its rate limit (these requests never reached the limiter), so a flood of
+  // unreadable bodies costs no more writes than the org's SCIM throughput.
+  const beforeRouter: ErrorRequestHandler = async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+    const mapped = mapScimError(error);
+    if (!req.ctx.scope && isScimProblem(req.method, mapped.status)) {
+      try {
+        const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
+        if (limiter.take(token.orgId, token.scimRateLimit ?? undefined) === 0) {
+          req.ctx.scope = scopeOfToken(token, req.ctx);
+          await noteProblem(req, mapped.status, mapped.body);
+        }
+      } catch {
+        // No valid SCIM token: nothing org-scoped to record; the answer stays the refusal of the body.
+      }
+    }
+    next(error);
+  };
+  return [router, beforeRouter, scimErrorHandler];
 }
 
 /**
- * Error handler for the SCIM surface. Also mounted by the app right after the
- * router, so errors raised before it (malformed JSON, body too large) still get
- * RFC 7644 §3.12 bodies on /scim/v2 paths.
+ * Error handler for the SCIM surface. Also mounted by the app after the
+ * router (scimSurface), so errors raised before it (malformed JSON, body too
+ * large) still get RFC 7644 §3.12 bodies on /scim/v2 paths.
  */
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   const mapped = mapScimError(error);

@@ -77,6 +77,20 @@ describe('SCIM problems: refused IdP requests the org admin can read', () => {
     assert.deepEqual((await problems(acme)).problems, []);
   });
 
+  it('records a body refused while it was read (malformed JSON, an attribute named twice) under the token it came with', async () => {
+    const malformed = await scimRequest(t, acme.tokens.scim, 'post', '/Users', '{"schemas": [');
+    assertScimError(malformed, 400, 'invalidSyntax');
+    const twice = await scimRequest(t, acme.tokens.scim, 'post', '/Users', '{"userName": "a@acme.test", "USERNAME": "b@acme.test"}');
+    assertScimError(twice, 400, 'invalidSyntax');
+    await scimRequest(t, 'not-a-token', 'post', '/Users', '{"schemas": [').expect(400);
+    const page = await problems(acme);
+    assert.deepEqual(page.problems.map((p) => [p.requestId, p.detail, p.tokenName]), [
+      [twice.headers['x-request-id'], twice.body.detail, 'acme idp'],
+      [malformed.headers['x-request-id'], malformed.body.detail, 'acme idp'],
+    ]);
+    assert.equal(await stored(globex), 0);
+  });
+
   it('shows an org its own problems only', async () => {
     await scimRequest(t, globex.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }).expect(400);
     assert.equal((await problems(globex)).problems.length, 1);
