@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, type SqlRunner } from '../db/bound-query.ts';
+import type { OpaqueIds } from '../lib/opaque-ids.ts';
 import { ValidationError } from './errors.ts';
 import type { Scope } from './scope.ts';
 
@@ -42,14 +43,15 @@ export interface ScimProblemCount {
 /**
  * Whether a SCIM answer is a problem worth an admin's attention. Not: a bad
  * token (no org to file it under), a lookup of an id the org does not have
- * (IdPs look up before they create), a stale If-Match (the IdP reads again),
- * throttling (each throttled request would cost the write the limiter
- * spares), and anything not a 4xx.
+ * (IdPs look up before they create), the deletion of one (Entra deletes
+ * people about 30 days after it soft-deleted them, often gone here by then),
+ * a stale If-Match (the IdP reads again), throttling (each throttled request
+ * would cost the write the limiter spares), and anything not a 4xx.
  */
 export function isScimProblem(method: string, status: number): boolean {
   if (status < 400 || status > 499) return false;
   if (status === 401 || status === 412 || status === 429) return false;
-  return !(status === 404 && (method === 'GET' || method === 'HEAD'));
+  return !(status === 404 && (method === 'GET' || method === 'HEAD' || method === 'DELETE'));
 }
 
 /**
@@ -73,24 +75,27 @@ export async function recordScimProblem(db: SqlRunner, scope: Scope, refusal: Sc
   );
 }
 
-const CURSOR = /^[1-9][0-9]{0,17}$/;
-
-/** The org's problems newest first, a page at a time (cursor: the id of the last one shown), with counts by status and scimType over all it keeps. */
+/**
+ * The org's problems newest first, a page at a time, with counts by status and scimType over all it
+ * keeps. `scim_problems.id` is one sequence for every org, so ids and cursors are shown encrypted per
+ * org (`ids`, the audit trail's codec: lib/opaque-ids.ts), never as the number: that would tell an
+ * admin how many refusals other orgs get between theirs.
+ */
 export async function listScimProblems(
   em: Em,
   scope: Pick<Scope, 'orgId'>,
-  page: { cursor?: string | undefined; limit: number },
+  page: { cursor?: string | undefined; limit: number; ids: OpaqueIds },
 ): Promise<{ problems: ScimProblemView[]; counts: ScimProblemCount[]; nextCursor: string | null }> {
-  // A cursor this API did not give is refused, as the other lists do: ignored, it would restart a paging client at page one.
-  if (page.cursor !== undefined && !CURSOR.test(page.cursor)) throw ValidationError.field('cursor', 'is not a cursor this API returned');
-  const before = page.cursor ? 'and id < ?' : '';
+  // A cursor this API did not give (or gave another org) is refused, as the other lists do: ignored, it would restart a paging client at page one.
+  const before = page.cursor === undefined ? undefined : page.ids.decode(page.cursor, scope.orgId);
+  if (before === null) throw ValidationError.field('cursor', 'is not a cursor this API returned');
   const rows = await em.execute(
     `select id::text as id, at, method, path, token_name, status, scim_type, detail, request_id from scim_problems
-     where org_id = ? ${before} order by id desc limit ?`,
-    page.cursor ? [scope.orgId, page.cursor, page.limit + 1] : [scope.orgId, page.limit + 1],
+     where org_id = ? ${before ? 'and id < ?' : ''} order by id desc limit ?`,
+    before ? [scope.orgId, before, page.limit + 1] : [scope.orgId, page.limit + 1],
   );
   const problems = rows.slice(0, page.limit).map((r) => ({
-    id: String(r.id),
+    id: page.ids.encode(String(r.id), scope.orgId),
     at: new Date(r.at as string).toISOString(),
     method: String(r.method),
     path: String(r.path),

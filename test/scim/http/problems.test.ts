@@ -65,13 +65,15 @@ describe('SCIM problems: refused IdP requests the org admin can read', () => {
     assert.deepEqual(page.counts, [{ status: 409, scimType: 'uniqueness', count: 1 }]);
   });
 
-  it('records nothing for a successful write, a bad token, a lookup of a missing id or a stale If-Match', async () => {
+  it('records nothing for a successful write, a bad token, a lookup or deletion of a missing id or a stale If-Match', async () => {
     const created = await scimRequest(t, acme.tokens.scim, 'post', '/Users', userBody('bob@acme.test')).expect(201);
     await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${created.body.id}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Boss' }],
     }).expect(200);
     await scimRequest(t, 'not-a-token', 'post', '/Users', userBody('eve@acme.test')).expect(401);
     await scimRequest(t, acme.tokens.scim, 'get', '/Users/00000000-0000-4000-8000-000000000000').expect(404);
+    // Entra deletes people it soft-deleted about 30 days later, often gone on this side already: routine, not a problem.
+    await scimRequest(t, acme.tokens.scim, 'delete', '/Users/00000000-0000-4000-8000-000000000000').expect(404);
     await scimRequest(t, acme.tokens.scim, 'put', `/Users/${created.body.id}`, userBody('bob@acme.test'), { 'If-Match': 'W/"99"' }).expect(412);
     assert.equal(await stored(acme), 0);
     assert.deepEqual((await problems(acme)).problems, []);
@@ -112,6 +114,21 @@ describe('SCIM problems: refused IdP requests the org admin can read', () => {
     assert.deepEqual(first.counts, [{ status: 404, scimType: null, count: 2 }]);
     const bad = await api(t, acme).get('/scim/problems?cursor=nonsense').expect(400);
     assert.match(JSON.stringify(bad.body), /cursor/);
+  });
+
+  it('shows ids and cursors opaque to each org: no count of other orgs\' refusals can be read from them, and another org\'s cursor is refused', async () => {
+    for (const org of [acme, globex, acme]) {
+      await scimRequest(t, org.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }).expect(400);
+    }
+    const page = await problems(acme, '?limit=1');
+    const stored = (await sql(t, 'select id::text as id from scim_problems where org_id = ? order by id', [acme.id])).map((r) => String(r.id));
+    for (const id of [page.problems[0]!.id, page.nextCursor!]) {
+      assert.ok(!stored.includes(id), `the stored sequence number ${id} is not shown`);
+      assert.doesNotMatch(id, /^\d+$/);
+    }
+    assert.equal((await problems(acme, `?cursor=${page.nextCursor}`)).problems.length, 1);
+    const foreign = await api(t, globex).get(`/scim/problems?cursor=${page.nextCursor}`).expect(400);
+    assert.match(JSON.stringify(foreign.body), /cursor/);
   });
 
   it('keeps at most the configured number per org, the newest', async () => {
