@@ -9,6 +9,7 @@ import { isImportUpload } from './http/admin/imports.ts';
 import { openApiHandler } from './http/openapi.ts';
 import { scimSurface } from './scim/router.ts';
 import { isScimPath, refuseRepeatedAttributes } from './scim/repeated-attributes.ts';
+import { isApiPath, repeatedField } from './http/admin/repeated-fields.ts';
 import { samlRouter } from './saml/router.ts';
 import { sessionRoutes } from './http/session.ts';
 import { passwordRoutes } from './http/auth/password.ts';
@@ -54,6 +55,7 @@ export function createApp(container: Container): Express {
       type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
       verify: (req, _res, raw) => {
         if (isScimPath((req as Request).path)) refuseRepeatedAttributes(raw);
+        else if (isApiPath((req as Request).path)) (req as Request).ctx.repeatedField = repeatedField(raw);
       },
     }, 'bodyLimit'),
   );

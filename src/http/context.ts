@@ -5,6 +5,7 @@ import type { SqlRunner } from '../db/bound-query.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Access } from '../directory/permissions.ts';
+import type { ValidationError } from '../directory/errors.ts';
 import { randomUUID } from 'node:crypto';
 
 export interface RequestContext extends RequestOrigin {
@@ -20,6 +21,8 @@ export interface RequestContext extends RequestOrigin {
   scope?: Scope;
   /** Set by the admin authenticator: who calls and what they may do. */
   access?: Access;
+  /** An admin API body that names a field twice (admin/repeated-fields.ts): its route refuses it once the caller is allowed. */
+  repeatedField?: ValidationError | undefined;
 }
 
 declare global {

@@ -165,4 +165,35 @@ describe('request bodies', () => {
       assert.equal(res.status, 413, res.text);
     });
   });
+
+  describe('keys given twice', () => {
+    const send = (method: 'post' | 'patch', path: string, text: string) =>
+      request(t.app)[method](`/api/orgs/acme${path}`).set(admin()).set('Content-Type', 'application/json').send(text);
+
+    it('refuses an admin API body naming one field twice with 400 invalid_input naming the field, writing nothing', async () => {
+      const groups = await groupCount();
+      const res = await send('post', '/groups', '{"displayName":"First","displayName":"Second"}');
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'invalid_input');
+      assert.deepEqual(res.body.error.details.problems, [{ field: 'displayName', reason: 'is given twice: send each field once' }]);
+      assert.equal(await groupCount(), groups);
+    });
+
+    it('answers 401, not 400, to a caller without a token', async () => {
+      await request(t.app).post('/api/orgs/acme/groups').set('Content-Type', 'application/json').send('{"displayName":"A","displayName":"B"}').expect(401);
+    });
+
+    it('names a field given twice inside a nested object by its path', async () => {
+      const res = await send('patch', '/settings', '{"passwordPolicy":{"minLength":12,"minLength":8}}');
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.deepEqual(res.body.error.details.problems.map((p: { field: string }) => p.field), ['passwordPolicy.minLength']);
+      assert.notEqual((await request(t.app).get('/api/orgs/acme/settings').set(admin())).body.passwordPolicy.minLength, 8);
+    });
+
+    it('reads names that differ only in case as different fields (admin API names are case-sensitive)', async () => {
+      const res = await send('patch', '/settings', '{"sessionCap":4,"SessionCap":5}');
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.doesNotMatch(res.body.error.message, /twice/, 'an unknown field, not a repeated one');
+    });
+  });
 });

@@ -82,6 +82,7 @@ export function mountRoutes(container: Container, routes: readonly ApiRoute[]): 
       // A route with a raw body (the CSV upload) checks its own media types.
       const refused = spec.rawBody ? undefined : refuseUnreadBody(req, res, JSON_BODY);
       if (refused) throw refused;
+      if (req.ctx.repeatedField) throw req.ctx.repeatedField;
       const { org: _org, ...pathParams } = req.params as Record<string, string>;
       const params = spec.params ? parseInput(spec.params, pathParams, 'params') : undefined;
       const query = spec.query ? parseInput(spec.query, req.query, 'query') : undefined;
