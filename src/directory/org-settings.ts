@@ -2,6 +2,7 @@ import type { Em } from '../db/orm.ts';
 import { jsonbValue } from '../db/jsonb.ts';
 import { recordAuditSql } from './audit.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { assertIfMatch, type IfMatch } from './if-match.ts';
 import { zodProblems } from './input-problems.ts';
 import { orgSettingFields, orgSettingsPatch } from './org-settings-schema.ts';
 import type { Scope } from './scope.ts';
@@ -112,11 +113,16 @@ function unique(problems: FieldProblem[]): FieldProblem[] {
   });
 }
 
-async function readStored(em: Em, orgId: string, lock: boolean): Promise<Record<string, unknown>> {
-  const rows = await em.execute(`select settings from organizations where id = ?${lock ? ' for update' : ''}`, [orgId]);
+/** The stored overrides and the org row's version (the settings' ETag: nothing else of the row changes it). */
+async function readStoredVersioned(em: Em, orgId: string, lock: boolean): Promise<{ stored: Record<string, unknown>; version: number }> {
+  const rows = await em.execute(`select settings, version from organizations where id = ?${lock ? ' for update' : ''}`, [orgId]);
   if (!rows[0]) throw new NotFoundError('Organization', orgId);
   const raw = rows[0].settings;
-  return (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as Record<string, unknown>;
+  return { stored: (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as Record<string, unknown>, version: Number(rows[0].version) };
+}
+
+async function readStored(em: Em, orgId: string, lock: boolean): Promise<Record<string, unknown>> {
+  return (await readStoredVersioned(em, orgId, lock)).stored;
 }
 
 /**
@@ -131,6 +137,12 @@ export async function getOrgSettings(em: Em, scope: Pick<Scope, 'orgId'>, option
   return resolveOrgSettings(await readStored(em, scope.orgId, options.lock ?? false));
 }
 
+/** The settings with their version, which the admin API answers as the ETag that If-Match on PATCH takes back. */
+export async function getVersionedOrgSettings(em: Em, scope: Pick<Scope, 'orgId'>): Promise<{ settings: OrgSettings; version: number }> {
+  const { stored, version } = await readStoredVersioned(em, scope.orgId, false);
+  return { settings: resolveOrgSettings(stored), version };
+}
+
 /**
  * Settings only the server's operator changes (CLI), never an org admin:
  * `ssoDomains` sends everyone who types an address at that domain to this org's
@@ -141,8 +153,15 @@ export const operatorSettings = ['ssoDomains'] as const satisfies ReadonlyArray<
 /**
  * Applies a validated change under a lock on the org row (two admins' changes
  * to different settings both land). No difference → nothing written, no event.
+ * `ifMatch` (If-Match): only while the settings are at one of those versions, else
+ * StaleVersionError, whether or not the change would write anything.
  */
-export async function updateOrgSettings(em: Em, scope: Scope, input: unknown, options: { operator?: boolean } = {}): Promise<{ settings: OrgSettings; changed: Array<keyof OrgSettings> }> {
+export async function updateOrgSettings(
+  em: Em,
+  scope: Scope,
+  input: unknown,
+  options: { operator?: boolean; ifMatch?: IfMatch } = {},
+): Promise<{ settings: OrgSettings; changed: Array<keyof OrgSettings>; version: number }> {
   if (!options.operator && input && typeof input === 'object') {
     const refused = operatorSettings.filter((key) => key in input);
     if (refused.length) {
@@ -150,7 +169,8 @@ export async function updateOrgSettings(em: Em, scope: Scope, input: unknown, op
     }
   }
   return em.transactional(async (tx) => {
-    const stored = await readStored(tx, scope.orgId, true);
+    const { stored, version } = await readStoredVersioned(tx, scope.orgId, true);
+    assertIfMatch(options.ifMatch, version, 'Settings of organization', scope.orgSlug);
     const current = resolveOrgSettings(stored);
     const change = validateSettingsChange(input, current);
     const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -158,14 +178,14 @@ export async function updateOrgSettings(em: Em, scope: Scope, input: unknown, op
       if (!jsonEqual(current[key], value)) changes[key] = { from: current[key], to: value };
     }
     const changed = Object.keys(changes) as Array<keyof OrgSettings>;
-    if (!changed.length) return { settings: current, changed };
+    if (!changed.length) return { settings: current, changed, version };
     if (changes.roles) await assertRolesUnused(tx, scope, current.roles.filter((role) => !(change.roles ?? []).includes(role)));
     if (changes.ssoEnforced?.to === true) await assertSsoConfigured(tx, scope);
     const next = { ...stored };
     for (const key of changed) next[key] = changes[key]!.to;
-    await tx.execute(`update organizations set settings = ?::jsonb, version = version + 1, updated_at = now() where id = ?`, [JSON.stringify(next), scope.orgId]);
+    const [row] = await tx.execute(`update organizations set settings = ?::jsonb, version = version + 1, updated_at = now() where id = ? returning version`, [JSON.stringify(next), scope.orgId]);
     await recordAuditSql(tx, scope, { action: 'org.settings_updated', target: { type: 'org', id: scope.orgId, label: scope.orgSlug }, details: { changes } });
-    return { settings: resolveOrgSettings(next), changed };
+    return { settings: resolveOrgSettings(next), changed, version: Number(row!.version) };
   });
 }
 

@@ -3,7 +3,8 @@ import type { Em } from '../db/orm.ts';
 import { Organization, SamlConnection, jitPolicies, type JitPolicy } from '../db/entities/index.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { recordAudit } from './audit.ts';
-import { StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
+import { ValidationError, type FieldProblem } from './errors.ts';
+import { lockIfMatch, type IfMatch } from './if-match.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -189,16 +190,12 @@ export async function configureSamlConnection(
   name: string,
   input: SamlConnectionInput,
   now: Date,
-  ifMatch?: number[],
+  ifMatch?: IfMatch,
 ): Promise<{ connection: SamlConnection; created: boolean }> {
   validateConnectionName(name);
   const valid = validateConnectionInput(input, now);
   return em.transactional(async (tx) => {
-    if (ifMatch) {
-      // Held to the end of the transaction: no other write lands between this check and ours.
-      const [row] = await tx.execute<Array<{ version: number }>>('select version from saml_connections where org_id = ? and name = ? for update', [scope.orgId, name]);
-      if (!row || !ifMatch.includes(Number(row.version))) throw new StaleVersionError('SAML connection', name);
-    }
+    await lockIfMatch(tx, ifMatch, 'select version from saml_connections where org_id = ? and name = ?', [scope.orgId, name], 'SAML connection', name);
     let connection = await tx.findOne(SamlConnection, { org: scope.orgId, name });
     const created = !connection;
     const values = {

@@ -3,6 +3,7 @@ import { isUuid } from '../lib/ids.ts';
 import { newWebhookSecret } from '../lib/webhook-http.ts';
 import { recordAuditSql } from './audit.ts';
 import { NotFoundError } from './errors.ts';
+import { lockIfMatch, type IfMatch } from './if-match.ts';
 import type { Scope } from './scope.ts';
 import { getWebhook, type WebhookRecord } from './webhooks.ts';
 
@@ -32,12 +33,13 @@ export interface RotationInput {
   secret?: string | undefined;
 }
 
-/** Rolls the secret; the new one is returned here and never again. */
-export async function rotateWebhookSecret(em: Em, scope: Scope, id: string, input: RotationInput, now: Date): Promise<{ webhook: WebhookRecord; secret: string }> {
+/** Rolls the secret; the new one is returned here and never again. With `ifMatch`, only while the endpoint is at one of those versions. */
+export async function rotateWebhookSecret(em: Em, scope: Scope, id: string, input: RotationInput, now: Date, ifMatch?: IfMatch): Promise<{ webhook: WebhookRecord; secret: string }> {
   if (!isUuid(id)) throw new NotFoundError('Webhook', id);
   const secret = input.secret ?? newWebhookSecret();
   const expiresAt = input.graceHours > 0 ? new Date(now.getTime() + input.graceHours * HOUR_MS) : null;
   return em.transactional(async (tx) => {
+    await lockIfMatch(tx, ifMatch, 'select version from webhooks where id = ? and org_id = ?', [id, scope.orgId], 'Webhook', id);
     // SET reads the row as it was: previous_secret takes the secret being replaced.
     const rows = await tx.execute(
       `update webhooks set previous_secret = case when ?::timestamptz is null then null else secret end, previous_secret_expires_at = ?::timestamptz,

@@ -6,6 +6,7 @@ import { recordAuditSql } from './audit.ts';
 import type { StalledReason } from '../db/entities/index.ts';
 import { FEED_BOUNDS, FEED_BOUNDS_COLUMNS, NEWEST_POSITION } from './event-feed.ts';
 import { NotFoundError, StaleVersionError, ValidationError } from './errors.ts';
+import { assertIfMatch, lockIfMatch, type IfMatch } from './if-match.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -160,9 +161,12 @@ export async function createWebhook(em: Em, scope: Scope, input: WebhookInput & 
  * Changes what was given. A new `secret` replaces the secret at once, as a
  * rotation with no grace period does (webhook-secret-rotation.ts): any previous
  * secret still signing is dropped. Nothing changed → nothing written.
+ * `ifMatch` (If-Match): only while the endpoint is at one of those versions, else StaleVersionError,
+ * whether or not the change would write anything; the update's `version = ?` keeps it so to the write.
  */
-export async function updateWebhook(em: Em, scope: Scope, id: string, input: WebhookInput, policy: OutboundPolicy): Promise<WebhookRecord> {
+export async function updateWebhook(em: Em, scope: Scope, id: string, input: WebhookInput, policy: OutboundPolicy, ifMatch?: IfMatch): Promise<WebhookRecord> {
   const current = await getWebhook(em, scope, id);
+  assertIfMatch(ifMatch, current.version, 'Webhook', id);
   const next = {
     url: input.url === undefined ? current.url : await checkedUrl(input.url, policy),
     description: input.description === undefined ? current.description : input.description,
@@ -196,10 +200,11 @@ export async function updateWebhook(em: Em, scope: Scope, id: string, input: Web
   });
 }
 
-/** Removes the endpoint and its delivery history (cascade). */
-export async function deleteWebhook(em: Em, scope: Scope, id: string): Promise<void> {
+/** Removes the endpoint and its delivery history (cascade); with `ifMatch`, only while it is at one of those versions. */
+export async function deleteWebhook(em: Em, scope: Scope, id: string, ifMatch?: IfMatch): Promise<void> {
   const current = await getWebhook(em, scope, id);
   await em.transactional(async (tx) => {
+    await lockIfMatch(tx, ifMatch, 'select version from webhooks where id = ? and org_id = ?', [id, scope.orgId], 'Webhook', id);
     const rows = await tx.execute('delete from webhooks where id = ? and org_id = ? returning id', [id, scope.orgId]);
     if (!rows[0]) throw new NotFoundError('Webhook', id);
     await recordAuditSql(tx, scope, { action: 'webhook.deleted', target: { type: 'webhook', id, label: current.url }, details: { url: current.url } });

@@ -66,6 +66,16 @@ describe('admin API: If-Match on webhooks, settings and SAML deletes', () => {
       await api(t, acme).delete(`/webhooks/${hook.id}`).set('If-Match', tagOf(rotated)).expect(204);
     });
 
+    it('adds a digest to the tag while a rolled secret still signs (its end changes the view, not the version), and If-Match takes it', async () => {
+      const hook = await newWebhook();
+      const rotated = await api(t, acme).post(`/webhooks/${hook.id}/rotate-secret`, { graceHours: 24 }).expect(200);
+      assert.match(rotated.headers.etag ?? '', /^W\/"\d+\.[0-9a-f]{12}"$/);
+      const read = await api(t, acme).get(`/webhooks/${hook.id}`).expect(200);
+      assert.equal(read.headers.etag, rotated.headers.etag);
+      await api(t, acme).get(`/webhooks/${hook.id}`).set('If-None-Match', `W/"${read.body.version}"`).expect(200);
+      await api(t, acme).patch(`/webhooks/${hook.id}`, { description: 'after the roll' }).set('If-Match', read.headers.etag!).expect(200);
+    });
+
     it('without If-Match, writes as before whatever the version', async () => {
       const hook = await newWebhook();
       await api(t, acme).patch(`/webhooks/${hook.id}`, { description: 'one' }).expect(200);

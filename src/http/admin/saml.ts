@@ -14,11 +14,11 @@ import {
   toConnectionView,
   validateConnectionName,
 } from '../../directory/saml-connections.ts';
-import { etagOf, ifMatchVersions } from '../../lib/etag.ts';
 import { identityFields } from '../../saml/identity.ts';
 import { toConnectionInput } from '../../saml/connection-input.ts';
 import { parseFieldsPartly } from '../validate.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
+import { ifMatchOf, sendVersioned } from './versioned.ts';
 
 const settingsBody = z.strictObject({
   idpMetadataXml: z.string().min(1).max(1_000_000).optional(),
@@ -53,18 +53,14 @@ async function read(container: Container, req: Request, name: string) {
  * names no version, and an If-Match with it could only be refused.
  */
 function sendView(res: Response, status: number, view: Awaited<ReturnType<typeof read>>): void {
-  if ('version' in view) {
-    res.status(status).setHeader('ETag', etagOf(view.version));
-    res.json(view);
-    return;
-  }
+  if ('version' in view) return sendVersioned(res, status, view, view.version);
   res.status(status).type('application/json').end(JSON.stringify(view));
 }
 
 /** Writes the connection: If-Match, when given, must name its current version (412 otherwise). */
 async function configure(container: Container, req: Request, name: string) {
   const input = await connectionInput(container, req, name);
-  return configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now(), ifMatchVersions(req.get('if-match')));
+  return configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now(), ifMatchOf(req));
 }
 
 type SettingsBody = Parameters<typeof toConnectionInput>[0];
@@ -159,14 +155,14 @@ export const samlApiRoutes: ApiRoute[] = [
         path: fixed ? '/saml' : '/saml/:name',
         tag: 'SAML',
         summary: fixed ? 'Delete the default SAML connection' : 'Delete a named SAML connection',
-        description: 'It signs nobody in from then on; its NameID links go, the people stay. 409 for the only connection of an org that enforces single sign-on.',
+        description: 'It signs nobody in from then on; its NameID links go, the people stay. 409 for the only connection of an org that enforces single sign-on. If-Match (the ETag of GET): 412 precondition_failed when it changed or went since.',
         permission: 'org_admin',
         ...(fixed ? {} : { params: nameParams }),
         responses: { 200: { description: '{deleted: true, name, linksRemoved}' } },
       },
       async ({ req, res, params }) => {
         const name = fixed ?? (params as { name: string }).name;
-        res.json(await deleteSamlConnection(req.ctx.em, scopeFor(req), name));
+        res.json(await deleteSamlConnection(req.ctx.em, scopeFor(req), name, ifMatchOf(req)));
       },
     ),
   ),

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
 import { createWebhook, deleteWebhook, eventTypes, getWebhook, listWebhooks, updateWebhook, type WebhookRecord } from '../../directory/webhooks.ts';
@@ -8,6 +9,7 @@ import { parseCursor } from '../../directory/event-feed.ts';
 import { deliveryStatuses } from '../../db/entities/index.ts';
 import type { Container } from '../../container.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
+import { ifMatchOf, sendVersioned } from './versioned.ts';
 
 const url = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
 const types = z.array(z.enum(eventTypes, { error: `must be event types: ${eventTypes.join(', ')}` })).max(eventTypes.length * 2, 'is too long');
@@ -52,6 +54,16 @@ function view(webhook: WebhookRecord, now: Date) {
   };
 }
 
+/**
+ * An endpoint's view with its ETag. Its stall (the feed's bounds in it move on) and the end of a
+ * grace period change the view without its version: in the tag as a digest (versioned.ts), only when shown.
+ */
+function sendEndpoint(res: Response, webhook: WebhookRecord, now: Date, extra: Record<string, unknown> = {}): void {
+  const shown = view(webhook, now);
+  const moving = shown.stalled || shown.previousSecretExpiresAt ? { stalled: shown.stalled, previousSecretExpiresAt: shown.previousSecretExpiresAt } : undefined;
+  sendVersioned(res, 200, { ...shown, ...extra }, webhook.version, moving);
+}
+
 const policy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
 const shape = 'id, url, description, eventTypes (empty = all), enabled, stalled (null, or {reason: cursor_expired, since, cursor, firstMissingPosition, oldestPosition, head}: '
   + 'events it was owed were pruned before it was sent them, and it is sent nothing until resumed), previousSecretExpiresAt (while a rolled secret still signs, else null), createdAt, updatedAt, version';
@@ -77,36 +89,37 @@ export const webhookApiRoutes: ApiRoute[] = [
     },
   ),
   apiRoute(
-    { method: 'get', path: '/webhooks/:id', tag: 'Webhooks', summary: 'One endpoint', permission: 'settings.manage', params: idParams, responses: { 200: { description: shape } } },
+    { method: 'get', path: '/webhooks/:id', tag: 'Webhooks', summary: 'One endpoint', description: 'ETag: its version, for If-Match on PATCH, DELETE and rotate-secret.', permission: 'settings.manage', params: idParams, responses: { 200: { description: shape } } },
     async ({ container, req, res, params }) => {
-      res.json(view(await getWebhook(req.ctx.em, scopeFor(req), params.id), container.clock.now()));
+      sendEndpoint(res, await getWebhook(req.ctx.em, scopeFor(req), params.id), container.clock.now());
     },
   ),
   apiRoute(
     {
       method: 'patch', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Change an endpoint (url, filter, enabled, description; a new secret replaces it at once, ending any grace period)',
+      description: 'If-Match (the ETag GET answers, the version): 412 precondition_failed when the endpoint changed since; without it, as before.',
       permission: 'settings.manage', params: idParams, body: updateBody, responses: { 200: { description: shape } },
     },
     async ({ container, req, res, params, body }) => {
-      res.json(view(await updateWebhook(req.ctx.em, scopeFor(req), params.id, body, policy(container)), container.clock.now()));
+      sendEndpoint(res, await updateWebhook(req.ctx.em, scopeFor(req), params.id, body, policy(container), ifMatchOf(req)), container.clock.now());
     },
   ),
   apiRoute(
     {
       method: 'post', path: '/webhooks/:id/rotate-secret', tag: 'Webhooks', summary: 'Roll the secret; the new one is shown once, and the old one goes on signing beside it for graceHours',
-      description: `During the grace period each delivery carries both signatures (t=…,v1=<new>,v1=<old>); then only the new one. graceHours 0–${GRACE_HOURS.max}, default ${GRACE_HOURS.default}; 0 replaces the secret at once. Rolling again during a grace period keeps only the secret just replaced.`,
+      description: `During the grace period each delivery carries both signatures (t=…,v1=<new>,v1=<old>); then only the new one. graceHours 0–${GRACE_HOURS.max}, default ${GRACE_HOURS.default}; 0 replaces the secret at once. Rolling again during a grace period keeps only the secret just replaced. If-Match as on PATCH (412 precondition_failed when the endpoint changed since).`,
       permission: 'settings.manage', params: idParams, body: rotateBody, responses: { 200: { description: `${shape}, secret` } },
     },
     async ({ container, req, res, params, body }) => {
       const now = container.clock.now();
-      const { webhook, secret: shown } = await rotateWebhookSecret(req.ctx.em, scopeFor(req), params.id, body, now);
-      res.json({ ...view(webhook, now), secret: shown });
+      const { webhook, secret: shown } = await rotateWebhookSecret(req.ctx.em, scopeFor(req), params.id, body, now, ifMatchOf(req));
+      sendEndpoint(res, webhook, now, { secret: shown });
     },
   ),
   apiRoute(
-    { method: 'delete', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Remove an endpoint and its delivery log', permission: 'settings.manage', params: idParams, responses: { 204: { description: 'Removed' } } },
+    { method: 'delete', path: '/webhooks/:id', tag: 'Webhooks', summary: 'Remove an endpoint and its delivery log', description: 'If-Match (the ETag GET answers, the version): 412 precondition_failed when the endpoint changed since; without it, as before.', permission: 'settings.manage', params: idParams, responses: { 204: { description: 'Removed' } } },
     async ({ req, res, params }) => {
-      await deleteWebhook(req.ctx.em, scopeFor(req), params.id);
+      await deleteWebhook(req.ctx.em, scopeFor(req), params.id, ifMatchOf(req));
       res.status(204).end();
     },
   ),
