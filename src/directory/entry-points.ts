@@ -6,6 +6,7 @@ import { recordAuditSql } from './audit.ts';
 import { writeMembershipChanges } from './membership-changes.ts';
 import { ConflictError, IdpManagedError, NotEmptyError, NotFoundError, ValidationError } from './errors.ts';
 import { createGroup, validateGroupFields } from './groups.ts';
+import { assertIfMatch, type IfMatch } from './if-match.ts';
 import { likePattern } from './people.ts';
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
@@ -27,6 +28,8 @@ export interface EntryPoint {
   memberCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The row version: the admin API's ETag, for If-Match on PATCH and DELETE. */
+  version: number;
 }
 
 export interface GroupMemberRow {
@@ -43,7 +46,7 @@ export interface GroupMemberRow {
 const liveMembersSql = `(select count(*)::int from memberships m join users u on u.id = m.user_id
   where m.group_id = g.id and m.org_id = g.org_id and u.state <> 'deleted') as member_count`;
 
-const columnsSql = `g.id, g.display_name, g.description, g.external_id, g.source, g.created_at, g.updated_at, ${liveMembersSql}`;
+const columnsSql = `g.id, g.display_name, g.description, g.external_id, g.source, g.created_at, g.updated_at, g.version, ${liveMembersSql}`;
 
 function rowToEntryPoint(row: Record<string, unknown>): EntryPoint {
   return {
@@ -55,6 +58,7 @@ function rowToEntryPoint(row: Record<string, unknown>): EntryPoint {
     memberCount: Number(row.member_count ?? 0),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+    version: Number(row.version),
   };
 }
 
@@ -181,9 +185,13 @@ function conflictOnName(error: unknown, name: string): never {
   throw error;
 }
 
-/** Renames or re-describes a group the org manages; no difference → nothing written, no event. */
-export async function updateEntryPoint(tx: Em, scope: Scope, id: string, input: EntryPointInput): Promise<EntryPoint> {
+/**
+ * Renames or re-describes a group the org manages; no difference → nothing written, no event.
+ * `ifMatch` (If-Match): only while the group is at one of those versions (its row locked), else StaleVersionError.
+ */
+export async function updateEntryPoint(tx: Em, scope: Scope, id: string, input: EntryPointInput, ifMatch?: IfMatch): Promise<EntryPoint> {
   const current = await getEntryPoint(tx, scope, id, { lock: true });
+  assertIfMatch(ifMatch, current.version, 'Group', id);
   assertAdminManaged(current);
   const next = validateGroupFields({
     displayName: input.displayName ?? current.displayName,
@@ -211,9 +219,11 @@ export async function updateEntryPoint(tx: Em, scope: Scope, id: string, input: 
  * Deletes a group the org manages. With members it needs `force`: a click
  * should not silently take access away from many people. The group row is
  * locked first, so a member added meanwhile is counted, not lost unseen.
+ * `ifMatch` as for updateEntryPoint.
  */
-export async function deleteEntryPoint(tx: Em, scope: Scope, id: string, force: boolean): Promise<void> {
+export async function deleteEntryPoint(tx: Em, scope: Scope, id: string, force: boolean, ifMatch?: IfMatch): Promise<void> {
   const group = await getEntryPoint(tx, scope, id, { lock: true });
+  assertIfMatch(ifMatch, group.version, 'Group', id);
   assertAdminManaged(group);
   if (group.memberCount > 0 && !force) {
     throw new NotEmptyError(

@@ -9,7 +9,7 @@ import { configureSaml } from '../saml/support/sp.ts';
  * row version as a weak ETag, and a write carrying a stale one in If-Match is refused 412
  * precondition_failed, naming the record, with nothing written. Without If-Match, as before.
  */
-describe('admin API: If-Match on webhooks, settings and SAML deletes', () => {
+describe('admin API: If-Match on webhooks, settings, groups and SAML deletes', () => {
   let t: TestApp;
   let acme: SeededOrg;
 
@@ -108,6 +108,29 @@ describe('admin API: If-Match on webhooks, settings and SAML deletes', () => {
       await api(t, acme).patch('/settings', { invitationTtlDays: 9 }).expect(200);
       await api(t, acme).patch('/settings', { invitationTtlDays: 7 }).set('If-Match', `W/"999999", ${tagOf(await api(t, acme).get('/settings'))}`).expect(200);
       assert.notEqual(seen, tagOf(await api(t, acme).get('/settings')));
+    });
+  });
+
+  describe('groups', () => {
+    const newGroup = async (displayName: string) => (await api(t, acme).post('/groups', { displayName }).expect(201)).body as { id: string; version: number };
+
+    it('answers GET and PATCH with the version (and a digest of the members shown), and If-Match on PATCH takes it', async () => {
+      const group = await newGroup('Tagged');
+      const read = await api(t, acme).get(`/groups/${group.id}`).expect(200);
+      assert.match(read.headers.etag ?? '', new RegExp(`^W/"${read.body.version}\\.[0-9a-f]{12}"$`));
+      const renamed = await api(t, acme).patch(`/groups/${group.id}`, { displayName: 'Tagged again' }).set('If-Match', read.headers.etag!).expect(200);
+      assert.match(renamed.headers.etag ?? '', new RegExp(`^W/"${read.body.version + 1}\\.[0-9a-f]{12}"$`));
+    });
+
+    it('refuses a rename and a delete with a stale If-Match with 412 naming the group, keeping the other rename', async () => {
+      const group = await newGroup('Original');
+      const seen = (await api(t, acme).patch(`/groups/${group.id}`, { description: 'mine' }).expect(200)).headers.etag!;
+      await api(t, acme).patch(`/groups/${group.id}`, { displayName: 'Theirs' }).expect(200);
+      assertStale(await api(t, acme).patch(`/groups/${group.id}`, { displayName: 'Mine' }).set('If-Match', seen), new RegExp(`Group ${group.id} was changed by someone else`));
+      assertStale(await api(t, acme).delete(`/groups/${group.id}`).set('If-Match', seen), /was changed by someone else/);
+      assert.equal((await api(t, acme).get(`/groups/${group.id}`).expect(200)).body.displayName, 'Theirs');
+      await api(t, acme).patch(`/groups/${group.id}`, { displayName: 'Mine' }).expect(200);
+      await api(t, acme).delete(`/groups/${group.id}`).expect(204);
     });
   });
 

@@ -13,6 +13,7 @@ import {
 } from '../../directory/entry-points.ts';
 import { inTransaction } from './in-transaction.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
+import { ifMatchOf, sendVersioned } from './versioned.ts';
 
 /** A group as the admin API shows it (CONVENTIONS 6). */
 export function toGroupView(group: EntryPoint) {
@@ -27,6 +28,7 @@ export function toGroupView(group: EntryPoint) {
     memberCount: group.memberCount,
     createdAt: group.createdAt.toISOString(),
     updatedAt: group.updatedAt.toISOString(),
+    version: group.version,
   };
 }
 
@@ -71,7 +73,7 @@ const deleteQuery = z.strictObject({
   force: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().describe('true: delete a group that still has members, with their memberships'),
 });
 
-const group = { description: 'The group: id, displayName, description, externalId, source, readOnly, memberCount, createdAt, updatedAt' };
+const group = { description: 'The group: id, displayName, description, externalId, source, readOnly, memberCount, createdAt, updatedAt, version' };
 const withMembers = {
   description: 'The group with members: [{userId, userName, displayName, email, role, source, viaMapping, addedAt}] (oldest first) and membersNextCursor',
 };
@@ -115,7 +117,9 @@ export const groupApiRoutes: ApiRoute[] = [
         found: await getEntryPoint(tx, scopeFor(req), params.id),
         page: await listGroupMembers(tx, scopeFor(req), params.id, { cursor: query.membersCursor, limit: query.membersLimit, cursorField: 'membersCursor' }),
       }));
-      res.json({ ...toGroupView(found), members: page.members.map(toMemberView), membersNextCursor: page.nextCursor });
+      const members = { memberCount: found.memberCount, members: page.members.map(toMemberView), membersNextCursor: page.nextCursor };
+      // The members shown change without the group's version: digested into the tag (versioned.ts), as SCIM's group tags do.
+      sendVersioned(res, 200, { ...toGroupView(found), ...members }, found.version, members);
     },
   ),
   apiRoute(
@@ -140,14 +144,15 @@ export const groupApiRoutes: ApiRoute[] = [
       path: '/groups/:id',
       tag: 'Groups',
       summary: 'Rename or describe a group (null clears the description); SCIM groups: 409 scim_managed',
+      description: 'If-Match (the ETag GET answers; only its version is compared): 412 precondition_failed when the group changed since; without it, as before.',
       permission: 'groups.manage',
       params: idParams,
       body: updateBody,
       responses: { 200: group },
     },
     async ({ req, res, params, body }) => {
-      const updated = await inTransaction(req, (tx) => updateEntryPoint(tx, scopeFor(req), params.id, body));
-      res.json(toGroupView(updated));
+      const updated = await inTransaction(req, (tx) => updateEntryPoint(tx, scopeFor(req), params.id, body, ifMatchOf(req)));
+      sendVersioned(res, 200, toGroupView(updated), updated.version, { memberCount: updated.memberCount });
     },
   ),
   apiRoute(
@@ -156,13 +161,14 @@ export const groupApiRoutes: ApiRoute[] = [
       path: '/groups/:id',
       tag: 'Groups',
       summary: 'Delete a group; with members it needs ?force=true (else 409 group_not_empty); SCIM groups: 409 scim_managed',
+      description: 'If-Match as on PATCH.',
       permission: 'groups.manage',
       params: idParams,
       query: deleteQuery,
       responses: { 204: { description: 'Deleted, with its memberships and the IdP group mappings to it' } },
     },
     async ({ req, res, params, query }) => {
-      await inTransaction(req, (tx) => deleteEntryPoint(tx, scopeFor(req), params.id, query.force === 'true'));
+      await inTransaction(req, (tx) => deleteEntryPoint(tx, scopeFor(req), params.id, query.force === 'true', ifMatchOf(req)));
       res.status(204).end();
     },
   ),
