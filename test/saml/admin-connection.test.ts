@@ -61,8 +61,8 @@ describe('SAML connection administration', () => {
       assert.equal(unconfigured.headers.etag, undefined, 'no version before the connection exists');
       await configureSaml(t.app, org);
       const res = await get('etagget', org.tokens.admin).expect(200);
-      assert.match(res.headers.etag ?? '', /^W\/"\d+"$/);
-      assert.equal(res.headers.etag, `W/"${res.body.version}"`);
+      // The version, and a digest of what the view shows from elsewhere (the other connections, certificates' days left).
+      assert.match(res.headers.etag ?? '', new RegExp(`^W/"${res.body.version}\\.[0-9a-f]{12}"$`));
     });
 
     it('refuses a PUT whose If-Match is stale with 412 precondition_failed, keeping the other admin\'s change', async () => {
@@ -89,7 +89,18 @@ describe('SAML connection administration', () => {
       await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', etag).expect(412);
       await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', '*').expect(200);
       await put('ifmatchforms', org.tokens.admin, { jit: 'off' }, '/saml/staging').set('If-Match', '"not-a-version"').expect(412);
-      assert.match(listed.headers.etag ?? '', /^W\/"\d+"$/);
+      assert.match(listed.headers.etag ?? '', /^W\/"\d+\.[0-9a-f]{12}"$/);
+    });
+
+    it('does not answer 304 to a copy drawn before another connection was added (the view lists them), and still takes its tag as If-Match', async () => {
+      const org = await seedOrg(t.container, 'etagfresh');
+      await configureSaml(t.app, org);
+      const before = await get('etagfresh', org.tokens.admin).expect(200);
+      await get('etagfresh', org.tokens.admin).set('If-None-Match', before.headers.etag!).expect(304);
+      await configureSaml(t.app, org, {}, 'staging');
+      const after = await get('etagfresh', org.tokens.admin).set('If-None-Match', before.headers.etag!).expect(200);
+      assert.deepEqual(after.body.connections, ['default', 'staging']);
+      await put('etagfresh', org.tokens.admin, { jit: 'link' }).set('If-Match', before.headers.etag!).expect(200);
     });
 
     it('refuses If-Match naming a version of a connection that does not exist (deleted since it was read)', async () => {

@@ -50,10 +50,12 @@ async function read(container: Container, req: Request, name: string) {
 /**
  * The view, with its version as a weak ETag (as SCIM's resources carry theirs) once the
  * connection exists. Before, no ETag at all: express would hash the body into one that
- * names no version, and an If-Match with it could only be refused.
+ * names no version, and an If-Match with it could only be refused. The view also shows what
+ * changes without the version (the org's other connections, certificates' days left), so the
+ * tag carries a digest of it (W/"3.1a2b…"): an If-None-Match with an older copy is not a 304.
  */
 function sendView(res: Response, status: number, view: Awaited<ReturnType<typeof read>>): void {
-  if ('version' in view) return sendVersioned(res, status, view, view.version);
+  if ('version' in view) return sendVersioned(res, status, view, view.version, view);
   res.status(status).type('application/json').end(JSON.stringify(view));
 }
 
