@@ -1,13 +1,12 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, type SqlRunner } from '../db/bound-query.ts';
 import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
-import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../lib/tokens.ts';
+import { bearerProblem, digestsEqual, generateToken, parseBearer, sha256Hex, tokenHint } from '../lib/tokens.ts';
 import type { Clock } from '../lib/clock.ts';
 import { isUuid } from '../lib/ids.ts';
 import { recordAudit } from './audit.ts';
 import { AuthenticationError, NotFoundError, ValidationError } from './errors.ts';
 import type { RequestOrigin, Scope } from './scope.ts';
-import { parseBearer } from '../lib/tokens.ts';
 import { isPermission, permissions, type Permission } from './permissions.ts';
 import { resolveScimRateLimit, type ScimRateLimit } from './org-settings.ts';
 
@@ -222,7 +221,7 @@ export async function authenticateBearer(
   cache?: TokenCache,
 ): Promise<AuthenticatedToken> {
   const presented = parseBearer(header);
-  if (!presented) throw new AuthenticationError('Authorization: Bearer <token> is required');
+  if (!presented) throw new AuthenticationError(bearerProblem(header));
   return authenticateToken(db, presented, expected, clock, cache);
 }
 

@@ -34,3 +34,21 @@ export function parseBearer(header: string | undefined): string | undefined {
   if (!header) return undefined;
   return /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
 }
+
+/**
+ * Why an `Authorization` header parseBearer refused is not usable, in words an IdP admin can act on.
+ * The shapes are the set-up mistakes seen with Okta: "Bearer <token>" pasted into its HTTP Header
+ * mode, which adds "Bearer " itself; its Basic Auth mode; a token without a scheme. Never echoes
+ * the header: it may hold a valid secret.
+ */
+export function bearerProblem(header: string | undefined): string {
+  const value = header?.trim() ?? '';
+  if (/^bearer\s+bearer(\s|$)/i.test(value)) {
+    return 'The Authorization header says "Bearer" twice: enter the token alone where your IdP asks for it (Okta\'s HTTP Header mode and Entra add "Bearer " themselves)';
+  }
+  if (/^basic(\s|$)/i.test(value)) {
+    return 'Basic authentication is not supported: send Authorization: Bearer <token> (in Okta, choose Authentication Mode "HTTP Header" and enter the token)';
+  }
+  if (/^gh_[a-z]+_\S+$/.test(value)) return 'The Authorization header holds a token without the "Bearer " scheme: send Authorization: Bearer <token>';
+  return 'Authorization: Bearer <token> is required';
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { digestsEqual, generateToken, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
+import { bearerProblem, digestsEqual, generateToken, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
 
 describe('tokens', () => {
   it('generates prefixed tokens carrying 256 bits of randomness', () => {
@@ -30,5 +30,23 @@ describe('tokens', () => {
     const hint = tokenHint(token);
     assert.ok(hint.startsWith('gh_admin_'));
     assert.ok(hint.length < 20);
+  });
+
+  it('names the set-up mistake behind an unusable Authorization header, never echoing it', () => {
+    const token = generateToken('scim');
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /^Authorization: Bearer <token> is required$/],
+      ['Bearer', /^Authorization: Bearer <token> is required$/],
+      [`Bearer Bearer ${token}`, /"Bearer" twice/],
+      [`bearer  BEARER ${token}`, /"Bearer" twice/],
+      [`Basic ${Buffer.from(`okta:${token}`).toString('base64')}`, /Basic authentication is not supported/],
+      [token, /without the "Bearer " scheme/],
+      ['Token abc', /^Authorization: Bearer <token> is required$/],
+    ];
+    for (const [header, expected] of cases) {
+      const problem = bearerProblem(header);
+      assert.match(problem, expected, String(header));
+      assert.equal(problem.includes(token), false, String(header));
+    }
   });
 });

@@ -173,6 +173,29 @@ describe('Okta transcript', () => {
       const res = await request(t.app).get('/scim/v2/Users').set('User-Agent', okta.userAgent!);
       assertErrorBody(res, 401);
     });
+
+    it('says "Bearer" came twice when the admin pasted "Bearer <token>" into HTTP Header mode, which adds its own', async () => {
+      const res = await client.get('/Users?startIndex=1&count=2', `Bearer ${acme.tokens.scim}`);
+      assertErrorBody(res, 401);
+      assert.match(res.body.detail, /"Bearer" twice/);
+      assert.match(res.body.detail, /token alone/);
+      assert.equal(res.body.detail.includes(acme.tokens.scim), false, 'the token is never echoed');
+    });
+
+    it('says Basic authentication is not taken, and what to choose instead, when Okta is set to Basic Auth', async () => {
+      const basic = Buffer.from(`okta:${acme.tokens.scim}`).toString('base64');
+      const res = await request(t.app).get('/scim/v2/Users?startIndex=1&count=2').set('User-Agent', okta.userAgent!).set('Authorization', `Basic ${basic}`);
+      assertErrorBody(res, 401);
+      assert.match(res.body.detail, /Basic authentication is not supported/);
+      assert.match(res.body.detail, /HTTP Header/);
+    });
+
+    it('says the Bearer scheme is missing when the header holds the token alone', async () => {
+      const res = await request(t.app).get('/scim/v2/Users').set('User-Agent', okta.userAgent!).set('Authorization', acme.tokens.scim);
+      assertErrorBody(res, 401);
+      assert.match(res.body.detail, /without the "Bearer " scheme/);
+      assert.equal(res.body.detail.includes(acme.tokens.scim), false, 'the token is never echoed');
+    });
   });
 
   describe('import', () => {
