@@ -7,7 +7,7 @@ import { healthRouter } from './http/health.ts';
 import { adminRouter } from './http/admin/router.ts';
 import { isImportUpload } from './http/admin/imports.ts';
 import { openApiHandler } from './http/openapi.ts';
-import { scimSurface } from './scim/router.ts';
+import { misplacedScimPath, scimSurface } from './scim/router.ts';
 import { isScimPath, refuseRepeatedAttributes } from './scim/repeated-attributes.ts';
 import { isApiPath, repeatedField } from './http/admin/repeated-fields.ts';
 import { samlRouter } from './saml/router.ts';
@@ -97,6 +97,7 @@ export function createApp(container: Container): Express {
   app.use('/console', consoleRouter(container), consoleErrorPage);
   // The address `npm start` prints is where people first look: the console is what they came for.
   app.get('/', (_req, res) => res.redirect(303, '/console'));
+  app.use(misplacedScimPath(`${config.publicUrl}/scim/v2`));
   app.use(notFound);
   app.use(apiErrorHandler(container.readiness));
   return app;

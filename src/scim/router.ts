@@ -69,6 +69,14 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, Error
     throw new ScimError(501, 'Bulk operations are not implemented (ServiceProviderConfig bulk.supported is false): send each operation as its own request');
   });
 
+  // A base URL entered with the resource at its end ("…/scim/v2/Users") gets "/Users" appended again:
+  // ids are server-assigned UUIDs, so "/Users/Users" can only be that mistake, never a resource.
+  router.use((req: Request, _res: Response, next: NextFunction) => {
+    const doubled = DOUBLED_RESOURCE.exec(req.path);
+    if (!doubled) return next();
+    next(new ScimError(404, `No SCIM endpoint ${req.method} ${req.path}: the SCIM base URL the IdP was given (${BASE_URL_FIELDS}) ends with /${doubled[1]}; remove it`));
+  });
+
   // The same routes for each resource type (RFC 7644 §3.2).
   const resources = [
     ['/Users', userHandlers(deps), ifMatchAny(async (req) => (await findUser(req.ctx.sql, scope(req), idParam(req)))?.version)],
@@ -95,7 +103,7 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, Error
       return;
     }
     // An IdP appends "/Users" to the base URL it was given: one entered with a trailing slash gives "//Users".
-    const slash = req.path.startsWith('//') ? ': the SCIM base URL the IdP was given (Entra\'s Tenant URL) ends with a slash; remove it' : '';
+    const slash = req.path.startsWith('//') ? `: the SCIM base URL the IdP was given (${BASE_URL_FIELDS}) ends with a slash; remove it` : '';
     const body = errorBody(404, `No SCIM endpoint ${req.method} ${req.path}${slash}`);
     // No endpoint is a wrong URL, not a lookup of a missing id: kept whatever the method.
     await noteProblem(req, 404, body, true);
@@ -163,6 +171,24 @@ export function scimErrorHandler(error: unknown, req: Request, res: Response, _n
   // Through send: res.send would add an ETag hashed from the error body, which a client would take for
   // the resource's version (RFC 7644 §3.14) and retry a 412 with forever.
   send(res, mapped.status, mapped.body);
+}
+
+/** Where IdP admins enter the SCIM base URL, for 404s that say it is wrong. */
+const BASE_URL_FIELDS = "Okta's SCIM connector base URL, Entra's Tenant URL";
+const DOUBLED_RESOURCE = /^\/(users|groups)\/(?:users|groups)(?:\/|$)/i;
+/** A SCIM endpoint asked for outside /scim/v2: `/scim/Users`, `/scim/v1/Users`, `/v2/Users`, `/Users`. */
+const MISPLACED = /^(?:\/scim(?:\/v\d+)?|\/v\d+)?\/(?:users|groups|serviceproviderconfig|resourcetypes|schemas)(?:\/|$)/i;
+
+/**
+ * Mounted after every route, before the app's own 404: a SCIM request an admin sent to a base URL
+ * without `/v2` (or without `/scim/v2`) gets a SCIM error body naming the base URL, which the IdP's
+ * test connection shows, instead of the admin API's `route_not_found`. Other paths pass on.
+ */
+export function misplacedScimPath(baseUrl: string) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!MISPLACED.test(req.path)) return next();
+    send(res, 404, errorBody(404, `No SCIM endpoint ${req.method} ${req.path}: the SCIM base URL is ${baseUrl} (enter it as ${BASE_URL_FIELDS})`));
+  };
 }
 
 const RESOURCE = /^\/(users|groups)$/;

@@ -63,6 +63,32 @@ describe('Okta transcript', () => {
       assert.equal(res.body.Resources.length, 2);
     });
 
+    it('says the base URL ends with a slash, naming Okta\'s field, when the test connection asks for //Users', async () => {
+      const res = await client.get('//Users?startIndex=1&count=2');
+      assertErrorBody(res, 404);
+      assert.match(res.body.detail, /ends with a slash/);
+      assert.match(res.body.detail, /Okta's SCIM connector base URL/);
+    });
+
+    it('says the base URL ends with /Users when the test connection asks for /Users/Users', async () => {
+      for (const path of ['/Users/Users?startIndex=1&count=2', '/Groups/Groups?startIndex=1&count=100', '/users/Users']) {
+        const res = await client.get(path);
+        assertErrorBody(res, 404);
+        assert.match(res.body.detail, /ends with \/(Users|Groups); remove it/i, path);
+      }
+    });
+
+    it('answers a base URL without /v2 (or without /scim/v2) with a SCIM 404 naming the right one', async () => {
+      for (const path of ['/scim/Users?startIndex=1&count=2', '/Users?startIndex=1&count=2', '/scim/v1/Users', '/v2/Groups?startIndex=1&count=100', '/scim/ServiceProviderConfig']) {
+        const res = await request(t.app).get(path).set('Authorization', `Bearer ${acme.tokens.scim}`).set('User-Agent', okta.userAgent!);
+        assertErrorBody(res, 404);
+        assert.match(res.body.detail, /the SCIM base URL is https:\/\/gatehouse\.test\/scim\/v2/, path);
+      }
+      // Other surfaces keep their own 404.
+      const api = await request(t.app).get('/api/nothing-here').expect(404);
+      assert.equal(api.body.error.code, 'route_not_found');
+    });
+
     it('answers Okta\'s historical GET /Groups?startIndex=1&count=100 with an empty ListResponse', async () => {
       const res = await client.get('/Groups?startIndex=1&count=100');
       assertListResponse(res);
