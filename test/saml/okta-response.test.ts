@@ -123,6 +123,21 @@ describe('SAML with Okta: metadata and responses as Okta shapes them', () => {
     assert.equal(res.headers.location, 'https://app.acme.test/home');
   });
 
+  it('finds the SCIM user by an externalId statement (user.id) when their Okta username changed since', async () => {
+    // Okta's SCIM sends its user id as externalId; the username (the NameID here) changed after provisioning.
+    await seedUser(t.container, acme, 'edsger.old@acme.test', { externalId: '00u1edsger' });
+    const xml = signedByOkta(oktaResponse({
+      audience: ep.spEntityId,
+      acsUrl: ep.acsUrl,
+      nameId: 'edsger@acme.test',
+      attributes: { email: ['edsger@acme.test'], firstName: ['Edsger'], lastName: ['Dijkstra'], externalId: ['00u1edsger'] },
+    }));
+    const res = await postAcs(t.app, 'acme', xml);
+    assert.equal(res.status, 303, res.text);
+    const session = await request(t.app).get('/api/session').set('Cookie', cookieOf(res)).expect(200);
+    assert.equal(session.body.user.email, 'edsger.old@acme.test');
+  });
+
   it("creates a new person from Okta's attribute statements (email, firstName, lastName)", async () => {
     const xml = signedByOkta(oktaResponse({
       audience: ep.spEntityId,
