@@ -28,11 +28,6 @@ export interface RemovedMember {
   role: string;
 }
 
-interface RefusedMember {
-  id: string;
-  deleted: boolean;
-}
-
 /** What the one read found for an id: a membership (with its role) and the user's state in this org. */
 interface Found {
   member: boolean;
@@ -45,16 +40,11 @@ interface Found {
 const REFUSED_LISTED = 10;
 
 /**
- * Members that are no live users of this org, each named by its value as a SCIM path
- * (`members[value eq "…"]`) with the reason. Another org's user reads as an id nobody has.
+ * Values that are no users of this org, each named as a SCIM path (`members[value eq "…"]`).
+ * Another org's user reads as an id nobody has.
  */
-function refusedMembers(refused: RefusedMember[]): ValidationError {
-  const problems = refused.slice(0, REFUSED_LISTED).map(({ id, deleted }) => ({
-    field: `members[value eq ${JSON.stringify(id)}]`,
-    reason: deleted
-      ? 'is a deleted user (restore them in Gatehouse, or remove them from the group in your identity provider)'
-      : 'is not the id of a user of this organization',
-  }));
+function refusedMembers(refused: string[]): ValidationError {
+  const problems = refused.slice(0, REFUSED_LISTED).map((id) => ({ field: `members[value eq ${JSON.stringify(id)}]`, reason: 'is not the id of a user of this organization' }));
   const more = refused.length - problems.length;
   const listed = problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
   return new ValidationError(problems, more > 0 ? `${listed}; and ${more} more refused members` : undefined, { refusedMembers: refused.length });
@@ -115,37 +105,55 @@ async function insertMembers(tx: Em, scope: Scope, groupId: string, ids: string[
  * Applies the change inside the caller's transaction (which holds the group's row lock).
  * Returns the members added (in the order the request named them) and removed, as the statements
  * reported them: a row a concurrent request already wrote is neither written nor reported twice.
+ * `deletedAdded`: those of the added who are users deleted in Gatehouse.
  */
-export async function applyMembers(tx: Em, scope: Scope, groupId: string, change: MembersChange, source: UserSource): Promise<{ added: string[]; removed: RemovedMember[] }> {
+export async function applyMembers(
+  tx: Em,
+  scope: Scope,
+  groupId: string,
+  change: MembersChange,
+  source: UserSource,
+): Promise<{ added: string[]; deletedAdded: string[]; removed: RemovedMember[] }> {
   const wanted = [...new Set(change.set ?? change.add ?? [])];
   const leaving = change.set ? [] : [...new Set(change.remove ?? [])].filter(isUuid);
-  if (!wanted.length && !leaving.length && !change.set) return { added: [], removed: [] };
+  if (!wanted.length && !leaving.length && !change.set) return { added: [], deletedAdded: [], removed: [] };
   const found = await readMembers(tx, scope, groupId, [...wanted, ...leaving].filter(isUuid), change.set !== undefined);
-  const live = (id: string) => {
-    const state = found.get(id)?.state;
-    return state !== undefined && state !== null && state !== 'deleted';
-  };
-  // RFC 7644 §3.5.2: a PATCH is atomic, so one member that is no user of the org fails the request,
-  // before anything is written. Skipping it would answer 200 for a membership that does not exist,
-  // and the IdP would never send it again; refused, the IdP's log names it and the IdP retries.
-  const refused = wanted.filter((id) => !live(id)).map((id) => ({ id, deleted: found.get(id)?.state === 'deleted' }));
+  const deleted = (id: string) => found.get(id)?.state === 'deleted';
+  // RFC 7644 §3.5.2: a PATCH is atomic, so a value that is no user of the org fails the request
+  // before anything is written: it is a mapping error the IdP's admin must see in its log.
+  const refused = wanted.filter((id) => (found.get(id)?.state ?? null) === null);
   if (refused.length) throw refusedMembers(refused);
+  // A user deleted here (soft, restorable) whom the IdP still has in the group is no error: the
+  // IdP cannot know, and Entra re-sends the group's delta each cycle, so a refusal would fail
+  // every membership change of the group until someone acts and push the job into quarantine.
+  // Their membership is recorded, hidden like every membership of a deleted user, and a restore
+  // brings it back: Gatehouse then holds what the IdP believes it does.
   const toAdd = wanted.filter((id) => !found.get(id)!.member);
   let toRemove: string[];
   if (change.set) {
     // The members a list replaces are the live ones: a deleted user's membership stays hidden, for a
-    // restore to bring back (an IdP's full list never names deleted users; naming one is refused above).
+    // restore to bring back.
     const named = new Set(wanted);
     toRemove = [...found].filter(([id, f]) => f.member && !named.has(id) && f.state !== null && f.state !== 'deleted').map(([id]) => id);
   } else {
     toRemove = leaving.filter((id) => found.get(id)?.member);
   }
-  const deleted = await deleteMembers(tx, scope, groupId, toRemove);
+  const removedRows = await deleteMembers(tx, scope, groupId, toRemove);
   const inserted = await insertMembers(tx, scope, groupId, toAdd, source);
+  const added = toAdd.filter((id) => inserted.has(id));
   return {
-    added: toAdd.filter((id) => inserted.has(id)),
-    removed: toRemove.filter((id) => deleted.has(id)).map((id) => ({ id, role: deleted.get(id)! })),
+    added,
+    deletedAdded: added.filter(deleted),
+    removed: toRemove.filter((id) => removedRows.has(id)).map((id) => ({ id, role: removedRows.get(id)! })),
   };
+}
+
+/**
+ * The audit details naming, among `membersAdded`, the users deleted in Gatehouse (their
+ * memberships hidden until a restore): the audit trail shows whom the IdP still sends.
+ */
+export function deletedDetails(deletedAdded: string[]): Record<string, unknown> {
+  return deletedAdded.length ? { deletedMembersAdded: deletedAdded } : {};
 }
 
 /**

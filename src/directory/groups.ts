@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from
 import type { Scope } from './scope.ts';
 import { toDate } from './user-record.ts';
 import { jsonbValue } from '../db/jsonb.ts';
-import { applyMembers, removedDetails, type MembersChange, type RemovedMember } from './group-members.ts';
+import { applyMembers, deletedDetails, removedDetails, type MembersChange, type RemovedMember } from './group-members.ts';
 
 export type { MembersChange } from './group-members.ts';
 
@@ -157,10 +157,11 @@ export async function createGroup(em: Em, scope: Scope, input: GroupFields, memb
          values (?, ?, ?, ?, ?, ?, ?::jsonb, 1, now(), now())`,
         [id, scope.orgId, fields.displayName, fields.externalId, fields.description, source, JSON.stringify(fields.scimAttributes)],
       );
-      const { added } = await applyMembers(tx, scope, id, { add: members }, source);
+      const { added, deletedAdded } = await applyMembers(tx, scope, id, { add: members }, source);
       // IdP group mappings: SCIM members of this group may get mapped memberships.
-      if (source === 'scim') await syncMappedMemberships(tx, scope, added);
-      await recordAuditSql(tx, scope, { action: 'group.created', target: { type: 'group', id, label: fields.displayName }, details: { source, membersAdded: added } });
+      // A deleted user's mapped memberships are not recomputed (their memberships wait for a restore).
+      if (source === 'scim') await syncMappedMemberships(tx, scope, added.filter((id) => !deletedAdded.includes(id)));
+      await recordAuditSql(tx, scope, { action: 'group.created', target: { type: 'group', id, label: fields.displayName }, details: { source, membersAdded: added, ...deletedDetails(deletedAdded) } });
     });
   } catch (error) {
     conflictOnName(error, fields.displayName);
@@ -192,7 +193,7 @@ export async function saveGroup(
   for (const key of GROUP_FIELDS) {
     if (!jsonEqual(current[key], next[key])) changes[key] = key === 'scimAttributes' ? changedKeys(current.scimAttributes, next.scimAttributes) : { from: current[key], to: next[key] };
   }
-  let membership = { added: [] as string[], removed: [] as RemovedMember[] };
+  let membership = { added: [] as string[], deletedAdded: [] as string[], removed: [] as RemovedMember[] };
   try {
     await em.transactional(async (tx) => {
       const locked = await tx.execute(`select ${groupColumnsSql} from groups g where g.id = ? and g.org_id = ? for update`, [current.id, scope.orgId]);
@@ -219,11 +220,12 @@ export async function saveGroup(
       await recordAuditSql(tx, scope, {
         action: 'group.updated',
         target: { type: 'group', id: current.id, label: next.displayName },
-        details: { changes, membersAdded: membership.added, membersRemoved: [], ...removedDetails(membership.removed) },
+        details: { changes, membersAdded: membership.added, ...deletedDetails(membership.deletedAdded), membersRemoved: [], ...removedDetails(membership.removed) },
       });
       if (options.source === 'scim') {
         const renamed = 'displayName' in changes ? await mappedMembersOf(tx, scope, current.id) : [];
-        await syncMappedMemberships(tx, scope, [...renamed, ...membership.added, ...membership.removed.map((m) => m.id)]);
+        const liveAdded = membership.added.filter((id) => !membership.deletedAdded.includes(id));
+        await syncMappedMemberships(tx, scope, [...renamed, ...liveAdded, ...membership.removed.map((m) => m.id)]);
       }
     });
   } catch (error) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { seedOrg, testActor, type SeededOrg, type TestApp } from '../../support/app.ts';
 import { createUser } from '../../../src/directory/users.ts';
+import { restoreUser } from '../../../src/directory/people.ts';
 import { emptyUserFields } from '../../../src/directory/user-record.ts';
 import { GROUP_SCHEMA, assertScimError, createScimTestApp, groupRow, memberIds, patchOps, postGroup, postUser, scimRequest, sql } from '../../support/scim.ts';
 
@@ -62,7 +63,7 @@ describe('SCIM groups: members that are no users of the org', () => {
     assert.equal(await auditCount(String(group.id)), events);
   });
 
-  it('names each refused member with its own reason: not an id, a deleted user, nobody', async () => {
+  it('names each refused member: not an id, nobody (a deleted user is no refusal)', async () => {
     const group = await postGroup(t, acme.tokens.scim, 'Reasons');
     const stranger = randomUUID();
     const res = await addMembers(group.id, 'CN=Ann,OU=People', ann.id, gone.id, stranger);
@@ -71,7 +72,6 @@ describe('SCIM groups: members that are no users of the org', () => {
       res.body.detail,
       [
         'members[value eq "CN=Ann,OU=People"]: is not the id of a user of this organization',
-        `members[value eq "${gone.id}"]: is a deleted user (restore them in Gatehouse, or remove them from the group in your identity provider)`,
         `members[value eq "${stranger}"]: is not the id of a user of this organization`,
       ].join('; '),
     );
@@ -137,6 +137,94 @@ describe('SCIM groups: members that are no users of the org', () => {
     const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'Remove', path: 'members', value: [{ value: randomUUID() }] }));
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(await memberIds(t, String(group.id)), [String(ann.id)]);
+  });
+});
+
+/**
+ * A user an admin deleted in Gatehouse (soft delete) while the IdP still has them in a group.
+ * The IdP cannot know; Entra re-sends the group's whole delta every cycle, so refusing the
+ * request would fail every membership change of that group until someone acts, and the job
+ * would end in quarantine. Such a member is recorded as a membership, hidden like every
+ * membership of a deleted user and brought back by a restore, and the audit row names them.
+ */
+describe('SCIM groups: a member deleted in Gatehouse but still in the IdP group (Entra)', () => {
+  let t: TestApp;
+  let acme: SeededOrg;
+  let live: Json;
+  let gone: Json;
+  let other: Json;
+
+  const entra = (groupId: unknown, op: string, ...values: unknown[]) =>
+    scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${groupId}`, patchOps({ op, path: 'members', value: values.map((value) => ({ value })) }));
+  const details = async (groupId: string) =>
+    (await sql(t, `select details from audit_events where target_id = ? and action = 'group.updated' order by id`, [groupId])).map((r) => r.details as Json);
+
+  before(async () => {
+    t = await createScimTestApp();
+    acme = await seedOrg(t.container, 'acme');
+    live = await postUser(t, acme.tokens.scim, 'live@acme.test');
+    gone = await postUser(t, acme.tokens.scim, 'gone@acme.test');
+    other = await postUser(t, acme.tokens.scim, 'other@acme.test');
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${gone.id}`).expect(204);
+  });
+  after(() => t.close());
+
+  it('applies an Add naming a deleted and a live member with 200, shows the live one, and names the deleted one in the audit row and the feed', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Sales');
+    const res = await entra(group.id, 'Add', gone.id, live.id);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.members.map((m: Json) => m.value), [live.id]);
+    const [row] = await details(String(group.id));
+    assert.deepEqual(row!.membersAdded, [gone.id, live.id]);
+    assert.deepEqual(row!.deletedMembersAdded, [gone.id]);
+    // The feed keeps a deleted person's memberships for a restore, so it announces this one too.
+    await t.container.events.publishAll();
+    const events = await sql(t, `select resource from events where org_id = ? and type = 'membership.added' and resource->'group'->>'id' = ?`, [acme.id, group.id]);
+    assert.deepEqual(events.map((e) => (e.resource as { user: Json }).user.id).sort(), [String(gone.id), String(live.id)].sort());
+  });
+
+  it('answers the next cycle re-sending the same delta with 200 as well, writing nothing', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Support');
+    await entra(group.id, 'Add', gone.id, live.id).expect(200);
+    const version = (await groupRow(t, String(group.id)))?.version;
+    const res = await entra(group.id, 'Add', gone.id, live.id);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await groupRow(t, String(group.id)))?.version, version);
+    assert.equal((await details(String(group.id))).length, 1);
+  });
+
+  it('gives the restored user the membership the IdP sent while they were deleted', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Finance');
+    await entra(group.id, 'Add', gone.id, other.id).expect(200);
+    await restoreUser(t.container.fork(), { orgId: acme.id, orgSlug: acme.slug, actor: testActor }, String(gone.id), new Date());
+    const res = await scimRequest(t, acme.tokens.scim, 'get', `/Groups/${group.id}`).expect(200);
+    assert.deepEqual(res.body.members.map((m: Json) => m.value).sort(), [String(gone.id), String(other.id)].sort());
+    await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${gone.id}`).expect(204);
+  });
+
+  it('answers a Remove naming a deleted member with 200 and keeps the live members', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Ops', [String(live.id)]);
+    const res = await entra(group.id, 'Remove', gone.id);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.members.map((m: Json) => m.value), [live.id]);
+  });
+
+  it('accepts a deleted member on POST and PUT as on PATCH', async () => {
+    const created = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Pushed', members: [{ value: gone.id }, { value: live.id }] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body.members.map((m: Json) => m.value), [live.id]);
+    const put = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${created.body.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Pushed', members: [{ value: gone.id }, { value: other.id }] });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(put.body.members.map((m: Json) => m.value), [other.id]);
+  });
+
+  it('still refuses an id that is no user of the org, with the deleted member beside it', async () => {
+    const group = await postGroup(t, acme.tokens.scim, 'Strict');
+    const stranger = randomUUID();
+    const res = await entra(group.id, 'Add', gone.id, stranger);
+    assertScimError(res, 400, 'invalidValue');
+    assert.equal(res.body.detail, `members[value eq "${stranger}"]: is not the id of a user of this organization`);
+    assert.deepEqual(await memberIds(t, String(group.id)), []);
   });
 });
 

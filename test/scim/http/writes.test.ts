@@ -369,7 +369,7 @@ describe('SCIM writes, lifecycle and audit', () => {
       assert.deepEqual(await sql(t, 'select * from groups where id = ?', [group.id]), before);
     });
 
-    it("keeps a deleted member's hidden membership through a group PUT (a restore brings it back), and refuses the deleted id in members", async () => {
+    it("keeps a deleted member's hidden membership through a group PUT (a restore brings it back), named in members or not", async () => {
       const stays = await postUser(t, acme.tokens.scim, 'stays@acme.test');
       const leaves = await postUser(t, acme.tokens.scim, 'leaves@acme.test');
       const group = await postGroup(t, acme.tokens.scim, 'Returners', [String(stays.id), String(leaves.id)]);
@@ -378,9 +378,10 @@ describe('SCIM writes, lifecycle and audit', () => {
       const put = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }] }).expect(200);
       assert.deepEqual(put.body.members.map((m: Json) => m.value), [stays.id]);
       assert.deepEqual(await sql(t, 'select user_id from memberships where group_id = ? order by user_id', [group.id]), [stays.id, leaves.id].sort().map((id) => ({ user_id: id })));
-      const refused = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }, { value: leaves.id }] });
-      assertScimError(refused, 400, 'invalidValue');
-      assert.match(refused.body.detail, new RegExp(String(leaves.id)));
+      // An IdP that still has the deleted user in the group names them: accepted, still hidden (see group-members.test.ts).
+      const named = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }, { value: leaves.id }] }).expect(200);
+      assert.deepEqual(named.body.members.map((m: Json) => m.value), [stays.id]);
+      assert.deepEqual(await sql(t, 'select user_id from memberships where group_id = ? order by user_id', [group.id]), [stays.id, leaves.id].sort().map((id) => ({ user_id: id })));
     });
 
     it('returns 409 uniqueness for a second group whose displayName differs only by case', async () => {
