@@ -257,10 +257,26 @@ function remove(res: Json, target: Target, value: unknown): void {
   const hit = (e: unknown): boolean => !target.filter || matches(target.filter, e, def.subAttributes);
   const arr = elements(box, def).flatMap((e) => {
     if (!hit(e)) return [e];
-    return target.sub === undefined || !isObject(e) ? [] : [dropSub({ ...e }, target.sub)];
+    if (target.sub === undefined || !isObject(e)) return [];
+    const el = dropSub({ ...e }, target.sub);
+    return contentless(def, el) ? [] : [el];
   });
   if (arr.length > 0) setKey(box, def.name, arr);
   else deleteKey(box, def.name);
+}
+
+/** What an entry says about its content rather than being it (RFC 7643 §2.4). */
+const DESCRIPTIVE = new Set(['type', 'primary', 'display']);
+
+/**
+ * An entry a sub-attribute removal left meaningless, which goes with it: one without its `value`
+ * where the attribute has one (Entra's `emails[type eq "work"].value` remove would leave
+ * `{type: "work", primary: true}`, an email with no address), or, as an address left by
+ * `addresses[type eq "work"].locality`, one with nothing but its type and primary.
+ */
+function contentless(def: AttributeDef, el: Json): boolean {
+  if (findAttr(def.subAttributes, 'value')) return getKey(el, 'value') === undefined;
+  return Object.keys(el).every((key) => DESCRIPTIVE.has(key.toLowerCase()));
 }
 
 function dropSub(el: Json, name: string): Json {

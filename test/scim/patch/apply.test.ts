@@ -234,6 +234,36 @@ const cases: Case[] = [
     after: withUser({ emails: [{ value: 'alice@example.com', type: 'work' }, (alice['emails'] as object[])[1]] }),
   },
   {
+    // RFC 7643 §2.4: "value" is the entry's content; an email with a type and no address means nothing.
+    it: "drops the entry whose value is removed (Entra's emails[type eq \"work\"].value)",
+    ops: [{ op: 'Remove', path: 'emails[type eq "work"].value' }],
+    after: withUser({ emails: [(alice['emails'] as object[])[1]] }),
+  },
+  {
+    it: 'drops the attribute when the value of its only entry is removed',
+    before: { ...alice, emails: [{ value: 'alice@example.com', type: 'work', primary: true }] },
+    ops: [{ op: 'Remove', path: 'emails[type eq "work"].value' }],
+    after: without('emails'),
+  },
+  {
+    it: "drops the phone number whose value is removed (Entra's phoneNumbers[type eq \"mobile\"].value)",
+    before: { ...alice, phoneNumbers: [{ value: '+1 555 0100', type: 'mobile' }, { value: '+1 555 0199', type: 'work' }] },
+    ops: [{ op: 'Remove', path: 'phoneNumbers[type eq "mobile"].value' }],
+    after: (b) => ({ ...b, phoneNumbers: [{ value: '+1 555 0199', type: 'work' }] }),
+  },
+  {
+    it: "keeps an address that still holds a part when its locality is removed (Entra's addresses[type eq \"work\"].locality)",
+    before: { ...alice, addresses: [{ type: 'work', locality: 'Redmond', country: 'US', primary: true }] },
+    ops: [{ op: 'Remove', path: 'addresses[type eq "work"].locality' }],
+    after: (b) => ({ ...b, addresses: [{ type: 'work', country: 'US', primary: true }] }),
+  },
+  {
+    it: 'drops an address left with nothing but its type and primary',
+    before: { ...alice, addresses: [{ type: 'work', locality: 'Redmond', primary: true }, { type: 'home', locality: 'Paris' }] },
+    ops: [{ op: 'Remove', path: 'addresses[type eq "work"].locality' }],
+    after: (b) => ({ ...b, addresses: [{ type: 'home', locality: 'Paris' }] }),
+  },
+  {
     it: 'drops the extension object when its last attribute is removed',
     ops: [{ op: 'remove', path: `${ENT}:department` }],
     after: without(ENT),

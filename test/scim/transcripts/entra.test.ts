@@ -16,6 +16,7 @@ import {
   USER_SCHEMA,
   VendorClient,
 } from './vendor-client.ts';
+import { sql } from '../../support/scim.ts';
 
 /**
  * Microsoft Entra ID provisioning, as Microsoft's "Develop a SCIM endpoint" tutorial, its
@@ -288,6 +289,35 @@ describe('Microsoft Entra ID transcript', () => {
       const res = await client.patch(`/Users/${bare.body.id}`, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'noemail@contoso.example' }]);
       assertSingleResource(res, 200, 'User');
       assert.deepEqual(res.body.emails, [{ type: 'work', value: 'noemail@contoso.example' }]);
+    });
+
+    it('removes the work email entry on Remove of emails[type eq "work"].value, and the profile email follows', async () => {
+      // Before: {type: "work", primary: true} stayed in emails, an entry with no address.
+      const both = entraUser('leaver@contoso.example', randomUUID(), { emails: [{ primary: true, type: 'work', value: 'leaver@contoso.example' }, { type: 'home', value: 'leaver@home.example' }] });
+      const created = await client.post('/Users', both).expect(201);
+      const res = await client.patch(`/Users/${created.body.id}`, [{ op: 'Remove', path: 'emails[type eq "work"].value' }]);
+      assertSingleResource(res, 200, 'User');
+      assert.deepEqual(res.body.emails, [{ type: 'home', value: 'leaver@home.example' }]);
+      assert.deepEqual(await sql(t, 'select email from users where id = ?', [created.body.id]), [{ email: 'leaver@home.example' }]);
+      const last = await client.patch(`/Users/${created.body.id}`, [{ op: 'Remove', path: 'emails[type eq "home"].value' }]);
+      assertSingleResource(last, 200, 'User');
+      assert.equal(last.body.emails, undefined);
+      assert.deepEqual(await sql(t, 'select email, emails from users where id = ?', [created.body.id]), [{ email: null, emails: [] }]);
+    });
+
+    it('removes the mobile number entry on Remove of phoneNumbers[type eq "mobile"].value, and the profile phone follows', async () => {
+      const created = await client.post('/Users', entraUser('caller@contoso.example', randomUUID(), { phoneNumbers: [{ type: 'mobile', value: '+1 206 555 0100' }, { type: 'work', value: '+1 206 555 0111' }] })).expect(201);
+      const res = await client.patch(`/Users/${created.body.id}`, [{ op: 'Remove', path: 'phoneNumbers[type eq "mobile"].value' }]);
+      assertSingleResource(res, 200, 'User');
+      assert.deepEqual(res.body.phoneNumbers, [{ type: 'work', value: '+1 206 555 0111' }]);
+      assert.deepEqual(await sql(t, 'select phone from users where id = ?', [created.body.id]), [{ phone: '+1 206 555 0111' }]);
+    });
+
+    it('removes the work address on Remove of addresses[type eq "work"].locality when the locality was all it held', async () => {
+      const created = await client.post('/Users', entraUser('mover@contoso.example', randomUUID(), { addresses: [{ type: 'work', locality: 'Seattle' }] })).expect(201);
+      const res = await client.patch(`/Users/${created.body.id}`, [{ op: 'Remove', path: 'addresses[type eq "work"].locality' }]);
+      assertSingleResource(res, 200, 'User');
+      assert.equal(res.body.addresses, undefined);
     });
 
     it('writes the enterprise employeeNumber and a manager given as a plain id string by URN path', async () => {
