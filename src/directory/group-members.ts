@@ -149,6 +149,19 @@ export async function applyMembers(
 }
 
 /**
+ * The members of a group who are users deleted in Gatehouse: their memberships are hidden (no
+ * read shows them) until a restore, but the IdP still names them, and its remove must end them.
+ */
+export async function hiddenMemberIds(tx: Em, scope: Scope, groupId: string): Promise<string[]> {
+  const rows = await tx.execute(
+    `select m.user_id from memberships m join users u on u.id = m.user_id and u.org_id = m.org_id
+     where m.group_id = ? and m.org_id = ? and u.state = 'deleted' order by m.added_at, m.user_id`,
+    [groupId, scope.orgId],
+  );
+  return rows.map((r) => String(r.user_id));
+}
+
+/**
  * The audit details naming, among `membersAdded`, the users deleted in Gatehouse (their
  * memberships hidden until a restore): the audit trail shows whom the IdP still sends.
  */

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { createGroup, deleteGroup, findGroup, getGroup, queryGroups, saveGroup } from '../../directory/groups.ts';
+import { hiddenMemberIds } from '../../directory/group-members.ts';
 import { NotFoundError } from '../../directory/errors.ts';
 import { ScimError } from '../errors.ts';
 import { matchesIfNoneMatch } from '../../lib/etag.ts';
@@ -81,12 +82,17 @@ export function groupHandlers(deps: ScimDeps) {
       if (!ops.ok) throw new ScimError(400, ops.detail, ops.code);
       const group = await writeLatest(req.ctx.em, scope(req), { table: 'groups', id: idParam(req) }, ifMatch, async (em) => {
         const current = await getGroup(em, scope(req), idParam(req), { withMembers: true });
-        const patched = applyPatch(toGroupResource(current, deps), ops.value, type);
+        // The ops apply to the members the IdP believes in, the hidden ones of users deleted here
+        // included: its remove of one ends that membership, and a restore does not bring it back.
+        const hidden = await hiddenMemberIds(em, scope(req), current.id);
+        const resource = toGroupResource(current, deps);
+        if (hidden.length) resource.members = [...((resource.members as unknown[] | undefined) ?? []), ...hidden.map((value) => ({ value }))];
+        const patched = applyPatch(resource, ops.value, type);
         if (!patched.ok) throw new ScimError(400, patched.detail, patched.code);
         if (!patched.value.changed) return current;
         const input = fromGroupResource(patched.value.resource);
         // The membership difference becomes row inserts and deletes, so a concurrent PATCH loses no member.
-        const before = new Set((current.members ?? []).map((m) => m.id));
+        const before = new Set([...(current.members ?? []).map((m) => m.id), ...hidden]);
         const after = new Set(input.members ?? []);
         const change = { add: [...after].filter((id) => !before.has(id)), remove: [...before].filter((id) => !after.has(id)) };
         return (await saveGroup(em, scope(req), current, input.fields, change, { expectedVersion: ifMatch, source: 'scim' })).group;

@@ -145,7 +145,8 @@ describe('SCIM groups: members that are no users of the org', () => {
  * The IdP cannot know; Entra re-sends the group's whole delta every cycle, so refusing the
  * request would fail every membership change of that group until someone acts, and the job
  * would end in quarantine. Such a member is recorded as a membership, hidden like every
- * membership of a deleted user and brought back by a restore, and the audit row names them.
+ * membership of a deleted user and brought back by a restore, and the audit row names them;
+ * the IdP's remove of them ends it.
  */
 describe('SCIM groups: a member deleted in Gatehouse but still in the IdP group (Entra)', () => {
   let t: TestApp;
@@ -202,11 +203,18 @@ describe('SCIM groups: a member deleted in Gatehouse but still in the IdP group 
     await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${gone.id}`).expect(204);
   });
 
-  it('answers a Remove naming a deleted member with 200 and keeps the live members', async () => {
-    const group = await postGroup(t, acme.tokens.scim, 'Ops', [String(live.id)]);
-    const res = await entra(group.id, 'Remove', gone.id);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body.members.map((m: Json) => m.value), [live.id]);
+  it('answers a Remove naming a deleted member (Entra, Okta) with 200, ends their hidden membership, and keeps the live members', async () => {
+    // Before: the hidden membership stayed, and a restore put the user back in a group the IdP had removed them from.
+    const removes = [{ op: 'Remove', path: 'members', value: [{ value: gone.id }] }, { op: 'remove', path: `members[value eq "${gone.id}"]` }];
+    for (const [i, remove] of removes.entries()) {
+      const group = await postGroup(t, acme.tokens.scim, `Ops ${i}`, [String(live.id)]);
+      await entra(group.id, 'Add', gone.id).expect(200);
+      const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps(remove));
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.members.map((m: Json) => m.value), [live.id]);
+      assert.deepEqual(await memberIds(t, String(group.id)), [String(live.id)]);
+      assert.deepEqual((await details(String(group.id))).at(-1)!.membersRemoved, [gone.id]);
+    }
   });
 
   it('accepts a deleted member on POST and PUT as on PATCH', async () => {
