@@ -100,10 +100,10 @@ export function certificateInfo(pem: string, now: Date): CertificateInfo {
   };
 }
 
-function isHttpUrl(value: string, httpsOnly = false): boolean {
+function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return httpsOnly ? url.protocol === 'https:' : url.protocol === 'https:' || url.protocol === 'http:';
+    return url.protocol === 'https:' || url.protocol === 'http:';
   } catch {
     return false;
   }
@@ -132,7 +132,8 @@ export function validateConnectionInput(input: SamlConnectionInput, now: Date): 
       problems.push({ field: `idpCertificates.${i}`, reason: 'is not a readable X.509 certificate (PEM or base64 DER)' });
     }
   });
-  if (input.idpMetadataUrl && !isHttpUrl(input.idpMetadataUrl, true)) problems.push({ field: 'idpMetadataUrl', reason: 'must be an https URL' });
+  // https only unless the operator allows http: the edge applies those rules (lib/outbound-url.ts) before it fetches.
+  if (input.idpMetadataUrl && !isHttpUrl(input.idpMetadataUrl)) problems.push({ field: 'idpMetadataUrl', reason: 'must be an absolute http(s) URL' });
   if (input.jit !== undefined && !jitPolicies.includes(input.jit)) problems.push({ field: 'jit', reason: `must be one of ${jitPolicies.join(', ')}` });
   (input.allowedRedirectUrls ?? []).forEach((url, i) => {
     if (!isAllowListEntry(url)) problems.push({ field: `allowedRedirectUrls.${i}`, reason: 'must be an absolute http(s) URL, optionally ending in *' });

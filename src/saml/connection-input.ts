@@ -49,6 +49,8 @@ export function toConnectionInput(input: SamlSettingsInput, now: Date, earlier: 
     if (!parsed) problems.push({ field: 'idpMetadataXml', reason: 'give either idpMetadataXml or idpEntityId, idpSsoUrl and idpCertificates, not both' });
     else if (!parsed.ok) problems.push({ field: 'idpMetadataXml', reason: parsed.detail });
     else idp = { idpEntityId: parsed.value.entityId, idpSsoUrl: parsed.value.ssoUrl, idpCertificates: parsed.value.certificates };
+  } else if (!manual && problems.some((p) => p.field === 'idpMetadataUrl')) {
+    // A metadata URL that could not be fetched (http/admin/saml.ts) is the IdP side's one problem.
   } else {
     const named = new Set(problems.map((p) => topField(p.field)));
     for (const field of IDP_FIELDS) {

@@ -23,7 +23,7 @@ describe('SAML connection administration', () => {
       idpEntityId: 'https://idp.test',
       idpSsoUrl: 'nope',
       idpCertificates: ['junk'],
-      idpMetadataUrl: 'http://idp.test/metadata',
+      idpMetadataUrl: 'ftp://idp.test/metadata',
       jit: 'maybe',
       allowedRedirectUrls: ['not a url'],
     }).expect(400);

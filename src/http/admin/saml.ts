@@ -17,6 +17,9 @@ import {
 import { identityFields } from '../../saml/identity.ts';
 import { toConnectionInput } from '../../saml/connection-input.ts';
 import { parseFieldsPartly } from '../validate.ts';
+import type { FieldProblem } from '../../directory/errors.ts';
+import { checkUrlShape } from '../../lib/outbound-url.ts';
+import { fetchIdpMetadata } from '../../saml/metadata-url.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 import { ifMatchOf, sendVersioned } from './versioned.ts';
 
@@ -93,7 +96,36 @@ async function withStoredIdp(req: Request, name: string, body: SettingsBody): Pr
  */
 async function connectionInput(container: Container, req: Request, name: string) {
   const { value, problems } = parseFieldsPartly(settingsBody, req.body);
-  return toConnectionInput(await withStoredIdp(req, name, value as SettingsBody), container.clock.now(), problems);
+  const body = await fromMetadataUrl(container, value as SettingsBody, problems);
+  return toConnectionInput(await withStoredIdp(req, name, body), container.clock.now(), problems);
+}
+
+const outboundPolicy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
+
+/**
+ * An idpMetadataUrl given without metadata XML or the IdP fields is fetched, under the
+ * webhooks' SSRF rules, and used as pasted XML would be; a failure is a problem named
+ * idpMetadataUrl (and nothing is written). A URL given beside them is only stored, for
+ * a later refresh, once it passes the same rules.
+ */
+async function fromMetadataUrl(container: Container, body: SettingsBody, problems: FieldProblem[]): Promise<SettingsBody> {
+  const url = body.idpMetadataUrl;
+  if (url === undefined) return body;
+  const policy = outboundPolicy(container);
+  try {
+    checkUrlShape(url, policy);
+  } catch (error) {
+    problems.push({ field: 'idpMetadataUrl', reason: (error as Error).message });
+    return body;
+  }
+  const given = body.idpMetadataXml !== undefined || body.idpEntityId !== undefined || body.idpSsoUrl !== undefined || body.idpCertificates !== undefined;
+  if (given) return body;
+  const fetched = await fetchIdpMetadata(url, policy);
+  if (!fetched.ok) {
+    problems.push({ field: 'idpMetadataUrl', reason: fetched.detail });
+    return body;
+  }
+  return { ...body, idpEntityId: fetched.value.entityId, idpSsoUrl: fetched.value.ssoUrl, idpCertificates: fetched.value.certificates };
 }
 
 const readResponse = { 200: { description: 'configured, the SP URLs to enter at the IdP, the IdP side when set, expiringCertificates, connections' } };

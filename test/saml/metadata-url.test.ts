@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { AuditEvent } from '../../src/db/entities/index.ts';
+import { fetchIdpMetadata } from '../../src/saml/metadata-url.ts';
+import { createTestApp, seedOrg, type TestApp } from '../support/app.ts';
+import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey } from './support/idp.ts';
+
+const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+const metadata = (certs: string[]) =>
+  `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${IDP_ENTITY_ID}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+  certs.map((c) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(c)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join('') +
+  `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SSO_URL}"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
+
+/** The IdP's metadata URL, as Entra's "App Federation Metadata URL" serves it; what it serves is set per test. */
+describe('SAML connection from an IdP metadata URL', () => {
+  let t: TestApp;
+  let server: Server;
+  let base: string;
+  let served = metadata([idpKey.cert]);
+
+  before(async () => {
+    t = await createTestApp();
+    server = createServer((req, res) => {
+      if (req.url === '/metadata') return res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(served);
+      if (req.url === '/moved') return res.writeHead(302, { location: '/metadata' }).end();
+      if (req.url === '/to-file') return res.writeHead(301, { location: 'file:///etc/passwd' }).end();
+      if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
+      if (req.url === '/html') return res.writeHead(200, { 'content-type': 'text/html' }).end('Sign in to continue');
+      if (req.url === '/not-saml') return res.writeHead(200).end('<html><body/></html>');
+      if (req.url === '/huge') return res.writeHead(200).end(`<x>${'a'.repeat(1_100_000)}</x>`);
+      if (req.url === '/slow') return;
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+  beforeEach(() => {
+    served = metadata([idpKey.cert]);
+  });
+
+  const put = (slug: string, token: string, body: object) => request(t.app).put(`/api/orgs/${slug}/saml`).set('Authorization', `Bearer ${token}`).send(body);
+  const reasonOf = (res: request.Response) => (res.body.error.details.problems as Array<{ field: string; reason: string }>).map((p) => `${p.field} ${p.reason}`);
+
+  it('configures the connection from the fetched metadata and keeps the URL, following a redirect', async () => {
+    const org = await seedOrg(t.container, 'metaurl');
+    const res = await put('metaurl', org.tokens.admin, { idpMetadataUrl: `${base}/moved`, jit: 'create' }).expect(201);
+    assert.equal(res.body.idp.entityId, IDP_ENTITY_ID);
+    assert.equal(res.body.idp.ssoUrl, IDP_SSO_URL);
+    assert.equal(res.body.idp.metadataUrl, `${base}/moved`);
+    assert.equal(res.body.idp.certificates.length, 1);
+    assert.equal(res.body.jit, 'create');
+  });
+
+  for (const [path, reason] of [
+    ['/html', /^idpMetadataUrl did not answer with XML$/],
+    ['/not-saml', /^idpMetadataUrl is not SAML IdP metadata: no EntityDescriptor/],
+    ['/huge', /^idpMetadataUrl is too large \(more than 1000000 bytes\)$/],
+    ['/loop', /^idpMetadataUrl redirected more than 3 times$/],
+    ['/gone', /^idpMetadataUrl answered HTTP 404$/],
+    ['/to-file', /^idpMetadataUrl redirects to a URL that must be an http or https URL$/],
+  ] as const) {
+    it(`refuses with 400 naming idpMetadataUrl, writing nothing, when the URL ${path} does not give metadata`, async () => {
+      const slug = `bad${path.replace(/\W/g, '')}`;
+      const org = await seedOrg(t.container, slug);
+      const res = await put(slug, org.tokens.admin, { idpMetadataUrl: `${base}${path}` }).expect(400);
+      assert.equal(reasonOf(res).length, 1);
+      assert.match(reasonOf(res)[0]!, reason);
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'saml.configured', org: org.id }), 0);
+    });
+  }
+
+  it('refuses an unreachable URL with 400 naming idpMetadataUrl', async () => {
+    const org = await seedOrg(t.container, 'unreach');
+    const res = await put('unreach', org.tokens.admin, { idpMetadataUrl: 'http://127.0.0.1:1/metadata' }).expect(400);
+    assert.match(reasonOf(res)[0]!, /^idpMetadataUrl is unreachable \(ECONNREFUSED\)$/);
+  });
+
+  it('gives up on a URL that does not answer within the timeout', async () => {
+    const result = await fetchIdpMetadata(`${base}/slow`, { allowHttp: true, allowPrivateNetworks: true }, { timeoutMs: 300 });
+    assert.deepEqual(result, { ok: false, code: 'metadata_url', detail: 'did not answer within 300 ms' });
+  });
+
+  it('names a failed fetch beside the other bad fields of the PUT', async () => {
+    const org = await seedOrg(t.container, 'metaplus');
+    const res = await put('metaplus', org.tokens.admin, { idpMetadataUrl: `${base}/html`, jit: 'sometimes', allowedRedirectUrls: ['nope'] }).expect(400);
+    assert.deepEqual(reasonOf(res).map((r) => r.split(' ')[0]).sort(), ['allowedRedirectUrls.0', 'idpMetadataUrl', 'jit']);
+  });
+
+  it('refuses a loopback address and http unless the operator allows them', async () => {
+    const strict = await createTestApp({ config: { webhooks: { ...t.container.config.webhooks, allowHttp: false, allowPrivateNetworks: false } } });
+    try {
+      const org = await seedOrg(strict.container, 'strictmeta');
+      const http = await request(strict.app).put('/api/orgs/strictmeta/saml').set('Authorization', `Bearer ${org.tokens.admin}`).send({ idpMetadataUrl: `${base}/metadata` }).expect(400);
+      assert.match(reasonOf(http)[0]!, /^idpMetadataUrl must be an https URL/);
+      const literal = await request(strict.app).put('/api/orgs/strictmeta/saml').set('Authorization', `Bearer ${org.tokens.admin}`).send({ idpMetadataUrl: 'https://127.0.0.1/metadata' }).expect(400);
+      assert.match(reasonOf(literal)[0]!, /^idpMetadataUrl must point to a public address: 127\.0\.0\.1 is loopback/);
+      const loopback = await fetchIdpMetadata(`${base}/metadata`, { allowHttp: true, allowPrivateNetworks: false });
+      assert.equal(loopback.ok, false);
+      assert.match(loopback.ok ? '' : loopback.detail, /127\.0\.0\.1 is loopback/);
+    } finally {
+      await strict.close();
+    }
+  });
+});
