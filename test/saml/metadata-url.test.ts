@@ -5,7 +5,8 @@ import request from 'supertest';
 import { AuditEvent } from '../../src/db/entities/index.ts';
 import { fetchIdpMetadata } from '../../src/saml/metadata-url.ts';
 import { createTestApp, seedOrg, type TestApp } from '../support/app.ts';
-import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey } from './support/idp.ts';
+import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey, nextIdpKey } from './support/idp.ts';
+import { postAcs, responseFor } from './support/sp.ts';
 
 const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
 const metadata = (certs: string[]) =>
@@ -107,5 +108,62 @@ describe('SAML connection from an IdP metadata URL', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  describe('refresh', () => {
+    const refresh = (slug: string, token: string, path = '/saml/refresh') => request(t.app).post(`/api/orgs/${slug}${path}`).set('Authorization', `Bearer ${token}`);
+    const fingerprint = (res: request.Response, i: number) => res.body.idp.certificates[i].fingerprint256 as string;
+
+    it('picks up the certificate the IdP publishes before a rollover, reports it and audits the change', async () => {
+      const org = await seedOrg(t.container, 'rollover');
+      const first = await put('rollover', org.tokens.admin, { idpMetadataUrl: `${base}/metadata`, jit: 'create', allowIdpInitiated: true }).expect(201);
+      const oldPrint = fingerprint(first, 0);
+      // Entra publishes the next certificate beside the current one, then drops the old one.
+      served = metadata([idpKey.cert, nextIdpKey.cert]);
+      const added = await refresh('rollover', org.tokens.admin).expect(200);
+      assert.equal(added.body.changed, true);
+      assert.equal(added.body.certificatesAdded.length, 1);
+      assert.deepEqual(added.body.certificatesRemoved, []);
+      assert.deepEqual([added.body.connection.jit, added.body.connection.allowIdpInitiated], ['create', true]);
+      await postAcs(t.app, 'rollover', responseFor('rollover', { nameId: 'next@rollover.test', signing: { keys: nextIdpKey } })).expect(303);
+      served = metadata([nextIdpKey.cert]);
+      const removed = await refresh('rollover', org.tokens.admin).expect(200);
+      assert.deepEqual(removed.body.certificatesRemoved, [oldPrint]);
+      assert.deepEqual(removed.body.certificatesAdded, []);
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'saml.configured', org: org.id }), 3);
+    });
+
+    it('writes and audits nothing when the metadata did not change', async () => {
+      const org = await seedOrg(t.container, 'samemeta');
+      const first = await put('samemeta', org.tokens.admin, { idpMetadataUrl: `${base}/metadata` }).expect(201);
+      const res = await refresh('samemeta', org.tokens.admin).expect(200);
+      assert.deepEqual([res.body.changed, res.body.certificatesAdded, res.body.certificatesRemoved], [false, [], []]);
+      assert.equal(res.body.connection.version, first.body.version);
+      assert.equal(await t.container.fork().count(AuditEvent, { action: 'saml.configured', org: org.id }), 1);
+    });
+
+    it('refreshes a named connection, and refuses one without a metadata URL or that does not exist', async () => {
+      const org = await seedOrg(t.container, 'refreshnamed');
+      await request(t.app).put('/api/orgs/refreshnamed/saml/staging').set('Authorization', `Bearer ${org.tokens.admin}`).send({ idpMetadataUrl: `${base}/metadata` }).expect(201);
+      served = metadata([idpKey.cert, nextIdpKey.cert]);
+      const res = await refresh('refreshnamed', org.tokens.admin, '/saml/staging/refresh').expect(200);
+      assert.equal(res.body.connection.name, 'staging');
+      assert.equal(res.body.certificatesAdded.length, 1);
+      await refresh('refreshnamed', org.tokens.admin).expect(404);
+      await request(t.app).put('/api/orgs/refreshnamed/saml/manual').set('Authorization', `Bearer ${org.tokens.admin}`)
+        .send({ idpEntityId: IDP_ENTITY_ID, idpSsoUrl: IDP_SSO_URL, idpCertificates: [idpKey.cert] }).expect(201);
+      const manual = await refresh('refreshnamed', org.tokens.admin, '/saml/manual/refresh').expect(400);
+      assert.match(reasonOf(manual)[0]!, /^idpMetadataUrl is not set on this connection/);
+    });
+
+    it('keeps the connection as it was when the metadata URL fails, naming idpMetadataUrl', async () => {
+      const org = await seedOrg(t.container, 'refreshfail');
+      const first = await put('refreshfail', org.tokens.admin, { idpMetadataUrl: `${base}/metadata` }).expect(201);
+      served = 'Service unavailable';
+      const res = await refresh('refreshfail', org.tokens.admin).expect(400);
+      assert.deepEqual(reasonOf(res), ['idpMetadataUrl did not answer with XML']);
+      const now = await request(t.app).get('/api/orgs/refreshfail/saml').set('Authorization', `Bearer ${org.tokens.admin}`).expect(200);
+      assert.equal(now.body.version, first.body.version);
+    });
   });
 });

@@ -20,6 +20,7 @@ import { parseFieldsPartly } from '../validate.ts';
 import type { FieldProblem } from '../../directory/errors.ts';
 import { checkUrlShape } from '../../lib/outbound-url.ts';
 import { fetchIdpMetadata } from '../../saml/metadata-url.ts';
+import { refreshSamlConnection } from '../../saml/metadata-refresh.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 import { ifMatchOf, sendVersioned } from './versioned.ts';
 
@@ -181,6 +182,30 @@ export const samlApiRoutes: ApiRoute[] = [
       const { created } = await configure(container, req, name);
       sendView(res, created ? 201 : 200, await read(container, req, name));
     },
+  ),
+  ...[DEFAULT_CONNECTION, null].map((fixed) =>
+    apiRoute(
+      {
+        method: 'post',
+        path: fixed ? '/saml/refresh' : '/saml/:name/refresh',
+        tag: 'SAML',
+        summary: fixed ? 'Refresh the default SAML connection from its IdP metadata URL' : 'Refresh a named SAML connection from its IdP metadata URL',
+        description: 'Fetches idpMetadataUrl again and takes the entity ID, SSO URL and certificates from it, keeping the options; audited as saml.configured when something changed. 400 naming idpMetadataUrl when it is not set or the fetch fails.',
+        // It changes which certificates the connection trusts, as a PUT does.
+        permission: 'org_admin',
+        ...(fixed ? {} : { params: nameParams }),
+        responses: { 200: { description: '{changed, certificatesAdded, certificatesRemoved (SHA-256 fingerprints), connection}' } },
+      },
+      async ({ container, req, res, params }) => {
+        const name = fixed ?? validateConnectionName((params as { name: string }).name);
+        const scope = scopeFor(req);
+        const now = container.clock.now();
+        const outcome = await refreshSamlConnection(req.ctx.em, scope, name, outboundPolicy(container), now);
+        const connection = toConnectionView(outcome.connection, scope.orgSlug, container.config.publicUrl, now);
+        res.setHeader('ETag', etagOf(connection.version));
+        res.json({ changed: outcome.changed, certificatesAdded: outcome.certificatesAdded, certificatesRemoved: outcome.certificatesRemoved, connection });
+      },
+    ),
   ),
   ...[DEFAULT_CONNECTION, null].map((fixed) =>
     apiRoute(

@@ -1,0 +1,60 @@
+import type { Em } from '../db/orm.ts';
+import type { SamlConnection } from '../db/entities/index.ts';
+import { NotFoundError, ValidationError } from '../directory/errors.ts';
+import type { Scope } from '../directory/scope.ts';
+import { certificateInfo, configureSamlConnection, findSamlConnection, validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
+import type { OutboundPolicy } from '../lib/outbound-url.ts';
+import { fetchIdpMetadata } from './metadata-url.ts';
+
+export interface RefreshOutcome {
+  connection: SamlConnection;
+  /** False when the IdP's metadata says what the connection already holds: nothing was written or audited. */
+  changed: boolean;
+  /** SHA-256 fingerprints, as the connection's view and the saml.configured audit event show them. */
+  certificatesAdded: string[];
+  certificatesRemoved: string[];
+}
+
+const problem = (reason: string) => ValidationError.field('idpMetadataUrl', reason);
+
+/**
+ * Fetches a connection's idpMetadataUrl again and takes the IdP side from it
+ * (entity ID, SSO URL, certificates), keeping every option: how Gatehouse picks
+ * up the next signing certificate Entra publishes before a rollover. A change is
+ * written as saml.configured (its `changes` name the certificates before and
+ * after), only while the connection is still at the version read, so an admin's
+ * PUT during the fetch is not undone.
+ */
+export async function refreshSamlConnection(em: Em, scope: Scope, name: string, policy: OutboundPolicy, now: Date): Promise<RefreshOutcome> {
+  const stored = await findSamlConnection(em, scope.orgId, name);
+  if (!stored) throw new NotFoundError('SamlConnection', name);
+  if (!stored.idpMetadataUrl) throw problem('is not set on this connection: configure it with one (PUT idpMetadataUrl) to refresh it');
+  const fetched = await fetchIdpMetadata(stored.idpMetadataUrl, policy);
+  if (!fetched.ok) throw problem(fetched.detail);
+  const input: SamlConnectionInput = {
+    idpEntityId: fetched.value.entityId,
+    idpSsoUrl: fetched.value.ssoUrl,
+    idpCertificates: fetched.value.certificates,
+    idpMetadataUrl: stored.idpMetadataUrl,
+    allowIdpInitiated: stored.allowIdpInitiated,
+    allowSha1: stored.allowSha1,
+    jit: stored.jit,
+    attributeMapping: stored.attributeMapping,
+    allowedRedirectUrls: stored.allowedRedirectUrls,
+  };
+  let valid: ReturnType<typeof validateConnectionInput>;
+  try {
+    valid = validateConnectionInput(input, now);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw problem(`gives metadata Gatehouse refuses: ${error.message}`);
+  }
+  const prints = (pems: string[]) => pems.map((pem) => certificateInfo(pem, now).fingerprint256);
+  const [before, after] = [prints(stored.idpCertificates), prints(valid.idpCertificates)];
+  const certificatesAdded = after.filter((f) => !before.includes(f));
+  const certificatesRemoved = before.filter((f) => !after.includes(f));
+  const same = valid.idpEntityId === stored.idpEntityId && valid.idpSsoUrl === stored.idpSsoUrl && !certificatesAdded.length && !certificatesRemoved.length;
+  if (same) return { connection: stored, changed: false, certificatesAdded, certificatesRemoved };
+  const { connection } = await configureSamlConnection(em, scope, name, valid, now, [stored.version]);
+  return { connection, changed: true, certificatesAdded, certificatesRemoved };
+}
