@@ -29,6 +29,7 @@ function optionTable(exporting: boolean): ParseArgsConfig['options'] {
     permissions: { type: 'string' },
     connection: { type: 'string' },
     'metadata-file': { type: 'string' },
+    'metadata-url': { type: 'string' },
     'idp-entity-id': { type: 'string' },
     'idp-sso-url': { type: 'string' },
     'idp-cert-file': { type: 'string', multiple: true },

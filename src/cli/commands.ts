@@ -2,7 +2,7 @@ import { exportNames } from '../csv/columns.ts';
 import type { Command } from './context.ts';
 import { userInvite } from './user-invite.ts';
 import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess, userMfaReset } from './directory-commands.ts';
-import { samlSet, samlShow } from './saml-commands.ts';
+import { samlRefresh, samlSet, samlShow } from './saml-commands.ts';
 import { exportCommand, importCsv } from './csv-commands.ts';
 
 /**
@@ -85,10 +85,12 @@ export const commands: readonly CommandSpec[] = [
   spec('user invite', 'user invite --org <slug> --email <email> [--role org_admin|member] [--name <name>]',
     'invite one person (the first admin of a new org: --role org_admin)', ['org', 'email', 'role', 'name'], ['org', 'email'], userInvite),
   spec('saml set', [
-    'saml set --org <slug> (--metadata-file <file> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)',
+    'saml set --org <slug> (--metadata-file <file> | --metadata-url <url> | --idp-entity-id <id> --idp-sso-url <url> --idp-cert-file <file>…)',
     '         [--connection <name>] [--allow-idp-initiated|--no-allow-idp-initiated] [--jit off|link|create] [--redirect-url <url>…]',
   ], 'configure SAML single sign-on (replaces the IdP side; options not given keep their values)',
-  ['org', 'connection', 'metadata-file', 'idp-entity-id', 'idp-sso-url', 'idp-cert-file', 'allow-idp-initiated', 'no-allow-idp-initiated', 'jit', 'redirect-url'], ['org'], samlSet),
+  ['org', 'connection', 'metadata-file', 'metadata-url', 'idp-entity-id', 'idp-sso-url', 'idp-cert-file', 'allow-idp-initiated', 'no-allow-idp-initiated', 'jit', 'redirect-url'], ['org'], samlSet),
+  spec('saml refresh', 'saml refresh --org <slug> [--connection <name>]',
+    'fetch each connection\'s IdP metadata URL again and take its certificates (all connections with one, or --connection)', ['org', 'connection'], ['org'], samlRefresh),
   spec('saml show', 'saml show --org <slug>', 'the URLs to enter at the IdP, and each connection\'s certificates', ['org'], ['org'], samlShow),
   spec('import', 'import --org <slug> --mode upsert|disable|sync --file <file.csv> [--no-invite] [--create-groups] [--except-scim] [--commit] [--force]',
     'preview a CSV import and print the counts; --commit applies it (progress on stderr)',

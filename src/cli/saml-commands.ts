@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, spEndpoints, toConnectionView } from '../directory/saml-connections.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
+import { refreshSamlConnection } from '../saml/metadata-refresh.ts';
+import { DomainError, ValidationError } from '../directory/errors.ts';
+import { fetchIdpMetadata } from '../saml/metadata-url.ts';
+import { checkUrlShape } from '../lib/outbound-url.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
-import { CliError, ioReason, orgScope, UsageError, type Command, type Io } from './context.ts';
+import { CliError, ioReason, orgScope, UsageError, type Command, type CommandContext, type Io } from './context.ts';
 
 /** A file the command cannot read is I/O it could not do (exit 1, one line), not a wrong command line. */
 function readFlagFile(flag: string, file: string): string {
@@ -29,12 +33,16 @@ export const samlSet: Command = async (ctx) => {
   const em = ctx.store.orm.em.fork();
   const stored = await findSamlConnection(em, scope.orgId, name);
   const now = new Date();
+  const metadataUrl = typeof flags['metadata-url'] === 'string' ? flags['metadata-url'] : undefined;
+  const idp = metadataUrl ? await idpFromUrl(ctx, metadataUrl, metadataFile !== undefined || certFiles.length > 0 || flags['idp-entity-id'] !== undefined || flags['idp-sso-url'] !== undefined) : {};
   const input = toConnectionInput({
     idpMetadataXml: metadataFile ? readFlagFile('metadata-file', metadataFile) : undefined,
     idpEntityId: typeof flags['idp-entity-id'] === 'string' ? flags['idp-entity-id'] : undefined,
     idpSsoUrl: typeof flags['idp-sso-url'] === 'string' ? flags['idp-sso-url'] : undefined,
     idpCertificates: certFiles.length ? certFiles.map((f) => readFlagFile('idp-cert-file', f)) : undefined,
-    idpMetadataUrl: stored?.idpMetadataUrl ?? undefined,
+    ...idp,
+    // A new metadata file or new fields replace the IdP side: a URL kept from before would refresh it back.
+    idpMetadataUrl: metadataUrl ?? (metadataFile || certFiles.length ? undefined : stored?.idpMetadataUrl ?? undefined),
     allowIdpInitiated: allowIdpInitiated ?? stored?.allowIdpInitiated,
     allowSha1: stored?.allowSha1,
     jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : stored?.jit,
@@ -50,6 +58,21 @@ export const samlSet: Command = async (ctx) => {
   ctx.io.out(`${created ? 'Created' : 'Updated'} SAML connection "${view.name}" for ${scope.orgSlug}. Enter at the IdP:`);
   printConnection(ctx.io, view);
 };
+
+/** --metadata-url: the IdP side fetched from it, under the same rules as the admin API's idpMetadataUrl. */
+async function idpFromUrl(ctx: CommandContext, url: string, withOthers: boolean) {
+  if (withOthers) throw new UsageError('--metadata-url: give it alone, without --metadata-file or the --idp-… options');
+  const policy = { allowHttp: ctx.config.webhooks.allowHttp, allowPrivateNetworks: ctx.config.webhooks.allowPrivateNetworks };
+  let fetched: Awaited<ReturnType<typeof fetchIdpMetadata>>;
+  try {
+    checkUrlShape(url, policy);
+    fetched = await fetchIdpMetadata(url, policy);
+  } catch (error) {
+    throw ValidationError.field('--metadata-url', (error as Error).message);
+  }
+  if (!fetched.ok) throw ValidationError.field('--metadata-url', fetched.detail);
+  return { idpEntityId: fetched.value.entityId, idpSsoUrl: fetched.value.ssoUrl, idpCertificates: fetched.value.certificates };
+}
 
 function printEndpoints(io: Io, view: ReturnType<typeof spEndpoints>): void {
   io.out(`  SP entity ID (Okta Audience URI / Entra Identifier): ${view.spEntityId}`);
@@ -83,4 +106,40 @@ export const samlShow: Command = async (ctx) => {
     ctx.io.out(`Connection "${view.name}" (IdP ${view.idp.entityId}, JIT ${view.jit}, IdP-initiated ${view.allowIdpInitiated ? 'allowed' : 'refused'}):`);
     printConnection(ctx.io, view);
   }
+};
+
+/**
+ * Fetches each connection's idpMetadataUrl again (or only --connection's) and takes the
+ * IdP side from it: how a connection configured from Entra's App Federation Metadata URL
+ * picks up the next certificate. Every connection is tried; any failure exits 1 after.
+ */
+export const samlRefresh: Command = async (ctx) => {
+  const scope = await orgScope(ctx);
+  const em = ctx.store.orm.em.fork();
+  const named = typeof ctx.flags.connection === 'string' ? ctx.flags.connection : undefined;
+  const names = named ? [named] : (await listSamlConnections(em, scope.orgId)).filter((c) => c.idpMetadataUrl).map((c) => c.name);
+  if (!names.length) throw new CliError(`no SAML connection of ${scope.orgSlug} has an idpMetadataUrl to refresh from`);
+  const policy = { allowHttp: ctx.config.webhooks.allowHttp, allowPrivateNetworks: ctx.config.webhooks.allowPrivateNetworks };
+  const results: Array<{ name: string; changed: boolean; certificatesAdded: string[]; certificatesRemoved: string[] } | { name: string; error: string }> = [];
+  for (const name of names) {
+    try {
+      const { changed, certificatesAdded, certificatesRemoved } = await refreshSamlConnection(em.fork(), scope, name, policy, new Date());
+      results.push({ name, changed, certificatesAdded, certificatesRemoved });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      results.push({ name, error: error.message });
+    }
+  }
+  if (ctx.io.json) ctx.io.out(JSON.stringify({ connections: results }));
+  else {
+    for (const r of results) {
+      if ('error' in r) continue;
+      if (!r.changed) ctx.io.out(`Connection "${r.name}": unchanged`);
+      else ctx.io.out(`Connection "${r.name}": updated, ${r.certificatesAdded.length} certificate(s) added, ${r.certificatesRemoved.length} removed`);
+      for (const fp of r.certificatesAdded) ctx.io.out(`  added ${fp}`);
+      for (const fp of r.certificatesRemoved) ctx.io.out(`  removed ${fp}`);
+    }
+  }
+  const failed = results.filter((r) => 'error' in r);
+  if (failed.length) throw new CliError(failed.map((r) => `connection "${r.name}": ${r.error}`).join('; '));
 };

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { repoRoot, runCli } from '../support/cli.ts';
 import { createPostgresDatabase, usingPostgres } from '../support/db.ts';
 import { lockDataDir } from '../../src/db/data-dir-lock.ts';
@@ -172,6 +174,37 @@ describe('gatehouse CLI', function () {
     const both = await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', metadata, '--allow-idp-initiated', '--no-allow-idp-initiated'], env);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /allow-idp-initiated/);
+  });
+
+  it('configures SAML from --metadata-url and `saml refresh` picks up the certificate the IdP publishes next', async () => {
+    const certs = path.join(import.meta.dirname, '..', 'fixtures', 'saml');
+    const b64 = (file: string) => readFileSync(path.join(certs, file), 'utf8').replace(/-----[A-Z ]+-----|\s/g, '');
+    const key = (file: string) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(file)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+    const metadata = (files: string[]) => `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/u/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${files.map(key).join('')}<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.com/u/saml2"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
+    let served = metadata(['idp.crt']);
+    const server = createServer((req, res) => (req.url === '/federationmetadata.xml' ? res.writeHead(200).end(served) : res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/federationmetadata.xml`;
+    try {
+      const set = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'fromurl', '--metadata-url', url, '--json'], env);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal(json(set.stdout).idp.metadataUrl, url);
+      const missing = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'fromurl', '--metadata-url', url.replace('federationmetadata', 'gone')], env);
+      assert.equal(missing.code, 2);
+      assert.equal(missing.stderr, 'gatehouse: --metadata-url: answered HTTP 404\n');
+      served = metadata(['idp.crt', 'idp-next.crt']);
+      const refreshed = await runCli(['saml', 'refresh', '--org', 'acme', '--connection', 'fromurl'], env);
+      assert.equal(refreshed.code, 0, refreshed.stderr);
+      assert.match(refreshed.stdout, /^Connection "fromurl": updated, 1 certificate\(s\) added, 0 removed\n {2}added [0-9A-F:]+\n$/);
+      const again = json((await runCli(['saml', 'refresh', '--org', 'acme', '--json'], env)).stdout);
+      assert.deepEqual(again.connections, [{ name: 'fromurl', changed: false, certificatesAdded: [], certificatesRemoved: [] }]);
+      served = 'gone for maintenance';
+      const failed = await runCli(['saml', 'refresh', '--org', 'acme'], env);
+      assert.equal(failed.code, 1);
+      assert.equal(failed.stderr, 'gatehouse: connection "fromurl": idpMetadataUrl: did not answer with XML\n');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('names a --metadata-file or --idp-cert-file it cannot read in one line, exit 1, as import and export do', async () => {
