@@ -125,6 +125,23 @@ describe('console: single sign-on and provisioning', function () {
     await close();
   });
 
+  it('configures SAML from the IdP metadata URL (Entra’s App Federation Metadata URL), and names the problem when it gives no metadata', async () => {
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/sso`);
+    await page.getByLabel('IdP metadata URL').fill(idp.metadataUrl.replace('/metadata', '/not-metadata'));
+    await page.getByRole('button', { name: 'Fetch metadata' }).click();
+    const alert = page.locator('#metadata-url-form [role="alert"]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /^IdP metadata URL: answered HTTP 204/);
+    await page.getByLabel('IdP metadata URL').fill(idp.metadataUrl);
+    await submitAndReload(page, 'Fetch metadata', 'PUT');
+    assert.equal(await page.getByLabel('IdP metadata URL').inputValue(), idp.metadataUrl, 'the URL is kept, to fetch again at the next certificate');
+    const facts = (await page.locator('dl.facts').nth(1).textContent()) ?? '';
+    assert.match(facts, new RegExp(IDP_ENTITY_ID.replace(/[.]/g, '\\.')));
+    assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);
+    await close();
+  });
+
   it('signs a person in through the IdP from the sign-in page’s “Sign in with SSO”, by work email, back to the page they wanted', async () => {
     await seedPerson(s.t.container, s.acme, 'alice@acme.test');
     await updateOrgSettings(s.t.container.fork(), { orgId: s.acme.id, orgSlug: 'acme', actor: testActor }, { ssoDomains: ['acme.test'] }, { operator: true });

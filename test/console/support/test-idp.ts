@@ -12,6 +12,8 @@ export interface TestIdp {
   ssoUrl: string;
   /** The IdP metadata an admin downloads from Okta or Entra, for this IdP. */
   metadataXml: string;
+  /** Where this IdP serves metadataXml, as Okta's "Metadata URL" or Entra's "App Federation Metadata URL" does. */
+  metadataUrl: string;
   /** AuthnRequest ids received, oldest first. */
   requests: string[];
   close(): Promise<void>;
@@ -24,6 +26,10 @@ export async function startTestIdp(sp: { entityId: string; acsUrl: string; nameI
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://idp.test');
+    if (url.pathname === '/metadata') {
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(metadataXml);
+      return;
+    }
     if (url.pathname !== '/sso') {
       // The browser's /favicon.ico: nothing, without an error in its console.
       res.writeHead(204).end();
@@ -58,6 +64,7 @@ export async function startTestIdp(sp: { entityId: string; acsUrl: string; nameI
   return {
     ssoUrl,
     metadataXml,
+    metadataUrl: `http://${sp.host ?? '127.0.0.1'}:${port}/metadata`,
     requests,
     async close() {
       server.closeAllConnections();

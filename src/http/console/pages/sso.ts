@@ -123,6 +123,14 @@ function idpForms(saml: SamlView): Html {
 ${keptOptions(saml)}
 <button type="submit">Save metadata</button>
 </form>
+<h3 id="metadata-url-heading">Or let Gatehouse fetch the metadata</h3>
+<form id="metadata-url-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Single sign-on configured from the metadata URL." aria-labelledby="metadata-url-heading">
+<label for="idp-metadata-url">IdP metadata URL</label>
+<input id="idp-metadata-url" name="idpMetadataUrl" type="url" required value="${saml.idp?.metadataUrl ?? ''}" aria-describedby="idp-metadata-url-hint">
+<p id="idp-metadata-url-hint" class="hint">Okta: “Metadata URL” on the Sign On tab. Entra: “App Federation Metadata URL”. Gatehouse fetches it now; fetch it again when your IdP publishes its next signing certificate.</p>
+${keptOptions(saml)}
+<button type="submit">Fetch metadata</button>
+</form>
 <details${saml.idp ? '' : html` open`}>
 <summary>Or enter the IdP values by hand</summary>
 <form id="manual-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Single sign-on configured." aria-label="IdP values by hand">
