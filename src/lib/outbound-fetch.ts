@@ -33,7 +33,8 @@ export async function fetchOutbound(raw: string, options: FetchOptions): Promise
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
         await res.body.dump();
         if (hops >= options.maxRedirects) throw new OutboundFetchError(`redirected more than ${options.maxRedirects} times`);
-        url = await checked(new URL(String(res.headers.location), url).toString(), options, 'redirects to a URL that ');
+        const next = new URL(String(res.headers.location), url).toString();
+        url = await checked(next, options, `redirects to ${next}: `);
         continue;
       }
       if (res.statusCode !== 200) {
