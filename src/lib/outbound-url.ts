@@ -3,7 +3,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { promisify } from 'node:util';
 
 /**
- * SSRF rules for URLs Gatehouse calls on an org admin's behalf (webhooks):
+ * SSRF rules for URLs Gatehouse calls on an org admin's behalf (webhooks, IdP metadata URLs):
  * an admin of one org must not make Gatehouse reach its own network (metadata
  * services, databases, admin ports). https only unless the operator allows
  * http; no host that resolves to a private, loopback, link-local, CGNAT,
@@ -188,7 +188,7 @@ export function checkUrlShape(raw: string, policy: OutboundPolicy): URL {
       ? 'must be an http or https URL'
       : "must be an https URL (http only where the server's operator allows it, for development: WEBHOOKS_ALLOW_HTTP=true)");
   }
-  if (url.username || url.password) throw new OutboundUrlError('must not contain credentials; sign with the webhook secret instead');
+  if (url.username || url.password) throw new OutboundUrlError('must not contain a user name or password: Gatehouse never sends credentials in a URL');
   const host = hostOf(url);
   if (isIP(host) && !policy.allowPrivateNetworks && isPrivateAddress(host)) {
     throw new OutboundUrlError(`must point to a public address: ${host} ${whatItIs(host)}. ${PRIVATE_WAY_OUT}`);

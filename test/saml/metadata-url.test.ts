@@ -83,6 +83,13 @@ describe('SAML connection from an IdP metadata URL', () => {
     assert.match(reasonOf(res)[0]!, /^idpMetadataUrl is unreachable \(ECONNREFUSED\)$/);
   });
 
+  it('refuses a URL carrying a user name or password in words that fit an IdP metadata URL', async () => {
+    const org = await seedOrg(t.container, 'metacreds');
+    const res = await put('metacreds', org.tokens.admin, { idpMetadataUrl: `${base.replace('://', '://user:pw@')}/moved` }).expect(400);
+    assert.match(reasonOf(res)[0]!, /^idpMetadataUrl must not contain a user name or password/);
+    assert.doesNotMatch(reasonOf(res)[0]!, /webhook/);
+  });
+
   it('gives up on a URL that does not answer within the timeout', async () => {
     const result = await fetchIdpMetadata(`${base}/slow`, { allowHttp: true, allowPrivateNetworks: true }, { timeoutMs: 300 });
     assert.deepEqual(result, { ok: false, code: 'metadata_url', detail: 'did not answer within 300 ms' });

@@ -202,7 +202,8 @@ export const samlApiRoutes: ApiRoute[] = [
         const now = container.clock.now();
         const outcome = await refreshSamlConnection(req.ctx.em, scope, name, outboundPolicy(container), now);
         const connection = toConnectionView(outcome.connection, scope.orgSlug, container.config.publicUrl, now);
-        res.setHeader('ETag', etagOf(connection.version));
+        // No ETag: this answer is a report of the refresh, not GET's view (whose tag also covers the org's other
+        // connections); `connection.version` is the version an If-Match on a later PUT names.
         res.json({ changed: outcome.changed, certificatesAdded: outcome.certificatesAdded, certificatesRemoved: outcome.certificatesRemoved, connection });
       },
     ),
