@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { sha256Hex } from '../lib/tokens.ts';
+import { jsonEqual } from '../lib/equal.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { recordAuditSql } from './audit.ts';
 import { findCredential, hashPassword, normalizeEmail, recordFailedAttempt, recordSuccessfulAttempt, verifyPassword, type LockoutPolicy, type ScryptParams } from './credentials.ts';
@@ -209,17 +210,18 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
     const givenName = form.givenName.trim();
     const familyName = form.familyName.trim();
     const phone = form.phone.trim() || null;
-    const [before] = await tx.execute('select given_name, family_name, display_name, phone from users where id = ? and org_id = ?', [current.userId, current.orgId]);
+    const phoneNumbers = phone ? [{ value: phone, type: 'mobile', primary: true }] : [];
+    const [before] = await tx.execute('select given_name, family_name, display_name, phone_numbers from users where id = ? and org_id = ?', [current.userId, current.orgId]);
     await tx.execute(
       `update users set given_name = ?, family_name = ?, display_name = ?, phone = ?, phone_numbers = ?::jsonb,
          eula_version = ?, eula_accepted_at = ?, updated_at = ?
        where id = ? and org_id = ?`,
-      [givenName, familyName, `${givenName} ${familyName}`, phone, JSON.stringify(phone ? [{ value: phone, type: 'mobile', primary: true }] : []),
+      [givenName, familyName, `${givenName} ${familyName}`, phone, JSON.stringify(phoneNumbers),
         deps.eulaVersion, now, now, current.userId, current.orgId],
     );
     // The person's own name and phone replace what the inviter typed: a user.updated, so whoever follows the
     // feed learns the new name (the acceptance itself renders no field changes).
-    const changes = profileChanges(before ?? {}, { given_name: givenName, family_name: familyName, display_name: `${givenName} ${familyName}`, phone });
+    const changes = profileChanges(before ?? {}, { given_name: givenName, family_name: familyName, display_name: `${givenName} ${familyName}` }, phoneNumbers);
     if (Object.keys(changes).length) {
       await recordAuditSql(tx, scope, { action: 'user.updated', target: { type: 'user', id: current.userId, label: current.email }, details: { changes, via: 'registration' } });
     }
@@ -251,14 +253,19 @@ export async function acceptInvitation(em: Em, deps: AcceptanceDeps, token: stri
   });
 }
 
-const PROFILE_FIELDS = { given_name: 'givenName', family_name: 'familyName', display_name: 'displayName', phone: 'phone' } as const;
+const PROFILE_FIELDS = { given_name: 'givenName', family_name: 'familyName', display_name: 'displayName' } as const;
 
-/** `{field: {from, to}}` (as saveUser audits them) for the registration form's fields that differ from the profile. */
-function profileChanges(before: Record<string, unknown>, after: Record<keyof typeof PROFILE_FIELDS, string | null>): Record<string, { from: unknown; to: unknown }> {
+/**
+ * `{field: {from, to}}` (as saveUser audits them) for the registration form's fields that differ from the profile.
+ * The phone is the mobile of `phoneNumbers`: its change is that list's, as an admin's edit of `phone` records it.
+ */
+function profileChanges(before: Record<string, unknown>, after: Record<keyof typeof PROFILE_FIELDS, string>, phoneNumbers: unknown[]): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const [column, field] of Object.entries(PROFILE_FIELDS) as Array<[keyof typeof PROFILE_FIELDS, string]>) {
     const from = (before[column] as string | null | undefined) ?? null;
     if (from !== after[column]) changes[field] = { from, to: after[column] };
   }
+  const phonesBefore = Array.isArray(before.phone_numbers) ? before.phone_numbers : [];
+  if (!jsonEqual(phonesBefore, phoneNumbers)) changes.phoneNumbers = { from: phonesBefore, to: phoneNumbers };
   return changes;
 }

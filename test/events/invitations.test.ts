@@ -87,7 +87,7 @@ describe('events: invitations and sessions', () => {
     assert.equal(events[0]!.resource.status, 'pending');
   });
 
-  it('emits user.updated with the name and phone the person gave, then invitation.accepted and session.started, when they register', async () => {
+  it('emits user.updated with the name and phone the person gave (the phone as the phoneNumbers entry), then invitation.accepted and session.started, when they register', async () => {
     await invite(w, w.acme, { emails: 'Bea Stone <bea@acme.test>' });
     const start = await cursorOf(w.acme);
     const res = await register(w, inviteTokenFor(w.smtp, 'bea@acme.test'), { givenName: 'Beatrice' });
@@ -96,13 +96,28 @@ describe('events: invitations and sessions', () => {
     assert.deepEqual(events.map((e) => e.type), ['user.updated', 'invitation.accepted', 'session.started']);
     assert.deepEqual(events[0]!.data.changes.givenName, { before: 'Bea', after: 'Beatrice' });
     assert.deepEqual(events[0]!.data.changes.displayName, { before: 'Bea Stone', after: 'Beatrice Lee' });
-    assert.deepEqual(events[0]!.data.changes.phone, { before: null, after: '+44 7700 900123' });
+    // The phone is the mobile of phoneNumbers: recorded as that list's change, as an admin's edit of phone is.
+    assert.equal(events[0]!.data.changes.phone, undefined);
+    assert.deepEqual(events[0]!.data.changes.phoneNumbers, { before: [], after: [{ value: '+44 7700 900123', type: 'mobile', primary: true }] });
+    assert.equal(events[0]!.resource.phone, '+44 7700 900123');
     assert.equal(events[0]!.data.changes.familyName.after, 'Lee');
     assert.equal(events[0]!.resource.givenName, 'Beatrice');
     assert.equal(events[1]!.resource.user.status, 'active');
     assert.equal(events[2]!.resource.method, 'invitation');
     assert.deepEqual(events[2]!.data, { endedSessions: [] });
     assert.equal(events[2]!.resource.user.email, 'bea@acme.test');
+  });
+
+  it('records no phoneNumbers change when the person registers with the mobile number the inviter gave', async () => {
+    const preview = await upload(w.t, w.acme, csv('Email,First Name,Last Name,Mobile', 'mo@acme.test,Mo,Lee,+44 7700 900123'), { mode: 'upsert' });
+    assert.equal((await commit(w.t, w.acme, preview.body.id)).status, 200);
+    await w.t.container.outbox.deliverDue();
+    const start = await cursorOf(w.acme);
+    const res = await register(w, inviteTokenFor(w.smtp, 'mo@acme.test'), { givenName: 'Moritz' });
+    assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
+    const updated = (await eventsAfter(w.acme, start)).find((e) => e.type === 'user.updated')!;
+    assert.deepEqual(Object.keys(updated.data.changes).sort(), ['displayName', 'givenName']);
+    assert.equal(updated.resource.phone, '+44 7700 900123');
   });
 
   it('emits one membership.added per planned group, with its role, when the person registers (as an admin adding them would)', async () => {
