@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { addUser, api } from '../people/support.ts';
 import { commit, csv, upload } from '../csv/import-support.ts';
-import { createInvitationWorld, invite, inviteTokenFor, register, type InvitationWorld } from '../invitations/support.ts';
+import request from 'supertest';
+import { createInvitationWorld, invite, inviteTokenFor, register, STRONG_PASSWORD, type InvitationWorld } from '../invitations/support.ts';
 import type { SeededOrg } from '../support/app.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
@@ -176,5 +177,19 @@ describe('events: invitations and sessions', () => {
     assert.ok(total >= 1);
     const rows = await w.t.container.fork().execute(`select count(*)::int as n from audit_events where action = 'invitation.expired' and target_label = 'dee@acme.test'`);
     assert.equal(rows[0]!.n, 1, 'announced exactly once');
+  });
+  it('carries the person’s new lastActiveAt in session.started’s resource.user when they sign in, as GET /users/:id shows it', async () => {
+    const sent = await invite(w, w.acme, { emails: 'sig@acme.test' });
+    const res = await register(w, inviteTokenFor(w.smtp, 'sig@acme.test'));
+    assert.ok(res.status < 400, `${res.status} ${res.text.slice(0, 200)}`);
+    clock.advance(60_000);
+    const start = await cursorOf(w.acme);
+    const signIn = await request(w.t.app).post('/auth/password/login').send({ email: 'sig@acme.test', password: STRONG_PASSWORD, org: w.acme.slug });
+    assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
+    const events = await eventsAfter(w.acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['session.started']);
+    const live = (await api(w.t, w.acme).get(`/users/${sent.sent[0]!.userId}`)).body;
+    assert.equal(live.lastActiveAt, clock.now().toISOString());
+    assert.equal(events[0]!.resource.user.lastActiveAt, live.lastActiveAt);
   });
 });
