@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { checkUrlShape, guardedLookup, type OutboundPolicy } from './outbound-url.ts';
 import { Agent, type Dispatcher } from 'undici';
 import { CONNECTIONS_PER_ENDPOINT } from './webhook-limits.ts';
@@ -144,7 +145,8 @@ function exchange(agent: Agent, url: URL, body: string, headers: Record<string, 
       clearTimeout(timer);
       failure = error;
       if (error) reject(error);
-      else resolve({ status, body: Buffer.concat(kept).toString('utf8') });
+      // A StringDecoder leaves out a character the limit cut in half, rather than ending the snippet with U+FFFD.
+      else resolve({ status, body: new StringDecoder('utf8').write(Buffer.concat(kept)) });
     };
     const timer = setTimeout(() => {
       const error = new Error(`timed out after ${options.timeoutMs} ms`);

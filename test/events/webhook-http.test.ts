@@ -102,6 +102,12 @@ describe('events: sending a webhook over HTTP', () => {
     assert.equal(server.connections.length, 1);
   });
 
+  it('keeps the snippet of an answer whole characters only, never half of one cut at maxResponseBytes', async () => {
+    server = await rawServer(() => 'HTTP/1.1 500 Oops\r\nContent-Length: 6\r\n\r\nhéllo');
+    const answer = await post(server.port, { maxResponseBytes: 2 });
+    assert.deepEqual([answer.status, answer.body], [500, 'h']);
+  });
+
   it('delivers on a new connection after the server closed the idle one', async () => {
     server = await rawServer((n, socket) => {
       socket.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
