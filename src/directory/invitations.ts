@@ -9,6 +9,7 @@ import { invitationMail } from './invitation-mail.ts';
 import { getLicense } from './license.ts';
 import { auditAction, nextState } from './lifecycle.ts';
 import { getOrgSettings } from './org-settings.ts';
+import { syncMappedMemberships } from './mapped-memberships.ts';
 import { enqueueMail, type OutboxMessageView, type PermanentFailure } from './outbox.ts';
 import { purgeDeletedUsers, RESTORE_WINDOW_DAYS } from './people.ts';
 import { systemActor, type Scope } from './scope.ts';
@@ -171,6 +172,8 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
     target: { type: 'user', id, label: String(row.user_name) },
     details: { restoredTo: userStatus({ state: to, inviteExpiresAt: expiresAt }, now), deletedAt: deletedAt?.toISOString() ?? null, via: 'invitation' },
   });
+  // IdP group mappings, as restoreUser: their IdP groups and the mappings may have changed while they were deleted.
+  await syncMappedMemberships(tx, scope, [id]);
   return id;
 }
 

@@ -8,6 +8,7 @@ import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
 import { assertSeatAvailable } from './license.ts';
 import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
+import { syncMappedMemberships } from './mapped-memberships.ts';
 import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
@@ -309,6 +310,8 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
       throw error;
     });
     if (!rows.length) throw new StaleVersionError('User', id);
+    // IdP group mappings: their IdP groups and the mappings may have changed while they were deleted.
+    await syncMappedMemberships(tx, scope, [id]);
     return getPerson(tx, scope, id);
   });
 }
