@@ -131,10 +131,11 @@ export async function applyMembers(
   const toAdd = wanted.filter((id) => !found.get(id)!.member);
   let toRemove: string[];
   if (change.set) {
-    // The members a list replaces are the live ones: a deleted user's membership stays hidden, for a
-    // restore to bring back.
+    // The list is the IdP's whole group: a member it leaves out goes, a user deleted here too (the
+    // IdP cannot know of the delete, so it no longer has them in the group), as a PATCH remove or
+    // replace of them ends it, and a restore does not bring back a group the IdP took them out of.
     const named = new Set(wanted);
-    toRemove = [...found].filter(([id, f]) => f.member && !named.has(id) && f.state !== null && f.state !== 'deleted').map(([id]) => id);
+    toRemove = [...found].filter(([id, f]) => f.member && !named.has(id) && f.state !== null).map(([id]) => id);
   } else {
     toRemove = leaving.filter((id) => found.get(id)?.member);
   }

@@ -217,6 +217,25 @@ describe('SCIM groups: a member deleted in Gatehouse but still in the IdP group 
     }
   });
 
+  it('ends a deleted member\'s hidden membership when a full list leaves them out, by PUT as by a PATCH replace of members', async () => {
+    // Before: the PATCH replace ended it and the PUT kept it, so a restore put the user back in a
+    // group the IdP had taken them out of when its list came by PUT.
+    const lists = [
+      (groupId: unknown) => scimRequest(t, acme.tokens.scim, 'put', `/Groups/${groupId}`, { schemas: [GROUP_SCHEMA], displayName: `Ward ${String(groupId)}`, members: [{ value: live.id }] }),
+      (groupId: unknown) => scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${groupId}`, patchOps({ op: 'replace', path: 'members', value: [{ value: live.id }] })),
+    ];
+    for (const send of lists) {
+      const group = await postGroup(t, acme.tokens.scim, `Ward ${randomUUID()}`, [String(live.id)]);
+      await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: `Ward ${String(group.id)}`, members: [{ value: live.id }, { value: gone.id }] }).expect(200);
+      assert.deepEqual(await memberIds(t, String(group.id)), [String(live.id), String(gone.id)].sort(), 'a list naming them keeps it');
+      const res = await send(group.id);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.members.map((m: Json) => m.value), [live.id]);
+      assert.deepEqual(await memberIds(t, String(group.id)), [String(live.id)]);
+      assert.deepEqual((await details(String(group.id))).at(-1)!.membersRemoved, [gone.id]);
+    }
+  });
+
   it('accepts a deleted member on POST and PUT as on PATCH', async () => {
     const created = await scimRequest(t, acme.tokens.scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Pushed', members: [{ value: gone.id }, { value: live.id }] });
     assert.equal(created.status, 201, JSON.stringify(created.body));

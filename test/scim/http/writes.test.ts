@@ -369,19 +369,20 @@ describe('SCIM writes, lifecycle and audit', () => {
       assert.deepEqual(await sql(t, 'select * from groups where id = ?', [group.id]), before);
     });
 
-    it("keeps a deleted member's hidden membership through a group PUT (a restore brings it back), named in members or not", async () => {
+    it("keeps a deleted member's hidden membership through a group PUT that names them, and ends it when the list leaves them out", async () => {
       const stays = await postUser(t, acme.tokens.scim, 'stays@acme.test');
       const leaves = await postUser(t, acme.tokens.scim, 'leaves@acme.test');
       const group = await postGroup(t, acme.tokens.scim, 'Returners', [String(stays.id), String(leaves.id)]);
       await scimRequest(t, acme.tokens.scim, 'delete', `/Users/${leaves.id}`).expect(204);
-      // Okta's group push: the whole list of (live) members.
-      const put = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }] }).expect(200);
-      assert.deepEqual(put.body.members.map((m: Json) => m.value), [stays.id]);
-      assert.deepEqual(await sql(t, 'select user_id from memberships where group_id = ? order by user_id', [group.id]), [stays.id, leaves.id].sort().map((id) => ({ user_id: id })));
       // An IdP that still has the deleted user in the group names them: accepted, still hidden (see group-members.test.ts).
       const named = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }, { value: leaves.id }] }).expect(200);
       assert.deepEqual(named.body.members.map((m: Json) => m.value), [stays.id]);
       assert.deepEqual(await sql(t, 'select user_id from memberships where group_id = ? order by user_id', [group.id]), [stays.id, leaves.id].sort().map((id) => ({ user_id: id })));
+      // Okta's group push: the IdP's whole list. Leaving them out says the IdP no longer has them in
+      // the group (it cannot know Gatehouse deleted them), so a restore must not bring the group back.
+      const put = await scimRequest(t, acme.tokens.scim, 'put', `/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Returners', members: [{ value: stays.id }] }).expect(200);
+      assert.deepEqual(put.body.members.map((m: Json) => m.value), [stays.id]);
+      assert.deepEqual(await sql(t, 'select user_id from memberships where group_id = ? order by user_id', [group.id]), [{ user_id: stays.id }]);
     });
 
     it('returns 409 uniqueness for a second group whose displayName differs only by case', async () => {
