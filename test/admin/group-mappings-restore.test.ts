@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { patchOps, postGroup, postUser, scimRequest } from '../support/scim.ts';
-import { addGroup, createPeopleTestApp } from '../people/support.ts';
+import { addGroup, createPeopleTestApp, sql } from '../people/support.ts';
 import { auditEvents, membershipsOf, orgApi } from './groups-support.ts';
 
 /**
@@ -51,6 +51,13 @@ describe('IdP group mappings: a restored person', () => {
     assert.deepEqual((await membershipsOf(t, olga))['Ward 5'], { role: 'editor', source: 'scim', viaMapping: true });
     const [event] = await auditEvents(t, 'membership.added', olga);
     assert.deepEqual(event!.details, { groupId: ward5, groupName: 'Ward 5', role: 'editor', source: 'scim', via: 'group_mapping' });
+    // The feed: the restore, then the mapped membership it gave.
+    await t.container.events.publishAll();
+    const feed = await sql(t, `select type, resource from events where org_id = ? and (resource->'user'->>'id' = ? or resource->>'id' = ?) order by position`, [acme.id, olga, olga]);
+    const types = feed.map((e) => String(e.type));
+    assert.ok(types.indexOf('user.restored') >= 0 && types.lastIndexOf('membership.added') > types.indexOf('user.restored'), types.join(', '));
+    const mapped = feed.filter((e) => e.type === 'membership.added').map((e) => (e.resource as { group: { id: string } }).group.id);
+    assert.ok(mapped.includes(ward5), JSON.stringify(mapped));
   });
 
   it('follows the mappings changed while they were deleted: a new one given, a removed one taken away', async () => {
