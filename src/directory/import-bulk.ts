@@ -3,6 +3,7 @@ import { executeBound, pgArray } from '../db/bound-query.ts';
 import type { UserSource } from '../db/entities/index.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { auditInsertSql } from './audit.ts';
+import { disableSourceOf } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import { primaryEmail, primaryPhone, userFieldColumns, type UserFields } from './user-record.ts';
 import { validateUserFields } from './users.ts';
@@ -109,8 +110,9 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
     const rows = await executeBound(
       em,
       `with src as (select * from unnest(?::uuid[], ?::boolean[], ${bulkColumns.map(([, t]) => `?::${t}[]`).join(', ')}) as x(id, active, ${names.join(', ')})),
-       u as (insert into users (id, org_id, ${names.join(', ')}, state, source, disabled_at, version, created_at, updated_at)
-             select id, ?, ${names.join(', ')}, case when active then 'active' else 'disabled' end, ?, case when active then null else now() end, 1, now(), now() from src
+       u as (insert into users (id, org_id, ${names.join(', ')}, state, source, disabled_at, disabled_by, version, created_at, updated_at)
+             select id, ?, ${names.join(', ')}, case when active then 'active' else 'disabled' end, ?, case when active then null else now() end,
+               case when active then null else ? end, 1, now(), now() from src
              on conflict do nothing returning *),
        a as (${userAudit.sql} returning id),
        m as (insert into memberships (id, org_id, group_id, user_id, role, source, added_at)
@@ -123,7 +125,7 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
        mae as (${memberAudit.sql} order by ma.id)
        select id from u`,
       [
-        pgArray(ids), pgArray(active), ...names.map((c) => pgArray(columns[c]!)), scope.orgId, source, ...userAudit.params,
+        pgArray(ids), pgArray(active), ...names.map((c) => pgArray(columns[c]!)), scope.orgId, source, disableSourceOf(scope), ...userAudit.params,
         scope.orgId, source, pgArray(member.id), pgArray(member.user), pgArray(member.group), pgArray(member.role),
         ...memberAudit.params,
       ],

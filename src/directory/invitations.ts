@@ -163,7 +163,7 @@ async function reviveDeleted(tx: Em, scope: Scope, row: Row, expiresAt: Date, no
   const to = nextState('deleted', 'restore', 'invited');
   const id = String(row.id);
   await tx.execute(
-    `update users set state = ?, deleted_at = null, disabled_at = null, invite_expires_at = ?, last_active_at = null, version = version + 1, updated_at = ? where id = ? and org_id = ?`,
+    `update users set state = ?, deleted_at = null, disabled_at = null, disabled_by = null, invite_expires_at = ?, last_active_at = null, version = version + 1, updated_at = ? where id = ? and org_id = ?`,
     [to, expiresAt, now, id, scope.orgId],
   );
   await tx.execute('update invitations set revoked_at = ?, updated_at = ? where user_id = ? and accepted_at is null and revoked_at is null', [now, now, id]);

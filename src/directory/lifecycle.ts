@@ -1,5 +1,6 @@
-import type { UserState } from '../db/entities/index.ts';
+import type { DisableSource, UserState } from '../db/entities/index.ts';
 import { TransitionError } from './errors.ts';
+import type { Scope } from './scope.ts';
 
 /**
  * CONVENTIONS 9: one lifecycle, many doors. SCIM `active`, the admin API, CSV
@@ -88,4 +89,22 @@ export function transitionForActive(state: UserState, active: boolean): Transiti
 
 export function isEnabled(state: UserState): boolean {
   return state === 'active' || state === 'invited';
+}
+
+/** The door a disable comes through (users.disabled_by): a CSV import runs as its admin, yet is `csv`. */
+export function disableSourceOf(scope: Pick<Scope, 'actor' | 'source'>): DisableSource {
+  if (scope.source === 'csv') return 'csv';
+  if (scope.actor.type === 'scim_token') return 'scim';
+  if (scope.actor.type === 'system') return 'system';
+  return 'admin';
+}
+
+/**
+ * A disable made here (an admin's, a CSV's): the IdP's `active: true` does not undo it, since
+ * Okta's profile push always sends it and Entra re-sends it on any difference, which is no one's
+ * decision to let the person back in. Unknown (null, from before this was recorded) and the
+ * IdP's own disables are the IdP's to undo.
+ */
+export function isLocalDisable(by: DisableSource | null): boolean {
+  return by === 'admin' || by === 'csv';
 }

@@ -1,7 +1,7 @@
 import { executeHot, type SqlRunner } from '../db/bound-query.ts';
 import { isUuid } from '../lib/ids.ts';
 import { auditInsertSql } from './audit.ts';
-import { auditAction, stateOnReturnSql, transitionForActive, type Transition } from './lifecycle.ts';
+import { auditAction, disableSourceOf, isLocalDisable, stateOnReturnSql, transitionForActive, type Transition } from './lifecycle.ts';
 import { noSeatLimitSql } from './license.ts';
 import type { Scope } from './scope.ts';
 import { rowToUser, userColumnsSql, userGroupsSql, type UserRecord } from './user-record.ts';
@@ -31,12 +31,12 @@ interface Move {
 const moves: Record<'disable' | 'reactivate', Move> = {
   disable: {
     transition: 'disable', from: ['active', 'invited'], to: `'disabled'`,
-    guard: `cur.org_role <> 'org_admin'`, set: 'disabled_at = now()',
+    guard: `cur.org_role <> 'org_admin'`, set: 'disabled_at = now(), disabled_by = ?',
   },
   reactivate: {
     // Back to active, or to invited for an invitee who never registered (lifecycle.ts stateOnReturn).
     transition: 'reactivate', from: ['disabled'], to: stateOnReturnSql('cur'),
-    guard: noSeatLimitSql('cur.org_id'), set: 'disabled_at = null',
+    guard: noSeatLimitSql('cur.org_id'), set: 'disabled_at = null, disabled_by = null',
   },
 };
 
@@ -54,6 +54,8 @@ export async function setUserActive(
 ): Promise<UserRecord | null | undefined> {
   if (!isUuid(id)) return null;
   const move = moves[active ? 'reactivate' : 'disable'];
+  // The IdP's switch leaves a disable made here to the general path (saveUser): held, or adopted.
+  const local = scope.actor.type === 'scim_token' ? ` and coalesce(cur.disabled_by, '') not in ('admin', 'csv')` : '';
   const audit = auditInsertSql(scope, {
     action: auditAction[move.transition],
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
@@ -67,13 +69,13 @@ export async function setUserActive(
      u as (update users t set state = ${move.to}, ${move.set}, version = t.version + 1, updated_at = now()
            from cur
            where t.id = cur.id and t.org_id = cur.org_id and t.version = cur.version and cur.state in (${states})
-             and cur.version = coalesce(?::int, cur.version) and ${move.guard}
+             and cur.version = coalesce(?::int, cur.version) and ${move.guard}${active ? local : ''}
            returning t.*)${move.transition === 'disable' ? `,\n     ${revokeSessionsCte()}` : ''},
      a as (${audit.sql})
      select true as written, ${userColumnsSql}, ${userGroupsSql} from u
      union all
      select false, ${userColumnsSql}, ${userGroupsSql} from cur u where not exists (select 1 from u as written)`,
-    [scope.orgId, id, expectedVersion ?? null, ...audit.params],
+    [scope.orgId, id, ...(active ? [] : [disableSourceOf(scope)]), expectedVersion ?? null, ...audit.params],
     { prepare: true },
   );
   const row = rows[0];
@@ -81,6 +83,7 @@ export async function setUserActive(
   const user = rowToUser(row);
   if (row.written) return user;
   // Nothing written: right when there was nothing to do (and If-Match, if any, matched).
-  const due = transitionForActive(user.state, active) !== undefined;
+  const adoptable = !active && user.state === 'disabled' && scope.actor.type === 'scim_token' && isLocalDisable(user.disabledBy);
+  const due = transitionForActive(user.state, active) !== undefined || adoptable;
   return due || (expectedVersion !== undefined && expectedVersion !== user.version) ? undefined : user;
 }

@@ -1,4 +1,4 @@
-import type { MultiValue, OrgRole, UserSource, UserState } from '../db/entities/index.ts';
+import type { DisableSource, MultiValue, OrgRole, UserSource, UserState } from '../db/entities/index.ts';
 import { jsonbValue } from '../db/jsonb.ts';
 
 /**
@@ -47,6 +47,8 @@ export interface UserRecord extends UserFields {
   updatedAt: Date;
   lastActiveAt: Date | null;
   disabledAt: Date | null;
+  /** While disabled: who disabled them (db/entities/user.ts disableSources); null when not known. */
+  disabledBy: DisableSource | null;
   deletedAt: Date | null;
   inviteExpiresAt: Date | null;
   /** The manager `managerId` names, as every read shows them: null when none, or deleted (see managerSql). */
@@ -117,6 +119,7 @@ export const userColumnsSql = [
   'u.updated_at',
   'u.last_active_at',
   'u.disabled_at',
+  'u.disabled_by',
   'u.deleted_at',
   'u.invite_expires_at',
   // Most users have no manager: no lookup for them.
@@ -158,6 +161,7 @@ export function rowToUser(row: Row): UserRecord {
     updatedAt: toDate(row.updated_at),
     lastActiveAt: toDateOrNull(row.last_active_at),
     disabledAt: toDateOrNull(row.disabled_at),
+    disabledBy: (row.disabled_by as DisableSource | null | undefined) ?? null,
     deletedAt: toDateOrNull(row.deleted_at),
     inviteExpiresAt: toDateOrNull(row.invite_expires_at),
     manager: jsonbValue<UserManager | null>(row.manager_json, null),

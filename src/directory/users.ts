@@ -7,7 +7,8 @@ import { jsonEqual } from '../lib/equal.ts';
 import { auditInsertSql } from './audit.ts';
 import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
-import { auditAction, nextState, stateOnReturn, transitionForActive, type Transition } from './lifecycle.ts';
+import { noteHeldActivation } from './activation-hold.ts';
+import { auditAction, disableSourceOf, isLocalDisable, nextState, stateOnReturn, transitionForActive, type Transition } from './lifecycle.ts';
 import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
 import { assertNotLastOrgAdmin, losesOrgAdmin } from './org-admins.ts';
 import { transaction } from './transaction.ts';
@@ -267,15 +268,15 @@ export async function createUser(from: Em | Db, scope: Scope, input: UserFields,
   const fields = validateUserFields(input);
   if (fields.managerId !== null) await assertManager(db.sql, scope, fields.managerId);
   const disabled = options.active === false;
-  const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'phone', 'state', 'source', 'disabled_at', 'version', 'created_at', 'updated_at'];
+  const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'phone', 'state', 'source', 'disabled_at', 'disabled_by', 'version', 'created_at', 'updated_at'];
   const values: unknown[] = [uuidv7(), scope.orgId];
   const placeholders = ['?', '?'];
   for (const [field, , kind] of userFieldColumns) {
     values.push(kind === 'json' ? JSON.stringify(fields[field]) : fields[field]);
     placeholders.push(kind === 'json' ? '?::jsonb' : '?');
   }
-  values.push(primaryEmail(fields.emails), primaryPhone(fields.phoneNumbers), disabled ? 'disabled' : 'active', options.source);
-  placeholders.push('?', '?', '?', '?', disabled ? 'now()' : 'null', '1');
+  values.push(primaryEmail(fields.emails), primaryPhone(fields.phoneNumbers), disabled ? 'disabled' : 'active', options.source, disabled ? disableSourceOf(scope) : null);
+  placeholders.push('?', '?', '?', '?', disabled ? 'now()' : 'null', '?', '1');
   if (options.now) {
     values.push(options.now, options.now);
     placeholders.push('?::timestamptz', '?::timestamptz');
@@ -333,8 +334,17 @@ export async function saveUser(
 ): Promise<{ user: UserRecord; changed: boolean }> {
   const next = validateUserFields(input);
   const changed = changedFields(current, next);
-  const transition: Transition | undefined = options.active === undefined ? undefined : transitionForActive(current.state, options.active);
-  if (!changed.length && !transition) return { user: current, changed: false };
+  let transition: Transition | undefined = options.active === undefined ? undefined : transitionForActive(current.state, options.active);
+  const fromIdp = scope.actor.type === 'scim_token';
+  // The IdP's `active: true` does not undo a disable made here: the rest of its write applies.
+  const held = fromIdp && transition === 'reactivate' && isLocalDisable(current.disabledBy);
+  if (held) transition = undefined;
+  // The IdP disabling a person disabled here makes the disable its own, so its later enable counts.
+  const adopted = fromIdp && options.active === false && current.state === 'disabled' && isLocalDisable(current.disabledBy);
+  if (!changed.length && !transition && !adopted) {
+    if (held) await noteHeldActivation(em, scope, current);
+    return { user: current, changed: false };
+  }
   if (changed.includes('managerId') && next.managerId !== null) await assertManager(em, scope, next.managerId, current.id);
 
   const sets: string[] = [];
@@ -357,14 +367,20 @@ export async function saveUser(
   if (transition) {
     sets.push('state = ?');
     params.push(to);
-    sets.push(transition === 'disable' ? 'disabled_at = now()' : 'disabled_at = null');
+    sets.push(transition === 'disable' ? 'disabled_at = now(), disabled_by = ?' : 'disabled_at = null, disabled_by = null');
+    if (transition === 'disable') params.push(disableSourceOf(scope));
   }
+  if (adopted) sets.push(`disabled_by = 'scim'`);
   sets.push('version = version + 1', 'updated_at = now()');
 
   const audit = auditInsertSql(scope, {
-    action: transition ? auditAction[transition] : 'user.updated',
+    // The IdP adopting a disable and nothing else changes nothing the feed shows: an audit entry only.
+    action: transition ? auditAction[transition] : changed.length ? 'user.updated' : 'user.disable_adopted',
     target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
-    details: { changes: describeChanges(current, next, changed) },
+    details: {
+      changes: describeChanges(current, next, changed),
+      ...(adopted ? { disabledBy: { from: current.disabledBy, to: 'scim' } } : {}),
+    },
   }, 'u');
   const parts = (guard: boolean): CteParts => {
     const ctes = [
@@ -395,6 +411,7 @@ export async function saveUser(
     });
   }
   if (!user) throw new StaleVersionError('User', current.id);
+  if (held) await noteHeldActivation(em, scope, user);
   return { user, changed: true };
 }
 

@@ -60,6 +60,22 @@ describe('console people pages in a real browser', function () {
     await close();
   });
 
+  it('says a person provisioned by the identity provider stays disabled until reactivated here', async () => {
+    const id = await addUser(s.t, s.acme, { userName: 'ida@acme.test', displayName: 'Ida Push', source: 'scim' });
+    const { page, problems, close } = await open(admin, `/console/users/${id}`);
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await clickAndReload(page, page.getByRole('button', { name: 'Disable Ida Push' }));
+    assert.deepEqual(asked, ['Disable Ida Push? They are signed out everywhere at once and stay disabled until reactivated here, even if your identity provider still has them active.']);
+    assert.equal(await status(page), 'Disabled');
+    assert.match((await page.locator('dl.facts').first().textContent()) ?? '', /by an administrator: stays disabled until reactivated here, whatever your identity provider sends/);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('asks before disabling from a users row, and warns an admin who is about to disable themselves', async () => {
     await addUser(s.t, s.acme, { userName: 'row-rita@acme.test', displayName: 'Rita Row' });
     // A second org admin exists, so the API would let this one disable their own account.

@@ -70,6 +70,17 @@ describe('events: a person’s resource carries every profile field the admin AP
     });
   }
 
+  it('gives an admin\'s disable a user.disabled whose resource says who disabled them, as GET /users/:id does', async () => {
+    const id = await addUser(t, acme, { userName: 'leaver@acme.test' });
+    const start = await cursorOf(t, acme);
+    assert.equal((await api(t, acme).post(`/users/${id}/disable`)).status, 200);
+    const events = await eventsAfter(t, acme, start);
+    assert.deepEqual(events.map((e) => e.type), ['user.disabled']);
+    const resource = events[0]!.resource as Json;
+    assert.equal(resource.disabledBy, 'admin');
+    await assertRenderedAsAdminApi(t, acme, resource);
+  });
+
   it('gives a person created over SCIM with core and enterprise attributes a user.created rendered as GET /users/:id', async () => {
     const start = await cursorOf(t, acme);
     const user = await postUser(t, acme.tokens.scim, 'ent@acme.test', {

@@ -9,6 +9,15 @@ export type UserState = (typeof userStates)[number];
 export const userSources = ['scim', 'saml-jit', 'invitation', 'csv', 'admin'] as const;
 export type UserSource = (typeof userSources)[number];
 
+/**
+ * Who disabled a disabled user: the door the disable came through. `admin` (the admin API, the
+ * console, the CLI) and `csv` are local disables, which an IdP's routine `active: true` does not
+ * undo (directory/users.ts saveUser); `scim` is the IdP's own. null: before this was recorded
+ * and not found in the audit trail, treated as the IdP's.
+ */
+export const disableSources = ['admin', 'csv', 'scim', 'system'] as const;
+export type DisableSource = (typeof disableSources)[number];
+
 export const orgRoles = ['org_admin', 'member'] as const;
 export type OrgRole = (typeof orgRoles)[number];
 
@@ -60,6 +69,7 @@ export const UserSchema = defineEntity({
     inviteExpiresAt: p.datetime().nullable(),
     lastActiveAt: p.datetime().nullable(),
     disabledAt: p.datetime().nullable(),
+    disabledBy: p.enum(disableSources).nullable(),
     deletedAt: p.datetime().nullable(),
     /** Set when a deleted user's personal data was purged (30 days after deletion); the row stays as a tombstone. */
     purgedAt: p.datetime().nullable(),

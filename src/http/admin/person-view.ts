@@ -31,6 +31,11 @@ export interface PersonView {
   updatedAt: string;
   lastActiveAt: string | null;
   disabledAt: string | null;
+  /**
+   * Who disabled them (`admin`, `csv`, `scim`, `system`; null when not known). `admin` and `csv` are
+   * disables made here: the IdP's `active: true` does not undo them, only a reactivation here does.
+   */
+  disabledBy: 'admin' | 'csv' | 'scim' | 'system' | null;
   deletedAt: string | null;
   purgedAt: string | null;
   groups: Array<{ id: string; displayName: string; role: string }>;
@@ -69,6 +74,7 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     updatedAt: user.updatedAt.toISOString(),
     lastActiveAt: iso(user.lastActiveAt),
     disabledAt: iso(user.disabledAt),
+    disabledBy: user.disabledBy,
     deletedAt: iso(user.deletedAt),
     purgedAt: iso(user.purgedAt),
     groups: user.groups.map((g) => ({ id: g.id, displayName: g.displayName, role: g.role })),

@@ -135,8 +135,9 @@ export function userHandlers(deps: ScimDeps) {
         if (ifMatch !== undefined && current.version !== ifMatch) throw new ScimError(412, 'The user was changed since the version in If-Match');
         const patched = applyPatch(toUserResource(current, deps, { patchBase: true }), ops.value, type);
         if (!patched.ok) throw new ScimError(400, patched.detail, patched.code);
-        if (!patched.value.changed) return current;
         const input = fromUserResource(patched.value.resource);
+        // Unchanged, yet `active: false` for a person disabled here makes that disable the IdP's (saveUser).
+        if (!patched.value.changed && input.active !== false) return current;
         const saved = await saveUser(em, scope(req), current, input.fields, { active: input.active, withGroups: true });
         return saved.user;
       });

@@ -79,7 +79,10 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
 export function disableQuestion(viewer: Viewer, person: PersonSummary): string {
   return person.id === viewer.userId
     ? 'Disable your own account? You are signed out at once and cannot sign in again until another org admin reactivates you.'
-    : `Disable ${personName(person)}? They are signed out everywhere at once; you can reactivate them later.`;
+    : person.source === 'scim'
+      // users.ts saveUser: the IdP's routine `active: true` does not undo a disable made here.
+      ? `Disable ${personName(person)}? They are signed out everywhere at once and stay disabled until reactivated here, even if your identity provider still has them active.`
+      : `Disable ${personName(person)}? They are signed out everywhere at once; you can reactivate them later.`;
 }
 
 /**

@@ -12,6 +12,7 @@ interface PersonView extends ProfileValues {
   createdAt: string;
   lastActiveAt: string | null;
   disabledAt: string | null;
+  disabledBy: string | null;
   deletedAt: string | null;
 }
 
@@ -26,9 +27,16 @@ ${person.manager ? row('Manager', html`<a href="/console/users/${person.manager.
 ${row('Organization role', person.orgRole === 'org_admin' ? 'Org admin' : 'Member')}
 ${row('Added', when(person.createdAt))}
 ${row('Last active', when(person.lastActiveAt))}
-${person.disabledAt ? row('Disabled', when(person.disabledAt)) : ''}
+${person.disabledAt ? row('Disabled', html`${when(person.disabledAt)}${disabledByText(person)}`) : ''}
 ${person.deletedAt ? row('Deleted', when(person.deletedAt)) : ''}
 </dl>`;
+}
+
+/** Who disabled them; for a disable made here, that the IdP cannot undo it (users.ts saveUser). */
+function disabledByText(person: PersonView): string {
+  const local = person.disabledBy === 'admin' || person.disabledBy === 'csv';
+  const by = person.disabledBy === 'admin' ? ' by an administrator' : person.disabledBy === 'csv' ? ' by a CSV import' : person.disabledBy === 'scim' ? ' by your identity provider' : '';
+  return local && person.source === 'scim' ? `${by}: stays disabled until reactivated here, whatever your identity provider sends` : by;
 }
 
 const sourceLabel: Record<string, string> = {
