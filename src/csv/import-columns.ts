@@ -39,6 +39,10 @@ const aliases: Record<string, ImportField | 'ignored'> = {
   role: 'role',
   groupsrole: 'role',
   status: 'status',
+  // Import only: users.csv has no Manager column (its columns are fixed), the import learns it.
+  manager: 'manager',
+  manageremail: 'manager',
+  managerusername: 'manager',
   // Read-only columns of the users.csv export: matched by name, never written.
   organizationrole: 'orgRole',
   orgrole: 'orgRole',

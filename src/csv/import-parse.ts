@@ -22,7 +22,7 @@ export interface ParseOptions {
   charset?: CsvCharset | undefined;
 }
 
-const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 'userId', 'department', 'officeLocation', 'title', 'phone', 'employeeNumber', 'role', 'orgRole'] as const;
+const textFields = ['fullName', 'givenName', 'familyName', 'email', 'userName', 'userId', 'department', 'officeLocation', 'title', 'phone', 'employeeNumber', 'role', 'orgRole', 'manager'] as const;
 
 const statusWords: Record<string, 'active' | 'disabled' | null> = {
   active: 'active', enabled: 'active', true: 'active', yes: 'active',
@@ -165,7 +165,7 @@ export function parseImportFile(bytes: Uint8Array, options: ParseOptions = {}): 
       if (value === undefined) continue;
       if (field === 'fullName') values.displayName = value;
       else if (field === 'email') values.email = value.toLowerCase();
-      else if (field === 'role') values.role = value.toLowerCase();
+      else if (field === 'role' || field === 'manager') values[field] = value.toLowerCase();
       // `org_admin` as exported, or `Org Admin` as a person writes it.
       else if (field === 'orgRole') values.orgRole = value.toLowerCase().replace(/[\s-]+/g, '_');
       else values[field] = value;

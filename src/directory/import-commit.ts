@@ -6,6 +6,7 @@ import { ConflictError, DomainError, TransitionError, UnavailableError, Validati
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
+import { setManagersBatch } from './import-commit-managers.ts';
 import { inviteUsersBulk, type BulkInvitee } from './import-invite-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
@@ -43,7 +44,7 @@ export interface CommitRequest {
 export interface CommitHooks {
   batchSize?: number;
   onProgress?: (summary: ImportSummary) => void;
-  /** Tests: called after batch n (1-based) committed; throwing simulates a crash between batches. */
+  /** Tests: called after batch n (1-based, the manager pass's batches numbered on from the rows') committed; throwing simulates a crash between batches. */
   afterBatch?: (n: number) => void | Promise<void>;
   /** The server shutting down: the commit stops before its next batch (UnavailableError, resumable). */
   signal?: AbortSignal;
@@ -123,7 +124,8 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   await getImport(fork(), scope, id);
   await begin(fork(), scope, id, request);
   const summary = await getImport(fork(), scope, id);
-  for (let batch = 1; ; batch++) {
+  let batch = 0;
+  for (;;) {
     if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
     // Groups are looked up once per batch, in its transaction (one deleted since the last batch is not reused).
     const groupIds: GroupCache = new Map();
@@ -155,6 +157,20 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
       return false;
     });
     if (done) break;
+    batch++;
+    hooks.onProgress?.(await getImport(fork(), scope, id));
+    await hooks.afterBatch?.(batch);
+  }
+  // The last pass: the Manager column's managers, once everyone the file creates exists (import-commit-managers.ts).
+  for (;;) {
+    if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
+    const more = await fork().transactional(async (tx) => {
+      const lock = await tx.execute(`select status, columns -> 'recognised' ->> 'manager' as header from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
+      if (lock[0]?.status !== 'committing') return false;
+      return setManagersBatch(tx, scope, id, (lock[0].header as string | null) ?? 'Manager', hooks.batchSize ?? DEFAULT_BATCH_SIZE);
+    });
+    if (!more) break;
+    batch++;
     hooks.onProgress?.(await getImport(fork(), scope, id));
     await hooks.afterBatch?.(batch);
   }

@@ -24,6 +24,8 @@ export interface Existing {
   /** Where reactivating them leads (lifecycle.ts stateOnReturn): invited for an invitee who never registered. */
   returnsTo: 'invited' | 'active';
   profile: Record<ImportProfileField, string | null>;
+  /** Their manager's id (possibly someone deleted since: the pointer is kept). */
+  managerId: string | null;
 }
 
 export interface DirectoryGroup {
@@ -53,13 +55,14 @@ function toExisting(row: Record<string, unknown>): Existing {
   return {
     id: String(row.id), userName: String(row.user_name), email: (row.email as string | null) ?? null, state: row.state as UserState, status: row.status as UserStatus,
     orgRole: row.org_role as OrgRole, source: row.source as UserSource, returnsTo: row.returns_to === 'invited' ? 'invited' : 'active', profile,
+    managerId: (row.manager_id as string | null) ?? null,
   };
 }
 
 async function loadPeople(em: Em, orgId: string, now: Date): Promise<Pick<Directory, 'byId' | 'byEmail' | 'byUserName'>> {
   const status = statusSql(now, 'users');
   const users = await em.execute(
-    `select id, user_name, email, state, ${status.sql} as status, org_role, source, ${stateOnReturnSql('users')} as returns_to,
+    `select id, user_name, email, state, ${status.sql} as status, org_role, source, manager_id, ${stateOnReturnSql('users')} as returns_to,
        ${Object.values(profileColumns).join(', ')} from users where org_id = ? and purged_at is null`,
     [...status.params, orgId],
   );

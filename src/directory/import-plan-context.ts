@@ -18,6 +18,8 @@ export interface PlanContext {
   col: (field: ImportField, fallback: string) => string;
   reading: CellReading;
   findGroup: (name: string) => DirectoryGroup | undefined;
+  /** Every Email cell of the file (lower-cased): whom a Manager cell may name besides the org's people. */
+  fileEmails: ReadonlySet<string>;
   seats: { left: number; limit: number | null };
   /** The problem for disabling `user`, when they are the last enabled org admin left; counts them as gone otherwise. */
   lastAdmin: (user: Existing, column: string | null) => RowProblem | null;
@@ -40,6 +42,7 @@ export function planContext(dir: Directory, file: ImportFile, options: ImportOpt
     col: (field, fallback) => file.headers[field] ?? fallback,
     reading,
     findGroup: groupFinder(dir, reading),
+    fileEmails: new Set(file.rows.flatMap((row) => (row.values.email === undefined ? [] : [row.values.email]))),
     seats: { left: settings.seatsLeft ?? Number.POSITIVE_INFINITY, limit: settings.seatLimit },
     lastAdmin: lastAdminGuard(dir),
   };

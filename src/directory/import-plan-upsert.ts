@@ -8,6 +8,7 @@ import { importProfileFields, type ImportProfileField, type ImportValues, type P
 import { splitName } from './invitation-addresses.ts';
 import { isEnabled } from './lifecycle.ts';
 import { activeUsers } from './license.ts';
+import { planManager, type PlannedManager } from './import-managers.ts';
 
 /**
  * An `upsert` (or `sync`) row planned: a new person is created (invited), a
@@ -27,13 +28,15 @@ const noSeats = (ctx: PlanContext, column: string | null): RowProblem => ({ colu
 
 export function planUpsert(ctx: PlanContext, plan: Planned, v: ImportValues, user: Existing | undefined): void {
   const rowGroups = planGroups(ctx, v, plan.errors);
+  const manager = planManager(ctx, v, user);
+  if (manager.problem) plan.errors.push(manager.problem);
   if (plan.errors.length) return;
   const profile: Profile = {};
   for (const field of importProfileFields) if (v[field] !== undefined) profile[field] = v[field];
   const displayName = joinedName(profile, user?.profile, ctx.reading);
   if (displayName !== undefined) profile.displayName = displayName;
-  if (user) planUpdate(ctx, plan, v, user, profile, rowGroups);
-  else planCreate(ctx, plan, v, profile, rowGroups);
+  if (user) planUpdate(ctx, plan, v, user, profile, rowGroups, manager);
+  else planCreate(ctx, plan, v, profile, rowGroups, manager);
 }
 
 /** A row naming someone by User ID or User Name who is not here: that is what went wrong, not a missing address. */
@@ -43,7 +46,7 @@ function unmatchedProblem(ctx: PlanContext, v: ImportValues): RowProblem {
   return { column: ctx.col('email', 'Email'), reason: 'missing_required', message: 'a new person needs an email address' };
 }
 
-function planCreate(ctx: PlanContext, plan: Planned, v: ImportValues, profile: Profile, rowGroups: RowGroups): void {
+function planCreate(ctx: PlanContext, plan: Planned, v: ImportValues, profile: Profile, rowGroups: RowGroups, manager: PlannedManager): void {
   const { col, options, seats } = ctx;
   const errors = plan.errors;
   if (!v.email) {
@@ -70,7 +73,7 @@ function planCreate(ctx: PlanContext, plan: Planned, v: ImportValues, profile: P
   plan.label = v.email.toLowerCase();
   // The id is allocated now so the commit's bulk path writes the user without reading anything back;
   // a create's changes are its data, derived when read (import-rows.ts createChanges), not stored twice.
-  plan.data = { email: v.email.toLowerCase(), newUserId: uuidv7(), profile, status: v.status ?? null, groups: rowGroups.groups } satisfies CreateData;
+  plan.data = { email: v.email.toLowerCase(), newUserId: uuidv7(), profile, status: v.status ?? null, groups: rowGroups.groups, ...(manager.data ? { manager: manager.data } : {}) } satisfies CreateData;
 }
 
 interface MembershipChanges {
@@ -134,7 +137,7 @@ function refusal(ctx: PlanContext, v: ImportValues, user: Existing, changes: Rec
   return changes.status && v.status === 'disabled' ? ctx.lastAdmin(user, ctx.col('status', 'Status')) : null;
 }
 
-function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Existing, profile: Profile, rowGroups: RowGroups): void {
+function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Existing, profile: Profile, rowGroups: RowGroups, manager: PlannedManager): void {
   const errors = plan.errors;
   const kept = user.state === 'deleted' ? deletedProblem : user.source === 'scim' && ctx.options.exceptScim ? exceptScimProblem : null;
   if (kept) {
@@ -145,6 +148,7 @@ function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Exis
   const { added, roleChanged, groupRoles } = membershipChanges(ctx, user, rowGroups, errors);
   if (errors.length) return;
   const { changes, changedProfile } = profileChanges(ctx, user, profile);
+  if (manager.change) changes.manager = manager.change;
   const status = statusChange(ctx, v, user);
   if (status.change) changes.status = status.change;
   const refused = status.problem ?? refusal(ctx, v, user, changes);
@@ -157,6 +161,6 @@ function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Exis
   if (added.some((g) => !g.groupId)) changes.createGroups = added.filter((g) => !g.groupId).map((g) => g.name);
   if (roleChanged.length) changes.groupRoles = groupRoles;
   plan.action = Object.keys(changes).length ? 'update' : 'unchanged';
-  plan.data = { profile: changedProfile, status: v.status ?? null, groups: [...added, ...roleChanged] };
+  plan.data = { profile: changedProfile, status: v.status ?? null, groups: [...added, ...roleChanged], ...(manager.change ? { manager: manager.data } : {}) };
   plan.changes = changes;
 }

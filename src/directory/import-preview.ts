@@ -4,6 +4,7 @@ import { ValidationError } from './errors.ts';
 import { loadDirectory, type Directory } from './import-directory.ts';
 import { planRow, planSyncDisables, type RowsSeen } from './import-plan.ts';
 import { planContext } from './import-plan-context.ts';
+import { linkFileManagers } from './import-managers.ts';
 import { insertPreviewRows } from './import-rows.ts';
 import { getImport, type ImportFile, type ImportOptions, type ImportSummary, type Planned } from './imports.ts';
 import { getLicense } from './license.ts';
@@ -57,6 +58,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const ctx = planContext(dir, file, options, { roles: settings.roles, defaultRole: defaultMembershipRole(settings), seatsLeft: license.remaining, seatLimit: license.seatLimit });
   const rows: RowsSeen = { seen: new Set(), matched: new Set() };
   const planned = file.rows.map((row) => planRow(ctx, row, rows));
+  linkFileManagers(file, planned);
   if (options.mode === 'sync') planned.push(...planSyncDisables(ctx, rows));
   const id = uuidv7();
   await em.transactional(async (tx) => {

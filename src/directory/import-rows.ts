@@ -1,6 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound } from '../db/bound-query.ts';
 import type { ImportProfileField, Planned, PlannedGroup } from './imports.ts';
+import type { ManagerData } from './import-managers.ts';
 import { splitName } from './invitation-addresses.ts';
 import { emptyUserFields, type UserFields } from './user-record.ts';
 
@@ -16,6 +17,8 @@ export interface CreateData {
   profile: Partial<Record<ImportProfileField, string>>;
   status: 'active' | 'disabled' | null;
   groups: PlannedGroup[];
+  /** The Manager cell's, set by the commit's last pass (import-commit-managers.ts). */
+  manager?: ManagerData;
 }
 
 /**
@@ -29,6 +32,7 @@ export function createChanges(data: Partial<CreateData>): Record<string, unknown
   // A Status of disabled makes the new person disabled at once (invited, then switched off): the preview says so.
   if (data.status === 'disabled') changes.status = { from: null, to: 'disabled' };
   if (groups.length) changes.groups = groupsAdded(groups);
+  if (data.manager) changes.manager = { from: null, to: data.manager.label };
   const toCreate = groups.filter((g) => !g.groupId).map((g) => g.name);
   if (toCreate.length) changes.createGroups = toCreate;
   return changes;

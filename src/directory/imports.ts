@@ -16,7 +16,7 @@ import { toDate } from './user-record.ts';
 
 export type ImportField =
   | 'fullName' | 'givenName' | 'familyName' | 'email' | 'userName' | 'userId' | 'groups' | 'department'
-  | 'officeLocation' | 'title' | 'phone' | 'employeeNumber' | 'role' | 'status' | 'orgRole';
+  | 'officeLocation' | 'title' | 'phone' | 'employeeNumber' | 'role' | 'status' | 'orgRole' | 'manager';
 
 /** Profile fields an import writes (the admin API's profile fields; email and userName are identity, only matched). */
 export const importProfileFields = ['givenName', 'familyName', 'displayName', 'title', 'department', 'officeLocation', 'phone', 'employeeNumber'] as const;
@@ -31,6 +31,8 @@ export interface ImportValues extends Partial<Record<ImportProfileField, string>
   orgRole?: string;
   status?: 'active' | 'disabled';
   groups?: GroupCell[];
+  /** The Manager cell, lower-cased: the manager's email or user name (import-managers.ts). */
+  manager?: string;
 }
 
 export interface RowProblem {

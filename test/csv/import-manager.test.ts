@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { seedOrg, type TestApp } from '../support/app.ts';
+import { addUser, api, createPeopleTestApp, scopeOf, sql } from '../people/support.ts';
+import { commit, csv, previewRows, upload } from './import-support.ts';
+import { commitImport } from '../../src/directory/import-commit.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
+type Json = Record<string, any>;
+
+/**
+ * The import's Manager column: an admin of an org without SSO sets managers in bulk, by the
+ * manager's email or user name — someone in the org, or someone the same file creates. The
+ * managers are set after every row is applied, by a last resumable pass of the commit.
+ */
+describe('CSV import: the Manager column', function () {
+  this.timeout(300_000);
+  let t: TestApp;
+  const deps = { publicUrl: 'https://gatehouse.test', now: () => new Date() };
+  const managerOf = async (email: string): Promise<string | null> => {
+    const [row] = await sql(t, 'select m.email from users u left join users m on m.id::text = u.manager_id where u.email = ?', [email]);
+    return (row?.email as string | null) ?? null;
+  };
+
+  before(async () => {
+    t = await createPeopleTestApp();
+  });
+  after(async () => t?.close());
+
+  it('previews each manager cell: an existing person by email or user name, someone the file creates later, and each refusal', async () => {
+    const org = await seedOrg(t.container, 'mgr-preview');
+    await addUser(t, org, { userName: 'boss', email: 'boss@example.com' });
+    const gone = await addUser(t, org, { userName: 'gone@example.com' });
+    await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'gone@example.com' }).expect(200);
+    await addUser(t, org, { userName: 'a@example.com' });
+    await addUser(t, org, { userName: 'b@example.com' });
+    const kept = await addUser(t, org, { userName: 'kept@example.com' });
+    const boss = (await sql(t, 'select id from users where org_id = ? and email = ?', [org.id, 'boss@example.com']))[0]!.id as string;
+    await api(t, org).patch(`/users/${kept}`, { managerId: boss }).expect(200);
+    await addUser(t, org, { userName: 'scim@example.com', source: 'scim' });
+    const file = csv(
+      'Email,Title,Manager Email',
+      'a@example.com,,BOSS@example.com', // 1: existing, by email in any case
+      'b@example.com,,boss', // 2: existing, by user name
+      'new@example.com,,later@example.com', // 3: created by a later row
+      'later@example.com,,', // 4: empty cell: no manager
+      'kept@example.com,,boss@example.com', // 5: already their manager
+      'x@example.com,,nobody@example.com', // 6: unknown
+      'y@example.com,,gone@example.com', // 7: deleted: unknown
+      'z@example.com,,z@example.com', // 8: themself
+      'kept@example.com,,kept', // 9: duplicate row: refused for that, not the manager
+      'scim@example.com,,boss@example.com', // 10: the IdP's
+      'w@example.com,,bad@@example.com', // 11: its manager's row has an error
+      'bad@@example.com,,', // 12: invalid email
+    );
+    const res = await upload(t, org, file).expect(201);
+    const rows = await previewRows(t, org, res.body.id);
+    const brief = rows.map((r) => [r.action, r.changes.manager ?? null, r.errors.map((e: Json) => `${e.column}:${e.reason}`), r.notes.map((n: Json) => `${n.column}:${n.reason}`)]);
+    assert.deepEqual(brief, [
+      ['update', { from: null, to: 'boss@example.com' }, [], []],
+      ['update', { from: null, to: 'boss@example.com' }, [], []],
+      ['create', { from: null, to: 'later@example.com' }, [], []],
+      ['create', null, [], []],
+      ['unchanged', null, [], []],
+      ['skip', null, ['Manager Email:unknown_manager'], []],
+      ['skip', null, ['Manager Email:unknown_manager'], []],
+      ['skip', null, ['Manager Email:manager_is_self'], []],
+      ['skip', null, ['Email:duplicate_in_file'], []],
+      ['skip', null, ['null:scim_managed'], []],
+      ['create', null, [], ['Manager Email:manager_not_set']],
+      ['skip', null, ['Email:invalid_email'], []],
+    ]);
+    assert.match(rows[5]!.errors[0].message, /nobody in this organization .*nobody@example\.com/);
+    assert.match(rows[9]!.errors[0].message, /manager/);
+    assert.match(rows[10]!.notes[0].message, /row 12/);
+    assert.equal(res.body.counts.update, 2);
+  });
+
+  it('reads the Manager and Manager User Name headers too, in any case and spacing', async () => {
+    const org = await seedOrg(t.container, 'mgr-headers');
+    await addUser(t, org, { userName: 'boss', email: 'boss@example.com' });
+    for (const header of ['manager', 'MANAGER USER NAME', 'Manager_Email']) {
+      const res = await upload(t, org, csv(`Email,${header}`, 'a@example.com,boss')).expect(201);
+      assert.deepEqual(res.body.columns.unknown, []);
+      assert.deepEqual((await previewRows(t, org, res.body.id))[0]!.changes.manager, { from: null, to: 'boss@example.com' });
+    }
+  });
+
+  for (const noInvite of [false, true]) {
+    it(`sets a manager the same file creates, after every row is applied, audited and in the feed as user.updated (${noInvite ? 'created directly' : 'invited'})`, async () => {
+      const org = await seedOrg(t.container, `mgr-commit-${noInvite}`);
+      await addUser(t, org, { userName: 'old@example.com' });
+      await t.container.events.publishAll();
+      const start = String((await api(t, org).get('/events?limit=1000').expect(200)).body.cursor);
+      const file = csv('Email,Manager', 'old@example.com,chief@example.com', 'mid@example.com,chief@example.com', 'chief@example.com,');
+      const res = await upload(t, org, file, noInvite ? { noInvite: 'true' } : {}).expect(201);
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.equal(done.body.status, 'committed');
+      assert.equal(done.body.progress.manager, 2);
+      assert.deepEqual([await managerOf('old@example.com'), await managerOf('mid@example.com'), await managerOf('chief@example.com')], ['chief@example.com', 'chief@example.com', null]);
+      const chief = (await sql(t, 'select id from users where org_id = ? and email = ?', [org.id, 'chief@example.com']))[0]!.id as string;
+      const old = (await sql(t, 'select id from users where org_id = ? and email = ?', [org.id, 'old@example.com']))[0]!.id as string;
+      const [audit] = await sql(t, `select details from audit_events where target_id = ? and action = 'user.updated'`, [old]);
+      assert.deepEqual((audit!.details as Json).changes, { managerId: { from: null, to: chief } });
+      await t.container.events.publishAll();
+      const events = (await api(t, org).get(`/events?after=${start}&limit=1000`).expect(200)).body.events as Json[];
+      const managed = events.filter((e) => e.type === 'user.updated' && e.data.changes?.managerId);
+      assert.deepEqual(managed.map((e) => [e.resource.email, e.data.changes.managerId.after, e.source]).sort(), [['mid@example.com', chief, 'csv'], ['old@example.com', chief, 'csv']]);
+      assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => [r.outcome, r.notes]), [['applied', []], ['applied', []], ['applied', []]]);
+    });
+  }
+
+  it('chosen rows: a row whose manager row was not chosen, or failed, applies and says manager_not_set', async () => {
+    const org = await seedOrg(t.container, 'mgr-chosen');
+    const file = csv('Email,Manager', 'one@example.com,chief@example.com', 'two@example.com,taken@example.com', 'chief@example.com,', 'taken@example.com,');
+    const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+    await addUser(t, org, { userName: 'taken@example.com', email: 'elsewhere@example.com' });
+    const done = await commit(t, org, res.body.id, { rows: [1, 2, 4] }).expect(200);
+    assert.equal(done.body.status, 'committed');
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(rows.map((r) => [r.outcome, r.notes.map((n: Json) => n.reason)]), [['applied', ['manager_not_set']], ['applied', ['manager_not_set']], [null, []], ['failed', []]]);
+    assert.match(rows[0]!.notes[0].message, /row 3 .*not applied/);
+    assert.deepEqual([await managerOf('one@example.com'), await managerOf('two@example.com')], [null, null]);
+  });
+
+  it('a commit killed between batches, and again in its manager pass, resumes and sets each manager exactly once', async () => {
+    const org = await seedOrg(t.container, 'mgr-resume');
+    const lines = Array.from({ length: 6 }, (_, i) => `p${i}@example.com,boss@example.com`);
+    const res = await upload(t, org, csv('Email,Manager', ...lines, 'boss@example.com,'), { noInvite: 'true' }).expect(201);
+    const fork = () => t.container.fork();
+    // Rows: 4 batches of 2 (the boss is in the last); managers: 3 batches of 2.
+    await assert.rejects(commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2, afterBatch: (n) => { if (n === 2) throw new Error('killed'); } }), /killed/);
+    await assert.rejects(commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2, afterBatch: (n) => { if (n === 3) throw new Error('killed'); } }), /killed/);
+    const midway = await sql(t, 'select count(*)::int as n from users where org_id = ? and manager_id is not null', [org.id]);
+    assert.equal(midway[0]!.n, 2);
+    const done = await commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2 });
+    assert.equal(done.status, 'committed');
+    assert.equal(done.progress.manager, 6);
+    for (let i = 0; i < 6; i++) assert.equal(await managerOf(`p${i}@example.com`), 'boss@example.com');
+    const audits = await sql(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'user.updated' and details -> 'changes' -> 'managerId' is not null`, [org.id]);
+    assert.equal(audits[0]!.n, 6);
+  });
+});
