@@ -109,6 +109,20 @@ describe('CSV import: the Manager column', function () {
     });
   }
 
+  it('a sync sets managers as an upsert does, alongside the people it disables', async () => {
+    const org = await seedOrg(t.container, 'mgr-sync');
+    await addUser(t, org, { userName: 'stays@example.com' });
+    await addUser(t, org, { userName: 'leaves@example.com' });
+    const res = await upload(t, org, csv('Email,Manager', 'stays@example.com,lead@example.com', 'lead@example.com,'), { mode: 'sync', noInvite: 'true' }).expect(201);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(rows.map((r) => [r.label, r.action, r.changes.manager ?? null]), [
+      ['stays@example.com', 'update', { from: null, to: 'lead@example.com' }], ['lead@example.com', 'create', null], ['leaves@example.com', 'disable', null],
+    ]);
+    const done = await commit(t, org, res.body.id, { rows: 'all', force: true }).expect(200);
+    assert.equal(done.body.progress.manager, 1);
+    assert.deepEqual([await managerOf('stays@example.com'), await managerOf('leaves@example.com')], ['lead@example.com', null]);
+  });
+
   it('chosen rows: a row whose manager row was not chosen, or failed, applies and says manager_not_set', async () => {
     const org = await seedOrg(t.container, 'mgr-chosen');
     const file = csv('Email,Manager', 'one@example.com,chief@example.com', 'two@example.com,taken@example.com', 'chief@example.com,', 'taken@example.com,');
