@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { createScimTestApp, ENTERPRISE_SCHEMA, patchOps, postUser, scimRequest, USER_SCHEMA } from '../support/scim.ts';
+import { createScimTestApp, ENTERPRISE_SCHEMA, patchOps, postGroup, postUser, scimRequest, USER_SCHEMA } from '../support/scim.ts';
 import { addUser, api } from '../people/support.ts';
 import { profileFields, type ProfileField } from '../../src/directory/people.ts';
 
@@ -156,5 +156,40 @@ describe('events: a person’s resource carries every profile field the admin AP
     assert.deepEqual(event.data.changes.userType, { before: null, after: 'Contractor' });
     for (const field of Object.keys(event.data.changes)) assert.ok(field in event.resource, `resource lacks ${field}, which changes names`);
     assert.deepEqual([event.resource.userType, event.resource.honorificPrefix, event.resource.honorificSuffix], ['Contractor', 'Dr.', 'PhD']);
+  });
+
+  it('shows in GET /users/:id and GET /users every field of a SCIM-provisioned person\'s latest user.* resource, with the same value', async () => {
+    const start = await cursorOf(t, acme);
+    const manager = await postUser(t, acme.tokens.scim, 'boss@acme.test', { externalId: 'okta-boss' });
+    const group = await postGroup(t, acme.tokens.scim, 'Resync');
+    const user = await postUser(t, acme.tokens.scim, 'sync@acme.test', {
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA],
+      externalId: '00u-sync',
+      userType: 'Employee',
+      name: { givenName: 'Syn', familyName: 'Cee', honorificPrefix: 'Dr.', honorificSuffix: 'MD' },
+      emails: [{ value: 'sync@acme.test', type: 'work', primary: true }, { value: 'syn@home.test', type: 'home' }],
+      phoneNumbers: [{ value: '+1 555 0100', type: 'work' }, { value: '+1 555 0199', type: 'mobile' }],
+      [ENTERPRISE_SCHEMA]: { employeeNumber: 'E-9', manager: { value: manager.id } },
+    });
+    const added = await scimRequest(t, acme.tokens.scim, 'patch', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: user.id }] }));
+    assert.equal(added.status < 300, true, JSON.stringify(added.body));
+    const renamed = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: 'Surgeon' }));
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    const latest = (await eventsAfter(t, acme, start)).filter((e) => e.type.startsWith('user.') && e.resource.id === user.id).at(-1)!;
+    assert.equal(latest.type, 'user.updated');
+    const resource = latest.resource as Json;
+    assert.equal(resource.externalId, '00u-sync');
+    assert.equal(resource.groups.length, 1);
+    const one = await api(t, acme).get(`/users/${user.id}`);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    const list = await api(t, acme).get('/users?q=sync%40acme.test');
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.deepEqual(list.body.users, [one.body], 'GET /users shows the person as GET /users/:id does');
+    // One mapping for both: every key of the feed's resource, by the same name and value (the view adds only invitationId).
+    for (const [key, value] of Object.entries(resource)) {
+      assert.ok(key in one.body, `GET /users/:id lacks ${key}`);
+      assert.deepEqual(one.body[key], value, `GET /users/:id .${key}`);
+    }
+    assert.deepEqual(Object.keys(one.body).filter((key) => !(key in resource)), ['invitationId']);
   });
 });

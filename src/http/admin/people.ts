@@ -77,8 +77,9 @@ const idParams = z.strictObject({ id: z.string().max(100) });
 
 const person = {
   description: 'The user: id, userName, email, status, source, orgRole, every profile field PATCH takes (givenName, familyName, middleName, displayName, nickName, title, '
-    + 'department, division, organization, costCenter, employeeNumber, officeLocation, preferredLanguage, locale, timezone, phone; null when empty), manager, dates, groups, '
-    + 'invitationId (the open invitation of a pending or expired user)',
+    + 'department, division, organization, costCenter, employeeNumber, officeLocation, preferredLanguage, locale, timezone, phone; null when empty), '
+    + 'read-only what an IdP gave (externalId, emails, phoneNumbers, userType, honorificPrefix, honorificSuffix, managerId), active (SCIM\'s sense), manager, dates, groups '
+    + '(the keys and values of a user.* event\'s resource), invitationId (the open invitation of a pending or expired user)',
 };
 
 const bulkPermission: Record<BulkAction, Requirement> = { disable: 'users.disable', reactivate: 'users.disable' };

@@ -1,23 +1,38 @@
+import type { MultiValue } from '../../db/entities/index.ts';
+import { isEnabled } from '../../directory/lifecycle.ts';
 import type { PersonRecord } from '../../directory/people.ts';
 import { userStatus, type UserStatus } from '../../directory/status.ts';
 
-/** A user as the admin API shows it (CONVENTIONS 6: the one place that knows both shapes). */
+/**
+ * A user as the admin API shows it (CONVENTIONS 6: the one place that knows both shapes).
+ * Every key of the change feed's user resource (gatehouse_user_json), by the same name and
+ * value, plus invitationId: a consumer that resyncs from GET /users maps both with one mapping.
+ */
 export interface PersonView {
   id: string;
   userName: string;
+  /** What only an IdP gives, read-only here: SCIM's externalId, emails, phoneNumbers, userType, name.honorific*. */
+  externalId: string | null;
   email: string | null;
+  emails: MultiValue[];
   displayName: string | null;
   givenName: string | null;
   familyName: string | null;
   middleName: string | null;
   nickName: string | null;
+  honorificPrefix: string | null;
+  honorificSuffix: string | null;
+  userType: string | null;
   status: UserStatus;
+  /** SCIM's `active`: true unless disabled or deleted (a pending or expired invitee is active). */
+  active: boolean;
   source: string;
   orgRole: string;
   department: string | null;
   officeLocation: string | null;
   title: string | null;
   phone: string | null;
+  phoneNumbers: MultiValue[];
   division: string | null;
   organization: string | null;
   costCenter: string | null;
@@ -25,6 +40,8 @@ export interface PersonView {
   preferredLanguage: string | null;
   locale: string | null;
   timezone: string | null;
+  /** The manager's id as the IdP gave it, kept while that manager is deleted. */
+  managerId: string | null;
   /** The manager as SCIM shows them (its enterprise manager): null when none, or deleted. */
   manager: { id: string; displayName: string | null } | null;
   createdAt: string;
@@ -49,19 +66,26 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
   return {
     id: user.id,
     userName: user.userName,
+    externalId: user.externalId,
     email: user.email,
+    emails: user.emails,
     displayName: user.displayName,
     givenName: user.givenName,
     familyName: user.familyName,
     middleName: user.middleName,
     nickName: user.nickName,
+    honorificPrefix: user.honorificPrefix,
+    honorificSuffix: user.honorificSuffix,
+    userType: user.userType,
     status: userStatus(user, now),
+    active: isEnabled(user.state),
     source: user.source,
     orgRole: user.orgRole,
     department: user.department,
     officeLocation: user.officeLocation,
     title: user.title,
     phone: user.phone,
+    phoneNumbers: user.phoneNumbers,
     division: user.division,
     organization: user.organization,
     costCenter: user.costCenter,
@@ -69,6 +93,7 @@ export function toPersonView(user: PersonRecord, now: Date): PersonView {
     preferredLanguage: user.preferredLanguage,
     locale: user.locale,
     timezone: user.timezone,
+    managerId: user.managerId,
     manager: user.manager ? { id: user.manager.id, displayName: user.manager.displayName } : null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
