@@ -381,7 +381,7 @@ export async function revokeInvitation(em: Em, scope: Scope, id: string, now: Da
   await recordAuditSql(em, scope, {
     action: 'invitation.revoked',
     target: { type: 'user', id: current.userId, label: current.email },
-    details: { invitationId: current.id, previousStatus: current.status },
+    details: { invitationId: current.id, previousStatus: current.status, reason: 'admin' },
   });
   return getInvitation(em, scope, id, now);
 }

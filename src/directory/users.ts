@@ -5,6 +5,7 @@ import { uniqueViolationField } from '../db/unique-violation.ts';
 import { uuidv7, isUuid } from '../lib/ids.ts';
 import { jsonEqual } from '../lib/equal.ts';
 import { auditInsertSql } from './audit.ts';
+import { recordInviteeInvitation } from './invitee-invitation.ts';
 import { changedKeys } from './audit-changes.ts';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationError, type FieldProblem } from './errors.ts';
 import { noteHeldActivation } from './activation-hold.ts';
@@ -395,12 +396,17 @@ export async function saveUser(
   const withGroups = options.withGroups ?? false;
   // Only a move to active takes a seat: an invitee going back to invited holds none.
   const activates = transition === 'reactivate' && to === 'active';
-  // Disabling an org admin takes the org lock first: the last one must stay (issue 7).
+  const guardsAdmin = transition === 'disable' && losesOrgAdmin(current);
+  // A pending or expired invitee's open invitation stops or starts working with them: on the record too.
+  const invitee = (transition === 'disable' || transition === 'reactivate') && (current.state === 'invited' || to === 'invited') ? transition : undefined;
   let user =
-    transition === 'disable' && losesOrgAdmin(current)
+    guardsAdmin || invitee
       ? await transaction(em, scope, async (tx) => {
-          await assertNotLastOrgAdmin(tx, scope, current.id, 'disable');
-          return runWrite(tx, parts(false), withGroups);
+          // Disabling an org admin takes the org lock first: the last one must stay (issue 7).
+          if (guardsAdmin) await assertNotLastOrgAdmin(tx, scope, current.id, 'disable');
+          const written = await runWrite(tx, parts(false), withGroups);
+          if (written && invitee) await recordInviteeInvitation(tx, scope, current.id, invitee);
+          return written;
         })
       : await runWrite(em, parts(activates), withGroups);
   if (!user && activates) {
