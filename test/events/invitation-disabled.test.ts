@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { api } from '../people/support.ts';
+import { commit, csv, upload } from '../csv/import-support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, register, type InvitationWorld } from '../invitations/support.ts';
 import type { SeededOrg } from '../support/app.ts';
 
@@ -90,6 +91,18 @@ describe('events: a pending invitee disabled and reactivated', () => {
     assert.equal(events[1]!.resource.id, invitationId);
     assert.equal(events[1]!.resource.user.status, 'expired');
     assert.deepEqual(events[1]!.data, { resent: false, reason: 'user_reactivated' });
+  });
+
+  it('emits invitation.revoked (reason user_disabled, source csv) after user.disabled when a CSV import disables a pending invitee', async () => {
+    const { invitationId } = (await invite(w, w.acme, { emails: 'csv-off@acme.test' })).sent[0]!;
+    const start = await cursorOf(w.acme);
+    const preview = await upload(w.t, w.acme, csv('Email,Status', 'csv-off@acme.test,disabled'), { mode: 'upsert' });
+    assert.equal(preview.status, 201, JSON.stringify(preview.body));
+    const done = await commit(w.t, w.acme, preview.body.id, { rows: 'all', force: true });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    const events = (await eventsAfter(w.acme, start)).filter((e) => e.type.startsWith('user.') || e.type.startsWith('invitation.'));
+    assert.deepEqual(summary(events), ['user.disabled csv-off@acme.test', 'invitation.revoked csv-off@acme.test']);
+    assert.deepEqual([events[1]!.resource.id, events[1]!.data.reason, events[1]!.source], [invitationId, 'user_disabled', 'csv']);
   });
 
   it('gives an admin’s revoke data.reason admin', async () => {
