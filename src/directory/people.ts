@@ -14,6 +14,7 @@ import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts
 import { transaction } from './transaction.ts';
 import { rowToUser, toDate, userColumnsSql, userFieldColumns, type UserFields, type UserRecord } from './user-record.ts';
 import { changedFields, deleteUser, saveUser } from './users.ts';
+import { recordInviteeInvitation } from './invitee-invitation.ts';
 
 /**
  * People as org admins manage them (the admin API; CSV and invitations later):
@@ -310,6 +311,8 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
       throw error;
     });
     if (!rows.length) throw new StaleVersionError('User', id);
+    // Back to invited: their open invitation's link works again (or has expired meanwhile), on the record too.
+    if (to === 'invited') await recordInviteeInvitation(tx, scope, id, 'restore');
     // IdP group mappings: their IdP groups and the mappings may have changed while they were deleted.
     await syncMappedMemberships(tx, scope, [id]);
     return getPerson(tx, scope, id);

@@ -455,10 +455,15 @@ export async function deleteUser(em: Em, scope: Scope, id: string, expectedVersi
     },
     false,
   );
-  const user = losesOrgAdmin(current)
+  const guardsAdmin = losesOrgAdmin(current);
+  // A pending or expired invitee's open invitation stops working with them: on the record too.
+  const invitee = current.state === 'invited';
+  const user = guardsAdmin || invitee
     ? await transaction(em, scope, async (tx) => {
-        await assertNotLastOrgAdmin(tx, scope, id, 'delete');
-        return write(tx);
+        if (guardsAdmin) await assertNotLastOrgAdmin(tx, scope, id, 'delete');
+        const written = await write(tx);
+        if (written && invitee) await recordInviteeInvitation(tx, scope, id, 'delete');
+        return written;
       })
     : await write(em);
   if (!user) throw new StaleVersionError('User', id);
