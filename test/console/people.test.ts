@@ -222,6 +222,32 @@ describe('console people pages in a real browser', function () {
     await close();
   }));
 
+  it('says in the bulk disable question that the SCIM-managed people selected stay disabled until reactivated here, and only when some are selected', () => withThreshold(1, async () => {
+    await addUser(s.t, s.acme, { userName: 'mix-local@acme.test', displayName: 'Mix Local' });
+    await addUser(s.t, s.acme, { userName: 'mix-idp-1@acme.test', displayName: 'Mix Idp1', source: 'scim' });
+    await addUser(s.t, s.acme, { userName: 'mix-idp-2@acme.test', displayName: 'Mix Idp2', source: 'scim' });
+    const { page, problems, close } = await open(admin, '/console/users?status=active&q=mix-');
+    const ask = async (labels: string[]): Promise<string[]> => {
+      for (const box of await page.locator('tbody input[name="row"]').all()) await box.uncheck();
+      for (const label of labels) await page.getByLabel(`Select ${label}`).check();
+      const asked: string[] = [];
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await page.getByRole('button', { name: 'Disable selected' }).click();
+      await page.waitForTimeout(300);
+      return asked;
+    };
+    assert.deepEqual(await ask(['Mix Local']), ['Disable 1 person? They are signed out everywhere at once.']);
+    assert.deepEqual(await ask(['Mix Idp1']), ['Disable 1 person? They are signed out everywhere at once and stay disabled until reactivated here, even if your identity provider still has them active.']);
+    assert.deepEqual(await ask(['Mix Idp1', 'Mix Idp2']), ['Disable 2 people? They are signed out everywhere at once and stay disabled until reactivated here, even if your identity provider still has them active.']);
+    assert.deepEqual(await ask(['Mix Local', 'Mix Idp1']), ['Disable 2 people? They are signed out everywhere at once. The one managed by your identity provider will stay disabled until reactivated here, even if your identity provider still has them active.']);
+    assert.deepEqual(await ask(['Mix Local', 'Mix Idp1', 'Mix Idp2']), ['Disable 3 people? They are signed out everywhere at once. The 2 managed by your identity provider will stay disabled until reactivated here, even if your identity provider still has them active.']);
+    assert.deepEqual(problems, []);
+    await close();
+  }));
+
   it('asks again, with the numbers, before a bulk disable over the mass-disable threshold, and disables nobody when declined', () => withThreshold(0.01, async () => {
     const id = await addUser(s.t, s.acme, { userName: 'mass-1@acme.test', displayName: 'Mass One' });
     const enabled = Number((await sql(s.t, `select count(*)::int as n from users where org_id = ? and state in ('active', 'invited')`, [s.acme.id]))[0]!.n);

@@ -76,12 +76,17 @@ export function lifecycleActions(viewer: Viewer, person: PersonSummary, options:
  * bulk "Disable selected" does); an admin's own account gets the blunter question, since no one
  * but another org admin can let them back in (the API refuses only the last org admin).
  */
+/**
+ * What a disable made here means for someone the IdP manages (users.ts saveUser: the IdP's routine
+ * `active: true` does not undo it): said by the one-person question and the bulk one (person-bulk.js).
+ */
+export const scimDisableNote = 'stay disabled until reactivated here, even if your identity provider still has them active.';
+
 export function disableQuestion(viewer: Viewer, person: PersonSummary): string {
   return person.id === viewer.userId
     ? 'Disable your own account? You are signed out at once and cannot sign in again until another org admin reactivates you.'
     : person.source === 'scim'
-      // users.ts saveUser: the IdP's routine `active: true` does not undo a disable made here.
-      ? `Disable ${personName(person)}? They are signed out everywhere at once and stay disabled until reactivated here, even if your identity provider still has them active.`
+      ? `Disable ${personName(person)}? They are signed out everywhere at once and ${scimDisableNote}`
       : `Disable ${personName(person)}? They are signed out everywhere at once; you can reactivate them later.`;
 }
 

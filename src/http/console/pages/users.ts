@@ -1,7 +1,7 @@
 import { html, options, queryString, when, type Html } from '../html.ts';
 import { can, type Viewer } from '../viewer.ts';
 import type { ConsoleRoute } from '../page.ts';
-import { lifecycleActions, mayChangeAccount, personName, type PersonSummary } from './person-actions.ts';
+import { lifecycleActions, mayChangeAccount, personName, scimDisableNote, type PersonSummary } from './person-actions.ts';
 
 interface Person extends PersonSummary {
   lastActiveAt: string | null;
@@ -46,7 +46,7 @@ function table(viewer: Viewer, people: Person[]): Html {
   if (!people.length) return html`<p class="empty">Nobody matches these filters.</p>`;
   const rows = people.map(
     (p) => html`<tr>
-<td><input type="checkbox" name="row" value="${p.id}" form="bulk" aria-label="Select ${p.displayName ?? p.email ?? p.userName}"${p.id === viewer.userId ? html` data-self` : ''}></td>
+<td><input type="checkbox" name="row" value="${p.id}" form="bulk" aria-label="Select ${p.displayName ?? p.email ?? p.userName}"${p.id === viewer.userId ? html` data-self` : ''}${p.source === 'scim' ? html` data-scim` : ''}></td>
 <td><a href="/console/users/${p.id}">${p.displayName ?? p.userName}</a>${managedBadge(p.source)}</td>
 <td>${p.email ?? ''}</td>
 <td>${statusBadge(p.status)}</td>
@@ -80,9 +80,10 @@ export const usersRoute: ConsoleRoute = {
         html`<li><a href="/console/users${queryString({ ...filters, status: t.status })}"${t.status === status ? html` aria-current="true"` : ''}>${t.label} <span class="count">${page.counts[t.status] ?? 0}</span></a></li>`,
     );
     const exportHref = `${api.base}/exports/users.csv${queryString(filters)}`;
+    // data-scim-note: what person-bulk.js's question adds when the selection holds SCIM-managed people (data-scim).
     // data-then="event": person-bulk.js reports how many were done and failed, then reloads. More than the
     // org's mass-disable threshold is refused (409) until confirmed: data-force-confirm asks, then sends force.
-    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="event" data-bulk-report data-force-confirm="Disable them anyway?">
+    const bulk = html`<form id="bulk" class="bulk" data-api="POST /users/disable" data-collect="ids:row" data-then="event" data-bulk-report data-force-confirm="Disable them anyway?" data-scim-note="${scimDisableNote}">
 ${can(viewer, 'users.disable') ? html`<button type="submit">Disable selected</button>` : ''}
 ${can(viewer, 'users.export') ? html`<a class="button" href="${exportHref}" data-export-selected="row" download>Export ${status === 'enabled' ? 'this view' : statusLabel[status]?.toLowerCase() ?? 'this view'}</a>` : ''}
 </form>`;

@@ -16,13 +16,23 @@ function report(answer) {
   return `${head} ${failed.length} could not be disabled: ${reasons}`;
 }
 
+// SCIM-managed rows (data-scim): a disable made here sticks against the IdP's routine "active", said
+// as the one-person question says it (form's data-scim-note, person-actions.ts scimDisableNote).
+function signedOut(form, checked) {
+  const managed = checked.filter((box) => 'scim' in box.dataset).length;
+  const note = form.dataset.scimNote;
+  if (!managed || !note) return 'They are signed out everywhere at once.';
+  if (managed === checked.length) return `They are signed out everywhere at once and ${note}`;
+  return `They are signed out everywhere at once. The ${managed === 1 ? 'one' : managed} managed by your identity provider will ${note}`;
+}
+
 function guard(form, event) {
   const name = (form.dataset.collect ?? ':').split(':')[1];
   const checked = name ? [...document.querySelectorAll(`input[name="${CSS.escape(name)}"]:checked`)] : [];
   const count = checked.length;
   // The viewer's own row (data-self): a "select all" that catches it would sign them out too.
   const self = checked.some((box) => 'self' in box.dataset) ? ' Your own account is among them: you are signed out too, until another org admin reactivates you.' : '';
-  if (count && window.confirm(`Disable ${count} ${count === 1 ? 'person' : 'people'}? They are signed out everywhere at once.${self}`)) return;
+  if (count && window.confirm(`Disable ${count} ${count === 1 ? 'person' : 'people'}? ${signedOut(form, checked)}${self}`)) return;
   // A capture listener: stops api-forms.js's submit handler before it sends.
   event.preventDefault();
   event.stopImmediatePropagation();
