@@ -4,7 +4,8 @@ import { checkPage, contextWithCookie, watchConsole } from './support/browser.ts
 import { type ConsoleServer } from './support/server.ts';
 import { closeConsole, openConsole } from './support/suite.ts';
 import { asPerson, signIn, type SignedIn } from '../admin/support.ts';
-import { addUser } from '../people/support.ts';
+import { addUser, api } from '../people/support.ts';
+import { scimRequest } from '../support/scim.ts';
 
 /** Issue 10: Exports (the four people exports and audit.csv, filters applied) and the Audit page. */
 describe('console exports and audit in a real browser', function () {
@@ -130,6 +131,48 @@ describe('console exports and audit in a real browser', function () {
     assert.match(audit.lines[0]!, /^Date,Actor Type,Actor,Action,/);
     assert.equal(audit.lines.length, 2);
     assert.match(audit.lines[1]!, /group\.created/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('says in words what a held IdP reactivation, an adopted disable and a SCIM group write naming a deleted member mean', async () => {
+    const scim = (method: 'post' | 'patch', path: string, body: unknown) => scimRequest(s.t, s.acme.tokens.scim, method, path, body);
+    const made = await scim('post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'held@acme.test', active: true });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const held = made.body.id as string;
+    const active = (value: boolean) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value }] });
+    assert.equal((await api(s.t, s.acme).post(`/users/${held}/disable`)).status, 200);
+    assert.equal((await scim('patch', `/Users/${held}`, active(true))).status, 200);
+    assert.equal((await scim('patch', `/Users/${held}`, active(false))).status, 200);
+    const gone = (await scim('post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'gone@acme.test', active: true })).body.id as string;
+    const group = await scim('post', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Held Sales' });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    assert.equal((await api(s.t, s.acme).delete(`/users/${gone}`, { confirmEmail: 'gone@acme.test' })).status, 200);
+    const add = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: gone }] }] };
+    assert.equal((await scim('patch', `/Groups/${group.body.id}`, add)).status, 200);
+
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    const rowText = async (action: string, target = 'held@acme.test') => {
+      await page.goto(`${s.origin}/console/audit?action=${action}&target=${encodeURIComponent(target)}`);
+      const rows = await page.locator('tbody tr').allTextContents();
+      assert.equal(rows.length, 1, rows.join('\n'));
+      return rows[0]!.replace(/\s+/g, ' ');
+    };
+    assert.match(await rowText('user.activation_held'), /The identity provider’s reactivation was not applied: disabled here by an administrator, they stay disabled until reactivated here\./);
+    assert.match(await rowText('user.disable_adopted'), /The identity provider disabled them too: its own reactivation will now apply\./);
+    const groupRow = await rowText('group.updated', 'Held Sales');
+    assert.match(groupRow, /Still sent as members by the identity provider, though deleted here \(kept hidden until restored\): gone@acme\.test/);
+    assert.doesNotMatch(groupRow, /deletedMembersAdded|[{}[\]]/);
+    await page.goto(`${s.origin}/console/users/${held}`);
+    const activity = ((await page.locator('section[aria-labelledby="activity-h"]').textContent()) ?? '').replace(/\s+/g, ' ');
+    assert.match(activity, /user\.activation_held ?The identity provider’s reactivation was not applied/);
+    assert.match(activity, /user\.disable_adopted ?The identity provider disabled them too/);
+    await page.goto(`${s.origin}/console/audit?action=group.updated&target=Held%20Sales`);
+    await page.getByRole('link', { name: 'gone@acme.test' }).click();
+    await page.waitForURL(new RegExp(`/console/users/${gone}$`));
+    await checkPage(page, 'audit notes');
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -3,6 +3,7 @@ import { ApiError } from '../api-client.ts';
 import { problemList } from '../layout.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { dayBound } from './exports.ts';
+import { auditNote, deletedMemberNames } from './audit-notes.ts';
 
 interface Party {
   type: string;
@@ -30,13 +31,14 @@ function party(p: Party | null): Html {
   return html`${link} <span class="hint">(${p.type})</span>`;
 }
 
-function changes(event: AuditEvent): Html {
+function changes(event: AuditEvent, names: Map<string, string>): Html {
   const entries = Object.entries(event.changes);
-  if (!entries.length) return html``;
-  return html`<ul class="audit-changes">${entries.map(([field, c]) => html`<li><span class="audit-field">${field}</span>: ${show(c.before)} → ${show(c.after)}</li>`)}</ul>`;
+  const note = auditNote(event.action, event.details, names) ?? html``;
+  if (!entries.length) return note;
+  return html`<ul class="audit-changes">${entries.map(([field, c]) => html`<li><span class="audit-field">${field}</span>: ${show(c.before)} → ${show(c.after)}</li>`)}</ul>${note}`;
 }
 
-function table(events: AuditEvent[]): Html {
+function table(events: AuditEvent[], names: Map<string, string>): Html {
   if (!events.length) return html`<p class="empty">No event matches these filters.</p>`;
   const rows = events.map(
     (e) => html`<tr>
@@ -44,7 +46,7 @@ function table(events: AuditEvent[]): Html {
 <td>${party(e.actor)}</td>
 <td><code>${e.action}</code></td>
 <td>${party(e.target)}</td>
-<td>${changes(e)}</td>
+<td>${changes(e, names)}</td>
 </tr>`,
   );
   return html`<div class="table-wrap"><table>
@@ -86,7 +88,7 @@ export const auditRoute: ConsoleRoute = {
     } else {
       try {
         const page = await api.get<{ events: AuditEvent[]; nextCursor: string | null }>('/audit', { ...apiFilters, cursor: query.cursor, limit: 50 });
-        list = table(page.events);
+        list = table(page.events, await deletedMemberNames(api, page.events.map((e) => e.details)));
         if (page.nextCursor) next = html`<a href="/console/audit${queryString({ ...filters, cursor: page.nextCursor })}" rel="next">Older events</a>`;
       } catch (error) {
         // A filter the API refuses (an action with spaces…) is the visitor's to fix, on this page.

@@ -1,6 +1,7 @@
 import { html, options, when, type Html } from '../html.ts';
 import { can, type Viewer } from '../viewer.ts';
 import type { PersonSummary } from './person-actions.ts';
+import { auditNote } from './audit-notes.ts';
 
 /** The person page's lower sections: entry points with roles, devices, activity. */
 
@@ -18,7 +19,7 @@ export interface Sessions {
 }
 
 export interface Activity {
-  events: Array<{ id: string; at: string; action: string; actor: { label: string }; target: { label: string | null } | null }>;
+  events: Array<{ id: string; at: string; action: string; actor: { label: string }; target: { label: string | null } | null; details: Record<string, unknown> }>;
   nextCursor: string | null;
 }
 
@@ -144,7 +145,7 @@ export function activitySection(person: PersonSummary, data: Activity): Html {
   const body = data.events.length
     ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="activity-h"><table>
 <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">By</th><th scope="col">On</th></tr></thead>
-<tbody>${data.events.map((e) => html`<tr><td>${when(e.at)}</td><td><code class="action">${e.action}</code></td><td>${e.actor.label}</td><td>${e.target?.label ?? '—'}</td></tr>`)}</tbody></table></div>
+<tbody>${data.events.map((e) => html`<tr><td>${when(e.at)}</td><td><code class="action">${e.action}</code>${auditNote(e.action, e.details, new Map()) ?? ''}</td><td>${e.actor.label}</td><td>${e.target?.label ?? '—'}</td></tr>`)}</tbody></table></div>
 ${data.nextCursor ? html`<p><a href="/console/audit?target=${person.id}">More in the audit trail</a></p>` : ''}`
     : html`<p class="empty">No activity yet.</p>`;
   return html`<section aria-labelledby="activity-h"><h2 id="activity-h">Activity</h2>${body}</section>`;

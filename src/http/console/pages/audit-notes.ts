@@ -1,0 +1,49 @@
+import { html, type Html } from '../html.ts';
+import type { ConsoleApi } from '../api-client.ts';
+
+/** Who disabled someone, as the audit details' `disabledBy` (users.disabled_by) says it. */
+const disabledByWords: Record<string, string> = {
+  admin: 'by an administrator',
+  csv: 'by a CSV import',
+};
+
+/** The ids of deleted people a SCIM group write named (directory/group-members.ts deletedDetails). */
+export function deletedMembersOf(details: Record<string, unknown>): string[] {
+  const ids = details.deletedMembersAdded;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+}
+
+/**
+ * The names of the deleted people the page's entries name (GET /users/:id shows a deleted person
+ * until the purge); an id without one (purged, or unreadable) stays an id. At most 50 looked up.
+ */
+export async function deletedMemberNames(api: ConsoleApi, details: Array<Record<string, unknown>>): Promise<Map<string, string>> {
+  const ids = [...new Set(details.flatMap(deletedMembersOf))].slice(0, 50);
+  const people = await Promise.all(ids.map((id) => api.maybe<{ displayName: string | null; email: string | null; userName: string | null }>(`/users/${id}`)));
+  const names = new Map<string, string>();
+  ids.forEach((id, i) => {
+    const p = people[i];
+    const name = p?.displayName ?? p?.email ?? p?.userName;
+    if (name) names.set(id, name);
+  });
+  return names;
+}
+
+/**
+ * What an entry means, in words, where its action or details say more than its changes: a held IdP
+ * reactivation (directory/activation-hold.ts), an IdP disable adopting one made here (users.ts
+ * saveUser), and a SCIM group write naming members deleted here. Nothing for the others.
+ */
+export function auditNote(action: string, details: Record<string, unknown>, names: Map<string, string>): Html | null {
+  if (action === 'user.activation_held') {
+    const by = disabledByWords[String(details.disabledBy)] ?? '';
+    return html`<p class="audit-note">The identity provider’s reactivation was not applied: disabled here${by ? ` ${by}` : ''}, they stay disabled until reactivated here.</p>`;
+  }
+  if (action === 'user.disable_adopted') {
+    return html`<p class="audit-note">The identity provider disabled them too: its own reactivation will now apply.</p>`;
+  }
+  const deleted = deletedMembersOf(details);
+  if (!deleted.length) return null;
+  const links = deleted.map((id, i) => html`${i ? ', ' : ''}<a href="/console/users/${id}">${names.get(id) ?? id}</a>`);
+  return html`<p class="audit-note">Still sent as members by the identity provider, though deleted here (kept hidden until restored): ${links}</p>`;
+}
