@@ -3,6 +3,7 @@ import { loadConfig, ConfigError, type Config } from './config.ts';
 import { openStore, DatabaseUnreachableError, type Store } from './db/orm.ts';
 import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.ts';
 import { migrate, migrationStatus } from './db/migrate.ts';
+import { openStoreWaiting, type Retry } from './db/startup-wait.ts';
 import { DomainError, ValidationError } from './directory/errors.ts';
 import { runServe } from './serve.ts';
 import { storeOptions } from './server.ts';
@@ -121,11 +122,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = loadConfig();
     for (const warning of config.warnings) process.stderr.write(`gatehouse: ${warning}\n`);
-    store = await openStore({
+    const options = {
       ...storeOptions(config),
       holder: `gatehouse ${spec.key}`,
-      notice: (message) => process.stderr.write(`gatehouse: ${message}\n`),
-    });
+      notice: (message: string) => process.stderr.write(`gatehouse: ${message}\n`),
+    };
+    // `gatehouse migrate` runs before the server (an init container, a compose one-shot), so it waits for a
+    // database starting with it as the server does; other commands are typed by a person and answer at once.
+    store = spec.key === 'migrate'
+      ? await openStoreWaiting(options, { waitMs: config.database.startupWaitMs, retrying: (retry) => options.notice(retryLine(retry, config)) })
+      : await openStore(options);
     if (spec.key !== 'migrate') await ensureMigrated(store, config);
     await spec.run({ store, config, flags: values, io });
     return stdoutGone ? SIGPIPE_STATUS : 0;
@@ -136,6 +142,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await store?.close();
   }
+}
+
+/** One stderr line per failed attempt of `gatehouse migrate` to reach the database. */
+function retryLine(retry: Retry, config: Config): string {
+  const why = retry.code ? `${retry.reason}, ${retry.code}` : retry.reason;
+  return `database not reachable yet (${why}) at ${retry.database}: attempt ${retry.attempt}, retrying in ${retry.retryInMs} ms (DATABASE_STARTUP_WAIT_MS: ${config.database.startupWaitMs} ms)`;
 }
 
 /** parseArgs's complaint about a value, in the CLI's words ("Option '--name <value>' argument missing" → "option --name needs a value"). */

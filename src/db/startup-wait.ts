@@ -19,6 +19,20 @@ export interface WaitOptions {
   waitMs: number;
   /** Aborted by a signal: the pause between attempts ends at once. */
   signal?: AbortSignal | undefined;
+  /** Told of each failed attempt before the pause (default: a `database not reachable yet: retrying` warning in the log). */
+  retrying?: ((retry: Retry) => void) | undefined;
+}
+
+/** One failed attempt that will be tried again. */
+export interface Retry {
+  attempt: number;
+  /** The `/readyz` word: connection_refused, host_not_found, starting_up… */
+  reason: string;
+  /** The driver's code (ECONNREFUSED, 57P03), when it gave one. */
+  code?: string;
+  retryInMs: number;
+  /** The URL with its password redacted. */
+  database: string;
 }
 
 /**
@@ -43,10 +57,9 @@ export async function openStoreWaiting(options: StoreOptions, wait: WaitOptions)
       }
       const retryInMs = Math.min(pause, left);
       const code = (error.cause as { code?: unknown } | undefined)?.code;
-      options.logger?.warn(
-        { attempt, reason: unreachableReason(error.cause), ...(typeof code === 'string' ? { code } : {}), retryInMs, database: redactUrl(options.databaseUrl) },
-        'database not reachable yet: retrying',
-      );
+      const retry: Retry = { attempt, reason: unreachableReason(error.cause), ...(typeof code === 'string' ? { code } : {}), retryInMs, database: redactUrl(options.databaseUrl) };
+      if (wait.retrying) wait.retrying(retry);
+      else options.logger?.warn(retry, 'database not reachable yet: retrying');
       await sleep(retryInMs, undefined, wait.signal ? { signal: wait.signal } : {}).catch(() => undefined);
       if (wait.signal?.aborted) throw new StartupStoppedError();
       pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
