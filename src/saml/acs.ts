@@ -14,6 +14,7 @@ import { attributeNamesFor } from './identity.ts';
 import { samlFor } from './options.ts';
 import { verifyResponse } from './response.ts';
 import { landingAfterSignIn, SIGNED_IN_LANDING } from '../lib/landing.ts';
+import { nameList } from '../lib/name-list.ts';
 import type { RateLimitSettings } from '../lib/rate-limit.ts';
 
 export interface SamlDeps {
@@ -198,13 +199,20 @@ export async function completeLogin(
     });
   } catch (error) {
     if (error instanceof SsoRefusedError) {
-      const detail = error.reason === 'missing_email'
-        ? `user refused: jit create needs an email address, and the assertion has no email attribute (looked for ${attributeNamesFor('email', connection.attributeMapping).join(', ')}) and its NameID is not an email address`
-        : `user refused: ${error.reason}`;
+      const detail = error.reason === 'missing_email' ? missingEmailDetail(attributeNamesFor('email', connection.attributeMapping)) : `user refused: ${error.reason}`;
       throw new SsoFailure(error.reason, detail, 403, error.message);
     }
     throw error;
   }
+}
+
+/** The most of a failure's detail an `sso.failed` entry keeps. */
+const DETAIL_MAX = 500;
+
+/** Every default name and the whole sentence fit in DETAIL_MAX, however long the connection's mapped attribute name. */
+function missingEmailDetail(looked: string[]): string {
+  const [before, after] = ['user refused: jit create needs an email address, and the assertion has no email attribute (looked for ', ') and its NameID is not an email address'];
+  return `${before}${nameList(looked, DETAIL_MAX - before.length - after.length)}${after}`;
 }
 
 /** `sso.failed`, with the precise reason, on its own connection so it survives any rollback. */
@@ -213,6 +221,6 @@ export async function auditFailure(deps: SamlDeps, tenant: Tenant, failure: SsoF
   await recordAuditSql(deps.fork(), scope, {
     action: 'sso.failed',
     target: { type: 'saml_connection', id: tenant.connection.id, label: tenant.connection.name },
-    details: { reason: failure.reason, detail: failure.message.slice(0, 500) },
+    details: { reason: failure.reason, detail: failure.message.slice(0, DETAIL_MAX) },
   });
 }

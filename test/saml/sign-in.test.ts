@@ -185,6 +185,23 @@ describe('SAML sign-in: identity linking, JIT policies and sessions', () => {
       }
     });
 
+    it('keeps the default attribute names and the whole sentence in sso.failed when the mapped email attribute name is very long', async () => {
+      // Before, the detail was cut at 500 characters: a long mapped name pushed the defaults and the NameID clause out.
+      const longName = `https://attributes.example.test/${'department/'.repeat(40)}workEmail`;
+      const verbose = await seedOrg(t.container, 'verbose');
+      await configureSaml(t.app, verbose, { allowIdpInitiated: true, jit: 'create', attributeMapping: { email: longName } });
+      await postAcs(t.app, 'verbose', responseFor('verbose', { nameId: '00u-opaque', nameIdFormat: PERSISTENT })).expect(403);
+      const [failed] = await t.container.fork().find(AuditEvent, { action: 'sso.failed', org: verbose.id });
+      const detail = String(failed!.details.detail);
+      assert.ok(detail.length <= 500, `${detail.length} characters`);
+      for (const name of ['email', 'mail', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'urn:oid:0.9.2342.19200300.100.1.3']) {
+        assert.ok(detail.includes(`, ${name}`), `${detail} names ${name}`);
+      }
+      assert.ok(detail.includes(`${longName.slice(0, 60)}…`), `${detail} starts the mapped name`);
+      assert.ok(detail.includes(`(${longName.length} characters)`), `${detail} says how long the mapped name is`);
+      assert.match(detail, /and its NameID is not an email address$/);
+    });
+
     it('creates the person when the mapped email attribute is sent, whatever the NameID', async () => {
       const mapped = await seedOrg(t.container, 'mapped');
       await configureSaml(t.app, mapped, { allowIdpInitiated: true, jit: 'create', attributeMapping: { email: 'workEmail' } });
