@@ -20,7 +20,7 @@ import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
 import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
-import { wellFormedRequest } from './http/text-input.ts';
+import { wellFormedBody, wellFormedRequest } from './http/text-input.ts';
 import { JSON_BODY, jsonParser } from './http/bodies.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
@@ -52,10 +52,10 @@ export function createApp(container: Container): Express {
     jsonParser({
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
-      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
+      // A SCIM body is read by the SCIM surface once its bearer token is checked, up to scim.bodyLimit.
+      type: (req) => !isImportUpload(req as Request) && !isScimPath((req as Request).path) && Boolean((req as Request).is(JSON_BODY.match)),
       verify: (req, _res, raw) => {
-        if (isScimPath((req as Request).path)) refuseRepeatedAttributes(raw);
-        else if (isApiPath((req as Request).path)) (req as Request).ctx.repeatedField = repeatedField(raw);
+        if (isApiPath((req as Request).path)) (req as Request).ctx.repeatedField = repeatedField(raw);
       },
     }, 'bodyLimit'),
   );
@@ -68,8 +68,16 @@ export function createApp(container: Container): Express {
       tokenCache: container.tokenCache,
       baseUrl: `${config.publicUrl}/scim/v2`,
       maxResults: config.scim.maxResults,
+      maxPayloadSize: sizeToBytes(config.scim.bodyLimit),
       rateLimit: config.scim.rateLimit,
       limits: { maxPatchOperations: config.scim.maxPatchOperations, maxMembersPerRequest: config.scim.maxMembersPerRequest },
+      // Room for scim.maxMembersPerRequest members with display names, which BODY_LIMIT's 1 MB is not.
+      readBody: [
+        jsonParser({ limit: config.scim.bodyLimit, type: JSON_BODY.match, verify: (_req, _res, raw) => refuseRepeatedAttributes(raw) },
+          'scim.bodyLimit, SCIM_BODY_LIMIT', `send a group's members in several PATCH requests of at most ${config.scim.maxMembersPerRequest} members each`),
+        jsonDepthLimit(config.bodyMaxDepth),
+        wellFormedBody,
+      ],
       problemsPerOrg: config.scim.problemsPerOrg,
     }),
   );

@@ -186,6 +186,8 @@ const schema = z.strictObject({
     maxPatchOperations: z.number().int().min(1).max(100000),
     /** Group members one POST, PUT or PATCH may name; more is refused with 413. */
     maxMembersPerRequest: z.number().int().min(1).max(1000000),
+    /** The largest JSON body on /scim/v2 (bodyLimit is for the rest): room for maxMembersPerRequest members with display names. */
+    bodyLimit: sizeLimit('5mb or 512kb', 'every SCIM request with a body'),
     /** Refused SCIM requests kept per org for its admins (directory/scim-problems.ts); the oldest go first. */
     problemsPerOrg: z.number().int().min(1).max(100000),
     rateLimit: z.strictObject({
@@ -228,6 +230,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['LOG_LEVEL', 'logLevel', (raw) => raw.toLowerCase()],
   ['BODY_LIMIT', 'bodyLimit', String],
   ['BODY_MAX_DEPTH', 'bodyMaxDepth', asInteger],
+  ['SCIM_BODY_LIMIT', 'scim.bodyLimit', String],
   ['TRUST_PROXY', 'trustProxy', asTrustProxy],
   ['SMTP_URL', 'smtpUrl', String],
   ['MAIL_FROM', 'mailFrom', String],
@@ -291,6 +294,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const value = parsed.data;
+  checkScimBodyLimit(value.scim, warnings);
   return deepFreeze({
     ...value,
     dataDir: path.resolve(value.dataDir),
@@ -299,6 +303,21 @@ export function loadConfig(options: LoadOptions = {}): Config {
     environment,
     warnings,
   });
+}
+
+/** What a group member with a display name may take in a SCIM body, generously: `{"value":"…","display":"…"}` is about 100. */
+export const SCIM_BYTES_PER_MEMBER = 512;
+
+/**
+ * A SCIM body limit too small for scim.maxMembersPerRequest members (one was raised, the other not) answers a large
+ * group write with a 413 for its size, where the member count was what its IdP admin could act on: said at start-up.
+ */
+function checkScimBodyLimit(scim: { bodyLimit: string; maxMembersPerRequest: number }, warnings: string[]): void {
+  const bytes = sizeToBytes(scim.bodyLimit);
+  const needed = scim.maxMembersPerRequest * SCIM_BYTES_PER_MEMBER;
+  if (bytes >= needed) return;
+  warnings.push(`scim.bodyLimit (SCIM_BODY_LIMIT) is ${bytes} bytes, less than ${SCIM_BYTES_PER_MEMBER} bytes for each of the scim.maxMembersPerRequest ${scim.maxMembersPerRequest} members (${needed} bytes): `
+    + 'a group write naming that many members with display names would be refused for its size instead of its member count; raise SCIM_BODY_LIMIT or lower scim.maxMembersPerRequest');
 }
 
 /**

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config.ts';
+import { sizeToBytes } from '../src/lib/size.ts';
 
 function problemsOf(env: Record<string, string>, configDir?: string): string[] {
   try {
@@ -32,6 +33,23 @@ describe('config', () => {
     assert.equal(config.logLevel, 'debug');
     assert.equal(config.databaseUrl, 'postgres://db/gh');
     assert.equal(config.publicUrl, 'http://localhost:4100');
+  });
+
+  it('reads SCIM bodies up to scim.bodyLimit (5mb, SCIM_BODY_LIMIT), room for scim.maxMembersPerRequest members with display names', () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.scim.bodyLimit, '5mb');
+    assert.ok(sizeToBytes(config.scim.bodyLimit) >= config.scim.maxMembersPerRequest * 512);
+    assert.deepEqual(config.warnings, []);
+    assert.equal(loadConfig({ env: { SCIM_BODY_LIMIT: '20mb' } }).scim.bodyLimit, '20mb');
+    assert.ok(problemsOf({ SCIM_BODY_LIMIT: '0' }).some((p) => p.startsWith('SCIM_BODY_LIMIT (scim.bodyLimit): must be at least 1kb')));
+  });
+
+  it('warns at start-up when scim.bodyLimit leaves less than 512 bytes per member of scim.maxMembersPerRequest', () => {
+    const config = loadConfig({ env: { SCIM_BODY_LIMIT: '1mb' } });
+    assert.deepEqual(config.warnings, [
+      'scim.bodyLimit (SCIM_BODY_LIMIT) is 1048576 bytes, less than 512 bytes for each of the scim.maxMembersPerRequest 10000 members (5120000 bytes): '
+        + 'a group write naming that many members with display names would be refused for its size instead of its member count; raise SCIM_BODY_LIMIT or lower scim.maxMembersPerRequest',
+    ]);
   });
 
   it('waits 30 s for an unreachable database at start-up in production, 5 s elsewhere, DATABASE_STARTUP_WAIT_MS when set', () => {

@@ -59,16 +59,19 @@ export function refuseUnreadBody(req: Request, res: Response, types: BodyTypes):
   return new HttpError(415, 'unsupported_media_type', `${what}: send ${types.names.join(' or ')}`, { contentType: type ?? null, accepted: types.names });
 }
 
+export type JsonOptions = Parameters<typeof express.json>[0];
+
 /**
- * express.json(), mounted once by the app for every surface. `setting` names the config key of
- * its size limit: a body over it is refused with a 413 that names the key, not only the bytes.
+ * express.json(), mounted by the app for every surface (SCIM with its own limit). `setting` names the config
+ * key of its size limit: a body over it is refused with a 413 that names the key, not only the bytes, and
+ * `advice` says what a client can do instead.
  */
-export function jsonParser(options: Parameters<typeof express.json>[0], setting?: string): RequestHandler {
+export function jsonParser(options: JsonOptions, setting?: string, advice?: string): RequestHandler {
   const parse = reading(express.json(options));
   if (!setting) return parse;
   return (req, res, next) =>
     parse(req, res, (error?: unknown) => {
-      if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large') Object.assign(error as object, { setting });
+      if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large') Object.assign(error as object, { setting, ...(advice ? { advice } : {}) });
       next(error as Error | undefined);
     });
 }

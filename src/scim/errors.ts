@@ -74,8 +74,8 @@ export function mapScimError(error: unknown): MappedScimError {
     return { status: 400, body: body(400, detail, 'invalidSyntax') };
   }
   if (parserType === 'entity.too.large') {
-    const { limit, setting } = error as { limit?: number; setting?: string };
-    return { status: 413, body: body(413, `The request body is larger than the server accepts: ${limit} bytes${setting ? ` (${setting})` : ''}`) };
+    const { limit, setting, advice } = error as { limit?: number; setting?: string; advice?: string };
+    return { status: 413, body: body(413, `The request body is larger than the ${limit} bytes accepted on /scim/v2${setting ? ` (${setting})` : ''}${advice ? `: ${advice}` : ''}`) };
   }
   // RFC 7644 §3.12 lists no 415, but RFC 9110 §15.5.16 is the answer for a body in an encoding
   // or charset the server does not read; the parser's message names it ("unsupported charset "ISO-8859-1"").

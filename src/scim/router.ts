@@ -43,6 +43,9 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, Error
     }
   });
 
+  // Only a client with a token gets its body read: scim.bodyLimit is several megabytes.
+  if (deps.readBody?.length) router.use(...deps.readBody);
+
   // The body's media type, then size limits (PATCH operations, group members), before any handler reads it.
   router.use((req: Request, res: Response, next: NextFunction) => {
     const unsupported = checkMediaType(req.headers);

@@ -18,7 +18,7 @@ describe('limits on hostile input', () => {
       bodyLimit: '8kb',
       bodyMaxDepth: 8,
       imports: { maxFileSize: '2kb', maxRowChars: 1024 },
-      scim: { maxResults: 2, maxPatchOperations: 3, maxMembersPerRequest: 3 },
+      scim: { maxResults: 2, maxPatchOperations: 3, maxMembersPerRequest: 3, bodyLimit: '16kb' },
     });
     org = await seedOrg(t.container, 'acme');
     scim = org.tokens.scim;
@@ -33,10 +33,31 @@ describe('limits on hostile input', () => {
   };
 
   describe('JSON bodies', () => {
-    it('answers a SCIM body over the size limit with 413 in the SCIM error format', async () => {
-      const res = await scimRequest(t, scim, 'post', '/Users', userBody('big', { title: 'x'.repeat(9000) }));
+    it('answers a SCIM body over scim.bodyLimit with 413 in the SCIM error format, saying how to split a group write', async () => {
+      const res = await scimRequest(t, scim, 'post', '/Users', userBody('big', { title: 'x'.repeat(17_000) }));
       assertScimError(res, 413);
-      assert.match(res.body.detail, /8192 bytes \(bodyLimit\)/);
+      assert.match(res.body.detail, /larger than the 16384 bytes accepted on \/scim\/v2 \(scim\.bodyLimit, SCIM_BODY_LIMIT\)/);
+      assert.match(res.body.detail, /send a group's members in several PATCH requests of at most 3 members each/);
+    });
+
+    it('reads no SCIM body before the bearer token is checked: a stranger cannot make the server parse scim.bodyLimit bytes', async () => {
+      const members = ['a', 'b', 'c', 'd'].map((value) => ({ value, display: value.repeat(3_000) }));
+      const res = await request(t.app).post('/scim/v2/Groups').set('Content-Type', 'application/scim+json')
+        .send(`${JSON.stringify({ schemas: [GROUP_SCHEMA], displayName: 'Wide', members })}}`);
+      assertScimError(res, 401);
+    });
+
+    it('advertises the SCIM body limit in ServiceProviderConfig bulk.maxPayloadSize (RFC 7643 §5), bulk itself unsupported', async () => {
+      const config = await scimRequest(t, scim, 'get', '/ServiceProviderConfig');
+      assert.deepEqual(config.body.bulk, { supported: false, maxOperations: 0, maxPayloadSize: 16_384 });
+    });
+
+    it('reads a SCIM body over bodyLimit but within scim.bodyLimit, so a large group write meets the members limit an admin can act on', async () => {
+      // Before, Okta pushing 10,000 members with display names (> 1 MB) got 413 naming bodyLimit, not scim.maxMembersPerRequest.
+      const members = ['a', 'b', 'c', 'd'].map((value) => ({ value, display: value.repeat(3_000) }));
+      const res = await scimRequest(t, scim, 'post', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Wide', members });
+      assertScimError(res, 413);
+      assert.match(res.body.detail, /4 group members; at most 3 .*\(scim\.maxMembersPerRequest\)/);
     });
 
     it('answers an admin API body over the size limit with 413 naming the limit in bytes', async () => {

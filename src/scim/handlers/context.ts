@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../lib/clock.ts';
 import type { TokenCache } from '../../directory/tokens.ts';
 import type { Scope } from '../../directory/scope.ts';
@@ -26,6 +26,10 @@ export interface ScimDeps {
   /** Absolute base of the SCIM surface (PUBLIC_URL + /scim/v2), for meta.location and $ref. */
   baseUrl: string;
   maxResults: number;
+  /** scim.bodyLimit in bytes, advertised in ServiceProviderConfig. */
+  maxPayloadSize: number;
+  /** Read the JSON body and check it (size, depth, text): run once the bearer token is accepted. */
+  readBody?: RequestHandler[];
   rateLimit: RateLimitSettings;
   limits: RequestLimits;
   /** Refused requests kept per org (directory/scim-problems.ts). */

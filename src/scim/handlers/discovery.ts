@@ -13,7 +13,8 @@ export function serviceProviderConfig(deps: ScimDeps): Record<string, unknown> {
     schemas: [SPC_SCHEMA],
     documentationUri: 'https://github.com/gatehouse/gatehouse#scim-20',
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    // Bulk is not served, but its maxPayloadSize is the one place RFC 7643 §5 has for the largest body read.
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: deps.maxPayloadSize },
     filter: { supported: true, maxResults: deps.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },
