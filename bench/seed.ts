@@ -3,7 +3,7 @@ import { openStore } from '../src/db/orm.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createOrg } from '../src/directory/orgs.ts';
 import { createApiToken } from '../src/directory/tokens.ts';
-import { uuidv7 } from '../src/lib/ids.ts';
+import { uuidv7, uuidv7Generator } from '../src/lib/ids.ts';
 import type { Actor } from '../src/directory/scope.ts';
 import { recreateDatabase } from './support.ts';
 
@@ -85,12 +85,15 @@ const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Thompson', 
 
 async function insertUsers(db: pg.Client, orgId: string): Promise<void> {
   const start = Date.now() - USERS * STEP_MS;
+  // A generator of its own: the process's has already made ids for now, and would stamp these backdated
+  // ones with its last time to stay increasing (RFC 9562 §6.2); these carry the age their created_at says.
+  const aged = uuidv7Generator();
   for (let from = 1; from <= USERS; from += BATCH) {
     const ns: number[] = [];
     const ids: string[] = [];
     for (let n = from; n < from + BATCH && n <= USERS; n++) {
       ns.push(n);
-      ids.push(uuidv7(start + n * STEP_MS));
+      ids.push(aged(start + n * STEP_MS));
     }
     // One statement per batch: ids come from src/lib/ids.ts (time-ordered), the rest is derived from n.
     await db.query(

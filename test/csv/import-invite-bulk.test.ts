@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { addGroup, addUser, createPeopleTestApp, setSeatLimit, sql } from '../people/support.ts';
+import { addGroup, addUser, api, createPeopleTestApp, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$/;
@@ -89,5 +89,16 @@ describe('CSV import commit (set-based invitations)', function () {
     assert.ok(dump[0]!.order!.some((r) => r.includes('"user.created","invitation.created","user.updated"')), JSON.stringify(dump[0]!.order));
     assert.ok(dump[0]!.invitations!.length >= 3 && dump[0]!.events!.length >= 9, JSON.stringify(dump[0]!.audit));
     assert.ok(!JSON.stringify(dump).includes('UNKNOWN-ID'), JSON.stringify(dump).match(/.{200}UNKNOWN-ID.{50}/)?.[0]);
+  });
+
+  it('lists the invitations and profiles it makes in one batch newest first: the reverse of the file order', async () => {
+    const org = await seedOrg(t.container, 'inv-bulk-order');
+    const addresses = ['kim', 'abe', 'zoe', 'lea', 'bo', 'max', 'eva', 'ian', 'uma', 'cy'].map((n) => `${n}@order.example`);
+    const res = await upload(t, org, csv('Email', ...addresses)).expect(201);
+    await commit(t, org, res.body.id).expect(200);
+    const listed = await api(t, org).get('/invitations?limit=100').expect(200);
+    assert.deepEqual(listed.body.invitations.map((i: { email: string }) => i.email), [...addresses].reverse());
+    const users = await sql(t, 'select user_name from users where org_id = ? and user_name like ? order by id', [org.id, '%@order.example']);
+    assert.deepEqual(users.map((u) => u.user_name), addresses, 'profile ids in file order');
   });
 });
