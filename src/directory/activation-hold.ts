@@ -1,7 +1,27 @@
 import { executeBound, type SqlRunner } from '../db/bound-query.ts';
 import { auditInsertSql } from './audit.ts';
+import { isLocalDisable, transitionForActive, type Transition } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import type { UserRecord } from './user-record.ts';
+
+/**
+ * What a write's `active` does to a person (sticky disable): the state move, if any; whether the
+ * IdP's `active: true` is held (`held`, the rest of its write applies); whether the IdP's
+ * `active: false` adopts a disable made here (`adopted`: disabled_by becomes scim).
+ */
+export function activeChange(
+  scope: Pick<Scope, 'actor'>,
+  current: Pick<UserRecord, 'state' | 'disabledBy'>,
+  active: boolean | undefined,
+): { transition: Transition | undefined; held: boolean; adopted: boolean } {
+  const transition = active === undefined ? undefined : transitionForActive(current.state, active);
+  const fromIdp = scope.actor.type === 'scim_token';
+  // The IdP's `active: true` does not undo a disable made here: the rest of its write applies.
+  const held = fromIdp && transition === 'reactivate' && isLocalDisable(current.disabledBy);
+  // The IdP disabling a person disabled here makes the disable its own, so its later enable counts.
+  const adopted = fromIdp && active === false && current.state === 'disabled' && isLocalDisable(current.disabledBy);
+  return { transition: held ? undefined : transition, held, adopted };
+}
 
 /**
  * The IdP's `active: true` for a person disabled here (lifecycle.ts isLocalDisable) is held, and

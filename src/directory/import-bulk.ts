@@ -6,7 +6,7 @@ import { auditInsertSql } from './audit.ts';
 import { disableSourceOf } from './lifecycle.ts';
 import type { Scope } from './scope.ts';
 import { primaryEmail, primaryPhone, userFieldColumns, type UserFields } from './user-record.ts';
-import { validateUserFields } from './users.ts';
+import { validateUserFields } from './user-validation.ts';
 
 /**
  * Batched writes for imports: the same rows and audit events as createUser and

@@ -1,6 +1,6 @@
 import { importProfileFields, type ImportField, type ImportProfileField, type RowProblem } from './imports.ts';
 import { emptyUserFields, type UserFields } from './user-record.ts';
-import { overLongFields, userFieldMaxLength } from './users.ts';
+import { overLongFields, userFieldMaxLength } from './user-validation.ts';
 
 /**
  * What a preview row is held to beyond matching (import-plan-upsert.ts): the directory's

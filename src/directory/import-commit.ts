@@ -19,7 +19,8 @@ import { exceedsMassDisable, MassDisableError, massDisableText, type MassDisable
 import { stateOnReturn } from './lifecycle.ts';
 import { changeProfile, disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
-import { createUser, validateUserFields } from './users.ts';
+import { validateUserFields } from './user-validation.ts';
+import { createUser } from './users.ts';
 
 /**
  * Committing an import: the selected preview rows, in batches, in row order,

@@ -9,7 +9,7 @@ import { priorityValue } from './outbox.ts';
 import { profileNext, type ProfileChange, type ProfileTarget } from './people.ts';
 import type { Scope } from './scope.ts';
 import { emptyUserFields, primaryEmail, primaryPhone, userFieldColumns, type UserFields } from './user-record.ts';
-import { changedFields, describeChanges, validateUserFields } from './users.ts';
+import { changedFields, describeChanges, validateUserFields } from './user-validation.ts';
 
 /**
  * The CSV commit's invitations as set-based writes: for new addresses of an

@@ -16,7 +16,7 @@ import type { RequestOrigin, Scope } from './scope.ts';
 import { startSession, type SessionView } from './sessions.ts';
 import { transaction } from './transaction.ts';
 import { toDate } from './user-record.ts';
-import { PHONE_MAX_LENGTH } from './users.ts';
+import { PHONE_MAX_LENGTH } from './user-validation.ts';
 
 /**
  * Registration from an invitation link: the token proves control of the

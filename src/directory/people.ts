@@ -13,7 +13,8 @@ import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
 import { rowToUser, toDate, userColumnsSql, userFieldColumns, type UserFields, type UserRecord } from './user-record.ts';
-import { changedFields, deleteUser, saveUser } from './users.ts';
+import { changedFields } from './user-validation.ts';
+import { deleteUser, saveUser } from './users.ts';
 import { recordInviteeInvitation } from './invitee-invitation.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { authenticateBearer, scopeOfToken } from '../directory/tokens.ts';
 import { RateLimitedError } from '../directory/errors.ts';
-import { findUser } from '../directory/users.ts';
+import { findUser } from '../directory/user-queries.ts';
 import { findGroup } from '../directory/groups.ts';
 import { ScimError, errorBody, mapScimError, type ScimErrorBody } from './errors.ts';
 import { isScimProblem, recordScimProblem } from '../directory/scim-problems.ts';

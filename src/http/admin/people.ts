@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PHONE_MAX_LENGTH, userFieldMaxLength } from '../../directory/users.ts';
+import { PHONE_MAX_LENGTH, userFieldMaxLength } from '../../directory/user-validation.ts';
 import { scopeFor } from '../context.ts';
 import { statusFilters } from '../../directory/status.ts';
 import type { Requirement } from '../../directory/permissions.ts';

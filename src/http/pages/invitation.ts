@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../../directory/errors.ts';
-import { PHONE_MAX_LENGTH } from '../../directory/users.ts';
+import { PHONE_MAX_LENGTH } from '../../directory/user-validation.ts';
 import { errorBox, escapeHtml, layout } from './layout.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { createUser, deleteUser, findUser, findUserByUserName, getUser, queryUsers, saveUser } from '../../directory/users.ts';
+import { findUser, findUserByUserName, getUser, queryUsers } from '../../directory/user-queries.ts';
+import { createUser, deleteUser, saveUser } from '../../directory/users.ts';
 import { NotFoundError } from '../../directory/errors.ts';
 import { setUserActive } from '../../directory/user-activation.ts';
 import { jsonEqual } from '../../lib/equal.ts';
