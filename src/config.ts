@@ -68,6 +68,12 @@ const schema = z.strictObject({
     requestTtlMs: z.number().int().min(10_000),
     acsBodyLimit: sizeLimit('256kb', 'every SAML response'),
     /**
+     * How often each connection configured from an IdP metadata URL is fetched again in the
+     * background (saml/metadata-refresh-job.ts), picking up the certificate the IdP publishes
+     * before a rollover; a failing one is not tried more often. 0 turns the refresh off.
+     */
+    metadataRefreshIntervalMs: z.number().int().min(0).max(30 * 86_400_000).refine((ms) => ms === 0 || ms >= 60_000, 'must be 0 (off) or at least 60000 (a minute)'),
+    /**
      * Failed ACS posts: per client address beyond `perClient` answer 429 (a valid response
      * still signs in); beyond `perOrgAudit` an org's further failures are logged only, not
      * written to the audit trail and the feed (anyone can post to an ACS).
@@ -239,6 +245,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['SCIM_RATE_LIMIT_RPS', 'scim.rateLimit.requestsPerSecond', asNumber],
   ['SCIM_RATE_LIMIT_BURST', 'scim.rateLimit.burst', asInteger],
   ['EVENTS_RETENTION_DAYS', 'events.retentionDays', asInteger],
+  ['SAML_METADATA_REFRESH_INTERVAL_MS', 'saml.metadataRefreshIntervalMs', asInteger],
   ['WEBHOOKS_ALLOW_HTTP', 'webhooks.allowHttp', asBoolean],
   ['WEBHOOKS_ALLOW_PRIVATE_NETWORKS', 'webhooks.allowPrivateNetworks', asBoolean],
   ['WEBHOOKS_CLAIM_TIMEOUT_MS', 'webhooks.claimTimeoutMs', asInteger],

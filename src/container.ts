@@ -15,6 +15,7 @@ import type { PeriodicJob } from './directory/periodic-job.ts';
 import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
 import { createEventServices, type EventServices } from './event-services.ts';
 import { AuditIds } from './directory/audit-ids.ts';
+import { MetadataRefreshJob } from './saml/metadata-refresh-job.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -42,6 +43,8 @@ export interface Container {
   purge: PurgeJob;
   /** Folds the live-user count deltas every few seconds (directory/user-counts.ts); started by the server. */
   userCounts: PeriodicJob;
+  /** Fetches SAML connections' IdP metadata URLs again every saml.metadataRefreshIntervalMs; started by the server; tests call `refreshDue(now)`. */
+  samlMetadata: MetadataRefreshJob;
   /** The audit ids and cursors tenants see: opaque, per org (directory/audit-ids.ts). */
   auditIds: AuditIds;
   /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
@@ -122,6 +125,14 @@ export function createContainer(parts: ContainerParts): Container {
     },
     purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
     userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
+    samlMetadata: new MetadataRefreshJob({
+      fork,
+      clock,
+      logger: logger.child({ component: 'saml-metadata' }),
+      // The same SSRF rules as the admin API's fetch of the URL (http/admin/saml.ts).
+      policy: { allowHttp: config.webhooks.allowHttp, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+      intervalMs: config.saml.metadataRefreshIntervalMs,
+    }),
     auditIds: new AuditIds(config.sessionSecret, fork),
     events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
     stopping: parts.stopping ?? new AbortController().signal,

@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await container.purge.stop();
         await container.userCounts.stop();
         await container.events.stop();
+        await container.samlMetadata.stop();
         container.mailer.close();
         await store.close();
         logger.info('stopped');
@@ -125,6 +126,7 @@ function startJobs(container: Container): void {
   container.purge.start();
   container.userCounts.start();
   container.events.start();
+  container.samlMetadata.start();
 }
 
 /** How often a server started with MIGRATE_ON_START=false looks again whether `gatehouse migrate` has run. */
@@ -141,7 +143,7 @@ async function startJobsWhenMigrated(container: Container, stopping: AbortSignal
   if (first.migrations !== 'pending') return startJobs(container);
   container.logger.warn(
     { pending: first.pending },
-    'migrations pending: the background jobs (mail, purge, change feed, webhooks) start once `gatehouse migrate` has run',
+    'migrations pending: the background jobs (mail, purge, change feed, webhooks, SAML metadata refresh) start once `gatehouse migrate` has run',
   );
   void (async () => {
     while (!stopping.aborted) {

@@ -52,7 +52,16 @@ export interface CertificateInfo {
 export interface SamlConnectionView extends SpEndpoints {
   id: string;
   name: string;
-  idp: { entityId: string; ssoUrl: string; metadataUrl: string | null; certificates: CertificateInfo[] };
+  idp: {
+    entityId: string;
+    ssoUrl: string;
+    metadataUrl: string | null;
+    /** The last successful fetch of metadataUrl (the background refresh, a manual one); null before any. */
+    metadataRefreshedAt: Date | null;
+    /** The last failed fetch, until one succeeds. */
+    metadataError: { reason: string; at: Date } | null;
+    certificates: CertificateInfo[];
+  };
   allowIdpInitiated: boolean;
   allowSha1: boolean;
   jit: JitPolicy;
@@ -151,6 +160,8 @@ export function toConnectionView(connection: SamlConnection, orgSlug: string, pu
       entityId: connection.idpEntityId,
       ssoUrl: connection.idpSsoUrl,
       metadataUrl: connection.idpMetadataUrl ?? null,
+      metadataRefreshedAt: connection.metadataRefreshedAt ?? null,
+      metadataError: connection.metadataError && connection.metadataErrorAt ? { reason: connection.metadataError, at: connection.metadataErrorAt } : null,
       certificates: connection.idpCertificates.map((pem) => certificateInfo(pem, now)),
     },
     allowIdpInitiated: connection.allowIdpInitiated,

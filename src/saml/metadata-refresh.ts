@@ -29,13 +29,39 @@ export async function refreshSamlConnection(em: Em, scope: Scope, name: string, 
   const stored = await findSamlConnection(em, scope.orgId, name);
   if (!stored) throw new NotFoundError('SamlConnection', name);
   if (!stored.idpMetadataUrl) throw problem('is not set on this connection: configure it with one (PUT idpMetadataUrl) to refresh it');
-  const fetched = await fetchIdpMetadata(stored.idpMetadataUrl, policy);
+  try {
+    const outcome = await takeMetadata(em, scope, stored, stored.idpMetadataUrl, policy, now);
+    await recordMetadataFetch(em, stored.id, now, null);
+    // The statement above bypassed the unit of work: the connection returned shows the time just recorded.
+    await em.refresh(outcome.connection);
+    return outcome;
+  } catch (error) {
+    if (error instanceof ValidationError) await recordMetadataFetch(em, stored.id, now, error.problems[0]?.reason ?? error.message);
+    throw error;
+  }
+}
+
+/**
+ * When the metadata was last fetched, or why it failed (cleared by a success), and the refresh job's
+ * lease released. One statement outside the unit of work: the connection's version (its ETag, an
+ * admin's If-Match) is not moved by a fetch.
+ */
+export async function recordMetadataFetch(em: Em, connectionId: string, now: Date, error: string | null): Promise<void> {
+  const sql = error === null
+    ? 'update saml_connections set metadata_refreshed_at = ?, metadata_error = null, metadata_error_at = null, metadata_leased_until = null where id = ?'
+    : 'update saml_connections set metadata_error = ?, metadata_error_at = ?, metadata_leased_until = null where id = ?';
+  await em.execute(sql, error === null ? [now, connectionId] : [error.slice(0, 1000), now, connectionId]);
+}
+
+async function takeMetadata(em: Em, scope: Scope, stored: SamlConnection, url: string, policy: OutboundPolicy, now: Date): Promise<RefreshOutcome> {
+  const name = stored.name;
+  const fetched = await fetchIdpMetadata(url, policy);
   if (!fetched.ok) throw problem(fetched.detail);
   const input: SamlConnectionInput = {
     idpEntityId: fetched.value.entityId,
     idpSsoUrl: fetched.value.ssoUrl,
     idpCertificates: fetched.value.certificates,
-    idpMetadataUrl: stored.idpMetadataUrl,
+    idpMetadataUrl: url,
     allowIdpInitiated: stored.allowIdpInitiated,
     allowSha1: stored.allowSha1,
     jit: stored.jit,

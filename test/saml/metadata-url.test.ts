@@ -6,13 +6,8 @@ import { AuditEvent } from '../../src/db/entities/index.ts';
 import { fetchIdpMetadata } from '../../src/saml/metadata-url.ts';
 import { createTestApp, seedOrg, type TestApp } from '../support/app.ts';
 import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey, nextIdpKey } from './support/idp.ts';
+import { metadata } from './support/metadata.ts';
 import { postAcs, responseFor } from './support/sp.ts';
-
-const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
-const metadata = (certs: string[]) =>
-  `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${IDP_ENTITY_ID}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
-  certs.map((c) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${b64(c)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`).join('') +
-  `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SSO_URL}"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
 
 /** The IdP's metadata URL, as Entra's "App Federation Metadata URL" serves it; what it serves is set per test. */
 describe('SAML connection from an IdP metadata URL', () => {

@@ -17,6 +17,13 @@ export const SamlConnectionSchema = defineEntity({
     /** PEM certificates; several at once during an IdP's certificate rollover. */
     idpCertificates: p.json<string[]>(),
     idpMetadataUrl: p.string().length(2000).nullable(),
+    /** The last successful fetch of idpMetadataUrl (saml/metadata-refresh-job.ts, or a manual refresh). */
+    metadataRefreshedAt: p.datetime().nullable(),
+    /** The last failed fetch's reason and time; cleared by a successful one. */
+    metadataError: p.string().length(1000).nullable(),
+    metadataErrorAt: p.datetime().nullable(),
+    /** An instance's refresh job is fetching it until then: no other instance takes it meanwhile. */
+    metadataLeasedUntil: p.datetime().nullable(),
     nameIdFormat: p.string().length(200).nullable(),
     allowIdpInitiated: p.boolean().default(false),
     allowSha1: p.boolean().default(false),

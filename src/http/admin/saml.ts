@@ -20,7 +20,7 @@ import { parseFieldsPartly } from '../validate.ts';
 import type { FieldProblem } from '../../directory/errors.ts';
 import { checkUrlShape } from '../../lib/outbound-url.ts';
 import { fetchIdpMetadata } from '../../saml/metadata-url.ts';
-import { refreshSamlConnection } from '../../saml/metadata-refresh.ts';
+import { recordMetadataFetch, refreshSamlConnection } from '../../saml/metadata-refresh.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 import { ifMatchOf, sendVersioned } from './versioned.ts';
 
@@ -65,8 +65,12 @@ function sendView(res: Response, status: number, view: Awaited<ReturnType<typeof
 
 /** Writes the connection: If-Match, when given, must name its current version (412 otherwise). */
 async function configure(container: Container, req: Request, name: string) {
-  const input = await connectionInput(container, req, name);
-  return configureSamlConnection(req.ctx.em, scopeFor(req), name, input, container.clock.now(), ifMatchOf(req));
+  const { input, fetched } = await connectionInput(container, req, name);
+  const now = container.clock.now();
+  const outcome = await configureSamlConnection(req.ctx.em, scopeFor(req), name, input, now, ifMatchOf(req));
+  // The metadata just came from the URL: the background refresh counts its interval from here.
+  if (fetched) await recordMetadataFetch(req.ctx.em, outcome.connection.id, now, null);
+  return outcome;
 }
 
 type SettingsBody = Parameters<typeof toConnectionInput>[0];
@@ -98,7 +102,8 @@ async function withStoredIdp(req: Request, name: string, body: SettingsBody): Pr
 async function connectionInput(container: Container, req: Request, name: string) {
   const { value, problems } = parseFieldsPartly(settingsBody, req.body);
   const body = await fromMetadataUrl(container, value as SettingsBody, problems);
-  return toConnectionInput(await withStoredIdp(req, name, body), container.clock.now(), problems);
+  const fetched = body !== value;
+  return { input: toConnectionInput(await withStoredIdp(req, name, body), container.clock.now(), problems), fetched };
 }
 
 const outboundPolicy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
