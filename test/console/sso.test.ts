@@ -9,6 +9,8 @@ import { startTestIdp, type TestIdp } from './support/test-idp.ts';
 import { signIn } from '../admin/support.ts';
 import { seedPerson } from '../auth/support/people.ts';
 import { IDP_ENTITY_ID } from '../saml/support/idp.ts';
+import { SamlConnection } from '../../src/db/entities/index.ts';
+import { recordMetadataFetch } from '../../src/saml/metadata-refresh.ts';
 
 /** Issue 10: the IT admin's page — values for the IdP, IdP metadata, certificates, SCIM tokens, activity — and SSO sign-in through it. */
 describe('console: single sign-on and provisioning', function () {
@@ -136,6 +138,12 @@ describe('console: single sign-on and provisioning', function () {
     await page.getByLabel('IdP metadata URL').fill(idp.metadataUrl);
     await submitAndReload(page, 'Fetch metadata', 'PUT');
     assert.equal(await page.getByLabel('IdP metadata URL').inputValue(), idp.metadataUrl, 'the URL is kept, to fetch again at the next certificate');
+    assert.match((await page.locator('#idp-metadata-url-status').textContent()) ?? '', /^\s*Last fetched \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\s*$/);
+    // The background refresh failed since: the page says when and why.
+    const connection = await s.t.container.fork().findOneOrFail(SamlConnection, { org: s.acme.id, name: 'default' });
+    await recordMetadataFetch(s.t.container.fork(), connection.id, new Date('2026-12-01T10:00:00Z'), 'answered HTTP 503');
+    await page.reload();
+    assert.match((await page.locator('#idp-metadata-url-status').textContent()) ?? '', /Last fetched .*\. Last error 2026-12-01 10:00 UTC: answered HTTP 503\.\s*$/);
     const facts = (await page.locator('dl.facts').nth(1).textContent()) ?? '';
     assert.match(facts, new RegExp(IDP_ENTITY_ID.replace(/[.]/g, '\\.')));
     assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);

@@ -22,7 +22,14 @@ export interface SamlView {
   metadataUrl: string;
   loginUrl: string;
   scimBaseUrl: string;
-  idp: { entityId: string; ssoUrl: string; metadataUrl: string | null; certificates: Certificate[] } | null;
+  idp: {
+    entityId: string;
+    ssoUrl: string;
+    metadataUrl: string | null;
+    metadataRefreshedAt?: string | null;
+    metadataError?: { reason: string; at: string } | null;
+    certificates: Certificate[];
+  } | null;
   allowIdpInitiated?: boolean;
   allowSha1?: boolean;
   jit?: string;
@@ -91,6 +98,13 @@ function currentIdp(saml: SamlView): Html {
 ${certificateRows(saml.idp.certificates)}`;
 }
 
+/** When the stored metadata URL was last fetched, and the last failure until a fetch succeeds (the background refresh's). */
+function metadataStatus(saml: SamlView): Html {
+  if (!saml.idp?.metadataUrl) return html``;
+  const error = saml.idp.metadataError;
+  return html`<p id="idp-metadata-url-status" class="hint">Last fetched ${when(saml.idp.metadataRefreshedAt)}.${error ? html` Last error ${when(error.at)}: ${error.reason}.` : html``}</p>`;
+}
+
 /**
  * Each form replaces the whole connection, so it sends the version the page was drawn
  * from (If-Match): a change someone made since is answered 412 and shown, not undone.
@@ -127,7 +141,8 @@ ${keptOptions(saml)}
 <form id="metadata-url-form" data-api="PUT /saml"${ifMatch(saml)} data-then="reload" data-success="Single sign-on configured from the metadata URL." aria-labelledby="metadata-url-heading">
 <label for="idp-metadata-url">IdP metadata URL</label>
 <input id="idp-metadata-url" name="idpMetadataUrl" type="url" required value="${saml.idp?.metadataUrl ?? ''}" aria-describedby="idp-metadata-url-hint">
-<p id="idp-metadata-url-hint" class="hint">Okta: “Metadata URL” on the Sign On tab. Entra: “App Federation Metadata URL”. Gatehouse fetches it now; fetch it again when your IdP publishes its next signing certificate.</p>
+<p id="idp-metadata-url-hint" class="hint">Okta: “Metadata URL” on the Sign On tab. Entra: “App Federation Metadata URL”. Gatehouse fetches it now and again every day, to pick up the next signing certificate your IdP publishes; fetch it here to pick one up at once.</p>
+${metadataStatus(saml)}
 ${keptOptions(saml)}
 <button type="submit">Fetch metadata</button>
 </form>
