@@ -224,6 +224,15 @@ describe('config', () => {
     assert.deepEqual([smallest.bodyLimit, smallest.imports.maxFileSize], ['1kb', '1024']);
   });
 
+  it('refreshes SAML metadata URLs daily by default, off with 0, and refuses an interval under a minute naming the variable', () => {
+    assert.equal(loadConfig({ env: {} }).saml.metadataRefreshIntervalMs, 86_400_000);
+    assert.equal(loadConfig({ env: { SAML_METADATA_REFRESH_INTERVAL_MS: '0' } }).saml.metadataRefreshIntervalMs, 0);
+    assert.equal(loadConfig({ env: { SAML_METADATA_REFRESH_INTERVAL_MS: '3600000' } }).saml.metadataRefreshIntervalMs, 3_600_000);
+    assert.deepEqual(problemsOf({ SAML_METADATA_REFRESH_INTERVAL_MS: '1000' }), [
+      'SAML_METADATA_REFRESH_INTERVAL_MS (saml.metadataRefreshIntervalMs): must be 0 (off) or at least 60000 (a minute)',
+    ]);
+  });
+
   it('refuses a webhook claim lease no longer than a delivery pass may take (its requests 16 at a time, each up to the timeout)', () => {
     // Defaults: 50 events per endpoint and pass, 16 in flight, 10 s each: 4 rounds, 40 s; the lease is 60 s.
     const defaults = loadConfig({ env: {} }).webhooks;

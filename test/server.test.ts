@@ -42,10 +42,11 @@ describe('server process', function () {
       const config = testConfig({ dataDir, databaseUrl: undefined });
       const first = await startServer(config, { logger: createLogger('silent') });
       const org = await seedOrg(first.container, 'acme');
-      // The jobs run while it serves (purge, the live-user count folding) and stop with it.
-      assert.deepEqual([first.container.purge.started, first.container.userCounts.started], [true, true]);
+      // The jobs run while it serves (purge, the live-user count folding, the SAML metadata refresh) and stop with it.
+      const jobs = () => [first.container.purge.started, first.container.userCounts.started, first.container.samlMetadata.started];
+      assert.deepEqual(jobs(), [true, true, true]);
       await first.close();
-      assert.deepEqual([first.container.purge.started, first.container.userCounts.started], [false, false]);
+      assert.deepEqual(jobs(), [false, false, false]);
 
       const second = await startServer(config, { logger: createLogger('silent') });
       try {

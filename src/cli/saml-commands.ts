@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, spEndpoints, toConnectionView } from '../directory/saml-connections.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
-import { refreshSamlConnection } from '../saml/metadata-refresh.ts';
+import { recordMetadataFetch, refreshSamlConnection } from '../saml/metadata-refresh.ts';
 import { DomainError, ValidationError } from '../directory/errors.ts';
 import { fetchIdpMetadata } from '../saml/metadata-url.ts';
 import { checkUrlShape } from '../lib/outbound-url.ts';
@@ -50,6 +50,11 @@ export const samlSet: Command = async (ctx) => {
     allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? stored?.allowedRedirectUrls,
   }, now);
   const { connection, created } = await configureSamlConnection(em, scope, name, input, now);
+  if (metadataUrl) {
+    // Just fetched: the server's background refresh counts its interval from here.
+    await recordMetadataFetch(em, connection.id, now, null);
+    await em.refresh(connection);
+  }
   const view = toConnectionView(connection, scope.orgSlug, ctx.config.publicUrl, now);
   if (ctx.io.json) {
     ctx.io.out(JSON.stringify({ created, ...view }));

@@ -189,6 +189,7 @@ describe('gatehouse CLI', function () {
       const set = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'fromurl', '--metadata-url', url, '--json'], env);
       assert.equal(set.code, 0, set.stderr);
       assert.equal(json(set.stdout).idp.metadataUrl, url);
+      assert.match(json(set.stdout).idp.metadataRefreshedAt, /^\d{4}-/, 'the background refresh counts its interval from this fetch');
       const missing = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'fromurl', '--metadata-url', url.replace('federationmetadata', 'gone')], env);
       assert.equal(missing.code, 2);
       assert.equal(missing.stderr, 'gatehouse: --metadata-url: answered HTTP 404\n');
