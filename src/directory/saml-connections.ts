@@ -231,6 +231,8 @@ export async function configureSamlConnection(
         if (!jsonEqual(from, to)) changes[key] = { from, to };
       }
       tx.assign(connection, values);
+      // The last fetch and error describe the URL they came from: another URL, or none, starts afresh.
+      if (changes.idpMetadataUrl) tx.assign(connection, { metadataRefreshedAt: null, metadataError: null, metadataErrorAt: null });
     } else connection = tx.create(SamlConnection, { org: tx.getReference(Organization, scope.orgId), name, ...values });
     await tx.flush();
     recordAudit(tx, scope, {

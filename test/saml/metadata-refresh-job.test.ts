@@ -6,7 +6,7 @@ import { AuditEvent } from '../../src/db/entities/index.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { claimDueConnections } from '../../src/saml/metadata-refresh-job.ts';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { idpKey, nextIdpKey } from './support/idp.ts';
+import { IDP_ENTITY_ID, IDP_SSO_URL, idpKey, nextIdpKey } from './support/idp.ts';
 import { metadata } from './support/metadata.ts';
 import { postAcs, responseFor } from './support/sp.ts';
 
@@ -121,6 +121,19 @@ describe('SAML metadata refresh job', () => {
     const fixed = await view(org);
     assert.equal(fixed.idp.metadataError, null);
     assert.equal(fixed.idp.metadataRefreshedAt, fixedAt.toISOString());
+  });
+
+  it('forgets the last fetch and error when the metadata URL is replaced by pasted values, and never fetches the connection again', async () => {
+    const org = await connected('jobdropurl');
+    served.set('jobdropurl', 'Service unavailable');
+    await pass(new Date(Date.now() + 2 * DAY));
+    assert.ok((await view(org)).idp.metadataError);
+    await request(t.app).put('/api/orgs/jobdropurl/saml').set('Authorization', `Bearer ${org.tokens.admin}`)
+      .send({ idpEntityId: IDP_ENTITY_ID, idpSsoUrl: IDP_SSO_URL, idpCertificates: [idpKey.cert] }).expect(200);
+    const manual = await view(org);
+    assert.deepEqual([manual.idp.metadataUrl, manual.idp.metadataRefreshedAt, manual.idp.metadataError], [null, null, null]);
+    await pass(new Date(Date.now() + 30 * DAY));
+    assert.equal(fetches.get('jobdropurl'), 1);
   });
 
   it('does not fetch a connection another instance holds the lease on, nor one at a time from two workers', async () => {
