@@ -144,6 +144,10 @@ describe('console: single sign-on and provisioning', function () {
     await recordMetadataFetch(s.t.container.fork(), connection.id, new Date('2026-12-01T10:00:00Z'), 'answered HTTP 503');
     await page.reload();
     assert.match((await page.locator('#idp-metadata-url-status').textContent()) ?? '', /Last fetched .*\. Last error 2026-12-01 10:00 UTC: answered HTTP 503\.\s*$/);
+    // A reason that ends its own sentence gets no second full stop.
+    await recordMetadataFetch(s.t.container.fork(), connection.id, new Date('2026-12-01T11:00:00Z'), 'is not SAML IdP metadata: no EntityDescriptor.');
+    await page.reload();
+    assert.match((await page.locator('#idp-metadata-url-status').textContent()) ?? '', /Last error 2026-12-01 11:00 UTC: is not SAML IdP metadata: no EntityDescriptor\.\s*$/);
     const facts = (await page.locator('dl.facts').nth(1).textContent()) ?? '';
     assert.match(facts, new RegExp(IDP_ENTITY_ID.replace(/[.]/g, '\\.')));
     assert.deepEqual(problems.filter((p) => !/400/.test(p)), []);

@@ -102,7 +102,7 @@ ${certificateRows(saml.idp.certificates)}`;
 function metadataStatus(saml: SamlView): Html {
   if (!saml.idp?.metadataUrl) return html``;
   const error = saml.idp.metadataError;
-  return html`<p id="idp-metadata-url-status" class="hint">Last fetched ${when(saml.idp.metadataRefreshedAt)}.${error ? html` Last error ${when(error.at)}: ${error.reason}.` : html``}</p>`;
+  return html`<p id="idp-metadata-url-status" class="hint">Last fetched ${when(saml.idp.metadataRefreshedAt)}.${error ? html` Last error ${when(error.at)}: ${error.reason.replace(/\.$/, '')}.` : html``}</p>`;
 }
 
 /**
