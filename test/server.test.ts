@@ -33,7 +33,10 @@ describe('server process', function () {
     const config = testConfig({ databaseUrl: 'postgres://db.internal/gatehouse', dataDir: '/srv/gatehouse', database: { poolMax: 3, connectTimeoutMs: 15_000 } });
     assert.deepEqual(storeOptions(config), { databaseUrl: 'postgres://db.internal/gatehouse', dataDir: '/srv/gatehouse', poolMax: 3, connectTimeoutMs: 15_000 });
     const cli = readFileSync(path.join(repoRoot, 'src', 'cli.ts'), 'utf8');
-    assert.match(cli, /openStore\(\{\s*\.\.\.storeOptions\(config\),/, 'the CLI opens its store with storeOptions(config)');
+    // Every command's store options (migrate's waiting open and the others' plain one) start from storeOptions(config).
+    assert.match(cli, /const options = \{\s*\.\.\.storeOptions\(config\),/, 'the CLI builds its store options from storeOptions(config)');
+    assert.match(cli, /openStoreWaiting\(options,/);
+    assert.match(cli, /await openStore\(options\)/);
   });
 
   it('keeps the embedded PGlite store across a restart', async () => {
