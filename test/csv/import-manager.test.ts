@@ -136,6 +136,30 @@ describe('CSV import: the Manager column', function () {
     assert.deepEqual([await managerOf('one@example.com'), await managerOf('two@example.com')], [null, null]);
   });
 
+  it('a manager the directory refuses at commit (deleted since, the person now the IdP\'s) is not set, and the row says why; one already set is no event', async () => {
+    const org = await seedOrg(t.container, 'mgr-refused');
+    for (const name of ['a', 'b', 'c', 'd']) await addUser(t, org, { userName: `r${name}@example.com` });
+    const boss = await addUser(t, org, { userName: 'rboss@example.com' });
+    const gone = await addUser(t, org, { userName: 'rgone@example.com' });
+    const file = csv('Email,Manager', 'ra@example.com,rboss@example.com', 'rb@example.com,rgone@example.com', 'rc@example.com,rboss@example.com', 'rd@example.com,rboss@example.com');
+    const res = await upload(t, org, file, { noInvite: 'true' }).expect(201);
+    await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'rgone@example.com' }).expect(200);
+    await sql(t, `update users set source = 'scim' where org_id = ? and user_name = 'rc@example.com'`, [org.id]);
+    const d = (await sql(t, `select id from users where org_id = ? and user_name = 'rd@example.com'`, [org.id]))[0]!.id as string;
+    await api(t, org).patch(`/users/${d}`, { managerId: boss }).expect(200);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.equal(done.body.progress.manager, 1);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(rows.map((r) => [r.outcome, r.notes.map((n: Json) => `${n.column}:${n.reason}`)]), [
+      ['applied', []], ['applied', ['Manager:manager_not_set']], ['applied', ['Manager:manager_not_set']], ['applied', []],
+    ]);
+    assert.match(rows[1]!.notes[0].message, /rgone@example\.com.*deleted/);
+    assert.match(rows[2]!.notes[0].message, /identity provider/);
+    assert.deepEqual([await managerOf('ra@example.com'), await managerOf('rb@example.com'), await managerOf('rc@example.com'), await managerOf('rd@example.com')], ['rboss@example.com', null, null, 'rboss@example.com']);
+    const audits = await sql(t, `select target_label from audit_events where org_id = ? and action = 'user.updated' and door = 'csv' and details -> 'changes' -> 'managerId' is not null`, [org.id]);
+    assert.deepEqual(audits.map((a) => a.target_label), ['ra@example.com']);
+  });
+
   it('a commit killed between batches, and again in its manager pass, resumes and sets each manager exactly once', async () => {
     const org = await seedOrg(t.container, 'mgr-resume');
     const lines = Array.from({ length: 6 }, (_, i) => `p${i}@example.com,boss@example.com`);
