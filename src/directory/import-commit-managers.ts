@@ -1,71 +1,127 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, pgArray } from '../db/bound-query.ts';
-import { DomainError } from './errors.ts';
-import type { ManagerData } from './import-managers.ts';
+import { auditInsertSql } from './audit.ts';
 import { rowOutcomeSql, rowUserIdSql } from './import-rows.ts';
 import type { RowProblem } from './imports.ts';
-import { updateProfile } from './people.ts';
 import type { Scope } from './scope.ts';
 
 /**
  * The commit's last pass (import-commit.ts): the Manager column's managers, set once every
  * row is applied, so a manager the same file creates exists by then. Like the rows, in
- * batches, each one transaction that sets its managers and marks its rows done
- * (`data.manager.done`) and counts them in the import's progress (`manager`): a commit
- * stopped in this pass resumes it where it stopped, and never sets a manager twice. Each
- * manager is set as an admin sets one (updateProfile: one user.updated with
- * changes.managerId, audited and in the feed).
+ * batches by row number after the import's mark `managers_through`; each batch is one
+ * transaction that sets its managers (one statement, with one `user.updated` audit row each,
+ * `changes.managerId` as an admin's PATCH writes it, which the change-feed trigger turns into
+ * events), notes the rows whose manager is not set, counts the rest in the import's progress
+ * (`manager`) and moves the mark past its rows: a commit stopped in this pass resumes after the
+ * last batch it finished, and never sets a manager twice.
  */
 
 const notSet = (column: string, message: string): RowProblem => ({ column, reason: 'manager_not_set', message: `${message}: the manager is not set` });
 
-interface ManagerRow {
-  rowNumber: number;
-  userId: string;
-  manager: ManagerData;
-  /** The manager's id: theirs, or that of the person their row created; null when that row was not applied. */
+interface Person {
+  id: string;
   managerId: string | null;
+  state: string;
+  source: string;
+  orgRole: string;
 }
 
-/** One batch of the pass, in `tx` (the import locked, `committing`): false once no row is left. */
-export async function setManagersBatch(tx: Em, scope: Scope, id: string, column: string, batchSize: number): Promise<boolean> {
+type Refusal = 'org_admin_target' | 'deleted' | 'same' | 'scim' | 'self' | 'manager_gone';
+
+const refusalText: Record<Exclude<Refusal, 'same'>, (label: string) => string> = {
+  org_admin_target: () => 'only an org admin may change an org admin\'s account',
+  deleted: () => 'this person was deleted since the preview',
+  scim: () => 'this person\'s manager is managed by the identity provider (SCIM) since the preview',
+  self: () => 'a person cannot be their own manager',
+  manager_gone: (label) => `${label} was deleted since the preview`,
+};
+
+/**
+ * Why the directory refuses to set `managerId` on `person` (updateProfile's rules, in its order: see
+ * profileNext and saveUser), `same` when it is their manager already, or null: `managerState` is the
+ * manager's state now (undefined: no such person in the org).
+ */
+function refusal(scope: Scope, person: Person | undefined, managerId: string, managerState: string | undefined): Refusal | null {
+  if (!person) return 'deleted';
+  if (scope.mayChangeOrgAdmins === false && person.orgRole === 'org_admin') return 'org_admin_target';
+  if (person.state === 'deleted') return 'deleted';
+  if (person.managerId === managerId) return 'same';
+  if (person.source === 'scim') return 'scim';
+  if (managerId === person.id) return 'self';
+  if (managerState === undefined || managerState === 'deleted') return 'manager_gone';
+  return null;
+}
+
+/** One batch of the pass, in `tx` (the import locked, `committing`, its mark `through`): false once no row is left. */
+export async function setManagersBatch(tx: Em, scope: Scope, id: string, through: number, column: string, batchSize: number): Promise<boolean> {
+  // Rows marked done by the pass before it kept a mark (a commit resumed across an upgrade) are not set again.
   const raw = await tx.execute(
-    `select x.row_number, me.user_id, x.data -> 'manager' as manager, coalesce((x.data -> 'manager' ->> 'id')::uuid, mgr.user_id) as manager_id
+    `select x.row_number, x.data -> 'manager' ->> 'label' as label, (x.data -> 'manager' ->> 'row')::int as manager_row, me.outcome, me.user_id,
+       coalesce((x.data -> 'manager' ->> 'id')::uuid, mgr.user_id) as manager_id
      from csv_import_rows x
      cross join lateral (select ${rowUserIdSql} as user_id, ${rowOutcomeSql} as outcome from csv_import_rows r join csv_imports i on i.id = r.import_id
        where r.import_id = x.import_id and r.row_number = x.row_number) me
      left join lateral (select case when ${rowOutcomeSql} = 'applied' then ${rowUserIdSql} end as user_id from csv_import_rows r join csv_imports i on i.id = r.import_id
        where r.import_id = x.import_id and r.row_number = (x.data -> 'manager' ->> 'row')::int) mgr on true
-     where x.import_id = ? and x.data -> 'manager' is not null and x.data -> 'manager' -> 'done' is null and me.outcome = 'applied'
+     where x.import_id = ? and x.row_number > ? and x.data -> 'manager' is not null and x.data -> 'manager' -> 'done' is null
      order by x.row_number limit ?`,
-    [id, batchSize],
+    [id, through, batchSize],
   );
   if (!raw.length) return false;
-  const rows: ManagerRow[] = raw.map((r) => ({
-    rowNumber: Number(r.row_number), userId: String(r.user_id), managerId: (r.manager_id as string | null) ?? null,
-    manager: (typeof r.manager === 'string' ? JSON.parse(r.manager) : r.manager) as ManagerData,
-  }));
   const notes = new Map<number, RowProblem>();
-  let set = 0;
-  for (const row of rows) {
-    if (row.managerId === null) {
-      notes.set(row.rowNumber, notSet(column, `${row.manager.label} is created by row ${row.manager.row} of this file, which was not applied (not chosen, or failed)`));
-      continue;
-    }
-    try {
-      const { changed } = await tx.transactional((sp) => updateProfile(sp, scope, row.userId, { managerId: row.managerId }));
-      if (changed) set++;
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      notes.set(row.rowNumber, notSet(column, `${row.manager.label}: ${error.message}`));
-    }
+  const wanted: Array<{ n: number; userId: string; managerId: string; label: string }> = [];
+  for (const r of raw) {
+    if (r.outcome !== 'applied') continue;
+    const label = String(r.label);
+    if (r.manager_id === null) notes.set(Number(r.row_number), notSet(column, `${label} is created by row ${r.manager_row} of this file, which was not applied (not chosen, or failed)`));
+    else wanted.push({ n: Number(r.row_number), userId: String(r.user_id), managerId: String(r.manager_id), label });
   }
-  await executeBound(
-    tx,
-    `update csv_import_rows r set data = jsonb_set(r.data, '{manager,done}', 'true'::jsonb), notes = case when v.note is null then r.notes else r.notes || jsonb_build_array(v.note) end
-     from unnest(?::int[], ?::jsonb[]) as v(n, note) where r.import_id = ? and r.row_number = v.n`,
-    [pgArray(rows.map((r) => r.rowNumber)), pgArray(rows.map((r) => (notes.has(r.rowNumber) ? JSON.stringify(notes.get(r.rowNumber)) : null))), id],
+  let set = 0;
+  if (wanted.length) {
+    // The batch's people, locked for the batch; their managers as they are now. By key: the planner
+    // may have no statistics of a table a first big import just filled.
+    const people = new Map((await executeBound(tx, `select id, manager_id, state, source, org_role from users where org_id = ? and id = any(?::uuid[]) for update`,
+      [scope.orgId, pgArray(wanted.map((w) => w.userId))])).map((r) => [String(r.id), {
+      id: String(r.id), managerId: (r.manager_id as string | null) ?? null, state: String(r.state), source: String(r.source), orgRole: String(r.org_role),
+    } satisfies Person]));
+    const managers = new Map((await executeBound(tx, `select id, state from users where org_id = ? and id = any(?::uuid[])`,
+      [scope.orgId, pgArray([...new Set(wanted.map((w) => w.managerId))])])).map((r) => [String(r.id), String(r.state)]));
+    const plan: Record<string, { was: string | null; want: string; n: number }> = {};
+    for (const w of wanted) {
+      const person = people.get(w.userId);
+      const why = refusal(scope, person, w.managerId, managers.get(w.managerId));
+      if (why === null) plan[w.userId] = { was: person!.managerId, want: w.managerId, n: w.n };
+      else if (why !== 'same') notes.set(w.n, notSet(column, refusalText[why](w.label)));
+    }
+    const ids = Object.keys(plan);
+    if (ids.length) {
+      const audit = auditInsertSql(scope, {
+        action: 'user.updated',
+        target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
+        detailsSql: `jsonb_build_object('changes', jsonb_build_object('managerId', jsonb_build_object('from', uu.was, 'to', uu.want)))`,
+      }, 'uu');
+      // One statement: the managers, and one user.updated audit row each, as an admin's PATCH writes it, in the file's order.
+      await executeBound(
+        tx,
+        `with uu as (update users u set manager_id = v.want, version = u.version + 1, updated_at = now()
+                     from unnest(?::uuid[], ?::text[], ?::text[], ?::int[]) as v(id, want, was, n)
+                     where u.id = v.id and u.org_id = ? returning u.id, u.user_name, v.was, v.want, v.n)
+         ${audit.sql} order by uu.n`,
+        [pgArray(ids), pgArray(ids.map((i) => plan[i]!.want)), pgArray(ids.map((i) => plan[i]!.was)), pgArray(ids.map((i) => plan[i]!.n)), scope.orgId, ...audit.params],
+      );
+    }
+    set = ids.length;
+  }
+  if (notes.size) {
+    await executeBound(
+      tx,
+      `update csv_import_rows r set notes = r.notes || jsonb_build_array(v.note) from unnest(?::int[], ?::jsonb[]) as v(n, note) where r.import_id = ? and r.row_number = v.n`,
+      [pgArray([...notes.keys()]), pgArray([...notes.values()].map((n) => JSON.stringify(n))), id],
+    );
+  }
+  await tx.execute(
+    `update csv_imports set managers_through = ?, progress = progress || jsonb_build_object('manager', coalesce((progress ->> 'manager')::int, 0) + ?), updated_at = now() where id = ?`,
+    [Number(raw[raw.length - 1]!.row_number), set, id],
   );
-  await tx.execute(`update csv_imports set progress = progress || jsonb_build_object('manager', coalesce((progress ->> 'manager')::int, 0) + ?), updated_at = now() where id = ?`, [set, id]);
   return true;
 }

@@ -96,7 +96,7 @@ async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): 
     // Chosen rows disable only the chosen ones: the guard weighs those, and the import keeps the numbers the commit
     // was weighed by (what import.committed reports as forced), not the whole preview's.
     if (where) await guardChosenRows(tx, scope, id, Number(row.enabled_count), Boolean(request.force));
-    await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, applied_through = 0, version = version + 1, updated_at = now() where id = ?`, [
+    await tx.execute(`update csv_imports set status = 'committing', selection = ?::jsonb, total = ?, processed = 0, applied_through = 0, managers_through = 0, version = version + 1, updated_at = now() where id = ?`, [
       request.rows === 'all' ? null : JSON.stringify(request.rows), selected, id,
     ]);
   });
@@ -166,9 +166,9 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   for (;;) {
     if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
     const more = await fork().transactional(async (tx) => {
-      const lock = await tx.execute(`select status, columns -> 'recognised' ->> 'manager' as header from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
+      const lock = await tx.execute(`select status, managers_through, columns -> 'recognised' ->> 'manager' as header from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
       if (lock[0]?.status !== 'committing') return false;
-      return setManagersBatch(tx, scope, id, (lock[0].header as string | null) ?? 'Manager', hooks.batchSize ?? DEFAULT_BATCH_SIZE);
+      return setManagersBatch(tx, scope, id, Number(lock[0].managers_through), (lock[0].header as string | null) ?? 'Manager', hooks.batchSize ?? DEFAULT_BATCH_SIZE);
     });
     if (!more) break;
     batch++;

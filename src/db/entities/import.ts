@@ -48,6 +48,8 @@ export const CsvImportSchema = defineEntity({
      * rewriting each (wide) preview row.
      */
     appliedThrough: p.integer().default(0),
+    /** The commit's manager pass's mark (import-commit-managers.ts): every row numbered up to here had its manager set, or its note. */
+    managersThrough: p.integer().default(0),
     progress: p.json<Record<string, number>>().default('{}'),
     createdByLabel: p.string().length(320),
     committedAt: p.datetime().nullable(),
