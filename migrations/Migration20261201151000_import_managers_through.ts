@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261201150000_import_managers_through extends Migration {
+export class Migration20261201151000_import_managers_through extends Migration {
 
-  override name = 'Migration20261201150000_import_managers_through';
+  override name = 'Migration20261201151000_import_managers_through';
 
   override up(): void | Promise<void> {
     this.addSql(`alter table "csv_imports" add "managers_through" int not null default 0;`);
