@@ -20,7 +20,7 @@ import { invitationPages } from './http/invitations.ts';
 import { sizeToBytes } from './lib/size.ts';
 import { jsonDepthLimit } from './http/json-depth.ts';
 import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
-import { wellFormedBody, wellFormedRequest } from './http/text-input.ts';
+import { wellFormedRequest } from './http/text-input.ts';
 import { JSON_BODY, jsonParser } from './http/bodies.ts';
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
@@ -60,7 +60,8 @@ export function createApp(container: Container): Express {
     }, 'bodyLimit'),
   );
   app.use(jsonDepthLimit(config.bodyMaxDepth));
-  app.use(wellFormedRequest);
+  // SCIM checks its path and query with its body, once the token is accepted (readBody below).
+  app.use((req, res, next) => (isScimPath(req.path) ? next() : wellFormedRequest(req, res, next)));
   app.use(
     '/scim/v2',
     ...scimSurface({
@@ -76,7 +77,7 @@ export function createApp(container: Container): Express {
         jsonParser({ limit: config.scim.bodyLimit, type: JSON_BODY.match, verify: (_req, _res, raw) => refuseRepeatedAttributes(raw) },
           'scim.bodyLimit, SCIM_BODY_LIMIT', `send a group's members in several PATCH requests of at most ${config.scim.maxMembersPerRequest} members each`),
         jsonDepthLimit(config.bodyMaxDepth),
-        wellFormedBody,
+        wellFormedRequest,
       ],
       problemsPerOrg: config.scim.problemsPerOrg,
     }),

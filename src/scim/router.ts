@@ -21,12 +21,12 @@ export type { ScimDeps };
  * /scim/v2 (RFC 7644). The bearer token picks the org; every handler works in
  * that org only. Errors are RFC 7644 §3.12 JSON on every path, 401 included.
  *
- * The app mounts the router, then the two error handlers for errors raised
- * before it (a body refused while it was read: malformed JSON, an attribute
- * named twice, over the body limit): the first records the refusal for the org
- * of the token sent with it, the second answers it as a SCIM error.
+ * The request is read (`deps.readBody`: the body, and the path and query checks)
+ * only once its token is accepted, so every refusal happens inside the router,
+ * with the org known, where the org's admins get it recorded. The app mounts
+ * scimErrorHandler after the router for anything raised before it.
  */
-export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, ErrorRequestHandler] {
+export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler] {
   const router = Router();
   const limiter = new RateLimiter(deps.rateLimit);
 
@@ -43,7 +43,7 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, Error
     }
   });
 
-  // Only a client with a token gets its body read: scim.bodyLimit is several megabytes.
+  // Only a client with a token gets its request read: scim.bodyLimit is several megabytes.
   if (deps.readBody?.length) router.use(...deps.readBody);
 
   // The body's media type, then size limits (PATCH operations, group members), before any handler reads it.
@@ -135,31 +135,13 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler, Error
 
   router.use(scimErrorHandler);
 
-  // Errors raised before the router ran: no token was checked yet. Only a valid SCIM token's org gets the
-  // record, and only within its rate limit (these requests never reached the limiter), so a flood of
-  // unreadable bodies costs no more writes than the org's SCIM throughput.
-  const beforeRouter: ErrorRequestHandler = async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
-    const mapped = mapScimError(error);
-    if (!req.ctx.scope && isScimProblem(req.method, mapped.status)) {
-      try {
-        const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
-        if (limiter.take(token.orgId, token.scimRateLimit ?? undefined) === 0) {
-          req.ctx.scope = scopeOfToken(token, req.ctx);
-          await noteProblem(req, mapped.status, mapped.body);
-        }
-      } catch {
-        // No valid SCIM token: nothing org-scoped to record; the answer stays the refusal of the body.
-      }
-    }
-    next(error);
-  };
-  return [router, beforeRouter, scimErrorHandler];
+  return [router, scimErrorHandler];
 }
 
 /**
  * Error handler for the SCIM surface. Also mounted by the app after the
- * router (scimSurface), so errors raised before it (malformed JSON, body too
- * large) still get RFC 7644 §3.12 bodies on /scim/v2 paths.
+ * router (scimSurface), so an error raised before it still gets an RFC 7644
+ * §3.12 body on /scim/v2 paths.
  */
 export function scimErrorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   const mapped = mapScimError(error);
