@@ -1,4 +1,4 @@
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Container } from './container.ts';
 import { requestContext } from './http/context.ts';
@@ -22,6 +22,11 @@ import { jsonDepthLimit } from './http/json-depth.ts';
 import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
 import { wellFormedRequest } from './http/text-input.ts';
 import { JSON_BODY, jsonParser } from './http/bodies.ts';
+
+/** `handler` everywhere but on the SCIM surface. */
+function outsideScim(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (isScimPath(req.path) ? next() : handler(req, res, next));
+}
 
 /** Builds the HTTP application. No I/O happens here: the container already holds open resources. */
 export function createApp(container: Container): Express {
@@ -48,20 +53,20 @@ export function createApp(container: Container): Express {
   );
   app.use(healthRouter(container));
   app.use(requestContext(container));
-  app.use(
+  // The body and the path and query checks, for every surface but SCIM: it runs the same ones itself, once
+  // its bearer token is accepted (readBody below), so a SCIM request goes through each once.
+  app.use(outsideScim(
     jsonParser({
       limit: config.bodyLimit,
       // The CSV upload reads its own body whatever it is labelled (a JSON label there is a 415, not bad JSON).
-      // A SCIM body is read by the SCIM surface once its bearer token is checked, up to scim.bodyLimit.
-      type: (req) => !isImportUpload(req as Request) && !isScimPath((req as Request).path) && Boolean((req as Request).is(JSON_BODY.match)),
+      type: (req) => !isImportUpload(req as Request) && Boolean((req as Request).is(JSON_BODY.match)),
       verify: (req, _res, raw) => {
         if (isApiPath((req as Request).path)) (req as Request).ctx.repeatedField = repeatedField(raw);
       },
     }, 'bodyLimit'),
-  );
-  app.use(jsonDepthLimit(config.bodyMaxDepth));
-  // SCIM checks its path and query with its body, once the token is accepted (readBody below).
-  app.use((req, res, next) => (isScimPath(req.path) ? next() : wellFormedRequest(req, res, next)));
+  ));
+  app.use(outsideScim(jsonDepthLimit(config.bodyMaxDepth)));
+  app.use(outsideScim(wellFormedRequest));
   app.use(
     '/scim/v2',
     ...scimSurface({

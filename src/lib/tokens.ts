@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** 32 random bytes = 256 bits, as DESIGN.md asks for every bearer secret. */
 const TOKEN_BYTES = 32;
@@ -14,7 +14,8 @@ export function generateToken(kind: TokenKind): string {
 }
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot hash (Node ≥ 21.7): no Hash object per call, on every token check and ETag digest.
+  return hash('sha256', value, 'hex');
 }
 
 /** Constant-time comparison of two hex digests of equal length. */
