@@ -22,6 +22,7 @@ import { jsonDepthLimit } from './http/json-depth.ts';
 import { consoleErrorPage, consoleRouter } from './http/console/router.ts';
 import { wellFormedRequest } from './http/text-input.ts';
 import { JSON_BODY, jsonParser } from './http/bodies.ts';
+import { bodyBudget } from './http/body-budget.ts';
 
 /** `handler` everywhere but on the SCIM surface. */
 function outsideScim(handler: RequestHandler): RequestHandler {
@@ -79,6 +80,8 @@ export function createApp(container: Container): Express {
       limits: { maxPatchOperations: config.scim.maxPatchOperations, maxMembersPerRequest: config.scim.maxMembersPerRequest },
       // Room for scim.maxMembersPerRequest members with display names, which BODY_LIMIT's 1 MB is not.
       readBody: [
+        // Large bodies wait for, or are refused beyond, scim.bodyBudget bytes in flight across the process.
+        bodyBudget(container.scimBodies, sizeToBytes(config.scim.bodyLimit)),
         jsonParser({ limit: config.scim.bodyLimit, type: JSON_BODY.match, verify: (_req, _res, raw) => refuseRepeatedAttributes(raw) },
           'scim.bodyLimit, SCIM_BODY_LIMIT', `send a group's members in several PATCH requests of at most ${config.scim.maxMembersPerRequest} members each`),
         jsonDepthLimit(config.bodyMaxDepth),

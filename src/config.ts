@@ -194,12 +194,26 @@ const schema = z.strictObject({
     maxMembersPerRequest: z.number().int().min(1).max(1000000),
     /** The largest JSON body on /scim/v2 (bodyLimit is for the rest): room for maxMembersPerRequest members with display names. */
     bodyLimit: sizeLimit('5mb or 512kb', 'every SCIM request with a body'),
+    /**
+     * SCIM body bytes all requests in flight may hold at once (http/body-budget.ts); unset: 4 × bodyLimit.
+     * A body that would go over it waits briefly, then is answered 429; one under 64 KB is never counted.
+     */
+    bodyBudget: sizeLimit('20mb', 'every large SCIM request').optional(),
     /** Refused SCIM requests kept per org for its admins (directory/scim-problems.ts); the oldest go first. */
     problemsPerOrg: z.number().int().min(1).max(100000),
     rateLimit: z.strictObject({
       requestsPerSecond: z.number().positive(),
       burst: z.number().int().min(1),
     }),
+  }).superRefine((scim, ctx) => {
+    // Smaller than one body of the largest size accepted, such a body could never be read: a 429 forever.
+    if (scim.bodyBudget === undefined || !sizePattern.test(scim.bodyBudget) || !sizePattern.test(scim.bodyLimit)) return;
+    if (sizeToBytes(scim.bodyBudget) >= sizeToBytes(scim.bodyLimit)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['bodyBudget'],
+      message: `must be at least scim.bodyLimit (SCIM_BODY_LIMIT, ${scim.bodyLimit}): a body of that size would never fit and be answered 429 forever`,
+    });
   }),
 });
 
@@ -237,6 +251,7 @@ const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['BODY_LIMIT', 'bodyLimit', String],
   ['BODY_MAX_DEPTH', 'bodyMaxDepth', asInteger],
   ['SCIM_BODY_LIMIT', 'scim.bodyLimit', String],
+  ['SCIM_BODY_BUDGET', 'scim.bodyBudget', String],
   ['TRUST_PROXY', 'trustProxy', asTrustProxy],
   ['SMTP_URL', 'smtpUrl', String],
   ['MAIL_FROM', 'mailFrom', String],
@@ -310,6 +325,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     environment,
     warnings,
   });
+}
+
+/** The SCIM body bytes requests in flight may hold at once: scim.bodyBudget, else 4 × scim.bodyLimit. */
+export function scimBodyBudget(scim: { bodyLimit: string; bodyBudget?: string | undefined }): number {
+  return scim.bodyBudget === undefined ? 4 * sizeToBytes(scim.bodyLimit) : sizeToBytes(scim.bodyBudget);
 }
 
 /** What a group member with a display name may take in a SCIM body, generously: `{"value":"…","display":"…"}` is about 100. */

@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import { scimBodyBudget, type Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Store, Em } from './db/orm.ts';
 import type { SqlRunner } from './db/bound-query.ts';
@@ -16,6 +16,7 @@ import { loggingSmsSender, type SmsSender } from './lib/sms.ts';
 import { createEventServices, type EventServices } from './event-services.ts';
 import { AuditIds } from './directory/audit-ids.ts';
 import { MetadataRefreshJob } from './saml/metadata-refresh-job.ts';
+import { ByteBudget } from './lib/byte-budget.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -29,6 +30,8 @@ export interface Container {
   readiness: Readiness;
   /** Recently authenticated bearer tokens (see directory/tokens.ts). */
   tokenCache: TokenCache;
+  /** SCIM body bytes the requests in flight hold, up to scim.bodyBudget (http/body-budget.ts). */
+  scimBodies: ByteBudget;
   mailer: Mailer;
   /** One-time sign-in codes by text message; by default logged and kept in the outbox as kind `sms`. */
   sms: SmsSender<Em>;
@@ -117,6 +120,7 @@ export function createContainer(parts: ContainerParts): Container {
     sms,
     readiness: new Readiness(store, logger),
     tokenCache: new TokenCache(config.auth.tokenCacheMs),
+    scimBodies: new ByteBudget(scimBodyBudget(config.scim)),
     mailer,
     outbox: {
       deps,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, ConfigError } from '../src/config.ts';
+import { loadConfig, ConfigError, scimBodyBudget } from '../src/config.ts';
 import { sizeToBytes } from '../src/lib/size.ts';
 
 function problemsOf(env: Record<string, string>, configDir?: string): string[] {
@@ -42,6 +42,15 @@ describe('config', () => {
     assert.deepEqual(config.warnings, []);
     assert.equal(loadConfig({ env: { SCIM_BODY_LIMIT: '20mb' } }).scim.bodyLimit, '20mb');
     assert.ok(problemsOf({ SCIM_BODY_LIMIT: '0' }).some((p) => p.startsWith('SCIM_BODY_LIMIT (scim.bodyLimit): must be at least 1kb')));
+  });
+
+  it('holds at most scim.bodyBudget (SCIM_BODY_BUDGET, 4 × scim.bodyLimit unset) SCIM body bytes in flight, never less than one body of scim.bodyLimit', () => {
+    assert.equal(scimBodyBudget(loadConfig({ env: {} }).scim), 20 * 1024 * 1024);
+    assert.equal(scimBodyBudget(loadConfig({ env: { SCIM_BODY_LIMIT: '1mb' } }).scim), 4 * 1024 * 1024);
+    assert.equal(scimBodyBudget(loadConfig({ env: { SCIM_BODY_BUDGET: '64mb' } }).scim), 64 * 1024 * 1024);
+    assert.ok(problemsOf({ SCIM_BODY_BUDGET: 'lots' }).some((p) => p.startsWith('SCIM_BODY_BUDGET (scim.bodyBudget): must be a size such as 20mb')));
+    assert.ok(problemsOf({ SCIM_BODY_BUDGET: '4mb' }).some((p) => p.startsWith('SCIM_BODY_BUDGET (scim.bodyBudget): must be at least scim.bodyLimit (SCIM_BODY_LIMIT, 5mb)')));
+    assert.equal(scimBodyBudget(loadConfig({ env: { SCIM_BODY_BUDGET: '5mb' } }).scim), 5 * 1024 * 1024);
   });
 
   it('warns at start-up when scim.bodyLimit leaves less than 512 bytes per member of scim.maxMembersPerRequest', () => {
