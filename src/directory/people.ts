@@ -67,12 +67,8 @@ export async function getPerson(em: Em, scope: Pick<Scope, 'orgId'>, id: string)
 
 // ---------------------------------------------------------------- listing
 
-export interface PeopleQuery {
-  /** Default: every status but deleted. */
-  status?: StatusFilter | undefined;
-  /** Case-insensitive substring of userName, email, displayName or the name parts. */
-  q?: string | undefined;
-  groupId?: string | undefined;
+/** The list's filters (PeopleFilter: status by default every status but deleted; q a case-insensitive substring of userName, email, displayName or the name parts; ids), and its page. */
+export interface PeopleQuery extends PeopleFilter {
   /** Keyset cursor: only users with an id after this one. */
   afterId?: string | undefined;
   limit: number;

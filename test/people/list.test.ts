@@ -123,10 +123,27 @@ describe('people list', () => {
     }
   });
 
+  it('lists only the users an ids filter names, with the status filter as usual (deleted ones with status=deleted)', async () => {
+    assert.deepEqual(names(await api(t, acme).get(`/users?ids=${ids.ada},${ids.del},${ids.dis}`).expect(200)), ['ada', 'dis']);
+    const deleted = await api(t, acme).get(`/users?status=deleted&ids=${ids.ada},${ids.del}`).expect(200);
+    assert.deepEqual(names(deleted), ['del']);
+    assert.deepEqual(deleted.body.counts, { active: 1, pending: 0, expired: 0, disabled: 0, deleted: 1, enabled: 1 });
+  });
+
+  it('refuses an ids filter naming something that is not a user id, or more ids than a page holds, naming ids', async () => {
+    const tooMany = Array.from({ length: 201 }, () => ids.ada).join(',');
+    for (const query of [`ids=${ids.ada},nope`, `ids=${tooMany}`]) {
+      const res = await api(t, acme).get(`/users?${query}`).expect(400);
+      assert.ok(res.body.error.details.problems.some((p: { field: string }) => p.field === 'ids'), `${query.slice(0, 60)}: ${JSON.stringify(res.body)}`);
+    }
+  });
+
   it("never lists another org's users, even by its group id", async () => {
     const res = await api(t, globex).get('/users?q=ada').expect(200);
     assert.deepEqual(names(res), ['ada-at-globex']);
     const viaGroup = await api(t, globex).get(`/users?group=${group}`).expect(200);
     assert.deepEqual(viaGroup.body.users, []);
+    const viaIds = await api(t, globex).get(`/users?status=deleted&ids=${ids.del},${ids.ada}`).expect(200);
+    assert.deepEqual(viaIds.body.users, []);
   });
 });

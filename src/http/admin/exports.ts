@@ -7,6 +7,7 @@ import { invitationStatuses } from '../../directory/invitation-records.ts';
 import { recordExport } from '../../directory/export-queries.ts';
 import { auditInstant } from '../../directory/audit-queries.ts';
 import { delimiterNames, exportChunks, exportFileName, type ExportRequest } from '../../csv/export.ts';
+import { idListQuery } from './id-list.ts';
 import { streamCsv } from './streamed-csv.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
@@ -29,12 +30,7 @@ const peopleFilters = {
 /** In the query string, `ids` comma-separated. */
 const peopleQuery = z.strictObject({
   ...peopleFilters,
-  ids: z
-    .string()
-    .max(MAX_IDS * 40, 'is too long')
-    .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
-    .refine((ids) => ids.length <= MAX_IDS, tooManyIds)
-    .optional(),
+  ids: idListQuery(MAX_IDS).optional(),
 });
 /**
  * The same as a JSON body (POST): 1,000 ids are ~37 kB, past what a request

@@ -19,14 +19,22 @@ import {
 import { isLanguageTag, isPhoneNumber, isTimeZone, LANGUAGE_TAG_FORMAT, PHONE_FORMAT, TIME_ZONE_FORMAT } from '../../directory/profile-formats.ts';
 import type { Em } from '../../db/orm.ts';
 import type { Scope } from '../../directory/scope.ts';
+import { idListQuery } from './id-list.ts';
 import { inTransaction } from './in-transaction.ts';
 import { toPersonView } from './person-view.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
+
+/** The most ids one list call takes: its largest page. */
+const MAX_IDS = 200;
 
 const listQuery = z.strictObject({
   status: z.enum(statusFilters, { error: `must be one of ${statusFilters.join(', ')}` }).optional(),
   q: z.string().max(200, 'must be at most 200 characters').optional(),
   group: z.string().max(100).optional(),
+  // Comma-separated, as the users export takes them; at most a page, so one call answers them all.
+  ids: idListQuery(MAX_IDS)
+    .optional()
+    .describe(`Only these users (comma-separated ids, at most ${MAX_IDS}); the status filter still applies, so deleted ones need status=deleted`),
   cursor: z.string().max(100).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
 });
@@ -113,7 +121,7 @@ export const peopleApiRoutes: ApiRoute[] = [
       method: 'get',
       path: '/users',
       tag: 'People',
-      summary: 'List people, filtered by status, search text or group, with counts per status',
+      summary: 'List people, filtered by status, search text, group or ids, with counts per status',
       permission: null,
       query: listQuery,
       responses: { 200: { description: '{users (each as GET /users/:id shows them), counts (per status, ignoring the status filter), nextCursor}' } },
@@ -121,7 +129,7 @@ export const peopleApiRoutes: ApiRoute[] = [
     async ({ container, req, res, query }) => {
       const at = container.clock.now();
       const page = await inTransaction(req, (tx) =>
-        listPeople(tx, scopeFor(req), { status: query.status, q: query.q, groupId: query.group, afterId: query.cursor, limit: query.limit }, at),
+        listPeople(tx, scopeFor(req), { status: query.status, q: query.q, groupId: query.group, ids: query.ids, afterId: query.cursor, limit: query.limit }, at),
       );
       res.json({ users: page.users.map((u) => toPersonView(u, at)), counts: page.counts, nextCursor: page.nextCursor });
     },

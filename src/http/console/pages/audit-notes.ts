@@ -14,18 +14,19 @@ export function deletedMembersOf(details: Record<string, unknown>): string[] {
 }
 
 /**
- * The names of the deleted people the page's entries name (GET /users/:id shows a deleted person
- * until the purge); an id without one (purged, or unreadable) stays an id. At most 50 looked up.
+ * The names of the deleted people the page's entries name, in one call: the people list filtered by
+ * their ids (status=deleted: the list leaves deleted people out otherwise). An id without a name
+ * (purged, restored since, or unreadable) stays an id. At most a page's 50 entries' worth: 200.
  */
 export async function deletedMemberNames(api: ConsoleApi, details: Array<Record<string, unknown>>): Promise<Map<string, string>> {
-  const ids = [...new Set(details.flatMap(deletedMembersOf))].slice(0, 50);
-  const people = await Promise.all(ids.map((id) => api.maybe<{ displayName: string | null; email: string | null; userName: string | null }>(`/users/${id}`)));
+  const ids = [...new Set(details.flatMap(deletedMembersOf))].slice(0, 200);
   const names = new Map<string, string>();
-  ids.forEach((id, i) => {
-    const p = people[i];
-    const name = p?.displayName ?? p?.email ?? p?.userName;
-    if (name) names.set(id, name);
-  });
+  if (!ids.length) return names;
+  const page = await api.maybe<{ users: Array<{ id: string; displayName: string | null; email: string | null; userName: string | null }> }>('/users', { status: 'deleted', ids: ids.join(','), limit: 200 });
+  for (const p of page?.users ?? []) {
+    const name = p.displayName ?? p.email ?? p.userName;
+    if (name) names.set(p.id, name);
+  }
   return names;
 }
 
