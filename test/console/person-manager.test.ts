@@ -35,6 +35,17 @@ describe('console person page: the manager field', function () {
     assert.match(none, /<input id="p-managerId" name="managerId" type="text" value=""/);
   });
 
+  it('shows a deleted manager as a deleted person, in the facts and in the Manager field, saying how to clear them', async () => {
+    const boss = await addUser(t, acme, { userName: 'gone.boss@acme.test', displayName: 'Gia Gone' });
+    const id = await addUser(t, acme, { userName: 'left@acme.test' });
+    await api(t, acme).patch(`/users/${id}`, { managerId: boss }).expect(200);
+    await api(t, acme).delete(`/users/${boss}`, { confirmEmail: 'gone.boss@acme.test' }).expect(200);
+    const html = await page(id);
+    assert.match(html, new RegExp(`<dt>Manager</dt><dd><a href="/console/users/${boss}">Gia Gone</a> <span class="badge badge-deleted">Deleted</span></dd>`));
+    assert.match(html, /<input id="p-managerId" name="managerId" type="text" value="gone.boss@acme.test" data-type="person"[^>]* aria-describedby="p-managerId-hint p-managerId-deleted"/);
+    assert.match(html, /<p id="p-managerId-deleted" class="hint">Gia Gone is a deleted person: empty this field and save to remove them as manager\.<\/p>/);
+  });
+
   it('shows no Manager input to a member without users.edit, nor for a person the IdP provisions', async () => {
     const member = await signIn(t, acme, 'member@acme.test', { orgRole: 'member' });
     const id = await addUser(t, acme, { userName: 'plain@acme.test' });
@@ -88,6 +99,34 @@ describe('console person page: setting the manager in a real browser', function 
     await saveAndReload(page);
     assert.equal(await managerOf(id), boss);
     assert.deepEqual(sent, [{ managerId: boss }, { title: 'Nurse' }, { managerId: null }, { managerId: boss }]);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('clears a manager deleted since, shown as a deleted person, by emptying the Manager field', async () => {
+    const boss = await addUser(s.t, s.acme, { userName: 'dee@acme.test', displayName: 'Dee Parted' });
+    const id = await addUser(s.t, s.acme, { userName: 'orphan@acme.test', displayName: 'Oli Orphan' });
+    await api(s.t, s.acme).patch(`/users/${id}`, { managerId: boss }).expect(200);
+    await api(s.t, s.acme).delete(`/users/${boss}`, { confirmEmail: 'dee@acme.test' }).expect(200);
+    const { page, problems, close } = await openPage(browser, s.origin, admin.cookie);
+    const sent: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') sent.push(JSON.parse(r.postData() ?? 'null'));
+    });
+    await page.goto(`${s.origin}/console/users/${id}`);
+    const field = page.getByLabel('Manager', { exact: true });
+    assert.equal(await field.inputValue(), 'dee@acme.test');
+    assert.match((await page.getByText('is a deleted person').textContent()) ?? '', /Dee Parted is a deleted person/);
+    await checkPage(page, 'person-manager-deleted');
+    await page.getByLabel('Job title').fill('Baker');
+    await saveAndReload(page);
+    assert.equal(await managerOf(id), boss, 'an untouched field leaves the deleted manager alone');
+    await page.getByLabel('Manager', { exact: true }).fill('');
+    await saveAndReload(page);
+    assert.equal(await managerOf(id), null);
+    assert.equal(await page.getByLabel('Manager', { exact: true }).inputValue(), '');
+    assert.equal(await page.getByText('is a deleted person').count(), 0);
+    assert.deepEqual(sent, [{ title: 'Baker' }, { managerId: null }]);
     assert.deepEqual(problems, []);
     await close();
   });

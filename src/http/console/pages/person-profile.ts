@@ -7,8 +7,11 @@ import { mayChangeAccount, type PersonSummary } from './person-actions.ts';
 
 export type ProfileValues = PersonSummary & { [F in ProfileField]: string | null };
 
-/** The manager as the form shows them: their email, else their userName (what admins type); null for none. */
-export type ManagerLogin = string | null;
+/**
+ * The manager as the form shows them: their email, else their userName (what admins type), and for a
+ * manager deleted since, the name the field's hint says it of; null for none.
+ */
+export type ManagerLogin = { login: string; deletedName: string | null } | null;
 
 interface FieldLook {
   label: string;
@@ -54,10 +57,13 @@ function input(person: ProfileValues, name: ProfileField): Html {
 
 /**
  * The manager, typed as admins know them (their email or username): api-forms.js turns it into the
- * id PATCH takes (data-type="person") and says at the field when nobody has it.
+ * id PATCH takes (data-type="person") and says at the field when nobody has it. A manager deleted
+ * since stays in the field, said to be deleted: emptying it is the change that clears them (an
+ * empty field would have nothing to change), and saving other fields leaves it alone.
  */
 function managerInput(manager: ManagerLogin): Html {
-  return html`<div><label for="p-managerId">Manager</label><input id="p-managerId" name="managerId" type="text" value="${manager ?? ''}" data-type="person" autocomplete="off" maxlength="320" aria-describedby="p-managerId-hint"><p id="p-managerId-hint" class="hint">Their email or username; empty for no manager</p></div>`;
+  const deleted = manager?.deletedName;
+  return html`<div><label for="p-managerId">Manager</label><input id="p-managerId" name="managerId" type="text" value="${manager?.login ?? ''}" data-type="person" autocomplete="off" maxlength="320" aria-describedby="p-managerId-hint${deleted ? ' p-managerId-deleted' : ''}"><p id="p-managerId-hint" class="hint">Their email or username; empty for no manager</p>${deleted ? html`<p id="p-managerId-deleted" class="hint">${deleted} is a deleted person: empty this field and save to remove them as manager.</p>` : ''}</div>`;
 }
 
 function readOnly(person: ProfileValues, why: Html | string): Html {
