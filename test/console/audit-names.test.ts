@@ -40,15 +40,28 @@ describe('console audit page: naming deleted members', function () {
       const res = await scimRequest(t, token, 'patch', `/Groups/${group}`, patchOps({ op: 'add', path: 'members', value: part.map((value) => ({ value })) }));
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
-    // Restored since: no longer a deleted person, so named by id (the link still leads to them).
+    // Restored since: no longer a deleted person, named by a second lookup of the ids still unnamed.
     await api(t, acme).post(`/users/${gone[4]}/restore`).expect(200);
 
     seen.length = 0;
     const page = await request(counted).get('/console/audit?action=group.updated').set('Cookie', admin.cookie).expect(200);
     for (const n of [1, 2, 3, 4]) assert.match(page.text, new RegExp(`<a href="/console/users/${gone[n - 1]}">gone${n}@acme.test</a>`));
-    assert.match(page.text, new RegExp(`<a href="/console/users/${gone[4]}">${gone[4]}</a>`));
+    assert.match(page.text, new RegExp(`<a href="/console/users/${gone[4]}">gone5@acme.test</a>`));
     const lookups = seen.filter((line) => /^GET \/api\/orgs\/acme\/users\b/.test(line));
-    assert.equal(lookups.length, 1, lookups.join('\n'));
-    assert.match(lookups[0]!, /^GET \/api\/orgs\/acme\/users\?/);
+    assert.equal(lookups.length, 2, lookups.join('\n'));
+    assert.ok(lookups.every((line) => /^GET \/api\/orgs\/acme\/users\?/.test(line)), lookups.join('\n'));
+  });
+
+  it('makes one lookup when every deleted member is still deleted', async () => {
+    const token = acme.tokens.scim;
+    const id = String((await postUser(t, token, 'solo@acme.test')).id);
+    const group = String((await postGroup(t, token, 'Solo Shift')).id);
+    await api(t, acme).delete(`/users/${id}`, { confirmEmail: 'solo@acme.test' }).expect(200);
+    const res = await scimRequest(t, token, 'patch', `/Groups/${group}`, patchOps({ op: 'add', path: 'members', value: [{ value: id }] }));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    seen.length = 0;
+    const page = await request(counted).get(`/console/audit?action=group.updated&target=${group}`).set('Cookie', admin.cookie).expect(200);
+    assert.match(page.text, new RegExp(`<a href="/console/users/${id}">solo@acme.test</a>`));
+    assert.equal(seen.filter((line) => /^GET \/api\/orgs\/acme\/users\b/.test(line)).length, 1);
   });
 });

@@ -13,19 +13,25 @@ export function deletedMembersOf(details: Record<string, unknown>): string[] {
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }
 
+type Named = { id: string; displayName: string | null; email: string | null; userName: string | null };
+
 /**
- * The names of the deleted people the page's entries name, in one call: the people list filtered by
- * their ids (status=deleted: the list leaves deleted people out otherwise). An id without a name
- * (purged, restored since, or unreadable) stays an id. At most a page's 50 entries' worth: 200.
+ * The names of the deleted people the page's entries name: one call, the people list filtered by
+ * their ids (status=deleted: the list leaves deleted people out otherwise), and a second only for ids
+ * it did not name (restored since). An id without a name (purged, or unreadable) stays an id. At most
+ * a page's 50 entries' worth: 200.
  */
 export async function deletedMemberNames(api: ConsoleApi, details: Array<Record<string, unknown>>): Promise<Map<string, string>> {
   const ids = [...new Set(details.flatMap(deletedMembersOf))].slice(0, 200);
   const names = new Map<string, string>();
-  if (!ids.length) return names;
-  const page = await api.maybe<{ users: Array<{ id: string; displayName: string | null; email: string | null; userName: string | null }> }>('/users', { status: 'deleted', ids: ids.join(','), limit: 200 });
-  for (const p of page?.users ?? []) {
-    const name = p.displayName ?? p.email ?? p.userName;
-    if (name) names.set(p.id, name);
+  for (const status of ['deleted', undefined]) {
+    const left = ids.filter((id) => !names.has(id));
+    if (!left.length) break;
+    const page = await api.maybe<{ users: Named[] }>('/users', { ...(status ? { status } : {}), ids: left.join(','), limit: 200 });
+    for (const p of page?.users ?? []) {
+      const name = p.displayName ?? p.email ?? p.userName;
+      if (name) names.set(p.id, name);
+    }
   }
   return names;
 }
