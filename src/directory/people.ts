@@ -155,7 +155,8 @@ export const profileFields = [
 export type ProfileField = (typeof profileFields)[number];
 /**
  * A profile change: the text fields above, and the manager by their user id (SCIM's enterprise
- * `manager.value`; saveUser checks it with SCIM's rules). Blank or null clears a field.
+ * `manager.value`; saveUser checks it with SCIM's rules, and refuses a loop of managers, which SCIM
+ * accepts: manager-chain.ts). Blank or null clears a field.
  */
 export type ProfileChange = Partial<Record<ProfileField | 'managerId', string | null>>;
 
@@ -189,7 +190,7 @@ export async function updateProfile(em: Em, scope: Scope, id: string, change: Pr
 export async function changeProfile(em: Em, scope: Scope, current: PersonRecord, change: ProfileChange): Promise<boolean> {
   const next = profileNext(scope, current, change);
   if (!next) return false;
-  await saveUser(em, scope, current, next);
+  await saveUser(em, scope, current, next, { refuseManagerLoop: true });
   return true;
 }
 

@@ -12,6 +12,7 @@ import { assertSeatAvailable, noSeatLimitSql } from './license.ts';
 import { assertNotLastOrgAdmin, losesOrgAdmin } from './org-admins.ts';
 import { transaction } from './transaction.ts';
 import type { Scope } from './scope.ts';
+import { assertNoManagerLoop } from './manager-chain.ts';
 import { getUser } from './user-queries.ts';
 import { primaryEmail, primaryPhone, rowToUser, userColumnsSql, userFieldColumns, userGroupsSql, type UserFields, type UserRecord } from './user-record.ts';
 import { assertManager, changedFields, describeChanges, validateUserFields } from './user-validation.ts';
@@ -114,6 +115,8 @@ export interface SaveUserOptions {
   /** SCIM `active` as given; undefined leaves the state alone (a PUT that omits it does not deactivate). */
   active?: boolean | undefined;
   withGroups?: boolean;
+  /** Refuse a manager who would close a loop of managers (an admin's change; SCIM's IdP may push one transiently). */
+  refuseManagerLoop?: boolean;
 }
 
 /**
@@ -135,7 +138,10 @@ export async function saveUser(
     if (held) await noteHeldActivation(em, scope, current);
     return { user: current, changed: false };
   }
-  if (changed.includes('managerId') && next.managerId !== null) await assertManager(em, scope, next.managerId, current.id);
+  if (changed.includes('managerId') && next.managerId !== null) {
+    await assertManager(em, scope, next.managerId, current.id);
+    if (options.refuseManagerLoop) await assertNoManagerLoop(em, scope, current.id, next.managerId);
+  }
 
   const sets: string[] = [];
   const params: unknown[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { postUser } from '../support/scim.ts';
+import { ENTERPRISE_SCHEMA as ENT, USER_SCHEMA, patchOps, postUser, scimRequest } from '../support/scim.ts';
 import { addUser, api, auditActions, createPeopleTestApp, sql } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
@@ -78,6 +78,42 @@ describe('people: an admin sets the manager over the admin API', () => {
     const person = (await api(t, acme).get(`/users/${id}`).expect(200)).body;
     assert.deepEqual([person.manager, person.title], [null, null]);
     assert.deepEqual(await auditActions(t, id), ['user.created']);
+  });
+
+  it('refuses a manager who would close a loop (A → B → A, A → B → C → A): 400 naming managerId, reason manager_cycle, the chain by address; nothing written', async () => {
+    const a = await addUser(t, acme, { userName: 'loop-a@acme.test' });
+    const b = await addUser(t, acme, { userName: 'loop-b@acme.test' });
+    const c = await addUser(t, acme, { userName: 'loop-c@acme.test' });
+    await api(t, acme).patch(`/users/${b}`, { managerId: a }).expect(200);
+    const two = await api(t, acme).patch(`/users/${a}`, { managerId: b, title: 'Lead' }).expect(400);
+    assert.equal(two.body.error.code, 'invalid_input');
+    assert.deepEqual(problems(two).map((p) => p.field), ['managerId']);
+    assert.match(problems(two)[0]!.reason, /manager_cycle/);
+    assert.match(two.body.error.message, /loop-a@acme\.test → loop-b@acme\.test → loop-a@acme\.test/);
+    assert.equal(two.body.error.details.reason, 'manager_cycle');
+    assert.deepEqual(two.body.error.details.chain.map((p: Json) => p.id), [a, b, a]);
+    await api(t, acme).patch(`/users/${c}`, { managerId: b }).expect(200);
+    const three = await api(t, acme).patch(`/users/${a}`, { managerId: c }).expect(400);
+    assert.match(three.body.error.message, /loop-a@acme\.test → loop-c@acme\.test → loop-b@acme\.test → loop-a@acme\.test/);
+    const person = (await api(t, acme).get(`/users/${a}`).expect(200)).body;
+    assert.deepEqual([person.manager, person.title], [null, null]);
+    assert.deepEqual(await auditActions(t, a), ['user.created']);
+  });
+
+  it('accepts a manager whose own chain runs into a loop the IdP made elsewhere, and one whose chain passes a deleted person', async () => {
+    const x = await postUser(t, acme.tokens.scim, 'idp-x@acme.test');
+    const y = await postUser(t, acme.tokens.scim, 'idp-y@acme.test', { schemas: [USER_SCHEMA, ENT], [ENT]: { manager: { value: x.id } } });
+    await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${String(x.id)}`, patchOps({ op: 'add', path: `${ENT}:manager`, value: { value: y.id } })).expect(200);
+    const report = await addUser(t, acme, { userName: 'under-loop@acme.test' });
+    await api(t, acme).patch(`/users/${report}`, { managerId: String(x.id) }).expect(200);
+    // gone (deleted) still points at top; top naming mid, whose manager is gone, closes no loop while gone is deleted.
+    const top = await addUser(t, acme, { userName: 'top@acme.test' });
+    const gone = await addUser(t, acme, { userName: 'gone-mid@acme.test' });
+    const mid = await addUser(t, acme, { userName: 'mid@acme.test' });
+    await api(t, acme).patch(`/users/${gone}`, { managerId: top }).expect(200);
+    await api(t, acme).patch(`/users/${mid}`, { managerId: gone }).expect(200);
+    await api(t, acme).delete(`/users/${gone}`, { confirmEmail: 'gone-mid@acme.test' }).expect(200);
+    await api(t, acme).patch(`/users/${top}`, { managerId: mid }).expect(200);
   });
 
   it('refuses to set the manager of a person the IdP provisions: 403 naming managerId, their manager unchanged', async () => {

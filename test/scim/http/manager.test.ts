@@ -157,6 +157,17 @@ describe('SCIM users: the enterprise manager names a user of the org', () => {
       assert.equal((await userRow(t, String(report.id)))?.version, before?.version);
     });
 
+    it('accepts a manager who closes a loop (A → B → A, A → B → C → A): the IdP is the source of truth and pushes managers in any order', async () => {
+      const a = await postUser(t, acme.tokens.scim, 'loop-a@acme.test');
+      const b = await scimRequest(t, acme.tokens.scim, 'post', '/Users', withManager('loop-b@acme.test', { value: a.id })).expect(201);
+      const res = await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${a.id}`, patchOps({ op: 'Add', path: `${ENT}:manager`, value: b.body.id })).expect(200);
+      assert.equal(managerOf(res.body), b.body.id);
+      const c = await scimRequest(t, acme.tokens.scim, 'post', '/Users', withManager('loop-c@acme.test', { value: a.id })).expect(201);
+      await scimRequest(t, acme.tokens.scim, 'put', `/Users/${b.body.id}`, withManager('loop-b@acme.test', { value: c.body.id })).expect(200);
+      const rows = await sql(t, 'select user_name, manager_id from users where id = any(?::uuid[]) order by user_name', [`{${String(a.id)},${String(b.body.id)},${String(c.body.id)}}`]);
+      assert.deepEqual(rows.map((r) => r.manager_id), [b.body.id, c.body.id, a.id]);
+    });
+
     for (const [name, op] of [
       ['an empty string', { op: 'Replace', path: `${ENT}:manager`, value: '' }],
       ['an object with an empty value', { op: 'Replace', path: `${ENT}:manager`, value: { value: '' } }],

@@ -1,0 +1,60 @@
+import type { Em } from '../db/orm.ts';
+import { executeHot } from '../db/bound-query.ts';
+import { ValidationError } from './errors.ts';
+import type { Scope } from './scope.ts';
+
+/**
+ * Loops of managers (A's manager B, B's manager A): an admin setting a manager by hand or by CSV
+ * is told about the loop and the change refused (`manager_cycle`). SCIM is not: the IdP is the
+ * source of truth and pushes managers in any order, so a loop there may be transient.
+ */
+
+/** How far up a manager's chain the admin API looks: deeper org charts than this are not checked. */
+export const MANAGER_CHAIN_DEPTH = 100;
+
+/** At most this many people of a loop are named in a message; the rest are counted. */
+const NAMED = 12;
+
+/** The loop as a message names it: `a@x → b@x → a@x` (its first person again at the end), long ones shortened. */
+export function loopText(labels: readonly string[]): string {
+  if (labels.length <= NAMED) return labels.join(' → ');
+  const people = labels.length - 1;
+  return `${[...labels.slice(0, NAMED / 2), '…', ...labels.slice(-NAMED / 2)].join(' → ')} (${people} people)`;
+}
+
+/** What an admin reads about a change that would close the loop `labels`. */
+export function loopMessage(labels: readonly string[]): string {
+  return `would close a loop of managers: ${loopText(labels)}; name a manager outside the loop, or change another manager on it first`;
+}
+
+/** One key per org for the transaction-level lock that serialises admins' manager changes (see assertNoManagerLoop). */
+const lockKey = (orgId: string): string => `gatehouse:managers:${orgId}`;
+
+/**
+ * Refuses `managerId` for `userId` when the manager's chain (their manager, theirs, …) leads back
+ * to `userId`: one recursive statement scoped by the org, walking at most MANAGER_CHAIN_DEPTH
+ * people who are not deleted (a deleted manager is no manager, as every read shows it). Inside a
+ * transaction, admins' manager changes in one org take a lock first, so two changes that close a
+ * loop together (A → B and B → A at the same moment) cannot both pass.
+ */
+export async function assertNoManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<void> {
+  if (em.isInTransaction()) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockKey(scope.orgId)]);
+  const rows = await executeHot(
+    em,
+    `with recursive chain (id, label, manager_id, depth) as (
+       select id, coalesce(email, user_name), manager_id, 1 from users where org_id = ? and id = gatehouse_uuid(?) and state <> 'deleted'
+       union all
+       select u.id, coalesce(u.email, u.user_name), u.manager_id, c.depth + 1
+         from chain c join users u on u.id = gatehouse_uuid(c.manager_id) and u.org_id = ? and u.state <> 'deleted'
+        where c.id <> ?::uuid and c.depth < ?
+     )
+     select id::text as id, label from chain order by depth`,
+    [scope.orgId, managerId, scope.orgId, userId, MANAGER_CHAIN_DEPTH],
+    { prepare: true },
+  );
+  const last = rows[rows.length - 1];
+  if (!last || String(last.id) !== userId) return;
+  // The walk ends at the person: the loop is they, then their manager-to-be's chain back to them.
+  const chain = [last, ...rows].map((r) => ({ id: String(r.id), label: String(r.label) }));
+  throw ValidationError.field('managerId', `${loopMessage(chain.map((p) => p.label))} (manager_cycle)`, { reason: 'manager_cycle', chain });
+}
