@@ -25,7 +25,7 @@ export interface PlannedManager {
   change?: { from: string | null; to: string } | null;
 }
 
-const labelOf = (user: Existing): string => user.email ?? user.userName;
+export const labelOf = (user: Existing): string => user.email ?? user.userName;
 
 /** The cell's manager for a row naming `user` (undefined: a new person); nothing when the cell is empty. */
 export function planManager(ctx: PlanContext, v: ImportValues, user: Existing | undefined): PlannedManager {
@@ -49,12 +49,8 @@ export function planManager(ctx: PlanContext, v: ImportValues, user: Existing | 
   return { data, change: { from: current ? labelOf(current) : null, to: data.label } };
 }
 
-/**
- * After every row is planned: a manager the file names is linked to the row creating them. When
- * that row creates nobody (it has problems, or names someone the import does not create), the row
- * applies without its manager and says so (`manager_not_set`).
- */
-export function linkFileManagers(file: ImportFile, planned: Planned[]): void {
+/** By the email of the file's rows: the (1-based) row creating that person, and the first row naming them. */
+export function fileRows(file: ImportFile, planned: Planned[]): { creates: Map<string, number>; named: Map<string, number> } {
   const creates = new Map<string, number>();
   const named = new Map<string, number>();
   planned.forEach((p, index) => {
@@ -63,6 +59,16 @@ export function linkFileManagers(file: ImportFile, planned: Planned[]): void {
     if (!named.has(email)) named.set(email, index + 1);
     if (p.action === 'create' && !creates.has(email)) creates.set(email, index + 1);
   });
+  return { creates, named };
+}
+
+/**
+ * After every row is planned: a manager the file names is linked to the row creating them. When
+ * that row creates nobody (it has problems, or names someone the import does not create), the row
+ * applies without its manager and says so (`manager_not_set`).
+ */
+export function linkFileManagers(file: ImportFile, planned: Planned[]): void {
+  const { creates, named } = fileRows(file, planned);
   for (const plan of planned) {
     const manager = plan.data.manager as ManagerData | undefined;
     if (!manager?.file) continue;

@@ -5,6 +5,7 @@ import { loadDirectory, type Directory } from './import-directory.ts';
 import { planRow, planSyncDisables, type RowsSeen } from './import-plan.ts';
 import { planContext } from './import-plan-context.ts';
 import { linkFileManagers } from './import-managers.ts';
+import { refuseManagerLoops } from './import-manager-loops.ts';
 import { insertPreviewRows } from './import-rows.ts';
 import { getImport, type ImportFile, type ImportOptions, type ImportSummary, type Planned } from './imports.ts';
 import { getLicense } from './license.ts';
@@ -58,6 +59,7 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const ctx = planContext(dir, file, options, { roles: settings.roles, defaultRole: defaultMembershipRole(settings), seatsLeft: license.remaining, seatLimit: license.seatLimit });
   const rows: RowsSeen = { seen: new Set(), matched: new Set() };
   const planned = file.rows.map((row) => planRow(ctx, row, rows));
+  refuseManagerLoops(dir, file, planned);
   linkFileManagers(file, planned);
   if (options.mode === 'sync') planned.push(...planSyncDisables(ctx, rows));
   const id = uuidv7();
