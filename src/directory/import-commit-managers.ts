@@ -6,8 +6,10 @@ import type { RowProblem } from './imports.ts';
 import type { Scope } from './scope.ts';
 
 /**
- * The commit's last pass (import-commit.ts): the Manager column's managers, set once every
- * row is applied, so a manager the same file creates exists by then. Like the rows, in
+ * The commit's Manager column. A row updating someone whose manager existed at preview (ManagerData
+ * `id`) gets its manager in the row pass, with its other changes: one `user.updated` (rowManager).
+ * The others (a manager the same file creates, a new person's) are set by the last pass
+ * (import-commit.ts), once every row is applied, so a manager the file creates exists by then. Like the rows, in
  * batches by row number after the import's mark `managers_through`; each batch is one
  * transaction that sets its managers (one statement, with one `user.updated` audit row each,
  * `changes.managerId` as an admin's PATCH writes it, which the change-feed trigger turns into
@@ -50,6 +52,23 @@ function refusal(scope: Scope, person: Person | undefined, managerId: string, ma
   if (managerId === person.id) return 'self';
   if (managerState === undefined || managerState === 'deleted') return 'manager_gone';
   return null;
+}
+
+/** What the row pass does with an update row's manager: write `managerId`, or note why not (`note`); neither when already theirs. */
+export interface RowManager {
+  managerId?: string;
+  note?: RowProblem;
+}
+
+/**
+ * An update row's manager, by the last pass's rules (refusal), decided in the row pass over `person`
+ * as it reads now: the change joins the row's profile change, a refusal becomes the row's note.
+ */
+export async function rowManager(tx: Em, scope: Scope, person: Person, manager: { id: string; label: string }, column: string): Promise<RowManager> {
+  const [found] = await executeBound(tx, 'select state from users where org_id = ? and id = ?', [scope.orgId, manager.id]);
+  const why = refusal(scope, person, manager.id, found ? String(found.state) : undefined);
+  if (why === null) return { managerId: manager.id };
+  return why === 'same' ? {} : { note: notSet(column, refusalText[why](manager.label)) };
 }
 
 /** One batch of the pass, in `tx` (the import locked, `committing`, its mark `through`): false once no row is left. */

@@ -6,7 +6,8 @@ import { ConflictError, DomainError, TransitionError, UnavailableError, Validati
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
-import { setManagersBatch } from './import-commit-managers.ts';
+import { rowManager, setManagersBatch, type RowManager } from './import-commit-managers.ts';
+import type { ManagerData } from './import-managers.ts';
 import { inviteUsersBulk, type BulkInvitee } from './import-invite-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
 import { heldMemberships, idpOwned, refuseIdpOwned } from './memberships.ts';
@@ -17,7 +18,7 @@ import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { exceedsMassDisable, MassDisableError, massDisableText, type MassDisableNumbers } from './mass-disable.ts';
 import { stateOnReturn } from './lifecycle.ts';
-import { changeProfile, disableUser, getPerson, reactivateUser, updateProfile, type ProfileChange } from './people.ts';
+import { changeProfile, disableUser, getPerson, reactivateUser, type PersonRecord, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
 import { validateUserFields } from './user-validation.ts';
 import { createUser } from './users.ts';
@@ -60,11 +61,15 @@ interface StoredRow {
   action: ImportAction;
   userId: string | null;
   label: string | null;
-  data: { email?: string; newUserId?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[] };
+  data: { email?: string; newUserId?: string; profile?: Partial<Record<ImportProfileField, string>>; status?: 'active' | 'disabled' | null; groups?: PlannedGroup[]; manager?: ManagerData };
 }
 
 /** Preview rows a commit applies: an action, and no problem found at preview (import-rows.ts rowOutcomeSql reads outcomes with the same test). */
 const committable = `action in ('create', 'update', 'disable') and jsonb_array_length(errors) = 0`;
+
+/** The file's Manager header, as the notes name it. */
+const managerHeaderSql = `columns -> 'recognised' ->> 'manager' as manager_header`;
+const managerColumnOf = (lock: Record<string, unknown>): string => (lock.manager_header as string | null) ?? 'Manager';
 
 /** Selects the rows and moves the import to `committing` (or finds it there: resume). */
 async function begin(em: Em, scope: Scope, id: string, request: CommitRequest): Promise<void> {
@@ -134,7 +139,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
     const done = await em.transactional(async (tx) => {
       // The lock serialises concurrent commit calls: a row is applied by exactly one of them,
       // and each batch starts after the last committed one (keyset on row_number).
-      const lock = await tx.execute('select status, options, applied_through, selection is not null as picked from csv_imports where id = ? and org_id = ? for update', [id, scope.orgId]);
+      const lock = await tx.execute(`select status, options, applied_through, selection is not null as picked, ${managerHeaderSql} from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
       if (lock[0]?.status !== 'committing') return true;
       const options = (typeof lock[0].options === 'string' ? JSON.parse(lock[0].options) : lock[0].options) as { noInvite?: boolean; createGroups?: boolean };
       const noInvite = Boolean(options.noInvite);
@@ -153,7 +158,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
       }));
       // Rows the bulk path cannot take go one by one: such a batch keeps the per-row size.
       if (!hooks.batchSize && rows.length > DEFAULT_BATCH_SIZE && rows.some((r) => r.action !== 'create' || !r.data.newUserId)) rows = rows.slice(0, DEFAULT_BATCH_SIZE);
-      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk, inviteBulk }, groupIds);
+      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk, inviteBulk, managerColumn: managerColumnOf(lock[0]) }, groupIds);
       await recordOutcomes(tx, id, rows[rows.length - 1]!.rowNumber, outcomes);
       return false;
     });
@@ -166,9 +171,9 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
   for (;;) {
     if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
     const more = await fork().transactional(async (tx) => {
-      const lock = await tx.execute(`select status, managers_through, columns -> 'recognised' ->> 'manager' as header from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
+      const lock = await tx.execute(`select status, managers_through, ${managerHeaderSql} from csv_imports where id = ? and org_id = ? for update`, [id, scope.orgId]);
       if (lock[0]?.status !== 'committing') return false;
-      return setManagersBatch(tx, scope, id, Number(lock[0].managers_through), (lock[0].header as string | null) ?? 'Manager', hooks.batchSize ?? DEFAULT_BATCH_SIZE);
+      return setManagersBatch(tx, scope, id, Number(lock[0].managers_through), managerColumnOf(lock[0]), hooks.batchSize ?? DEFAULT_BATCH_SIZE);
     });
     if (!more) break;
     batch++;
@@ -219,23 +224,29 @@ interface Outcome {
   userId?: string;
   /** Applied by createUsersBulk: recorded by the high-water mark alone. */
   bulk?: boolean;
+  /** The row's manager, decided with its other changes: the last pass leaves the row alone. */
+  manager?: RowManager;
 }
 
 /**
  * The batch's bookkeeping, in its transaction: the high-water mark and the
  * progress counters (one update of the import), plus an explicit outcome for
- * the rows the mark alone does not describe (failures, per-row applies).
+ * the rows the mark alone does not describe (failures, per-row applies): a row
+ * whose manager it decided is marked `done` for the last pass, with its note.
  */
 async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Outcome[]): Promise<void> {
   const explicit = outcomes.filter((o) => !o.bulk);
   if (explicit.length) {
     await executeBound(
       tx,
-      `update csv_import_rows r set outcome = v.outcome, user_id = coalesce(v.user_id, r.user_id), errors = case when v.error is null then r.errors else r.errors || jsonb_build_array(v.error) end
-       from unnest(?::int[], ?::text[], ?::uuid[], ?::jsonb[]) as v(n, outcome, user_id, error) where r.import_id = ? and r.row_number = v.n`,
+      `update csv_import_rows r set outcome = v.outcome, user_id = coalesce(v.user_id, r.user_id), errors = case when v.error is null then r.errors else r.errors || jsonb_build_array(v.error) end,
+         notes = case when v.note is null then r.notes else r.notes || jsonb_build_array(v.note) end,
+         data = case when v.manager then jsonb_set(r.data, '{manager,done}', 'true') else r.data end
+       from unnest(?::int[], ?::text[], ?::uuid[], ?::jsonb[], ?::jsonb[], ?::boolean[]) as v(n, outcome, user_id, error, note, manager) where r.import_id = ? and r.row_number = v.n`,
       [
         pgArray(explicit.map((o) => o.rowNumber)), pgArray(explicit.map((o) => (o.ok ? 'applied' : 'failed'))),
-        pgArray(explicit.map((o) => (o.ok ? (o.userId ?? null) : null))), pgArray(explicit.map((o) => (o.error ? JSON.stringify(o.error) : null))), id,
+        pgArray(explicit.map((o) => (o.ok ? (o.userId ?? null) : null))), pgArray(explicit.map((o) => (o.error ? JSON.stringify(o.error) : null))),
+        pgArray(explicit.map((o) => (o.manager?.note ? JSON.stringify(o.manager.note) : null))), pgArray(explicit.map((o) => o.manager !== undefined)), id,
       ],
     );
   }
@@ -247,6 +258,8 @@ async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Out
       counts[o.action] = (counts[o.action] ?? 0) + 1;
     }
   }
+  // The managers the row pass set count with the last pass's (progress.manager).
+  if (outcomes.some((o) => o.manager)) counts.manager = outcomes.filter((o) => o.manager?.managerId).length;
   const sets = Object.keys(counts).map((k) => `'${k}', coalesce((progress ->> '${k}')::int, 0) + ?`);
   await tx.execute(`update csv_imports set processed = processed + ?, applied_through = ?, progress = progress || jsonb_build_object(${sets.join(', ')}), updated_at = now() where id = ?`, [
     outcomes.length, lastRow, ...Object.values(counts), id,
@@ -302,16 +315,18 @@ async function resolveGroups(tx: Em, scope: Scope, groups: PlannedGroup[], cache
   return out;
 }
 
-/** What the batch's rows share, read at most once per batch: its groups, and what inviting needs from the org. */
+/** What the batch's rows share, read at most once per batch: its groups, what inviting needs from the org, the Manager header. */
 interface BatchContext {
   groupIds: GroupCache;
   invitations?: InvitationContext;
+  /** The file's Manager header, naming the column in a row's `manager_not_set` note. */
+  managerColumn: string;
 }
 
-async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean; inviteBulk: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
+async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean; inviteBulk: boolean; managerColumn: string }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
-  const batch: BatchContext = { groupIds };
+  const batch: BatchContext = { groupIds, managerColumn: mode.managerColumn };
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
   const bulk = mode.bulk ? rows.filter((r) => r.action === 'create' && r.data.newUserId) : [];
   if (bulk.length) {
@@ -356,8 +371,8 @@ async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRo
     if (inBulk.has(row.rowNumber)) continue;
     const known = new Set(groupIds.keys());
     try {
-      const userId = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, batch));
-      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId });
+      const { userId, manager } = await tx.transactional((sp) => applyRow(sp, scope, deps, row, noInvite, batch));
+      outcomes.push({ rowNumber: row.rowNumber, action: row.action, ok: true, userId, ...(manager ? { manager } : {}) });
     } catch (error) {
       if (!failsRow(error)) throw error;
       // The row's savepoint took the groups it created with it: the next row naming one creates it again.
@@ -375,15 +390,22 @@ function rowError(error: DomainError | GroupGoneError): RowProblem {
   return { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message };
 }
 
+/** A row applied: its person, and its manager when the row pass decided it (update rows, rowManager). */
+interface Applied {
+  userId: string;
+  manager?: RowManager | undefined;
+}
+
 /** One row through the domain functions the admin API uses; runs in a savepoint. */
-async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, batch: BatchContext): Promise<string> {
+async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, noInvite: boolean, batch: BatchContext): Promise<Applied> {
   const { profile = {}, status = null, groups = [] } = row.data;
   if (row.action === 'disable') {
     await disableUser(tx, scope, row.userId!);
-    return row.userId!;
+    return { userId: row.userId! };
   }
   const wanted = await resolveGroups(tx, scope, groups, batch.groupIds);
   let user: { id: string; label: string };
+  let manager: RowManager | undefined;
   if (row.action === 'create') {
     const email = row.data.email!;
     if (noInvite) {
@@ -397,20 +419,30 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
       const change: ProfileChange = { ...profile };
       if (Object.keys(change).length) await changeProfile(tx, scope, await getPerson(tx, scope, sent.userId), change);
       if (status === 'disabled') await disableUser(tx, scope, sent.userId);
-      return sent.userId;
+      return { userId: sent.userId };
     }
   } else {
     const userId = row.userId!;
-    const { user: person } = await updateProfile(tx, scope, userId, profile);
+    const current = await getPerson(tx, scope, userId);
+    manager = await managerOfRow(tx, scope, row, current, batch.managerColumn);
+    // One profile change, so one user.updated, with the manager as an admin's PATCH writes it.
+    const changed = await changeProfile(tx, scope, current, manager?.managerId ? { ...profile, managerId: manager.managerId } : profile);
+    const person = changed ? await getPerson(tx, scope, userId) : current;
     user = { id: person.id, label: person.userName };
     // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.
     const planned = (person.state === 'invited' || (person.state === 'disabled' && stateOnReturn(person) === 'invited')) && (await addToInvitationPlan(tx, scope, user, wanted));
     if (status === 'disabled' && (person.state === 'active' || person.state === 'invited')) await disableUser(tx, scope, userId);
     if (status === 'active' && person.state === 'disabled') await reactivateUser(tx, scope, userId);
-    if (planned) return userId;
+    if (planned) return { userId, manager };
   }
   await writeMembershipChanges(tx, scope, await membershipChanges(tx, scope, user, wanted));
-  return user.id;
+  return { userId: user.id, manager };
+}
+
+/** An update row's manager who existed at preview, decided with its other changes; undefined: none, or one the last pass sets. */
+async function managerOfRow(tx: Em, scope: Scope, row: StoredRow, person: PersonRecord, column: string): Promise<RowManager | undefined> {
+  const manager = row.data.manager;
+  return manager?.id && !manager.done ? rowManager(tx, scope, person, { id: manager.id, label: manager.label }, column) : undefined;
 }
 
 /**

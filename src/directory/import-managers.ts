@@ -5,8 +5,9 @@ import type { ImportFile, ImportValues, Planned, RowProblem } from './imports.ts
 /**
  * The import's Manager column, planned (README "Columns"): the cell names the manager by email or
  * user name — a person of the org who is not deleted, or someone the same file creates. An empty
- * cell leaves the manager as is, as every empty cell does. The commit sets managers in a last pass,
- * once every row is applied (import-commit-managers.ts), so a manager may come later in the file.
+ * cell leaves the manager as is, as every empty cell does. The commit sets a manager who exists with
+ * the row's other changes, and the others in a last pass once every row is applied
+ * (import-commit-managers.ts), so a manager may come later in the file.
  */
 
 /** A row's manager as stored with it: shown by `label`, written by `id`, or by the id of the person row `row` creates. */
@@ -16,6 +17,8 @@ export interface ManagerData {
   row?: number;
   /** Planning only: someone the file creates, linked to their row once every row is planned. */
   file?: boolean;
+  /** Commit only: decided already (the row pass, for an update row naming an `id`): the last pass leaves the row. */
+  done?: boolean;
 }
 
 export interface PlannedManager {

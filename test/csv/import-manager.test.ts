@@ -109,6 +109,23 @@ describe('CSV import: the Manager column', function () {
     });
   }
 
+  it('a row changing a field and naming a manager who exists sets both in one user.updated, and one feed event', async () => {
+    const org = await seedOrg(t.container, 'mgr-one-event');
+    const boss = await addUser(t, org, { userName: 'oboss@example.com' });
+    const person = await addUser(t, org, { userName: 'oann@example.com' });
+    await t.container.events.publishAll();
+    const start = String((await api(t, org).get('/events?limit=1000').expect(200)).body.cursor);
+    const res = await upload(t, org, csv('Email,Title,Manager', 'oann@example.com,Engineer,oboss@example.com'), { noInvite: 'true' }).expect(201);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.equal(done.body.progress.manager, 1);
+    const audits = await sql(t, `select details from audit_events where target_id = ? and action = 'user.updated'`, [person]);
+    assert.deepEqual(audits.map((a) => (a.details as Json).changes), [{ title: { from: null, to: 'Engineer' }, managerId: { from: null, to: boss } }]);
+    await t.container.events.publishAll();
+    const events = ((await api(t, org).get(`/events?after=${start}&limit=1000`).expect(200)).body.events as Json[]).filter((e) => e.type === 'user.updated');
+    assert.deepEqual(events.map((e) => [e.resource.email, Object.keys(e.data.changes).sort(), e.data.changes.managerId.after, e.source]), [['oann@example.com', ['managerId', 'title'], boss, 'csv']]);
+    assert.deepEqual((await previewRows(t, org, res.body.id)).map((r) => [r.outcome, r.notes]), [['applied', []]]);
+  });
+
   it('a sync sets managers as an upsert does, alongside the people it disables', async () => {
     const org = await seedOrg(t.container, 'mgr-sync');
     await addUser(t, org, { userName: 'stays@example.com' });
@@ -176,5 +193,19 @@ describe('CSV import: the Manager column', function () {
     for (let i = 0; i < 6; i++) assert.equal(await managerOf(`p${i}@example.com`), 'boss@example.com');
     const audits = await sql(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'user.updated' and details -> 'changes' -> 'managerId' is not null`, [org.id]);
     assert.equal(audits[0]!.n, 6);
+  });
+
+  it('a commit killed between batches sets each existing manager of its update rows once, with the row', async () => {
+    const org = await seedOrg(t.container, 'mgr-resume-rows');
+    await addUser(t, org, { userName: 'qboss@example.com' });
+    for (let i = 0; i < 4; i++) await addUser(t, org, { userName: `q${i}@example.com` });
+    const lines = Array.from({ length: 4 }, (_, i) => `q${i}@example.com,Lead,qboss@example.com`);
+    const res = await upload(t, org, csv('Email,Title,Manager', ...lines), { noInvite: 'true' }).expect(201);
+    const fork = () => t.container.fork();
+    await assert.rejects(commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2, afterBatch: (n) => { if (n === 1) throw new Error('killed'); } }), /killed/);
+    const done = await commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2 });
+    assert.equal(done.progress.manager, 4);
+    const audits = await sql(t, `select target_label, details -> 'changes' as changes from audit_events where org_id = ? and action = 'user.updated' order by target_label`, [org.id]);
+    assert.deepEqual(audits.map((a) => [a.target_label, Object.keys(a.changes as Json).sort()]), [0, 1, 2, 3].map((i) => [`q${i}@example.com`, ['managerId', 'title']]));
   });
 });
