@@ -37,6 +37,25 @@ export function progressBar(processed: number, total: number, width = 30): strin
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${processed}/${total} (${Math.round(share * 100)}%)`;
 }
 
+/**
+ * The commit's progress line: the rows' bar, then the manager pass's own (`setting managers`), on a
+ * line of its own once the rows are done, since the rows' count stays at its total meanwhile.
+ */
+export function progressLine(progress: ImportSummary['progress']): string {
+  const total = progress.managerPassTotal;
+  return total === undefined ? progressBar(progress.processed, progress.total) : `setting managers ${progressBar(progress.managerPassDone ?? 0, total)}`;
+}
+
+function progressPrinter(err: (text: string) => void): (summary: ImportSummary) => void {
+  let managers = false;
+  return (summary) => {
+    const pass = summary.progress.managerPassTotal !== undefined;
+    if (pass && !managers) err('\n');
+    managers = pass;
+    err(`\r${progressLine(summary.progress)}`);
+  };
+}
+
 function describe(summary: ImportSummary, force = false): string {
   const c = summary.counts;
   const lines = [
@@ -64,7 +83,7 @@ export async function runImportCli(input: ImportCliInput): Promise<ImportSummary
     throw new MassDisableError(`This import would disable ${massDisableText(m.disable, m.enabled, m.threshold)}; nothing was committed: run again with --force to commit it`);
   }
   const done = await commitImport(input.fork, input.scope, input.deps, preview.id, { rows: 'all', force: input.force }, {
-    onProgress: (s) => input.err(`\r${progressBar(s.progress.processed, s.progress.total)}`),
+    onProgress: progressPrinter(input.err),
   });
   input.err('\n');
   const p = done.progress;

@@ -71,6 +71,22 @@ export async function rowManager(tx: Em, scope: Scope, person: Person, manager: 
   return why === 'same' ? {} : { note: notSet(column, refusalText[why](manager.label)) };
 }
 
+/**
+ * Before the last pass's first batch: how many applied rows it goes through (`progress.managerPassTotal`,
+ * with `managerPassDone` moving up to it), so progress can show the pass as its own phase. Counted once:
+ * a resumed pass keeps its numbers; a file leaving nothing to the pass gets none.
+ */
+export async function countManagerPass(tx: Em, id: string): Promise<void> {
+  await tx.execute(
+    `update csv_imports imp set progress = imp.progress || jsonb_build_object('managerPassTotal', c.n, 'managerPassDone', 0)
+     from (select count(*)::int as n from csv_import_rows r join csv_imports i on i.id = r.import_id
+           where r.import_id = ? and r.row_number > i.managers_through and r.data -> 'manager' is not null and r.data -> 'manager' -> 'done' is null
+             and ${rowOutcomeSql} = 'applied') c
+     where imp.id = ? and imp.status = 'committing' and c.n > 0 and imp.progress -> 'managerPassTotal' is null`,
+    [id, id],
+  );
+}
+
 /** One batch of the pass, in `tx` (the import locked, `committing`, its mark `through`): false once no row is left. */
 export async function setManagersBatch(tx: Em, scope: Scope, id: string, through: number, column: string, batchSize: number): Promise<boolean> {
   // Rows marked done by the pass before it kept a mark (a commit resumed across an upgrade) are not set again.
@@ -95,6 +111,7 @@ export async function setManagersBatch(tx: Em, scope: Scope, id: string, through
     if (r.manager_id === null) notes.set(Number(r.row_number), notSet(column, `${label} is created by row ${r.manager_row} of this file, which was not applied (not chosen, or failed)`));
     else wanted.push({ n: Number(r.row_number), userId: String(r.user_id), managerId: String(r.manager_id), label });
   }
+  const passed = raw.filter((r) => r.outcome === 'applied').length;
   let set = 0;
   if (wanted.length) {
     // The batch's people, locked for the batch; their managers as they are now. By key: the planner
@@ -139,8 +156,10 @@ export async function setManagersBatch(tx: Em, scope: Scope, id: string, through
     );
   }
   await tx.execute(
-    `update csv_imports set managers_through = ?, progress = progress || jsonb_build_object('manager', coalesce((progress ->> 'manager')::int, 0) + ?), updated_at = now() where id = ?`,
-    [Number(raw[raw.length - 1]!.row_number), set, id],
+    `update csv_imports set managers_through = ?, progress = progress || jsonb_build_object('manager', coalesce((progress ->> 'manager')::int, 0) + ?)
+       || case when progress -> 'managerPassTotal' is null then '{}'::jsonb else jsonb_build_object('managerPassDone', (progress ->> 'managerPassDone')::int + ?) end,
+       updated_at = now() where id = ?`,
+    [Number(raw[raw.length - 1]!.row_number), set, passed, id],
   );
   return true;
 }

@@ -6,7 +6,7 @@ import { ConflictError, DomainError, TransitionError, UnavailableError, Validati
 import { createGroup } from './groups.ts';
 import { getImport, type ImportProfileField, type ImportSummary, type PlannedGroup, type RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
-import { rowManager, setManagersBatch, type RowManager } from './import-commit-managers.ts';
+import { countManagerPass, rowManager, setManagersBatch, type RowManager } from './import-commit-managers.ts';
 import type { ManagerData } from './import-managers.ts';
 import { inviteUsersBulk, type BulkInvitee } from './import-invite-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
@@ -168,6 +168,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
     await hooks.afterBatch?.(batch);
   }
   // The last pass: the Manager column's managers, once everyone the file creates exists (import-commit-managers.ts).
+  await fork().transactional((tx) => countManagerPass(tx, id));
   for (;;) {
     if (hooks.signal?.aborted) throw await stoppedByShutdown(fork(), scope, id);
     const more = await fork().transactional(async (tx) => {

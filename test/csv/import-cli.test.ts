@@ -45,6 +45,16 @@ describe('gatehouse import (CLI)', function () {
     assert.match(res.stderr, /\[#+\] 2\/2 \(100%\)/);
   });
 
+  it('shows the manager pass as its own phase after the rows, not the rows\' bar again', async () => {
+    writeFileSync(path.join(dir, 'managed.csv'), 'Email,Manager\r\nm1@example.com,mboss@example.com\r\nm2@example.com,mboss@example.com\r\nmboss@example.com,\r\n');
+    const org = await runCli(['org', 'create', '--slug', 'cli-mgr', '--name', 'CLI Managers'], env);
+    assert.equal(org.code, 0, org.stderr);
+    const res = await runCli(['import', '--org', 'cli-mgr', '--mode', 'upsert', '--file', path.join(dir, 'managed.csv'), '--no-invite', '--commit'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr.match(/3\/3 \(100%\)/g)?.length, 1, res.stderr);
+    assert.match(res.stderr, /\] 3\/3 \(100%\)\n\rsetting managers \[#+\] 2\/2 \(100%\)\n$/);
+  });
+
   it('ties every audit event of one CLI commit to its import.committed by one request id, as an API commit is', async () => {
     writeFileSync(path.join(dir, 'ops.csv'), 'Email\r\ncy@example.com\r\ndee@example.com\r\n');
     const res = await runCli(['import', '--org', 'cli-imp', '--mode', 'upsert', '--file', path.join(dir, 'ops.csv'), '--no-invite', '--commit'], env);

@@ -96,6 +96,7 @@ describe('CSV import: the Manager column', function () {
       const done = await commit(t, org, res.body.id).expect(200);
       assert.equal(done.body.status, 'committed');
       assert.equal(done.body.progress.manager, 2);
+      assert.deepEqual([done.body.progress.managerPassDone, done.body.progress.managerPassTotal], [2, 2]);
       assert.deepEqual([await managerOf('old@example.com'), await managerOf('mid@example.com'), await managerOf('chief@example.com')], ['chief@example.com', 'chief@example.com', null]);
       const chief = (await sql(t, 'select id from users where org_id = ? and email = ?', [org.id, 'chief@example.com']))[0]!.id as string;
       const old = (await sql(t, 'select id from users where org_id = ? and email = ?', [org.id, 'old@example.com']))[0]!.id as string;
@@ -118,6 +119,7 @@ describe('CSV import: the Manager column', function () {
     const res = await upload(t, org, csv('Email,Title,Manager', 'oann@example.com,Engineer,oboss@example.com'), { noInvite: 'true' }).expect(201);
     const done = await commit(t, org, res.body.id).expect(200);
     assert.equal(done.body.progress.manager, 1);
+    assert.equal(done.body.progress.managerPassTotal, undefined);
     const audits = await sql(t, `select details from audit_events where target_id = ? and action = 'user.updated'`, [person]);
     assert.deepEqual(audits.map((a) => (a.details as Json).changes), [{ title: { from: null, to: 'Engineer' }, managerId: { from: null, to: boss } }]);
     await t.container.events.publishAll();
@@ -190,6 +192,7 @@ describe('CSV import: the Manager column', function () {
     const done = await commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2 });
     assert.equal(done.status, 'committed');
     assert.equal(done.progress.manager, 6);
+    assert.deepEqual([done.progress.managerPassDone, done.progress.managerPassTotal], [6, 6]);
     for (let i = 0; i < 6; i++) assert.equal(await managerOf(`p${i}@example.com`), 'boss@example.com');
     const audits = await sql(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'user.updated' and details -> 'changes' -> 'managerId' is not null`, [org.id]);
     assert.equal(audits[0]!.n, 6);
