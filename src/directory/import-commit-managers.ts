@@ -3,6 +3,7 @@ import { executeBound, pgArray } from '../db/bound-query.ts';
 import { auditInsertSql } from './audit.ts';
 import { rowOutcomeSql, rowUserIdSql } from './import-rows.ts';
 import type { RowProblem } from './imports.ts';
+import type { ManagerData } from './import-managers.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -63,8 +64,10 @@ export interface RowManager {
 /**
  * An update row's manager, by the last pass's rules (refusal), decided in the row pass over `person`
  * as it reads now: the change joins the row's profile change, a refusal becomes the row's note.
+ * Undefined when the row names none, or one the same file creates: the last pass sets that one.
  */
-export async function rowManager(tx: Em, scope: Scope, person: Person, manager: { id: string; label: string }, column: string): Promise<RowManager> {
+export async function rowManager(tx: Em, scope: Scope, person: Person, manager: ManagerData | undefined, column: string): Promise<RowManager | undefined> {
+  if (!manager?.id || manager.done) return undefined;
   const [found] = await executeBound(tx, 'select state from users where org_id = ? and id = ?', [scope.orgId, manager.id]);
   const why = refusal(scope, person, manager.id, found ? String(found.state) : undefined);
   if (why === null) return { managerId: manager.id };

@@ -18,7 +18,7 @@ import { SeatLimitError } from './license.ts';
 import { getOrgSettings } from './org-settings.ts';
 import { exceedsMassDisable, MassDisableError, massDisableText, type MassDisableNumbers } from './mass-disable.ts';
 import { stateOnReturn } from './lifecycle.ts';
-import { changeProfile, disableUser, getPerson, reactivateUser, type PersonRecord, type ProfileChange } from './people.ts';
+import { changeProfile, disableUser, getPerson, reactivateUser, type ProfileChange } from './people.ts';
 import type { Scope } from './scope.ts';
 import { validateUserFields } from './user-validation.ts';
 import { createUser } from './users.ts';
@@ -425,7 +425,7 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
   } else {
     const userId = row.userId!;
     const current = await getPerson(tx, scope, userId);
-    manager = await managerOfRow(tx, scope, row, current, batch.managerColumn);
+    manager = await rowManager(tx, scope, current, row.data.manager, batch.managerColumn);
     // One profile change, so one user.updated, with the manager as an admin's PATCH writes it.
     const changed = await changeProfile(tx, scope, current, manager?.managerId ? { ...profile, managerId: manager.managerId } : profile);
     const person = changed ? await getPerson(tx, scope, userId) : current;
@@ -438,12 +438,6 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
   }
   await writeMembershipChanges(tx, scope, await membershipChanges(tx, scope, user, wanted));
   return { userId: user.id, manager };
-}
-
-/** An update row's manager who existed at preview, decided with its other changes; undefined: none, or one the last pass sets. */
-async function managerOfRow(tx: Em, scope: Scope, row: StoredRow, person: PersonRecord, column: string): Promise<RowManager | undefined> {
-  const manager = row.data.manager;
-  return manager?.id && !manager.done ? rowManager(tx, scope, person, { id: manager.id, label: manager.label }, column) : undefined;
 }
 
 /**
