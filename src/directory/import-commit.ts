@@ -426,8 +426,8 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
     const userId = row.userId!;
     const current = await getPerson(tx, scope, userId);
     manager = await rowManager(tx, scope, current, row.data.manager, batch.managerColumn);
-    // One profile change, so one user.updated, with the manager as an admin's PATCH writes it.
-    const changed = await changeProfile(tx, scope, current, manager?.managerId ? { ...profile, managerId: manager.managerId } : profile);
+    // One profile change, so one user.updated, with the manager as an admin's PATCH writes it (loops: refused at preview).
+    const changed = await changeProfile(tx, scope, current, manager?.managerId ? { ...profile, managerId: manager.managerId } : profile, 'checked');
     const person = changed ? await getPerson(tx, scope, userId) : current;
     user = { id: person.id, label: person.userName };
     // Someone invited who has not registered: the groups join their invitation's plan (the preview counted it), not live memberships.

@@ -186,11 +186,16 @@ export async function updateProfile(em: Em, scope: Scope, id: string, change: Pr
   return { user: await getPerson(em, scope, id), changed: true };
 }
 
-/** updateProfile's write over `current` as just read, without reading the person again: whether anything changed. */
-export async function changeProfile(em: Em, scope: Scope, current: PersonRecord, change: ProfileChange): Promise<boolean> {
+/**
+ * updateProfile's write over `current` as just read, without reading the person again: whether
+ * anything changed. A manager closing a loop is refused unless `managerLoops` is 'checked' (a CSV
+ * import's preview refused loops in the org as its whole file leaves it: row by row, a swap of two
+ * managers' places passes through one).
+ */
+export async function changeProfile(em: Em, scope: Scope, current: PersonRecord, change: ProfileChange, managerLoops: 'refuse' | 'checked' = 'refuse'): Promise<boolean> {
   const next = profileNext(scope, current, change);
   if (!next) return false;
-  await saveUser(em, scope, current, next, { refuseManagerLoop: true });
+  await saveUser(em, scope, current, next, { refuseManagerLoop: managerLoops === 'refuse' });
   return true;
 }
 
