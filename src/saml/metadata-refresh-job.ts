@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import type { Clock } from '../lib/clock.ts';
 import { PeriodicJob } from '../directory/periodic-job.ts';
-import { DomainError, NotFoundError, ValidationError } from '../directory/errors.ts';
+import { DomainError, NotFoundError, StaleVersionError, ValidationError } from '../directory/errors.ts';
 import { systemActor, type Scope } from '../directory/scope.ts';
 import { recordMetadataFetch, refreshSamlConnection } from './metadata-refresh.ts';
 
@@ -43,6 +43,11 @@ export async function claimDueConnections(em: Em, now: Date, options: { interval
   return rows.map((r) => ({ id: String(r.id), orgId: String(r.org_id), orgSlug: String(r.slug), name: String(r.name) }));
 }
 
+/** Gives a claimed connection back without recording a fetch: it is due again at the next pass. */
+async function releaseLease(em: Em, connectionId: string): Promise<void> {
+  await em.execute('update saml_connections set metadata_leased_until = null where id = ?', [connectionId]);
+}
+
 export interface RefreshPassReport {
   attempted: number;
   changed: number;
@@ -57,7 +62,9 @@ export interface RefreshPassReport {
  * leased, fetched outside any transaction and applied through the manual refresh
  * (saml/metadata-refresh.ts), audited as saml.configured by the system when it changed. A
  * failure is recorded on the connection (GET /saml, the console), logged as one warning, and
- * tried again only after the interval. `intervalMs` 0: off. Tests call `refreshDue(now)`.
+ * tried again only after the interval. A connection an admin changed during its fetch is given
+ * back with nothing recorded (the admin's edit wins) and fetched again at the next pass.
+ * `intervalMs` 0: off. Tests call `refreshDue(now)`.
  */
 export class MetadataRefreshJob {
   readonly #deps: { fork: () => Em; clock: Clock; logger: Logger; policy: OutboundPolicy; intervalMs: number };
@@ -114,12 +121,21 @@ export class MetadataRefreshJob {
     } catch (error) {
       // Deleted, or its URL removed, since the claim: nothing to record.
       if (error instanceof NotFoundError) return 'unchanged';
+      // An admin changed the connection while its metadata was fetched: their edit wins and nothing
+      // failed, so no error is recorded (it would show the admin API's 412 wording as the URL's fault)
+      // and no fetch either (the metadata was not applied). Its last fetch is still old, so the next
+      // pass fetches it again and applies the metadata to the edited connection.
+      if (error instanceof StaleVersionError) {
+        logger.info(where, 'SAML metadata refresh skipped: the connection was changed during the fetch; the next pass fetches it again');
+        await releaseLease(fork(), claimed.id);
+        return 'unchanged';
+      }
       if (error instanceof ValidationError) {
         // Already recorded on the connection by the refresh; the reason names no secret (the URL may not carry credentials).
         logger.warn({ ...where, reason: error.problems[0]?.reason ?? error.message }, 'SAML metadata refresh failed; tried again after the interval');
         return 'failed';
       }
-      // Changed by an admin during the fetch (412), or the database: recorded, so it waits for the interval too.
+      // The database, or another refusal: recorded, so it waits for the interval too.
       const reason = error instanceof DomainError ? error.message : 'could not be applied (see the server log)';
       if (!(error instanceof DomainError)) logger.error({ ...where, err: error }, 'SAML metadata refresh failed');
       else logger.warn({ ...where, reason }, 'SAML metadata refresh failed; tried again after the interval');
