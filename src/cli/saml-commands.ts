@@ -89,6 +89,15 @@ function printEndpoints(io: Io, view: ReturnType<typeof spEndpoints>): void {
 function printConnection(io: Io, view: ReturnType<typeof toConnectionView>): void {
   printEndpoints(io, view);
   for (const cert of view.idp.certificates) io.out(`  IdP certificate ${cert.fingerprint256} expires ${cert.notAfter.toISOString()} (${cert.expiresInDays} days)`);
+  printMetadataFetch(io, view.idp);
+}
+
+/** A connection refreshed from its IdP metadata URL: where from, the last fetch, and the last failed one until a fetch succeeds (as --json and GET /saml show them). */
+function printMetadataFetch(io: Io, idp: ReturnType<typeof toConnectionView>['idp']): void {
+  if (!idp.metadataUrl) return;
+  io.out(`  IdP metadata URL: ${idp.metadataUrl}`);
+  io.out(`  Metadata last fetched: ${idp.metadataRefreshedAt?.toISOString() ?? 'never'}`);
+  if (idp.metadataError) io.out(`  Metadata last fetch failed: ${idp.metadataError.at.toISOString()}: ${idp.metadataError.reason}`);
 }
 
 export const samlShow: Command = async (ctx) => {

@@ -208,6 +208,24 @@ describe('gatehouse CLI', function () {
     }
   });
 
+  it('prints a connection\'s metadata URL, its last fetch and its last failed fetch with `saml show`, as --json does', async () => {
+    // The previous test left "fromurl" fetched, then refreshed from a URL that no longer answered XML.
+    const shown = json((await runCli(['saml', 'show', '--org', 'acme', '--json'], env)).stdout);
+    const idp = shown.connections.find((c: { name: string }) => c.name === 'fromurl').idp;
+    assert.match(idp.metadataRefreshedAt, /^\d{4}-/);
+    assert.equal(idp.metadataError.reason, 'did not answer with XML');
+    const res = await runCli(['saml', 'show', '--org', 'acme'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const block = res.stdout.slice(res.stdout.indexOf('Connection "fromurl"'));
+    assert.ok(block.includes(`  IdP metadata URL: ${idp.metadataUrl}\n`), block);
+    assert.ok(block.includes(`  Metadata last fetched: ${idp.metadataRefreshedAt}\n`), block);
+    assert.ok(block.includes(`  Metadata last fetch failed: ${idp.metadataError.at}: did not answer with XML\n`), block);
+    // A connection configured from a file has no metadata URL: none of these lines.
+    const fromFile = res.stdout.slice(0, res.stdout.indexOf('Connection "fromurl"'));
+    assert.match(fromFile, /Connection "default"/);
+    assert.doesNotMatch(fromFile, /metadata URL|Metadata last/);
+  });
+
   it('names a --metadata-file or --idp-cert-file it cannot read in one line, exit 1, as import and export do', async () => {
     // Before: exit 2 with the command's usage and the bare errno ("--metadata-file /nope.xml: ENOENT").
     const missing = path.join(dataDir, 'no-such-metadata.xml');
