@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CONNECTIONS_PER_ENDPOINT } from './lib/webhook-limits.ts';
 import { sizeToBytes } from './lib/size.ts';
+import type { OutboundPolicy } from './lib/outbound-url.ts';
 
 /**
  * Configuration is read once at start-up: config/default.json, then
@@ -227,6 +228,16 @@ export type Config = Readonly<Parsed & {
   /** Settings that are allowed but probably not meant: the server logs each at start-up, the CLI prints it. */
   warnings: readonly string[];
 }>;
+
+/**
+ * The SSRF rules for every URL Gatehouse fetches on an org admin's behalf — webhook endpoints and
+ * SAML IdP metadata URLs — read from WEBHOOKS_ALLOW_HTTP and WEBHOOKS_ALLOW_PRIVATE_NETWORKS. One
+ * place, so the server (admin API, background refresh, webhook worker) and the CLI (`saml set
+ * --metadata-url`, `saml refresh`) apply the same settings the same way.
+ */
+export function outboundPolicy(config: Config): OutboundPolicy {
+  return { allowHttp: config.webhooks.allowHttp, allowPrivateNetworks: config.webhooks.allowPrivateNetworks };
+}
 
 export class ConfigError extends Error {
   readonly problems: string[];

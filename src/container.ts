@@ -1,4 +1,4 @@
-import { scimBodyBudget, type Config } from './config.ts';
+import { outboundPolicy, scimBodyBudget, type Config } from './config.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Store, Em } from './db/orm.ts';
 import type { SqlRunner } from './db/bound-query.ts';
@@ -134,7 +134,7 @@ export function createContainer(parts: ContainerParts): Container {
       clock,
       logger: logger.child({ component: 'saml-metadata' }),
       // The same SSRF rules as the admin API's fetch of the URL (http/admin/saml.ts).
-      policy: { allowHttp: config.webhooks.allowHttp, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+      policy: outboundPolicy(config),
       intervalMs: config.saml.metadataRefreshIntervalMs,
     }),
     auditIds: new AuditIds(config.sessionSecret, fork),

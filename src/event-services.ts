@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import { outboundPolicy, type Config } from './config.ts';
 import type { Em } from './db/orm.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
@@ -38,7 +38,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
   const delivery: DeliveryDeps = {
     fork,
     logger: parts.logger.child({ component: 'webhooks' }),
-    policy: { allowHttp: config.webhooks.allowHttp, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    policy: outboundPolicy(config),
     timeoutMs: config.webhooks.timeoutMs,
     retry: config.webhooks.retry,
     maxAgeMs: config.webhooks.maxAgeMs,

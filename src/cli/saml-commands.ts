@@ -5,6 +5,7 @@ import { recordMetadataFetch, refreshSamlConnection } from '../saml/metadata-ref
 import { DomainError, ValidationError } from '../directory/errors.ts';
 import { fetchIdpMetadata } from '../saml/metadata-url.ts';
 import { checkUrlShape } from '../lib/outbound-url.ts';
+import { outboundPolicy } from '../config.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
 import { CliError, ioReason, orgScope, UsageError, type Command, type CommandContext, type Io } from './context.ts';
 
@@ -67,7 +68,7 @@ export const samlSet: Command = async (ctx) => {
 /** --metadata-url: the IdP side fetched from it, under the same rules as the admin API's idpMetadataUrl. */
 async function idpFromUrl(ctx: CommandContext, url: string, withOthers: boolean) {
   if (withOthers) throw new UsageError('--metadata-url: give it alone, without --metadata-file or the --idp-… options');
-  const policy = { allowHttp: ctx.config.webhooks.allowHttp, allowPrivateNetworks: ctx.config.webhooks.allowPrivateNetworks };
+  const policy = outboundPolicy(ctx.config);
   let fetched: Awaited<ReturnType<typeof fetchIdpMetadata>>;
   try {
     checkUrlShape(url, policy);
@@ -133,7 +134,7 @@ export const samlRefresh: Command = async (ctx) => {
   const named = typeof ctx.flags.connection === 'string' ? ctx.flags.connection : undefined;
   const names = named ? [named] : (await listSamlConnections(em, scope.orgId)).filter((c) => c.idpMetadataUrl).map((c) => c.name);
   if (!names.length) throw new CliError(`no SAML connection of ${scope.orgSlug} has an idpMetadataUrl to refresh from`);
-  const policy = { allowHttp: ctx.config.webhooks.allowHttp, allowPrivateNetworks: ctx.config.webhooks.allowPrivateNetworks };
+  const policy = outboundPolicy(ctx.config);
   const results: Array<{ name: string; changed: boolean; certificatesAdded: string[]; certificatesRemoved: string[] } | { name: string; error: string }> = [];
   for (const name of names) {
     try {

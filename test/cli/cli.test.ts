@@ -226,6 +226,21 @@ describe('gatehouse CLI', function () {
     assert.doesNotMatch(fromFile, /metadata URL|Metadata last/);
   });
 
+  it('fetches --metadata-url and refreshes under the server\'s rules: WEBHOOKS_ALLOW_HTTP and WEBHOOKS_ALLOW_PRIVATE_NETWORKS, in the admin API\'s words', async () => {
+    // config/test.json allows both; the environment overrides it, as on the server.
+    const strict = { ...env, WEBHOOKS_ALLOW_HTTP: 'false', WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' };
+    const http = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'strict', '--metadata-url', 'http://idp.example.com/metadata'], strict);
+    assert.equal(http.code, 2);
+    assert.equal(http.stderr, "gatehouse: --metadata-url: must be an https URL (http only where the server's operator allows it, for development: WEBHOOKS_ALLOW_HTTP=true)\n");
+    const loopback = await runCli(['saml', 'set', '--org', 'acme', '--connection', 'strict', '--metadata-url', 'http://127.0.0.1:9/metadata'], { ...strict, WEBHOOKS_ALLOW_HTTP: 'true' });
+    assert.equal(loopback.code, 2);
+    assert.match(loopback.stderr, /^gatehouse: --metadata-url: must point to a public address: 127\.0\.0\.1 is loopback \(127\.0\.0\.0\/8\)\. .*WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true\)\n$/);
+    // "fromurl" keeps the http://127.0.0.1 URL it was configured from: refused before any fetch, as the background refresh would.
+    const refresh = await runCli(['saml', 'refresh', '--org', 'acme', '--connection', 'fromurl'], strict);
+    assert.equal(refresh.code, 1);
+    assert.match(refresh.stderr, /^gatehouse: connection "fromurl": idpMetadataUrl: must be an https URL .*WEBHOOKS_ALLOW_HTTP=true\)\n$/);
+  });
+
   it('names a --metadata-file or --idp-cert-file it cannot read in one line, exit 1, as import and export do', async () => {
     // Before: exit 2 with the command's usage and the bare errno ("--metadata-file /nope.xml: ENOENT").
     const missing = path.join(dataDir, 'no-such-metadata.xml');

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container.ts';
+import { outboundPolicy } from '../../config.ts';
 import { deleteSamlConnection } from '../../directory/saml-connection-delete.ts';
 import { scopeFor } from '../context.ts';
 import { jitPolicies } from '../../db/entities/index.ts';
@@ -106,8 +107,6 @@ async function connectionInput(container: Container, req: Request, name: string)
   return { input: toConnectionInput(await withStoredIdp(req, name, body), container.clock.now(), problems), fetched };
 }
 
-const outboundPolicy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
-
 /**
  * An idpMetadataUrl given without metadata XML or the IdP fields is fetched, under the
  * webhooks' SSRF rules, and used as pasted XML would be; a failure is a problem named
@@ -117,7 +116,7 @@ const outboundPolicy = (container: Container) => ({ allowHttp: container.config.
 async function fromMetadataUrl(container: Container, body: SettingsBody, problems: FieldProblem[]): Promise<SettingsBody> {
   const url = body.idpMetadataUrl;
   if (url === undefined) return body;
-  const policy = outboundPolicy(container);
+  const policy = outboundPolicy(container.config);
   try {
     checkUrlShape(url, policy);
   } catch (error) {
@@ -205,7 +204,7 @@ export const samlApiRoutes: ApiRoute[] = [
         const name = fixed ?? validateConnectionName((params as { name: string }).name);
         const scope = scopeFor(req);
         const now = container.clock.now();
-        const outcome = await refreshSamlConnection(req.ctx.em, scope, name, outboundPolicy(container), now);
+        const outcome = await refreshSamlConnection(req.ctx.em, scope, name, outboundPolicy(container.config), now);
         const connection = toConnectionView(outcome.connection, scope.orgSlug, container.config.publicUrl, now);
         // No ETag: this answer is a report of the refresh, not GET's view (whose tag also covers the org's other
         // connections); `connection.version` is the version an If-Match on a later PUT names.

@@ -8,6 +8,7 @@ import { GRACE_HOURS, graceEndsAt, rotateWebhookSecret } from '../../directory/w
 import { parseCursor } from '../../directory/event-feed.ts';
 import { deliveryStatuses } from '../../db/entities/index.ts';
 import type { Container } from '../../container.ts';
+import { outboundPolicy } from '../../config.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 import { ifMatchOf, sendVersioned } from './versioned.ts';
 
@@ -64,7 +65,7 @@ function sendEndpoint(res: Response, webhook: WebhookRecord, now: Date, extra: R
   sendVersioned(res, 200, { ...shown, ...extra }, webhook.version, moving);
 }
 
-const policy = (container: Container) => ({ allowHttp: container.config.webhooks.allowHttp, allowPrivateNetworks: container.config.webhooks.allowPrivateNetworks });
+const policy = (container: Container) => outboundPolicy(container.config);
 const shape = 'id, url, description, eventTypes (empty = all), enabled, stalled (null, or {reason: cursor_expired, since, cursor, firstMissingPosition, oldestPosition, head}: '
   + 'events it was owed were pruned before it was sent them, and it is sent nothing until resumed), previousSecretExpiresAt (while a rolled secret still signs, else null), createdAt, updatedAt, version';
 
