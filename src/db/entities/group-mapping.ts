@@ -15,7 +15,7 @@ export const GroupMappingSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => uuidv7()),
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
     idpGroup: p.string().length(300),
-    group: () => p.manyToOne(Group).deleteRule('cascade'),
+    group: () => p.manyToOne(Group).deleteRule('cascade').index('group_mappings_group_index'),
     role: p.string().length(100),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

@@ -12,7 +12,7 @@ export const InvitationSchema = defineEntity({
   properties: {
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
     /** The profile created (status pending) when the invitation was issued. */
-    user: () => p.manyToOne(User).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade').index('invitations_user_index'),
     email: p.string().length(320),
     name: p.string().length(300).nullable(),
     message: p.string().length(2000).nullable(),
@@ -49,7 +49,7 @@ export const InvitationMembershipSchema = defineEntity({
   properties: {
     id: p.uuid().primary().onCreate(() => uuidv7()),
     invitation: () => p.manyToOne(Invitation).deleteRule('cascade'),
-    group: () => p.manyToOne(Group).deleteRule('cascade'),
+    group: () => p.manyToOne(Group).deleteRule('cascade').index('invitation_memberships_group_index'),
     role: p.string().length(100).default('viewer'),
   },
   uniques: [{ name: 'invitation_memberships_unique', properties: ['invitation', 'group'] }],

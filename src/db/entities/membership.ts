@@ -11,7 +11,7 @@ export const MembershipSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => uuidv7()),
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
     group: () => p.manyToOne(Group).deleteRule('cascade'),
-    user: () => p.manyToOne(User).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade').index('memberships_user_index'),
     role: p.string().length(100).default('viewer'),
     source: p.enum(userSources),
     addedAt: p.datetime().onCreate(() => new Date()),

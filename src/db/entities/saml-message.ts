@@ -58,7 +58,7 @@ export const SsoLinkSchema = defineEntity({
   properties: {
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
     connection: () => p.manyToOne(SamlConnection).deleteRule('cascade'),
-    user: () => p.manyToOne(User).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade').index('sso_links_user_index'),
     nameId: p.string().length(1000),
     nameIdFormat: p.string().length(200).nullable(),
     lastLoginAt: p.datetime(),

@@ -63,7 +63,7 @@ export const MfaChallengeSchema = defineEntity({
     tokenHash: p.string().length(64).unique('mfa_challenges_token_hash_unique'),
     email: p.string().length(320),
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
-    user: () => p.manyToOne(User).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade').index('mfa_challenges_user_index'),
     purpose: p.enum(mfaChallengePurposes),
     expiresAt: p.datetime(),
     attempts: p.integer().default(0),

@@ -12,7 +12,7 @@ export const SessionSchema = defineEntity({
   extends: BaseSchema,
   properties: {
     org: () => p.manyToOne(Organization).deleteRule('cascade'),
-    user: () => p.manyToOne(User).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade').index('sessions_user_index'),
     tokenHash: p.string().length(64).unique('sessions_token_hash_unique'),
     method: p.enum(sessionMethods),
     ip: p.string().length(64).nullable(),
