@@ -20,6 +20,7 @@ function optionTable(exporting: boolean): ParseArgsConfig['options'] {
     status: exporting ? { type: 'string' } : { type: 'boolean', default: false },
     ...(exporting ? exportOptions : {}),
     slug: { type: 'string' },
+    confirm: { type: 'string' },
     name: { type: 'string' },
     org: { type: 'string' },
     scope: { type: 'string' },

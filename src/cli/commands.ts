@@ -1,6 +1,7 @@
 import { exportNames } from '../csv/columns.ts';
 import type { Command } from './context.ts';
 import { userInvite } from './user-invite.ts';
+import { orgDelete } from './org-delete.ts';
 import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess, userMfaReset } from './directory-commands.ts';
 import { samlRefresh, samlSet, samlShow } from './saml-commands.ts';
 import { exportCommand, importCsv } from './csv-commands.ts';
@@ -71,6 +72,8 @@ export const commands: readonly CommandSpec[] = [
   spec('migrate', 'migrate [--status]', 'apply pending database migrations, or list them', ['status'], [], migrateCommand),
   spec('org create', 'org create --slug <slug> --name <name>', 'create an organization', ['slug', 'name'], ['slug', 'name'], orgCreate),
   spec('org list', 'org list', 'list organizations', [], [], orgList),
+  spec('org delete', 'org delete --slug <slug> --confirm <slug>',
+    'delete an organization and all its data, for good (--confirm repeats the slug)', ['slug', 'confirm'], ['slug', 'confirm'], orgDelete),
   spec('org sso-domains', 'org sso-domains --org <slug> [--set <domain,domain…>]',
     'show, or set (--set "" clears), the email domains "Sign in with SSO" sends to the org', ['org', 'set'], ['org'], orgSsoDomains),
   spec('token create', 'token create --org <slug> --scope scim|admin [--name <name>]',
