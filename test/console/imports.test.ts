@@ -166,4 +166,37 @@ describe('console CSV import in a real browser', function () {
     assert.equal(await page.locator('input[type="file"]').count(), 0);
     await context.close();
   });
+  it('shows the Manager column\'s last pass as a phase of its own once every row is processed', async () => {
+    const csv = ['Email,Given Name,Family Name,Manager', 'phase-a@acme.test,Pha,Sea,phase-b@acme.test', 'phase-b@acme.test,Pha,Seb,'].join('\r\n');
+    const context = await contextWithCookie(browser, s.origin, admin.cookie);
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${s.origin}/console/imports`);
+    await page.getByLabel('Add or update people').check();
+    await page.getByLabel('Add new people as active without sending invitations').check();
+    await page.getByLabel('CSV file').setInputFiles({ name: 'managers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.waitForURL(/\/console\/imports\/[0-9a-f-]{36}$/);
+    const importId = page.url().split('/').pop()!;
+    // The commit is held while the poll answers as the server does during the last pass.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/orgs/acme/imports/${importId}/commit`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const summary = await (await page.request.get(`${s.origin}/api/orgs/acme/imports/${importId}`, { headers: { accept: 'application/json' } })).json();
+    await page.route(`**/api/orgs/acme/imports/${importId}`, (route) => route.fulfill({
+      json: { ...summary, status: 'committing', progress: { ...summary.progress, total: 2, processed: 2, applied: 2, managerPassTotal: 5, managerPassDone: 3 } },
+    }));
+    await page.getByRole('button', { name: 'Commit all 2 rows' }).click();
+    await page.getByText('All 2 rows processed; setting managers: 3 of 5').waitFor();
+    assert.equal(await page.locator('progress#import-progress-bar').evaluate((el: HTMLProgressElement) => [el.value, el.max].join('/')), '3/5');
+    await page.unroute(`**/api/orgs/acme/imports/${importId}`);
+    release();
+    await page.getByRole('status').filter({ hasText: /2 rows applied/ }).waitFor();
+    assert.equal(await page.locator('progress#import-progress-bar').evaluate((el: HTMLProgressElement) => el.value === el.max), true);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });

@@ -1,6 +1,6 @@
 // <form data-import-commit="importId">: POST /imports/:id/commit with the selected row numbers (the
 // submit button's value "selected") or "all", and while that call runs, polls GET /imports/:id to move
-// the <progress> in [data-import-progress] (processed of total). When the commit answers, the bar is
+// the <progress> in [data-import-progress] (processed of total, then the managers' pass). When the commit answers, the bar is
 // full and [data-import-done] offers the final report.
 import { ApiFailure, announce, callApi } from './api.js';
 import { showProblems } from './api-forms.js';
@@ -10,11 +10,17 @@ const POLL_MS = 400;
 function show(box, summary) {
   const bar = box.querySelector('progress');
   const done = summary.status === 'committed';
-  const max = Math.max(summary.progress.total, 1);
+  const { progress } = summary;
+  // After the rows, the Manager column's last pass is a phase of its own (managerPassTotal, managerPassDone).
+  const managers = !done && progress.managerPassTotal !== undefined;
+  const max = Math.max(managers ? progress.managerPassTotal : progress.total, 1);
+  const at = managers ? progress.managerPassDone : progress.processed;
   bar.max = max;
-  bar.value = done ? max : Math.min(summary.progress.processed, max);
+  bar.value = done ? max : Math.min(at, max);
   bar.textContent = `${bar.value} of ${max}`;
-  box.querySelector('[data-import-progress-text]').textContent = `${summary.progress.processed} of ${summary.progress.total} rows processed`;
+  box.querySelector('[data-import-progress-text]').textContent = managers
+    ? `All ${progress.total} rows processed; setting managers: ${at} of ${progress.managerPassTotal}`
+    : `${progress.processed} of ${progress.total} rows processed`;
 }
 
 async function commit(form, event) {
