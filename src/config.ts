@@ -29,6 +29,11 @@ function sizeLimit(example: string, refused: string) {
 
 const schema = z.strictObject({
   port: z.number().int().min(0).max(65535),
+  /** The Prometheus listener (http/metrics-listener.ts): off without a port; never the main port. */
+  metrics: z.strictObject({
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().refine(isListenHost, { error: (issue) => `must be an address to listen on (127.0.0.1; 0.0.0.0 in a container) or a host name (got "${String(issue.input)}")` }),
+  }),
   dataDir: z.string().min(1),
   databaseUrl: z
     .string()
@@ -216,6 +221,14 @@ const schema = z.strictObject({
       message: `must be at least scim.bodyLimit (SCIM_BODY_LIMIT, ${scim.bodyLimit}): a body of that size would never fit and be answered 429 forever`,
     });
   }),
+}).superRefine((config, ctx) => {
+  // Both 0 (tests) is two free ports; the same port would put /metrics on the public listener, or fail to listen.
+  if (config.metrics.port === undefined || config.metrics.port === 0 || config.metrics.port !== config.port) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['metrics', 'port'],
+    message: `must differ from PORT (${config.port}): metrics are served on a listener of their own, never on the main port`,
+  });
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -253,6 +266,8 @@ type Env = Record<string, string | undefined>;
 /** Environment variable → config key, and how to read its text. */
 const envMap: Array<[string, string, (raw: string) => unknown]> = [
   ['PORT', 'port', asInteger],
+  ['METRICS_PORT', 'metrics.port', asInteger],
+  ['METRICS_HOST', 'metrics.host', String],
   ['DATA_DIR', 'dataDir', String],
   ['DATABASE_URL', 'databaseUrl', String],
   ['DATABASE_STARTUP_WAIT_MS', 'database.startupWaitMs', asInteger],
@@ -487,6 +502,11 @@ function hasHost(url: string): boolean {
 function isMailbox(value: string): boolean {
   const match = /^(?:[^<>]*<([^<>]+)>|([^<>]+))$/.exec(value.trim());
   return /^[^\s@]+@[^\s@]+$/.test((match?.[1] ?? match?.[2] ?? '').trim());
+}
+
+/** An IPv4 or IPv6 address, or a host name (`localhost`): what `server.listen(port, host)` takes. */
+function isListenHost(value: string): boolean {
+  return isIP(value) !== 0 || /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value);
 }
 
 function isTrustProxyList(value: string): boolean {

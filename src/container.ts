@@ -17,6 +17,9 @@ import { createEventServices, type EventServices } from './event-services.ts';
 import { AuditIds } from './directory/audit-ids.ts';
 import { MetadataRefreshJob } from './saml/metadata-refresh-job.ts';
 import { ByteBudget } from './lib/byte-budget.ts';
+import { createMetrics, type Metrics } from './lib/metrics.ts';
+import { watchBacklog } from './lib/metrics-backlog.ts';
+import { readBacklog } from './directory/backlog.ts';
 
 /**
  * CONVENTIONS 10: the composition root. Everything a request handler needs is
@@ -48,6 +51,8 @@ export interface Container {
   userCounts: PeriodicJob;
   /** Fetches SAML connections' IdP metadata URLs again every saml.metadataRefreshIntervalMs; started by the server; tests call `refreshDue(now)`. */
   samlMetadata: MetadataRefreshJob;
+  /** Prometheus metrics, when METRICS_PORT is set (the server serves them on that port alone); else nothing is counted. */
+  metrics: Metrics | undefined;
   /** The audit ids and cursors tenants see: opaque, per org (directory/audit-ids.ts). */
   auditIds: AuditIds;
   /** The change feed's publisher, invitation expiry, retention, and webhook delivery (src/event-services.ts). */
@@ -107,6 +112,9 @@ export function createContainer(parts: ContainerParts): Container {
     cancelReason: invitationMailCancelReason,
     ...(parts.random ? { random: parts.random } : {}),
   };
+  const statements = store.orm.em.fork();
+  const metrics = config.metrics.port === undefined ? undefined : serverMetrics(statements, logger);
+  const failures = metrics?.jobFailures;
   const sms =
     parts.sms ??
     loggingSmsSender<Em>(logger.child({ component: 'sms' }), (em, message, now) =>
@@ -124,11 +132,11 @@ export function createContainer(parts: ContainerParts): Container {
     mailer,
     outbox: {
       deps,
-      worker: new OutboxWorker(deps, clock, config.mail.pollIntervalMs),
+      worker: new OutboxWorker(deps, clock, config.mail.pollIntervalMs, failures),
       deliverDue: (now = clock.now()) => deliverDue(deps, now),
     },
-    purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge }),
-    userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }) }),
+    purge: new PurgeJob({ fork, clock, logger: logger.child({ component: 'purge' }), ...config.purge, failures }),
+    userCounts: userCountJob({ fork, logger: logger.child({ component: 'user-counts' }), failures }),
     samlMetadata: new MetadataRefreshJob({
       fork,
       clock,
@@ -136,11 +144,28 @@ export function createContainer(parts: ContainerParts): Container {
       // The same SSRF rules as the admin API's fetch of the URL (http/admin/saml.ts).
       policy: outboundPolicy(config),
       intervalMs: config.saml.metadataRefreshIntervalMs,
+      failures,
     }),
     auditIds: new AuditIds(config.sessionSecret, fork),
-    events: createEventServices({ config, logger, fork, clock, ...(parts.random ? { random: parts.random } : {}) }),
+    events: createEventServices({ config, logger, fork, clock, failures, ...(parts.random ? { random: parts.random } : {}) }),
+    metrics,
     stopping: parts.stopping ?? new AbortController().signal,
     fork,
-    statements: store.orm.em.fork(),
+    statements,
   };
+}
+
+/** The registry, and the backlog gauges read at each scrape; a failed read is logged once, when it starts failing. */
+function serverMetrics(statements: SqlRunner, logger: Logger): Metrics {
+  const metrics = createMetrics();
+  let failing = false;
+  watchBacklog(metrics.registry, async () => {
+    const backlog = await readBacklog(statements);
+    failing = false;
+    return backlog;
+  }, (error) => {
+    if (!failing) logger.warn({ err: error }, 'metrics: the database could not be read (gatehouse_database_up 0)');
+    failing = true;
+  });
+  return metrics;
 }

@@ -2,7 +2,7 @@ import { outboundPolicy, type Config } from './config.ts';
 import type { Em } from './db/orm.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
-import { PeriodicJob } from './directory/periodic-job.ts';
+import { PeriodicJob, type JobFailures } from './directory/periodic-job.ts';
 import { publishEvents, type PublishResult } from './directory/event-feed.ts';
 import { pruneEvents } from './directory/event-retention.ts';
 import { announceExpiredInvitations } from './directory/invitation-expiry.ts';
@@ -32,8 +32,8 @@ export interface EventServices {
   stop(): Promise<void>;
 }
 
-export function createEventServices(parts: { config: Config; logger: Logger; fork: () => Em; clock: Clock; random?: () => number }): EventServices {
-  const { config, fork, clock } = parts;
+export function createEventServices(parts: { config: Config; logger: Logger; fork: () => Em; clock: Clock; random?: () => number; failures?: JobFailures | undefined }): EventServices {
+  const { config, fork, clock, failures } = parts;
   const logger = parts.logger.child({ component: 'events' });
   const delivery: DeliveryDeps = {
     fork,
@@ -59,10 +59,14 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
     name: 'webhook delivery',
     intervalMs: config.webhooks.pollIntervalMs,
     logger,
+    failures,
     // A pass only starts the sending: a slow endpoint's requests must not hold up the next pass (other endpoints).
     pass: async () => {
       const { full, done } = await worker.pass(clock.now());
-      done.catch((error: unknown) => logger.error({ err: error, job: 'webhook delivery' }, 'recording webhook deliveries failed; they are sent again once their lease lapses'));
+      done.catch((error: unknown) => {
+        failures?.add('webhook delivery', 1);
+        logger.error({ err: error, job: 'webhook delivery' }, 'recording webhook deliveries failed; they are sent again once their lease lapses');
+      });
       return full;
     },
   });
@@ -72,6 +76,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
       name: 'event publisher',
       intervalMs: config.events.publishIntervalMs,
       logger,
+      failures,
       pass: async () => {
         const result = await publish();
         // An endpoint has new events: send them now rather than at the next poll.
@@ -84,6 +89,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
       name: 'invitation expiry',
       intervalMs: config.events.expiryIntervalMs,
       logger,
+      failures,
       pass: async () => {
         const result = await announceExpired();
         if (result.expired) logger.info(result, 'expired invitations announced');
@@ -95,6 +101,7 @@ export function createEventServices(parts: { config: Config; logger: Logger; for
       intervalMs: config.events.pruneIntervalMs,
       initialDelayMs: 60_000,
       logger,
+      failures,
       pass: async () => {
         const result = await prune();
         if (result.pruned) logger.info(result, 'old events pruned');

@@ -11,23 +11,28 @@ import { createContainer, type Container } from './container.ts';
 import { createApp } from './app.ts';
 import { countOrgs } from './directory/orgs.ts';
 import { drainOnShutdown } from './http/drain.ts';
+import { createMetricsServer } from './http/metrics-listener.ts';
 
 export interface RunningServer {
   server: Server;
   container: Container;
   url: string;
+  /** The metrics listener's address (`http://127.0.0.1:9464`), when METRICS_PORT is set. */
+  metricsUrl?: string;
   /** Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), close the store. */
   close(): Promise<void>;
 }
 
-/** The HTTP port cannot be taken (in use, or privileged): a start-up failure told in one line. */
+/** A port cannot be taken (in use, privileged) or its address is not this machine's: a start-up failure told in one line. */
 export class ListenError extends Error {
-  constructor(port: number, cause: NodeJS.ErrnoException) {
+  constructor(port: number, cause: NodeJS.ErrnoException, listener: { settings: string; host?: string } = { settings: 'PORT' }) {
     const reason =
       cause.code === 'EADDRINUSE' ? 'it is already in use'
       : cause.code === 'EACCES' ? 'permission denied (a port below 1024 needs privileges)'
+      : cause.code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine\'s'
+      : cause.code === 'ENOTFOUND' ? 'the host name does not resolve'
       : cause.message;
-    super(`Cannot listen on port ${port} (PORT): ${reason}`);
+    super(`Cannot listen on ${listener.host ? `${listener.host} ` : ''}port ${port} (${listener.settings}): ${reason}`);
     this.name = 'ListenError';
     this.cause = cause;
   }
@@ -70,6 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const url = `http://localhost:${port}`;
     const where = store.kind === 'pglite' ? { dataDir: config.dataDir } : {};
     logger.info({ port, database: store.kind, ...where, publicUrl: config.publicUrl }, `Gatehouse listening on ${url}`);
+    const metricsServer = await listenMetrics(container, server);
     await greetIfEmpty(container);
     if (config.migrateOnStart) startJobs(container);
     else await startJobsWhenMigrated(container, stopping.signal);
@@ -87,6 +93,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         }, config.shutdownTimeoutMs);
         await done;
         clearTimeout(timer);
+        // A scrape cut short costs Prometheus one sample; a keep-alive connection must not hold the shutdown.
+        metricsServer?.closeAllConnections();
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
         await container.outbox.worker.stop();
         await container.purge.stop();
         await container.userCounts.stop();
@@ -96,7 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await store.close();
         logger.info('stopped');
       })());
-    return { server, container, url, close };
+    return { server, container, url, close, ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}) };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
@@ -109,16 +118,40 @@ export async function startServer(config: Config, options: StartOptions = {}): P
  * as often, so a client sending a byte every few seconds cannot hold a connection.
  */
 function listen(app: ReturnType<typeof createApp>, port: number, requestTimeoutMs: number): Promise<Server> {
+  const server = createServer({
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeoutMs / 4))),
+  }, app);
+  return bind(server, port, { settings: 'PORT' });
+}
+
+/** The metrics listener, when METRICS_PORT is set; the main server is closed again if it cannot listen. */
+async function listenMetrics(container: Container, main: Server): Promise<Server | undefined> {
+  const { config, metrics, logger } = container;
+  if (!metrics || config.metrics.port === undefined) return undefined;
+  const { host, port } = config.metrics;
+  try {
+    const server = await bind(createMetricsServer(metrics, logger), port, { settings: 'METRICS_PORT, METRICS_HOST', host });
+    logger.info({ metricsPort: (server.address() as AddressInfo).port, metricsHost: host }, `metrics served on ${urlOf(server)}/metrics`);
+    return server;
+  } catch (error) {
+    await new Promise((resolve) => main.close(resolve));
+    throw error;
+  }
+}
+
+function bind(server: Server, port: number, listener: { settings: string; host?: string }): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer({
-      requestTimeout: requestTimeoutMs,
-      headersTimeout: Math.min(60_000, requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeoutMs / 4))),
-    }, app);
-    server.listen(port);
+    server.listen(port, listener.host);
     server.once('listening', () => resolve(server));
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.syscall === 'listen' ? new ListenError(port, error) : error));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(['listen', 'getaddrinfo'].includes(error.syscall ?? '') ? new ListenError(port, error, listener) : error));
   });
+}
+
+function urlOf(server: Server): string {
+  const { address, port, family } = server.address() as AddressInfo;
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 }
 
 function startJobs(container: Container): void {

@@ -256,6 +256,30 @@ describe('config', () => {
     assert.equal(loadConfig({ env: { NODE_ENV: 'test', WEBHOOKS_CLAIM_TIMEOUT_MS: '15000' } }).webhooks.claimTimeoutMs, 15_000);
   });
 
+  it('serves no metrics unless METRICS_PORT is set, on 127.0.0.1 unless METRICS_HOST says otherwise', () => {
+    assert.deepEqual(loadConfig({ env: {} }).metrics, { host: '127.0.0.1' });
+    assert.deepEqual(loadConfig({ env: { METRICS_PORT: '9464' } }).metrics, { port: 9464, host: '127.0.0.1' });
+    assert.deepEqual(loadConfig({ env: { METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' } }).metrics, { port: 9464, host: '0.0.0.0' });
+    assert.deepEqual(loadConfig({ env: { METRICS_PORT: '9464', METRICS_HOST: '::' } }).metrics, { port: 9464, host: '::' });
+    assert.deepEqual(loadConfig({ env: { METRICS_PORT: '9464', METRICS_HOST: 'localhost' } }).metrics, { port: 9464, host: 'localhost' });
+  });
+
+  it('refuses a METRICS_PORT that is not a port, or is PORT (metrics are never served on the main port), and a METRICS_HOST that is no address', () => {
+    assert.deepEqual(problemsOf({ METRICS_PORT: 'prometheus' }), ['METRICS_PORT: must be a whole number (got "prometheus")']);
+    assert.deepEqual(problemsOf({ METRICS_PORT: '70000' }), ['METRICS_PORT (metrics.port): Too big: expected number to be <=65535']);
+    assert.deepEqual(problemsOf({ METRICS_PORT: '3000' }), [
+      'METRICS_PORT (metrics.port): must differ from PORT (3000): metrics are served on a listener of their own, never on the main port',
+    ]);
+    assert.deepEqual(problemsOf({ PORT: '8080', METRICS_PORT: '8080' }), [
+      'METRICS_PORT (metrics.port): must differ from PORT (8080): metrics are served on a listener of their own, never on the main port',
+    ]);
+    assert.deepEqual(problemsOf({ METRICS_PORT: '9464', METRICS_HOST: 'http://0.0.0.0' }), [
+      'METRICS_HOST (metrics.host): must be an address to listen on (127.0.0.1; 0.0.0.0 in a container) or a host name (got "http://0.0.0.0")',
+    ]);
+    // Both 0 (tests): each listener takes a free port of its own.
+    assert.equal(loadConfig({ env: { PORT: '0', METRICS_PORT: '0' } }).metrics.port, 0);
+  });
+
   it('reports a missing config directory', () => {
     assert.throws(() => loadConfig({ env: {}, configDir: '/nonexistent-config' }), /default\.json: file is missing/);
   });

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import { MailDeliveryError, type Mailer } from '../lib/mailer.ts';
 import { uuidv7 } from '../lib/ids.ts';
 import { jsonbValue } from '../db/jsonb.ts';
-import { PeriodicJob } from './periodic-job.ts';
+import { PeriodicJob, type JobFailures } from './periodic-job.ts';
 
 /**
  * The transactional outbox: code that decides to mail someone inserts a row in
@@ -235,11 +235,12 @@ export async function deliverDue(deps: OutboxDeps, now: Date): Promise<DeliveryR
  * that just committed a mail): a PeriodicJob whose pass is one delivery batch.
  */
 export class OutboxWorker extends PeriodicJob {
-  constructor(deps: OutboxDeps, clock: Clock, pollIntervalMs: number) {
+  constructor(deps: OutboxDeps, clock: Clock, pollIntervalMs: number, failures?: JobFailures) {
     super({
       name: 'outbox',
       intervalMs: pollIntervalMs,
       logger: deps.logger,
+      failures,
       pass: async () => {
         const report = await deliverDue(deps, clock.now());
         // A full batch means more may be due right now.

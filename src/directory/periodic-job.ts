@@ -1,5 +1,11 @@
 import type { Logger } from '../lib/logger.ts';
 
+/** Counts failed passes per job name (the metrics' gatehouse_job_failures_total, lib/metrics.ts). */
+export interface JobFailures {
+  /** `count` 0 names a job before it ever fails, so that its series starts at 0. */
+  add(job: string, count: number): void;
+}
+
 /**
  * A background loop for the server (never for request handling): runs `pass`
  * every `intervalMs`, one pass at a time per instance, again at once when a
@@ -11,7 +17,8 @@ import type { Logger } from '../lib/logger.ts';
  * long each time, up to 5 s (or the interval, when that is longer). The
  * first failure is logged with its stack, then a reminder without it every
  * `reminderMs` while the job keeps failing, and one line when it recovers: an
- * outage is a handful of lines, not a stack trace every 100 ms.
+ * outage is a handful of lines, not a stack trace every 100 ms. Every failed
+ * pass is counted in `failures`, when given.
  */
 export class PeriodicJob {
   readonly #name: string;
@@ -19,6 +26,7 @@ export class PeriodicJob {
   readonly #intervalMs: number;
   readonly #initialDelayMs: number;
   readonly #logger: Logger;
+  readonly #counted: JobFailures | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -33,13 +41,15 @@ export class PeriodicJob {
     return Math.min(cap, intervalMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
   }
 
-  constructor(options: { name: string; intervalMs: number; initialDelayMs?: number; reminderMs?: number; logger: Logger; pass: () => Promise<boolean> }) {
+  constructor(options: { name: string; intervalMs: number; initialDelayMs?: number; reminderMs?: number; logger: Logger; failures?: JobFailures | undefined; pass: () => Promise<boolean> }) {
     this.#name = options.name;
     this.#reminderMs = options.reminderMs ?? 60_000;
     this.#pass = options.pass;
     this.#intervalMs = options.intervalMs;
     this.#initialDelayMs = options.initialDelayMs ?? 0;
     this.#logger = options.logger;
+    this.#counted = options.failures;
+    this.#counted?.add(this.#name, 0);
   }
 
   get started(): boolean {
@@ -92,6 +102,7 @@ export class PeriodicJob {
 
   #failed(error: unknown): void {
     this.#failures++;
+    this.#counted?.add(this.#name, 1);
     const now = Date.now();
     if (this.#failures === 1) {
       this.#logger.error({ err: error, job: this.#name }, `${this.#name} failed; retrying with back-off`);

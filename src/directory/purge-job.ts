@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/logger.ts';
 import { pruneSpentRecords, type PrunedCounts } from './housekeeping.ts';
 import { purgeDeletedUsers } from './people.ts';
-import { PeriodicJob } from './periodic-job.ts';
+import { PeriodicJob, type JobFailures } from './periodic-job.ts';
 
 /**
  * The daily purge of users deleted more than 30 days ago, then of records whose
@@ -20,7 +20,7 @@ export class PurgeJob {
   readonly #loop: PeriodicJob;
   readonly #keepSpentDays: number;
 
-  constructor(deps: { fork: () => Em; clock: Clock; logger: Logger; intervalMs: number; initialDelayMs: number; keepSpentDays: number }) {
+  constructor(deps: { fork: () => Em; clock: Clock; logger: Logger; intervalMs: number; initialDelayMs: number; keepSpentDays: number; failures?: JobFailures | undefined }) {
     this.#fork = deps.fork;
     this.#keepSpentDays = deps.keepSpentDays;
     this.#clock = deps.clock;
@@ -30,6 +30,7 @@ export class PurgeJob {
       intervalMs: deps.intervalMs,
       initialDelayMs: deps.initialDelayMs,
       logger: deps.logger,
+      failures: deps.failures,
       pass: async () => {
         await this.runOnce();
         await this.pruneOnce();

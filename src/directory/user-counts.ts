@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
-import { PeriodicJob } from './periodic-job.ts';
+import { PeriodicJob, type JobFailures } from './periodic-job.ts';
 
 /**
  * An org's live-user count (users not deleted) from `user_count_deltas`,
@@ -35,11 +35,12 @@ export async function compactUserCounts(em: Em, orgs = ORGS_PER_FOLD): Promise<{
  * Every few seconds, so that a busy org's list pages sum a few thousand deltas at most
  * (one per user-creating statement or delete/restore since the last fold).
  */
-export function userCountJob(deps: { fork: () => Em; logger: Logger; intervalMs?: number }): PeriodicJob {
+export function userCountJob(deps: { fork: () => Em; logger: Logger; intervalMs?: number; failures?: JobFailures | undefined }): PeriodicJob {
   return new PeriodicJob({
     name: 'user count compaction',
     intervalMs: deps.intervalMs ?? 5000,
     logger: deps.logger,
+    failures: deps.failures,
     pass: async () => (await compactUserCounts(deps.fork())).orgs >= ORGS_PER_FOLD,
   });
 }

@@ -7,6 +7,7 @@ import type { RequestOrigin, Scope } from '../directory/scope.ts';
 import type { Access } from '../directory/permissions.ts';
 import type { ValidationError } from '../directory/errors.ts';
 import { randomUUID } from 'node:crypto';
+import { recordRequest } from './metrics-labels.ts';
 
 export interface RequestContext extends RequestOrigin {
   requestId: string;
@@ -38,6 +39,7 @@ declare global {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export function requestContext(container: Container) {
+  const { metrics } = container;
   // One listener for every response, not a closure per request (`this` is the response): a
   // closure here kept the request's whole scope, its EntityManager included, alive with it.
   // On `close`, not `finish`: a connection that closed before the answer was sent (the client gave
@@ -48,9 +50,12 @@ export function requestContext(container: Container) {
     const status = aborted && !this.headersSent ? null : this.statusCode;
     // 501 (SCIM /Me, /Bulk) is an answer, not a failure of the server; a client hanging up is neither.
     const level = status !== null && status >= 500 && status !== 501 ? 'error' : 'info';
-    if (!container.logger.isLevelEnabled(level)) return;
     const req = this.req;
+    const logged = container.logger.isLevelEnabled(level);
+    if (!logged && !metrics) return;
     const ms = Number(process.hrtime.bigint() - req.ctx.started) / 1e6;
+    if (metrics) recordRequest(metrics, req.originalUrl, req.method, status, ms / 1000);
+    if (!logged) return;
     const entry = { method: req.method, path: loggablePath(req.originalUrl.split('?')[0] ?? ''), status, ms: Math.round(ms * 10) / 10, ...(aborted ? { aborted: true } : {}), ip: req.ctx.ip };
     req.ctx.log[level](entry, 'request');
   }

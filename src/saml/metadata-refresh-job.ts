@@ -2,7 +2,7 @@ import type { Em } from '../db/orm.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import type { Clock } from '../lib/clock.ts';
-import { PeriodicJob } from '../directory/periodic-job.ts';
+import { PeriodicJob, type JobFailures } from '../directory/periodic-job.ts';
 import { DomainError, NotFoundError, StaleVersionError, ValidationError } from '../directory/errors.ts';
 import { systemActor, type Scope } from '../directory/scope.ts';
 import { recordMetadataFetch, refreshSamlConnection } from './metadata-refresh.ts';
@@ -56,6 +56,15 @@ export interface RefreshPassReport {
   full: boolean;
 }
 
+interface RefreshJobDeps {
+  fork: () => Em;
+  clock: Clock;
+  logger: Logger;
+  policy: OutboundPolicy;
+  intervalMs: number;
+  failures?: JobFailures | undefined;
+}
+
 /**
  * The background refresh of SAML connections configured from an IdP metadata URL (IDP-NOTES §2:
  * Entra publishes the next signing certificate weeks before a rollover). Each due connection is
@@ -67,10 +76,10 @@ export interface RefreshPassReport {
  * `intervalMs` 0: off. Tests call `refreshDue(now)`.
  */
 export class MetadataRefreshJob {
-  readonly #deps: { fork: () => Em; clock: Clock; logger: Logger; policy: OutboundPolicy; intervalMs: number };
+  readonly #deps: RefreshJobDeps;
   readonly #loop: PeriodicJob | null;
 
-  constructor(deps: { fork: () => Em; clock: Clock; logger: Logger; policy: OutboundPolicy; intervalMs: number }) {
+  constructor(deps: RefreshJobDeps) {
     this.#deps = deps;
     this.#loop = deps.intervalMs > 0
       ? new PeriodicJob({
@@ -78,6 +87,7 @@ export class MetadataRefreshJob {
         intervalMs: Math.min(deps.intervalMs, TICK_MS),
         initialDelayMs: 30_000,
         logger: deps.logger,
+        failures: deps.failures,
         pass: async () => (await this.refreshDue()).full,
       })
       : null;

@@ -98,6 +98,11 @@ export const WebhookDeliverySchema = defineEntity({
       name: 'webhook_deliveries_due_index',
       expression: `create index "webhook_deliveries_due_index" on "webhook_deliveries" ("next_attempt_at") where "status" = 'pending'`,
     },
+    {
+      // The dead-letter count the metrics read at each scrape (directory/backlog.ts): a few rows among every delivery.
+      name: 'webhook_deliveries_dead_index',
+      expression: `create index "webhook_deliveries_dead_index" on "webhook_deliveries" ("dead_at") where "status" = 'dead'`,
+    },
   ],
 });
 
