@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { NotFoundError } from './errors.ts';
+import { forgetUnusedSignInSecrets } from './sign-in-secrets.ts';
 
 /**
  * What an org's deletion removes, table by table, children before parents. Each
@@ -9,7 +10,8 @@ import { NotFoundError } from './errors.ts';
  * refuses any delete while the org exists, and lets through only the cascade
  * of the org row's own deletion (migration 20261130061000), which is the last
  * statement here. Credentials, second factors and recovery codes belong to a
- * person across orgs (by email) and are not org data.
+ * person across orgs (by email): they go with the org only for addresses no
+ * other org has a profile for.
  */
 export interface DeletionStep {
   /** The name in `--json`'s counts. */
@@ -70,7 +72,10 @@ export async function deleteOrg(em: Em, slug: string): Promise<OrgDeletion> {
     const [org] = (await tx.execute('select "id", "slug", "name" from "organizations" where "slug" = ? for update', [slug])) as { id: string; slug: string; name: string }[];
     if (!org) throw new NotFoundError('Organization', slug);
     const deleted: Record<string, number> = {};
+    const emails = (await tx.execute('select distinct "email" from "users" where "org_id" = ? and "email" is not null', [org.id])).map((r) => String(r.email));
     for (const step of deletionSteps) deleted[step.kind] = await countOf(tx, step.sql, org.id);
+    // The passwords and second factors of addresses no other org has a profile for (sign-in-secrets.ts).
+    deleted.passwords = await forgetUnusedSignInSecrets(tx, emails);
     // The trail goes with the org row, by its foreign key's cascade (see above); counted first.
     const [trail] = (await tx.execute('select count(*)::int as "n" from "audit_events" where "org_id" = ?', [org.id])) as { n: number }[];
     deleted.auditEvents = Number(trail?.n ?? 0);

@@ -12,6 +12,7 @@ import { syncMappedMemberships } from './mapped-memberships.ts';
 import type { Scope } from './scope.ts';
 import { statusCounts, statusFilterSql, statusSql, userStatus, type StatusCounts, type StatusFilter } from './status.ts';
 import { transaction } from './transaction.ts';
+import { forgetUnusedSignInSecrets } from './sign-in-secrets.ts';
 import { rowToUser, toDate, userColumnsSql, userFieldColumns, type UserFields, type UserRecord } from './user-record.ts';
 import { changedFields } from './user-validation.ts';
 import { deleteUser, saveUser } from './users.ts';
@@ -346,7 +347,8 @@ function personalValues(row: Record<string, unknown>): string[] {
  * personal field emptied; memberships and sessions are deleted; audit events
  * about or by them keep their rows, anonymised (audit-anonymise.ts); their
  * invitations and mails go, invitations they sent forget them, and their reports' manager is
- * cleared (purge-traces.ts).
+ * cleared (purge-traces.ts); their address's password and second factors go when no profile is
+ * left for it (sign-in-secrets.ts).
  * One `user.purged` event per user, by the system (`deletedAt` as every timestamp of the feed,
  * gatehouse_iso); their earlier events keep only ids (Migration20261201050000_purged_events_keep_ids). Batched; safe to run
  * concurrently (SKIP LOCKED). Exported for the daily job.
@@ -379,6 +381,7 @@ export async function purgeDeletedUsers(em: Em, now: Date, options: { orgId?: st
          where id in (${list})`,
         [now, ...ids],
       );
+      await forgetUnusedSignInSecrets(tx, rows.map((r) => r.email).filter((e): e is string => typeof e === 'string'));
       await tx.execute(
         systemAuditSql({
           action: 'user.purged', targetType: 'user', orgId: 'org_id', targetId: 'id::text', targetLabel: `'purged user ' || id::text`,
