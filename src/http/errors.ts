@@ -19,6 +19,7 @@ import {
 import type { Readiness } from './readiness.ts';
 import { jsonScalarKind } from '../lib/json-scalar.ts';
 import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
+import { isOrgGone, ORG_GONE_MESSAGE } from '../db/org-gone.ts';
 
 /** An HTTP-level problem found before the domain is reached (bad JSON, unknown route…). */
 export class HttpError extends Error {
@@ -70,6 +71,7 @@ export function mapError(error: unknown): MappedError {
     // Not 'database_unavailable': the database answers (readiness must not mark it unreachable).
     return { status: 503, code: 'unavailable', message: SCHEMA_MISSING_MESSAGE, details: {}, retryAfterSeconds: DB_RETRY_AFTER_SECONDS };
   }
+  if (isOrgGone(error)) return { status: 401, code: 'unauthenticated', message: ORG_GONE_MESSAGE, details: {} };
   return { status: 500, code: 'internal_error', message: 'An unexpected error occurred', details: {} };
 }
 

@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../directory/errors.ts';
 import { jsonScalarKind } from '../lib/json-scalar.ts';
+import { isOrgGone, ORG_GONE_MESSAGE } from '../db/org-gone.ts';
 import { isDatabaseUnavailable, isSchemaMissing, SCHEMA_MISSING_MESSAGE } from '../db/unavailable.ts';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -96,6 +97,7 @@ export function mapScimError(error: unknown): MappedScimError {
   // The database is away (restart, failover, network): a retryable 503 like the admin API's, not a 500.
   if (isDatabaseUnavailable(error)) return { status: 503, body: body(503, 'The database is unavailable; retry shortly'), retryAfterSeconds: 5 };
   if (isSchemaMissing(error)) return { status: 503, body: body(503, SCHEMA_MISSING_MESSAGE), retryAfterSeconds: 5 };
+  if (isOrgGone(error)) return { status: 401, body: body(401, ORG_GONE_MESSAGE) };
   return { status: 500, body: body(500, 'An unexpected error occurred') };
 }
 

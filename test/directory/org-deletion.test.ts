@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import request from 'supertest';
 import { createTestApp, seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { postGroup, postUser, scimRequest, sql } from '../support/scim.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
@@ -125,6 +126,7 @@ describe('deleting an organization (gatehouse org delete)', function () {
   it('deletes the org and all its rows, counts them per kind, and leaves the other org untouched', async () => {
     // The SCIM token works, and is now cached for auth.tokenCacheMs; so does a person's session.
     await scimRequest(t, leaving.tokens.scim, 'get', '/Users').expect(200);
+    await request(t.app).get('/api/orgs/leaving').set('Authorization', `Bearer ${leaving.tokens.admin}`).expect(200);
     assert.ok(await authenticateSession(t.container.fork(), session, clock.now()));
     const other = await snapshot(t, staying.id);
     const credentials = await sql(t, 'select count(*)::int as n from credentials');
@@ -147,6 +149,17 @@ describe('deleting an organization (gatehouse org delete)', function () {
 
   it('ends the sessions of the deleted org\'s people at once', async () => {
     assert.equal(await authenticateSession(t.container.fork(), session, clock.now()), null);
+  });
+
+  it('answers a write with the deleted org\'s still-cached tokens 401 naming the deletion, not a 500, and writes nothing', async () => {
+    const users = await sql(t, 'select count(*)::int as n from users');
+    const scim = await scimRequest(t, leaving.tokens.scim, 'post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'late@leaving.example' });
+    assert.equal(scim.status, 401, JSON.stringify(scim.body));
+    assert.match(scim.body.detail, /organization .*deleted/i);
+    const admin = await request(t.app).post('/api/orgs/leaving/groups').set('Authorization', `Bearer ${leaving.tokens.admin}`).send({ displayName: 'Late' });
+    assert.equal(admin.status, 401, JSON.stringify(admin.body));
+    assert.match(admin.body.error.message, /organization .*deleted/i);
+    assert.deepEqual(await sql(t, 'select count(*)::int as n from users'), users);
   });
 
   it('stops accepting the deleted org\'s tokens once the token cache entry expires, and keeps the other org\'s', async () => {
