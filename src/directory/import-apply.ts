@@ -5,7 +5,7 @@ import { ConflictError, DomainError, ValidationError } from './errors.ts';
 import { createGroup } from './groups.ts';
 import type { ImportProfileField, PlannedGroup, RowProblem } from './imports.ts';
 import { createUsersBulk, type BulkNewUser } from './import-bulk.ts';
-import { rowManager, type RowManager } from './import-commit-managers.ts';
+import { newPeopleManagers, rowManager, type RowManager } from './import-commit-managers.ts';
 import type { ManagerData } from './import-managers.ts';
 import { inviteUsersBulk, type BulkInvitee } from './import-invite-bulk.ts';
 import { writeMembershipChanges, type MembershipChange } from './membership-changes.ts';
@@ -40,7 +40,7 @@ export interface Outcome {
   ok: boolean;
   error?: RowProblem;
   userId?: string;
-  /** Applied by createUsersBulk: recorded by the high-water mark alone. */
+  /** Applied by createUsersBulk: recorded by the high-water mark alone (explicitly too when it carries its manager). */
   bulk?: boolean;
   /** The row's manager, decided with its other changes: the last pass leaves the row alone. */
   manager?: RowManager;
@@ -101,12 +101,16 @@ interface BatchContext {
   invitations?: InvitationContext;
   /** The file's Manager header, naming the column in a row's `manager_not_set` note. */
   managerColumn: string;
+  /** The create rows' managers who existed at preview, as decided for the batch (newPeopleManagers); absent without a Manager column. */
+  managers?: Map<number, RowManager> | undefined;
 }
 
-export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean; inviteBulk: boolean; managerColumn: string }, groupIds: GroupCache): Promise<Outcome[]> {
+export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: StoredRow[], mode: { noInvite: boolean; bulk: boolean; inviteBulk: boolean; managerColumn: string; withManagers: boolean }, groupIds: GroupCache): Promise<Outcome[]> {
   const { noInvite } = mode;
   const outcomes: Outcome[] = [];
-  const batch: BatchContext = { groupIds, managerColumn: mode.managerColumn };
+  // New people whose manager exists are created with them (one query for the batch); a file without a Manager column reads nothing.
+  const managers = mode.withManagers ? await newPeopleManagers(tx, scope, rows, mode.managerColumn) : undefined;
+  const batch: BatchContext = { groupIds, managerColumn: mode.managerColumn, managers };
   // Fast path: new people without invitation in an org without a seat limit (a seat limit needs the locked per-user path).
   const bulk = mode.bulk ? rows.filter((r) => r.action === 'create' && r.data.newUserId) : [];
   if (bulk.length) {
@@ -115,15 +119,20 @@ export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: S
       // The preview flags what the directory refuses; a row that fails anyway (changed since) fails alone,
       // as on the per-row path, never the batch's one statement. createGroup writes in its own savepoint.
       try {
-        const fields = validateUserFields(newUserFields(r.data.email!, r.data.profile ?? {}));
-        users.push({ key: r.rowNumber, id: r.data.newUserId!, fields, active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
+        const fields = newUserFields(r.data.email!, r.data.profile ?? {});
+        if (managers) fields.managerId = managers.get(r.rowNumber)?.managerId ?? null;
+        users.push({ key: r.rowNumber, id: r.data.newUserId!, fields: validateUserFields(fields), active: r.data.status !== 'disabled', groups: await resolveGroups(tx, scope, r.data.groups ?? [], groupIds) });
       } catch (error) {
         if (!failsRow(error)) throw error;
         outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
       }
     }
-    const result = await createUsersBulk(tx, scope, users, 'csv');
-    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, bulk: true });
+    const result = await createUsersBulk(tx, scope, users, 'csv', Boolean(managers?.size));
+    for (const [rowNumber, userId] of result.created) {
+      // Without a Manager column: the plain outcome, nothing more per row.
+      const manager = managers?.get(rowNumber);
+      outcomes.push(manager ? { rowNumber, action: 'create', ok: true, userId, bulk: true, manager } : { rowNumber, action: 'create', ok: true, userId, bulk: true });
+    }
     for (const rowNumber of result.conflicts) outcomes.push({ rowNumber, action: 'create', ok: false, error: { column: null, reason: 'conflict', message: 'a user with this userName already exists' } });
   }
   const inBulk = new Set(bulk.map((r) => r.rowNumber));
@@ -135,7 +144,7 @@ export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: S
       inBulk.add(r.rowNumber);
       try {
         const wanted = await resolveGroups(tx, scope, r.data.groups ?? [], groupIds);
-        invitees.push({ key: r.rowNumber, email: r.data.email!, name: r.data.profile?.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })), profile: { ...(r.data.profile ?? {}) } });
+        invitees.push({ key: r.rowNumber, email: r.data.email!, name: r.data.profile?.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })), profile: { ...(r.data.profile ?? {}) }, managerId: managers?.get(r.rowNumber)?.managerId });
       } catch (error) {
         if (!failsRow(error)) throw error;
         outcomes.push({ rowNumber: r.rowNumber, action: 'create', ok: false, error: rowError(error) });
@@ -143,7 +152,7 @@ export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: S
     }
     batch.invitations ??= await invitationContext(tx, scope);
     const result = await inviteUsersBulk(tx, deps, scope, batch.invitations, invitees, deps.now());
-    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId });
+    for (const [rowNumber, userId] of result.created) outcomes.push({ rowNumber, action: 'create', ok: true, userId, ...withManager(managers, rowNumber) });
     for (const { key, error } of result.failed) outcomes.push({ rowNumber: key, action: 'create', ok: false, error: rowError(error) });
     for (const key of result.rowPath) inBulk.delete(key);
   }
@@ -164,13 +173,19 @@ export async function applyBatch(tx: Em, scope: Scope, deps: CommitDeps, rows: S
   return outcomes;
 }
 
+/** A created row's manager, decided for the batch: the last pass leaves the row. */
+function withManager(managers: Map<number, RowManager> | undefined, rowNumber: number): { manager?: RowManager } {
+  const manager = managers?.get(rowNumber);
+  return manager ? { manager } : {};
+}
+
 /** A row the domain refused at commit: failed with the domain's code and words. */
 function rowError(error: DomainError | GroupGoneError): RowProblem {
   if (error instanceof GroupGoneError) return { column: null, reason: 'unknown_group', message: error.message };
   return { column: null, reason: error instanceof ValidationError ? 'invalid_input' : error.code, message: error.message };
 }
 
-/** A row applied: its person, and its manager when the row pass decided it (update rows, rowManager). */
+/** A row applied: its person, and its manager when the row pass decided it (update rows: rowManager; create rows: newPeopleManagers). */
 interface Applied {
   userId: string;
   manager?: RowManager | undefined;
@@ -188,18 +203,24 @@ async function applyRow(tx: Em, scope: Scope, deps: CommitDeps, row: StoredRow, 
   let manager: RowManager | undefined;
   if (row.action === 'create') {
     const email = row.data.email!;
+    // A manager who exists is the new person's from the start: their user.created carries it.
+    const decided = batch.managers?.get(row.rowNumber);
     if (noInvite) {
-      const created = await createUser(tx, scope, newUserFields(email, profile), { source: 'csv', active: status !== 'disabled' });
+      const created = await createUser(tx, scope, { ...newUserFields(email, profile), managerId: decided?.managerId ?? null }, { source: 'csv', active: status !== 'disabled' });
       user = { id: created.id, label: created.userName };
+      manager = decided;
     } else {
       // inviteMany's work for one address, in this row's savepoint, with the org read once per batch.
       batch.invitations ??= await invitationContext(tx, scope);
-      const sent = await inviteOneOfMany(tx, deps, scope, batch.invitations, { email, name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })) }, deps.now());
+      const sent = await inviteOneOfMany(tx, deps, scope, batch.invitations, { email, name: profile.displayName, groups: wanted.map((g) => ({ groupId: g.groupId, role: g.role })), managerId: decided?.managerId }, deps.now());
       if (typeof sent === 'string') throw new ConflictError('email', `not invited: ${sent}`);
       const change: ProfileChange = { ...profile };
-      if (Object.keys(change).length) await changeProfile(tx, scope, await getPerson(tx, scope, sent.userId), change);
+      let person = Object.keys(change).length ? await getPerson(tx, scope, sent.userId) : undefined;
+      if (person) await changeProfile(tx, scope, person, change);
       if (status === 'disabled') await disableUser(tx, scope, sent.userId);
-      return { userId: sent.userId };
+      // A restored profile keeps its own manager: the last pass sets the row's, as for an update.
+      if (decided?.managerId) person ??= await getPerson(tx, scope, sent.userId);
+      return { userId: sent.userId, manager: decided?.managerId && person?.managerId !== decided.managerId ? undefined : decided };
     }
   } else {
     const userId = row.userId!;

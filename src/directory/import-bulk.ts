@@ -46,6 +46,10 @@ const bulkFields: Record<string, keyof UserFields> = {
   department: 'department', office_location: 'officeLocation', employee_number: 'employeeNumber', emails: 'emails', phone_numbers: 'phoneNumbers',
 };
 const setByBulk = new Set(Object.values(bulkFields));
+/** With managers (an import's Manager column naming people who exist): the same, plus manager_id. */
+const managerColumns = [...bulkColumns, ['manager_id', 'text']] as const;
+const managerFields: Record<string, keyof UserFields> = { ...bulkFields, manager_id: 'managerId' };
+const setWithManager = new Set(Object.values(managerFields));
 
 /** Users per statement: one batch of the import's default size is one statement. */
 const USERS_PER_STATEMENT = 5000;
@@ -66,7 +70,9 @@ const USERS_PER_STATEMENT = 5000;
  * sees them as from any other write path (the statement-level event trigger
  * turns both kinds into feed events: Migration20261130180000).
  */
-export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[], source: UserSource): Promise<BulkCreateResult> {
+export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[], source: UserSource, withManagers = false): Promise<BulkCreateResult> {
+  // Managers only when asked (the caller's managers checked): without, the statement is as it always was.
+  const [columnTypes, fieldOf, settable] = withManagers ? [managerColumns, managerFields, setWithManager] : [bulkColumns, bulkFields, setByBulk];
   const result: BulkCreateResult = { created: new Map(), conflicts: [] };
   const userAudit = auditInsertSql(scope, {
     action: 'user.created',
@@ -79,7 +85,7 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
     target: { type: 'user', idColumn: 'user_id', labelColumn: 'user_name' },
     detailsSql: `jsonb_build_object('groupId', ma.group_id, 'groupName', ma.display_name, 'role', ma.role, 'source', ma.source)`,
   }, 'ma');
-  const names = bulkColumns.map(([c]) => c);
+  const names = columnTypes.map(([c]) => c);
   for (let start = 0; start < users.length; start += USERS_PER_STATEMENT) {
     const chunk = users.slice(start, start + USERS_PER_STATEMENT).map((u) => ({ ...u, fields: validateUserFields(u.fields) }));
     const columns: Record<string, Array<string | null>> = Object.fromEntries(names.map((c) => [c, []]));
@@ -90,13 +96,13 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
       for (const [field] of userFieldColumns) {
         const value = u.fields[field];
         const empty = value === null || (Array.isArray(value) && !value.length) || (field === 'scimAttributes' && !Object.keys(value as object).length);
-        if (!setByBulk.has(field) && !empty) throw new Error(`createUsersBulk does not write ${field}`);
+        if (!settable.has(field) && !empty) throw new Error(`createUsersBulk does not write ${field}`);
       }
       ids.push(u.id);
       active.push(u.active);
       columns.email!.push(primaryEmail(u.fields.emails));
       columns.phone!.push(primaryPhone(u.fields.phoneNumbers));
-      for (const [column, field] of Object.entries(bulkFields)) {
+      for (const [column, field] of Object.entries(fieldOf)) {
         const value = u.fields[field];
         columns[column]!.push(Array.isArray(value) ? JSON.stringify(value) : (value as string | null));
       }
@@ -109,7 +115,7 @@ export async function createUsersBulk(em: Em, scope: Scope, users: BulkNewUser[]
     }
     const rows = await executeBound(
       em,
-      `with src as (select * from unnest(?::uuid[], ?::boolean[], ${bulkColumns.map(([, t]) => `?::${t}[]`).join(', ')}) as x(id, active, ${names.join(', ')})),
+      `with src as (select * from unnest(?::uuid[], ?::boolean[], ${columnTypes.map(([, t]) => `?::${t}[]`).join(', ')}) as x(id, active, ${names.join(', ')})),
        u as (insert into users (id, org_id, ${names.join(', ')}, state, source, disabled_at, disabled_by, version, created_at, updated_at)
              select id, ?, ${names.join(', ')}, case when active then 'active' else 'disabled' end, ?, case when active then null else now() end,
                case when active then null else ? end, 1, now(), now() from src

@@ -8,7 +8,8 @@ import type { Scope } from './scope.ts';
 
 /**
  * The commit's Manager column. A row updating someone whose manager existed at preview (ManagerData
- * `id`) gets its manager in the row pass, with its other changes: one `user.updated` (rowManager).
+ * `id`) gets its manager in the row pass, with its other changes: one `user.updated` (rowManager); a
+ * row creating someone whose manager existed creates them with it: one `user.created` (newPeopleManagers).
  * The others (a manager the same file creates, a new person's) are set by the last pass
  * (import-commit.ts), once every row is applied, so a manager the file creates exists by then. Like the rows, in
  * batches by row number after the import's mark `managers_through`; each batch is one
@@ -72,6 +73,29 @@ export async function rowManager(tx: Em, scope: Scope, person: Person, manager: 
   const why = refusal(scope, person, manager.id, found ? String(found.state) : undefined);
   if (why === null) return { managerId: manager.id };
   return why === 'same' ? {} : { note: notSet(column, refusalText[why](manager.label)) };
+}
+
+/**
+ * The managers of a batch's create rows naming someone who existed at preview (ManagerData `id`), by the
+ * last pass's rules (refusal, over a person just created), so the row creates its person with the manager
+ * set: one `user.created` carrying it. ONE query for the batch. By row number: `{ managerId }` to write, or
+ * `{ note }` (the manager deleted since the preview); rows naming none, or one the file creates, are left
+ * to the last pass. Callers call it only for a file with a Manager column.
+ */
+export async function newPeopleManagers(tx: Em, scope: Scope, rows: Array<{ rowNumber: number; action: string; data: { manager?: ManagerData } }>, column: string): Promise<Map<number, RowManager>> {
+  const named = rows.filter((r) => r.action === 'create' && r.data.manager?.id && !r.data.manager.done);
+  const decided = new Map<number, RowManager>();
+  if (!named.length) return decided;
+  const alive = new Set((await executeBound(tx, `select id from users where org_id = ? and id = any(?::uuid[]) and state <> 'deleted'`,
+    [scope.orgId, pgArray([...new Set(named.map((r) => r.data.manager!.id!))])])).map((r) => String(r.id)));
+  // A person the row creates: no manager yet, not the IdP's, not an admin, not the manager (a fresh id).
+  const created: Person = { id: '', managerId: null, state: 'active', source: 'csv', orgRole: 'member' };
+  for (const r of named) {
+    const manager = r.data.manager!;
+    const why = refusal(scope, created, manager.id!, alive.has(manager.id!) ? 'active' : undefined);
+    decided.set(r.rowNumber, why === null ? { managerId: manager.id! } : { note: notSet(column, refusalText[why as Exclude<Refusal, 'same'>](manager.label)) });
+  }
+  return decided;
 }
 
 /**

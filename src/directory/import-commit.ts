@@ -138,7 +138,7 @@ export async function commitImport(fork: () => Em, adminScope: Scope, deps: Comm
       }));
       // Rows the bulk path cannot take go one by one: such a batch keeps the per-row size.
       if (!hooks.batchSize && rows.length > DEFAULT_BATCH_SIZE && rows.some((r) => r.action !== 'create' || !r.data.newUserId)) rows = rows.slice(0, DEFAULT_BATCH_SIZE);
-      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk, inviteBulk, managerColumn: managerColumnOf(lock[0]) }, groupIds);
+      const outcomes = await applyBatch(tx, scope, deps, rows, { noInvite, bulk, inviteBulk, managerColumn: managerColumnOf(lock[0]), withManagers: lock[0].manager_header != null }, groupIds);
       await recordOutcomes(tx, id, rows[rows.length - 1]!.rowNumber, outcomes);
       return false;
     });
@@ -200,11 +200,12 @@ async function stoppedByShutdown(em: Em, scope: Scope, id: string): Promise<Unav
 /**
  * The batch's bookkeeping, in its transaction: the high-water mark and the
  * progress counters (one update of the import), plus an explicit outcome for
- * the rows the mark alone does not describe (failures, per-row applies): a row
- * whose manager it decided is marked `done` for the last pass, with its note.
+ * the rows the mark alone does not describe (failures, per-row applies, bulk rows
+ * created with their manager): a row whose manager it decided is marked `done`
+ * for the last pass, with its note.
  */
 async function recordOutcomes(tx: Em, id: string, lastRow: number, outcomes: Outcome[]): Promise<void> {
-  const explicit = outcomes.filter((o) => !o.bulk);
+  const explicit = outcomes.filter((o) => !o.bulk || o.manager);
   if (explicit.length) {
     await executeBound(
       tx,

@@ -35,6 +35,8 @@ export interface BulkInvitee {
   name?: string | undefined;
   groups: PlannedMembership[];
   profile: ProfileChange;
+  /** The manager the person is created with (their `user.created` carries it): checked by the caller. */
+  managerId?: string | undefined;
 }
 
 export interface BulkInviteResult {
@@ -80,6 +82,7 @@ export async function inviteUsersBulk(tx: Em, deps: InvitationDeps, scope: Scope
     const name = c.name?.trim() || c.parsedName;
     const fields = emptyUserFields(c.address);
     Object.assign(fields, splitName(name), { displayName: name, emails: [{ value: c.address, type: 'work', primary: true }] });
+    if (c.managerId) fields.managerId = c.managerId;
     const id = uuidv7(now.getTime());
     let update: Planned['update'] = null;
     try {

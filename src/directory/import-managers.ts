@@ -6,7 +6,7 @@ import type { ImportFile, ImportValues, Planned, RowProblem } from './imports.ts
  * The import's Manager column, planned (README "Columns"): the cell names the manager by email or
  * user name — a person of the org who is not deleted, or someone the same file creates. An empty
  * cell leaves the manager as is, as every empty cell does. The commit sets a manager who exists with
- * the row's other changes, and the others in a last pass once every row is applied
+ * the row's other changes (a new person is created with them), and the others in a last pass once every row is applied
  * (import-commit-managers.ts), so a manager may come later in the file.
  */
 
@@ -17,7 +17,7 @@ export interface ManagerData {
   row?: number;
   /** Planning only: someone the file creates, linked to their row once every row is planned. */
   file?: boolean;
-  /** Commit only: decided already (the row pass, for an update row naming an `id`): the last pass leaves the row. */
+  /** Commit only: decided already (the row pass, for a row naming an `id`: an update's change, a new person's create): the last pass leaves the row. */
   done?: boolean;
 }
 

@@ -17,7 +17,7 @@ export interface CreateData {
   profile: Partial<Record<ImportProfileField, string>>;
   status: 'active' | 'disabled' | null;
   groups: PlannedGroup[];
-  /** The Manager cell's, set by the commit's last pass (import-commit-managers.ts): a new person's manager is never set with the row. */
+  /** The Manager cell's: a manager who existed at preview is set as the row creates the person, one the file creates by the commit's last pass (import-commit-managers.ts). */
   manager?: ManagerData;
 }
 

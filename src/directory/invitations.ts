@@ -121,9 +121,9 @@ async function prepare(em: Em, scope: Scope, input: InviteInput): Promise<Prepar
   return { ...context, groups: input.groups };
 }
 
-async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: string | null, expiresAt: Date, now: Date): Promise<string> {
+async function insertInvitedUser(tx: Em, scope: Scope, email: string, name: string | null, expiresAt: Date, now: Date, managerId: string | null = null): Promise<string> {
   const fields = emptyUserFields(email);
-  Object.assign(fields, splitName(name), { displayName: name, emails: [{ value: email, type: 'work', primary: true }] });
+  Object.assign(fields, splitName(name), { displayName: name, emails: [{ value: email, type: 'work', primary: true }], managerId });
   const id = uuidv7(now.getTime());
   const columns = ['id', 'org_id', ...userFieldColumns.map(([, c]) => c), 'email', 'state', 'source', 'invite_expires_at', 'version', 'created_at', 'updated_at'];
   const values: unknown[] = [id, scope.orgId, ...userFieldColumns.map(([f, , kind]) => (kind === 'json' ? JSON.stringify(fields[f]) : fields[f])), email, 'invited', 'invitation', expiresAt, 1, now, now];
@@ -214,7 +214,7 @@ function withPlanOf(earlier: PlannedMembership[], named: PlannedMembership[]): P
   return [...plan].map(([groupId, role]) => ({ groupId, role }));
 }
 
-async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null; may: NonNullable<InviteInput['may']> }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
+async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null; may: NonNullable<InviteInput['may']>; managerId?: string | undefined }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
     `select u.id, u.user_name, u.state, u.deleted_at, u.disabled_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
@@ -228,7 +228,8 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   const deleted = existing[0];
   if (deleted && !restorable(deleted, input.may, now)) return 'restore_not_permitted';
   const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
-  const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now));
+  // A new profile takes its manager with it (a CSV row's, checked by the import); a restored one keeps its own.
+  const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now, input.managerId ?? null));
   const groups = revived ? withPlanOf(await unacceptedPlanOf(tx, scope, revived), prepared.groups) : prepared.groups;
   const invitationId = uuidv7(now.getTime());
   const tokenHash = await issueToken(tx, deps, scope, { invitationId, userId, email, name: input.name, message: input.message, orgName: prepared.orgName, inviter: prepared.inviter, expiresAt }, now);
@@ -301,9 +302,10 @@ export async function inviteMany(em: Em, deps: InvitationDeps, scope: Scope, inp
  * aborted and the caller must roll it back (the import fails the row). The
  * planned groups are the caller's, found in this transaction; their ids and
  * roles are checked as inviteMany checks them. In an org with a seat limit the
- * seats are counted for each address, as inviteMany's request would.
+ * seats are counted for each address, as inviteMany's request would. `managerId`
+ * (the caller's, checked): a new profile is created with that manager.
  */
-export async function inviteOneOfMany(tx: Em, deps: InvitationDeps, scope: Scope, context: InvitationContext, input: { email: string; name?: string | undefined; groups: PlannedMembership[] }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
+export async function inviteOneOfMany(tx: Em, deps: InvitationDeps, scope: Scope, context: InvitationContext, input: { email: string; name?: string | undefined; groups: PlannedMembership[]; managerId?: string | undefined }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const entry = parseAddressList([input.email])[0];
   if (!entry || entry.problem || !entry.email) return entry?.problem ?? 'invalid_email';
   const problems = plannedGroupProblems(input.groups, context.roles);
@@ -311,7 +313,7 @@ export async function inviteOneOfMany(tx: Em, deps: InvitationDeps, scope: Scope
   const noSeats = context.seatLimit === null ? false : (await getLicense(tx, scope)).remaining === 0;
   const prepared: Prepared = { ...context, noSeats, groups: input.groups };
   try {
-    return await inviteOne(tx, deps, scope, prepared, { email: entry.email, name: input.name?.trim() || entry.name, message: null, may: { restore: true, reactivate: true } }, now);
+    return await inviteOne(tx, deps, scope, prepared, { email: entry.email, name: input.name?.trim() || entry.name, message: null, may: { restore: true, reactivate: true }, managerId: input.managerId }, now);
   } catch (error) {
     if (uniqueViolationField(error) === 'userName') return 'already_member';
     throw error;

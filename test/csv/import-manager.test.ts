@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type TestApp } from '../support/app.ts';
-import { addUser, api, createPeopleTestApp, scopeOf, sql } from '../people/support.ts';
+import { addUser, api, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
 
@@ -211,4 +211,58 @@ describe('CSV import: the Manager column', function () {
     const audits = await sql(t, `select target_label, details -> 'changes' as changes from audit_events where org_id = ? and action = 'user.updated' order by target_label`, [org.id]);
     assert.deepEqual(audits.map((a) => [a.target_label, Object.keys(a.changes as Json).sort()]), [0, 1, 2, 3].map((i) => [`q${i}@example.com`, ['managerId', 'title']]));
   });
+
+  const createPaths = [
+    { path: 'bulk create', noInvite: true, seats: false },
+    { path: 'bulk invite', noInvite: false, seats: false },
+    { path: 'per-row create (seat limit)', noInvite: true, seats: true },
+    { path: 'per-row invite (seat limit)', noInvite: false, seats: true },
+  ];
+  for (const { path, noInvite, seats } of createPaths) {
+    it(`creates a new person with a manager who exists already: one user.created carrying the manager, no user.updated; one deleted since is not set (${path})`, async () => {
+      const org = await seedOrg(t.container, `mgr-create-${noInvite}-${seats}`);
+      const boss = await addUser(t, org, { userName: 'cboss@example.com' });
+      const gone = await addUser(t, org, { userName: 'cgone@example.com' });
+      await t.container.events.publishAll();
+      const start = String((await api(t, org).get('/events?limit=1000').expect(200)).body.cursor);
+      const res = await upload(t, org, csv('Email,Manager', 'cnew@example.com,cboss@example.com', 'cother@example.com,cgone@example.com'), noInvite ? { noInvite: 'true' } : {}).expect(201);
+      await api(t, org).delete(`/users/${gone}`, { confirmEmail: 'cgone@example.com' }).expect(200);
+      if (seats) await setSeatLimit(t, org, 100);
+      const done = await commit(t, org, res.body.id).expect(200);
+      assert.equal(done.body.status, 'committed');
+      assert.equal(done.body.progress.manager, 1);
+      assert.equal(done.body.progress.managerPassTotal, undefined);
+      assert.deepEqual([await managerOf('cnew@example.com'), await managerOf('cother@example.com')], ['cboss@example.com', null]);
+      const audits = await sql(t, `select action, target_label from audit_events where org_id = ? and action in ('user.created', 'user.updated') and target_label in ('cnew@example.com', 'cother@example.com') order by id`, [org.id]);
+      assert.deepEqual(audits.map((a) => [a.action, a.target_label]), [['user.created', 'cnew@example.com'], ['user.created', 'cother@example.com']]);
+      await t.container.events.publishAll();
+      const events = ((await api(t, org).get(`/events?after=${start}&limit=1000`).expect(200)).body.events as Json[]).filter((e) => e.type.startsWith('user.') && e.resource.email !== 'cgone@example.com');
+      assert.deepEqual(events.map((e) => [e.type, e.resource.email, e.resource.managerId, e.resource.manager?.id ?? null]), [
+        ['user.created', 'cnew@example.com', boss, boss], ['user.created', 'cother@example.com', null, null],
+      ]);
+      const rows = await previewRows(t, org, res.body.id);
+      assert.deepEqual(rows.map((r) => [r.outcome, r.notes.map((n: Json) => `${n.column}:${n.reason}`)]), [['applied', []], ['applied', ['Manager:manager_not_set']]]);
+      assert.match(rows[1]!.notes[0].message, /cgone@example\.com.*deleted/);
+    });
+  }
+
+  for (const noInvite of [true, false]) {
+    it(`a commit killed between batches creates each new person with their existing manager once, never setting it again on resume (${noInvite ? 'created directly' : 'invited'})`, async () => {
+      const org = await seedOrg(t.container, `mgr-resume-create-${noInvite}`);
+      await addUser(t, org, { userName: 'kboss@example.com' });
+      const lines = Array.from({ length: 4 }, (_, i) => `k${i}@example.com,kboss@example.com`);
+      const res = await upload(t, org, csv('Email,Manager', ...lines), noInvite ? { noInvite: 'true' } : {}).expect(201);
+      const fork = () => t.container.fork();
+      await assert.rejects(commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2, afterBatch: (n) => { if (n === 1) throw new Error('killed'); } }), /killed/);
+      const midway = await sql(t, 'select count(*)::int as n from users where org_id = ? and manager_id is not null', [org.id]);
+      assert.equal(midway[0]!.n, 2);
+      const done = await commitImport(fork, scopeOf(org), deps, res.body.id, { rows: 'all' }, { batchSize: 2 });
+      assert.equal(done.status, 'committed');
+      assert.equal(done.progress.manager, 4);
+      assert.equal(done.progress.managerPassTotal, undefined);
+      for (let i = 0; i < 4; i++) assert.equal(await managerOf(`k${i}@example.com`), 'kboss@example.com');
+      const audits = await sql(t, `select count(*)::int as n from audit_events where org_id = ? and action = 'user.updated'`, [org.id]);
+      assert.equal(audits[0]!.n, 0);
+    });
+  }
 });
