@@ -78,8 +78,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
   const { MikroORM } = await import('@mikro-orm/postgresql');
+  const { DiscardingPostgreSqlDriver } = await import('./pg-failed-begin.ts');
   const orm = (await MikroORM.init({
     ...baseOptions(options),
+    // A connection whose BEGIN fails is destroyed, not leaked (kysely-org/kysely#1990): see pg-failed-begin.ts.
+    driver: DiscardingPostgreSqlDriver,
     clientUrl: url,
     // A database that does not exist is an error, never created: a typo in DATABASE_URL would
     // otherwise start a healthy-looking instance on an empty database.

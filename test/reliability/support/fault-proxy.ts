@@ -13,12 +13,19 @@ export interface FaultProxy {
   accepted: number;
   down(): void;
   up(): void;
+  /**
+   * Leaves open connections alone until the client next sends something on
+   * one, then severs that one: a pooled connection that looks idle and healthy
+   * fails on its next statement (a restart the pool has not noticed yet).
+   */
+  cutOnNextWrite(): void;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   const open = new Set<net.Socket>();
   let isUp = true;
+  let cutArmed = false;
   const server = net.createServer((client) => {
     if (!isUp) {
       client.resetAndDestroy();
@@ -27,6 +34,12 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     proxy.accepted++;
     const upstream = net.connect(target.port, target.host);
     open.add(client).add(upstream);
+    client.prependListener('data', () => {
+      if (!cutArmed) return;
+      cutArmed = false;
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    });
     client.pipe(upstream).pipe(client);
     const sever = () => {
       open.delete(client);
@@ -51,6 +64,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     up() {
       isUp = true;
+    },
+    cutOnNextWrite() {
+      cutArmed = true;
     },
     close() {
       proxy.down();
