@@ -55,10 +55,10 @@ const note = (client: pg.PoolClient) => {
 };
 
 class NotingClient extends pg.Client {}
-const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 NotingClient.prototype.query = function (this: pg.PoolClient, ...args: unknown[]) {
   note(this);
-  return query.apply(this, args);
+  // pg.Client's query as it is now, not as it was when this module loaded: whoever wraps it later is still called.
+  return (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
 } as pg.Client['query'];
 
 class DiscardingDriver implements Driver {
