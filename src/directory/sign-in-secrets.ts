@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, pgArray } from '../db/bound-query.ts';
+import { normalizeEmail } from './credentials.ts';
 
 /**
  * A password, second factors, recovery codes and password-reset links belong to an address across
@@ -11,7 +12,7 @@ const TABLES = ['credentials', 'second_factors', 'recovery_codes', 'password_res
 
 /** Forgets the sign-in secrets of those of `emails` no profile has any more: the number of passwords forgotten. */
 export async function forgetUnusedSignInSecrets(tx: Em, emails: readonly string[]): Promise<number> {
-  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  const wanted = [...new Set(emails.map(normalizeEmail).filter(Boolean))];
   if (!wanted.length) return 0;
   // Each delete runs whether or not the select reads it (PostgreSQL runs every data-modifying WITH).
   const [row] = await executeBound(
