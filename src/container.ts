@@ -19,6 +19,7 @@ import { MetadataRefreshJob } from './saml/metadata-refresh-job.ts';
 import { ByteBudget } from './lib/byte-budget.ts';
 import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { watchBacklog } from './lib/metrics-backlog.ts';
+import { watchBodyBudget } from './lib/metrics-budget.ts';
 import { readBacklog } from './directory/backlog.ts';
 
 /**
@@ -115,6 +116,8 @@ export function createContainer(parts: ContainerParts): Container {
   const statements = store.orm.em.fork();
   const metrics = config.metrics.port === undefined ? undefined : serverMetrics(statements, logger);
   const failures = metrics?.jobFailures;
+  const scimBodies = new ByteBudget(scimBodyBudget(config.scim));
+  if (metrics) watchBodyBudget(metrics.registry, scimBodies);
   const sms =
     parts.sms ??
     loggingSmsSender<Em>(logger.child({ component: 'sms' }), (em, message, now) =>
@@ -128,7 +131,7 @@ export function createContainer(parts: ContainerParts): Container {
     sms,
     readiness: new Readiness(store, logger),
     tokenCache: new TokenCache(config.auth.tokenCacheMs),
-    scimBodies: new ByteBudget(scimBodyBudget(config.scim)),
+    scimBodies,
     mailer,
     outbox: {
       deps,

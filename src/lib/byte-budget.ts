@@ -12,6 +12,7 @@ interface Waiter {
 export class ByteBudget {
   readonly size: number;
   #used = 0;
+  #refused = 0;
   readonly #queue: Waiter[] = [];
 
   constructor(size: number) {
@@ -28,6 +29,11 @@ export class ByteBudget {
     return this.#queue.length;
   }
 
+  /** Requests refused since start: a wait that ran out (take), or a body that outgrew the room left (grow). */
+  get refused(): number {
+    return this.#refused;
+  }
+
   /** Takes `bytes` if they fit and nobody waits for room before them. */
   tryTake(bytes: number): boolean {
     if (this.#queue.length > 0 || this.#used + bytes > this.size) return false;
@@ -37,7 +43,10 @@ export class ByteBudget {
 
   /** Takes `bytes` more for a holder already admitted (a body still arriving) if they fit, whoever waits. */
   grow(bytes: number): boolean {
-    if (this.#used + bytes > this.size) return false;
+    if (this.#used + bytes > this.size) {
+      this.#refused++;
+      return false;
+    }
     this.#used += bytes;
     return true;
   }
@@ -52,7 +61,7 @@ export class ByteBudget {
       granted(true);
       return () => {};
     }
-    const waiter: Waiter = { bytes, granted, timer: setTimeout(() => this.#leave(waiter) && granted(false), waitMs) };
+    const waiter: Waiter = { bytes, granted, timer: setTimeout(() => this.#leave(waiter) && this.#refuse(granted), waitMs) };
     this.#queue.push(waiter);
     return () => {
       this.#leave(waiter);
@@ -62,6 +71,11 @@ export class ByteBudget {
   release(bytes: number): void {
     this.#used -= bytes;
     this.#grant();
+  }
+
+  #refuse(granted: (taken: boolean) => void): void {
+    this.#refused++;
+    granted(false);
   }
 
   /** Removes a waiter from the queue; false when it had left it already (granted, timed out, given up). */

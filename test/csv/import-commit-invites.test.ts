@@ -4,6 +4,7 @@ import { addUser, createPeopleTestApp, scopeOf, setSeatLimit, sql } from '../peo
 import { commit, csv, previewRows, upload } from './import-support.ts';
 import { commitImport } from '../../src/directory/import-commit.ts';
 import { countingStatements } from '../support/statements.ts';
+import { usingPostgres } from '../support/db.ts';
 
 /**
  * The commit's invitation path (new people, invited: the default): row by row
@@ -27,12 +28,15 @@ describe('CSV import commit (invitations)', function () {
     const res = await upload(t, org, csv('Email,First Name,Groups', ...rows), { createGroups: 'true' }).expect(201);
     const scope = { ...scopeOf(org), actor: { type: 'user' as const, id: adminId, label: 'boss@example.com' } };
     const sent = await countingStatements(() => commitImport(() => t.container.fork(), scope, deps, res.body.id, { rows: 'all' }));
-    const count = (pattern: RegExp) => sent.filter((s) => pattern.test(s)).length;
-    assert.equal(count(/select name from organizations/), 1);
-    assert.equal(count(/select display_name from users where id/), 1);
-    assert.ok(count(/select settings from organizations/) < 12, `settings read ${count(/select settings from organizations/)} times for 12 rows`);
-    assert.equal(count(/select count\(\*\)::int as n from users where org_id = \S+ and state = 'active'/), 0, 'no seats counted in an org without a seat limit');
-    assert.equal(count(/select id, display_name from groups/), 1);
+    // The statements are counted as the pg driver sends them: on PGlite there are none to count.
+    if (usingPostgres) {
+      const count = (pattern: RegExp) => sent.filter((s) => pattern.test(s)).length;
+      assert.equal(count(/select name from organizations/), 1);
+      assert.equal(count(/select display_name from users where id/), 1);
+      assert.ok(count(/select settings from organizations/) < 12, `settings read ${count(/select settings from organizations/)} times for 12 rows`);
+      assert.equal(count(/select count\(\*\)::int as n from users where org_id = \S+ and state = 'active'/), 0, 'no seats counted in an org without a seat limit');
+      assert.equal(count(/select id, display_name from groups/), 1);
+    }
     const mails = await sql(t, `select "to", text from outbox_messages where org_id = ? and kind = 'invitation' order by "to"`, [org.id]);
     assert.equal(mails.length, 12);
     for (const m of mails) assert.match(String(m.text), /Bea Boss \(boss@example\.com\)/);

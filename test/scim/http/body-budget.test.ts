@@ -23,7 +23,8 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
   const open: http.ClientRequest[] = [];
 
   before(async () => {
-    t = await createScimTestApp({ scim: { bodyLimit: '256kb', bodyBudget: '512kb' } });
+    // Metrics on (port 0): the budget's gauges and refusals are read from the container's registry.
+    t = await createScimTestApp({ scim: { bodyLimit: '256kb', bodyBudget: '512kb' }, metrics: { port: 0 } });
     org = await seedOrg(t.container, 'budget');
     server = t.app.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -87,6 +88,46 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
     assert.match(res.body.detail, /busy with large requests.*retry/i);
     assert.match(res.headers['retry-after'] ?? '', /^\d+$/);
     assert.equal(await exists('refused@budget.test'), false, 'nothing written');
+  });
+
+  /** The budget's samples as a scrape would show them. */
+  async function budgetMetrics(): Promise<Record<string, number>> {
+    const text = await t.container.metrics!.registry.metrics();
+    const names = ['gatehouse_scim_body_budget_bytes', 'gatehouse_scim_body_bytes_held', 'gatehouse_scim_body_requests_waiting', 'gatehouse_scim_body_refusals_total'];
+    return Object.fromEntries(names.map((name) => [name, Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])]));
+  }
+
+  it('shows operators the budget in metrics: its size, the bytes held, the requests waiting for room and the 429s it answered', async () => {
+    const before = await budgetMetrics();
+    assert.equal(before.gatehouse_scim_body_budget_bytes, 512 * KB);
+    assert.equal(before.gatehouse_scim_body_bytes_held, 0);
+    assert.equal(before.gatehouse_scim_body_requests_waiting, 0);
+    assert.ok(Number.isInteger(before.gatehouse_scim_body_refusals_total), JSON.stringify(before));
+
+    holding({ 'Content-Length': String(256 * KB) }, '{');
+    holding({ 'Content-Length': String(200 * KB) }, '{');
+    await until(() => budget().used === 456 * KB, 'two declared bodies to be counted');
+    const waiter = holding({ 'Content-Length': String(100 * KB) }, '{');
+    await until(() => budget().waiting === 1, 'a third body to wait for room');
+    const held = await budgetMetrics();
+    assert.equal(held.gatehouse_scim_body_bytes_held, 456 * KB);
+    assert.equal(held.gatehouse_scim_body_requests_waiting, 1);
+    waiter.destroy();
+    await until(() => budget().waiting === 0, 'the aborted waiter to leave the queue');
+
+    // Two refusals: a declared body that waited in vain, and a chunked one that outgrew the room left.
+    assertScimError(await post(padded('refused-metric@budget.test', 100 * KB)), 429);
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/scim/v2/Users`, { method: 'POST', headers: { 'Content-Type': 'application/scim+json', Authorization: `Bearer ${org.tokens.scim}` } });
+      req.on('response', (r) => { r.resume(); resolve(r.statusCode ?? 0); });
+      req.on('error', reject);
+      const body = padded('chunked-metric@budget.test', 100 * KB);
+      for (let at = 0; at < body.length; at += 16 * KB) req.write(body.slice(at, at + 16 * KB));
+      req.end();
+    });
+    assert.equal(chunked, 429);
+    const after = await budgetMetrics();
+    assert.equal(after.gatehouse_scim_body_refusals_total! - before.gatehouse_scim_body_refusals_total!, 2, JSON.stringify(after));
   });
 
   it('never refuses a body under 64 KB, however full the budget', async () => {
