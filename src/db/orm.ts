@@ -23,6 +23,8 @@ export interface StoreOptions {
   notice?: (message: string) => void;
   /** PGlite only: keep the database in memory (tests). */
   inMemory?: boolean;
+  /** PGlite in memory only: start from this dumped data directory (tests: a migrated database) instead of an empty one. */
+  pgliteImage?: Blob;
   logger?: Logger;
 }
 
@@ -118,7 +120,10 @@ async function openPglite(options: StoreOptions): Promise<Store> {
     dbName = path.join(options.dataDir, 'pglite');
   }
   try {
-    const orm = (await MikroORM.init({ ...baseOptions(options), dbName } as Options)) as unknown as Orm;
+    const { pgliteImage } = options;
+    // A function: MikroORM copies plain driver options, and a copied Blob cannot be read.
+    const image = options.inMemory && pgliteImage ? { driverOptions: () => ({ loadDataDir: pgliteImage }) } : {};
+    const orm = (await MikroORM.init({ ...baseOptions(options), dbName, ...image } as Options)) as unknown as Orm;
     return {
       orm,
       kind: 'pglite',
