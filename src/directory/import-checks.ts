@@ -1,6 +1,6 @@
 import { importProfileFields, type ImportField, type ImportProfileField, type RowProblem } from './imports.ts';
 import { emptyUserFields, type UserFields } from './user-record.ts';
-import { overLongFields, userFieldMaxLength } from './user-validation.ts';
+import { overLongFields, SHORTEST_FIELD_LIMIT, userFieldMaxLength } from './user-validation.ts';
 
 /**
  * What a preview row is held to beyond matching (import-plan-upsert.ts): the directory's
@@ -14,6 +14,16 @@ export function updatedFields(userName: string, profile: Partial<Record<ImportPr
   for (const field of importProfileFields) if (field !== 'phone' && profile[field] !== undefined) fields[field] = profile[field];
   if (profile.phone !== undefined) fields.phoneNumbers = [{ value: profile.phone, type: 'mobile', primary: true }];
   return fields;
+}
+
+/**
+ * Whether a row's values are all too short to be too long for any field (SHORTEST_FIELD_LIMIT): the
+ * everyday row, which then needs no fields built for tooLong. A name split from a value is shorter still.
+ */
+export function withinShortestLimit(first: string, profile: Partial<Record<ImportProfileField, string>>): boolean {
+  if (first.length > SHORTEST_FIELD_LIMIT) return false;
+  for (const field of importProfileFields) if ((profile[field]?.length ?? 0) > SHORTEST_FIELD_LIMIT) return false;
+  return true;
 }
 
 /**

@@ -42,7 +42,8 @@ export function planContext(dir: Directory, file: ImportFile, options: ImportOpt
     col: (field, fallback) => file.headers[field] ?? fallback,
     reading,
     findGroup: groupFinder(dir, reading),
-    fileEmails: new Set(file.rows.flatMap((row) => (row.values.email === undefined ? [] : [row.values.email]))),
+    // Only a Manager cell looks people up here (planManager): a file without that column builds no set.
+    fileEmails: new Set(file.headers.manager === undefined ? [] : file.rows.flatMap((row) => (row.values.email === undefined ? [] : [row.values.email]))),
     seats: { left: settings.seatsLeft ?? Number.POSITIVE_INFINITY, limit: settings.seatLimit },
     lastAdmin: lastAdminGuard(dir),
   };

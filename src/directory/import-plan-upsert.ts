@@ -1,5 +1,5 @@
 import { uuidv7 } from '../lib/ids.ts';
-import { joinedName, sameCell, tooLong, updatedFields } from './import-checks.ts';
+import { joinedName, sameCell, tooLong, updatedFields, withinShortestLimit } from './import-checks.ts';
 import type { Existing } from './import-directory.ts';
 import { planGroups, type RowGroups } from './import-groups.ts';
 import type { PlanContext } from './import-plan-context.ts';
@@ -53,11 +53,13 @@ function planCreate(ctx: PlanContext, plan: Planned, v: ImportValues, profile: P
     errors.push(unmatchedProblem(ctx, v));
     return;
   }
-  const fields = newUserFields(v.email, profile);
-  errors.push(...tooLong(fields, profile, col));
-  // An invitation names its profile from the display name first (invitations.ts), whatever the file's first and last names.
-  if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
-    errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
+  if (!withinShortestLimit(v.email, profile)) {
+    const fields = newUserFields(v.email, profile);
+    errors.push(...tooLong(fields, profile, col));
+    // An invitation names its profile from the display name first (invitations.ts), whatever the file's first and last names.
+    if (!options.noInvite && (profile.givenName !== undefined || profile.familyName !== undefined)) {
+      errors.push(...tooLong({ ...fields, ...splitName(profile.displayName ?? null) }, {}, col).filter((p) => !errors.some((e) => e.column === p.column)));
+    }
   }
   errors.push(...rowGroups.groups.filter((g) => rowGroups.scimGroups.has(g)).map(rowGroups.scimProblem));
   if (errors.length) return;
@@ -144,7 +146,7 @@ function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Exis
     errors.push(kept);
     return;
   }
-  errors.push(...tooLong(updatedFields(user.userName, profile), profile, ctx.col));
+  if (!withinShortestLimit(user.userName, profile)) errors.push(...tooLong(updatedFields(user.userName, profile), profile, ctx.col));
   const { added, roleChanged, groupRoles } = membershipChanges(ctx, user, rowGroups, errors);
   if (errors.length) return;
   const { changes, changedProfile } = profileChanges(ctx, user, profile);

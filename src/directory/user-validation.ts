@@ -19,6 +19,8 @@ export const userFieldMaxLength: Readonly<Partial<Record<keyof UserFields, numbe
   division: 200, managerId: 320, officeLocation: 200,
 };
 
+const maxLengthEntries = Object.entries(userFieldMaxLength) as Array<[keyof UserFields, number]>;
+
 /** The profile's number (the `phone` column, primaryPhone of phoneNumbers) holds at most this many characters. */
 export const PHONE_MAX_LENGTH = 50;
 
@@ -32,7 +34,7 @@ export const EMAIL_MAX_LENGTH = 320;
  */
 export function overLongFields(fields: UserFields): Array<{ field: keyof UserFields | 'phone'; limit: number }> {
   const found: Array<{ field: keyof UserFields | 'phone'; limit: number }> = [];
-  for (const [field, limit] of Object.entries(userFieldMaxLength) as Array<[keyof UserFields, number]>) {
+  for (const [field, limit] of maxLengthEntries) {
     const value = fields[field];
     if (typeof value === 'string' && value.length > limit) found.push({ field, limit });
   }
@@ -43,6 +45,9 @@ export function overLongFields(fields: UserFields): Array<{ field: keyof UserFie
   if (email !== null && email.length > EMAIL_MAX_LENGTH) found.push({ field: 'emails', limit: EMAIL_MAX_LENGTH });
   return found;
 }
+
+/** No text field of a profile allows fewer characters than this: a value no longer cannot be too long anywhere. */
+export const SHORTEST_FIELD_LIMIT = Math.min(...Object.values(userFieldMaxLength), PHONE_MAX_LENGTH, EMAIL_MAX_LENGTH);
 
 export function validateUserFields(fields: UserFields): UserFields {
   const problems: FieldProblem[] = [];
