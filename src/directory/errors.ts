@@ -42,8 +42,8 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   readonly code = 'conflict';
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(message, { field });
+  constructor(field: string, message: string, details: Record<string, unknown> = {}) {
+    super(message, { ...details, field });
     this.field = field;
   }
 }

@@ -27,18 +27,30 @@ export function loopMessage(labels: readonly string[]): string {
   return `would close a loop of managers: ${loopText(labels)}; name a manager outside the loop, or change another manager on it first`;
 }
 
-/** One key per org for the transaction-level lock that serialises admins' manager changes (see assertNoManagerLoop). */
+/** One key per org for the transaction-level lock that serialises admins' manager changes and restores (lockManagers). */
 const lockKey = (orgId: string): string => `gatehouse:managers:${orgId}`;
 
 /**
- * Refuses `managerId` for `userId` when the manager's chain (their manager, theirs, …) leads back
- * to `userId`: one recursive statement scoped by the org, walking at most MANAGER_CHAIN_DEPTH
- * people who are not deleted (a deleted manager is no manager, as every read shows it). Inside a
- * transaction, admins' manager changes in one org take a lock first, so two changes that close a
- * loop together (A → B and B → A at the same moment) cannot both pass.
+ * Inside a transaction, the org's lock for manager changes (held to its end; taking it again is free).
+ * A write that may close a loop holds it before it locks the person's row: the admin API checks before
+ * its update (users.ts), a restore takes it before its own (people.ts), so the two never wait on each other crosswise.
  */
-export async function assertNoManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<void> {
+export async function lockManagers(em: Em, scope: Pick<Scope, 'orgId'>): Promise<void> {
   if (em.isInTransaction()) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockKey(scope.orgId)]);
+}
+
+/** A loop of managers, from the person back to them: each with their address (else user name). */
+export type ManagerLoop = Array<{ id: string; label: string }>;
+
+/**
+ * The loop `managerId` would close as `userId`'s manager: the manager's chain (their manager, theirs,
+ * …) when it leads back to `userId`, else null. One recursive statement scoped by the org, walking at
+ * most MANAGER_CHAIN_DEPTH people who are not deleted (a deleted manager is no manager, as every read
+ * shows it). Inside a transaction, admins' manager changes in one org take a lock first, so two
+ * changes that close a loop together (A → B and B → A at the same moment) cannot both pass.
+ */
+export async function findManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<ManagerLoop | null> {
+  await lockManagers(em, scope);
   const rows = await executeHot(
     em,
     `with recursive chain (id, label, manager_id, depth) as (
@@ -53,8 +65,13 @@ export async function assertNoManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, u
     { prepare: true },
   );
   const last = rows[rows.length - 1];
-  if (!last || String(last.id) !== userId) return;
+  if (!last || String(last.id) !== userId) return null;
   // The walk ends at the person: the loop is they, then their manager-to-be's chain back to them.
-  const chain = [last, ...rows].map((r) => ({ id: String(r.id), label: String(r.label) }));
-  throw ValidationError.field('managerId', `${loopMessage(chain.map((p) => p.label))} (manager_cycle)`, { reason: 'manager_cycle', chain });
+  return [last, ...rows].map((r) => ({ id: String(r.id), label: String(r.label) }));
+}
+
+/** Refuses `managerId` for `userId` when it would close a loop (findManagerLoop): 400 naming managerId, reason manager_cycle. */
+export async function assertNoManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<void> {
+  const chain = await findManagerLoop(em, scope, userId, managerId);
+  if (chain) throw ValidationError.field('managerId', `${loopMessage(chain.map((p) => p.label))} (manager_cycle)`, { reason: 'manager_cycle', chain });
 }

@@ -116,6 +116,31 @@ describe('people: an admin sets the manager over the admin API', () => {
     await api(t, acme).patch(`/users/${top}`, { managerId: mid }).expect(200);
   });
 
+  it('refuses to restore a person whose return would close a loop of managers (409 naming managerId, the chain by address), and restores them once it is broken', async () => {
+    // back → boss, under → back; back deleted; boss → under closes nothing while back is deleted, and would on back's return.
+    const boss = await addUser(t, acme, { userName: 'ring-boss@acme.test' });
+    const back = await addUser(t, acme, { userName: 'ring-back@acme.test' });
+    const under = await addUser(t, acme, { userName: 'ring-under@acme.test' });
+    await api(t, acme).patch(`/users/${back}`, { managerId: boss }).expect(200);
+    await api(t, acme).patch(`/users/${under}`, { managerId: back }).expect(200);
+    await api(t, acme).delete(`/users/${back}`, { confirmEmail: 'ring-back@acme.test' }).expect(200);
+    await api(t, acme).patch(`/users/${boss}`, { managerId: under }).expect(200);
+
+    const refused = await api(t, acme).post(`/users/${back}/restore`).expect(409);
+    assert.equal(refused.body.error.code, 'conflict');
+    assert.equal(refused.body.error.details.field, 'managerId');
+    assert.equal(refused.body.error.details.reason, 'manager_cycle');
+    assert.match(refused.body.error.message, /ring-back@acme\.test → ring-boss@acme\.test → ring-under@acme\.test → ring-back@acme\.test/);
+    assert.match(refused.body.error.message, /change the manager of ring-boss@acme\.test or ring-under@acme\.test first/);
+    assert.deepEqual(refused.body.error.details.chain.map((p: Json) => p.id), [back, boss, under, back]);
+    assert.equal((await api(t, acme).get(`/users/${back}`).expect(200)).body.status, 'deleted', 'still deleted');
+    assert.deepEqual(await auditActions(t, back), ['user.created', 'user.updated', 'user.deleted']);
+
+    await api(t, acme).patch(`/users/${boss}`, { managerId: null }).expect(200);
+    const restored = (await api(t, acme).post(`/users/${back}/restore`).expect(200)).body;
+    assert.deepEqual(restored.manager, { id: boss, displayName: null });
+  });
+
   it('refuses to set the manager of a person the IdP provisions: 403 naming managerId, their manager unchanged', async () => {
     const boss = await addUser(t, acme, { userName: 'boss4@acme.test' });
     const provisioned = await postUser(t, acme.tokens.scim, 'idp@acme.test');
