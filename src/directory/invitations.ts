@@ -16,6 +16,7 @@ import { systemActor, type Scope } from './scope.ts';
 import { emptyUserFields, toDate, userFieldColumns } from './user-record.ts';
 import { userStatus } from './status.ts';
 import { dateOrNull, getInvitation, invitationsFromSql, invitationStatus, revokedReason, unacceptedPlanOf, type InvitationRecord, type StatusInput } from './invitation-records.ts';
+import { findManagerLoop } from './manager-chain.ts';
 
 /**
  * Invitations (DESIGN "Invitation"): an admin invites addresses; each gets a
@@ -52,7 +53,7 @@ export interface InviteInput {
   may?: { restore: boolean; reactivate: boolean } | undefined;
 }
 
-export type NotSentReason = 'invalid_email' | 'duplicate_in_request' | 'already_member' | 'already_invited' | 'no_seats' | 'restore_not_permitted';
+export type NotSentReason = 'invalid_email' | 'duplicate_in_request' | 'already_member' | 'already_invited' | 'no_seats' | 'restore_not_permitted' | 'manager_cycle';
 
 export interface InviteResult {
   /** Every address attempted in the input: sent + notSent. */
@@ -217,7 +218,7 @@ function withPlanOf(earlier: PlannedMembership[], named: PlannedMembership[]): P
 async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: Prepared, input: { email: string; name: string | null; message: string | null; may: NonNullable<InviteInput['may']>; managerId?: string | undefined }, now: Date): Promise<InviteResult['sent'][number] | NotSentReason> {
   const { email } = input;
   const existing = await tx.execute(
-    `select u.id, u.user_name, u.state, u.deleted_at, u.disabled_at, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
+    `select u.id, u.user_name, u.state, u.deleted_at, u.disabled_at, u.manager_id, exists (select 1 from invitations i where i.user_id = u.id and i.accepted_at is null and i.revoked_at is null and i.expires_at > ?) as pending
      from users u where u.org_id = ? and (u.email = ? or lower(u.user_name) = ?) and u.purged_at is null order by (u.state = 'deleted'), u.id`,
     [now, scope.orgId, email, email],
   );
@@ -227,6 +228,8 @@ async function inviteOne(tx: Em, deps: InvitationDeps, scope: Scope, prepared: P
   const expiresAt = new Date(now.getTime() + prepared.ttlMs);
   const deleted = existing[0];
   if (deleted && !restorable(deleted, input.may, now)) return 'restore_not_permitted';
+  // Restored, they would close a loop their manager's chain made while they were away, as the restore route refuses.
+  if (deleted && deleted.manager_id && !pastRestoreWindow(deleted, now) && (await findManagerLoop(tx, scope, String(deleted.id), String(deleted.manager_id)))) return 'manager_cycle';
   const revived = deleted ? await reviveDeleted(tx, scope, deleted, expiresAt, now) : null;
   // A new profile takes its manager with it (a CSV row's, checked by the import); a restored one keeps its own.
   const userId = revived ?? (await insertInvitedUser(tx, scope, email, input.name, expiresAt, now, input.managerId ?? null));

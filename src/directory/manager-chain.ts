@@ -27,17 +27,8 @@ export function loopMessage(labels: readonly string[]): string {
   return `would close a loop of managers: ${loopText(labels)}; name a manager outside the loop, or change another manager on it first`;
 }
 
-/** One key per org for the transaction-level lock that serialises admins' manager changes and restores (lockManagers). */
+/** One key per org for the transaction-level lock that serialises admins' manager changes and restores (findManagerLoop). */
 const lockKey = (orgId: string): string => `gatehouse:managers:${orgId}`;
-
-/**
- * Inside a transaction, the org's lock for manager changes (held to its end; taking it again is free).
- * A write that may close a loop holds it before it locks the person's row: the admin API checks before
- * its update (users.ts), a restore takes it before its own (people.ts), so the two never wait on each other crosswise.
- */
-export async function lockManagers(em: Em, scope: Pick<Scope, 'orgId'>): Promise<void> {
-  if (em.isInTransaction()) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockKey(scope.orgId)]);
-}
 
 /** A loop of managers, from the person back to them: each with their address (else user name). */
 export type ManagerLoop = Array<{ id: string; label: string }>;
@@ -46,22 +37,22 @@ export type ManagerLoop = Array<{ id: string; label: string }>;
  * The loop `managerId` would close as `userId`'s manager: the manager's chain (their manager, theirs,
  * …) when it leads back to `userId`, else null. One recursive statement scoped by the org, walking at
  * most MANAGER_CHAIN_DEPTH people who are not deleted (a deleted manager is no manager, as every read
- * shows it). Inside a transaction, admins' manager changes in one org take a lock first, so two
+ * shows it) — but for `userId` themself, who may be someone deleted about to come back (a restore). Inside a transaction, admins' manager changes in one org take a lock first, so two
  * changes that close a loop together (A → B and B → A at the same moment) cannot both pass.
  */
 export async function findManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<ManagerLoop | null> {
-  await lockManagers(em, scope);
+  if (em.isInTransaction()) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockKey(scope.orgId)]);
   const rows = await executeHot(
     em,
     `with recursive chain (id, label, manager_id, depth) as (
        select id, coalesce(email, user_name), manager_id, 1 from users where org_id = ? and id = gatehouse_uuid(?) and state <> 'deleted'
        union all
        select u.id, coalesce(u.email, u.user_name), u.manager_id, c.depth + 1
-         from chain c join users u on u.id = gatehouse_uuid(c.manager_id) and u.org_id = ? and u.state <> 'deleted'
+         from chain c join users u on u.id = gatehouse_uuid(c.manager_id) and u.org_id = ? and (u.state <> 'deleted' or u.id = ?::uuid)
         where c.id <> ?::uuid and c.depth < ?
      )
      select id::text as id, label from chain order by depth`,
-    [scope.orgId, managerId, scope.orgId, userId, MANAGER_CHAIN_DEPTH],
+    [scope.orgId, managerId, scope.orgId, userId, userId, MANAGER_CHAIN_DEPTH],
     { prepare: true },
   );
   const last = rows[rows.length - 1];

@@ -6,7 +6,7 @@ import { purgeInvitationsAndMail, releaseReports } from './purge-traces.ts';
 import { assertMayChangeAccount } from './org-admin-guard.ts';
 import { anonymiseAuditEvents } from './audit-anonymise.ts';
 import { ConflictError, NotFoundError, PermissionError, StaleVersionError, TransitionError, ValidationError } from './errors.ts';
-import { findManagerLoop, lockManagers, loopText } from './manager-chain.ts';
+import { findManagerLoop, loopText } from './manager-chain.ts';
 import { assertSeatAvailable } from './license.ts';
 import { auditAction, nextState, stateOnReturn } from './lifecycle.ts';
 import { syncMappedMemberships } from './mapped-memberships.ts';
@@ -299,8 +299,14 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
       );
     }
     if (to === 'active') await assertSeatAvailable(tx, scope, { via: 'restore', userId: id, label: current.userName });
-    // Before the row is locked, as an admin's manager change takes it: the loop check below runs under it.
-    if (current.managerId) await lockManagers(tx, scope);
+    // Their manager's chain may have come round to them while they were away (a deleted manager is no manager):
+    // back, they would close the loop, which an admin is never let do (manager-chain.ts). Checked before anything is written.
+    const loop = current.managerId ? await findManagerLoop(tx, scope, id, current.managerId) : null;
+    if (loop) {
+      const others = loop.slice(1, -1).map((p) => p.label).join(' or ');
+      throw new ConflictError('managerId', `Restoring this user would close a loop of managers: ${loopText(loop.map((p) => p.label))}; change the manager of ${others} first (manager_cycle)`,
+        { reason: 'manager_cycle', chain: loop });
+    }
     const audit = auditInsertSql(scope, {
       action: auditAction.restore,
       target: { type: 'user', idColumn: 'id', labelColumn: 'user_name' },
@@ -318,14 +324,6 @@ export async function restoreUser(em: Em, scope: Scope, id: string, now: Date): 
       throw error;
     });
     if (!rows.length) throw new StaleVersionError('User', id);
-    // Their manager's chain may have come round to them while they were away (a deleted manager is no manager):
-    // back, they would close the loop, which an admin is never let do (manager-chain.ts). Nothing is written.
-    const loop = current.managerId ? await findManagerLoop(tx, scope, id, current.managerId) : null;
-    if (loop) {
-      const others = loop.slice(1, -1).map((p) => p.label).join(' or ');
-      throw new ConflictError('managerId', `Restoring this user would close a loop of managers: ${loopText(loop.map((p) => p.label))}; change the manager of ${others} first (manager_cycle)`,
-        { reason: 'manager_cycle', chain: loop });
-    }
     // Back to invited: their open invitation's link works again (or has expired meanwhile), on the record too.
     if (to === 'invited') await recordInviteeInvitation(tx, scope, id, 'restore');
     // IdP group mappings: their IdP groups and the mappings may have changed while they were deleted.

@@ -236,6 +236,28 @@ describe('invitations: the admin API', () => {
     assert.equal((restored!.details as { restoredTo: string }).restoredTo, 'pending');
   });
 
+  it('refuses to re-invite a deleted person whose return would close a loop of managers (manager_cycle), restoring nothing, and invites them once it is broken', async () => {
+    // back → boss, under → back; back deleted; boss → under closes nothing while back is deleted, and would on back's return.
+    const boss = await addUser(w.t, w.acme, { userName: 'ring-boss@acme.test' });
+    const back = await addUser(w.t, w.acme, { userName: 'ring-back@acme.test' });
+    const under = await addUser(w.t, w.acme, { userName: 'ring-under@acme.test' });
+    await api(w.t, w.acme).patch(`/users/${back}`, { managerId: boss }).expect(200);
+    await api(w.t, w.acme).patch(`/users/${under}`, { managerId: back }).expect(200);
+    await api(w.t, w.acme).delete(`/users/${back}`, { confirmEmail: 'ring-back@acme.test' }).expect(200);
+    await api(w.t, w.acme).patch(`/users/${boss}`, { managerId: under }).expect(200);
+
+    const refused = await invite(w, w.acme, { emails: 'ring-back@acme.test, fresh-ring@acme.test' });
+    assert.deepEqual(refused.notSent, [{ email: 'ring-back@acme.test', reason: 'manager_cycle' }]);
+    assert.deepEqual(refused.sent.map((s) => s.email), ['fresh-ring@acme.test'], 'the other address is invited');
+    assert.equal((await api(w.t, w.acme).get(`/users/${back}`).expect(200)).body.status, 'deleted');
+    assert.deepEqual(await auditActions(w.t, back), ['user.created', 'user.updated', 'user.deleted']);
+
+    await api(w.t, w.acme).patch(`/users/${boss}`, { managerId: null }).expect(200);
+    const sent = await invite(w, w.acme, { emails: 'ring-back@acme.test' });
+    assert.deepEqual(sent.sent.map((s) => s.userId), [back]);
+    assert.equal((await api(w.t, w.acme).get(`/users/${back}`).expect(200)).body.status, 'pending');
+  });
+
   it('re-inviting a deleted person needs what restoring them needs: users.delete, and users.disable if they were disabled', async () => {
     const admin = await addUser(w.t, w.acme, { userName: 'boss@acme.test', givenName: 'Boss' });
     const keeper = await addUser(w.t, w.acme, { userName: 'keeper@acme.test' });

@@ -10,6 +10,8 @@ const reasons = {
   already_member: 'Already has an account in this organization',
   already_invited: 'Already invited: their invitation is still open',
   no_seats: 'No free seat: every seat of your licence is in use',
+  restore_not_permitted: 'Deleted earlier: inviting them restores them, which needs the permission to delete people (and to disable them, if they were disabled)',
+  manager_cycle: 'Deleted earlier: restoring them would close a loop of managers; change a manager on it first',
 };
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
