@@ -9,6 +9,12 @@ export interface Backlog {
   /** 0 when no event waits. */
   oldestUnpublishedAgeSeconds: number;
   importsCommitting: number;
+  /** Feed events past the cursors of enabled endpoints that are not stalled, summed. */
+  webhookEventsBehind: number;
+  /** Age of the oldest feed event such an endpoint has not been sent yet; 0 when none waits. */
+  oldestUnsentAgeSeconds: number;
+  /** Enabled endpoints stalled (events they were owed were pruned): an admin resumes them. */
+  webhookEndpointsStalled: number;
 }
 
 const gauges: Array<[keyof Backlog, string, string]> = [
@@ -17,6 +23,9 @@ const gauges: Array<[keyof Backlog, string, string]> = [
   ['eventsUnpublished', 'events_unpublished', 'Change-feed events committed but not yet given a position by the publisher (not yet in the feed or sent to webhooks).'],
   ['oldestUnpublishedAgeSeconds', 'events_oldest_unpublished_age_seconds', 'Age of the oldest event the publisher has not numbered yet; 0 when none waits.'],
   ['importsCommitting', 'csv_imports_committing', 'CSV imports whose commit is under way (or was cut off and resumes).'],
+  ['webhookEventsBehind', 'webhook_events_behind', 'Feed events not yet sent to enabled webhook endpoints (past each one\'s cursor, whether its event filter wants them or not), summed; stalled endpoints excepted.'],
+  ['oldestUnsentAgeSeconds', 'webhook_oldest_unsent_age_seconds', 'Age of the oldest feed event an enabled, not stalled, webhook endpoint has not been sent yet: the delivery lag; 0 when none waits.'],
+  ['webhookEndpointsStalled', 'webhook_endpoints_stalled', 'Enabled webhook endpoints stalled because events they were owed were pruned; they wait for an admin to resume them.'],
 ];
 
 /**

@@ -168,6 +168,43 @@ describe('metrics listener (METRICS_PORT)', function () {
     }
   });
 
+  it('shows how far enabled webhook endpoints are behind the feed: events not sent yet, the oldest one\'s age, and endpoints stalled', async () => {
+    receiver = await startReceiver();
+    const release = receiver.hold();
+    const server = await start({ metrics: { port: 0 }, events: { publishIntervalMs: 60_000 } });
+    const db = new pg.Client({ connectionString: database!.url });
+    await db.connect();
+    try {
+      const admin = (method: 'post', url: string) => request(server.url)[method](`/api/orgs/${acme.slug}${url}`).set('Authorization', `Bearer ${acme.tokens.admin}`);
+      const hook = await admin('post', '/webhooks').send({ url: receiver.url }).expect(201);
+      const idle = (await scrape(server)).values;
+      assert.deepEqual([idle.get('gatehouse_webhook_events_behind'), idle.get('gatehouse_webhook_oldest_unsent_age_seconds'), idle.get('gatehouse_webhook_endpoints_stalled')], [0, 0, 0]);
+
+      for (const name of ['ada', 'alan']) {
+        await request(server.url).post('/scim/v2/Users').set('Authorization', `Bearer ${acme.tokens.scim}`)
+          .set('Content-Type', 'application/scim+json').send(userBody(`${name}@acme.test`)).expect(201);
+      }
+      await server.container.events.publishAll();
+      // Sent, and held by the receiver: the endpoint's cursor moves only once the answers are recorded.
+      await receiver.waitFor(1);
+      const [expected] = (await db.query<{ behind: string }>(
+        'select h.position - w.cursor_position as behind from webhooks w join event_feed_heads h on h.org_id = w.org_id where w.id = $1', [hook.body.id])).rows;
+      assert.ok(Number(expected!.behind) >= 2, String(expected!.behind));
+      const behind = (await scrape(server)).values;
+      assert.equal(behind.get('gatehouse_webhook_events_behind'), Number(expected!.behind));
+      assert.ok((behind.get('gatehouse_webhook_oldest_unsent_age_seconds') ?? 0) > 0);
+      assert.equal(behind.get('gatehouse_webhook_endpoints_stalled'), 0);
+
+      // A stalled endpoint (owed events pruned) waits for an admin: counted as stalled, not as behind.
+      await db.query(`update webhooks set stalled_reason = 'cursor_expired', stalled_at = now() where id = $1`, [hook.body.id]);
+      const stalled = (await scrape(server)).values;
+      assert.deepEqual([stalled.get('gatehouse_webhook_events_behind'), stalled.get('gatehouse_webhook_oldest_unsent_age_seconds'), stalled.get('gatehouse_webhook_endpoints_stalled')], [0, 0, 1]);
+    } finally {
+      release();
+      await db.end();
+    }
+  });
+
   it('answers a scrape while the database is away with the process metrics and gatehouse_database_up 0, and counts the failing background jobs', async () => {
     const target = new URL(database!.url);
     proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
