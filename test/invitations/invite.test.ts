@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { seedOrg } from '../support/app.ts';
-import { addGroup, addUser, api, auditActions, setSeatLimit, sql } from '../people/support.ts';
+import { addGroup, addUser, api, auditActions, loopAroundDeleted, setSeatLimit, sql } from '../people/support.ts';
 import { createInvitationWorld, invite, inviteTokenFor, type InvitationWorld } from './support.ts';
 import { asPerson, asToken, signIn, tokenWith } from '../admin/support.ts';
 
@@ -237,14 +237,7 @@ describe('invitations: the admin API', () => {
   });
 
   it('refuses to re-invite a deleted person whose return would close a loop of managers (manager_cycle), restoring nothing, and invites them once it is broken', async () => {
-    // back → boss, under → back; back deleted; boss → under closes nothing while back is deleted, and would on back's return.
-    const boss = await addUser(w.t, w.acme, { userName: 'ring-boss@acme.test' });
-    const back = await addUser(w.t, w.acme, { userName: 'ring-back@acme.test' });
-    const under = await addUser(w.t, w.acme, { userName: 'ring-under@acme.test' });
-    await api(w.t, w.acme).patch(`/users/${back}`, { managerId: boss }).expect(200);
-    await api(w.t, w.acme).patch(`/users/${under}`, { managerId: back }).expect(200);
-    await api(w.t, w.acme).delete(`/users/${back}`, { confirmEmail: 'ring-back@acme.test' }).expect(200);
-    await api(w.t, w.acme).patch(`/users/${boss}`, { managerId: under }).expect(200);
+    const { boss, back } = await loopAroundDeleted(w.t, w.acme, 'ring');
 
     const refused = await invite(w, w.acme, { emails: 'ring-back@acme.test, fresh-ring@acme.test' });
     assert.deepEqual(refused.notSent, [{ email: 'ring-back@acme.test', reason: 'manager_cycle' }]);

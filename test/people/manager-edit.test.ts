@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
 import { ENTERPRISE_SCHEMA as ENT, USER_SCHEMA, patchOps, postUser, scimRequest } from '../support/scim.ts';
-import { addUser, api, auditActions, createPeopleTestApp, sql } from './support.ts';
+import { addUser, api, auditActions, createPeopleTestApp, loopAroundDeleted, sql } from './support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
 type Json = Record<string, any>;
@@ -106,25 +106,12 @@ describe('people: an admin sets the manager over the admin API', () => {
     await scimRequest(t, acme.tokens.scim, 'patch', `/Users/${String(x.id)}`, patchOps({ op: 'add', path: `${ENT}:manager`, value: { value: y.id } })).expect(200);
     const report = await addUser(t, acme, { userName: 'under-loop@acme.test' });
     await api(t, acme).patch(`/users/${report}`, { managerId: String(x.id) }).expect(200);
-    // gone (deleted) still points at top; top naming mid, whose manager is gone, closes no loop while gone is deleted.
-    const top = await addUser(t, acme, { userName: 'top@acme.test' });
-    const gone = await addUser(t, acme, { userName: 'gone-mid@acme.test' });
-    const mid = await addUser(t, acme, { userName: 'mid@acme.test' });
-    await api(t, acme).patch(`/users/${gone}`, { managerId: top }).expect(200);
-    await api(t, acme).patch(`/users/${mid}`, { managerId: gone }).expect(200);
-    await api(t, acme).delete(`/users/${gone}`, { confirmEmail: 'gone-mid@acme.test' }).expect(200);
-    await api(t, acme).patch(`/users/${top}`, { managerId: mid }).expect(200);
+    // The deleted one still points at boss; boss naming under, whose manager is the deleted one, closes no loop meanwhile.
+    await loopAroundDeleted(t, acme, 'gone');
   });
 
   it('refuses to restore a person whose return would close a loop of managers (409 naming managerId, the chain by address), and restores them once it is broken', async () => {
-    // back → boss, under → back; back deleted; boss → under closes nothing while back is deleted, and would on back's return.
-    const boss = await addUser(t, acme, { userName: 'ring-boss@acme.test' });
-    const back = await addUser(t, acme, { userName: 'ring-back@acme.test' });
-    const under = await addUser(t, acme, { userName: 'ring-under@acme.test' });
-    await api(t, acme).patch(`/users/${back}`, { managerId: boss }).expect(200);
-    await api(t, acme).patch(`/users/${under}`, { managerId: back }).expect(200);
-    await api(t, acme).delete(`/users/${back}`, { confirmEmail: 'ring-back@acme.test' }).expect(200);
-    await api(t, acme).patch(`/users/${boss}`, { managerId: under }).expect(200);
+    const { boss, back, under } = await loopAroundDeleted(t, acme, 'ring');
 
     const refused = await api(t, acme).post(`/users/${back}/restore`).expect(409);
     assert.equal(refused.body.error.code, 'conflict');

@@ -90,3 +90,17 @@ export async function setSeatLimit(t: TestApp, org: SeededOrg, seatLimit: number
   const res = await api(t, org).patch('/settings', { seatLimit });
   if (res.status !== 200) throw new Error(`seat limit: ${res.status} ${JSON.stringify(res.body)}`);
 }
+
+/**
+ * A loop of managers waiting on someone deleted: back's manager is boss and under's is back; back is
+ * deleted, and then boss's manager set to under (allowed: a deleted manager is no manager). Bringing
+ * back back would close boss → under → back → boss. Addresses `<prefix>-boss@<domain>` and so on.
+ */
+export async function loopAroundDeleted(t: TestApp, org: SeededOrg, prefix: string, domain = 'acme.test'): Promise<{ boss: string; back: string; under: string }> {
+  const [boss, back, under] = await Promise.all(['boss', 'back', 'under'].map((role) => addUser(t, org, { userName: `${prefix}-${role}@${domain}` })));
+  await api(t, org).patch(`/users/${back}`, { managerId: boss }).expect(200);
+  await api(t, org).patch(`/users/${under}`, { managerId: back }).expect(200);
+  await api(t, org).delete(`/users/${back}`, { confirmEmail: `${prefix}-back@${domain}` }).expect(200);
+  await api(t, org).patch(`/users/${boss}`, { managerId: under }).expect(200);
+  return { boss: boss!, back: back!, under: under! };
+}
