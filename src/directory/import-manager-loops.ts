@@ -108,8 +108,6 @@ function refuseLoop(loop: Node[], planned: Planned[], m: FileManagers, column: s
 }
 
 export function refuseManagerLoops(dir: Directory, file: ImportFile, planned: Planned[]): void {
-  // Without a Manager column no row sets a manager: nothing to walk (a 100,000-row file pays nothing).
-  if (file.headers.manager === undefined) return;
   const m = fileManagers(file, planned);
   if (!m.wanted.size) return;
   /** The manager a person has now, as every read shows it: none when it is someone deleted. */

@@ -71,8 +71,6 @@ export function fileRows(file: ImportFile, planned: Planned[]): { creates: Map<s
  * applies without its manager and says so (`manager_not_set`).
  */
 export function linkFileManagers(file: ImportFile, planned: Planned[]): void {
-  // Without a Manager column no row names a manager: nothing to link (a 100,000-row file pays nothing).
-  if (file.headers.manager === undefined) return;
   const { creates, named } = fileRows(file, planned);
   for (const plan of planned) {
     const manager = plan.data.manager as ManagerData | undefined;

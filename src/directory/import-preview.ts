@@ -59,8 +59,11 @@ export async function previewImport(em: Em, scope: Scope, file: ImportFile, opti
   const ctx = planContext(dir, file, options, { roles: settings.roles, defaultRole: defaultMembershipRole(settings), seatsLeft: license.remaining, seatLimit: license.seatLimit });
   const rows: RowsSeen = { seen: new Set(), matched: new Set() };
   const planned = file.rows.map((row) => planRow(ctx, row, rows));
-  refuseManagerLoops(dir, file, planned);
-  linkFileManagers(file, planned);
+  // Only a Manager column names managers: a file without one walks no loops and links no rows (a 100,000-row file pays nothing).
+  if (file.headers.manager !== undefined) {
+    refuseManagerLoops(dir, file, planned);
+    linkFileManagers(file, planned);
+  }
   if (options.mode === 'sync') planned.push(...planSyncDisables(ctx, rows));
   const id = uuidv7();
   await em.transactional(async (tx) => {
