@@ -13,18 +13,21 @@ import type { Backlog } from '../lib/metrics-backlog.ts';
  * worker moves the cursor past those too). The age is taken on the database's clock, as `occurred_at` was.
  */
 export async function readBacklog(sql: SqlRunner): Promise<Backlog> {
-  const [row] = await executeBound(sql, `select
+  const [row] = await executeBound(sql, `with lag as (
+      -- Enabled endpoints that are not stalled, each read once: how far behind its org's head, and its next event's age.
+      select coalesce(sum(greatest(h.position - w.cursor_position, 0)), 0) as behind, max(extract(epoch from clock_timestamp() - n.occurred_at)) as unsent_age
+      from webhooks w join event_feed_heads h on h.org_id = w.org_id
+        left join lateral (select e.occurred_at from events e where e.org_id = w.org_id and e.position > w.cursor_position order by e.position limit 1) n on true
+      where w.enabled and w.stalled_reason is null)
+    select
       (select count(*) from webhook_deliveries where status = 'pending') as waiting,
       (select count(*) from webhook_deliveries where status = 'dead') as dead,
       (select count(*) from events where position is null) as unpublished,
       (select extract(epoch from clock_timestamp() - occurred_at) from events where position is null order by seq limit 1) as oldest,
       (select count(*) from csv_imports where status = 'committing') as committing,
-      (select coalesce(sum(greatest(h.position - w.cursor_position, 0)), 0) from webhooks w join event_feed_heads h on h.org_id = w.org_id
-        where w.enabled and w.stalled_reason is null) as behind,
-      (select max(extract(epoch from clock_timestamp() - n.occurred_at)) from webhooks w
-        cross join lateral (select e.occurred_at from events e where e.org_id = w.org_id and e.position > w.cursor_position order by e.position limit 1) n
-        where w.enabled and w.stalled_reason is null) as unsent_age,
-      (select count(*) from webhooks where enabled and stalled_reason is not null) as stalled`, []);
+      lag.behind, lag.unsent_age,
+      (select count(*) from webhooks where enabled and stalled_reason is not null) as stalled
+    from lag`, []);
   return {
     webhookDeliveriesWaiting: Number(row?.waiting ?? 0),
     webhookDeliveriesDead: Number(row?.dead ?? 0),
