@@ -6,6 +6,7 @@ const millisOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16)
 
 function assertVersion7(id: string): void {
   assert.ok(isUuid(id), id);
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'lower-case hex digits in 8-4-4-4-12');
   assert.equal(id[14], '7', `version of ${id}`);
   assert.match(id[19]!, /[89ab]/, `variant of ${id}`);
 }
