@@ -9,14 +9,14 @@ import type { ByteBudget } from '../lib/byte-budget.ts';
  * token is accepted.
  *
  * A body that declares its size takes it all before it is read; one sent chunked takes its bytes as
- * they arrive; a compressed one takes scim.bodyLimit, what it may inflate to. The bytes are held until
+ * they arrive; a compressed one, however small on the wire, takes scim.bodyLimit, what it may inflate to. The bytes are held until
  * the response is done (the parsed body lives as long as the handler), or the client goes away.
  * When they do not fit, a declared body waits up to WAIT_MS for room, then is answered 429 with
  * Retry-After (IDP-NOTES §1.1: Okta and Entra retry it); a chunked one is answered 429 at once (two
  * chunked bodies waiting for each other's bytes would never finish).
  */
 
-/** A body declared smaller than this is never counted, so never refused: the everyday SCIM request. */
+/** An uncompressed body declared smaller than this is never counted, so never refused: the everyday SCIM request. */
 export const SMALL_BODY_BYTES = 64 * 1024;
 /** How long a declared body waits for room before its 429. */
 const WAIT_MS = 1000;
@@ -31,16 +31,18 @@ export function bodyBudget(budget: ByteBudget, bodyLimit: number): RequestHandle
   return (req, res, next) => {
     const { headers } = req;
     const chunked = headers['transfer-encoding'] !== undefined;
-    // No body, or a small one: the common request pays these comparisons, nothing more.
-    if (!chunked && !(Number(headers['content-length']) >= SMALL_BODY_BYTES)) return next();
+    const encoding = headers['content-encoding'];
+    const length = Number(headers['content-length']);
+    // No body, or a small uncompressed one: the common request pays these comparisons, nothing more.
+    if (!chunked && encoding === undefined && !(length >= SMALL_BODY_BYTES)) return next();
+    if (!chunked && !(length > 0)) return next();
     // A client gone while its token was checked: there is no body to count, nor a 'close' to come.
     if (res.closed) return next();
-    const encoding = headers['content-encoding'];
+    // However small on the wire: a few KB of gzip may inflate to the whole bodyLimit.
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return declared(req, res, next, budget, bodyLimit);
     if (chunked) return arriving(req, res, next, budget, bodyLimit);
-    const length = Number(headers['content-length']);
-    // Over the limit: the parser answers 413 without reading it.
-    if (length > bodyLimit) return next();
+    // Small (`Content-Encoding: identity`), or over the limit: the parser answers 413 without reading it.
+    if (length < SMALL_BODY_BYTES || length > bodyLimit) return next();
     declared(req, res, next, budget, length);
   };
 }

@@ -194,6 +194,35 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
     assert.equal(await exists('gzip@budget.test'), false, 'nothing written');
   });
 
+  it('counts a compressed body under 64 KB on the wire as scim.bodyLimit too: a few KB of gzip may inflate to the whole limit', async () => {
+    const gzipped = (json: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = gzipSync(json);
+      const req = http.request(`${base}/scim/v2/Users`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/scim+json', 'Content-Encoding': 'gzip', 'Content-Length': String(body.length), Authorization: `Bearer ${org.tokens.scim}` },
+      });
+      req.on('response', (r) => {
+        let text = '';
+        r.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    // With room for it, a small compressed body is served as any other.
+    assert.equal((await gzipped(JSON.stringify(userBody('gzip-small@budget.test')))).status, 201);
+
+    holding({ 'Content-Length': String(256 * KB) }, '{');
+    holding({ 'Content-Length': String(100 * KB) }, '{');
+    await until(() => budget().used === 356 * KB, 'two declared bodies to be counted');
+    // 200 KB of JSON that gzip takes to well under 64 KB on the wire.
+    const bomb = padded('gzip-bomb@budget.test', 200 * KB);
+    assert.ok(gzipSync(bomb).length < 4 * KB);
+    const res = await gzipped(bomb);
+    assert.equal(res.status, 429, res.body);
+    assert.match(JSON.parse(res.body).detail, /busy with large requests/);
+    assert.equal(await exists('gzip-bomb@budget.test'), false, 'nothing written');
+  });
+
   it('gives the bytes back when a client aborts mid-body, or while its request waits for room', async () => {
     const first = holding({ 'Content-Length': String(256 * KB) }, '{');
     const second = holding({ 'Content-Length': String(256 * KB) }, '{');
