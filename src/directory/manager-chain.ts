@@ -9,9 +9,6 @@ import type { Scope } from './scope.ts';
  * source of truth and pushes managers in any order, so a loop there may be transient.
  */
 
-/** How far up a manager's chain the admin API looks: deeper org charts than this are not checked. */
-export const MANAGER_CHAIN_DEPTH = 100;
-
 /** At most this many people of a loop are named in a message; the rest are counted. */
 const NAMED = 12;
 
@@ -35,30 +32,38 @@ export type ManagerLoop = Array<{ id: string; label: string }>;
 
 /**
  * The loop `managerId` would close as `userId`'s manager: the manager's chain (their manager, theirs,
- * …) when it leads back to `userId`, else null. One recursive statement scoped by the org, walking at
- * most MANAGER_CHAIN_DEPTH people who are not deleted (a deleted manager is no manager, as every read
- * shows it) — but for `userId` themself, who may be someone deleted about to come back (a restore). Inside a transaction, admins' manager changes in one org take a lock first, so two
- * changes that close a loop together (A → B and B → A at the same moment) cannot both pass.
+ * …) when it leads back to `userId`, else null. One recursive statement scoped by the org, through
+ * people who are not deleted (a deleted manager is no manager, as every read shows it) — but for
+ * `userId` themself, who may be someone deleted about to come back (a restore). However long the
+ * chain, the walk ends: at the top, at `userId`, or at someone it has met already (a loop the IdP
+ * made elsewhere), since UNION keeps no row twice. Inside a transaction, admins' manager changes in
+ * one org take a lock first, so two changes that close a loop together (A → B and B → A at the same
+ * moment) cannot both pass.
  */
 export async function findManagerLoop(em: Em, scope: Pick<Scope, 'orgId'>, userId: string, managerId: string): Promise<ManagerLoop | null> {
   if (em.isInTransaction()) await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockKey(scope.orgId)]);
   const rows = await executeHot(
     em,
-    `with recursive chain (id, label, manager_id, depth) as (
-       select id, coalesce(email, user_name), manager_id, 1 from users where org_id = ? and id = gatehouse_uuid(?) and state <> 'deleted'
-       union all
-       select u.id, coalesce(u.email, u.user_name), u.manager_id, c.depth + 1
+    `with recursive chain (id, label, manager_id) as (
+       select id, coalesce(email, user_name), manager_id from users where org_id = ? and id = gatehouse_uuid(?) and state <> 'deleted'
+       union
+       select u.id, coalesce(u.email, u.user_name), u.manager_id
          from chain c join users u on u.id = gatehouse_uuid(c.manager_id) and u.org_id = ? and (u.state <> 'deleted' or u.id = ?::uuid)
-        where c.id <> ?::uuid and c.depth < ?
+        where c.id <> ?::uuid
      )
-     select id::text as id, label from chain order by depth`,
-    [scope.orgId, managerId, scope.orgId, userId, userId, MANAGER_CHAIN_DEPTH],
+     select id::text as id, label, gatehouse_uuid(manager_id)::text as manager, gatehouse_uuid(?)::text as start from chain`,
+    [scope.orgId, managerId, scope.orgId, userId, userId, managerId],
     { prepare: true },
   );
-  const last = rows[rows.length - 1];
-  if (!last || String(last.id) !== userId) return null;
-  // The walk ends at the person: the loop is they, then their manager-to-be's chain back to them.
-  return [last, ...rows].map((r) => ({ id: String(r.id), label: String(r.label) }));
+  const byId = new Map(rows.map((r) => [String(r.id), { id: String(r.id), label: String(r.label), manager: r.manager === null ? null : String(r.manager) }]));
+  // The rows come in no set order: the chain is followed from the manager-to-be, up to the person or its end.
+  const chain: ManagerLoop = [];
+  for (let at = byId.get(String(rows[0]?.start)); at && chain.length < byId.size; at = at.manager === null ? undefined : byId.get(at.manager)) {
+    chain.push({ id: at.id, label: at.label });
+    // The walk ends at the person: the loop is they, then their manager-to-be's chain back to them.
+    if (at.id === userId) return [chain.at(-1)!, ...chain];
+  }
+  return null;
 }
 
 /** Refuses `managerId` for `userId` when it would close a loop (findManagerLoop): 400 naming managerId, reason manager_cycle. */

@@ -100,6 +100,18 @@ describe('people: an admin sets the manager over the admin API', () => {
     assert.deepEqual(await auditActions(t, a), ['user.created']);
   });
 
+  it('refuses a loop however long the chain: 150 people up, named shortened in the message and whole in details.chain', async () => {
+    const people: string[] = [];
+    for (let i = 0; i < 150; i++) people.push(await addUser(t, acme, { userName: `chain-${i}@acme.test` }));
+    // chain-0's manager is chain-1, …, chain-148's is chain-149, the top.
+    await sql(t, `update users u set manager_id = m.manager from unnest(?::uuid[], ?::text[]) as m(id, manager) where u.id = m.id`, [`{${people.slice(0, -1).join(',')}}`, `{${people.slice(1).join(',')}}`]);
+    const res = await api(t, acme).patch(`/users/${people[149]}`, { managerId: people[0] }).expect(400);
+    assert.equal(res.body.error.details.reason, 'manager_cycle');
+    assert.deepEqual(res.body.error.details.chain.map((p: Json) => p.id), [people[149], ...people]);
+    assert.match(res.body.error.message, /chain-149@acme\.test → chain-0@acme\.test → .* → chain-149@acme\.test \(150 people\)/);
+    assert.equal((await api(t, acme).get(`/users/${people[149]}`).expect(200)).body.manager, null);
+  });
+
   it('accepts a manager whose own chain runs into a loop the IdP made elsewhere, and one whose chain passes a deleted person', async () => {
     const x = await postUser(t, acme.tokens.scim, 'idp-x@acme.test');
     const y = await postUser(t, acme.tokens.scim, 'idp-y@acme.test', { schemas: [USER_SCHEMA, ENT], [ENT]: { manager: { value: x.id } } });
