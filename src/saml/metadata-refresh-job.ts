@@ -131,10 +131,10 @@ export class MetadataRefreshJob {
     } catch (error) {
       // Deleted, or its URL removed, since the claim: nothing to record.
       if (error instanceof NotFoundError) return 'unchanged';
-      // An admin changed the connection while its metadata was fetched: their edit wins and nothing
-      // failed, so no error is recorded (it would show the admin API's 412 wording as the URL's fault)
-      // and no fetch either (the metadata was not applied). Its last fetch is still old, so the next
-      // pass fetches it again and applies the metadata to the edited connection.
+      // An admin changed the connection during each of the refresh's fetches (it fetches again after
+      // one such edit): their edits win and nothing failed, so no error is recorded (it would show the
+      // admin API's 412 wording as the URL's fault) and no fetch either (the metadata was not applied).
+      // Its last fetch is still old, so the next pass fetches it again.
       if (error instanceof StaleVersionError) {
         logger.info(where, 'SAML metadata refresh skipped: the connection was changed during the fetch; the next pass fetches it again');
         await releaseLease(fork(), claimed.id);

@@ -1,8 +1,8 @@
 import type { Em } from '../db/orm.ts';
-import type { SamlConnection } from '../db/entities/index.ts';
-import { NotFoundError, ValidationError } from '../directory/errors.ts';
+import { SamlConnection } from '../db/entities/index.ts';
+import { NotFoundError, StaleVersionError, ValidationError } from '../directory/errors.ts';
 import type { Scope } from '../directory/scope.ts';
-import { certificateInfo, configureSamlConnection, findSamlConnection, validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
+import { certificateInfo, configureSamlConnection, validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import { fetchIdpMetadata } from './metadata-url.ts';
 
@@ -17,16 +17,31 @@ export interface RefreshOutcome {
 
 const problem = (reason: string) => ValidationError.field('idpMetadataUrl', reason);
 
+/** How many times a refresh fetches again when an admin's edit lands during its fetch. */
+const ATTEMPTS = 3;
+
 /**
  * Fetches a connection's idpMetadataUrl again and takes the IdP side from it
  * (entity ID, SSO URL, certificates), keeping every option: how Gatehouse picks
  * up the next signing certificate Entra publishes before a rollover. A change is
  * written as saml.configured (its `changes` name the certificates before and
  * after), only while the connection is still at the version read, so an admin's
- * PUT during the fetch is not undone.
+ * PUT during the fetch is not undone: the connection is read and its URL fetched
+ * again (it may have changed), and the metadata taken over the edit.
  */
 export async function refreshSamlConnection(em: Em, scope: Scope, name: string, policy: OutboundPolicy, now: Date): Promise<RefreshOutcome> {
-  const stored = await findSamlConnection(em, scope.orgId, name);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await refreshOnce(em, scope, name, policy, now);
+    } catch (error) {
+      if (!(error instanceof StaleVersionError) || attempt === ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function refreshOnce(em: Em, scope: Scope, name: string, policy: OutboundPolicy, now: Date): Promise<RefreshOutcome> {
+  // Read afresh: after an edit during the last attempt's fetch, the entity this unit of work holds is old.
+  const stored = await em.findOne(SamlConnection, { org: scope.orgId, name }, { refresh: true });
   if (!stored) throw new NotFoundError('SamlConnection', name);
   if (!stored.idpMetadataUrl) throw problem('is not set on this connection: configure it with one (PUT idpMetadataUrl) to refresh it');
   try {

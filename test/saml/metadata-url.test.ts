@@ -15,11 +15,17 @@ describe('SAML connection from an IdP metadata URL', () => {
   let server: Server;
   let base: string;
   let served = metadata([idpKey.cert]);
+  /** Run once before /metadata answers (then cleared): an admin's edit landing while a refresh fetches. */
+  let whileFetching: (() => Promise<unknown>) | null = null;
 
   before(async () => {
     t = await createTestApp();
     server = createServer((req, res) => {
-      if (req.url === '/metadata') return res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(served);
+      if (req.url === '/metadata') {
+        const edit = whileFetching;
+        whileFetching = null;
+        return void (edit ?? (async () => {}))().then(() => res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(served));
+      }
       if (req.url === '/moved') return res.writeHead(302, { location: '/metadata' }).end();
       if (req.url === '/to-file') return res.writeHead(301, { location: 'file:///etc/passwd' }).end();
       if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
@@ -39,6 +45,7 @@ describe('SAML connection from an IdP metadata URL', () => {
   });
   beforeEach(() => {
     served = metadata([idpKey.cert]);
+    whileFetching = null;
   });
 
   const put = (slug: string, token: string, body: object) => request(t.app).put(`/api/orgs/${slug}/saml`).set('Authorization', `Bearer ${token}`).send(body);
@@ -156,6 +163,25 @@ describe('SAML connection from an IdP metadata URL', () => {
         .send({ idpEntityId: IDP_ENTITY_ID, idpSsoUrl: IDP_SSO_URL, idpCertificates: [idpKey.cert] }).expect(201);
       const manual = await refresh('refreshnamed', org.tokens.admin, '/saml/manual/refresh').expect(400);
       assert.match(reasonOf(manual)[0]!, /^idpMetadataUrl is not set on this connection/);
+    });
+
+    it('takes the metadata over an admin’s edit made while it was fetched (no If-Match: no 412), keeping the edit', async () => {
+      const org = await seedOrg(t.container, 'refreshrace');
+      const first = await put('refreshrace', org.tokens.admin, { idpMetadataUrl: `${base}/metadata`, jit: 'off' }).expect(201);
+      served = metadata([idpKey.cert, nextIdpKey.cert]);
+      // The admin's PUT fetches the metadata too, as it was before the IdP added its next certificate.
+      whileFetching = async () => {
+        served = metadata([idpKey.cert]);
+        await put('refreshrace', org.tokens.admin, { idpMetadataUrl: `${base}/metadata`, jit: 'create', allowIdpInitiated: true }).expect(200);
+        served = metadata([idpKey.cert, nextIdpKey.cert]);
+      };
+      const res = await refresh('refreshrace', org.tokens.admin).expect(200);
+      assert.equal(whileFetching, null, 'the edit ran during the fetch');
+      assert.equal(res.body.changed, true);
+      assert.equal(res.body.certificatesAdded.length, 1);
+      assert.deepEqual([res.body.connection.jit, res.body.connection.allowIdpInitiated], ['create', true], 'the edit kept');
+      assert.equal(res.body.connection.idp.certificates.length, 2);
+      assert.ok(res.body.connection.version > first.body.version + 1, `version ${res.body.connection.version} after ${first.body.version}`);
     });
 
     it('keeps the connection as it was when the metadata URL fails, naming idpMetadataUrl', async () => {
