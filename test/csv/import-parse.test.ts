@@ -64,6 +64,15 @@ describe('CSV import: reading files', () => {
     assert.equal(file.rows[1]!.line, 6);
   });
 
+  it('numbers each row by the line it starts on in the file, whatever its line ends, blank lines and line breaks in cells counted', () => {
+    const mixed = parseImportFile(bytes('Email,Title\r\n\r\na@x.io,"one\rtwo\nthree"\r\n,,\r\nb@x.io,Boss\r\nc@x.io,"x\r\ny"\r\nd@x.io,Last'));
+    assert.deepEqual(mixed.rows.map((r) => [r.values.email, r.line]), [['a@x.io', 3], ['b@x.io', 7], ['c@x.io', 8], ['d@x.io', 10]]);
+    const cr = parseImportFile(bytes('Email,Title\r\ra@x.io,T\rb@x.io,U'));
+    assert.deepEqual(cr.rows.map((r) => r.line), [3, 4]);
+    assert.throws(() => parseImportFile(bytes(`Email,Title\r\n"x\r\ny",z\r\na@x.io,${'y'.repeat(3000)}\r\n`), { maxRecordChars: 2048 }),
+      (e: ValidationError) => /larger than 2048 characters \(imports\.maxRowChars\), at line 4 /.test(e.message));
+  });
+
   it('reports a row with the wrong number of fields without failing the file', () => {
     const file = parseImportFile(bytes('Email,Title\na@x.io\nb@x.io,Boss,extra\nc@x.io,Ok,\n'));
     assert.deepEqual(file.rows.map((r) => r.problems.map((p) => p.reason)), [['wrong_field_count'], ['wrong_field_count'], []]);
