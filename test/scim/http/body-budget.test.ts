@@ -70,6 +70,21 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
     return req;
   }
 
+  /** POSTs `json` gzipped, with its size on the wire as Content-Length; resolves with the answer. */
+  const postGzipped = (json: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const body = gzipSync(json);
+    const req = http.request(`${base}/scim/v2/Users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/scim+json', 'Content-Encoding': 'gzip', 'Content-Length': String(body.length), Authorization: `Bearer ${org.tokens.scim}` },
+    });
+    req.on('response', (r) => {
+      let text = '';
+      r.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
   const post = (body: string) => request(base).post('/scim/v2/Users').set('Authorization', `Bearer ${org.tokens.scim}`).set('Content-Type', 'application/scim+json').send(body);
 
   async function exists(userName: string): Promise<boolean> {
@@ -176,40 +191,16 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
     await until(() => budget().used === 356 * KB, 'two declared bodies to be counted');
     // Random text hardly compresses: about 70 KB on the wire would fit in the 156 KB left; counted as 256 KB, it does not.
     const json = JSON.stringify(userBody('gzip@budget.test', { title: randomBytes(70 * KB).toString('base64') }));
-    const body = gzipSync(json);
-    assert.ok(body.length >= 64 * KB && body.length < 156 * KB, String(body.length));
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${base}/scim/v2/Users`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/scim+json', 'Content-Encoding': 'gzip', 'Content-Length': String(body.length), Authorization: `Bearer ${org.tokens.scim}` },
-      });
-      req.on('response', (r) => {
-        let text = '';
-        r.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const wire = gzipSync(json).length;
+    assert.ok(wire >= 64 * KB && wire < 156 * KB, String(wire));
+    const res = await postGzipped(json);
     assert.equal(res.status, 429, res.body);
     assert.equal(await exists('gzip@budget.test'), false, 'nothing written');
   });
 
   it('counts a compressed body under 64 KB on the wire as scim.bodyLimit too: a few KB of gzip may inflate to the whole limit', async () => {
-    const gzipped = (json: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const body = gzipSync(json);
-      const req = http.request(`${base}/scim/v2/Users`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/scim+json', 'Content-Encoding': 'gzip', 'Content-Length': String(body.length), Authorization: `Bearer ${org.tokens.scim}` },
-      });
-      req.on('response', (r) => {
-        let text = '';
-        r.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: r.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
     // With room for it, a small compressed body is served as any other.
-    assert.equal((await gzipped(JSON.stringify(userBody('gzip-small@budget.test')))).status, 201);
+    assert.equal((await postGzipped(JSON.stringify(userBody('gzip-small@budget.test')))).status, 201);
 
     holding({ 'Content-Length': String(256 * KB) }, '{');
     holding({ 'Content-Length': String(100 * KB) }, '{');
@@ -217,7 +208,7 @@ describe('SCIM body bytes in flight (scim.bodyBudget)', () => {
     // 200 KB of JSON that gzip takes to well under 64 KB on the wire.
     const bomb = padded('gzip-bomb@budget.test', 200 * KB);
     assert.ok(gzipSync(bomb).length < 4 * KB);
-    const res = await gzipped(bomb);
+    const res = await postGzipped(bomb);
     assert.equal(res.status, 429, res.body);
     assert.match(JSON.parse(res.body).detail, /busy with large requests/);
     assert.equal(await exists('gzip-bomb@budget.test'), false, 'nothing written');
