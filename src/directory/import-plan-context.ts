@@ -20,9 +20,19 @@ export interface PlanContext {
   findGroup: (name: string) => DirectoryGroup | undefined;
   /** Every Email cell of the file (lower-cased): whom a Manager cell may name besides the org's people. */
   fileEmails: ReadonlySet<string>;
-  seats: { left: number; limit: number | null };
+  seats: Seats;
   /** The problem for disabling `user`, when they are the last enabled org admin left; counts them as gone otherwise. */
   lastAdmin: (user: Existing, column: string | null) => RowProblem | null;
+}
+
+/** The seats rows take in file order: a new active person (without an invitation) or a reactivation takes one. */
+export interface Seats {
+  left: number;
+  limit: number | null;
+  /** The lines of rows that hold none: refused for a loop of managers when the rows were planned before (import-preview.ts). */
+  free: ReadonlySet<number>;
+  /** The lines of rows that took a seat, or would have but for `free`. */
+  taken: Set<number>;
 }
 
 export interface PlanSettings {
@@ -30,6 +40,18 @@ export interface PlanSettings {
   defaultRole: string;
   seatsLeft: number | null;
   seatLimit: number | null;
+  /** Seats.free; none by default. */
+  freeSeats?: ReadonlySet<number>;
+}
+
+/** Takes a seat for the row on `line` (null: a row of no line); false when none is left (the row's `no_seats`). */
+export function takeSeat(seats: Seats, line: number | null): boolean {
+  if (line === null || !seats.free.has(line)) {
+    if (seats.left <= 0) return false;
+    seats.left--;
+  }
+  if (line !== null) seats.taken.add(line);
+  return true;
 }
 
 export function planContext(dir: Directory, file: ImportFile, options: ImportOptions, settings: PlanSettings): PlanContext {
@@ -44,7 +66,7 @@ export function planContext(dir: Directory, file: ImportFile, options: ImportOpt
     findGroup: groupFinder(dir, reading),
     // Only a Manager cell looks people up here (planManager): a file without that column builds no set.
     fileEmails: new Set(file.headers.manager === undefined ? [] : file.rows.flatMap((row) => (row.values.email === undefined ? [] : [row.values.email]))),
-    seats: { left: settings.seatsLeft ?? Number.POSITIVE_INFINITY, limit: settings.seatLimit },
+    seats: { left: settings.seatsLeft ?? Number.POSITIVE_INFINITY, limit: settings.seatLimit, free: settings.freeSeats ?? new Set(), taken: new Set() },
     lastAdmin: lastAdminGuard(dir),
   };
 }

@@ -2,7 +2,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import { joinedName, sameCell, tooLong, updatedFields, withinShortestLimit } from './import-checks.ts';
 import type { Existing } from './import-directory.ts';
 import { planGroups, type RowGroups } from './import-groups.ts';
-import type { PlanContext } from './import-plan-context.ts';
+import { takeSeat, type PlanContext } from './import-plan-context.ts';
 import { groupsAdded, newUserFields, type CreateData } from './import-rows.ts';
 import { importProfileFields, type ImportProfileField, type ImportValues, type Planned, type PlannedGroup, type RowProblem } from './imports.ts';
 import { splitName } from './invitation-addresses.ts';
@@ -65,12 +65,10 @@ function planCreate(ctx: PlanContext, plan: Planned, v: ImportValues, profile: P
   if (errors.length) return;
   const active = v.status !== 'disabled';
   // Invitees hold no seat, but none can be invited once the seats are used up (see invitations.ts).
-  const needsSeat = options.noInvite ? active : true;
-  if (needsSeat && seats.left <= 0) {
+  if (options.noInvite ? active && !takeSeat(seats, plan.line) : seats.left <= 0) {
     errors.push(noSeats(ctx, null));
     return;
   }
-  if (options.noInvite && active) seats.left--;
   plan.action = 'create';
   plan.label = v.email.toLowerCase();
   // The id is allocated now so the commit's bulk path writes the user without reading anything back;
@@ -120,13 +118,12 @@ function profileChanges(ctx: PlanContext, user: Existing, profile: Profile): { c
 }
 
 /** What the Status cell changes, taking a seat for a reactivation; or the problem when no seat is left. */
-function statusChange(ctx: PlanContext, v: ImportValues, user: Existing): { change?: { from: string; to: string }; problem?: RowProblem } {
+function statusChange(ctx: PlanContext, line: number | null, v: ImportValues, user: Existing): { change?: { from: string; to: string }; problem?: RowProblem } {
   if (v.status === 'disabled') return isEnabled(user.state) ? { change: { from: user.status, to: 'disabled' } } : {};
   if (v.status !== 'active' || user.state !== 'disabled') return {};
   // An invitee who never registered gets their invitation back, and holds no seat.
   if (user.returnsTo === 'invited') return { change: { from: 'disabled', to: 'pending' } };
-  if (ctx.seats.left <= 0) return { problem: noSeats(ctx, ctx.col('status', 'Status')) };
-  ctx.seats.left--;
+  if (!takeSeat(ctx.seats, line)) return { problem: noSeats(ctx, ctx.col('status', 'Status')) };
   return { change: { from: 'disabled', to: 'active' } };
 }
 
@@ -151,7 +148,7 @@ function planUpdate(ctx: PlanContext, plan: Planned, v: ImportValues, user: Exis
   if (errors.length) return;
   const { changes, changedProfile } = profileChanges(ctx, user, profile);
   if (manager.change) changes.manager = manager.change;
-  const status = statusChange(ctx, v, user);
+  const status = statusChange(ctx, plan.line, v, user);
   if (status.change) changes.status = status.change;
   const refused = status.problem ?? refusal(ctx, v, user, changes);
   if (refused) {

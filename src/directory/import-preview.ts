@@ -3,7 +3,7 @@ import { uuidv7 } from '../lib/ids.ts';
 import { ValidationError } from './errors.ts';
 import { loadDirectory, type Directory } from './import-directory.ts';
 import { planRow, planSyncDisables, type RowsSeen } from './import-plan.ts';
-import { planContext } from './import-plan-context.ts';
+import { planContext, type PlanContext, type PlanSettings } from './import-plan-context.ts';
 import { linkFileManagers } from './import-managers.ts';
 import { refuseManagerLoops } from './import-manager-loops.ts';
 import { insertPreviewRows } from './import-rows.ts';
@@ -50,18 +50,44 @@ function massDisable(dir: Directory, planned: Planned[], threshold: number): { d
   return { disable, enabled, needsForce: exceedsMassDisable({ disable, enabled, threshold }) };
 }
 
+/** How many times the rows are planned again for the seats of rows refused for a loop of managers. */
+const MAX_REPLANS = 3;
+
+/** Every row of the file planned in file order (the seats and org admins counted as the commit would meet them), loops of managers refused. */
+function planRows(dir: Directory, file: ImportFile, options: ImportOptions, settings: PlanSettings): { ctx: PlanContext; rows: RowsSeen; planned: Planned[] } {
+  const ctx = planContext(dir, file, options, settings);
+  const rows: RowsSeen = { seen: new Set(), matched: new Set() };
+  const planned = file.rows.map((row) => planRow(ctx, row, rows));
+  if (file.headers.manager !== undefined) refuseManagerLoops(dir, file, planned);
+  return { ctx, rows, planned };
+}
+
+/** The lines of rows refused for a loop of managers that took a seat (or were planned without one). */
+function refusedSeats(planned: Planned[], ctx: PlanContext): Set<number> {
+  const lines = new Set<number>();
+  for (const p of planned) if (p.line !== null && ctx.seats.taken.has(p.line) && p.errors.some((e) => e.reason === 'manager_cycle')) lines.add(p.line);
+  return lines;
+}
+
+const sameLines = (a: ReadonlySet<number>, b: ReadonlySet<number>): boolean => a.size === b.size && [...a].every((line) => b.has(line));
+
 /** Builds and stores the preview. Writes only the import and its rows. */
 export async function previewImport(em: Em, scope: Scope, file: ImportFile, options: ImportOptions, now: Date = new Date()): Promise<ImportSummary> {
   const settings = await getOrgSettings(em, scope);
   const license = await getLicense(em, scope);
   const dir = await loadDirectory(em, scope.orgId, now);
   assertMatchable(file, options);
-  const ctx = planContext(dir, file, options, { roles: settings.roles, defaultRole: defaultMembershipRole(settings), seatsLeft: license.remaining, seatLimit: license.seatLimit });
-  const rows: RowsSeen = { seen: new Set(), matched: new Set() };
-  const planned = file.rows.map((row) => planRow(ctx, row, rows));
+  const planSettings: PlanSettings = { roles: settings.roles, defaultRole: defaultMembershipRole(settings), seatsLeft: license.remaining, seatLimit: license.seatLimit };
+  let { ctx, rows, planned } = planRows(dir, file, options, planSettings);
   // Only a Manager column names managers: a file without one walks no loops and links no rows (a 100,000-row file pays nothing).
   if (file.headers.manager !== undefined) {
-    refuseManagerLoops(dir, file, planned);
+    // A row refused for a loop holds no seat: when such rows took one and a later row found none, the rows are planned again
+    // with those seats free, until the rows refused are those planned without a seat (rarely more than once).
+    for (let again = 0; again < MAX_REPLANS; again++) {
+      const held = refusedSeats(planned, ctx);
+      if (sameLines(held, ctx.seats.free) || !planned.some((p) => p.errors.some((e) => e.reason === 'no_seats'))) break;
+      ({ ctx, rows, planned } = planRows(dir, file, options, { ...planSettings, freeSeats: held }));
+    }
     linkFileManagers(file, planned);
   }
   if (options.mode === 'sync') planned.push(...planSyncDisables(ctx, rows));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { seedOrg, type SeededOrg, type TestApp } from '../support/app.ts';
-import { addUser, api, createPeopleTestApp, sql } from '../people/support.ts';
+import { addUser, api, createPeopleTestApp, setSeatLimit, sql } from '../people/support.ts';
 import { commit, csv, previewRows, upload } from './import-support.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions walk parsed JSON bodies
@@ -67,6 +67,45 @@ describe('CSV import: the Manager column refuses a loop of managers', function (
       ['z2@example.com', 'create', [], []],
     ]);
     assert.match(rows[1]!.errors[0].message, /y@example\.com → x@example\.com → y@example\.com/);
+  });
+
+  it('in an org with a seat limit, a new person refused for a loop holds no seat: the rows after them get it, in the preview and at commit', async () => {
+    const org = await seedOrg(t.container, 'cyc-seats');
+    await addUser(t, org, { userName: 'first@example.com' });
+    // Two seats left: x and y would take them, but y is refused (the loop's last row), so z gets the second.
+    await setSeatLimit(t, org, 3);
+    const res = await upload(t, org, csv('Email,Manager', 'x@example.com,y@example.com', 'y@example.com,x@example.com', 'z@example.com,', 'w@example.com,'), { noInvite: 'true' }).expect(201);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(brief(rows), [
+      ['x@example.com', 'create', [], ['Manager:manager_not_set']],
+      ['y@example.com', 'skip', ['Manager:manager_cycle'], []],
+      ['z@example.com', 'create', [], []],
+      ['w@example.com', 'skip', ['null:no_seats'], []],
+    ]);
+    assert.deepEqual([res.body.counts.create, res.body.counts.errors], [2, 2]);
+    const done = await commit(t, org, res.body.id).expect(200);
+    assert.deepEqual([done.body.progress.applied, done.body.progress.failed], [2, 0]);
+    const people = await sql(t, "select email from users where org_id = ? and state = 'active' order by email", [org.id]);
+    assert.deepEqual(people.map((p) => p.email), ['first@example.com', 'x@example.com', 'z@example.com']);
+  });
+
+  it('in an org with a seat limit, a reactivation refused for a loop holds no seat either: a later reactivation gets it', async () => {
+    const org = await seedOrg(t.container, 'cyc-seats-back');
+    const a = await addUser(t, org, { userName: 'a@example.com', state: 'disabled' });
+    const b = await addUser(t, org, { userName: 'b@example.com' });
+    await addUser(t, org, { userName: 'c@example.com', state: 'disabled' });
+    await setManager(org, b, a);
+    // b holds the only seat in use: one is left.
+    await setSeatLimit(t, org, 2);
+    const res = await upload(t, org, csv('Email,Status,Manager', 'a@example.com,Active,b@example.com', 'c@example.com,Active,'), { noInvite: 'true' }).expect(201);
+    const rows = await previewRows(t, org, res.body.id);
+    assert.deepEqual(brief(rows), [
+      ['a@example.com', 'skip', ['Manager:manager_cycle'], []],
+      ['c@example.com', 'update', [], []],
+    ]);
+    await commit(t, org, res.body.id).expect(200);
+    const states = await sql(t, 'select email, state from users where org_id = ? order by email', [org.id]);
+    assert.deepEqual(states.map((u) => `${u.email}:${u.state}`), ['a@example.com:disabled', 'b@example.com:active', 'c@example.com:active']);
   });
 
   it('accepts a swap the whole file makes (A was C’s manager; now C is A’s, and C gets a new one): no loop once every row applies', async () => {
