@@ -181,8 +181,9 @@ export function expiringCertificates(views: SamlConnectionView[], days = CERT_WA
   );
 }
 
-export async function findSamlConnection(em: Em, orgId: string, name: string): Promise<SamlConnection | null> {
-  return em.findOne(SamlConnection, { org: orgId, name });
+/** `fresh`: read it again even when this unit of work holds it already (it may have been changed since, elsewhere). */
+export async function findSamlConnection(em: Em, orgId: string, name: string, options: { fresh?: boolean } = {}): Promise<SamlConnection | null> {
+  return em.findOne(SamlConnection, { org: orgId, name }, options.fresh ? { refresh: true } : {});
 }
 
 export async function listSamlConnections(em: Em, orgId: string): Promise<SamlConnection[]> {

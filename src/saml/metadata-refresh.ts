@@ -1,8 +1,8 @@
 import type { Em } from '../db/orm.ts';
-import { SamlConnection } from '../db/entities/index.ts';
+import type { SamlConnection } from '../db/entities/index.ts';
 import { NotFoundError, StaleVersionError, ValidationError } from '../directory/errors.ts';
 import type { Scope } from '../directory/scope.ts';
-import { certificateInfo, configureSamlConnection, validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
+import { certificateInfo, configureSamlConnection, findSamlConnection, validateConnectionInput, type SamlConnectionInput } from '../directory/saml-connections.ts';
 import type { OutboundPolicy } from '../lib/outbound-url.ts';
 import { fetchIdpMetadata } from './metadata-url.ts';
 
@@ -41,7 +41,7 @@ export async function refreshSamlConnection(em: Em, scope: Scope, name: string, 
 
 async function refreshOnce(em: Em, scope: Scope, name: string, policy: OutboundPolicy, now: Date): Promise<RefreshOutcome> {
   // Read afresh: after an edit during the last attempt's fetch, the entity this unit of work holds is old.
-  const stored = await em.findOne(SamlConnection, { org: scope.orgId, name }, { refresh: true });
+  const stored = await findSamlConnection(em, scope.orgId, name, { fresh: true });
   if (!stored) throw new NotFoundError('SamlConnection', name);
   if (!stored.idpMetadataUrl) throw problem('is not set on this connection: configure it with one (PUT idpMetadataUrl) to refresh it');
   try {
