@@ -10,7 +10,7 @@ import { METRICS_PREFIX } from './metrics.ts';
 export function watchBodyBudget(registry: Registry, budget: ByteBudget): void {
   const gauges: Array<[string, string, () => number]> = [
     ['scim_body_budget_bytes', 'The SCIM body bytes requests in flight may hold at once (scim.bodyBudget, SCIM_BODY_BUDGET).', () => budget.size],
-    ['scim_body_bytes_held', 'SCIM body bytes held now by requests in flight (bodies of 64 KB and more).', () => budget.used],
+    ['scim_body_bytes_held', 'SCIM body bytes held now by requests in flight (bodies of 64 KB and more, and compressed ones).', () => budget.used],
     ['scim_body_requests_waiting', 'Large SCIM requests waiting for room in the body budget (up to 1 s, then 429).', () => budget.waiting],
   ];
   for (const [name, help, read] of gauges) {
