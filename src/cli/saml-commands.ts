@@ -46,6 +46,7 @@ export const samlSet: Command = async (ctx) => {
     idpMetadataUrl: metadataUrl ?? (metadataFile || certFiles.length ? undefined : stored?.idpMetadataUrl ?? undefined),
     allowIdpInitiated: allowIdpInitiated ?? stored?.allowIdpInitiated,
     allowSha1: stored?.allowSha1,
+    requireEncryptedAssertions: stored?.requireEncryptedAssertions,
     jit: typeof flags.jit === 'string' ? (flags.jit as JitPolicy) : stored?.jit,
     attributeMapping: stored?.attributeMapping,
     allowedRedirectUrls: (flags['redirect-url'] as string[] | undefined) ?? stored?.allowedRedirectUrls,

@@ -27,6 +27,7 @@ export interface SamlConnectionInput {
   idpMetadataUrl?: string | null | undefined;
   allowIdpInitiated?: boolean | undefined;
   allowSha1?: boolean | undefined;
+  requireEncryptedAssertions?: boolean | undefined;
   jit?: JitPolicy | undefined;
   attributeMapping?: Record<string, string> | undefined;
   allowedRedirectUrls?: string[] | undefined;
@@ -64,6 +65,8 @@ export interface SamlConnectionView extends SpEndpoints {
   };
   allowIdpInitiated: boolean;
   allowSha1: boolean;
+  /** Plain assertions are refused; the keys are at …/encryption-keys. */
+  requireEncryptedAssertions: boolean;
   jit: JitPolicy;
   attributeMapping: Record<string, string>;
   allowedRedirectUrls: string[];
@@ -166,6 +169,7 @@ export function toConnectionView(connection: SamlConnection, orgSlug: string, pu
     },
     allowIdpInitiated: connection.allowIdpInitiated,
     allowSha1: connection.allowSha1,
+    requireEncryptedAssertions: connection.requireEncryptedAssertions,
     jit: connection.jit,
     attributeMapping: connection.attributeMapping,
     allowedRedirectUrls: connection.allowedRedirectUrls,
@@ -179,6 +183,19 @@ export function expiringCertificates(views: SamlConnectionView[], days = CERT_WA
   return views.flatMap((view) =>
     view.idp.certificates.filter((c) => c.expiresInDays < days).map((c) => ({ ...c, connection: view.name })),
   );
+}
+
+/**
+ * Requiring encrypted assertions without a key to decrypt them would sign
+ * nobody in. The key count is read under the connection's row lock (taken by
+ * lockIfMatch or here), which the key routes take too.
+ */
+async function assertHasEncryptionKey(tx: Em, orgId: string, connection: SamlConnection | null): Promise<void> {
+  const problem = () => ValidationError.field('requireEncryptedAssertions', 'needs an encryption key first: POST …/encryption-keys, and give its certificate to the IdP');
+  if (!connection) throw problem();
+  await tx.execute('select id from saml_connections where org_id = ? and id = ? for update', [orgId, connection.id]);
+  const [row] = await tx.execute('select count(*)::int as n from saml_encryption_keys where org_id = ? and connection_id = ?', [orgId, connection.id]);
+  if (!Number(row?.n ?? 0)) throw problem();
 }
 
 /** `fresh`: read it again even when this unit of work holds it already (it may have been changed since, elsewhere). */
@@ -211,6 +228,7 @@ export async function configureSamlConnection(
     await lockIfMatch(tx, ifMatch, 'select version from saml_connections where org_id = ? and name = ?', [scope.orgId, name], 'SAML connection', name);
     let connection = await tx.findOne(SamlConnection, { org: scope.orgId, name });
     const created = !connection;
+    if (valid.requireEncryptedAssertions) await assertHasEncryptionKey(tx, scope.orgId, connection);
     const values = {
       idpEntityId: valid.idpEntityId,
       idpSsoUrl: valid.idpSsoUrl,
@@ -218,6 +236,7 @@ export async function configureSamlConnection(
       idpMetadataUrl: valid.idpMetadataUrl ?? null,
       allowIdpInitiated: valid.allowIdpInitiated ?? false,
       allowSha1: valid.allowSha1 ?? false,
+      requireEncryptedAssertions: valid.requireEncryptedAssertions ?? false,
       jit: valid.jit ?? 'off',
       attributeMapping: valid.attributeMapping ?? {},
       allowedRedirectUrls: valid.allowedRedirectUrls ?? [],
@@ -245,6 +264,7 @@ export async function configureSamlConnection(
         certificates: values.idpCertificates.map((pem) => certificateInfo(pem, now).fingerprint256),
         allowIdpInitiated: values.allowIdpInitiated,
         allowSha1: values.allowSha1,
+        requireEncryptedAssertions: values.requireEncryptedAssertions,
         jit: values.jit,
         ...(created ? {} : { changes }),
       },

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { recordAuditSql } from '../directory/audit.ts';
 import { consumeAuthnRequest, rememberAssertionId, rememberAuthnRequest } from '../directory/saml-messages.ts';
 import { spEndpoints } from '../directory/saml-connections.ts';
+import { decryptionKeys } from '../directory/saml-encryption-keys.ts';
 import { startSession, type SessionPolicy, type SessionView } from '../directory/sessions.ts';
 import { admitSsoUser, SsoRefusedError, type SsoRefusal } from '../directory/sso.ts';
 import type { RequestOrigin, Scope } from '../directory/scope.ts';
@@ -148,6 +149,7 @@ export async function completeLogin(
     now,
     clockSkewMs: deps.clockSkewMs,
     maxBytes: deps.acsBodyLimitBytes,
+    decryptionKeys: await decryptionKeys(em, org.id, connection.id),
   });
   if (!verified.ok) {
     const publicMessage = verified.code === 'status' ? IDP_REFUSED : verified.code === 'unsolicited' ? UNSOLICITED : GENERIC;

@@ -12,6 +12,7 @@ export interface SamlSettingsInput {
   idpMetadataUrl?: string | undefined;
   allowIdpInitiated?: boolean | undefined;
   allowSha1?: boolean | undefined;
+  requireEncryptedAssertions?: boolean | undefined;
   jit?: JitPolicy | undefined;
   attributeMapping?: Record<string, string> | undefined;
   allowedRedirectUrls?: string[] | undefined;

@@ -79,6 +79,7 @@ async function takeMetadata(em: Em, scope: Scope, stored: SamlConnection, url: s
     idpMetadataUrl: url,
     allowIdpInitiated: stored.allowIdpInitiated,
     allowSha1: stored.allowSha1,
+    requireEncryptedAssertions: stored.requireEncryptedAssertions,
     jit: stored.jit,
     attributeMapping: stored.attributeMapping,
     allowedRedirectUrls: stored.allowedRedirectUrls,

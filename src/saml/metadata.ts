@@ -17,18 +17,41 @@ function escapeXml(value: string): string {
   return value.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** What decrypt.ts accepts, strongest first (RSA 1.5 and 3DES are refused there). */
+export const ENCRYPTION_METHODS = [
+  'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+  'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+  'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+  'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+];
+
+/** SAML metadata §2.4.1.1: one KeyDescriptor per encryption certificate, with the algorithms we take. */
+function encryptionKeyDescriptor(pem: string): string[] {
+  const base64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+  return [
+    '    <md:KeyDescriptor use="encryption">',
+    `      <ds:KeyInfo xmlns:ds="${NS.dsig}"><ds:X509Data><ds:X509Certificate>${base64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`,
+    ...ENCRYPTION_METHODS.map((m) => `      <md:EncryptionMethod Algorithm="${m}"/>`),
+    '    </md:KeyDescriptor>',
+  ];
+}
+
 /**
- * SP metadata for one connection: entity ID, the ACS with the POST binding and
- * the NameID formats. AuthnRequests are not signed, so no SP certificate is
- * published (AuthnRequestsSigned="false"). WantAssertionsSigned="true" is what
- * the ACS enforces (checks.ts requireSignature): a response whose assertion is
- * unsigned is refused even when the Response around it is signed.
+ * SP metadata for one connection: entity ID, the ACS with the POST binding,
+ * the NameID formats, and the certificates of its encryption keys (newest
+ * first: the one to encrypt to) when it has any. AuthnRequests are not signed,
+ * so no signing certificate is published (AuthnRequestsSigned="false").
+ * WantAssertionsSigned="true" is what the ACS enforces (checks.ts
+ * requireSignature): a response whose assertion is unsigned is refused even
+ * when the Response around it is signed, encrypted or not.
  */
-export function spMetadataXml(endpoints: SpEndpoints): string {
+export function spMetadataXml(endpoints: SpEndpoints, encryptionCertificates: string[] = []): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<md:EntityDescriptor xmlns:md="${MD}" entityID="${escapeXml(endpoints.spEntityId)}">`,
     `  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="${NS.protocol}">`,
+    ...encryptionCertificates.flatMap(encryptionKeyDescriptor),
     ...NAME_ID_FORMATS.map((f) => `    <md:NameIDFormat>${f}</md:NameIDFormat>`),
     `    <md:AssertionConsumerService Binding="${POST}" Location="${escapeXml(endpoints.acsUrl)}" index="0" isDefault="true"/>`,
     '  </md:SPSSODescriptor>',

@@ -22,6 +22,7 @@ import {
   verifyEverySignature,
   type Check,
 } from './checks.ts';
+import { openEncryptedAssertion } from './decrypt.ts';
 import { toIdentity } from './identity.ts';
 import { samlFor } from './options.ts';
 
@@ -40,6 +41,17 @@ export interface VerifyContext {
   now: Date;
   clockSkewMs: number;
   maxBytes: number;
+  /** The connection's private keys, newest first (directory/saml-encryption-keys.ts). */
+  decryptionKeys: string[];
+}
+
+/** Refuses what no parser should see: oversized nesting and DTDs, then parses strictly. */
+function parseUntrusted(xml: string): Check<Document> {
+  const doctype = refuseDoctype(xml);
+  if (!doctype.ok) return doctype;
+  const shape = refuseXmlBeyondLimits(xml);
+  if (!shape.ok) return shape;
+  return parseXml(xml);
 }
 
 /**
@@ -48,18 +60,26 @@ export interface VerifyContext {
  */
 export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext): Promise<Check<VerifiedResponse>> {
   const { connection, endpoints } = ctx;
-  const xml = decodeSamlResponse(samlResponse, ctx.maxBytes);
-  if (!xml.ok) return xml;
-  const doctype = refuseDoctype(xml.value);
-  if (!doctype.ok) return doctype;
-  const shape = refuseXmlBeyondLimits(xml.value);
-  if (!shape.ok) return shape;
-  const doc = parseXml(xml.value);
-  if (!doc.ok) return doc;
-  const idpError = refuseIdpError(doc.value);
+  const received = decodeSamlResponse(samlResponse, ctx.maxBytes);
+  if (!received.ok) return received;
+  const receivedDoc = parseUntrusted(received.value);
+  if (!receivedDoc.ok) return receivedDoc;
+  const idpError = refuseIdpError(receivedDoc.value);
   if (!idpError.ok) return idpError;
-  const facts = readResponse(doc.value);
-  if (!facts.ok) return facts;
+  const opened = openEncryptedAssertion(received.value, receivedDoc.value, {
+    keys: ctx.decryptionKeys,
+    required: connection.requireEncryptedAssertions,
+    certificates: connection.idpCertificates,
+    allowSha1: connection.allowSha1,
+  });
+  if (!opened.ok) return opened;
+  // From here on every rule reads the Response with its assertion in the clear.
+  const xml = opened.value ? ok(opened.value.xml) : received;
+  const doc = opened.value ? parseUntrusted(xml.value) : receivedDoc;
+  if (!doc.ok) return doc;
+  const read = readResponse(doc.value);
+  if (!read.ok) return read;
+  const facts = opened.value?.responseSigned ? ok({ ...read.value, responseSigned: true }) : read;
   for (const check of [
     refuseDuplicateIds(doc.value),
     requireSignature(facts.value),
@@ -70,7 +90,7 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
 
   let profile;
   try {
-    const result = await samlFor(connection, endpoints).validatePostResponseAsync({ SAMLResponse: String(samlResponse) });
+    const result = await samlFor(connection, endpoints).validatePostResponseAsync({ SAMLResponse: opened.value ? Buffer.from(xml.value, 'utf8').toString('base64') : String(samlResponse) });
     profile = result.profile;
   } catch (error) {
     return fail('bad_signature', `signature verification failed: ${(error as Error).message}`);

@@ -6,6 +6,7 @@ import { bindingCookie, clearBinding, presentedBinding, serializeBinding } from 
 import { allowedReturnUrl, auditFailure, completeLogin, SsoFailure, startLogin, type SamlDeps, type Tenant } from './acs.ts';
 import { spMetadataXml } from './metadata.ts';
 import { errorPage } from './page.ts';
+import { listEncryptionKeys } from '../directory/saml-encryption-keys.ts';
 import { RateLimiter } from '../lib/rate-limit.ts';
 
 export type { SamlDeps };
@@ -94,7 +95,10 @@ export function samlRouter(deps: SamlDeps): Router {
       named = false;
     }
     if (!org || !named) return notConfigured(req, res);
-    const xml = spMetadataXml(spEndpoints(deps.publicUrl, org.slug, name));
+    // A connection not configured yet has no keys: its metadata has no encryption certificate.
+    const connection = await findSamlConnection(req.ctx.em, org.id, name);
+    const keys = connection ? await listEncryptionKeys(req.ctx.em, org.id, connection.id) : [];
+    const xml = spMetadataXml(spEndpoints(deps.publicUrl, org.slug, name), keys.map((k) => k.certificate));
     res.type('application/samlmetadata+xml').send(xml);
   };
 

@@ -7,6 +7,7 @@ import { MembershipSchema } from './membership.ts';
 import { InvitationSchema, InvitationMembershipSchema, InvitationReplacedTokenSchema } from './invitation.ts';
 import { ApiTokenSchema } from './api-token.ts';
 import { SamlConnectionSchema } from './saml-connection.ts';
+import { SamlEncryptionKeySchema } from './saml-encryption-key.ts';
 import { SessionSchema } from './session.ts';
 import { SamlRequestSchema, SamlAssertionSchema, SsoLinkSchema } from './saml-message.ts';
 import { AuditEventSchema } from './audit-event.ts';
@@ -36,6 +37,7 @@ export const entities = [
   InvitationReplacedTokenSchema,
   ApiTokenSchema,
   SamlConnectionSchema,
+  SamlEncryptionKeySchema,
   SessionSchema,
   SamlRequestSchema,
   SamlAssertionSchema,
@@ -68,6 +70,7 @@ export * from './membership.ts';
 export * from './invitation.ts';
 export * from './api-token.ts';
 export * from './saml-connection.ts';
+export * from './saml-encryption-key.ts';
 export * from './session.ts';
 export * from './saml-message.ts';
 export * from './audit-event.ts';

@@ -27,6 +27,8 @@ export const SamlConnectionSchema = defineEntity({
     nameIdFormat: p.string().length(200).nullable(),
     allowIdpInitiated: p.boolean().default(false),
     allowSha1: p.boolean().default(false),
+    /** Plain assertions are refused: only ones encrypted to one of the connection's keys (saml_encryption_keys) sign in. */
+    requireEncryptedAssertions: p.boolean().default(false),
     jit: p.enum(jitPolicies).default('off'),
     attributeMapping: p.json<Record<string, string>>().default('{}'),
     allowedRedirectUrls: p.json<string[]>().default('[]'),

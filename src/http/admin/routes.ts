@@ -3,6 +3,7 @@ import { orgApiRoutes } from './org.ts';
 import { tokenApiRoutes } from './tokens.ts';
 import { scimProblemApiRoutes } from './scim-problems.ts';
 import { samlApiRoutes } from './saml.ts';
+import { samlEncryptionKeyRoutes } from './saml-encryption-keys.ts';
 import { sessionApiRoutes } from './sessions.ts';
 import { passwordResetApiRoutes } from './password-reset.ts';
 import { peopleApiRoutes } from './people.ts';
@@ -28,6 +29,7 @@ export const adminApiRoutes: readonly ApiRoute[] = [
   ...tokenApiRoutes,
   ...scimProblemApiRoutes,
   ...samlApiRoutes,
+  ...samlEncryptionKeyRoutes,
   ...sessionApiRoutes,
   ...passwordResetApiRoutes,
   ...peopleApiRoutes,

@@ -33,6 +33,7 @@ const settingsBody = z.strictObject({
   idpMetadataUrl: z.string().max(2000).optional(),
   allowIdpInitiated: z.boolean().optional(),
   allowSha1: z.boolean().optional(),
+  requireEncryptedAssertions: z.boolean().optional(),
   jit: z.enum(jitPolicies, { error: `must be one of ${jitPolicies.join(', ')}` }).optional(),
   attributeMapping: z.partialRecord(z.enum(identityFields), z.string().min(1).max(500)).optional(),
   allowedRedirectUrls: z.array(z.string().min(1).max(2000)).max(50).optional(),

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
+import xmlenc from 'xml-encryption';
 
 /**
  * A small test IdP: builds SAML Responses the way Okta and Entra shape them and
@@ -122,4 +123,38 @@ export function readAuthnRequest(location: string): { id: string; xml: string; r
   const xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
   const id = /\bID="([^"]+)"/.exec(xml)?.[1] ?? '';
   return { id, xml, relayState: url.searchParams.get('RelayState'), url };
+}
+
+export interface EncryptOptions {
+  /** Okta offers AES-256-GCM and AES-256-CBC; Entra encrypts with AES-256-CBC. */
+  algorithm?: 'aes256-gcm' | 'aes128-gcm' | 'aes256-cbc' | 'aes128-cbc' | 'tripledes-cbc';
+  keyTransport?: 'rsa-oaep-mgf1p' | 'rsa-1_5';
+}
+
+const DATA_ALG = {
+  'aes256-gcm': 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  'aes128-gcm': 'http://www.w3.org/2009/xmlenc11#aes128-gcm',
+  'aes256-cbc': 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
+  'aes128-cbc': 'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
+  'tripledes-cbc': 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc',
+} as const;
+
+/**
+ * The Response with its (signed) Assertion encrypted to `certificate` as an IdP does it:
+ * the Assertion element, as written, becomes the EncryptedData of a saml:EncryptedAssertion
+ * in its place. Sign the Response afterwards, as Okta does, for a signature over the encryption.
+ */
+export async function encryptAssertion(xml: string, certificate: string, options: EncryptOptions = {}): Promise<string> {
+  const match = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml);
+  if (!match) throw new Error('no saml:Assertion to encrypt');
+  const encrypted = await new Promise<string>((resolve, reject) =>
+    xmlenc.encrypt(match[0], {
+      rsa_pub: new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'pem' }),
+      pem: certificate,
+      encryptionAlgorithm: DATA_ALG[options.algorithm ?? 'aes256-gcm'],
+      keyEncryptionAlgorithm: `http://www.w3.org/2001/04/xmlenc#${options.keyTransport ?? 'rsa-oaep-mgf1p'}`,
+      warnInsecureAlgorithm: false,
+    }, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+  return xml.replace(match[0], `<saml:EncryptedAssertion>${encrypted}</saml:EncryptedAssertion>`);
 }

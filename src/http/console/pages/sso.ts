@@ -32,6 +32,7 @@ export interface SamlView {
   } | null;
   allowIdpInitiated?: boolean;
   allowSha1?: boolean;
+  requireEncryptedAssertions?: boolean;
   jit?: string;
   attributeMapping?: Record<string, string>;
   allowedRedirectUrls?: string[];
@@ -122,6 +123,7 @@ function keptOptions(saml: SamlView): Html {
   return html`<input type="hidden" name="jit" value="${saml.jit ?? 'off'}">
 <input type="hidden" name="allowIdpInitiated" data-type="bool" value="${String(saml.allowIdpInitiated ?? false)}">
 <input type="hidden" name="allowSha1" data-type="bool" value="${String(saml.allowSha1 ?? false)}">
+<input type="hidden" name="requireEncryptedAssertions" data-type="bool" value="${String(saml.requireEncryptedAssertions ?? false)}">
 <input type="hidden" name="allowedRedirectUrls" data-type="json" value="${JSON.stringify(saml.allowedRedirectUrls ?? [])}">
 <input type="hidden" name="attributeMapping" data-type="json" value="${JSON.stringify(saml.attributeMapping ?? {})}">`;
 }
@@ -174,6 +176,7 @@ function optionsForm(saml: SamlView): Html {
 <label for="allowed-redirects">Return addresses allowed after sign-in (one a line)</label>
 <textarea id="allowed-redirects" name="allowedRedirectUrls" data-type="list" aria-describedby="allowed-redirects-hint">${(saml.allowedRedirectUrls ?? []).join('\n')}</textarea>
 <p id="allowed-redirects-hint" class="hint">Absolute URLs; end one with * to allow every address under it. Console pages are always allowed.</p>
+<input type="hidden" name="requireEncryptedAssertions" data-type="bool" value="${String(saml.requireEncryptedAssertions ?? false)}">
 <input type="hidden" name="attributeMapping" data-type="json" value="${JSON.stringify(saml.attributeMapping ?? {})}">
 <button type="submit">Save options</button>
 </form>`;
