@@ -35,6 +35,7 @@ function optionTable(exporting: boolean): ParseArgsConfig['options'] {
     'idp-entity-id': { type: 'string' },
     'idp-sso-url': { type: 'string' },
     'idp-cert-file': { type: 'string', multiple: true },
+    'cert-file': { type: 'string' },
     'allow-idp-initiated': { type: 'boolean', default: false },
     'no-allow-idp-initiated': { type: 'boolean', default: false },
     jit: { type: 'string' },

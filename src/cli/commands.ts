@@ -4,6 +4,7 @@ import { userInvite } from './user-invite.ts';
 import { orgDelete } from './org-delete.ts';
 import { migrateCommand, orgCreate, orgList, orgSsoDomains, tokenCreate, tokenList, tokenRevoke, userAccess, userMfaReset } from './directory-commands.ts';
 import { samlRefresh, samlSet, samlShow } from './saml-commands.ts';
+import { samlEncryptionKeyAdd, samlEncryptionKeyRemove, samlEncryptionKeys } from './saml-key-commands.ts';
 import { exportCommand, importCsv } from './csv-commands.ts';
 
 /**
@@ -95,6 +96,12 @@ export const commands: readonly CommandSpec[] = [
   spec('saml refresh', 'saml refresh --org <slug> [--connection <name>]',
     'fetch each connection\'s IdP metadata URL again and take its certificates (all connections with one, or --connection)', ['org', 'connection'], ['org'], samlRefresh),
   spec('saml show', 'saml show --org <slug>', 'the URLs to enter at the IdP, and each connection\'s certificates', ['org'], ['org'], samlShow),
+  spec('saml encryption-keys', 'saml encryption-keys --org <slug> [--connection <name>]',
+    'a connection\'s assertion-encryption keys (certificates with --json)', ['org', 'connection'], ['org'], samlEncryptionKeys),
+  spec('saml encryption-key-add', 'saml encryption-key-add --org <slug> [--connection <name>] [--cert-file <file>]',
+    'add an assertion-encryption key and print (or write) the certificate to upload at the IdP', ['org', 'connection', 'cert-file'], ['org'], samlEncryptionKeyAdd),
+  spec('saml encryption-key-remove', 'saml encryption-key-remove --org <slug> [--connection <name>] --id <key id>',
+    'remove an assertion-encryption key: assertions encrypted to it are refused', ['org', 'connection', 'id'], ['org', 'id'], samlEncryptionKeyRemove),
   spec('import', 'import --org <slug> --mode upsert|disable|sync --file <file.csv> [--no-invite] [--create-groups] [--except-scim] [--commit] [--force]',
     'preview a CSV import and print the counts; --commit applies it (progress on stderr)',
     ['org', 'mode', 'file', 'no-invite', 'create-groups', 'except-scim', 'commit', 'force'], ['org', 'mode', 'file'], importCsv),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -174,6 +175,24 @@ describe('gatehouse CLI', function () {
     const both = await runCli(['saml', 'set', '--org', 'acme', '--metadata-file', metadata, '--allow-idp-initiated', '--no-allow-idp-initiated'], env);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /allow-idp-initiated/);
+  });
+
+  it('adds an assertion-encryption key, writes its certificate for the IdP, lists it and removes it', async () => {
+    const certFile = path.join(dataDir, 'gatehouse-encryption.pem');
+    const added = await runCli(['saml', 'encryption-key-add', '--org', 'acme', '--cert-file', certFile], env);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /Certificate written to .*gatehouse-encryption\.pem: upload it at the IdP/);
+    const written = new X509Certificate(readFileSync(certFile, 'utf8'));
+    const listed = json((await runCli(['saml', 'encryption-keys', '--org', 'acme', '--json'], env)).stdout);
+    assert.equal(listed.keys.length, 1);
+    assert.equal(listed.keys[0].fingerprint256, written.fingerprint256);
+    assert.doesNotMatch(JSON.stringify(listed), /PRIVATE KEY/);
+    const removed = await runCli(['saml', 'encryption-key-remove', '--org', 'acme', '--id', listed.keys[0].id], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match((await runCli(['saml', 'encryption-keys', '--org', 'acme'], env)).stdout, /0 encryption key\(s\)/);
+    const again = await runCli(['saml', 'encryption-key-remove', '--org', 'acme', '--id', listed.keys[0].id], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /not found/);
   });
 
   it('configures SAML from --metadata-url and `saml refresh` picks up the certificate the IdP publishes next', async () => {

@@ -225,6 +225,38 @@ describe('console: single sign-on and provisioning', function () {
     await close();
   });
 
+  it('adds an assertion-encryption key with its certificate to copy, requires encryption, and removes an old key after confirming', async () => {
+    const { page, problems, close } = await adminPage();
+    await page.goto(`${s.origin}/console/sso`);
+    await submitAndReload(page, 'Add an encryption key', 'POST');
+    const rows = page.getByRole('table', { name: 'Encryption keys' }).locator('tbody tr');
+    assert.equal(await rows.count(), 1);
+    await page.getByText('Certificate 1', { exact: true }).click();
+    const pem = ((await page.locator('#encryption-cert-0').textContent()) ?? '').trim();
+    assert.match(pem, /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/);
+    assert.equal(await page.getByRole('button', { name: 'Copy certificate 1' }).count(), 1);
+    const metadata = await (await fetch(`${s.origin}/saml/acme/metadata`)).text();
+    assert.ok(metadata.includes(pem.replace(/-----[A-Z ]+-----|\s/g, '')), 'the SP metadata publishes the certificate');
+
+    await page.getByLabel(/Require encrypted assertions/).check();
+    await submitAndReload(page, 'Save options', 'PUT');
+    assert.equal(await page.getByLabel(/Require encrypted assertions/).isChecked(), true);
+    assert.equal(await page.getByRole('button', { name: /Remove encryption key/ }).count(), 0, 'the only key stays while encryption is required');
+    await submitAndReload(page, 'Add an encryption key', 'POST');
+    assert.equal(await rows.count(), 2);
+    await checkPage(page, 'sso-encryption');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await submitAndReload(page, 'Remove encryption key 2', 'DELETE');
+    assert.equal(await rows.count(), 1);
+    assert.notEqual((await page.locator('#encryption-cert-0').textContent())?.trim(), pem, 'the older key went, the newer stays');
+
+    await page.getByLabel(/Require encrypted assertions/).uncheck();
+    await submitAndReload(page, 'Save options', 'PUT');
+    assert.equal(await page.getByRole('button', { name: 'Remove encryption key 1' }).count(), 1);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('fits a phone-width screen', async () => {
     const { page, close } = await adminPage({ width: 375, height: 740 });
     await page.goto(`${s.origin}/console/sso`);

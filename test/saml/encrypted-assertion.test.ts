@@ -166,6 +166,15 @@ describe('SAML encrypted assertions', () => {
       await expectRefused(acme, encrypted.replace('</samlp:Response>', `${assertion}</samlp:Response>`), 'assertion_count');
     });
 
+    it('refuses an EncryptedAssertion holding something other than one Assertion, or a DOCTYPE', async () => {
+      const status = (assertion: string) => assertion.replace(/^<saml:Assertion/, '<saml:Statement').replace(/<\/saml:Assertion>$/, '</saml:Statement>');
+      await expectRefused(acme, await encryptedFor(acme, current.certificate, { plaintext: status }), 'malformed');
+      const entity = (assertion: string) => `<!DOCTYPE x [<!ENTITY e "alice">]>${assertion}`;
+      await expectRefused(acme, await encryptedFor(acme, current.certificate, { plaintext: entity }), 'doctype');
+      const two = (assertion: string) => `${assertion}${assertion}`;
+      await expectRefused(acme, await encryptedFor(acme, current.certificate, { plaintext: two }), 'malformed');
+    });
+
     it('refuses the same encrypted assertion twice (replay)', async () => {
       const xml = await encryptedFor(acme, current.certificate);
       await expectSignedIn(acme, xml);

@@ -129,6 +129,8 @@ export interface EncryptOptions {
   /** Okta offers AES-256-GCM and AES-256-CBC; Entra encrypts with AES-256-CBC. */
   algorithm?: 'aes256-gcm' | 'aes128-gcm' | 'aes256-cbc' | 'aes128-cbc' | 'tripledes-cbc';
   keyTransport?: 'rsa-oaep-mgf1p' | 'rsa-1_5';
+  /** What is encrypted instead of the Assertion as written (an attack: something else inside). */
+  plaintext?: (assertion: string) => string;
 }
 
 const DATA_ALG = {
@@ -148,7 +150,7 @@ export async function encryptAssertion(xml: string, certificate: string, options
   const match = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml);
   if (!match) throw new Error('no saml:Assertion to encrypt');
   const encrypted = await new Promise<string>((resolve, reject) =>
-    xmlenc.encrypt(match[0], {
+    xmlenc.encrypt(options.plaintext ? options.plaintext(match[0]) : match[0], {
       rsa_pub: new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'pem' }),
       pem: certificate,
       encryptionAlgorithm: DATA_ALG[options.algorithm ?? 'aes256-gcm'],

@@ -1,4 +1,5 @@
 import { etagOf } from '../../../lib/etag.ts';
+import { encryptionSection, type EncryptionKeys } from './sso-encryption.ts';
 import { html, options, when, type Html } from '../html.ts';
 import type { ConsoleRoute } from '../page.ts';
 import { activitySection, tokensSection, type Token } from './sso-tokens.ts';
@@ -176,7 +177,7 @@ function optionsForm(saml: SamlView): Html {
 <label for="allowed-redirects">Return addresses allowed after sign-in (one a line)</label>
 <textarea id="allowed-redirects" name="allowedRedirectUrls" data-type="list" aria-describedby="allowed-redirects-hint">${(saml.allowedRedirectUrls ?? []).join('\n')}</textarea>
 <p id="allowed-redirects-hint" class="hint">Absolute URLs; end one with * to allow every address under it. Console pages are always allowed.</p>
-<input type="hidden" name="requireEncryptedAssertions" data-type="bool" value="${String(saml.requireEncryptedAssertions ?? false)}">
+<label class="inline"><input type="checkbox" name="requireEncryptedAssertions" data-type="bool"${saml.requireEncryptedAssertions ? html` checked` : ''}> Require encrypted assertions (add an encryption key below first)</label>
 <input type="hidden" name="attributeMapping" data-type="json" value="${JSON.stringify(saml.attributeMapping ?? {})}">
 <button type="submit">Save options</button>
 </form>`;
@@ -188,8 +189,9 @@ export const ssoRoute: ConsoleRoute = {
   section: '/console/sso',
   requirement: 'settings.manage',
   async render({ api }) {
-    const [saml, tokens, failures, problems] = await Promise.all([
-      api.get<SamlView>('/saml'),
+    const saml = await api.get<SamlView>('/saml');
+    const [encryption, tokens, failures, problems] = await Promise.all([
+      saml.idp ? api.get<EncryptionKeys>('/saml/default/encryption-keys') : null,
       api.get<{ tokens: Token[] }>('/tokens'),
       api.get<{ events: AuditEvent[] }>('/audit', { action: 'sso.failed', limit: 10 }),
       api.get<ScimProblemPage>('/scim/problems', { limit: 20 }),
@@ -206,6 +208,7 @@ ${currentIdp(saml)}
 ${idpForms(saml)}
 ${optionsForm(saml)}
 </section>
+${encryptionSection(encryption)}
 ${tokensSection(scimTokens)}
 ${problemsSection(problems)}
 ${activitySection(scimEvents, failures.events)}`,
