@@ -1,9 +1,7 @@
 import { XMLSerializer } from '@xmldom/xmldom';
-import { keyInfoToPem } from '@node-saml/node-saml/lib/crypto.js';
-import { validateSignature } from '@node-saml/node-saml/lib/xml.js';
 import xmlenc from 'xml-encryption';
 import { fail, ok } from '../lib/result.ts';
-import { NS, parseXml, refuseDoctype, requireStrongAlgorithms, ownSignature, type Check } from './checks.ts';
+import { childElements, NS, ownSignature, parseXml, refuseDoctype, requireStrongAlgorithms, verifyOwnSignature, type Check } from './checks.ts';
 
 /**
  * Encrypted assertions (Okta's "Assertion Encryption", Entra's "Token
@@ -35,14 +33,6 @@ export interface DecryptionSettings {
   /** The IdP's certificates, for the Response's signature. */
   certificates: string[];
   allowSha1: boolean;
-}
-
-function childElements(parent: Element, ns: string, local: string): Element[] {
-  const out: Element[] = [];
-  for (let node = parent.firstChild; node; node = node.nextSibling) {
-    if (node.nodeType === 1 && (node as Element).namespaceURI === ns && (node as Element).localName === local) out.push(node as Element);
-  }
-  return out;
 }
 
 /**
@@ -90,13 +80,8 @@ export function openEncryptedAssertion(xml: string, doc: Document, settings: Dec
   if (signature) {
     const strong = requireStrongAlgorithms(signature, settings.allowSha1);
     if (!strong.ok) return strong;
-    let valid: boolean;
-    try {
-      valid = validateSignature(xml, root, settings.certificates.map((cert) => keyInfoToPem(cert, 'CERTIFICATE')));
-    } catch (error) {
-      return fail('bad_signature', `the Response signature is not acceptable: ${(error as Error).message}`);
-    }
-    if (!valid) return fail('bad_signature', "the Response signature does not verify with the connection's certificates");
+    const verified = verifyOwnSignature(xml, root, 'Response', settings.certificates);
+    if (!verified.ok) return verified;
   }
 
   const encrypted = direct[0]!;

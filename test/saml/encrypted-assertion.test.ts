@@ -141,6 +141,10 @@ describe('SAML encrypted assertions', () => {
       await expectRefused(acme, signed.replace(/IssueInstant="[^"]+"/, 'IssueInstant="2020-01-01T00:00:00.000Z"'), 'bad_signature');
     });
 
+    it('refuses a SHA-1 signature over the encrypted assertion, as over a plain one', async () => {
+      await expectRefused(acme, sign(await encryptedFor(acme, current.certificate), 'response', { algorithm: 'sha1' }), 'weak_algorithm');
+    });
+
     it('refuses an encrypted assertion that is not signed inside, even in a signed Response', async () => {
       const unsigned = responseFor('acme', { nameId: 'alice@acme.test', signed: false });
       await expectRefused(acme, sign(await encryptAssertion(unsigned, current.certificate), 'response'), 'unsigned');
