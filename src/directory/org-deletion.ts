@@ -46,6 +46,7 @@ export const deletionSteps: readonly DeletionStep[] = [
   byOrg('ssoLinks', 'sso_links'),
   byOrg('samlRequests', 'saml_requests'),
   byOrg('samlAssertions', 'saml_assertions'),
+  byOrg('samlEncryptionKeys', 'saml_encryption_keys'),
   byOrg('samlConnections', 'saml_connections'),
   byOrg('tokens', 'api_tokens'),
   byOrg('outboxMessages', 'outbox_messages'),

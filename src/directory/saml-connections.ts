@@ -187,8 +187,8 @@ export function expiringCertificates(views: SamlConnectionView[], days = CERT_WA
 
 /**
  * Requiring encrypted assertions without a key to decrypt them would sign
- * nobody in. The key count is read under the connection's row lock (taken by
- * lockIfMatch or here), which the key routes take too.
+ * nobody in. The keys are counted under the connection's row lock, which
+ * adding and removing a key take too (saml-encryption-keys.ts).
  */
 async function assertHasEncryptionKey(tx: Em, orgId: string, connection: SamlConnection | null): Promise<void> {
   const problem = () => ValidationError.field('requireEncryptedAssertions', 'needs an encryption key first: POST …/encryption-keys, and give its certificate to the IdP');

@@ -3,7 +3,7 @@ import { Organization, SamlConnection, SamlEncryptionKey } from '../db/entities/
 import { newSelfSigned } from '../lib/self-signed-cert.ts';
 import { recordAudit } from './audit.ts';
 import { ConflictError, LimitError, NotFoundError } from './errors.ts';
-import { certificateInfo, validateConnectionName, type CertificateInfo } from './saml-connections.ts';
+import { certificateInfo, findSamlConnection, validateConnectionName, type CertificateInfo } from './saml-connections.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -44,7 +44,8 @@ async function lockedConnection(tx: Em, scope: Scope, name: string): Promise<Sam
 
 /** A new key for the connection; one `saml.encryption_key_added` audit event naming its certificate. */
 export async function addEncryptionKey(em: Em, scope: Scope, name: string, now: Date): Promise<EncryptionKeyView> {
-  // Made before the transaction: an RSA key takes tens of milliseconds, no lock needs to wait for it.
+  // Made before the transaction (an RSA key takes tens of milliseconds, no lock waits for it), for a connection that exists.
+  if (!(await findSamlConnection(em, scope.orgId, validateConnectionName(name)))) throw new NotFoundError('SamlConnection', name);
   const made = await newSelfSigned(`Gatehouse ${scope.orgSlug}/${name} SAML encryption`, now, ENCRYPTION_CERT_DAYS);
   return em.transactional(async (tx) => {
     const connection = await lockedConnection(tx, scope, name);

@@ -60,6 +60,8 @@ async function fillEveryTable(t: TestApp, org: SeededOrg, userId: string, groupI
     values (gen_random_uuid(), now(), now(), ?, 'https://idp.example/' || ?, 'https://idp.example/sso', '[]')`, [org.id, org.slug]);
   await run(`insert into saml_requests (id, created_at, updated_at, org_id, connection_id, request_id, expires_at)
     select gen_random_uuid(), now(), now(), ?, id, '_req', now() + interval '5 minutes' from saml_connections where org_id = ?`, [org.id, org.id]);
+  await run(`insert into saml_encryption_keys (id, created_at, updated_at, org_id, connection_id, certificate, private_key)
+    select gen_random_uuid(), now(), now(), ?, id, 'certificate', 'private key' from saml_connections where org_id = ?`, [org.id, org.id]);
   await run(`insert into saml_assertions (id, created_at, updated_at, org_id, assertion_id, expires_at) values (gen_random_uuid(), now(), now(), ?, '_assertion', now() + interval '1 hour')`, [org.id]);
   await run(`insert into sso_links (id, created_at, updated_at, org_id, connection_id, user_id, name_id, last_login_at)
     select gen_random_uuid(), now(), now(), ?, id, ?, 'name-id', now() from saml_connections where org_id = ?`, [org.id, userId, org.id]);
