@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm.ts';
 import { executeBound, type SqlRunner } from '../db/bound-query.ts';
 import { ApiToken, Organization, tokenScopes, type TokenScope } from '../db/entities/index.ts';
-import { bearerProblem, digestsEqual, generateToken, parseBearer, sha256Hex, tokenHint } from '../lib/tokens.ts';
+import { bearerProblem, digestsEqual, generateToken, parseBasicPassword, parseBearer, sha256Hex, tokenHint } from '../lib/tokens.ts';
 import type { Clock } from '../lib/clock.ts';
 import { isUuid } from '../lib/ids.ts';
 import { recordAudit } from './audit.ts';
@@ -212,16 +212,20 @@ export class TokenCache {
   }
 }
 
-/** `Authorization` header → the authenticated token of the expected scope, or AuthenticationError. */
+/**
+ * `Authorization` header → the authenticated token of the expected scope, or AuthenticationError.
+ * `basic`: a Basic header's password is taken as the token too (SCIM: Okta's Basic Auth mode).
+ */
 export async function authenticateBearer(
   db: SqlRunner,
   header: string | undefined,
   expected: TokenScope,
   clock: Clock,
   cache?: TokenCache,
+  options: { basic: boolean } = { basic: false },
 ): Promise<AuthenticatedToken> {
-  const presented = parseBearer(header);
-  if (!presented) throw new AuthenticationError(bearerProblem(header));
+  const presented = parseBearer(header) ?? (options.basic ? parseBasicPassword(header) : undefined);
+  if (!presented) throw new AuthenticationError(bearerProblem(header, options));
   return authenticateToken(db, presented, expected, clock, cache);
 }
 

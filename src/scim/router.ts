@@ -32,7 +32,8 @@ export function scimSurface(deps: ScimDeps): [Router, ErrorRequestHandler] {
 
   router.use(async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'scim', deps.clock, deps.tokenCache);
+      // Okta's Basic Auth mode sends the token as the password: taken here, never on the admin API.
+      const token = await authenticateBearer(req.ctx.sql, req.get('authorization'), 'scim', deps.clock, deps.tokenCache, { basic: true });
       // The org's own limit when an admin set one (read with the token), else the server's.
       const wait = limiter.take(token.orgId, token.scimRateLimit ?? undefined);
       if (wait > 0) throw new RateLimitedError(wait);

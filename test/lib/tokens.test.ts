@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { bearerProblem, digestsEqual, generateToken, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
+import { bearerProblem, digestsEqual, generateToken, parseBasicPassword, sha256Hex, tokenHint } from '../../src/lib/tokens.ts';
 
 describe('tokens', () => {
   it('generates prefixed tokens carrying 256 bits of randomness', () => {
@@ -32,6 +32,17 @@ describe('tokens', () => {
     assert.ok(hint.length < 20);
   });
 
+  it('reads a SCIM token from Basic credentials: the password after the first colon, any user name', () => {
+    const token = generateToken('scim');
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    assert.equal(parseBasicPassword(basic(`okta:${token}`)), token);
+    assert.equal(parseBasicPassword(basic(`:${token}`)), token);
+    assert.equal(parseBasicPassword(`basic  ${Buffer.from(`a:${token}`).toString('base64')}`), token);
+    for (const header of [basic('acme'), basic('acme:'), 'Basic !!!', 'Basic', `Bearer ${token}`, undefined]) assert.equal(parseBasicPassword(header), undefined, String(header));
+    assert.match(bearerProblem(basic('acme:'), { basic: true }), /SCIM token as the password/);
+    assert.equal(bearerProblem(basic(`acme:${token.slice(0, -1)}`), { basic: true }).includes(token.slice(0, -1)), false);
+  });
+
   it('names the set-up mistake behind an unusable Authorization header, never echoing it', () => {
     const token = generateToken('scim');
     const cases: [string | undefined, RegExp][] = [
@@ -39,12 +50,12 @@ describe('tokens', () => {
       ['Bearer', /^Authorization: Bearer <token> is required$/],
       [`Bearer Bearer ${token}`, /"Bearer" twice/],
       [`bearer  BEARER ${token}`, /"Bearer" twice/],
-      [`Basic ${Buffer.from(`okta:${token}`).toString('base64')}`, /Basic authentication is not supported/],
+      [`Basic ${Buffer.from(`okta:${token}`).toString('base64')}`, /Basic authentication is not taken by the admin API/],
       [token, /without the "Bearer " scheme/],
       ['Token abc', /^Authorization: Bearer <token> is required$/],
     ];
     for (const [header, expected] of cases) {
-      const problem = bearerProblem(header);
+      const problem = bearerProblem(header, { basic: false });
       assert.match(problem, expected, String(header));
       assert.equal(problem.includes(token), false, String(header));
     }

@@ -33,6 +33,12 @@ export function serviceProviderConfig(deps: ScimDeps): Record<string, unknown> {
         description: 'Authentication with a bearer token created by `gatehouse token create --scope scim`',
         primary: true,
       },
+      {
+        type: 'httpbasic',
+        name: 'HTTP Basic',
+        description: 'The same SCIM token as the password, with any user name (Okta\'s Basic Auth mode)',
+        primary: false,
+      },
     ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${deps.baseUrl}/ServiceProviderConfig` },
   };

@@ -34,6 +34,7 @@ describe('SCIM discovery', () => {
       assert.equal(spc.pagination!.maxPageSize, 250);
       const schemes = spc.authenticationSchemes as unknown as Json[];
       assert.ok(schemes.some((s) => s.type === 'oauthbearertoken'));
+      assert.ok(schemes.some((s) => s.type === 'httpbasic' && s.primary === false), 'Basic: the token as the password');
     });
   }
 

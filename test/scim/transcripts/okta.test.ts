@@ -208,12 +208,30 @@ describe('Okta transcript', () => {
       assert.equal(res.body.detail.includes(acme.tokens.scim), false, 'the token is never echoed');
     });
 
-    it('says Basic authentication is not taken, and what to choose instead, when Okta is set to Basic Auth', async () => {
-      const basic = Buffer.from(`okta:${acme.tokens.scim}`).toString('base64');
-      const res = await request(t.app).get('/scim/v2/Users?startIndex=1&count=2').set('User-Agent', okta.userAgent!).set('Authorization', `Basic ${basic}`);
-      assertErrorBody(res, 401);
-      assert.match(res.body.detail, /Basic authentication is not supported/);
-      assert.match(res.body.detail, /HTTP Header/);
+    it('takes Okta\'s Basic Auth mode: any user name, the SCIM token as the password', async () => {
+      for (const user of ['acme', 'okta', '']) {
+        const basic = Buffer.from(`${user}:${acme.tokens.scim}`).toString('base64');
+        const res = await request(t.app).get('/scim/v2/Users?startIndex=1&count=2').set('User-Agent', okta.userAgent!).set('Authorization', `Basic ${basic}`);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:ListResponse');
+      }
+    });
+
+    it('says what Basic Auth needs when its password is not a SCIM token, never echoing it', async () => {
+      for (const credentials of ['acme:not-a-token', `${acme.tokens.scim}:`, 'acme', `acme:${acme.tokens.admin}`]) {
+        const res = await request(t.app).get('/scim/v2/Users').set('User-Agent', okta.userAgent!).set('Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+        assertErrorBody(res, 401);
+        assert.equal(res.body.detail.includes(acme.tokens.scim) || res.body.detail.includes(acme.tokens.admin), false, 'the token is never echoed');
+      }
+      const empty = await request(t.app).get('/scim/v2/Users').set('User-Agent', okta.userAgent!).set('Authorization', `Basic ${Buffer.from('acme:').toString('base64')}`);
+      assert.match(empty.body.detail, /SCIM token as the password/);
+    });
+
+    it('keeps Basic authentication off the admin API: its tokens go in a Bearer header', async () => {
+      const basic = Buffer.from(`acme:${acme.tokens.admin}`).toString('base64');
+      const res = await request(t.app).get('/api/orgs/acme/users').set('Authorization', `Basic ${basic}`);
+      assert.equal(res.status, 401);
+      assert.match(res.body.error.message, /Basic authentication is not taken by the admin API/);
     });
 
     it('says the Bearer scheme is missing when the header holds the token alone', async () => {
