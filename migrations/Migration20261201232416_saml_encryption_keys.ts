@@ -1,5 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
+/**
+ * Encrypted assertions (saml/decrypt.ts): the keys an IdP encrypts a connection's assertions to,
+ * made by Gatehouse (directory/saml-encryption-keys.ts), and the connection option that refuses
+ * assertions in the clear.
+ */
 export class Migration20261201232416_saml_encryption_keys extends Migration {
 
   override name = 'Migration20261201232416_saml_encryption_keys';
