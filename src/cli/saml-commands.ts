@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONNECTION, configureSamlConnection, expiringCertificates, findSamlConnection, listSamlConnections, spEndpoints, toConnectionView } from '../directory/saml-connections.ts';
+import { listEncryptionKeys } from '../directory/saml-encryption-keys.ts';
 import { toConnectionInput } from '../saml/connection-input.ts';
 import { recordMetadataFetch, refreshSamlConnection } from '../saml/metadata-refresh.ts';
 import { DomainError, ValidationError } from '../directory/errors.ts';
@@ -102,10 +103,17 @@ function printMetadataFetch(io: Io, idp: ReturnType<typeof toConnectionView>['id
   if (idp.metadataError) io.out(`  Metadata last fetch failed: ${idp.metadataError.at.toISOString()}: ${idp.metadataError.reason}`);
 }
 
+/** Whether the connection takes encrypted assertions, and with how many keys (`saml encryption-keys` lists them). */
+function encryptionLine(view: ReturnType<typeof toConnectionView>, keys: number): string {
+  const state = view.requireEncryptedAssertions ? 'required' : keys ? 'accepted' : 'refused (no key)';
+  return `  Encrypted assertions: ${state}, ${keys} encryption key(s)`;
+}
+
 export const samlShow: Command = async (ctx) => {
   const scope = await orgScope(ctx);
   const now = new Date();
-  const views = (await listSamlConnections(ctx.store.orm.em.fork(), scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, ctx.config.publicUrl, now));
+  const em = ctx.store.orm.em.fork();
+  const views = (await listSamlConnections(em, scope.orgId)).map((c) => toConnectionView(c, scope.orgSlug, ctx.config.publicUrl, now));
   // The IdP app is created before the IdP gives out its metadata (Entra asks for the Identifier and
   // Reply URL first), so the default connection's URLs are shown before it is configured too.
   const defaultConnection = { name: DEFAULT_CONNECTION, configured: views.some((v) => v.name === DEFAULT_CONNECTION), ...spEndpoints(ctx.config.publicUrl, scope.orgSlug) };
@@ -121,6 +129,7 @@ export const samlShow: Command = async (ctx) => {
   for (const view of views) {
     ctx.io.out(`Connection "${view.name}" (IdP ${view.idp.entityId}, JIT ${view.jit}, IdP-initiated ${view.allowIdpInitiated ? 'allowed' : 'refused'}):`);
     printConnection(ctx.io, view);
+    ctx.io.out(encryptionLine(view, (await listEncryptionKeys(em, scope.orgId, view.id)).length));
   }
 };
 

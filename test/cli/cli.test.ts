@@ -183,13 +183,14 @@ describe('gatehouse CLI', function () {
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stdout, /Certificate written to .*gatehouse-encryption\.pem: upload it at the IdP/);
     const written = new X509Certificate(readFileSync(certFile, 'utf8'));
+    assert.match((await runCli(['saml', 'show', '--org', 'acme'], env)).stdout, /Encrypted assertions: accepted, 1 encryption key\(s\)/);
     const listed = json((await runCli(['saml', 'encryption-keys', '--org', 'acme', '--json'], env)).stdout);
     assert.equal(listed.keys.length, 1);
     assert.equal(listed.keys[0].fingerprint256, written.fingerprint256);
     assert.doesNotMatch(JSON.stringify(listed), /PRIVATE KEY/);
     const removed = await runCli(['saml', 'encryption-key-remove', '--org', 'acme', '--id', listed.keys[0].id], env);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match((await runCli(['saml', 'encryption-keys', '--org', 'acme'], env)).stdout, /0 encryption key\(s\)/);
+    assert.match((await runCli(['saml', 'show', '--org', 'acme'], env)).stdout, /Encrypted assertions: refused \(no key\), 0 encryption key\(s\)/);
     const again = await runCli(['saml', 'encryption-key-remove', '--org', 'acme', '--id', listed.keys[0].id], env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not found/);
