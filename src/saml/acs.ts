@@ -189,6 +189,7 @@ export async function completeLogin(
           sessionId: started.session.id,
           endedSessions: started.ended,
           idpInitiated: !response.inResponseTo,
+          encrypted: response.encrypted,
         },
       });
       return {

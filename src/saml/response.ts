@@ -32,6 +32,8 @@ export interface VerifiedResponse {
   validUntil: Date;
   /** The AuthnRequest it answers, or null when IdP-initiated. */
   inResponseTo: string | null;
+  /** The assertion came encrypted (decrypt.ts). */
+  encrypted: boolean;
   identity: SsoIdentity;
 }
 
@@ -118,6 +120,7 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
     assertionId: facts.value.assertionId,
     validUntil: window.value,
     inResponseTo: solicited.value,
+    encrypted: opened.value !== null,
     identity: toIdentity(profile.nameID, profile.nameIDFormat ?? null, attributes, connection.attributeMapping),
   });
 }

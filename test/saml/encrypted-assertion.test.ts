@@ -126,6 +126,14 @@ describe('SAML encrypted assertions', () => {
       await expectSignedIn(acme, await encryptedFor(acme, current.certificate));
     });
 
+    it('says in each sso.login whether the assertion came encrypted, so an admin sees it before requiring it', async () => {
+      const lastLogin = async () => (await t.container.fork().find(AuditEvent, { action: 'sso.login', org: acme.id }, { orderBy: { at: 'desc', id: 'desc' }, limit: 1 }))[0]!;
+      await expectSignedIn(acme, await encryptedFor(acme, current.certificate));
+      assert.equal((await lastLogin()).details.encrypted, true);
+      await expectSignedIn(acme, responseFor('acme', { nameId: 'alice@acme.test' }));
+      assert.equal((await lastLogin()).details.encrypted, false);
+    });
+
     it('signs in with AES-256-CBC (Entra\'s token encryption) and with the 128-bit ciphers', async () => {
       for (const algorithm of ['aes256-cbc', 'aes128-cbc', 'aes128-gcm'] as const) {
         await expectSignedIn(acme, await encryptedFor(acme, current.certificate, { algorithm }));
