@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { testActor } from '../support/app.ts';
 import { updateOrgSettings } from '../../src/directory/org-settings.ts';
 import type { Browser, Page } from 'playwright-core';
@@ -235,6 +236,9 @@ describe('console: single sign-on and provisioning', function () {
     const pem = ((await page.locator('#encryption-cert-0').textContent()) ?? '').trim();
     assert.match(pem, /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/);
     assert.equal(await page.getByRole('button', { name: 'Copy certificate 1' }).count(), 1);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download certificate 1' }).click()]);
+    assert.match(file.suggestedFilename(), /^gatehouse-acme-default-encryption-\d{4}-\d\d-\d\d\.cer$/);
+    assert.equal(readFileSync((await file.path())!, 'utf8').trim(), pem);
     const metadata = await (await fetch(`${s.origin}/saml/acme/metadata`)).text();
     assert.ok(metadata.includes(pem.replace(/-----[A-Z ]+-----|\s/g, '')), 'the SP metadata publishes the certificate');
 

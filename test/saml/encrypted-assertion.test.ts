@@ -91,6 +91,11 @@ describe('SAML encrypted assertions', () => {
       assert.doesNotMatch(JSON.stringify(list.body) + JSON.stringify(key), /PRIVATE KEY/);
       const audit = await t.container.fork().findOneOrFail(AuditEvent, { action: 'saml.encryption_key_added', org: acme.id }, { orderBy: { at: 'desc' } });
       assert.equal(audit.details.fingerprint256, cert.fingerprint256);
+      const download = await request(t.app).get(`${keysPath(acme)}/${key.id}/certificate`).set(admin(acme)).expect(200);
+      assert.equal(download.text, key.certificate);
+      assert.match(download.headers['content-type']!, /^application\/x-pem-file/);
+      assert.match(download.headers['content-disposition']!, /^attachment; filename="gatehouse-acme-default-encryption-\d{4}-\d\d-\d\d\.cer"$/);
+      await request(t.app).get(`${keysPath(initech)}/${key.id}/certificate`).set(admin(initech)).expect(404);
       await removeKey(acme, key.id);
       const removed = await t.container.fork().findOneOrFail(AuditEvent, { action: 'saml.encryption_key_removed', org: acme.id });
       assert.equal(removed.details.keyId, key.id);

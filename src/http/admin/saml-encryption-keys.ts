@@ -38,6 +38,28 @@ export const samlEncryptionKeyRoutes: ApiRoute[] = [
   ),
   apiRoute(
     {
+      method: 'get',
+      path: '/saml/:name/encryption-keys/:id/certificate',
+      tag: 'SAML',
+      summary: "An encryption key's certificate as a file to upload at the IdP",
+      description: 'PEM, as a download named after the org and connection (.cer: the file Entra\'s Token encryption and Okta\'s Encryption Certificate take).',
+      permission: 'settings.manage',
+      params: keyParams,
+      responses: { 200: { description: 'The certificate (PEM)', contentType: 'application/x-pem-file' } },
+    },
+    async ({ req, res, params }) => {
+      const scope = scopeFor(req);
+      const name = validateConnectionName(params.name);
+      const connection = await findSamlConnection(req.ctx.em, scope.orgId, name);
+      if (!connection) throw new NotFoundError('SamlConnection', name);
+      const key = (await listEncryptionKeys(req.ctx.em, scope.orgId, connection.id)).find((k) => k.id === params.id);
+      if (!key) throw new NotFoundError('SamlEncryptionKey', params.id);
+      res.setHeader('Content-Disposition', `attachment; filename="gatehouse-${scope.orgSlug}-${name}-encryption-${key.createdAt.toISOString().slice(0, 10)}.cer"`);
+      res.type('application/x-pem-file').send(key.certificate);
+    },
+  ),
+  apiRoute(
+    {
       method: 'post',
       path: '/saml/:name/encryption-keys',
       tag: 'SAML',

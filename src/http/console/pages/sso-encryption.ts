@@ -6,7 +6,7 @@ export interface EncryptionKeys {
   keys: Array<{ id: string; createdAt: string; certificate: string; fingerprint256: string; notAfter: string }>;
 }
 
-function keyRow(key: EncryptionKeys['keys'][number], i: number, last: boolean, required: boolean): Html {
+function keyRow(apiBase: string, key: EncryptionKeys['keys'][number], i: number, last: boolean, required: boolean): Html {
   const remove = last && required
     ? html`<span class="hint">Needed while encrypted assertions are required</span>`
     : html`<form data-api="DELETE /saml/default/encryption-keys/${key.id}" data-then="reload" data-confirm="Remove this encryption key? Sign-ins whose assertion is encrypted to it are refused from then on." data-success="Encryption key removed."><button type="submit" class="link" aria-label="Remove encryption key ${i + 1}">Remove</button></form>`;
@@ -14,7 +14,7 @@ function keyRow(key: EncryptionKeys['keys'][number], i: number, last: boolean, r
 <td>${when(key.createdAt)}</td>
 <td>${when(key.notAfter)}</td>
 <td><code class="fingerprint">${key.fingerprint256}</code></td>
-<td><details><summary>Certificate ${i + 1}</summary><pre id="encryption-cert-${i}">${key.certificate}</pre><button type="button" class="secondary" data-copy="encryption-cert-${i}" aria-label="Copy certificate ${i + 1}">Copy</button></details></td>
+<td><details><summary>Certificate ${i + 1}</summary><pre id="encryption-cert-${i}">${key.certificate}</pre><button type="button" class="secondary" data-copy="encryption-cert-${i}" aria-label="Copy certificate ${i + 1}">Copy</button> <a href="${apiBase}/saml/default/encryption-keys/${key.id}/certificate" download aria-label="Download certificate ${i + 1}">Download (.cer)</a></details></td>
 <td class="actions">${remove}</td>
 </tr>`;
 }
@@ -24,14 +24,14 @@ function keyRow(key: EncryptionKeys['keys'][number], i: number, last: boolean, r
  * Token encryption): add one, copy its certificate to the IdP, remove the old
  * one after a change. Shown once the connection is configured.
  */
-export function encryptionSection(encryption: EncryptionKeys | null): Html {
+export function encryptionSection(apiBase: string, encryption: EncryptionKeys | null): Html {
   if (!encryption) return html``;
   const { keys, requireEncryptedAssertions: required } = encryption;
   const table = keys.length
     ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Encryption keys"><table>
 <caption class="visually-hidden">Encryption keys, newest first</caption>
 <thead><tr><th scope="col">Added</th><th scope="col">Valid until</th><th scope="col">SHA-256 fingerprint</th><th scope="col">Certificate</th><th scope="col">Actions</th></tr></thead>
-<tbody>${keys.map((key, i) => keyRow(key, i, keys.length === 1, required))}</tbody>
+<tbody>${keys.map((key, i) => keyRow(apiBase, key, i, keys.length === 1, required))}</tbody>
 </table></div>`
     : html`<p class="empty">No encryption key: your identity provider sends assertions unencrypted.</p>`;
   return html`<section aria-labelledby="encryption-heading">

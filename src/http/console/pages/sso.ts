@@ -188,7 +188,7 @@ export const ssoRoute: ConsoleRoute = {
   title: 'Single sign-on and provisioning',
   section: '/console/sso',
   requirement: 'settings.manage',
-  async render({ api }) {
+  async render({ api, viewer }) {
     const saml = await api.get<SamlView>('/saml');
     const [encryption, tokens, failures, problems] = await Promise.all([
       saml.idp ? api.get<EncryptionKeys>('/saml/default/encryption-keys') : null,
@@ -208,7 +208,7 @@ ${currentIdp(saml)}
 ${idpForms(saml)}
 ${optionsForm(saml)}
 </section>
-${encryptionSection(encryption)}
+${encryptionSection(`/api/orgs/${viewer.orgSlug}`, encryption)}
 ${tokensSection(scimTokens)}
 ${problemsSection(problems)}
 ${activitySection(scimEvents, failures.events)}`,
