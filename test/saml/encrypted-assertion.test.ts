@@ -176,6 +176,13 @@ describe('SAML encrypted assertions', () => {
       await expectRefused(acme, await encryptedFor(acme, current.certificate, { keyTransport: 'rsa-1_5' }), 'decryption_failed');
     });
 
+    it('refuses XML Encryption 1.1\'s rsa-oaep key transport, naming the algorithm in the audited detail', async () => {
+      const xml = (await encryptedFor(acme, current.certificate)).replace('http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p', 'http://www.w3.org/2009/xmlenc11#rsa-oaep');
+      await expectRefused(acme, xml, 'decryption_failed');
+      const [last] = await t.container.fork().find(AuditEvent, { action: 'sso.failed', org: acme.id }, { orderBy: { at: 'desc', id: 'desc' }, limit: 1 });
+      assert.match(String(last!.details.detail), /xmlenc11#rsa-oaep/);
+    });
+
     it('refuses a plain assertion beside the encrypted one (the signed one could be swapped in)', async () => {
       const plain = responseFor('acme', { nameId: 'alice@acme.test' });
       const encrypted = await encryptAssertion(plain, current.certificate);
