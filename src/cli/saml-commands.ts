@@ -8,7 +8,7 @@ import { fetchIdpMetadata } from '../saml/metadata-url.ts';
 import { checkUrlShape } from '../lib/outbound-url.ts';
 import { outboundPolicy } from '../config.ts';
 import type { JitPolicy } from '../db/entities/index.ts';
-import { CliError, ioReason, orgScope, UsageError, type Command, type CommandContext, type Io } from './context.ts';
+import { CliError, ioReason, orgScope, UsageError, type Command, type CommandContext, type Flags, type Io } from './context.ts';
 
 /** A file the command cannot read is I/O it could not do (exit 1, one line), not a wrong command line. */
 function readFlagFile(flag: string, file: string): string {
@@ -19,10 +19,13 @@ function readFlagFile(flag: string, file: string): string {
   }
 }
 
+/** `--connection`, or the default connection. */
+export const connectionName = (flags: Flags): string => (typeof flags.connection === 'string' ? flags.connection : DEFAULT_CONNECTION);
+
 export const samlSet: Command = async (ctx) => {
   const scope = await orgScope(ctx);
   const { flags } = ctx;
-  const name = typeof flags.connection === 'string' ? flags.connection : DEFAULT_CONNECTION;
+  const name = connectionName(flags);
   const certFiles = (flags['idp-cert-file'] as string[] | undefined) ?? [];
   const metadataFile = typeof flags['metadata-file'] === 'string' ? flags['metadata-file'] : undefined;
   if (flags['allow-idp-initiated'] && flags['no-allow-idp-initiated']) {

@@ -1,23 +1,20 @@
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_CONNECTION, findSamlConnection } from '../directory/saml-connections.ts';
-import { addEncryptionKey, listEncryptionKeys, removeEncryptionKey, toEncryptionKeyView, type EncryptionKeyView } from '../directory/saml-encryption-keys.ts';
-import { NotFoundError } from '../directory/errors.ts';
+import { connectionName } from './saml-commands.ts';
+import { addEncryptionKey, connectionKeys, removeEncryptionKey, toEncryptionKeyView, type EncryptionKeyView } from '../directory/saml-encryption-keys.ts';
 import { CliError, ioReason, orgScope, required, type Command } from './context.ts';
 
 /** `saml encryption-key…`: the admin API's …/saml/:name/encryption-keys for an operator's shell. */
 
-const connectionName = (flags: Record<string, unknown>) => (typeof flags.connection === 'string' ? flags.connection : DEFAULT_CONNECTION);
 
 const line = (k: EncryptionKeyView) => `${k.id}  added ${k.createdAt.toISOString()}  until ${k.notAfter.toISOString().slice(0, 10)}  ${k.fingerprint256}`;
 
 export const samlEncryptionKeys: Command = async (ctx) => {
   const scope = await orgScope(ctx);
   const name = connectionName(ctx.flags);
-  const em = ctx.store.orm.em.fork();
-  const connection = await findSamlConnection(em, scope.orgId, name);
-  if (!connection) throw new NotFoundError('SamlConnection', name);
+  const found = await connectionKeys(ctx.store.orm.em.fork(), scope.orgId, name);
+  const { connection } = found;
   const now = new Date();
-  const keys = (await listEncryptionKeys(em, scope.orgId, connection.id)).map((k) => toEncryptionKeyView(k, now));
+  const keys = found.keys.map((k) => toEncryptionKeyView(k, now));
   if (ctx.io.json) {
     ctx.io.out(JSON.stringify({ connection: name, requireEncryptedAssertions: connection.requireEncryptedAssertions, keys }));
     return;

@@ -35,6 +35,13 @@ export async function listEncryptionKeys(em: Em, orgId: string, connectionId: st
   return em.find(SamlEncryptionKey, { org: orgId, connection: connectionId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
 }
 
+/** A configured connection (404 otherwise) and its keys, newest first: what the admin API and the CLI list. */
+export async function connectionKeys(em: Em, orgId: string, name: string): Promise<{ connection: SamlConnection; keys: SamlEncryptionKey[] }> {
+  const connection = await findSamlConnection(em, orgId, validateConnectionName(name));
+  if (!connection) throw new NotFoundError('SamlConnection', name);
+  return { connection, keys: await listEncryptionKeys(em, orgId, connection.id) };
+}
+
 /** The connection, locked for the transaction: adds and removes of its keys (and a PUT of its options) run one at a time. */
 async function lockedConnection(tx: Em, scope: Scope, name: string): Promise<SamlConnection> {
   const [row] = await tx.execute('select id from saml_connections where org_id = ? and name = ? for update', [scope.orgId, validateConnectionName(name)]);

@@ -149,7 +149,7 @@ export async function completeLogin(
     now,
     clockSkewMs: deps.clockSkewMs,
     maxBytes: deps.acsBodyLimitBytes,
-    decryptionKeys: await decryptionKeys(em, org.id, connection.id),
+    decryptionKeys: () => decryptionKeys(em, org.id, connection.id),
   });
   if (!verified.ok) {
     const publicMessage = verified.code === 'status' ? IDP_REFUSED : verified.code === 'unsolicited' ? UNSOLICITED : GENERIC;

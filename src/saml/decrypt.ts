@@ -26,8 +26,8 @@ export interface Opened {
 }
 
 export interface DecryptionSettings {
-  /** PKCS#8 PEM private keys, newest first; empty when the connection has none. */
-  keys: string[];
+  /** PKCS#8 PEM private keys, newest first (none when the connection has none): read only for an encrypted assertion. */
+  keys: () => Promise<string[]>;
   /** The connection refuses assertions in the clear. */
   required: boolean;
   /** The IdP's certificates, for the Response's signature. */
@@ -63,14 +63,15 @@ function decryptWithAny(encrypted: string, keys: string[]): Check<string> {
  * null: nothing encrypted (the Response goes on as it came). Otherwise the
  * Response with its one EncryptedAssertion replaced by the Assertion inside.
  */
-export function openEncryptedAssertion(xml: string, doc: Document, settings: DecryptionSettings): Check<Opened | null> {
+export async function openEncryptedAssertion(xml: string, doc: Document, settings: DecryptionSettings): Promise<Check<Opened | null>> {
   const root = doc.documentElement;
   if (root.namespaceURI !== NS.protocol || root.localName !== 'Response') return ok(null);
   const everywhere = Array.from(doc.getElementsByTagNameNS('*', 'EncryptedAssertion'));
   if (!everywhere.length) {
     return settings.required ? fail('unencrypted_assertion', 'this connection requires encrypted assertions, and the assertion came in the clear') : ok(null);
   }
-  if (!settings.keys.length) return fail('encrypted_assertion', 'the assertion is encrypted, and this connection has no encryption key');
+  const keys = await settings.keys();
+  if (!keys.length) return fail('encrypted_assertion', 'the assertion is encrypted, and this connection has no encryption key');
   const direct = childElements(root, NS.assertion, 'EncryptedAssertion');
   const plain = doc.getElementsByTagNameNS('*', 'Assertion').length;
   if (everywhere.length !== 1 || direct.length !== 1 || plain !== 0) {
@@ -85,7 +86,7 @@ export function openEncryptedAssertion(xml: string, doc: Document, settings: Dec
   }
 
   const encrypted = direct[0]!;
-  const decrypted = decryptWithAny(new XMLSerializer().serializeToString(encrypted), settings.keys);
+  const decrypted = decryptWithAny(new XMLSerializer().serializeToString(encrypted), keys);
   if (!decrypted.ok) return decrypted;
   // What came out of the encryption is as untrusted as what came in: the same parser rules, then one Assertion.
   const doctype = refuseDoctype(decrypted.value);

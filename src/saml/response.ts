@@ -43,8 +43,8 @@ export interface VerifyContext {
   now: Date;
   clockSkewMs: number;
   maxBytes: number;
-  /** The connection's private keys, newest first (directory/saml-encryption-keys.ts). */
-  decryptionKeys: string[];
+  /** The connection's private keys, newest first (directory/saml-encryption-keys.ts): read only when the assertion is encrypted. */
+  decryptionKeys: () => Promise<string[]>;
 }
 
 /** Refuses what no parser should see: oversized nesting and DTDs, then parses strictly. */
@@ -68,7 +68,7 @@ export async function verifyResponse(samlResponse: unknown, ctx: VerifyContext):
   if (!receivedDoc.ok) return receivedDoc;
   const idpError = refuseIdpError(receivedDoc.value);
   if (!idpError.ok) return idpError;
-  const opened = openEncryptedAssertion(received.value, receivedDoc.value, {
+  const opened = await openEncryptedAssertion(received.value, receivedDoc.value, {
     keys: ctx.decryptionKeys,
     required: connection.requireEncryptedAssertions,
     certificates: connection.idpCertificates,

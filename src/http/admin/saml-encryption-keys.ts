@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { scopeFor } from '../context.ts';
-import { findSamlConnection, validateConnectionName } from '../../directory/saml-connections.ts';
+import { validateConnectionName } from '../../directory/saml-connections.ts';
 import { NotFoundError } from '../../directory/errors.ts';
-import { addEncryptionKey, listEncryptionKeys, MAX_ENCRYPTION_KEYS, removeEncryptionKey, toEncryptionKeyView } from '../../directory/saml-encryption-keys.ts';
+import { addEncryptionKey, connectionKeys, MAX_ENCRYPTION_KEYS, removeEncryptionKey, toEncryptionKeyView } from '../../directory/saml-encryption-keys.ts';
 import { apiRoute, type ApiRoute } from './route.ts';
 
 const nameParams = z.strictObject({ name: z.string().max(100) });
@@ -27,12 +27,8 @@ export const samlEncryptionKeyRoutes: ApiRoute[] = [
       responses: { 200: { description: '{requireEncryptedAssertions, keys: [{id, createdAt, certificate, fingerprint256, subject, notBefore, notAfter, expiresInDays, expired}]}' } },
     },
     async ({ container, req, res, params }) => {
-      const scope = scopeFor(req);
-      const name = validateConnectionName(params.name);
-      const connection = await findSamlConnection(req.ctx.em, scope.orgId, name);
-      if (!connection) throw new NotFoundError('SamlConnection', name);
+      const { connection, keys } = await connectionKeys(req.ctx.em, scopeFor(req).orgId, params.name);
       const now = container.clock.now();
-      const keys = await listEncryptionKeys(req.ctx.em, scope.orgId, connection.id);
       res.json({ requireEncryptedAssertions: connection.requireEncryptedAssertions, keys: keys.map((k) => toEncryptionKeyView(k, now)) });
     },
   ),
@@ -49,12 +45,9 @@ export const samlEncryptionKeyRoutes: ApiRoute[] = [
     },
     async ({ req, res, params }) => {
       const scope = scopeFor(req);
-      const name = validateConnectionName(params.name);
-      const connection = await findSamlConnection(req.ctx.em, scope.orgId, name);
-      if (!connection) throw new NotFoundError('SamlConnection', name);
-      const key = (await listEncryptionKeys(req.ctx.em, scope.orgId, connection.id)).find((k) => k.id === params.id);
+      const key = (await connectionKeys(req.ctx.em, scope.orgId, params.name)).keys.find((k) => k.id === params.id);
       if (!key) throw new NotFoundError('SamlEncryptionKey', params.id);
-      res.setHeader('Content-Disposition', `attachment; filename="gatehouse-${scope.orgSlug}-${name}-encryption-${key.createdAt.toISOString().slice(0, 10)}.cer"`);
+      res.setHeader('Content-Disposition', `attachment; filename="gatehouse-${scope.orgSlug}-${params.name}-encryption-${key.createdAt.toISOString().slice(0, 10)}.cer"`);
       res.type('application/x-pem-file').send(key.certificate);
     },
   ),
